@@ -1,0 +1,355 @@
+"""RFC 9420 §2.1: the TLS presentation language as MLS uses it.
+
+Theory of operation
+-------------------
+A *kind* describes how one value is written and read: fixed-width unsigned
+integers (``U8`` … ``U64``), ``opaque<V>`` byte strings (``OPAQUE``), vectors
+(``Vector(kind)``), ``optional<T>`` (``Optional(kind)``), nested structures
+(any ``Struct`` subclass), and tagged unions (``Tagged``).
+
+A ``Struct`` is a frozen dataclass whose fields carry their kind in an
+``Annotated`` hint; reading and writing walk the fields in order. Structures
+whose layout depends on an earlier field (``select`` in the RFC) write their
+own ``read`` and ``write``.
+
+Decoding is strict (§2.1.2, §15): truncated input, trailing bytes, a length
+header that is not minimal, the reserved header ``0b11`` and out-of-range
+enumeration values all raise ``DecodeError``, whose ``path`` names the field,
+for example ``KeyPackage.leaf_node.capabilities.versions[1]``.
+"""
+
+from __future__ import annotations
+
+import abc
+import dataclasses
+import enum
+import typing
+from typing import Annotated, Any, ClassVar, Iterable
+
+__all__ = [
+    "DecodeError", "Reader", "Kind", "U8", "U16", "U32", "U64", "OPAQUE", "Vector",
+    "Optional", "Enum", "Tagged", "Struct", "varint", "read_varint", "opaque",
+    "Annotated",
+]
+
+MAX_VARINT = (1 << 30) - 1
+
+
+class DecodeError(ValueError):
+    """Bytes that do not decode; ``path`` names the field, ``reason`` says why."""
+
+    def __init__(self, path: str, reason: str):
+        self.path = path
+        self.reason = reason
+        super().__init__(f"{path}: {reason}" if path else reason)
+
+    def within(self, outer: str) -> "DecodeError":
+        """The same error with ``outer`` prefixed to its path."""
+        if not self.path:
+            path = outer
+        elif self.path.startswith("["):
+            path = outer + self.path
+        else:
+            path = f"{outer}.{self.path}"
+        return DecodeError(path, self.reason)
+
+
+def varint(n: int) -> bytes:
+    """RFC 9420 §2.1.2: the shortest variable-length integer header for ``n``."""
+    if n < 0 or n > MAX_VARINT:
+        raise ValueError(f"length {n} does not fit a variable-length integer")
+    if n < 0x40:
+        return bytes((n,))
+    if n < 0x4000:
+        return (0x4000 | n).to_bytes(2, "big")
+    return (0x80000000 | n).to_bytes(4, "big")
+
+
+def opaque(data: bytes) -> bytes:
+    """RFC 9420 §2.1.2: ``opaque data<V>``, a varint length then the bytes."""
+    return varint(len(data)) + data
+
+
+class Reader:
+    """A cursor over bytes that raises ``DecodeError`` rather than running off the end."""
+
+    __slots__ = ("data", "pos", "end")
+
+    def __init__(self, data: bytes, pos: int = 0, end: int | None = None):
+        self.data = data
+        self.pos = pos
+        self.end = len(data) if end is None else end
+
+    def take(self, n: int) -> bytes:
+        if self.end - self.pos < n:
+            raise DecodeError("", f"truncated: needs {n} bytes, {self.end - self.pos} left")
+        start = self.pos
+        self.pos += n
+        return self.data[start:self.pos]
+
+    def uint(self, size: int) -> int:
+        return int.from_bytes(self.take(size), "big")
+
+    def varint(self) -> int:
+        return read_varint(self)
+
+    def opaque(self) -> bytes:
+        return self.take(self.varint())
+
+    def sub(self) -> "Reader":
+        """A reader over the next ``<V>``-prefixed span; this reader skips past it."""
+        n = self.varint()
+        if self.end - self.pos < n:
+            raise DecodeError("", f"truncated: vector of {n} bytes, {self.end - self.pos} left")
+        inner = Reader(self.data, self.pos, self.pos + n)
+        self.pos += n
+        return inner
+
+    @property
+    def done(self) -> bool:
+        return self.pos >= self.end
+
+    def finish(self) -> None:
+        if self.pos != self.end:
+            raise DecodeError("", f"{self.end - self.pos} trailing bytes")
+
+
+def read_varint(r: Reader) -> int:
+    """RFC 9420 §2.1.2: decode a varint header; non-minimal and ``0b11`` prefixes are errors."""
+    first = r.take(1)[0]
+    prefix = first >> 6
+    if prefix == 0:
+        return first
+    if prefix == 3:
+        raise DecodeError("", "invalid variable-length integer prefix 0b11")
+    size = 2 if prefix == 1 else 4
+    value = int.from_bytes(bytes((first & 0x3F,)) + r.take(size - 1), "big")
+    if (size == 2 and value < 0x40) or (size == 4 and value < 0x4000):
+        raise DecodeError("", "non-minimal variable-length integer")
+    return value
+
+
+class Kind(abc.ABC):
+    """How one value is written to and read from the wire."""
+
+    @abc.abstractmethod
+    def write(self, value: Any, out: bytearray) -> None: ...
+
+    @abc.abstractmethod
+    def read(self, r: Reader) -> Any: ...
+
+
+class Uint(Kind):
+    """A big-endian unsigned integer of ``size`` bytes (uint8 … uint64)."""
+
+    def __init__(self, size: int):
+        self.size = size
+        self.limit = 1 << (8 * size)
+
+    def write(self, value: int, out: bytearray) -> None:
+        if not 0 <= value < self.limit:
+            raise ValueError(f"{value} does not fit uint{8 * self.size}")
+        out += value.to_bytes(self.size, "big")
+
+    def read(self, r: Reader) -> int:
+        return r.uint(self.size)
+
+    def __repr__(self) -> str:
+        return f"U{8 * self.size}"
+
+
+U8, U16, U32, U64 = Uint(1), Uint(2), Uint(4), Uint(8)
+
+
+class Opaque(Kind):
+    """``opaque data<V>``."""
+
+    def write(self, value: bytes, out: bytearray) -> None:
+        out += varint(len(value))
+        out += value
+
+    def read(self, r: Reader) -> bytes:
+        return bytes(r.opaque())
+
+    def __repr__(self) -> str:
+        return "OPAQUE"
+
+
+OPAQUE = Opaque()
+
+
+class Vector(Kind):
+    """``T items<V>``: a varint byte length, then the items; decoded as a tuple."""
+
+    def __init__(self, item: Any):
+        self.item = item
+
+    def write(self, value: Iterable[Any], out: bytearray) -> None:
+        body = bytearray()
+        item = kind_of(self.item)
+        for v in value:
+            item.write(v, body)
+        out += varint(len(body))
+        out += body
+
+    def read(self, r: Reader) -> tuple:
+        inner = r.sub()
+        item = kind_of(self.item)
+        items = []
+        while not inner.done:
+            try:
+                items.append(item.read(inner))
+            except DecodeError as e:
+                raise e.within(f"[{len(items)}]") from None
+        return tuple(items)
+
+    def __repr__(self) -> str:
+        return f"Vector({self.item!r})"
+
+
+class Optional(Kind):
+    """``optional<T>``: a presence octet (0 or 1), then the value if present."""
+
+    def __init__(self, item: Any):
+        self.item = item
+
+    def write(self, value: Any, out: bytearray) -> None:
+        if value is None:
+            out.append(0)
+        else:
+            out.append(1)
+            kind_of(self.item).write(value, out)
+
+    def read(self, r: Reader) -> Any:
+        present = r.take(1)[0]
+        if present == 0:
+            return None
+        if present != 1:
+            raise DecodeError("", f"optional presence octet {present} is neither 0 nor 1")
+        return kind_of(self.item).read(r)
+
+    def __repr__(self) -> str:
+        return f"Optional({self.item!r})"
+
+
+class Enum(Kind):
+    """A closed enumeration carried as an unsigned integer; unknown values are errors."""
+
+    def __init__(self, size: Uint, enum_type: type[enum.IntEnum]):
+        self.size = size
+        self.enum_type = enum_type
+
+    def write(self, value: enum.IntEnum, out: bytearray) -> None:
+        self.size.write(int(value), out)
+
+    def read(self, r: Reader) -> enum.IntEnum:
+        raw = self.size.read(r)
+        try:
+            return self.enum_type(raw)
+        except ValueError:
+            raise DecodeError("", f"unknown {self.enum_type.__name__} {raw}") from None
+
+
+class Tagged(Kind):
+    """A ``select`` over a tag: the tag, then the body of the struct class the tag names.
+
+    Every case class has a ``TAG`` class attribute.
+    """
+
+    def __init__(self, size: Uint, name: str, cases: Iterable[type["Struct"]]):
+        self.size = size
+        self.name = name
+        self.cases = {cls.TAG: cls for cls in cases}
+
+    def write(self, value: "Struct", out: bytearray) -> None:
+        self.size.write(type(value).TAG, out)
+        value.write(out)
+
+    def read(self, r: Reader) -> "Struct":
+        tag = self.size.read(r)
+        cls = self.cases.get(tag)
+        if cls is None:
+            raise DecodeError("", f"unknown {self.name} {tag}")
+        return cls.read(r)
+
+
+class StructKind(Kind):
+    def __init__(self, cls: type["Struct"]):
+        self.cls = cls
+
+    def write(self, value: "Struct", out: bytearray) -> None:
+        value.write(out)
+
+    def read(self, r: Reader) -> "Struct":
+        return self.cls.read(r)
+
+
+def kind_of(spec: Any) -> Kind:
+    if isinstance(spec, Kind):
+        return spec
+    if isinstance(spec, type) and issubclass(spec, Struct):
+        return spec._kind
+    raise TypeError(f"not a wire kind: {spec!r}")
+
+
+class Struct:
+    """A frozen dataclass written field by field (RFC 9420 §2.1 ``struct``).
+
+    Subclasses declare fields as ``name: Annotated[type, KIND]``; ``TAG`` is
+    set on cases of a ``Tagged`` union.
+    """
+
+    TAG: ClassVar[int]
+    _fields: ClassVar[tuple[tuple[str, Kind], ...] | None]
+    _kind: ClassVar[StructKind]
+
+    def __init_subclass__(cls, **kwargs: Any):
+        super().__init_subclass__(**kwargs)
+        dataclasses.dataclass(frozen=True, eq=True)(cls)
+        cls._fields = None
+        cls._kind = StructKind(cls)
+
+    @classmethod
+    def wire_fields(cls) -> tuple[tuple[str, Kind], ...]:
+        """The (name, kind) pairs in wire order, resolved on first use."""
+        if cls.__dict__.get("_fields") is None:
+            hints = typing.get_type_hints(cls, include_extras=True)
+            fields = []
+            for f in dataclasses.fields(cls):
+                hint = hints[f.name]
+                meta = getattr(hint, "__metadata__", ())
+                if not meta:
+                    raise TypeError(f"{cls.__name__}.{f.name} has no wire kind")
+                fields.append((f.name, kind_of(meta[0])))
+            cls._fields = tuple(fields)
+        return cls._fields
+
+    def write(self, out: bytearray) -> None:
+        for name, kind in self.wire_fields():
+            kind.write(getattr(self, name), out)
+
+    @classmethod
+    def read(cls, r: Reader) -> "Struct":
+        values = {}
+        for name, kind in cls.wire_fields():
+            try:
+                values[name] = kind.read(r)
+            except DecodeError as e:
+                raise e.within(name) from None
+        return cls(**values)
+
+    def encode(self) -> bytes:
+        out = bytearray()
+        self.write(out)
+        return bytes(out)
+
+    @classmethod
+    def decode(cls, data: bytes) -> Any:
+        """Decode exactly one value from ``data``; anything left over is an error."""
+        r = Reader(bytes(data))
+        try:
+            value = cls.read(r)
+            r.finish()
+        except DecodeError as e:
+            raise e.within(cls.__name__) from None
+        return value
