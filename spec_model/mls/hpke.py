@@ -344,11 +344,11 @@ class Kem:
         return self.kdf.labeled_expand(self.suite_id, eae_prk, b"shared_secret", kem_context, self.Nsecret)
 
 
-_P256_ORDER = 0xFFFFFFFF00000000FFFFFFFFFFFFFFFFBCE6FAADA7179E84F3B9CAC2FC632551
-_P384_ORDER = int(
+P256_ORDER = 0xFFFFFFFF00000000FFFFFFFFFFFFFFFFBCE6FAADA7179E84F3B9CAC2FC632551
+P384_ORDER = int(
     "ffffffffffffffffffffffffffffffffffffffffffffffffc7634d81f4372ddf"
     "581a0db248b0a77aecec196accc52973", 16)
-_P521_ORDER = int(
+P521_ORDER = int(
     "01ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff"
     "fa51868783bf2f966b7fcc0148f709a5d03bb5c9b8899c47aebb6fb71e91386409", 16)
 
@@ -356,11 +356,11 @@ _KEMS = {
     kem.kem_id: kem
     for kem in (
         Kem(0x0010, "DHKEM(P-256, HKDF-SHA256)",
-            _WeierstrassGroup("P-256", ec.SECP256R1(), 32, _P256_ORDER, 0xFF), _KDFS[0x0001]),
+            _WeierstrassGroup("P-256", ec.SECP256R1(), 32, P256_ORDER, 0xFF), _KDFS[0x0001]),
         Kem(0x0011, "DHKEM(P-384, HKDF-SHA384)",
-            _WeierstrassGroup("P-384", ec.SECP384R1(), 48, _P384_ORDER, 0xFF), _KDFS[0x0002]),
+            _WeierstrassGroup("P-384", ec.SECP384R1(), 48, P384_ORDER, 0xFF), _KDFS[0x0002]),
         Kem(0x0012, "DHKEM(P-521, HKDF-SHA512)",
-            _WeierstrassGroup("P-521", ec.SECP521R1(), 66, _P521_ORDER, 0x01), _KDFS[0x0003]),
+            _WeierstrassGroup("P-521", ec.SECP521R1(), 66, P521_ORDER, 0x01), _KDFS[0x0003]),
         Kem(0x0020, "DHKEM(X25519, HKDF-SHA256)",
             _MontgomeryGroup("X25519", 32, x25519.X25519PrivateKey, x25519.X25519PublicKey), _KDFS[0x0001]),
         Kem(0x0021, "DHKEM(X448, HKDF-SHA512)",

@@ -1,0 +1,1 @@
+"""The XMTP group-chat conformance suite: vector checks, runner and command line."""

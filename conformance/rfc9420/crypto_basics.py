@@ -1,0 +1,42 @@
+"""crypto-basics.json: the labelled helpers of RFC 9420 §5.1, §5.2, §8 and §9."""
+
+from __future__ import annotations
+
+from spec_model.mls.suites import HPKECiphertext, suite
+
+from . import expect, h
+
+
+def check(case: dict) -> None:
+    cs = suite(case["cipher_suite"])
+
+    v = case["ref_hash"]
+    expect("ref_hash.out", v["out"], cs.ref_hash(v["label"].encode(), h(v["value"])))
+
+    v = case["expand_with_label"]
+    expect("expand_with_label.out", v["out"],
+           cs.expand_with_label(h(v["secret"]), v["label"].encode(), h(v["context"]), v["length"]))
+
+    v = case["derive_secret"]
+    expect("derive_secret.out", v["out"], cs.derive_secret(h(v["secret"]), v["label"].encode()))
+
+    v = case["derive_tree_secret"]
+    expect("derive_tree_secret.out", v["out"],
+           cs.derive_tree_secret(h(v["secret"]), v["label"].encode(), v["generation"], v["length"]))
+
+    v = case["sign_with_label"]
+    label, content = v["label"].encode(), h(v["content"])
+    expect("sign_with_label.pub", v["pub"], cs.signature_public_key(h(v["priv"])))
+    cs.verify_with_label(h(v["pub"]), label, content, h(v["signature"]))
+    own = cs.sign_with_label(h(v["priv"]), label, content)
+    cs.verify_with_label(h(v["pub"]), label, content, own)
+
+    v = case["encrypt_with_label"]
+    label, context = v["label"].encode(), h(v["context"])
+    expect("encrypt_with_label.pub", v["pub"], cs.hpke_public_key(h(v["priv"])))
+    given = HPKECiphertext(h(v["kem_output"]), h(v["ciphertext"]))
+    expect("encrypt_with_label.plaintext", v["plaintext"],
+           cs.decrypt_with_label(h(v["priv"]), label, context, given))
+    own = cs.encrypt_with_label(h(v["pub"]), label, context, h(v["plaintext"]))
+    expect("encrypt_with_label.round_trip", v["plaintext"],
+           cs.decrypt_with_label(h(v["priv"]), label, context, own))

@@ -1,0 +1,329 @@
+"""RFC 9420 §5.1 and §17.1: cipher suites and the labelled cryptographic helpers.
+
+A ``CipherSuite`` bundles a hash, the HPKE triple (KEM, KDF, AEAD) of RFC 9180
+and a signature scheme. Everything MLS derives goes through the labelled
+helpers defined here, each a direct transcription of its RFC 9420 section:
+
+* ``ref_hash``                              §5.2  RefHash
+* ``expand_with_label``, ``derive_secret``  §8    ExpandWithLabel, DeriveSecret
+* ``derive_tree_secret``                    §9    DeriveTreeSecret
+* ``sign_with_label``, ``verify_with_label`` §5.1.2
+* ``encrypt_with_label``, ``decrypt_with_label`` §5.1.3
+
+Key encodings follow the official test vectors: public keys are raw (X25519,
+X448, Ed25519, Ed448) or uncompressed SEC1 points (P-256/384/521); HPKE
+private keys use RFC 9180 SerializePrivateKey; Ed25519/Ed448 private keys are
+the 32/57-byte seed; ECDSA private keys are big-endian scalars; ECDSA
+signatures are DER (§5.1.2 refers to the TLS 1.3 encoding, which is DER).
+
+Randomness: every operation that needs it takes an optional ``rng``
+(``rng(n) -> bytes``); the default is ``os.urandom``. Passing a seeded
+generator makes vector generation reproducible.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import enum
+import functools
+import hashlib
+import hmac
+import os
+from typing import Callable
+
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import ec, ed448, ed25519
+from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+
+from .codec import U16, U32, Annotated, OPAQUE, Struct
+from .hpke import P256_ORDER, P384_ORDER, P521_ORDER, Hpke, hpke_for
+
+__all__ = [
+    "CipherSuiteId", "CipherSuite", "suite", "SignatureScheme", "HPKECiphertext",
+    "InvalidSignatureError", "Rng",
+]
+
+Rng = Callable[[int], bytes]
+
+MLS_LABEL_PREFIX = b"MLS 1.0 "
+
+
+class CipherSuiteId(enum.IntEnum):
+    """RFC 9420 §17.1: the registered cipher suites."""
+
+    MLS_128_DHKEMX25519_AES128GCM_SHA256_Ed25519 = 0x0001
+    MLS_128_DHKEMP256_AES128GCM_SHA256_P256 = 0x0002
+    MLS_128_DHKEMX25519_CHACHA20POLY1305_SHA256_Ed25519 = 0x0003
+    MLS_256_DHKEMX448_AES256GCM_SHA512_Ed448 = 0x0004
+    MLS_256_DHKEMP521_AES256GCM_SHA512_P521 = 0x0005
+    MLS_256_DHKEMX448_CHACHA20POLY1305_SHA512_Ed448 = 0x0006
+    MLS_256_DHKEMP384_AES256GCM_SHA384_P384 = 0x0007
+
+
+class SignatureScheme(enum.IntEnum):
+    """TLS 1.3 SignatureScheme values used by RFC 9420 §17.1."""
+
+    ecdsa_secp256r1_sha256 = 0x0403
+    ecdsa_secp384r1_sha384 = 0x0503
+    ecdsa_secp521r1_sha512 = 0x0603
+    ed25519 = 0x0807
+    ed448 = 0x0808
+
+
+class InvalidSignatureError(Exception):
+    """A signature did not verify, or the public key could not be parsed."""
+
+
+class HPKECiphertext(Struct):
+    """RFC 9420 §5.1.3: ``HPKECiphertext``."""
+
+    kem_output: Annotated[bytes, OPAQUE]
+    ciphertext: Annotated[bytes, OPAQUE]
+
+
+class _SignContent(Struct):
+    """RFC 9420 §5.1.2: ``SignContent``."""
+
+    label: Annotated[bytes, OPAQUE]
+    content: Annotated[bytes, OPAQUE]
+
+
+class _EncryptContext(Struct):
+    """RFC 9420 §5.1.3: ``EncryptContext``."""
+
+    label: Annotated[bytes, OPAQUE]
+    context: Annotated[bytes, OPAQUE]
+
+
+class _RefHashInput(Struct):
+    """RFC 9420 §5.2: ``RefHashInput``."""
+
+    label: Annotated[bytes, OPAQUE]
+    value: Annotated[bytes, OPAQUE]
+
+
+class _KDFLabel(Struct):
+    """RFC 9420 §8: ``KDFLabel``."""
+
+    length: Annotated[int, U16]
+    label: Annotated[bytes, OPAQUE]
+    context: Annotated[bytes, OPAQUE]
+
+
+# ----------------------------------------------------------------- signatures
+
+_EC_CURVES = {  # curve, hash, scalar size, group order
+    SignatureScheme.ecdsa_secp256r1_sha256: (ec.SECP256R1(), hashes.SHA256(), 32, P256_ORDER),
+    SignatureScheme.ecdsa_secp384r1_sha384: (ec.SECP384R1(), hashes.SHA384(), 48, P384_ORDER),
+    SignatureScheme.ecdsa_secp521r1_sha512: (ec.SECP521R1(), hashes.SHA512(), 66, P521_ORDER),
+}
+_EDWARDS = {
+    SignatureScheme.ed25519: (ed25519.Ed25519PrivateKey, ed25519.Ed25519PublicKey, 32),
+    SignatureScheme.ed448: (ed448.Ed448PrivateKey, ed448.Ed448PublicKey, 57),
+}
+
+
+@functools.lru_cache(maxsize=4096)
+def _signing_key(scheme: SignatureScheme, priv: bytes):
+    if scheme in _EDWARDS:
+        return _EDWARDS[scheme][0].from_private_bytes(priv)
+    curve = _EC_CURVES[scheme][0]
+    return ec.derive_private_key(int.from_bytes(priv, "big"), curve)
+
+
+@functools.lru_cache(maxsize=8192)
+def _verifying_key(scheme: SignatureScheme, pub: bytes):
+    try:
+        if scheme in _EDWARDS:
+            return _EDWARDS[scheme][1].from_public_bytes(pub)
+        return ec.EllipticCurvePublicKey.from_encoded_point(_EC_CURVES[scheme][0], pub)
+    except ValueError as e:
+        raise InvalidSignatureError(f"malformed signature public key: {e}") from None
+
+
+def _sign(scheme: SignatureScheme, priv: bytes, message: bytes) -> bytes:
+    key = _signing_key(scheme, priv)
+    if scheme in _EDWARDS:
+        return key.sign(message)
+    return key.sign(message, ec.ECDSA(_EC_CURVES[scheme][1]))
+
+
+def _verify(scheme: SignatureScheme, pub: bytes, message: bytes, signature: bytes) -> None:
+    key = _verifying_key(scheme, pub)
+    try:
+        if scheme in _EDWARDS:
+            key.verify(signature, message)
+        else:
+            key.verify(signature, message, ec.ECDSA(_EC_CURVES[scheme][1]))
+    except InvalidSignature:
+        raise InvalidSignatureError("signature does not verify") from None
+
+
+def _signature_public_key(scheme: SignatureScheme, priv: bytes) -> bytes:
+    key = _signing_key(scheme, priv).public_key()
+    if scheme in _EDWARDS:
+        return key.public_bytes(Encoding.Raw, PublicFormat.Raw)
+    return key.public_bytes(Encoding.X962, PublicFormat.UncompressedPoint)
+
+
+# ----------------------------------------------------------------- the suite
+
+
+@dataclasses.dataclass(frozen=True, eq=False)
+class CipherSuite:
+    """One RFC 9420 cipher suite (§5.1, table in §17.1)."""
+
+    id: CipherSuiteId
+    hash_name: str
+    kem_id: int
+    kdf_id: int
+    aead_id: int
+    signature_scheme: SignatureScheme
+
+    @functools.cached_property
+    def hpke(self) -> Hpke:
+        return hpke_for(self.kem_id, self.kdf_id, self.aead_id)
+
+    @property
+    def Nh(self) -> int:
+        """Output size of the suite's hash and KDF (§8)."""
+        return self.hpke.kdf.Nh
+
+    @property
+    def Nk(self) -> int:
+        return self.hpke.aead.Nk
+
+    @property
+    def Nn(self) -> int:
+        return self.hpke.aead.Nn
+
+    # -- primitives (§5.1)
+
+    def hash(self, data: bytes) -> bytes:
+        return hashlib.new(self.hash_name, data).digest()
+
+    def extract(self, salt: bytes, ikm: bytes) -> bytes:
+        """KDF.Extract (HKDF-Extract, RFC 5869)."""
+        return self.hpke.kdf.extract(salt, ikm)
+
+    def expand(self, prk: bytes, info: bytes, length: int) -> bytes:
+        """KDF.Expand (HKDF-Expand, RFC 5869)."""
+        return self.hpke.kdf.expand(prk, info, length)
+
+    def mac(self, key: bytes, data: bytes) -> bytes:
+        """§5.2: MAC is HMAC with the suite's hash."""
+        return hmac.new(key, data, self.hash_name).digest()
+
+    def seal(self, key: bytes, nonce: bytes, aad: bytes, plaintext: bytes) -> bytes:
+        return self.hpke.aead.seal(key, nonce, aad, plaintext)
+
+    def open(self, key: bytes, nonce: bytes, aad: bytes, ciphertext: bytes) -> bytes:
+        """AEAD.Open; raises ``hpke.DecryptError`` when the tag does not verify."""
+        return self.hpke.aead.open(key, nonce, aad, ciphertext)
+
+    # -- labelled helpers
+
+    def ref_hash(self, label: bytes, value: bytes) -> bytes:
+        """§5.2: ``RefHash(label, value) = Hash(RefHashInput)``."""
+        return self.hash(_RefHashInput(label, value).encode())
+
+    def make_key_package_ref(self, key_package: bytes) -> bytes:
+        """§5.2: ``MakeKeyPackageRef``."""
+        return self.ref_hash(b"MLS 1.0 KeyPackage Reference", key_package)
+
+    def make_proposal_ref(self, authenticated_content: bytes) -> bytes:
+        """§5.2: ``MakeProposalRef`` over an encoded AuthenticatedContent."""
+        return self.ref_hash(b"MLS 1.0 Proposal Reference", authenticated_content)
+
+    def expand_with_label(self, secret: bytes, label: bytes, context: bytes, length: int) -> bytes:
+        """§8: ``ExpandWithLabel(Secret, Label, Context, Length)``."""
+        info = _KDFLabel(length, MLS_LABEL_PREFIX + label, context).encode()
+        return self.expand(secret, info, length)
+
+    def derive_secret(self, secret: bytes, label: bytes) -> bytes:
+        """§8: ``DeriveSecret(Secret, Label) = ExpandWithLabel(Secret, Label, "", Nh)``."""
+        return self.expand_with_label(secret, label, b"", self.Nh)
+
+    def derive_tree_secret(self, secret: bytes, label: bytes, generation: int, length: int) -> bytes:
+        """§9: ``DeriveTreeSecret``: the context is the uint32 generation."""
+        return self.expand_with_label(secret, label, generation.to_bytes(4, "big"), length)
+
+    # -- signatures (§5.1.2)
+
+    def sign_with_label(self, signature_priv: bytes, label: bytes, content: bytes) -> bytes:
+        """§5.1.2: ``SignWithLabel(SignatureKey, Label, Content)``."""
+        message = _SignContent(MLS_LABEL_PREFIX + label, content).encode()
+        return _sign(self.signature_scheme, signature_priv, message)
+
+    def verify_with_label(self, signature_pub: bytes, label: bytes, content: bytes,
+                          signature: bytes) -> None:
+        """§5.1.2: ``VerifyWithLabel``; raises ``InvalidSignatureError``."""
+        message = _SignContent(MLS_LABEL_PREFIX + label, content).encode()
+        _verify(self.signature_scheme, signature_pub, message, signature)
+
+    def signature_public_key(self, signature_priv: bytes) -> bytes:
+        return _signature_public_key(self.signature_scheme, signature_priv)
+
+    def generate_signature_key_pair(self, rng: Rng | None = None) -> tuple[bytes, bytes]:
+        """A fresh (private, public) signature key pair, from ``rng`` if given."""
+        rng = rng or os.urandom
+        scheme = self.signature_scheme
+        if scheme in _EDWARDS:
+            priv = rng(_EDWARDS[scheme][2])
+        else:
+            curve, _, size, order = _EC_CURVES[scheme]
+            while True:  # rejection sampling, as RFC 9180 §7.1.3 does for P-curves
+                scalar = int.from_bytes(rng(size), "big") % (1 << curve.key_size)
+                if 0 < scalar < order:
+                    break
+            priv = scalar.to_bytes(size, "big")
+        return priv, self.signature_public_key(priv)
+
+    # -- public-key encryption (§5.1.3)
+
+    def encrypt_with_label(self, public_key: bytes, label: bytes, context: bytes, plaintext: bytes,
+                           rng: Rng | None = None) -> HPKECiphertext:
+        """§5.1.3: ``EncryptWithLabel``: HPKE SealBase with EncryptContext as info."""
+        info = _EncryptContext(MLS_LABEL_PREFIX + label, context).encode()
+        ikm_e = rng(self.hpke.kem.Nsk) if rng else None
+        kem_output, ciphertext = self.hpke.seal_base(public_key, info, b"", plaintext, ikm_e)
+        return HPKECiphertext(kem_output, ciphertext)
+
+    def decrypt_with_label(self, private_key: bytes, label: bytes, context: bytes,
+                           ct: HPKECiphertext) -> bytes:
+        """§5.1.3: ``DecryptWithLabel``; raises ``hpke.DecryptError``."""
+        info = _EncryptContext(MLS_LABEL_PREFIX + label, context).encode()
+        return self.hpke.open_base(ct.kem_output, private_key, info, b"", ct.ciphertext)
+
+    def derive_key_pair(self, secret: bytes) -> tuple[bytes, bytes]:
+        """RFC 9180 §7.1.3 ``DeriveKeyPair`` as (private, public) HPKE keys (§7.4 node keys)."""
+        return self.hpke.kem.derive_key_pair(secret)
+
+    def hpke_public_key(self, private_key: bytes) -> bytes:
+        return self.hpke.kem.public_key(private_key)
+
+    def random(self, n: int, rng: Rng | None = None) -> bytes:
+        return (rng or os.urandom)(n)
+
+
+_SUITES = {
+    CipherSuiteId(1): CipherSuite(CipherSuiteId(1), "sha256", 0x0020, 0x0001, 0x0001, SignatureScheme.ed25519),
+    CipherSuiteId(2): CipherSuite(CipherSuiteId(2), "sha256", 0x0010, 0x0001, 0x0001,
+                                  SignatureScheme.ecdsa_secp256r1_sha256),
+    CipherSuiteId(3): CipherSuite(CipherSuiteId(3), "sha256", 0x0020, 0x0001, 0x0003, SignatureScheme.ed25519),
+    CipherSuiteId(4): CipherSuite(CipherSuiteId(4), "sha512", 0x0021, 0x0003, 0x0002, SignatureScheme.ed448),
+    CipherSuiteId(5): CipherSuite(CipherSuiteId(5), "sha512", 0x0012, 0x0003, 0x0002,
+                                  SignatureScheme.ecdsa_secp521r1_sha512),
+    CipherSuiteId(6): CipherSuite(CipherSuiteId(6), "sha512", 0x0021, 0x0003, 0x0003, SignatureScheme.ed448),
+    CipherSuiteId(7): CipherSuite(CipherSuiteId(7), "sha384", 0x0011, 0x0002, 0x0002,
+                                  SignatureScheme.ecdsa_secp384r1_sha384),
+}
+
+
+def suite(suite_id: int) -> CipherSuite:
+    """The ``CipherSuite`` for a registered id (§17.1); ``ValueError`` if unknown."""
+    try:
+        return _SUITES[CipherSuiteId(suite_id)]
+    except ValueError:
+        raise ValueError(f"unsupported cipher suite 0x{suite_id:04x}") from None
