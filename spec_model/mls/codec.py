@@ -338,6 +338,17 @@ class Struct:
                 raise e.within(name) from None
         return cls(**values)
 
+    def encode_fields(self, count: int) -> bytes:
+        """The encoding of the first ``count`` wire fields (a to-be-signed prefix)."""
+        out = bytearray()
+        for name, kind in self.wire_fields()[:count]:
+            kind.write(getattr(self, name), out)
+        return bytes(out)
+
+    def replace(self, **changes: Any) -> Any:
+        """A copy with some fields changed (``dataclasses.replace``)."""
+        return dataclasses.replace(self, **changes)
+
     def encode(self) -> bytes:
         out = bytearray()
         self.write(out)

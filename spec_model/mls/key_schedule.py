@@ -1,0 +1,149 @@
+"""RFC 9420 §8: the key schedule that turns one epoch's inputs into its secrets.
+
+    init_secret_[n-1] ─salt─▶ Extract ◀─ikm─ commit_secret
+                              │ ExpandWithLabel(., "joiner", GroupContext_[n], Nh)
+                              ▼
+                        joiner_secret ─salt─▶ Extract ◀─ikm─ psk_secret
+                                              │  (the "member secret")
+                                              ├─▶ DeriveSecret(., "welcome") = welcome_secret
+                                              │ ExpandWithLabel(., "epoch", GroupContext_[n], Nh)
+                                              ▼
+                                        epoch_secret ─▶ DeriveSecret(., <label>) for each of
+                                                         the table in §8, and "init"
+
+``derive_joiner_secret`` and ``derive_epoch_secrets`` are the two halves; a
+new member who learns ``joiner_secret`` from a Welcome (§12.4.3.1) starts at
+the second. ``key_schedule`` runs both. A ``commit_secret`` or
+``psk_secret`` of ``None`` stands for the all-zero ``0`` of the diagram.
+
+Transcript hashes (§8.2) live elsewhere; this module takes the GroupContext
+(and so the confirmed transcript hash) as given.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+from .group_context import GroupContext
+from .suites import CipherSuite
+
+__all__ = [
+    "EpochSecrets", "derive_joiner_secret", "derive_epoch_secrets", "key_schedule",
+    "welcome_key_and_nonce", "export", "confirmation_tag",
+]
+
+# RFC 9420 §8, table "Epoch-Derived Secrets": field name -> DeriveSecret label.
+_EPOCH_DERIVED = (
+    ("sender_data_secret", b"sender data"),
+    ("encryption_secret", b"encryption"),
+    ("exporter_secret", b"exporter"),
+    ("external_secret", b"external"),
+    ("confirmation_key", b"confirm"),
+    ("membership_key", b"membership"),
+    ("resumption_psk", b"resumption"),
+    ("epoch_authenticator", b"authentication"),
+)
+
+
+@dataclasses.dataclass(frozen=True)
+class EpochSecrets:
+    """RFC 9420 §8: every secret the key schedule yields for one epoch.
+
+    ``init_secret`` is this epoch's, the input to the next epoch's schedule.
+    ``external_pub`` is the public half of ``KEM.DeriveKeyPair(external_secret)``
+    (§8); the private half is ``cs.derive_key_pair(external_secret)[0]``.
+    """
+
+    joiner_secret: bytes
+    welcome_secret: bytes
+    epoch_secret: bytes
+    init_secret: bytes
+    sender_data_secret: bytes
+    encryption_secret: bytes
+    exporter_secret: bytes
+    external_secret: bytes
+    confirmation_key: bytes
+    membership_key: bytes
+    resumption_psk: bytes
+    epoch_authenticator: bytes
+    external_pub: bytes
+
+    def __repr__(self) -> str:  # never print secrets by accident
+        return "EpochSecrets(...)"
+
+
+def _encoded(group_context: GroupContext | bytes) -> bytes:
+    return group_context.encode() if isinstance(group_context, GroupContext) else bytes(group_context)
+
+
+def derive_joiner_secret(cs: CipherSuite, init_secret_prev: bytes, commit_secret: bytes | None,
+                         group_context_bytes: bytes) -> bytes:
+    """RFC 9420 §8: ``joiner_secret = ExpandWithLabel(Extract(init_secret_[n-1], commit_secret),
+    "joiner", GroupContext_[n], Nh)``; ``commit_secret`` ``None`` means ``0``."""
+    if commit_secret is None:
+        commit_secret = bytes(cs.Nh)
+    prk = cs.extract(init_secret_prev, commit_secret)
+    return cs.expand_with_label(prk, b"joiner", group_context_bytes, cs.Nh)
+
+
+def derive_epoch_secrets(cs: CipherSuite, joiner_secret: bytes, psk_secret: bytes | None,
+                         group_context_bytes: bytes) -> EpochSecrets:
+    """RFC 9420 §8: everything below ``joiner_secret`` in the key schedule.
+
+    member secret = Extract(joiner_secret, psk_secret or 0); ``welcome_secret``
+    is DeriveSecret(member, "welcome"), ``epoch_secret`` is
+    ExpandWithLabel(member, "epoch", GroupContext_[n], Nh), and the epoch-derived
+    secrets and the next ``init_secret`` are DeriveSecret(epoch_secret, label).
+    """
+    if psk_secret is None:
+        psk_secret = bytes(cs.Nh)
+    member = cs.extract(joiner_secret, psk_secret)
+    epoch_secret = cs.expand_with_label(member, b"epoch", group_context_bytes, cs.Nh)
+    derived = {name: cs.derive_secret(epoch_secret, label) for name, label in _EPOCH_DERIVED}
+    return EpochSecrets(
+        joiner_secret=joiner_secret,
+        welcome_secret=cs.derive_secret(member, b"welcome"),
+        epoch_secret=epoch_secret,
+        init_secret=cs.derive_secret(epoch_secret, b"init"),
+        external_pub=cs.derive_key_pair(derived["external_secret"])[1],
+        **derived,
+    )
+
+
+def key_schedule(cs: CipherSuite, init_secret_prev: bytes, commit_secret: bytes | None,
+                 psk_secret: bytes | None, group_context: GroupContext | bytes) -> EpochSecrets:
+    """RFC 9420 §8: the whole key schedule for the epoch that ``group_context`` describes.
+
+    ``group_context`` is the new epoch's GroupContext, as a struct or already encoded.
+    """
+    context = _encoded(group_context)
+    joiner = derive_joiner_secret(cs, init_secret_prev, commit_secret, context)
+    return derive_epoch_secrets(cs, joiner, psk_secret, context)
+
+
+def welcome_key_and_nonce(cs: CipherSuite, welcome_secret: bytes) -> tuple[bytes, bytes]:
+    """RFC 9420 §12.4.3.1: the AEAD key and nonce that protect a Welcome's GroupInfo.
+
+    welcome_key = ExpandWithLabel(welcome_secret, "key", "", AEAD.Nk)
+    welcome_nonce = ExpandWithLabel(welcome_secret, "nonce", "", AEAD.Nn)
+    """
+    return (cs.expand_with_label(welcome_secret, b"key", b"", cs.Nk),
+            cs.expand_with_label(welcome_secret, b"nonce", b"", cs.Nn))
+
+
+def export(cs: CipherSuite, exporter_secret: bytes, label: bytes, context: bytes, length: int) -> bytes:
+    """RFC 9420 §8.5: ``MLS-Exporter(Label, Context, Length) =
+    ExpandWithLabel(DeriveSecret(exporter_secret, Label), "exported", Hash(Context), Length)``.
+
+    ``length`` is a uint16 in KDFLabel and at most 255*Nh for HKDF; outside
+    that range ``ValueError`` is raised.
+    """
+    if not 0 <= length <= 0xFFFF:
+        raise ValueError(f"exporter length {length} does not fit the uint16 of KDFLabel")
+    secret = cs.derive_secret(exporter_secret, label)
+    return cs.expand_with_label(secret, b"exported", cs.hash(context), length)
+
+
+def confirmation_tag(cs: CipherSuite, confirmation_key: bytes, confirmed_transcript_hash: bytes) -> bytes:
+    """RFC 9420 §6.1, §8.1: ``confirmation_tag = MAC(confirmation_key, confirmed_transcript_hash)``."""
+    return cs.mac(confirmation_key, confirmed_transcript_hash)
