@@ -30,8 +30,8 @@ FILES = {
     "tree-validation": "tree_validation",
     "treekem": "treekem",
     "messages": "messages",
-    "passive-client-welcome": "passive_client_welcome",
-    "passive-client-handling-commit": "passive_client_handling_commit",
+    "passive-client-welcome": "passive_client",
+    "passive-client-handling-commit": "passive_client",
 }
 
 

@@ -138,6 +138,18 @@ class Kind(abc.ABC):
     @abc.abstractmethod
     def read(self, r: Reader) -> Any: ...
 
+    def encode(self, value: Any) -> bytes:
+        out = bytearray()
+        self.write(value, out)
+        return bytes(out)
+
+    def decode(self, data: bytes) -> Any:
+        """Decode exactly one value from ``data``; anything left over is an error."""
+        r = Reader(bytes(data))
+        value = self.read(r)
+        r.finish()
+        return value
+
 
 class Uint(Kind):
     """A big-endian unsigned integer of ``size`` bytes (uint8 … uint64)."""

@@ -14,11 +14,24 @@ The content is a ``select (content_type)``: here ``FramedContent.content`` is
 type follows from it. The auth data's confirmation tag exists only for commits,
 and the membership tag only for member senders: those selects depend on
 earlier fields, so the structures read them by hand.
+
+Protection (the second half of this module) turns an ``AuthenticatedContent``
+into a PublicMessage or PrivateMessage and back. Unprotecting checks the
+membership tag, or decrypts, and returns the ``AuthenticatedContent``; the
+caller then checks the signature with ``verify_content_signature`` (it alone
+knows the sender's signature key) and the §6 rules with ``validate_content``.
+Every failure is a ``FramingError`` whose ``reason`` is a short code. A
+PrivateMessage that fails to decrypt leaves its sender's ratchet as it was, so
+the genuine message of that generation still decrypts afterwards.
 """
 
 from __future__ import annotations
 
+import copy
 import enum
+import hmac
+import os
+from collections.abc import Container
 from typing import Union
 
 from .codec import (
@@ -26,13 +39,23 @@ from .codec import (
 )
 from .commit import Commit
 from .group_context import GroupContext, ProtocolVersion
-from .proposals import PROPOSAL, Proposal
+from .hpke import DecryptError
+from .proposals import PROPOSAL, Add, ExternalInit, Proposal, Update
+from .secret_tree import (
+    RatchetKind, SecretTree, SecretTreeError, SenderRatchet,
+    sender_data_key_nonce,
+)
+from .suites import CipherSuite, InvalidSignatureError, Rng
 
 __all__ = [
     "WireFormat", "ContentType", "SenderType", "MemberSender", "ExternalSender",
     "NewMemberProposalSender", "NewMemberCommitSender", "Sender", "SENDER", "Content",
     "content_type_of", "FramedContent", "FramedContentAuthData", "AuthenticatedContent",
-    "PublicMessage", "PrivateMessage", "SenderData", "framed_content_tbs",
+    "PublicMessage", "PrivateMessage", "SenderData", "framed_content_tbs", "WIRE_FORMAT",
+    "FramingError", "sign_content", "verify_content_signature", "membership_tag",
+    "protect_public", "unprotect_public", "PrivateMessageContent", "PrivateContentAAD",
+    "SenderDataAAD", "protect_private", "unprotect_private", "check_group_and_epoch",
+    "validate_content",
 ]
 
 
@@ -128,7 +151,8 @@ def read_content(content_type: ContentType, r: Reader) -> Content:
 
 
 _CONTENT_TYPE = Enum(U8, ContentType)
-_WIRE_FORMAT = Enum(U16, WireFormat)
+WIRE_FORMAT = Enum(U16, WireFormat)
+"""The wire kind of ``WireFormat`` (a uint16)."""
 
 
 class FramedContent(Struct):
@@ -175,7 +199,7 @@ def framed_content_tbs(wire_format: WireFormat, content: FramedContent,
     and new-member-commit senders and must then be given."""
     out = bytearray()
     U16.write(ProtocolVersion.mls10, out)
-    _WIRE_FORMAT.write(wire_format, out)
+    WIRE_FORMAT.write(wire_format, out)
     content.write(out)
     if isinstance(content.sender, (MemberSender, NewMemberCommitSender)):
         if context is None:
@@ -219,13 +243,13 @@ class AuthenticatedContent(Struct):
     auth: FramedContentAuthData
 
     def write(self, out: bytearray) -> None:
-        _WIRE_FORMAT.write(self.wire_format, out)
+        WIRE_FORMAT.write(self.wire_format, out)
         self.content.write(out)
         self.auth.write(out)
 
     @classmethod
     def read(cls, r: Reader) -> "AuthenticatedContent":
-        wire_format = _WIRE_FORMAT.read(r)
+        wire_format = WIRE_FORMAT.read(r)
         content = FramedContent.read(r)
         return cls(wire_format, content, FramedContentAuthData.read_for(content.content_type, r))
 
@@ -287,3 +311,283 @@ class SenderData(Struct):
     @classmethod
     def read(cls, r: Reader) -> "SenderData":
         return cls(U32.read(r), U32.read(r), r.take(4))
+
+
+# ---------------------------------------------------------------- protection
+
+
+class FramingError(Exception):
+    """RFC 9420 §6: a message that fails a protection or validation check.
+
+    ``reason`` is one of: ``wrong_group``, ``wrong_epoch``, ``bad_signature``,
+    ``bad_membership_tag``, ``sender_data_decrypt_failed``, ``decrypt_failed``,
+    ``malformed``, ``nonzero_padding``, ``unknown_sender``, ``bad_generation``,
+    ``application_not_private``, ``sender_not_member``, ``bad_sender_content``.
+    """
+
+    def __init__(self, reason: str, detail: str = ""):
+        self.reason = reason
+        super().__init__(f"{reason}: {detail}" if detail else reason)
+
+
+def _check_confirmation_tag_shape(ac: AuthenticatedContent) -> None:
+    if (ac.content.content_type == ContentType.commit) != (ac.auth.confirmation_tag is not None):
+        raise ValueError("a commit, and only a commit, carries a confirmation tag")
+
+
+def sign_content(cs: CipherSuite, wire_format: WireFormat, content: FramedContent,
+                 context: GroupContext | None, signature_priv: bytes,
+                 confirmation_tag: bytes | None = None) -> AuthenticatedContent:
+    """RFC 9420 §6.1: sign ``content`` as it will be sent in ``wire_format``.
+
+    The signature is SignWithLabel(., "FramedContentTBS", FramedContentTBS). A
+    commit needs its ``confirmation_tag`` before it is protected; since the tag
+    depends on the confirmed transcript hash, which covers this signature
+    (§8.2), a committer may sign without it and set ``auth.confirmation_tag`` after.
+    """
+    tbs = framed_content_tbs(wire_format, content, context)
+    signature = cs.sign_with_label(signature_priv, b"FramedContentTBS", tbs)
+    return AuthenticatedContent(wire_format, content, FramedContentAuthData(signature, confirmation_tag))
+
+
+def verify_content_signature(cs: CipherSuite, ac: AuthenticatedContent, context: GroupContext | None,
+                             signature_pub: bytes) -> None:
+    """RFC 9420 §6.1: check the signature with the sender's key; ``FramingError("bad_signature")``."""
+    tbs = framed_content_tbs(ac.wire_format, ac.content, context)
+    try:
+        cs.verify_with_label(signature_pub, b"FramedContentTBS", tbs, ac.auth.signature)
+    except InvalidSignatureError as e:
+        raise FramingError("bad_signature", str(e)) from None
+
+
+def membership_tag(cs: CipherSuite, membership_key: bytes, ac: AuthenticatedContent,
+                   context: GroupContext) -> bytes:
+    """RFC 9420 §6.2: ``MAC(membership_key, AuthenticatedContentTBM)``, where the TBM is
+    FramedContentTBS followed by FramedContentAuthData."""
+    tbm = framed_content_tbs(ac.wire_format, ac.content, context) + ac.auth.encode()
+    return cs.mac(membership_key, tbm)
+
+
+def check_group_and_epoch(group_id: bytes, epoch: int, context: GroupContext) -> None:
+    """RFC 9420 §6, §12.4.2: a message belongs to this group and its current epoch."""
+    if group_id != context.group_id:
+        raise FramingError("wrong_group", f"group {group_id.hex()}, expected {context.group_id.hex()}")
+    if epoch != context.epoch:
+        raise FramingError("wrong_epoch", f"epoch {epoch}, expected {context.epoch}")
+
+
+def protect_public(cs: CipherSuite, ac: AuthenticatedContent, context: GroupContext,
+                   membership_key: bytes | None) -> PublicMessage:
+    """RFC 9420 §6.2: a PublicMessage; member senders get a membership tag.
+
+    Application data is never sent in the clear (§6):
+    ``FramingError("application_not_private")``.
+    """
+    if ac.wire_format != WireFormat.mls_public_message:
+        raise ValueError(f"content signed for {ac.wire_format.name}, not mls_public_message")
+    _check_confirmation_tag_shape(ac)
+    if ac.content.content_type == ContentType.application:
+        raise FramingError("application_not_private")
+    tag = None
+    if isinstance(ac.content.sender, MemberSender):
+        if membership_key is None:
+            raise ValueError("a member's PublicMessage needs the membership key")
+        tag = membership_tag(cs, membership_key, ac, context)
+    return PublicMessage(ac.content, ac.auth, tag)
+
+
+def unprotect_public(cs: CipherSuite, message: PublicMessage, context: GroupContext,
+                     membership_key: bytes) -> AuthenticatedContent:
+    """RFC 9420 §6.2: check group, epoch and (for members) the membership tag.
+
+    The signature is the caller's to check, with ``verify_content_signature``.
+    """
+    content = message.content
+    check_group_and_epoch(content.group_id, content.epoch, context)
+    if content.content_type == ContentType.application:
+        raise FramingError("application_not_private")
+    ac = AuthenticatedContent(WireFormat.mls_public_message, content, message.auth)
+    if isinstance(content.sender, MemberSender):
+        expected = membership_tag(cs, membership_key, ac, context)
+        if message.membership_tag is None or not hmac.compare_digest(expected, message.membership_tag):
+            raise FramingError("bad_membership_tag")
+    return ac
+
+
+class PrivateMessageContent(Struct):
+    """RFC 9420 §6.3.1: ``PrivateMessageContent``: content, auth data, then zero padding."""
+
+    content: Content
+    auth: FramedContentAuthData
+    padding: bytes = b""
+
+    def write(self, out: bytearray) -> None:
+        write_content(self.content, out)
+        self.auth.write(out)
+        out += self.padding
+
+    @classmethod
+    def decode_for(cls, content_type: ContentType, plaintext: bytes) -> "PrivateMessageContent":
+        """Decode content and auth as ``content_type`` selects; whatever is left is padding."""
+        r = Reader(plaintext)
+        try:
+            content = read_content(content_type, r)
+        except DecodeError as e:
+            raise e.within("PrivateMessageContent.content") from None
+        try:
+            auth = FramedContentAuthData.read_for(content_type, r)
+        except DecodeError as e:
+            raise e.within("PrivateMessageContent.auth") from None
+        return cls(content, auth, r.take(r.end - r.pos))
+
+
+class PrivateContentAAD(Struct):
+    """RFC 9420 §6.3.1: ``PrivateContentAAD``, the AAD of the content ciphertext."""
+
+    group_id: Annotated[bytes, OPAQUE]
+    epoch: Annotated[int, U64]
+    content_type: Annotated[ContentType, _CONTENT_TYPE]
+    authenticated_data: Annotated[bytes, OPAQUE]
+
+
+class SenderDataAAD(Struct):
+    """RFC 9420 §6.3.2: ``SenderDataAAD``, the AAD of the encrypted sender data."""
+
+    group_id: Annotated[bytes, OPAQUE]
+    epoch: Annotated[int, U64]
+    content_type: Annotated[ContentType, _CONTENT_TYPE]
+
+
+def _ratchet_kind(content_type: ContentType) -> RatchetKind:
+    """§6.3.1: application messages use the application ratchet, the rest the handshake one."""
+    return RatchetKind.APPLICATION if content_type == ContentType.application else RatchetKind.HANDSHAKE
+
+
+def _guarded(nonce: bytes, reuse_guard: bytes) -> bytes:
+    """§6.3.1: XOR the reuse guard into the first four bytes of the key-schedule nonce."""
+    return bytes(a ^ b for a, b in zip(nonce, reuse_guard)) + nonce[4:]
+
+
+def protect_private(cs: CipherSuite, ac: AuthenticatedContent, secret_tree: SecretTree,
+                    sender_data_secret: bytes, padding: int = 0, rng: Rng | None = None) -> PrivateMessage:
+    """RFC 9420 §6.3: encrypt a member's content under the next generation of its ratchet.
+
+    ``padding`` zero bytes are appended to the PrivateMessageContent; ``rng``
+    draws the four-byte reuse guard (default ``os.urandom``).
+    """
+    if ac.wire_format != WireFormat.mls_private_message:
+        raise ValueError(f"content signed for {ac.wire_format.name}, not mls_private_message")
+    _check_confirmation_tag_shape(ac)
+    content = ac.content
+    if not isinstance(content.sender, MemberSender):
+        raise FramingError("sender_not_member", "only members send PrivateMessages (§6.3.2)")
+    content_type = content.content_type
+    leaf = content.sender.leaf_index
+    generation, key, nonce = secret_tree.ratchet(leaf, _ratchet_kind(content_type)).next_key()
+    reuse_guard = (rng or os.urandom)(4)
+    aad = PrivateContentAAD(content.group_id, content.epoch, content_type, content.authenticated_data)
+    plaintext = PrivateMessageContent(content.content, ac.auth, bytes(padding)).encode()
+    ciphertext = cs.seal(key, _guarded(nonce, reuse_guard), aad.encode(), plaintext)
+
+    sender_data_key, sender_data_nonce = sender_data_key_nonce(cs, sender_data_secret, ciphertext)
+    encrypted_sender_data = cs.seal(sender_data_key, sender_data_nonce,
+                                    SenderDataAAD(content.group_id, content.epoch, content_type).encode(),
+                                    SenderData(leaf, generation, reuse_guard).encode())
+    return PrivateMessage(content.group_id, content.epoch, content_type, content.authenticated_data,
+                          encrypted_sender_data, ciphertext)
+
+
+def unprotect_private(cs: CipherSuite, message: PrivateMessage, context: GroupContext,
+                      secret_tree: SecretTree, sender_data_secret: bytes) -> AuthenticatedContent:
+    """RFC 9420 §6.3: decrypt the sender data, then the content with that sender's key.
+
+    The padding must be all zeros (§6.3.1). If the content does not decrypt
+    or parse, the sender's ratchet is left unchanged. The signature is the
+    caller's to check, with ``verify_content_signature``.
+    """
+    check_group_and_epoch(message.group_id, message.epoch, context)
+    content_type = message.content_type
+    sender_data_key, sender_data_nonce = sender_data_key_nonce(cs, sender_data_secret, message.ciphertext)
+    sender_data_aad = SenderDataAAD(message.group_id, message.epoch, content_type).encode()
+    try:
+        sender_data = SenderData.decode(
+            cs.open(sender_data_key, sender_data_nonce, sender_data_aad, message.encrypted_sender_data))
+    except DecryptError:
+        raise FramingError("sender_data_decrypt_failed") from None
+    except DecodeError as e:
+        raise FramingError("malformed", str(e)) from None
+    try:
+        ratchet = secret_tree.ratchet(sender_data.leaf_index, _ratchet_kind(content_type))
+    except SecretTreeError as e:
+        raise FramingError("unknown_sender", str(e)) from None
+
+    saved = _ratchet_state(ratchet)
+    try:
+        body = _decrypt_content(cs, ratchet, sender_data, message)
+    except FramingError:
+        vars(ratchet).update(saved)
+        raise
+    content = FramedContent(message.group_id, message.epoch, MemberSender(sender_data.leaf_index),
+                            message.authenticated_data, body.content)
+    return AuthenticatedContent(WireFormat.mls_private_message, content, body.auth)
+
+
+def _ratchet_state(ratchet: SenderRatchet) -> dict:
+    """A copy of the ratchet's attributes (immutable values and flat containers of them)."""
+    return {name: copy.copy(value) for name, value in vars(ratchet).items()}
+
+
+def _decrypt_content(cs: CipherSuite, ratchet: SenderRatchet, sender_data: SenderData,
+                     message: PrivateMessage) -> PrivateMessageContent:
+    try:
+        key, nonce = ratchet.key_for(sender_data.generation)
+    except SecretTreeError as e:
+        raise FramingError("bad_generation", str(e)) from None
+    aad = PrivateContentAAD(message.group_id, message.epoch, message.content_type,
+                            message.authenticated_data).encode()
+    try:
+        plaintext = cs.open(key, _guarded(nonce, sender_data.reuse_guard), aad, message.ciphertext)
+    except DecryptError:
+        raise FramingError("decrypt_failed") from None
+    try:
+        body = PrivateMessageContent.decode_for(message.content_type, plaintext)
+    except DecodeError as e:
+        raise FramingError("malformed", str(e)) from None
+    if any(body.padding):
+        raise FramingError("nonzero_padding")
+    return body
+
+
+_EXTERNAL_PROPOSAL_FORBIDDEN = (Update, ExternalInit)  # "Ext" = N in the §17.4 registry
+
+
+def validate_content(ac: AuthenticatedContent, context: GroupContext,
+                     occupied_leaves: Container[int]) -> None:
+    """RFC 9420 §6, §6.1, §6.3.2, §12.1.8: the framing rules a received message must meet.
+
+    Group and epoch match; application data only as PrivateMessage; a
+    PrivateMessage only from a member; a member sender's leaf is occupied;
+    external senders only send proposals they may send, new members only
+    an Add proposal or a commit.
+    """
+    content = ac.content
+    check_group_and_epoch(content.group_id, content.epoch, context)
+    sender, body = content.sender, content.content
+    private = ac.wire_format == WireFormat.mls_private_message
+    if isinstance(body, bytes) and not private:
+        raise FramingError("application_not_private")
+    if private and not isinstance(sender, MemberSender):
+        raise FramingError("sender_not_member")
+    if isinstance(sender, MemberSender) and sender.leaf_index not in occupied_leaves:
+        raise FramingError("unknown_sender", f"leaf {sender.leaf_index} is blank or outside the tree")
+    allowed = {
+        MemberSender: True,
+        ExternalSender: content.content_type == ContentType.proposal
+        and not isinstance(body, _EXTERNAL_PROPOSAL_FORBIDDEN),
+        NewMemberProposalSender: isinstance(body, Add),
+        NewMemberCommitSender: isinstance(body, Commit),
+    }[type(sender)]
+    if not allowed:
+        raise FramingError("bad_sender_content",
+                           f"{type(sender).__name__} cannot send {content.content_type.name} "
+                           f"{type(body).__name__}")

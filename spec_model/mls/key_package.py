@@ -8,12 +8,14 @@ leaf's signature key over ``KeyPackageTBS`` (§10) and referred to by its
 
 from __future__ import annotations
 
-from .codec import OPAQUE, U16, Annotated, Struct, Vector
-from .group_context import Extension
-from .leaf_node import LeafNode
-from .suites import CipherSuite
+import dataclasses
 
-__all__ = ["KeyPackage"]
+from .codec import OPAQUE, U16, Annotated, Struct, Vector
+from .group_context import Extension, ProtocolVersion
+from .leaf_node import Capabilities, Credential, FromKeyPackage, LeafNode, Lifetime
+from .suites import CipherSuite, Rng
+
+__all__ = ["KeyPackage", "KeyPackageBundle", "generate_key_package"]
 
 
 class KeyPackage(Struct):
@@ -41,3 +43,37 @@ class KeyPackage(Struct):
     def ref(self, cs: CipherSuite) -> bytes:
         """RFC 9420 §5.2: ``KeyPackageRef = MakeKeyPackageRef(KeyPackage)``."""
         return cs.make_key_package_ref(self.encode())
+
+
+@dataclasses.dataclass(frozen=True)
+class KeyPackageBundle:
+    """A key package with the private keys its owner keeps (§10)."""
+
+    key_package: KeyPackage
+    init_priv: bytes
+    encryption_priv: bytes
+    signature_priv: bytes
+
+
+def generate_key_package(cs: CipherSuite, credential: Credential, signature_priv: bytes, *,
+                         capabilities: Capabilities | None = None, lifetime: Lifetime | None = None,
+                         leaf_extensions: tuple[Extension, ...] = (), extensions: tuple[Extension, ...] = (),
+                         rng: Rng | None = None) -> KeyPackageBundle:
+    """RFC 9420 §10: a signed key package with fresh init and encryption keys.
+
+    The default capabilities list only the key package's own cipher suite and
+    the basic credential; the default lifetime is the widest possible.
+    """
+    init_priv, init_pub = cs.derive_key_pair(cs.random(cs.Nh, rng))
+    encryption_priv, encryption_pub = cs.derive_key_pair(cs.random(cs.Nh, rng))
+    leaf = LeafNode(
+        encryption_key=encryption_pub,
+        signature_key=cs.signature_public_key(signature_priv),
+        credential=credential,
+        capabilities=capabilities or Capabilities(cipher_suites=(cs.id,)),
+        source=FromKeyPackage(lifetime or Lifetime(0, 2**64 - 1)),
+        extensions=leaf_extensions,
+        signature=b"",
+    ).signed(cs, signature_priv)
+    key_package = KeyPackage(ProtocolVersion.mls10, cs.id, init_pub, leaf, extensions, b"").signed(cs, signature_priv)
+    return KeyPackageBundle(key_package, init_priv, encryption_priv, signature_priv)

@@ -1,20 +1,17 @@
 """RFC 9420 §8: the key schedule that turns one epoch's inputs into its secrets.
 
-    init_secret_[n-1] ─salt─▶ Extract ◀─ikm─ commit_secret
-                              │ ExpandWithLabel(., "joiner", GroupContext_[n], Nh)
-                              ▼
-                        joiner_secret ─salt─▶ Extract ◀─ikm─ psk_secret
-                                              │  (the "member secret")
-                                              ├─▶ DeriveSecret(., "welcome") = welcome_secret
-                                              │ ExpandWithLabel(., "epoch", GroupContext_[n], Nh)
-                                              ▼
-                                        epoch_secret ─▶ DeriveSecret(., <label>) for each of
-                                                         the table in §8, and "init"
+    joiner_secret  = ExpandWithLabel(Extract(salt=init_secret_[n-1], ikm=commit_secret),
+                                     "joiner", GroupContext_[n], Nh)
+    member_secret  = Extract(salt=joiner_secret, ikm=psk_secret)
+    welcome_secret = DeriveSecret(member_secret, "welcome")
+    epoch_secret   = ExpandWithLabel(member_secret, "epoch", GroupContext_[n], Nh)
+    <secret>       = DeriveSecret(epoch_secret, <label>)   # table in §8
+    init_secret_[n] = DeriveSecret(epoch_secret, "init")
 
 ``derive_joiner_secret`` and ``derive_epoch_secrets`` are the two halves; a
 new member who learns ``joiner_secret`` from a Welcome (§12.4.3.1) starts at
 the second. ``key_schedule`` runs both. A ``commit_secret`` or
-``psk_secret`` of ``None`` stands for the all-zero ``0`` of the diagram.
+``psk_secret`` of ``None`` stands for the all-zero ``0`` of the RFC diagram.
 
 Transcript hashes (§8.2) live elsewhere; this module takes the GroupContext
 (and so the confirmed transcript hash) as given.

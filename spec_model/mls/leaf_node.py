@@ -14,7 +14,7 @@ import enum
 from typing import Union
 
 from .codec import (
-    OPAQUE, U8, U16, U32, U64, Annotated, DecodeError, Enum, Reader, Struct, Tagged, Vector,
+    OPAQUE, U8, U16, U32, U64, Annotated, DecodeError, Reader, Struct, Tagged, Vector,
 )
 from .group_context import Extension
 from .suites import CipherSuite
@@ -153,3 +153,4 @@ class LeafNode(Struct):
         Raises ``suites.InvalidSignatureError``.
         """
         cs.verify_with_label(self.signature_key, b"LeafNodeTBS", self.tbs(group_id, leaf_index), self.signature)
+

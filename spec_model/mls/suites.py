@@ -36,7 +36,7 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec, ed448, ed25519
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
-from .codec import U16, U32, Annotated, OPAQUE, Struct
+from .codec import U16, Annotated, OPAQUE, Struct
 from .hpke import P256_ORDER, P384_ORDER, P521_ORDER, Hpke, hpke_for
 
 __all__ = [
@@ -261,6 +261,12 @@ class CipherSuite:
         """§5.1.2: ``VerifyWithLabel``; raises ``InvalidSignatureError``."""
         message = _SignContent(MLS_LABEL_PREFIX + label, content).encode()
         _verify(self.signature_scheme, signature_pub, message, signature)
+
+    @property
+    def signature_private_key_size(self) -> int:
+        """Bytes in a signature private key: the Edwards seed or the ECDSA scalar."""
+        scheme = self.signature_scheme
+        return _EDWARDS[scheme][2] if scheme in _EDWARDS else _EC_CURVES[scheme][2]
 
     def signature_public_key(self, signature_priv: bytes) -> bytes:
         return _signature_public_key(self.signature_scheme, signature_priv)

@@ -1,0 +1,666 @@
+"""RFC 9420 §11–§12: one member's state of a group, and everything that changes it.
+
+Theory of operation
+-------------------
+``Group`` is the one place where MLS state evolves. Its current epoch is an
+``EpochState``: the GroupContext, the public ratchet tree, the private keys
+this member holds for tree nodes, the epoch secrets, the secret tree and the
+interim transcript hash. A member
+
+* creates a group (§11) or joins one from a Welcome (§12.4.3.1);
+* sends proposals and application messages (§12.1, §6.3), as PublicMessage or
+  PrivateMessage;
+* commits (§12.4.1): ``commit`` returns a ``PendingCommit`` holding the next
+  epoch's state, the commit message and the Welcome; the state becomes
+  current with ``merge_pending_commit`` (XMTP merges once the delivery service
+  has accepted the commit);
+* processes what others send (§12.4.2): ``process`` returns what the message
+  was and, for a commit, moves to the next epoch.
+
+Atomicity: processing builds the next epoch's state aside and swaps it in
+only after every check has passed; a rejected message (``Rejected`` with a
+``Reason``) leaves the group exactly as it was, secret-tree ratchets included.
+Past epochs' secret trees are kept (``max_past_epochs``, XMTP keeps 3) so that
+late application messages still decrypt.
+"""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+from typing import Mapping
+
+from . import tree_math as tm
+from .codec import DecodeError
+from .commit import (
+    AppliedProposals, Commit, CommittedProposal, apply_proposals, path_required, validate_proposal_list,
+)
+from .extensions import EXTERNAL_SENDERS, ExtensionType, find_extension
+from .framing import (
+    AuthenticatedContent, ContentType, ExternalSender, FramedContent, FramingError, MemberSender,
+    NewMemberProposalSender, PrivateMessage, PublicMessage, WireFormat,
+    protect_private, protect_public, sign_content, unprotect_private, unprotect_public,
+    validate_content, verify_content_signature,
+)
+from .group_context import Extension, GroupContext, ProtocolVersion
+from .hpke import DecryptError
+from .key_package import KeyPackage
+from .key_schedule import EpochSecrets, confirmation_tag, derive_epoch_secrets, export, key_schedule
+from .leaf_node import FromCommit, FromUpdate, LeafNode
+from .message import MLSMessage
+from .proposals import (
+    ExternalInit, PreSharedKey, Proposal, ProposalByReference, ProposalByValue, Update,
+)
+from .psk import PSKType, ResumptionPSKUsage, psk_secret
+from .ratchet_tree import RATCHET_TREE, RatchetTree
+from .reasons import Reason, Rejected
+from .secret_tree import SecretTree, SenderRatchetConfiguration, XMTP_RATCHET_CONFIGURATION
+from .suites import CipherSuite, InvalidSignatureError, Rng, suite
+from .transcript import confirmed_transcript_hash, interim_transcript_hash
+from .treekem import PathKeys, apply_update_path, create_update_path, derive_path_keys
+from .validation import validate_leaf_node
+from .welcome import (
+    GroupInfo, GroupSecrets, PathSecret, Welcome, WelcomeError, decrypt_group_info,
+    decrypt_group_secrets, encrypt_group_info, encrypt_group_secrets, welcome_secret,
+)
+
+__all__ = [
+    "GroupConfig", "EpochState", "Group", "PendingCommit", "PskStore", "ApplicationMessage",
+    "ProposalMessage", "CommitMessage", "Processed",
+]
+
+PskStore = Mapping[bytes, bytes]
+"""External PSKs known to this client: ``psk_id`` -> PSK value (§8.4)."""
+
+
+@dataclasses.dataclass(frozen=True)
+class GroupConfig:
+    """Local policy choices RFC 9420 leaves to the application (XMTP's values by default)."""
+
+    max_past_epochs: int = 3
+    """How many past epochs keep their secret trees for late application messages (libxmtp: 3)."""
+    ratchet: SenderRatchetConfiguration = XMTP_RATCHET_CONFIGURATION
+    """Out-of-order tolerance and maximum forward distance of sender ratchets (§9.1; libxmtp 5 and 1000)."""
+    padding: int = 0
+    """Zero bytes of padding added to each PrivateMessage (§6.3.1)."""
+    use_ratchet_tree_extension: bool = True
+    """Include the ratchet tree in the GroupInfo of a Welcome (§12.4.3.3)."""
+
+
+@dataclasses.dataclass
+class EpochState:
+    """Everything a member holds for one epoch."""
+
+    context: GroupContext
+    tree: RatchetTree
+    secrets: EpochSecrets
+    interim_transcript_hash: bytes
+    secret_tree: SecretTree
+    private_keys: dict[int, bytes]
+    """Node index -> HPKE private key this member holds (its own leaf and parts of its direct path)."""
+
+
+@dataclasses.dataclass(frozen=True)
+class CachedProposal:
+    """RFC 9420 §12.1: a proposal received (or sent) in this epoch, kept for commits by reference."""
+
+    proposal: Proposal
+    sender: int | None
+
+
+@dataclasses.dataclass(frozen=True)
+class ApplicationMessage:
+    """An application message decrypted (§6.3)."""
+
+    sender: int
+    epoch: int
+    data: bytes
+    authenticated_data: bytes
+
+
+@dataclasses.dataclass(frozen=True)
+class ProposalMessage:
+    """A proposal validated and cached for a later commit (§12.1)."""
+
+    ref: bytes
+    proposal: Proposal
+    sender: int | None
+
+
+@dataclasses.dataclass(frozen=True)
+class CommitMessage:
+    """A commit processed: the group is now in ``epoch``."""
+
+    sender: int | None
+    epoch: int
+    proposals: tuple[CommittedProposal, ...]
+    removed_self: bool
+
+
+Processed = ApplicationMessage | ProposalMessage | CommitMessage
+
+
+@dataclasses.dataclass
+class PendingCommit:
+    """RFC 9420 §12.4.1: a commit created but not yet merged."""
+
+    message: MLSMessage
+    welcome: MLSMessage | None
+    group_info: GroupInfo
+    next_state: EpochState
+    proposals: tuple[CommittedProposal, ...]
+    secret_tree: SecretTree
+    """This epoch's secret tree after protecting the commit (a copy until merged)."""
+
+
+class Group:
+    """RFC 9420 §11–§12: a member's view of a group."""
+
+    def __init__(self, cs: CipherSuite, own_leaf: int, signature_priv: bytes, state: EpochState,
+                 config: GroupConfig, psks: PskStore, resumption_psks: dict[int, bytes]):
+        self.cs = cs
+        self.own_leaf = own_leaf
+        self.signature_priv = signature_priv
+        self.state = state
+        self.config = config
+        self.psks = psks
+        self.resumption_psks = resumption_psks
+        """Epoch -> resumption_psk of this group's past and current epochs (§8.6)."""
+        self.past_states: dict[int, EpochState] = {}
+        self.proposals: dict[bytes, CachedProposal] = {}
+        self.pending_commit: PendingCommit | None = None
+        self._update_keys: dict[bytes, bytes] = {}
+        """Encryption public key -> private key of our own Update proposals in this epoch."""
+        self.active = True
+
+    # ------------------------------------------------------------------ reading
+
+    @property
+    def context(self) -> GroupContext:
+        return self.state.context
+
+    @property
+    def group_id(self) -> bytes:
+        return self.state.context.group_id
+
+    @property
+    def epoch(self) -> int:
+        return self.state.context.epoch
+
+    @property
+    def tree(self) -> RatchetTree:
+        return self.state.tree
+
+    @property
+    def epoch_authenticator(self) -> bytes:
+        """RFC 9420 §8.7: the epoch authenticator, equal for all members in the same state."""
+        return self.state.secrets.epoch_authenticator
+
+    def members(self) -> list[tuple[int, LeafNode]]:
+        return list(self.state.tree.members())
+
+    def export_secret(self, label: bytes, context: bytes, length: int) -> bytes:
+        """RFC 9420 §8.5: ``MLS-Exporter(label, context, length)`` for the current epoch."""
+        return export(self.cs, self.state.secrets.exporter_secret, label, context, length)
+
+    # ------------------------------------------------------------------ creation
+
+    @classmethod
+    def create(cls, cs: CipherSuite, group_id: bytes, leaf_node: LeafNode, encryption_priv: bytes,
+               signature_priv: bytes, extensions: tuple[Extension, ...] = (), *,
+               config: GroupConfig = GroupConfig(), psks: PskStore | None = None,
+               rng: Rng | None = None) -> "Group":
+        """RFC 9420 §11: a one-member group in epoch 0 with a random ``init_secret``."""
+        tree = RatchetTree(cs, [leaf_node])
+        context = GroupContext(ProtocolVersion.mls10, cs.id, group_id, 0, tree.tree_hash(), b"", extensions)
+        secrets = key_schedule(cs, cs.random(cs.Nh, rng), None, None, context)
+        tag = confirmation_tag(cs, secrets.confirmation_key, b"")
+        state = EpochState(context, tree, secrets, interim_transcript_hash(cs, b"", tag),
+                           SecretTree(cs, secrets.encryption_secret, 1, config.ratchet), {0: encryption_priv})
+        return cls(cs, 0, signature_priv, state, config, psks or {}, {0: secrets.resumption_psk})
+
+    @classmethod
+    def join(cls, welcome: Welcome, key_package: KeyPackage, init_priv: bytes, encryption_priv: bytes,
+             signature_priv: bytes, *, ratchet_tree: RatchetTree | None = None,
+             config: GroupConfig = GroupConfig(), psks: PskStore | None = None,
+             resumption_psks: Mapping[tuple[bytes, int], bytes] | None = None,
+             now: int | None = None) -> "Group":
+        """RFC 9420 §12.4.3.1: join from a Welcome; raises ``Rejected`` (or ``DecodeError``)."""
+        if welcome.cipher_suite != key_package.cipher_suite:
+            raise Rejected(Reason.WELCOME_MISMATCH, "the Welcome's cipher suite is not the key package's")
+        cs = suite(welcome.cipher_suite)
+        psks = psks or {}
+        try:
+            secrets = decrypt_group_secrets(cs, welcome, key_package.ref(cs), init_priv)
+        except WelcomeError as e:
+            reason = Reason.NOT_FOR_US if e.reason == "not_for_us" else Reason.DECRYPT_FAILED
+            raise Rejected(reason, str(e)) from None
+        psk_values = _lookup_psks(secrets.psks, psks, resumption_psks or {})
+        special = [p for p in secrets.psks if p.psktype == PSKType.resumption
+                   and p.usage != ResumptionPSKUsage.application]
+        if len(special) > 1:
+            raise Rejected(Reason.INVALID_PROPOSAL, "more than one reinit/branch PSK (§12.4.3.1)")
+        psk = psk_secret(cs, list(zip(secrets.psks, psk_values)))
+        try:
+            group_info = decrypt_group_info(cs, welcome_secret(cs, secrets.joiner_secret, psk),
+                                            welcome.encrypted_group_info)
+        except WelcomeError as e:
+            raise Rejected(Reason.DECRYPT_FAILED, str(e)) from None
+        context = group_info.group_context
+        if context.cipher_suite != key_package.cipher_suite or context.version != key_package.version:
+            raise Rejected(Reason.WELCOME_MISMATCH, "the GroupInfo's suite or version is not the key package's")
+
+        tree = _tree_from(cs, group_info, ratchet_tree)
+        signer = tree.leaf(group_info.signer) if group_info.signer < tree.n_leaves else None
+        if signer is None:
+            raise Rejected(Reason.BAD_GROUP_INFO, f"GroupInfo signer {group_info.signer} is blank")
+        try:
+            group_info.verify_signature(cs, signer.signature_key)
+        except InvalidSignatureError:
+            raise Rejected(Reason.BAD_GROUP_INFO, "GroupInfo signature") from None
+        if tree.tree_hash() != context.tree_hash:
+            raise Rejected(Reason.BAD_GROUP_INFO, "tree hash does not match the GroupInfo")
+        tree.validate(context.group_id)
+        for i, leaf in tree.members():
+            validate_leaf_node(leaf, tree, context, expected_source=type(leaf.source), leaf_index=i,
+                               replacing=i)
+        own = next((i for i, leaf in tree.members() if leaf == key_package.leaf_node), None)
+        if own is None:
+            raise Rejected(Reason.NOT_FOR_US, "our leaf node is not in the tree")
+
+        private_keys = {2 * own: encryption_priv}
+        if secrets.path_secret is not None:
+            ancestor = tm.common_ancestor(2 * own, 2 * group_info.signer)
+            keys = derive_path_keys(cs, tree, ancestor, secrets.path_secret.path_secret)
+            private_keys.update(keys.private_keys)
+        epoch = derive_epoch_secrets(cs, secrets.joiner_secret, psk, context.encode())
+        tag = confirmation_tag(cs, epoch.confirmation_key, context.confirmed_transcript_hash)
+        if tag != group_info.confirmation_tag:
+            raise Rejected(Reason.BAD_CONFIRMATION_TAG, "GroupInfo confirmation tag")
+        state = EpochState(context, tree, epoch,
+                           interim_transcript_hash(cs, context.confirmed_transcript_hash, tag),
+                           SecretTree(cs, epoch.encryption_secret, tree.n_leaves, config.ratchet),
+                           private_keys)
+        return cls(cs, own, signature_priv, state, config, psks, {context.epoch: epoch.resumption_psk})
+
+    # ------------------------------------------------------------------ sending
+
+    def _frame(self, body, authenticated_data: bytes) -> FramedContent:
+        return FramedContent(self.group_id, self.epoch, MemberSender(self.own_leaf), authenticated_data, body)
+
+    def _protect(self, ac: AuthenticatedContent, s: EpochState, rng: Rng | None) -> MLSMessage:
+        if ac.wire_format == WireFormat.mls_public_message:
+            return MLSMessage(protect_public(self.cs, ac, s.context, s.secrets.membership_key))
+        return MLSMessage(protect_private(self.cs, ac, s.secret_tree, s.secrets.sender_data_secret,
+                                          self.config.padding, rng))
+
+    def send_application(self, data: bytes, authenticated_data: bytes = b"", *,
+                         rng: Rng | None = None) -> MLSMessage:
+        """RFC 9420 §6.3: an application message, always a PrivateMessage."""
+        self._check_active()
+        ac = sign_content(self.cs, WireFormat.mls_private_message, self._frame(data, authenticated_data),
+                          self.context, self.signature_priv)
+        return self._protect(ac, self.state, rng)
+
+    def propose(self, proposal: Proposal, *, private: bool = False, authenticated_data: bytes = b"",
+                rng: Rng | None = None) -> MLSMessage:
+        """RFC 9420 §12.1: send a proposal; it is cached for our own commits by reference."""
+        self._check_active()
+        wire_format = WireFormat.mls_private_message if private else WireFormat.mls_public_message
+        ac = sign_content(self.cs, wire_format, self._frame(proposal, authenticated_data), self.context,
+                          self.signature_priv)
+        self.proposals[self.cs.make_proposal_ref(ac.encode())] = CachedProposal(proposal, self.own_leaf)
+        return self._protect(ac, self.state, rng)
+
+    def update_proposal(self, *, leaf_node: LeafNode | None = None, private: bool = False,
+                        rng: Rng | None = None) -> tuple[MLSMessage, bytes]:
+        """RFC 9420 §12.1.2: propose a fresh leaf (new encryption key); returns the message and new private key."""
+        priv, pub = self.cs.derive_key_pair(self.cs.random(self.cs.Nh, rng))
+        template = leaf_node or self.tree.leaf(self.own_leaf)
+        leaf = template.replace(encryption_key=pub, source=FromUpdate()).signed(
+            self.cs, self.signature_priv, self.group_id, self.own_leaf)
+        message = self.propose(Update(leaf), private=private, rng=rng)
+        self._update_keys[leaf.encryption_key] = priv
+        return message, priv
+
+    def commit(self, proposals: tuple[Proposal, ...] = (), *, by_reference: tuple[bytes, ...] | None = None,
+               force_path: bool = True, private: bool = False, authenticated_data: bytes = b"",
+               leaf_node: LeafNode | None = None, now: int | None = None,
+               rng: Rng | None = None) -> PendingCommit:
+        """RFC 9420 §12.4.1: commit the cached proposals (``by_reference``: which ones; default all)
+        and ``proposals`` by value. Nothing changes until ``merge_pending_commit``."""
+        self._check_active()
+        cs, s = self.cs, self.state
+        refs = tuple(self.proposals) if by_reference is None else by_reference
+        covered = [CommittedProposal(self.proposals[r].proposal, self.proposals[r].sender) for r in refs]
+        covered += [CommittedProposal(p, self.own_leaf) for p in proposals]
+        validate_proposal_list(covered, self.own_leaf, s.tree, s.context, now=now)
+        applied = apply_proposals(covered, s.tree, s.context, now=now)
+        tree = applied.tree
+        new_context = s.context.replace(epoch=s.context.epoch + 1, extensions=applied.extensions)
+        private_keys = _retained_keys(s.private_keys, s.tree, tree)
+        path, path_keys = None, None
+        if force_path or path_required(covered):
+            excluded = [i for i, _ in applied.added]
+            path, path_keys = create_update_path(
+                cs, tree, self.own_leaf, self.signature_priv, self.group_id,
+                lambda tree_hash: new_context.replace(tree_hash=tree_hash,
+                                                      confirmed_transcript_hash=s.context.confirmed_transcript_hash
+                                                      ).encode(),
+                leaf_node=leaf_node, excluded=excluded, rng=rng)
+            private_keys = _retained_keys(private_keys, s.tree, tree) | path_keys.private_keys
+        commit = Commit(tuple(ProposalByReference(r) for r in refs)
+                        + tuple(ProposalByValue(p) for p in proposals), path)
+        wire_format = WireFormat.mls_private_message if private else WireFormat.mls_public_message
+        ac = sign_content(cs, wire_format, self._frame(commit, authenticated_data), s.context, self.signature_priv)
+        next_state, tag, psk = self._next_epoch(ac, applied, tree, new_context, private_keys,
+                                                path_keys.commit_secret if path_keys else None)
+        ac = dataclasses.replace(ac, auth=dataclasses.replace(ac.auth, confirmation_tag=tag))
+        trial = dataclasses.replace(s, secret_tree=copy.deepcopy(s.secret_tree))
+        message = self._protect(ac, trial, rng)
+        group_info = self._group_info(next_state, tag)
+        welcome = self._welcome(next_state, psk, group_info, applied, path_keys, rng) if applied.added else None
+        self.pending_commit = PendingCommit(message, welcome, group_info, next_state, tuple(covered),
+                                            trial.secret_tree)
+        return self.pending_commit
+
+    def merge_pending_commit(self) -> None:
+        """RFC 9420 §12.4.1: make the pending commit's epoch current."""
+        if self.pending_commit is None:
+            raise ValueError("no pending commit")
+        self.state.secret_tree = self.pending_commit.secret_tree
+        self._advance(self.pending_commit.next_state)
+
+    def clear_pending_commit(self) -> None:
+        """Discard a commit that the delivery service did not accept."""
+        self.pending_commit = None
+
+    # ------------------------------------------------------------------ receiving
+
+    def process(self, message: MLSMessage, *, now: int | None = None) -> Processed:
+        """RFC 9420 §6.3, §12.1, §12.4.2: process a PublicMessage or PrivateMessage.
+
+        Raises ``Rejected`` (with its reason) and leaves the group unchanged.
+        """
+        body = message.body
+        if isinstance(body, PrivateMessage):
+            ac, state = self._unprotect_private(body)
+        elif isinstance(body, PublicMessage):
+            state = self.state
+            try:
+                ac = unprotect_public(self.cs, body, state.context, state.secrets.membership_key)
+            except FramingError as e:
+                raise _rejected(e) from None
+        else:
+            raise Rejected(Reason.UNSUPPORTED_SENDER, f"{type(body).__name__} is not a group message")
+        try:
+            validate_content(ac, state.context, _occupied(state.tree))
+        except FramingError as e:
+            raise _rejected(e) from None
+        content = ac.content
+        sender = content.sender
+        if isinstance(sender, MemberSender) and sender.leaf_index == self.own_leaf \
+                and content.content_type != ContentType.application:
+            raise Rejected(Reason.OWN_COMMIT, "a member merges its own commits and keeps its own proposals")
+        try:
+            verify_content_signature(self.cs, ac, state.context, self._signature_key(ac, state))
+        except FramingError as e:
+            raise _rejected(e) from None
+        if isinstance(content.content, bytes):
+            self._keep_ratchets(state)
+            return ApplicationMessage(sender.leaf_index, content.epoch, content.content,
+                                      content.authenticated_data)
+        if isinstance(content.content, Commit):
+            return self._process_commit(ac, state, now)
+        return self._process_proposal(ac, state, now)
+
+    def _check_active(self) -> None:
+        if not self.active:
+            raise Rejected(Reason.UNKNOWN_SENDER, "this member is no longer in the group")
+
+    def _unprotect_private(self, message: PrivateMessage) -> tuple[AuthenticatedContent, EpochState]:
+        """Decrypt with a copy of the epoch's secret tree (kept only if the message is accepted)."""
+        state = self.state if message.epoch == self.epoch else self.past_states.get(message.epoch)
+        if state is None:
+            raise Rejected(Reason.WRONG_EPOCH, f"epoch {message.epoch}, current {self.epoch}")
+        if message.epoch != self.epoch and message.content_type != ContentType.application:
+            raise Rejected(Reason.WRONG_EPOCH, "handshake messages are only accepted in the current epoch")
+        trial = dataclasses.replace(state, secret_tree=copy.deepcopy(state.secret_tree))
+        try:
+            ac = unprotect_private(self.cs, message, trial.context, trial.secret_tree,
+                                   trial.secrets.sender_data_secret)
+        except FramingError as e:
+            raise _rejected(e) from None
+        return ac, trial
+
+    def _keep_ratchets(self, used: EpochState) -> None:
+        """Keep the ratchets advanced by an accepted message (``used`` may be a trial copy)."""
+        epoch = used.context.epoch
+        target = self.state if epoch == self.epoch else self.past_states[epoch]
+        target.secret_tree = used.secret_tree
+
+    def _signature_key(self, ac: AuthenticatedContent, state: EpochState) -> bytes:
+        """RFC 9420 §6.1: the key that signed the content, by sender type."""
+        sender, body = ac.content.sender, ac.content.content
+        if isinstance(sender, MemberSender):
+            return state.tree.leaf(sender.leaf_index).signature_key
+        if isinstance(sender, ExternalSender):
+            data = find_extension(state.context.extensions, ExtensionType.external_senders)
+            senders = EXTERNAL_SENDERS.decode(data) if data is not None else ()
+            if sender.sender_index >= len(senders):
+                raise Rejected(Reason.UNKNOWN_SENDER, f"external sender {sender.sender_index}")
+            return senders[sender.sender_index].signature_key
+        if isinstance(sender, NewMemberProposalSender):
+            return body.key_package.leaf_node.signature_key
+        if body.path is None:
+            raise Rejected(Reason.PATH_REQUIRED, "an external commit carries a path")
+        return body.path.leaf_node.signature_key
+
+    def _process_proposal(self, ac: AuthenticatedContent, state: EpochState, now: int | None) -> ProposalMessage:
+        """RFC 9420 §12.1: validate a proposal on its own and cache it by reference (§5.2)."""
+        sender = ac.content.sender
+        proposal = ac.content.content
+        sender_leaf = sender.leaf_index if isinstance(sender, MemberSender) else None
+        validate_proposal_list([CommittedProposal(proposal, sender_leaf)], _NO_COMMITTER, state.tree,
+                               state.context, now=now)
+        ref = self.cs.make_proposal_ref(ac.encode())
+        self._keep_ratchets(state)
+        self.proposals[ref] = CachedProposal(proposal, sender_leaf)
+        return ProposalMessage(ref, proposal, sender_leaf)
+
+    def _process_commit(self, ac: AuthenticatedContent, used: EpochState, now: int | None) -> CommitMessage:
+        """RFC 9420 §12.4.2: process a commit and move to the next epoch."""
+        cs, s = self.cs, self.state
+        commit: Commit = ac.content.content
+        sender = ac.content.sender
+        committer = sender.leaf_index if isinstance(sender, MemberSender) else None
+        covered = []
+        for item in commit.proposals:
+            if isinstance(item, ProposalByValue):
+                covered.append(CommittedProposal(item.proposal, committer))
+            else:
+                cached = self.proposals.get(item.reference)
+                if cached is None:
+                    raise Rejected(Reason.UNKNOWN_PROPOSAL_REF, item.reference.hex())
+                covered.append(CommittedProposal(cached.proposal, cached.sender))
+        validate_proposal_list(covered, committer, s.tree, s.context, now=now)
+        _lookup_psks([p.proposal.psk for p in covered if isinstance(p.proposal, PreSharedKey)],
+                     self.psks, self._resumption_lookup())
+        applied = apply_proposals(covered, s.tree, s.context, now=now)
+        if path_required(covered) and commit.path is None:
+            raise Rejected(Reason.PATH_REQUIRED)
+        tree = applied.tree
+        new_context = s.context.replace(epoch=s.context.epoch + 1, extensions=applied.extensions)
+        private_keys = _retained_keys(s.private_keys, s.tree, tree)
+        for p in covered:  # our own Update, committed by someone else: its new key is our leaf key
+            if isinstance(p.proposal, Update) and p.sender == self.own_leaf:
+                private_keys[2 * self.own_leaf] = self._update_keys[p.proposal.leaf_node.encryption_key]
+        removed_self = tree.leaf(self.own_leaf) is None
+        if removed_self:
+            self._keep_ratchets(used)
+            self.active = False
+            return CommitMessage(committer, s.context.epoch + 1, tuple(covered), True)
+        commit_secret = None
+        if commit.path is not None:
+            path_leaf = commit.path.leaf_node
+            if committer is None:
+                committer = tree.add_leaf(path_leaf)
+            elif s.tree.leaf(committer).encryption_key == path_leaf.encryption_key:
+                raise Rejected(Reason.INVALID_PATH, "the committer's leaf keeps its encryption key (§12.4.2)")
+            validate_leaf_node(path_leaf, tree, new_context, expected_source=FromCommit,
+                               leaf_index=committer, replacing=committer)
+            provisional = new_context.replace(confirmed_transcript_hash=s.context.confirmed_transcript_hash)
+            path_keys = apply_update_path(
+                cs, tree, committer, commit.path, self.group_id,
+                lambda tree_hash: provisional.replace(tree_hash=tree_hash).encode(),
+                self.own_leaf, private_keys, excluded=[i for i, _ in applied.added])
+            private_keys = _retained_keys(private_keys, s.tree, tree) | path_keys.private_keys
+            commit_secret = path_keys.commit_secret
+        elif committer is None:
+            raise Rejected(Reason.PATH_REQUIRED, "an external commit carries a path")
+        next_state, tag, _ = self._next_epoch(ac, applied, tree, new_context, private_keys, commit_secret)
+        if tag != ac.auth.confirmation_tag:
+            raise Rejected(Reason.BAD_CONFIRMATION_TAG)
+        self._keep_ratchets(used)
+        self._advance(next_state)
+        return CommitMessage(committer, next_state.context.epoch, tuple(covered), False)
+
+    # ------------------------------------------------------------------ epochs
+
+    def _next_epoch(self, ac: AuthenticatedContent, applied: AppliedProposals, tree: RatchetTree,
+                    new_context: GroupContext, private_keys: dict[int, bytes],
+                    commit_secret: bytes | None) -> tuple[EpochState, bytes, bytes]:
+        """RFC 9420 §8, §8.2: transcript hashes, the key schedule and the confirmation tag of the next epoch."""
+        cs, s = self.cs, self.state
+        init_secret = s.secrets.init_secret
+        if applied.external_init is not None:
+            init_secret = _external_init_secret(cs, s.secrets, applied.external_init)
+        confirmed = confirmed_transcript_hash(cs, s.interim_transcript_hash, ac)
+        context = new_context.replace(tree_hash=tree.tree_hash(), confirmed_transcript_hash=confirmed)
+        psk_values = _lookup_psks(applied.psks, self.psks, self._resumption_lookup())
+        psk = psk_secret(cs, list(zip(applied.psks, psk_values)))
+        secrets = key_schedule(cs, init_secret, commit_secret, psk, context)
+        tag = confirmation_tag(cs, secrets.confirmation_key, confirmed)
+        state = EpochState(context, tree, secrets, interim_transcript_hash(cs, confirmed, tag),
+                           SecretTree(cs, secrets.encryption_secret, tree.n_leaves, self.config.ratchet),
+                           private_keys)
+        return state, tag, psk
+
+    def _advance(self, next_state: EpochState) -> None:
+        self.past_states[self.epoch] = self.state
+        for old in sorted(self.past_states)[:-self.config.max_past_epochs or None]:
+            del self.past_states[old]
+        if self.config.max_past_epochs == 0:
+            self.past_states.clear()
+        self.state = next_state
+        self.resumption_psks[next_state.context.epoch] = next_state.secrets.resumption_psk
+        self.proposals = {}
+        self.pending_commit = None
+        self._update_keys = {}
+
+    def _resumption_lookup(self) -> dict[tuple[bytes, int], bytes]:
+        return {(self.group_id, epoch): value for epoch, value in self.resumption_psks.items()}
+
+    def _group_info(self, state: EpochState, tag: bytes) -> GroupInfo:
+        """RFC 9420 §12.4.3: the signed GroupInfo of ``state``, with the ratchet tree if configured."""
+        extensions = ()
+        if self.config.use_ratchet_tree_extension:
+            data = bytearray()
+            RATCHET_TREE.write(state.tree.to_extension_nodes(), data)
+            extensions = (Extension(ExtensionType.ratchet_tree, bytes(data)),)
+        info = GroupInfo(state.context, extensions, tag, self.own_leaf, b"")
+        return info.signed(self.cs, self.signature_priv)
+
+    def _welcome(self, state: EpochState, psk: bytes, group_info: GroupInfo, applied: AppliedProposals,
+                 path_keys: PathKeys | None, rng: Rng | None) -> MLSMessage:
+        """RFC 9420 §12.4.3.1: one Welcome covering every member this commit adds."""
+        cs = self.cs
+        encrypted_info = encrypt_group_info(cs, welcome_secret(cs, state.secrets.joiner_secret, psk), group_info)
+        entries = []
+        for leaf_index, key_package in applied.added:
+            path_secret = None
+            if path_keys is not None:
+                ancestor = tm.common_ancestor(2 * leaf_index, 2 * self.own_leaf)
+                path_secret = PathSecret(path_keys.path_secrets[ancestor])
+            secrets = GroupSecrets(state.secrets.joiner_secret, path_secret, tuple(applied.psks))
+            entries.append(encrypt_group_secrets(cs, key_package.ref(cs), key_package.init_key, encrypted_info,
+                                                 secrets, rng))
+        return MLSMessage(Welcome(cs.id, tuple(entries), encrypted_info))
+
+
+_NO_COMMITTER = -1
+"""Committer index used when validating a lone proposal: no leaf is the committer."""
+
+
+def _retained_keys(keys: Mapping[int, bytes], old: RatchetTree, new: RatchetTree) -> dict[int, bytes]:
+    """The private keys still valid in ``new``: their node exists unchanged (same public key)."""
+    kept = {}
+    for x, priv in keys.items():
+        if x < 2 * new.n_leaves - 1 and x < 2 * old.n_leaves - 1:
+            before, after = old.node(x), new.node(x)
+            if before is not None and after is not None and before.encryption_key == after.encryption_key:
+                kept[x] = priv
+    return kept
+
+
+def _occupied(tree: RatchetTree) -> set[int]:
+    return {i for i, _ in tree.members()}
+
+
+def _rejected(error: FramingError) -> Rejected:
+    """Map a framing failure to its reason code."""
+    return Rejected(_FRAMING_REASONS.get(error.reason, Reason.DECRYPT_FAILED), str(error))
+
+
+_FRAMING_REASONS = {
+    "wrong_group": Reason.WRONG_GROUP_ID,
+    "wrong_epoch": Reason.WRONG_EPOCH,
+    "bad_signature": Reason.BAD_SIGNATURE,
+    "bad_membership_tag": Reason.BAD_MEMBERSHIP_TAG,
+    "sender_data_decrypt_failed": Reason.DECRYPT_FAILED,
+    "decrypt_failed": Reason.DECRYPT_FAILED,
+    "malformed": Reason.DECRYPT_FAILED,
+    "nonzero_padding": Reason.NONZERO_PADDING,
+    "unknown_sender": Reason.UNKNOWN_SENDER,
+    "bad_generation": Reason.GENERATION_UNAVAILABLE,
+    "application_not_private": Reason.APPLICATION_NOT_PRIVATE,
+    "sender_not_member": Reason.UNSUPPORTED_SENDER,
+    "bad_sender_content": Reason.UNSUPPORTED_SENDER,
+}
+
+
+def _tree_from(cs: CipherSuite, group_info: GroupInfo, given: RatchetTree | None) -> RatchetTree:
+    """RFC 9420 §12.4.3.1, §12.4.3.3: the tree from the GroupInfo extension, else the one given."""
+    data = find_extension(group_info.extensions, ExtensionType.ratchet_tree)
+    if data is not None:
+        try:
+            return RatchetTree.from_extension_nodes(cs, RATCHET_TREE.decode(data))
+        except DecodeError as e:
+            raise Rejected(Reason.INVALID_TREE, str(e)) from None
+    if given is None:
+        raise Rejected(Reason.MISSING_RATCHET_TREE)
+    return given.copy()
+
+
+def _lookup_psks(ids, external: PskStore, resumption: Mapping[tuple[bytes, int], bytes]) -> list[bytes]:
+    """RFC 9420 §8.4, §12.4.2: the value of each PSK; ``Rejected(PSK_NOT_FOUND)`` if one is missing."""
+    values = []
+    for psk_id in ids:
+        if psk_id.psktype == PSKType.external:
+            value = external.get(psk_id.psk_id)
+        else:
+            value = resumption.get((psk_id.psk_group_id, psk_id.psk_epoch))
+        if value is None:
+            raise Rejected(Reason.PSK_NOT_FOUND, repr(psk_id))
+        values.append(value)
+    return values
+
+
+def _external_init_secret(cs: CipherSuite, secrets: EpochSecrets, proposal: ExternalInit) -> bytes:
+    """RFC 9420 §8.3: ``init_secret`` from an ExternalInit, with the group's external key pair."""
+    external_priv, _ = cs.derive_key_pair(secrets.external_secret)
+    try:
+        context = cs.hpke.setup_base_r(proposal.kem_output, external_priv, b"")
+    except DecryptError:
+        raise Rejected(Reason.INVALID_PROPOSAL, "ExternalInit kem_output") from None
+    return context.export(b"MLS 1.0 external init secret", cs.Nh)
