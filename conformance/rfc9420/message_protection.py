@@ -13,7 +13,7 @@ from __future__ import annotations
 from spec_model.mls.codec import Reader
 from spec_model.mls.commit import Commit
 from spec_model.mls.framing import (
-    AuthenticatedContent, FramedContent, FramingError, MemberSender, PublicMessage, WireFormat,
+    AuthenticatedContent, FramedContent, Rejected, MemberSender, PublicMessage, WireFormat,
     protect_private, protect_public, sign_content, unprotect_private, unprotect_public,
     verify_content_signature,
 )
@@ -66,10 +66,10 @@ def check(case: dict) -> None:
             ac = sign_content(cs, WireFormat.mls_public_message, content, context, sig_priv)
             try:
                 protect_public(cs, ac, context, membership_key)
-            except FramingError as e:
+            except Rejected as e:
                 expect("application_pub.refused", "application_not_private", e.reason)
             else:
-                raise Mismatch("application_pub.refused", "FramingError", "a PublicMessage")
+                raise Mismatch("application_pub.refused", "Rejected", "a PublicMessage")
         else:
             messages[f"{kind}_pub"] = h(case[f"{kind}_pub"])
             tag = MLSMessage.decode(messages[f"{kind}_pub"]).body.auth.confirmation_tag  # None unless commit

@@ -20,7 +20,7 @@ into a PublicMessage or PrivateMessage and back. Unprotecting checks the
 membership tag, or decrypts, and returns the ``AuthenticatedContent``; the
 caller then checks the signature with ``verify_content_signature`` (it alone
 knows the sender's signature key) and the §6 rules with ``validate_content``.
-Every failure is a ``FramingError`` whose ``reason`` is a short code. A
+Every failure is ``Rejected`` with its ``Reason``. A
 PrivateMessage that fails to decrypt leaves its sender's ratchet as it was, so
 the genuine message of that generation still decrypts afterwards.
 """
@@ -41,6 +41,7 @@ from .commit import Commit
 from .group_context import GroupContext, ProtocolVersion
 from .hpke import DecryptError
 from .proposals import PROPOSAL, Add, ExternalInit, Proposal, Update
+from .reasons import Reason, Rejected
 from .secret_tree import (
     RatchetKind, SecretTree, SecretTreeError, SenderRatchet,
     sender_data_key_nonce,
@@ -52,7 +53,7 @@ __all__ = [
     "NewMemberProposalSender", "NewMemberCommitSender", "Sender", "SENDER", "Content",
     "content_type_of", "FramedContent", "FramedContentAuthData", "AuthenticatedContent",
     "PublicMessage", "PrivateMessage", "SenderData", "framed_content_tbs", "WIRE_FORMAT",
-    "FramingError", "sign_content", "verify_content_signature", "membership_tag",
+    "sign_content", "verify_content_signature", "membership_tag",
     "protect_public", "unprotect_public", "PrivateMessageContent", "PrivateContentAAD",
     "SenderDataAAD", "protect_private", "unprotect_private", "check_group_and_epoch",
     "validate_content",
@@ -316,20 +317,6 @@ class SenderData(Struct):
 # ---------------------------------------------------------------- protection
 
 
-class FramingError(Exception):
-    """RFC 9420 §6: a message that fails a protection or validation check.
-
-    ``reason`` is one of: ``wrong_group``, ``wrong_epoch``, ``bad_signature``,
-    ``bad_membership_tag``, ``sender_data_decrypt_failed``, ``decrypt_failed``,
-    ``malformed``, ``nonzero_padding``, ``unknown_sender``, ``bad_generation``,
-    ``application_not_private``, ``sender_not_member``, ``bad_sender_content``.
-    """
-
-    def __init__(self, reason: str, detail: str = ""):
-        self.reason = reason
-        super().__init__(f"{reason}: {detail}" if detail else reason)
-
-
 def _check_confirmation_tag_shape(ac: AuthenticatedContent) -> None:
     if (ac.content.content_type == ContentType.commit) != (ac.auth.confirmation_tag is not None):
         raise ValueError("a commit, and only a commit, carries a confirmation tag")
@@ -352,12 +339,12 @@ def sign_content(cs: CipherSuite, wire_format: WireFormat, content: FramedConten
 
 def verify_content_signature(cs: CipherSuite, ac: AuthenticatedContent, context: GroupContext | None,
                              signature_pub: bytes) -> None:
-    """RFC 9420 §6.1: check the signature with the sender's key; ``FramingError("bad_signature")``."""
+    """RFC 9420 §6.1: check the signature with the sender's key; ``Rejected(Reason.BAD_SIGNATURE)``."""
     tbs = framed_content_tbs(ac.wire_format, ac.content, context)
     try:
         cs.verify_with_label(signature_pub, b"FramedContentTBS", tbs, ac.auth.signature)
     except InvalidSignatureError as e:
-        raise FramingError("bad_signature", str(e)) from None
+        raise Rejected(Reason.BAD_SIGNATURE, str(e)) from None
 
 
 def membership_tag(cs: CipherSuite, membership_key: bytes, ac: AuthenticatedContent,
@@ -371,9 +358,9 @@ def membership_tag(cs: CipherSuite, membership_key: bytes, ac: AuthenticatedCont
 def check_group_and_epoch(group_id: bytes, epoch: int, context: GroupContext) -> None:
     """RFC 9420 §6, §12.4.2: a message belongs to this group and its current epoch."""
     if group_id != context.group_id:
-        raise FramingError("wrong_group", f"group {group_id.hex()}, expected {context.group_id.hex()}")
+        raise Rejected(Reason.WRONG_GROUP, f"group {group_id.hex()}, expected {context.group_id.hex()}")
     if epoch != context.epoch:
-        raise FramingError("wrong_epoch", f"epoch {epoch}, expected {context.epoch}")
+        raise Rejected(Reason.WRONG_EPOCH, f"epoch {epoch}, expected {context.epoch}")
 
 
 def protect_public(cs: CipherSuite, ac: AuthenticatedContent, context: GroupContext,
@@ -381,13 +368,13 @@ def protect_public(cs: CipherSuite, ac: AuthenticatedContent, context: GroupCont
     """RFC 9420 §6.2: a PublicMessage; member senders get a membership tag.
 
     Application data is never sent in the clear (§6):
-    ``FramingError("application_not_private")``.
+    ``Rejected(Reason.APPLICATION_NOT_PRIVATE)``.
     """
     if ac.wire_format != WireFormat.mls_public_message:
         raise ValueError(f"content signed for {ac.wire_format.name}, not mls_public_message")
     _check_confirmation_tag_shape(ac)
     if ac.content.content_type == ContentType.application:
-        raise FramingError("application_not_private")
+        raise Rejected(Reason.APPLICATION_NOT_PRIVATE)
     tag = None
     if isinstance(ac.content.sender, MemberSender):
         if membership_key is None:
@@ -405,12 +392,12 @@ def unprotect_public(cs: CipherSuite, message: PublicMessage, context: GroupCont
     content = message.content
     check_group_and_epoch(content.group_id, content.epoch, context)
     if content.content_type == ContentType.application:
-        raise FramingError("application_not_private")
+        raise Rejected(Reason.APPLICATION_NOT_PRIVATE)
     ac = AuthenticatedContent(WireFormat.mls_public_message, content, message.auth)
     if isinstance(content.sender, MemberSender):
         expected = membership_tag(cs, membership_key, ac, context)
         if message.membership_tag is None or not hmac.compare_digest(expected, message.membership_tag):
-            raise FramingError("bad_membership_tag")
+            raise Rejected(Reason.BAD_MEMBERSHIP_TAG)
     return ac
 
 
@@ -480,7 +467,7 @@ def protect_private(cs: CipherSuite, ac: AuthenticatedContent, secret_tree: Secr
     _check_confirmation_tag_shape(ac)
     content = ac.content
     if not isinstance(content.sender, MemberSender):
-        raise FramingError("sender_not_member", "only members send PrivateMessages (§6.3.2)")
+        raise Rejected(Reason.SENDER_NOT_MEMBER, "only members send PrivateMessages (§6.3.2)")
     content_type = content.content_type
     leaf = content.sender.leaf_index
     generation, key, nonce = secret_tree.ratchet(leaf, _ratchet_kind(content_type)).next_key()
@@ -513,18 +500,18 @@ def unprotect_private(cs: CipherSuite, message: PrivateMessage, context: GroupCo
         sender_data = SenderData.decode(
             cs.open(sender_data_key, sender_data_nonce, sender_data_aad, message.encrypted_sender_data))
     except DecryptError:
-        raise FramingError("sender_data_decrypt_failed") from None
+        raise Rejected(Reason.SENDER_DATA_DECRYPT_FAILED) from None
     except DecodeError as e:
-        raise FramingError("malformed", str(e)) from None
+        raise Rejected(Reason.MALFORMED_CONTENT, str(e)) from None
     try:
         ratchet = secret_tree.ratchet(sender_data.leaf_index, _ratchet_kind(content_type))
     except SecretTreeError as e:
-        raise FramingError("unknown_sender", str(e)) from None
+        raise Rejected(Reason.UNKNOWN_SENDER, str(e)) from None
 
     saved = _ratchet_state(ratchet)
     try:
         body = _decrypt_content(cs, ratchet, sender_data, message)
-    except FramingError:
+    except Rejected:
         vars(ratchet).update(saved)
         raise
     content = FramedContent(message.group_id, message.epoch, MemberSender(sender_data.leaf_index),
@@ -542,19 +529,19 @@ def _decrypt_content(cs: CipherSuite, ratchet: SenderRatchet, sender_data: Sende
     try:
         key, nonce = ratchet.key_for(sender_data.generation)
     except SecretTreeError as e:
-        raise FramingError("bad_generation", str(e)) from None
+        raise Rejected(Reason.GENERATION_UNAVAILABLE, str(e)) from None
     aad = PrivateContentAAD(message.group_id, message.epoch, message.content_type,
                             message.authenticated_data).encode()
     try:
         plaintext = cs.open(key, _guarded(nonce, sender_data.reuse_guard), aad, message.ciphertext)
     except DecryptError:
-        raise FramingError("decrypt_failed") from None
+        raise Rejected(Reason.DECRYPT_FAILED) from None
     try:
         body = PrivateMessageContent.decode_for(message.content_type, plaintext)
     except DecodeError as e:
-        raise FramingError("malformed", str(e)) from None
+        raise Rejected(Reason.MALFORMED_CONTENT, str(e)) from None
     if any(body.padding):
-        raise FramingError("nonzero_padding")
+        raise Rejected(Reason.NONZERO_PADDING)
     return body
 
 
@@ -575,11 +562,11 @@ def validate_content(ac: AuthenticatedContent, context: GroupContext,
     sender, body = content.sender, content.content
     private = ac.wire_format == WireFormat.mls_private_message
     if isinstance(body, bytes) and not private:
-        raise FramingError("application_not_private")
+        raise Rejected(Reason.APPLICATION_NOT_PRIVATE)
     if private and not isinstance(sender, MemberSender):
-        raise FramingError("sender_not_member")
+        raise Rejected(Reason.SENDER_NOT_MEMBER)
     if isinstance(sender, MemberSender) and sender.leaf_index not in occupied_leaves:
-        raise FramingError("unknown_sender", f"leaf {sender.leaf_index} is blank or outside the tree")
+        raise Rejected(Reason.UNKNOWN_SENDER, f"leaf {sender.leaf_index} is blank or outside the tree")
     allowed = {
         MemberSender: True,
         ExternalSender: content.content_type == ContentType.proposal
@@ -588,6 +575,6 @@ def validate_content(ac: AuthenticatedContent, context: GroupContext,
         NewMemberCommitSender: isinstance(body, Commit),
     }[type(sender)]
     if not allowed:
-        raise FramingError("bad_sender_content",
+        raise Rejected(Reason.UNSUPPORTED_SENDER,
                            f"{type(sender).__name__} cannot send {content.content_type.name} "
                            f"{type(body).__name__}")

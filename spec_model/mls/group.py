@@ -37,7 +37,7 @@ from .commit import (
 )
 from .extensions import EXTERNAL_SENDERS, ExtensionType, find_extension
 from .framing import (
-    AuthenticatedContent, ContentType, ExternalSender, FramedContent, FramingError, MemberSender,
+    AuthenticatedContent, ContentType, ExternalSender, FramedContent, MemberSender,
     NewMemberProposalSender, PrivateMessage, PublicMessage, WireFormat,
     protect_private, protect_public, sign_content, unprotect_private, unprotect_public,
     validate_content, verify_content_signature,
@@ -60,7 +60,7 @@ from .transcript import confirmed_transcript_hash, interim_transcript_hash
 from .treekem import PathKeys, apply_update_path, create_update_path, derive_path_keys
 from .validation import validate_leaf_node
 from .welcome import (
-    GroupInfo, GroupSecrets, PathSecret, Welcome, WelcomeError, decrypt_group_info,
+    GroupInfo, GroupSecrets, PathSecret, Welcome, decrypt_group_info,
     decrypt_group_secrets, encrypt_group_info, encrypt_group_secrets, welcome_secret,
 )
 
@@ -230,22 +230,15 @@ class Group:
             raise Rejected(Reason.WELCOME_MISMATCH, "the Welcome's cipher suite is not the key package's")
         cs = suite(welcome.cipher_suite)
         psks = psks or {}
-        try:
-            secrets = decrypt_group_secrets(cs, welcome, key_package.ref(cs), init_priv)
-        except WelcomeError as e:
-            reason = Reason.NOT_FOR_US if e.reason == "not_for_us" else Reason.DECRYPT_FAILED
-            raise Rejected(reason, str(e)) from None
+        secrets = decrypt_group_secrets(cs, welcome, key_package.ref(cs), init_priv)
         psk_values = _lookup_psks(secrets.psks, psks, resumption_psks or {})
         special = [p for p in secrets.psks if p.psktype == PSKType.resumption
                    and p.usage != ResumptionPSKUsage.application]
         if len(special) > 1:
             raise Rejected(Reason.INVALID_PROPOSAL, "more than one reinit/branch PSK (§12.4.3.1)")
         psk = psk_secret(cs, list(zip(secrets.psks, psk_values)))
-        try:
-            group_info = decrypt_group_info(cs, welcome_secret(cs, secrets.joiner_secret, psk),
-                                            welcome.encrypted_group_info)
-        except WelcomeError as e:
-            raise Rejected(Reason.DECRYPT_FAILED, str(e)) from None
+        group_info = decrypt_group_info(cs, welcome_secret(cs, secrets.joiner_secret, psk),
+                                        welcome.encrypted_group_info)
         context = group_info.group_context
         if context.cipher_suite != key_package.cipher_suite or context.version != key_package.version:
             raise Rejected(Reason.WELCOME_MISMATCH, "the GroupInfo's suite or version is not the key package's")
@@ -387,25 +380,16 @@ class Group:
             ac, state = self._unprotect_private(body)
         elif isinstance(body, PublicMessage):
             state = self.state
-            try:
-                ac = unprotect_public(self.cs, body, state.context, state.secrets.membership_key)
-            except FramingError as e:
-                raise _rejected(e) from None
+            ac = unprotect_public(self.cs, body, state.context, state.secrets.membership_key)
         else:
             raise Rejected(Reason.UNSUPPORTED_SENDER, f"{type(body).__name__} is not a group message")
-        try:
-            validate_content(ac, state.context, _occupied(state.tree))
-        except FramingError as e:
-            raise _rejected(e) from None
+        validate_content(ac, state.context, _occupied(state.tree))
         content = ac.content
         sender = content.sender
         if isinstance(sender, MemberSender) and sender.leaf_index == self.own_leaf \
                 and content.content_type != ContentType.application:
             raise Rejected(Reason.OWN_COMMIT, "a member merges its own commits and keeps its own proposals")
-        try:
-            verify_content_signature(self.cs, ac, state.context, self._signature_key(ac, state))
-        except FramingError as e:
-            raise _rejected(e) from None
+        verify_content_signature(self.cs, ac, state.context, self._signature_key(ac, state))
         if isinstance(content.content, bytes):
             self._keep_ratchets(state)
             return ApplicationMessage(sender.leaf_index, content.epoch, content.content,
@@ -426,11 +410,8 @@ class Group:
         if message.epoch != self.epoch and message.content_type != ContentType.application:
             raise Rejected(Reason.WRONG_EPOCH, "handshake messages are only accepted in the current epoch")
         trial = dataclasses.replace(state, secret_tree=copy.deepcopy(state.secret_tree))
-        try:
-            ac = unprotect_private(self.cs, message, trial.context, trial.secret_tree,
-                                   trial.secrets.sender_data_secret)
-        except FramingError as e:
-            raise _rejected(e) from None
+        ac = unprotect_private(self.cs, message, trial.context, trial.secret_tree,
+                               trial.secrets.sender_data_secret)
         return ac, trial
 
     def _keep_ratchets(self, used: EpochState) -> None:
@@ -605,28 +586,6 @@ def _retained_keys(keys: Mapping[int, bytes], old: RatchetTree, new: RatchetTree
 
 def _occupied(tree: RatchetTree) -> set[int]:
     return {i for i, _ in tree.members()}
-
-
-def _rejected(error: FramingError) -> Rejected:
-    """Map a framing failure to its reason code."""
-    return Rejected(_FRAMING_REASONS.get(error.reason, Reason.DECRYPT_FAILED), str(error))
-
-
-_FRAMING_REASONS = {
-    "wrong_group": Reason.WRONG_GROUP_ID,
-    "wrong_epoch": Reason.WRONG_EPOCH,
-    "bad_signature": Reason.BAD_SIGNATURE,
-    "bad_membership_tag": Reason.BAD_MEMBERSHIP_TAG,
-    "sender_data_decrypt_failed": Reason.DECRYPT_FAILED,
-    "decrypt_failed": Reason.DECRYPT_FAILED,
-    "malformed": Reason.DECRYPT_FAILED,
-    "nonzero_padding": Reason.NONZERO_PADDING,
-    "unknown_sender": Reason.UNKNOWN_SENDER,
-    "bad_generation": Reason.GENERATION_UNAVAILABLE,
-    "application_not_private": Reason.APPLICATION_NOT_PRIVATE,
-    "sender_not_member": Reason.UNSUPPORTED_SENDER,
-    "bad_sender_content": Reason.UNSUPPORTED_SENDER,
-}
 
 
 def _tree_from(cs: CipherSuite, group_info: GroupInfo, given: RatchetTree | None) -> RatchetTree:

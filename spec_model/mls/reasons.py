@@ -17,13 +17,16 @@ class Reason(enum.StrEnum):
     """Reason codes for rejected MLS input; each member's comment names its rule."""
 
     # Framing and content validation (§6.3, §6.1, §6.2)
-    WRONG_GROUP_ID = "wrong_group_id"                  # §6.3: group_id matches the group
+    WRONG_GROUP = "wrong_group"                        # §6.3: group_id matches the group
     WRONG_EPOCH = "wrong_epoch"                        # §6.3: epoch matches (or is a kept past epoch)
     UNKNOWN_SENDER = "unknown_sender"                  # §6.3: sender leaf is a non-blank leaf of the tree
-    UNSUPPORTED_SENDER = "unsupported_sender"          # §6.3: sender type allowed for this content
+    UNSUPPORTED_SENDER = "unsupported_sender"          # §6.1, §12.1.8: sender type allowed for this content
+    SENDER_NOT_MEMBER = "sender_not_member"            # §6.3.2: only members send PrivateMessages
     BAD_SIGNATURE = "bad_signature"                    # §6.1: FramedContent signature verifies
     BAD_MEMBERSHIP_TAG = "bad_membership_tag"          # §6.2: membership tag verifies
-    DECRYPT_FAILED = "decrypt_failed"                  # §6.3.1, §6.3.2: AEAD opens
+    DECRYPT_FAILED = "decrypt_failed"                  # §6.3.1, §7.6, §12.4.3.1: AEAD or HPKE opens
+    SENDER_DATA_DECRYPT_FAILED = "sender_data_decrypt_failed"  # §6.3.2: sender data opens
+    MALFORMED_CONTENT = "malformed_content"            # §6.3.1: decrypted content parses
     NONZERO_PADDING = "nonzero_padding"                # §6.3.1: padding is all zeros
     GENERATION_UNAVAILABLE = "generation_unavailable"  # §9.1: key for the generation can be derived
     APPLICATION_NOT_PRIVATE = "application_not_private"  # §6.2: application data only in PrivateMessage

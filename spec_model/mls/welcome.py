@@ -5,23 +5,17 @@ from __future__ import annotations
 from .codec import OPAQUE, U16, U32, Annotated, Optional, Struct, Vector
 from .group_context import Extension, GroupContext
 from .psk import PreSharedKeyID
+from .reasons import Reason, Rejected
 from .hpke import DecryptError
 from .key_schedule import welcome_key_and_nonce
 from .suites import CipherSuite, HPKECiphertext, Rng
 
 __all__ = [
-    "GroupInfo", "PathSecret", "GroupSecrets", "EncryptedGroupSecrets", "Welcome", "WelcomeError",
+    "GroupInfo", "PathSecret", "GroupSecrets", "EncryptedGroupSecrets", "Welcome",
     "welcome_secret", "encrypt_group_info", "decrypt_group_info", "encrypt_group_secrets",
     "decrypt_group_secrets",
 ]
 
-
-class WelcomeError(Exception):
-    """A Welcome that cannot be used: ``reason`` is a short code."""
-
-    def __init__(self, reason: str, detail: str = ""):
-        super().__init__(f"{reason}: {detail}" if detail else reason)
-        self.reason = reason
 
 
 class GroupInfo(Struct):
@@ -87,12 +81,12 @@ def encrypt_group_info(cs: CipherSuite, secret: bytes, group_info: GroupInfo) ->
 
 
 def decrypt_group_info(cs: CipherSuite, secret: bytes, encrypted_group_info: bytes) -> GroupInfo:
-    """RFC 9420 §12.4.3.1: decrypt and decode the GroupInfo; ``WelcomeError`` if it fails."""
+    """RFC 9420 §12.4.3.1: decrypt and decode the GroupInfo; ``Rejected(DECRYPT_FAILED)`` if it fails."""
     key, nonce = welcome_key_and_nonce(cs, secret)
     try:
         plaintext = cs.open(key, nonce, b"", encrypted_group_info)
     except DecryptError:
-        raise WelcomeError("group_info_decrypt_failed") from None
+        raise Rejected(Reason.DECRYPT_FAILED, "encrypted_group_info") from None
     return GroupInfo.decode(plaintext)
 
 
@@ -108,8 +102,8 @@ def decrypt_group_secrets(cs: CipherSuite, welcome: Welcome, key_package_ref: by
                           init_priv: bytes) -> GroupSecrets:
     """RFC 9420 §12.4.3.1: find our entry by KeyPackageRef and decrypt it with the init key.
 
-    ``WelcomeError`` with ``not_for_us`` when no entry names our key package,
-    ``group_secrets_decrypt_failed`` when HPKE fails.
+    ``Rejected`` with ``NOT_FOR_US`` when no entry names our key package,
+    ``DECRYPT_FAILED`` when HPKE fails.
     """
     for entry in welcome.secrets:
         if entry.new_member == key_package_ref:
@@ -117,6 +111,6 @@ def decrypt_group_secrets(cs: CipherSuite, welcome: Welcome, key_package_ref: by
                 plaintext = cs.decrypt_with_label(init_priv, b"Welcome", welcome.encrypted_group_info,
                                                   entry.encrypted_group_secrets)
             except DecryptError:
-                raise WelcomeError("group_secrets_decrypt_failed") from None
+                raise Rejected(Reason.DECRYPT_FAILED, "encrypted_group_secrets") from None
             return GroupSecrets.decode(plaintext)
-    raise WelcomeError("not_for_us", "no EncryptedGroupSecrets names this key package")
+    raise Rejected(Reason.NOT_FOR_US, "no EncryptedGroupSecrets names this key package")

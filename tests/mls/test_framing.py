@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 from spec_model.mls.codec import DecodeError
 from spec_model.mls.commit import Commit
 from spec_model.mls.framing import (
-    AuthenticatedContent, ExternalSender, FramedContent, FramingError, MemberSender,
+    AuthenticatedContent, ExternalSender, FramedContent, Rejected, MemberSender,
     NewMemberCommitSender, NewMemberProposalSender, PrivateContentAAD, PrivateMessage,
     PrivateMessageContent, PublicMessage, SenderDataAAD, WireFormat, membership_tag,
     protect_private, protect_public, sign_content, unprotect_private, unprotect_public,
@@ -60,7 +60,7 @@ def open_private(message: PrivateMessage, receiver: SecretTree) -> Authenticated
 
 
 def reason_of(call) -> str:
-    with pytest.raises(FramingError) as excinfo:
+    with pytest.raises(Rejected) as excinfo:
         call()
     return excinfo.value.reason
 
@@ -162,7 +162,7 @@ def test_every_public_byte_flip_is_rejected() -> None:
                                      CONTEXT, MEMBERSHIP_KEY)).encode()
     for i in range(4, len(data)):  # past version and wire format
         flipped = data[:i] + bytes((data[i] ^ 0x01,)) + data[i + 1:]
-        with pytest.raises((DecodeError, FramingError)):
+        with pytest.raises((DecodeError, Rejected)):
             unprotect_public(CS, MLSMessage.decode(flipped).body, CONTEXT, MEMBERSHIP_KEY)
 
 
@@ -191,7 +191,7 @@ def test_generations_advance_and_replay_is_refused() -> None:
     first, second = (protect_private(CS, ac, sender, SENDER_DATA_SECRET) for _ in range(2))
     assert open_private(second, receiver) == ac
     assert open_private(first, receiver) == ac  # out of order, within the window
-    assert reason_of(lambda: open_private(first, receiver)) == "bad_generation"
+    assert reason_of(lambda: open_private(first, receiver)) == "generation_unavailable"
 
 
 def test_private_needs_a_member_sender() -> None:
@@ -238,7 +238,7 @@ def test_every_private_byte_flip_is_rejected_and_consumes_nothing() -> None:
     message, receiver = private(BODIES["commit"]), tree()
     data = MLSMessage(message).encode()
     for i in range(4, len(data)):
-        with pytest.raises((DecodeError, FramingError)):
+        with pytest.raises((DecodeError, Rejected)):
             open_private(MLSMessage.decode(flip(data, i)).body, receiver)
     assert open_private(message, receiver).content.content == BODIES["commit"]
 
@@ -256,7 +256,7 @@ def test_truncated_content_is_malformed() -> None:
     ac = signed(BODIES["commit"], WireFormat.mls_private_message)
     plaintext = PrivateMessageContent(ac.content.content, ac.auth).encode()
     message = hand_sealed(ac, plaintext[:-1], tree())  # the confirmation tag is cut short
-    assert reason_of(lambda: open_private(message, tree())) == "malformed"
+    assert reason_of(lambda: open_private(message, tree())) == "malformed_content"
 
 
 @settings(max_examples=40, deadline=None)
@@ -285,12 +285,12 @@ VALIDATION = [
     (WireFormat.mls_public_message, MemberSender(3), Remove(1), "unknown_sender"),
     (WireFormat.mls_private_message, ExternalSender(0), Remove(1), "sender_not_member"),
     (WireFormat.mls_public_message, ExternalSender(0), Remove(1), None),
-    (WireFormat.mls_public_message, ExternalSender(0), UPDATE, "bad_sender_content"),
-    (WireFormat.mls_public_message, ExternalSender(0), BODIES["commit"], "bad_sender_content"),
+    (WireFormat.mls_public_message, ExternalSender(0), UPDATE, "unsupported_sender"),
+    (WireFormat.mls_public_message, ExternalSender(0), BODIES["commit"], "unsupported_sender"),
     (WireFormat.mls_public_message, NewMemberProposalSender(), ADD, None),
-    (WireFormat.mls_public_message, NewMemberProposalSender(), Remove(1), "bad_sender_content"),
+    (WireFormat.mls_public_message, NewMemberProposalSender(), Remove(1), "unsupported_sender"),
     (WireFormat.mls_public_message, NewMemberCommitSender(), BODIES["commit"], None),
-    (WireFormat.mls_public_message, NewMemberCommitSender(), Remove(1), "bad_sender_content"),
+    (WireFormat.mls_public_message, NewMemberCommitSender(), Remove(1), "unsupported_sender"),
 ]
 
 
