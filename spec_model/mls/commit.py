@@ -58,10 +58,14 @@ def path_required(proposals: Sequence[CommittedProposal]) -> bool:
 
 
 def validate_proposal_list(proposals: Sequence[CommittedProposal], committer: int | None, tree: RatchetTree,
-                           context: GroupContext, *, now: int | None = None) -> None:
+                           context: GroupContext, *, now: int | None = None,
+                           resumption_usage: ResumptionPSKUsage = ResumptionPSKUsage.application) -> None:
     """RFC 9420 §12.2 (and each proposal's rules in §12.1): raise ``Rejected`` if the list is invalid.
 
-    ``committer`` is the committer's leaf index, or ``None`` for an external commit. Tree-level rules that
+    ``committer`` is the committer's leaf index, or ``None`` for an external commit.
+    ``resumption_usage`` is the usage resumption PSK proposals may have:
+    ``application``, except in the first commit of a reinitialized or branched
+    group (§12.1.4, §11.2, §11.3). Tree-level rules that
     need the applied list (leaf validity of Adds against the new tree) run in
     ``apply_proposals``.
     """
@@ -129,8 +133,8 @@ def validate_proposal_list(proposals: Sequence[CommittedProposal], committer: in
         psk = p.proposal.psk
         if len(psk.psk_nonce) != cs.Nh:
             raise Rejected(Reason.INVALID_PROPOSAL, "psk_nonce is not Nh bytes (§8.4)")
-        if psk.psktype == PSKType.resumption and psk.usage != ResumptionPSKUsage.application:
-            raise Rejected(Reason.INVALID_PROPOSAL, "a PreSharedKey proposal's resumption usage is application (§12.1.4)")
+        if psk.psktype == PSKType.resumption and psk.usage != resumption_usage:
+            raise Rejected(Reason.INVALID_PROPOSAL, f"resumption PSK usage {psk.usage.name} here (§12.1.4)")
         encoded = psk.encode()
         if encoded in seen_psks:
             raise Rejected(Reason.DUPLICATE_PSK)

@@ -15,7 +15,7 @@ from .leaf_node import Capabilities, Credential
 
 __all__ = [
     "ExtensionType", "DEFAULT_EXTENSION_TYPES", "DEFAULT_PROPOSAL_TYPES", "RequiredCapabilities",
-    "ExternalSender", "EXTERNAL_SENDERS", "find_extension", "supports_required",
+    "ExternalSender", "EXTERNAL_SENDERS", "ExternalPub", "find_extension", "supports_required",
 ]
 
 
@@ -53,6 +53,12 @@ class ExternalSender(Struct):
 
 EXTERNAL_SENDERS = Vector(ExternalSender)
 """RFC 9420 §12.1.8.1: ``ExternalSender external_senders<V>``."""
+
+
+class ExternalPub(Struct):
+    """RFC 9420 §12.4.3.2: ``ExternalPub``, the GroupInfo extension enabling external commits."""
+
+    external_pub: Annotated[bytes, OPAQUE]
 
 
 def find_extension(extensions: tuple[Extension, ...], extension_type: int) -> bytes | None:

@@ -35,10 +35,10 @@ from .codec import DecodeError
 from .commit import (
     AppliedProposals, Commit, CommittedProposal, apply_proposals, path_required, validate_proposal_list,
 )
-from .extensions import EXTERNAL_SENDERS, ExtensionType, find_extension
+from .extensions import EXTERNAL_SENDERS, ExtensionType, ExternalPub, find_extension
 from .framing import (
     AuthenticatedContent, ContentType, ExternalSender, FramedContent, MemberSender,
-    NewMemberProposalSender, PrivateMessage, PublicMessage, WireFormat,
+    NewMemberCommitSender, NewMemberProposalSender, PrivateMessage, PublicMessage, WireFormat,
     protect_private, protect_public, sign_content, unprotect_private, unprotect_public,
     validate_content, verify_content_signature,
 )
@@ -49,9 +49,9 @@ from .key_schedule import EpochSecrets, confirmation_tag, derive_epoch_secrets, 
 from .leaf_node import FromCommit, FromUpdate, LeafNode
 from .message import MLSMessage
 from .proposals import (
-    ExternalInit, PreSharedKey, Proposal, ProposalByReference, ProposalByValue, Update,
+    Add, ExternalInit, PreSharedKey, Proposal, ProposalByReference, ProposalByValue, ReInit, Remove, Update,
 )
-from .psk import PSKType, ResumptionPSKUsage, psk_secret
+from .psk import PreSharedKeyID, PSKType, ResumptionPSKUsage, psk_secret
 from .ratchet_tree import RATCHET_TREE, RatchetTree
 from .reasons import Reason, Rejected
 from .secret_tree import SecretTree, SenderRatchetConfiguration, XMTP_RATCHET_CONFIGURATION
@@ -66,7 +66,7 @@ from .welcome import (
 
 __all__ = [
     "GroupConfig", "EpochState", "Group", "PendingCommit", "PskStore", "ApplicationMessage",
-    "ProposalMessage", "CommitMessage", "Processed",
+    "ProposalMessage", "CommitMessage", "Processed", "external_proposal", "new_member_proposal",
 ]
 
 PskStore = Mapping[bytes, bytes]
@@ -98,6 +98,8 @@ class EpochState:
     secret_tree: SecretTree
     private_keys: dict[int, bytes]
     """Node index -> HPKE private key this member holds (its own leaf and parts of its direct path)."""
+    confirmation_tag: bytes
+    """The confirmation tag of the commit that started this epoch (§6.1), as a GroupInfo carries it."""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -129,12 +131,17 @@ class ProposalMessage:
 
 @dataclasses.dataclass(frozen=True)
 class CommitMessage:
-    """A commit processed: the group is now in ``epoch``."""
+    """A commit processed: the group is now in ``epoch``.
+
+    ``sender`` is the committer's leaf index (for an external commit, the leaf it
+    joined at; ``None`` if we were removed before it was placed).
+    """
 
     sender: int | None
     epoch: int
     proposals: tuple[CommittedProposal, ...]
     removed_self: bool
+    external: bool
 
 
 Processed = ApplicationMessage | ProposalMessage | CommitMessage
@@ -151,27 +158,33 @@ class PendingCommit:
     proposals: tuple[CommittedProposal, ...]
     secret_tree: SecretTree
     """This epoch's secret tree after protecting the commit (a copy until merged)."""
+    reinit: ReInit | None
 
 
 class Group:
     """RFC 9420 §11–§12: a member's view of a group."""
 
     def __init__(self, cs: CipherSuite, own_leaf: int, signature_priv: bytes, state: EpochState,
-                 config: GroupConfig, psks: PskStore, resumption_psks: dict[int, bytes]):
+                 config: GroupConfig, psks: PskStore):
         self.cs = cs
         self.own_leaf = own_leaf
         self.signature_priv = signature_priv
         self.state = state
         self.config = config
         self.psks = psks
-        self.resumption_psks = resumption_psks
-        """Epoch -> resumption_psk of this group's past and current epochs (§8.6)."""
+        self.resumption_psks: dict[tuple[bytes, int], bytes] = {}
+        """(group id, epoch) -> resumption_psk: this group's epochs, and those of a group it resumes (§8.6)."""
+        if state is not None:
+            self.resumption_psks[(state.context.group_id, state.context.epoch)] = state.secrets.resumption_psk
         self.past_states: dict[int, EpochState] = {}
         self.proposals: dict[bytes, CachedProposal] = {}
         self.pending_commit: PendingCommit | None = None
         self._update_keys: dict[bytes, bytes] = {}
         """Encryption public key -> private key of our own Update proposals in this epoch."""
         self.active = True
+        """False once this member is removed or the group is reinitialized (§12.4.2, §11.2)."""
+        self.reinit: ReInit | None = None
+        """The ReInit proposal of the commit that closed this group, if any (§11.2)."""
 
     # ------------------------------------------------------------------ reading
 
@@ -216,47 +229,34 @@ class Group:
         secrets = key_schedule(cs, cs.random(cs.Nh, rng), None, None, context)
         tag = confirmation_tag(cs, secrets.confirmation_key, b"")
         state = EpochState(context, tree, secrets, interim_transcript_hash(cs, b"", tag),
-                           SecretTree(cs, secrets.encryption_secret, 1, config.ratchet), {0: encryption_priv})
-        return cls(cs, 0, signature_priv, state, config, psks or {}, {0: secrets.resumption_psk})
+                           SecretTree(cs, secrets.encryption_secret, 1, config.ratchet), {0: encryption_priv}, tag)
+        return cls(cs, 0, signature_priv, state, config, psks or {})
 
     @classmethod
     def join(cls, welcome: Welcome, key_package: KeyPackage, init_priv: bytes, encryption_priv: bytes,
              signature_priv: bytes, *, ratchet_tree: RatchetTree | None = None,
              config: GroupConfig = GroupConfig(), psks: PskStore | None = None,
-             resumption_psks: Mapping[tuple[bytes, int], bytes] | None = None,
-             now: int | None = None) -> "Group":
-        """RFC 9420 §12.4.3.1: join from a Welcome; raises ``Rejected`` (or ``DecodeError``)."""
+             previous_group: "Group | None" = None, now: int | None = None) -> "Group":
+        """RFC 9420 §12.4.3.1: join from a Welcome; raises ``Rejected`` (or ``DecodeError``).
+
+        ``previous_group`` is the group a reinit or branch Welcome resumes: it
+        supplies the resumption PSK and is checked against the new group (§11.2, §11.3).
+        """
         if welcome.cipher_suite != key_package.cipher_suite:
             raise Rejected(Reason.WELCOME_MISMATCH, "the Welcome's cipher suite is not the key package's")
         cs = suite(welcome.cipher_suite)
         psks = psks or {}
         secrets = decrypt_group_secrets(cs, welcome, key_package.ref(cs), init_priv)
-        psk_values = _lookup_psks(secrets.psks, psks, resumption_psks or {})
-        special = [p for p in secrets.psks if p.psktype == PSKType.resumption
-                   and p.usage != ResumptionPSKUsage.application]
-        if len(special) > 1:
-            raise Rejected(Reason.INVALID_PROPOSAL, "more than one reinit/branch PSK (§12.4.3.1)")
+        resumption = previous_group.resumption_psks if previous_group is not None else {}
+        psk_values = _lookup_psks(secrets.psks, psks, resumption)
         psk = psk_secret(cs, list(zip(secrets.psks, psk_values)))
         group_info = decrypt_group_info(cs, welcome_secret(cs, secrets.joiner_secret, psk),
                                         welcome.encrypted_group_info)
         context = group_info.group_context
         if context.cipher_suite != key_package.cipher_suite or context.version != key_package.version:
             raise Rejected(Reason.WELCOME_MISMATCH, "the GroupInfo's suite or version is not the key package's")
-
-        tree = _tree_from(cs, group_info, ratchet_tree)
-        signer = tree.leaf(group_info.signer) if group_info.signer < tree.n_leaves else None
-        if signer is None:
-            raise Rejected(Reason.BAD_GROUP_INFO, f"GroupInfo signer {group_info.signer} is blank")
-        try:
-            group_info.verify_signature(cs, signer.signature_key)
-        except InvalidSignatureError:
-            raise Rejected(Reason.BAD_GROUP_INFO, "GroupInfo signature") from None
-        if tree.tree_hash() != context.tree_hash:
-            raise Rejected(Reason.BAD_GROUP_INFO, "tree hash does not match the GroupInfo")
-        tree.validate(context.group_id)
-        for i, leaf in tree.members():
-            validate_leaf_node(leaf, tree, context, expected_source=type(leaf.source), leaf_index=i,
-                               replacing=i)
+        tree = _verified_tree(cs, group_info, ratchet_tree)
+        _check_resumption(secrets.psks, context, tree, previous_group)
         own = next((i for i, leaf in tree.members() if leaf == key_package.leaf_node), None)
         if own is None:
             raise Rejected(Reason.NOT_FOR_US, "our leaf node is not in the tree")
@@ -264,8 +264,7 @@ class Group:
         private_keys = {2 * own: encryption_priv}
         if secrets.path_secret is not None:
             ancestor = tm.common_ancestor(2 * own, 2 * group_info.signer)
-            keys = derive_path_keys(cs, tree, ancestor, secrets.path_secret.path_secret)
-            private_keys.update(keys.private_keys)
+            private_keys |= derive_path_keys(cs, tree, ancestor, secrets.path_secret.path_secret).private_keys
         epoch = derive_epoch_secrets(cs, secrets.joiner_secret, psk, context.encode())
         tag = confirmation_tag(cs, epoch.confirmation_key, context.confirmed_transcript_hash)
         if tag != group_info.confirmation_tag:
@@ -273,8 +272,83 @@ class Group:
         state = EpochState(context, tree, epoch,
                            interim_transcript_hash(cs, context.confirmed_transcript_hash, tag),
                            SecretTree(cs, epoch.encryption_secret, tree.n_leaves, config.ratchet),
-                           private_keys)
-        return cls(cs, own, signature_priv, state, config, psks, {context.epoch: epoch.resumption_psk})
+                           private_keys, tag)
+        return cls(cs, own, signature_priv, state, config, psks)
+
+    @classmethod
+    def join_external(cls, group_info: GroupInfo, leaf_node: LeafNode, signature_priv: bytes, *,
+                      ratchet_tree: RatchetTree | None = None, resync: int | None = None,
+                      psk_ids: tuple[PreSharedKeyID, ...] = (), psks: PskStore | None = None,
+                      config: GroupConfig = GroupConfig(), authenticated_data: bytes = b"",
+                      rng: Rng | None = None) -> tuple["Group", MLSMessage]:
+        """RFC 9420 §12.4.3.2: join by external commit; returns the group (in the new epoch) and the commit.
+
+        ``leaf_node`` is the template of our leaf (its keys and signature are
+        replaced by the path); ``resync`` removes our old appearance at that
+        leaf. The commit is a PublicMessage from ``new_member_commit``.
+        """
+        cs = suite(group_info.group_context.cipher_suite)
+        context = group_info.group_context
+        tree = _verified_tree(cs, group_info, ratchet_tree)
+        data = find_extension(group_info.extensions, ExtensionType.external_pub)
+        if data is None:
+            raise Rejected(Reason.NO_EXTERNAL_PUB)
+        ikm_e = cs.random(cs.hpke.kem.Nsk, rng) if rng else None
+        kem_output, hpke_context = cs.hpke.setup_base_s(ExternalPub.decode(data).external_pub, b"", ikm_e)
+        init_secret = hpke_context.export(b"MLS 1.0 external init secret", cs.Nh)  # §8.3
+        proposals = (ExternalInit(kem_output), *([Remove(resync)] if resync is not None else ()),
+                     *(PreSharedKey(p) for p in psk_ids))
+        covered = [CommittedProposal(p, None) for p in proposals]
+        validate_proposal_list(covered, None, tree, context)
+        applied = apply_proposals(covered, tree, context)
+        new_tree = applied.tree
+        own = new_tree.add_leaf(leaf_node)
+        new_context = context.replace(epoch=context.epoch + 1, extensions=applied.extensions)
+        path, path_keys = create_update_path(
+            cs, new_tree, own, signature_priv, context.group_id,
+            lambda tree_hash: new_context.replace(tree_hash=tree_hash).encode(), leaf_node=leaf_node, rng=rng)
+        commit = Commit(tuple(ProposalByValue(p) for p in proposals), path)
+        content = FramedContent(context.group_id, context.epoch, NewMemberCommitSender(), authenticated_data, commit)
+        ac = sign_content(cs, WireFormat.mls_public_message, content, context, signature_priv)
+        group = cls(cs, own, signature_priv, None, config, psks or {})
+        interim = interim_transcript_hash(cs, context.confirmed_transcript_hash, group_info.confirmation_tag)
+        state, tag, _ = group._next_epoch(ac, applied, new_tree, new_context, path_keys.private_keys,
+                                          path_keys.commit_secret, init_secret, interim)
+        ac = dataclasses.replace(ac, auth=dataclasses.replace(ac.auth, confirmation_tag=tag))
+        group._advance(state)
+        return group, MLSMessage(protect_public(cs, ac, context, None))
+
+    def reinit_group(self, key_packages: tuple[KeyPackage, ...], leaf_node: LeafNode, encryption_priv: bytes,
+                     signature_priv: bytes, *, rng: Rng | None = None) -> tuple["Group", PendingCommit]:
+        """RFC 9420 §11.2: after a ReInit, create the new group and its first commit (epoch 1) with a Welcome.
+
+        The commit adds ``key_packages`` (the old members' new key packages)
+        and injects the old group's resumption PSK with usage ``reinit``.
+        """
+        if self.reinit is None:
+            raise ValueError("no ReInit has been committed in this group")
+        reinit = self.reinit
+        return self._resume(suite(reinit.cipher_suite), reinit.group_id, reinit.extensions, ResumptionPSKUsage.reinit,
+                            key_packages, leaf_node, encryption_priv, signature_priv, rng)
+
+    def branch(self, group_id: bytes, key_packages: tuple[KeyPackage, ...], leaf_node: LeafNode,
+               encryption_priv: bytes, signature_priv: bytes, *,
+               rng: Rng | None = None) -> tuple["Group", PendingCommit]:
+        """RFC 9420 §11.3: a subgroup of this group's members, linked by a resumption PSK with usage ``branch``."""
+        return self._resume(self.cs, group_id, self.context.extensions, ResumptionPSKUsage.branch, key_packages,
+                            leaf_node, encryption_priv, signature_priv, rng)
+
+    def _resume(self, cs: CipherSuite, group_id: bytes, extensions: tuple[Extension, ...],
+                usage: ResumptionPSKUsage, key_packages: tuple[KeyPackage, ...], leaf_node: LeafNode,
+                encryption_priv: bytes, signature_priv: bytes, rng: Rng | None) -> tuple["Group", PendingCommit]:
+        group = Group.create(cs, group_id, leaf_node, encryption_priv, signature_priv, extensions,
+                             config=self.config, psks=self.psks, rng=rng)
+        group.resumption_psks.update(self.resumption_psks)
+        psk = PreSharedKeyID.resumption(usage, self.group_id, self.epoch, cs.random(cs.Nh, rng))
+        pending = group.commit((*(Add(kp) for kp in key_packages), PreSharedKey(psk)), resumption_usage=usage,
+                               rng=rng)
+        group.merge_pending_commit()
+        return group, pending
 
     # ------------------------------------------------------------------ sending
 
@@ -319,15 +393,19 @@ class Group:
     def commit(self, proposals: tuple[Proposal, ...] = (), *, by_reference: tuple[bytes, ...] | None = None,
                force_path: bool = True, private: bool = False, authenticated_data: bytes = b"",
                leaf_node: LeafNode | None = None, now: int | None = None,
+               resumption_usage: ResumptionPSKUsage = ResumptionPSKUsage.application,
                rng: Rng | None = None) -> PendingCommit:
         """RFC 9420 §12.4.1: commit the cached proposals (``by_reference``: which ones; default all)
-        and ``proposals`` by value. Nothing changes until ``merge_pending_commit``."""
+        and ``proposals`` by value. Nothing changes until ``merge_pending_commit``.
+
+        ``resumption_usage`` is for the first commit of a reinit or branch only (§11.2, §11.3).
+        """
         self._check_active()
         cs, s = self.cs, self.state
         refs = tuple(self.proposals) if by_reference is None else by_reference
         covered = [CommittedProposal(self.proposals[r].proposal, self.proposals[r].sender) for r in refs]
         covered += [CommittedProposal(p, self.own_leaf) for p in proposals]
-        validate_proposal_list(covered, self.own_leaf, s.tree, s.context, now=now)
+        validate_proposal_list(covered, self.own_leaf, s.tree, s.context, now=now, resumption_usage=resumption_usage)
         applied = apply_proposals(covered, s.tree, s.context, now=now)
         tree = applied.tree
         new_context = s.context.replace(epoch=s.context.epoch + 1, extensions=applied.extensions)
@@ -351,10 +429,10 @@ class Group:
         ac = dataclasses.replace(ac, auth=dataclasses.replace(ac.auth, confirmation_tag=tag))
         trial = dataclasses.replace(s, secret_tree=copy.deepcopy(s.secret_tree))
         message = self._protect(ac, trial, rng)
-        group_info = self._group_info(next_state, tag)
+        group_info = self._group_info(next_state)
         welcome = self._welcome(next_state, psk, group_info, applied, path_keys, rng) if applied.added else None
         self.pending_commit = PendingCommit(message, welcome, group_info, next_state, tuple(covered),
-                                            trial.secret_tree)
+                                            trial.secret_tree, applied.reinit)
         return self.pending_commit
 
     def merge_pending_commit(self) -> None:
@@ -362,7 +440,7 @@ class Group:
         if self.pending_commit is None:
             raise ValueError("no pending commit")
         self.state.secret_tree = self.pending_commit.secret_tree
-        self._advance(self.pending_commit.next_state)
+        self._advance(self.pending_commit.next_state, self.pending_commit.reinit)
 
     def clear_pending_commit(self) -> None:
         """Discard a commit that the delivery service did not accept."""
@@ -400,7 +478,7 @@ class Group:
 
     def _check_active(self) -> None:
         if not self.active:
-            raise Rejected(Reason.UNKNOWN_SENDER, "this member is no longer in the group")
+            raise Rejected(Reason.INACTIVE, "removed from the group, or the group was reinitialized")
 
     def _unprotect_private(self, message: PrivateMessage) -> tuple[AuthenticatedContent, EpochState]:
         """Decrypt with a copy of the epoch's secret tree (kept only if the message is accepted)."""
@@ -455,6 +533,8 @@ class Group:
         commit: Commit = ac.content.content
         sender = ac.content.sender
         committer = sender.leaf_index if isinstance(sender, MemberSender) else None
+        if committer is None and any(isinstance(item, ProposalByReference) for item in commit.proposals):
+            raise Rejected(Reason.INVALID_EXTERNAL_COMMIT, "an external commit covers no proposal by reference")
         covered = []
         for item in commit.proposals:
             if isinstance(item, ProposalByValue):
@@ -466,7 +546,7 @@ class Group:
                 covered.append(CommittedProposal(cached.proposal, cached.sender))
         validate_proposal_list(covered, committer, s.tree, s.context, now=now)
         _lookup_psks([p.proposal.psk for p in covered if isinstance(p.proposal, PreSharedKey)],
-                     self.psks, self._resumption_lookup())
+                     self.psks, self.resumption_psks)
         applied = apply_proposals(covered, s.tree, s.context, now=now)
         if path_required(covered) and commit.path is None:
             raise Rejected(Reason.PATH_REQUIRED)
@@ -476,11 +556,11 @@ class Group:
         for p in covered:  # our own Update, committed by someone else: its new key is our leaf key
             if isinstance(p.proposal, Update) and p.sender == self.own_leaf:
                 private_keys[2 * self.own_leaf] = self._update_keys[p.proposal.leaf_node.encryption_key]
-        removed_self = tree.leaf(self.own_leaf) is None
+        removed_self = any(isinstance(p.proposal, Remove) and p.proposal.removed == self.own_leaf for p in covered)
         if removed_self:
             self._keep_ratchets(used)
             self.active = False
-            return CommitMessage(committer, s.context.epoch + 1, tuple(covered), True)
+            return CommitMessage(committer, s.context.epoch + 1, tuple(covered), True, isinstance(sender, NewMemberCommitSender))
         commit_secret = None
         if commit.path is not None:
             path_leaf = commit.path.leaf_node
@@ -503,53 +583,65 @@ class Group:
         if tag != ac.auth.confirmation_tag:
             raise Rejected(Reason.BAD_CONFIRMATION_TAG)
         self._keep_ratchets(used)
-        self._advance(next_state)
-        return CommitMessage(committer, next_state.context.epoch, tuple(covered), False)
+        self._advance(next_state, applied.reinit)
+        return CommitMessage(committer, next_state.context.epoch, tuple(covered), False,
+                             isinstance(sender, NewMemberCommitSender))
 
     # ------------------------------------------------------------------ epochs
 
     def _next_epoch(self, ac: AuthenticatedContent, applied: AppliedProposals, tree: RatchetTree,
                     new_context: GroupContext, private_keys: dict[int, bytes],
-                    commit_secret: bytes | None) -> tuple[EpochState, bytes, bytes]:
-        """RFC 9420 §8, §8.2: transcript hashes, the key schedule and the confirmation tag of the next epoch."""
+                    commit_secret: bytes | None, init_secret: bytes | None = None,
+                    interim: bytes | None = None) -> tuple[EpochState, bytes, bytes]:
+        """RFC 9420 §8, §8.2: transcript hashes, the key schedule and the confirmation tag of the next epoch.
+
+        ``init_secret`` and ``interim`` default to the current epoch's (an
+        external joiner, who has no current epoch, passes its own).
+        """
         cs, s = self.cs, self.state
-        init_secret = s.secrets.init_secret
-        if applied.external_init is not None:
-            init_secret = _external_init_secret(cs, s.secrets, applied.external_init)
-        confirmed = confirmed_transcript_hash(cs, s.interim_transcript_hash, ac)
+        if init_secret is None:
+            init_secret = s.secrets.init_secret
+            if applied.external_init is not None:
+                init_secret = _external_init_secret(cs, s.secrets, applied.external_init)
+        confirmed = confirmed_transcript_hash(cs, s.interim_transcript_hash if interim is None else interim, ac)
         context = new_context.replace(tree_hash=tree.tree_hash(), confirmed_transcript_hash=confirmed)
-        psk_values = _lookup_psks(applied.psks, self.psks, self._resumption_lookup())
+        psk_values = _lookup_psks(applied.psks, self.psks, self.resumption_psks)
         psk = psk_secret(cs, list(zip(applied.psks, psk_values)))
         secrets = key_schedule(cs, init_secret, commit_secret, psk, context)
         tag = confirmation_tag(cs, secrets.confirmation_key, confirmed)
         state = EpochState(context, tree, secrets, interim_transcript_hash(cs, confirmed, tag),
                            SecretTree(cs, secrets.encryption_secret, tree.n_leaves, self.config.ratchet),
-                           private_keys)
+                           private_keys, tag)
         return state, tag, psk
 
-    def _advance(self, next_state: EpochState) -> None:
-        self.past_states[self.epoch] = self.state
-        for old in sorted(self.past_states)[:-self.config.max_past_epochs or None]:
-            del self.past_states[old]
-        if self.config.max_past_epochs == 0:
-            self.past_states.clear()
+    def _advance(self, next_state: EpochState, reinit: ReInit | None = None) -> None:
+        """Make ``next_state`` current; a committed ReInit closes the group for sending (§11.2)."""
+        if reinit is not None:
+            self.reinit, self.active = reinit, False
+        if self.state is not None:
+            self.past_states[self.epoch] = self.state
+        keep = sorted(self.past_states)[-self.config.max_past_epochs:] if self.config.max_past_epochs else []
+        self.past_states = {epoch: self.past_states[epoch] for epoch in keep}
         self.state = next_state
-        self.resumption_psks[next_state.context.epoch] = next_state.secrets.resumption_psk
+        self.resumption_psks[(self.group_id, next_state.context.epoch)] = next_state.secrets.resumption_psk
         self.proposals = {}
         self.pending_commit = None
         self._update_keys = {}
 
-    def _resumption_lookup(self) -> dict[tuple[bytes, int], bytes]:
-        return {(self.group_id, epoch): value for epoch, value in self.resumption_psks.items()}
+    def group_info(self, *, external_pub: bool = False) -> GroupInfo:
+        """RFC 9420 §12.4.3: a signed GroupInfo of the current epoch; with ``external_pub``
+        it lets a non-member join by external commit (§12.4.3.2)."""
+        return self._group_info(self.state, external_pub)
 
-    def _group_info(self, state: EpochState, tag: bytes) -> GroupInfo:
-        """RFC 9420 §12.4.3: the signed GroupInfo of ``state``, with the ratchet tree if configured."""
-        extensions = ()
+    def _group_info(self, state: EpochState, external_pub: bool = False) -> GroupInfo:
+        extensions = []
         if self.config.use_ratchet_tree_extension:
-            data = bytearray()
-            RATCHET_TREE.write(state.tree.to_extension_nodes(), data)
-            extensions = (Extension(ExtensionType.ratchet_tree, bytes(data)),)
-        info = GroupInfo(state.context, extensions, tag, self.own_leaf, b"")
+            tree = RATCHET_TREE.encode(state.tree.to_extension_nodes())
+            extensions.append(Extension(ExtensionType.ratchet_tree, tree))
+        if external_pub:
+            extensions.append(Extension(ExtensionType.external_pub,
+                                        ExternalPub(state.secrets.external_pub).encode()))
+        info = GroupInfo(state.context, tuple(extensions), state.confirmation_tag, self.own_leaf, b"")
         return info.signed(self.cs, self.signature_priv)
 
     def _welcome(self, state: EpochState, psk: bytes, group_info: GroupInfo, applied: AppliedProposals,
@@ -588,17 +680,86 @@ def _occupied(tree: RatchetTree) -> set[int]:
     return {i for i, _ in tree.members()}
 
 
-def _tree_from(cs: CipherSuite, group_info: GroupInfo, given: RatchetTree | None) -> RatchetTree:
-    """RFC 9420 §12.4.3.1, §12.4.3.3: the tree from the GroupInfo extension, else the one given."""
+def _verified_tree(cs: CipherSuite, group_info: GroupInfo, given: RatchetTree | None) -> RatchetTree:
+    """RFC 9420 §12.4.3.1: the group's tree (from the GroupInfo's extension, else ``given``), checked.
+
+    The signer's leaf is non-blank and its key verifies the GroupInfo; the tree
+    hash matches; the tree validates (§7.9.2) and every leaf is valid (§7.3).
+    """
     data = find_extension(group_info.extensions, ExtensionType.ratchet_tree)
     if data is not None:
         try:
-            return RatchetTree.from_extension_nodes(cs, RATCHET_TREE.decode(data))
+            tree = RatchetTree.from_extension_nodes(cs, RATCHET_TREE.decode(data))
         except DecodeError as e:
             raise Rejected(Reason.INVALID_TREE, str(e)) from None
-    if given is None:
+    elif given is not None:
+        tree = given.copy()
+    else:
         raise Rejected(Reason.MISSING_RATCHET_TREE)
-    return given.copy()
+    context = group_info.group_context
+    signer = tree.leaf(group_info.signer) if group_info.signer < tree.n_leaves else None
+    if signer is None:
+        raise Rejected(Reason.BAD_GROUP_INFO, f"GroupInfo signer {group_info.signer} is blank")
+    try:
+        group_info.verify_signature(cs, signer.signature_key)
+    except InvalidSignatureError:
+        raise Rejected(Reason.BAD_GROUP_INFO, "GroupInfo signature") from None
+    if tree.tree_hash() != context.tree_hash:
+        raise Rejected(Reason.BAD_GROUP_INFO, "tree hash does not match the GroupInfo")
+    tree.validate(context.group_id)
+    for i, leaf in tree.members():
+        validate_leaf_node(leaf, tree, context, expected_source=type(leaf.source), leaf_index=i, replacing=i)
+    return tree
+
+
+def _check_resumption(psk_ids: tuple[PreSharedKeyID, ...], context: GroupContext, tree: RatchetTree,
+                      previous: "Group | None") -> None:
+    """RFC 9420 §12.4.3.1, §11.2, §11.3: a Welcome with a reinit or branch PSK matches its old group.
+
+    At most one such PSK; the new group is in epoch 1. Reinit: the old group's
+    last commit held a ReInit naming this group id, version, suite and
+    extensions, and every old member (by credential) is in the new group.
+    Branch: same version and suite, and every new member was an old member.
+    """
+    special = [p for p in psk_ids if p.psktype == PSKType.resumption and p.usage != ResumptionPSKUsage.application]
+    if not special:
+        return
+    if len(special) > 1:
+        raise Rejected(Reason.BAD_RESUMPTION, "more than one reinit or branch PSK")
+    if context.epoch != 1:
+        raise Rejected(Reason.BAD_RESUMPTION, f"a resumed group starts in epoch 1, not {context.epoch}")
+    if previous is None or special[0].psk_group_id != previous.group_id:
+        raise Rejected(Reason.BAD_RESUMPTION, "the resumed group is not known")
+    old = {leaf.credential for _, leaf in previous.tree.members()}
+    new = {leaf.credential for _, leaf in tree.members()}
+    if special[0].usage == ResumptionPSKUsage.reinit:
+        r = previous.reinit
+        if r is None or (r.group_id, r.version, r.cipher_suite, r.extensions) != (
+                context.group_id, context.version, context.cipher_suite, context.extensions):
+            raise Rejected(Reason.BAD_RESUMPTION, "the Welcome does not match the ReInit")
+        if not old <= new:
+            raise Rejected(Reason.BAD_RESUMPTION, "an old member is missing from the reinitialized group")
+    else:
+        if (context.version, context.cipher_suite) != (previous.context.version, previous.context.cipher_suite):
+            raise Rejected(Reason.BAD_RESUMPTION, "a branch keeps the version and cipher suite")
+        if not new <= old:
+            raise Rejected(Reason.BAD_RESUMPTION, "a branch member was not in the old group")
+
+
+def external_proposal(cs: CipherSuite, group_id: bytes, epoch: int, proposal: Proposal, sender_index: int,
+                      signature_priv: bytes, authenticated_data: bytes = b"") -> MLSMessage:
+    """RFC 9420 §12.1.8: a proposal from the external sender at ``sender_index`` of ``external_senders``."""
+    content = FramedContent(group_id, epoch, ExternalSender(sender_index), authenticated_data, proposal)
+    ac = sign_content(cs, WireFormat.mls_public_message, content, None, signature_priv)
+    return MLSMessage(protect_public(cs, ac, None, None))
+
+
+def new_member_proposal(cs: CipherSuite, group_id: bytes, epoch: int, key_package: KeyPackage,
+                        signature_priv: bytes, authenticated_data: bytes = b"") -> MLSMessage:
+    """RFC 9420 §12.1.8: a non-member proposes to add itself (sender ``new_member_proposal``)."""
+    content = FramedContent(group_id, epoch, NewMemberProposalSender(), authenticated_data, Add(key_package))
+    ac = sign_content(cs, WireFormat.mls_public_message, content, None, signature_priv)
+    return MLSMessage(protect_public(cs, ac, None, None))
 
 
 def _lookup_psks(ids, external: PskStore, resumption: Mapping[tuple[bytes, int], bytes]) -> list[bytes]:

@@ -30,6 +30,7 @@ class Reason(enum.StrEnum):
     NONZERO_PADDING = "nonzero_padding"                # §6.3.1: padding is all zeros
     GENERATION_UNAVAILABLE = "generation_unavailable"  # §9.1: key for the generation can be derived
     APPLICATION_NOT_PRIVATE = "application_not_private"  # §6.2: application data only in PrivateMessage
+    INACTIVE = "inactive"                              # §12.4.2, §11.2: a removed or reinitialized member sends nothing
     OWN_COMMIT = "own_commit"                          # §12.4.2: a member's own commit is merged, not processed
     # Proposals and proposal lists (§12.1, §12.2)
     UNKNOWN_PROPOSAL_REF = "unknown_proposal_ref"      # §12.4: every reference names a cached proposal
@@ -60,6 +61,8 @@ class Reason(enum.StrEnum):
     BAD_GROUP_INFO = "bad_group_info"                  # §12.4.3.1: GroupInfo signature, tree hash
     MISSING_RATCHET_TREE = "missing_ratchet_tree"      # §12.4.3.1: the tree is available
     INVALID_TREE = "invalid_tree"                      # §12.4.3.1: the tree validates
+    BAD_RESUMPTION = "bad_resumption"                  # §11.2, §11.3: a reinit or branch Welcome matches its old group
+    NO_EXTERNAL_PUB = "no_external_pub"                # §12.4.3.2: an external join needs the external_pub extension
     # Key packages (§10.1)
     INVALID_KEY_PACKAGE = "invalid_key_package"        # §10.1: key package validation
 
