@@ -1,66 +1,275 @@
 """The ``xmtp-conformance`` command line.
 
-``xmtp-conformance vectors verify`` checks the model against every official
-RFC 9420 test vector and prints the cases passed per file.
+``xmtp-conformance vectors verify [FILE ...] [--format NAME] [--suite N ...] [-v]``
+checks the model against RFC 9420 test-vector files, as ``test-vectors.md``
+of mlswg/mls-implementations describes each format:
+
+* with no FILE, every vendored file in ``vectors/rfc9420`` (only those of
+  ``--format`` if given);
+* a FILE is a path to any JSON vector file (a vendored file may also be named
+  without its directory, e.g. ``treekem`` or ``treekem.json``); its format is
+  recognised from its base name (``treekem.json``, ``psk_secret.json`` or
+  ``psk-secret.json``, ``passive-client-random.json``, ...) unless
+  ``--format`` names it;
+* ``--suite N`` (repeatable, or several numbers) keeps only the cases of those
+  cipher suites; cases without a cipher suite are then skipped.
+
+It prints the cases passed per file and per cipher suite, then each failure
+(file, case index, suite, message). Exit status: 0 if every case passed, 1 if
+any failed, 2 for a usage error (unknown option or format, a file that cannot
+be read or recognised, a filter that selects no case).
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import sys
 import time
 import traceback
+from pathlib import Path
+from typing import Callable, TextIO
 
-from .rfc9420 import FILES, case_label, checker, load
+from .rfc9420 import (
+    FILES, FORMATS, StepFailed, VectorFileError, checker, format_name, format_of, read_vectors, vendored_path,
+)
+
+NO_SUITE = None
+"""The suite key of cases without a ``cipher_suite`` (tree-math, deserialization, messages)."""
 
 
-def verify_vectors(names: list[str], suites: set[int] | None, verbose: bool) -> int:
-    """Run the official-vector checks; print a table; return the number of failed cases."""
-    failed_total = 0
-    passed_total = 0
-    print(f"{'file':34} {'passed':>7} {'failed':>7} {'seconds':>8}")
-    for name in names:
-        check = checker(name)
-        passed = failed = 0
+@dataclasses.dataclass
+class VectorFile:
+    """One file to verify: where it is, how it is shown, its format and its cases."""
+
+    path: Path
+    label: str
+    format: str
+    cases: list[dict]
+
+
+@dataclasses.dataclass
+class Failure:
+    label: str
+    index: int
+    suite: int | None
+    message: str
+    trace: str
+
+
+@dataclasses.dataclass
+class FileResult:
+    label: str
+    passed: dict[int | None, int] = dataclasses.field(default_factory=dict)
+    failed: dict[int | None, int] = dataclasses.field(default_factory=dict)
+    seconds: float = 0.0
+
+    @property
+    def total_passed(self) -> int:
+        return sum(self.passed.values())
+
+    @property
+    def total_failed(self) -> int:
+        return sum(self.failed.values())
+
+
+# ---------------------------------------------------------------- choosing the files
+
+
+def _format_argument(value: str) -> str:
+    name = format_name(value)
+    if name is None:
+        raise argparse.ArgumentTypeError(f"unknown format {value!r} (choose from {', '.join(sorted(FORMATS))})")
+    return name
+
+
+def _suite_argument(value: str) -> list[int]:
+    try:
+        return [int(part, 0) for part in value.split(",") if part]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a cipher suite number: {value!r}") from None
+
+
+def _resolve(argument: str) -> Path:
+    """A FILE argument as a path: an existing file, else a vendored file named without its directory."""
+    path = Path(argument)
+    if path.exists():
+        return path
+    stem = argument[: -len(".json")] if argument.endswith(".json") else argument
+    if stem in FILES and Path(argument).name == argument:
+        return vendored_path(stem)
+    raise VectorFileError(f"{argument}: no such file")
+
+
+def select_files(arguments: list[str], fmt: str | None) -> list[VectorFile]:
+    """The files to verify, read and with their formats; ``VectorFileError`` for a usage error."""
+    if not arguments:
+        chosen = [(vendored_path(name), f"{name}.json", f) for name, f in FILES.items() if fmt in (None, f)]
+    else:
+        chosen = []
+        for argument in arguments:
+            path = _resolve(argument)
+            if path.is_dir():
+                raise VectorFileError(f"{argument} is a directory, not a vector file")
+            found = fmt or format_of(path)
+            if found is None:
+                raise VectorFileError(
+                    f"{argument}: cannot tell the vector format from the name {path.name!r}; "
+                    f"name it with --format (one of: {', '.join(sorted(FORMATS))})")
+            chosen.append((path, path.name, found))
+    labels = [label for _, label, _ in chosen]
+    files, seen = [], set()
+    for path, label, found in chosen:
+        if path.resolve() in seen:
+            continue
+        seen.add(path.resolve())
+        if labels.count(label) > 1:  # same base name in two directories: show the path
+            label = str(path)
+        files.append(VectorFile(path, label, found, read_vectors(path)))
+    return files
+
+
+# ---------------------------------------------------------------- running the checks
+
+
+def verify(files: list[VectorFile], suites: set[int] | None, *, verbose: bool = False,
+           progress: TextIO | None = None) -> tuple[list[FileResult], list[Failure]]:
+    """Run each file's checker over its (selected) cases; a failure is recorded, never raised."""
+    results, failures = [], []
+    for vf in files:
+        check: Callable[[dict], None] = checker(vf.format)
+        result = FileResult(vf.label)
         started = time.perf_counter()
-        for index, case in enumerate(load(name)):
-            if suites is not None and case.get("cipher_suite", 0) not in suites:
+        for index, case in enumerate(vf.cases):
+            suite = case.get("cipher_suite", NO_SUITE)
+            if suites is not None and suite not in suites:
                 continue
             try:
                 check(case)
-                passed += 1
-            except Exception as e:  # a failure is reported, never raised
-                failed += 1
-                print(f"  FAIL {case_label(name, index, case)}: {type(e).__name__}: {e}")
-                if verbose:
-                    traceback.print_exc()
-        elapsed = time.perf_counter() - started
-        print(f"{name + '.json':34} {passed:7} {failed:7} {elapsed:8.2f}")
-        passed_total += passed
-        failed_total += failed
-    print(f"{'total':34} {passed_total:7} {failed_total:7}")
-    return failed_total
+            except Exception as e:  # noqa: BLE001 -- every failure is reported
+                result.failed[suite] = result.failed.get(suite, 0) + 1
+                cause = e.error if isinstance(e, StepFailed) else e  # the model's own exception
+                failures.append(Failure(vf.label, index, suite, f"{type(e).__name__}: {e}",
+                                        "".join(traceback.format_exception(cause)) if verbose else ""))
+            else:
+                result.passed[suite] = result.passed.get(suite, 0) + 1
+        result.seconds = time.perf_counter() - started
+        results.append(result)
+        if progress is not None:
+            print(f"{vf.label}: {result.total_passed} passed, {result.total_failed} failed "
+                  f"({result.seconds:.2f} s, format {vf.format})", file=progress, flush=True)
+    return results, failures
+
+
+# ---------------------------------------------------------------- reporting
+
+
+def _cell(passed: int, failed: int) -> str:
+    if passed + failed == 0:
+        return "."
+    return str(passed) if failed == 0 else f"{passed}/{passed + failed}"
+
+
+def render_table(results: list[FileResult]) -> str:
+    """Cases passed per file (rows) and per cipher suite (columns), with totals."""
+    keys = {k for r in results for k in (*r.passed, *r.failed)}
+    suites: list[int | None] = sorted(k for k in keys if k is not NO_SUITE)
+    if NO_SUITE in keys:
+        suites.append(NO_SUITE)
+    total = FileResult("total")
+    for r in results:
+        for k, v in r.passed.items():
+            total.passed[k] = total.passed.get(k, 0) + v
+        for k, v in r.failed.items():
+            total.failed[k] = total.failed.get(k, 0) + v
+        total.seconds += r.seconds
+
+    header = ["file", *("-" if s is NO_SUITE else str(s) for s in suites), "passed", "failed", "seconds"]
+    rows = [[r.label, *(_cell(r.passed.get(s, 0), r.failed.get(s, 0)) for s in suites),
+             str(r.total_passed), str(r.total_failed), f"{r.seconds:.2f}"] for r in [*results, total]]
+    widths = [max(len(row[c]) for row in [header, *rows]) for c in range(len(header))]
+    widths[1:1 + len(suites)] = [max(w, 3) for w in widths[1:1 + len(suites)]]
+
+    def line(cells: list[str]) -> str:
+        return "  ".join(cell.ljust(w) if c == 0 else cell.rjust(w)
+                         for c, (cell, w) in enumerate(zip(cells, widths))).rstrip()
+
+    suite_span = sum(widths[1:1 + len(suites)]) + 2 * max(len(suites) - 1, 0)
+    title = " " * (widths[0] + 2) + "cipher suite".center(suite_span).rstrip() if suites else ""
+    rule = "-" * len(line(header))
+    out = [title, line(header), rule, *(line(row) for row in rows[:-1]), rule, line(rows[-1])]
+    out.append("cells: cases passed ('p/n': p of n passed; '.': no case; '-' column: cases without a suite)")
+    return "\n".join(out if title else out[1:])
+
+
+def render_failures(failures: list[Failure], verbose: bool) -> str:
+    out = [f"failures ({len(failures)}):"]
+    for f in failures:
+        suite = "no suite" if f.suite is NO_SUITE else f"suite {f.suite}"
+        out.append(f"  {f.label} case {f.index} ({suite}): {f.message}")
+        if verbose and f.trace:
+            out.extend("      " + line for line in f.trace.rstrip().splitlines())
+    return "\n".join(out)
+
+
+# ---------------------------------------------------------------- the command
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="xmtp-conformance", description=__doc__.splitlines()[0])
+    commands = parser.add_subparsers(dest="command", required=True)
+    vectors = commands.add_parser("vectors", help="RFC 9420 test vectors")
+    vector_commands = vectors.add_subparsers(dest="vectors_command", required=True)
+    verify_parser = vector_commands.add_parser(
+        "verify", help="check the model against RFC 9420 test-vector files",
+        description="Check the model against RFC 9420 test-vector files (test-vectors.md of "
+                    "mlswg/mls-implementations) and print the cases passed per file and cipher suite.",
+        epilog=f"formats: {', '.join(sorted(FORMATS))}. Exit status: 0 all passed, 1 a case failed, "
+               "2 usage error.")
+    verify_parser.add_argument("files", nargs="*", metavar="FILE",
+                               help="a vector file (JSON); default: every vendored file")
+    verify_parser.add_argument("--format", type=_format_argument, metavar="NAME",
+                               help="the format of every FILE, instead of recognising it from the file name; "
+                                    "without FILE, only the vendored files of this format")
+    verify_parser.add_argument("--suite", type=_suite_argument, nargs="+", action="extend", metavar="N",
+                               help="only cases of these cipher suites (repeatable; e.g. --suite 1 3)")
+    verify_parser.add_argument("-v", "--verbose", action="store_true",
+                               help="report progress per file and print tracebacks of failures")
+    verify_parser.set_defaults(parser=verify_parser)
+    return parser
+
+
+def _flatten(lists: list[list[int]] | None) -> set[int] | None:
+    return None if lists is None else {n for group in lists for n in group}
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="xmtp-conformance", description=__doc__.splitlines()[0])
-    commands = parser.add_subparsers(dest="command", required=True)
-    vectors = commands.add_parser("vectors", help="official test vectors")
-    vector_commands = vectors.add_subparsers(dest="vectors_command", required=True)
-    verify = vector_commands.add_parser("verify", help="check the model against the RFC 9420 vectors")
-    verify.add_argument("--file", action="append", choices=sorted(FILES), metavar="NAME",
-                        help="only this vector file (repeatable); default: all")
-    verify.add_argument("--suite", action="append", type=int, metavar="N",
-                        help="only cases of this cipher suite (repeatable); default: all")
-    verify.add_argument("-v", "--verbose", action="store_true", help="print tracebacks of failures")
-    args = parser.parse_args(argv)
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+        try:
+            files = select_files(args.files, args.format)
+        except VectorFileError as e:
+            args.parser.error(str(e))
+    except SystemExit as e:  # argparse's usage errors (status 2) and --help (status 0)
+        return e.code if isinstance(e.code, int) else 0 if e.code is None else 2
 
-    if args.command == "vectors" and args.vectors_command == "verify":
-        suites = set(args.suite) if args.suite else None
-        failed = verify_vectors(args.file or list(FILES), suites, args.verbose)
-        return 1 if failed else 0
-    parser.error("unknown command")
-    return 2
+    suites = _flatten(args.suite)
+    results, failures = verify(files, suites, verbose=args.verbose,
+                               progress=sys.stderr if args.verbose else None)
+    ran = sum(r.total_passed + r.total_failed for r in results)
+    if ran == 0:
+        print("xmtp-conformance vectors verify: error: no case selected"
+              + (f" (--suite {' '.join(map(str, sorted(suites)))})" if suites else ""), file=sys.stderr)
+        return 2
+    print(render_table(results))
+    if failures:
+        print()
+        print(render_failures(failures, args.verbose))
+        print(f"\nFAILED: {len(failures)} of {ran} cases")
+        return 1
+    print(f"\nok: all {ran} cases passed")
+    return 0
 
 
 if __name__ == "__main__":

@@ -1,37 +1,64 @@
 """Checks of the official RFC 9420 test vectors (``vectors/rfc9420``).
 
-Each vector file has one checker module here exposing ``check(case)``: it
-recomputes every output of one case with the model and raises ``Mismatch``
-naming the first field that differs. ``CHECKERS`` maps a file name to its
-checker; ``load(name)`` reads a vendored file.
+The vector formats and the verification each one asks for are described in
+``test-vectors.md`` of https://github.com/mlswg/mls-implementations. Each
+format has one checker module here exposing ``check(case)``: it recomputes
+every output of one case with the model, performs every verification step of
+``test-vectors.md`` for that format, and raises ``Mismatch`` naming the first
+field that differs (or ``StepFailed`` naming the step where the model raised).
+
+``FORMATS`` maps a format name to its checker module; ``FILES`` maps each
+vendored file to its format; ``format_of(path)`` recognises a format from a
+file's base name; ``read_vectors(path)`` reads any vector file, ``load(name)``
+a vendored one.
 """
 
 from __future__ import annotations
 
+import contextlib
+import enum
 import importlib
 import json
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Iterator
 
 VECTOR_DIR = Path(__file__).resolve().parents[2] / "vectors" / "rfc9420"
 
-# file name -> checker module (relative to this package)
-FILES = {
+# format name -> checker module (relative to this package)
+FORMATS = {
     "tree-math": "tree_math",
     "deserialization": "deserialization",
     "crypto-basics": "crypto_basics",
     "secret-tree": "secret_tree",
     "message-protection": "message_protection",
     "key-schedule": "key_schedule",
-    "psk_secret": "psk_secret",
+    "psk-secret": "psk_secret",
     "transcript-hashes": "transcript_hashes",
     "welcome": "welcome",
     "tree-operations": "tree_operations",
     "tree-validation": "tree_validation",
     "treekem": "treekem",
     "messages": "messages",
-    "passive-client-welcome": "passive_client",
-    "passive-client-handling-commit": "passive_client",
+    "passive-client": "passive_client",
+}
+
+# vendored file name (without ".json") -> format name
+FILES = {
+    "tree-math": "tree-math",
+    "deserialization": "deserialization",
+    "crypto-basics": "crypto-basics",
+    "secret-tree": "secret-tree",
+    "message-protection": "message-protection",
+    "key-schedule": "key-schedule",
+    "psk_secret": "psk-secret",
+    "transcript-hashes": "transcript-hashes",
+    "welcome": "welcome",
+    "tree-operations": "tree-operations",
+    "tree-validation": "tree-validation",
+    "treekem": "treekem",
+    "messages": "messages",
+    "passive-client-welcome": "passive-client",
+    "passive-client-handling-commit": "passive-client",
 }
 
 
@@ -43,9 +70,23 @@ class Mismatch(AssertionError):
         self.field, self.expected, self.actual = field, expected, actual
 
 
+class StepFailed(AssertionError):
+    """The model raised ``error`` during the verification step ``field``."""
+
+    def __init__(self, field: str, error: BaseException):
+        super().__init__(f"{field}: {type(error).__name__}: {error}")
+        self.field, self.error = field, error
+
+
+class VectorFileError(ValueError):
+    """A vector file that cannot be read, parsed or recognised."""
+
+
 def _show(value: Any) -> str:
     if isinstance(value, (bytes, bytearray)):
         value = bytes(value).hex()
+    elif isinstance(value, enum.Enum):
+        value = value.name
     text = str(value)
     return text if len(text) <= 80 else text[:77] + "..."
 
@@ -58,17 +99,83 @@ def expect(field: str, expected: Any, actual: Any) -> None:
         raise Mismatch(field, expected, actual)
 
 
+@contextlib.contextmanager
+def at(field: str) -> Iterator[None]:
+    """Name the verification step: an exception raised inside becomes ``StepFailed(field, ...)``."""
+    try:
+        yield
+    except (Mismatch, StepFailed):
+        raise
+    except Exception as e:
+        raise StepFailed(field, e) from e
+
+
 def h(value: str | None) -> bytes | None:
     """A vector's lowercase-hex value as bytes (``None`` stays ``None``)."""
     return None if value is None else bytes.fromhex(value)
 
 
+# ---------------------------------------------------------------- files and formats
+
+
+def _normalise(name: str) -> str:
+    name = name.strip().lower()
+    if name.endswith(".json"):
+        name = name[: -len(".json")]
+    return name.replace("_", "-")
+
+
+def format_name(name: str) -> str | None:
+    """The format called ``name`` (``psk_secret`` and ``psk-secret`` alike), or ``None``."""
+    name = _normalise(name)
+    return name if name in FORMATS else None
+
+
+def format_of(path: str | Path) -> str | None:
+    """The format of a vector file, recognised from its base name; ``None`` if unknown.
+
+    ``psk_secret.json`` and ``psk-secret.json`` are both ``psk-secret``; every
+    ``passive-client-*.json`` (welcome, handling-commit, random, ...) is ``passive-client``.
+    """
+    name = _normalise(Path(path).name)
+    if name in FORMATS:
+        return name
+    if name.startswith("passive-client-"):
+        return "passive-client"
+    return None
+
+
+def read_vectors(path: str | Path) -> list[dict]:
+    """The cases of a vector file: a JSON array of objects; ``VectorFileError`` otherwise."""
+    try:
+        text = Path(path).read_text()
+    except (OSError, UnicodeDecodeError) as e:
+        raise VectorFileError(f"cannot read {path}: {e.strerror if isinstance(e, OSError) else e}") from None
+    try:
+        cases = json.loads(text)
+    except json.JSONDecodeError as e:
+        raise VectorFileError(f"{path} is not JSON: {e}") from None
+    if not isinstance(cases, list) or not all(isinstance(c, dict) for c in cases):
+        raise VectorFileError(f"{path} is not a JSON array of test-vector objects")
+    return cases
+
+
+def vendored_path(name: str) -> Path:
+    """The path of a vendored vector file, by its name without ``.json``."""
+    return VECTOR_DIR / f"{name}.json"
+
+
 def load(name: str) -> list[dict]:
-    return json.loads((VECTOR_DIR / f"{name}.json").read_text())
+    """The cases of a vendored vector file."""
+    return read_vectors(vendored_path(name))
 
 
 def checker(name: str) -> Callable[[dict], None]:
-    return importlib.import_module(f"{__name__}.{FILES[name]}").check
+    """``check`` of a format, by format name or vendored file name."""
+    fmt = FILES.get(name) or format_name(name)
+    if fmt is None:
+        raise KeyError(f"unknown vector format {name!r}")
+    return importlib.import_module(f"{__name__}.{FORMATS[fmt]}").check
 
 
 def case_label(name: str, index: int, case: dict) -> str:

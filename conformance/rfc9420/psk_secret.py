@@ -1,4 +1,10 @@
-"""psk_secret.json: RFC 9420 §8.4 ``psk_secret`` from a list of external PSKs."""
+"""psk_secret.json: RFC 9420 §8.4 ``psk_secret`` from a list of external PSKs.
+
+test-vectors.md "Pre-Shared Keys": each entry becomes an external
+``PreSharedKeyID`` (``psk_id``, ``psk_nonce``) with its ``psk`` value; the
+chained ``psk_secret`` over the list, in order, equals the vector's (an empty
+list gives the all-zero secret).
+"""
 
 from __future__ import annotations
 

@@ -1,4 +1,9 @@
-"""tree-math.json: the array-based tree arithmetic of RFC 9420 Appendix C."""
+"""tree-math.json: the array-based tree arithmetic of RFC 9420 §4.1 and Appendix C.
+
+test-vectors.md "Tree Math": for a tree of ``n_leaves`` leaves, ``n_nodes``,
+``root``, and ``left``, ``right``, ``parent`` and ``sibling`` of every node
+(``null`` where undefined: a leaf's children, the root's parent and sibling).
+"""
 
 from __future__ import annotations
 

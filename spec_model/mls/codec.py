@@ -275,14 +275,14 @@ class Tagged(Kind):
 
     def write(self, value: "Struct", out: bytearray) -> None:
         self.size.write(type(value).TAG, out)
-        value.write(out)
+        out += value.encode()
 
     def read(self, r: Reader) -> "Struct":
         tag = self.size.read(r)
         cls = self.cases.get(tag)
         if cls is None:
             raise DecodeError("", f"unknown {self.name} {tag}")
-        return cls.read(r)
+        return _read_remembering(cls, r)
 
 
 class StructKind(Kind):
@@ -290,10 +290,23 @@ class StructKind(Kind):
         self.cls = cls
 
     def write(self, value: "Struct", out: bytearray) -> None:
-        value.write(out)
+        out += value.encode()
 
     def read(self, r: Reader) -> "Struct":
-        return self.cls.read(r)
+        return _read_remembering(self.cls, r)
+
+
+def _read_remembering(cls: type["Struct"], r: Reader) -> "Struct":
+    """Read a ``cls`` and keep the bytes it was read from as its encoding.
+
+    Decoding is strict, so these are exactly the bytes ``encode`` would
+    produce; keeping them saves re-encoding a received structure to hash or
+    verify it (key package references, signatures, tree hashes).
+    """
+    start = r.pos
+    value = cls.read(r)
+    object.__setattr__(value, "_encoding", r.data[start:r.pos])
+    return value
 
 
 def kind_of(spec: Any) -> Kind:
@@ -362,16 +375,21 @@ class Struct:
         return dataclasses.replace(self, **changes)
 
     def encode(self) -> bytes:
-        out = bytearray()
-        self.write(out)
-        return bytes(out)
+        """The wire encoding, computed once: a ``Struct`` is immutable."""
+        encoding = self.__dict__.get("_encoding")
+        if encoding is None:
+            out = bytearray()
+            self.write(out)
+            encoding = bytes(out)
+            object.__setattr__(self, "_encoding", encoding)
+        return encoding
 
     @classmethod
     def decode(cls, data: bytes) -> Any:
         """Decode exactly one value from ``data``; anything left over is an error."""
         r = Reader(bytes(data))
         try:
-            value = cls.read(r)
+            value = _read_remembering(cls, r)
             r.finish()
         except DecodeError as e:
             raise e.within(cls.__name__) from None

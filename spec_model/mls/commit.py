@@ -26,7 +26,7 @@ from .psk import PreSharedKeyID, PSKType, ResumptionPSKUsage
 from .ratchet_tree import RatchetTree
 from .reasons import Reason, Rejected
 from .treekem import UpdatePath
-from .validation import validate_key_package, validate_leaf_node
+from .validation import Membership, validate_key_package, validate_leaf_node
 
 __all__ = [
     "Commit", "CommittedProposal", "AppliedProposals", "path_required", "validate_proposal_list",
@@ -91,6 +91,7 @@ def validate_proposal_list(proposals: Sequence[CommittedProposal], committer: in
         raise Rejected(Reason.MULTIPLE_GROUP_CONTEXT_EXTENSIONS)
 
     touched: set[int] = set()
+    members = Membership.of(tree) if updates else None
     for p in updates:
         leaf_index = p.sender
         if leaf_index is None:
@@ -102,8 +103,8 @@ def validate_proposal_list(proposals: Sequence[CommittedProposal], committer: in
             raise Rejected(Reason.INVALID_PROPOSAL, f"Update from blank leaf {leaf_index}")
         if p.proposal.leaf_node.encryption_key == current.encryption_key:
             raise Rejected(Reason.INVALID_LEAF_NODE, "Update keeps the old encryption key (§12.1.2)")
-        validate_leaf_node(p.proposal.leaf_node, tree, context, expected_source=FromUpdate,
-                           leaf_index=leaf_index, replacing=leaf_index, now=None)
+        validate_leaf_node(p.proposal.leaf_node, members, cs, context, expected_source=FromUpdate,
+                           leaf_index=leaf_index, replacing=(leaf_index, current))
         if leaf_index in touched:
             raise Rejected(Reason.DUPLICATE_UPDATE_OR_REMOVE, f"leaf {leaf_index}")
         touched.add(leaf_index)
@@ -181,10 +182,14 @@ def apply_proposals(proposals: Sequence[CommittedProposal], tree: RatchetTree, c
     if extensions != context.extensions:
         _check_extensions_supported(extensions, tree, new_context)
     added = []
+    members = Membership.of(tree)
     for p in proposals:
         if isinstance(p.proposal, Add):
-            validate_key_package(p.proposal.key_package, tree, new_context, now=now)
-            added.append((tree.add_leaf(p.proposal.key_package.leaf_node), p.proposal.key_package))
+            key_package = p.proposal.key_package
+            validate_key_package(key_package, members, tree.cs, new_context, now=now)
+            leaf_index = tree.add_leaf(key_package.leaf_node)
+            members.add(leaf_index, key_package.leaf_node)
+            added.append((leaf_index, key_package))
     return AppliedProposals(
         tree=tree,
         extensions=extensions,

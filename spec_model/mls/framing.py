@@ -250,9 +250,19 @@ class AuthenticatedContent(Struct):
 
     @classmethod
     def read(cls, r: Reader) -> "AuthenticatedContent":
-        wire_format = WIRE_FORMAT.read(r)
-        content = FramedContent.read(r)
-        return cls(wire_format, content, FramedContentAuthData.read_for(content.content_type, r))
+        try:
+            wire_format = WIRE_FORMAT.read(r)
+        except DecodeError as e:
+            raise e.within("wire_format") from None
+        try:
+            content = FramedContent.read(r)
+        except DecodeError as e:
+            raise e.within("content") from None
+        try:
+            auth = FramedContentAuthData.read_for(content.content_type, r)
+        except DecodeError as e:
+            raise e.within("auth") from None
+        return cls(wire_format, content, auth)
 
 
 class PublicMessage(Struct):
@@ -276,7 +286,10 @@ class PublicMessage(Struct):
             content = FramedContent.read(r)
         except DecodeError as e:
             raise e.within("content") from None
-        auth = FramedContentAuthData.read_for(content.content_type, r)
+        try:
+            auth = FramedContentAuthData.read_for(content.content_type, r)
+        except DecodeError as e:
+            raise e.within("auth") from None
         tag = None
         if isinstance(content.sender, MemberSender):
             try:

@@ -58,7 +58,7 @@ from .secret_tree import SecretTree, SenderRatchetConfiguration, XMTP_RATCHET_CO
 from .suites import CipherSuite, InvalidSignatureError, Rng, suite
 from .transcript import confirmed_transcript_hash, interim_transcript_hash
 from .treekem import PathKeys, apply_update_path, create_update_path, derive_path_keys
-from .validation import validate_leaf_node
+from .validation import Membership, validate_leaf_node, validate_tree_leaves
 from .welcome import (
     GroupInfo, GroupSecrets, PathSecret, Welcome, decrypt_group_info,
     decrypt_group_secrets, encrypt_group_info, encrypt_group_secrets, welcome_secret,
@@ -568,8 +568,8 @@ class Group:
                 committer = tree.add_leaf(path_leaf)
             elif s.tree.leaf(committer).encryption_key == path_leaf.encryption_key:
                 raise Rejected(Reason.INVALID_PATH, "the committer's leaf keeps its encryption key (§12.4.2)")
-            validate_leaf_node(path_leaf, tree, new_context, expected_source=FromCommit,
-                               leaf_index=committer, replacing=committer)
+            validate_leaf_node(path_leaf, Membership.of(tree), cs, new_context, expected_source=FromCommit,
+                               leaf_index=committer, replacing=(committer, tree.leaf(committer)))
             provisional = new_context.replace(confirmed_transcript_hash=s.context.confirmed_transcript_hash)
             path_keys = apply_update_path(
                 cs, tree, committer, commit.path, self.group_id,
@@ -707,8 +707,7 @@ def _verified_tree(cs: CipherSuite, group_info: GroupInfo, given: RatchetTree | 
     if tree.tree_hash() != context.tree_hash:
         raise Rejected(Reason.BAD_GROUP_INFO, "tree hash does not match the GroupInfo")
     tree.validate(context.group_id)
-    for i, leaf in tree.members():
-        validate_leaf_node(leaf, tree, context, expected_source=type(leaf.source), leaf_index=i, replacing=i)
+    validate_tree_leaves(tree, context)
     return tree
 
 

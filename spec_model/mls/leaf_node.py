@@ -62,12 +62,17 @@ class Credential(Struct):
 
     @classmethod
     def read(cls, r: Reader) -> "Credential":
-        raw = U16.read(r)
-        if raw == CredentialType.basic:
-            return cls(CredentialType.basic, identity=OPAQUE.read(r))
-        if raw == CredentialType.x509:
-            return cls(CredentialType.x509, certificates=Vector(Certificate).read(r))
-        raise DecodeError("credential_type", f"unknown CredentialType {raw}")
+        try:
+            raw = U16.read(r)
+        except DecodeError as e:
+            raise e.within("credential_type") from None
+        if raw not in (CredentialType.basic, CredentialType.x509):
+            raise DecodeError("credential_type", f"unknown CredentialType {raw}")
+        name, kind = ("identity", OPAQUE) if raw == CredentialType.basic else ("certificates", Vector(Certificate))
+        try:
+            return cls(CredentialType(raw), **{name: kind.read(r)})
+        except DecodeError as e:
+            raise e.within(name) from None
 
 
 class Capabilities(Struct):

@@ -31,6 +31,8 @@ import hmac
 import os
 from typing import Callable
 
+import nacl.exceptions
+import nacl.signing
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec, ed448, ed25519
@@ -142,7 +144,17 @@ def _verifying_key(scheme: SignatureScheme, pub: bytes):
         raise InvalidSignatureError(f"malformed signature public key: {e}") from None
 
 
+@functools.lru_cache(maxsize=8192)
+def _sodium_verify_key(pub: bytes) -> nacl.signing.VerifyKey:
+    try:
+        return nacl.signing.VerifyKey(pub)
+    except (ValueError, TypeError) as e:
+        raise InvalidSignatureError(f"malformed Ed25519 public key: {e}") from None
+
+
 def _sign(scheme: SignatureScheme, priv: bytes, message: bytes) -> bytes:
+    if scheme == SignatureScheme.ed25519:  # libsodium signs and verifies Ed25519 about twice as fast as OpenSSL
+        return nacl.signing.SigningKey(priv).sign(message).signature
     key = _signing_key(scheme, priv)
     if scheme in _EDWARDS:
         return key.sign(message)
@@ -150,6 +162,12 @@ def _sign(scheme: SignatureScheme, priv: bytes, message: bytes) -> bytes:
 
 
 def _verify(scheme: SignatureScheme, pub: bytes, message: bytes, signature: bytes) -> None:
+    if scheme == SignatureScheme.ed25519:
+        try:
+            _sodium_verify_key(pub).verify(message, signature)
+        except (nacl.exceptions.BadSignatureError, ValueError, TypeError):
+            raise InvalidSignatureError("signature does not verify") from None
+        return
     key = _verifying_key(scheme, pub)
     try:
         if scheme in _EDWARDS:
@@ -180,6 +198,9 @@ class CipherSuite:
     kdf_id: int
     aead_id: int
     signature_scheme: SignatureScheme
+
+    def __deepcopy__(self, memo: dict) -> "CipherSuite":
+        return self  # suites are immutable singletons
 
     @functools.cached_property
     def hpke(self) -> Hpke:

@@ -1,6 +1,15 @@
-"""RFC 9420 §7.3 and §10.1: validating leaf nodes and key packages against a group."""
+"""RFC 9420 §7.3 and §10.1: validating leaf nodes and key packages against a group.
+
+Leaf validation compares a new leaf with every other member (credential
+types both ways, unique keys). ``Membership`` summarises the members once, so
+that adding 399 members checks each new leaf in constant time instead of
+walking the whole tree each time.
+"""
 
 from __future__ import annotations
+
+import collections
+import dataclasses
 
 from .extensions import (
     DEFAULT_EXTENSION_TYPES, ExtensionType, RequiredCapabilities, find_extension, supports_required,
@@ -10,61 +19,117 @@ from .key_package import KeyPackage
 from .leaf_node import FromKeyPackage, LeafNode
 from .ratchet_tree import RatchetTree
 from .reasons import Reason, Rejected
-from .suites import InvalidSignatureError
+from .suites import CipherSuite, InvalidSignatureError
 
-__all__ = ["validate_leaf_node", "validate_key_package"]
+__all__ = ["Membership", "validate_leaf_node", "validate_key_package", "validate_tree_leaves"]
 
 
-def validate_leaf_node(leaf: LeafNode, tree: RatchetTree, context: GroupContext, *, expected_source: type,
-                       leaf_index: int | None = None, replacing: int | None = None,
-                       now: int | None = None) -> None:
-    """RFC 9420 §7.3: every check of a leaf node about to enter ``tree``; raises ``Rejected``.
+@dataclasses.dataclass
+class Membership:
+    """What leaf validation needs to know about a tree's members (RFC 9420 §7.3)."""
 
-    ``leaf_index`` is where the leaf will sit (needed to verify update and
-    commit leaves); ``replacing`` is the leaf index whose node it replaces
-    (left out of the uniqueness check). ``now`` (Unix seconds) enables the
-    lifetime check for key-package leaves. Credentials are accepted as they
-    are: an application (XMTP) adds its own credential validation (§5.3.1).
+    count: int
+    credential_types: collections.Counter
+    """Credential type -> members using it."""
+    supporters: collections.Counter
+    """Credential type -> members whose capabilities list it."""
+    signature_keys: dict[bytes, int]
+    encryption_keys: dict[bytes, int]
+
+    @classmethod
+    def of(cls, tree: RatchetTree) -> "Membership":
+        m = cls(0, collections.Counter(), collections.Counter(), {}, {})
+        for i, leaf in tree.members():
+            m.add(i, leaf)
+        return m
+
+    def add(self, leaf_index: int, leaf: LeafNode) -> None:
+        self.count += 1
+        self.credential_types[leaf.credential.credential_type] += 1
+        self.supporters.update(set(leaf.capabilities.credentials))
+        self.signature_keys[leaf.signature_key] = leaf_index
+        self.encryption_keys[leaf.encryption_key] = leaf_index
+
+
+def validate_leaf_node(leaf: LeafNode, members: Membership, cs: CipherSuite, context: GroupContext, *,
+                       expected_source: type, leaf_index: int | None = None,
+                       replacing: tuple[int, LeafNode] | None = None, now: int | None = None,
+                       verify_signature: bool = True) -> None:
+    """RFC 9420 §7.3: every check of a leaf node about to enter a group; raises ``Rejected``.
+
+    ``members`` summarises the group's current members; ``replacing`` is the
+    (index, leaf) this leaf replaces, left out of the comparisons.
+    ``leaf_index`` is where the leaf will sit (update and commit leaves sign
+    it). ``now`` (Unix seconds) enables the lifetime check for key-package
+    leaves. Credentials are accepted as they are: an application (XMTP) adds
+    its own credential validation (§5.3.1).
     """
     def reject(detail: str) -> Rejected:
         return Rejected(Reason.INVALID_LEAF_NODE, detail)
 
     if not isinstance(leaf.source, expected_source):
         raise reject(f"leaf_node_source is {type(leaf.source).__name__}, expected {expected_source.__name__}")
-    try:
-        leaf.verify(tree.cs, context.group_id, leaf_index)
-    except InvalidSignatureError:
-        raise reject("leaf node signature does not verify") from None
-    caps = leaf.capabilities
-    required_data = find_extension(context.extensions, ExtensionType.required_capabilities)
-    if required_data is not None:
-        if not supports_required(caps, RequiredCapabilities.decode(required_data)):
-            raise reject("leaf does not support the group's required capabilities")
-    others = [m for i, m in tree.members() if i != replacing]
-    if any(leaf.credential.credential_type not in m.capabilities.credentials for m in others):
+    if verify_signature:
+        try:
+            leaf.verify(cs, context.group_id, leaf_index)
+        except InvalidSignatureError:
+            raise reject("leaf node signature does not verify") from None
+    _check_capabilities(leaf, context)
+    credential_types = members.credential_types.copy()
+    supporters, others = members.supporters.copy(), members.count
+    if replacing is not None:
+        old = replacing[1]
+        credential_types[old.credential.credential_type] -= 1
+        supporters.subtract(set(old.capabilities.credentials))
+        others -= 1
+    if supporters[leaf.credential.credential_type] < others:
         raise reject(f"credential type {leaf.credential.credential_type} is not supported by every member")
-    if any(m.credential.credential_type not in caps.credentials for m in others):
+    if any(n > 0 and t not in leaf.capabilities.credentials for t, n in credential_types.items()):
         raise reject("leaf does not support every member's credential type")
     if now is not None and isinstance(leaf.source, FromKeyPackage):
         lifetime = leaf.source.lifetime
         if not lifetime.not_before <= now <= lifetime.not_after:
             raise reject("the current time is outside the leaf's lifetime")
-    unlisted = {e.extension_type for e in leaf.extensions} - set(caps.extensions) - DEFAULT_EXTENSION_TYPES
-    if unlisted:
-        raise reject(f"extensions {sorted(unlisted)} are not listed in the leaf's capabilities")
-    if any(m.signature_key == leaf.signature_key for m in others):
+    replaced_index = replacing[0] if replacing is not None else None
+    if members.signature_keys.get(leaf.signature_key, replaced_index) != replaced_index:
         raise Rejected(Reason.DUPLICATE_KEY, "signature key already in the group")
-    if any(m.encryption_key == leaf.encryption_key for m in others):
+    if members.encryption_keys.get(leaf.encryption_key, replaced_index) != replaced_index:
         raise Rejected(Reason.DUPLICATE_KEY, "encryption key already in the group")
 
 
-def validate_key_package(key_package: KeyPackage, tree: RatchetTree, context: GroupContext, *,
+def _check_capabilities(leaf: LeafNode, context: GroupContext) -> None:
+    """RFC 9420 §7.3: the leaf supports the required capabilities and lists its own extensions."""
+    caps = leaf.capabilities
+    required = find_extension(context.extensions, ExtensionType.required_capabilities)
+    if required is not None and not supports_required(caps, RequiredCapabilities.decode(required)):
+        raise Rejected(Reason.INVALID_LEAF_NODE, "leaf does not support the group's required capabilities")
+    unlisted = {e.extension_type for e in leaf.extensions} - set(caps.extensions) - DEFAULT_EXTENSION_TYPES
+    if unlisted:
+        raise Rejected(Reason.INVALID_LEAF_NODE, f"extensions {sorted(unlisted)} are not listed in the capabilities")
+
+
+def validate_tree_leaves(tree: RatchetTree, context: GroupContext) -> None:
+    """RFC 9420 §12.4.3.1: every leaf of a tree being joined is valid (§7.3).
+
+    Signatures and key uniqueness are ``RatchetTree.validate``'s; here each
+    leaf supports the required capabilities and lists its extensions, and
+    every leaf supports every credential type in use.
+    """
+    in_use = {leaf.credential.credential_type for _, leaf in tree.members()}
+    for i, leaf in tree.members():
+        _check_capabilities(leaf, context)
+        if not in_use <= set(leaf.capabilities.credentials):
+            raise Rejected(Reason.INVALID_LEAF_NODE, f"leaf {i} does not support every credential type in use")
+
+
+def validate_key_package(key_package: KeyPackage, members: Membership, cs: CipherSuite, context: GroupContext, *,
                          now: int | None = None) -> None:
-    """RFC 9420 §10.1: a key package may be added to the group; raises ``Rejected(INVALID_KEY_PACKAGE)``.
+    """RFC 9420 §10.1: a key package may be added to the group; raises ``Rejected``.
 
     Version and cipher suite match the group's, the signature verifies with
-    the leaf's signature key, the leaf node is valid (§7.3, source
-    ``key_package``), and ``init_key`` differs from the leaf's encryption key.
+    the leaf's signature key, ``init_key`` differs from the leaf's encryption
+    key (``INVALID_KEY_PACKAGE``), and the leaf node is valid (§7.3, source
+    ``key_package``).
     """
     def reject(detail: str) -> Rejected:
         return Rejected(Reason.INVALID_KEY_PACKAGE, detail)
@@ -74,9 +139,9 @@ def validate_key_package(key_package: KeyPackage, tree: RatchetTree, context: Gr
     if key_package.cipher_suite != context.cipher_suite:
         raise reject(f"cipher suite {key_package.cipher_suite}, group uses {context.cipher_suite}")
     try:
-        key_package.verify_signature(tree.cs)
+        key_package.verify_signature(cs)
     except InvalidSignatureError:
         raise reject("signature does not verify") from None
     if key_package.init_key == key_package.leaf_node.encryption_key:
         raise reject("init_key equals the leaf's encryption_key")
-    validate_leaf_node(key_package.leaf_node, tree, context, expected_source=FromKeyPackage, now=now)
+    validate_leaf_node(key_package.leaf_node, members, cs, context, expected_source=FromKeyPackage, now=now)

@@ -1,0 +1,103 @@
+"""RFC 9420 operations at XMTP's maximum group size (400 members), cipher suite 3.
+
+Run with ``.venv/bin/pytest benchmarks --benchmark-enable``. Targets (issue 2):
+0.3x of ts-mls 1.6.4 on this machine: key packages 310 ms, add-399 commit
+300 ms, processing it 150 ms, joining 120 ms, remove commit 230 ms; the state
+of a 400-member group under 10 MB.
+"""
+
+from __future__ import annotations
+
+import copy
+import tracemalloc
+
+import pytest
+
+from spec_model.mls.proposals import Add, Remove
+from spec_model.mls.suites import suite
+from tests.mls.members import bundle, group_of, join, seeded_rng
+
+CS = suite(3)
+SIZE = 400
+
+
+@pytest.fixture(scope="module")
+def added():
+    """Two members; the first commits adding 398 more (a 400-member group)."""
+    rng = seeded_rng(400)
+    first, second = group_of(CS, 2, rng=rng)
+    bundles = [bundle(CS, f"m{i}", rng) for i in range(2, SIZE)]
+    before = copy.deepcopy((first, second))
+    pending = first.commit(tuple(Add(b.key_package) for b in bundles), rng=rng)
+    return before, bundles, pending
+
+
+@pytest.fixture(scope="module")
+def full_group(added):
+    (first, second), bundles, pending = added
+    first, second = copy.deepcopy((first, second))
+    first.pending_commit = pending
+    first.merge_pending_commit()
+    second.process(pending.message)
+    third = join(pending.welcome, bundles[0])
+    return first, second, third
+
+
+def test_generate_399_key_packages(benchmark):
+    benchmark(lambda: [bundle(CS, f"m{i}") for i in range(1, SIZE)])
+
+
+def test_commit_adding_399(benchmark, added):
+    (first, _), bundles, _ = added
+    proposals = tuple(Add(b.key_package) for b in bundles)
+    benchmark.pedantic(lambda group: group.commit(proposals), setup=lambda: ((copy.deepcopy(first),), {}),
+                       rounds=5)
+
+
+def test_process_add_commit(benchmark, added):
+    (_, second), _, pending = added
+    benchmark.pedantic(lambda group: group.process(pending.message), setup=lambda: ((copy.deepcopy(second),), {}),
+                       rounds=5)
+
+
+def test_join_from_welcome(benchmark, added):
+    _, bundles, pending = added
+    benchmark.pedantic(lambda: join(pending.welcome, bundles[5]), rounds=5)
+
+
+def test_remove_commit_with_path(benchmark, full_group):
+    first, _, _ = full_group
+    benchmark.pedantic(lambda group: group.commit((Remove(200),)), setup=lambda: ((copy.deepcopy(first),), {}),
+                       rounds=5)
+
+
+def test_process_remove_commit(benchmark, full_group):
+    first, second, _ = full_group
+    pending = copy.deepcopy(first).commit((Remove(200),))
+    benchmark.pedantic(lambda group: group.process(pending.message), setup=lambda: ((copy.deepcopy(second),), {}),
+                       rounds=5)
+
+
+def test_protect_application_message(benchmark, full_group):
+    _, second, _ = full_group
+    benchmark(lambda: second.send_application(b"x" * 100))
+
+
+def test_unprotect_application_message(benchmark, full_group):
+    first, _, third = full_group
+    messages = iter([third.send_application(b"x" * 100) for _ in range(200)])
+    benchmark.pedantic(lambda: first.process(next(messages)), rounds=200)
+
+
+def test_group_state_size(benchmark, full_group):
+    """The memory a 400-member member's state takes (a deep copy of a joined member, traced)."""
+    def measure():
+        tracemalloc.start()
+        group = copy.deepcopy(full_group[2])
+        size, _ = tracemalloc.get_traced_memory()
+        tracemalloc.stop()
+        return group, size
+
+    _, size = benchmark.pedantic(measure, rounds=1)
+    benchmark.extra_info["state_bytes"] = size
+    assert size < 10 * 1024 * 1024, f"a 400-member group state takes {size} bytes"
