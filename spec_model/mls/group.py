@@ -409,7 +409,7 @@ class Group:
         applied = apply_proposals(covered, s.tree, s.context, now=now)
         tree = applied.tree
         new_context = s.context.replace(epoch=s.context.epoch + 1, extensions=applied.extensions)
-        private_keys = _retained_keys(s.private_keys, s.tree, tree)
+        private_keys = _retained_keys(cs, s.private_keys, tree)
         path, path_keys = None, None
         if force_path or path_required(covered):
             excluded = [i for i, _ in applied.added]
@@ -419,7 +419,7 @@ class Group:
                                                       confirmed_transcript_hash=s.context.confirmed_transcript_hash
                                                       ).encode(),
                 leaf_node=leaf_node, excluded=excluded, rng=rng)
-            private_keys = _retained_keys(private_keys, s.tree, tree) | path_keys.private_keys
+            private_keys = _retained_keys(cs, private_keys, tree) | path_keys.private_keys
         commit = Commit(tuple(ProposalByReference(r) for r in refs)
                         + tuple(ProposalByValue(p) for p in proposals), path)
         wire_format = WireFormat.mls_private_message if private else WireFormat.mls_public_message
@@ -552,7 +552,7 @@ class Group:
             raise Rejected(Reason.PATH_REQUIRED)
         tree = applied.tree
         new_context = s.context.replace(epoch=s.context.epoch + 1, extensions=applied.extensions)
-        private_keys = _retained_keys(s.private_keys, s.tree, tree)
+        private_keys = _retained_keys(cs, s.private_keys, tree)
         for p in covered:  # our own Update, committed by someone else: its new key is our leaf key
             if isinstance(p.proposal, Update) and p.sender == self.own_leaf:
                 private_keys[2 * self.own_leaf] = self._update_keys[p.proposal.leaf_node.encryption_key]
@@ -575,7 +575,7 @@ class Group:
                 cs, tree, committer, commit.path, self.group_id,
                 lambda tree_hash: provisional.replace(tree_hash=tree_hash).encode(),
                 self.own_leaf, private_keys, excluded=[i for i, _ in applied.added])
-            private_keys = _retained_keys(private_keys, s.tree, tree) | path_keys.private_keys
+            private_keys = _retained_keys(cs, private_keys, tree) | path_keys.private_keys
             commit_secret = path_keys.commit_secret
         elif committer is None:
             raise Rejected(Reason.PATH_REQUIRED, "an external commit carries a path")
@@ -665,14 +665,13 @@ _NO_COMMITTER = -1
 """Committer index used when validating a lone proposal: no leaf is the committer."""
 
 
-def _retained_keys(keys: Mapping[int, bytes], old: RatchetTree, new: RatchetTree) -> dict[int, bytes]:
-    """The private keys still valid in ``new``: their node exists unchanged (same public key)."""
+def _retained_keys(cs: CipherSuite, keys: Mapping[int, bytes], tree: RatchetTree) -> dict[int, bytes]:
+    """The private keys still usable in ``tree``: their node is there with the matching public key."""
     kept = {}
     for x, priv in keys.items():
-        if x < 2 * new.n_leaves - 1 and x < 2 * old.n_leaves - 1:
-            before, after = old.node(x), new.node(x)
-            if before is not None and after is not None and before.encryption_key == after.encryption_key:
-                kept[x] = priv
+        node = tree.node(x) if x < 2 * tree.n_leaves - 1 else None
+        if node is not None and node.encryption_key == cs.hpke_public_key(priv):
+            kept[x] = priv
     return kept
 
 
