@@ -21,14 +21,15 @@ for example ``KeyPackage.leaf_node.capabilities.versions[1]``.
 from __future__ import annotations
 
 import abc
+import contextlib
 import dataclasses
 import enum
 import typing
-from typing import Annotated, Any, ClassVar, Iterable
+from typing import Annotated, Any, ClassVar, Iterable, Iterator
 
 __all__ = [
     "DecodeError", "Reader", "Kind", "U8", "U16", "U32", "U64", "OPAQUE", "Vector",
-    "Optional", "Enum", "Tagged", "Struct", "varint", "read_varint", "opaque",
+    "Optional", "Enum", "Tagged", "Struct", "varint", "read_varint", "opaque", "field",
     "Annotated",
 ]
 
@@ -68,6 +69,15 @@ def varint(n: int) -> bytes:
 def opaque(data: bytes) -> bytes:
     """RFC 9420 §2.1.2: ``opaque data<V>``, a varint length then the bytes."""
     return varint(len(data)) + data
+
+
+@contextlib.contextmanager
+def field(name: str) -> Iterator[None]:
+    """Name the field being read: a ``DecodeError`` inside gets ``name`` prefixed to its path."""
+    try:
+        yield
+    except DecodeError as e:
+        raise e.within(name) from None
 
 
 class Reader:
@@ -209,10 +219,8 @@ class Vector(Kind):
         item = kind_of(self.item)
         items = []
         while not inner.done:
-            try:
+            with field(f"[{len(items)}]"):
                 items.append(item.read(inner))
-            except DecodeError as e:
-                raise e.within(f"[{len(items)}]") from None
         return tuple(items)
 
     def __repr__(self) -> str:
@@ -357,10 +365,8 @@ class Struct:
     def read(cls, r: Reader) -> "Struct":
         values = {}
         for name, kind in cls.wire_fields():
-            try:
+            with field(name):
                 values[name] = kind.read(r)
-            except DecodeError as e:
-                raise e.within(name) from None
         return cls(**values)
 
     def encode_fields(self, count: int) -> bytes:

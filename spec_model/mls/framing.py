@@ -35,6 +35,7 @@ from collections.abc import Container
 from typing import Union
 
 from .codec import (
+    field,
     OPAQUE, U8, U16, U32, U64, Annotated, DecodeError, Enum, Reader, Struct, Tagged, kind_of,
 )
 from .commit import Commit
@@ -182,15 +183,11 @@ class FramedContent(Struct):
         fields = {}
         for name, kind in (("group_id", OPAQUE), ("epoch", U64), ("sender", SENDER),
                            ("authenticated_data", OPAQUE), ("content_type", _CONTENT_TYPE)):
-            try:
+            with field(name):
                 fields[name] = kind.read(r)
-            except DecodeError as e:
-                raise e.within(name) from None
         content_type = fields.pop("content_type")
-        try:
+        with field("content"):
             content = read_content(content_type, r)
-        except DecodeError as e:
-            raise e.within("content") from None
         return cls(content=content, **fields)
 
 
@@ -223,16 +220,12 @@ class FramedContentAuthData(Struct):
     @classmethod
     def read_for(cls, content_type: ContentType, r: Reader) -> "FramedContentAuthData":
         """Read the auth data that follows content of ``content_type``."""
-        try:
+        with field("signature"):
             signature = OPAQUE.read(r)
-        except DecodeError as e:
-            raise e.within("signature") from None
         tag = None
         if content_type == ContentType.commit:
-            try:
+            with field("confirmation_tag"):
                 tag = OPAQUE.read(r)
-            except DecodeError as e:
-                raise e.within("confirmation_tag") from None
         return cls(signature, tag)
 
 
@@ -250,18 +243,12 @@ class AuthenticatedContent(Struct):
 
     @classmethod
     def read(cls, r: Reader) -> "AuthenticatedContent":
-        try:
+        with field("wire_format"):
             wire_format = WIRE_FORMAT.read(r)
-        except DecodeError as e:
-            raise e.within("wire_format") from None
-        try:
+        with field("content"):
             content = FramedContent.read(r)
-        except DecodeError as e:
-            raise e.within("content") from None
-        try:
+        with field("auth"):
             auth = FramedContentAuthData.read_for(content.content_type, r)
-        except DecodeError as e:
-            raise e.within("auth") from None
         return cls(wire_format, content, auth)
 
 
@@ -282,20 +269,14 @@ class PublicMessage(Struct):
 
     @classmethod
     def read(cls, r: Reader) -> "PublicMessage":
-        try:
+        with field("content"):
             content = FramedContent.read(r)
-        except DecodeError as e:
-            raise e.within("content") from None
-        try:
+        with field("auth"):
             auth = FramedContentAuthData.read_for(content.content_type, r)
-        except DecodeError as e:
-            raise e.within("auth") from None
         tag = None
         if isinstance(content.sender, MemberSender):
-            try:
+            with field("membership_tag"):
                 tag = OPAQUE.read(r)
-            except DecodeError as e:
-                raise e.within("membership_tag") from None
         return cls(content, auth, tag)
 
 
@@ -430,14 +411,10 @@ class PrivateMessageContent(Struct):
     def decode_for(cls, content_type: ContentType, plaintext: bytes) -> "PrivateMessageContent":
         """Decode content and auth as ``content_type`` selects; whatever is left is padding."""
         r = Reader(plaintext)
-        try:
+        with field("PrivateMessageContent.content"):
             content = read_content(content_type, r)
-        except DecodeError as e:
-            raise e.within("PrivateMessageContent.content") from None
-        try:
+        with field("PrivateMessageContent.auth"):
             auth = FramedContentAuthData.read_for(content_type, r)
-        except DecodeError as e:
-            raise e.within("PrivateMessageContent.auth") from None
         return cls(content, auth, r.take(r.end - r.pos))
 
 

@@ -14,6 +14,7 @@ import enum
 from typing import Union
 
 from .codec import (
+    field,
     OPAQUE, U8, U16, U32, U64, Annotated, DecodeError, Reader, Struct, Tagged, Vector,
 )
 from .group_context import Extension
@@ -62,17 +63,13 @@ class Credential(Struct):
 
     @classmethod
     def read(cls, r: Reader) -> "Credential":
-        try:
+        with field("credential_type"):
             raw = U16.read(r)
-        except DecodeError as e:
-            raise e.within("credential_type") from None
         if raw not in (CredentialType.basic, CredentialType.x509):
             raise DecodeError("credential_type", f"unknown CredentialType {raw}")
         name, kind = ("identity", OPAQUE) if raw == CredentialType.basic else ("certificates", Vector(Certificate))
-        try:
+        with field(name):
             return cls(CredentialType(raw), **{name: kind.read(r)})
-        except DecodeError as e:
-            raise e.within(name) from None
 
 
 class Capabilities(Struct):

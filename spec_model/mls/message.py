@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Union
 
-from .codec import U16, DecodeError, Reader, Struct, kind_of
+from .codec import U16, DecodeError, Reader, Struct, field, kind_of
 from .framing import PrivateMessage, PublicMessage, WireFormat
 from .group_context import ProtocolVersion
 from .key_package import KeyPackage
@@ -51,7 +51,5 @@ class MLSMessage(Struct):
             body_cls = _BODIES[WireFormat(raw)]
         except ValueError:
             raise DecodeError("wire_format", f"unknown WireFormat {raw}") from None
-        try:
+        with field(body_cls.__name__):
             return cls(kind_of(body_cls).read(r))
-        except DecodeError as e:
-            raise e.within(body_cls.__name__) from None

@@ -15,7 +15,7 @@ from __future__ import annotations
 import enum
 from typing import Sequence
 
-from .codec import OPAQUE, U8, U16, U64, Annotated, DecodeError, Enum, Reader, Struct
+from .codec import field, OPAQUE, U8, U16, U64, Annotated, Enum, Reader, Struct
 from .suites import CipherSuite
 
 __all__ = ["PSKType", "ResumptionPSKUsage", "PreSharedKeyID", "PSKLabel", "psk_secret"]
@@ -93,20 +93,18 @@ class PreSharedKeyID(Struct):
 
     @classmethod
     def read(cls, r: Reader) -> "PreSharedKeyID":
-        def field(name, kind):
-            try:
+        def read(name, kind):
+            with field(name):
                 return kind.read(r)
-            except DecodeError as e:
-                raise e.within(name) from None
 
-        psktype = field("psktype", _PSK_TYPE)
+        psktype = read("psktype", _PSK_TYPE)
         if psktype == PSKType.external:
-            psk_id = field("psk_id", OPAQUE)
-            return cls(psktype, field("psk_nonce", OPAQUE), psk_id=psk_id)
-        usage = field("usage", _USAGE)
-        group_id = field("psk_group_id", OPAQUE)
-        epoch = field("psk_epoch", U64)
-        return cls(psktype, field("psk_nonce", OPAQUE), usage=usage, psk_group_id=group_id,
+            psk_id = read("psk_id", OPAQUE)
+            return cls(psktype, read("psk_nonce", OPAQUE), psk_id=psk_id)
+        usage = read("usage", _USAGE)
+        group_id = read("psk_group_id", OPAQUE)
+        epoch = read("psk_epoch", U64)
+        return cls(psktype, read("psk_nonce", OPAQUE), usage=usage, psk_group_id=group_id,
                    psk_epoch=epoch)
 
 
