@@ -25,7 +25,7 @@ from typing import Any, Callable
 from unittest import mock
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from spec_model.mls import codec as codec_module
@@ -68,9 +68,9 @@ try:
 except ImportError:  # tests/ is not a package: pytest puts tests/mls on sys.path
     from strategies import auth_data_for, private_message_contents, ratchet_trees, strategy_for
 
-FAST = settings(max_examples=60, deadline=None, report_multiple_bugs=False,
-                suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
-"""Keeps the whole file to a few tens of seconds on two cores."""
+FAST = settings(report_multiple_bugs=False)
+"""The example counts come from the hypothesis profile of tests/conftest.py (``ci`` by default,
+``--hypothesis-profile=deep`` for more); a failure shrinks to one example, not one per distinct bug."""
 
 
 # ---------------------------------------------------------------- the structures under test
@@ -422,7 +422,7 @@ def test_non_minimal_length_rejected(codec: Codec, data: st.DataObject) -> None:
 
 
 @pytest.mark.parametrize("codec", CODECS, ids=IDS)
-@settings(FAST, max_examples=40)
+@FAST
 @given(data=st.binary(max_size=200))
 def test_arbitrary_bytes(codec: Codec, data: bytes) -> None:
     decodes_or_rejects(codec, data)
