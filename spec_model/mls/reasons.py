@@ -68,9 +68,13 @@ class Reason(enum.StrEnum):
 
 
 class Rejected(Exception):
-    """Input refused by a validation rule; ``reason`` is the typed code, ``detail`` for humans."""
+    """Input refused by a validation rule; ``reason`` is the typed code, ``detail`` for humans.
 
-    def __init__(self, reason: Reason, detail: str = ""):
+    ``reason`` is a ``Reason`` here; the XMTP layer raises the same exception
+    with reason enums of its own (``spec_model.xmtp``), each a ``StrEnum``.
+    """
+
+    def __init__(self, reason: enum.StrEnum, detail: str = ""):
         super().__init__(f"{reason.value}: {detail}" if detail else reason.value)
         self.reason = reason
         self.detail = detail

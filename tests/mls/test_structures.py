@@ -19,9 +19,11 @@ A handful of hand-made bad inputs pin exact paths.
 
 from __future__ import annotations
 
+import collections
+import contextlib
 import dataclasses
 import re
-from typing import Any, Callable
+from typing import Any, Callable, Collection, Iterator
 from unittest import mock
 
 import pytest
@@ -380,46 +382,77 @@ def test_round_trip_and_mutations(codec: Codec, data: st.DataObject) -> None:
         decodes_or_rejects(codec, bad)
 
 
+_ORIGINAL = {"varint": codec_module.varint, "optional": Optional.write, "enum": Enum.write,
+             "tag": Tagged.write}
+_EXPECTED_REASON = {"varint": "non-minimal", "optional": "neither 0 nor 1", "enum": "unknown",
+                    "tag": "unknown"}
+
+
+@contextlib.contextmanager
+def _writing_with(calls: collections.Counter, corrupt: tuple[str, int] | None, data: st.DataObject
+                  ) -> Iterator[None]:
+    """Count the varint headers, presence octets, enumeration values and union tags written, and
+    write the ``corrupt = (what, index)`` one wrongly: a varint in a longer form than needed, a
+    presence octet other than 0 and 1, an enumeration value or tag the type does not have."""
+    def hit(what: str) -> bool:
+        calls[what] += 1
+        return corrupt == (what, calls[what] - 1)
+
+    def varint(n: int) -> bytes:
+        minimal = _ORIGINAL["varint"](n)
+        if not hit("varint") or len(minimal) == 4:
+            return minimal
+        size = data.draw(st.sampled_from([w for w in (2, 4) if w > len(minimal)]), label="width")
+        return ((0x4000 if size == 2 else 0x80000000) | n).to_bytes(size, "big")
+
+    def optional(self: Optional, value: Any, out: bytearray) -> None:
+        if not hit("optional"):
+            return _ORIGINAL["optional"](self, value, out)
+        out.append(data.draw(st.integers(2, 255), label="presence"))
+        if value is not None:
+            codec_module.kind_of(self.item).write(value, out)
+
+    def unknown(size: Uint, known: Collection[int]) -> int:
+        return data.draw(st.integers(0, size.limit - 1).filter(lambda v: v not in known), label="unknown")
+
+    def enum(self: Enum, value: Any, out: bytearray) -> None:
+        if not hit("enum"):
+            return _ORIGINAL["enum"](self, value, out)
+        self.size.write(unknown(self.size, set(self.enum_type)), out)
+
+    def tag(self: Tagged, value: Struct, out: bytearray) -> None:
+        if not hit("tag"):
+            return _ORIGINAL["tag"](self, value, out)
+        self.size.write(unknown(self.size, self.cases), out)
+        out += value.encode()
+
+    with mock.patch.object(codec_module, "varint", varint), mock.patch.object(Optional, "write", optional), \
+            mock.patch.object(Enum, "write", enum), mock.patch.object(Tagged, "write", tag):
+        yield
+
+
 @pytest.mark.parametrize("codec", CODECS, ids=IDS)
 @FAST
 @given(data=st.data())
-def test_non_minimal_length_rejected(codec: Codec, data: st.DataObject) -> None:
-    """§2.1.2: a value written with one of its length headers in a longer form than needed is rejected
-    at that header."""
+def test_miswritten_marker_rejected(codec: Codec, data: st.DataObject) -> None:
+    """§2.1: a value written with one length header in a longer form than needed (§2.1.2), one
+    ``optional`` presence octet other than 0 or 1, or one enumeration value or ``select`` tag its
+    type does not define is rejected, at that very field."""
     value = data.draw(codec.values, label="value")
-    calls = 0
-
-    def counting(n: int) -> bytes:
-        nonlocal calls
-        calls += 1
-        return minimal(n)
-
-    minimal = codec_module.varint
-    with mock.patch.object(codec_module, "varint", counting):
-        codec.fresh_encode(value)
+    calls: collections.Counter = collections.Counter()
+    with _writing_with(calls, None, data):
+        assert codec.fresh_encode(value) == codec.encode(value)
     if not calls:
         return
-    widened = data.draw(st.integers(0, calls - 1), label="header")
-    calls = 0
-
-    def widening(n: int) -> bytes:
-        nonlocal calls
-        calls += 1
-        if calls - 1 != widened:
-            return minimal(n)
-        wider = [size for size in (2, 4) if size > len(minimal(n))]
-        if not wider:
-            return minimal(n)  # already 4 bytes: there is no longer form
-        size = data.draw(st.sampled_from(wider), label="width")
-        return ((0x4000 if size == 2 else 0x80000000) | n).to_bytes(size, "big")
-
-    with mock.patch.object(codec_module, "varint", widening):
+    what = data.draw(st.sampled_from(sorted(calls)), label="what")
+    corrupt = (what, data.draw(st.integers(0, calls[what] - 1), label="index"))
+    with _writing_with(collections.Counter(), corrupt, data):
         encoded = codec.fresh_encode(value)
     if encoded == codec.encode(value):
-        return
+        return  # a 4-byte varint has no longer form
     error = decodes_or_rejects(codec, encoded)
-    assert isinstance(error, DecodeError) and "non-minimal" in error.reason
-
+    assert isinstance(error, DecodeError), f"{what} #{corrupt[1]} miswritten, yet decoded"
+    assert _EXPECTED_REASON[what] in error.reason, error
 
 @pytest.mark.parametrize("codec", CODECS, ids=IDS)
 @FAST

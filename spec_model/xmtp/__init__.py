@@ -1,0 +1,1 @@
+"""XMTP group chat on top of the MLS model: identity, credentials, key packages, group rules."""

@@ -1,0 +1,379 @@
+"""Protocol Buffers (proto3) wire format, as XMTP's messages use it.
+
+Theory of operation
+-------------------
+XMTP's group-context extensions, credentials, identity updates and network
+messages are protobuf messages (facts sheet §2–§8). A ``Message`` here is a
+frozen dataclass whose fields carry their number and kind in an
+``Annotated`` hint, e.g. ``inbox_id: Annotated[str, Field(1, STRING)] = ""``:
+the field numbers are the facts, the declarations are written here.
+
+Decoding follows proto3 as prost (libxmtp's protobuf library) does: unknown
+fields are skipped, a repeated singular field keeps the last value, a
+repeated embedded message is merged, repeated scalars may be packed or not,
+enums are open (an unknown number decodes as a plain ``int`` for the caller
+to reject with its own reason). Anything that is not valid protobuf —
+truncation, an overlong varint, a wire type that does not match the field,
+invalid UTF-8 in a string — raises ``DecodeError`` naming the field.
+
+Encoding is canonical: fields in number order, proto3 defaults omitted
+(unless a field is ``optional``), repeated scalars packed, map entries sorted
+by key. prost writes maps in hash order, so XMTP's own bytes are not
+canonical; compare decoded messages, never bytes (facts sheet §3.5).
+"""
+
+from __future__ import annotations
+
+import abc
+import dataclasses
+import enum
+import typing
+from typing import Annotated, Any, ClassVar
+
+from spec_model.mls.codec import DecodeError
+
+__all__ = [
+    "DecodeError", "Field", "Kind", "Message", "UINT64", "UINT32", "INT64", "INT32", "BOOL", "STRING",
+    "BYTES", "EnumKind", "MessageKind", "Map", "Annotated",
+]
+
+VARINT, I64, LEN, I32 = 0, 1, 2, 5
+
+
+# ------------------------------------------------------------------ wire primitives
+
+def encode_varint(n: int) -> bytes:
+    """A base-128 varint; negative numbers as their 64-bit two's complement (int32/int64)."""
+    if n < 0:
+        n += 1 << 64
+    out = bytearray()
+    while True:
+        byte = n & 0x7F
+        n >>= 7
+        if n:
+            out.append(byte | 0x80)
+        else:
+            out.append(byte)
+            return bytes(out)
+
+
+def decode_varint(data: bytes, pos: int) -> tuple[int, int]:
+    """(value, next position); at most 10 bytes, never past the end."""
+    value = shift = 0
+    for i in range(10):
+        if pos >= len(data):
+            raise DecodeError("", "truncated varint")
+        byte = data[pos]
+        pos += 1
+        value |= (byte & 0x7F) << shift
+        if not byte & 0x80:
+            if value >= 1 << 64:
+                raise DecodeError("", "varint exceeds 64 bits")
+            return value, pos
+        shift += 7
+    raise DecodeError("", "varint longer than 10 bytes")
+
+
+def _length_delimited(payload: bytes) -> bytes:
+    return encode_varint(len(payload)) + payload
+
+
+# ------------------------------------------------------------------ kinds
+
+class Kind(abc.ABC):
+    """How one value of a field is encoded; ``wire_type`` is its protobuf wire type."""
+
+    wire_type: int
+    default: Any
+
+    @abc.abstractmethod
+    def encode(self, value: Any) -> bytes:
+        """The value's bytes after the tag (length-prefixed for length-delimited kinds)."""
+
+    @abc.abstractmethod
+    def decode(self, raw: Any) -> Any:
+        """``raw`` is an int for varints, bytes for length-delimited fields."""
+
+
+class _Varint(Kind):
+    wire_type = VARINT
+    default = 0
+
+    def __init__(self, bits: int, signed: bool):
+        self.bits, self.signed = bits, signed
+
+    def encode(self, value: int) -> bytes:
+        return encode_varint(value)
+
+    def decode(self, raw: int) -> int:
+        raw &= (1 << 64) - 1
+        if self.signed:
+            raw &= (1 << self.bits) - 1
+            return raw - (1 << self.bits) if raw >> (self.bits - 1) else raw
+        return raw & ((1 << self.bits) - 1)
+
+
+class _Bool(Kind):
+    wire_type = VARINT
+    default = False
+
+    def encode(self, value: bool) -> bytes:
+        return encode_varint(int(value))
+
+    def decode(self, raw: int) -> bool:
+        return raw != 0
+
+
+class _Bytes(Kind):
+    wire_type = LEN
+    default = b""
+
+    def encode(self, value: bytes) -> bytes:
+        return _length_delimited(bytes(value))
+
+    def decode(self, raw: bytes) -> bytes:
+        return raw
+
+
+class _String(Kind):
+    wire_type = LEN
+    default = ""
+
+    def encode(self, value: str) -> bytes:
+        return _length_delimited(value.encode())
+
+    def decode(self, raw: bytes) -> str:
+        try:
+            return raw.decode()
+        except UnicodeDecodeError:
+            raise DecodeError("", "string is not valid UTF-8") from None
+
+
+UINT64, UINT32 = _Varint(64, False), _Varint(32, False)
+INT64, INT32 = _Varint(64, True), _Varint(32, True)
+BOOL, STRING, BYTES = _Bool(), _String(), _Bytes()
+
+
+class EnumKind(Kind):
+    """An open enum: known numbers decode to ``enum_type`` members, others stay ``int``."""
+
+    wire_type = VARINT
+    default = 0
+
+    def __init__(self, enum_type: type[enum.IntEnum]):
+        self.enum_type = enum_type
+
+    def encode(self, value: int) -> bytes:
+        return encode_varint(int(value))
+
+    def decode(self, raw: int) -> int:
+        value = INT32.decode(raw)
+        try:
+            return self.enum_type(value)
+        except ValueError:
+            return value
+
+
+class MessageKind(Kind):
+    """An embedded message."""
+
+    wire_type = LEN
+    default = None
+
+    def __init__(self, cls: type["Message"]):
+        self.cls = cls
+
+    def encode(self, value: "Message") -> bytes:
+        return _length_delimited(value.encode())
+
+    def decode(self, raw: bytes) -> "Message":
+        return self.cls.decode(raw)
+
+
+@dataclasses.dataclass(frozen=True)
+class Map:
+    """``map<K, V>``: repeated entries ``{K key = 1; V value = 2}``, held as a ``dict``."""
+
+    key: Kind
+    value: Kind
+
+
+@dataclasses.dataclass(frozen=True)
+class Field:
+    """A field's number and kind. ``repeated`` fields hold tuples; ``optional`` ones have
+    explicit presence (``None`` when absent); ``oneof`` names the group a field belongs to."""
+
+    number: int
+    kind: Kind | Map
+    repeated: bool = False
+    optional: bool = False
+    oneof: str | None = None
+
+
+# ------------------------------------------------------------------ messages
+
+class Message:
+    """A protobuf message: a frozen dataclass whose fields are ``Annotated[type, Field(...)]``."""
+
+    _fields: ClassVar[dict[int, tuple[str, Field]] | None]
+
+    def __init_subclass__(cls, **kwargs: Any):
+        super().__init_subclass__(**kwargs)
+        dataclasses.dataclass(frozen=True)(cls)
+        cls._fields = None
+
+    @classmethod
+    def fields(cls) -> dict[int, tuple[str, Field]]:
+        """Field number -> (attribute name, Field), resolved on first use."""
+        if cls.__dict__.get("_fields") is None:
+            hints = typing.get_type_hints(cls, include_extras=True)
+            table = {}
+            for f in dataclasses.fields(cls):
+                spec = next(m for m in hints[f.name].__metadata__ if isinstance(m, Field))
+                table[spec.number] = (f.name, spec)
+            cls._fields = dict(sorted(table.items()))
+        return cls._fields
+
+    # -- encoding
+
+    def encode(self) -> bytes:
+        out = bytearray()
+        for number, (name, spec) in self.fields().items():
+            value = getattr(self, name)
+            if isinstance(spec.kind, Map):
+                for key in sorted(value):
+                    entry = _field_bytes(1, spec.kind.key, key) + _field_bytes(2, spec.kind.value, value[key])
+                    out += _tag(number, LEN) + _length_delimited(entry)
+            elif spec.repeated:
+                if spec.kind.wire_type == LEN:
+                    for item in value:
+                        out += _tag(number, LEN) + spec.kind.encode(item)
+                elif value:
+                    out += _tag(number, LEN) + _length_delimited(b"".join(spec.kind.encode(v) for v in value))
+            elif value is None:
+                continue
+            elif spec.optional or spec.oneof or isinstance(spec.kind, MessageKind) or value != spec.kind.default:
+                out += _field_bytes(number, spec.kind, value)
+        return bytes(out)
+
+    # -- decoding
+
+    @classmethod
+    def decode(cls, data: bytes) -> Any:
+        """Decode ``data``; raises ``DecodeError`` whose path starts with this message's name."""
+        try:
+            return cls._decode(bytes(data))
+        except DecodeError as e:
+            raise e.within(cls.__name__) from None
+
+    @classmethod
+    def _decode(cls, data: bytes) -> "Message":
+        fields = cls.fields()
+        values: dict[str, Any] = {}
+        pending_messages: dict[str, bytearray] = {}  # singular embedded messages merge (concatenate)
+        chosen: dict[str, str] = {}  # oneof member seen -> its oneof
+        pos = 0
+        while pos < len(data):
+            key, pos = decode_varint(data, pos)
+            number, wire_type = key >> 3, key & 7
+            if number == 0:
+                raise DecodeError("", "field number 0")
+            raw, pos = _read_value(data, pos, wire_type)
+            if number not in fields:
+                continue  # unknown fields are skipped (proto3)
+            name, spec = fields[number]
+            try:
+                _store(values, pending_messages, chosen, name, spec, wire_type, raw)
+            except DecodeError as e:
+                raise e.within(name) from None
+        for name, raw in pending_messages.items():
+            spec = next(s for n, s in fields.values() if n == name)
+            try:
+                values[name] = spec.kind.decode(bytes(raw))
+            except DecodeError as e:
+                raise e.within(name) from None
+        return cls(**values)
+
+
+def _tag(number: int, wire_type: int) -> bytes:
+    return encode_varint(number << 3 | wire_type)
+
+
+def _field_bytes(number: int, kind: Kind, value: Any) -> bytes:
+    return _tag(number, kind.wire_type) + kind.encode(value)
+
+
+def _read_value(data: bytes, pos: int, wire_type: int) -> tuple[Any, int]:
+    """One raw value of ``wire_type`` at ``pos``: an int (varint, fixed) or bytes (length-delimited)."""
+    if wire_type == VARINT:
+        return decode_varint(data, pos)
+    if wire_type in (I64, I32):
+        size = 8 if wire_type == I64 else 4
+        if pos + size > len(data):
+            raise DecodeError("", "truncated fixed-width field")
+        return int.from_bytes(data[pos:pos + size], "little"), pos + size
+    if wire_type == LEN:
+        length, pos = decode_varint(data, pos)
+        if pos + length > len(data):
+            raise DecodeError("", f"truncated: length {length}, {len(data) - pos} bytes left")
+        return data[pos:pos + length], pos + length
+    raise DecodeError("", f"unsupported wire type {wire_type}")
+
+
+def _store(values: dict, pending: dict, chosen: dict, name: str, spec: Field, wire_type: int, raw: Any) -> None:
+    """Apply one decoded occurrence of field ``name`` with proto3's repetition rules."""
+    kind = spec.kind
+    if isinstance(kind, Map):
+        if wire_type != LEN:
+            raise DecodeError("", f"wire type {wire_type} for a map entry")
+        entry = _MapEntry.decode_entry(kind, raw)
+        values.setdefault(name, {})[entry[0]] = entry[1]
+        return
+    if spec.repeated and wire_type == LEN and kind.wire_type == VARINT:  # packed
+        pos, items = 0, []
+        while pos < len(raw):
+            item, pos = decode_varint(raw, pos)
+            items.append(kind.decode(item))
+        values[name] = values.get(name, ()) + tuple(items)
+        return
+    if wire_type != kind.wire_type:
+        raise DecodeError("", f"wire type {wire_type}, expected {kind.wire_type}")
+    if spec.repeated:
+        values[name] = values.get(name, ()) + (kind.decode(raw),)
+    elif isinstance(kind, MessageKind):
+        pending.setdefault(name, bytearray()).extend(raw)
+    else:
+        values[name] = kind.decode(raw)
+    if spec.oneof:
+        _clear_other_oneof_members(values, pending, chosen, name, spec)
+
+
+def _clear_other_oneof_members(values: dict, pending: dict, chosen: dict, name: str, spec: Field) -> None:
+    """A oneof member seen later replaces any other member of the same oneof seen before."""
+    for other in [n for n, group in chosen.items() if group == spec.oneof and n != name]:
+        values.pop(other, None)
+        pending.pop(other, None)
+        del chosen[other]
+    chosen[name] = spec.oneof
+
+
+class _MapEntry:
+    """``{K key = 1; V value = 2}``; a missing key or value takes its default."""
+
+    @staticmethod
+    def decode_entry(kind: Map, raw: bytes) -> tuple[Any, Any]:
+        key, value = kind.key.default, kind.value.default
+        pos = 0
+        while pos < len(raw):
+            tag, pos = decode_varint(raw, pos)
+            number, wire_type = tag >> 3, tag & 7
+            item, pos = _read_value(raw, pos, wire_type)
+            if number in (1, 2):
+                target = kind.key if number == 1 else kind.value
+                if wire_type != target.wire_type:
+                    raise DecodeError("", f"map entry field {number}: wire type {wire_type}")
+                if number == 1:
+                    key = target.decode(item)
+                else:
+                    value = target.decode(item)
+        return key, value
