@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import copy
 import dataclasses
-from typing import Mapping
+from typing import Callable, Mapping
 
 from . import tree_math as tm
 from .codec import DecodeError
@@ -66,7 +66,8 @@ from .welcome import (
 
 __all__ = [
     "GroupConfig", "EpochState", "Group", "PendingCommit", "PskStore", "ApplicationMessage",
-    "ProposalMessage", "CommitMessage", "Processed", "external_proposal", "new_member_proposal",
+    "ProposalMessage", "CommitMessage", "Processed", "StagedCommit", "CommitPolicy", "external_proposal",
+    "new_member_proposal",
 ]
 
 PskStore = Mapping[bytes, bytes]
@@ -147,6 +148,29 @@ class CommitMessage:
 Processed = ApplicationMessage | ProposalMessage | CommitMessage
 
 
+@dataclasses.dataclass(frozen=True)
+class StagedCommit:
+    """A commit that passed every RFC 9420 check, before it becomes the group's state.
+
+    RFC 9420 §12.2 lets an application add its own rules ("for example,
+    requiring application-level permissions"): ``Group.process`` hands this to
+    a ``commit_policy`` callable, which may raise ``Rejected`` to refuse it.
+    """
+
+    committer: int
+    """The committer's leaf index (for an external commit, the leaf it takes)."""
+    external: bool
+    proposals: tuple[CommittedProposal, ...]
+    old_context: GroupContext
+    new_context: GroupContext
+    old_tree: RatchetTree
+    new_tree: RatchetTree
+    path_leaf: LeafNode | None
+
+
+CommitPolicy = Callable[[StagedCommit], None]
+
+
 @dataclasses.dataclass
 class PendingCommit:
     """RFC 9420 §12.4.1: a commit created but not yet merged."""
@@ -159,6 +183,8 @@ class PendingCommit:
     secret_tree: SecretTree
     """This epoch's secret tree after protecting the commit (a copy until merged)."""
     reinit: ReInit | None
+    staged: StagedCommit
+    """The commit as a receiver's ``commit_policy`` sees it (the committer checks its own commits too)."""
 
 
 class Group:
@@ -431,8 +457,10 @@ class Group:
         message = self._protect(ac, trial, rng)
         group_info = self._group_info(next_state)
         welcome = self._welcome(next_state, psk, group_info, applied, path_keys, rng) if applied.added else None
+        staged = StagedCommit(self.own_leaf, False, tuple(covered), s.context, next_state.context, s.tree, tree,
+                              path.leaf_node if path else None)
         self.pending_commit = PendingCommit(message, welcome, group_info, next_state, tuple(covered),
-                                            trial.secret_tree, applied.reinit)
+                                            trial.secret_tree, applied.reinit, staged)
         return self.pending_commit
 
     def merge_pending_commit(self) -> None:
@@ -448,10 +476,13 @@ class Group:
 
     # ------------------------------------------------------------------ receiving
 
-    def process(self, message: MLSMessage, *, now: int | None = None) -> Processed:
+    def process(self, message: MLSMessage, *, now: int | None = None,
+                commit_policy: CommitPolicy | None = None) -> Processed:
         """RFC 9420 §6.3, §12.1, §12.4.2: process a PublicMessage or PrivateMessage.
 
-        Raises ``Rejected`` (with its reason) and leaves the group unchanged.
+        ``commit_policy`` sees every commit that passed the RFC 9420 checks and
+        may refuse it (§12.2: application rules). Raises ``Rejected`` (with its
+        reason) and leaves the group unchanged.
         """
         body = message.body
         if isinstance(body, PrivateMessage):
@@ -473,7 +504,7 @@ class Group:
             return ApplicationMessage(sender.leaf_index, content.epoch, content.content,
                                       content.authenticated_data)
         if isinstance(content.content, Commit):
-            return self._process_commit(ac, state, now)
+            return self._process_commit(ac, state, now, commit_policy)
         return self._process_proposal(ac, state, now)
 
     def _check_active(self) -> None:
@@ -527,7 +558,8 @@ class Group:
         self.proposals[ref] = CachedProposal(proposal, sender_leaf)
         return ProposalMessage(ref, proposal, sender_leaf)
 
-    def _process_commit(self, ac: AuthenticatedContent, used: EpochState, now: int | None) -> CommitMessage:
+    def _process_commit(self, ac: AuthenticatedContent, used: EpochState, now: int | None,
+                        commit_policy: CommitPolicy | None) -> CommitMessage:
         """RFC 9420 §12.4.2: process a commit and move to the next epoch."""
         cs, s = self.cs, self.state
         commit: Commit = ac.content.content
@@ -558,6 +590,9 @@ class Group:
                 private_keys[2 * self.own_leaf] = self._update_keys[p.proposal.leaf_node.encryption_key]
         removed_self = any(isinstance(p.proposal, Remove) and p.proposal.removed == self.own_leaf for p in covered)
         if removed_self:
+            if commit_policy is not None:
+                commit_policy(StagedCommit(committer, committer is None, tuple(covered), s.context, new_context,
+                                           s.tree, tree, commit.path.leaf_node if commit.path else None))
             self._keep_ratchets(used)
             self.active = False
             return CommitMessage(committer, s.context.epoch + 1, tuple(covered), True, isinstance(sender, NewMemberCommitSender))
@@ -582,6 +617,10 @@ class Group:
         next_state, tag, _ = self._next_epoch(ac, applied, tree, new_context, private_keys, commit_secret)
         if tag != ac.auth.confirmation_tag:
             raise Rejected(Reason.BAD_CONFIRMATION_TAG)
+        if commit_policy is not None:
+            commit_policy(StagedCommit(committer, isinstance(sender, NewMemberCommitSender), tuple(covered),
+                                       s.context, next_state.context, s.tree, tree,
+                                       commit.path.leaf_node if commit.path else None))
         self._keep_ratchets(used)
         self._advance(next_state, applied.reinit)
         return CommitMessage(committer, next_state.context.epoch, tuple(covered), False,

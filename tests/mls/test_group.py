@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import enum
+
 import pytest
 
 from spec_model.mls.codec import DecodeError
@@ -307,3 +309,28 @@ def test_group_info_external_pub_matches_the_epoch() -> None:
     data = next(e.extension_data for e in info.extensions if e.extension_type == ExtensionType.external_pub)
     assert ExternalPub.decode(data).external_pub == groups[1].state.secrets.external_pub
     info.verify_signature(CS, groups[1].tree.leaf(1).signature_key)
+
+
+def test_commit_policy_sees_the_staged_commit_and_can_refuse_it() -> None:
+    groups = group_of(CS, 3)
+    pending = groups[0].commit((Remove(2),))
+    seen = []
+
+    class Refused(enum.StrEnum):
+        NOT_ALLOWED = "not_allowed"  # the test's application rule
+
+    def refuse(staged) -> None:
+        seen.append(staged)
+        raise Rejected(Refused.NOT_ALLOWED, "application rule")
+
+    before = state_of(groups[1])
+    with pytest.raises(Rejected) as e:
+        groups[1].process(pending.message, commit_policy=refuse)
+    assert e.value.reason == Refused.NOT_ALLOWED and state_of(groups[1]) == before
+    staged = seen[0]
+    assert (staged.committer, staged.external, staged.new_context.epoch) == (0, False, 2)
+    assert [p.proposal for p in staged.proposals] == [Remove(2)]
+    assert staged.new_tree.n_leaves == 2 and staged.old_tree.leaf(2) is not None
+    assert staged == pending.staged
+    groups[1].process(pending.message, commit_policy=seen.append)
+    assert groups[1].epoch == 2
