@@ -15,6 +15,8 @@ enums are open (an unknown number decodes as a plain ``int`` for the caller
 to reject with its own reason). Anything that is not valid protobuf —
 truncation, an overlong varint, a wire type that does not match the field,
 invalid UTF-8 in a string — raises ``DecodeError`` naming the field.
+Groups (wire types 3 and 4), which proto3 never writes, are rejected even in
+unknown fields, where prost would skip them.
 
 Encoding is canonical: fields in number order, proto3 defaults omitted
 (unless a field is ``optional``), repeated scalars packed, map entries sorted
@@ -187,7 +189,7 @@ class MessageKind(Kind):
         return _length_delimited(value.encode())
 
     def decode(self, raw: bytes) -> "Message":
-        return self.cls.decode(raw)
+        return self.cls._decode(raw)  # the enclosing field, not the type, names the error path
 
 
 @dataclasses.dataclass(frozen=True)
@@ -276,14 +278,13 @@ class Message:
         while pos < len(data):
             key, pos = decode_varint(data, pos)
             number, wire_type = key >> 3, key & 7
-            if number == 0:
-                raise DecodeError("", "field number 0")
-            raw, pos = _read_value(data, pos, wire_type)
-            if number not in fields:
-                continue  # unknown fields are skipped (proto3)
-            name, spec = fields[number]
+            if number == 0 or key > 0xFFFFFFFF:
+                raise DecodeError("", f"invalid field number {number}")
+            name, spec = fields.get(number, (f"<field {number}>", None))
             try:
-                _store(values, pending_messages, chosen, name, spec, wire_type, raw)
+                raw, pos = _read_value(data, pos, wire_type)
+                if spec is not None:  # unknown fields are skipped (proto3)
+                    _store(values, pending_messages, chosen, name, spec, wire_type, raw)
             except DecodeError as e:
                 raise e.within(name) from None
         for name, raw in pending_messages.items():
@@ -339,7 +340,11 @@ def _store(values: dict, pending: dict, chosen: dict, name: str, spec: Field, wi
     if wire_type != kind.wire_type:
         raise DecodeError("", f"wire type {wire_type}, expected {kind.wire_type}")
     if spec.repeated:
-        values[name] = values.get(name, ()) + (kind.decode(raw),)
+        items = values.get(name, ())
+        try:
+            values[name] = items + (kind.decode(raw),)
+        except DecodeError as e:
+            raise e.within(f"[{len(items)}]") from None
     elif isinstance(kind, MessageKind):
         pending.setdefault(name, bytearray()).extend(raw)
     else:
@@ -358,11 +363,12 @@ def _clear_other_oneof_members(values: dict, pending: dict, chosen: dict, name: 
 
 
 class _MapEntry:
-    """``{K key = 1; V value = 2}``; a missing key or value takes its default."""
+    """``{K key = 1; V value = 2}``; a missing key or value takes its default (an empty message, as prost)."""
 
     @staticmethod
     def decode_entry(kind: Map, raw: bytes) -> tuple[Any, Any]:
-        key, value = kind.key.default, kind.value.default
+        key = kind.key.default
+        value = kind.value.decode(b"") if isinstance(kind.value, MessageKind) else kind.value.default
         pos = 0
         while pos < len(raw):
             tag, pos = decode_varint(raw, pos)

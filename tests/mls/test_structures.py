@@ -1,20 +1,25 @@
 """RFC 9420 §2.1: every wire structure round-trips, and malformed bytes only ever raise DecodeError.
 
-For each structure (a ``Codec`` below):
+For each structure (a ``Codec`` in ``CODECS``; values from ``strategies``):
 
 * ``decode(encode(x)) == x`` and ``encode(decode(b)) == b`` for generated values;
-* every strict prefix of an encoding, and an encoding with a byte appended,
+* every strict prefix of an encoding, and an encoding with bytes appended,
   is rejected (the encodings are self-delimiting);
 * arbitrary bytes, and encodings with bytes flipped, overwritten, inserted,
-  deleted or cut off, either decode to a value that re-encodes to exactly
-  those bytes (strictness: no non-canonical encoding is accepted) or raise
-  ``DecodeError``: never IndexError, KeyError, ValueError, struct.error,
-  RecursionError, ...;
+  deleted, copied or cut off, either decode to a well-typed value (``conforms``)
+  whose field-by-field re-encoding is exactly those bytes (strictness: no
+  non-canonical encoding is accepted, whatever the decoded struct remembers)
+  or raise ``DecodeError``: never IndexError, KeyError, ValueError,
+  struct.error, RecursionError, ...;
+* an encoding written with one varint header in a longer form than needed,
+  one ``optional`` presence octet other than 0 or 1, or one enumeration value
+  or union tag its type does not define is rejected with the matching reason;
 * a ``DecodeError``'s path is well formed and names real fields: each
   segment is a field of the structure reached so far, or an index into a
   vector (``check_path``).
 
-A handful of hand-made bad inputs pin exact paths.
+A handful of hand-made bad inputs pin exact paths. Example counts come from
+the hypothesis profile in tests/conftest.py.
 """
 
 from __future__ import annotations
@@ -46,7 +51,8 @@ from spec_model.mls.framing import (
 from spec_model.mls.group_context import Extension, GroupContext
 from spec_model.mls.key_package import KeyPackage
 from spec_model.mls.leaf_node import (
-    Capabilities, Certificate, Credential, CredentialType, FromCommit, FromKeyPackage, FromUpdate, LeafNode, Lifetime,
+    Capabilities, Certificate, Credential, CredentialType, FromCommit, FromKeyPackage, FromUpdate, LeafNode,
+    Lifetime,
 )
 from spec_model.mls.message import MLSMessage
 from spec_model.mls.proposals import (
@@ -63,12 +69,7 @@ from spec_model.mls.transcript import ConfirmedTranscriptHashInput, InterimTrans
 from spec_model.mls.treekem import UpdatePath, UpdatePathNode
 from spec_model.mls.welcome import EncryptedGroupSecrets, GroupInfo, GroupSecrets, PathSecret, Welcome
 
-try:
-    from tests.mls.strategies import (
-        auth_data_for, private_message_contents, ratchet_trees, strategy_for,
-    )
-except ImportError:  # tests/ is not a package: pytest puts tests/mls on sys.path
-    from strategies import auth_data_for, private_message_contents, ratchet_trees, strategy_for
+from .strategies import auth_data_for, private_message_contents, ratchet_trees, strategy_for
 
 FAST = settings(report_multiple_bugs=False)
 """The example counts come from the hypothesis profile of tests/conftest.py (``ci`` by default,
@@ -361,6 +362,8 @@ def mutated(draw: st.DrawFn, data: bytes) -> bytes:
 @FAST
 @given(data=st.data())
 def test_round_trip_and_mutations(codec: Codec, data: st.DataObject) -> None:
+    """decode(encode(x)) == x and back; prefixes and extensions are rejected; mutated encodings
+    decode canonically or raise DecodeError with a sound path."""
     value = data.draw(codec.values, label="value")
     encoded = codec.encode(value)
     assert conforms(value, codec.root)
@@ -371,8 +374,8 @@ def test_round_trip_and_mutations(codec: Codec, data: st.DataObject) -> None:
     assert codec.fresh_encode(decoded) == encoded
 
     if codec.self_delimiting:
-        for cut in [] if not encoded else data.draw(st.lists(st.integers(0, len(encoded) - 1), min_size=1, max_size=3),
-                             label="cuts"):
+        cuts = st.lists(st.integers(0, len(encoded) - 1), min_size=1, max_size=3) if encoded else st.just([])
+        for cut in data.draw(cuts, label="cuts"):
             error = decodes_or_rejects(codec, encoded[:cut])
             assert isinstance(error, DecodeError), f"strict prefix of {cut} bytes decoded"
         error = decodes_or_rejects(codec, encoded + data.draw(st.binary(min_size=1, max_size=2)))
@@ -454,10 +457,12 @@ def test_miswritten_marker_rejected(codec: Codec, data: st.DataObject) -> None:
     assert isinstance(error, DecodeError), f"{what} #{corrupt[1]} miswritten, yet decoded"
     assert _EXPECTED_REASON[what] in error.reason, error
 
+
 @pytest.mark.parametrize("codec", CODECS, ids=IDS)
 @FAST
 @given(data=st.binary(max_size=200))
 def test_arbitrary_bytes(codec: Codec, data: bytes) -> None:
+    """Any bytes at all decode canonically or raise DecodeError with a sound path."""
     decodes_or_rejects(codec, data)
 
 

@@ -1,0 +1,392 @@
+"""XMTP's network API messages: ``xmtp.mls.api.v1.MlsApi`` and ``xmtp.identity.api.v1.IdentityApi``.
+
+Theory of operation
+-------------------
+These are the requests and responses the delivery service (``network.py``)
+takes and returns, and that a gRPC front end serves unchanged (facts §7.1,
+§7.4; proto ``mls/api/v1/mls.proto`` and ``identity/api/v1/identity.proto``
+at xmtp/proto f5191f7). Nested proto messages are nested classes here
+(``GroupMessage.V1``), so names read as in the ``.proto`` files.
+
+Two deliberate narrowings:
+
+* An ``IdentityUpdate`` travels as the raw bytes of the embedded message
+  (``PublishIdentityUpdateRequest.identity_update``,
+  ``GetIdentityUpdatesResponse.IdentityUpdateLog.update``): the same wire
+  bytes, decoded by the identity layer, so this module does not depend on it.
+* ``QueryCommitLogResponse`` omits ``commit_log_entries = 2``: the model
+  answers commit-log queries with no entries, which is all libxmtp needs
+  (observed doc, "Background").
+"""
+
+from __future__ import annotations
+
+import enum
+
+from .proto import BOOL, BYTES, STRING, UINT32, UINT64, Annotated, EnumKind, Field, Message, MessageKind
+
+__all__ = [
+    "SortDirection", "WelcomeWrapperAlgorithm", "WelcomePointerWrapperAlgorithm", "IdentifierKind", "Empty",
+    "PagingInfo", "GroupMessageInput", "GroupMessage", "WelcomeMessageInput", "WelcomeMessage", "WelcomeMetadata",
+    "KeyPackageUpload", "UploadKeyPackageRequest", "FetchKeyPackagesRequest", "FetchKeyPackagesResponse",
+    "SendGroupMessagesRequest", "SendWelcomeMessagesRequest", "QueryGroupMessagesRequest",
+    "QueryGroupMessagesResponse", "QueryWelcomeMessagesRequest", "QueryWelcomeMessagesResponse",
+    "SubscribeGroupMessagesRequest", "SubscribeWelcomeMessagesRequest", "GetNewestGroupMessageRequest",
+    "GetNewestGroupMessageResponse", "QueryCommitLogRequest", "QueryCommitLogResponse",
+    "BatchQueryCommitLogRequest", "BatchQueryCommitLogResponse", "PublishIdentityUpdateRequest",
+    "GetIdentityUpdatesRequest", "GetIdentityUpdatesResponse", "GetInboxIdsRequest", "GetInboxIdsResponse",
+]
+
+
+# ------------------------------------------------------------------ enums
+
+class SortDirection(enum.IntEnum):
+    """proto mls.proto: ``SortDirection``."""
+
+    UNSPECIFIED = 0
+    ASCENDING = 1
+    DESCENDING = 2
+
+
+class WelcomeWrapperAlgorithm(enum.IntEnum):
+    """proto wrapper_encryption.proto: ``WelcomeWrapperAlgorithm`` (facts §7.1)."""
+
+    UNSPECIFIED = 0
+    CURVE25519 = 1
+    XWING_MLKEM_768_DRAFT_6 = 2
+    SYMMETRIC_KEY = 3
+
+
+class WelcomePointerWrapperAlgorithm(enum.IntEnum):
+    """proto welcome_pointer.proto: ``WelcomePointerWrapperAlgorithm`` (facts §7.1)."""
+
+    UNSPECIFIED = 0
+    XWING_MLKEM_768_DRAFT_6 = 2
+
+
+class IdentifierKind(enum.IntEnum):
+    """proto associations/association.proto: ``IdentifierKind``; UNSPECIFIED means Ethereum (facts §8)."""
+
+    UNSPECIFIED = 0
+    ETHEREUM = 1
+    PASSKEY = 2
+
+
+# ------------------------------------------------------------------ common
+
+class Empty(Message):
+    """proto google/protobuf/empty.proto: ``Empty``, the reply of every MLS publish call and of
+    PublishIdentityUpdate (whose ``PublishIdentityUpdateResponse`` has no fields either)."""
+
+
+class PagingInfo(Message):
+    """proto mls.proto: ``PagingInfo``."""
+
+    direction: Annotated[int, Field(1, EnumKind(SortDirection))] = SortDirection.UNSPECIFIED
+    limit: Annotated[int, Field(2, UINT32)] = 0
+    id_cursor: Annotated[int, Field(3, UINT64)] = 0
+
+
+# ------------------------------------------------------------------ group messages
+
+class GroupMessageInput(Message):
+    """proto mls.proto: ``GroupMessageInput``, what a client publishes to a group."""
+
+    class V1(Message):
+        """proto mls.proto: ``GroupMessageInput.V1``; ``data`` is a TLS ``MLSMessage``."""
+
+        data: Annotated[bytes, Field(1, BYTES)] = b""
+        sender_hmac: Annotated[bytes, Field(2, BYTES)] = b""
+        should_push: Annotated[bool, Field(3, BOOL)] = False
+
+    v1: Annotated[V1 | None, Field(1, MessageKind(V1), oneof="version")] = None
+
+
+class GroupMessage(Message):
+    """proto mls.proto: ``GroupMessage``, a stored group message as queries and streams return it."""
+
+    class V1(Message):
+        """proto mls.proto: ``GroupMessage.V1``; ``id`` and ``created_ns`` are the server's."""
+
+        id: Annotated[int, Field(1, UINT64)] = 0
+        created_ns: Annotated[int, Field(2, UINT64)] = 0
+        group_id: Annotated[bytes, Field(3, BYTES)] = b""
+        data: Annotated[bytes, Field(4, BYTES)] = b""
+        sender_hmac: Annotated[bytes, Field(5, BYTES)] = b""
+        should_push: Annotated[bool, Field(6, BOOL)] = False
+        is_commit: Annotated[bool, Field(7, BOOL)] = False
+
+    v1: Annotated[V1 | None, Field(1, MessageKind(V1), oneof="version")] = None
+
+
+class SendGroupMessagesRequest(Message):
+    """proto mls.proto: ``SendGroupMessagesRequest``."""
+
+    messages: Annotated[tuple[GroupMessageInput, ...], Field(1, MessageKind(GroupMessageInput), repeated=True)] = ()
+
+
+class QueryGroupMessagesRequest(Message):
+    """proto mls.proto: ``QueryGroupMessagesRequest``."""
+
+    group_id: Annotated[bytes, Field(1, BYTES)] = b""
+    paging_info: Annotated[PagingInfo | None, Field(2, MessageKind(PagingInfo))] = None
+
+
+class QueryGroupMessagesResponse(Message):
+    """proto mls.proto: ``QueryGroupMessagesResponse``."""
+
+    messages: Annotated[tuple[GroupMessage, ...], Field(1, MessageKind(GroupMessage), repeated=True)] = ()
+    paging_info: Annotated[PagingInfo | None, Field(2, MessageKind(PagingInfo))] = None
+
+
+class SubscribeGroupMessagesRequest(Message):
+    """proto mls.proto: ``SubscribeGroupMessagesRequest``."""
+
+    class Filter(Message):
+        """proto mls.proto: ``SubscribeGroupMessagesRequest.Filter``: a group and the last id seen."""
+
+        group_id: Annotated[bytes, Field(1, BYTES)] = b""
+        id_cursor: Annotated[int, Field(2, UINT64)] = 0
+
+    filters: Annotated[tuple[Filter, ...], Field(1, MessageKind(Filter), repeated=True)] = ()
+
+
+class GetNewestGroupMessageRequest(Message):
+    """proto mls.proto: ``GetNewestGroupMessageRequest``; without ``include_content`` the node
+    returns only id, created_ns, group_id and is_commit (node-go service.go)."""
+
+    group_ids: Annotated[tuple[bytes, ...], Field(1, BYTES, repeated=True)] = ()
+    include_content: Annotated[bool, Field(2, BOOL)] = False
+
+
+class GetNewestGroupMessageResponse(Message):
+    """proto mls.proto: ``GetNewestGroupMessageResponse``: one response per requested group, in order."""
+
+    class Response(Message):
+        """proto mls.proto: ``GetNewestGroupMessageResponse.Response``; no message for an empty group."""
+
+        group_message: Annotated[GroupMessage | None, Field(1, MessageKind(GroupMessage), optional=True)] = None
+
+    responses: Annotated[tuple[Response, ...], Field(1, MessageKind(Response), repeated=True)] = ()
+
+
+# ------------------------------------------------------------------ welcomes
+
+class WelcomeMessageInput(Message):
+    """proto mls.proto: ``WelcomeMessageInput``: a wrapped welcome, or a pointer to one (XIP-74)."""
+
+    class V1(Message):
+        """proto mls.proto: ``WelcomeMessageInput.V1``."""
+
+        installation_key: Annotated[bytes, Field(1, BYTES)] = b""
+        data: Annotated[bytes, Field(2, BYTES)] = b""
+        hpke_public_key: Annotated[bytes, Field(3, BYTES)] = b""
+        wrapper_algorithm: Annotated[int, Field(4, EnumKind(WelcomeWrapperAlgorithm))] = 0
+        welcome_metadata: Annotated[bytes, Field(7, BYTES)] = b""
+
+    class WelcomePointer(Message):
+        """proto mls.proto: ``WelcomeMessageInput.WelcomePointer``."""
+
+        installation_key: Annotated[bytes, Field(1, BYTES)] = b""
+        welcome_pointer: Annotated[bytes, Field(2, BYTES)] = b""
+        hpke_public_key: Annotated[bytes, Field(3, BYTES)] = b""
+        wrapper_algorithm: Annotated[int, Field(4, EnumKind(WelcomePointerWrapperAlgorithm))] = 0
+
+    v1: Annotated[V1 | None, Field(1, MessageKind(V1), oneof="version")] = None
+    welcome_pointer: Annotated[WelcomePointer | None, Field(2, MessageKind(WelcomePointer), oneof="version")] = None
+
+
+class WelcomeMessage(Message):
+    """proto mls.proto: ``WelcomeMessage``, a stored welcome; output numbering differs from the input's."""
+
+    class V1(Message):
+        """proto mls.proto: ``WelcomeMessage.V1``."""
+
+        id: Annotated[int, Field(1, UINT64)] = 0
+        created_ns: Annotated[int, Field(2, UINT64)] = 0
+        installation_key: Annotated[bytes, Field(3, BYTES)] = b""
+        data: Annotated[bytes, Field(4, BYTES)] = b""
+        hpke_public_key: Annotated[bytes, Field(5, BYTES)] = b""
+        wrapper_algorithm: Annotated[int, Field(6, EnumKind(WelcomeWrapperAlgorithm))] = 0
+        welcome_metadata: Annotated[bytes, Field(7, BYTES)] = b""
+
+    class WelcomePointer(Message):
+        """proto mls.proto: ``WelcomeMessage.WelcomePointer``."""
+
+        id: Annotated[int, Field(1, UINT64)] = 0
+        created_ns: Annotated[int, Field(2, UINT64)] = 0
+        installation_key: Annotated[bytes, Field(3, BYTES)] = b""
+        welcome_pointer: Annotated[bytes, Field(4, BYTES)] = b""
+        hpke_public_key: Annotated[bytes, Field(5, BYTES)] = b""
+        wrapper_algorithm: Annotated[int, Field(6, EnumKind(WelcomePointerWrapperAlgorithm))] = 0
+
+    v1: Annotated[V1 | None, Field(1, MessageKind(V1), oneof="version")] = None
+    welcome_pointer: Annotated[WelcomePointer | None, Field(2, MessageKind(WelcomePointer), oneof="version")] = None
+
+
+class WelcomeMetadata(Message):
+    """proto mls.proto: ``WelcomeMetadata``, sealed in ``welcome_metadata``: the group cursor to start from."""
+
+    message_cursor: Annotated[int, Field(1, UINT64)] = 0
+
+
+class SendWelcomeMessagesRequest(Message):
+    """proto mls.proto: ``SendWelcomeMessagesRequest``."""
+
+    messages: Annotated[tuple[WelcomeMessageInput, ...],
+                        Field(1, MessageKind(WelcomeMessageInput), repeated=True)] = ()
+
+
+class QueryWelcomeMessagesRequest(Message):
+    """proto mls.proto: ``QueryWelcomeMessagesRequest``."""
+
+    installation_key: Annotated[bytes, Field(1, BYTES)] = b""
+    paging_info: Annotated[PagingInfo | None, Field(2, MessageKind(PagingInfo))] = None
+
+
+class QueryWelcomeMessagesResponse(Message):
+    """proto mls.proto: ``QueryWelcomeMessagesResponse``."""
+
+    messages: Annotated[tuple[WelcomeMessage, ...], Field(1, MessageKind(WelcomeMessage), repeated=True)] = ()
+    paging_info: Annotated[PagingInfo | None, Field(2, MessageKind(PagingInfo))] = None
+
+
+class SubscribeWelcomeMessagesRequest(Message):
+    """proto mls.proto: ``SubscribeWelcomeMessagesRequest``."""
+
+    class Filter(Message):
+        """proto mls.proto: ``SubscribeWelcomeMessagesRequest.Filter``: an installation and the last id seen."""
+
+        installation_key: Annotated[bytes, Field(1, BYTES)] = b""
+        id_cursor: Annotated[int, Field(2, UINT64)] = 0
+
+    filters: Annotated[tuple[Filter, ...], Field(1, MessageKind(Filter), repeated=True)] = ()
+
+
+# ------------------------------------------------------------------ key packages
+
+class KeyPackageUpload(Message):
+    """proto mls.proto: ``KeyPackageUpload``: a TLS-serialized ``KeyPackage`` (not an MLSMessage)."""
+
+    key_package_tls_serialized: Annotated[bytes, Field(1, BYTES)] = b""
+
+
+class UploadKeyPackageRequest(Message):
+    """proto mls.proto: ``UploadKeyPackageRequest``."""
+
+    key_package: Annotated[KeyPackageUpload | None, Field(1, MessageKind(KeyPackageUpload))] = None
+    is_inbox_id_credential: Annotated[bool, Field(2, BOOL)] = False
+
+
+class FetchKeyPackagesRequest(Message):
+    """proto mls.proto: ``FetchKeyPackagesRequest``."""
+
+    installation_keys: Annotated[tuple[bytes, ...], Field(1, BYTES, repeated=True)] = ()
+
+
+class FetchKeyPackagesResponse(Message):
+    """proto mls.proto: ``FetchKeyPackagesResponse``: one entry per requested key, in request order;
+    an empty entry means the installation has no key package."""
+
+    class KeyPackage(Message):
+        """proto mls.proto: ``FetchKeyPackagesResponse.KeyPackage``."""
+
+        key_package_tls_serialized: Annotated[bytes, Field(1, BYTES)] = b""
+
+    key_packages: Annotated[tuple[KeyPackage, ...], Field(1, MessageKind(KeyPackage), repeated=True)] = ()
+
+
+# ------------------------------------------------------------------ commit log (answered empty)
+
+class QueryCommitLogRequest(Message):
+    """proto mls.proto: ``QueryCommitLogRequest``."""
+
+    group_id: Annotated[bytes, Field(1, BYTES)] = b""
+    paging_info: Annotated[PagingInfo | None, Field(2, MessageKind(PagingInfo))] = None
+
+
+class QueryCommitLogResponse(Message):
+    """proto mls.proto: ``QueryCommitLogResponse`` without ``commit_log_entries = 2`` (always empty here)."""
+
+    group_id: Annotated[bytes, Field(1, BYTES)] = b""
+    paging_info: Annotated[PagingInfo | None, Field(3, MessageKind(PagingInfo))] = None
+
+
+class BatchQueryCommitLogRequest(Message):
+    """proto mls.proto: ``BatchQueryCommitLogRequest``."""
+
+    requests: Annotated[tuple[QueryCommitLogRequest, ...],
+                        Field(1, MessageKind(QueryCommitLogRequest), repeated=True)] = ()
+
+
+class BatchQueryCommitLogResponse(Message):
+    """proto mls.proto: ``BatchQueryCommitLogResponse``."""
+
+    responses: Annotated[tuple[QueryCommitLogResponse, ...],
+                         Field(1, MessageKind(QueryCommitLogResponse), repeated=True)] = ()
+
+
+# ------------------------------------------------------------------ identity API
+
+class PublishIdentityUpdateRequest(Message):
+    """proto identity.proto: ``PublishIdentityUpdateRequest``; ``identity_update`` holds the encoded
+    ``xmtp.identity.associations.IdentityUpdate`` (same wire bytes as the embedded message)."""
+
+    identity_update: Annotated[bytes, Field(1, BYTES)] = b""
+
+
+class GetIdentityUpdatesRequest(Message):
+    """proto identity.proto: ``GetIdentityUpdatesRequest``."""
+
+    class Request(Message):
+        """proto identity.proto: ``GetIdentityUpdatesRequest.Request``: the last sequence id seen (0: none)."""
+
+        inbox_id: Annotated[str, Field(1, STRING)] = ""
+        sequence_id: Annotated[int, Field(2, UINT64)] = 0
+
+    requests: Annotated[tuple[Request, ...], Field(1, MessageKind(Request), repeated=True)] = ()
+
+
+class GetIdentityUpdatesResponse(Message):
+    """proto identity.proto: ``GetIdentityUpdatesResponse``: one response per request, in order."""
+
+    class IdentityUpdateLog(Message):
+        """proto identity.proto: ``GetIdentityUpdatesResponse.IdentityUpdateLog``; ``update`` as bytes."""
+
+        sequence_id: Annotated[int, Field(1, UINT64)] = 0
+        server_timestamp_ns: Annotated[int, Field(2, UINT64)] = 0
+        update: Annotated[bytes, Field(3, BYTES)] = b""
+
+    class Response(Message):
+        """proto identity.proto: ``GetIdentityUpdatesResponse.Response``."""
+
+        inbox_id: Annotated[str, Field(1, STRING)] = ""
+        updates: Annotated[tuple[GetIdentityUpdatesResponse.IdentityUpdateLog, ...],
+                           Field(2, MessageKind(GetIdentityUpdatesResponse.IdentityUpdateLog), repeated=True)] = ()
+
+    responses: Annotated[tuple[Response, ...], Field(1, MessageKind(Response), repeated=True)] = ()
+
+
+class GetInboxIdsRequest(Message):
+    """proto identity.proto: ``GetInboxIdsRequest``."""
+
+    class Request(Message):
+        """proto identity.proto: ``GetInboxIdsRequest.Request``."""
+
+        identifier: Annotated[str, Field(1, STRING)] = ""
+        identifier_kind: Annotated[int, Field(2, EnumKind(IdentifierKind))] = 0
+
+    requests: Annotated[tuple[Request, ...], Field(1, MessageKind(Request), repeated=True)] = ()
+
+
+class GetInboxIdsResponse(Message):
+    """proto identity.proto: ``GetInboxIdsResponse``: one response per request, in order."""
+
+    class Response(Message):
+        """proto identity.proto: ``GetInboxIdsResponse.Response``; no ``inbox_id`` for an unknown identifier."""
+
+        identifier: Annotated[str, Field(1, STRING)] = ""
+        inbox_id: Annotated[str | None, Field(2, STRING, optional=True)] = None
+        identifier_kind: Annotated[int, Field(3, EnumKind(IdentifierKind))] = 0
+
+    responses: Annotated[tuple[Response, ...], Field(1, MessageKind(Response), repeated=True)] = ()

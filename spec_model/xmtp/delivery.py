@@ -1,0 +1,202 @@
+"""Sending: intents, their states, and the delivery status of a sent message (facts §5).
+
+Theory of operation
+-------------------
+Every change a client makes to a group is first stored as an *intent*; a sent
+message is also stored at once as an **Unpublished** message. ``sync`` then
+(1) publishes ToPublish intents, (2) receives the group's envelopes, matching
+its own by payload hash, and (3) runs post-commit actions. Each state machine
+is a table ``TRANSITIONS[state][event] -> state``; ``apply`` is the only way
+through one, and anything not in the table is refused.
+
+An intent's failures are counted: building or sending the payload fails at
+most ``MAX_INTENT_PUBLISH_ATTEMPTS`` times, the last failure (``*_final``)
+ends the intent in Error and its message in **Failed**. A message becomes
+**Published** only when sync sees its own envelope come back. An intent that
+reaches Error any other way (an invalid own commit) fails no message.
+``OutgoingMessage`` runs a SendMessage intent and its message together.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import enum
+from typing import TypeVar
+
+from spec_model.mls.reasons import Rejected
+
+_St = TypeVar("_St", bound=enum.Enum)
+_Ev = TypeVar("_Ev", bound=enum.Enum)
+
+__all__ = [
+    "DeliveryReason", "DeliveryStatus", "DeliveryEvent", "GroupMessageKind", "IntentKind", "IntentState",
+    "IntentEvent", "MAX_INTENT_PUBLISH_ATTEMPTS", "DELIVERY_TRANSITIONS", "INTENT_TRANSITIONS",
+    "DELIVERY_EVENT_OF", "NON_MESSAGE_EVENTS", "apply", "after_failed_attempt", "OutgoingMessage", "mermaid",
+]
+
+MAX_INTENT_PUBLISH_ATTEMPTS = 3  # facts §5 (common/mls.rs); seed: "three attempts"
+
+
+class DeliveryReason(enum.StrEnum):
+    """facts §5: why a delivery or intent step is refused."""
+
+    INVALID_TRANSITION = "invalid_transition"  # facts §5: the event has no row for the current state
+
+
+class DeliveryStatus(enum.IntEnum):
+    """facts §5: a stored group message's delivery status."""
+
+    UNPUBLISHED = 1
+    PUBLISHED = 2
+    FAILED = 3
+
+
+class DeliveryEvent(enum.StrEnum):
+    """seed: Delivery status: what moves a message out of Unpublished."""
+
+    PUBLISHED_SEEN_ON_SYNC = "published_seen_on_sync"  # sync received our own envelope
+    ATTEMPTS_EXHAUSTED = "attempts_exhausted"          # the intent failed for the third time
+
+
+class GroupMessageKind(enum.IntEnum):
+    """facts §5: a stored group message is application content or a membership change."""
+
+    APPLICATION = 1
+    MEMBERSHIP_CHANGE = 2
+
+
+class IntentKind(enum.IntEnum):
+    """facts §5: what an intent asks for."""
+
+    SEND_MESSAGE = 1
+    KEY_UPDATE = 2
+    METADATA_UPDATE = 3
+    UPDATE_GROUP_MEMBERSHIP = 4
+    UPDATE_ADMIN_LIST = 5
+    UPDATE_PERMISSION = 6
+    READD_INSTALLATIONS = 7
+    PROPOSE_MEMBER_UPDATE = 8
+    PROPOSE_GROUP_CONTEXT_EXTENSIONS = 9
+    COMMIT_PENDING_PROPOSALS = 10
+    BOOTSTRAP_MIGRATION = 11
+    APP_DATA_UPDATE = 12
+
+
+class IntentState(enum.IntEnum):
+    """facts §5: an intent's state."""
+
+    TO_PUBLISH = 1
+    PUBLISHED = 2
+    COMMITTED = 3
+    ERROR = 4
+    PROCESSED = 5
+    SUPERSEDED = 6
+
+
+class IntentEvent(enum.StrEnum):
+    """facts §5: what happens to an intent during publish_intents, receive and post_commit."""
+
+    BUILD_FAILED = "build_failed"                    # payload not built; attempts left
+    BUILD_FAILED_FINAL = "build_failed_final"        # payload not built, third attempt
+    PUBLISHED = "published"                          # built; payload hash stored, then sent
+    SEND_FAILED = "send_failed"                      # SendGroupMessages failed; attempts left
+    SEND_FAILED_FINAL = "send_failed_final"          # SendGroupMessages failed, third attempt
+    OWN_COMMIT_SEEN_STALE_EPOCH = "own_commit_seen_stale_epoch"  # our commit came back for another epoch
+    OWN_COMMIT_MERGED = "own_commit_merged"          # our commit validated and merged
+    OWN_COMMIT_INVALID = "own_commit_invalid"        # our commit failed validation
+    OWN_MESSAGE_SEEN = "own_message_seen"            # our application message came back
+    OWN_MESSAGE_STALE = "own_message_stale"          # it came back too old (epoch + 3 <= ours) or from the future
+    POST_COMMIT_DONE = "post_commit_done"            # welcomes sent
+    SUPERSEDED = "superseded"                        # a guarded metadata write lost its compare-and-swap
+
+
+_S, _E = DeliveryStatus, DeliveryEvent
+DELIVERY_TRANSITIONS: dict[DeliveryStatus, dict[DeliveryEvent, DeliveryStatus]] = {
+    _S.UNPUBLISHED: {_E.PUBLISHED_SEEN_ON_SYNC: _S.PUBLISHED, _E.ATTEMPTS_EXHAUSTED: _S.FAILED},
+    _S.PUBLISHED: {},
+    _S.FAILED: {},
+}
+
+_I, _V = IntentState, IntentEvent
+INTENT_TRANSITIONS: dict[IntentState, dict[IntentEvent, IntentState]] = {
+    _I.TO_PUBLISH: {
+        _V.BUILD_FAILED: _I.TO_PUBLISH,
+        _V.BUILD_FAILED_FINAL: _I.ERROR,
+        _V.PUBLISHED: _I.PUBLISHED,
+        _V.SUPERSEDED: _I.SUPERSEDED,
+    },
+    _I.PUBLISHED: {
+        _V.SEND_FAILED: _I.TO_PUBLISH,
+        _V.SEND_FAILED_FINAL: _I.ERROR,
+        _V.OWN_COMMIT_SEEN_STALE_EPOCH: _I.TO_PUBLISH,  # republish on the new epoch
+        _V.OWN_COMMIT_MERGED: _I.COMMITTED,
+        _V.OWN_COMMIT_INVALID: _I.ERROR,
+        _V.OWN_MESSAGE_SEEN: _I.COMMITTED,
+        _V.OWN_MESSAGE_STALE: _I.TO_PUBLISH,
+    },
+    _I.COMMITTED: {_V.POST_COMMIT_DONE: _I.PROCESSED},
+    _I.ERROR: {},
+    _I.PROCESSED: {},
+    _I.SUPERSEDED: {},
+}
+
+# facts §5: the intent events that also move the intent's message; OWN_COMMIT_INVALID is absent on purpose.
+DELIVERY_EVENT_OF: dict[IntentEvent, DeliveryEvent] = {
+    _V.OWN_MESSAGE_SEEN: _E.PUBLISHED_SEEN_ON_SYNC,
+    _V.BUILD_FAILED_FINAL: _E.ATTEMPTS_EXHAUSTED,
+    _V.SEND_FAILED_FINAL: _E.ATTEMPTS_EXHAUSTED,
+}
+
+# facts §5: events a SendMessage intent never sees: it publishes an application message, not a commit,
+# and is not a guarded metadata write.
+NON_MESSAGE_EVENTS = frozenset({
+    _V.OWN_COMMIT_SEEN_STALE_EPOCH, _V.OWN_COMMIT_MERGED, _V.OWN_COMMIT_INVALID, _V.SUPERSEDED})
+
+_FINAL = {_V.BUILD_FAILED: _V.BUILD_FAILED_FINAL, _V.SEND_FAILED: _V.SEND_FAILED_FINAL}
+
+
+def apply(table: dict[_St, dict[_Ev, _St]], state: _St, event: _Ev) -> _St:
+    """facts §5: the state ``event`` leads to from ``state``; ``Rejected(INVALID_TRANSITION)`` if none."""
+    try:
+        return table[state][event]
+    except KeyError:
+        raise Rejected(DeliveryReason.INVALID_TRANSITION, f"{state.name} has no {event.name}") from None
+
+
+def after_failed_attempt(attempts: int) -> tuple[int, bool]:
+    """facts §5 publish_intents: (attempts + 1, whether that reached MAX_INTENT_PUBLISH_ATTEMPTS)."""
+    attempts += 1
+    return attempts, attempts >= MAX_INTENT_PUBLISH_ATTEMPTS
+
+
+@dataclasses.dataclass(frozen=True)
+class OutgoingMessage:
+    """seed: Delivery status: a SendMessage intent and its stored message, moved together."""
+
+    intent: IntentState = IntentState.TO_PUBLISH
+    status: DeliveryStatus = DeliveryStatus.UNPUBLISHED
+    attempts: int = 0
+
+    def on(self, event: IntentEvent) -> OutgoingMessage:
+        """facts §5: apply ``event``; a failure becomes ``*_final`` on the last attempt (never given directly)."""
+        if event in NON_MESSAGE_EVENTS or event in _FINAL.values():
+            raise Rejected(DeliveryReason.INVALID_TRANSITION, f"{event.name} is not given to a SendMessage intent")
+        attempts = self.attempts
+        if event in _FINAL:
+            attempts, final = after_failed_attempt(attempts)
+            event = _FINAL[event] if final else event
+        intent = apply(INTENT_TRANSITIONS, self.intent, event)
+        status = self.status
+        if event in DELIVERY_EVENT_OF:
+            status = apply(DELIVERY_TRANSITIONS, status, DELIVERY_EVENT_OF[event])
+        return OutgoingMessage(intent, status, attempts)
+
+
+def mermaid(table: dict[_St, dict[_Ev, _St]]) -> str:
+    """facts §5: ``table`` as a Mermaid state diagram; the first state is initial, states without rows are final."""
+    states = list(table)
+    lines = ["stateDiagram-v2", f"    [*] --> {states[0].name}"]
+    for state, rows in table.items():
+        lines += [f"    {state.name} --> {target.name}: {event.value}" for event, target in rows.items()]
+    lines += [f"    {state.name} --> [*]" for state in states if not table[state]]
+    return "\n".join(lines)

@@ -1,0 +1,71 @@
+"""Which description of XMTP group chat a rule follows: the seed (with XIP-47) or libxmtp's code.
+
+The seed (XMTP's product description of group chat) and XIP-47 describe a
+permission system that the deployed code, libxmtp, implements differently in a
+few places. Every rule that differs takes a ``Profile``; ``SEED`` is the
+default, ``LIBXMTP`` is what libxmtp does (facts sheet §1, §3, §4).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+__all__ = ["Profile", "SEED", "LIBXMTP"]
+
+
+@dataclasses.dataclass(frozen=True)
+class Profile:
+    """seed, XIP-47 and libxmtp: the rules on which they disagree, one field each.
+
+    ``max_group_size``
+        seed "Group sizes": "anywhere from 1 person to 400"; libxmtp
+        ``common/mls.rs``: at most 250 members.
+    ``creator_only``
+        seed "Permission options" lists "Creator Only" next to the two admin
+        options. XMTP encoded it before 2024-05 as base value 3,
+        ``ALLOW_IF_ACTOR_CREATOR`` (xmtp/proto before 1b21fb0), in an enum
+        that had no admin values; today 3 means ALLOW_IF_ADMIN(_OR_SUPER_ADMIN)
+        and Creator Only has no number. So no wire format ever carried the
+        seed's six options together. With ``creator_only`` the model offers
+        and evaluates Creator Only (only the creator, super admin or not);
+        encoding a policy that uses it is refused (OPTION_NOT_ENCODABLE).
+        Both profiles use today's numbering on the wire, so they interoperate.
+    ``pinned_messages``
+        seed "Pin messages": the metadata key ``group_pinned_frame_url``
+        (libxmtp 2024-07 to 2025-02); libxmtp HEAD has no such key.
+    ``members_edit_metadata``
+        XIP-47 "All Members Policy": "Only admins can remove members, update
+        metadata"; libxmtp ``PolicySet::default``: every member may edit
+        name, description, image and app_data (facts sheet §4.1, §4.3).
+    ``super_admins_removable``
+        XIP-47: "Super admins can remove other super admins from the group
+        ... there must always be at least one super admin"; libxmtp
+        ``evaluate_commit``: no commit may remove an inbox that is a super
+        admin, whoever commits it (facts sheet §4.4 step 12b).
+    ``permissions_policy_enforced``
+        XIP-47: permission sets are updated "following the
+        update_permissions_policy" (and only super admins update
+        permissions); libxmtp ``evaluate_commit``: any super admin may change
+        permissions, whatever update_permissions_policy says (§4.4 step 12g).
+    """
+
+    name: str
+    max_group_size: int
+    creator_only: bool
+    pinned_messages: bool
+    members_edit_metadata: bool
+    super_admins_removable: bool
+    permissions_policy_enforced: bool
+
+
+SEED = Profile(
+    name="seed", max_group_size=400, creator_only=True, pinned_messages=True,
+    members_edit_metadata=False, super_admins_removable=True, permissions_policy_enforced=True,
+)
+"""seed + XIP-47: the product description, the model's default."""
+
+LIBXMTP = Profile(
+    name="libxmtp", max_group_size=250, creator_only=False, pinned_messages=False,
+    members_edit_metadata=True, super_admins_removable=False, permissions_policy_enforced=False,
+)
+"""libxmtp HEAD (facts sheet §1, §3, §4): what the deployed clients do."""

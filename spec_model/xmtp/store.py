@@ -1,0 +1,679 @@
+"""The client's local database: one SQLite file, its secrets sealed under a 32-byte key.
+
+Theory of operation
+-------------------
+seed (Local database and syncing): the first ``Client.create()`` creates a
+local database, later calls load it, it is encrypted under a key the app keeps,
+and ``deleteLocalDatabase()`` removes it. ``Store`` is that database, a real
+SQLite file written through the standard library's ``sqlite3``.
+
+Encryption. libxmtp encrypts whole pages with SQLCipher. There is no maintained
+SQLCipher wheel on PyPI for this platform, so this model seals rows instead,
+which also keeps the schema queryable with plain SQL. Columns that a query
+filters, joins or sorts on (ids, timestamps, states, consent) are plaintext;
+every secret and every message body is a *sealed cell*:
+``nonce(12) ‖ AES-256-GCM(key, nonce, value, aad)``, with a fresh random nonce
+on each write and ``aad = "xmtp-store/1" ‖ table ‖ column ‖ row key`` (each part
+length-prefixed). A cell copied to another row, column or table fails to open
+(``TAMPERED``). Unlike SQLCipher, the plaintext columns, row counts and sizes
+are visible and unauthenticated.
+
+Opening. The first open of a new or empty file creates the schema and a sealed
+key-check row. Any later open only reads until that row has opened, so a wrong
+key is refused (``WRONG_KEY``) without changing a byte. The file keeps SQLite's
+default rollback journal (not WAL): a read creates no side files, and a writer
+killed mid-transaction leaves a hot journal that the next open rolls back.
+
+Transactions and crash safety. ``with store.transaction():`` is one SQLite
+transaction (``BEGIN IMMEDIATE``): everything inside commits together, and an
+exception rolls all of it back. Each sync step (publish one intent; process one
+envelope with its message, group state, intent state and cursor) is meant to
+run inside one transaction, so a crash leaves all of the step or none of it and
+a cursor never passes work that was not stored. A nested ``transaction()`` is a
+SAVEPOINT: an exception inside it undoes only the inner block (and propagates);
+libxmtp builds commits the same way, in a savepoint it then rolls back. Every
+write method is atomic on its own.
+
+Values crossing the API are bytes, ints (IntEnums), and str. Callers serialize
+their own objects, such as MLS group state and association states.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import enum
+import functools
+import os
+import sqlite3
+import typing
+from pathlib import Path
+from typing import Any, Iterable, Iterator, Literal, NamedTuple
+
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+from spec_model.mls.reasons import Rejected
+
+from .consent import ConsentRecord, ConsentState, ConsentType
+from .delivery import DeliveryStatus, GroupMessageKind, IntentKind, IntentState
+from .extensions import ConversationType
+
+__all__ = [
+    "KEY_SIZE", "StoreReason", "RegistrationState", "MembershipState", "CursorKind", "IdentityRow",
+    "KeyPackageRow", "GroupRow", "MessageRow", "IntentRow", "AssociationStateRow", "Store",
+]
+
+KEY_SIZE = 32          # AES-256
+_NONCE_SIZE = 12
+_AAD_LABEL = b"xmtp-store/1"
+_SCHEMA_VERSION = 1    # PRAGMA user_version
+_KEY_CHECK = b"xmtp-store key check"
+
+
+class StoreReason(enum.StrEnum):
+    """Purpose: why the local database refuses a key, a file or a write."""
+
+    BAD_KEY = "bad_key"                # the database key is 32 bytes (AES-256)
+    WRONG_KEY = "wrong_key"            # the key-check row opens under the given key
+    NOT_A_STORE = "not_a_store"        # the file is empty or a store of this schema version
+    TAMPERED = "tampered"              # every sealed cell opens under its table, column and row key
+    INBOX_MISMATCH = "inbox_mismatch"  # a database belongs to one inbox; its identity keeps that inbox id
+    NOT_FOUND = "not_found"            # an update names a stored row
+
+
+class RegistrationState(enum.IntEnum):
+    """Purpose: whether this installation is registered (libxmtp derives this from the association state)."""
+
+    UNREGISTERED = 1  # keys generated; the identity update adding the installation is not yet published
+    REGISTERED = 2    # the identity update and a key package are published
+
+
+class MembershipState(enum.IntEnum):
+    """libxmtp xmtp_db group.rs ``GroupMembershipState``: our standing in a group."""
+
+    ALLOWED = 1   # active: we are a member
+    REJECTED = 2  # removed from the group
+    PENDING = 3   # a welcome not yet accepted
+
+
+class CursorKind(enum.IntEnum):
+    """facts §7.2: the synthetic originator libxmtp keeps one cursor per (topic, originator) for."""
+
+    COMMITS = 0
+    APPLICATION = 10
+    WELCOMES = 11
+
+
+def _sealed(**kwargs: Any) -> Any:
+    """Purpose: marks a row field that is stored as a sealed cell."""
+    return dataclasses.field(metadata={"sealed": True}, **kwargs)
+
+
+@dataclasses.dataclass(frozen=True)
+class IdentityRow:
+    """libxmtp xmtp_db identity.rs ``StoredIdentity``: the one identity of this installation."""
+
+    inbox_id: str
+    installation_private_key: bytes = _sealed()
+    wallet_address: str = _sealed()
+    registration_state: RegistrationState = _sealed()
+
+
+@dataclasses.dataclass(frozen=True)
+class KeyPackageRow:
+    """libxmtp xmtp_db key_package_history.rs: a key package's private keys, kept until expired after replacement."""
+
+    ref: bytes
+    private_keys: bytes = _sealed()
+    created_ns: int = 0
+    replaced_at_ns: int | None = None
+
+
+@dataclasses.dataclass(frozen=True)
+class GroupRow:
+    """libxmtp xmtp_db group.rs ``StoredGroup``, with the serialized MLS group state sealed alongside."""
+
+    id: bytes
+    created_at_ns: int
+    conversation_type: ConversationType
+    membership_state: MembershipState
+    added_by_inbox_id: str
+    mls_state: bytes = _sealed()
+    dm_id: str | None = None
+    paused_for_version: str | None = None
+    rotated_at_ns: int = 0
+
+
+@dataclasses.dataclass(frozen=True)
+class MessageRow:
+    """libxmtp xmtp_db group_message.rs ``StoredGroupMessage``; ``content`` is the EncodedContent, sealed."""
+
+    id: bytes
+    group_id: bytes
+    sent_at_ns: int
+    kind: GroupMessageKind
+    delivery_status: DeliveryStatus
+    sender_inbox_id: str
+    sender_installation_id: bytes
+    authority_id: str
+    type_id: str
+    idempotency_key: str
+    content: bytes = _sealed()
+
+
+@dataclasses.dataclass(frozen=True)
+class IntentRow:
+    """libxmtp xmtp_db group_intent.rs ``StoredGroupIntent``, linked to the message it sends (if any)."""
+
+    id: int
+    group_id: bytes
+    kind: IntentKind
+    state: IntentState
+    payload: bytes = _sealed()
+    payload_hash: bytes | None = None
+    publish_attempts: int = 0
+    published_in_epoch: int | None = None
+    staged_commit: bytes | None = _sealed(default=None)
+    post_commit_data: bytes | None = _sealed(default=None)
+    message_id: bytes | None = None
+
+
+@dataclasses.dataclass(frozen=True)
+class AssociationStateRow:
+    """libxmtp xmtp_db identity_cache.rs: an inbox's serialized association state at a sequence id."""
+
+    inbox_id: str
+    sequence_id: int
+    state: bytes = _sealed()
+
+
+@dataclasses.dataclass(frozen=True)
+class _KvRow:
+    name: str
+    value: bytes = _sealed()
+
+
+class _Table(NamedTuple):
+    name: str
+    key: tuple[str, ...]  # the columns bound into each sealed cell's AAD
+
+
+_TABLES: dict[type, _Table] = {
+    IdentityRow: _Table("identity", ("inbox_id",)),
+    KeyPackageRow: _Table("key_packages", ("ref",)),
+    GroupRow: _Table("groups", ("id",)),
+    MessageRow: _Table("messages", ("id",)),
+    IntentRow: _Table("intents", ("id",)),
+    ConsentRecord: _Table("consent", ("entity_type", "entity")),
+    AssociationStateRow: _Table("identity_cache", ("inbox_id",)),
+    _KvRow: _Table("kv", ("name",)),
+}
+
+_SCHEMA = (
+    "CREATE TABLE meta (name TEXT PRIMARY KEY, value BLOB NOT NULL) STRICT",
+    """CREATE TABLE identity (
+        inbox_id TEXT PRIMARY KEY, installation_private_key BLOB NOT NULL,
+        wallet_address BLOB NOT NULL, registration_state BLOB NOT NULL,
+        singleton INTEGER NOT NULL UNIQUE DEFAULT 1 CHECK (singleton = 1)) STRICT""",
+    """CREATE TABLE key_packages (
+        ref BLOB PRIMARY KEY, private_keys BLOB NOT NULL, created_ns INTEGER NOT NULL,
+        replaced_at_ns INTEGER) STRICT""",
+    """CREATE TABLE groups (
+        id BLOB PRIMARY KEY, created_at_ns INTEGER NOT NULL, conversation_type INTEGER NOT NULL,
+        membership_state INTEGER NOT NULL, added_by_inbox_id TEXT NOT NULL, mls_state BLOB NOT NULL,
+        dm_id TEXT, paused_for_version TEXT, rotated_at_ns INTEGER NOT NULL) STRICT""",
+    "CREATE INDEX groups_by_created ON groups (created_at_ns)",
+    """CREATE TABLE messages (
+        id BLOB PRIMARY KEY, group_id BLOB NOT NULL, sent_at_ns INTEGER NOT NULL, kind INTEGER NOT NULL,
+        delivery_status INTEGER NOT NULL, sender_inbox_id TEXT NOT NULL, sender_installation_id BLOB NOT NULL,
+        authority_id TEXT NOT NULL, type_id TEXT NOT NULL, idempotency_key TEXT NOT NULL,
+        content BLOB NOT NULL) STRICT""",
+    "CREATE INDEX messages_by_group ON messages (group_id, sent_at_ns)",
+    """CREATE TABLE intents (
+        id INTEGER PRIMARY KEY AUTOINCREMENT, group_id BLOB NOT NULL, kind INTEGER NOT NULL,
+        state INTEGER NOT NULL, payload BLOB NOT NULL, payload_hash BLOB UNIQUE,
+        publish_attempts INTEGER NOT NULL, published_in_epoch INTEGER, staged_commit BLOB,
+        post_commit_data BLOB, message_id BLOB) STRICT""",
+    "CREATE INDEX intents_by_group ON intents (group_id, state)",
+    """CREATE TABLE cursors (
+        entity BLOB NOT NULL, kind INTEGER NOT NULL, value INTEGER NOT NULL,
+        PRIMARY KEY (entity, kind)) STRICT""",
+    """CREATE TABLE consent (
+        entity_type INTEGER NOT NULL, state INTEGER NOT NULL, entity TEXT NOT NULL,
+        consented_at_ns INTEGER NOT NULL, PRIMARY KEY (entity_type, entity)) STRICT""",
+    """CREATE TABLE identity_cache (
+        inbox_id TEXT PRIMARY KEY, sequence_id INTEGER NOT NULL, state BLOB NOT NULL) STRICT""",
+    "CREATE TABLE kv (name TEXT PRIMARY KEY, value BLOB NOT NULL) STRICT",
+    f"PRAGMA user_version = {_SCHEMA_VERSION}",
+)
+
+
+# ------------------------------------------------------------------ sealed cells
+
+def _to_bytes(value: bytes | str | int) -> bytes:
+    if isinstance(value, str):
+        return value.encode()
+    if isinstance(value, int):
+        return value.to_bytes(8, "big", signed=True)
+    return value
+
+
+def _from_bytes(kind: type, data: bytes) -> bytes | str | int:
+    if kind is str:
+        return data.decode()
+    if issubclass(kind, int):
+        return kind(int.from_bytes(data, "big", signed=True))
+    return data
+
+
+def _aad(table: str, column: str, key: tuple) -> bytes:
+    parts = [table.encode(), column.encode(), *map(_to_bytes, key)]
+    return _AAD_LABEL + b"".join(len(p).to_bytes(4, "big") + p for p in parts)
+
+
+@functools.cache
+def _hints(cls: type) -> dict[str, type]:
+    """Each field's type with ``| None`` removed."""
+    hints = typing.get_type_hints(cls)
+    return {name: next((a for a in typing.get_args(h) if a is not type(None)), h) for name, h in hints.items()}
+
+
+def _where(*conditions: tuple[str, Any]) -> tuple[str, list]:
+    """``WHERE`` over the conditions whose value is not None; a tuple value fills an ``IN`` list."""
+    clauses, params = [], []
+    for clause, value in conditions:
+        if value is None:
+            continue
+        if isinstance(value, tuple):
+            clause = clause.replace("?", ", ".join(["?"] * len(value)))
+            params.extend(value)
+        else:
+            params.append(value)
+        clauses.append(clause)
+    return ("WHERE " + " AND ".join(clauses) if clauses else ""), params
+
+
+# ------------------------------------------------------------------ the store
+
+class Store:
+    """seed: Local database: the client's SQLite database; open it with ``Store.open``."""
+
+    def __init__(self, conn: sqlite3.Connection, aead: AESGCM):
+        self._conn = conn
+        self._aead = aead
+        self._depth = 0  # transaction nesting
+
+    # ---- lifecycle
+
+    @classmethod
+    def open(cls, path: str | os.PathLike, key: bytes) -> Store:
+        """seed: Local database: create the database on first use, load it later; refuse a wrong key."""
+        if not isinstance(key, bytes) or len(key) != KEY_SIZE:
+            raise Rejected(StoreReason.BAD_KEY, f"the database key is {KEY_SIZE} bytes")
+        store = cls(sqlite3.connect(path, isolation_level=None), AESGCM(key))
+        try:
+            store._prepare()
+        except BaseException:
+            store.close()
+            raise
+        return store
+
+    def _prepare(self) -> None:
+        if self._is_blank():
+            with self.transaction():
+                if self._is_blank():  # a concurrent open may have created it meanwhile
+                    for statement in _SCHEMA:
+                        self._conn.execute(statement)
+                    self._conn.execute("INSERT INTO meta VALUES ('key_check', ?)",
+                                       (self._seal("meta", "value", ("key_check",), _KEY_CHECK),))
+        try:
+            (version,) = self._conn.execute("PRAGMA user_version").fetchone()
+            row = self._conn.execute("SELECT value FROM meta WHERE name = 'key_check'").fetchone()
+        except sqlite3.OperationalError as e:
+            raise Rejected(StoreReason.NOT_A_STORE, str(e)) from e
+        if version != _SCHEMA_VERSION or row is None:
+            raise Rejected(StoreReason.NOT_A_STORE, f"schema version {version}")
+        try:
+            self._open("meta", "value", ("key_check",), row[0])
+        except Rejected:
+            raise Rejected(StoreReason.WRONG_KEY, "the key-check row does not open") from None
+
+    def _is_blank(self) -> bool:
+        try:
+            return self._conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[0] == 0
+        except sqlite3.DatabaseError as e:
+            raise Rejected(StoreReason.NOT_A_STORE, str(e)) from e
+
+    def close(self) -> None:
+        """Purpose: close the connection; an open transaction is rolled back."""
+        self._conn.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @staticmethod
+    def delete(path: str | os.PathLike) -> None:
+        """seed: Local database: ``deleteLocalDatabase()``, the file and its journal/WAL side files."""
+        for suffix in ("", "-journal", "-wal", "-shm"):
+            Path(f"{os.fspath(path)}{suffix}").unlink(missing_ok=True)
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[None]:
+        """Purpose: one atomic unit (BEGIN IMMEDIATE); nested, a SAVEPOINT. An exception rolls it back."""
+        depth = self._depth
+        savepoint = f"nested_{depth}"
+        self._conn.execute("BEGIN IMMEDIATE" if depth == 0 else f"SAVEPOINT {savepoint}")
+        self._depth += 1
+        try:
+            yield
+            self._conn.execute("COMMIT" if depth == 0 else f"RELEASE {savepoint}")
+        except BaseException:
+            if depth > 0:
+                self._conn.execute(f"ROLLBACK TO {savepoint}")
+                self._conn.execute(f"RELEASE {savepoint}")
+            elif self._conn.in_transaction:
+                self._conn.execute("ROLLBACK")
+            raise
+        finally:
+            self._depth = depth
+
+    # ---- sealing and generic rows
+
+    def _seal(self, table: str, column: str, key: tuple, value: bytes) -> bytes:
+        nonce = os.urandom(_NONCE_SIZE)
+        return nonce + self._aead.encrypt(nonce, value, _aad(table, column, key))
+
+    def _open(self, table: str, column: str, key: tuple, cell: bytes) -> bytes:
+        try:
+            return self._aead.decrypt(cell[:_NONCE_SIZE], cell[_NONCE_SIZE:], _aad(table, column, key))
+        except InvalidTag:
+            raise Rejected(StoreReason.TAMPERED, f"{table}.{column} of {key!r}") from None
+
+    def _put(self, row: Any) -> None:
+        """Insert the row, or update every column of the stored row with the same key."""
+        table = _TABLES[type(row)]
+        key = tuple(getattr(row, k) for k in table.key)
+        values = {}
+        for f in dataclasses.fields(row):
+            value = getattr(row, f.name)
+            if f.metadata.get("sealed") and value is not None:
+                value = self._seal(table.name, f.name, key, _to_bytes(value))
+            values[f.name] = value
+        self._conn.execute(
+            f"INSERT INTO {table.name} ({', '.join(values)}) VALUES ({', '.join(['?'] * len(values))}) "
+            f"ON CONFLICT DO UPDATE SET {', '.join(f'{c} = excluded.{c}' for c in values)}",
+            tuple(values.values()))
+
+    def _select(self, cls: type, tail: str = "", params: Iterable = ()) -> list:
+        """Rows of ``cls``'s table (aliased ``t``) selected by ``tail``, sealed cells opened."""
+        table = _TABLES[cls]
+        names = [f.name for f in dataclasses.fields(cls)]
+        sql = f"SELECT {', '.join(f't.{n}' for n in names)} FROM {table.name} AS t {tail}"
+        rows = []
+        for values in self._conn.execute(sql, tuple(params)):
+            stored = dict(zip(names, values))
+            key = tuple(stored[k] for k in table.key)
+            for f in dataclasses.fields(cls):
+                kind, value = _hints(cls)[f.name], stored[f.name]
+                if value is not None and f.metadata.get("sealed"):
+                    stored[f.name] = _from_bytes(kind, self._open(table.name, f.name, key, value))
+                elif value is not None and issubclass(kind, enum.IntEnum):
+                    stored[f.name] = kind(value)
+            rows.append(cls(**stored))
+        return rows
+
+    def _get(self, cls: type, *key: Any) -> Any:
+        where, params = _where(*((f"t.{k} = ?", v) for k, v in zip(_TABLES[cls].key, key)))
+        rows = self._select(cls, where, params)
+        return rows[0] if rows else None
+
+    def _update(self, table: str, row_id: Any, sql: str, params: Iterable) -> None:
+        if self._conn.execute(sql, tuple(params)).rowcount == 0:
+            raise Rejected(StoreReason.NOT_FOUND, f"{table} {row_id!r}")
+
+    # ---- identity
+
+    def put_identity(self, row: IdentityRow) -> None:
+        """libxmtp xmtp_db identity.rs: store the installation's identity; a database keeps one inbox."""
+        with self.transaction():
+            stored = self.get_identity()
+            if stored is not None and stored.inbox_id != row.inbox_id:
+                raise Rejected(StoreReason.INBOX_MISMATCH, f"{row.inbox_id} is not {stored.inbox_id}")
+            self._put(row)
+
+    def get_identity(self) -> IdentityRow | None:
+        """libxmtp xmtp_db identity.rs: the stored identity, if any."""
+        return self._get(IdentityRow)
+
+    # ---- key packages
+
+    def put_key_package(self, row: KeyPackageRow) -> None:
+        """libxmtp xmtp_db key_package_history.rs: keep a key package's private keys."""
+        self._put(row)
+
+    def get_key_package(self, ref: bytes) -> KeyPackageRow | None:
+        """libxmtp xmtp_db key_package_history.rs: the private keys for a key package reference."""
+        return self._get(KeyPackageRow, ref)
+
+    def replace_key_packages(self, current_ref: bytes, at_ns: int) -> int:
+        """facts §1: a rotation marks every other unreplaced key package replaced at ``at_ns``; returns the count."""
+        return self._conn.execute(
+            "UPDATE key_packages SET replaced_at_ns = ? WHERE ref != ? AND replaced_at_ns IS NULL",
+            (at_ns, current_ref)).rowcount
+
+    def delete_replaced_key_packages(self, replaced_before_ns: int) -> int:
+        """facts §1: delete private keys replaced before ``replaced_before_ns`` (now − 1 d); returns the count."""
+        return self._conn.execute("DELETE FROM key_packages WHERE replaced_at_ns < ?",
+                                  (replaced_before_ns,)).rowcount
+
+    # ---- groups
+
+    def put_group(self, row: GroupRow) -> None:
+        """libxmtp xmtp_db group.rs: insert or replace a group and its MLS state."""
+        self._put(row)
+
+    def get_group(self, group_id: bytes) -> GroupRow | None:
+        """libxmtp xmtp_db group.rs ``find_group``."""
+        return self._get(GroupRow, group_id)
+
+    def find_groups(self, *, created_after_ns: int | None = None, created_before_ns: int | None = None,
+                    limit: int | None = None, conversation_type: ConversationType | None = None,
+                    membership_states: Iterable[MembershipState] | None = None,
+                    consent_states: Iterable[ConsentState] | None = None) -> list[GroupRow]:
+        """libxmtp xmtp_db group.rs ``find_groups``: oldest first; sync groups only when asked for by type.
+
+        Bounds are exclusive. A group with no consent record counts as Unknown.
+        """
+        join = (f"LEFT JOIN consent AS c ON c.entity_type = {ConsentType.CONVERSATION_ID:d} "
+                "AND c.entity = lower(hex(t.id))")
+        where, params = _where(
+            ("t.created_at_ns > ?", created_after_ns),
+            ("t.created_at_ns < ?", created_before_ns),
+            ("t.conversation_type = ?", conversation_type),
+            ("t.conversation_type != ?", ConversationType.SYNC if conversation_type is None else None),
+            ("t.membership_state IN (?)", None if membership_states is None else tuple(membership_states)),
+            (f"coalesce(c.state, {ConsentState.UNKNOWN:d}) IN (?)",
+             None if consent_states is None else tuple(consent_states)),
+        )
+        tail = f"{join} {where} ORDER BY t.created_at_ns, t.rowid"
+        if limit is not None:
+            tail += " LIMIT ?"
+            params.append(limit)
+        return self._select(GroupRow, tail, params)
+
+    # ---- messages
+
+    def put_message(self, row: MessageRow) -> None:
+        """libxmtp xmtp_db group_message.rs: insert or replace a message."""
+        self._put(row)
+
+    def get_message(self, message_id: bytes) -> MessageRow | None:
+        """libxmtp xmtp_db group_message.rs ``get_group_message``."""
+        return self._get(MessageRow, message_id)
+
+    def set_delivery_status(self, message_id: bytes, status: DeliveryStatus, *,
+                            sent_at_ns: int | None = None) -> None:
+        """libxmtp xmtp_db group_message.rs: a new delivery status; Published also takes the server time."""
+        self._update("message", message_id,
+                     "UPDATE messages SET delivery_status = ?, sent_at_ns = coalesce(?, sent_at_ns) WHERE id = ?",
+                     (status, sent_at_ns, message_id))
+
+    def find_messages(self, group_id: bytes, *, sent_after_ns: int | None = None,
+                      sent_before_ns: int | None = None, limit: int | None = None,
+                      direction: Literal["ascending", "descending"] = "ascending",
+                      delivery_status: DeliveryStatus | None = None, kind: GroupMessageKind | None = None,
+                      content_type: tuple[str, str] | None = None) -> list[MessageRow]:
+        """seed: Delivery status: a group's messages, Unpublished included unless filtered on status.
+
+        libxmtp xmtp_db group_message.rs ``get_group_messages``: bounds are exclusive, order is by
+        sent_at_ns (then insertion), ``content_type`` is (authority_id, type_id).
+        """
+        order = {"ascending": "ASC", "descending": "DESC"}[direction]
+        authority_id, type_id = content_type or (None, None)
+        where, params = _where(
+            ("t.group_id = ?", group_id),
+            ("t.sent_at_ns > ?", sent_after_ns),
+            ("t.sent_at_ns < ?", sent_before_ns),
+            ("t.delivery_status = ?", delivery_status),
+            ("t.kind = ?", kind),
+            ("t.authority_id = ?", authority_id),
+            ("t.type_id = ?", type_id),
+        )
+        tail = f"{where} ORDER BY t.sent_at_ns {order}, t.rowid {order}"
+        if limit is not None:
+            tail += " LIMIT ?"
+            params.append(limit)
+        return self._select(MessageRow, tail, params)
+
+    # ---- intents
+
+    def add_intent(self, group_id: bytes, kind: IntentKind, payload: bytes,
+                   message_id: bytes | None = None) -> IntentRow:
+        """libxmtp xmtp_db group_intent.rs ``insert_group_intent``: a new ToPublish intent."""
+        with self.transaction():
+            (next_id,) = self._conn.execute(
+                "SELECT coalesce(max(seq), 0) + 1 FROM sqlite_sequence WHERE name = 'intents'").fetchone()
+            row = IntentRow(next_id, group_id, kind, IntentState.TO_PUBLISH, payload, message_id=message_id)
+            self._put(row)
+        return row
+
+    def get_intent(self, intent_id: int) -> IntentRow | None:
+        """libxmtp xmtp_db group_intent.rs ``find_group_intent_by_id``."""
+        return self._get(IntentRow, intent_id)
+
+    def find_intents(self, group_id: bytes, *, states: Iterable[IntentState] | None = None,
+                     kinds: Iterable[IntentKind] | None = None) -> list[IntentRow]:
+        """libxmtp xmtp_db group_intent.rs ``find_group_intents``: oldest first."""
+        where, params = _where(
+            ("t.group_id = ?", group_id),
+            ("t.state IN (?)", None if states is None else tuple(states)),
+            ("t.kind IN (?)", None if kinds is None else tuple(kinds)),
+        )
+        return self._select(IntentRow, f"{where} ORDER BY t.id", params)
+
+    def find_intent_by_payload_hash(self, payload_hash: bytes) -> IntentRow | None:
+        """facts §5 receive: the intent whose published payload has this sha256."""
+        rows = self._select(IntentRow, "WHERE t.payload_hash = ?", (payload_hash,))
+        return rows[0] if rows else None
+
+    def set_intent_published(self, intent_id: int, *, payload_hash: bytes, published_in_epoch: int,
+                             staged_commit: bytes | None = None, post_commit_data: bytes | None = None) -> None:
+        """facts §5 publish_intents: Published, with the payload hash, staged commit and post-commit data."""
+        def seal(column: str, value: bytes | None) -> bytes | None:
+            return None if value is None else self._seal("intents", column, (intent_id,), value)
+
+        self._update("intent", intent_id,
+                     "UPDATE intents SET state = ?, payload_hash = ?, published_in_epoch = ?, staged_commit = ?, "
+                     "post_commit_data = ? WHERE id = ?",
+                     (IntentState.PUBLISHED, payload_hash, published_in_epoch,
+                      seal("staged_commit", staged_commit), seal("post_commit_data", post_commit_data),
+                      intent_id))
+
+    def set_intent_state(self, intent_id: int, state: IntentState) -> None:
+        """libxmtp xmtp_db group_intent.rs ``set_group_intent_*``; back to ToPublish clears the publish data.
+
+        Published goes through ``set_intent_published``, which carries that data.
+        """
+        if state == IntentState.PUBLISHED:
+            raise ValueError("use set_intent_published")
+        sql = "UPDATE intents SET state = ? WHERE id = ?"
+        if state == IntentState.TO_PUBLISH:
+            sql = ("UPDATE intents SET state = ?, payload_hash = NULL, published_in_epoch = NULL, "
+                   "staged_commit = NULL, post_commit_data = NULL WHERE id = ?")
+        self._update("intent", intent_id, sql, (state, intent_id))
+
+    def increment_intent_publish_attempts(self, intent_id: int) -> int:
+        """libxmtp xmtp_db group_intent.rs ``increment_intent_publish_attempt_count``; returns the new count."""
+        with self.transaction():
+            self._update("intent", intent_id,
+                         "UPDATE intents SET publish_attempts = publish_attempts + 1 WHERE id = ?", (intent_id,))
+            return self.get_intent(intent_id).publish_attempts
+
+    def fail_intent(self, intent_id: int) -> None:
+        """libxmtp xmtp_db group_intent.rs ``set_group_intent_error_and_fail_msg``: Error, its message Failed."""
+        with self.transaction():
+            self.set_intent_state(intent_id, IntentState.ERROR)
+            message_id = self.get_intent(intent_id).message_id
+            if message_id is not None:
+                self.set_delivery_status(message_id, DeliveryStatus.FAILED)
+
+    # ---- cursors
+
+    def get_cursor(self, entity: bytes, kind: CursorKind) -> int:
+        """facts §7.2: the last server id processed for a topic (group id or installation key); 0 if none."""
+        row = self._conn.execute("SELECT value FROM cursors WHERE entity = ? AND kind = ?",
+                                 (entity, kind)).fetchone()
+        return 0 if row is None else row[0]
+
+    def advance_cursor(self, entity: bytes, kind: CursorKind, value: int) -> bool:
+        """libxmtp xmtp_db refresh_state.rs ``update_cursor``: moves only forward; returns whether it moved."""
+        with self.transaction():
+            if value <= self.get_cursor(entity, kind):
+                return False
+            self._conn.execute("INSERT INTO cursors VALUES (?, ?, ?) "
+                               "ON CONFLICT DO UPDATE SET value = excluded.value", (entity, kind, value))
+            return True
+
+    # ---- consent
+
+    def put_consent(self, record: ConsentRecord) -> None:
+        """facts §10: insert or replace a consent record."""
+        self._put(record)
+
+    def get_consent(self, entity_type: ConsentType, entity: str) -> ConsentRecord | None:
+        """facts §10: the stored record; None means Unknown."""
+        return self._get(ConsentRecord, entity_type, entity)
+
+    # ---- identity cache
+
+    def put_association_state(self, row: AssociationStateRow) -> bool:
+        """libxmtp xmtp_db identity_cache.rs: cache an inbox's state unless a later one is stored."""
+        with self.transaction():
+            stored = self.get_association_state(row.inbox_id)
+            if stored is not None and stored.sequence_id >= row.sequence_id:
+                return False
+            self._put(row)
+            return True
+
+    def get_association_state(self, inbox_id: str) -> AssociationStateRow | None:
+        """libxmtp xmtp_db identity_cache.rs: the cached association state of an inbox."""
+        return self._get(AssociationStateRow, inbox_id)
+
+    # ---- key/value
+
+    def put_kv(self, name: str, value: bytes) -> None:
+        """Purpose: a sealed value under a name, for odds and ends."""
+        self._put(_KvRow(name, value))
+
+    def get_kv(self, name: str) -> bytes | None:
+        """Purpose: the value stored under a name."""
+        row = self._get(_KvRow, name)
+        return None if row is None else row.value
+
+    def delete_kv(self, name: str) -> bool:
+        """Purpose: remove a named value; returns whether one was stored."""
+        return self._conn.execute("DELETE FROM kv WHERE name = ?", (name,)).rowcount > 0
