@@ -72,7 +72,7 @@ with ``max_installations=None``.
 
 
 class IdentityReason(enum.StrEnum):
-    """Why an identity update is refused; each member names its XIP-46 / libxmtp rule."""
+    """XIP-46, libxmtp association_log.rs ``AssociationError``: why an update is refused, one member per rule."""
 
     MALFORMED_UPDATE = "malformed_update"
     """libxmtp serialization.rs: the bytes do not decode, or a required action, identifier or signature is missing."""
@@ -319,7 +319,7 @@ class MemberId:
         raise Rejected(IdentityReason.MALFORMED_UPDATE, "member identifier has no kind")
 
     def to_proto(self) -> MemberIdentifier:
-        """xmtp/proto ``MemberIdentifier`` for this member."""
+        """xmtp/proto association.proto: this member as a ``MemberIdentifier``."""
         if self.kind is MemberKind.ETHEREUM:
             return MemberIdentifier(ethereum_address=self.value)
         if self.kind is MemberKind.INSTALLATION:
@@ -360,7 +360,10 @@ _REVOKE_VERBS = {MemberKind.INSTALLATION: "Revoke messaging access from app",
 _LABELS = {MemberKind.INSTALLATION: "ID", MemberKind.ETHEREUM: "Address", MemberKind.PASSKEY: "Passkey"}
 
 
-def _kind_of(action: IdentityAction) -> CreateInbox | AddAssociation | RevokeAssociation | ChangeRecoveryAddress:
+ActionBody = CreateInbox | AddAssociation | RevokeAssociation | ChangeRecoveryAddress
+
+
+def _kind_of(action: IdentityAction) -> ActionBody:
     """The action the ``oneof kind`` holds; none is MALFORMED_UPDATE."""
     body = action.create_inbox or action.add or action.revoke or action.change_recovery_address
     if body is None:
@@ -479,12 +482,12 @@ class StateDiff:
 
     @property
     def new_installations(self) -> frozenset[bytes]:
-        """Installation ids added (``new_installations``)."""
+        """libxmtp state.rs ``new_installations``: the installation ids added."""
         return frozenset(m.value for m in self.new_members if m.kind is MemberKind.INSTALLATION)
 
     @property
     def removed_installations(self) -> frozenset[bytes]:
-        """Installation ids removed (``removed_installations``)."""
+        """libxmtp state.rs ``removed_installations``: the installation ids removed."""
         return frozenset(m.value for m in self.removed_members if m.kind is MemberKind.INSTALLATION)
 
 
@@ -498,22 +501,22 @@ class AssociationState:
     seen_signatures: frozenset[bytes] = frozenset()
 
     def get(self, member: MemberId) -> Member | None:
-        """The member entry for ``member``, if it is a member."""
+        """libxmtp state.rs ``get``: the entry of ``member``, or None if it is not a member."""
         return next((m for m in self.members if m.id == member), None)
 
     @property
     def member_ids(self) -> frozenset[MemberId]:
-        """Every member's identifier."""
+        """libxmtp state.rs ``members``: every member's identifier."""
         return frozenset(m.id for m in self.members)
 
     @property
     def installations(self) -> frozenset[bytes]:
-        """The installation ids (Ed25519 public keys) of the inbox."""
+        """libxmtp state.rs ``installation_ids``: the inbox's installation ids (Ed25519 public keys)."""
         return frozenset(m.id.value for m in self.members if m.id.kind is MemberKind.INSTALLATION)
 
     @property
     def wallets(self) -> frozenset[str]:
-        """The Ethereum addresses associated with the inbox."""
+        """libxmtp state.rs ``identifiers``: the Ethereum addresses associated with the inbox."""
         return frozenset(m.id.value for m in self.members if m.id.kind is MemberKind.ETHEREUM)
 
     def diff(self, other: "AssociationState") -> StateDiff:
@@ -539,7 +542,7 @@ def _require_state(state: AssociationState | None) -> AssociationState:
     return state
 
 
-def _verify_action(body, text: str) -> tuple[VerifiedSignature, ...]:
+def _verify_action(body: ActionBody, text: str) -> tuple[VerifiedSignature, ...]:
     """Step 2 for one action: kind checks that need no state, then every signature verified."""
     if isinstance(body, CreateInbox):
         owner = MemberId.from_identifier(body.initial_identifier, body.initial_identifier_kind)
@@ -554,7 +557,7 @@ def _verify_action(body, text: str) -> tuple[VerifiedSignature, ...]:
     return (verify_signature(body.existing_recovery_identifier_signature, text),)
 
 
-def _apply_action(state: AssociationState | None, body, signatures: tuple[VerifiedSignature, ...],
+def _apply_action(state: AssociationState | None, body: ActionBody, signatures: tuple[VerifiedSignature, ...],
                   timestamp_ns: int, max_installations: int | None) -> AssociationState:
     """Step 3 for one action: association_log.rs ``update_state`` of CreateInbox, AddAssociation,
     RevokeAssociation or ChangeRecoveryIdentity."""
@@ -631,7 +634,7 @@ class IdentityLog:
     """XIP-46 "Inbox log": each inbox's accepted updates in order, numbered 1, 2, 3, … per inbox.
 
     The network validates an update before appending it (``publish``); ``state_at`` replays an
-    inbox up to a sequence id, as commit validation needs (facts §4.4 step 8, §4.4 step 11).
+    inbox up to a sequence id, as commit validation needs (facts §4.4 steps 8 and 11).
     """
 
     def __init__(self, *, max_installations: int | None = MAX_INSTALLATIONS):
@@ -648,7 +651,7 @@ class IdentityLog:
         return len(self._entries[update.inbox_id])
 
     def latest_sequence_id(self, inbox: str) -> int:
-        """The sequence id of the inbox's last update; 0 if it has none."""
+        """XIP-46 "Inbox log": the sequence id of the inbox's last update; 0 if it has none."""
         return len(self._entries.get(inbox, ()))
 
     def updates(self, inbox: str, after: int = 0) -> list[LogEntry]:
@@ -657,7 +660,7 @@ class IdentityLog:
         return [LogEntry(i, update) for i, (update, _) in enumerate(entries, 1) if i > after]
 
     def state_at(self, inbox: str, sequence_id: int = 0) -> AssociationState:
-        """The inbox's association state after update ``sequence_id`` (0 = the latest)."""
+        """XIP-46 "MLS Commit Validation": the inbox's association state after update ``sequence_id`` (0 = latest)."""
         entries = self._entries.get(inbox, [])
         index = len(entries) if sequence_id == 0 else sequence_id
         if not 1 <= index <= len(entries):
@@ -722,13 +725,13 @@ def create_inbox_update(wallet: Wallet, nonce: int, timestamp_ns: int,
 
 def add_installation_update(state: AssociationState, installation_key: bytes, signer: Signer,
                             timestamp_ns: int) -> IdentityUpdate:
-    """XIP-46 AddAssociation of an installation, signed by it and by ``signer`` (a member wallet or recovery)."""
+    """XIP-46 AddAssociation: add an installation, signed by it and by ``signer`` (a member wallet or recovery)."""
     return signed_update(state.inbox_id, timestamp_ns, lambda sign: [
         _add_action(_member_of(installation_key), installation_key, signer, sign)])
 
 
 def add_wallet_update(state: AssociationState, new_wallet: Wallet, signer: Signer, timestamp_ns: int) -> IdentityUpdate:
-    """XIP-46 AddAssociation of a wallet, signed by it and by ``signer`` (any member, or recovery)."""
+    """XIP-46 AddAssociation: add a wallet, signed by it and by ``signer`` (any member, or recovery)."""
     return signed_update(state.inbox_id, timestamp_ns, lambda sign: [
         _add_action(_member_of(new_wallet), new_wallet, signer, sign)])
 
@@ -740,18 +743,18 @@ def _revoke_update(state: AssociationState, member: MemberId, recovery: Signer, 
 
 def revoke_installation_update(state: AssociationState, installation: bytes, recovery: Signer,
                                timestamp_ns: int) -> IdentityUpdate:
-    """XIP-46 RevokeAssociation of the installation with id ``installation``, signed by ``recovery``."""
+    """XIP-46 RevokeAssociation: revoke the installation with id ``installation``, signed by ``recovery``."""
     return _revoke_update(state, MemberId.installation(installation), recovery, timestamp_ns)
 
 
 def revoke_wallet_update(state: AssociationState, address: str, recovery: Signer, timestamp_ns: int) -> IdentityUpdate:
-    """XIP-46 RevokeAssociation of a wallet (and so of the installations it added), signed by ``recovery``."""
+    """XIP-46 RevokeAssociation: revoke a wallet (and with it the installations it added), signed by ``recovery``."""
     return _revoke_update(state, MemberId.ethereum(address), recovery, timestamp_ns)
 
 
 def change_recovery_update(state: AssociationState, recovery: Signer, new_recovery_address: str,
                            timestamp_ns: int) -> IdentityUpdate:
-    """XIP-46 ChangeRecoveryAddress to ``new_recovery_address``, signed by the current ``recovery``."""
+    """XIP-46 ChangeRecoveryAddress: move recovery to ``new_recovery_address``, signed by the current ``recovery``."""
     return signed_update(state.inbox_id, timestamp_ns, lambda sign: [IdentityAction(
         change_recovery_address=ChangeRecoveryAddress(
             new_recovery_identifier=new_recovery_address, existing_recovery_identifier_signature=sign(recovery),

@@ -36,7 +36,8 @@ Theory of operation
 What the node delegates to its validation service is injected:
 ``validate_key_package`` (default: the key package decodes and its signature
 verifies) and ``identity_validator`` with ``decode_identity_update`` (default:
-accept). Every refusal is ``Rejected`` with a ``NodeReason``.
+accept). The node's own refusals are ``Rejected`` with a ``NodeReason``; an
+injected validator's ``Rejected`` passes through unchanged.
 
 Faults are a test's to switch on, and are the only source of
 ``NetworkError``: failing the next publishes (before or after they take

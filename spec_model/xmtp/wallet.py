@@ -45,12 +45,12 @@ def is_address(text: str) -> bool:
 
 
 def address_of(private_key: bytes) -> str:
-    """EIP-55 address of a secp256k1 private key (last 20 bytes of keccak256(pubkey)), lowercased."""
+    """Ethereum Yellow Paper, account address: the last 20 bytes of keccak256(public key), lowercase hex."""
     return Account.from_key(private_key).address.lower()
 
 
 def sign_erc191(private_key: bytes, text: str) -> bytes:
-    """EIP-191 version 0x45 (``personal_sign``) over the UTF-8 ``text``: 65 bytes r ‖ s ‖ v, v ∈ {27, 28}."""
+    """EIP-191 version 0x45 (``personal_sign``): sign the UTF-8 ``text``; 65 bytes r ‖ s ‖ v, v ∈ {27, 28}."""
     return bytes(Account.sign_message(encode_defunct(text=text), private_key=private_key).signature)
 
 
@@ -97,7 +97,7 @@ class Wallet:
 
     @classmethod
     def from_key(cls, private_key: bytes) -> "Wallet":
-        """SEC 1 §2.2.1: a wallet for a 32-byte secp256k1 scalar in [1, n-1]."""
+        """SEC 1 §3.2.1: a wallet for a 32-byte secp256k1 private key d in [1, n-1]."""
         return cls(bytes(private_key), address_of(private_key))
 
     @classmethod
@@ -111,5 +111,5 @@ class Wallet:
                 return cls.from_key(key)
 
     def sign(self, text: str) -> bytes:
-        """EIP-191 ``personal_sign`` over ``text`` with this wallet's key (see ``sign_erc191``)."""
+        """EIP-191 ``personal_sign``: sign ``text`` with this wallet's key (see ``sign_erc191``)."""
         return sign_erc191(self.private_key, text)

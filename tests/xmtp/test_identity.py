@@ -44,6 +44,12 @@ def wallet(k: int) -> MemberId:
     return MemberId.ethereum(W[k].address)
 
 
+def _add(sign, k: int, signer) -> IdentityAction:
+    """AddAssociation of installation k, signed by it and by ``signer``."""
+    return IdentityAction(add=AddAssociation(new_member_identifier=inst(k).to_proto(),
+                                             existing_member_signature=sign(signer), new_member_signature=sign(I[k])))
+
+
 def apply_all(state, *updates):
     for update in updates:
         state = apply_update(state, update)
@@ -262,7 +268,8 @@ def test_create_inbox_only_once(created):
     rejects(created, create_inbox_update(W[0], 0, t(1)), IdentityReason.MULTIPLE_CREATE)
     rejects(created, create_inbox_update(W[0], 1, t(1)), IdentityReason.MULTIPLE_CREATE)
     twice = signed_update(inbox_id(W[1].address, 0), t(1), lambda sign: [
-        IdentityAction(create_inbox=CreateInbox(initial_identifier=W[1].address, initial_identifier_signature=sign(W[1])))
+        IdentityAction(create_inbox=CreateInbox(initial_identifier=W[1].address,
+                                                initial_identifier_signature=sign(W[1])))
     ] * 2)
     rejects(None, twice, IdentityReason.MULTIPLE_CREATE)
 
@@ -304,9 +311,7 @@ def test_inbox_id_must_match():
 
 
 def test_update_without_create():
-    add = signed_update(inbox_id(W[0].address, 0), t(1), lambda sign: [IdentityAction(add=AddAssociation(
-        new_member_identifier=inst(1).to_proto(), existing_member_signature=sign(W[0]),
-        new_member_signature=sign(I[1])))])
+    add = signed_update(inbox_id(W[0].address, 0), t(1), lambda sign: [_add(sign, 1, W[0])])
     rejects(None, add, IdentityReason.NOT_CREATED)
     rejects(None, IdentityUpdate(inbox_id="x"), IdentityReason.NOT_CREATED)
 
@@ -452,10 +457,7 @@ def test_replay_through_a_recovery_byte_alias_is_rejected(created):
 
 
 def test_one_signature_may_serve_several_actions_of_one_update(created):
-    both = signed_update(created.inbox_id, t(1), lambda sign: [
-        IdentityAction(add=AddAssociation(new_member_identifier=inst(k).to_proto(),
-                                          existing_member_signature=sign(W[0]), new_member_signature=sign(I[k])))
-        for k in (1, 2)])
+    both = signed_update(created.inbox_id, t(1), lambda sign: [_add(sign, k, W[0]) for k in (1, 2)])
     assert len(apply_update(created, both).installations) == 3
 
 
@@ -517,10 +519,11 @@ def test_change_recovery_to_an_invalid_address(created):
 # ====================================================================== atomicity, diff, log
 
 def test_a_rejected_update_leaves_nothing_behind(created):
-    good = lambda sign: IdentityAction(add=AddAssociation(  # noqa: E731
-        new_member_identifier=inst(1).to_proto(), existing_member_signature=sign(W[0]), new_member_signature=sign(I[1])))
-    bad = lambda sign: IdentityAction(add=AddAssociation(  # noqa: E731
-        new_member_identifier=inst(2).to_proto(), existing_member_signature=sign(W[3]), new_member_signature=sign(I[2])))
+    def good(sign):
+        return _add(sign, 1, W[0])
+
+    def bad(sign):
+        return _add(sign, 2, W[3])                                          # W3 is not a member
     rejects(created, signed_update(created.inbox_id, t(1), lambda sign: [good(sign), bad(sign)]),
             IdentityReason.SIGNER_NOT_MEMBER)
     # nothing of it was marked seen: the good half alone still applies

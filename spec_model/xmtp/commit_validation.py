@@ -1,0 +1,312 @@
+"""libxmtp ``ValidatedCommit::from_staged_commit``: the XMTP rules every member applies to a commit.
+
+Theory of operation
+-------------------
+An MLS commit that passed every RFC 9420 check (``spec_model.mls.group.StagedCommit``)
+must still pass XMTP's group rules before a member accepts it. ``validate_commit``
+runs them in libxmtp's order (facts sheet §4.4, steps 1–13) and either raises
+``Rejected`` with a ``CommitReason`` or returns a ``ValidatedCommit``: the summary
+clients store as a "group updated" transcript message.
+
+The identity log is consulted through ``identity_at(inbox_id, sequence_id)``,
+which returns that inbox's association state after the given update (facts §8);
+every inbox's sequence id comes from the GroupMembership extension (0xFF01).
+
+Where libxmtp's versions differ, this follows HEAD: the actor is the committer
+(proposers may differ and are recorded per change), and an added inbox must
+name a non-zero sequence id.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import enum
+import re
+from typing import Callable
+
+from spec_model.mls.group import StagedCommit
+from spec_model.mls.leaf_node import LeafNode
+from spec_model.mls.proposals import Add, PreSharedKey, Remove, Update
+from spec_model.mls.reasons import Rejected
+
+from .content import GroupUpdated, Inbox, MetadataFieldChange
+from .credential import inbox_of
+from .extensions import (
+    MINIMUM_SUPPORTED_PROTOCOL_VERSION, GroupMembership, XmtpExtensionType, check_attribute, check_group_size,
+    read_immutable_metadata, read_membership, read_mutable_metadata, read_mutable_permissions,
+)
+from .identity import AssociationState
+from .permissions import (
+    Actor, Permission, Policies, check, check_add_super_admin, check_remove_member, check_remove_super_admin,
+)
+from .profiles import SEED, Profile
+
+__all__ = ["CommitReason", "ValidatedCommit", "validate_commit", "IdentityLookup"]
+
+IdentityLookup = Callable[[str, int], AssociationState]
+"""``identity_at(inbox_id, sequence_id)``: the inbox's association state after that update (0 = latest)."""
+
+
+class CommitReason(enum.StrEnum):
+    """libxmtp ``CommitValidationError``: why a member refuses a commit (facts §4.4)."""
+
+    TOO_MANY_CHARACTERS = "too_many_characters"          # step 3: a metadata value over its byte limit
+    ACTOR_NOT_MEMBER = "actor_not_member"                # step 5: the committer's inbox is not in the group
+    NO_PSK_SUPPORT = "no_psk_support"                    # step 6: XMTP groups carry no PSK proposals
+    SEQUENCE_ID_DECREASED = "sequence_id_decreased"      # step 8: an inbox's identity sequence id went back
+    UNEXPECTED_INSTALLATION_ADDED = "unexpected_installation_added"        # step 10
+    UNEXPECTED_INSTALLATIONS_REMOVED = "unexpected_installations_removed"  # step 10
+    INBOX_VALIDATION_FAILED = "inbox_validation_failed"  # step 11: an installation not in its inbox's state
+    INSUFFICIENT_PERMISSIONS = "insufficient_permissions"  # step 12: a policy refuses a change
+    PROTOCOL_VERSION_TOO_LOW = "protocol_version_too_low"  # step 13: the group needs a newer client
+    GROUP_FULL = "group_full"                            # seed: 1–400 members (libxmtp: 250)
+
+
+@dataclasses.dataclass(frozen=True)
+class ValidatedCommit:
+    """libxmtp ``ValidatedCommit``: who changed what; empty when the commit changed nothing visible."""
+
+    actor_inbox_id: str
+    added_inboxes: tuple[str, ...] = ()
+    removed_inboxes: tuple[str, ...] = ()
+    metadata_changes: tuple[tuple[str, str | None, str | None], ...] = ()
+    """(field, old value, new value) for each attribute that changed."""
+    admins_added: tuple[str, ...] = ()
+    admins_removed: tuple[str, ...] = ()
+    super_admins_added: tuple[str, ...] = ()
+    super_admins_removed: tuple[str, ...] = ()
+    permissions_changed: bool = False
+    minimum_version: str | None = None
+
+    @property
+    def is_empty(self) -> bool:
+        """facts §4.4 "Afterwards": nothing to store as a transcript message."""
+        return not (self.added_inboxes or self.removed_inboxes or self.metadata_changes or self.admins_added
+                    or self.admins_removed or self.super_admins_added or self.super_admins_removed)
+
+    def group_updated(self) -> GroupUpdated:
+        """transcript_messages.proto ``GroupUpdated`` (facts §6): the message clients store for this commit."""
+        return GroupUpdated(
+            initiated_by_inbox_id=self.actor_inbox_id,
+            added_inboxes=tuple(Inbox(i) for i in self.added_inboxes),
+            removed_inboxes=tuple(Inbox(i) for i in self.removed_inboxes),
+            metadata_field_changes=tuple(MetadataFieldChange(k, old, new) for k, old, new in self.metadata_changes),
+            added_admin_inboxes=tuple(Inbox(i) for i in self.admins_added),
+            removed_admin_inboxes=tuple(Inbox(i) for i in self.admins_removed),
+            added_super_admin_inboxes=tuple(Inbox(i) for i in self.super_admins_added),
+            removed_super_admin_inboxes=tuple(Inbox(i) for i in self.super_admins_removed),
+        )
+
+
+def validate_commit(staged: StagedCommit, identity_at: IdentityLookup, *, own_version: str = "1.0.0",
+                    profile: Profile = SEED) -> ValidatedCommit:
+    """libxmtp validated_commit.rs (facts §4.4): accept ``staged`` or raise ``Rejected(CommitReason.X)``."""
+    old, new = staged.old_context.extensions, staged.new_context.extensions
+    # 1. the pre-commit state
+    immutable = read_immutable_metadata(old)
+    old_metadata, new_metadata = read_mutable_metadata(old), read_mutable_metadata(new)
+    old_membership, new_membership = read_membership(old), read_membership(new)
+    old_policies = Policies.from_proto(read_mutable_permissions(old), profile)
+
+    # 2. metadata diff; 3. character limits
+    unchanged = _extension_data(old, XmtpExtensionType.MUTABLE_METADATA) == \
+        _extension_data(new, XmtpExtensionType.MUTABLE_METADATA)
+    changes = () if unchanged else _attribute_changes(old_metadata.attributes, new_metadata.attributes)
+    for key, _, value in changes:
+        if value is not None:
+            try:
+                check_attribute(key, value)
+            except Rejected as e:
+                raise Rejected(CommitReason.TOO_MANY_CHARACTERS, e.detail) from None
+    old_admins, new_admins = set(old_metadata.admin_list.inbox_ids), set(new_metadata.admin_list.inbox_ids)
+    old_supers, new_supers = set(old_metadata.super_admin_list.inbox_ids), set(new_metadata.super_admin_list.inbox_ids)
+    minimum_version = (old_metadata if unchanged else new_metadata).attributes.get(MINIMUM_SUPPORTED_PROTOCOL_VERSION)
+
+    # 4. permissions
+    permissions_changed = Policies.from_proto(read_mutable_permissions(new), profile) != old_policies
+
+    # 5. the actor: the committer, flags from the pre-commit metadata
+    actor_inbox = inbox_of((staged.path_leaf or staged.old_tree.leaf(staged.committer)).credential)
+    actor = Actor.in_group(actor_inbox, immutable, old_metadata, old_membership)
+    if not actor.is_member:
+        raise Rejected(CommitReason.ACTOR_NOT_MEMBER, actor_inbox)
+
+    # 6. no PSKs
+    if any(isinstance(p.proposal, PreSharedKey) for p in staged.proposals):
+        raise Rejected(CommitReason.NO_PSK_SUPPORT)
+
+    # 7. installations the proposals add, remove and update
+    added = {p.proposal.key_package.leaf_node.signature_key: p for p in staged.proposals if isinstance(p.proposal, Add)}
+    removed = {staged.old_tree.leaf(p.proposal.removed).signature_key for p in staged.proposals
+               if isinstance(p.proposal, Remove)}
+    updated = [(p.proposal.leaf_node, p.sender) for p in staged.proposals if isinstance(p.proposal, Update)]
+
+    # 8. the installations the membership change implies
+    expected_added, expected_removed, owners = _expected_installations(old_membership, new_membership, identity_at)
+
+    # 9. re-adds (fork recovery by a super admin)
+    failed = set(old_membership.failed_installations)
+    if actor.is_super_admin:
+        readded = (set(added) & removed) | (failed & removed)
+        removed -= readded
+        added = {k: v for k, v in added.items() if k not in readded}
+
+    # 10. the commit adds and removes exactly what the identity log says
+    members = {leaf.signature_key for _, leaf in staged.old_tree.members()}
+    unexpected = set(added) - expected_added - members
+    if unexpected:
+        raise Rejected(CommitReason.UNEXPECTED_INSTALLATION_ADDED, ", ".join(sorted(k.hex() for k in unexpected)))
+    if removed != expected_removed - failed:
+        raise Rejected(CommitReason.UNEXPECTED_INSTALLATIONS_REMOVED,
+                       f"removed {len(removed)}, expected {len(expected_removed - failed)}")
+
+    # 11. credentials: the actor, every updated leaf and every added leaf belong to their inbox
+    to_check = [(staged.path_leaf or staged.old_tree.leaf(staged.committer), actor_inbox)]
+    to_check += [(leaf, inbox_of(leaf.credential)) for leaf, _ in updated]
+    to_check += [(p.proposal.key_package.leaf_node, owners.get(key)) for key, p in added.items()]
+    for leaf, expected_inbox in to_check:
+        _check_credential(leaf, expected_inbox, old_membership, new_membership, identity_at)
+
+    # group size (seed "Group sizes"; libxmtp profile: 250)
+    try:
+        check_group_size(new_membership, profile)
+    except Rejected as e:
+        raise Rejected(CommitReason.GROUP_FULL, e.detail) from None
+
+    # 12. policies
+    added_inboxes = tuple(sorted(new_membership.members.keys() - old_membership.members.keys()))
+    removed_inboxes = tuple(sorted(old_membership.members.keys() - new_membership.members.keys()))
+    try:
+        _check_policies(staged, actor, immutable, old_metadata, old_membership, old_policies, added_inboxes,
+                        removed_inboxes, added, changes, new_admins - old_admins, old_admins - new_admins,
+                        new_supers - old_supers, old_supers - new_supers, len(new_supers), permissions_changed,
+                        profile)
+    except Rejected as e:
+        raise Rejected(CommitReason.INSUFFICIENT_PERMISSIONS, f"{e.reason}: {e.detail}") from None
+
+    # 13. the protocol-version floor
+    if minimum_version and _semver(minimum_version) > _semver(own_version):
+        raise Rejected(CommitReason.PROTOCOL_VERSION_TOO_LOW, f"group needs {minimum_version}, this is {own_version}")
+
+    return ValidatedCommit(
+        actor_inbox_id=actor_inbox, added_inboxes=added_inboxes, removed_inboxes=removed_inboxes,
+        metadata_changes=changes, admins_added=tuple(sorted(new_admins - old_admins)),
+        admins_removed=tuple(sorted(old_admins - new_admins)), super_admins_added=tuple(sorted(new_supers - old_supers)),
+        super_admins_removed=tuple(sorted(old_supers - new_supers)), permissions_changed=permissions_changed,
+        minimum_version=minimum_version,
+    )
+
+
+def _extension_data(extensions, extension_type: XmtpExtensionType) -> bytes | None:
+    return next((e.extension_data for e in extensions if e.extension_type == extension_type), None)
+
+
+def _attribute_changes(old: dict[str, str], new: dict[str, str]) -> tuple[tuple[str, str | None, str | None], ...]:
+    """facts §4.4 step 2: each attribute key in old ∪ new whose value differs (a missing value is None)."""
+    return tuple((k, old.get(k), new.get(k)) for k in sorted(old.keys() | new.keys()) if old.get(k) != new.get(k))
+
+
+def _expected_installations(old: GroupMembership, new: GroupMembership,
+                            identity_at: IdentityLookup) -> tuple[set[bytes], set[bytes], dict[bytes, str]]:
+    """facts §4.4 step 8: the installations the 0xFF01 change implies: (added, removed, owner of each added).
+
+    Added and updated inboxes contribute their association-state diff from the
+    old sequence id (0: from the beginning) to the new one; removed inboxes
+    contribute every installation at their old sequence id (0: the latest).
+    """
+    expected_added: set[bytes] = set()
+    expected_removed: set[bytes] = set()
+    owners: dict[bytes, str] = {}
+    for inbox, sequence_id in new.members.items():
+        previous = old.members.get(inbox, 0)
+        if sequence_id < previous:
+            raise Rejected(CommitReason.SEQUENCE_ID_DECREASED, f"{inbox}: {previous} -> {sequence_id}")
+        if inbox in old.members and sequence_id == previous:
+            continue
+        if sequence_id == 0:  # libxmtp HEAD: an added inbox names the update it was read at
+            raise Rejected(CommitReason.INBOX_VALIDATION_FAILED, f"{inbox} added at sequence id 0")
+        after = _state(identity_at, inbox, sequence_id)
+        before = _state(identity_at, inbox, previous).installations if previous else frozenset()
+        for key in after.installations - before:
+            expected_added.add(key)
+            owners[key] = inbox
+        expected_removed |= before - after.installations
+    for inbox in old.members.keys() - new.members.keys():  # a sequence id of 0 reads the latest state
+        expected_removed |= _state(identity_at, inbox, old.members[inbox]).installations
+    return expected_added, expected_removed, owners
+
+
+def _state(identity_at: IdentityLookup, inbox: str, sequence_id: int) -> AssociationState:
+    try:
+        return identity_at(inbox, sequence_id)
+    except Rejected as e:
+        raise Rejected(CommitReason.INBOX_VALIDATION_FAILED, f"{inbox}@{sequence_id}: {e.reason}") from None
+
+
+def _check_credential(leaf: LeafNode, expected_inbox: str | None, old: GroupMembership, new: GroupMembership,
+                      identity_at: IdentityLookup) -> None:
+    """facts §4.4 step 11: the leaf's installation key is in its credential's inbox at the new sequence id.
+
+    A sequence id of 0 means "latest" only when the old one was 0 too (libxmtp HEAD).
+    """
+    try:
+        inbox = inbox_of(leaf.credential)
+    except Rejected as e:
+        raise Rejected(CommitReason.INBOX_VALIDATION_FAILED, f"credential: {e.reason}") from None
+    if expected_inbox is not None and inbox != expected_inbox:
+        raise Rejected(CommitReason.INBOX_VALIDATION_FAILED, f"credential names {inbox}, the log {expected_inbox}")
+    sequence_id = new.members.get(inbox)
+    if sequence_id is None:
+        raise Rejected(CommitReason.INBOX_VALIDATION_FAILED, f"{inbox} is not a member inbox")
+    if sequence_id == 0 and old.members.get(inbox, 0) != 0:
+        raise Rejected(CommitReason.INBOX_VALIDATION_FAILED, f"{inbox} at sequence id 0")
+    if leaf.signature_key not in _state(identity_at, inbox, sequence_id).installations:
+        raise Rejected(CommitReason.INBOX_VALIDATION_FAILED,
+                       f"installation {leaf.signature_key.hex()} is not in inbox {inbox}")
+
+
+def _check_policies(staged, actor: Actor, immutable, old_metadata, old_membership, policies: Policies,
+                    added_inboxes, removed_inboxes, added, changes, admins_added, admins_removed, supers_added,
+                    supers_removed, supers_left: int, permissions_changed: bool, profile: Profile) -> None:
+    """facts §4.4 step 12 (a–g): every change passes its policy; raises the permission rule's ``Rejected``."""
+    proposers = {}
+    for key, p in added.items():
+        if p.sender is not None:
+            proposers[inbox_of(p.proposal.key_package.leaf_node.credential)] = p.sender
+    dm = immutable.dm_members
+    dm_exception = (dm is not None and len(added_inboxes) == 1 and added_inboxes[0] != actor.inbox_id
+                    and added_inboxes[0] in {dm.dm_member_one.inbox_id, dm.dm_member_two.inbox_id})
+    for inbox in added_inboxes:  # a) checked against the proposer when known, else the actor
+        if dm_exception:
+            break
+        proposer = proposers.get(inbox)
+        who = actor if proposer is None else Actor.in_group(
+            inbox_of(staged.old_tree.leaf(proposer).credential), immutable, old_metadata, old_membership)
+        check(policies, Permission.ADD_MEMBER, who, profile=profile)
+    for inbox in removed_inboxes:  # b)
+        removed_actor = Actor.in_group(inbox, immutable, old_metadata, old_membership)
+        check_remove_member(policies, actor, removed_actor, super_admins_left=supers_left, profile=profile)
+    for key, _, _ in changes:  # c)
+        check(policies, Permission.UPDATE_METADATA, actor, metadata_key=key, profile=profile)
+    if admins_added:  # d)
+        check(policies, Permission.ADD_ADMIN, actor, profile=profile)
+    if admins_removed:
+        check(policies, Permission.REMOVE_ADMIN, actor, profile=profile)
+    if supers_added:  # e)
+        check_add_super_admin(actor)
+    if supers_removed:  # f)
+        check_remove_super_admin(actor, super_admins_left=supers_left)
+    if permissions_changed:  # g)
+        check(policies, Permission.UPDATE_PERMISSIONS, actor, profile=profile)
+
+
+_SEMVER = re.compile(r"(\d+)\.(\d+)\.(\d+)(?:-([0-9A-Za-z.-]+))?")
+
+
+def _semver(version: str) -> tuple:
+    """libxmtp validated_commit.rs (HEAD, semver): an orderable form of "x.y.z[-pre]"; a pre-release sorts first."""
+    match = _SEMVER.fullmatch(version.strip())
+    if match is None:
+        raise Rejected(CommitReason.PROTOCOL_VERSION_TOO_LOW, f"unreadable minimum version {version!r}")
+    major, minor, patch, pre = match.groups()
+    return int(major), int(minor), int(patch), (pre is None, pre or "")

@@ -1,0 +1,284 @@
+"""libxmtp's commit validation (facts §4.4): an accepting and a rejecting case for every step, with its reason."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+
+from spec_model.mls.group import Group
+from spec_model.mls.proposals import PreSharedKey, Remove
+from spec_model.mls.psk import PreSharedKeyID
+from spec_model.mls.reasons import Rejected
+from spec_model.xmtp.commit_validation import CommitReason, validate_commit
+from spec_model.xmtp.extensions import GroupMembership
+from spec_model.xmtp.groups import (
+    admin_lists_proposal, membership_of, membership_proposals, metadata_proposal, permissions_proposal,
+)
+from spec_model.xmtp.permissions import Option, Preset, preset_policies
+from spec_model.xmtp.profiles import LIBXMTP, SEED
+
+from tests.mls.members import join, state_of
+from .world import World
+
+
+@pytest.fixture
+def world() -> World:
+    return World(seed=7)
+
+
+def committed(world: World, group: Group, proposals, **kwargs):
+    """Commit ``proposals`` (not merged) and validate the staged commit as a receiver would."""
+    pending = group.commit(tuple(proposals))
+    group.clear_pending_commit()
+    return validate_commit(pending.staged, world.identity_at, **kwargs)
+
+
+def rejected(reason: CommitReason, world, group, proposals, **kwargs) -> Rejected:
+    with pytest.raises(Rejected) as e:
+        committed(world, group, proposals, **kwargs)
+    assert e.value.reason == reason, e.value
+    return e.value
+
+
+def three(world: World, preset: Preset = Preset.ALL_MEMBERS, profile=SEED):
+    """alix creates a group and adds bo (two installations) and caro; everyone's Group, by name."""
+    alix, bo, caro = world.user("alix"), world.user("bo", installations=2), world.user("caro")
+    group, _ = world.group(alix, preset=preset, profile=profile)
+    proposals, bundles = world.add_users(group, bo, caro)
+    pending = group.commit(proposals)
+    assert validate_commit(pending.staged, world.identity_at, profile=profile).added_inboxes == tuple(
+        sorted([bo.inbox_id, caro.inbox_id]))
+    group.merge_pending_commit()
+    groups = {"alix": group}
+    for name, bundle in zip(["bo", "bo2", "caro"], bundles):
+        groups[name] = join(pending.welcome, bundle)
+    return (alix, bo, caro), groups
+
+
+def test_adding_members_is_summarised(world):
+    (alix, bo, caro), groups = three(world)
+    dave = world.user("dave")
+    proposals, _ = world.add_users(groups["bo"], dave)
+    result = committed(world, groups["bo"], proposals)
+    assert result.actor_inbox_id == bo.inbox_id and result.added_inboxes == (dave.inbox_id,)
+    assert result.group_updated().added_inboxes[0].inbox_id == dave.inbox_id
+
+
+# step 3: character limits --------------------------------------------------------------------
+
+def test_metadata_within_limits_accepted_and_over_limit_refused(world):
+    _, groups = three(world, profile=LIBXMTP)
+    ok = committed(world, groups["alix"], [metadata_proposal(groups["alix"], {"group_name": "x" * 100})],
+                   profile=LIBXMTP)
+    assert ok.metadata_changes == (("group_name", "", "x" * 100),)
+    rejected(CommitReason.TOO_MANY_CHARACTERS, world, groups["alix"],
+             [metadata_proposal(groups["alix"], {"group_name": "x" * 101})], profile=LIBXMTP)
+
+
+# step 5: the actor -------------------------------------------------------------------------------
+
+def test_actor_must_be_a_member_inbox(world):
+    alix, intruder = world.user("alix"), world.user("intruder")
+    group, _ = world.group(alix)
+    bundle = intruder.key_package(world)
+    # alix adds the intruder's installation without listing its inbox in 0xFF01 (a commit others refuse)
+    pending = group.commit(membership_proposals(group, (bundle.key_package,), frozenset(), membership_of(group)))
+    group.merge_pending_commit()
+    intruders_group = join(pending.welcome, bundle)
+    rejected(CommitReason.ACTOR_NOT_MEMBER, world, intruders_group, [])
+
+
+# step 6: no PSKs ----------------------------------------------------------------------------------
+
+def test_psk_proposals_refused(world):
+    _, groups = three(world)
+    for g in groups.values():
+        g.psks = {b"k": b"v"}
+    psk = PreSharedKey(PreSharedKeyID.external(b"k", b"\1" * 32))
+    rejected(CommitReason.NO_PSK_SUPPORT, world, groups["alix"], [psk])
+
+
+# step 8: sequence ids ---------------------------------------------------------------------------
+
+def test_sequence_ids_never_decrease(world):
+    (alix, bo, caro), groups = three(world)
+    members = dict(membership_of(groups["alix"]).members)
+    members[bo.inbox_id] -= 1
+    proposals = membership_proposals(groups["alix"], (), frozenset(), GroupMembership(members=members))
+    rejected(CommitReason.SEQUENCE_ID_DECREASED, world, groups["alix"], proposals)
+
+
+def test_new_installation_of_a_member_added_on_update(world):
+    (alix, bo, caro), groups = three(world)
+    new = world.add_installation(bo)
+    bundle = bo.key_package(world, index=2)
+    assert bundle.key_package.leaf_node.signature_key == new.public_key
+    proposals = membership_proposals(groups["alix"], (bundle.key_package,), frozenset(),
+                                     world.membership_with(groups["alix"], bo))
+    result = committed(world, groups["alix"], proposals)
+    assert result.added_inboxes == () and result.is_empty  # a new installation is not a new member
+
+
+# step 10: the commit matches the identity log -----------------------------------------------------
+
+def test_unexpected_installation_added(world):
+    (alix, bo, caro), groups = three(world)
+    stranger = world.user("stranger")
+    kp = stranger.key_package(world).key_package
+    proposals = membership_proposals(groups["alix"], (kp,), frozenset(), membership_of(groups["alix"]))
+    rejected(CommitReason.UNEXPECTED_INSTALLATION_ADDED, world, groups["alix"], proposals)
+
+
+def test_removals_must_equal_what_the_log_implies(world):
+    (alix, bo, caro), groups = three(world)
+    one_of_bo = frozenset({bo.installations[0].public_key})
+    proposals = membership_proposals(groups["alix"], (), one_of_bo, membership_of(groups["alix"]))
+    rejected(CommitReason.UNEXPECTED_INSTALLATIONS_REMOVED, world, groups["alix"], proposals)
+    all_of_bo = frozenset(i.public_key for i in bo.installations)
+    proposals = membership_proposals(groups["alix"], (), all_of_bo, world.membership_with(groups["alix"], without=(bo,)))
+    assert committed(world, groups["alix"], proposals).removed_inboxes == (bo.inbox_id,)
+
+
+# step 11: credentials --------------------------------------------------------------------------
+
+def test_added_inbox_at_sequence_id_zero_refused(world):
+    (alix, bo, caro), groups = three(world)
+    dave = world.user("dave")
+    members = dict(membership_of(groups["alix"]).members, **{dave.inbox_id: 0})
+    proposals = membership_proposals(groups["alix"], (dave.key_package(world).key_package,), frozenset(),
+                                     GroupMembership(members=members))
+    rejected(CommitReason.INBOX_VALIDATION_FAILED, world, groups["alix"], proposals)
+
+
+def test_key_package_claiming_another_inbox_refused(world):
+    (alix, bo, caro), groups = three(world)
+    dave, erin = world.user("dave"), world.user("erin")
+    from spec_model.xmtp.key_package import build_key_package
+    forged = build_key_package(erin.installations[0], dave.inbox_id, 1_800_000_000, world.rng).key_package
+    proposals = membership_proposals(groups["alix"], (forged,), frozenset(), world.membership_with(groups["alix"], dave, erin))
+    rejected(CommitReason.INBOX_VALIDATION_FAILED, world, groups["alix"], proposals)
+
+
+# step 12: policies --------------------------------------------------------------------------------
+
+def test_member_may_add_but_not_remove_under_all_members(world):
+    (alix, bo, caro), groups = three(world)
+    dave = world.user("dave")
+    assert committed(world, groups["caro"], world.add_users(groups["caro"], dave)[0]).added_inboxes == (dave.inbox_id,)
+    all_of_bo = frozenset(i.public_key for i in bo.installations)
+    proposals = membership_proposals(groups["caro"], (), all_of_bo, world.membership_with(groups["caro"], without=(bo,)))
+    e = rejected(CommitReason.INSUFFICIENT_PERMISSIONS, world, groups["caro"], proposals)
+    assert "remove_member_denied" in e.detail
+
+
+def test_admins_only_preset_refuses_a_member_adding(world):
+    (alix, bo, caro), groups = three(world, preset=Preset.ADMINS_ONLY)
+    dave = world.user("dave")
+    e = rejected(CommitReason.INSUFFICIENT_PERMISSIONS, world, groups["caro"], world.add_users(groups["caro"], dave)[0])
+    assert "add_member_denied" in e.detail
+
+
+def test_metadata_policy_by_profile(world):
+    """XIP-47 (seed): only admins edit metadata; libxmtp: every member edits the name."""
+    _, seed_groups = three(world, profile=SEED)
+    rejected(CommitReason.INSUFFICIENT_PERMISSIONS, world, seed_groups["caro"],
+             [metadata_proposal(seed_groups["caro"], {"group_name": "caro's"})])
+    other = World(seed=8)
+    _, libxmtp_groups = three(other, profile=LIBXMTP)
+    g = libxmtp_groups["caro"]
+    assert committed(other, g, [metadata_proposal(g, {"group_name": "caro's"})], profile=LIBXMTP).metadata_changes
+
+
+def test_super_admin_rules(world):
+    (alix, bo, caro), groups = three(world)
+    promote_bo = admin_lists_proposal(groups["alix"], super_admins=(alix.inbox_id, bo.inbox_id))
+    assert committed(world, groups["alix"], [promote_bo]).super_admins_added == (bo.inbox_id,)
+    caro_promotes = admin_lists_proposal(groups["caro"], super_admins=(alix.inbox_id, caro.inbox_id))
+    rejected(CommitReason.INSUFFICIENT_PERMISSIONS, world, groups["caro"], [caro_promotes])
+    last_one_leaves = admin_lists_proposal(groups["alix"], super_admins=())
+    e = rejected(CommitReason.INSUFFICIENT_PERMISSIONS, world, groups["alix"], [last_one_leaves])
+    assert "last_super_admin" in e.detail
+
+
+def test_admins_cannot_remove_a_super_admin(world):
+    (alix, bo, caro), groups = three(world)
+    commit = groups["alix"].commit((admin_lists_proposal(groups["alix"], admins=(bo.inbox_id,)),))
+    groups["alix"].merge_pending_commit()
+    for name in ("bo", "bo2", "caro"):
+        groups[name].process(commit.message, commit_policy=lambda s: validate_commit(s, world.identity_at))
+    removal = membership_proposals(groups["bo"], (), frozenset({alix.installations[0].public_key}),
+                                   world.membership_with(groups["bo"], without=(alix,)))
+    e = rejected(CommitReason.INSUFFICIENT_PERMISSIONS, world, groups["bo"], removal)
+    assert "super_admin_not_removable" in e.detail
+
+
+def test_only_super_admins_change_permissions(world):
+    (alix, bo, caro), groups = three(world)
+    stricter = preset_policies(Preset.ADMINS_ONLY)
+    assert committed(world, groups["alix"], [permissions_proposal(groups["alix"], stricter)]).permissions_changed
+    e = rejected(CommitReason.INSUFFICIENT_PERMISSIONS, world, groups["caro"],
+                 [permissions_proposal(groups["caro"], stricter)])
+    assert "super_admin_required" in e.detail
+
+
+# step 13: the protocol-version floor ---------------------------------------------------------------
+
+def test_minimum_version_floor(world):
+    (alix, bo, caro), groups = three(world)
+    raise_floor = metadata_proposal(groups["alix"], {"minimum_supported_protocol_version": "2.1.0"})
+    assert committed(world, groups["alix"], [raise_floor], own_version="2.1.0").minimum_version == "2.1.0"
+    rejected(CommitReason.PROTOCOL_VERSION_TOO_LOW, world, groups["alix"], [raise_floor], own_version="2.0.9")
+
+
+# limits ---------------------------------------------------------------------------------------------
+
+def test_group_size_limit_by_profile(world):
+    (alix, bo, caro), groups = three(world)
+    tiny = dataclasses.replace(SEED, name="tiny", max_group_size=3)
+    dave = world.user("dave")
+    rejected(CommitReason.GROUP_FULL, world, groups["alix"], world.add_users(groups["alix"], dave)[0], profile=tiny)
+
+
+def test_a_one_person_group_is_valid(world):
+    alix = world.user("alix")
+    group, _ = world.group(alix)
+    assert committed(world, group, []).is_empty
+
+
+# through the group: a refused commit changes nothing -------------------------------------------------
+
+def test_refused_commit_leaves_the_receiver_unchanged(world):
+    (alix, bo, caro), groups = three(world)
+    all_of_bo = frozenset(i.public_key for i in bo.installations)
+    proposals = membership_proposals(groups["caro"], (), all_of_bo, world.membership_with(groups["caro"], without=(bo,)))
+    pending = groups["caro"].commit(proposals)
+    before = state_of(groups["alix"])
+    with pytest.raises(Rejected) as e:
+        groups["alix"].process(pending.message, commit_policy=lambda s: validate_commit(s, world.identity_at))
+    assert e.value.reason == CommitReason.INSUFFICIENT_PERMISSIONS
+    assert state_of(groups["alix"]) == before
+
+
+def test_remove_proposal_by_installation_index_is_resolved_from_the_old_tree(world):
+    (alix, bo, caro), groups = three(world)
+    leaf = next(i for i, l in groups["alix"].members() if l.signature_key == caro.installations[0].public_key)
+    proposals = (Remove(leaf), *membership_proposals(groups["alix"], (), frozenset(),
+                                                     world.membership_with(groups["alix"], without=(caro,)))[0:])
+    assert committed(world, groups["alix"], proposals).removed_inboxes == (caro.inbox_id,)
+
+
+# step 9: re-adds -------------------------------------------------------------------------------------
+
+def test_super_admin_may_readd_an_installation_in_one_commit(world):
+    (alix, bo, caro), groups = three(world)
+
+    def readd(group):
+        leaf = next(i for i, l in group.members() if l.signature_key == bo.installations[0].public_key)
+        fresh = bo.key_package(world).key_package
+        same = membership_proposals(group, (fresh,), frozenset(), world.membership_with(group))
+        return (Remove(leaf), *same)
+
+    result = committed(world, groups["alix"], readd(groups["alix"]))
+    assert result.is_empty  # fork recovery changes no inbox
+    rejected(CommitReason.UNEXPECTED_INSTALLATIONS_REMOVED, world, groups["caro"], readd(groups["caro"]))
