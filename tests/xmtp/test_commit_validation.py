@@ -15,7 +15,7 @@ from spec_model.xmtp.extensions import GroupMembership
 from spec_model.xmtp.groups import (
     admin_lists_proposal, membership_of, membership_proposals, metadata_proposal, permissions_proposal,
 )
-from spec_model.xmtp.permissions import Option, Preset, preset_policies
+from spec_model.xmtp.permissions import Preset, preset_policies
 from spec_model.xmtp.profiles import LIBXMTP, SEED
 
 from tests.mls.members import join, state_of
