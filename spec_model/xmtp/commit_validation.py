@@ -32,16 +32,20 @@ from spec_model.mls.reasons import Rejected
 from .content import GroupUpdated, Inbox, MetadataFieldChange
 from .credential import inbox_of
 from .extensions import (
-    MINIMUM_SUPPORTED_PROTOCOL_VERSION, GroupMembership, XmtpExtensionType, check_attribute, check_group_size,
+    MINIMUM_SUPPORTED_PROTOCOL_VERSION, ConversationType, GroupMembership, XmtpExtensionType, check_attribute, check_group_size,
     read_immutable_metadata, read_membership, read_mutable_metadata, read_mutable_permissions,
 )
 from .identity import AssociationState
 from .permissions import (
-    Actor, Permission, Policies, check, check_add_super_admin, check_remove_member, check_remove_super_admin,
+    Actor, Permission, Policies, Preset, check, check_add_super_admin, check_remove_member, check_remove_super_admin,
+    preset_policies,
 )
 from .profiles import SEED, Profile
 
-__all__ = ["CommitReason", "ValidatedCommit", "validate_commit", "IdentityLookup"]
+__all__ = [
+    "CommitReason", "ValidatedCommit", "validate_commit", "IdentityLookup", "WelcomeReason",
+    "validate_welcome_membership", "validate_dm_welcome",
+]
 
 IdentityLookup = Callable[[str, int], AssociationState]
 """``identity_at(inbox_id, sequence_id)``: the inbox's association state after that update (0 = latest)."""
@@ -310,3 +314,57 @@ def _semver(version: str) -> tuple:
         raise Rejected(CommitReason.PROTOCOL_VERSION_TOO_LOW, f"unreadable minimum version {version!r}")
     major, minor, patch, pre = match.groups()
     return int(major), int(minor), int(patch), (pre is None, pre or "")
+
+
+class WelcomeReason(enum.StrEnum):
+    """libxmtp welcomes/validated_membership.rs and groups/mod.rs ``validate_dm_group``: why a Welcome is refused."""
+
+    INSTALLATION_NOT_IN_INBOX = "installation_not_in_inbox"  # a leaf's installation is not in its inbox's state
+    INBOX_NOT_A_MEMBER = "inbox_not_a_member"                # a leaf's inbox is not in 0xFF01
+    MISSING_INSTALLATION = "missing_installation"            # an expected installation is neither in the tree
+    #                                                          nor in failed_installations
+    INVALID_DM = "invalid_dm"                                # a DM that is not the adder's and ours
+
+
+def validate_welcome_membership(group_tree, membership: GroupMembership, identity_at: IdentityLookup) -> None:
+    """libxmtp welcomes/validated_membership.rs (facts §4.4 "Other checks"): the tree matches the identity log.
+
+    Every leaf's (inbox, installation) is in that inbox's association state at
+    its membership sequence id, and every installation the log expects is in
+    the tree or in failed_installations.
+    """
+    in_tree: dict[str, set[bytes]] = {}
+    for _, leaf in group_tree.members():
+        inbox = inbox_of(leaf.credential)
+        if inbox not in membership.members:
+            raise Rejected(WelcomeReason.INBOX_NOT_A_MEMBER, inbox)
+        in_tree.setdefault(inbox, set()).add(leaf.signature_key)
+    failed = set(membership.failed_installations)
+    for inbox, sequence_id in membership.members.items():
+        expected = _state(identity_at, inbox, sequence_id).installations
+        if in_tree.get(inbox, set()) - expected:
+            raise Rejected(WelcomeReason.INSTALLATION_NOT_IN_INBOX, inbox)
+        if expected - in_tree.get(inbox, set()) - failed:
+            raise Rejected(WelcomeReason.MISSING_INSTALLATION, inbox)
+
+
+def validate_dm_welcome(extensions, own_inbox_id: str, adder_inbox_id: str, profile: Profile = SEED) -> None:
+    """libxmtp groups/mod.rs ``validate_dm_group`` (facts §4.4): a DM Welcome is between the adder and us.
+
+    Type DM with both members set; if someone else added us, the members are
+    {adder, us}; both admin lists empty; the permissions equal the DM preset.
+    libxmtp joins the last comparisons with ``&&`` (open question 4 of the
+    facts sheet); the model requires every one of them.
+    """
+    metadata = read_immutable_metadata(extensions)
+    dm = metadata.dm_members
+    if metadata.conversation_type != ConversationType.DM or dm is None:
+        raise Rejected(WelcomeReason.INVALID_DM, "not a DM")
+    members = {dm.dm_member_one.inbox_id, dm.dm_member_two.inbox_id}
+    if adder_inbox_id != own_inbox_id and members != {adder_inbox_id, own_inbox_id}:
+        raise Rejected(WelcomeReason.INVALID_DM, "the DM is not between the adder and us")
+    mutable = read_mutable_metadata(extensions)
+    if mutable.admin_list.inbox_ids or mutable.super_admin_list.inbox_ids:
+        raise Rejected(WelcomeReason.INVALID_DM, "a DM has no admins")
+    if Policies.from_proto(read_mutable_permissions(extensions), profile) != preset_policies(Preset.DM, profile):
+        raise Rejected(WelcomeReason.INVALID_DM, "a DM's permissions are the DM preset")

@@ -282,3 +282,44 @@ def test_super_admin_may_readd_an_installation_in_one_commit(world):
     result = committed(world, groups["alix"], readd(groups["alix"]))
     assert result.is_empty  # fork recovery changes no inbox
     rejected(CommitReason.UNEXPECTED_INSTALLATIONS_REMOVED, world, groups["caro"], readd(groups["caro"]))
+
+
+# Welcome checks (facts §4.4 "Other checks") ------------------------------------------------------------
+
+def test_welcome_membership_matches_the_identity_log(world):
+    from spec_model.xmtp.commit_validation import WelcomeReason, validate_welcome_membership
+
+    (alix, bo, caro), groups = three(world)
+    group = groups["caro"]
+    validate_welcome_membership(group.tree, membership_of(group), world.identity_at)
+    world.add_installation(bo)  # the log now expects a third installation of bo, absent from the tree
+    stale = GroupMembership(members={**membership_of(group).members, bo.inbox_id: world.latest(bo.inbox_id)})
+    with pytest.raises(Rejected) as e:
+        validate_welcome_membership(group.tree, stale, world.identity_at)
+    assert e.value.reason == WelcomeReason.MISSING_INSTALLATION
+    without_caro = GroupMembership(members={k: v for k, v in membership_of(group).members.items()
+                                            if k != caro.inbox_id})
+    with pytest.raises(Rejected) as e:
+        validate_welcome_membership(group.tree, without_caro, world.identity_at)
+    assert e.value.reason == WelcomeReason.INBOX_NOT_A_MEMBER
+
+
+def test_dm_welcome_checks(world):
+    from spec_model.xmtp.commit_validation import WelcomeReason, validate_dm_welcome
+    from spec_model.xmtp.extensions import Inboxes, new_dm_metadata, new_dm_mutable_metadata, new_group_membership
+    from spec_model.xmtp.groups import group_context_extensions
+
+    def dm(mutable=None, policies=preset_policies(Preset.DM)):
+        return group_context_extensions(new_dm_metadata("a" * 64, "b" * 64), mutable or new_dm_mutable_metadata(),
+                                        new_group_membership("a" * 64), policies)
+
+    validate_dm_welcome(dm(), own_inbox_id="b" * 64, adder_inbox_id="a" * 64)
+    bad = [
+        (dm(), "c" * 64, "a" * 64),  # we are not in it
+        (dm(mutable=dataclasses.replace(new_dm_mutable_metadata(), admin_list=Inboxes(("a" * 64,)))), "b" * 64, "a" * 64),
+        (dm(policies=preset_policies(Preset.ALL_MEMBERS)), "b" * 64, "a" * 64),
+    ]
+    for extensions, own, adder in bad:
+        with pytest.raises(Rejected) as e:
+            validate_dm_welcome(extensions, own_inbox_id=own, adder_inbox_id=adder)
+        assert e.value.reason == WelcomeReason.INVALID_DM
