@@ -211,6 +211,8 @@ class Group:
         """False once this member is removed or the group is reinitialized (§12.4.2, §11.2)."""
         self.reinit: ReInit | None = None
         """The ReInit proposal of the commit that closed this group, if any (§11.2)."""
+        self.added_by_leaf: int | None = None
+        """For a member that joined from a Welcome: the leaf of the GroupInfo's signer (the committer)."""
 
     # ------------------------------------------------------------------ reading
 
@@ -299,7 +301,9 @@ class Group:
                            interim_transcript_hash(cs, context.confirmed_transcript_hash, tag),
                            SecretTree(cs, epoch.encryption_secret, tree.n_leaves, config.ratchet),
                            private_keys, tag)
-        return cls(cs, own, signature_priv, state, config, psks)
+        group = cls(cs, own, signature_priv, state, config, psks)
+        group.added_by_leaf = group_info.signer
+        return group
 
     @classmethod
     def join_external(cls, group_info: GroupInfo, leaf_node: LeafNode, signature_priv: bytes, *,
