@@ -26,7 +26,6 @@ late application messages still decrypt.
 
 from __future__ import annotations
 
-import copy
 import dataclasses
 from typing import Callable, Mapping
 
@@ -457,7 +456,7 @@ class Group:
         next_state, tag, psk = self._next_epoch(ac, applied, tree, new_context, private_keys,
                                                 path_keys.commit_secret if path_keys else None)
         ac = dataclasses.replace(ac, auth=dataclasses.replace(ac.auth, confirmation_tag=tag))
-        trial = dataclasses.replace(s, secret_tree=copy.deepcopy(s.secret_tree))
+        trial = dataclasses.replace(s, secret_tree=s.secret_tree.copy())
         message = self._protect(ac, trial, rng)
         group_info = self._group_info(next_state)
         welcome = self._welcome(next_state, psk, group_info, applied, path_keys, rng) if applied.added else None
@@ -522,7 +521,7 @@ class Group:
             raise Rejected(Reason.WRONG_EPOCH, f"epoch {message.epoch}, current {self.epoch}")
         if message.epoch != self.epoch and message.content_type != ContentType.application:
             raise Rejected(Reason.WRONG_EPOCH, "handshake messages are only accepted in the current epoch")
-        trial = dataclasses.replace(state, secret_tree=copy.deepcopy(state.secret_tree))
+        trial = dataclasses.replace(state, secret_tree=state.secret_tree.copy())
         ac = unprotect_private(self.cs, message, trial.context, trial.secret_tree,
                                trial.secrets.sender_data_secret)
         return ac, trial

@@ -28,6 +28,7 @@ of §6.3.1 belongs to message framing.
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import enum
 
@@ -105,6 +106,12 @@ class SenderRatchet:
 
     def __repr__(self) -> str:
         return f"SenderRatchet(generation={self._generation}, retained={self.retained_generations})"
+
+    def copy(self) -> "SenderRatchet":
+        """An independent copy (the secret and keys are immutable bytes; only the containers are new)."""
+        twin = copy.copy(self)
+        twin._retained = dict(self._retained)
+        return twin
 
     @property
     def generation(self) -> int:
@@ -211,9 +218,23 @@ class SecretTree:
         self._root = root(n_leaves)  # ValueError unless a power of two (§7.1)
         self._nodes: dict[int, bytes] = {self._root: encryption_secret}
         self._ratchets: dict[int, dict[RatchetKind, SenderRatchet]] = {}
+        self._owned: set[tuple[int, RatchetKind]] = set()  # ratchets not shared with a copy (see ``copy``)
 
     def __repr__(self) -> str:
         return f"SecretTree(n_leaves={self.n_leaves}, held_nodes={sorted(self._nodes)})"
+
+    def copy(self) -> "SecretTree":
+        """An independent copy, cheap enough to take for every message a member tries to decrypt.
+
+        Copy-on-write: both trees share their ratchets until either uses one,
+        which it then copies first (``_owned`` lists the ratchets a tree has
+        made its own).
+        """
+        twin = copy.copy(self)
+        twin._nodes = dict(self._nodes)
+        twin._ratchets = {leaf: dict(ratchets) for leaf, ratchets in self._ratchets.items()}
+        self._owned, twin._owned = set(), set()
+        return twin
 
     @property
     def held_nodes(self) -> frozenset[int]:
@@ -233,6 +254,10 @@ class SecretTree:
                                              self.config)
                         for kind_ in RatchetKind}
             self._ratchets[leaf] = ratchets
+            self._owned.update((leaf, kind_) for kind_ in RatchetKind)
+        if (leaf, kind) not in self._owned:
+            ratchets[kind] = ratchets[kind].copy()
+            self._owned.add((leaf, kind))
         return ratchets[kind]
 
     def handshake_ratchet(self, leaf: int) -> SenderRatchet:

@@ -66,7 +66,7 @@ from .groups import (
 )
 from .identity import AssociationState, add_installation_update, apply_update, create_inbox_update, decode_update
 from .key_package import CIPHER_SUITE, build_key_package, validate_xmtp_key_package
-from .network import DeliveryService, NetworkError
+from .network import DeliveryService, NetworkError, NetworkReason
 from .permissions import Policies, Preset, preset_policies
 from .profiles import SEED, Profile
 from .store import (
@@ -285,9 +285,26 @@ class Client:
         row = self.store.get_key_package(ref) if ref else None
         return pickle.loads(row.private_keys) if row else None
 
+    # ------------------------------------------------------------------ history sync (facts §9, history_sync.py)
+
+    def request_history_sync(self, **options) -> str:
+        """facts §9: ask the user's other installations for history (``history_sync.request_history_sync``)."""
+        from .history_sync import request_history_sync
+        return request_history_sync(self, **options)
+
+    def process_history_sync(self):
+        """facts §9: answer requests and import replies in the sync groups (``history_sync.process_history_sync``)."""
+        from .history_sync import process_history_sync
+        return process_history_sync(self)
+
 
 def _init_key_name(init_key: bytes) -> str:
     return "init-key:" + init_key.hex()
+
+
+def _send_failed_key(intent_id: int) -> str:
+    """The marker of a Published intent whose send raised: stored or not is unknown until receive."""
+    return f"send-failed:{intent_id}"
 
 
 class Conversations:
@@ -373,8 +390,13 @@ class Conversations:
             with c.store.transaction():  # a Welcome we cannot use is skipped, never retried
                 c.store.advance_cursor(c.installation_id, CursorKind.WELCOMES, v1.id if v1 else message.welcome_pointer.id)
             return None
+        existing = c.store.get_group(group.group_id)
+        if existing is not None and existing.membership_state != MembershipState.REJECTED \
+                and pickle.loads(existing.mls_state).epoch >= group.epoch:
+            with c.store.transaction():  # a Welcome sent again (post-commit retried): keep our newer state
+                c.store.advance_cursor(c.installation_id, CursorKind.WELCOMES, v1.id)
+            return None
         with c.store.transaction():
-            existing = c.store.get_group(group.group_id)
             c.store.put_group(GroupRow(group.group_id, existing.created_at_ns if existing else v1.created_ns,
                                        metadata.conversation_type, MembershipState.ALLOWED, adder,
                                        pickle.dumps(group)))
@@ -450,6 +472,18 @@ def _pages(query, start: int) -> Iterable:
     while True:
         messages = query(cursor).messages
         yield from messages
+        if len(messages) < PAGE:
+            return
+        cursor = _envelope_id(messages[-1])
+
+
+def _page_lists(query, start: int) -> Iterable[list]:
+    """facts §7.2: the ascending pages themselves (at most 100 envelopes each), until a short page."""
+    cursor = start
+    while True:
+        messages = list(query(cursor).messages)
+        if messages:
+            yield messages
         if len(messages) < PAGE:
             return
         cursor = _envelope_id(messages[-1])
@@ -662,6 +696,7 @@ class Conversation:
                 continue
             if step == self._receive:
                 received = result
+                self._retry_unseen()  # only a complete receive shows a failed send was not stored
         if errors and not return_new:
             raise errors[0]
         return received
@@ -670,6 +705,8 @@ class Conversation:
         c = self.client
         for intent in c.store.find_intents(self.group_id, states=[IntentState.TO_PUBLISH]):
             group = self._group()
+            if intent.kind != IntentKind.SEND_MESSAGE and group.pending_commit is not None:
+                return  # a commit of ours is in flight: one commit at a time (facts §5)
             try:
                 payload = self._build(group, intent)
             except Rejected:
@@ -688,15 +725,34 @@ class Conversation:
             try:
                 c.network.send_group_messages(api.SendGroupMessagesRequest((api.GroupMessageInput(
                     api.GroupMessageInput.V1(data, b"", intent.kind == IntentKind.SEND_MESSAGE)),)))
-            except NetworkError:
-                with c.store.transaction():
-                    group.clear_pending_commit()
-                    self._save(group)
-                    c.store.set_intent_state(intent.id, IntentState.TO_PUBLISH)
-                self._failed_attempt(c.store.get_intent(intent.id))
+            except NetworkError as e:
+                # The node may have stored it and lost the reply (RESPONSE_LOST): the intent stays
+                # Published so that receive still recognises the payload; see _retry_unseen.
+                c.store.put_kv(_send_failed_key(intent.id), b"")
+                if e.reason == NetworkReason.CONNECTION_REFUSED:  # refused before anything was stored
+                    self._retry(c.store.get_intent(intent.id))
                 raise
             if intent.kind != IntentKind.SEND_MESSAGE:
                 return  # one commit at a time (facts §5)
+
+    def _retry_unseen(self) -> None:
+        """facts §5 "Send fails": after a complete receive, a Published intent whose send failed and whose
+        payload did not come back was never stored, so it is retried (Error and Failed on the third failure)."""
+        for intent in self.client.store.find_intents(self.group_id, states=[IntentState.PUBLISHED]):
+            if self.client.store.get_kv(_send_failed_key(intent.id)) is not None:
+                self._retry(intent)
+
+    def _retry(self, intent) -> None:
+        """facts §5: a failed send goes back to ToPublish (its pending commit dropped) and counts an attempt."""
+        c = self.client
+        with c.store.transaction():
+            if intent.kind != IntentKind.SEND_MESSAGE:
+                group = self._group()
+                group.clear_pending_commit()
+                self._save(group)
+            c.store.set_intent_state(intent.id, IntentState.TO_PUBLISH)
+            c.store.delete_kv(_send_failed_key(intent.id))
+        self._failed_attempt(c.store.get_intent(intent.id))
 
     def _failed_attempt(self, intent) -> None:
         store = self.client.store
@@ -767,28 +823,30 @@ class Conversation:
         return membership_proposals(group, tuple(key_packages), removed, new)
 
     def _receive(self) -> list[StoredMessage]:
+        """facts §5 "receive": each page of envelopes from the cursor, processed in order in one transaction."""
         c = self.client
         new = []
         start = min(c.store.get_cursor(self.group_id, CursorKind.COMMITS),
                     c.store.get_cursor(self.group_id, CursorKind.APPLICATION))
-        for envelope in _pages(lambda cursor: c.network.query_group_messages(api.QueryGroupMessagesRequest(
+        for page in _page_lists(lambda cursor: c.network.query_group_messages(api.QueryGroupMessagesRequest(
                 self.group_id, api.PagingInfo(api.SortDirection.ASCENDING, PAGE, cursor))), start=start):
-            v1 = envelope.v1
-            if v1.id <= start:
-                continue  # a duplicate the network returned again
             with c.store.transaction():
-                stored = self._process_envelope(v1)
-                c.store.advance_cursor(self.group_id, CursorKind.COMMITS, v1.id)
-                c.store.advance_cursor(self.group_id, CursorKind.APPLICATION, v1.id)
-            start = v1.id
-            new.extend(stored)
+                group = self._group()
+                for envelope in page:
+                    v1 = envelope.v1
+                    if v1.id <= start:
+                        continue  # a duplicate the network returned again
+                    new.extend(self._process_envelope(group, v1))
+                    start = v1.id
+                self._save(group)
+                c.store.advance_cursor(self.group_id, CursorKind.COMMITS, start)
+                c.store.advance_cursor(self.group_id, CursorKind.APPLICATION, start)
         return new
 
-    def _process_envelope(self, v1) -> list[StoredMessage]:
-        """One envelope of the group topic (facts §5 "receive")."""
+    def _process_envelope(self, group: Group, v1) -> list[StoredMessage]:
+        """One envelope of the group topic (facts §5 "receive"); the caller saves ``group``."""
         c = self.client
         intent = c.store.find_intent_by_payload_hash(hashlib.sha256(v1.data).digest())
-        group = self._group()
         if intent is not None and intent.state == IntentState.PUBLISHED:
             return self._own_envelope(group, intent, v1)
         try:
@@ -809,7 +867,6 @@ class Conversation:
                 stored.append(_stored(row))
         elif isinstance(result, CommitMessage):
             stored += self._after_commit(group, v1)
-        self._save(group)
         return stored
 
     def _validate(self, staged) -> None:
@@ -831,14 +888,16 @@ class Conversation:
             c.store.put_message(row)
             stored.append(_stored(row))
         if not group.active:
-            row = self._row()
-            c.store.put_group(dataclasses.replace(row, membership_state=MembershipState.REJECTED,
-                                                  mls_state=pickle.dumps(group)))
+            c.store.put_group(dataclasses.replace(self._row(), membership_state=MembershipState.REJECTED))
         return stored
 
     def _own_envelope(self, group: Group, intent, v1) -> list[StoredMessage]:
         c = self.client
+        c.store.delete_kv(_send_failed_key(intent.id))  # it was stored after all
         if intent.kind == IntentKind.SEND_MESSAGE:
+            if intent.published_in_epoch + group.config.max_past_epochs <= group.epoch:
+                c.store.set_intent_state(intent.id, IntentState.TO_PUBLISH)  # facts §5: too old, publish again
+                return []
             c.store.set_delivery_status(intent.message_id, DeliveryStatus.PUBLISHED, sent_at_ns=v1.created_ns)
             c.store.set_intent_state(intent.id, IntentState.COMMITTED)
             c.store.set_intent_state(intent.id, IntentState.PROCESSED)
@@ -846,14 +905,12 @@ class Conversation:
         pending = group.pending_commit
         if pending is None or intent.published_in_epoch != group.epoch:
             group.clear_pending_commit()  # overtaken by another commit: rebuild on the new epoch
-            self._save(group)
             c.store.set_intent_state(intent.id, IntentState.TO_PUBLISH)
             return []
         try:
             self._validate(pending.staged)
         except Rejected:
             group.clear_pending_commit()
-            self._save(group)
             c.store.fail_intent(intent.id)
             return []
         welcome = pending.welcome
@@ -863,9 +920,7 @@ class Conversation:
                                for p in pending.proposals if isinstance(p.proposal, Add)]}
         c.store.set_intent_state(intent.id, IntentState.COMMITTED)
         c.store.put_kv(f"post-commit:{intent.id}", json.dumps(post).encode())
-        stored = self._after_commit(group, v1)
-        self._save(group)
-        return stored
+        return self._after_commit(group, v1)
 
     def _post_commit(self) -> None:
         """facts §5 "post_commit": send the Welcomes of merged commits, then mark them Processed."""

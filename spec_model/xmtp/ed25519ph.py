@@ -26,6 +26,7 @@ Verification rules (what is rejected)
 
 from __future__ import annotations
 
+import functools
 import hashlib
 
 from spec_model.mls.suites import InvalidSignatureError
@@ -199,7 +200,14 @@ def sign(private_seed: bytes, message: bytes, context: bytes) -> bytes:
 
 def verify(public: bytes, message: bytes, signature: bytes, context: bytes) -> None:
     """RFC 8032 §5.1 Ed25519ph: return if ``signature`` verifies, else raise ``InvalidSignatureError``."""
-    _verify(public, _dom2(1, context), hashlib.sha512(message).digest(), signature)
+    _verify_cached(public, _dom2(1, context), hashlib.sha512(message).digest(), signature)
+
+
+@functools.lru_cache(maxsize=65536)
+def _verify_cached(public: bytes, dom: bytes, message: bytes, signature: bytes) -> None:
+    """``_verify`` remembered for signatures that verified (a failure raises and is not cached):
+    every client replays the same identity logs."""
+    _verify(public, dom, message, signature)
 
 
 def ed25519_sign(private_seed: bytes, message: bytes) -> bytes:

@@ -23,6 +23,7 @@ writes them.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import os
 
 from eth_account import Account
@@ -66,9 +67,13 @@ def _parse(signature: bytes) -> tuple[int, int, int]:
     return r, min(s, SECP256K1_N - s), v % 27
 
 
+@functools.lru_cache(maxsize=65536)
 def recover_erc191(text: str, signature: bytes) -> str:
     """libxmtp verified_signature.rs ``from_recoverable_ecdsa``: the lowercase address that signed
-    ``text`` with ``personal_sign``, after low-s normalisation (v kept); raises ``InvalidSignatureError``."""
+    ``text`` with ``personal_sign``, after low-s normalisation (v kept); raises ``InvalidSignatureError``.
+
+    Recoveries are cached (a pure function: every client replays the same
+    identity logs); eth-keys uses libsecp256k1 through coincurve when installed."""
     r, s, parity = _parse(signature)
     try:
         address = Account.recover_message(encode_defunct(text=text), vrs=(parity + 27, r, s))

@@ -222,3 +222,16 @@ def test_sender_data_sample_is_first_nh_bytes() -> None:
     key, nonce = sender_data_key_nonce(CS, secret, b"short")
     assert (len(key), len(nonce)) == (CS.Nk, CS.Nn)
     assert key == CS.expand_with_label(secret, b"key", b"short", CS.Nk)
+
+
+def test_copies_are_independent_both_ways() -> None:
+    cs = suite(3)
+    tree = SecretTree(cs, b"\x07" * cs.Nh, 4)
+    tree.application_ratchet(1).next_key()
+    twin = tree.copy()
+    from_twin = twin.application_ratchet(1).next_key()
+    assert from_twin[0] == 1 and tree.application_ratchet(1).generation == 1  # the original did not move
+    assert tree.application_ratchet(1).next_key() == from_twin  # same secrets, separate state
+    original = tree.copy()
+    tree.handshake_ratchet(2).next_key()
+    assert original.handshake_ratchet(2).generation == 0 and twin.handshake_ratchet(2).generation == 0
