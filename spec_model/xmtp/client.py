@@ -51,7 +51,7 @@ from spec_model.mls.suites import Rng, suite
 from . import api
 from .commit_validation import ValidatedCommit, validate_commit, validate_dm_welcome, validate_welcome_membership
 from .consent import ConsentRecord, ConsentState, ConsentType, conversation_entity, on_welcome
-from .content import EncodedContent, decode_text, encode_group_updated, encode_text, message_id, open_envelope, \
+from .content import LEAVE_REQUEST, EncodedContent, decode_text, encode_group_updated, encode_text, message_id, open_envelope, \
     seal_envelope, transcript_message_id
 from .credential import Installation, inbox_of
 from .delivery import DeliveryStatus, GroupMessageKind, IntentKind, IntentState, MAX_INTENT_PUBLISH_ATTEMPTS
@@ -500,6 +500,7 @@ class Conversation:
 
     def __init__(self, client: Client, group_id: bytes):
         self.client, self.group_id = client, group_id
+        self._changing = False  # inside one of our own changes (no leave requests honoured meanwhile)
 
     # ------------------------------------------------------------------ reading
 
@@ -650,14 +651,34 @@ class Conversation:
         self._change(IntentKind.UPDATE_GROUP_MEMBERSHIP, {"add": [], "remove": []})
 
     def leave(self) -> None:
-        """Leave the group: remove this inbox (every installation of it)."""
-        self.remove_members_by_inbox_id([self.client.inbox_id])
+        """XIP-75 self-removal: a member cannot remove its own leaf (RFC 9420 §12.2), so it sends a
+        LeaveRequest; a super admin's client removes the inbox on its next sync, and the transcript
+        lists it under ``left_inboxes``."""
+        self.send(EncodedContent(LEAVE_REQUEST, {}, None, b""))
+
+    def _honour_leave_requests(self) -> None:
+        """XIP-75: a super admin removes every member whose LeaveRequest it has received."""
+        c = self.client
+        metadata = read_mutable_metadata(self._group().context.extensions)
+        if c.inbox_id not in metadata.super_admin_list.inbox_ids:
+            return
+        members = read_membership(self._group().context.extensions).members
+        leaving = sorted({m.sender_inbox_id for m in self.find_messages()
+                          if (m.content.type.authority_id, m.content.type.type_id) == (LEAVE_REQUEST.authority_id,
+                                                                                        LEAVE_REQUEST.type_id)
+                          and m.sender_inbox_id in members and m.sender_inbox_id != c.inbox_id})
+        if leaving:
+            self._change(IntentKind.UPDATE_GROUP_MEMBERSHIP, {"add": [], "remove": leaving})
 
     def _change(self, kind: IntentKind, payload: dict) -> None:
         self._check_can_send()
         with self.client.store.transaction():
             intent = self.client.store.add_intent(self.group_id, kind, json.dumps(payload).encode())
-        self._sync_until_resolved(intent.id)
+        self._changing = True
+        try:
+            self._sync_until_resolved(intent.id)
+        finally:
+            self._changing = False
 
     def _sync_until_resolved(self, intent_id: int | None = None) -> None:
         """facts §5 ``sync_until_intent_resolved``: up to 3 syncs until the intent is Processed."""
@@ -699,6 +720,8 @@ class Conversation:
                 self._retry_unseen()  # only a complete receive shows a failed send was not stored
         if errors and not return_new:
             raise errors[0]
+        if not self._changing:
+            self._honour_leave_requests()
         return received
 
     def _publish_intents(self) -> None:
@@ -879,7 +902,15 @@ class Conversation:
         stored = []
         validated: ValidatedCommit = self._last_validated
         if not validated.is_empty:
-            content = encode_group_updated(validated.group_updated())
+            update = validated.group_updated()
+            left = {m.sender_inbox_id for m in self.find_messages()
+                    if (m.content.type.authority_id, m.content.type.type_id) == (LEAVE_REQUEST.authority_id,
+                                                                                  LEAVE_REQUEST.type_id)}
+            if left & set(validated.removed_inboxes):  # XIP-75: those who asked to leave "left"
+                update = dataclasses.replace(
+                    update, removed_inboxes=tuple(i for i in update.removed_inboxes if i.inbox_id not in left),
+                    left_inboxes=tuple(i for i in update.removed_inboxes if i.inbox_id in left))
+            content = encode_group_updated(update)
             encoded = content.encode()
             row = MessageRow(transcript_message_id(self.group_id, v1.created_ns, encoded), self.group_id,
                              v1.created_ns, GroupMessageKind.MEMBERSHIP_CHANGE, DeliveryStatus.PUBLISHED,

@@ -74,7 +74,7 @@ from .consent import ConsentRecord, ConsentSave, from_save, to_save
 from .content import DEVICE_SYNC, EncodedContent
 from .delivery import DeliveryStatus, GroupMessageKind
 from .extensions import (
-    ConversationType, GroupMembership, GroupMetadataV1, disappearing_settings, new_group_mutable_metadata,
+    ConversationType, GroupMetadataV1, disappearing_settings, new_group_membership, new_group_mutable_metadata,
     read_immutable_metadata, read_membership, read_mutable_metadata,
 )
 from .groups import group_context_extensions
@@ -469,10 +469,11 @@ def ensure_sync_group(client: "Client") -> "Conversation":
     if valid:
         conversation = valid[-1]
     else:
-        membership = GroupMembership(members={client.inbox_id: client.identities.latest_sequence_id(client.inbox_id)})
+        # facts §3.3: sequence id 0 as a placeholder, so the first update adds every sibling installation
         extensions = group_context_extensions(
             GroupMetadataV1(conversation_type=ConversationType.SYNC, creator_inbox_id=client.inbox_id),
-            new_group_mutable_metadata(client.inbox_id, profile=client.config.profile), membership,
+            new_group_mutable_metadata(client.inbox_id, profile=client.config.profile),
+            new_group_membership(client.inbox_id),
             preset_policies(Preset.ALL_MEMBERS, client.config.profile), client.config.profile)
         conversation = client.conversations._start(extensions, ConversationType.SYNC)
     conversation.update_installations()  # adds installations registered since (facts §5 membership change)
