@@ -527,7 +527,8 @@ def process_history_sync(client: "Client") -> HistorySyncReport:
             report.refused.append(Rejected(HistorySyncReason.FOREIGN_INBOX, conversation.group_id.hex()))
             continue
         conversation.sync()
-        messages = conversation.find_messages(content_type=(DEVICE_SYNC.authority_id, DEVICE_SYNC.type_id))
+        messages = client.store.find_messages(conversation.group_id,
+                                              content_type=(DEVICE_SYNC.authority_id, DEVICE_SYNC.type_id))
         handled = set()
         contents = []
         for message in messages:
@@ -541,10 +542,9 @@ def process_history_sync(client: "Client") -> HistorySyncReport:
             if message.sender_inbox_id != client.inbox_id:
                 report.refused.append(Rejected(HistorySyncReason.FOREIGN_INBOX, message.sender_inbox_id))
                 continue
-            try:
-                content = decode_device_sync(message.content)
-            except Rejected as e:
-                report.refused.append(e)
+            content = _content_or_none(message.content)
+            if content is None:
+                report.refused.append(Rejected(HistorySyncReason.MALFORMED_CONTENT, message.id.hex()))
                 continue
             handled.add(_claimed_pin(content))
             contents.append(content)
@@ -560,10 +560,10 @@ def process_history_sync(client: "Client") -> HistorySyncReport:
     return report
 
 
-def _content_or_none(encoded: EncodedContent) -> DeviceSyncContent | None:
+def _content_or_none(encoded: bytes) -> DeviceSyncContent | None:
     try:
-        return decode_device_sync(encoded)
-    except Rejected:
+        return decode_device_sync(EncodedContent.decode(encoded))
+    except (Rejected, DecodeError):
         return None
 
 
