@@ -88,7 +88,7 @@ if TYPE_CHECKING:
 __all__ = [
     "HistorySyncReason", "BackupElementSelection", "ArchiveOptions", "DeviceSyncRequest", "DeviceSyncAcknowledge",
     "DeviceSyncKeyType", "BackupMetadata", "DeviceSyncReply", "PreferenceUpdates", "DeviceSyncContent",
-    "GroupSave", "GroupMessageSave", "BackupElement", "ARCHIVE_VERSION", "HISTORY_SERVER_URL", "PIN_LENGTH",
+    "GroupSave", "GroupMessageSave", "BackupElement", "ALL_ELEMENTS", "ARCHIVE_VERSION", "HISTORY_SERVER_URL", "PIN_LENGTH",
     "encode_device_sync", "decode_device_sync", "write_archive", "read_archive", "export_elements",
     "import_elements", "export_archive", "import_archive", "ImportSummary", "RestoredGroup", "sync_groups",
     "check_sync_group", "ensure_sync_group", "request_history_sync", "process_history_sync", "HistorySyncReport",
@@ -329,7 +329,7 @@ def read_archive(archive: bytes, key: bytes) -> list[BackupElement]:
 # ------------------------------------------------------------------ export and import
 
 class RestoredGroup:
-    """XIP-64: the stand-in for an imported group's MLS state: its exported context extensions, no secrets.
+    """facts §9: the stand-in for an imported group's MLS state: its exported context extensions, no secrets.
 
     ``context.extensions`` answers metadata and membership queries; it has no
     leaves, and every MLS message is refused (``RESTORED_GROUP``).
@@ -342,9 +342,11 @@ class RestoredGroup:
         self.context = _RestoredContext(group_id, extensions)
 
     def members(self) -> list:
+        """facts §9: an archive carries no ratchet tree, so a restored group lists no leaves."""
         return []
 
     def process(self, *args, **kwargs):
+        """facts §9: without MLS secrets every message is refused (RESTORED_GROUP); a Welcome revives the group."""
         raise Rejected(HistorySyncReason.RESTORED_GROUP, self.group_id.hex())
 
 
@@ -356,7 +358,7 @@ class _RestoredContext:
 
 @dataclasses.dataclass(frozen=True)
 class ImportSummary:
-    """How many rows an import added (rows already present are kept, not counted)."""
+    """facts §9: how many rows an import added (rows already present are kept, not counted)."""
 
     groups: int = 0
     messages: int = 0
@@ -369,7 +371,7 @@ def _consent_records(store: Store) -> list[ConsentRecord]:
 
 
 def export_elements(store: Store, options: ArchiveOptions, now_ns: int) -> list[BackupElement]:
-    """facts §9, XIP-64: the metadata, then groups and their Published messages, then consent records.
+    """facts §9: the metadata, then groups and their Published messages, then consent records.
 
     Sync groups are never exported; ``exclude_disappearing_messages`` leaves out
     the messages of groups with disappearing settings.
@@ -397,7 +399,7 @@ def export_elements(store: Store, options: ArchiveOptions, now_ns: int) -> list[
 
 
 def import_elements(store: Store, elements: Iterable[BackupElement]) -> ImportSummary:
-    """XIP-64: store what the archive holds, in one transaction, keeping anything already stored.
+    """facts §9: store what the archive holds, in one transaction, keeping anything already stored.
 
     Groups become inactive restored rows; messages are kept only for a group
     that is stored or imported; a consent record replaces ours only if newer.
@@ -507,7 +509,7 @@ def request_history_sync(client: "Client", options: ArchiveOptions = ALL_ELEMENT
 
 @dataclasses.dataclass
 class HistorySyncReport:
-    """What one ``process_history_sync`` did."""
+    """facts §9: what one ``process_history_sync`` did."""
 
     answered: list[str] = dataclasses.field(default_factory=list)        # pins we replied to
     imported: list[ImportSummary] = dataclasses.field(default_factory=list)
