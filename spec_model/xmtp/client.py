@@ -15,12 +15,16 @@ one database transaction per item so that a crash loses nothing:
 
 1. **publish** every ToPublish intent: build its MLS message (an application
    message, or a commit whose next epoch stays pending), mark it Published
-   with the hash of its payload, and send it; three failed attempts mark it
-   Error and its message Failed (``delivery.py`` holds the tables);
+   with the hash of its payload, and send it. A failed send may have been
+   stored with its reply lost, so the same bytes go again on the next sync
+   (the node drops a copy it holds) and no commit is built twice for one
+   epoch; three failed attempts mark it Error and its message Failed
+   (``delivery.py`` holds the tables). One commit is in flight at a time;
 2. **receive** from the group's cursor in ascending order: our own payloads
    (matched by hash) merge their pending commit or mark their message
    Published with the server's timestamp; a commit of ours overtaken by
-   another goes back to ToPublish and is rebuilt on the new epoch; everyone
+   another goes back to ToPublish and is rebuilt on the new epoch, and so
+   does a message of ours that comes back 3 or more epochs old; everyone
    else's messages are processed by the MLS group, with every commit checked
    by XMTP's rules (``commit_validation.py``) and stored as a group-updated
    transcript message;
@@ -56,7 +60,7 @@ from .content import LEAVE_REQUEST, EncodedContent, decode_text, encode_group_up
 from .credential import Installation, inbox_of
 from .delivery import DeliveryStatus, GroupMessageKind, IntentKind, IntentState, MAX_INTENT_PUBLISH_ATTEMPTS
 from .extensions import (
-    ConversationType, GroupMembership, new_dm_metadata, new_dm_mutable_metadata,
+    ConversationType, GroupMembership, new_dm_metadata, new_dm_mutable_metadata, new_group_membership,
     new_group_metadata, new_group_mutable_metadata, read_immutable_metadata, read_membership, read_mutable_metadata,
     read_mutable_permissions,
 )
@@ -66,7 +70,7 @@ from .groups import (
 )
 from .identity import AssociationState, add_installation_update, apply_update, create_inbox_update, decode_update
 from .key_package import CIPHER_SUITE, build_key_package, validate_xmtp_key_package
-from .network import DeliveryService, NetworkError, NetworkReason
+from .network import DeliveryService, NetworkError
 from .permissions import Policies, Preset, preset_policies
 from .profiles import SEED, Profile
 from .store import (
@@ -82,6 +86,8 @@ PAGE = 100
 """facts §7.2: libxmtp queries ascending with limit 100 and pages until a short page."""
 MAX_SYNCS_TO_RESOLVE = 3
 """facts §5 ``sync_until_intent_resolved``: at most 3 syncs."""
+COMMIT_KINDS = tuple(kind for kind in IntentKind if kind != IntentKind.SEND_MESSAGE)
+"""The intents that publish a commit."""
 
 
 class ClientReason(enum.StrEnum):
@@ -239,10 +245,10 @@ class Client:
     def rotate_key_package(self) -> None:
         """seed: "XMTP will rotate the key package when a new welcome message is received"."""
         bundle = self._new_key_package()
+        with self.store.transaction():  # kept first: an upload whose reply is lost still took effect
+            self._keep_key_package(bundle)
         self.network.upload_key_package(api.UploadKeyPackageRequest(
             api.KeyPackageUpload(bundle.key_package.encode()), is_inbox_id_credential=True))
-        with self.store.transaction():
-            self._keep_key_package(bundle)
 
     def delete_local_database(self) -> None:
         """seed ``Client.deleteLocalDatabase()``."""
@@ -302,9 +308,9 @@ def _init_key_name(init_key: bytes) -> str:
     return "init-key:" + init_key.hex()
 
 
-def _send_failed_key(intent_id: int) -> str:
-    """The marker of a Published intent whose send raised: stored or not is unknown until receive."""
-    return f"send-failed:{intent_id}"
+def _unsent_key(intent_id: int) -> str:
+    """The payload of a Published intent until the node confirms it (kept to send again, byte for byte)."""
+    return f"unsent:{intent_id}"
 
 
 class Conversations:
@@ -324,13 +330,13 @@ class Conversations:
         text = {"group_name": name, "description": description, "group_image_url_square": image_url}
         if pinned_frame_url is not None:
             text["group_pinned_frame_url"] = pinned_frame_url
-        membership = GroupMembership(members={c.inbox_id: c.identities.latest_sequence_id(c.inbox_id)})
+        # facts §3.3: created as {creator: 0}, so the first membership commit adds the creator's other
+        # installations too (seed: a one-person group reaches all of that person's installations)
         extensions = group_context_extensions(
             new_group_metadata(c.inbox_id), new_group_mutable_metadata(c.inbox_id, profile=profile, **text),
-            membership, policies, profile)
+            new_group_membership(c.inbox_id), policies, profile)
         conversation = self._start(extensions, ConversationType.GROUP)
-        if members:
-            conversation.add_members_by_inbox_id(members)
+        conversation.add_members_by_inbox_id(members)
         return conversation
 
     def create_dm(self, inbox_id: str) -> "Conversation":
@@ -339,8 +345,7 @@ class Conversations:
         profile = c.config.profile
         extensions = group_context_extensions(
             new_dm_metadata(c.inbox_id, inbox_id), new_dm_mutable_metadata(profile=profile),
-            GroupMembership(members={c.inbox_id: c.identities.latest_sequence_id(c.inbox_id)}),
-            preset_policies(Preset.DM, profile), profile)
+            new_group_membership(c.inbox_id), preset_policies(Preset.DM, profile), profile)
         conversation = self._start(extensions, ConversationType.DM)
         conversation.add_members_by_inbox_id([inbox_id])
         return conversation
@@ -717,7 +722,6 @@ class Conversation:
                 continue
             if step == self._receive:
                 received = result
-                self._retry_unseen()  # only a complete receive shows a failed send was not stored
         if errors and not return_new:
             raise errors[0]
         if not self._changing:
@@ -726,10 +730,15 @@ class Conversation:
 
     def _publish_intents(self) -> None:
         c = self.client
+        for intent in c.store.find_intents(self.group_id, states=[IntentState.PUBLISHED]):
+            data = c.store.get_kv(_unsent_key(intent.id))
+            if data is not None:  # its send failed (or never ran): the same bytes again
+                self._send(intent, data)
         for intent in c.store.find_intents(self.group_id, states=[IntentState.TO_PUBLISH]):
-            group = self._group()
-            if intent.kind != IntentKind.SEND_MESSAGE and group.pending_commit is not None:
+            if intent.kind != IntentKind.SEND_MESSAGE and c.store.find_intents(
+                    self.group_id, states=[IntentState.PUBLISHED], kinds=COMMIT_KINDS):
                 return  # a commit of ours is in flight: one commit at a time (facts §5)
+            group = self._group()
             try:
                 payload = self._build(group, intent)
             except Rejected:
@@ -745,43 +754,31 @@ class Conversation:
                 self._save(group)
                 c.store.set_intent_published(intent.id, payload_hash=hashlib.sha256(data).digest(),
                                              published_in_epoch=group.epoch)
-            try:
-                c.network.send_group_messages(api.SendGroupMessagesRequest((api.GroupMessageInput(
-                    api.GroupMessageInput.V1(data, b"", intent.kind == IntentKind.SEND_MESSAGE)),)))
-            except NetworkError as e:
-                # The node may have stored it and lost the reply (RESPONSE_LOST): the intent stays
-                # Published so that receive still recognises the payload; see _retry_unseen.
-                c.store.put_kv(_send_failed_key(intent.id), b"")
-                if e.reason == NetworkReason.CONNECTION_REFUSED:  # refused before anything was stored
-                    self._retry(c.store.get_intent(intent.id))
-                raise
+                c.store.put_kv(_unsent_key(intent.id), data)
+            self._send(intent, data)
             if intent.kind != IntentKind.SEND_MESSAGE:
                 return  # one commit at a time (facts §5)
 
-    def _retry_unseen(self) -> None:
-        """facts §5 "Send fails": after a complete receive, a Published intent whose send failed and whose
-        payload did not come back was never stored, so it is retried (Error and Failed on the third failure)."""
-        for intent in self.client.store.find_intents(self.group_id, states=[IntentState.PUBLISHED]):
-            if self.client.store.get_kv(_send_failed_key(intent.id)) is not None:
-                self._retry(intent)
-
-    def _retry(self, intent) -> None:
-        """facts §5: a failed send goes back to ToPublish (its pending commit dropped) and counts an attempt."""
+    def _send(self, intent, data: bytes) -> None:
+        """facts §5 SendGroupMessages for a Published intent. A failed send may still have been stored (its
+        reply lost), so the intent stays Published and the same bytes go again on the next sync (the node
+        ignores a copy it already holds, facts §7.2): a commit is never built twice for one epoch. The third
+        failure ends it in Error (its message Failed)."""
         c = self.client
-        with c.store.transaction():
-            if intent.kind != IntentKind.SEND_MESSAGE:
-                group = self._group()
-                group.clear_pending_commit()
-                self._save(group)
-            c.store.set_intent_state(intent.id, IntentState.TO_PUBLISH)
-            c.store.delete_kv(_send_failed_key(intent.id))
-        self._failed_attempt(c.store.get_intent(intent.id))
+        try:
+            c.network.send_group_messages(api.SendGroupMessagesRequest((api.GroupMessageInput(
+                api.GroupMessageInput.V1(data, b"", intent.kind == IntentKind.SEND_MESSAGE)),)))
+        except NetworkError:
+            self._failed_attempt(intent)
+            raise
+        c.store.delete_kv(_unsent_key(intent.id))
 
     def _failed_attempt(self, intent) -> None:
         store = self.client.store
         with store.transaction():
             if store.increment_intent_publish_attempts(intent.id) >= MAX_INTENT_PUBLISH_ATTEMPTS:
-                store.fail_intent(intent.id)
+                store.fail_intent(intent.id)  # a commit's pending state stays: see _process_envelope
+                store.delete_kv(_unsent_key(intent.id))
 
     def _build(self, group: Group, intent) -> MLSMessage | None:
         """The MLS message an intent publishes (libxmtp ``get_publish_intent_data``)."""
@@ -870,6 +867,12 @@ class Conversation:
         """One envelope of the group topic (facts §5 "receive"); the caller saves ``group``."""
         c = self.client
         intent = c.store.find_intent_by_payload_hash(hashlib.sha256(v1.data).digest())
+        if intent is not None and intent.state == IntentState.ERROR and group.pending_commit is not None \
+                and hashlib.sha256(group.pending_commit.message.encode()).digest() == intent.payload_hash:
+            # every send of this commit failed, but a lost reply hid that one was stored: it landed after all
+            c.store.set_intent_published(intent.id, payload_hash=intent.payload_hash,
+                                         published_in_epoch=intent.published_in_epoch)
+            intent = c.store.get_intent(intent.id)
         if intent is not None and intent.state == IntentState.PUBLISHED:
             return self._own_envelope(group, intent, v1)
         try:
@@ -924,7 +927,7 @@ class Conversation:
 
     def _own_envelope(self, group: Group, intent, v1) -> list[StoredMessage]:
         c = self.client
-        c.store.delete_kv(_send_failed_key(intent.id))  # it was stored after all
+        c.store.delete_kv(_unsent_key(intent.id))  # stored after all
         if intent.kind == IntentKind.SEND_MESSAGE:
             if intent.published_in_epoch + group.config.max_past_epochs <= group.epoch:
                 c.store.set_intent_state(intent.id, IntentState.TO_PUBLISH)  # facts §5: too old, publish again
@@ -934,6 +937,10 @@ class Conversation:
             c.store.set_intent_state(intent.id, IntentState.PROCESSED)
             return [_stored(c.store.get_message(intent.message_id))]
         pending = group.pending_commit
+        if not group.active:  # a commit before ours removed us: ours can never apply
+            group.clear_pending_commit()
+            c.store.fail_intent(intent.id)
+            return []
         if pending is None or intent.published_in_epoch != group.epoch:
             group.clear_pending_commit()  # overtaken by another commit: rebuild on the new epoch
             c.store.set_intent_state(intent.id, IntentState.TO_PUBLISH)

@@ -88,7 +88,8 @@ if TYPE_CHECKING:
 __all__ = [
     "HistorySyncReason", "BackupElementSelection", "ArchiveOptions", "DeviceSyncRequest", "DeviceSyncAcknowledge",
     "DeviceSyncKeyType", "BackupMetadata", "DeviceSyncReply", "PreferenceUpdates", "DeviceSyncContent",
-    "GroupSave", "GroupMessageSave", "BackupElement", "ALL_ELEMENTS", "ARCHIVE_VERSION", "HISTORY_SERVER_URL", "PIN_LENGTH",
+    "GroupSave", "GroupMessageSave", "BackupElement", "ALL_ELEMENTS", "ARCHIVE_VERSION", "HISTORY_SERVER_URL",
+    "PIN_LENGTH",
     "encode_device_sync", "decode_device_sync", "write_archive", "read_archive", "export_elements",
     "import_elements", "export_archive", "import_archive", "ImportSummary", "RestoredGroup", "sync_groups",
     "check_sync_group", "ensure_sync_group", "request_history_sync", "process_history_sync", "HistorySyncReport",

@@ -15,7 +15,7 @@ from spec_model.mls.message import MLSMessage
 from spec_model.mls.reasons import Rejected
 from spec_model.xmtp.client import Client, ClientConfig, ClientReason, Conversation
 from spec_model.xmtp.consent import ConsentState, ConsentType, conversation_entity
-from spec_model.xmtp.content import decode_group_updated, encode_text
+from spec_model.xmtp.content import decode_group_updated
 from spec_model.xmtp.delivery import DeliveryStatus, GroupMessageKind
 from spec_model.xmtp.network import NetworkError, NetworkReason
 from spec_model.xmtp.permissions import Option, Permission, Policies, Preset, preset_policies, update_by_intent
@@ -183,7 +183,7 @@ def test_presets_and_a_custom_policy_set(net):
     rejected(ClientReason.INTENT_FAILED, bo_view.add_members, [caro.address])  # bo is no admin
     assert caro.c.conversations.sync() == []
 
-    custom = Policies(add_member=Option.DENY, remove_member=Option.SUPER_ADMIN_ONLY,
+    custom = Policies(add_member=Option.SUPER_ADMIN_ONLY, remove_member=Option.DENY,
                       update_metadata={"group_name": Option.ALLOW},
                       add_admin=Option.SUPER_ADMIN_ONLY, remove_admin=Option.SUPER_ADMIN_ONLY,
                       update_permissions=Option.SUPER_ADMIN_ONLY)
@@ -192,7 +192,8 @@ def test_presets_and_a_custom_policy_set(net):
     assert bo_view.group_metadata()["policies"] == group.group_metadata()["policies"] == custom
     bo_view.update_name("bo's name")  # anyone may rename
     rejected(ClientReason.INTENT_FAILED, bo_view.update_description, "no")  # admins only (fallback)
-    rejected(ClientReason.INTENT_FAILED, group.add_members, [caro.address])  # nobody adds, not even the creator
+    rejected(ClientReason.INTENT_FAILED, bo_view.add_members, [caro.address])  # super admins only
+    rejected(ClientReason.INTENT_FAILED, group.remove_members, [bo.address])  # nobody removes, not even the creator
     group.sync()
     assert group.name == "bo's name"
     assert_converged([group, bo_view])
@@ -380,15 +381,14 @@ def test_nothing_is_lost_under_faults(net):
     send(alix0, "unavailable once")
 
     sync_all(alix, bo, caro)
-    published = []
+    outcome = {}
     for view, message_id in sent:
-        status = view.client.store.get_message(message_id).delivery_status
-        assert status in (DeliveryStatus.PUBLISHED, DeliveryStatus.FAILED)
-        if status == DeliveryStatus.PUBLISHED:
-            published.append(view.client.store.get_message(message_id))
-    assert {m.content for m in published} == {encode_text(t).encode() for t in (
-        "refused 1", "refused 2", "late 1", "late 2", "duplicated", "reply lost", "unavailable once")}
-    expected = sorted(decode(m) for m in published)
+        [message] = [m for m in view.find_messages(kind=APP) if m.id == message_id]
+        outcome[message.text] = message.delivery_status
+    assert set(outcome.values()) <= {DeliveryStatus.PUBLISHED, DeliveryStatus.FAILED}  # none left Unpublished
+    expected = sorted(text for text, status in outcome.items() if status == DeliveryStatus.PUBLISHED)
+    assert expected == sorted(["refused 1", "refused 2", "late 1", "late 2", "duplicated", "reply lost",
+                               "unavailable once"])
     for view in views:
         assert sorted(texts(view, delivery_status=DeliveryStatus.PUBLISHED)) == expected
         assert len(view.find_messages(kind=APP)) == len(expected)  # no duplicates
@@ -396,9 +396,20 @@ def test_nothing_is_lost_under_faults(net):
     assert_converged(views)
 
 
-def decode(row) -> str:
-    from spec_model.xmtp.content import EncodedContent, decode_text
-    return decode_text(EncodedContent.decode(row.content))
+def test_a_commit_failed_by_lost_replies_still_lands_when_it_shows_up(net):
+    alix, bo = net.user("alix"), net.user("bo")
+    group = alix.c.conversations.create_group([bo.address])
+    bo_view = joined(bo.c, group.group_id)
+    # every send is stored but its reply lost, and the copies show up only later
+    net.network.deliver_late(net.clock.now_ns() + 5 * TICK_NS)
+    net.network.fail_publishes(3, NetworkReason.RESPONSE_LOST)
+    rejected(ClientReason.INTENT_FAILED, group.update_name, "it landed")
+    net.tick(5 * TICK_NS)
+    net.network.deliver_late(None)
+    group.sync()
+    bo_view.sync()
+    assert group.name == bo_view.name == "it landed"  # the author merges its own commit after all
+    assert_converged([group, bo_view])
 
 
 # ------------------------------------------------------------------ membership
@@ -432,6 +443,41 @@ def test_add_and_remove_members(net):
              u.initiated_by_inbox_id) for u in updates][-4:] == [
         ([caro.inbox_id], [], alix.inbox_id), ([dave.inbox_id], [], bo.inbox_id),
         ([], [caro.inbox_id], alix.inbox_id), ([], [dave.inbox_id], alix.inbox_id)]
+
+
+def test_a_removed_member_can_be_added_again(net):
+    alix, bo = net.user("alix"), net.user("bo")
+    group = alix.c.conversations.create_group()
+    group.add_members([bo.address])
+    net.network.fail_publishes(1, NetworkReason.RESPONSE_LOST)  # the key-package rotation after the Welcome
+    with pytest.raises(NetworkError):
+        bo.c.conversations.sync()
+    bo_view = bo.c.conversations.get(group.group_id)
+    group.remove_members([bo.address])
+    bo_view.sync()
+    assert not bo_view.is_active
+    group.add_members([bo.address])  # uses the rotated key package, whose keys bo kept
+    assert [c.group_id for c in bo.c.conversations.sync()] == [group.group_id]
+    assert bo_view.is_active
+    group.send("welcome back")
+    bo_view.sync()
+    assert texts(bo_view) == ["welcome back"]
+    assert_converged([group, bo_view])
+
+
+def test_a_commit_from_a_member_removed_meanwhile_is_dropped(net):
+    alix, bo, caro, dave = (net.user(n) for n in ("alix", "bo", "caro", "dave"))
+    group = alix.c.conversations.create_group([bo.address, caro.address])
+    bo_view, caro_view = joined(bo.c, group.group_id), joined(caro.c, group.group_id)
+    group.remove_members([caro.address])
+    # caro, not yet synced, adds dave: built on the epoch before its removal, stored after it
+    rejected(ClientReason.INTENT_FAILED, caro_view.add_members, [dave.address])
+    assert not caro_view.is_active
+    assert dave.c.conversations.sync() == []
+    bo_view.sync()
+    group.sync()
+    assert {m.inbox_id for m in bo_view.list_members()} == {alix.inbox_id, bo.inbox_id}
+    assert_converged([group, bo_view])
 
 
 def test_new_installations_join_through_update_installations(net):
@@ -481,6 +527,7 @@ def test_metadata_admins_and_permissions(net):
             view.sync()
 
     def refused(call, *args):
+        sync_views()
         before = [epoch_authenticator(v) for v in everybody]
         rejected(ClientReason.INTENT_FAILED, call, *args)
         sync_views()
@@ -568,6 +615,44 @@ def test_commit_race_both_changes_land(net):
     assert_converged(views)
 
 
+def test_commits_wait_for_the_one_in_flight(net):
+    alix, bo = net.user("alix"), net.user("bo")
+    group = alix.c.conversations.create_group([bo.address])
+    bo_view = joined(bo.c, group.group_id)
+    stored = len(server_messages(net, group.group_id))
+    net.network.deliver_late(net.clock.now_ns() + 5 * TICK_NS)
+    rejected(ClientReason.SYNC_FAILED_TO_WAIT, group.update_name, "first")  # published, not yet seen
+    rejected(ClientReason.SYNC_FAILED_TO_WAIT, group.update_description, "second")  # queued behind it
+    net.tick(5 * TICK_NS)
+    net.network.deliver_late(None)
+    assert len(server_messages(net, group.group_id)) == stored + 1
+    for _ in range(2):
+        group.sync()
+        bo_view.sync()
+    assert len(server_messages(net, group.group_id)) == stored + 2  # the second built on the first
+    for view in (group, bo_view):
+        attributes = view.group_metadata()["attributes"]
+        assert (attributes["group_name"], attributes["description"]) == ("first", "second")
+    assert_converged([group, bo_view])
+
+
+def test_a_welcome_sent_again_does_not_rewind_the_group(net):
+    alix, bo, caro = net.user("alix"), net.user("bo"), net.user("caro")
+    group = alix.c.conversations.create_group([bo.address])
+    # the commit and three sends of its Welcome are stored, but every reply is lost
+    net.network.fail_publishes(4, NetworkReason.RESPONSE_LOST)
+    rejected(ClientReason.SYNC_FAILED_TO_WAIT, group.add_members, [caro.address])
+    caro_view = joined(caro.c, group.group_id)
+    group.update_name("later")  # its sync sends the Welcome once more
+    caro_view.sync()
+    assert caro.c.conversations.sync() == []  # already in the group, on a newer epoch: skipped
+    assert caro_view.name == "later"
+    group.send("still with us?")
+    caro_view.sync()
+    assert texts(caro_view) == ["still with us?"]
+    assert_converged([group, caro_view])
+
+
 def test_a_member_behind_rebuilds_its_commit(net):
     alix, bo, caro = net.user("alix"), net.user("bo"), net.user("caro")
     group = alix.c.conversations.create_group([bo.address])
@@ -618,7 +703,7 @@ def test_new_members_cannot_read_the_past_and_removed_members_the_future(net):
     assert texts(caro_view) == ["after bo"]
 
 
-@pytest.mark.parametrize("commits", [3, 4])
+@pytest.mark.parametrize("commits", [1, 3, 4])
 def test_messages_from_past_epochs(net, commits):
     alix, bo, caro = net.user("alix"), net.user("bo"), net.user("caro")
     group = alix.c.conversations.create_group([bo.address, caro.address])
@@ -626,15 +711,17 @@ def test_messages_from_past_epochs(net, commits):
     sent_in = epoch(bo_view)
     for i in range(commits):
         group.update_name(f"name {i}")
-    bo_view.send("sent while behind")  # built on the old epoch, stored after the commits
-    [first] = [e for e in server_messages(net, group.group_id) if not e.is_commit]
-    assert MLSMessage.decode(first.data).body.epoch == sent_in
-    caro_view.sync()
-    group.sync()
-    assert texts(caro_view) == texts(group) == ["sent while behind"]
-    # up to 3 past epochs decrypt directly; 4 back, the sender publishes it again (facts §5)
+    caro_view.sync()  # caro is on the newest epoch
+    bo_view.send("sent while behind")  # built on bo's old epoch, stored after the commits
     copies = [e for e in server_messages(net, group.group_id) if not e.is_commit]
-    assert len(copies) == 1 + (commits > 3)
+    assert MLSMessage.decode(copies[0].data).body.epoch == sent_in
+    assert _unreadable(caro_view, copies[0]) == (commits > 3)  # 3 past epochs keep their keys
+    # facts §5: when its own message comes back 3 or more epochs old, the sender publishes it again
+    assert len(copies) == 1 + (commits >= 3)
+    assert MLSMessage.decode(copies[-1].data).body.epoch == sent_in + (commits if commits >= 3 else 0)
+    for view in (caro_view, group):
+        view.sync()
+        assert texts(view) == ["sent while behind"]
     assert [m.delivery_status for m in bo_view.find_messages(kind=APP)] == [DeliveryStatus.PUBLISHED]
 
 
