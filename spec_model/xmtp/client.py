@@ -101,6 +101,7 @@ class ClientReason(enum.StrEnum):
     SYNC_FAILED_TO_WAIT = "sync_failed_to_wait"  # an intent did not resolve within 3 syncs (facts §5)
     INTENT_FAILED = "intent_failed"              # the intent ended in Error
     INVALID_ARGUMENT = "invalid_argument"        # a malformed argument (e.g. not an inbox id)
+    FOREIGN_SYNC_GROUP = "foreign_sync_group"    # facts §9: a sync group Welcome from another inbox
 
 
 @dataclasses.dataclass(frozen=True)
@@ -391,6 +392,9 @@ class Conversations:
             metadata = read_immutable_metadata(group.context.extensions)
             if metadata.conversation_type == ConversationType.DM:
                 validate_dm_welcome(group.context.extensions, c.inbox_id, adder, c.config.profile)
+            if metadata.conversation_type == ConversationType.SYNC and (
+                    {metadata.creator_inbox_id, adder} | set(membership.members) != {c.inbox_id}):
+                raise Rejected(ClientReason.FOREIGN_SYNC_GROUP, "facts §9: a sync group holds one inbox only")
         except (Rejected, DecodeError):
             with c.store.transaction():  # a Welcome we cannot use is skipped, never retried
                 c.store.advance_cursor(c.installation_id, CursorKind.WELCOMES, v1.id if v1 else message.welcome_pointer.id)

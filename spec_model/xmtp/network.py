@@ -270,7 +270,6 @@ class _Row:
 
     id: int
     topic: bytes
-    visible_at_ns: int
     envelope: Envelope
 
 
@@ -282,33 +281,38 @@ class _Table:
         self.next_id = 1
         self.hashes: set[bytes] = set()
         self.rows: dict[bytes, list[_Row]] = {}
-        self.held: list[_Row] = []
+        self.held: list[tuple[int, bytes, bytes, Callable[[int, int], Envelope]]] = []  # delivered late
         self.subscriptions: list[Subscription] = []
 
     def insert(self, topic: bytes, data: bytes, now_ns: int, visible_at_ns: int,
                build: Callable[[int, int], Envelope]) -> None:
-        """Store ``build(id, created_ns)`` unless its hash is already stored; the id is used up either way."""
+        """Store ``build(id, created_ns)`` unless its hash is already stored; the id is used up either way.
+
+        A message delivered late (``visible_at_ns`` in the future) reaches the
+        node only then: it gets its id and timestamp when ``release`` stores it,
+        so it never lands behind a cursor that has already moved past its place.
+        """
+        if visible_at_ns > now_ns:
+            self.held.append((visible_at_ns, topic, data, build))
+            return
         row_id, self.next_id = self.next_id, self.next_id + 1
         digest = hashlib.sha256(topic + data).digest()
         if digest in self.hashes:
             return
         self.hashes.add(digest)
-        row = _Row(row_id, topic, visible_at_ns, build(row_id, now_ns // 1000 * 1000))
+        row = _Row(row_id, topic, build(row_id, now_ns // 1000 * 1000))
         self.rows.setdefault(topic, []).append(row)
-        if visible_at_ns > now_ns:
-            self.held.append(row)
-        else:
-            self.dispatch(row)
+        self.dispatch(row)
 
-    def visible(self, topic: bytes, now_ns: int) -> list[_Row]:
-        return [row for row in self.rows.get(topic, ()) if row.visible_at_ns <= now_ns]
+    def visible(self, topic: bytes) -> list[_Row]:
+        return self.rows.get(topic, [])
 
     def release(self, now_ns: int) -> None:
-        """Feed subscriptions the held rows that have become visible, in id order."""
-        due = [row for row in self.held if row.visible_at_ns <= now_ns]
-        self.held = [row for row in self.held if row.visible_at_ns > now_ns]
-        for row in due:
-            self.dispatch(row)
+        """Store the held messages that are due, in the order they were sent."""
+        due = [held for held in self.held if held[0] <= now_ns]
+        self.held = [held for held in self.held if held[0] > now_ns]
+        for _, topic, data, build in due:
+            self.insert(topic, data, now_ns, now_ns, build)
 
     def dispatch(self, row: _Row) -> None:
         for subscription in self.subscriptions:
@@ -319,7 +323,7 @@ class _Table:
         paging = paging or PagingInfo()
         ascending = paging.direction == SortDirection.ASCENDING
         limit = paging.limit if 0 < paging.limit <= MAX_PAGE_SIZE else MAX_PAGE_SIZE
-        rows = self.visible(topic, now_ns)
+        rows = self.visible(topic)
         cursor = paging.id_cursor
         if ascending:
             selected = [row for row in rows if row.id > cursor]
@@ -345,9 +349,8 @@ class Subscription:
         self._queue: collections.deque[Envelope] = collections.deque()
         self._broken = False
         self._closed = False
-        now_ns = service.clock.now_ns()
         for topic, cursor in filters:
-            for row in table.visible(topic, now_ns):
+            for row in table.visible(topic):
                 if row.id > cursor:
                     self._offer(row)
         table.subscriptions.append(self)
@@ -439,8 +442,9 @@ class DeliveryService:
                 subscription._break()
 
     def deliver_late(self, until_ns: int | None) -> None:
-        """Group messages and welcomes stored from now on stay invisible to queries and subscriptions
-        until the clock reaches ``until_ns``; they keep the ids they got when stored. ``None`` stops."""
+        """Group messages and welcomes sent from now on reach the node only when the clock reaches
+        ``until_ns`` (in transit until then): they are stored, with ids and timestamps, at that time,
+        in the order they were sent. ``None`` stops delaying."""
         self._late_until_ns = until_ns
 
     def duplicate_in_queries(self, count: int) -> None:
@@ -488,7 +492,7 @@ class DeliveryService:
             raise Rejected(NodeReason.EMPTY_REQUEST, "no group ids provided")
         responses = []
         for group_id in request.group_ids:
-            rows = self._group_messages.visible(group_id, self.clock.now_ns())
+            rows = self._group_messages.visible(group_id)
             newest = rows[-1].envelope if rows else None
             if newest is not None and not request.include_content:
                 v1 = newest.v1

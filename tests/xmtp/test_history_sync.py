@@ -11,7 +11,7 @@ import zstandard
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from spec_model.mls.reasons import Rejected
-from spec_model.xmtp.client import Client
+from spec_model.xmtp.client import ClientReason, Client
 from spec_model.xmtp.consent import ConsentSave, ConsentState, ConsentType, conversation_entity
 from spec_model.xmtp.content import DEVICE_SYNC
 from spec_model.xmtp.delivery import GroupMessageKind
@@ -248,9 +248,10 @@ def test_a_sync_group_of_another_inbox_is_refused(history):
     fake.send(encode_device_sync(DeviceSyncContent(request=DeviceSyncRequest("EVIL1", "https://evil"))))
     net.tick()
     report = a.process_history_sync()
-    assert report.answered == []
-    assert [r.reason for r in report.refused] == [HistorySyncReason.FOREIGN_INBOX]
-    assert not a.conversations.get(fake.group_id).is_active
+    assert report.answered == [] and report.refused == []  # its Welcome was refused: a never joined
+    with pytest.raises(Rejected) as e:
+        a.conversations.get(fake.group_id)
+    assert e.value.reason == ClientReason.UNKNOWN_GROUP
     net.tick()
     fake.sync()
     assert [m for m in fake.find_messages(content_type=(DEVICE_SYNC.authority_id, DEVICE_SYNC.type_id))

@@ -579,20 +579,23 @@ def test_refused_connections_break_streams_until_the_clock_passes():
     assert ids(subscribe(service, (GROUP_A, 1)).poll()) == [2]  # resubscribing from the last cursor
 
 
-def test_late_messages_keep_their_ids_and_a_passed_subscription_skips_them():
+def test_late_messages_are_stored_when_they_arrive_and_nobody_misses_them():
     clock = Clock(0)
     service = DeliveryService(clock)
     subscription = subscribe(service, (GROUP_A, 0))
-    service.deliver_late(until_ns=50)
+    service.deliver_late(until_ns=50_000)
     send(service, private(GROUP_A, 1))
     service.deliver_late(None)
     send(service, private(GROUP_A, 2))
-    assert ids(query(service, GROUP_A).messages) == [2]
+    on_time = query(service, GROUP_A, ASC).messages
+    assert ids(on_time) == [1] and on_time[0].v1.data == private(GROUP_A, 2)  # the late one is in transit
+    assert ids(subscription.poll()) == [1]
+    clock.advance(50_000)
+    later = query(service, GROUP_A, ASC).messages
+    assert ids(later) == [1, 2]
+    assert later[1].v1.data == private(GROUP_A, 1) and later[1].v1.created_ns == 50_000  # stored on arrival
     assert ids(subscription.poll()) == [2]
-    clock.advance(50)
-    assert ids(query(service, GROUP_A, ASC).messages) == [1, 2]
-    assert subscription.poll() == []  # id 1 is below the stream's high-water mark
-    assert ids(query(service, GROUP_A, ASC, cursor=2).messages) == []  # and a client past id 2 never sees it
+    assert ids(query(service, GROUP_A, ASC, cursor=1).messages) == [2]  # a client past id 1 still sees it
 
 
 def test_late_messages_reach_a_subscription_that_has_not_passed_them():
