@@ -706,7 +706,9 @@ class Conversation:
             if intent is None or intent.state == IntentState.PROCESSED:
                 return
             if intent.state == IntentState.ERROR:
-                raise Rejected(ClientReason.INTENT_FAILED, f"intent {intent_id} ({intent.kind.name})")
+                refusal = store.get_kv(_refusal_key(intent_id))
+                raise Rejected(ClientReason.INTENT_FAILED, f"intent {intent_id} ({intent.kind.name})"
+                               + (f": {refusal.decode()}" if refusal else ""))
         raise Rejected(ClientReason.SYNC_FAILED_TO_WAIT, f"intent {intent_id}")
 
     # ------------------------------------------------------------------ sync
@@ -745,7 +747,8 @@ class Conversation:
             group = self._group()
             try:
                 payload = self._build(group, intent)
-            except Rejected:
+            except Rejected as e:  # kept, so that the caller learns which rule refused the change
+                c.store.put_kv(_refusal_key(intent.id), f"{e.reason}: {e.detail}".encode())
                 self._failed_attempt(intent)
                 continue
             if payload is None:  # nothing to change
@@ -985,6 +988,10 @@ class Conversation:
     def _save(self, group: Group) -> None:
         row = self._row()
         self.client.store.put_group(dataclasses.replace(row, mls_state=pickle.dumps(group)))
+
+
+def _refusal_key(intent_id: int) -> str:
+    return f"refusal:{intent_id}"
 
 
 def _stored(row: MessageRow) -> StoredMessage:

@@ -180,7 +180,8 @@ def test_presets_and_a_custom_policy_set(net):
     admins_only = alix.c.conversations.create_group([bo.address], permissions=Preset.ADMINS_ONLY)
     bo_view = joined(bo.c, admins_only.group_id)
     assert bo_view.group_metadata()["policies"] == preset_policies(Preset.ADMINS_ONLY)
-    rejected(ClientReason.INTENT_FAILED, bo_view.add_members, [caro.address])  # bo is no admin
+    refusal = rejected(ClientReason.INTENT_FAILED, bo_view.add_members, [caro.address])  # bo is no admin
+    assert "insufficient_permissions: add_member_denied" in str(refusal)  # the rule that refused it
     assert caro.c.conversations.sync() == []
 
     custom = Policies(add_member=Option.SUPER_ADMIN_ONLY, remove_member=Option.DENY,
