@@ -762,6 +762,8 @@ class Conversation:
                 c.store.set_intent_published(intent.id, payload_hash=hashlib.sha256(data).digest(),
                                              published_in_epoch=group.epoch)
                 c.store.put_kv(_unsent_key(intent.id), data)
+                if group.pending_commit is not None and intent.kind != IntentKind.SEND_MESSAGE:
+                    c.store.put_kv(_pending_key(intent.id), pickle.dumps(group.pending_commit))
             self._send(intent, data)
             if intent.kind != IntentKind.SEND_MESSAGE:
                 return  # one commit at a time (facts §5)
@@ -874,8 +876,7 @@ class Conversation:
         """One envelope of the group topic (facts §5 "receive"); the caller saves ``group``."""
         c = self.client
         intent = c.store.find_intent_by_payload_hash(hashlib.sha256(v1.data).digest())
-        if intent is not None and intent.state == IntentState.ERROR and group.pending_commit is not None \
-                and hashlib.sha256(group.pending_commit.message.encode()).digest() == intent.payload_hash:
+        if intent is not None and intent.state == IntentState.ERROR and c.store.get_kv(_pending_key(intent.id)):
             # every send of this commit failed, but a lost reply hid that one was stored: it landed after all
             c.store.set_intent_published(intent.id, payload_hash=intent.payload_hash,
                                          published_in_epoch=intent.published_in_epoch)
@@ -943,7 +944,9 @@ class Conversation:
             c.store.set_intent_state(intent.id, IntentState.COMMITTED)
             c.store.set_intent_state(intent.id, IntentState.PROCESSED)
             return [_stored(c.store.get_message(intent.message_id))]
-        pending = group.pending_commit
+        stored_pending = c.store.get_kv(_pending_key(intent.id))  # the epoch this very commit would start
+        c.store.delete_kv(_pending_key(intent.id))
+        pending = pickle.loads(stored_pending) if stored_pending else None
         if not group.active:  # a commit before ours removed us: ours can never apply
             group.clear_pending_commit()
             c.store.fail_intent(intent.id)
@@ -959,6 +962,7 @@ class Conversation:
             c.store.fail_intent(intent.id)
             return []
         welcome = pending.welcome
+        group.pending_commit = pending  # a later commit of ours may have been built meanwhile
         group.merge_pending_commit()
         post = {"cursor": v1.id, "welcome": welcome.encode().hex() if welcome else None,
                 "recipients": [[p.proposal.key_package.leaf_node.signature_key.hex(), p.proposal.key_package.init_key.hex()]
@@ -988,6 +992,11 @@ class Conversation:
     def _save(self, group: Group) -> None:
         row = self._row()
         self.client.store.put_group(dataclasses.replace(row, mls_state=pickle.dumps(group)))
+
+
+def _pending_key(intent_id: int) -> str:
+    """Where a published commit keeps the next epoch it would start, until it is seen or fails for good."""
+    return f"pending-commit:{intent_id}"
 
 
 def _refusal_key(intent_id: int) -> str:

@@ -796,3 +796,25 @@ def test_restart_from_the_database_mid_flow(net):
     late.sync()
     assert texts(late) == ["one", "queued", "back"]
     assert_converged([group, bo_view, late])
+
+
+def test_a_commit_failed_by_lost_replies_then_another_change_still_converges(net):
+    """The author changes the group again before its first (failed, yet stored) commit shows up:
+    the first commit merges when seen, the second is rebuilt on the new epoch, and everyone agrees."""
+    alix, bo = net.user("alix"), net.user("bo")
+    group = alix.c.conversations.create_group([bo.address])
+    bo_view = joined(bo.c, group.group_id)
+    net.network.deliver_late(net.clock.now_ns() + 5 * TICK_NS)
+    net.network.fail_publishes(3, NetworkReason.RESPONSE_LOST)
+    rejected(ClientReason.INTENT_FAILED, group.update_name, "first")
+    net.network.deliver_late(None)
+    net.tick()
+    group.update_description("second")  # built before the first commit has shown up
+    net.tick(5 * TICK_NS)
+    for _ in range(2):
+        group.sync()
+        bo_view.sync()
+    assert (group.name, bo_view.name) == ("first", "first")
+    assert group.group_metadata()["attributes"]["description"] == "second"
+    assert bo_view.group_metadata()["attributes"]["description"] == "second"
+    assert_converged([group, bo_view])
