@@ -79,7 +79,10 @@ from .store import (
 from .wallet import Wallet
 from .welcome_wrap import unwrap_welcome, wrap_welcome
 
-__all__ = ["ClientReason", "ClientConfig", "Client", "Conversations", "Conversation", "Member", "StoredMessage"]
+__all__ = [
+    "ClientReason", "ClientConfig", "Client", "Conversations", "Conversation", "Member", "StoredMessage", "Stream",
+    "AllMessagesStream",
+]
 
 CS = suite(CIPHER_SUITE)
 PAGE = 100
@@ -443,10 +446,9 @@ class Conversations:
                                                                           CursorKind.WELCOMES)),)))
         return Stream(subscription, lambda _: self.sync())
 
-    def stream_all_messages(self) -> "Stream":
-        """seed ``stream_all_messages``: every new message of every conversation."""
-        groups = [conversation.group_id for conversation in self.list()]
-        return _group_stream(self.client, groups)
+    def stream_all_messages(self) -> "AllMessagesStream":
+        """seed ``stream_all_messages``: every new message of every conversation, joined ones included."""
+        return AllMessagesStream(self)
 
 
 class Stream:
@@ -463,6 +465,32 @@ class Stream:
 
     def close(self) -> None:
         self.subscription.close()
+
+
+class AllMessagesStream:
+    """seed ``stream_all_messages``: each ``poll()`` first joins new conversations (welcomes), then
+    returns every message that arrived in any of them since the last poll, own messages included."""
+
+    def __init__(self, conversations: Conversations):
+        self.conversations = conversations
+        self.streams: dict[bytes, Stream] = {}
+        self._watch([c.group_id for c in conversations.list()])
+
+    def _watch(self, group_ids: list[bytes]) -> None:
+        for group_id in group_ids:
+            if group_id not in self.streams:
+                self.streams[group_id] = _group_stream(self.conversations.client, [group_id])
+
+    def poll(self) -> list[StoredMessage]:
+        self._watch([c.group_id for c in self.conversations.sync()])
+        items = []
+        for stream in self.streams.values():
+            items.extend(stream.poll())
+        return items
+
+    def close(self) -> None:
+        for stream in self.streams.values():
+            stream.close()
 
 
 def _group_stream(client: Client, group_ids: list[bytes]) -> Stream:

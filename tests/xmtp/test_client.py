@@ -262,6 +262,9 @@ def test_streams(net):
     assert messages.poll() == []
     group.update_name("renamed")
     assert [m.kind for m in messages.poll()] == [UPDATE]
+    later = alix.c.conversations.create_group([bo.address], name="created after the stream opened")
+    later.send("also streamed")
+    assert [m.text for m in messages.poll() if m.kind == APP] == ["also streamed"]
     messages.close()
 
 
