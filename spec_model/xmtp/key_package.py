@@ -45,7 +45,7 @@ from .credential import Installation, check_installation, inbox_credential, inbo
 from .extensions import XmtpExtensionType, application_id_extension, last_resort_extension
 from .identity import AssociationState
 from .proto import BYTES, Annotated, EnumKind, Field, Message
-from .welcome_wrap import WelcomeWrapperAlgorithm
+from .api import WelcomeWrapperAlgorithm
 
 __all__ = [
     "CIPHER_SUITE", "KEY_PACKAGE_LIFETIME_S", "LIFETIME_MARGIN_S", "MAX_LIFETIME_RANGE_S", "APP_DATA_DICTIONARY",

@@ -24,7 +24,7 @@ from spec_model.mls.hpke import DecryptError, hpke_for
 from spec_model.mls.reasons import Rejected
 from spec_model.mls.suites import HPKECiphertext, Rng
 
-from .proto import UINT64, Annotated, Field, Message
+from .api import WelcomeMetadata, WelcomeWrapperAlgorithm
 
 __all__ = [
     "WelcomeWrapReason", "WelcomeWrapperAlgorithm", "WelcomeMetadata", "WELCOME_LABEL", "wrap_welcome",
@@ -43,21 +43,6 @@ class WelcomeWrapReason(enum.StrEnum):
     MALFORMED_WRAPPER = "malformed_wrapper"          # facts §7.3: data is a TLS HPKECiphertext
     DECRYPT_FAILED = "decrypt_failed"                # facts §7.3: both ciphertexts open with our key
     MALFORMED_METADATA = "malformed_metadata"        # facts §7.1: the metadata is a WelcomeMetadata
-
-
-class WelcomeWrapperAlgorithm(enum.IntEnum):
-    """facts §7.1: ``WelcomeWrapperAlgorithm``."""
-
-    UNSPECIFIED = 0
-    CURVE25519 = 1
-    XWING_MLKEM_768_DRAFT_6 = 2
-    SYMMETRIC_KEY = 3
-
-
-class WelcomeMetadata(Message):
-    """facts §7.1: ``WelcomeMetadata``, sent encrypted beside the welcome."""
-
-    message_cursor: Annotated[int, Field(1, UINT64)] = 0
 
 
 def wrap_welcome(recipient_hpke_public_key: bytes, welcome: bytes, message_cursor: int,
