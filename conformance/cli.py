@@ -30,6 +30,7 @@ import traceback
 from pathlib import Path
 from typing import Callable, TextIO
 
+from . import vectors as xmtp_vectors
 from .rfc9420 import (
     FILES, FORMATS, StepFailed, VectorFileError, checker, format_name, format_of, read_vectors, vendored_path,
 )
@@ -235,7 +236,19 @@ def build_parser() -> argparse.ArgumentParser:
                                help="only cases of these cipher suites (repeatable; e.g. --suite 1 3)")
     verify_parser.add_argument("-v", "--verbose", action="store_true",
                                help="report progress per file and print tracebacks of failures")
-    verify_parser.set_defaults(parser=verify_parser)
+    verify_parser.set_defaults(parser=verify_parser, run=_run_verify)
+    generate_parser = vector_commands.add_parser(
+        "generate", help="write the XMTP vectors (vectors/xmtp) from the model",
+        description="Write every XMTP vector family into vectors/xmtp; with --check, regenerate into a "
+                    "temporary folder and fail on any difference from the committed files.")
+    generate_parser.add_argument("--check", action="store_true", help="compare instead of writing")
+    generate_parser.set_defaults(parser=generate_parser, run=_run_generate)
+    schema_parser = vector_commands.add_parser(
+        "schema", help="write the JSON Schemas of the vector formats (vectors/schemas)",
+        description="Write the JSON Schema of each vector format; with --check, fail if a committed "
+                    "schema differs from the models'.")
+    schema_parser.add_argument("--check", action="store_true", help="compare instead of writing")
+    schema_parser.set_defaults(parser=schema_parser, run=_run_schema)
     return parser
 
 
@@ -247,13 +260,46 @@ def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     try:
         args = parser.parse_args(argv)
-        try:
-            files = select_files(args.files, args.format)
-        except VectorFileError as e:
-            args.parser.error(str(e))
+        return args.run(args)
     except SystemExit as e:  # argparse's usage errors (status 2) and --help (status 0)
         return e.code if isinstance(e.code, int) else 0 if e.code is None else 2
 
+
+def _run_generate(args: argparse.Namespace) -> int:
+    """``vectors generate [--check]``."""
+    started = time.perf_counter()
+    if args.check:
+        return _report_check("vectors generate --check", xmtp_vectors.check_generated())
+    written = xmtp_vectors.generate()
+    size = sum(path.stat().st_size for path in written.values())
+    print(f"wrote {len(written)} files, {size} bytes, into {xmtp_vectors.XMTP_DIR} "
+          f"in {time.perf_counter() - started:.1f} s")
+    return 0
+
+
+def _run_schema(args: argparse.Namespace) -> int:
+    """``vectors schema [--check]``."""
+    if args.check:
+        return _report_check("vectors schema --check", xmtp_vectors.check_schemas())
+    xmtp_vectors.write_schemas()
+    print(f"wrote {len(xmtp_vectors.schemas())} schemas into {xmtp_vectors.SCHEMA_DIR}")
+    return 0
+
+
+def _report_check(command: str, differences: list[str]) -> int:
+    if differences:
+        print(f"{command}: the committed files differ from the model's:", *differences, sep="\n  ")
+        return 1
+    print(f"{command}: ok, the committed files are what the model generates")
+    return 0
+
+
+def _run_verify(args: argparse.Namespace) -> int:
+    """``vectors verify [FILE ...]``: the official RFC 9420 vectors."""
+    try:
+        files = select_files(args.files, args.format)
+    except VectorFileError as e:
+        args.parser.error(str(e))
     suites = _flatten(args.suite)
     results, failures = verify(files, suites, verbose=args.verbose,
                                progress=sys.stderr if args.verbose else None)

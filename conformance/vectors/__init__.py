@@ -1,0 +1,104 @@
+"""XMTP test vectors: generated from the model, described by JSON Schemas, re-verified in the tests.
+
+A *family* is a module in ``conformance.vectors.families`` with ``FORMAT``
+(one of the four formats), ``cases()`` building every case with the model,
+and ``verify(case)`` recomputing a case with the model and raising
+``AssertionError`` (via ``expect``) on any difference. The tests call the
+same functions the generator calls (DESIGN principle 6).
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import pkgutil
+import tempfile
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+from .formats import FILE_MODELS, Case
+
+ROOT = Path(__file__).resolve().parents[2] / "vectors"
+XMTP_DIR = ROOT / "xmtp"
+SCHEMA_DIR = ROOT / "schemas"
+GENERATED_BY = "xmtp-conformance vectors generate"
+
+
+def family_modules() -> dict[str, ModuleType]:
+    """Family name -> module, for every module in ``conformance.vectors.families``."""
+    package = importlib.import_module(f"{__name__}.families")
+    return {info.name: importlib.import_module(f"{package.__name__}.{info.name}")
+            for info in pkgutil.iter_modules(package.__path__)}
+
+
+def case_id(family: str, name: str) -> str:
+    """A stable, readable id: ``family::function_or_case_name``."""
+    return f"{family}::{name}"
+
+
+def expect(what: str, expected: Any, actual: Any) -> None:
+    """Raise ``AssertionError`` naming ``what`` unless ``actual == expected``."""
+    if expected != actual:
+        raise AssertionError(f"{what}: expected {expected!r}, got {actual!r}")
+
+
+def render(family: str, module: ModuleType) -> str:
+    """The file text of a family: compact JSON, header first, one case per line."""
+    cases: list[Case] = module.cases()
+    ids = [c.id for c in cases]
+    duplicates = sorted({i for i in ids if ids.count(i) > 1})
+    if duplicates:
+        raise ValueError(f"{family}: duplicate case ids {duplicates}")
+    model = FILE_MODELS[module.FORMAT]
+    document = model(format=module.FORMAT, schema=f"{module.FORMAT}.schema.json", family=family,
+                     generated_by=GENERATED_BY, cases=cases)
+    data = document.model_dump(by_alias=True, mode="json")
+    lines = [json.dumps(case, separators=(",", ":"), sort_keys=True) for case in data.pop("cases")]
+    header = json.dumps(data, separators=(",", ":"), sort_keys=True)[:-1]
+    return header + ',"cases":[\n' + ",\n".join(lines) + "\n]}\n"
+
+
+def generate(directory: Path = XMTP_DIR) -> dict[str, Path]:
+    """Write every family's file into ``directory``; returns family -> path."""
+    directory.mkdir(parents=True, exist_ok=True)
+    written = {}
+    for family, module in family_modules().items():
+        path = directory / f"{family}.json"
+        path.write_text(render(family, module))
+        written[family] = path
+    return written
+
+
+def schemas() -> dict[str, str]:
+    """Format -> JSON Schema text, generated from the pydantic models."""
+    return {name: json.dumps(model.model_json_schema(by_alias=True), indent=1, sort_keys=True) + "\n"
+            for name, model in FILE_MODELS.items()}
+
+
+def write_schemas(directory: Path = SCHEMA_DIR) -> None:
+    directory.mkdir(parents=True, exist_ok=True)
+    for name, text in schemas().items():
+        (directory / f"{name}.schema.json").write_text(text)
+
+
+def differences(expected_dir: Path, actual_dir: Path, pattern: str) -> list[str]:
+    """Files that differ, are missing, or are extra in ``actual_dir`` compared with ``expected_dir``."""
+    expected = {p.name: p.read_text() for p in expected_dir.glob(pattern)}
+    actual = {p.name: p.read_text() for p in actual_dir.glob(pattern)} if actual_dir.exists() else {}
+    return sorted([f"{n}: missing" for n in expected.keys() - actual.keys()]
+                  + [f"{n}: not generated any more" for n in actual.keys() - expected.keys()]
+                  + [f"{n}: differs" for n in expected.keys() & actual.keys() if expected[n] != actual[n]])
+
+
+def check_generated() -> list[str]:
+    """Regenerate into a temporary folder and compare with the committed ``vectors/xmtp``."""
+    with tempfile.TemporaryDirectory() as folder:
+        generate(Path(folder))
+        return differences(Path(folder), XMTP_DIR, "*.json")
+
+
+def check_schemas() -> list[str]:
+    with tempfile.TemporaryDirectory() as folder:
+        write_schemas(Path(folder))
+        return differences(Path(folder), SCHEMA_DIR, "*.schema.json")

@@ -1,0 +1,59 @@
+"""Inbox id derivation (XIP-46 "Inbox IDs", facts §8): sha256 of the lowercase address and the decimal nonce."""
+
+from __future__ import annotations
+
+import random
+
+from spec_model.mls.reasons import Rejected
+from spec_model.xmtp.identity import inbox_id
+
+from .. import case_id, expect
+from ..formats import DecisionCase, Expected, Verdict
+
+FORMAT = "decision"
+RULE = "XIP-46 Inbox IDs; libxmtp associations/hashes.rs generate_inbox_id"
+
+
+def _case(name: str, address: str, nonce: int, description: str) -> DecisionCase:
+    try:
+        outputs, expected = {"inbox_id": inbox_id(address, nonce)}, Expected(result=Verdict.VALID)
+    except Rejected as e:
+        outputs, expected = {}, Expected(result=Verdict.INVALID, reason=e.reason.value)
+    return DecisionCase(id=case_id("inbox_id", name), description=description, rule=RULE, tags=["identity"],
+                        inputs={"address": address, "nonce": nonce}, expected=expected, outputs=outputs)
+
+
+def cases() -> list[DecisionCase]:
+    rng = random.Random(46)
+    generated = [
+        _case("facts_sheet_vector", "0x1234567890abcdef1234567890abcdef12345678", 0,
+              "Given the facts sheet's address and nonce 0, When the inbox id is derived, Then it is the "
+              "published value"),
+        _case("node_sdk_default_nonce", "0x1234567890abcdef1234567890abcdef12345678", 1,
+              "Given nonce 1 (the node SDK's default), When derived, Then the id differs from nonce 0's"),
+        _case("mixed_case_address_is_lowercased", "0x1234567890ABCDEF1234567890abcdef12345678", 0,
+              "Given a checksummed (mixed-case) address, When derived, Then it equals the lowercase address's id"),
+        _case("large_nonce", "0x00000000000000000000000000000000000000ff", 2**64 - 1,
+              "Given the largest uint64 nonce, When derived, Then the nonce is written in decimal"),
+        _case("address_without_prefix_refused", "1234567890abcdef1234567890abcdef12345678", 0,
+              "Given an address without 0x, When derived, Then it is refused as an invalid identifier"),
+        _case("short_address_refused", "0x1234", 0,
+              "Given a 2-byte address, When derived, Then it is refused as an invalid identifier"),
+    ]
+    for i in range(8):
+        address = "0x" + rng.randbytes(20).hex()
+        generated.append(_case(f"random_{i}", address, rng.randrange(4),
+                               "Given a random address and small nonce, When derived, Then sha256(address‖nonce)"))
+    return generated
+
+
+def verify(case: DecisionCase) -> None:
+    address, nonce = case.inputs["address"], case.inputs["nonce"]
+    if case.expected.result == Verdict.INVALID.value:
+        try:
+            inbox_id(address, nonce)
+        except Rejected as e:
+            expect(f"{case.id} reason", case.expected.reason, e.reason.value)
+            return
+        raise AssertionError(f"{case.id}: accepted an address the vector refuses")
+    expect(f"{case.id} inbox_id", case.outputs["inbox_id"], inbox_id(address, nonce))

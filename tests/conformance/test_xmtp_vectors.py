@@ -1,0 +1,40 @@
+"""The committed XMTP vectors: each file follows its JSON Schema, each case re-verifies with the model,
+and regenerating the files and schemas changes nothing."""
+
+from __future__ import annotations
+
+import json
+
+import jsonschema
+import pytest
+
+from conformance import vectors
+from conformance.vectors.formats import FILE_MODELS
+
+FAMILIES = vectors.family_modules()
+FILES = sorted(vectors.XMTP_DIR.glob("*.json"))
+
+
+def test_every_family_has_a_committed_file_and_back():
+    assert sorted(p.stem for p in FILES) == sorted(FAMILIES)
+
+
+@pytest.mark.parametrize("path", FILES, ids=[p.stem for p in FILES])
+def test_file_follows_its_schema_and_every_case_verifies(path):
+    document = json.loads(path.read_text())
+    schema = json.loads((vectors.SCHEMA_DIR / document["schema"]).read_text())
+    jsonschema.validate(document, schema)
+    parsed = FILE_MODELS[document["format"]].model_validate(document)
+    module = FAMILIES[parsed.family]
+    assert parsed.format == module.FORMAT
+    for case in parsed.cases:
+        assert case.expected.result != "invalid" or case.expected.reason, f"{case.id}: invalid without a reason"
+        module.verify(case)
+
+
+def test_generated_files_are_committed():
+    assert vectors.check_generated() == []
+
+
+def test_schemas_are_committed():
+    assert vectors.check_schemas() == []
