@@ -58,7 +58,10 @@ from .consent import ConsentRecord, ConsentState, ConsentType, conversation_enti
 from .content import LEAVE_REQUEST, EncodedContent, decode_text, encode_group_updated, encode_text, message_id, open_envelope, \
     seal_envelope, transcript_message_id
 from .credential import Installation, inbox_of
-from .delivery import DeliveryStatus, GroupMessageKind, IntentKind, IntentState, MAX_INTENT_PUBLISH_ATTEMPTS
+from .delivery import (
+    DELIVERY_EVENT_OF, DELIVERY_TRANSITIONS, INTENT_TRANSITIONS, MAX_INTENT_PUBLISH_ATTEMPTS, DeliveryStatus,
+    GroupMessageKind, IntentEvent, IntentKind, IntentState, apply,
+)
 from .extensions import (
     ConversationType, GroupMembership, new_dm_metadata, new_dm_mutable_metadata, new_group_membership,
     new_group_metadata, new_group_mutable_metadata, read_immutable_metadata, read_membership, read_mutable_metadata,
@@ -777,14 +780,14 @@ class Conversation:
                 payload = self._build(group, intent)
             except Rejected as e:  # kept, so that the caller learns which rule refused the change
                 c.store.put_kv(_refusal_key(intent.id), f"{e.reason}: {e.detail}".encode())
-                self._failed_attempt(intent)
+                self._failed_attempt(intent, IntentEvent.BUILD_FAILED)
                 continue
             if payload is None:  # nothing to change
                 with c.store.transaction():
-                    c.store.set_intent_state(intent.id, IntentState.COMMITTED)
-                    c.store.set_intent_state(intent.id, IntentState.PROCESSED)
+                    self._move(intent.id, IntentEvent.NO_CHANGE)
                 continue
             data = payload.encode()
+            apply(INTENT_TRANSITIONS, intent.state, IntentEvent.PUBLISHED)
             with c.store.transaction():
                 self._save(group)
                 c.store.set_intent_published(intent.id, payload_hash=hashlib.sha256(data).digest(),
@@ -806,16 +809,35 @@ class Conversation:
             c.network.send_group_messages(api.SendGroupMessagesRequest((api.GroupMessageInput(
                 api.GroupMessageInput.V1(data, b"", intent.kind == IntentKind.SEND_MESSAGE)),)))
         except NetworkError:
-            self._failed_attempt(intent)
+            self._failed_attempt(intent, IntentEvent.SEND_FAILED)
             raise
         c.store.delete_kv(_unsent_key(intent.id))
 
-    def _failed_attempt(self, intent) -> None:
+    def _failed_attempt(self, intent, event: IntentEvent) -> None:
+        """facts §5: count a failed build or send; the third one is final (Error, its message Failed)."""
         store = self.client.store
         with store.transaction():
             if store.increment_intent_publish_attempts(intent.id) >= MAX_INTENT_PUBLISH_ATTEMPTS:
-                store.fail_intent(intent.id)  # a commit's pending state stays: see _process_envelope
+                final = {IntentEvent.BUILD_FAILED: IntentEvent.BUILD_FAILED_FINAL,
+                         IntentEvent.SEND_FAILED: IntentEvent.SEND_FAILED_FINAL}[event]
+                self._move(intent.id, final)  # a commit's pending state stays: see _process_envelope
                 store.delete_kv(_unsent_key(intent.id))
+            else:
+                self._move(intent.id, event)
+
+    def _move(self, intent_id: int, event: IntentEvent) -> IntentState:
+        """facts §5: move an intent (and its message) through ``delivery.py``'s table; the store records it."""
+        store = self.client.store
+        intent = store.get_intent(intent_id)
+        state = apply(INTENT_TRANSITIONS, intent.state, event)
+        if state == IntentState.ERROR:
+            store.fail_intent(intent_id)  # its message, if any, becomes Failed (DELIVERY_EVENT_OF)
+        elif state == IntentState.PUBLISHED and intent.state == IntentState.ERROR:
+            store.set_intent_published(intent_id, payload_hash=intent.payload_hash,
+                                       published_in_epoch=intent.published_in_epoch)
+        elif state != intent.state:
+            store.set_intent_state(intent_id, state)
+        return state
 
     def _build(self, group: Group, intent) -> MLSMessage | None:
         """The MLS message an intent publishes (libxmtp ``get_publish_intent_data``)."""
@@ -906,8 +928,7 @@ class Conversation:
         intent = c.store.find_intent_by_payload_hash(hashlib.sha256(v1.data).digest())
         if intent is not None and intent.state == IntentState.ERROR and c.store.get_kv(_pending_key(intent.id)):
             # every send of this commit failed, but a lost reply hid that one was stored: it landed after all
-            c.store.set_intent_published(intent.id, payload_hash=intent.payload_hash,
-                                         published_in_epoch=intent.published_in_epoch)
+            self._move(intent.id, IntentEvent.LANDED_AFTER_ALL)
             intent = c.store.get_intent(intent.id)
         if intent is not None and intent.state == IntentState.PUBLISHED:
             return self._own_envelope(group, intent, v1)
@@ -966,28 +987,30 @@ class Conversation:
         c.store.delete_kv(_unsent_key(intent.id))  # stored after all
         if intent.kind == IntentKind.SEND_MESSAGE:
             if intent.published_in_epoch + group.config.max_past_epochs <= group.epoch:
-                c.store.set_intent_state(intent.id, IntentState.TO_PUBLISH)  # facts §5: too old, publish again
+                self._move(intent.id, IntentEvent.OWN_MESSAGE_STALE)  # facts §5: too old, publish again
                 return []
+            apply(DELIVERY_TRANSITIONS, c.store.get_message(intent.message_id).delivery_status,
+                  DELIVERY_EVENT_OF[IntentEvent.OWN_MESSAGE_SEEN])
             c.store.set_delivery_status(intent.message_id, DeliveryStatus.PUBLISHED, sent_at_ns=v1.created_ns)
-            c.store.set_intent_state(intent.id, IntentState.COMMITTED)
-            c.store.set_intent_state(intent.id, IntentState.PROCESSED)
+            self._move(intent.id, IntentEvent.OWN_MESSAGE_SEEN)
+            self._move(intent.id, IntentEvent.POST_COMMIT_DONE)  # a message has no post-commit work
             return [_stored(c.store.get_message(intent.message_id))]
         stored_pending = c.store.get_kv(_pending_key(intent.id))  # the epoch this very commit would start
         c.store.delete_kv(_pending_key(intent.id))
         pending = pickle.loads(stored_pending) if stored_pending else None
         if not group.active:  # a commit before ours removed us: ours can never apply
             group.clear_pending_commit()
-            c.store.fail_intent(intent.id)
+            self._move(intent.id, IntentEvent.OWN_COMMIT_INVALID)
             return []
         if pending is None or intent.published_in_epoch != group.epoch:
             group.clear_pending_commit()  # overtaken by another commit: rebuild on the new epoch
-            c.store.set_intent_state(intent.id, IntentState.TO_PUBLISH)
+            self._move(intent.id, IntentEvent.OWN_COMMIT_SEEN_STALE_EPOCH)
             return []
         try:
             self._validate(pending.staged)
         except Rejected:
             group.clear_pending_commit()
-            c.store.fail_intent(intent.id)
+            self._move(intent.id, IntentEvent.OWN_COMMIT_INVALID)
             return []
         welcome = pending.welcome
         group.pending_commit = pending  # a later commit of ours may have been built meanwhile
@@ -995,7 +1018,7 @@ class Conversation:
         post = {"cursor": v1.id, "welcome": welcome.encode().hex() if welcome else None,
                 "recipients": [[p.proposal.key_package.leaf_node.signature_key.hex(), p.proposal.key_package.init_key.hex()]
                                for p in pending.proposals if isinstance(p.proposal, Add)]}
-        c.store.set_intent_state(intent.id, IntentState.COMMITTED)
+        self._move(intent.id, IntentEvent.OWN_COMMIT_MERGED)
         c.store.put_kv(f"post-commit:{intent.id}", json.dumps(post).encode())
         return self._after_commit(group, v1)
 
@@ -1014,7 +1037,7 @@ class Conversation:
                         bytes.fromhex(installation), data, bytes.fromhex(init_key), 1, metadata)))
                 c.network.send_welcome_messages(api.SendWelcomeMessagesRequest(tuple(inputs)))
             with c.store.transaction():
-                c.store.set_intent_state(intent.id, IntentState.PROCESSED)
+                self._move(intent.id, IntentEvent.POST_COMMIT_DONE)
                 c.store.delete_kv(f"post-commit:{intent.id}")
 
     def _save(self, group: Group) -> None:

@@ -15,6 +15,14 @@ ends the intent in Error and its message in **Failed**. A message becomes
 **Published** only when sync sees its own envelope come back. An intent that
 reaches Error any other way (an invalid own commit) fails no message.
 ``OutgoingMessage`` runs a SendMessage intent and its message together.
+
+Where the model departs from libxmtp (both kept in the table, marked "model"):
+a failed send leaves the intent Published and the same bytes are sent again,
+because a lost reply may hide that the node stored them, and rebuilding a
+commit for the same epoch could split the group (libxmtp returns the intent
+to ToPublish); a commit whose every send "failed" but which shows up stored
+goes from Error back to Published and is merged; a change already in place
+ends Processed without a commit.
 """
 
 from __future__ import annotations
@@ -108,6 +116,8 @@ class IntentEvent(enum.StrEnum):
     OWN_MESSAGE_STALE = "own_message_stale"          # it came back too old (epoch + 3 <= ours) or from the future
     POST_COMMIT_DONE = "post_commit_done"            # welcomes sent
     SUPERSEDED = "superseded"                        # a guarded metadata write lost its compare-and-swap
+    NO_CHANGE = "no_change"                          # model: the change is already in place; nothing to commit
+    LANDED_AFTER_ALL = "landed_after_all"            # model: a commit whose sends all "failed" shows up stored
 
 
 _S, _E = DeliveryStatus, DeliveryEvent
@@ -124,9 +134,10 @@ INTENT_TRANSITIONS: dict[IntentState, dict[IntentEvent, IntentState]] = {
         _V.BUILD_FAILED_FINAL: _I.ERROR,
         _V.PUBLISHED: _I.PUBLISHED,
         _V.SUPERSEDED: _I.SUPERSEDED,
+        _V.NO_CHANGE: _I.PROCESSED,
     },
     _I.PUBLISHED: {
-        _V.SEND_FAILED: _I.TO_PUBLISH,
+        _V.SEND_FAILED: _I.PUBLISHED,  # model: the same bytes are sent again (see the module docstring)
         _V.SEND_FAILED_FINAL: _I.ERROR,
         _V.OWN_COMMIT_SEEN_STALE_EPOCH: _I.TO_PUBLISH,  # republish on the new epoch
         _V.OWN_COMMIT_MERGED: _I.COMMITTED,
@@ -135,7 +146,7 @@ INTENT_TRANSITIONS: dict[IntentState, dict[IntentEvent, IntentState]] = {
         _V.OWN_MESSAGE_STALE: _I.TO_PUBLISH,
     },
     _I.COMMITTED: {_V.POST_COMMIT_DONE: _I.PROCESSED},
-    _I.ERROR: {},
+    _I.ERROR: {_V.LANDED_AFTER_ALL: _I.PUBLISHED},
     _I.PROCESSED: {},
     _I.SUPERSEDED: {},
 }
@@ -150,7 +161,8 @@ DELIVERY_EVENT_OF: dict[IntentEvent, DeliveryEvent] = {
 # facts §5: events a SendMessage intent never sees: it publishes an application message, not a commit,
 # and is not a guarded metadata write.
 NON_MESSAGE_EVENTS = frozenset({
-    _V.OWN_COMMIT_SEEN_STALE_EPOCH, _V.OWN_COMMIT_MERGED, _V.OWN_COMMIT_INVALID, _V.SUPERSEDED})
+    _V.OWN_COMMIT_SEEN_STALE_EPOCH, _V.OWN_COMMIT_MERGED, _V.OWN_COMMIT_INVALID, _V.SUPERSEDED, _V.NO_CHANGE,
+    _V.LANDED_AFTER_ALL})
 
 _FINAL = {_V.BUILD_FAILED: _V.BUILD_FAILED_FINAL, _V.SEND_FAILED: _V.SEND_FAILED_FINAL}
 

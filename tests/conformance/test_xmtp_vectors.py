@@ -28,7 +28,8 @@ def test_file_follows_its_schema_and_every_case_verifies(path):
     module = FAMILIES[parsed.family]
     assert parsed.format == module.FORMAT
     for case in parsed.cases:
-        assert case.expected.result != "invalid" or case.expected.reason, f"{case.id}: invalid without a reason"
+        for expected in [step.expected for step in case.steps] if hasattr(case, "steps") else [case.expected]:
+            assert expected.result != "invalid" or expected.reason, f"{case.id}: invalid without a reason"
         module.verify(case)
 
 

@@ -1,0 +1,200 @@
+"""Intents and delivery status (facts §5, seed "Delivery status"): sequences of sync events and the state after each.
+
+A trace follows one intent. ``initial`` names its kind and starting state (ToPublish,
+0 attempts, and for a SendMessage intent its stored message Unpublished). Each step
+is an event of ``publish_intents``, receive or ``post_commit``; the state after it is
+``{intent_state, message_status, attempts}`` (``message_status`` null for intents
+that store no message). A failure (``build_failed``, ``send_failed``) counts an attempt
+and becomes final on the third (MAX_INTENT_PUBLISH_ATTEMPTS): the intent ends in Error
+and its message in Failed. A step expected ``invalid`` (``invalid_transition``) must be
+refused and leave the state unchanged.
+
+SendMessage intents run through the model's ``OutgoingMessage``; other intents through
+the same intent table (``INTENT_TRANSITIONS``) with the same attempt counting
+(``after_failed_attempt``) and no message.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+from spec_model.mls.reasons import Rejected
+from spec_model.xmtp.delivery import (
+    INTENT_TRANSITIONS, DeliveryStatus, IntentEvent, IntentKind, IntentState, OutgoingMessage, after_failed_attempt,
+    apply,
+)
+
+from .. import case_id, expect
+from ..formats import Expected, TraceCase, TraceStep, Verdict
+
+FORMAT = "trace"
+FAMILY = "delivery_status"
+RULE = ("facts §5; libxmtp groups/mls_sync.rs publish_intents / process_own_message, common/mls.rs "
+        "MAX_INTENT_PUBLISH_ATTEMPTS; seed \"Delivery status\"")
+
+_V = IntentEvent
+_FAILURES = {_V.BUILD_FAILED: _V.BUILD_FAILED_FINAL, _V.SEND_FAILED: _V.SEND_FAILED_FINAL}
+
+
+@dataclasses.dataclass(frozen=True)
+class _IntentOnly:
+    """An intent that stores no message: the intent table, failures counted as ``OutgoingMessage`` counts them."""
+
+    intent: IntentState = IntentState.TO_PUBLISH
+    attempts: int = 0
+    status: None = None
+
+    def on(self, event: IntentEvent) -> _IntentOnly:
+        attempts = self.attempts
+        if event in _FAILURES:
+            attempts, final = after_failed_attempt(attempts)
+            event = _FAILURES[event] if final else event
+        return _IntentOnly(apply(INTENT_TRANSITIONS, self.intent, event), attempts)
+
+
+def _start(kind: IntentKind):
+    return OutgoingMessage() if kind == IntentKind.SEND_MESSAGE else _IntentOnly()
+
+
+def _state(tracked) -> dict[str, Any]:
+    return {"intent_state": tracked.intent.name,
+            "message_status": None if tracked.status is None else tracked.status.name,
+            "attempts": tracked.attempts}
+
+
+def _trace(name: str, kind: IntentKind, events: list[IntentEvent], ends: tuple, description: str,
+           tags: list[str]) -> TraceCase:
+    """The trace of ``events``; ``ends`` = (intent state, message status or None, attempts) the model must reach."""
+    tracked = _start(kind)
+    steps = []
+    for event in events:
+        try:
+            tracked = tracked.on(event)
+            expected = Expected(result=Verdict.VALID)
+        except Rejected as e:
+            expected = Expected(result=Verdict.INVALID, reason=e.reason.value)
+        steps.append(TraceStep(action={"event": event.value}, expected=expected, state=_state(tracked)))
+    intent, status, attempts = ends
+    wanted = {"intent_state": intent.name, "message_status": None if status is None else status.name,
+              "attempts": attempts}
+    if _state(tracked) != wanted:
+        raise ValueError(f"{name}: the model ends in {_state(tracked)}, the case says {wanted}")
+    initial = {"intent_kind": kind.name, **_state(_start(kind))}
+    return TraceCase(id=case_id(FAMILY, name), description=description, rule=RULE,
+                     tags=["seed", "libxmtp", "delivery"] + tags, initial=initial, steps=steps)
+
+
+def cases() -> list[TraceCase]:
+    I, S, K = IntentState, DeliveryStatus, IntentKind
+    pub, seen, sf, bf = _V.PUBLISHED, _V.OWN_MESSAGE_SEEN, _V.SEND_FAILED, _V.BUILD_FAILED
+    send = K.SEND_MESSAGE
+    return [
+        _trace("send_success_first_try", send, [pub, seen], (I.COMMITTED, S.PUBLISHED, 0),
+               "Given a message stored Unpublished, When its intent is published and sync sees it come back, "
+               "Then the intent is Committed and the message Published", ["send"]),
+        _trace("send_success_after_one_failed_send", send, [pub, sf, seen], (I.COMMITTED, S.PUBLISHED, 1),
+               "Given one failed SendGroupMessages, When the same bytes are sent again and seen, Then it is "
+               "Published with 1 attempt counted (model: the intent stays Published)", ["send", "retry", "model"]),
+        _trace("send_success_after_two_failed_sends", send, [pub, sf, sf, seen],
+               (I.COMMITTED, S.PUBLISHED, 2),
+               "Given two failed sends, When the third publish succeeds and is seen, Then it is Published",
+               ["send", "retry"]),
+        _trace("send_failed_after_three_send_failures", send, [pub, sf, sf, sf],
+               (I.ERROR, S.FAILED, 3),
+               "Given three failed sends, When the third fails, Then the intent is Error and the message Failed",
+               ["send", "retry", "failed"]),
+        _trace("send_failed_after_three_build_failures", send, [bf, bf, bf], (I.ERROR, S.FAILED, 3),
+               "Given a payload that cannot be built, When building fails a third time, Then the intent is Error "
+               "and the message Failed", ["send", "retry", "failed"]),
+        _trace("send_failed_after_mixed_failures", send, [bf, pub, sf, sf], (I.ERROR, S.FAILED, 3),
+               "Given a build failure, then two send failures, When counted, Then build and send failures share "
+               "the three attempts", ["send", "retry", "failed"]),
+        _trace("send_build_failure_then_success", send, [bf, pub, seen], (I.COMMITTED, S.PUBLISHED, 1),
+               "Given one build failure, When the next build publishes and is seen, Then it is Published",
+               ["send", "retry"]),
+        _trace("too_old_own_message_republished", send, [pub, _V.OWN_MESSAGE_STALE, pub, seen],
+               (I.COMMITTED, S.PUBLISHED, 0),
+               "Given our message came back too old (epoch + 3 <= ours), When handled, Then the intent returns to "
+               "ToPublish without counting an attempt, and the republished copy is Published", ["send", "stale"]),
+        _trace("send_post_commit_done", send, [pub, seen, _V.POST_COMMIT_DONE], (I.PROCESSED, S.PUBLISHED, 0),
+               "Given a Committed SendMessage intent, When post-commit runs, Then it is Processed and the message "
+               "stays Published", ["send"]),
+        _trace("send_events_after_failed_refused", send, [bf, bf, bf, pub, seen], (I.ERROR, S.FAILED, 3),
+               "Given a Failed message, When published or seen again, Then both are invalid transitions and the "
+               "state stays Error/Failed", ["send", "invalid"]),
+        _trace("send_seen_before_published_refused", send, [seen, pub, pub, seen], (I.COMMITTED, S.PUBLISHED, 0),
+               "Given a ToPublish intent, When its message is seen before publishing or published twice, Then those "
+               "steps are invalid and change nothing", ["send", "invalid"]),
+        _trace("send_commit_events_refused", send,
+               [pub, _V.OWN_COMMIT_MERGED, _V.OWN_COMMIT_SEEN_STALE_EPOCH, _V.OWN_COMMIT_INVALID, seen],
+               (I.COMMITTED, S.PUBLISHED, 0),
+               "Given a published SendMessage intent, When commit events arrive, Then they are invalid for a "
+               "message (it publishes no commit)", ["send", "invalid"]),
+        _trace("send_superseded_refused", send, [_V.SUPERSEDED], (I.TO_PUBLISH, S.UNPUBLISHED, 0),
+               "Given a SendMessage intent, When superseded, Then that is invalid (only guarded metadata writes are)",
+               ["send", "invalid"]),
+        _trace("send_final_events_not_given_directly", send, [_V.SEND_FAILED_FINAL, _V.BUILD_FAILED_FINAL],
+               (I.TO_PUBLISH, S.UNPUBLISHED, 0),
+               "Given a fresh intent, When a *_final failure is given directly, Then it is invalid: finality comes "
+               "only from the attempt count", ["send", "invalid"]),
+        _trace("send_seen_twice_refused", send, [pub, seen, seen], (I.COMMITTED, S.PUBLISHED, 0),
+               "Given a Committed message, When seen again, Then the second sighting is an invalid transition",
+               ["send", "invalid"]),
+        _trace("commit_merged_then_post_commit", K.UPDATE_GROUP_MEMBERSHIP,
+               [pub, _V.OWN_COMMIT_MERGED, _V.POST_COMMIT_DONE], (I.PROCESSED, None, 0),
+               "Given a membership-change intent, When its commit is merged and welcomes are sent, Then it is "
+               "Processed", ["commit"]),
+        _trace("stale_epoch_commit_republished", K.KEY_UPDATE,
+               [pub, _V.OWN_COMMIT_SEEN_STALE_EPOCH, pub, _V.OWN_COMMIT_MERGED, _V.POST_COMMIT_DONE],
+               (I.PROCESSED, None, 0),
+               "Given our commit came back for an epoch that had moved on, When handled, Then the intent returns to "
+               "ToPublish (no attempt counted), is republished on the new epoch, merged and processed",
+               ["commit", "stale"]),
+        _trace("commit_invalid_is_error", K.UPDATE_ADMIN_LIST, [pub, _V.OWN_COMMIT_INVALID, pub],
+               (I.ERROR, None, 0),
+               "Given our commit failed validation, When handled, Then the intent is Error (no message fails) and "
+               "republishing it is invalid", ["commit", "invalid"]),
+        _trace("commit_failed_after_three_send_failures", K.METADATA_UPDATE, [pub, sf, sf, sf],
+               (I.ERROR, None, 3),
+               "Given a commit intent whose send fails three times, When counted, Then it is Error",
+               ["commit", "retry", "failed"]),
+        _trace("commit_landed_after_all", K.METADATA_UPDATE,
+               [pub, sf, sf, sf, _V.LANDED_AFTER_ALL, _V.OWN_COMMIT_MERGED, _V.POST_COMMIT_DONE],
+               (I.PROCESSED, None, 3),
+               "Given a commit whose three sends all lost their reply, When its stored copy shows up, Then it goes "
+               "back to Published, is merged and processed (model)", ["commit", "retry", "model"]),
+        _trace("membership_change_with_nothing_to_change", K.UPDATE_GROUP_MEMBERSHIP, [_V.NO_CHANGE],
+               (I.PROCESSED, None, 0),
+               "Given a membership update when every installation is already in place, When built, Then no commit "
+               "is sent and the intent is Processed (model)", ["commit", "model"]),
+        _trace("metadata_update_superseded", K.METADATA_UPDATE, [_V.SUPERSEDED, pub], (I.SUPERSEDED, None, 0),
+               "Given a guarded metadata write that lost its compare-and-swap, When superseded, Then it is "
+               "Superseded and final", ["commit", "invalid"]),
+        _trace("post_commit_before_merge_refused", K.UPDATE_PERMISSION,
+               [_V.POST_COMMIT_DONE, pub, _V.POST_COMMIT_DONE, _V.OWN_COMMIT_MERGED, _V.POST_COMMIT_DONE,
+                _V.OWN_COMMIT_MERGED],
+               (I.PROCESSED, None, 0),
+               "Given a commit intent, When post-commit runs before the merge or the merge is seen after "
+               "processing, Then those steps are invalid", ["commit", "invalid"]),
+    ]
+
+
+def verify(case: TraceCase) -> None:
+    kind = IntentKind[case.initial["intent_kind"]]
+    tracked = _start(kind)
+    expect(f"{case.id} initial", case.initial, {"intent_kind": kind.name, **_state(tracked)})
+    for i, step in enumerate(case.steps):
+        event = IntentEvent(step.action["event"])
+        before = tracked
+        try:
+            tracked = tracked.on(event)
+        except Rejected as e:
+            if step.expected.result != Verdict.INVALID.value:
+                raise AssertionError(f"{case.id} step {i}: {event.value} refused ({e.reason.value})") from None
+            expect(f"{case.id} step {i} reason", step.expected.reason, e.reason.value)
+            tracked = before
+        else:
+            if step.expected.result == Verdict.INVALID.value:
+                raise AssertionError(f"{case.id} step {i}: {event.value} accepted, the vector refuses it")
+        expect(f"{case.id} step {i} state", step.state, _state(tracked))

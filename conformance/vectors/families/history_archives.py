@@ -1,0 +1,227 @@
+"""History-sync archives (facts §9): the encrypted file an installation exports for another of the same inbox.
+
+``encoded`` is the archive: ``u16-LE version 0 ‖ 12-byte nonce``, then one zstd frame
+of records ``u32-LE length ‖ AES-256-GCM(key, nonce + i, BackupElement)`` (the nonce
+incremented as a 96-bit big-endian integer, no associated data, the metadata element
+first). ``decoded`` is the AES-256 ``key``, the header's ``nonce`` and the ``elements``
+as JSON (absent fields left out, bytes as hex, enums as numbers); a refused archive's
+``decoded`` holds only the key it is read with.
+
+The field numbers of ``BackupElement``, ``BackupMetadata``, ``GroupSave`` and
+``GroupMessageSave`` are the model's layout, not libxmtp's (see spec_model/xmtp/history_sync.py).
+Re-encoding: the zstd frame is python-zstandard's default (level 3) output; another
+compressor may write other frame bytes for the same records, so an implementation
+compares decoded elements and, to check its writer, reads its own archive back.
+"""
+
+from __future__ import annotations
+
+import random
+import struct
+from typing import Any
+
+import zstandard
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+from spec_model.mls.reasons import Rejected
+from spec_model.xmtp.consent import ConsentRecord, ConsentState, ConsentType, to_save
+from spec_model.xmtp.content import (
+    GroupUpdated, Inbox, encode_group_updated, encode_text, message_id, transcript_message_id,
+)
+from spec_model.xmtp.delivery import DeliveryStatus, GroupMessageKind
+from spec_model.xmtp.extensions import (
+    ConversationType, DmMembers, GroupMetadataV1, dm_key, new_dm_mutable_metadata, new_group_membership,
+    new_group_mutable_metadata,
+)
+from spec_model.xmtp.groups import group_context_extensions
+from spec_model.xmtp.history_sync import (
+    BackupElement, BackupElementSelection, BackupMetadata, GroupMessageSave, GroupSave, read_archive, write_archive,
+)
+from spec_model.xmtp.permissions import Preset, preset_policies
+
+from .. import case_id, expect
+from ..formats import CodecCase, Expected, Verdict
+from .messages import from_json, to_json
+
+FORMAT = "codec"
+FAMILY = "history_archives"
+TYPE = "xmtp.device_sync.Archive"
+RULE = ("facts §9 (archive: u16-LE version, nonce, zstd of u32-LE length ‖ AES-256-GCM records; model-specific "
+        "element layout; the zstd frame is python-zstandard level 3: compare decoded elements, not bytes)")
+
+_M, _C = BackupElementSelection.MESSAGES, BackupElementSelection.CONSENT
+ALICE = "a1" * 32
+BOB = "b2" * 32
+T0 = 1_700_000_000_000_000_000
+
+
+# ------------------------------------------------------------------ elements
+
+def _group(group_id: bytes, created_at_ns: int) -> BackupElement:
+    extensions = group_context_extensions(
+        GroupMetadataV1(conversation_type=ConversationType.GROUP, creator_inbox_id=ALICE),
+        new_group_mutable_metadata(ALICE, group_name="Team"), new_group_membership(ALICE),
+        preset_policies(Preset.ALL_MEMBERS))
+    return BackupElement(group=GroupSave(group_id, created_at_ns, ConversationType.GROUP, ALICE, None,
+                                         tuple(e.encode() for e in extensions)))
+
+
+def _dm(group_id: bytes, created_at_ns: int) -> BackupElement:
+    metadata = GroupMetadataV1(conversation_type=ConversationType.DM, creator_inbox_id=ALICE,
+                               dm_members=DmMembers(Inbox(ALICE), Inbox(BOB)))
+    extensions = group_context_extensions(metadata, new_dm_mutable_metadata(), new_group_membership(ALICE),
+                                          preset_policies(Preset.DM))
+    return BackupElement(group=GroupSave(group_id, created_at_ns, ConversationType.DM, BOB,
+                                         dm_key(ALICE, BOB), tuple(e.encode() for e in extensions)))
+
+
+def _text(group_id: bytes, text: str, sent_at_ns: int, sender: str, installation: bytes) -> BackupElement:
+    content, key = encode_text(text).encode(), str(sent_at_ns)
+    return BackupElement(group_message=GroupMessageSave(
+        message_id(group_id, key, content), group_id, sent_at_ns, GroupMessageKind.APPLICATION,
+        DeliveryStatus.PUBLISHED, sender, installation, key, content))
+
+
+def _transcript(group_id: bytes, update: GroupUpdated, server_ns: int, installation: bytes) -> BackupElement:
+    content = encode_group_updated(update).encode()
+    return BackupElement(group_message=GroupMessageSave(
+        transcript_message_id(group_id, server_ns, content), group_id, server_ns, GroupMessageKind.MEMBERSHIP_CHANGE,
+        DeliveryStatus.PUBLISHED, update.initiated_by_inbox_id, installation, str(server_ns), content))
+
+
+def _consent(entity_type: ConsentType, state: ConsentState, entity: str, at_ns: int) -> BackupElement:
+    return BackupElement(consent=to_save(ConsentRecord(entity_type, state, entity, at_ns)))
+
+
+# ------------------------------------------------------------------ raw archives (for refusals)
+
+def _raw(plaintexts: list[bytes], key: bytes, nonce: bytes, *, version: int = 0,
+         transform=lambda records: records) -> bytes:
+    """The archive format written out by hand, so refusals can break what ``write_archive`` never would."""
+    aead, records = AESGCM(key), []
+    for i, plain in enumerate(plaintexts):
+        record_nonce = ((int.from_bytes(nonce, "big") + i) % (1 << 96)).to_bytes(12, "big")
+        sealed = aead.encrypt(record_nonce, plain, None)
+        records.append(struct.pack("<I", len(sealed)) + sealed)
+    return struct.pack("<H", version) + nonce + zstandard.ZstdCompressor().compress(b"".join(transform(records)))
+
+
+def _flip_in_last(records: list[bytes]) -> list[bytes]:
+    last = bytearray(records[-1])
+    last[10] ^= 0x01
+    return records[:-1] + [bytes(last)]
+
+
+# ------------------------------------------------------------------ cases
+
+def _decode(encoded: bytes, key: bytes) -> dict[str, Any]:
+    elements = read_archive(encoded, key)
+    return {"key": key.hex(), "nonce": encoded[2:14].hex(), "elements": [to_json(e) for e in elements]}
+
+
+def _case(name: str, encoded: bytes, key: bytes, description: str, tags: list[str]) -> CodecCase:
+    try:
+        decoded, expected = _decode(encoded, key), Expected(result=Verdict.VALID)
+    except Rejected as e:
+        decoded, expected = {"key": key.hex()}, Expected(result=Verdict.INVALID, reason=e.reason.value)
+    return CodecCase(id=case_id(FAMILY, name), description=description, rule=RULE,
+                     tags=["seed", "history-sync"] + tags, type=TYPE, encoded=encoded.hex(), decoded=decoded,
+                     expected=expected)
+
+
+def cases() -> list[CodecCase]:
+    rng = random.Random(9)
+    key, nonce = rng.randbytes(32), rng.randbytes(12)
+    group_id, dm_id = rng.randbytes(16), rng.randbytes(16)
+    installation_a, installation_b = rng.randbytes(32), rng.randbytes(32)
+    exported = T0 + 10**12
+    full = [
+        BackupElement(metadata=BackupMetadata((_M, _C), exported)),
+        _group(group_id, T0),
+        _transcript(group_id, GroupUpdated(initiated_by_inbox_id=ALICE, added_inboxes=(Inbox(BOB),)),
+                    T0 + 1_000, installation_a),
+        _text(group_id, "Hello, World!", T0 + 2_000, ALICE, installation_a),
+        _text(group_id, "hi 👋", T0 + 3_000, BOB, installation_b),
+        _consent(ConsentType.CONVERSATION_ID, ConsentState.ALLOWED, group_id.hex(), T0 + 500),
+        _consent(ConsentType.INBOX_ID, ConsentState.DENIED, "c3" * 32, T0 + 600),
+    ]
+    windowed = [
+        BackupElement(metadata=BackupMetadata((_M,), exported, T0, T0 + 10**9)),
+        _dm(dm_id, T0),
+        _text(dm_id, "in the window", T0 + 5_000, BOB, installation_b),
+    ]
+    consent_only = [BackupElement(metadata=BackupMetadata((_C,), exported)),
+                    _consent(ConsentType.INBOX_ID, ConsentState.UNKNOWN, BOB, 0),
+                    _consent(ConsentType.CONVERSATION_ID, ConsentState.ALLOWED, dm_id.hex(), T0)]
+    archive = write_archive(full, key, nonce)
+    plain = [e.encode() for e in full]
+    wrap_nonce = b"\xff" * 11 + b"\xfe"
+    generated = [
+        _case("full_archive", archive, key,
+              "Given metadata, a group, a transcript message, two text messages and two consent records, When "
+              "written under a fixed key and nonce, Then every record decrypts in order to those elements", []),
+        _case("dm_with_time_window", write_archive(windowed, key, rng.randbytes(12)), key,
+              "Given a DM (dm_id set) exported with start_ns/end_ns bounds, When read, Then the bounds and the "
+              "DM's id survive", ["dm"]),
+        _case("consent_only", write_archive(consent_only, key, rng.randbytes(12)), key,
+              "Given an archive of consent only (elements = [CONSENT]), When read, Then it holds the records "
+              "(an UNKNOWN state is written as ConsentStateSave 1)", ["consent"]),
+        _case("metadata_only", write_archive(full[:1], key, rng.randbytes(12)), key,
+              "Given only the metadata element, When read, Then the archive is valid with one element", []),
+        _case("nonce_wraps_around", write_archive(full[:4], key, wrap_nonce), key,
+              "Given the nonce 0xff..fe, When four records are written, Then their nonces are ..fe, ..ff, 0, 1 "
+              "(96-bit big-endian increment, modulo 2^96)", ["nonce"]),
+        _case("wrong_key_refused", archive, rng.randbytes(32),
+              "Given another 32-byte key, When read, Then the first record fails authentication", ["invalid"]),
+        _case("short_key_refused", archive, key[:16],
+              "Given a 16-byte key, When read, Then it is refused before decrypting (AES-256 only)", ["invalid"]),
+        _case("version_1_refused", b"\x01\x00" + archive[2:], key,
+              "Given the header's version 1, When read, Then it is unsupported", ["invalid"]),
+        _case("shorter_than_header_refused", archive[:13], key,
+              "Given 13 bytes (the header is 14), When read, Then it is malformed", ["invalid"]),
+        _case("truncated_frame_refused", archive[:-5], key,
+              "Given an archive cut inside its zstd frame, When read, Then it is malformed", ["invalid"]),
+        _case("trailing_bytes_refused", archive + b"\x00", key,
+              "Given a byte after the zstd frame, When read, Then it is malformed (the frame ends the file)",
+              ["invalid"]),
+        _case("tampered_record_refused", _raw(plain, key, nonce, transform=_flip_in_last), key,
+              "Given one flipped ciphertext bit in the last record, When read, Then it fails authentication",
+              ["invalid"]),
+        _case("reordered_records_refused",
+              _raw(plain, key, nonce, transform=lambda r: [r[0], r[2], r[1]] + r[3:]), key,
+              "Given records 1 and 2 swapped, When read, Then record 1 fails under nonce + 1 (records are bound "
+              "to their position)", ["invalid"]),
+        _case("record_length_past_end_refused",
+              _raw(plain[:2], key, nonce, transform=lambda r: [r[0], struct.pack("<I", 10**6) + r[1][4:]]), key,
+              "Given a record length past the end of the records, When read, Then it is malformed", ["invalid"]),
+        _case("record_shorter_than_tag_refused",
+              _raw(plain[:1], key, nonce, transform=lambda r: r + [struct.pack("<I", 4) + b"abcd"]), key,
+              "Given a record shorter than the 16-byte tag, When read, Then it is malformed", ["invalid"]),
+        _case("missing_metadata_refused", _raw(plain[1:3], key, nonce), key,
+              "Given records starting with a group, When read, Then the metadata is missing", ["invalid"]),
+        _case("second_metadata_refused", _raw(plain[:2] + plain[:1], key, nonce), key,
+              "Given a metadata element after the first, When read, Then it is refused", ["invalid"]),
+        _case("no_records_refused", _raw([], key, nonce), key,
+              "Given an empty zstd frame, When read, Then there is no metadata", ["invalid"]),
+        _case("record_not_a_backup_element_refused", _raw([plain[0], b"\x0a\x09ab"], key, nonce), key,
+              "Given a record that decrypts to bytes that are not a BackupElement, When read, Then it is malformed",
+              ["invalid"]),
+    ]
+    if _raw(plain, key, nonce) != archive:
+        raise ValueError("the model's archive differs from the format written out by hand")
+    return generated
+
+
+def verify(case: CodecCase) -> None:
+    encoded, key = bytes.fromhex(case.encoded), bytes.fromhex(case.decoded["key"])
+    if case.expected.result == Verdict.INVALID.value:
+        try:
+            read_archive(encoded, key)
+        except Rejected as e:
+            expect(f"{case.id} reason", case.expected.reason, e.reason.value)
+            return
+        raise AssertionError(f"{case.id}: read an archive the vector refuses")
+    expect(f"{case.id} decoded", case.decoded, _decode(encoded, key))
+    elements = [from_json(BackupElement, e) for e in case.decoded["elements"]]
+    rewritten = write_archive(elements, key, bytes.fromhex(case.decoded["nonce"]))
+    expect(f"{case.id} encoded", case.encoded, rewritten.hex())

@@ -1,0 +1,295 @@
+"""XMTP key-package validation (facts §1, §2, §8): RFC 9420 §10.1 checks, XMTP's suite and capabilities,
+the inbox credential and its binding to the inbox's association state.
+
+Each case gives the key package (TLS ``KeyPackage``, hex), the time ``now_s`` and the identity updates
+of the inboxes the validator knows (``{inbox_id: [IdentityUpdate protobuf hex, in sequence order]}``),
+from which an implementation rebuilds the association states (XIP-46). A valid key package yields
+its inbox id. Invalid key packages are built from a valid one with the model's own structures and
+re-signed wherever a signature would otherwise break, so that exactly one rule fails.
+"""
+
+from __future__ import annotations
+
+import functools
+import random
+
+from spec_model.mls.group_context import Extension
+from spec_model.mls.key_package import KeyPackage, KeyPackageBundle
+from spec_model.mls.leaf_node import Credential, FromKeyPackage, FromUpdate, Lifetime
+from spec_model.mls.reasons import Rejected
+from spec_model.mls.suites import suite
+from spec_model.xmtp.credential import CredentialReason, Installation, MlsCredential
+from spec_model.xmtp.extensions import XmtpExtensionType
+from spec_model.xmtp.identity import (
+    AssociationState, IdentityUpdate, add_installation_update, apply_update, create_inbox_update, decode_update,
+    revoke_installation_update,
+)
+from spec_model.xmtp.key_package import (
+    CIPHER_SUITE, KEY_PACKAGE_LIFETIME_S, LIBXMTP_HEAD, LIBXMTP_V1_0_0, LIFETIME_MARGIN_S, KeyPackageProfile,
+    KeyPackageReason, build_key_package, validate_xmtp_key_package,
+)
+from spec_model.xmtp.wallet import Wallet
+
+from .. import case_id, expect
+from ..formats import DecisionCase, Expected, Verdict
+
+FORMAT = "decision"
+FAMILY = "key_packages"
+RULE = "libxmtp verified_key_package_v2.rs; OpenMLS KeyPackageIn::validate; RFC 9420 §10.1"
+
+NOW = 1_750_000_000
+"""The fixed clock (seconds) at which every key package is built and, unless a case says otherwise, validated."""
+NOT_BEFORE, NOT_AFTER = NOW - LIFETIME_MARGIN_S, NOW + KEY_PACKAGE_LIFETIME_S
+CS = suite(CIPHER_SUITE)
+
+
+# ------------------------------------------------------------------ the world: inboxes and installations
+
+def _rng(seed: int):
+    """A deterministic ``rng(n) -> bytes`` (as tests/mls/members.py ``seeded_rng``)."""
+    return random.Random(seed).randbytes
+
+
+class _World:
+    """One wallet-owned inbox with its installation, a second inbox of the same wallet, and strangers."""
+
+    def __init__(self) -> None:
+        rng = _rng(0x4B50)
+        self.wallet = Wallet.random(rng)
+        self.installation = Installation.generate(rng)
+        self.later = Installation.generate(rng)       # added by a second identity update
+        self.revoked = Installation.generate(rng)     # added, then revoked
+        self.stranger = Installation.generate(rng)    # never associated with any inbox
+        self.other_key = Installation.generate(rng)   # signs what it should not
+        ts = NOW * 10**9
+        create = create_inbox_update(self.wallet, 0, ts, self.installation.private_key)
+        state = apply_update(None, create)
+        self.inbox = state.inbox_id
+        self.updates = [create]
+        for update_of in (lambda s: add_installation_update(s, self.later.private_key, self.wallet, ts + 1),
+                          lambda s: add_installation_update(s, self.revoked.private_key, self.wallet, ts + 2),
+                          lambda s: revoke_installation_update(s, self.revoked.public_key, self.wallet, ts + 3)):
+            update = update_of(state)
+            state = apply_update(state, update)
+            self.updates.append(update)
+        self.state = state
+        other_create = create_inbox_update(self.wallet, 1, ts, self.installation.private_key)
+        self.other_inbox = apply_update(None, other_create).inbox_id
+        self.other_updates = [other_create]
+
+    @property
+    def known(self) -> dict[str, list[IdentityUpdate]]:
+        return {self.inbox: self.updates}
+
+
+@functools.cache
+def _world() -> _World:
+    return _World()
+
+
+# ------------------------------------------------------------------ builders of (in)valid key packages
+
+def bundle(installation: Installation | None = None, seed: int = 1, *, profile: KeyPackageProfile = LIBXMTP_HEAD,
+           welcome_pointers: bool = False) -> KeyPackageBundle:
+    """libxmtp XmtpKeyPackageBuilder::build for the world's inbox at ``NOW``, keys from a seeded rng."""
+    world = _world()
+    return build_key_package(installation or world.installation, world.inbox, NOW, _rng(seed), profile=profile,
+                             welcome_pointers=welcome_pointers)
+
+
+def resigned(b: KeyPackageBundle, leaf: dict | None = None, **changes) -> KeyPackage:
+    """``b``'s key package with leaf fields, then key-package fields replaced; both signatures redone."""
+    kp = b.key_package
+    leaf_node = kp.leaf_node.replace(**leaf).signed(CS, b.signature_priv) if leaf else kp.leaf_node
+    return kp.replace(leaf_node=leaf_node, **changes).signed(CS, b.signature_priv)
+
+
+def flipped(signature: bytes) -> bytes:
+    """The signature with the lowest bit of its first byte flipped."""
+    return bytes([signature[0] ^ 1]) + signature[1:]
+
+
+def without_capability(b: KeyPackageBundle, extension_type: int) -> KeyPackage:
+    """The key package with ``extension_type`` removed from the leaf's capabilities, re-signed."""
+    caps = b.key_package.leaf_node.capabilities
+    return resigned(b, leaf={"capabilities": caps.replace(
+        extensions=tuple(e for e in caps.extensions if e != extension_type))})
+
+
+def leaf_from_update(b: KeyPackageBundle) -> KeyPackage:
+    """A key package whose leaf says ``leaf_node_source = update`` (signed for group b"group", leaf 0)."""
+    leaf = b.key_package.leaf_node.replace(source=FromUpdate()).signed(CS, b.signature_priv, b"group", 0)
+    return b.key_package.replace(leaf_node=leaf).signed(CS, b.signature_priv)
+
+
+def bad_leaf_signature(b: KeyPackageBundle) -> KeyPackage:
+    """A leaf whose signature is corrupted, inside a key package signed correctly over it."""
+    leaf = b.key_package.leaf_node
+    return b.key_package.replace(leaf_node=leaf.replace(signature=flipped(leaf.signature))).signed(
+        CS, b.signature_priv)
+
+
+# ------------------------------------------------------------------ cases
+
+def _case(name: str, description: str, key_package: KeyPackage, *, now: int = NOW,
+          known: dict[str, list[IdentityUpdate]] | None = None, intended: str | None = None,
+          rule: str = RULE, tags: tuple[str, ...] = ()) -> DecisionCase:
+    """A case computed with the model; ``intended`` is the reason the builder aims at (None: valid)."""
+    known = _world().known if known is None else known
+    try:
+        inbox = validate_xmtp_key_package(key_package, now, _lookup(known))
+        outputs, expected = {"inbox_id": inbox}, Expected(result=Verdict.VALID)
+    except Rejected as e:
+        outputs, expected = {}, Expected(result=Verdict.INVALID, reason=e.reason.value)
+    if expected.reason != intended:
+        raise ValueError(f"{name}: built to be {intended or 'valid'}, the model says {expected.reason or 'valid'}")
+    inputs = {"key_package": key_package.encode().hex(), "now_s": now,
+              "identity_updates": {inbox: [u.encode().hex() for u in updates] for inbox, updates in known.items()}}
+    return DecisionCase(id=case_id(FAMILY, name), description=description, rule=rule,
+                        tags=["key_package", "libxmtp", *tags], inputs=inputs, expected=expected, outputs=outputs)
+
+
+def _lookup(known: dict[str, list[IdentityUpdate]]):
+    states = {inbox: _replay(tuple(u.encode() for u in updates)) for inbox, updates in known.items()}
+    return states.get
+
+
+@functools.lru_cache(maxsize=64)
+def _replay(updates: tuple[bytes, ...]) -> AssociationState:
+    """XIP-46: the association state after applying ``updates`` in order."""
+    state = None
+    for data in updates:
+        state = apply_update(state, decode_update(data))
+    return state
+
+
+def cases() -> list[DecisionCase]:
+    world = _world()
+    head = bundle()
+    K, C = KeyPackageReason, CredentialReason
+    lifetime = "OpenMLS lifetime.rs validate_with_time (verified_key_package_v2.rs validates lifetimes)"
+    caps_rule = "libxmtp groups/mod.rs build_group_config RequiredCapabilities; RFC 9420 §7.2, §11.1"
+    return [
+        # ---- valid
+        _case("head_profile", "Given a key package built as libxmtp HEAD builds it (suite 3, LastResort, "
+              "ApplicationId, HEAD capabilities) for an installation of the inbox, When validated at its creation "
+              "time, Then it is valid and names the inbox", head.key_package, tags=("head",)),
+        _case("v1_0_0_profile", "Given a key package built as libxmtp v1.0.0 built it (proposal 7 only, no "
+              "AppDataDictionary), When validated, Then it is valid", bundle(seed=2, profile=LIBXMTP_V1_0_0)
+              .key_package, tags=("v1.0.0",)),
+        _case("head_with_welcome_pointer_extension", "Given a HEAD key package with the 0xFF04 welcome-pointer "
+              "extension {supported_aead_types [CHACHA20_POLY1305]} listed in its capabilities, When validated, "
+              "Then it is valid", bundle(seed=3, welcome_pointers=True).key_package,
+              tags=("head", "welcome_pointers")),
+        _case("valid_at_not_before", "Given a key package whose not_before is an hour before its creation, When "
+              "validated exactly at not_before, Then it is valid (not_before <= now)", head.key_package,
+              now=NOT_BEFORE, rule=lifetime, tags=("lifetime",)),
+        _case("valid_one_second_before_not_after", "Given a key package valid for 84 days, When validated one "
+              "second before not_after, Then it is valid (now < not_after)", head.key_package, now=NOT_AFTER - 1,
+              rule=lifetime, tags=("lifetime",)),
+        _case("installation_added_by_later_update", "Given an inbox created with one installation and a second "
+              "installation added by the inbox's next identity update, When the second installation's key package "
+              "is validated with the inbox's whole log, Then it is valid", bundle(world.later, seed=4).key_package,
+              rule="facts §2, §8: the inbox's association state holds the leaf's signature key", tags=("identity",)),
+        # ---- invalid: RFC 9420 §10.1 and XMTP's suite
+        _case("unsupported_version", "Given a key package re-signed with version 2, When validated, Then it is "
+              "refused: the version is mls10", resigned(head, version=2), intended=K.UNSUPPORTED_VERSION,
+              rule="RFC 9420 §10.1 (OpenMLS valn0201)"),
+        _case("wrong_cipher_suite", "Given a key package re-signed for cipher suite 1 (X25519 and Ed25519 like "
+              "suite 3; its capabilities list suite 1 only), When validated, Then it is refused: XMTP groups use "
+              "suite 3 only", resigned(head, leaf={"capabilities": head.key_package.leaf_node.capabilities.replace(
+                  cipher_suites=(1,))}, cipher_suite=1),
+              intended=K.UNSUPPORTED_CIPHER_SUITE, rule="facts §1: libxmtp CIPHERSUITE = 3"),
+        _case("leaf_not_from_key_package", "Given a key package whose leaf says leaf_node_source = update "
+              "(correctly signed), When validated, Then it is refused", leaf_from_update(head),
+              intended=K.NOT_A_KEY_PACKAGE_LEAF, rule="RFC 9420 §7.3: leaf_node_source is key_package"),
+        _case("bad_leaf_signature", "Given a key package whose leaf signature has one bit flipped and whose "
+              "key-package signature covers that leaf, When validated, Then it is refused: the LeafNodeTBS "
+              "signature fails", bad_leaf_signature(head), intended=K.BAD_LEAF_SIGNATURE,
+              rule="RFC 9420 §7.3 (OpenMLS valn0108)"),
+        _case("bad_key_package_signature", "Given a key package whose signature has one bit flipped, When "
+              "validated, Then it is refused: the KeyPackageTBS signature fails",
+              head.key_package.replace(signature=flipped(head.key_package.signature)), intended=K.BAD_SIGNATURE,
+              rule="RFC 9420 §10.1 (OpenMLS valn0203)"),
+        _case("key_package_signed_by_another_key", "Given a key package signed by a key other than its leaf's "
+              "signature key, When validated, Then it is refused",
+              head.key_package.signed(CS, world.other_key.private_key), intended=K.BAD_SIGNATURE,
+              rule="RFC 9420 §10.1 (OpenMLS valn0203)"),
+        _case("init_key_equals_encryption_key", "Given a key package re-signed with its init_key set to the "
+              "leaf's encryption_key, When validated, Then it is refused: the two keys differ",
+              resigned(head, init_key=head.key_package.leaf_node.encryption_key),
+              intended=K.INIT_KEY_IS_ENCRYPTION_KEY, rule="RFC 9420 §10.1 (OpenMLS valn0204)"),
+        _case("key_package_extension_not_in_capabilities", "Given a key package carrying the 0xFF04 extension "
+              "whose leaf capabilities do not list 0xFF04 (re-signed), When validated, Then it is refused: a "
+              "non-default extension in use is listed in the capabilities",
+              without_capability(bundle(seed=3, welcome_pointers=True), XmtpExtensionType.WELCOME_POINTEE_AEAD),
+              intended=K.UNLISTED_EXTENSION, rule="RFC 9420 §10, §7.3", tags=("welcome_pointers",)),
+        _case("leaf_extension_not_in_capabilities", "Given a key package whose leaf carries an extension 0xFF10 "
+              "that its capabilities do not list (re-signed), When validated, Then it is refused",
+              resigned(head, leaf={"extensions": head.key_package.leaf_node.extensions + (Extension(0xFF10, b""),)}),
+              intended=K.UNLISTED_EXTENSION, rule="RFC 9420 §7.3"),
+        # ---- invalid: lifetime
+        _case("expired", "Given a key package valid for 84 days, When validated exactly at not_after, Then it is "
+              "refused as expired", head.key_package, now=NOT_AFTER, intended=K.EXPIRED, rule=lifetime,
+              tags=("lifetime",)),
+        _case("not_yet_valid", "Given a key package whose not_before is an hour before its creation, When "
+              "validated one second before not_before, Then it is refused as not yet valid", head.key_package,
+              now=NOT_BEFORE - 1, intended=K.NOT_YET_VALID, rule=lifetime, tags=("lifetime",)),
+        _case("lifetime_range_too_long", "Given a key package re-signed with a lifetime one second longer than "
+              "84 days + 1 hour (and valid now), When validated, Then it is refused: the range is too long",
+              resigned(head, leaf={"source": FromKeyPackage(Lifetime(NOT_BEFORE - 1, NOT_AFTER))}),
+              intended=K.LIFETIME_TOO_LONG, tags=("lifetime",),
+              rule="OpenMLS lifetime.rs has_acceptable_range (MAX_LEAF_NODE_LIFETIME_RANGE_SECONDS)"),
+        # ---- invalid: XMTP's required capabilities
+        *(_case(f"missing_capability_{name}", f"Given a key package whose leaf capabilities lack {name} "
+                f"({int(t):#06x}), re-signed, When validated, Then it is refused: an XMTP group requires it",
+                without_capability(head, t), intended=K.MISSING_CAPABILITIES, rule=caps_rule)
+          for name, t in (("immutable_metadata", XmtpExtensionType.IMMUTABLE_METADATA),
+                          ("mutable_metadata", XmtpExtensionType.MUTABLE_METADATA),
+                          ("group_membership", XmtpExtensionType.GROUP_MEMBERSHIP),
+                          ("mutable_permissions", XmtpExtensionType.MUTABLE_PERMISSIONS))),
+        # ---- invalid: the credential and its inbox
+        _case("credential_not_an_mls_credential", "Given a Basic credential whose identity is the text 'alice' "
+              "instead of an xmtp.identity.MlsCredential protobuf (re-signed), When validated, Then it is refused",
+              resigned(head, leaf={"credential": Credential.basic(b"alice")}), intended=C.MALFORMED_CREDENTIAL,
+              rule="facts §2: libxmtp identity.rs parse_credential", tags=("credential",)),
+        _case("credential_inbox_id_not_hex", "Given an MlsCredential naming 'not-an-inbox-id' (re-signed), When "
+              "validated, Then it is refused: an inbox id is 64 lowercase hex (the model is stricter than libxmtp, "
+              "which would look the string up and find no inbox)",
+              resigned(head, leaf={"credential": Credential.basic(MlsCredential("not-an-inbox-id").encode())}),
+              intended=C.INVALID_INBOX_ID, rule="facts §8: an inbox id is a lowercase hex SHA-256",
+              tags=("credential", "strict")),
+        _case("installation_not_in_inbox", "Given a key package of an installation the inbox never added, naming "
+              "the inbox, When validated with the inbox's log, Then it is refused: the credential is not bound to "
+              "its inbox", bundle(world.stranger, seed=5).key_package, intended=C.INSTALLATION_NOT_ASSOCIATED,
+              rule="facts §2: libxmtp verified_key_package_v2.rs, the association state holds the installation",
+              tags=("credential", "identity")),
+        _case("installation_revoked", "Given a key package of an installation the inbox added and later revoked, "
+              "When validated with the inbox's whole log, Then it is refused", bundle(world.revoked, seed=6)
+              .key_package, intended=C.INSTALLATION_NOT_ASSOCIATED,
+              rule="XIP-46 RevokeAssociation; facts §2", tags=("credential", "identity")),
+        _case("unknown_inbox", "Given a key package naming an inbox the validator has no identity updates for "
+              "(it knows only another inbox of the same wallet, which holds the same installation), When "
+              "validated, Then it is refused: the inbox is unknown", head.key_package,
+              known={world.other_inbox: world.other_updates}, intended=K.UNKNOWN_INBOX,
+              rule="facts §8: the credential's inbox has an association state", tags=("identity",)),
+    ]
+
+
+def verify(case: DecisionCase) -> None:
+    inputs = case.inputs
+    key_package = KeyPackage.decode(bytes.fromhex(inputs["key_package"]))
+    expect(f"{case.id} key package re-encoding", inputs["key_package"], key_package.encode().hex())
+    states = {}
+    for inbox, updates in inputs["identity_updates"].items():
+        state = _replay(tuple(bytes.fromhex(u) for u in updates))
+        expect(f"{case.id} inbox of the identity updates", inbox, state.inbox_id)
+        states[inbox] = state
+    try:
+        inbox = validate_xmtp_key_package(key_package, inputs["now_s"], states.get)
+    except Rejected as e:
+        expect(f"{case.id} result", case.expected.result, Verdict.INVALID.value)
+        expect(f"{case.id} reason", case.expected.reason, e.reason.value)
+        return
+    expect(f"{case.id} result", case.expected.result, Verdict.VALID.value)
+    expect(f"{case.id} outputs", case.outputs, {"inbox_id": inbox})

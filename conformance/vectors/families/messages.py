@@ -1,0 +1,308 @@
+"""Application payloads (facts §6): PlaintextEnvelope V1, EncodedContent, content type ids, message ids.
+
+Each case is the MLS application data of a group message (a ``PlaintextEnvelope``)
+or, for the transcript messages a client builds locally from a commit, the
+``EncodedContent`` bytes of a ``GroupUpdated``. ``decoded`` holds the group id the
+message belongs to (context, not in the bytes), the decoded protobuf fields and the
+message id a receiver computes: ``sha256(group_id ‖ 0x09 ‖ key ‖ 0x09 ‖ EncodedContent
+bytes)``, the key being the idempotency key (or, for a transcript message, the commit
+envelope's server timestamp in decimal).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import enum
+from typing import Any
+
+from spec_model.mls.reasons import Rejected
+from spec_model.xmtp.content import (
+    ATTACHMENT, GROUP_UPDATED, REACTION, REACTION_V2, READ_RECEIPT, REMOTE_STATIC_ATTACHMENT, TEXT, Compression,
+    ContentTypeId, EncodedContent, GroupUpdated, Inbox, MetadataFieldChange, PlaintextEnvelope,
+    PlaintextEnvelopeV2, decode_group_updated, decode_text, encode_group_updated, encode_text, open_envelope,
+    seal_envelope, transcript_message_id,
+)
+from spec_model.xmtp.proto import BYTES, EnumKind, Map, Message, MessageKind
+
+from .. import case_id, expect
+from ..formats import CodecCase, Expected, Verdict
+
+__all__ = ["FORMAT", "cases", "verify", "to_json", "from_json"]
+
+FORMAT = "codec"
+FAMILY = "messages"
+RULE_ENVELOPE = "facts §6; libxmtp mls_sync (PlaintextEnvelope V1) and utils calculate_message_id"
+RULE_TEXT = "facts §6; libxmtp xmtp_content_types TextCodec"
+RULE_TRANSCRIPT = "facts §6; libxmtp GroupUpdatedCodec, transcript message id keyed on the server timestamp"
+RULE_MAP = " (EncodedContent.parameters is a map: compare decoded values if your encoder orders maps otherwise)"
+ENVELOPE_TYPE = "xmtp.mls.message_contents.PlaintextEnvelope"
+CONTENT_TYPE = "xmtp.mls.message_contents.EncodedContent"
+
+# facts §6, from libxmtp crates/xmtp_content_types/fixtures/serialized_content.json
+HELLO_WORLD = bytes.fromhex(
+    "0a120a08786d74702e6f7267120474657874180112110a08656e636f64696e6712055554462d38220d48656c6c6f2c20576f726c6421")
+GROUP_ID = bytes(range(16))
+OTHER_GROUP_ID = bytes.fromhex("5f0c7a1e9d3b42c8a6e1f0b2d4c6e8a0")
+KEY = "1700000000000000000"  # a current client's idempotency key: now_ns in decimal
+
+
+# ------------------------------------------------------------------ protobuf <-> JSON
+
+def to_json(message: Message) -> dict[str, Any]:
+    """A protobuf message as JSON: absent (None) fields left out, bytes as hex, enums as numbers."""
+    out = {}
+    for _, (name, spec) in message.fields().items():
+        value = getattr(message, name)
+        if value is None:
+            continue
+        if isinstance(spec.kind, Map):
+            out[name] = {k: _value_to_json(spec.kind.value, v) for k, v in value.items()}
+        elif spec.repeated:
+            out[name] = [_value_to_json(spec.kind, v) for v in value]
+        else:
+            out[name] = _value_to_json(spec.kind, value)
+    return out
+
+
+def _value_to_json(kind, value):
+    if isinstance(kind, MessageKind):
+        return to_json(value)
+    if kind is BYTES:
+        return value.hex()
+    if isinstance(value, enum.Enum):
+        return int(value)
+    return value
+
+
+def from_json(cls: type[Message], data: dict[str, Any]) -> Message:
+    """The inverse of ``to_json``: the message ``data`` describes (unknown keys refused)."""
+    fields = {name: spec for _, (name, spec) in cls.fields().items()}
+    unknown = data.keys() - fields.keys()
+    if unknown:
+        raise AssertionError(f"{cls.__name__}: unknown fields {sorted(unknown)}")
+    values = {}
+    for name, value in data.items():
+        spec = fields[name]
+        if isinstance(spec.kind, Map):
+            values[name] = {k: _value_from_json(spec.kind.value, v) for k, v in value.items()}
+        elif spec.repeated:
+            values[name] = tuple(_value_from_json(spec.kind, v) for v in value)
+        else:
+            values[name] = _value_from_json(spec.kind, value)
+    return cls(**values)
+
+
+def _value_from_json(kind, value):
+    if isinstance(kind, MessageKind):
+        return from_json(kind.cls, value)
+    if kind is BYTES:
+        return bytes.fromhex(value)
+    if isinstance(kind, EnumKind):
+        try:
+            return kind.enum_type(value)
+        except ValueError:
+            return value
+    return value
+
+
+# ------------------------------------------------------------------ decoding as a receiver does
+
+def _decode_envelope(group_id: bytes, data: bytes, codec: str | None) -> dict[str, Any]:
+    """open_envelope, then the EncodedContent and (if ``codec`` names one) the codec's value."""
+    decoded: dict[str, Any] = {"group_id": group_id.hex(), "codec": codec}
+    received = open_envelope(group_id, data)  # raises Rejected for an empty or malformed envelope
+    decoded["envelope"] = to_json(PlaintextEnvelope.decode(data))
+    if received is None:  # V2: decoded but ignored by a receiver
+        decoded["ignored"] = True
+        return decoded
+    encoded = EncodedContent.decode(received.encoded_content)
+    decoded.update(ignored=False, idempotency_key=received.idempotency_key, encoded_content=to_json(encoded),
+                   content_type=str(encoded.type), message_id=received.id.hex())
+    if codec == "text":
+        decoded["text"] = decode_text(encoded)
+    elif codec == "group_updated":
+        decoded["group_updated"] = to_json(decode_group_updated(encoded))
+    return decoded
+
+
+def _decode_transcript(group_id: bytes, server_timestamp_ns: int, data: bytes) -> dict[str, Any]:
+    """A locally built transcript message: its EncodedContent, GroupUpdated and transcript message id."""
+    encoded = EncodedContent.decode(data)
+    return {"group_id": group_id.hex(), "codec": "group_updated", "server_timestamp_ns": server_timestamp_ns,
+            "encoded_content": to_json(encoded), "content_type": str(encoded.type),
+            "group_updated": to_json(decode_group_updated(encoded)),
+            "message_id": transcript_message_id(group_id, server_timestamp_ns, data).hex()}
+
+
+def _decode(type_: str, encoded: bytes, context: dict[str, Any]) -> dict[str, Any]:
+    group_id = bytes.fromhex(context["group_id"])
+    if type_ == ENVELOPE_TYPE:
+        return _decode_envelope(group_id, encoded, context["codec"])
+    return _decode_transcript(group_id, context["server_timestamp_ns"], encoded)
+
+
+def _context(case_decoded: dict[str, Any]) -> dict[str, Any]:
+    return {k: case_decoded[k] for k in ("group_id", "codec", "server_timestamp_ns") if k in case_decoded}
+
+
+# ------------------------------------------------------------------ cases
+
+def _case(name: str, type_: str, encoded: bytes, context: dict[str, Any], description: str, rule: str,
+          tags: list[str]) -> CodecCase:
+    try:
+        decoded, expected = _decode(type_, encoded, context), Expected(result=Verdict.VALID)
+    except Rejected as e:
+        decoded, expected = dict(context), Expected(result=Verdict.INVALID, reason=e.reason.value)
+    return CodecCase(id=case_id(FAMILY, name), description=description, rule=rule, tags=["seed", "content"] + tags,
+                     type=type_, encoded=encoded.hex(), decoded=decoded, expected=expected)
+
+
+def _envelope(name: str, content: EncodedContent | bytes, key: str, description: str, *, codec: str | None,
+              rule: str = RULE_ENVELOPE, group_id: bytes = GROUP_ID, tags: list[str] | None = None) -> CodecCase:
+    data = seal_envelope(content, key) if isinstance(content, EncodedContent) else content
+    return _case(name, ENVELOPE_TYPE, data, {"group_id": group_id.hex(), "codec": codec}, description, rule,
+                 tags or [])
+
+
+def _opaque(type_: ContentTypeId, content: bytes, **extra) -> EncodedContent:
+    return EncodedContent(type=type_, content=content, **extra)
+
+
+def cases() -> list[CodecCase]:
+    update = GroupUpdated(
+        initiated_by_inbox_id="a1" * 32,
+        added_inboxes=(Inbox("b2" * 32), Inbox("c3" * 32)),
+        metadata_field_changes=(MetadataFieldChange("group_name", None, "Team"),
+                                MetadataFieldChange("description", "old", None)))
+    generated = [
+        _envelope("hello_world_text", encode_text("Hello, World!"), KEY,
+                  "Given the facts sheet's \"Hello, World!\" EncodedContent sealed in a V1 envelope, When a receiver "
+                  "opens it, Then the content is the libxmtp fixture bytes, the text decodes and the message id is "
+                  "sha256(group_id ‖ 0x09 ‖ key ‖ 0x09 ‖ content)", codec="text", rule=RULE_TEXT,
+                  tags=["text"]),
+        _envelope("text_other_group_same_key", encode_text("Hello, World!"), KEY,
+                  "Given the same text and key in another group, When opened, Then only the message id changes "
+                  "(it covers the group id)", codec="text", group_id=OTHER_GROUP_ID, rule=RULE_TEXT,
+                  tags=["text"]),
+        _envelope("text_unicode", encode_text("Grüße 👋 — ok"), "1700000000000000001",
+                  "Given a text with non-ASCII characters, When opened, Then the content is its UTF-8 bytes",
+                  codec="text", rule=RULE_TEXT, tags=["text"]),
+        _envelope("text_empty", encode_text(""), "1700000000000000002",
+                  "Given an empty text, When opened, Then content is omitted (proto3 default) and decodes as \"\"",
+                  codec="text", rule=RULE_TEXT, tags=["text"]),
+        _envelope("text_without_encoding_parameter", _opaque(TEXT, b"plain"), "7",
+                  "Given a text EncodedContent with no encoding parameter, When decoded, Then it is read as UTF-8",
+                  codec="text", rule=RULE_TEXT, tags=["text"]),
+        _envelope("text_empty_idempotency_key", encode_text("no key"), "",
+                  "Given an empty idempotency key (omitted on the wire), When opened, Then the id hashes "
+                  "group_id ‖ 0x09 ‖ 0x09 ‖ content", codec="text", rule=RULE_TEXT, tags=["text"]),
+        _envelope("reaction_v1_json_with_fallback",
+                  _opaque(REACTION, b'{"reference":"0011","action":"added","content":"\\ud83d\\udc4d",'
+                                    b'"schema":"unicode"}', fallback="Reacted 👍 to an earlier message"),
+                  "1700000000000000003",
+                  "Given a reaction (xmtp.org/reaction:1.0, opaque JSON) with a fallback, When opened, Then the type "
+                  "id, optional fallback and id decode; the content is not interpreted here", codec=None,
+                  tags=["content-type-id"]),
+        _envelope("reaction_v2", _opaque(REACTION_V2, bytes.fromhex("0a0430303131")), "1700000000000000004",
+                  "Given a reaction v2 (xmtp.org/reaction:2.0), When opened, Then version_major is 2",
+                  codec=None, tags=["content-type-id"]),
+        _envelope("read_receipt", _opaque(READ_RECEIPT, b""), "1700000000000000005",
+                  "Given a read receipt (xmtp.org/readReceipt:1.0, empty content), When opened, Then only the "
+                  "type id is on the wire", codec=None, tags=["content-type-id"]),
+        _envelope("attachment_with_parameters",
+                  _opaque(ATTACHMENT, b"\x89PNG\r\n\x1a\n", parameters={"mimeType": "image/png",
+                                                                         "filename": "a.png"}),
+                  "1700000000000000006",
+                  "Given an attachment (xmtp.org/attachment:1.0) with two parameters, When opened, Then the map "
+                  "entries are written sorted by key (canonical; prost may write another order)", codec=None,
+                  rule=RULE_ENVELOPE + RULE_MAP, tags=["content-type-id"]),
+        _envelope("remote_attachment_compressed_field",
+                  _opaque(REMOTE_STATIC_ATTACHMENT, b"opaque", compression=Compression.DEFLATE),
+                  "1700000000000000007",
+                  "Given compression = DEFLATE (0), an optional field, When encoded, Then it is written although 0",
+                  codec=None, tags=["content-type-id"]),
+        _envelope("group_updated_in_envelope", encode_group_updated(update), "1700000000000000008",
+                  "Given a GroupUpdated EncodedContent in an envelope, When opened with the GroupUpdated codec, "
+                  "Then its inboxes and metadata changes decode", codec="group_updated", rule=RULE_TRANSCRIPT,
+                  tags=["group-updated"]),
+        _envelope("v2_envelope_ignored", PlaintextEnvelope(v2=PlaintextEnvelopeV2("key", b"device sync")).encode(),
+                  "", "Given a V2 (retired device sync) envelope, When opened, Then it decodes but is ignored (no "
+                  "message)", codec=None),
+        _envelope("empty_envelope_refused", b"", "",
+                  "Given empty application data (neither V1 nor V2), When opened, Then it is refused",
+                  codec=None),
+        _envelope("truncated_envelope_refused", bytes.fromhex("0a05616263"), "",
+                  "Given an envelope whose V1 length runs past the end, When opened, Then it is malformed",
+                  codec=None),
+        _envelope("text_utf16_refused", EncodedContent(type=TEXT, parameters={"encoding": "UTF-16"}, content=b"x"),
+                  "9", "Given text with encoding=UTF-16, When decoded as text, Then it is refused",
+                  codec="text", rule=RULE_TEXT),
+        _envelope("text_invalid_utf8_refused", _opaque(TEXT, b"\xff\xfe"), "10",
+                  "Given text content that is not UTF-8, When decoded as text, Then it is refused",
+                  codec="text", rule=RULE_TEXT),
+        _envelope("text_v2_type_refused", _opaque(ContentTypeId("xmtp.org", "text", 2), b"x"), "11",
+                  "Given xmtp.org/text:2.0, When decoded with the text 1.0 codec, Then the type is refused",
+                  codec="text", rule=RULE_TEXT),
+        _envelope("reaction_as_text_refused", _opaque(REACTION, b"{}"), "12",
+                  "Given a reaction, When decoded with the text codec, Then the content type is refused",
+                  codec="text", rule=RULE_TEXT),
+        _envelope("group_updated_malformed_refused", EncodedContent(type=GROUP_UPDATED, content=b"\x0a\x09ab"),
+                  "13", "Given GroupUpdated content that is not valid protobuf, When decoded, Then it is refused",
+                  codec="group_updated", rule=RULE_TRANSCRIPT),
+    ]
+    transcripts = [
+        ("transcript_members_added", update, 1700000000123456789,
+         "Given a GroupUpdated for two added inboxes and two metadata changes built from a commit whose envelope "
+         "has server timestamp T, When encoded, Then its id is sha256(group_id ‖ 0x09 ‖ decimal T ‖ 0x09 ‖ content)"),
+        ("transcript_admin_changes", GroupUpdated(
+            initiated_by_inbox_id="a1" * 32, removed_inboxes=(Inbox("c3" * 32),), left_inboxes=(Inbox("d4" * 32),),
+            added_admin_inboxes=(Inbox("b2" * 32),), removed_admin_inboxes=(Inbox("e5" * 32),),
+            added_super_admin_inboxes=(Inbox("f6" * 32),), removed_super_admin_inboxes=(Inbox("a1" * 32),)),
+         1, "Given a GroupUpdated using fields 3 and 5-9, When encoded, Then every field keeps its number"),
+        ("transcript_empty_update", GroupUpdated(initiated_by_inbox_id="a1" * 32), 0,
+         "Given a GroupUpdated naming only its initiator and server timestamp 0, When encoded, Then the id keys "
+         "on \"0\""),
+    ]
+    for name, value, timestamp, description in transcripts:
+        generated.append(_case(name, CONTENT_TYPE, encode_group_updated(value).encode(),
+                               {"group_id": GROUP_ID.hex(), "codec": "group_updated", "server_timestamp_ns": timestamp},
+                               description, RULE_TRANSCRIPT, ["group-updated", "transcript"]))
+    hello = generated[0]
+    if bytes.fromhex(hello.decoded["envelope"]["v1"]["content"]) != HELLO_WORLD:
+        raise ValueError("the model no longer encodes the facts sheet's Hello, World! bytes")
+    return generated
+
+
+# ------------------------------------------------------------------ verification
+
+def _encode(case: CodecCase) -> bytes:
+    """encode(decoded): the bytes ``decoded`` describes, built with the model's codecs."""
+    d = case.decoded
+    if case.type == CONTENT_TYPE:
+        content = encode_group_updated(from_json(GroupUpdated, d["group_updated"]))
+        expect(f"{case.id} encoded_content", d["encoded_content"], to_json(content))
+        return content.encode()
+    envelope = from_json(PlaintextEnvelope, d["envelope"])
+    if envelope.v1 is not None:
+        content = from_json(EncodedContent, d["encoded_content"])
+        if d["codec"] == "text":
+            expect(f"{case.id} text codec", content, dataclasses.replace(encode_text(d["text"]),
+                                                                           parameters=content.parameters))
+        elif d["codec"] == "group_updated":
+            expect(f"{case.id} group_updated codec", content,
+                   encode_group_updated(from_json(GroupUpdated, d["group_updated"])))
+        expect(f"{case.id} sealed envelope", envelope.encode(), seal_envelope(content, d["idempotency_key"]))
+    return envelope.encode()
+
+
+def verify(case: CodecCase) -> None:
+    encoded = bytes.fromhex(case.encoded)
+    if case.expected.result == Verdict.INVALID.value:
+        try:
+            _decode(case.type, encoded, _context(case.decoded))
+        except Rejected as e:
+            expect(f"{case.id} reason", case.expected.reason, e.reason.value)
+            return
+        raise AssertionError(f"{case.id}: accepted a payload the vector refuses")
+    expect(f"{case.id} decoded", case.decoded, _decode(case.type, encoded, _context(case.decoded)))
+    expect(f"{case.id} encoded", case.encoded, _encode(case).hex())

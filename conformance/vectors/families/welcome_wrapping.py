@@ -1,0 +1,163 @@
+"""The HPKE layer XMTP puts around every Welcome (facts §7.3): unwrapping ``data`` and ``welcome_metadata``.
+
+Inputs: the wrapper ``algorithm``, the recipient installation's X25519 ``private_key``
+(and its ``public_key``), ``data`` (TLS ``HPKECiphertext{kem_output, ciphertext}`` of
+the welcome) and ``welcome_metadata`` (the second seal of the same HPKE context).
+Outputs: the inner ``welcome`` bytes (here opaque bytes standing in for a TLS
+MLSMessage(Welcome)) and the ``message_cursor``. For valid cases the inputs also give
+``ephemeral_ikm``, the 32 bytes the sender's ephemeral key was derived from
+(DeriveKeyPair), so wrapping can be checked byte for byte.
+"""
+
+from __future__ import annotations
+
+import random
+from typing import Any
+
+from spec_model.mls.codec import opaque
+from spec_model.mls.hpke import hpke_for
+from spec_model.mls.reasons import Rejected
+from spec_model.mls.suites import HPKECiphertext
+from spec_model.xmtp.welcome_wrap import (
+    WELCOME_LABEL, WelcomeMetadata, WelcomeWrapperAlgorithm, unwrap_welcome, wrap_welcome,
+)
+
+from .. import case_id, expect
+from ..formats import DecisionCase, Expected, Verdict
+
+FORMAT = "decision"
+FAMILY = "welcome_wrapping"
+RULE = ("facts §7.3; libxmtp payload_encryption wrap_welcome / unwrap_welcome (HPKE base mode "
+        "DHKEM(X25519)/HKDF-SHA256/ChaCha20-Poly1305, info = EncryptContext{\"MLS 1.0 MLS_WELCOME\", \"\"}, "
+        "AAD empty)")
+_HPKE = hpke_for(0x0020, 0x0001, 0x0003)
+_CURVE = WelcomeWrapperAlgorithm.CURVE25519
+_INFO = opaque(WELCOME_LABEL) + opaque(b"")  # TLS EncryptContext{label, context = empty}
+
+
+def _flip(data: bytes, i: int) -> bytes:
+    return data[:i] + bytes([data[i] ^ 0x01]) + data[i + 1:]
+
+
+def _inputs(algorithm: int, private_key: bytes, public_key: bytes, data: bytes, metadata: bytes,
+            ikm: bytes | None = None) -> dict[str, Any]:
+    inputs = {"algorithm": int(algorithm), "private_key": private_key.hex(), "public_key": public_key.hex(),
+              "data": data.hex(), "welcome_metadata": metadata.hex()}
+    if ikm is not None:
+        inputs["ephemeral_ikm"] = ikm.hex()
+    return inputs
+
+
+def _decide(inputs: dict[str, Any]) -> dict[str, Any]:
+    welcome, cursor = unwrap_welcome(bytes.fromhex(inputs["private_key"]), bytes.fromhex(inputs["data"]),
+                                     bytes.fromhex(inputs["welcome_metadata"]), inputs["algorithm"])
+    return {"welcome": welcome.hex(), "message_cursor": cursor}
+
+
+def _case(name: str, inputs: dict[str, Any], description: str, tags: list[str]) -> DecisionCase:
+    try:
+        outputs, expected = _decide(inputs), Expected(result=Verdict.VALID)
+    except Rejected as e:
+        outputs, expected = {}, Expected(result=Verdict.INVALID, reason=e.reason.value)
+    return DecisionCase(id=case_id(FAMILY, name), description=description, rule=RULE,
+                        tags=["seed", "libxmtp", "welcome"] + tags, inputs=inputs, expected=expected,
+                        outputs=outputs)
+
+
+def cases() -> list[DecisionCase]:
+    rng = random.Random(73)
+    sk, pk = _HPKE.kem.derive_key_pair(rng.randbytes(32))
+    other_sk, _ = _HPKE.kem.derive_key_pair(rng.randbytes(32))
+    welcome = b"\x00\x01\x00\x03" + rng.randbytes(180)  # stands in for a TLS MLSMessage(Welcome)
+
+    def wrapped(cursor: int, body: bytes = welcome) -> tuple[bytes, bytes, bytes]:
+        ikm = rng.randbytes(32)
+        data, metadata = wrap_welcome(pk, body, cursor, rng=lambda n: ikm[:n])
+        return data, metadata, ikm
+
+    data, metadata, ikm = wrapped(1_700_000_000_000_000_123)
+    generated = [
+        _case("wrapped_welcome", _inputs(_CURVE, sk, pk, data, metadata, ikm),
+              "Given a welcome and cursor wrapped for the recipient's key, When unwrapped, Then the welcome and "
+              "cursor come back", []),
+    ]
+    d0, m0, ikm0 = wrapped(0)
+    generated.append(_case("cursor_zero", _inputs(_CURVE, sk, pk, d0, m0, ikm0),
+                           "Given cursor 0 (an empty WelcomeMetadata sealed), When unwrapped, Then the cursor is 0",
+                           []))
+    generated.append(_case("empty_metadata_not_opened", _inputs(_CURVE, sk, pk, data, b""),
+                           "Given an empty welcome_metadata, When unwrapped, Then it is not opened and decodes as "
+                           "cursor 0 (libxmtp unwrap_payload_hpke)", ["legacy"]))
+    dmax, mmax, ikmmax = wrapped(2**64 - 1, b"")
+    generated.append(_case("max_cursor_empty_welcome", _inputs(_CURVE, sk, pk, dmax, mmax, ikmmax),
+                           "Given the largest uint64 cursor and an empty welcome, When unwrapped, Then both come back",
+                           []))
+    outer = HPKECiphertext.decode(data)
+    bad_metadata_ikm = rng.randbytes(32)
+    kem_output, context = _HPKE.setup_base_s(pk, _INFO, bad_metadata_ikm)
+    bad_data = HPKECiphertext(kem_output, context.seal(b"", welcome)).encode()
+    bad_metadata = context.seal(b"", b"\x08\xff")  # field 1 varint, truncated
+    swapped_ikm = rng.randbytes(32)
+    kem_output, context = _HPKE.setup_base_s(pk, _INFO, swapped_ikm)
+    swapped_metadata = context.seal(b"", WelcomeMetadata(5).encode())
+    swapped_data = HPKECiphertext(kem_output, context.seal(b"", welcome)).encode()
+    generated += [
+        _case("wrong_private_key_refused", _inputs(_CURVE, other_sk, pk, data, metadata),
+              "Given another installation's private key, When unwrapping, Then HPKE decryption fails", ["invalid"]),
+        _case("tampered_ciphertext_refused", _inputs(_CURVE, sk, pk, _flip(data, len(data) - 1), metadata),
+              "Given data whose welcome ciphertext has one bit flipped, When unwrapped, Then it fails to decrypt",
+              ["invalid"]),
+        _case("tampered_kem_output_refused", _inputs(_CURVE, sk, pk, _flip(data, 3), metadata),
+              "Given data whose kem_output has one bit flipped, When unwrapped, Then it fails to decrypt",
+              ["invalid"]),
+        _case("tampered_metadata_refused", _inputs(_CURVE, sk, pk, data, _flip(metadata, 0)),
+              "Given welcome_metadata with one bit flipped, When unwrapped, Then it fails to decrypt", ["invalid"]),
+        _case("metadata_from_another_wrap_refused", _inputs(_CURVE, sk, pk, data, m0),
+              "Given the metadata of another wrapping (another HPKE context), When unwrapped, Then it fails to "
+              "decrypt", ["invalid"]),
+        _case("metadata_sealed_first_refused", _inputs(_CURVE, sk, pk, swapped_data, swapped_metadata),
+              "Given a sender that sealed the metadata before the welcome (nonces swapped), When unwrapped, Then "
+              "the welcome fails to decrypt", ["invalid"]),
+        _case("truncated_data_refused", _inputs(_CURVE, sk, pk, data[:20], metadata),
+              "Given data cut inside its kem_output, When parsed as an HPKECiphertext, Then it is malformed",
+              ["invalid"]),
+        _case("trailing_bytes_in_data_refused", _inputs(_CURVE, sk, pk, data + b"\x00", metadata),
+              "Given data with a byte after the HPKECiphertext, When parsed, Then it is malformed", ["invalid"]),
+        _case("metadata_not_protobuf_refused", _inputs(_CURVE, sk, pk, bad_data, bad_metadata),
+              "Given metadata that decrypts to bytes that are not a WelcomeMetadata, When decoded, Then it is "
+              "refused", ["invalid"]),
+        _case("unspecified_algorithm_refused",
+              _inputs(WelcomeWrapperAlgorithm.UNSPECIFIED, sk, pk, data, metadata),
+              "Given wrapper algorithm UNSPECIFIED, When unwrapping, Then it is refused", ["invalid"]),
+        _case("xwing_algorithm_refused",
+              _inputs(WelcomeWrapperAlgorithm.XWING_MLKEM_768_DRAFT_6, sk, pk, data, metadata),
+              "Given wrapper algorithm XWING_MLKEM_768_DRAFT_6 (not modelled), When unwrapping, Then it is refused",
+              ["invalid", "post-quantum"]),
+        _case("symmetric_key_algorithm_refused",
+              _inputs(WelcomeWrapperAlgorithm.SYMMETRIC_KEY, sk, pk, data, metadata),
+              "Given wrapper algorithm SYMMETRIC_KEY (not modelled), When unwrapping, Then it is refused",
+              ["invalid"]),
+    ]
+    if len(outer.kem_output) != _HPKE.kem.Nenc:
+        raise ValueError("the model wrote a kem_output of the wrong size")
+    return generated
+
+
+def verify(case: DecisionCase) -> None:
+    inputs = case.inputs
+    if case.expected.result == Verdict.INVALID.value:
+        try:
+            _decide(inputs)
+        except Rejected as e:
+            expect(f"{case.id} reason", case.expected.reason, e.reason.value)
+            return
+        raise AssertionError(f"{case.id}: unwrapped a welcome the vector refuses")
+    expect(f"{case.id} outputs", case.outputs, _decide(inputs))
+    sk, pk = bytes.fromhex(inputs["private_key"]), bytes.fromhex(inputs["public_key"])
+    expect(f"{case.id} public key", inputs["public_key"], _HPKE.kem.public_key(sk).hex())
+    if "ephemeral_ikm" in inputs:
+        ikm = bytes.fromhex(inputs["ephemeral_ikm"])
+        data, metadata = wrap_welcome(pk, bytes.fromhex(case.outputs["welcome"]), case.outputs["message_cursor"],
+                                      inputs["algorithm"], rng=lambda n: ikm[:n])
+        expect(f"{case.id} wrapped data", inputs["data"], data.hex())
+        expect(f"{case.id} wrapped metadata", inputs["welcome_metadata"], metadata.hex())
