@@ -275,9 +275,9 @@ def _step_tags(step: str) -> list[str]:
     return [f"step_{n}" for n in dict.fromkeys(re.findall(r"\d+", step.split("(")[0]))]
 
 
-def _commit(group: Group, proposals=(), **kwargs) -> StagedCommit:
+def _commit(world: _World, group: Group, proposals=()) -> StagedCommit:
     """Commit ``proposals`` by value (and the cached ones), without merging: what receivers validate."""
-    pending = group.commit(tuple(proposals), **kwargs)
+    pending = group.commit(tuple(proposals), rng=world.rng)
     group.clear_pending_commit()
     return pending.staged
 
@@ -298,7 +298,7 @@ def _three(seed: int, *, profile: Profile = SEED, preset: Preset = Preset.ALL_ME
     alix, bo, caro = world.user("alix"), world.user("bo", installations=2), world.user("caro")
     group = world.group(alix, preset=preset, profile=profile)
     proposals, bundles = world.add_users(group, bo, caro)
-    pending = group.commit(proposals)
+    pending = group.commit(proposals, rng=world.rng)
     group.merge_pending_commit()
     groups = {"alix": group}
     for name, bundle in zip(["bo", "bo2", "caro"], bundles):
@@ -307,7 +307,7 @@ def _three(seed: int, *, profile: Profile = SEED, preset: Preset = Preset.ALL_ME
 
 
 def _merge_everywhere(t: _Three, committer: str, proposals) -> None:
-    pending = t.groups[committer].commit(tuple(proposals))
+    pending = t.groups[committer].commit(tuple(proposals), rng=t.world.rng)
     t.groups[committer].merge_pending_commit()
     for name, group in t.groups.items():
         if name != committer:
@@ -333,56 +333,59 @@ def _all_members_cases() -> list[DecisionCase]:
         t.creation, w, "valid")]
     out.append(_from_staged(
         "empty_commit_by_member", f"{THREE}, When caro (a plain member) commits nothing but an update path, Then it "
-        "is valid and changes nothing visible", "step 5 (the actor is a member)", _commit(g["caro"]), w, "valid"))
+        "is valid and changes nothing visible", "step 5 (the actor is a member)", _commit(w, g["caro"]), w, "valid"))
     out.append(_from_staged(
         "psk_proposal", f"{THREE}, When alix commits a PreSharedKey proposal, Then it is refused",
-        "step 6 (no PSK support)", _psk_commit(g["alix"]), w, CommitReason.NO_PSK_SUPPORT))
+        "step 6 (no PSK support)", _psk_commit(w, g["alix"]), w, CommitReason.NO_PSK_SUPPORT))
 
     members = dict(membership_of(g["alix"]).members)
     members[bo.inbox_id] -= 1
     out.append(_from_staged(
         "sequence_id_decreased", f"{THREE}, When alix commits a 0xFF01 lowering bo's sequence id, Then it is refused",
         "step 8 (sequence ids never decrease)",
-        _commit(g["alix"], membership_proposals(g["alix"], (), frozenset(), GroupMembership(members=members))),
+        _commit(w, g["alix"], membership_proposals(g["alix"], (), frozenset(), GroupMembership(members=members))),
         w, CommitReason.SEQUENCE_ID_DECREASED))
 
     dave = w.user("dave")
     out.append(_from_staged(
         "member_adds_member", f"{THREE}, When caro adds dave (under add_member_policy allow), Then it is valid: "
-        "dave's inbox added, caro the actor", "steps 10, 12a", _commit(g["caro"], w.add_users(g["caro"], dave)[0]),
+        "dave's inbox added, caro the actor", "steps 10, 12a", _commit(w, g["caro"], w.add_users(g["caro"], dave)[0]),
         w, "valid"))
     at_zero = GroupMembership(members={**membership_of(g["alix"]).members, dave.inbox_id: 0})
     out.append(_from_staged(
         "added_inbox_at_sequence_id_zero", f"{THREE}, When alix adds dave's installation with dave's inbox at "
         "sequence id 0, Then it is refused (libxmtp HEAD: an added inbox names the update it was read at)",
-        "step 8", _commit(g["alix"], membership_proposals(g["alix"], (w.key_package(dave).key_package,), frozenset(),
+        "step 8", _commit(w, g["alix"], membership_proposals(g["alix"], (w.key_package(dave).key_package,), frozenset(),
                                                           at_zero)),
         w, CommitReason.INBOX_VALIDATION_FAILED))
     beyond = GroupMembership(members={**membership_of(g["alix"]).members, dave.inbox_id: 2})
     out.append(_from_staged(
         "added_inbox_beyond_its_log", f"{THREE}, When alix adds dave at sequence id 2 while dave's log has one "
         "update, Then it is refused", "step 8 (the identity updates must exist)",
-        _commit(g["alix"], membership_proposals(g["alix"], (w.key_package(dave).key_package,), frozenset(), beyond)),
+        _commit(w, g["alix"], membership_proposals(g["alix"], (w.key_package(dave).key_package,), frozenset(), beyond)),
         w, CommitReason.INBOX_VALIDATION_FAILED))
 
     stranger = w.user("stranger")
     out.append(_from_staged(
         "unexpected_installation_added", f"{THREE}, When alix adds a stranger's installation without its inbox in "
         "0xFF01, Then it is refused", "step 10 (every added installation is expected)",
-        _commit(g["alix"], membership_proposals(g["alix"], (w.key_package(stranger).key_package,), frozenset(),
+        _commit(w, g["alix"], membership_proposals(g["alix"], (w.key_package(stranger).key_package,), frozenset(),
                                                 membership_of(g["alix"]))),
         w, CommitReason.UNEXPECTED_INSTALLATION_ADDED))
     out.append(_from_staged(
         "remove_one_of_two_installations", f"{THREE}, When alix removes one of bo's two installations, 0xFF01 "
         "unchanged, Then it is refused", "step 10 (removals equal what the log implies)",
-        _commit(g["alix"], membership_proposals(g["alix"], (), frozenset({bo.installations[0].public_key}),
+        _commit(w, g["alix"], membership_proposals(g["alix"], (), frozenset({bo.installations[0].public_key}),
                                                 membership_of(g["alix"]))),
         w, CommitReason.UNEXPECTED_INSTALLATIONS_REMOVED))
     all_of_bo = frozenset(i.public_key for i in bo.installations)
+
+    def remove_bo(who: str) -> StagedCommit:
+        return _commit(w, g[who], membership_proposals(g[who], (), all_of_bo, w.membership_with(g[who], without=(bo,))))
     out.append(_from_staged(
         "remove_inbox_with_all_installations", f"{THREE}, When alix removes both of bo's installations and bo's "
         "inbox, Then it is valid: bo removed", "steps 10, 12b",
-        _commit(g["alix"], membership_proposals(g["alix"], (), all_of_bo, w.membership_with(g["alix"], without=(bo,)))),
+        remove_bo("alix"),
         w, "valid"))
 
     erin = w.user("erin")
@@ -391,14 +394,14 @@ def _all_members_cases() -> list[DecisionCase]:
         "key_package_claims_another_inbox", f"{THREE}, When alix adds erin's installation in a key package whose "
         "credential names dave's inbox (both inboxes listed), Then it is refused",
         "step 11 (an installation belongs to its credential's inbox)",
-        _commit(g["alix"], membership_proposals(g["alix"], (forged,), frozenset(),
+        _commit(w, g["alix"], membership_proposals(g["alix"], (forged,), frozenset(),
                                                 w.membership_with(g["alix"], dave, erin))),
         w, CommitReason.INBOX_VALIDATION_FAILED))
 
     def readd(group: Group) -> StagedCommit:
         fresh = w.key_package(bo).key_package
         same = membership_proposals(group, (fresh,), frozenset(), w.membership_with(group))
-        return _commit(group, (Remove(_leaf_of(group, bo.installations[0])), *same))
+        return _commit(w, group, (Remove(_leaf_of(group, bo.installations[0])), *same))
 
     out.append(_from_staged(
         "super_admin_readds_installation", f"{THREE}, When alix (super admin) removes bo's first installation and "
@@ -412,47 +415,48 @@ def _all_members_cases() -> list[DecisionCase]:
     out.append(_from_staged(
         "member_removes_member", f"{THREE}, When caro removes bo (remove_member_policy admin-or-super-admin), Then "
         "it is refused", "step 12b",
-        _commit(g["caro"], membership_proposals(g["caro"], (), all_of_bo, w.membership_with(g["caro"], without=(bo,)))),
+        remove_bo("caro"),
         w, CommitReason.INSUFFICIENT_PERMISSIONS))
     out.append(_from_staged(
         "member_edits_group_name", f"{THREE}, When caro renames the group (seed: metadata is admins-only), Then it is "
-        "refused", "step 12c", _commit(g["caro"], [metadata_proposal(g["caro"], {"group_name": "caro's"})]), w,
+        "refused", "step 12c", _commit(w, g["caro"], [metadata_proposal(g["caro"], {"group_name": "caro's"})]), w,
         CommitReason.INSUFFICIENT_PERMISSIONS))
     out.append(_from_staged(
         "super_admin_edits_group_name", f"{THREE}, When alix renames the group, Then it is valid: one metadata "
-        "change", "step 12c", _commit(g["alix"], [metadata_proposal(g["alix"], {"group_name": "alix's"})]), w,
+        "change", "step 12c", _commit(w, g["alix"], [metadata_proposal(g["alix"], {"group_name": "alix's"})]), w,
         "valid"))
     out.append(_from_staged(
         "super_admin_adds_admin", f"{THREE}, When alix makes bo an admin, Then it is valid", "step 12d",
-        _commit(g["alix"], [admin_lists_proposal(g["alix"], admins=(bo.inbox_id,))]), w, "valid"))
+        _commit(w, g["alix"], [admin_lists_proposal(g["alix"], admins=(bo.inbox_id,))]), w, "valid"))
     out.append(_from_staged(
         "member_adds_admin", f"{THREE}, When caro makes herself an admin (add_admin_policy super admin only), Then "
-        "it is refused", "step 12d", _commit(g["caro"], [admin_lists_proposal(g["caro"], admins=(caro.inbox_id,))]),
+        "it is refused", "step 12d", _commit(w, g["caro"], [admin_lists_proposal(g["caro"], admins=(caro.inbox_id,))]),
         w, CommitReason.INSUFFICIENT_PERMISSIONS))
     out.append(_from_staged(
         "super_admin_adds_super_admin", f"{THREE}, When alix makes bo a super admin, Then it is valid", "step 12e",
-        _commit(g["alix"], [admin_lists_proposal(g["alix"], super_admins=(alix.inbox_id, bo.inbox_id))]), w,
+        _commit(w, g["alix"], [admin_lists_proposal(g["alix"], super_admins=(alix.inbox_id, bo.inbox_id))]), w,
         "valid"))
     out.append(_from_staged(
         "member_adds_super_admin", f"{THREE}, When caro makes herself a super admin, Then it is refused",
-        "step 12e", _commit(g["caro"], [admin_lists_proposal(g["caro"], super_admins=(alix.inbox_id, caro.inbox_id))]),
+        "step 12e",
+        _commit(w, g["caro"], [admin_lists_proposal(g["caro"], super_admins=(alix.inbox_id, caro.inbox_id))]),
         w, CommitReason.INSUFFICIENT_PERMISSIONS))
     out.append(_from_staged(
         "last_super_admin_removed", f"{THREE}, When alix empties the super admin list, Then it is refused (one must "
-        "remain)", "step 12f", _commit(g["alix"], [admin_lists_proposal(g["alix"], super_admins=())]), w,
+        "remain)", "step 12f", _commit(w, g["alix"], [admin_lists_proposal(g["alix"], super_admins=())]), w,
         CommitReason.INSUFFICIENT_PERMISSIONS))
     stricter = preset_policies(Preset.ADMINS_ONLY)
     out.append(_from_staged(
         "super_admin_changes_permissions", f"{THREE}, When alix switches to the admins-only preset, Then it is "
-        "valid: permissions changed", "step 12g", _commit(g["alix"], [permissions_proposal(g["alix"], stricter)]), w,
+        "valid: permissions changed", "step 12g", _commit(w, g["alix"], [permissions_proposal(g["alix"], stricter)]), w,
         "valid"))
     out.append(_from_staged(
         "member_changes_permissions", f"{THREE}, When caro switches to the admins-only preset, Then it is refused",
-        "step 12g", _commit(g["caro"], [permissions_proposal(g["caro"], stricter)]), w,
+        "step 12g", _commit(w, g["caro"], [permissions_proposal(g["caro"], stricter)]), w,
         CommitReason.INSUFFICIENT_PERMISSIONS))
 
     floor = metadata_proposal(g["alix"], {"minimum_supported_protocol_version": "2.1.0"})
-    staged = _commit(g["alix"], [floor])
+    staged = _commit(w, g["alix"], [floor])
     out.append(_from_staged(
         "minimum_version_met", f"{THREE}, When alix raises the minimum protocol version to 2.1.0 and the receiver "
         "runs 2.1.0, Then it is valid", "step 13", staged, w, "valid", own_version="2.1.0"))
@@ -467,7 +471,7 @@ def _all_members_cases() -> list[DecisionCase]:
     out.append(_from_staged(
         "update_proposal_committed", f"{THREE}, When bo proposes an Update of its leaf and alix commits it, Then it "
         "is valid and empty: bo's new leaf is still an installation of bo's inbox", "steps 7, 11",
-        _commit(g["alix"]), w, "valid"))
+        _commit(w, g["alix"]), w, "valid"))
     g["alix"].proposals.clear()
 
     # the log changes: bo adds a third installation, then revokes its second
@@ -476,7 +480,7 @@ def _all_members_cases() -> list[DecisionCase]:
         "new_installation_of_member", f"{THREE}, When bo adds a third installation to its inbox and alix commits its "
         "Add with bo's sequence id raised, Then it is valid and empty (a new installation is not a new member)",
         "steps 8, 10, 11",
-        _commit(g["alix"], membership_proposals(g["alix"], (w.key_package(bo, 2).key_package,), frozenset(),
+        _commit(w, g["alix"], membership_proposals(g["alix"], (w.key_package(bo, 2).key_package,), frozenset(),
                                                 w.membership_with(g["alix"], bo))),
         w, "valid"))
     assert new.public_key == bo.installations[2].public_key
@@ -486,20 +490,20 @@ def _all_members_cases() -> list[DecisionCase]:
         "revoked_installation_removed", f"{THREE}, When bo adds a third installation and revokes its second, and "
         "alix raises bo's sequence id and removes the revoked installation (not adding the third), Then it is valid "
         "(expected adds may be missing)", "step 10",
-        _commit(g["alix"], membership_proposals(g["alix"], (), second, w.membership_with(g["alix"], bo))),
+        _commit(w, g["alix"], membership_proposals(g["alix"], (), second, w.membership_with(g["alix"], bo))),
         w, "valid"))
     out.append(_from_staged(
         "revoked_installation_kept", f"{THREE}, When bo revokes its second installation and alix raises bo's "
         "sequence id without removing it, Then it is refused", "step 10",
-        _commit(g["alix"], membership_proposals(g["alix"], (), frozenset(), w.membership_with(g["alix"], bo))),
+        _commit(w, g["alix"], membership_proposals(g["alix"], (), frozenset(), w.membership_with(g["alix"], bo))),
         w, CommitReason.UNEXPECTED_INSTALLATIONS_REMOVED))
     return out
 
 
-def _psk_commit(group: Group) -> StagedCommit:
+def _psk_commit(w: _World, group: Group) -> StagedCommit:
     group.psks = {b"k": b"v"}
     try:
-        return _commit(group, [PreSharedKey(PreSharedKeyID.external(b"k", b"\1" * 32))])
+        return _commit(w, group, [PreSharedKey(PreSharedKeyID.external(b"k", b"\1" * 32))])
     finally:
         group.psks = {}
 
@@ -510,12 +514,14 @@ def _actor_cases() -> list[DecisionCase]:
     group = w.group(alix)
     bundle = w.key_package(intruder)
     # alix adds the intruder's installation without listing its inbox in 0xFF01 (a commit others refuse)
-    pending = group.commit(membership_proposals(group, (bundle.key_package,), frozenset(), membership_of(group)))
+    pending = group.commit(membership_proposals(group, (bundle.key_package,), frozenset(), membership_of(group)),
+                           rng=w.rng)
     group.merge_pending_commit()
     intruders = _join(pending, bundle)
     return [_from_staged(
         "actor_not_member", "Given a group whose tree holds an installation of an inbox missing from 0xFF01, When "
-        "that installation commits, Then it is refused", "step 5 (the actor's inbox is a member)", _commit(intruders),
+        "that installation commits, Then it is refused", "step 5 (the actor's inbox is a member)",
+        _commit(w, intruders),
         w, CommitReason.ACTOR_NOT_MEMBER)]
 
 
@@ -529,11 +535,11 @@ def _libxmtp_cases() -> list[DecisionCase]:
             out.append(_from_staged(
                 f"{field}_{size}_bytes", f"{given}, When alix sets {field} to {size} bytes (limit {limit}), Then it "
                 f"is {'valid' if intended == 'valid' else 'refused'}", "step 3 (character limits)",
-                _commit(g["alix"], [metadata_proposal(g["alix"], {field: "x" * size})]), w, intended,
+                _commit(w, g["alix"], [metadata_proposal(g["alix"], {field: "x" * size})]), w, intended,
                 profile="libxmtp"))
     out.append(_from_staged(
         "member_edits_group_name", f"{given}, When caro renames the group (libxmtp: members edit the name), Then it "
-        "is valid", "step 12c", _commit(g["caro"], [metadata_proposal(g["caro"], {"group_name": "caro's"})]), w,
+        "is valid", "step 12c", _commit(w, g["caro"], [metadata_proposal(g["caro"], {"group_name": "caro's"})]), w,
         "valid", profile="libxmtp"))
     return out
 
@@ -545,9 +551,9 @@ def _admins_only_cases() -> list[DecisionCase]:
     given = "Given alix's group with the admins-only preset, bo and caro"
     out = [
         _from_staged("admins_only/super_admin_adds_member", f"{given}, When alix adds dave, Then it is valid",
-                     "step 12a", _commit(g["alix"], w.add_users(g["alix"], dave)[0]), w, "valid"),
+                     "step 12a", _commit(w, g["alix"], w.add_users(g["alix"], dave)[0]), w, "valid"),
         _from_staged("admins_only/member_adds_member", f"{given}, When caro adds dave, Then it is refused",
-                     "step 12a", _commit(g["caro"], w.add_users(g["caro"], dave)[0]), w,
+                     "step 12a", _commit(w, g["caro"], w.add_users(g["caro"], dave)[0]), w,
                      CommitReason.INSUFFICIENT_PERMISSIONS),
     ]
     # caro proposes adding erin; alix (allowed to add) commits it: the proposer is checked (libxmtp HEAD)
@@ -557,7 +563,7 @@ def _admins_only_cases() -> list[DecisionCase]:
     out.append(_from_staged(
         "admins_only/member_proposes_add", f"{given}, When caro proposes adding erin and alix commits that proposal "
         "with the new 0xFF01, Then it is refused: an add is checked against its proposer", "step 12a (proposer)",
-        _commit(g["alix"], gce), w, CommitReason.INSUFFICIENT_PERMISSIONS))
+        _commit(w, g["alix"], gce), w, CommitReason.INSUFFICIENT_PERMISSIONS))
     g["alix"].proposals.clear()
     return out
 
@@ -570,9 +576,9 @@ def _dm_cases() -> list[DecisionCase]:
     given = "Given alix's DM with bo (DM preset: add_member deny, no super admins), bo not yet added"
     return [
         _from_staged("dm/creator_adds_peer", f"{given}, When alix adds bo, Then it is valid (the DM exception)",
-                     "step 12a (DM exception)", _commit(group, w.add_users(group, bo)[0]), w, "valid"),
+                     "step 12a (DM exception)", _commit(w, group, w.add_users(group, bo)[0]), w, "valid"),
         _from_staged("dm/creator_adds_third_inbox", f"{given}, When alix adds caro, Then it is refused",
-                     "step 12a", _commit(group, w.add_users(group, caro)[0]), w,
+                     "step 12a", _commit(w, group, w.add_users(group, caro)[0]), w,
                      CommitReason.INSUFFICIENT_PERMISSIONS),
     ]
 
@@ -586,7 +592,7 @@ def _super_admin_removal_cases() -> list[DecisionCase]:
                                                            super_admins=(alix.inbox_id, bo.inbox_id))])
         given = f"Given alix's {name} group where alix and bo are super admins and caro an admin"
         without_alix = frozenset({alix.installations[0].public_key})
-        remove_alix = {who: _commit(g[who], membership_proposals(g[who], (), without_alix,
+        remove_alix = {who: _commit(w, g[who], membership_proposals(g[who], (), without_alix,
                                                                  w.membership_with(g[who], without=(alix,))))
                        for who in ("bo", "caro")}
         out.append(_from_staged(
@@ -602,14 +608,15 @@ def _super_admin_removal_cases() -> list[DecisionCase]:
         out.append(_from_staged(
             "super_admin_steps_down", f"{given}, When alix removes herself from the super admin list, Then it is "
             "valid (bo remains)", "step 12f",
-            _commit(g["alix"], [admin_lists_proposal(g["alix"], super_admins=(bo.inbox_id,))]), w, "valid",
+            _commit(w, g["alix"], [admin_lists_proposal(g["alix"], super_admins=(bo.inbox_id,))]), w, "valid",
             profile=name))
         out.append(_from_staged(
             "super_admin_removes_admin", f"{given}, When bo takes caro's admin role, Then it is valid", "step 12d",
-            _commit(g["bo"], [admin_lists_proposal(g["bo"], admins=())]), w, "valid", profile=name))
+            _commit(w, g["bo"], [admin_lists_proposal(g["bo"], admins=())]), w, "valid", profile=name))
         out.append(_from_staged(
             "admin_removes_admin", f"{given}, When caro gives up her own admin role (remove_admin_policy super admin "
-            "only), Then it is refused", "step 12d", _commit(g["caro"], [admin_lists_proposal(g["caro"], admins=())]),
+            "only), Then it is refused", "step 12d",
+            _commit(w, g["caro"], [admin_lists_proposal(g["caro"], admins=())]),
             w, CommitReason.INSUFFICIENT_PERMISSIONS, profile=name))
     return out
 
@@ -625,7 +632,7 @@ def _permissions_policy_cases() -> list[DecisionCase]:
             "update_permissions_policy_deny", f"Given alix's {name} group whose update_permissions_policy is deny, "
             "When alix (super admin) switches to the admins-only preset, Then it is "
             + ("refused (seed: the policy applies)" if name == "seed" else "valid (libxmtp ignores the policy)"),
-            "step 12g", _commit(group, [permissions_proposal(group, preset_policies(Preset.ADMINS_ONLY, profile),
+            "step 12g", _commit(w, group, [permissions_proposal(group, preset_policies(Preset.ADMINS_ONLY, profile),
                                                              profile)]),
             w, CommitReason.INSUFFICIENT_PERMISSIONS if name == "seed" else "valid", profile=name))
     return out
@@ -645,7 +652,7 @@ def _group_size_cases() -> list[DecisionCase]:
                 f"group_of_{total}", f"Given alix's {name} group whose 0xFF01 lists {total - 1} inboxes (alix and "
                 f"{total - 2} padding inboxes without leaves), When alix adds dave, making {total}, Then it is "
                 + ("valid" if total == limit else f"refused ({name} allows at most {limit})"),
-                "group size (seed Group sizes: 400; libxmtp: 250)", _commit(group, w.add_users(group, dave)[0]), w,
+                "group size (seed Group sizes: 400; libxmtp: 250)", _commit(w, group, w.add_users(group, dave)[0]), w,
                 "valid" if total == limit else CommitReason.GROUP_FULL, profile=name, tags=("group_size",)))
     return out
 
