@@ -27,7 +27,6 @@ the genuine message of that generation still decrypts afterwards.
 
 from __future__ import annotations
 
-import copy
 import enum
 import hmac
 import os
@@ -498,20 +497,15 @@ def unprotect_private(cs: CipherSuite, message: PrivateMessage, context: GroupCo
     except SecretTreeError as e:
         raise Rejected(Reason.UNKNOWN_SENDER, str(e)) from None
 
-    saved = _ratchet_state(ratchet)
+    saved = ratchet.copy()
     try:
         body = _decrypt_content(cs, ratchet, sender_data, message)
     except Rejected:
-        vars(ratchet).update(saved)
+        ratchet.restore(saved)
         raise
     content = FramedContent(message.group_id, message.epoch, MemberSender(sender_data.leaf_index),
                             message.authenticated_data, body.content)
     return AuthenticatedContent(WireFormat.mls_private_message, content, body.auth)
-
-
-def _ratchet_state(ratchet: SenderRatchet) -> dict:
-    """A copy of the ratchet's attributes (immutable values and flat containers of them)."""
-    return {name: copy.copy(value) for name, value in vars(ratchet).items()}
 
 
 def _decrypt_content(cs: CipherSuite, ratchet: SenderRatchet, sender_data: SenderData,

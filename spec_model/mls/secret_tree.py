@@ -113,6 +113,11 @@ class SenderRatchet:
         twin._retained = dict(self._retained)
         return twin
 
+    def restore(self, saved: "SenderRatchet") -> None:
+        """Go back to the state of ``saved`` (a ``copy()`` taken earlier): a message that failed to
+        decrypt must not use up its generation (RFC 9420 §9.2 deletes keys only once used)."""
+        self._secret, self._generation, self._retained = saved._secret, saved._generation, dict(saved._retained)
+
     @property
     def generation(self) -> int:
         """The next generation that has never been handed out."""
