@@ -37,9 +37,10 @@ from spec_model.xmtp.key_package import (
 from spec_model.xmtp.api import WelcomeWrapperAlgorithm
 from spec_model.xmtp.permissions import AllOf, AnyOf, Option, Policies, Preset, preset_policies
 from spec_model.xmtp.profiles import LIBXMTP, SEED
-from spec_model.xmtp.proto import BYTES, EnumKind, Map, Message, MessageKind
+from spec_model.xmtp.proto import Map, Message, MessageKind
 
 from .. import case_id, expect
+from ..proto_json import from_json, to_json
 from ..formats import CodecCase
 
 FORMAT = "codec"
@@ -48,63 +49,6 @@ MAP_RULE = "; maps have no canonical wire order, compare decoded values (facts Â
 
 
 # ------------------------------------------------------------------ protobuf message <-> decoded fields
-
-def to_fields(message: Message) -> dict[str, Any]:
-    """A message as the family's ``decoded`` object (see the module docstring)."""
-    fields = {}
-    for name, spec in message.fields().values():
-        value = getattr(message, name)
-        if value is None:
-            continue
-        if isinstance(spec.kind, Map):
-            fields[name] = {key: _to_value(v, spec.kind.value) for key, v in value.items()}
-        elif spec.repeated:
-            fields[name] = [_to_value(v, spec.kind) for v in value]
-        else:
-            fields[name] = _to_value(value, spec.kind)
-    return fields
-
-
-def _to_value(value: Any, kind: Any) -> Any:
-    if isinstance(kind, MessageKind):
-        return to_fields(value)
-    if kind is BYTES:
-        return bytes(value).hex()
-    if isinstance(kind, EnumKind):
-        return int(value)
-    return value
-
-
-def from_fields(cls: type[Message], fields: dict[str, Any]) -> Message:
-    """The message of type ``cls`` a ``decoded`` object describes; unknown field names are an error."""
-    specs = {name: spec for name, spec in cls.fields().values()}
-    unknown = fields.keys() - specs.keys()
-    if unknown:
-        raise ValueError(f"{cls.__name__} has no fields {sorted(unknown)}")
-    values = {}
-    for name, value in fields.items():
-        spec = specs[name]
-        if isinstance(spec.kind, Map):
-            values[name] = {key: _from_value(v, spec.kind.value) for key, v in value.items()}
-        elif spec.repeated:
-            values[name] = tuple(_from_value(v, spec.kind) for v in value)
-        else:
-            values[name] = _from_value(value, spec.kind)
-    return cls(**values)
-
-
-def _from_value(value: Any, kind: Any) -> Any:
-    if isinstance(kind, MessageKind):
-        return from_fields(kind.cls, value)
-    if kind is BYTES:
-        return bytes.fromhex(value)
-    if isinstance(kind, EnumKind):
-        try:
-            return kind.enum_type(value)
-        except ValueError:
-            return value
-    return value
-
 
 def reversed_maps(message: Message) -> bytes:
     """A non-canonical encoding of ``message``: every map's entries (at any depth of embedded messages
@@ -138,8 +82,8 @@ class Codec:
 
 
 def _protobuf(extension_type: int, cls: type[Message], *, group: bool = True) -> Codec:
-    return Codec(extension_type, lambda data: to_fields(cls.decode(data)),
-                 lambda fields: from_fields(cls, fields).encode(), cls if group else None)
+    return Codec(extension_type, lambda data: to_json(cls.decode(data)),
+                 lambda fields: from_json(cls, fields).encode(), cls if group else None)
 
 
 def _empty(data: bytes) -> dict[str, Any]:
@@ -157,8 +101,8 @@ def _required_capabilities(data: bytes) -> dict[str, Any]:
 CODECS: dict[str, Codec] = {
     "0xF000 openmls.Metadata(xmtp.mls.message_contents.GroupMetadataV1)": Codec(
         XmtpExtensionType.IMMUTABLE_METADATA,
-        lambda data: to_fields(GroupMetadataV1.decode(Metadata.decode(data).metadata)),
-        lambda fields: Metadata(from_fields(GroupMetadataV1, fields).encode()).encode(),
+        lambda data: to_json(GroupMetadataV1.decode(Metadata.decode(data).metadata)),
+        lambda fields: Metadata(from_json(GroupMetadataV1, fields).encode()).encode(),
         GroupMetadataV1, wrapped=True),
     "0xFF00 xmtp.mls.message_contents.GroupMutableMetadataV1": _protobuf(
         XmtpExtensionType.MUTABLE_METADATA, GroupMutableMetadataV1),
@@ -315,7 +259,7 @@ def verify(case: CodecCase) -> None:
     extension = Extension(codec.extension_type, data)
     expect(f"{case.id} decode-equivalent to its re-encoding", True,
            decode_equivalent(extension, Extension(codec.extension_type, encoded)))
-    message = from_fields(codec.message, case.decoded)
+    message = from_json(codec.message, case.decoded)
     shuffled = reversed_maps(message)
     alternative = Metadata(shuffled).encode() if codec.wrapped else shuffled
     expect(f"{case.id} maps in another order decode to the same fields", case.decoded, codec.decode(alternative))

@@ -41,7 +41,7 @@ from spec_model.xmtp.permissions import Preset, preset_policies
 
 from .. import case_id, expect
 from ..formats import CodecCase, Expected, Verdict
-from .messages import from_json, to_json
+from ..proto_json import from_json, to_json
 
 FORMAT = "codec"
 FAMILY = "history_archives"

@@ -12,7 +12,6 @@ envelope's server timestamp in decimal).
 from __future__ import annotations
 
 import dataclasses
-import enum
 from typing import Any
 
 from spec_model.mls.reasons import Rejected
@@ -22,9 +21,9 @@ from spec_model.xmtp.content import (
     PlaintextEnvelopeV2, decode_group_updated, decode_text, encode_group_updated, encode_text, open_envelope,
     seal_envelope, transcript_message_id,
 )
-from spec_model.xmtp.proto import BYTES, EnumKind, Map, Message, MessageKind
 
 from .. import case_id, expect
+from ..proto_json import from_json, to_json
 from ..formats import CodecCase, Expected, Verdict
 
 __all__ = ["FORMAT", "cases", "verify", "to_json", "from_json"]
@@ -47,63 +46,6 @@ KEY = "1700000000000000000"  # a current client's idempotency key: now_ns in dec
 
 
 # ------------------------------------------------------------------ protobuf <-> JSON
-
-def to_json(message: Message) -> dict[str, Any]:
-    """A protobuf message as JSON: absent (None) fields left out, bytes as hex, enums as numbers."""
-    out = {}
-    for _, (name, spec) in message.fields().items():
-        value = getattr(message, name)
-        if value is None:
-            continue
-        if isinstance(spec.kind, Map):
-            out[name] = {k: _value_to_json(spec.kind.value, v) for k, v in value.items()}
-        elif spec.repeated:
-            out[name] = [_value_to_json(spec.kind, v) for v in value]
-        else:
-            out[name] = _value_to_json(spec.kind, value)
-    return out
-
-
-def _value_to_json(kind, value):
-    if isinstance(kind, MessageKind):
-        return to_json(value)
-    if kind is BYTES:
-        return value.hex()
-    if isinstance(value, enum.Enum):
-        return int(value)
-    return value
-
-
-def from_json(cls: type[Message], data: dict[str, Any]) -> Message:
-    """The inverse of ``to_json``: the message ``data`` describes (unknown keys refused)."""
-    fields = {name: spec for _, (name, spec) in cls.fields().items()}
-    unknown = data.keys() - fields.keys()
-    if unknown:
-        raise AssertionError(f"{cls.__name__}: unknown fields {sorted(unknown)}")
-    values = {}
-    for name, value in data.items():
-        spec = fields[name]
-        if isinstance(spec.kind, Map):
-            values[name] = {k: _value_from_json(spec.kind.value, v) for k, v in value.items()}
-        elif spec.repeated:
-            values[name] = tuple(_value_from_json(spec.kind, v) for v in value)
-        else:
-            values[name] = _value_from_json(spec.kind, value)
-    return cls(**values)
-
-
-def _value_from_json(kind, value):
-    if isinstance(kind, MessageKind):
-        return from_json(kind.cls, value)
-    if kind is BYTES:
-        return bytes.fromhex(value)
-    if isinstance(kind, EnumKind):
-        try:
-            return kind.enum_type(value)
-        except ValueError:
-            return value
-    return value
-
 
 # ------------------------------------------------------------------ decoding as a receiver does
 
