@@ -37,7 +37,7 @@ MAX_VARINT = (1 << 30) - 1
 
 
 class DecodeError(ValueError):
-    """Bytes that do not decode; ``path`` names the field, ``reason`` says why."""
+    """RFC 9420 §2.1, §15: Bytes that do not decode; ``path`` names the field, ``reason`` says why."""
 
     def __init__(self, path: str, reason: str):
         self.path = path
@@ -45,7 +45,7 @@ class DecodeError(ValueError):
         super().__init__(f"{path}: {reason}" if path else reason)
 
     def within(self, outer: str) -> "DecodeError":
-        """The same error with ``outer`` prefixed to its path."""
+        """RFC 9420 §2.1: The same error with ``outer`` prefixed to its path."""
         if not self.path:
             path = outer
         elif self.path.startswith("["):
@@ -73,7 +73,7 @@ def opaque(data: bytes) -> bytes:
 
 @contextlib.contextmanager
 def field(name: str) -> Iterator[None]:
-    """Name the field being read: a ``DecodeError`` inside gets ``name`` prefixed to its path."""
+    """RFC 9420 §2.1: Name the field being read: a ``DecodeError`` inside gets ``name`` prefixed to its path."""
     try:
         yield
     except DecodeError as e:
@@ -81,7 +81,7 @@ def field(name: str) -> Iterator[None]:
 
 
 class Reader:
-    """A cursor over bytes that raises ``DecodeError`` rather than running off the end."""
+    """RFC 9420 §2.1: A cursor over bytes that raises ``DecodeError`` rather than running off the end."""
 
     __slots__ = ("data", "pos", "end")
 
@@ -107,7 +107,7 @@ class Reader:
         return self.take(self.varint())
 
     def sub(self) -> "Reader":
-        """A reader over the next ``<V>``-prefixed span; this reader skips past it."""
+        """RFC 9420 §2.1.2: A reader over the next ``<V>``-prefixed span; this reader skips past it."""
         n = self.varint()
         if self.end - self.pos < n:
             raise DecodeError("", f"truncated: vector of {n} bytes, {self.end - self.pos} left")
@@ -140,7 +140,7 @@ def read_varint(r: Reader) -> int:
 
 
 class Kind(abc.ABC):
-    """How one value is written to and read from the wire."""
+    """RFC 9420 §2.1: How one value is written to and read from the wire."""
 
     @abc.abstractmethod
     def write(self, value: Any, out: bytearray) -> None: ...
@@ -154,7 +154,7 @@ class Kind(abc.ABC):
         return bytes(out)
 
     def decode(self, data: bytes) -> Any:
-        """Decode exactly one value from ``data``; anything left over is an error."""
+        """RFC 9420 §2.1: Decode exactly one value from ``data``; anything left over is an error."""
         r = Reader(bytes(data))
         value = self.read(r)
         r.finish()
@@ -162,7 +162,7 @@ class Kind(abc.ABC):
 
 
 class Uint(Kind):
-    """A big-endian unsigned integer of ``size`` bytes (uint8 … uint64)."""
+    """RFC 9420 §2.1: A big-endian unsigned integer of ``size`` bytes (uint8 … uint64)."""
 
     def __init__(self, size: int):
         self.size = size
@@ -184,7 +184,7 @@ U8, U16, U32, U64 = Uint(1), Uint(2), Uint(4), Uint(8)
 
 
 class Opaque(Kind):
-    """``opaque data<V>``."""
+    """RFC 9420 §2.1.2: ``opaque data<V>``."""
 
     def write(self, value: bytes, out: bytearray) -> None:
         out += varint(len(value))
@@ -201,7 +201,7 @@ OPAQUE = Opaque()
 
 
 class Vector(Kind):
-    """``T items<V>``: a varint byte length, then the items; decoded as a tuple."""
+    """RFC 9420 §2.1.2: ``T items<V>``: a varint byte length, then the items; decoded as a tuple."""
 
     def __init__(self, item: Any):
         self.item = item
@@ -228,7 +228,7 @@ class Vector(Kind):
 
 
 class Optional(Kind):
-    """``optional<T>``: a presence octet (0 or 1), then the value if present."""
+    """RFC 9420 §2.1.1: ``optional<T>``: a presence octet (0 or 1), then the value if present."""
 
     def __init__(self, item: Any):
         self.item = item
@@ -253,7 +253,7 @@ class Optional(Kind):
 
 
 class Enum(Kind):
-    """A closed enumeration carried as an unsigned integer; unknown values are errors."""
+    """RFC 9420 §2.1: A closed enumeration carried as an unsigned integer; unknown values are errors."""
 
     def __init__(self, size: Uint, enum_type: type[enum.IntEnum]):
         self.size = size
@@ -271,7 +271,7 @@ class Enum(Kind):
 
 
 class Tagged(Kind):
-    """A ``select`` over a tag: the tag, then the body of the struct class the tag names.
+    """RFC 9420 §2.1: A ``select`` over a tag: the tag, then the body of the struct class the tag names.
 
     Every case class has a ``TAG`` class attribute.
     """
@@ -294,6 +294,8 @@ class Tagged(Kind):
 
 
 class StructKind(Kind):
+    """RFC 9420 §2.1: a ``struct`` nested as a field (its encoding remembered, see ``_read_remembering``)."""
+
     def __init__(self, cls: type["Struct"]):
         self.cls = cls
 
@@ -318,6 +320,7 @@ def _read_remembering(cls: type["Struct"], r: Reader) -> "Struct":
 
 
 def kind_of(spec: Any) -> Kind:
+    """RFC 9420 §2.1: the kind a field declaration names (a ``Kind``, or a ``Struct`` class)."""
     if isinstance(spec, Kind):
         return spec
     if isinstance(spec, type) and issubclass(spec, Struct):
@@ -344,7 +347,7 @@ class Struct:
 
     @classmethod
     def wire_fields(cls) -> tuple[tuple[str, Kind], ...]:
-        """The (name, kind) pairs in wire order, resolved on first use."""
+        """RFC 9420 §2.1: The (name, kind) pairs in wire order, resolved on first use."""
         if cls.__dict__.get("_fields") is None:
             hints = typing.get_type_hints(cls, include_extras=True)
             fields = []
@@ -370,18 +373,18 @@ class Struct:
         return cls(**values)
 
     def encode_fields(self, count: int) -> bytes:
-        """The encoding of the first ``count`` wire fields (a to-be-signed prefix)."""
+        """RFC 9420 §5.1.2 (to-be-signed structures): The encoding of the first ``count`` wire fields (a to-be-signed prefix)."""
         out = bytearray()
         for name, kind in self.wire_fields()[:count]:
             kind.write(getattr(self, name), out)
         return bytes(out)
 
     def replace(self, **changes: Any) -> Any:
-        """A copy with some fields changed (``dataclasses.replace``)."""
+        """RFC 9420 §2.1: A copy with some fields changed (``dataclasses.replace``)."""
         return dataclasses.replace(self, **changes)
 
     def encode(self) -> bytes:
-        """The wire encoding, computed once: a ``Struct`` is immutable."""
+        """RFC 9420 §2.1: The wire encoding, computed once: a ``Struct`` is immutable."""
         encoding = self.__dict__.get("_encoding")
         if encoding is None:
             out = bytearray()
@@ -392,7 +395,7 @@ class Struct:
 
     @classmethod
     def decode(cls, data: bytes) -> Any:
-        """Decode exactly one value from ``data``; anything left over is an error."""
+        """RFC 9420 §2.1: Decode exactly one value from ``data``; anything left over is an error."""
         r = Reader(bytes(data))
         try:
             value = _read_remembering(cls, r)

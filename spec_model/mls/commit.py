@@ -43,7 +43,7 @@ class Commit(Struct):
 
 @dataclasses.dataclass(frozen=True)
 class CommittedProposal:
-    """A proposal a commit covers, with the leaf index of its sender (``None``: not a member)."""
+    """RFC 9420 §12.4: A proposal a commit covers, with the leaf index of its sender (``None``: not a member)."""
 
     proposal: Proposal
     sender: int | None

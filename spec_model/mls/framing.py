@@ -88,7 +88,7 @@ class SenderType(enum.IntEnum):
 
 
 class MemberSender(Struct):
-    """A member, by leaf index."""
+    """RFC 9420 §6: A member, by leaf index."""
 
     TAG = SenderType.member
     leaf_index: Annotated[int, U32]
@@ -125,7 +125,7 @@ _COMMIT = kind_of(Commit)
 
 
 def content_type_of(content: Content) -> ContentType:
-    """The ``ContentType`` that selects ``content``."""
+    """RFC 9420 §6: The ``ContentType`` that selects ``content``."""
     if isinstance(content, bytes):
         return ContentType.application
     if isinstance(content, Commit):
@@ -134,7 +134,7 @@ def content_type_of(content: Content) -> ContentType:
 
 
 def write_content(content: Content, out: bytearray) -> None:
-    """The body selected by the content type (the type itself is written by the caller)."""
+    """RFC 9420 §6: The body selected by the content type (the type itself is written by the caller)."""
     if isinstance(content, bytes):
         OPAQUE.write(content, out)
     elif isinstance(content, Commit):
@@ -144,6 +144,7 @@ def write_content(content: Content, out: bytearray) -> None:
 
 
 def read_content(content_type: ContentType, r: Reader) -> Content:
+    """RFC 9420 §6: the body ``content_type`` selects."""
     if content_type == ContentType.application:
         return OPAQUE.read(r)
     if content_type == ContentType.proposal:
@@ -218,7 +219,7 @@ class FramedContentAuthData(Struct):
 
     @classmethod
     def read_for(cls, content_type: ContentType, r: Reader) -> "FramedContentAuthData":
-        """Read the auth data that follows content of ``content_type``."""
+        """RFC 9420 §6.1: Read the auth data that follows content of ``content_type``."""
         with field("signature"):
             signature = OPAQUE.read(r)
         tag = None
@@ -408,7 +409,7 @@ class PrivateMessageContent(Struct):
 
     @classmethod
     def decode_for(cls, content_type: ContentType, plaintext: bytes) -> "PrivateMessageContent":
-        """Decode content and auth as ``content_type`` selects; whatever is left is padding."""
+        """RFC 9420 §6.3.1: Decode content and auth as ``content_type`` selects; whatever is left is padding."""
         r = Reader(plaintext)
         with field("PrivateMessageContent.content"):
             content = read_content(content_type, r)

@@ -89,7 +89,7 @@ class GroupConfig:
 
 @dataclasses.dataclass
 class EpochState:
-    """Everything a member holds for one epoch."""
+    """RFC 9420 §8, §9: Everything a member holds for one epoch."""
 
     context: GroupContext
     tree: RatchetTree
@@ -131,7 +131,7 @@ class ProposalMessage:
 
 @dataclasses.dataclass(frozen=True)
 class CommitMessage:
-    """A commit processed: the group is now in ``epoch``.
+    """RFC 9420 §12.4.2: A commit processed: the group is now in ``epoch``.
 
     ``sender`` is the committer's leaf index (for an external commit, the leaf it
     joined at; ``None`` if we were removed before it was placed).
@@ -474,7 +474,7 @@ class Group:
         self._advance(self.pending_commit.next_state, self.pending_commit.reinit)
 
     def clear_pending_commit(self) -> None:
-        """Discard a commit that the delivery service did not accept."""
+        """RFC 9420 §12.4.1: Discard a commit that the delivery service did not accept."""
         self.pending_commit = None
 
     # ------------------------------------------------------------------ receiving

@@ -98,14 +98,14 @@ class LeafNodeSource(enum.IntEnum):
 
 
 class FromKeyPackage(Struct):
-    """``leaf_node_source = key_package``: the key package's lifetime."""
+    """RFC 9420 §7.2: ``leaf_node_source = key_package``: the key package's lifetime."""
 
     TAG = LeafNodeSource.key_package
     lifetime: Annotated[Lifetime, Lifetime]
 
 
 class FromUpdate(Struct):
-    """``leaf_node_source = update``: nothing more."""
+    """RFC 9420 §7.2: ``leaf_node_source = update``: nothing more."""
 
     TAG = LeafNodeSource.update
 

@@ -14,7 +14,7 @@ __all__ = ["Reason", "Rejected"]
 
 
 class Reason(enum.StrEnum):
-    """Reason codes for rejected MLS input; each member's comment names its rule."""
+    """RFC 9420 §6–§12: Reason codes for rejected MLS input; each member's comment names its rule."""
 
     # Framing and content validation (§6.3, §6.1, §6.2)
     WRONG_GROUP = "wrong_group"                        # §6.3: group_id matches the group
@@ -68,7 +68,7 @@ class Reason(enum.StrEnum):
 
 
 class Rejected(Exception):
-    """Input refused by a validation rule; ``reason`` is the typed code, ``detail`` for humans.
+    """RFC 9420 §6–§12: Input refused by a validation rule; ``reason`` is the typed code, ``detail`` for humans.
 
     ``reason`` is a ``Reason`` here; the XMTP layer raises the same exception
     with reason enums of its own (``spec_model.xmtp``), each a ``StrEnum``.

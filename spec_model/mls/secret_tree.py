@@ -108,24 +108,24 @@ class SenderRatchet:
         return f"SenderRatchet(generation={self._generation}, retained={self.retained_generations})"
 
     def copy(self) -> "SenderRatchet":
-        """An independent copy (the secret and keys are immutable bytes; only the containers are new)."""
+        """RFC 9420 §9.2: An independent copy (the secret and keys are immutable bytes; only the containers are new)."""
         twin = copy.copy(self)
         twin._retained = dict(self._retained)
         return twin
 
     def restore(self, saved: "SenderRatchet") -> None:
-        """Go back to the state of ``saved`` (a ``copy()`` taken earlier): a message that failed to
+        """RFC 9420 §9.2: Go back to the state of ``saved`` (a ``copy()`` taken earlier): a message that failed to
         decrypt must not use up its generation (RFC 9420 §9.2 deletes keys only once used)."""
         self._secret, self._generation, self._retained = saved._secret, saved._generation, dict(saved._retained)
 
     @property
     def generation(self) -> int:
-        """The next generation that has never been handed out."""
+        """RFC 9420 §9.1: The next generation that has never been handed out."""
         return self._generation
 
     @property
     def retained_generations(self) -> tuple[int, ...]:
-        """Generations below ``generation`` whose key and nonce are still held, ascending."""
+        """RFC 9420 §9.2: Generations below ``generation`` whose key and nonce are still held, ascending."""
         return tuple(sorted(self._retained))
 
     def next_key(self) -> tuple[int, bytes, bytes]:
@@ -229,7 +229,7 @@ class SecretTree:
         return f"SecretTree(n_leaves={self.n_leaves}, held_nodes={sorted(self._nodes)})"
 
     def copy(self) -> "SecretTree":
-        """An independent copy, cheap enough to take for every message a member tries to decrypt.
+        """RFC 9420 §9.2: An independent copy, cheap enough to take for every message a member tries to decrypt.
 
         Copy-on-write: both trees share their ratchets until either uses one,
         which it then copies first (``_owned`` lists the ratchets a tree has
@@ -243,7 +243,7 @@ class SecretTree:
 
     @property
     def held_nodes(self) -> frozenset[int]:
-        """Node indices whose tree secret is still held (not yet split or consumed)."""
+        """RFC 9420 §9.2: Node indices whose tree secret is still held (not yet split or consumed)."""
         return frozenset(self._nodes)
 
     def ratchet(self, leaf: int, kind: RatchetKind) -> SenderRatchet:

@@ -74,7 +74,7 @@ class SignatureScheme(enum.IntEnum):
 
 
 class InvalidSignatureError(Exception):
-    """A signature did not verify, or the public key could not be parsed."""
+    """RFC 9420 §5.1.2: A signature did not verify, or the public key could not be parsed."""
 
 
 class HPKECiphertext(Struct):
@@ -243,7 +243,7 @@ class CipherSuite:
         return self.hpke.aead.seal(key, nonce, aad, plaintext)
 
     def open(self, key: bytes, nonce: bytes, aad: bytes, ciphertext: bytes) -> bytes:
-        """AEAD.Open; raises ``hpke.DecryptError`` when the tag does not verify."""
+        """RFC 9420 §5.1: AEAD.Open; raises ``hpke.DecryptError`` when the tag does not verify."""
         return self.hpke.aead.open(key, nonce, aad, ciphertext)
 
     # -- labelled helpers
@@ -296,7 +296,7 @@ class CipherSuite:
         return _signature_public_key(self.signature_scheme, signature_priv)
 
     def generate_signature_key_pair(self, rng: Rng | None = None) -> tuple[bytes, bytes]:
-        """A fresh (private, public) signature key pair, from ``rng`` if given."""
+        """RFC 9420 §5.1.2: A fresh (private, public) signature key pair, from ``rng`` if given."""
         rng = rng or os.urandom
         scheme = self.signature_scheme
         if scheme in _EDWARDS:

@@ -32,7 +32,7 @@ class GroupInfo(Struct):
         return self.encode_fields(len(self.wire_fields()) - 1)
 
     def signed(self, cs: CipherSuite, signature_priv: bytes) -> "GroupInfo":
-        """This GroupInfo with ``SignWithLabel(., "GroupInfoTBS", GroupInfoTBS)``."""
+        """RFC 9420 §12.4.3: This GroupInfo with ``SignWithLabel(., "GroupInfoTBS", GroupInfoTBS)``."""
         return self.replace(signature=cs.sign_with_label(signature_priv, b"GroupInfoTBS", self.tbs()))
 
     def verify_signature(self, cs: CipherSuite, signer_key: bytes) -> None:

@@ -172,7 +172,7 @@ class Identities:
         return log[-1][0]
 
     def state_at(self, inbox_id: str, sequence_id: int = 0) -> AssociationState:
-        """The inbox's state after its update ``sequence_id`` (0 = the latest); fetched as needed."""
+        """facts §8: The inbox's state after its update ``sequence_id`` (0 = the latest); fetched as needed."""
         if not self._logs.get(inbox_id) or sequence_id == 0 or self._logs[inbox_id][-1][0] < sequence_id:
             self.refresh(inbox_id)
         log = self._logs.get(inbox_id, [])
@@ -455,7 +455,7 @@ class Conversations:
 
 
 class Stream:
-    """A pull-based stream: ``poll()`` returns what arrived since the last poll, in order."""
+    """seed ``stream``: A pull-based stream: ``poll()`` returns what arrived since the last poll, in order."""
 
     def __init__(self, subscription, on_envelope):
         self.subscription, self.on_envelope = subscription, on_envelope

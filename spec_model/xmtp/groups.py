@@ -64,7 +64,7 @@ def create_group(creator: KeyPackageBundle, extensions: tuple[Extension, ...], *
 
 
 def replace_extension(extensions: tuple[Extension, ...], new: Extension) -> tuple[Extension, ...]:
-    """The list with the extension of ``new``'s type replaced in place (appended if absent)."""
+    """RFC 9420 §12.1.7: The list with the extension of ``new``'s type replaced in place (appended if absent)."""
     replaced = tuple(new if e.extension_type == new.extension_type else e for e in extensions)
     return replaced if new in replaced else (*extensions, new)
 
@@ -103,5 +103,5 @@ def permissions_proposal(group: Group, policies: Policies, profile: Profile = SE
 
 
 def membership_of(group: Group) -> GroupMembership:
-    """The group's 0xFF01 membership (inbox id -> identity-update sequence id)."""
+    """facts §3.3: The group's 0xFF01 membership (inbox id -> identity-update sequence id)."""
     return read_membership(group.context.extensions)

@@ -103,7 +103,7 @@ class NodeReason(enum.StrEnum):
 
 
 class NetworkReason(enum.StrEnum):
-    """Why a call failed in transit (raised as ``NetworkError``); only injected faults produce these."""
+    """model (fault injection): Why a call failed in transit (raised as ``NetworkError``); only injected faults produce these."""
 
     UNAVAILABLE = "unavailable"                # a publish failed before the node stored anything
     RESPONSE_LOST = "response_lost"            # the node stored the publish, but its reply never arrived
@@ -286,7 +286,7 @@ class _Table:
 
     def insert(self, topic: bytes, data: bytes, now_ns: int, visible_at_ns: int,
                build: Callable[[int, int], Envelope]) -> None:
-        """Store ``build(id, created_ns)`` unless its hash is already stored; the id is used up either way.
+        """xmtp-node-go service.go: Store ``build(id, created_ns)`` unless its hash is already stored; the id is used up either way.
 
         A message delivered late (``visible_at_ns`` in the future) reaches the
         node only then: it gets its id and timestamp when ``release`` stores it,
@@ -308,7 +308,7 @@ class _Table:
         return self.rows.get(topic, [])
 
     def release(self, now_ns: int) -> None:
-        """Store the held messages that are due, in the order they were sent."""
+        """model (fault injection): Store the held messages that are due, in the order they were sent."""
         due = [held for held in self.held if held[0] <= now_ns]
         self.held = [held for held in self.held if held[0] > now_ns]
         for _, topic, data, build in due:
@@ -356,7 +356,7 @@ class Subscription:
         table.subscriptions.append(self)
 
     def poll(self) -> list[Envelope]:
-        """The messages delivered since the last poll, in delivery order. Once the stream is broken
+        """proto mls.proto Subscribe*: The messages delivered since the last poll, in delivery order. Once the stream is broken
         and its last messages are taken, raises ``NetworkError(STREAM_BROKEN)``."""
         if not (self._broken or self._closed):
             self._service._release_held()
@@ -370,7 +370,7 @@ class Subscription:
         return iter(self.poll())
 
     def close(self) -> None:
-        """End the stream; messages already delivered can still be polled."""
+        """proto mls.proto Subscribe*: End the stream; messages already delivered can still be polled."""
         self._closed = True
         if self in self._table.subscriptions:
             self._table.subscriptions.remove(self)
@@ -427,14 +427,14 @@ class DeliveryService:
     # -------------------------------------------------------------- faults
 
     def fail_publishes(self, count: int, reason: NetworkReason = NetworkReason.UNAVAILABLE) -> None:
-        """The next ``count`` publishes (group messages, welcomes, key packages, identity updates) fail:
+        """model (fault injection): The next ``count`` publishes (group messages, welcomes, key packages, identity updates) fail:
         ``UNAVAILABLE`` before anything is stored, ``RESPONSE_LOST`` after the publish took effect."""
         if reason not in (NetworkReason.UNAVAILABLE, NetworkReason.RESPONSE_LOST):
             raise ValueError(f"{reason} is not a publish failure")
         self._failing_publishes.extend([reason] * count)
 
     def refuse_connections(self, until_ns: int) -> None:
-        """Every call fails with ``CONNECTION_REFUSED`` until the clock reaches ``until_ns``; open
+        """model (fault injection): Every call fails with ``CONNECTION_REFUSED`` until the clock reaches ``until_ns``; open
         subscriptions break now."""
         self._refuse_until_ns = until_ns
         for table in (self._group_messages, self._welcomes):
@@ -442,13 +442,13 @@ class DeliveryService:
                 subscription._break()
 
     def deliver_late(self, until_ns: int | None) -> None:
-        """Group messages and welcomes sent from now on reach the node only when the clock reaches
+        """model (fault injection): Group messages and welcomes sent from now on reach the node only when the clock reaches
         ``until_ns`` (in transit until then): they are stored, with ids and timestamps, at that time,
         in the order they were sent. ``None`` stops delaying."""
         self._late_until_ns = until_ns
 
     def duplicate_in_queries(self, count: int) -> None:
-        """The next ``count`` non-empty query responses repeat their first envelope right after it."""
+        """model (fault injection): The next ``count`` non-empty query responses repeat their first envelope right after it."""
         self._duplicating_queries += count
 
     # -------------------------------------------------------------- MLS API: group messages

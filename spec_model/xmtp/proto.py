@@ -45,7 +45,7 @@ VARINT, I64, LEN, I32 = 0, 1, 2, 5
 # ------------------------------------------------------------------ wire primitives
 
 def encode_varint(n: int) -> bytes:
-    """A base-128 varint; negative numbers as their 64-bit two's complement (int32/int64)."""
+    """protobuf encoding (Base 128 varints): A base-128 varint; negative numbers as their 64-bit two's complement (int32/int64)."""
     if n < 0:
         n += 1 << 64
     out = bytearray()
@@ -60,7 +60,7 @@ def encode_varint(n: int) -> bytes:
 
 
 def decode_varint(data: bytes, pos: int) -> tuple[int, int]:
-    """(value, next position); at most 10 bytes, never past the end."""
+    """protobuf encoding (Base 128 varints): (value, next position); at most 10 bytes, never past the end."""
     value = shift = 0
     for i in range(10):
         if pos >= len(data):
@@ -90,11 +90,11 @@ class Kind(abc.ABC):
 
     @abc.abstractmethod
     def encode(self, value: Any) -> bytes:
-        """The value's bytes after the tag (length-prefixed for length-delimited kinds)."""
+        """protobuf encoding: The value's bytes after the tag (length-prefixed for length-delimited kinds)."""
 
     @abc.abstractmethod
     def decode(self, raw: Any) -> Any:
-        """``raw`` is an int for varints, bytes for length-delimited fields."""
+        """protobuf encoding: ``raw`` is an int for varints, bytes for length-delimited fields."""
 
 
 class _Varint(Kind):
@@ -157,7 +157,7 @@ BOOL, STRING, BYTES = _Bool(), _String(), _Bytes()
 
 
 class EnumKind(Kind):
-    """An open enum: known numbers decode to ``enum_type`` members, others stay ``int``."""
+    """protobuf encoding (proto3 open enums): An open enum: known numbers decode to ``enum_type`` members, others stay ``int``."""
 
     wire_type = VARINT
     default = 0
@@ -177,7 +177,7 @@ class EnumKind(Kind):
 
 
 class MessageKind(Kind):
-    """An embedded message."""
+    """protobuf encoding: An embedded message."""
 
     wire_type = LEN
     default = None
@@ -194,7 +194,7 @@ class MessageKind(Kind):
 
 @dataclasses.dataclass(frozen=True)
 class Map:
-    """``map<K, V>``: repeated entries ``{K key = 1; V value = 2}``, held as a ``dict``."""
+    """protobuf encoding (maps): ``map<K, V>``: repeated entries ``{K key = 1; V value = 2}``, held as a ``dict``."""
 
     key: Kind
     value: Kind
@@ -202,7 +202,7 @@ class Map:
 
 @dataclasses.dataclass(frozen=True)
 class Field:
-    """A field's number and kind. ``repeated`` fields hold tuples; ``optional`` ones have
+    """protobuf encoding: A field's number and kind. ``repeated`` fields hold tuples; ``optional`` ones have
     explicit presence (``None`` when absent); ``oneof`` names the group a field belongs to."""
 
     number: int
@@ -226,7 +226,7 @@ class Message:
 
     @classmethod
     def fields(cls) -> dict[int, tuple[str, Field]]:
-        """Field number -> (attribute name, Field), resolved on first use."""
+        """protobuf encoding: Field number -> (attribute name, Field), resolved on first use."""
         if cls.__dict__.get("_fields") is None:
             hints = typing.get_type_hints(cls, include_extras=True)
             table = {}
@@ -262,7 +262,7 @@ class Message:
 
     @classmethod
     def decode(cls, data: bytes) -> Any:
-        """Decode ``data``; raises ``DecodeError`` whose path starts with this message's name."""
+        """protobuf encoding: Decode ``data``; raises ``DecodeError`` whose path starts with this message's name."""
         try:
             return cls._decode(bytes(data))
         except DecodeError as e:
