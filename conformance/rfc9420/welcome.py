@@ -14,10 +14,10 @@ MAC(confirmation_key, confirmed_transcript_hash) for the epoch that
 from __future__ import annotations
 
 from spec_model.mls.key_package import KeyPackage
-from spec_model.mls.key_schedule import confirmation_tag, derive_epoch_secrets
+from spec_model.mls.key_schedule import confirmation_tag, derive_epoch_secrets, welcome_secret
 from spec_model.mls.message import MLSMessage
 from spec_model.mls.suites import suite
-from spec_model.mls.welcome import Welcome, decrypt_group_info, decrypt_group_secrets, welcome_secret
+from spec_model.mls.welcome import Welcome, decrypt_group_info, decrypt_group_secrets
 
 from . import at, expect, h
 

@@ -44,7 +44,7 @@ from .framing import (
 from .group_context import Extension, GroupContext, ProtocolVersion
 from .hpke import DecryptError
 from .key_package import KeyPackage
-from .key_schedule import EpochSecrets, confirmation_tag, derive_epoch_secrets, export, key_schedule
+from .key_schedule import EpochSecrets, confirmation_tag, derive_epoch_secrets, export, key_schedule, welcome_secret
 from .leaf_node import FromCommit, FromUpdate, LeafNode
 from .message import MLSMessage
 from .proposals import (
@@ -60,7 +60,7 @@ from .treekem import PathKeys, apply_update_path, create_update_path, derive_pat
 from .validation import Membership, validate_leaf_node, validate_tree_leaves
 from .welcome import (
     GroupInfo, GroupSecrets, PathSecret, Welcome, decrypt_group_info,
-    decrypt_group_secrets, encrypt_group_info, encrypt_group_secrets, welcome_secret,
+    decrypt_group_secrets, encrypt_group_info, encrypt_group_secrets,
 )
 
 __all__ = [

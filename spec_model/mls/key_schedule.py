@@ -26,7 +26,7 @@ from .suites import CipherSuite
 
 __all__ = [
     "EpochSecrets", "derive_joiner_secret", "derive_epoch_secrets", "key_schedule",
-    "welcome_key_and_nonce", "export", "confirmation_tag",
+    "welcome_key_and_nonce", "export", "confirmation_tag", "welcome_secret",
 ]
 
 # RFC 9420 §8, table "Epoch-Derived Secrets": field name -> DeriveSecret label.
@@ -92,19 +92,30 @@ def derive_epoch_secrets(cs: CipherSuite, joiner_secret: bytes, psk_secret: byte
     ExpandWithLabel(member, "epoch", GroupContext_[n], Nh), and the epoch-derived
     secrets and the next ``init_secret`` are DeriveSecret(epoch_secret, label).
     """
-    if psk_secret is None:
-        psk_secret = bytes(cs.Nh)
-    member = cs.extract(joiner_secret, psk_secret)
+    member = _member_secret(cs, joiner_secret, psk_secret)
     epoch_secret = cs.expand_with_label(member, b"epoch", group_context_bytes, cs.Nh)
     derived = {name: cs.derive_secret(epoch_secret, label) for name, label in _EPOCH_DERIVED}
     return EpochSecrets(
         joiner_secret=joiner_secret,
-        welcome_secret=cs.derive_secret(member, b"welcome"),
+        welcome_secret=cs.derive_secret(member, b"welcome"),  # as ``welcome_secret`` computes it
         epoch_secret=epoch_secret,
         init_secret=cs.derive_secret(epoch_secret, b"init"),
         external_pub=cs.derive_key_pair(derived["external_secret"])[1],
         **derived,
     )
+
+
+def _member_secret(cs: CipherSuite, joiner_secret: bytes, psk_secret: bytes | None) -> bytes:
+    """RFC 9420 §8: the unnamed secret ``KDF.Extract(joiner_secret, psk_secret)`` (``None`` means 0)."""
+    return cs.extract(joiner_secret, bytes(cs.Nh) if psk_secret is None else psk_secret)
+
+
+def welcome_secret(cs: CipherSuite, joiner_secret: bytes, psk_secret: bytes | None) -> bytes:
+    """RFC 9420 §8: ``welcome_secret = DeriveSecret(Extract(joiner_secret, psk_secret), "welcome")``.
+
+    A joiner needs it before it knows the GroupContext (§12.4.3.1).
+    """
+    return cs.derive_secret(_member_secret(cs, joiner_secret, psk_secret), b"welcome")
 
 
 def key_schedule(cs: CipherSuite, init_secret_prev: bytes, commit_secret: bytes | None,

@@ -12,7 +12,7 @@ from .suites import CipherSuite, HPKECiphertext, Rng
 
 __all__ = [
     "GroupInfo", "PathSecret", "GroupSecrets", "EncryptedGroupSecrets", "Welcome",
-    "welcome_secret", "encrypt_group_info", "decrypt_group_info", "encrypt_group_secrets",
+    "encrypt_group_info", "decrypt_group_info", "encrypt_group_secrets",
     "decrypt_group_secrets",
 ]
 
@@ -67,11 +67,6 @@ class Welcome(Struct):
     cipher_suite: Annotated[int, U16]
     secrets: Annotated[tuple[EncryptedGroupSecrets, ...], Vector(EncryptedGroupSecrets)]
     encrypted_group_info: Annotated[bytes, OPAQUE]
-
-
-def welcome_secret(cs: CipherSuite, joiner_secret: bytes, psk_secret: bytes) -> bytes:
-    """RFC 9420 §8: ``welcome_secret = DeriveSecret(Extract(joiner_secret, psk_secret), "welcome")``."""
-    return cs.derive_secret(cs.extract(joiner_secret, psk_secret), b"welcome")
 
 
 def encrypt_group_info(cs: CipherSuite, secret: bytes, group_info: GroupInfo) -> bytes:

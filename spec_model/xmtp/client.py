@@ -507,14 +507,9 @@ def _group_stream(client: Client, group_ids: list[bytes]) -> Stream:
 
 
 def _pages(query, start: int) -> Iterable:
-    """facts §7.2: ascending pages of at most 100 from ``start``, until a short page."""
-    cursor = start
-    while True:
-        messages = query(cursor).messages
-        yield from messages
-        if len(messages) < PAGE:
-            return
-        cursor = _envelope_id(messages[-1])
+    """facts §7.2: the envelopes of every page from ``start``, in order."""
+    for page in _page_lists(query, start):
+        yield from page
 
 
 def _page_lists(query, start: int) -> Iterable[list]:
