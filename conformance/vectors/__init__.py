@@ -2,9 +2,10 @@
 
 A *family* is a module in ``conformance.vectors.families`` with ``FORMAT``
 (one of the four formats), ``cases()`` building every case with the model,
-and ``verify(case)`` recomputing a case with the model and raising
-``AssertionError`` (via ``expect``) on any difference. The tests call the
-same functions the generator calls (DESIGN principle 6).
+and ``answer(question)``: the model's answer to one of the questions a case
+asks (``questions.py``: what is asked, and how an answer is judged). The
+tests judge the model's answers exactly as the runner judges an adapter's,
+and build the cases with the same functions (DESIGN principle 6).
 """
 
 from __future__ import annotations
@@ -37,10 +38,18 @@ def case_id(family: str, name: str) -> str:
     return f"{family}::{name}"
 
 
+class Difference(AssertionError):
+    """An implementation's answer differs from the vector's: ``what``, and both values (for reports)."""
+
+    def __init__(self, what: str, expected: Any, actual: Any):
+        super().__init__(f"{what}: expected {expected!r}, got {actual!r}")
+        self.what, self.expected, self.actual = what, expected, actual
+
+
 def expect(what: str, expected: Any, actual: Any) -> None:
-    """Raise ``AssertionError`` naming ``what`` unless ``actual == expected``."""
+    """Raise ``Difference`` (an ``AssertionError``) naming ``what`` unless ``actual == expected``."""
     if expected != actual:
-        raise AssertionError(f"{what}: expected {expected!r}, got {actual!r}")
+        raise Difference(what, expected, actual)
 
 
 def render(family: str, module: ModuleType) -> str:

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import dataclasses
 import enum
-from typing import Mapping, Union
+from typing import Any, Mapping, Union
 
 from spec_model.mls.reasons import Rejected
 
@@ -38,7 +38,7 @@ from .profiles import SEED, Profile
 __all__ = [
     "PermissionReason", "Permission", "Option", "AllOf", "AnyOf", "Policy", "Policies", "Actor", "allows",
     "check", "check_remove_member", "check_add_super_admin", "check_remove_super_admin",
-    "Preset", "preset_policies", "preset_of", "update_by_intent",
+    "Preset", "preset_policies", "preset_of", "update_by_intent", "policy_json", "policy_from_json", "policies_json",
 ]
 
 
@@ -423,3 +423,34 @@ def update_by_intent(policies: Policies, permission: Permission, option: Option,
     if permission is Permission.UPDATE_METADATA:
         return dataclasses.replace(policies, update_metadata={**policies.update_metadata, metadata_key: option})
     return dataclasses.replace(policies, **{permission.removesuffix("_policy"): option})
+
+
+# ------------------------------------------------------------------ JSON forms (vectors, adapters)
+
+def policy_json(policy) -> Any:
+    """A policy as JSON: an option's name, or {"all_of" | "any_of": [policies]} (XIP-47 composition)."""
+    if isinstance(policy, AllOf):
+        return {"all_of": [policy_json(p) for p in policy.policies]}
+    if isinstance(policy, AnyOf):
+        return {"any_of": [policy_json(p) for p in policy.policies]}
+    return policy.value
+
+
+def policy_from_json(data: Any) -> Policy:
+    """The policy ``policy_json`` wrote."""
+    if isinstance(data, str):
+        return Option(data)
+    (kind, items), = data.items()
+    return {"all_of": AllOf, "any_of": AnyOf}[kind](tuple(policy_from_json(p) for p in items))
+
+
+def policies_json(policies: Policies) -> dict[str, Any]:
+    """A policy set as JSON, keyed by the PolicySet field names (XIP-47)."""
+    return {
+        "add_member_policy": policy_json(policies.add_member),
+        "remove_member_policy": policy_json(policies.remove_member),
+        "update_metadata_policy": {k: policy_json(p) for k, p in sorted(policies.update_metadata.items())},
+        "add_admin_policy": policy_json(policies.add_admin),
+        "remove_admin_policy": policy_json(policies.remove_admin),
+        "update_permissions_policy": policy_json(policies.update_permissions),
+    }

@@ -21,6 +21,11 @@ names the ``CommitReason``, and for ``insufficient_permissions`` ``outputs.
 permission_reason`` names the XIP-47 rule (libxmtp reports only the former).
 Inboxes listed in the group-size cases' 0xFF01 without a tree leaf ("padding")
 never change, so validation never reads their (absent) logs.
+
+Questions: ``decide`` with the case's ``inputs``. The answer is ``{result: valid,
+reason: null, outputs: <the summary>}`` or ``{result: invalid, reason, outputs}``
+whose ``outputs`` holds ``permission_reason`` for ``insufficient_permissions`` (else
+``{}``); a refusal's ``outputs`` is judged too.
 """
 
 from __future__ import annotations
@@ -60,6 +65,7 @@ from spec_model.xmtp.wallet import Wallet
 
 from .. import case_id, expect
 from ..formats import DecisionCase, Expected, Verdict
+from ..questions import judge_decision
 
 FAMILY = "commit_validation"
 FORMAT = "decision"
@@ -662,8 +668,14 @@ def cases() -> list[DecisionCase]:
             *_super_admin_removal_cases(), *_permissions_policy_cases(), *_group_size_cases()]
 
 
-def verify(case: DecisionCase) -> None:
-    outputs, expected = decide(case.inputs)
-    expect(f"{case.id} result", case.expected.result, expected.result)
-    expect(f"{case.id} reason", case.expected.reason, expected.reason)
-    expect(f"{case.id} outputs", case.outputs, outputs)
+def answer(question: dict) -> dict:
+    """``decide``: validate the commit ``question["inputs"]`` describes."""
+    outputs, expected = decide(question["inputs"])
+    return {"result": expected.result, "reason": expected.reason, "outputs": outputs}
+
+
+def judge(case: DecisionCase, question: dict, answer: dict) -> None:
+    """The default ``decide`` judgement, and a refusal's ``outputs`` (``permission_reason``) as well."""
+    judge_decision(case.id, case.expected, case.outputs, answer)
+    if answer.get("result") == Verdict.INVALID.value:
+        expect(f"{case.id} outputs", case.outputs, answer.get("outputs", {}))

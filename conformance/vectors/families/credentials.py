@@ -15,6 +15,14 @@ Three kinds of case, told apart by ``type``:
   messaging access to the installation key. Valid when the signature over
   ``grant_text`` recovers ``account_address``; the leaf signature key is taken
   to be the granted installation key.
+
+Questions: ``decode`` (``type``, ``encoded``) and ``encode`` (``type``,
+``decoded``), for refused cases too. A ``decode`` answer is ``{result, reason, decoded}``
+with ``decoded`` given even when refused, and when valid also the checked identity:
+``inbox_id`` (inbox_credential) or ``account_address`` (legacy_credential, lowercase).
+An ``encode`` answer is ``{encoded}``. Installation keys: ``derive_installation_key``
+(``type``, ``installation_private_key``); the answer is ``{encoded: public key,
+decoded: {installation_private_key, installation_id, legacy_installation_id}}``.
 """
 
 from __future__ import annotations
@@ -27,8 +35,8 @@ from spec_model.mls.codec import DecodeError
 from spec_model.mls.leaf_node import Certificate, Credential, CredentialType
 from spec_model.mls.reasons import Rejected
 from spec_model.xmtp.credential import (
-    AssociationTextVersion, GrantMessagingAccessAssociation, Installation, LegacyMlsCredential, MlsCredential,
-    grant_messaging_access_text, inbox_of, legacy_account_of, legacy_credential, legacy_installation_id,
+    AssociationTextVersion, CredentialReason, GrantMessagingAccessAssociation, Installation, LegacyMlsCredential,
+    MlsCredential, grant_messaging_access_text, inbox_of, legacy_account_of, legacy_credential, legacy_installation_id,
 )
 from spec_model.xmtp.ed25519ph import public_key
 from spec_model.xmtp.identity import RecoverableEcdsaSignature, inbox_id
@@ -36,6 +44,7 @@ from spec_model.xmtp.wallet import Wallet
 
 from .. import case_id, expect
 from ..formats import CodecCase, Expected, Verdict
+from ..questions import judge_decoded
 
 FORMAT = "codec"
 FAMILY = "credentials"
@@ -249,33 +258,56 @@ def cases() -> list[CodecCase]:
     return c
 
 
-def verify(case: CodecCase) -> None:
-    kind = next(k for k, v in TYPES.items() if v == case.type)
-    encoded = bytes.fromhex(case.encoded)
-    if kind == "installation_key":
-        seed = bytes.fromhex(case.decoded["installation_private_key"])
-        expect(f"{case.id} decoded", case.decoded, _key_decoded(seed))
-        expect(f"{case.id} encoded", encoded, public_key(seed))
-        return
-    credential = Credential.decode(encoded)
-    if kind == "inbox_credential":
-        decoded, rebuilt, check = _inbox_decoded(credential), _inbox_encode(case.decoded), inbox_of
-    else:
-        decoded, rebuilt = _legacy_decoded(credential), _legacy_encode(case.decoded)
-        key = LegacyMlsCredential.decode(credential.identity).installation_public_key
+def _kind(type_: str) -> str:
+    return next(k for k, v in TYPES.items() if v == type_)
 
-        def check(c: Credential) -> Any:
-            return legacy_account_of(c, key)
-    expect(f"{case.id} decoded", case.decoded, decoded)
-    expect(f"{case.id} encoded", encoded, rebuilt.encode())
+
+def questions(case: CodecCase) -> list[dict[str, Any]]:
+    """A key is derived from its seed; a credential is decoded and encoded, refused or not."""
+    if _kind(case.type) == "installation_key":
+        return [{"ask": "derive_installation_key", "type": case.type,
+                 "installation_private_key": case.decoded["installation_private_key"]}]
+    return [{"ask": "decode", "type": case.type, "encoded": case.encoded, "context": {}},
+            {"ask": "encode", "type": case.type, "decoded": case.decoded}]
+
+
+def answer(question: dict) -> dict:
+    kind, ask = _kind(question["type"]), question["ask"]
+    if ask == "derive_installation_key":
+        seed = bytes.fromhex(question["installation_private_key"])
+        return {"encoded": public_key(seed).hex(), "decoded": _key_decoded(seed)}
+    if ask == "encode":
+        rebuilt = _inbox_encode(question["decoded"]) if kind == "inbox_credential" else _legacy_encode(
+            question["decoded"])
+        return {"encoded": rebuilt.encode().hex()}
     try:
-        result = check(credential)
+        credential = Credential.decode(bytes.fromhex(question["encoded"]))
+        decoded = _inbox_decoded(credential) if kind == "inbox_credential" else _legacy_decoded(credential)
+    except DecodeError:
+        return {"result": Verdict.INVALID.value, "reason": CredentialReason.MALFORMED_CREDENTIAL.value}
+    try:
+        if kind == "inbox_credential":
+            checked = {"inbox_id": inbox_of(credential)}
+        else:
+            key = LegacyMlsCredential.decode(credential.identity).installation_public_key
+            checked = {"account_address": legacy_account_of(credential, key)}
     except Rejected as e:
-        expect(f"{case.id} verdict", case.expected.result, Verdict.INVALID.value)
-        expect(f"{case.id} reason", case.expected.reason, e.reason.value)
+        return {"result": Verdict.INVALID.value, "reason": e.reason.value, "decoded": decoded}
+    return {"result": Verdict.VALID.value, "reason": None, "decoded": decoded, **checked}
+
+
+def judge(case: CodecCase, question: dict, answer: dict) -> None:
+    """Decoded fields are judged for refused credentials too; a valid one's checked identity against them."""
+    if question["ask"] != "decode":
+        expect(f"{case.id} encoded", case.encoded, answer.get("encoded"))
+        if question["ask"] == "derive_installation_key":
+            expect(f"{case.id} decoded", case.decoded, answer.get("decoded"))
         return
-    expect(f"{case.id} verdict", case.expected.result, Verdict.VALID.value)
-    if kind == "inbox_credential":
-        expect(f"{case.id} inbox_id", case.decoded["inbox_id"], result)
+    judge_decoded(case.id, case.expected, case.decoded, answer)
+    if answer.get("result") == Verdict.INVALID.value:
+        expect(f"{case.id} decoded", case.decoded, answer.get("decoded"))
+    elif _kind(case.type) == "inbox_credential":
+        expect(f"{case.id} inbox_id", case.decoded["inbox_id"], answer.get("inbox_id"))
     else:
-        expect(f"{case.id} account", case.decoded["messaging_access"]["account_address"].lower(), result)
+        expect(f"{case.id} account_address", case.decoded["messaging_access"]["account_address"].lower(),
+               answer.get("account_address"))

@@ -12,6 +12,11 @@ refused and leave the state unchanged.
 SendMessage intents run through the model's ``OutgoingMessage``; other intents through
 the same intent table (``INTENT_TRANSITIONS``) with the same attempt counting
 (``after_failed_attempt``) and no message.
+
+Questions: ``trace`` with ``initial: {intent_kind}`` (the starting state is what is
+asked) and ``actions``, each ``{event}``. The answer is ``initial``: the starting
+``{intent_state, message_status, attempts}``, and ``steps``: per event ``{result,
+reason, state}``, a refused event leaving the state as it was.
 """
 
 from __future__ import annotations
@@ -25,8 +30,9 @@ from spec_model.xmtp.delivery import (
     apply,
 )
 
-from .. import case_id, expect
+from .. import case_id
 from ..formats import Expected, TraceCase, TraceStep, Verdict
+from ..questions import judge_trace
 
 FORMAT = "trace"
 FAMILY = "delivery_status"
@@ -180,21 +186,26 @@ def cases() -> list[TraceCase]:
     ]
 
 
-def verify(case: TraceCase) -> None:
-    kind = IntentKind[case.initial["intent_kind"]]
-    tracked = _start(kind)
-    expect(f"{case.id} initial", case.initial, {"intent_kind": kind.name, **_state(tracked)})
-    for i, step in enumerate(case.steps):
-        event = IntentEvent(step.action["event"])
-        before = tracked
+def questions(case: TraceCase) -> list[dict[str, Any]]:
+    """One ``trace``: the intent kind (not its starting state, which is asked) and the events."""
+    return [{"ask": "trace", "initial": {"intent_kind": case.initial["intent_kind"]},
+             "actions": [step.action for step in case.steps]}]
+
+
+def answer(question: dict) -> dict:
+    """``trace``: the starting state of the intent, then each event's verdict and the state after it."""
+    tracked = _start(IntentKind[question["initial"]["intent_kind"]])
+    initial, steps = _state(tracked), []
+    for action in question["actions"]:
         try:
-            tracked = tracked.on(event)
-        except Rejected as e:
-            if step.expected.result != Verdict.INVALID.value:
-                raise AssertionError(f"{case.id} step {i}: {event.value} refused ({e.reason.value})") from None
-            expect(f"{case.id} step {i} reason", step.expected.reason, e.reason.value)
-            tracked = before
-        else:
-            if step.expected.result == Verdict.INVALID.value:
-                raise AssertionError(f"{case.id} step {i}: {event.value} accepted, the vector refuses it")
-        expect(f"{case.id} step {i} state", step.state, _state(tracked))
+            tracked = tracked.on(IntentEvent(action["event"]))
+            verdict = {"result": Verdict.VALID.value, "reason": None}
+        except Rejected as e:  # the state stays as it was
+            verdict = {"result": Verdict.INVALID.value, "reason": e.reason.value}
+        steps.append({**verdict, "state": _state(tracked)})
+    return {"initial": initial, "steps": steps}
+
+
+def judge(case: TraceCase, question: dict, answer: dict) -> None:
+    """The default ``trace`` judgement, the starting state included."""
+    judge_trace(case, answer, initial_state={k: v for k, v in case.initial.items() if k != "intent_kind"})

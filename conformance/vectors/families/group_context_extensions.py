@@ -11,6 +11,13 @@ member); scalars with their value even when it is proto3's default; bytes as low
 their number; repeated fields as lists in wire order; maps as objects. The encoding is canonical (fields
 in number order, defaults omitted, maps sorted by key); libxmtp (prost) writes maps in hash order, so an
 implementation compares decoded values for the types with maps, never bytes (facts §3.5).
+
+Questions: ``decode`` (``type``, ``encoded``) answered ``{result, reason, decoded}``, and
+``encode`` (``type``, ``decoded``) answered ``{encoded}``. For the group extensions
+(0xF000, 0xFF00, 0xFF01, 0xFF02) also ``decode`` of the same value with its maps in
+descending key order (when that differs), and ``equivalent`` (``type``, ``encoded``,
+``other``) of the value with itself and with that reordering, answered ``{equivalent:
+bool}``: whether the two hold one value (libxmtp ``validated_commit.rs``).
 """
 
 from __future__ import annotations
@@ -41,10 +48,13 @@ from spec_model.xmtp.proto import Map, Message, MessageKind
 
 from .. import case_id, expect
 from ..proto_json import from_json, to_json
-from ..formats import CodecCase
+from ..formats import CodecCase, Verdict
+from ..questions import judge_decoded
 
 FORMAT = "codec"
 FAMILY = "group_context_extensions"
+MALFORMED = "malformed_extension"
+"""The reason an answer gives for bytes that do not decode (every case here decodes)."""
 MAP_RULE = "; maps have no canonical wire order, compare decoded values (facts §3.5, validated_commit.rs)"
 
 
@@ -248,20 +258,47 @@ def cases() -> list[CodecCase]:
     return generated
 
 
-def verify(case: CodecCase) -> None:
+def _reordered(case: CodecCase) -> str:
+    """The case's value with every map in descending key order (``extension_data`` hex)."""
     codec = CODECS[case.type]
-    data = bytes.fromhex(case.encoded)
-    expect(f"{case.id} decoded", case.decoded, codec.decode(data))
-    encoded = codec.encode(case.decoded)
-    expect(f"{case.id} re-encoded", case.encoded, encoded.hex())
-    if codec.message is None:
-        return
-    extension = Extension(codec.extension_type, data)
-    expect(f"{case.id} decode-equivalent to its re-encoding", True,
-           decode_equivalent(extension, Extension(codec.extension_type, encoded)))
-    message = from_json(codec.message, case.decoded)
-    shuffled = reversed_maps(message)
-    alternative = Metadata(shuffled).encode() if codec.wrapped else shuffled
-    expect(f"{case.id} maps in another order decode to the same fields", case.decoded, codec.decode(alternative))
-    expect(f"{case.id} decode-equivalent to its maps in another order", True,
-           decode_equivalent(extension, Extension(codec.extension_type, alternative)))
+    shuffled = reversed_maps(from_json(codec.message, case.decoded))
+    return (Metadata(shuffled).encode() if codec.wrapped else shuffled).hex()
+
+
+def questions(case: CodecCase) -> list[dict[str, Any]]:
+    """Decode and encode; for a group extension, its maps in another order decode and compare the same."""
+    asked = [{"ask": "decode", "type": case.type, "encoded": case.encoded, "context": {}},
+             {"ask": "encode", "type": case.type, "decoded": case.decoded}]
+    if CODECS[case.type].message is None:
+        return asked
+    reordered = _reordered(case)
+    if reordered != case.encoded:
+        asked.append({"ask": "decode", "type": case.type, "encoded": reordered, "context": {}})
+    return asked + [{"ask": "equivalent", "type": case.type, "encoded": case.encoded, "other": other}
+                    for other in dict.fromkeys([case.encoded, reordered])]
+
+
+def answer(question: dict) -> dict:
+    codec = CODECS[question["type"]]
+    if question["ask"] == "encode":
+        return {"encoded": codec.encode(question["decoded"]).hex()}
+    if question["ask"] == "equivalent":
+        a, b = (Extension(codec.extension_type, bytes.fromhex(question[k])) for k in ("encoded", "other"))
+        return {"equivalent": decode_equivalent(a, b)}
+    try:
+        decoded = codec.decode(bytes.fromhex(question["encoded"]))
+    except DecodeError:
+        return {"result": Verdict.INVALID.value, "reason": MALFORMED}
+    return {"result": Verdict.VALID.value, "reason": None, "decoded": decoded}
+
+
+def judge(case: CodecCase, question: dict, answer: dict) -> None:
+    """Both encodings decode to the case's fields and are equivalent to it; encoding gives the case's bytes."""
+    if question["ask"] == "encode":
+        return expect(f"{case.id} encoded", case.encoded, answer.get("encoded"))
+    reordered = question.get("other", question["encoded"]) != case.encoded
+    if question["ask"] == "decode":
+        return judge_decoded(f"{case.id}{' maps in another order' if reordered else ''}", case.expected,
+                             case.decoded, answer)
+    expect(f"{case.id} decode-equivalent to {'its maps in another order' if reordered else 'itself'}", True,
+           answer.get("equivalent"))

@@ -14,6 +14,11 @@ libxmtp sends them) with the state after it; a commit the XMTP rules refuse is `
 
 The histories are built with the model at the MLS + XMTP level (no client, no network); a few lines of
 ``tests/xmtp/world.py`` (users, installations, membership updates) are copied here rather than imported.
+
+Questions: ``trace`` with ``initial`` without ``inbox_id`` and ``state`` (those are asked)
+and ``actions`` (``{process: hex MLSMessage, ...}``). The answer is ``initial: {inbox_id
+(of the key package's credential), state (after joining)}`` and ``steps``: per message
+``{result, reason, state}``, a refused commit leaving the state as it was.
 """
 
 from __future__ import annotations
@@ -42,8 +47,9 @@ from spec_model.xmtp.permissions import Preset, preset_policies
 from spec_model.xmtp.profiles import SEED
 from spec_model.xmtp.wallet import Wallet
 
-from .. import case_id, expect
+from .. import case_id
 from ..formats import Expected, TraceCase, TraceStep, Verdict
+from ..questions import judge_trace
 
 FORMAT = "trace"
 FAMILY = "group_histories"
@@ -329,11 +335,21 @@ def cases() -> list[TraceCase]:
     return [_case(size) for size in SIZES]
 
 
-# ====================================================================== verification
+# ====================================================================== questions
 
-def verify(case: TraceCase) -> None:
-    """Replay: identity logs, join from the Welcome, then each step with XMTP commit validation."""
-    initial = case.initial
+_ASKED = ("inbox_id", "state")
+"""What ``initial`` states that an implementation must find: its inbox id and the state after joining."""
+
+
+def questions(case: TraceCase) -> list[dict]:
+    """One ``trace``: ``initial`` without what it asks, and the messages."""
+    return [{"ask": "trace", "initial": {k: v for k, v in case.initial.items() if k not in _ASKED},
+             "actions": [step.action for step in case.steps]}]
+
+
+def answer(question: dict) -> dict:
+    """Replay: identity logs, join from the Welcome, then each message with XMTP commit validation."""
+    initial = question["initial"]
     log = IdentityLog()
     for updates in initial["identity_updates"].values():
         for data in updates:
@@ -341,17 +357,19 @@ def verify(case: TraceCase) -> None:
     bundle = KeyPackageBundle(KeyPackage.decode(bytes.fromhex(initial["key_package"])),
                               bytes.fromhex(initial["init_priv"]), bytes.fromhex(initial["encryption_priv"]),
                               bytes.fromhex(initial["signature_priv"]))
-    expect(f"{case.id} inbox id", initial["inbox_id"], inbox_of(bundle.key_package.leaf_node.credential))
-    group = _join(MLSMessage.decode(bytes.fromhex(initial["welcome"])).body, bundle, log)
-    _expect_state(f"{case.id} after joining", initial["state"], _state(group))
-    for i, step in enumerate(case.steps):
-        expected, state = _process(group, MLSMessage.decode(bytes.fromhex(step.action["process"])), log.state_at)
-        expect(f"{case.id} step {i} verdict", step.expected.result, expected.result)
-        expect(f"{case.id} step {i} reason", step.expected.reason, expected.reason)
-        _expect_state(f"{case.id} step {i}", step.state, state)
+    try:
+        inbox_id = inbox_of(bundle.key_package.leaf_node.credential)
+        group = _join(MLSMessage.decode(bytes.fromhex(initial["welcome"])).body, bundle, log)
+    except Rejected as e:  # no state to give: the judgement names the missing inbox id and state
+        return {"initial": {"result": Verdict.INVALID.value, "reason": e.reason.value}, "steps": []}
+    joined = {"inbox_id": inbox_id, "state": _state(group)}
+    steps = []
+    for action in question["actions"]:
+        expected, state = _process(group, MLSMessage.decode(bytes.fromhex(action["process"])), log.state_at)
+        steps.append({"result": expected.result, "reason": expected.reason, "state": state})
+    return {"initial": joined, "steps": steps}
 
 
-def _expect_state(what: str, expected: dict, actual: dict) -> None:
-    """Field by field, so that a difference names its field."""
-    for key in sorted(expected.keys() | actual.keys()):
-        expect(f"{what} {key}", expected.get(key), actual.get(key))
+def judge(case: TraceCase, question: dict, answer: dict) -> None:
+    """The default ``trace`` judgement, with the inbox id and the state after joining."""
+    judge_trace(case, answer, initial_state={k: case.initial[k] for k in _ASKED})

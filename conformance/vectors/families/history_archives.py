@@ -12,6 +12,12 @@ The field numbers of ``BackupElement``, ``BackupMetadata``, ``GroupSave`` and
 Re-encoding: the zstd frame is python-zstandard's default (level 3) output; another
 compressor may write other frame bytes for the same records, so an implementation
 compares decoded elements and, to check its writer, reads its own archive back.
+
+Questions: ``decode`` with ``type``, ``encoded`` and ``context: {key}``, answered ``{result,
+reason, decoded: {key, nonce, elements}}``; for a valid archive also ``encode`` with
+``type`` and ``decoded`` (key, nonce, elements), answered ``{encoded}``. An encoding is
+judged by its header and its decompressed records (which must equal the case's), not
+by its zstd frame bytes.
 """
 
 from __future__ import annotations
@@ -42,6 +48,7 @@ from spec_model.xmtp.permissions import Preset, preset_policies
 from .. import case_id, expect
 from ..formats import CodecCase, Expected, Verdict
 from ..proto_json import from_json, to_json
+from ..questions import judge_decoded
 
 FORMAT = "codec"
 FAMILY = "history_archives"
@@ -212,16 +219,47 @@ def cases() -> list[CodecCase]:
     return generated
 
 
-def verify(case: CodecCase) -> None:
-    encoded, key = bytes.fromhex(case.encoded), bytes.fromhex(case.decoded["key"])
-    if case.expected.result == Verdict.INVALID.value:
+def questions(case: CodecCase) -> list[dict[str, Any]]:
+    """Read the archive with the case's key; write a valid one's elements back."""
+    asked = [{"ask": "decode", "type": case.type, "encoded": case.encoded, "context": {"key": case.decoded["key"]}}]
+    if case.expected.result == Verdict.VALID.value:
+        asked.append({"ask": "encode", "type": case.type, "decoded": case.decoded})
+    return asked
+
+
+def answer(question: dict) -> dict:
+    if question["ask"] == "encode":
+        decoded = question["decoded"]
+        elements = [from_json(BackupElement, e) for e in decoded["elements"]]
         try:
-            read_archive(encoded, key)
+            archive = write_archive(elements, bytes.fromhex(decoded["key"]), bytes.fromhex(decoded["nonce"]))
         except Rejected as e:
-            expect(f"{case.id} reason", case.expected.reason, e.reason.value)
-            return
-        raise AssertionError(f"{case.id}: read an archive the vector refuses")
-    expect(f"{case.id} decoded", case.decoded, _decode(encoded, key))
-    elements = [from_json(BackupElement, e) for e in case.decoded["elements"]]
-    rewritten = write_archive(elements, key, bytes.fromhex(case.decoded["nonce"]))
-    expect(f"{case.id} encoded", case.encoded, rewritten.hex())
+            return {"result": Verdict.INVALID.value, "reason": e.reason.value}
+        return {"encoded": archive.hex()}
+    try:
+        decoded = _decode(bytes.fromhex(question["encoded"]), bytes.fromhex(question["context"]["key"]))
+    except Rejected as e:
+        return {"result": Verdict.INVALID.value, "reason": e.reason.value}
+    return {"result": Verdict.VALID.value, "reason": None, "decoded": decoded}
+
+
+def _parts(what: str, archive_hex: Any) -> tuple[str, str]:
+    """An archive's header and decompressed records, as hex (its zstd frame bytes are the writer's choice)."""
+    try:
+        data = bytes.fromhex(archive_hex)
+        stream = zstandard.ZstdDecompressor().decompressobj()
+        records = stream.decompress(data[14:])
+    except (TypeError, ValueError, zstandard.ZstdError) as e:
+        raise AssertionError(f"{what}: not a header and a zstd frame ({e})") from None
+    expect(f"{what} ends with its zstd frame", (True, b""), (stream.eof, stream.unused_data))
+    return data[:14].hex(), records.hex()
+
+
+def judge(case: CodecCase, question: dict, answer: dict) -> None:
+    """The default ``decode`` judgement; an encoding by its header and records."""
+    if question["ask"] == "decode":
+        return judge_decoded(case.id, case.expected, case.decoded, answer)
+    header, records = _parts(f"{case.id} encoded", answer.get("encoded"))
+    expected_header, expected_records = _parts(f"{case.id} case", case.encoded)
+    expect(f"{case.id} encoded header", expected_header, header)
+    expect(f"{case.id} encoded records (decompressed)", expected_records, records)

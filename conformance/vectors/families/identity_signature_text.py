@@ -6,6 +6,10 @@ prints it (whole seconds, ``Z``, the u64 read as i64), one line pair per
 action, footer. Signatures inside the update never enter the text; the
 signed cases carry real ERC-191 and Ed25519ph signatures by deterministic
 keys to show it. Updates whose text cannot be built are refused.
+
+Questions: ``decide`` with ``inputs.update`` (the encoded IdentityUpdate, hex); the
+answer is ``{result: valid, reason: null, outputs: {signature_text}}`` or
+``{result: invalid, reason}``.
 """
 
 from __future__ import annotations
@@ -21,7 +25,7 @@ from spec_model.xmtp.identity import (
 )
 from spec_model.xmtp.wallet import Wallet
 
-from .. import case_id, expect
+from .. import case_id
 from ..formats import DecisionCase, Expected, Verdict
 
 FORMAT = "decision"
@@ -165,13 +169,10 @@ def cases() -> list[DecisionCase]:
     ]
 
 
-def verify(case: DecisionCase) -> None:
-    data = bytes.fromhex(case.inputs["update"])
+def answer(question: dict) -> dict:
+    """``decide``: the signature text of ``question["inputs"]["update"]``, or the reason it cannot be built."""
     try:
-        text = signature_text(decode_update(data))
+        text = signature_text(decode_update(bytes.fromhex(question["inputs"]["update"])))
     except Rejected as e:
-        expect(f"{case.id} verdict", case.expected.result, Verdict.INVALID.value)
-        expect(f"{case.id} reason", case.expected.reason, e.reason.value)
-        return
-    expect(f"{case.id} verdict", case.expected.result, Verdict.VALID.value)
-    expect(f"{case.id} signature_text", case.outputs["signature_text"], text)
+        return {"result": Verdict.INVALID.value, "reason": e.reason.value}
+    return {"result": Verdict.VALID.value, "reason": None, "outputs": {"signature_text": text}}

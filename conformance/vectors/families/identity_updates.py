@@ -12,13 +12,19 @@ deterministic (seeded ``random.Random``), so the bytes never change.
 ``inputs.max_installations`` is the installation limit applied (libxmtp checks
 MAX_INSTALLATIONS_PER_INBOX = 10 on the client before registering; ``null``
 means no limit, as libxmtp's validators do).
+
+Questions: ``decide`` with ``inputs: {previous_updates, update, max_installations}`` (IdentityUpdate
+protobufs, hex); the answer is ``{result: valid, reason: null, outputs: {inbox_id, recovery_identifier,
+wallets, installations, seen_signature_count}}`` (lists sorted, installation ids hex) or ``{result:
+invalid, reason}``. An ``acceptable`` case admits either verdict (a refusal with the case's reason, if it
+names one); when the model refuses it, an acceptance has no outputs to compare.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import random
-from typing import Callable
+from typing import Any, Callable
 
 from spec_model.mls.reasons import Rejected
 from spec_model.xmtp.identity import (
@@ -30,8 +36,9 @@ from spec_model.xmtp.identity import (
 )
 from spec_model.xmtp.wallet import SECP256K1_N, Wallet
 
-from .. import case_id, expect
+from .. import case_id
 from ..formats import DecisionCase, Expected, Verdict
+from ..questions import judge_decision
 
 FORMAT = "decision"
 FAMILY = "identity_updates"
@@ -53,31 +60,39 @@ def _outputs(state: AssociationState) -> dict:
             "seen_signature_count": len(state.seen_signatures)}
 
 
-def _run(previous: list[bytes], update: bytes, max_installations: int | None) -> AssociationState:
-    """Replay ``previous`` from no state (each must be accepted), then apply ``update``."""
+def answer(question: dict) -> dict:
+    """``decide``: replay ``previous_updates`` from no state (each must be accepted), then apply ``update``."""
+    inputs = question["inputs"]
     state = None
-    for data in previous:
-        state = apply_update(state, decode_update(data), max_installations=max_installations)
-    return apply_update(state, decode_update(update), max_installations=max_installations)
+    try:
+        for data in [*inputs["previous_updates"], inputs["update"]]:
+            state = apply_update(state, decode_update(bytes.fromhex(data)),
+                                 max_installations=inputs["max_installations"])
+    except Rejected as e:
+        return {"result": Verdict.INVALID.value, "reason": e.reason.value}
+    return {"result": Verdict.VALID.value, "reason": None, "outputs": _outputs(state)}
+
+
+def judge(case: DecisionCase, question: dict[str, Any], answer: dict[str, Any]) -> None:
+    """The ``decide`` judgement; accepting an ``acceptable`` case the model refuses, no outputs are compared."""
+    if case.expected.result == Verdict.ACCEPTABLE.value and not case.outputs:
+        answer = {key: value for key, value in answer.items() if key != "outputs"}
+    judge_decision(case.id, case.expected, case.outputs, answer)
 
 
 def _case(name: str, description: str, rule: str, previous: list[IdentityUpdate], update: IdentityUpdate | bytes,
           tags: list[str], *, max_installations: int | None = MAX_INSTALLATIONS,
           flags: list[str] | None = None) -> DecisionCase:
-    encoded = [u.encode() for u in previous]
     data = update if isinstance(update, bytes) else update.encode()
-    try:
-        outputs = _outputs(_run(encoded, data, max_installations))
-        expected = Expected(result=Verdict.VALID)
-    except Rejected as e:
-        outputs, expected = {}, Expected(result=Verdict.INVALID, reason=e.reason.value)
+    inputs = {"previous_updates": [u.encode().hex() for u in previous], "update": data.hex(),
+              "max_installations": max_installations}
+    decided = answer({"ask": "decide", "inputs": inputs})
+    expected = Expected(result=decided["result"], reason=decided["reason"])
     if flags:  # an implementation may decide either way; the model's verdict is kept in reason (if any)
         expected = Expected(result=Verdict.ACCEPTABLE, reason=expected.reason, flags=flags)
     return DecisionCase(
         id=case_id(FAMILY, name), description=description, rule=rule, tags=["identity", "seed", "libxmtp", *tags],
-        inputs={"previous_updates": [d.hex() for d in encoded], "update": data.hex(),
-                "max_installations": max_installations},
-        expected=expected, outputs=outputs)
+        inputs=inputs, expected=expected, outputs=decided.get("outputs", {}))
 
 
 # ---------------------------------------------------------------------- building blocks
@@ -396,18 +411,3 @@ def cases() -> list[DecisionCase]:
               XIP, [register], IdentityUpdate(inbox_id=created.inbox_id, client_timestamp_ns=t(1)), ["empty"]),
     ]
     return c
-
-
-def verify(case: DecisionCase) -> None:
-    previous = [bytes.fromhex(h) for h in case.inputs["previous_updates"]]
-    try:
-        state = _run(previous, bytes.fromhex(case.inputs["update"]), case.inputs["max_installations"])
-    except Rejected as e:
-        if case.expected.result != Verdict.ACCEPTABLE.value:
-            expect(f"{case.id} verdict", case.expected.result, Verdict.INVALID.value)
-        expect(f"{case.id} reason", case.expected.reason, e.reason.value)
-        return
-    if case.expected.result != Verdict.ACCEPTABLE.value:
-        expect(f"{case.id} verdict", case.expected.result, Verdict.VALID.value)
-    expect(f"{case.id} reason", case.expected.reason, None)
-    expect(f"{case.id} outputs", case.outputs, _outputs(state))

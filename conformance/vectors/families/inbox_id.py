@@ -1,4 +1,8 @@
-"""Inbox id derivation (XIP-46 "Inbox IDs", facts §8): sha256 of the lowercase address and the decimal nonce."""
+"""Inbox id derivation (XIP-46 "Inbox IDs", facts §8): sha256 of the lowercase address and the decimal nonce.
+
+Questions: ``decide`` with ``inputs: {address, nonce}``; the answer is ``{result: valid, reason: null,
+outputs: {inbox_id}}`` or ``{result: invalid, reason}``.
+"""
 
 from __future__ import annotations
 
@@ -7,20 +11,29 @@ import random
 from spec_model.mls.reasons import Rejected
 from spec_model.xmtp.identity import inbox_id
 
-from .. import case_id, expect
+from .. import case_id
 from ..formats import DecisionCase, Expected, Verdict
 
 FORMAT = "decision"
 RULE = "XIP-46 Inbox IDs; libxmtp associations/hashes.rs generate_inbox_id"
 
 
-def _case(name: str, address: str, nonce: int, description: str) -> DecisionCase:
+def answer(question: dict) -> dict:
+    """``decide``: the inbox id of ``inputs.address`` and ``inputs.nonce``, or the reason it is refused."""
+    inputs = question["inputs"]
     try:
-        outputs, expected = {"inbox_id": inbox_id(address, nonce)}, Expected(result=Verdict.VALID)
+        derived = inbox_id(inputs["address"], inputs["nonce"])
     except Rejected as e:
-        outputs, expected = {}, Expected(result=Verdict.INVALID, reason=e.reason.value)
+        return {"result": Verdict.INVALID.value, "reason": e.reason.value}
+    return {"result": Verdict.VALID.value, "reason": None, "outputs": {"inbox_id": derived}}
+
+
+def _case(name: str, address: str, nonce: int, description: str) -> DecisionCase:
+    inputs = {"address": address, "nonce": nonce}
+    decided = answer({"ask": "decide", "inputs": inputs})
     return DecisionCase(id=case_id("inbox_id", name), description=description, rule=RULE, tags=["identity"],
-                        inputs={"address": address, "nonce": nonce}, expected=expected, outputs=outputs)
+                        inputs=inputs, expected=Expected(result=decided["result"], reason=decided["reason"]),
+                        outputs=decided.get("outputs", {}))
 
 
 def cases() -> list[DecisionCase]:
@@ -45,15 +58,3 @@ def cases() -> list[DecisionCase]:
         generated.append(_case(f"random_{i}", address, rng.randrange(4),
                                "Given a random address and small nonce, When derived, Then sha256(address‖nonce)"))
     return generated
-
-
-def verify(case: DecisionCase) -> None:
-    address, nonce = case.inputs["address"], case.inputs["nonce"]
-    if case.expected.result == Verdict.INVALID.value:
-        try:
-            inbox_id(address, nonce)
-        except Rejected as e:
-            expect(f"{case.id} reason", case.expected.reason, e.reason.value)
-            return
-        raise AssertionError(f"{case.id}: accepted an address the vector refuses")
-    expect(f"{case.id} inbox_id", case.outputs["inbox_id"], inbox_id(address, nonce))

@@ -6,6 +6,12 @@ of the inboxes the validator knows (``{inbox_id: [IdentityUpdate protobuf hex, i
 from which an implementation rebuilds the association states (XIP-46). A valid key package yields
 its inbox id. Invalid key packages are built from a valid one with the model's own structures and
 re-signed wherever a signature would otherwise break, so that exactly one rule fails.
+
+Questions: ``decide`` with the case's ``inputs``; the answer is ``{result: valid, reason: null, outputs:
+{inbox_id}}`` or ``{result: invalid, reason}``. Also ``reencode`` (``{type: "mls.KeyPackage", encoded}``;
+the answer is ``{encoded}``, the key package decoded and encoded again) and, for each inbox of
+``inputs.identity_updates``, ``inbox_of_updates`` (``{updates}``, that inbox's updates; the answer is
+``{inbox_id}``, the inbox of the association state they build).
 """
 
 from __future__ import annotations
@@ -32,6 +38,7 @@ from spec_model.xmtp.wallet import Wallet
 
 from .. import case_id, expect
 from ..formats import DecisionCase, Expected, Verdict
+from ..questions import judge_decision
 
 FORMAT = "decision"
 FAMILY = "key_packages"
@@ -129,6 +136,60 @@ def bad_leaf_signature(b: KeyPackageBundle) -> KeyPackage:
         CS, b.signature_priv)
 
 
+# ------------------------------------------------------------------ questions and answers
+
+@functools.lru_cache(maxsize=64)
+def _replay(updates: tuple[str, ...]) -> AssociationState:
+    """XIP-46: the association state after applying ``updates`` (hex) in order."""
+    state = None
+    for data in updates:
+        state = apply_update(state, decode_update(bytes.fromhex(data)))
+    return state
+
+
+def _decide(inputs: dict) -> dict:
+    states = {inbox: _replay(tuple(updates)) for inbox, updates in inputs["identity_updates"].items()}
+    key_package = KeyPackage.decode(bytes.fromhex(inputs["key_package"]))
+    return {"inbox_id": validate_xmtp_key_package(key_package, inputs["now_s"], states.get)}
+
+
+def answer(question: dict) -> dict:
+    """``decide`` (validate), ``reencode`` (decode and encode the key package) or ``inbox_of_updates``."""
+    ask = question["ask"]
+    try:
+        if ask == "decide":
+            return {"result": Verdict.VALID.value, "reason": None, "outputs": _decide(question["inputs"])}
+        if ask == "reencode":
+            return {"encoded": KeyPackage.decode(bytes.fromhex(question["encoded"])).encode().hex()}
+        if ask == "inbox_of_updates":
+            return {"inbox_id": _replay(tuple(question["updates"])).inbox_id}
+    except Rejected as e:
+        return {"result": Verdict.INVALID.value, "reason": e.reason.value}
+    raise ValueError(f"unknown ask {ask!r}")
+
+
+def questions(case: DecisionCase) -> list[dict]:
+    """``reencode`` the key package, ``inbox_of_updates`` for each known inbox, then ``decide``."""
+    inputs = case.inputs
+    return [{"ask": "reencode", "type": "mls.KeyPackage", "encoded": inputs["key_package"]},
+            *({"ask": "inbox_of_updates", "updates": updates} for updates in inputs["identity_updates"].values()),
+            {"ask": "decide", "inputs": inputs}]
+
+
+def judge(case: DecisionCase, question: dict, answer: dict) -> None:
+    """``decide`` as every decision; the re-encoding and the inboxes against the case's inputs."""
+    ask = question["ask"]
+    if ask == "decide":
+        return judge_decision(case.id, case.expected, case.outputs, answer)
+    if ask == "reencode":
+        return expect(f"{case.id} key package re-encoding", case.inputs["key_package"], answer.get("encoded"))
+    if ask == "inbox_of_updates":
+        inbox = next(inbox for inbox, updates in case.inputs["identity_updates"].items()
+                     if updates == question["updates"])
+        return expect(f"{case.id} inbox of the identity updates", inbox, answer.get("inbox_id"))
+    raise ValueError(f"{case.id}: no judgement for ask {ask!r}")
+
+
 # ------------------------------------------------------------------ cases
 
 def _case(name: str, description: str, key_package: KeyPackage, *, now: int = NOW,
@@ -136,31 +197,15 @@ def _case(name: str, description: str, key_package: KeyPackage, *, now: int = NO
           rule: str = RULE, tags: tuple[str, ...] = ()) -> DecisionCase:
     """A case computed with the model; ``intended`` is the reason the builder aims at (None: valid)."""
     known = _world().known if known is None else known
-    try:
-        inbox = validate_xmtp_key_package(key_package, now, _lookup(known))
-        outputs, expected = {"inbox_id": inbox}, Expected(result=Verdict.VALID)
-    except Rejected as e:
-        outputs, expected = {}, Expected(result=Verdict.INVALID, reason=e.reason.value)
-    if expected.reason != intended:
-        raise ValueError(f"{name}: built to be {intended or 'valid'}, the model says {expected.reason or 'valid'}")
     inputs = {"key_package": key_package.encode().hex(), "now_s": now,
               "identity_updates": {inbox: [u.encode().hex() for u in updates] for inbox, updates in known.items()}}
+    decided = answer({"ask": "decide", "inputs": inputs})
+    expected = Expected(result=decided["result"], reason=decided["reason"])
+    if expected.reason != intended:
+        raise ValueError(f"{name}: built to be {intended or 'valid'}, the model says {expected.reason or 'valid'}")
     return DecisionCase(id=case_id(FAMILY, name), description=description, rule=rule,
-                        tags=["key_package", "libxmtp", *tags], inputs=inputs, expected=expected, outputs=outputs)
-
-
-def _lookup(known: dict[str, list[IdentityUpdate]]):
-    states = {inbox: _replay(tuple(u.encode() for u in updates)) for inbox, updates in known.items()}
-    return states.get
-
-
-@functools.lru_cache(maxsize=64)
-def _replay(updates: tuple[bytes, ...]) -> AssociationState:
-    """XIP-46: the association state after applying ``updates`` in order."""
-    state = None
-    for data in updates:
-        state = apply_update(state, decode_update(data))
-    return state
+                        tags=["key_package", "libxmtp", *tags], inputs=inputs, expected=expected,
+                        outputs=decided.get("outputs", {}))
 
 
 def cases() -> list[DecisionCase]:
@@ -274,22 +319,3 @@ def cases() -> list[DecisionCase]:
               known={world.other_inbox: world.other_updates}, intended=K.UNKNOWN_INBOX,
               rule="facts §8: the credential's inbox has an association state", tags=("identity",)),
     ]
-
-
-def verify(case: DecisionCase) -> None:
-    inputs = case.inputs
-    key_package = KeyPackage.decode(bytes.fromhex(inputs["key_package"]))
-    expect(f"{case.id} key package re-encoding", inputs["key_package"], key_package.encode().hex())
-    states = {}
-    for inbox, updates in inputs["identity_updates"].items():
-        state = _replay(tuple(bytes.fromhex(u) for u in updates))
-        expect(f"{case.id} inbox of the identity updates", inbox, state.inbox_id)
-        states[inbox] = state
-    try:
-        inbox = validate_xmtp_key_package(key_package, inputs["now_s"], states.get)
-    except Rejected as e:
-        expect(f"{case.id} result", case.expected.result, Verdict.INVALID.value)
-        expect(f"{case.id} reason", case.expected.reason, e.reason.value)
-        return
-    expect(f"{case.id} result", case.expected.result, Verdict.VALID.value)
-    expect(f"{case.id} outputs", case.outputs, {"inbox_id": inbox})

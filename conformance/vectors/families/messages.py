@@ -7,11 +7,19 @@ message belongs to (context, not in the bytes), the decoded protobuf fields and 
 message id a receiver computes: ``sha256(group_id ‖ 0x09 ‖ key ‖ 0x09 ‖ EncodedContent
 bytes)``, the key being the idempotency key (or, for a transcript message, the commit
 envelope's server timestamp in decimal).
+
+Questions: ``decode`` with ``type``, ``encoded`` and ``context: {group_id, codec}`` (``codec``: ``text``,
+``group_updated`` or null, the codec the receiver applies; a transcript also gives ``server_timestamp_ns``);
+the answer is ``{result: valid, reason: null, decoded}`` (``decoded`` as in the case, the context
+included) or ``{result: invalid, reason}``. A valid case also asks ``encode`` (``{type, decoded}``: the
+``envelope``, or for a transcript the ``encoded_content``, encoded; the answer is ``{encoded}``),
+``encode_content`` when a codec applies (``{codec, value}``, the ``text`` or ``group_updated``; the answer
+is ``{encoded_content}``; a text's ``parameters`` are not compared) and, for a V1 envelope, ``seal``
+(``{encoded_content, idempotency_key}``; the answer is ``{encoded}``, the PlaintextEnvelope).
 """
 
 from __future__ import annotations
 
-import dataclasses
 from typing import Any
 
 from spec_model.mls.reasons import Rejected
@@ -25,8 +33,9 @@ from spec_model.xmtp.content import (
 from .. import case_id, expect
 from ..proto_json import from_json, to_json
 from ..formats import CodecCase, Expected, Verdict
+from ..questions import judge_decoded
 
-__all__ = ["FORMAT", "cases", "verify", "to_json", "from_json"]
+__all__ = ["FORMAT", "cases", "questions", "answer", "judge", "to_json", "from_json"]
 
 FORMAT = "codec"
 FAMILY = "messages"
@@ -87,14 +96,84 @@ def _context(case_decoded: dict[str, Any]) -> dict[str, Any]:
     return {k: case_decoded[k] for k in ("group_id", "codec", "server_timestamp_ns") if k in case_decoded}
 
 
+# ------------------------------------------------------------------ encoding as a sender does
+
+def _encode(type_: str, decoded: dict[str, Any]) -> bytes:
+    """The ``type`` bytes ``decoded`` describes: its envelope, or for a transcript its EncodedContent."""
+    if type_ == CONTENT_TYPE:
+        return from_json(EncodedContent, decoded["encoded_content"]).encode()
+    return from_json(PlaintextEnvelope, decoded["envelope"]).encode()
+
+
+def _encode_content(codec: str, value: Any) -> dict[str, Any]:
+    """The EncodedContent a codec makes of ``value`` (a text, or a GroupUpdated as JSON)."""
+    if codec == "text":
+        return to_json(encode_text(value))
+    return to_json(encode_group_updated(from_json(GroupUpdated, value)))
+
+
+# ------------------------------------------------------------------ questions and answers
+
+def questions(case: CodecCase) -> list[dict[str, Any]]:
+    """``decode`` in the case's context; for a valid case ``encode``, ``encode_content`` and ``seal``."""
+    d = case.decoded
+    asked = [{"ask": "decode", "type": case.type, "encoded": case.encoded, "context": _context(d)}]
+    if case.expected.result != Verdict.VALID.value:
+        return asked
+    asked.append({"ask": "encode", "type": case.type, "decoded": d})
+    if "encoded_content" in d and d["codec"] is not None:
+        asked.append({"ask": "encode_content", "codec": d["codec"], "value": d[d["codec"]]})
+    if case.type == ENVELOPE_TYPE and "v1" in d["envelope"]:
+        asked.append({"ask": "seal", "encoded_content": d["encoded_content"], "idempotency_key": d["idempotency_key"]})
+    return asked
+
+
+def answer(question: dict) -> dict:
+    """``decode`` as a receiver; ``encode``, ``encode_content`` and ``seal`` as a sender."""
+    ask = question["ask"]
+    if ask == "decode":
+        try:
+            decoded = _decode(question["type"], bytes.fromhex(question["encoded"]), question["context"])
+        except Rejected as e:
+            return {"result": Verdict.INVALID.value, "reason": e.reason.value}
+        return {"result": Verdict.VALID.value, "reason": None, "decoded": decoded}
+    if ask == "encode":
+        return {"encoded": _encode(question["type"], question["decoded"]).hex()}
+    if ask == "encode_content":
+        return {"encoded_content": _encode_content(question["codec"], question["value"])}
+    if ask == "seal":
+        content = from_json(EncodedContent, question["encoded_content"])
+        return {"encoded": seal_envelope(content, question["idempotency_key"]).hex()}
+    raise ValueError(f"unknown ask {ask!r}")
+
+
+def judge(case: CodecCase, question: dict, answer: dict) -> None:
+    """``decode`` and ``encode`` as every codec case; the codec's content and the sealed envelope against it."""
+    ask, d = question["ask"], case.decoded
+    if ask == "decode":
+        return judge_decoded(case.id, case.expected, d, answer)
+    if ask in ("encode", "seal"):
+        what = "encoded" if ask == "encode" else "sealed envelope"
+        return expect(f"{case.id} {what}", case.encoded, answer.get("encoded"))
+    if ask == "encode_content":
+        expected, actual = d["encoded_content"], answer.get("encoded_content")
+        if question["codec"] == "text" and isinstance(actual, dict):  # the encoding parameter is not compared
+            expected, actual = _without_parameters(expected), _without_parameters(actual)
+        return expect(f"{case.id} {question['codec']} codec encoded_content", expected, actual)
+    raise ValueError(f"{case.id}: no judgement for ask {ask!r}")
+
+
+def _without_parameters(encoded_content: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in encoded_content.items() if k != "parameters"}
+
+
 # ------------------------------------------------------------------ cases
 
 def _case(name: str, type_: str, encoded: bytes, context: dict[str, Any], description: str, rule: str,
           tags: list[str]) -> CodecCase:
-    try:
-        decoded, expected = _decode(type_, encoded, context), Expected(result=Verdict.VALID)
-    except Rejected as e:
-        decoded, expected = dict(context), Expected(result=Verdict.INVALID, reason=e.reason.value)
+    decided = answer({"ask": "decode", "type": type_, "encoded": encoded.hex(), "context": context})
+    decoded = decided.get("decoded", dict(context))
+    expected = Expected(result=decided["result"], reason=decided["reason"])
     return CodecCase(id=case_id(FAMILY, name), description=description, rule=rule, tags=["seed", "content"] + tags,
                      type=type_, encoded=encoded.hex(), decoded=decoded, expected=expected)
 
@@ -213,38 +292,3 @@ def cases() -> list[CodecCase]:
     if bytes.fromhex(hello.decoded["envelope"]["v1"]["content"]) != HELLO_WORLD:
         raise ValueError("the model no longer encodes the facts sheet's Hello, World! bytes")
     return generated
-
-
-# ------------------------------------------------------------------ verification
-
-def _encode(case: CodecCase) -> bytes:
-    """encode(decoded): the bytes ``decoded`` describes, built with the model's codecs."""
-    d = case.decoded
-    if case.type == CONTENT_TYPE:
-        content = encode_group_updated(from_json(GroupUpdated, d["group_updated"]))
-        expect(f"{case.id} encoded_content", d["encoded_content"], to_json(content))
-        return content.encode()
-    envelope = from_json(PlaintextEnvelope, d["envelope"])
-    if envelope.v1 is not None:
-        content = from_json(EncodedContent, d["encoded_content"])
-        if d["codec"] == "text":
-            expect(f"{case.id} text codec", content, dataclasses.replace(encode_text(d["text"]),
-                                                                           parameters=content.parameters))
-        elif d["codec"] == "group_updated":
-            expect(f"{case.id} group_updated codec", content,
-                   encode_group_updated(from_json(GroupUpdated, d["group_updated"])))
-        expect(f"{case.id} sealed envelope", envelope.encode(), seal_envelope(content, d["idempotency_key"]))
-    return envelope.encode()
-
-
-def verify(case: CodecCase) -> None:
-    encoded = bytes.fromhex(case.encoded)
-    if case.expected.result == Verdict.INVALID.value:
-        try:
-            _decode(case.type, encoded, _context(case.decoded))
-        except Rejected as e:
-            expect(f"{case.id} reason", case.expected.reason, e.reason.value)
-            return
-        raise AssertionError(f"{case.id}: accepted a payload the vector refuses")
-    expect(f"{case.id} decoded", case.decoded, _decode(case.type, encoded, _context(case.decoded)))
-    expect(f"{case.id} encoded", case.encoded, _encode(case).hex())

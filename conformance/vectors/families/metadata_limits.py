@@ -11,6 +11,9 @@ Three checks, named by ``inputs.check``:
 * ``group_size``: ``{members, profile}``, the number of inboxes in 0xFF01 (all distinct); the seed allows
   1 to 400, libxmtp at most 250 (and the model requires at least one member in both). Valid outputs:
   ``{max_group_size}``.
+
+Questions: ``decide`` with the case's ``inputs``; the answer is ``{result: valid, reason: null, outputs}``
+(the outputs above) or ``{result: invalid, reason}``.
 """
 
 from __future__ import annotations
@@ -26,7 +29,7 @@ from spec_model.xmtp.extensions import (
 )
 from spec_model.xmtp.profiles import LIBXMTP, SEED
 
-from .. import case_id, expect
+from .. import case_id
 from ..formats import DecisionCase, Expected, Verdict
 
 FORMAT = "decision"
@@ -54,16 +57,23 @@ def decide(inputs: dict[str, Any]) -> dict[str, Any]:
     raise ValueError(f"unknown check {check!r}")
 
 
+def answer(question: dict) -> dict:
+    """``decide``: the outputs of the check ``inputs`` names, or the reason it refuses."""
+    try:
+        outputs = decide(question["inputs"])
+    except Rejected as e:
+        return {"result": Verdict.INVALID.value, "reason": e.reason.value}
+    return {"result": Verdict.VALID.value, "reason": None, "outputs": outputs}
+
+
 def _case(name: str, description: str, rule: str, tags: list[str], inputs: dict[str, Any],
           intended: ExtensionReason | None) -> DecisionCase:
-    try:
-        outputs, expected = decide(inputs), Expected(result=Verdict.VALID)
-    except Rejected as e:
-        outputs, expected = {}, Expected(result=Verdict.INVALID, reason=e.reason.value)
+    decided = answer({"ask": "decide", "inputs": inputs})
+    expected = Expected(result=decided["result"], reason=decided["reason"])
     if expected.reason != intended:
         raise ValueError(f"{name}: built to be {intended or 'valid'}, the model says {expected.reason or 'valid'}")
     return DecisionCase(id=case_id(FAMILY, name), description=description, rule=rule, tags=tags, inputs=inputs,
-                        expected=expected, outputs=outputs)
+                        expected=expected, outputs=decided.get("outputs", {}))
 
 
 def _attribute(name: str, key: str, value: str, what: str) -> DecisionCase:
@@ -157,14 +167,3 @@ def cases() -> list[DecisionCase]:
     generated += [_size(n, "libxmtp") for n in (0, 1, 250, 251)]
     generated += [_size(n, "seed") for n in (0, 1, 250, 251, 400, 401)]
     return generated
-
-
-def verify(case: DecisionCase) -> None:
-    try:
-        outputs = decide(case.inputs)
-    except Rejected as e:
-        expect(f"{case.id} result", case.expected.result, Verdict.INVALID.value)
-        expect(f"{case.id} reason", case.expected.reason, e.reason.value)
-        return
-    expect(f"{case.id} result", case.expected.result, Verdict.VALID.value)
-    expect(f"{case.id} outputs", case.outputs, outputs)

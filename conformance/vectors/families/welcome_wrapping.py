@@ -7,6 +7,13 @@ Outputs: the inner ``welcome`` bytes (here opaque bytes standing in for a TLS
 MLSMessage(Welcome)) and the ``message_cursor``. For valid cases the inputs also give
 ``ephemeral_ikm``, the 32 bytes the sender's ephemeral key was derived from
 (DeriveKeyPair), so wrapping can be checked byte for byte.
+
+Questions: ``decide`` with the case's ``inputs``; the answer is ``{result: valid, reason: null, outputs:
+{welcome, message_cursor}}`` or ``{result: invalid, reason}``. For a valid case also ``public_key``
+(``{algorithm, private_key}``; the answer is ``{public_key}``, the recipient's X25519 public key) and,
+when the inputs give ``ephemeral_ikm``, ``wrap`` (``{algorithm, public_key, welcome, message_cursor,
+ephemeral_ikm}``: wrap for ``public_key`` with the ephemeral key derived from ``ephemeral_ikm``; the
+answer is ``{data, welcome_metadata}``).
 """
 
 from __future__ import annotations
@@ -19,11 +26,12 @@ from spec_model.mls.hpke import hpke_for
 from spec_model.mls.reasons import Rejected
 from spec_model.mls.suites import HPKECiphertext
 from spec_model.xmtp.welcome_wrap import (
-    WELCOME_LABEL, WelcomeMetadata, WelcomeWrapperAlgorithm, unwrap_welcome, wrap_welcome,
+    WELCOME_LABEL, WelcomeMetadata, WelcomeWrapperAlgorithm, WelcomeWrapReason, unwrap_welcome, wrap_welcome,
 )
 
 from .. import case_id, expect
 from ..formats import DecisionCase, Expected, Verdict
+from ..questions import judge_decision
 
 FORMAT = "decision"
 FAMILY = "welcome_wrapping"
@@ -54,14 +62,60 @@ def _decide(inputs: dict[str, Any]) -> dict[str, Any]:
     return {"welcome": welcome.hex(), "message_cursor": cursor}
 
 
-def _case(name: str, inputs: dict[str, Any], description: str, tags: list[str]) -> DecisionCase:
+def _wrap(question: dict[str, Any]) -> dict[str, Any]:
+    ikm = bytes.fromhex(question["ephemeral_ikm"])
+    data, metadata = wrap_welcome(bytes.fromhex(question["public_key"]), bytes.fromhex(question["welcome"]),
+                                  question["message_cursor"], question["algorithm"], rng=lambda n: ikm[:n])
+    return {"data": data.hex(), "welcome_metadata": metadata.hex()}
+
+
+def _public_key(question: dict[str, Any]) -> dict[str, Any]:
+    if question["algorithm"] != _CURVE:
+        raise Rejected(WelcomeWrapReason.UNSUPPORTED_ALGORITHM, f"algorithm {question['algorithm']}")
+    return {"public_key": _HPKE.kem.public_key(bytes.fromhex(question["private_key"])).hex()}
+
+
+def answer(question: dict) -> dict:
+    """``decide`` (unwrap), ``public_key`` (derive the recipient's) or ``wrap`` (with the given ephemeral ikm)."""
     try:
-        outputs, expected = _decide(inputs), Expected(result=Verdict.VALID)
+        if question["ask"] == "decide":
+            return {"result": Verdict.VALID.value, "reason": None, "outputs": _decide(question["inputs"])}
+        return {"public_key": _public_key, "wrap": _wrap}[question["ask"]](question)
     except Rejected as e:
-        outputs, expected = {}, Expected(result=Verdict.INVALID, reason=e.reason.value)
+        return {"result": Verdict.INVALID.value, "reason": e.reason.value}
+
+
+def questions(case: DecisionCase) -> list[dict[str, Any]]:
+    """``decide``; for a valid case also ``public_key`` and, given ``ephemeral_ikm``, ``wrap``."""
+    inputs = case.inputs
+    asked = [{"ask": "decide", "inputs": inputs}]
+    if case.expected.result == Verdict.VALID.value:
+        asked.append({"ask": "public_key", "algorithm": inputs["algorithm"], "private_key": inputs["private_key"]})
+        if "ephemeral_ikm" in inputs:
+            asked.append({"ask": "wrap", "algorithm": inputs["algorithm"], "public_key": inputs["public_key"],
+                          "welcome": case.outputs["welcome"], "message_cursor": case.outputs["message_cursor"],
+                          "ephemeral_ikm": inputs["ephemeral_ikm"]})
+    return asked
+
+
+ANSWERED_INPUTS = {"public_key": ("public_key",), "wrap": ("data", "welcome_metadata")}
+"""The inputs a ``public_key`` or ``wrap`` answer must reproduce, under the same names."""
+
+
+def judge(case: DecisionCase, question: dict[str, Any], answer: dict[str, Any]) -> None:
+    """``decide`` as every decision; ``public_key`` and ``wrap`` against the case's inputs."""
+    if question["ask"] == "decide":
+        return judge_decision(case.id, case.expected, case.outputs, answer)
+    for field in ANSWERED_INPUTS[question["ask"]]:
+        expect(f"{case.id} {question['ask']} {field}", case.inputs[field], answer.get(field))
+
+
+def _case(name: str, inputs: dict[str, Any], description: str, tags: list[str]) -> DecisionCase:
+    decided = answer({"ask": "decide", "inputs": inputs})
     return DecisionCase(id=case_id(FAMILY, name), description=description, rule=RULE,
-                        tags=["seed", "libxmtp", "welcome"] + tags, inputs=inputs, expected=expected,
-                        outputs=outputs)
+                        tags=["seed", "libxmtp", "welcome"] + tags, inputs=inputs,
+                        expected=Expected(result=decided["result"], reason=decided["reason"]),
+                        outputs=decided.get("outputs", {}))
 
 
 def cases() -> list[DecisionCase]:
@@ -141,23 +195,3 @@ def cases() -> list[DecisionCase]:
     if len(outer.kem_output) != _HPKE.kem.Nenc:
         raise ValueError("the model wrote a kem_output of the wrong size")
     return generated
-
-
-def verify(case: DecisionCase) -> None:
-    inputs = case.inputs
-    if case.expected.result == Verdict.INVALID.value:
-        try:
-            _decide(inputs)
-        except Rejected as e:
-            expect(f"{case.id} reason", case.expected.reason, e.reason.value)
-            return
-        raise AssertionError(f"{case.id}: unwrapped a welcome the vector refuses")
-    expect(f"{case.id} outputs", case.outputs, _decide(inputs))
-    sk, pk = bytes.fromhex(inputs["private_key"]), bytes.fromhex(inputs["public_key"])
-    expect(f"{case.id} public key", inputs["public_key"], _HPKE.kem.public_key(sk).hex())
-    if "ephemeral_ikm" in inputs:
-        ikm = bytes.fromhex(inputs["ephemeral_ikm"])
-        data, metadata = wrap_welcome(pk, bytes.fromhex(case.outputs["welcome"]), case.outputs["message_cursor"],
-                                      inputs["algorithm"], rng=lambda n: ikm[:n])
-        expect(f"{case.id} wrapped data", inputs["data"], data.hex())
-        expect(f"{case.id} wrapped metadata", inputs["welcome_metadata"], metadata.hex())

@@ -1,0 +1,78 @@
+"""Adapters: how the harness reaches an implementation under test (``protocol.py`` says what they answer).
+
+``connect(name)`` or ``connect(command=...)`` starts one and returns a ``Session``: the adapter, what
+it declared in ``hello``, and the delivery service the harness owns for it (``ds.*`` calls land
+there; ``fresh_network()`` starts a new one, with a new clock, for the next scenario).
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import Any, Callable
+
+from spec_model.xmtp.network import Clock, DeliveryService
+
+from . import delivery
+from .jsonrpc import SubprocessAdapter
+from .protocol import OPERATIONS, PROTOCOL_VERSION, Adapter, AdapterError, ErrorKind, Hello, check_params, check_result
+from .reference import ReferenceAdapter
+
+__all__ = ["ADAPTERS", "Session", "connect", "AdapterError", "ErrorKind", "reference_subprocess_command"]
+
+
+def reference_subprocess_command(mutant: str | None = None) -> list[str]:
+    """The command of the ``reference-subprocess`` adapter (optionally one of its mutants)."""
+    return [sys.executable, "-m", "conformance.adapter.serve", *(["--mutant", mutant] if mutant else [])]
+
+
+ADAPTERS: dict[str, Callable[[], Adapter]] = {
+    "reference": ReferenceAdapter,
+    "reference-subprocess": lambda: SubprocessAdapter(reference_subprocess_command()),
+}
+"""The adapters named on the command line (``--adapter NAME``); any other is given as ``--adapter-cmd``."""
+
+
+class Session:
+    """One adapter, its declared capabilities, and the harness's delivery service it talks to."""
+
+    def __init__(self, adapter: Adapter, label: str):
+        self.adapter, self.label = adapter, label
+        self.network = DeliveryService(Clock())
+        self.hello: Hello = adapter.hello(self)
+        if self.hello.protocol_version != PROTOCOL_VERSION:
+            raise AdapterError(ErrorKind.INTERNAL, "protocol_version",
+                               f"the adapter speaks version {self.hello.protocol_version}, the harness {PROTOCOL_VERSION}")
+
+    # the harness's side of the link: an adapter's ds.* calls
+    def call(self, method: str, params: dict[str, Any]) -> dict[str, Any]:
+        return delivery.serve(self.network, method, params)
+
+    def has(self, capability: str) -> bool:
+        return capability in self.hello.capabilities
+
+    def details(self, capability: str) -> dict[str, Any]:
+        return self.hello.capabilities.get(capability, {})
+
+    def ask(self, operation: str, /, **params: Any) -> dict[str, Any]:
+        """Call an operation: parameters and result both checked against the protocol's models."""
+        return check_result(OPERATIONS, operation,
+                            self.adapter.call(operation, check_params(OPERATIONS, operation, params)))
+
+    def fresh_network(self, network: DeliveryService | None = None) -> DeliveryService:
+        """Forget every member and client of the adapter, and give it a new delivery service."""
+        self.ask("reset")
+        self.network = network or DeliveryService(Clock())
+        return self.network
+
+    def close(self) -> None:
+        self.adapter.close()
+
+
+def connect(name: str | None = None, *, command: str | None = None) -> Session:
+    """A session with the adapter called ``name`` (default ``reference``) or run as ``command``."""
+    if command is not None:
+        return Session(SubprocessAdapter(command), command)
+    name = name or "reference"
+    if name not in ADAPTERS:
+        raise KeyError(f"unknown adapter {name!r} (known: {', '.join(ADAPTERS)}; or give --adapter-cmd)")
+    return Session(ADAPTERS[name](), name)

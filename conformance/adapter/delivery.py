@@ -1,0 +1,121 @@
+"""The harness's delivery service, reached by an adapter through the protocol's ``ds.*`` calls.
+
+The harness owns the delivery service (``spec_model.xmtp.network.DeliveryService``): it injects
+faults, moves the clock and starts a fresh one for each scenario. An adapter's clients reach it
+only through ``ds.call`` (an XMTP API method by its gRPC name, with the request and response as
+protobuf bytes, facts §7), ``ds.now``, ``ds.upload`` and ``ds.download``:
+
+* ``serve(service, method, params)`` is the harness's side: it answers one of those calls;
+* ``RemoteDeliveryService(link)`` is the adapter's side: an object with the delivery service's
+  methods (what ``spec_model.xmtp.client.Client`` expects of its network) that makes those calls.
+
+A node refusal travels as ``AdapterError(rejected, <NodeReason>)`` and a fault as
+``AdapterError(network, <NetworkReason>)``; the remote side raises ``Rejected`` and ``NetworkError``
+again, so a client behaves exactly as it does on the service itself.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from spec_model.mls.reasons import Reason, Rejected
+from spec_model.xmtp import api
+from spec_model.xmtp.credential import CredentialReason
+from spec_model.xmtp.identity import IdentityReason
+from spec_model.xmtp.key_package import KeyPackageReason
+from spec_model.xmtp.network import DeliveryService, NetworkError, NetworkReason, NodeReason
+
+from .protocol import AdapterError, ErrorKind, Link
+
+__all__ = ["API_METHODS", "serve", "RemoteDeliveryService"]
+
+API_METHODS: dict[str, tuple[str, type, type | None]] = {
+    # gRPC method name: (DeliveryService method, request message, response message or None for Empty)
+    "SendGroupMessages": ("send_group_messages", api.SendGroupMessagesRequest, None),
+    "QueryGroupMessages": ("query_group_messages", api.QueryGroupMessagesRequest, api.QueryGroupMessagesResponse),
+    "GetNewestGroupMessage": ("get_newest_group_message", api.GetNewestGroupMessageRequest,
+                              api.GetNewestGroupMessageResponse),
+    "BatchQueryCommitLog": ("batch_query_commit_log", api.BatchQueryCommitLogRequest, api.BatchQueryCommitLogResponse),
+    "SendWelcomeMessages": ("send_welcome_messages", api.SendWelcomeMessagesRequest, None),
+    "QueryWelcomeMessages": ("query_welcome_messages", api.QueryWelcomeMessagesRequest,
+                             api.QueryWelcomeMessagesResponse),
+    "UploadKeyPackage": ("upload_key_package", api.UploadKeyPackageRequest, None),
+    "FetchKeyPackages": ("fetch_key_packages", api.FetchKeyPackagesRequest, api.FetchKeyPackagesResponse),
+    "PublishIdentityUpdate": ("publish_identity_update", api.PublishIdentityUpdateRequest, None),
+    "GetIdentityUpdates": ("get_identity_updates", api.GetIdentityUpdatesRequest, api.GetIdentityUpdatesResponse),
+    "GetInboxIds": ("get_inbox_ids", api.GetInboxIdsRequest, api.GetInboxIdsResponse),
+}
+"""facts §7: the MlsApi and IdentityApi methods a client calls, answered by ``DeliveryService``.
+Subscriptions (streams) are not part of the protocol: adapters poll with queries."""
+
+NODE_REFUSALS = (NodeReason, IdentityReason, KeyPackageReason, CredentialReason, Reason)
+"""The reasons a node refusal can carry: its own and its validation service's (facts §7)."""
+
+
+def serve(service: DeliveryService, method: str, params: dict[str, Any]) -> dict[str, Any]:
+    """The harness's answer to one ``ds.*`` call; ``AdapterError`` for a refusal or a fault."""
+    try:
+        if method == "ds.now":
+            return {"now_ns": service.clock.now_ns()}
+        if method == "ds.upload":
+            return {"upload_id": service.upload(bytes.fromhex(params["archive"]))}
+        if method == "ds.download":
+            return {"archive": service.download(params["upload_id"]).hex()}
+        name, request_type, _ = API_METHODS[params["method"]]
+        response = getattr(service, name)(request_type.decode(bytes.fromhex(params["request"])))
+        return {"response": response.encode().hex() if response is not None else ""}
+    except Rejected as e:
+        raise AdapterError(ErrorKind.REJECTED, str(e.reason), e.detail) from None
+    except NetworkError as e:
+        raise AdapterError(ErrorKind.NETWORK, e.reason.value, str(e)) from None
+    except KeyError as e:
+        raise AdapterError(ErrorKind.UNSUPPORTED, "unknown_api_method", str(e)) from None
+
+
+class _RemoteClock:
+    def __init__(self, link: Link):
+        self._link = link
+
+    def now_ns(self) -> int:
+        return self._link.call("ds.now", {})["now_ns"]
+
+
+class RemoteDeliveryService:
+    """The delivery service as an adapter sees it: every method is a ``ds.*`` call to the harness."""
+
+    def __init__(self, link: Link):
+        self._link = link
+        self.clock = _RemoteClock(link)
+        for rpc, (name, _, response_type) in API_METHODS.items():
+            setattr(self, name, self._method(rpc, response_type))
+
+    def _method(self, rpc: str, response_type: type | None):
+        def call(request):
+            answer = self._call("ds.call", {"method": rpc, "request": request.encode().hex()})
+            return None if response_type is None else response_type.decode(bytes.fromhex(answer["response"]))
+        call.__name__ = rpc
+        return call
+
+    def upload(self, archive: bytes) -> str:
+        return self._call("ds.upload", {"archive": archive.hex()})["upload_id"]
+
+    def download(self, upload_id: str) -> bytes:
+        return bytes.fromhex(self._call("ds.download", {"upload_id": upload_id})["archive"])
+
+    def _call(self, method: str, params: dict[str, Any]) -> dict[str, Any]:
+        try:
+            return self._link.call(method, params)
+        except AdapterError as e:
+            if e.kind is ErrorKind.NETWORK:
+                raise NetworkError(NetworkReason(e.reason), e.message) from None
+            if e.kind is ErrorKind.REJECTED:
+                raise Rejected(_node_reason(e.reason), e.message) from None
+            raise
+
+
+def _node_reason(reason: str):
+    """The reason enum a node refusal's code belongs to (its own, or its validators')."""
+    for enum_type in NODE_REFUSALS:
+        if reason in enum_type.__members__.values():
+            return enum_type(reason)
+    raise AdapterError(ErrorKind.INTERNAL, "unknown_reason", reason)
