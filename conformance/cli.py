@@ -31,6 +31,10 @@ from pathlib import Path
 from typing import Callable, TextIO
 
 from . import vectors as xmtp_vectors
+from .adapter import ADAPTERS, connect
+from .runner import RunOptions, collect, execute, smoke_checks
+from .runner.differential import DifferentialOptions
+from .runner import report as run_report
 from .rfc9420 import (
     FILES, FORMATS, StepFailed, VectorFileError, checker, format_name, format_of, read_vectors, vendored_path,
 )
@@ -249,7 +253,125 @@ def build_parser() -> argparse.ArgumentParser:
                     "schema differs from the models'.")
     schema_parser.add_argument("--check", action="store_true", help="compare instead of writing")
     schema_parser.set_defaults(parser=schema_parser, run=_run_schema)
+
+    run_parser = commands.add_parser(
+        "run", help="run the conformance suite against an adapter (default: the reference model)",
+        description="Run every check (RFC 9420 vectors, XMTP vectors and scenarios, MLS interop with the model, "
+                    "the differential state machine) against one adapter and print the results by area.",
+        epilog="Exit status: 0 everything passed or was skipped, 1 a check failed or errored, 2 usage error.")
+    _adapter_arguments(run_parser)
+    run_parser.add_argument("--include", action="append", default=[], metavar="GLOB",
+                            help="only checks whose id matches (repeatable), e.g. 'xmtp/permissions::*'")
+    run_parser.add_argument("--exclude", action="append", default=[], metavar="GLOB", help="leave these out (repeatable)")
+    run_parser.add_argument("--skip-file", type=Path, metavar="FILE",
+                            help="check-id globs to skip, one per line, '# reason' after each")
+    run_parser.add_argument("--examples", type=int, default=DifferentialOptions.examples, metavar="N",
+                            help=f"random runs of the differential state machine (default {DifferentialOptions.examples})")
+    run_parser.add_argument("--steps", type=int, default=DifferentialOptions.steps, metavar="N",
+                            help=f"steps per differential run (default {DifferentialOptions.steps})")
+    run_parser.add_argument("--counterexamples", type=Path, default=DifferentialOptions.counterexamples,
+                            metavar="DIR", help="where a failing differential run's scenario is written")
+    run_parser.add_argument("--scenario", type=Path, action="append", default=[], metavar="FILE",
+                            help="replay the scenario cases of FILE (e.g. a counterexample) instead of the suite")
+    run_parser.add_argument("--fail-fast", action="store_true", help="stop at the first failure or error")
+    run_parser.add_argument("--report-json", type=Path, metavar="FILE", help="write the JSON report")
+    run_parser.add_argument("--junit", type=Path, metavar="FILE", help="write JUnit XML")
+    run_parser.add_argument("--html", type=Path, metavar="FILE", help="write an HTML report")
+    run_parser.add_argument("-q", "--quiet", action="store_true", help="no progress output")
+    run_parser.set_defaults(parser=run_parser, run=_run_suite)
+
+    smoke_parser = commands.add_parser(
+        "smoke", help="try an adapter's basic operations in seconds",
+        description="Run the first check of each kind the adapter declares it can answer.")
+    _adapter_arguments(smoke_parser)
+    smoke_parser.set_defaults(parser=smoke_parser, run=_run_smoke)
+
+    mutants_parser = commands.add_parser(
+        "mutants", help="run the suite against deliberately broken variants of the reference adapter",
+        description="Each mutant is the reference-subprocess adapter with one rule broken; the suite must "
+                    "catch every one. Prints which check caught each.",
+        epilog="Exit status: 0 every mutant caught, 1 one survived.")
+    mutants_parser.add_argument("names", nargs="*", metavar="MUTANT", help="only these mutants")
+    mutants_parser.add_argument("--list", action="store_true", help="list the mutants and exit")
+    mutants_parser.set_defaults(parser=mutants_parser, run=_run_mutants)
     return parser
+
+
+def _adapter_arguments(parser: argparse.ArgumentParser) -> None:
+    chosen = parser.add_mutually_exclusive_group()
+    chosen.add_argument("--adapter", metavar="NAME", help=f"a built-in adapter: {', '.join(ADAPTERS)} (default reference)")
+    chosen.add_argument("--adapter-cmd", metavar="CMD",
+                        help="a command speaking the JSON-lines adapter protocol, e.g. 'node my-adapter.js'")
+
+
+def _session(args: argparse.Namespace):
+    try:
+        return connect(args.adapter, command=args.adapter_cmd)
+    except KeyError as e:
+        args.parser.error(str(e.args[0]))
+
+
+def _run_suite(args: argparse.Namespace) -> int:
+    """``run``: the whole suite (or a selection) against one adapter."""
+    options = RunOptions(include=args.include, exclude=args.exclude, skip_file=args.skip_file,
+                         scenarios=args.scenario, fail_fast=args.fail_fast,
+                         differential=DifferentialOptions(args.examples, args.steps, args.counterexamples))
+    for path in [args.skip_file, *args.scenario]:
+        if path is not None and not path.is_file():
+            args.parser.error(f"{path}: no such file")
+    checks = collect(options)
+    if not checks:
+        args.parser.error("no check selected")
+    session = _session(args)
+    try:
+        report, _ = execute(session, checks, options, None if args.quiet else sys.stderr)
+    finally:
+        session.close()
+    return _print_report(report, args)
+
+
+def _print_report(report, args: argparse.Namespace) -> int:
+    print(run_report.render_summary(report))
+    details = run_report.render_failures(report)
+    if details:
+        print()
+        print(details)
+    for path, text in ((getattr(args, "report_json", None), lambda: report.model_dump_json(indent=1) + "\n"),
+                       (getattr(args, "junit", None), lambda: run_report.junit_xml(report)),
+                       (getattr(args, "html", None), lambda: run_report.html_page(report))):
+        if path is not None:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(text())
+    bad = report.totals.failed + report.totals.errored
+    print(f"\n{'FAILED' if bad else 'ok'}: {report.totals.passed} passed, {report.totals.failed} failed, "
+          f"{report.totals.errored} errored, {report.totals.skipped} skipped in {report.seconds:.1f} s")
+    return 1 if bad else 0
+
+
+def _run_smoke(args: argparse.Namespace) -> int:
+    """``smoke``: one check of each kind the adapter can answer."""
+    session = _session(args)
+    try:
+        checks = smoke_checks(session)
+        report, _ = execute(session, checks, RunOptions(), None)
+    finally:
+        session.close()
+    for check in report.checks:
+        print(f"{check.status.value:8} {check.id}" + (f"  {check.message[:200]}" if check.message else ""))
+    return _print_report(report, args)
+
+
+def _run_mutants(args: argparse.Namespace) -> int:
+    """``mutants``: every mutant must be caught."""
+    from .mutants import MUTANTS, run_mutants
+    if args.list:
+        for mutant in MUTANTS.values():
+            print(f"{mutant.name:38} {mutant.area:20} {mutant.description}")
+        return 0
+    unknown = [n for n in args.names if n not in MUTANTS]
+    if unknown:
+        args.parser.error(f"unknown mutant(s): {', '.join(unknown)}")
+    return run_mutants([MUTANTS[n] for n in args.names] or list(MUTANTS.values()), sys.stdout)
 
 
 def _flatten(lists: list[list[int]] | None) -> set[int] | None:

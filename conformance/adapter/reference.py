@@ -91,8 +91,9 @@ class ReferenceAdapter:
         shutil.rmtree(self._directory, ignore_errors=True)
 
     def _reset(self, params: dict[str, Any]) -> dict[str, Any]:
+        """Forget every member and client, databases included."""
         for client, _, _ in self._clients.values():
-            client.close()
+            client.delete_local_database()
         self._members.clear()
         self._clients.clear()
         return {}
@@ -262,8 +263,10 @@ class ReferenceAdapter:
             return {"value": getattr(conversation, method)(args["text"]).hex()}
         if method == "update_permission":
             policies = conversation.group_metadata()["policies"]
-            permission = Permission(args["permission"])
-            policy = policy_from_json(args["policy"])
+            try:
+                permission, policy = Permission(args["permission"]), policy_from_json(args["policy"])
+            except (ValueError, KeyError) as e:
+                raise AdapterError(ErrorKind.REJECTED, "invalid_argument", str(e)) from None
             if permission is Permission.UPDATE_METADATA:
                 changed = {**policies.update_metadata, args["metadata_key"]: policy}
                 policies = dataclasses.replace(policies, update_metadata=changed)

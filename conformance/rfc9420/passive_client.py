@@ -33,7 +33,7 @@ from . import at, expect, h
 HANDSHAKE_WIRE_FORMATS = (WireFormat.mls_public_message, WireFormat.mls_private_message)
 
 
-def _private_key(value: str, size: int) -> bytes:
+def fixed_width_private_key(value: str, size: int) -> bytes:
     """A private key widened to its fixed size.
 
     Some suite-5 (P-521) keys in these files are 65 bytes: the generator
@@ -56,9 +56,9 @@ def check(case: dict) -> None:
     with at("key_package.decode"):
         key_package = MLSMessage.decode(h(case["key_package"])).body
     expect("key_package.wire_format", KeyPackage.__name__, type(key_package).__name__)
-    init_priv = _private_key(case["init_priv"], cs.hpke.kem.Nsk)
-    encryption_priv = _private_key(case["encryption_priv"], cs.hpke.kem.Nsk)
-    signature_priv = _private_key(case["signature_priv"], cs.signature_private_key_size)
+    init_priv = fixed_width_private_key(case["init_priv"], cs.hpke.kem.Nsk)
+    encryption_priv = fixed_width_private_key(case["encryption_priv"], cs.hpke.kem.Nsk)
+    signature_priv = fixed_width_private_key(case["signature_priv"], cs.signature_private_key_size)
     leaf = key_package.leaf_node
     expect("init_priv", key_package.init_key, cs.hpke_public_key(init_priv))
     expect("encryption_priv", leaf.encryption_key, cs.hpke_public_key(encryption_priv))

@@ -33,7 +33,7 @@ from typing import Any
 from . import expect
 from .formats import Case, Verdict
 
-__all__ = ["questions", "judge", "verify", "judge_decision", "judge_decoded", "judge_trace"]
+__all__ = ["questions", "judge", "verify", "judge_decision", "judge_decoded", "judge_trace", "judge_fields"]
 
 
 def questions(family: ModuleType, case: Case) -> list[dict[str, Any]]:
@@ -98,30 +98,30 @@ def _verdict(what: str, expected, answer: dict[str, Any]) -> bool:
 def judge_decision(case_id: str, expected, outputs: dict[str, Any], answer: dict[str, Any]) -> None:
     """``decide``: the verdict, the reason of a refusal, and the outputs of a valid decision, field by field."""
     if _verdict(case_id, expected, answer):
-        _fields(f"{case_id} outputs", outputs, answer.get("outputs", {}))
+        judge_fields(f"{case_id} outputs", outputs, answer.get("outputs", {}))
 
 
 def judge_decoded(case_id: str, expected, decoded: dict[str, Any], answer: dict[str, Any]) -> None:
     """``decode``: a refusal with its reason, or the decoded fields, field by field."""
     if _verdict(case_id, expected, answer):
-        _fields(f"{case_id} decoded", decoded, answer.get("decoded", {}))
+        judge_fields(f"{case_id} decoded", decoded, answer.get("decoded", {}))
 
 
 def judge_trace(case, answer: dict[str, Any], initial_state: dict[str, Any] | None = None) -> None:
     """``trace``: the state after setting up (if given), then each step's verdict and state."""
     if initial_state is not None:
-        _fields(f"{case.id} initial", initial_state, answer.get("initial", {}))
+        judge_fields(f"{case.id} initial", initial_state, answer.get("initial", {}))
     steps = answer.get("steps", [])
     expect(f"{case.id} number of steps answered", len(case.steps), len(steps))
     for i, (step, got) in enumerate(zip(case.steps, steps)):
         _verdict(f"{case.id} step {i}", step.expected, got)
-        _fields(f"{case.id} step {i} state", step.state, got.get("state", {}))
+        judge_fields(f"{case.id} step {i} state", step.state, got.get("state", {}))
 
 
-def _fields(what: str, expected: Any, actual: Any) -> None:
+def judge_fields(what: str, expected: Any, actual: Any) -> None:
     """Equal, compared key by key for objects so that a difference names its field."""
     if isinstance(expected, dict) and isinstance(actual, dict):
         for key in sorted(expected.keys() | actual.keys(), key=str):
-            _fields(f"{what}.{key}", expected.get(key), actual.get(key))
+            judge_fields(f"{what}.{key}", expected.get(key), actual.get(key))
         return
     expect(what, expected, actual)

@@ -69,6 +69,7 @@ from ..questions import judge_decision
 
 FAMILY = "commit_validation"
 FORMAT = "decision"
+AREA = "commit validation"
 PROFILES: dict[str, Profile] = {"seed": SEED, "libxmtp": LIBXMTP}
 RULE = "libxmtp validated_commit.rs ValidatedCommit::from_staged_commit (facts §4.4)"
 NOW_S = 1_800_000_000

@@ -47,6 +47,7 @@ from ..formats import CodecCase, Expected, Verdict
 from ..questions import judge_decoded
 
 FORMAT = "codec"
+AREA = "credentials"
 FAMILY = "credentials"
 INBOX_RULE = "facts §2; RFC 9420 §5.3 Credential; libxmtp xmtp_mls identity.rs create_credential / parse_credential"
 KEY_RULE = "facts §2; RFC 8032 §5.1.5; libxmtp basic_credential.rs XmtpInstallationCredential"

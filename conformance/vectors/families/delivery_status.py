@@ -35,6 +35,7 @@ from ..formats import Expected, TraceCase, TraceStep, Verdict
 from ..questions import judge_trace
 
 FORMAT = "trace"
+AREA = "delivery status"
 FAMILY = "delivery_status"
 RULE = ("facts §5; libxmtp groups/mls_sync.rs publish_intents / process_own_message, common/mls.rs "
         "MAX_INTENT_PUBLISH_ATTEMPTS; seed \"Delivery status\"")

@@ -52,6 +52,7 @@ from ..formats import Expected, TraceCase, TraceStep, Verdict
 from ..questions import judge_trace
 
 FORMAT = "trace"
+AREA = "commit validation"
 FAMILY = "group_histories"
 RULE = ("RFC 9420 §12.4.3.1 (join), §6.3 and §12.4.2 (processing); libxmtp validated_commit.rs "
         "ValidatedCommit::from_staged_commit (facts §4.4); welcomes/validated_membership.rs; XIP-47 permissions")

@@ -51,6 +51,7 @@ from ..proto_json import from_json, to_json
 from ..questions import judge_decoded
 
 FORMAT = "codec"
+AREA = "history sync"
 FAMILY = "history_archives"
 TYPE = "xmtp.device_sync.Archive"
 RULE = ("facts §9 (archive: u16-LE version, nonce, zstd of u32-LE length ‖ AES-256-GCM records; model-specific "

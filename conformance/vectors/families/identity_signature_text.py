@@ -29,6 +29,7 @@ from .. import case_id
 from ..formats import DecisionCase, Expected, Verdict
 
 FORMAT = "decision"
+AREA = "identity"
 FAMILY = "identity_signature_text"
 RULE = "XIP-46 Signing text; facts §8; libxmtp crates/xmtp_id/src/associations/unsigned_actions.rs signature_text"
 

@@ -41,6 +41,7 @@ from ..formats import DecisionCase, Expected, Verdict
 from ..questions import judge_decision
 
 FORMAT = "decision"
+AREA = "identity"
 FAMILY = "identity_updates"
 XIP = "XIP-46 Inbox log validation; libxmtp crates/xmtp_id/src/associations/association_log.rs"
 

@@ -15,6 +15,7 @@ from .. import case_id
 from ..formats import DecisionCase, Expected, Verdict
 
 FORMAT = "decision"
+AREA = "identity"
 RULE = "XIP-46 Inbox IDs; libxmtp associations/hashes.rs generate_inbox_id"
 
 

@@ -41,6 +41,7 @@ from ..formats import DecisionCase, Expected, Verdict
 from ..questions import judge_decision
 
 FORMAT = "decision"
+AREA = "key packages"
 FAMILY = "key_packages"
 RULE = "libxmtp verified_key_package_v2.rs; OpenMLS KeyPackageIn::validate; RFC 9420 §10.1"
 

@@ -38,6 +38,7 @@ from ..questions import judge_decoded
 __all__ = ["FORMAT", "cases", "questions", "answer", "judge", "to_json", "from_json"]
 
 FORMAT = "codec"
+AREA = "messages"
 FAMILY = "messages"
 RULE_ENVELOPE = "facts §6; libxmtp mls_sync (PlaintextEnvelope V1) and utils calculate_message_id"
 RULE_TEXT = "facts §6; libxmtp xmtp_content_types TextCodec"

@@ -33,6 +33,7 @@ from .. import case_id
 from ..formats import DecisionCase, Expected, Verdict
 
 FORMAT = "decision"
+AREA = "group metadata"
 FAMILY = "metadata_limits"
 PROFILES = {profile.name: profile for profile in (SEED, LIBXMTP)}
 ATTRIBUTE_RULE = "libxmtp common/mls.rs MAX_GROUP_*_LENGTH; validated_commit.rs (facts §4.4 step 3)"

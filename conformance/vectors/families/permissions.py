@@ -45,6 +45,7 @@ from ..formats import DecisionCase, Expected, Verdict
 
 FAMILY = "permissions"
 FORMAT = "decision"
+AREA = "permissions"
 PROFILES: dict[str, Profile] = {"seed": SEED, "libxmtp": LIBXMTP}
 
 ROLES: dict[str, dict[str, bool]] = {

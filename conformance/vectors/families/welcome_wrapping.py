@@ -34,6 +34,7 @@ from ..formats import DecisionCase, Expected, Verdict
 from ..questions import judge_decision
 
 FORMAT = "decision"
+AREA = "welcomes"
 FAMILY = "welcome_wrapping"
 RULE = ("facts §7.3; libxmtp payload_encryption wrap_welcome / unwrap_welcome (HPKE base mode "
         "DHKEM(X25519)/HKDF-SHA256/ChaCha20-Poly1305, info = EncryptContext{\"MLS 1.0 MLS_WELCOME\", \"\"}, "

@@ -1,0 +1,83 @@
+"""The conformance runner: every check against one adapter, reported by area (``xmtp-conformance run``).
+
+Sources of checks, in run order: the official RFC 9420 vectors (``vector_checks``), the XMTP vector
+families and client scenarios (``vector_checks``), MLS groups shared with the model
+(``mls_interop``), replayed scenario files (``--scenario``), and the differential state machine
+(``differential``). ``run.py`` selects and runs them; ``report.py`` renders the results.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import json
+import time
+from pathlib import Path
+from typing import TextIO
+
+from ..adapter import Session
+from ..vectors.families import scenarios as scenario_family
+from ..vectors.formats import FILE_MODELS
+from .checks import Check, Need, Result, SkipList, Status, missing
+from .differential import DifferentialOptions, differential_checks
+from .mls_interop import mls_interop_checks
+from .report import Report, build_report
+from .run import Progress, run_checks, select
+from .vector_checks import rfc9420_checks, xmtp_checks
+
+__all__ = ["RunOptions", "collect", "execute", "smoke_checks", "scenario_file_checks", "Report", "Status"]
+
+
+@dataclasses.dataclass
+class RunOptions:
+    include: list[str] = dataclasses.field(default_factory=list)
+    exclude: list[str] = dataclasses.field(default_factory=list)
+    skip_file: Path | None = None
+    scenarios: list[Path] = dataclasses.field(default_factory=list)
+    differential: DifferentialOptions = dataclasses.field(default_factory=DifferentialOptions)
+    fail_fast: bool = False
+
+
+def scenario_file_checks(path: Path) -> list[Check]:
+    """Checks replaying the scenario cases of a file (a counterexample, or any scenario vector file)."""
+    document = FILE_MODELS["scenario"].model_validate(json.loads(Path(path).read_text()))
+
+    def replay(case, session: Session) -> None:
+        for question in scenario_family.questions(case):
+            scenario_family.judge(case, question, scenario_family.answer(question, session))
+
+    return [Check(id=f"scenario-file/{Path(path).name}/{case.id}", area="conversations", rule=case.rule,
+                  needs=(Need("clients"),), run=functools.partial(replay, case),
+                  reproducer=f"xmtp-conformance run --scenario {path}", description=case.description)
+            for case in document.cases]
+
+
+def collect(options: RunOptions) -> list[Check]:
+    """Every check the options select, in run order. With ``--scenario`` files, only those."""
+    if options.scenarios:
+        checks = [c for path in options.scenarios for c in scenario_file_checks(path)]
+    else:
+        checks = [*rfc9420_checks(), *xmtp_checks(), *mls_interop_checks(), *differential_checks(options.differential)]
+    return select(checks, options.include, options.exclude)
+
+
+def smoke_checks(session: Session) -> list[Check]:
+    """The first check of each kind the adapter can run: its basic operations, tried in seconds."""
+    chosen: dict[str, Check] = {}
+    for check in [*rfc9420_checks(), *xmtp_checks(), *mls_interop_checks()]:
+        if missing(check.needs, session.hello.capabilities):
+            continue
+        kind = "/".join(check.id.split("/")[:2]).split("[")[0].split("::")[0]
+        if check.id.startswith("interop/"):
+            kind = check.id.rsplit("/", 1)[1]
+        chosen.setdefault(kind, check)
+    return list(chosen.values())
+
+
+def execute(session: Session, checks: list[Check], options: RunOptions,
+            progress_out: TextIO | None) -> tuple[Report, list[Result]]:
+    started = time.perf_counter()
+    skips = SkipList.read(options.skip_file) if options.skip_file else None
+    results = run_checks(session, checks, skips=skips, fail_fast=options.fail_fast,
+                         progress=Progress(len(checks), progress_out))
+    return build_report(session.label, session.hello, results, time.perf_counter() - started), results

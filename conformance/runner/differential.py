@@ -1,0 +1,261 @@
+"""The differential state machine: random client scenarios run by the model and by the adapter, step by step.
+
+A hypothesis ``RuleBasedStateMachine`` (``machine``) draws steps of the scenario vocabulary
+(``conformance/scenarios/driver.py``): new users and installations, groups with random presets,
+adds and removes by address or inbox id, admin and super-admin changes, metadata and permission
+updates (allowed or not), messages, syncs, delivery faults and restarts. Each step runs first on
+the model (the ``reference`` adapter in process, on its own delivery service) and then on the adapter
+under test (on another); after every step both must agree on the verdict and on what the acting
+client observes of the group (members, admins, metadata, policies, epoch, messages with their
+statuses). At the end the faults stop, every client syncs, and every client of a group must see
+the same group state as every other, in both worlds.
+
+A difference fails the run; hypothesis shrinks the steps, and the smallest failing sequence is
+written as a scenario vector (format ``scenario``, family ``counterexamples``) that
+``xmtp-conformance run --scenario FILE`` replays.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+from hypothesis import HealthCheck, settings, strategies as st
+from hypothesis.stateful import RuleBasedStateMachine, initialize, rule, run_state_machine_as_test
+
+from spec_model.xmtp.permissions import Option, Permission
+
+from ..adapter import Session, connect
+from ..scenarios.driver import Driver, user_of
+from ..vectors import Difference, expect
+from ..vectors.families.scenarios import scenario_case
+from ..vectors.formats import FILE_MODELS
+from ..vectors.questions import judge_fields
+from .checks import Check, Need
+
+__all__ = ["Differential", "differential_checks", "run_differential", "write_counterexample", "STEPS_PER_RUN"]
+
+STEPS_PER_RUN = 25
+USERS = ("alice", "bob", "carol", "dave")
+PRESETS = ("all_members", "admins_only")
+TEXT_ATTRIBUTES = {"update_name": "name", "update_description": "description", "update_image_url": "url"}
+POLICY_OPTIONS = [o.value for o in (Option.ALLOW, Option.DENY, Option.ADMIN_OR_SUPER_ADMIN, Option.SUPER_ADMIN_ONLY)]
+ACTIONS = ["send"] * 3 + ["sync"] * 3 + ["change_members"] * 2 + ["change_admins"] * 2 + [
+    "change_metadata", "change_policy", "sync_welcomes", "create_group", "new_client", "fault", "restart"]
+"""The step kinds the machine draws from, repeated to weigh them (messages and syncs most often)."""
+PERMISSIONS = [p.value for p in (Permission.ADD_MEMBER, Permission.REMOVE_MEMBER, Permission.ADD_ADMIN,
+                                 Permission.REMOVE_ADMIN)]
+
+
+class Differential:
+    """Two worlds, the model's and the adapter's, driven by the same steps."""
+
+    def __init__(self, session: Session, reference: Session):
+        self.model = Driver(reference, observe_all=True)
+        self.adapter = Driver(session, observe_all=True)
+        self.steps: list[dict[str, Any]] = []
+        self.outcomes: list[dict[str, Any]] = []
+
+    def do(self, client: str, action: str, **arguments: Any) -> dict[str, Any]:
+        step = {"client": client, "action": action, "arguments": arguments}
+        self.steps.append(step)
+        expected = self.model.step(step)
+        self.outcomes.append(expected)
+        actual = self.adapter.step(step)
+        what = f"step {len(self.steps) - 1} ({client} {action} {json.dumps(arguments, sort_keys=True)})"
+        expect(f"{what} result", expected["result"], actual["result"])
+        judge_fields(f"{what} observed", expected.get("observed", {}), actual.get("observed", {}))
+        return expected
+
+    def converge(self) -> None:
+        """Faults stop (the clock passes every hold and refusal), everyone syncs, and everyone agrees."""
+        self.do("network", "advance_clock", seconds=3600)
+        clients = list(self.model.clients)
+        for _ in range(2):
+            for client in clients:
+                self.do(client, "sync_all")
+        for group in list(self.model.groups):
+            seen = {}
+            for client in clients:
+                observed = self.do(client, "observe", group=group).get("observed", {})
+                if "state" in observed and observed["state"]["active"]:
+                    seen[client] = {k: v for k, v in observed["state"].items() if k != "active"}
+            for client, state in seen.items():
+                first, reference = next(iter(seen.items()))
+                judge_fields(f"{group}: {client}'s view against {first}'s after everyone synced", reference, state)
+
+
+def machine(session: Session, reference: Session, failures: list) -> type[RuleBasedStateMachine]:
+    """The state machine class for one adapter session (and the model's session to compare with)."""
+
+    class ClientsMachine(RuleBasedStateMachine):
+        def __init__(self):
+            super().__init__()
+            self.run = Differential(session, reference)
+            self.groups: list[str] = []
+
+        def _do(self, client: str, action: str, **arguments: Any) -> dict[str, Any]:
+            try:
+                return self.run.do(client, action, **arguments)
+            except AssertionError:
+                failures.append((list(self.run.steps), list(self.run.outcomes)))
+                raise
+
+        @property
+        def clients(self) -> list[str]:
+            return self.run.model.clients
+
+        @initialize(preset=st.sampled_from(PRESETS))
+        def a_group_of_two(self, preset):
+            for user in USERS[:3]:
+                self._do(user, "create_client")
+            self._do("alice", "create_group", group="g1", members=["bob"], permissions=preset)
+            self.groups.append("g1")
+
+        @rule(data=st.data(), action=st.sampled_from(ACTIONS))
+        def act(self, data, action):
+            """One step, drawn with the weights of ``ACTIONS``."""
+            getattr(self, f"_{action}")(data)
+
+        def _users(self) -> list[str]:
+            return sorted({user_of(c) for c in self.clients})
+
+        def _actor_and_group(self, data):
+            return data.draw(st.sampled_from(self.clients)), data.draw(st.sampled_from(self.groups))
+
+        def _send(self, data):
+            actor, group = self._actor_and_group(data)
+            action = data.draw(st.sampled_from(["send", "send_optimistic"]))
+            self._do(actor, action, group=group, text=f"message {len(self.run.steps)}")
+
+        def _sync(self, data):
+            actor, group = self._actor_and_group(data)
+            self._do(actor, "sync", group=group)
+
+        def _sync_welcomes(self, data):
+            everything = data.draw(st.booleans())
+            self._do(data.draw(st.sampled_from(self.clients)), "sync_all" if everything else "sync_welcomes")
+
+        def _change_members(self, data):
+            actor, group = self._actor_and_group(data)
+            action = data.draw(st.sampled_from(["add_members", "remove_members"]))
+            target = data.draw(st.sampled_from(self._users()))
+            self._do(actor, action, group=group, members=[target], by=data.draw(st.sampled_from(["address", "inbox_id"])))
+
+        def _change_admins(self, data):
+            actor, group = self._actor_and_group(data)
+            action = data.draw(st.sampled_from(["add_admin", "remove_admin", "add_super_admin", "remove_super_admin"]))
+            self._do(actor, action, group=group, member=data.draw(st.sampled_from(self._users())))
+
+        def _change_metadata(self, data):
+            actor, group = self._actor_and_group(data)
+            action = data.draw(st.sampled_from(sorted(TEXT_ATTRIBUTES)))
+            self._do(actor, action, group=group, **{TEXT_ATTRIBUTES[action]: data.draw(st.sampled_from(["x", "new"]))})
+
+        def _change_policy(self, data):
+            actor, group = self._actor_and_group(data)
+            self._do(actor, "update_permission", group=group, permission=data.draw(st.sampled_from(PERMISSIONS)),
+                     policy=data.draw(st.sampled_from(POLICY_OPTIONS)))
+
+        def _create_group(self, data):
+            creator = data.draw(st.sampled_from(self.clients))
+            others = [u for u in self._users() if u != user_of(creator)]
+            members = data.draw(st.lists(st.sampled_from(others), unique=True, max_size=3))
+            name = f"g{len(self.groups) + 1}"
+            outcome = self._do(creator, "create_group", group=name, members=members,
+                               permissions=data.draw(st.sampled_from(PRESETS)),
+                               by=data.draw(st.sampled_from(["address", "inbox_id"])))
+            if outcome["result"] == "valid":
+                self.groups.append(name)
+
+        def _new_client(self, data):
+            """A new user, or another installation of a user (at most 6 clients)."""
+            if len(self.clients) >= 6:
+                return self._sync_welcomes(data)
+            new_users = [u for u in USERS if u not in self._users()]
+            if new_users and data.draw(st.booleans()):
+                return self._do(new_users[0], "create_client")
+            user = data.draw(st.sampled_from(self._users()))
+            count = sum(1 for c in self.clients if user_of(c) == user)
+            self._do(f"{user}#{count + 1}", "create_client")
+
+        def _fault(self, data):
+            fault = data.draw(st.sampled_from(["fail_publishes", "response_lost", "duplicate_in_queries",
+                                               "deliver_late"]))
+            count = data.draw(st.integers(1, 3))
+            if fault == "deliver_late":
+                self._do("network", "deliver_late", seconds=10 * count)
+            elif fault == "duplicate_in_queries":
+                self._do("network", "duplicate_in_queries", count=count)
+            else:
+                self._do("network", "fail_publishes", count=count,
+                         reason="response_lost" if fault == "response_lost" else "unavailable")
+
+        def _restart(self, data):
+            self._do(data.draw(st.sampled_from(self.clients)), "restart")
+
+        def teardown(self):
+            if not self.run.steps:
+                return
+            try:
+                self.run.converge()
+            except AssertionError:
+                failures.append((list(self.run.steps), list(self.run.outcomes)))
+                raise
+
+    return ClientsMachine
+
+
+def write_counterexample(path: Path, steps: list[dict[str, Any]], outcomes: list[dict[str, Any]],
+                         message: str) -> Path:
+    """A replayable scenario vector of a failing sequence, with the model's outcomes as expected."""
+    case = scenario_case("counterexample", f"Given these steps, When an implementation runs them, Then it "
+                         f"behaves as the model does (found by the differential state machine: {message[:300]})",
+                         "the model (differential state machine)", ["counterexample"], steps, outcomes)
+    document = FILE_MODELS["scenario"](format="scenario", schema="scenario.schema.json", family="counterexamples",
+                                       generated_by="xmtp-conformance run (differential state machine)",
+                                       cases=[case])
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(document.model_dump(by_alias=True, mode="json"), indent=1) + "\n")
+    return path
+
+
+@dataclasses.dataclass
+class DifferentialOptions:
+    examples: int = 20
+    steps: int = STEPS_PER_RUN
+    counterexamples: Path = Path("conformance-counterexamples")
+
+
+def run_differential(session: Session, options: DifferentialOptions) -> None:
+    """Run the machine; on a difference, write the shrunk counterexample and raise it."""
+    reference = connect("reference")
+    failures: list = []
+    try:
+        run_state_machine_as_test(machine(session, reference, failures), settings=settings(
+            max_examples=options.examples, stateful_step_count=options.steps, deadline=None, database=None,
+            derandomize=True, suppress_health_check=list(HealthCheck), print_blob=False))
+    except AssertionError as e:
+        if not failures:
+            raise
+        steps, outcomes = failures[-1]  # the last failure hypothesis ran is the shrunk one it reports
+        slug = re.sub(r"[^A-Za-z0-9_.-]+", "_", session.label).strip("_")[:60] or "adapter"
+        path = write_counterexample(options.counterexamples / f"{slug}.json", steps, outcomes, str(e))
+        raise Difference(f"{e.what if isinstance(e, Difference) else 'differential run'} "
+                         f"(counterexample of {len(steps)} steps: {path})",
+                         getattr(e, "expected", None), getattr(e, "actual", None)) from None
+    finally:
+        reference.close()
+
+
+def differential_checks(options: DifferentialOptions) -> list[Check]:
+    return [Check(id="differential/clients", area="differential", needs=(Need("clients"),),
+                  rule='seed "Conversations protocol", "Group protocol", XIP-47, facts §5: the adapter behaves as the '
+                       "model, step by step",
+                  run=lambda session: run_differential(session, options),
+                  reproducer=f"xmtp-conformance run --scenario {options.counterexamples}/<adapter>.json "
+                             f"(written on failure)",
+                  description=f"{options.examples} random runs of up to {options.steps} steps")]

@@ -1,0 +1,97 @@
+"""Running checks against one adapter: selection, execution, progress.
+
+The algorithm (docs/runner.md):
+
+1. collect every check of every source, in a fixed order (RFC 9420 vectors, XMTP vectors, MLS
+   interop, scenarios, then the differential state machine);
+2. keep those matching an ``--include`` glob (all if none) and no ``--exclude`` glob;
+3. for each: skip it (with the reason) if the skip file lists it or the adapter lacks a capability it
+   needs; otherwise run it and classify the outcome: passed, failed (a difference:
+   ``AssertionError``), or errored (the adapter broke: ``AdapterError`` other than a refusal, or any
+   other exception);
+4. ``fail_fast`` stops at the first failure or error (the mutants use it).
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import sys
+import time
+import traceback
+from typing import Callable, Iterable, TextIO
+
+from ..adapter import AdapterError, Session
+from .checks import Check, Result, SkipList, Status, missing
+
+__all__ = ["select", "run_checks", "Progress"]
+
+
+def select(checks: Iterable[Check], include: list[str] | None = None, exclude: list[str] | None = None) -> list[Check]:
+    """The checks whose ids match an include glob (all, without any) and no exclude glob."""
+    return [c for c in checks
+            if (not include or any(fnmatch.fnmatchcase(c.id, g) for g in include))
+            and not any(fnmatch.fnmatchcase(c.id, g) for g in exclude or ())]
+
+
+class Progress:
+    """A one-line progress bar on a terminal; a line per area elsewhere (CI logs)."""
+
+    def __init__(self, total: int, out: TextIO | None = sys.stderr):
+        self.total, self.out, self.done, self.area = total, out, 0, None
+        self.tty = bool(out is not None and out.isatty())
+        self.counts = {status: 0 for status in Status}
+
+    def update(self, result: Result) -> None:
+        self.done += 1
+        self.counts[result.status] += 1
+        if self.out is None:
+            return
+        if self.tty:
+            width = 30
+            filled = width * self.done // max(self.total, 1)
+            print(f"\r[{'#' * filled}{'.' * (width - filled)}] {self.done}/{self.total} "
+                  f"{result.check.area:<22.22} failed {self.counts[Status.FAILED]} "
+                  f"errored {self.counts[Status.ERRORED]}", end="", file=self.out, flush=True)
+        elif result.check.area != self.area:
+            self.area = result.check.area
+            print(f"[{self.done}/{self.total}] {self.area}", file=self.out, flush=True)
+
+    def finish(self) -> None:
+        if self.out is not None and self.tty:
+            print(file=self.out)
+
+
+def _outcome(check: Check, session: Session) -> Result:
+    started = time.perf_counter()
+    try:
+        check.run(session)
+    except AssertionError as e:
+        status, error = Status.FAILED, e
+    except AdapterError as e:
+        status, error = Status.ERRORED, e
+    except Exception as e:  # noqa: BLE001 -- a harness or adapter crash is an error of this check, not the run
+        status, error = Status.ERRORED, e
+    else:
+        return Result(check, Status.PASSED, seconds=time.perf_counter() - started)
+    message = str(error) if status is Status.FAILED or isinstance(error, AdapterError) else \
+        "".join(traceback.format_exception_only(error)).strip()
+    return Result(check, status, message, getattr(error, "expected", None), getattr(error, "actual", None),
+                  time.perf_counter() - started)
+
+
+def run_checks(session: Session, checks: list[Check], *, skips: SkipList | None = None, fail_fast: bool = False,
+               progress: Progress | None = None, on_result: Callable[[Result], None] | None = None) -> list[Result]:
+    results = []
+    for check in checks:
+        reason = (skips.reason(check.id) if skips else None) or missing(check.needs, session.hello.capabilities)
+        result = Result(check, Status.SKIPPED, reason) if reason else _outcome(check, session)
+        results.append(result)
+        if progress is not None:
+            progress.update(result)
+        if on_result is not None:
+            on_result(result)
+        if fail_fast and result.status in (Status.FAILED, Status.ERRORED):
+            break
+    if progress is not None:
+        progress.finish()
+    return results

@@ -1,0 +1,203 @@
+"""Scenario steps, driven through any adapter's ``clients`` capability, with what each observes.
+
+A scenario is a list of steps by named clients over one delivery service (the harness's). A step is
+``{"client": name, "action": ..., "arguments": {...}}``; names stand for everything that differs
+from one implementation to another, so that the same steps mean the same thing everywhere:
+
+* a **client** is ``user`` or ``user#n`` (the user's n-th installation); a user's wallet key is
+  derived from its name (``wallet_key``), so inbox ids and addresses are the same in every run;
+* a **group** is named by the scenario (``g1``); the driver remembers its group id;
+* observations speak of users, not inbox ids or addresses, and leave out what an implementation
+  picks freely (ids, installation keys, timestamps).
+
+The client ``network`` acts on the harness's delivery service (faults and the clock); see
+``NETWORK_ACTIONS``. Every step's outcome is ``{"result": "valid"|"invalid", "reason", "observed"}``;
+``observe`` steps (and every step naming a group, when ``observe_all`` is set) observe the group as
+that client sees it: ``{"state": ..., "messages": [...]}``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+
+from spec_model.xmtp.network import NetworkReason
+from spec_model.xmtp.wallet import SECP256K1_N
+
+from ..adapter import AdapterError, ErrorKind, Session
+
+__all__ = ["Driver", "wallet_key", "user_of", "CLIENT_ACTIONS", "NETWORK_ACTIONS", "STEP_SECONDS"]
+
+STEP_SECONDS = 1
+"""The harness's clock moves this far before every step, so that each step has its own time."""
+
+_GROUP_METHODS = {
+    "sync": (), "leave": (), "update_installations": (),
+    "update_name": ("name",), "update_description": ("description",), "update_image_url": ("url",),
+}
+_MEMBER_METHODS = ("add_admin", "remove_admin", "add_super_admin", "remove_super_admin")
+CLIENT_ACTIONS = (
+    "create_client", "restart", "create_group", "create_dm", "sync_welcomes", "sync_all", "send",
+    "send_optimistic", "add_members", "remove_members", "update_permission", "consent", "history_sync",
+    "observe", *_GROUP_METHODS, *_MEMBER_METHODS,
+)
+NETWORK_ACTIONS = ("fail_publishes", "refuse_connections", "deliver_late", "duplicate_in_queries", "advance_clock")
+
+
+def user_of(client: str) -> str:
+    """The user a client name belongs to: ``alice#2`` is alice's second installation."""
+    return client.split("#", 1)[0]
+
+
+def wallet_key(user: str) -> str:
+    """A user's secp256k1 wallet key (hex), derived from the name so that every run agrees."""
+    counter = 0
+    while True:
+        key = hashlib.sha256(f"xmtp-conformance wallet {user} {counter}".encode()).digest()
+        if 0 < int.from_bytes(key, "big") < SECP256K1_N:
+            return key.hex()
+        counter += 1
+
+
+class Driver:
+    """Runs scenario steps against one session (a fresh delivery service per driver)."""
+
+    def __init__(self, session: Session, *, observe_all: bool = False):
+        self.session = session
+        self.network = session.fresh_network()
+        self.observe_all = observe_all
+        self.inboxes: dict[str, str] = {}     # user -> inbox id
+        self.addresses: dict[str, str] = {}   # user -> address
+        self.groups: dict[str, str] = {}      # group name -> group id (hex)
+        self.clients: list[str] = []
+
+    # ------------------------------------------------------------------ running
+
+    def run(self, steps: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        return [self.step(step) for step in steps]
+
+    def step(self, step: dict[str, Any]) -> dict[str, Any]:
+        """One step's outcome; a refusal is an outcome, anything else the adapter raises propagates."""
+        self.network.clock.advance(STEP_SECONDS * 10**9)
+        client, action, arguments = step["client"], step["action"], step.get("arguments", {})
+        outcome: dict[str, Any] = {"result": "valid", "reason": None}
+        try:
+            if client == "network":
+                self._network_action(action, arguments)
+            else:
+                self._client_action(client, action, arguments)
+        except AdapterError as e:
+            if e.kind not in (ErrorKind.REJECTED, ErrorKind.NETWORK):
+                raise
+            outcome = {"result": "invalid", "reason": e.reason}
+        group = arguments.get("group")
+        if client != "network" and group in self.groups and (action == "observe" or self.observe_all):
+            outcome["observed"] = self.observe(client, group)
+        return outcome
+
+    def _client_action(self, client: str, action: str, a: dict[str, Any]) -> None:
+        ask = self.session.ask
+        if action == "create_client":
+            user = user_of(client)
+            created = ask("clients.create", client=client, wallet_key=wallet_key(user))
+            self.inboxes[user], self.addresses[user] = created["inbox_id"], created["address"]
+            self.clients.append(client)
+        elif action == "restart":
+            ask("clients.restart", client=client)
+        elif action == "create_group":
+            members = self._members(a)
+            created = ask("clients.new_group", client=client, permissions=a.get("permissions", "all_members"),
+                          name=a.get("name", ""), description=a.get("description", ""), **members)
+            self.groups[a["group"]] = created["group_id"]
+        elif action == "create_dm":
+            created = ask("clients.new_dm", client=client, inbox_id=self.inboxes[a["with"]])
+            self.groups[a["group"]] = created["group_id"]
+        elif action == "sync_welcomes":
+            ask("clients.sync_welcomes", client=client)
+        elif action == "sync_all":
+            ask("clients.sync_all", client=client)
+        elif action == "consent":
+            entity = self.groups[a["entity"]] if a["entity_type"] == "conversation_id" else self.inboxes[a["entity"]]
+            ask("clients.consent", client=client, entity_type=a["entity_type"], entity=entity, state=a.get("state"))
+        elif action == "history_sync":
+            ask("clients.history_sync", client=client, request=a.get("request", True))
+        elif action == "observe":
+            if a["group"] not in self.groups:
+                raise AdapterError(ErrorKind.REJECTED, "unknown_group", a["group"])
+        else:
+            method, arguments = self._group_call(action, a)
+            ask("clients.group", client=client, group_id=self._group_id(a["group"]), method=method,
+                arguments=arguments)
+
+    def _group_call(self, action: str, a: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+        if action in ("send", "send_optimistic"):
+            return action, {"text": a["text"]}
+        if action in ("add_members", "remove_members"):
+            members = self._members(a)
+            return (action, {"addresses": members["addresses"]}) if a.get("by", "address") == "address" \
+                else (f"{action}_by_inbox_id", {"inbox_ids": members["inbox_ids"]})
+        if action in _MEMBER_METHODS:
+            return action, {"inbox_id": self.inboxes[a["member"]]}
+        if action == "update_permission":
+            return action, {k: a[k] for k in ("permission", "policy", "metadata_key") if k in a}
+        if action in _GROUP_METHODS:
+            return action, {name: a[name] for name in _GROUP_METHODS[action]}
+        raise ValueError(f"unknown scenario action {action!r} (known: {', '.join(CLIENT_ACTIONS)})")
+
+    def _members(self, a: dict[str, Any]) -> dict[str, list[str]]:
+        users = a.get("members", [])
+        if a.get("by", "address") == "address":
+            return {"addresses": [self.addresses.get(u, "0x" + "00" * 20) for u in users], "inbox_ids": []}
+        return {"addresses": [], "inbox_ids": [self.inboxes.get(u, "00" * 32) for u in users]}
+
+    def _group_id(self, group: str) -> str:
+        if group not in self.groups:
+            raise AdapterError(ErrorKind.REJECTED, "unknown_group", group)
+        return self.groups[group]
+
+    def _network_action(self, action: str, a: dict[str, Any]) -> None:
+        """Faults and time: only the harness's delivery service changes (spec_model.xmtp.network)."""
+        now = self.network.clock.now_ns()
+        if action == "fail_publishes":
+            self.network.fail_publishes(a.get("count", 1), NetworkReason(a.get("reason", "unavailable")))
+        elif action == "refuse_connections":
+            self.network.refuse_connections(now + a["seconds"] * 10**9)
+        elif action == "deliver_late":
+            self.network.deliver_late(None if a.get("seconds") is None else now + a["seconds"] * 10**9)
+        elif action == "duplicate_in_queries":
+            self.network.duplicate_in_queries(a.get("count", 1))
+        elif action == "advance_clock":
+            self.network.clock.advance(a["seconds"] * 10**9)
+        else:
+            raise ValueError(f"unknown network action {action!r} (known: {', '.join(NETWORK_ACTIONS)})")
+
+    # ------------------------------------------------------------------ observing
+
+    def observe(self, client: str, group: str) -> dict[str, Any]:
+        """The group as ``client`` sees it, in names: state and messages (or the refusal to show them)."""
+        try:
+            state = self.session.ask("clients.group_state", client=client, group_id=self.groups[group])["state"]
+            messages = self.session.ask("clients.messages", client=client, group_id=self.groups[group])["messages"]
+        except AdapterError as e:
+            if e.kind is not ErrorKind.REJECTED:
+                raise
+            return {"refused": e.reason}
+        state = self._named(state)
+        state["members"] = sorted(state["members"], key=lambda m: m["inbox_id"])
+        return {"state": state, "messages": [self._named(_message_fields(m)) for m in messages]}
+
+    def _named(self, value: Any) -> Any:
+        """Inbox ids and addresses replaced by user names, everywhere in ``value``."""
+        names = {inbox: user for user, inbox in self.inboxes.items()}
+        names.update({address: user for user, address in self.addresses.items()})
+        if isinstance(value, dict):
+            return {k: self._named(v) for k, v in value.items()}
+        if isinstance(value, list):
+            named = [self._named(v) for v in value]
+            return sorted(named, key=str) if all(isinstance(v, str) for v in named) else named
+        return names.get(value, value) if isinstance(value, str) else value
+
+
+def _message_fields(message: dict[str, Any]) -> dict[str, Any]:
+    """What every implementation must agree on: not ids, not timestamps."""
+    return {k: v for k, v in message.items() if k not in ("id", "sent_at_ns")}
