@@ -10,8 +10,9 @@ client observes of the group (members, admins, metadata, policies, epoch, messag
 statuses). At the end the faults stop, every client syncs, and every client of a group must see
 the same group state as every other, in both worlds.
 
-A difference fails the run; hypothesis shrinks the steps, and the smallest failing sequence is
-written as a scenario vector (format ``scenario``, family ``counterexamples``) that
+A difference fails the run; its steps are shrunk (``shrink``: cut after the failing step, then
+drop steps while the difference remains), and the smallest failing sequence is written as a
+scenario vector (format ``scenario``, family ``counterexamples``) that
 ``xmtp-conformance run --scenario FILE`` replays.
 """
 
@@ -20,16 +21,17 @@ from __future__ import annotations
 import dataclasses
 import json
 import re
+import time
 from pathlib import Path
 from typing import Any
 
-from hypothesis import HealthCheck, settings, strategies as st
+from hypothesis import HealthCheck, Phase, settings, strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, rule, run_state_machine_as_test
 
 from spec_model.xmtp.permissions import Option, Permission
 
-from ..adapter import Session, connect
-from ..scenarios.driver import Driver, user_of
+from ..adapter import AdapterError, Session, connect
+from ..scenarios.driver import Driver, ScenarioError, user_of
 from ..vectors import Difference, expect
 from ..vectors.families.scenarios import scenario_case
 from ..vectors.formats import FILE_MODELS
@@ -101,7 +103,7 @@ def machine(session: Session, reference: Session, failures: list) -> type[RuleBa
             try:
                 return self.run.do(client, action, **arguments)
             except AssertionError:
-                failures.append((list(self.run.steps), list(self.run.outcomes)))
+                failures.append(list(self.run.steps))
                 raise
 
         @property
@@ -203,7 +205,7 @@ def machine(session: Session, reference: Session, failures: list) -> type[RuleBa
             try:
                 self.run.converge()
             except AssertionError:
-                failures.append((list(self.run.steps), list(self.run.outcomes)))
+                failures.append(list(self.run.steps))
                 raise
 
     return ClientsMachine
@@ -228,25 +230,58 @@ class DifferentialOptions:
     examples: int = 20
     steps: int = STEPS_PER_RUN
     counterexamples: Path = Path("conformance-counterexamples")
+    shrink_seconds: float = 60.0
+
+
+def _replay(session: Session, reference: Session, steps: list[dict[str, Any]]) -> AssertionError | None:
+    """Run ``steps`` in two fresh worlds; the difference they show, if any (a sequence that cannot run,
+    such as a step by a client whose creation was shrunk away, shows none)."""
+    run = Differential(session, reference)
+    try:
+        for step in steps:
+            run.do(step["client"], step["action"], **step["arguments"])
+    except AssertionError as e:
+        return e
+    except (AdapterError, ScenarioError):
+        return None
+    return None
+
+
+def shrink(session: Session, reference: Session, steps: list[dict[str, Any]], budget_s: float) -> list[dict[str, Any]]:
+    """The failing steps made smaller: cut after the failing step, then drop steps one at a time (last
+    first) while the difference remains, within ``budget_s`` seconds. Hypothesis draws the sequences;
+    this shrinks them as scenario steps, whose replays are cheap and bounded."""
+    deadline = time.monotonic() + budget_s
+    for i in range(len(steps) - 2, -1, -1):
+        if time.monotonic() > deadline:
+            break
+        candidate = steps[:i] + steps[i + 1:]
+        if _replay(session, reference, candidate) is not None:
+            steps = candidate
+    return steps
 
 
 def run_differential(session: Session, options: DifferentialOptions) -> None:
-    """Run the machine; on a difference, write the shrunk counterexample and raise it."""
+    """Run the machine; on a difference, shrink it, write it as a scenario vector and raise it."""
     reference = connect("reference")
     failures: list = []
     try:
         run_state_machine_as_test(machine(session, reference, failures), settings=settings(
             max_examples=options.examples, stateful_step_count=options.steps, deadline=None, database=None,
-            derandomize=True, suppress_health_check=list(HealthCheck), print_blob=False))
+            derandomize=True, suppress_health_check=list(HealthCheck), print_blob=False,
+            report_multiple_bugs=False, phases=[Phase.explicit, Phase.reuse, Phase.generate]))
     except AssertionError as e:
         if not failures:
             raise
-        steps, outcomes = failures[-1]  # the last failure hypothesis ran is the shrunk one it reports
+        steps = shrink(session, reference, failures[0], options.shrink_seconds)
+        error = _replay(session, reference, steps) or e
+        replayed = Differential(session, reference)
+        outcomes = [replayed.model.step(step) for step in steps]  # the model's outcomes, as expected
         slug = re.sub(r"[^A-Za-z0-9_.-]+", "_", session.label).strip("_")[:60] or "adapter"
-        path = write_counterexample(options.counterexamples / f"{slug}.json", steps, outcomes, str(e))
-        raise Difference(f"{e.what if isinstance(e, Difference) else 'differential run'} "
+        path = write_counterexample(options.counterexamples / f"{slug}.json", steps, outcomes, str(error))
+        raise Difference(f"{error.what if isinstance(error, Difference) else 'differential run'} "
                          f"(counterexample of {len(steps)} steps: {path})",
-                         getattr(e, "expected", None), getattr(e, "actual", None)) from None
+                         getattr(error, "expected", None), getattr(error, "actual", None)) from None
     finally:
         reference.close()
 

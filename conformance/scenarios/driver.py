@@ -26,7 +26,7 @@ from spec_model.xmtp.wallet import SECP256K1_N
 
 from ..adapter import AdapterError, ErrorKind, Session
 
-__all__ = ["Driver", "wallet_key", "user_of", "CLIENT_ACTIONS", "NETWORK_ACTIONS", "STEP_SECONDS"]
+__all__ = ["Driver", "ScenarioError", "wallet_key", "user_of", "CLIENT_ACTIONS", "NETWORK_ACTIONS", "STEP_SECONDS"]
 
 STEP_SECONDS = 1
 """The harness's clock moves this far before every step, so that each step has its own time."""
@@ -42,6 +42,10 @@ CLIENT_ACTIONS = (
     "observe", *_GROUP_METHODS, *_MEMBER_METHODS,
 )
 NETWORK_ACTIONS = ("fail_publishes", "refuse_connections", "deliver_late", "duplicate_in_queries", "advance_clock")
+
+
+class ScenarioError(ValueError):
+    """A step the scenario cannot mean: an unknown action, or a user or client it has not created."""
 
 
 def user_of(client: str) -> str:
@@ -110,14 +114,14 @@ class Driver:
                           name=a.get("name", ""), description=a.get("description", ""), **members)
             self.groups[a["group"]] = created["group_id"]
         elif action == "create_dm":
-            created = ask("clients.new_dm", client=client, inbox_id=self.inboxes[a["with"]])
+            created = ask("clients.new_dm", client=client, inbox_id=self._inbox(a["with"]))
             self.groups[a["group"]] = created["group_id"]
         elif action == "sync_welcomes":
             ask("clients.sync_welcomes", client=client)
         elif action == "sync_all":
             ask("clients.sync_all", client=client)
         elif action == "consent":
-            entity = self.groups[a["entity"]] if a["entity_type"] == "conversation_id" else self.inboxes[a["entity"]]
+            entity = self._group_id(a["entity"]) if a["entity_type"] == "conversation_id" else self._inbox(a["entity"])
             ask("clients.consent", client=client, entity_type=a["entity_type"], entity=entity, state=a.get("state"))
         elif action == "history_sync":
             ask("clients.history_sync", client=client, request=a.get("request", True))
@@ -137,18 +141,27 @@ class Driver:
             return (action, {"addresses": members["addresses"]}) if a.get("by", "address") == "address" \
                 else (f"{action}_by_inbox_id", {"inbox_ids": members["inbox_ids"]})
         if action in _MEMBER_METHODS:
-            return action, {"inbox_id": self.inboxes[a["member"]]}
+            return action, {"inbox_id": self._inbox(a["member"])}
         if action == "update_permission":
             return action, {k: a[k] for k in ("permission", "policy", "metadata_key") if k in a}
         if action in _GROUP_METHODS:
             return action, {name: a[name] for name in _GROUP_METHODS[action]}
-        raise ValueError(f"unknown scenario action {action!r} (known: {', '.join(CLIENT_ACTIONS)})")
+        raise ScenarioError(f"unknown scenario action {action!r} (known: {', '.join(CLIENT_ACTIONS)})")
 
     def _members(self, a: dict[str, Any]) -> dict[str, list[str]]:
         users = a.get("members", [])
         if a.get("by", "address") == "address":
-            return {"addresses": [self.addresses.get(u, "0x" + "00" * 20) for u in users], "inbox_ids": []}
-        return {"addresses": [], "inbox_ids": [self.inboxes.get(u, "00" * 32) for u in users]}
+            return {"addresses": [self._known(self.addresses, u) for u in users], "inbox_ids": []}
+        return {"addresses": [], "inbox_ids": [self._inbox(u) for u in users]}
+
+    def _inbox(self, user: str) -> str:
+        return self._known(self.inboxes, user)
+
+    @staticmethod
+    def _known(table: dict[str, str], user: str) -> str:
+        if user not in table:
+            raise ScenarioError(f"no client of user {user!r} was created")
+        return table[user]
 
     def _group_id(self, group: str) -> str:
         if group not in self.groups:
@@ -169,7 +182,7 @@ class Driver:
         elif action == "advance_clock":
             self.network.clock.advance(a["seconds"] * 10**9)
         else:
-            raise ValueError(f"unknown network action {action!r} (known: {', '.join(NETWORK_ACTIONS)})")
+            raise ScenarioError(f"unknown network action {action!r} (known: {', '.join(NETWORK_ACTIONS)})")
 
     # ------------------------------------------------------------------ observing
 

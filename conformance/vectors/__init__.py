@@ -80,9 +80,14 @@ def generate(directory: Path = XMTP_DIR) -> dict[str, Path]:
 
 
 def schemas() -> dict[str, str]:
-    """Format -> JSON Schema text, generated from the pydantic models."""
-    return {name: json.dumps(model.model_json_schema(by_alias=True), indent=1, sort_keys=True) + "\n"
-            for name, model in FILE_MODELS.items()}
+    """Schema name -> JSON Schema text, generated from the pydantic models: each vector format, the
+    adapter protocol (``conformance.adapter.protocol``) and the run report (``conformance.runner.report``)."""
+    from ..adapter.protocol import schema as adapter_protocol_schema
+    from ..runner.report import Report
+    documents = {name: model.model_json_schema(by_alias=True) for name, model in FILE_MODELS.items()}
+    documents["adapter-protocol"] = adapter_protocol_schema()
+    documents["report"] = Report.model_json_schema()
+    return {name: json.dumps(document, indent=1, sort_keys=True) + "\n" for name, document in documents.items()}
 
 
 def write_schemas(directory: Path = SCHEMA_DIR) -> None:

@@ -507,6 +507,29 @@ def _all_members_cases() -> list[DecisionCase]:
     return out
 
 
+def _shared_installation_cases() -> list[DecisionCase]:
+    """An installation in two inboxes' logs is added for one of them under a credential naming the other."""
+    t = _three(9)
+    w, g = t.world, t.groups
+    gus = w.user("gus")
+    shared = w.add_installation(gus)
+    members = w.membership_with(g["alix"], gus).members
+    _merge_everywhere(t, "alix", membership_proposals(  # its key package not found: a failed installation
+        g["alix"], (w.key_package(gus).key_package,), frozenset(),
+        GroupMembership(members=members, failed_installations=(shared.public_key,))))
+    fay = w.user("fay")
+    w.log.publish(add_installation_update(w.log.state_at(fay.inbox_id), shared.private_key, fay.wallet, w.tick()))
+    claims_gus = build_key_package(shared, gus.inbox_id, NOW_S, w.rng).key_package
+    return [_from_staged(
+        "shared_installation_claims_other_inbox", f"{THREE} and gus, whose second installation (a failed "
+        "installation of the group) fay's inbox has added too, When alix adds fay with that installation's key "
+        "package whose credential names gus, Then it is refused: the log adds it for fay",
+        "step 11 (an added installation's credential names the inbox the log adds it for)",
+        _commit(w, g["alix"], membership_proposals(g["alix"], (claims_gus,), frozenset(),
+                                                  w.membership_with(g["alix"], fay))),
+        w, CommitReason.INBOX_VALIDATION_FAILED)]
+
+
 def _psk_commit(w: _World, group: Group) -> StagedCommit:
     group.psks = {b"k": b"v"}
     try:
@@ -666,7 +689,8 @@ def _group_size_cases() -> list[DecisionCase]:
 
 def cases() -> list[DecisionCase]:
     return [*_all_members_cases(), *_actor_cases(), *_libxmtp_cases(), *_admins_only_cases(), *_dm_cases(),
-            *_super_admin_removal_cases(), *_permissions_policy_cases(), *_group_size_cases()]
+            *_super_admin_removal_cases(), *_permissions_policy_cases(), *_group_size_cases(),
+            *_shared_installation_cases()]
 
 
 def answer(question: dict) -> dict:

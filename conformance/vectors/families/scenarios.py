@@ -5,7 +5,8 @@ Each case is a script run by the model through the ``reference`` adapter (``conf
 driver``: names for users, groups and clients; the ``network`` client injects faults). The expected
 outcome of every step and every ``observe`` is what the model did.
 
-Questions: one, ``{"ask": "scenario", "clients": [...], "steps": [{client, action, arguments}]}``,
+Questions: one, ``{"ask": "scenario", "clients": [...], "observe_all": bool, "steps": [{client, action,
+arguments}]}`` (``observe_all``: observe the group after every step naming one, not only at ``observe``),
 answered not by ``xmtp.answer`` but by the harness driving the steps through the adapter's
 ``clients`` capability (``answer`` does that with the model). The answer is ``{"steps": [{result,
 reason, observed?}]}``. Judged: every step's verdict (``valid``/``invalid``; refusal reasons are
@@ -209,14 +210,15 @@ def answer(question: dict[str, Any], session=None) -> dict[str, Any]:
     own = session is None
     session = session or _reference_session()
     try:
-        return {"steps": Driver(session).run(question["steps"])}
+        return {"steps": Driver(session, observe_all=question.get("observe_all", False)).run(question["steps"])}
     finally:
         if own:
             session.close()
 
 
 def questions(case: ScenarioCase) -> list[dict[str, Any]]:
-    return [{"ask": "scenario", "clients": case.clients,
+    observe_all = any(s.observed for s in case.steps if s.action != "observe")  # a state machine's counterexample
+    return [{"ask": "scenario", "clients": case.clients, "observe_all": observe_all,
              "steps": [_step(s.client, s.action, s.arguments) for s in case.steps]}]
 
 

@@ -1,0 +1,136 @@
+"""The adapter protocol: every operation implemented by the reference adapter, both forms answering alike,
+JSON-RPC framing and errors, and the delivery-service link with its faults."""
+
+from __future__ import annotations
+
+import sys
+
+import pytest
+
+from conformance.adapter import AdapterError, ErrorKind, Session, connect
+from conformance.adapter.delivery import RemoteDeliveryService
+from conformance.adapter.jsonrpc import SubprocessAdapter
+from conformance.adapter.protocol import HARNESS_OPERATIONS, OPERATIONS, check_params
+from conformance.adapter.reference import ReferenceAdapter
+from conformance.scenarios.driver import wallet_key
+from spec_model.mls.reasons import Rejected
+from spec_model.xmtp import api
+from spec_model.xmtp.network import NetworkError, NetworkReason, NodeReason
+
+
+@pytest.fixture(scope="module", params=["reference", "reference-subprocess"])
+def session(request):
+    session = connect(request.param)
+    yield session
+    session.close()
+
+
+def test_the_reference_adapter_implements_every_operation():
+    adapter = ReferenceAdapter()
+    missing = [name for name in OPERATIONS if name != "hello" and not hasattr(adapter, "_" + name.replace(".", "_"))]
+    assert missing == []
+    adapter.close()
+
+
+def test_hello_declares_every_capability(session):
+    assert set(session.hello.capabilities) == {"mls", "mls.vectors", "xmtp.vectors", "clients"}
+    assert session.hello.capabilities["mls"]["cipher_suites"] == list(range(1, 8))
+    assert "scenarios" not in session.hello.capabilities["xmtp.vectors"]["families"]
+
+
+def test_clients_reach_the_harness_delivery_service(session):
+    session.fresh_network()
+    alice = session.ask("clients.create", client="alice", wallet_key=wallet_key("alice"))
+    bob = session.ask("clients.create", client="bob", wallet_key=wallet_key("bob"))
+    group = session.ask("clients.new_group", client="alice", addresses=[bob["address"]])["group_id"]
+    session.ask("clients.group", client="alice", group_id=group, method="send", arguments={"text": "hi"})
+    # the harness's own service holds what the adapter's clients published
+    inbox = session.network.get_inbox_ids(api.GetInboxIdsRequest((api.GetInboxIdsRequest.Request(alice["address"], 1),)))
+    assert inbox.responses[0].inbox_id == alice["inbox_id"]
+    assert session.ask("clients.sync_welcomes", client="bob")["group_ids"] == [group]
+    session.ask("clients.group", client="bob", group_id=group, method="sync")
+    texts = [m.get("text") for m in session.ask("clients.messages", client="bob", group_id=group)["messages"]]
+    assert texts == ["hi"]
+
+
+def test_a_refusal_is_a_rejected_error_with_its_reason(session):
+    session.fresh_network()
+    session.ask("clients.create", client="alice", wallet_key=wallet_key("alice"))
+    with pytest.raises(AdapterError) as refused:
+        session.ask("clients.new_group", client="alice", addresses=["0x" + "00" * 20])
+    assert (refused.value.kind, refused.value.reason) == (ErrorKind.REJECTED, "unknown_address")
+
+
+def test_network_faults_reach_the_adapter_as_network_errors(session):
+    session.fresh_network()
+    session.ask("clients.create", client="alice", wallet_key=wallet_key("alice"))
+    session.network.refuse_connections(session.network.clock.now_ns() + 10**9)
+    with pytest.raises(AdapterError) as failed:
+        session.ask("clients.sync_welcomes", client="alice")
+    assert (failed.value.kind, failed.value.reason) == (ErrorKind.NETWORK, "connection_refused")
+
+
+def test_unknown_operations_and_bad_parameters_are_typed_errors(session):
+    with pytest.raises(AdapterError) as unknown:
+        session.adapter.call("mls.no_such_operation", {})
+    assert unknown.value.kind is ErrorKind.UNSUPPORTED
+    with pytest.raises(AdapterError) as invalid:
+        session.ask("mls.new_member", member="m", cipher_suite="one", identity="00")
+    assert invalid.value.reason == "invalid_params"
+
+
+def test_parameters_are_checked_and_defaults_filled():
+    assert check_params(OPERATIONS, "mls.commit", {"member": "a"}) == {
+        "member": "a", "add": [], "remove": [], "private": False, "inline_tree": True}
+    with pytest.raises(AdapterError):
+        check_params(OPERATIONS, "mls.commit", {"member": "a", "surprise": 1})
+    with pytest.raises(AdapterError):
+        check_params(HARNESS_OPERATIONS, "ds.call", {"method": "SendGroupMessages"})
+
+
+class _Link:
+    def __init__(self, session: Session):
+        self.session = session
+
+    def call(self, method, params):
+        return self.session.call(method, params)
+
+
+def test_the_remote_service_raises_what_the_service_raises():
+    session = connect("reference")
+    remote = RemoteDeliveryService(_Link(session))
+    session.network.fail_publishes(1)
+    with pytest.raises(NetworkError) as failed:
+        remote.upload_key_package(api.UploadKeyPackageRequest(api.KeyPackageUpload(b"junk")))
+    assert failed.value.reason is NetworkReason.UNAVAILABLE
+    with pytest.raises(Rejected):
+        remote.upload_key_package(api.UploadKeyPackageRequest(api.KeyPackageUpload(b"junk")))
+    with pytest.raises(Rejected) as unknown:
+        remote.download("no-such-upload")
+    assert unknown.value.reason is NodeReason.UNKNOWN_UPLOAD
+    assert remote.clock.now_ns() == session.network.clock.now_ns()
+    session.close()
+
+
+def test_an_adapter_that_exits_is_an_error_not_a_hang():
+    adapter = SubprocessAdapter([sys.executable, "-c", "import sys; sys.stdin.readline()"])
+    with pytest.raises(AdapterError) as exited:
+        adapter.call("reset", {})
+    assert exited.value.reason == "adapter_exited"
+    adapter.close()
+
+
+def test_an_adapter_that_hangs_times_out():
+    adapter = SubprocessAdapter([sys.executable, "-c", "import time; time.sleep(30)"], timeout_s=0.5)
+    with pytest.raises(AdapterError) as hung:
+        adapter.call("reset", {})
+    assert hung.value.reason == "adapter_hung"
+    adapter.close()
+
+
+def test_an_adapter_writing_garbage_is_an_error():
+    adapter = SubprocessAdapter([sys.executable, "-c", "print('hello there', flush=True); import time; time.sleep(5)"])
+    with pytest.raises(AdapterError) as garbage:
+        adapter.call("reset", {})
+    assert garbage.value.reason == "not_json"
+    adapter.close()
