@@ -20,6 +20,12 @@ def test_every_family_has_a_committed_file_and_back():
     assert sorted(p.stem for p in FILES) == sorted(FAMILIES)
 
 
+def test_every_family_names_its_area_and_answers():
+    for name, module in FAMILIES.items():
+        assert isinstance(module.AREA, str) and module.AREA, name
+        assert callable(module.answer) and not hasattr(module, "verify"), name
+
+
 @pytest.mark.parametrize("path", FILES, ids=[p.stem for p in FILES])
 def test_file_follows_its_schema_and_every_case_verifies(path):
     document = json.loads(path.read_text())
