@@ -314,7 +314,7 @@ def group_state(conversation: Conversation) -> dict[str, Any]:
     """seed ``list_members`` and ``group_metadata``, and the MLS epoch, as the protocol's JSON."""
     metadata = conversation.group_metadata()
     return {
-        "epoch": conversation._group().epoch,
+        "epoch": conversation.epoch,
         "active": conversation.is_active,
         "conversation_type": metadata["conversation_type"],
         "creator_inbox_id": metadata["creator_inbox_id"],

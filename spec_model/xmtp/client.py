@@ -553,6 +553,13 @@ class Conversation:
         return self._row().created_at_ns
 
     @property
+    def epoch(self) -> int | None:
+        """RFC 9420 §8: the group's epoch; ``None`` for a group restored from a history archive (facts §9:
+        no MLS state)."""
+        group = self._group()
+        return group.epoch if isinstance(group, Group) else None
+
+    @property
     def is_active(self) -> bool:
         """seed ``is_active``: false once this installation was removed."""
         return self._row().membership_state != MembershipState.REJECTED

@@ -182,6 +182,16 @@ SCRIPTS: list[tuple[str, str, str, list[str], list[S]]] = [
       ("alice", "create_group", {"group": "g", "members": ["bob", "carol"]}), *_welcomed("bob", "carol"),
       ("bob", "leave", {"group": "g"}), *_synced("g", "alice", "carol", "bob"),
       *_observe("g", "alice", "bob", "carol")]),
+    ("history_sync_to_new_installation",
+     "Given alice's group with a message, When her new installation asks for history and her first answers, "
+     "Then the new installation holds the group's metadata and messages, read-only until it is added",
+     "facts §9 history sync (DeviceSyncRequest, archive upload, import); RestoredGroup", ["history sync"],
+     [*_users("alice", "bob"),
+      ("alice", "create_group", {"group": "g", "members": ["bob"], "name": "Archive"}),
+      ("alice", "send", {"group": "g", "text": "old news"}), ("alice#2", "create_client", {}),
+      ("alice#2", "history_sync", {"request": True}), ("alice", "history_sync", {"request": False}),
+      ("alice#2", "history_sync", {"request": False}), *_observe("g", "alice#2"),
+      ("alice#2", "send", {"group": "g", "text": "can I write?"})]),
     ("consent_records",
      "Given alice in a group with bob, When alice denies bob and the group, Then reading the records gives "
      "denied; a new conversation she creates is allowed",
