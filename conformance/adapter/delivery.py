@@ -56,7 +56,7 @@ def serve(service: DeliveryService, method: str, params: dict[str, Any]) -> dict
     """The harness's answer to one ``ds.*`` call; ``AdapterError`` for a refusal or a fault."""
     try:
         if method == "ds.now":
-            return {"now_ns": service.clock.now_ns()}
+            return {"now_ns": str(service.clock.now_ns())}
         if method == "ds.upload":
             return {"upload_id": service.upload(bytes.fromhex(params["archive"]))}
         if method == "ds.download":
@@ -77,7 +77,7 @@ class _RemoteClock:
         self._link = link
 
     def now_ns(self) -> int:
-        return self._link.call("ds.now", {})["now_ns"]
+        return int(self._link.call("ds.now", {})["now_ns"])
 
 
 class RemoteDeliveryService:

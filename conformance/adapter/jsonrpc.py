@@ -108,12 +108,17 @@ class SubprocessAdapter:
         except (BrokenPipeError, OSError):
             raise AdapterError(ErrorKind.INTERNAL, "adapter_exited", self.stderr_tail()) from None
 
-    def _receive(self) -> str | None:
+    def _receive(self) -> str:
         try:
-            return self._lines.get(timeout=self._timeout_s)
+            line = self._lines.get(timeout=self._timeout_s)
         except queue.Empty:
             self._process.kill()
             raise AdapterError(ErrorKind.INTERNAL, "adapter_hung", f"no answer in {self._timeout_s:.0f} s") from None
+        if line is None:
+            self._lines.put(None)  # every later call sees the end too
+            raise AdapterError(ErrorKind.INTERNAL, "adapter_exited",
+                               f"exit status {self._process.wait()}; stderr: {self.stderr_tail()}")
+        return line
 
     def stderr_tail(self, lines: int = 20) -> str:
         self.stderr.seek(0)

@@ -17,7 +17,9 @@ A refusal is not a failure of the call: the adapter answers with a JSON-RPC erro
 delivery-service call failed (the harness's fault injection), ``"unsupported"`` an operation the adapter
 does not have, ``"internal"`` anything else.
 
-Binary values are lowercase hex strings. Parameters and results are pydantic models, so that both sides
+Binary values are lowercase hex strings. Integers the protocol defines that exceed 2^53 (the clock's
+nanoseconds) are decimal strings; vector questions carry the vectors' own integers, some up to 2^64 - 1,
+which an adapter must parse exactly. Parameters and results are pydantic models, so that both sides
 validate what they receive; ``schema()`` is their JSON Schema (committed as
 ``vectors/schemas/adapter-protocol.schema.json``).
 """
@@ -211,8 +213,8 @@ HARNESS_OPERATIONS: dict[str, Operation] = {op.name: op for op in [
     _op("ds.call", None, "An adapter's call to the harness's delivery service: the XMTP API method "
         "(MlsApi/IdentityApi, e.g. 'SendGroupMessages') with its request protobuf; the response protobuf "
         "(empty for publishes).", {"method": str, "request": Hex}, {"response": Hex}),
-    _op("ds.now", None, "The delivery service's clock, in nanoseconds (clients stamp and expire with it).",
-        {}, {"now_ns": int}),
+    _op("ds.now", None, "The delivery service's clock, in nanoseconds as a decimal string (beyond 2^53, so "
+        "not a JSON number: clients stamp and expire with it).", {}, {"now_ns": str}),
     _op("ds.upload", None, "Upload a history-sync archive to the history server (facts §9 POST /upload).",
         {"archive": Hex}, {"upload_id": str}),
     _op("ds.download", None, "Download a history-sync archive (facts §9 GET /files/{id}).",

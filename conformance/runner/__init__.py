@@ -2,7 +2,7 @@
 
 Sources of checks, in run order: the official RFC 9420 vectors (``vector_checks``), the XMTP vector
 families and client scenarios (``vector_checks``), MLS groups shared with the model
-(``mls_interop``), replayed scenario files (``--scenario``), and the differential state machine
+(``mls_interop``) and split across both (``mls_mixed``), replayed scenario files (``--scenario``), and the differential state machine
 (``differential``). ``run.py`` selects and runs them; ``report.py`` renders the results.
 """
 
@@ -21,6 +21,7 @@ from ..vectors.formats import FILE_MODELS
 from .checks import Check, Need, Result, SkipList, Status, missing
 from .differential import DifferentialOptions, differential_checks
 from .mls_interop import mls_interop_checks
+from .mls_mixed import mixed_group_checks
 from .report import Report, build_report
 from .run import Progress, run_checks, select
 from .vector_checks import rfc9420_checks, xmtp_checks
@@ -57,7 +58,8 @@ def collect(options: RunOptions) -> list[Check]:
     if options.scenarios:
         checks = [c for path in options.scenarios for c in scenario_file_checks(path)]
     else:
-        checks = [*rfc9420_checks(), *xmtp_checks(), *mls_interop_checks(), *differential_checks(options.differential)]
+        checks = [*rfc9420_checks(), *xmtp_checks(), *mls_interop_checks(), *mixed_group_checks(),
+                  *differential_checks(options.differential)]
     return select(checks, options.include, options.exclude)
 
 

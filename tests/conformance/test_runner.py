@@ -109,11 +109,12 @@ def test_reports_follow_their_schema_and_formats(tmp_path):
 
 def test_cli_run_selection_writes_every_report(tmp_path):
     paths = {kind: tmp_path / f"report.{kind}" for kind in ("json", "xml", "html")}
+    selected = len(collect(RunOptions(include=["xmtp/inbox_id::*", "interop/suite3/*"])))
     status = cli.main(["run", "-q", "--include", "xmtp/inbox_id::*", "--include", "interop/suite3/*",
                        "--report-json", str(paths["json"]), "--junit", str(paths["xml"]), "--html", str(paths["html"])])
     assert status == 0
     report = json.loads(paths["json"].read_text())
-    assert report["totals"]["failed"] == report["totals"]["errored"] == 0 and report["totals"]["passed"] == 19
+    assert report["totals"]["failed"] == report["totals"]["errored"] == 0 and report["totals"]["passed"] == selected > 14
     assert all(path.stat().st_size > 0 for path in paths.values())
 
 
