@@ -286,6 +286,13 @@ def build_parser() -> argparse.ArgumentParser:
     _adapter_arguments(smoke_parser)
     smoke_parser.set_defaults(parser=smoke_parser, run=_run_smoke)
 
+    proto_parser = commands.add_parser(
+        "proto", help="write the .proto files of the served XMTP APIs (interop/proto) from the model",
+        description="Write interop/proto/*.proto from spec_model/xmtp/api.py; with --check, fail if a committed "
+                    "file differs.")
+    proto_parser.add_argument("--check", action="store_true", help="compare instead of writing")
+    proto_parser.set_defaults(parser=proto_parser, run=_run_proto)
+
     mutants_parser = commands.add_parser(
         "mutants", help="run the suite against deliberately broken variants of the reference adapter",
         description="Each mutant is the reference-subprocess adapter with one rule broken; the suite must "
@@ -359,6 +366,16 @@ def _run_smoke(args: argparse.Namespace) -> int:
     for check in report.checks:
         print(f"{check.status.value:8} {check.id}" + (f"  {check.message[:200]}" if check.message else ""))
     return _print_report(report, args)
+
+
+def _run_proto(args: argparse.Namespace) -> int:
+    """``proto [--check]``."""
+    from interop import protos
+    if args.check:
+        return _report_check("proto --check", [f"{name}: differs or is missing" for name in protos.check()])
+    written = protos.write()
+    print(f"wrote {len(written)} files into {protos.PROTO_DIR}")
+    return 0
 
 
 def _run_mutants(args: argparse.Namespace) -> int:

@@ -8,6 +8,7 @@ there; ``fresh_network()`` starts a new one, with a new clock, for the next scen
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 from typing import Any, Callable
 
 from spec_model.xmtp.network import Clock, DeliveryService
@@ -25,9 +26,19 @@ def reference_subprocess_command(mutant: str | None = None) -> list[str]:
     return [sys.executable, "-m", "conformance.adapter.serve", *(["--mutant", mutant] if mutant else [])]
 
 
+INTEROP = Path(__file__).resolve().parents[2] / "interop"
+
+
+def _libxmtp() -> Adapter:
+    from interop.served_adapter import ServedAdapter
+    return ServedAdapter(["node", str(INTEROP / "libxmtp" / "adapter.mjs")])
+
+
 ADAPTERS: dict[str, Callable[[], Adapter]] = {
     "reference": ReferenceAdapter,
     "reference-subprocess": lambda: SubprocessAdapter(reference_subprocess_command()),
+    "ts-mls": lambda: SubprocessAdapter(["node", str(INTEROP / "ts-mls" / "adapter.mjs")]),
+    "libxmtp": _libxmtp,
 }
 """The adapters named on the command line (``--adapter NAME``); any other is given as ``--adapter-cmd``."""
 

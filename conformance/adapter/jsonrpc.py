@@ -86,11 +86,12 @@ class _Channel:
 class SubprocessAdapter:
     """An adapter running as a command; ``Adapter`` in process, JSON lines underneath."""
 
-    def __init__(self, command: str | list[str], *, timeout_s: float = CALL_TIMEOUT_S):
+    def __init__(self, command: str | list[str], *, timeout_s: float = CALL_TIMEOUT_S,
+                 env: dict[str, str] | None = None):
         self.command = shlex.split(command) if isinstance(command, str) else list(command)
         self.stderr = tempfile.TemporaryFile(mode="w+")
         self._process = subprocess.Popen(self.command, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                         stderr=self.stderr, text=True, bufsize=1)
+                                         stderr=self.stderr, text=True, bufsize=1, env=env)
         self._lines: queue.Queue[str | None] = queue.Queue()
         threading.Thread(target=self._pump, daemon=True).start()
         self._timeout_s = timeout_s

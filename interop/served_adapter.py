@@ -1,0 +1,42 @@
+"""An adapter whose SDK reaches the harness's delivery service through XMTP's own gRPC API.
+
+Real SDKs (libxmtp) have their own network stack and cannot make ``ds.*`` calls. ``ServedAdapter``
+starts an ``XmtpApiServer`` backed by the session's current delivery service, then the adapter's
+command with the server's URL in the environment variable ``XMTP_API_URL``; everything else is the
+JSON-lines protocol as usual.
+"""
+
+from __future__ import annotations
+
+import os
+
+from conformance.adapter.jsonrpc import SubprocessAdapter
+from conformance.adapter.protocol import Hello
+
+from .xmtp_api_server import XmtpApiServer
+
+__all__ = ["ServedAdapter", "API_URL_VARIABLE"]
+
+API_URL_VARIABLE = "XMTP_API_URL"
+
+
+class ServedAdapter:
+    """``Adapter``: a command speaking JSON lines, plus the gRPC API its SDK connects to."""
+
+    def __init__(self, command: list[str], *, timeout_s: float | None = None):
+        self._session = None
+        self.server = XmtpApiServer(lambda: self._session.network).start()
+        options = {} if timeout_s is None else {"timeout_s": timeout_s}
+        self._adapter = SubprocessAdapter(command, env={**os.environ, API_URL_VARIABLE: self.server.url}, **options)
+
+    def hello(self, session) -> Hello:
+        """``session`` is the harness's ``Session``: the server answers from its current delivery service."""
+        self._session = session
+        return self._adapter.hello(session)
+
+    def call(self, method: str, params: dict) -> dict:
+        return self._adapter.call(method, params)
+
+    def close(self) -> None:
+        self._adapter.close()
+        self.server.stop()
