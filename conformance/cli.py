@@ -309,11 +309,13 @@ def _adapter_arguments(parser: argparse.ArgumentParser) -> None:
     chosen.add_argument("--adapter", metavar="NAME", help=f"a built-in adapter: {', '.join(ADAPTERS)} (default reference)")
     chosen.add_argument("--adapter-cmd", metavar="CMD",
                         help="a command speaking the JSON-lines adapter protocol, e.g. 'node my-adapter.js'")
+    parser.add_argument("--no-node-validation", action="store_true",
+                        help="the delivery service accepts any identity update (tests clients' own validation)")
 
 
 def _session(args: argparse.Namespace):
     try:
-        return connect(args.adapter, command=args.adapter_cmd)
+        return connect(args.adapter, command=args.adapter_cmd, node_validation=not args.no_node_validation)
     except KeyError as e:
         args.parser.error(str(e.args[0]))
 

@@ -46,9 +46,10 @@ ADAPTERS: dict[str, Callable[[], Adapter]] = {
 class Session:
     """One adapter, its declared capabilities, and the harness's delivery service it talks to."""
 
-    def __init__(self, adapter: Adapter, label: str):
+    def __init__(self, adapter: Adapter, label: str, *, node_validation: bool = True):
         self.adapter, self.label = adapter, label
-        self.network = DeliveryService(Clock())
+        self.node_validation = node_validation
+        self.network = self._new_network()
         self.hello: Hello = adapter.hello(self)
         if self.hello.protocol_version != PROTOCOL_VERSION:
             raise AdapterError(ErrorKind.INTERNAL, "protocol_version",
@@ -69,21 +70,26 @@ class Session:
         return check_result(OPERATIONS, operation,
                             self.adapter.call(operation, check_params(OPERATIONS, operation, params)))
 
-    def fresh_network(self, network: DeliveryService | None = None) -> DeliveryService:
+    def _new_network(self) -> DeliveryService:
+        """A delivery service with a new clock; with ``node_validation``, identity updates and key packages
+        are checked as XMTP's node checks them (off: implementations' own validation is what is tested)."""
+        return DeliveryService.validating(Clock()) if self.node_validation else DeliveryService(Clock())
+
+    def fresh_network(self) -> DeliveryService:
         """Forget every member and client of the adapter, and give it a new delivery service."""
         self.ask("reset")
-        self.network = network or DeliveryService(Clock())
+        self.network = self._new_network()
         return self.network
 
     def close(self) -> None:
         self.adapter.close()
 
 
-def connect(name: str | None = None, *, command: str | None = None) -> Session:
+def connect(name: str | None = None, *, command: str | None = None, node_validation: bool = True) -> Session:
     """A session with the adapter called ``name`` (default ``reference``) or run as ``command``."""
     if command is not None:
-        return Session(SubprocessAdapter(command), command)
+        return Session(SubprocessAdapter(command), command, node_validation=node_validation)
     name = name or "reference"
     if name not in ADAPTERS:
         raise KeyError(f"unknown adapter {name!r} (known: {', '.join(ADAPTERS)}; or give --adapter-cmd)")
-    return Session(ADAPTERS[name](), name)
+    return Session(ADAPTERS[name](), name, node_validation=node_validation)

@@ -73,12 +73,13 @@ from .api import (
     SortDirection, SubscribeGroupMessagesRequest, SubscribeWelcomeMessagesRequest, UploadKeyPackageRequest,
     WelcomeMessage, WelcomeMessageInput, WelcomePointerWrapperAlgorithm, WelcomeWrapperAlgorithm,
 )
+from .identity import apply_update, decode_update
 from .proto import BYTES, STRING, Annotated, EnumKind, Field, Message, MessageKind
 
 __all__ = [
     "NodeReason", "NetworkReason", "NetworkError", "Clock", "DeliveryService", "Subscription",
     "MAX_PAGE_SIZE", "MAX_INBOX_LOG_ENTRIES", "MAX_COMMIT_LOG_QUERIES", "DEFAULT_START_NS",
-    "key_package_installation_key",
+    "key_package_installation_key", "validate_identity_update",
 ]
 
 MAX_PAGE_SIZE = 100           # node-go store.go maxPageSize
@@ -399,6 +400,15 @@ def _as_is(update: bytes) -> bytes:
     return update
 
 
+def validate_identity_update(inbox_id: str, previous_updates: list[Any], update: Any) -> None:
+    """xmtp-node-go's validation service (GetAssociationState): the update must apply to the inbox's
+    state, replayed from its log, under XIP-46's rules (``identity.apply_update``); raises ``Rejected``."""
+    state = None
+    for previous in previous_updates:
+        state = apply_update(state, previous)
+    apply_update(state, update)
+
+
 class DeliveryService:
     """xmtp-node-go (v3) ``MlsApi`` and ``IdentityApi``, plus a history-sync upload area; see the module
     docstring. Methods take and return ``api.py`` messages; publishes return ``None`` (``Empty``)."""
@@ -423,6 +433,12 @@ class DeliveryService:
         self._refuse_until_ns = 0
         self._late_until_ns: int | None = None
         self._duplicating_queries = 0
+
+    @classmethod
+    def validating(cls, clock: Clock | None = None) -> "DeliveryService":
+        """The node with its validation service on: key packages (the default check) and identity updates
+        (``validate_identity_update``) are refused as xmtp-node-go refuses them."""
+        return cls(clock, identity_validator=validate_identity_update, decode_identity_update=decode_update)
 
     # -------------------------------------------------------------- faults
 

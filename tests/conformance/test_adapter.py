@@ -134,3 +134,20 @@ def test_an_adapter_writing_garbage_is_an_error():
         adapter.call("reset", {})
     assert garbage.value.reason == "not_json"
     adapter.close()
+
+
+def test_the_harness_node_validates_identity_updates_unless_told_not_to():
+    from spec_model.xmtp.identity import create_inbox_update
+    from spec_model.xmtp.wallet import Wallet
+    update = create_inbox_update(Wallet.random(), 0, 1, b"\x07" * 32)
+    replay = api.PublishIdentityUpdateRequest(update.encode())
+    for validating, refused in ((True, True), (False, False)):
+        session = connect("reference", node_validation=validating)
+        session.network.publish_identity_update(replay)
+        try:
+            session.network.publish_identity_update(replay)  # the same creation again
+        except Rejected:
+            assert refused
+        else:
+            assert not refused
+        session.close()
