@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import concurrent.futures
 import dataclasses
+import hashlib
 import importlib
-import time
 import re
+import time
 from typing import Any, Callable, TextIO
 
 from spec_model.mls.reasons import Rejected
@@ -55,12 +56,17 @@ def _method(target: str, make: Callable[[Any], Any]) -> Callable[[], None]:
     return patch
 
 
+def _to(replacement: Any) -> Callable[[Any], Any]:
+    """A ``make`` ignoring the original: the target becomes ``replacement``."""
+    return lambda original: replacement
+
+
 def _allow(*args, **kwargs) -> None:
     return None
 
 
 def _ignoring(reason: str) -> Callable[[Any], Any]:
-    """A ``make`` for ``_replace``: the original check, with its refusals for ``reason`` swallowed."""
+    """A ``make``: the original check, with its refusals for ``reason`` swallowed."""
     def make(original):
         def tolerant(*args, **kwargs):
             try:
@@ -72,32 +78,7 @@ def _ignoring(reason: str) -> Callable[[Any], Any]:
     return make
 
 
-def _with_admins_as_super_admins(actor):
-    """The bug of several mutants: an admin's actor counted as a super admin."""
-    return dataclasses.replace(actor, is_super_admin=actor.is_super_admin or actor.is_admin)
-
-
-def _admins_remove_super_admins(original):
-    """``check_remove_member`` whose super-admin protection lets admins through."""
-    def check_remove_member(policies, actor, removed, **options):
-        return original(policies, _with_admins_as_super_admins(actor), removed, **options)
-    return check_remove_member
-
-
-def _admins_update_permissions(original):
-    """``check`` that accepts an admin where changing permissions needs a super admin."""
-    def check(policies, permission, actor, **options):
-        if permission == "update_permissions_policy":
-            actor = _with_admins_as_super_admins(actor)
-        return original(policies, permission, actor, **options)
-    return check
-
-
-def _dm_members_may_add(original):
-    """The preset table with a DM whose add_member_policy is Allow."""
-    from spec_model.xmtp.permissions import Option, Preset
-    return {**original, Preset.DM: (Option.ALLOW, *original[Preset.DM][1:])}
-
+# ------------------------------------------------------------------ the bugs, where a lambda would be too long
 
 def _ratchet_step_of_next_generation(self) -> None:
     """``SenderRatchet._skip`` deriving ratchet_secret_[j+1] with generation j+1 in its context, not j."""
@@ -111,6 +92,16 @@ def _reuse_guard_at_the_end(nonce: bytes, reuse_guard: bytes) -> bytes:
     return nonce[:-4] + bytes(a ^ b for a, b in zip(nonce[-4:], reuse_guard))
 
 
+def _relabelled(field: str, label: bytes) -> Callable[[Any], Any]:
+    """A ``make`` for the key schedule's (field, label) table: ``field`` derived with ``label``."""
+    return lambda original: tuple((name, label if name == field else old) for name, old in original)
+
+
+def _unframed_interim_hash(cs, confirmed: bytes, confirmation_tag: bytes) -> bytes:
+    """``interim_transcript_hash`` over the bare tag instead of InterimTranscriptHashInput (an opaque<V>)."""
+    return cs.hash(confirmed + confirmation_tag)
+
+
 def _stays_active_when_removed(original):
     """``Group._process_commit`` that leaves the group active after a commit removing this member."""
     def _process_commit(self, *args, **kwargs):
@@ -121,14 +112,36 @@ def _stays_active_when_removed(original):
     return _process_commit
 
 
-def _relabelled(field: str, label: bytes) -> Callable[[Any], Any]:
-    """A ``make`` for the key schedule's (field, label) table: ``field`` derived with ``label``."""
-    return lambda original: tuple((name, label if name == field else old) for name, old in original)
+def _one_installation_more(original):
+    """``identity._apply_action`` whose installation limit is checked before the add: an 11th gets in."""
+    def _apply_action(state, body, signatures, timestamp_ns, max_installations):
+        limit = None if max_installations is None else max_installations + 1
+        return original(state, body, signatures, timestamp_ns, limit)
+    return _apply_action
 
 
-def _unframed_interim_hash(cs, confirmed: bytes, confirmation_tag: bytes) -> bytes:
-    """``interim_transcript_hash`` hashing the bare tag instead of the InterimTranscriptHashInput (opaque<V>)."""
-    return cs.hash(confirmed + confirmation_tag)
+def _admins_remove_super_admins(original):
+    """``check_remove_member`` whose super-admin protection does not hold against admins."""
+    def check_remove_member(policies, actor, removed, **options):
+        if actor.is_admin:
+            removed = dataclasses.replace(removed, is_super_admin=False)
+        return original(policies, actor, removed, **options)
+    return check_remove_member
+
+
+def _admins_update_permissions(original):
+    """``check`` that accepts an admin where changing permissions needs a super admin."""
+    def check(policies, permission, actor, **options):
+        if permission == "update_permissions_policy" and actor.is_admin:
+            actor = dataclasses.replace(actor, is_super_admin=True)
+        return original(policies, permission, actor, **options)
+    return check
+
+
+def _dm_members_may_add(original):
+    """The preset table with a DM whose add_member_policy is Allow."""
+    from spec_model.xmtp.permissions import Option, Preset
+    return {**original, Preset.DM: (Option.ALLOW, *original[Preset.DM][1:])}
 
 
 def _counting_characters(original):
@@ -148,32 +161,7 @@ def _little_endian_counter(base: bytes, index: int) -> bytes:
     return ((int.from_bytes(base, "little") + index) % (1 << 96)).to_bytes(len(base), "little")
 
 
-def _one_installation_more(original):
-    """``identity._apply_action`` whose installation limit is checked before the add: an 11th gets in."""
-    def _apply_action(state, body, signatures, timestamp_ns, max_installations):
-        limit = None if max_installations is None else max_installations + 1
-        return original(state, body, signatures, timestamp_ns, limit)
-    return _apply_action
-
-
 _MUTANTS = [
-    Mutant("skip_remove_member_policy", "permissions",
-           "never checks remove_member_policy (XIP-47): anyone removes members",
-           _replace(["spec_model.xmtp.permissions:check_remove_member",
-                     "spec_model.xmtp.commit_validation:check_remove_member"], lambda original: _allow)),
-    Mutant("never_marks_failed", "delivery status",
-           "a failed publish is retried forever: MAX_INTENT_PUBLISH_ATTEMPTS never reached (facts §5)",
-           _replace(["spec_model.xmtp.delivery:after_failed_attempt"],
-                    lambda original: lambda attempts: (attempts + 1, False))),
-    Mutant("message_id_separator", "messages",
-           "message ids joined with ',' instead of the tab separator (libxmtp calculate_message_id)",
-           _replace(["spec_model.xmtp.content:message_id"], lambda original: lambda group_id, key, content: (
-               __import__("hashlib").sha256(group_id + b"," + key.encode() + b"," + content).digest()))),
-    Mutant("forgets_past_epochs", "MLS group protocol",
-           "keeps no past epochs: late messages of the previous epochs cannot be read (libxmtp MAX_PAST_EPOCHS 3)",
-           _method("spec_model.mls.group:Group.__init__", lambda original: lambda self, cs, own_leaf, signature_priv,
-                   state, config, psks: original(self, cs, own_leaf, signature_priv, state,
-                                                 dataclasses.replace(config, max_past_epochs=0), psks))),
     # ---- MLS (RFC 9420)
     Mutant("tree_hash_node_index", "MLS tree",
            "hashes a leaf with its node index 2i instead of its leaf index i (RFC 9420 §7.8 LeafNodeHashInput)",
@@ -181,17 +169,22 @@ _MUTANTS = [
                     lambda original: lambda leaf_index, leaf_node: original(2 * leaf_index, leaf_node))),
     Mutant("remove_without_truncation", "MLS tree",
            "never truncates the tree after a Remove blanks its right half (RFC 9420 §12.1.3)",
-           _method("spec_model.mls.ratchet_tree:RatchetTree._is_blank_right_half", lambda original: lambda self: False)),
+           _method("spec_model.mls.ratchet_tree:RatchetTree._is_blank_right_half", _to(lambda self: False))),
     Mutant("encrypt_with_label_unprefixed", "MLS crypto",
            'EncryptWithLabel puts the bare label in EncryptContext, without "MLS 1.0 " (RFC 9420 §5.1.3)',
            _replace(["spec_model.mls.suites:_EncryptContext"], lambda original: lambda label, context: original(
                label.removeprefix(b"MLS 1.0 "), context))),
     Mutant("ratchet_generation_off_by_one", "MLS framing",
            "ratchet_secret_[j+1] derived with generation j+1 instead of j (RFC 9420 §9.1 DeriveTreeSecret)",
-           _method("spec_model.mls.secret_tree:SenderRatchet._skip", lambda original: _ratchet_step_of_next_generation)),
+           _method("spec_model.mls.secret_tree:SenderRatchet._skip", _to(_ratchet_step_of_next_generation))),
+    Mutant("out_of_order_window_off_by_one", "MLS framing",
+           "a receiver keeps keys for 4 earlier generations, not out_of_order_tolerance = 5 (libxmtp/OpenMLS "
+           "SenderRatchetConfiguration; RFC 9420 §9.2)",
+           _method("spec_model.mls.secret_tree:SenderRatchet._window_start",
+                   lambda original: lambda self: original(self) + 1)),
     Mutant("reuse_guard_last_bytes", "MLS framing",
            "the reuse guard is XORed into the last four bytes of the nonce, not the first (RFC 9420 §6.3.1)",
-           _replace(["spec_model.mls.framing:_guarded"], lambda original: _reuse_guard_at_the_end)),
+           _replace(["spec_model.mls.framing:_guarded"], _to(_reuse_guard_at_the_end))),
     Mutant("authenticator_label_typo", "MLS key schedule",
            'epoch_authenticator = DeriveSecret(epoch_secret, "authenticator"), not "authentication" (RFC 9420 §8)',
            _replace(["spec_model.mls.key_schedule:_EPOCH_DERIVED"],
@@ -199,16 +192,21 @@ _MUTANTS = [
     Mutant("interim_hash_bare_tag", "MLS key schedule",
            "the interim transcript hash covers the bare confirmation tag, not InterimTranscriptHashInput "
            "(RFC 9420 §8.2)",
-           _replace(["spec_model.mls.transcript:interim_transcript_hash", "spec_model.mls.group:interim_transcript_hash"],
-                    lambda original: _unframed_interim_hash)),
+           _replace(["spec_model.mls.transcript:interim_transcript_hash",
+                     "spec_model.mls.group:interim_transcript_hash"], _to(_unframed_interim_hash))),
     Mutant("welcome_secret_without_psk", "MLS welcome",
            "a joiner derives welcome_secret without the Welcome's PSKs (RFC 9420 §8, §12.4.3.1)",
            _replace(["spec_model.mls.key_schedule:welcome_secret", "spec_model.mls.group:welcome_secret"],
                     lambda original: lambda cs, joiner_secret, psk_secret: original(cs, joiner_secret, None))),
+    Mutant("forgets_past_epochs", "MLS group protocol",
+           "keeps no past epochs: late messages of the previous epochs cannot be read (libxmtp MAX_PAST_EPOCHS 3)",
+           _method("spec_model.mls.group:Group.__init__", lambda original: lambda self, cs, own_leaf, signature_priv,
+                   state, config, psks: original(self, cs, own_leaf, signature_priv, state,
+                                                 dataclasses.replace(config, max_past_epochs=0), psks))),
     Mutant("proposal_ref_as_key_package_ref", "MLS group protocol",
            'proposal references hashed with the "MLS 1.0 KeyPackage Reference" label (RFC 9420 §5.2)',
            _method("spec_model.mls.suites:CipherSuite.make_proposal_ref",
-                   lambda original: lambda self, content: self.make_key_package_ref(content))),
+                   _to(lambda self, content: self.make_key_package_ref(content)))),
     Mutant("removed_member_stays_active", "MLS group protocol",
            "a member removed by a commit stays active and keeps processing the group (RFC 9420 §12.4.2)",
            _method("spec_model.mls.group:Group._process_commit", _stays_active_when_removed)),
@@ -226,19 +224,27 @@ _MUTANTS = [
            _replace(["spec_model.xmtp.identity:_apply_action"], _one_installation_more)),
     Mutant("replayed_identity_update", "identity",
            'signatures of earlier updates may be used again (XIP-46 "seen_signatures")',
-           _replace(["spec_model.xmtp.identity:_check_replay"], lambda original: _allow)),
+           _replace(["spec_model.xmtp.identity:_check_replay"], _to(_allow))),
     Mutant("ed25519ph_public_context", "identity",
            'installation keys sign identity updates under "PUBLIC SIGNATURE CONTEXT", not "IDENTITY UPDATE '
            'SIGNATURE" (libxmtp xmtp_id constants.rs, facts §2)',
-           _replace(["spec_model.xmtp.ed25519ph:IDENTITY_UPDATE_CONTEXT"], lambda original: b"PUBLIC SIGNATURE CONTEXT")),
+           _replace(["spec_model.xmtp.ed25519ph:IDENTITY_UPDATE_CONTEXT"], _to(b"PUBLIC SIGNATURE CONTEXT"))),
     Mutant("inbox_id_case_insensitive", "credentials",
            "an MlsCredential naming an uppercase inbox id is accepted (facts §2: 64 lowercase hex)",
            _replace(["spec_model.xmtp.credential:_INBOX_ID"],
                     lambda original: re.compile(original.pattern, re.IGNORECASE))),
+    Mutant("key_package_not_rotated", "key packages",
+           'the key package a Welcome used is never replaced (seed: "XMTP will rotate the key package when a new '
+           'welcome message is received"; libxmtp queue_key_package_rotation)',
+           _method("spec_model.xmtp.client:Client.rotate_key_package", _to(_allow))),
     Mutant("accepts_expired_key_package", "key packages",
            "key packages past not_after are accepted (OpenMLS lifetime.rs, libxmtp verified_key_package_v2.rs)",
            _replace(["spec_model.xmtp.key_package:_check_lifetime"], _ignoring("expired"))),
     # ---- XMTP groups
+    Mutant("skip_remove_member_policy", "permissions",
+           "never checks remove_member_policy (XIP-47): anyone removes members",
+           _replace(["spec_model.xmtp.permissions:check_remove_member",
+                     "spec_model.xmtp.commit_validation:check_remove_member"], _to(_allow))),
     Mutant("admin_removes_super_admin", "permissions",
            'admins may remove super admins (XIP-47 "Admins can not remove super admins from a group")',
            _replace(["spec_model.xmtp.permissions:check_remove_member",
@@ -252,7 +258,7 @@ _MUTANTS = [
            _replace(["spec_model.xmtp.permissions:_PRESET_POLICIES"], _dm_members_may_add)),
     Mutant("skips_metadata_limits", "commit validation",
            "commit validation skips step 3: metadata values over their byte limit are accepted (facts §4.4)",
-           _replace(["spec_model.xmtp.commit_validation:check_attribute"], lambda original: _allow)),
+           _replace(["spec_model.xmtp.commit_validation:check_attribute"], _to(_allow))),
     Mutant("skips_credential_inbox_check", "commit validation",
            "commit validation step 11 does not compare a leaf's credential with the inbox the identity log "
            "expects (facts §4.4)",
@@ -260,12 +266,19 @@ _MUTANTS = [
                     lambda original: lambda leaf, expected_inbox, *rest: original(leaf, None, *rest))),
     Mutant("metadata_limit_in_characters", "group metadata",
            "metadata limits count characters instead of UTF-8 bytes (libxmtp common/mls.rs, facts §4.4 step 3)",
-           _replace(["spec_model.xmtp.extensions:check_attribute", "spec_model.xmtp.commit_validation:check_attribute"],
-                    _counting_characters)),
+           _replace(["spec_model.xmtp.extensions:check_attribute",
+                     "spec_model.xmtp.commit_validation:check_attribute"], _counting_characters)),
+    Mutant("message_id_separator", "messages",
+           "message ids joined with ',' instead of the tab separator (libxmtp calculate_message_id)",
+           _replace(["spec_model.xmtp.content:message_id"], _to(lambda group_id, key, content: (
+               hashlib.sha256(group_id + b"," + key.encode() + b"," + content).digest())))),
     Mutant("transcript_without_metadata", "messages",
            "GroupUpdated transcripts leave out metadata_field_changes (facts §6, transcript_messages.proto)",
            _method("spec_model.xmtp.commit_validation:ValidatedCommit.group_updated", lambda original: lambda self: (
                dataclasses.replace(original(self), metadata_field_changes=())))),
+    Mutant("never_marks_failed", "delivery status",
+           "a failed publish is retried forever: MAX_INTENT_PUBLISH_ATTEMPTS never reached (facts §5)",
+           _replace(["spec_model.xmtp.delivery:after_failed_attempt"], _to(lambda attempts: (attempts + 1, False)))),
     Mutant("build_failures_not_counted", "delivery status",
            "only failed sends count toward MAX_INTENT_PUBLISH_ATTEMPTS, failed builds do not (facts §5)",
            _replace(["spec_model.xmtp.delivery:_FINAL"],
@@ -275,7 +288,7 @@ _MUTANTS = [
            _replace(["spec_model.xmtp.welcome_wrap:_INFO"], _welcome_info_without_prefix)),
     Mutant("archive_nonce_little_endian", "history sync",
            "history archive record nonces count up in little-endian instead of big-endian (facts §9)",
-           _replace(["spec_model.xmtp.history_sync:_nonce"], lambda original: _little_endian_counter)),
+           _replace(["spec_model.xmtp.history_sync:_nonce"], _to(_little_endian_counter))),
 ]
 
 MUTANTS: dict[str, Mutant] = {m.name: m for m in _MUTANTS}

@@ -194,15 +194,29 @@ def out_of_order_generations(cs: CipherSuite, session: Session) -> None:
              message=_hex(sent[0]))
 
 
+def out_of_order_window(cs: CipherSuite, session: Session) -> None:
+    """XMTP's out_of_order_tolerance = 5 (RFC 9420 §9.2): after generation 6, generation 1 still decrypts
+    and generation 0 does not."""
+    group = _model_group_with_adapter(session, cs)
+    sent = [group.send_application(f"message {i}".encode()) for i in range(7)]
+    for i in (6, 1):
+        done = accepted(session, f"generation {i} after generation 6", "mls.process", member="B",
+                        message=_hex(sent[i]))
+        expect(f"data of generation {i}", f"message {i}".encode().hex(), done["data"])
+    _refused(session, "generation 0 after generation 6 (older than the window)", "mls.process", member="B",
+             message=_hex(sent[0]))
+
+
 INTEROP_CHECKS = {f.__name__: f for f in (
     adapter_creates_model_joins, model_creates_adapter_joins, removed_member_cannot_decrypt, past_epoch_window,
-    out_of_order_generations)}
+    out_of_order_generations, out_of_order_window)}
 _RULES = {
     "adapter_creates_model_joins": "RFC 9420 §11, §12.4, §12.4.3.1, §6.3 (interop with the model)",
     "model_creates_adapter_joins": "RFC 9420 §12.1, §12.4 proposals by reference (interop with the model)",
     "removed_member_cannot_decrypt": "RFC 9420 §12.4.2 (removed members)",
     "past_epoch_window": "libxmtp MAX_PAST_EPOCHS = 3; RFC 9420 §15.2",
     "out_of_order_generations": "RFC 9420 §9.1 out-of-order tolerance, §15.3 deletion of used keys",
+    "out_of_order_window": "libxmtp/OpenMLS SenderRatchetConfiguration out_of_order_tolerance 5; RFC 9420 §9.2, §15.3",
 }
 
 
