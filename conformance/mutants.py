@@ -14,10 +14,13 @@ import dataclasses
 import hashlib
 import importlib
 import re
+import tempfile
 import time
+from pathlib import Path
 from typing import Any, Callable, TextIO
 
 from spec_model.mls.reasons import Rejected
+from spec_model.xmtp.consent import ConsentState
 
 __all__ = ["Mutant", "MUTANTS", "run_mutants", "catch"]
 
@@ -237,6 +240,10 @@ _MUTANTS = [
            'the key package a Welcome used is never replaced (seed: "XMTP will rotate the key package when a new '
            'welcome message is received"; libxmtp queue_key_package_rotation)',
            _method("spec_model.xmtp.client:Client.rotate_key_package", _to(_allow))),
+    Mutant("welcomed_groups_allowed", "conversations",
+           "every group joined from a Welcome is Allowed, not only those we created (facts §10 consent on welcome)",
+           _replace(["spec_model.xmtp.consent:on_welcome", "spec_model.xmtp.client:on_welcome"],
+                    _to(lambda created_by_us: ConsentState.ALLOWED))),
     Mutant("accepts_expired_key_package", "key packages",
            "key packages past not_after are accepted (OpenMLS lifetime.rs, libxmtp verified_key_package_v2.rs)",
            _replace(["spec_model.xmtp.key_package:_check_lifetime"], _ignoring("expired"))),
@@ -299,14 +306,16 @@ def catch(name: str) -> tuple[str, str | None, str, float]:
     from .adapter import connect, reference_subprocess_command
     from .runner import RunOptions, collect, execute
     from .runner.checks import Status
+    from .runner.differential import DifferentialOptions
     started = time.perf_counter()
     session = connect(command=reference_subprocess_command(name))
     session.label = f"mutant {name}"
-    options = RunOptions(fail_fast=True)
-    try:
-        report, _ = execute(session, collect(options), options, None)
-    finally:
-        session.close()
+    with tempfile.TemporaryDirectory() as counterexamples:  # a mutant's counterexample is not kept
+        options = RunOptions(fail_fast=True, differential=DifferentialOptions(counterexamples=Path(counterexamples)))
+        try:
+            report, _ = execute(session, collect(options), options, None)
+        finally:
+            session.close()
     caught = next((c for c in report.checks if c.status in (Status.FAILED, Status.ERRORED)), None)
     return name, caught.id if caught else None, f"{caught.rule} -- {caught.message[:160]}" if caught else "", \
         time.perf_counter() - started

@@ -13,7 +13,8 @@ from one implementation to another, so that the same steps mean the same thing e
 The client ``network`` acts on the harness's delivery service (faults and the clock); see
 ``NETWORK_ACTIONS``. Every step's outcome is ``{"result": "valid"|"invalid", "reason", "observed"}``;
 ``observe`` steps (and every step naming a group, when ``observe_all`` is set) observe the group as
-that client sees it: ``{"state": ..., "messages": [...]}``.
+that client sees it: ``{"state": ..., "messages": [...]}``; a ``consent`` step observes the record's
+state: ``{"consent": "allowed"|"denied"|"unknown"}``.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from __future__ import annotations
 import hashlib
 from typing import Any
 
+from spec_model.xmtp import api
 from spec_model.xmtp.network import NetworkReason
 from spec_model.xmtp.wallet import SECP256K1_N
 
@@ -41,7 +43,8 @@ CLIENT_ACTIONS = (
     "send_optimistic", "add_members", "remove_members", "update_permission", "consent", "history_sync",
     "observe", *_GROUP_METHODS, *_MEMBER_METHODS,
 )
-NETWORK_ACTIONS = ("fail_publishes", "refuse_connections", "deliver_late", "duplicate_in_queries", "advance_clock")
+NETWORK_ACTIONS = ("fail_publishes", "refuse_connections", "deliver_late", "duplicate_in_queries", "advance_clock",
+                   "key_package_rotated")
 
 
 class ScenarioError(ValueError):
@@ -74,6 +77,8 @@ class Driver:
         self.addresses: dict[str, str] = {}   # user -> address
         self.groups: dict[str, str] = {}      # group name -> group id (hex)
         self.clients: list[str] = []
+        self.installations: dict[str, bytes] = {}  # client -> installation key
+        self.key_packages: dict[str, bytes] = {}   # client -> its key package on the network, as last seen
 
     # ------------------------------------------------------------------ running
 
@@ -87,9 +92,13 @@ class Driver:
         outcome: dict[str, Any] = {"result": "valid", "reason": None}
         try:
             if client == "network":
-                self._network_action(action, arguments)
+                observed = self._network_action(action, arguments)
+                if observed is not None:
+                    outcome["observed"] = observed
             else:
-                self._client_action(client, action, arguments)
+                observed = self._client_action(client, action, arguments)
+                if observed is not None:
+                    outcome["observed"] = observed
         except AdapterError as e:
             if e.kind not in (ErrorKind.REJECTED, ErrorKind.NETWORK):
                 raise
@@ -99,13 +108,16 @@ class Driver:
             outcome["observed"] = self.observe(client, group)
         return outcome
 
-    def _client_action(self, client: str, action: str, a: dict[str, Any]) -> None:
+    def _client_action(self, client: str, action: str, a: dict[str, Any]) -> dict[str, Any] | None:
+        """Perform one client step; what it reads (a consent state) is its observation."""
         ask = self.session.ask
         if action == "create_client":
             user = user_of(client)
             created = ask("clients.create", client=client, wallet_key=wallet_key(user))
             self.inboxes[user], self.addresses[user] = created["inbox_id"], created["address"]
             self.clients.append(client)
+            self.installations[client] = bytes.fromhex(created["installation_id"])
+            self.key_packages[client] = self._key_package(client)
         elif action == "restart":
             ask("clients.restart", client=client)
         elif action == "create_group":
@@ -122,7 +134,9 @@ class Driver:
             ask("clients.sync_all", client=client)
         elif action == "consent":
             entity = self._group_id(a["entity"]) if a["entity_type"] == "conversation_id" else self._inbox(a["entity"])
-            ask("clients.consent", client=client, entity_type=a["entity_type"], entity=entity, state=a.get("state"))
+            consent = ask("clients.consent", client=client, entity_type=a["entity_type"], entity=entity,
+                          state=a.get("state"))
+            return {"consent": consent["state"]}
         elif action == "history_sync":
             ask("clients.history_sync", client=client, request=a.get("request", True))
         elif action == "observe":
@@ -168,8 +182,21 @@ class Driver:
             raise AdapterError(ErrorKind.REJECTED, "unknown_group", group)
         return self.groups[group]
 
-    def _network_action(self, action: str, a: dict[str, Any]) -> None:
-        """Faults and time: only the harness's delivery service changes (spec_model.xmtp.network)."""
+    def _key_package(self, client: str) -> bytes:
+        request = api.FetchKeyPackagesRequest((self.installations[client],))
+        return self.network.fetch_key_packages(request).key_packages[0].key_package_tls_serialized
+
+    def _network_action(self, action: str, a: dict[str, Any]) -> dict[str, Any] | None:
+        """Faults and time (only the harness's delivery service changes, spec_model.xmtp.network), and what
+        the network holds: ``key_package_rotated`` observes whether a client's key package changed since
+        it was last looked at (seed: "XMTP will rotate the key package when a new welcome message is received")."""
+        if action == "key_package_rotated":
+            client = a["client"]
+            if client not in self.installations:
+                raise ScenarioError(f"no client {client!r} was created")
+            now, before = self._key_package(client), self.key_packages[client]
+            self.key_packages[client] = now
+            return {"key_package_rotated": now != before}
         now = self.network.clock.now_ns()
         if action == "fail_publishes":
             self.network.fail_publishes(a.get("count", 1), NetworkReason(a.get("reason", "unavailable")))
@@ -183,6 +210,7 @@ class Driver:
             self.network.clock.advance(a["seconds"] * 10**9)
         else:
             raise ScenarioError(f"unknown network action {action!r} (known: {', '.join(NETWORK_ACTIONS)})")
+        return None
 
     # ------------------------------------------------------------------ observing
 

@@ -1,18 +1,24 @@
 """The HPKE layer XMTP puts around every Welcome (facts §7.3): unwrapping ``data`` and ``welcome_metadata``.
 
-Inputs: the wrapper ``algorithm``, the recipient installation's X25519 ``private_key``
-(and its ``public_key``), ``data`` (TLS ``HPKECiphertext{kem_output, ciphertext}`` of
-the welcome) and ``welcome_metadata`` (the second seal of the same HPKE context).
-Outputs: the inner ``welcome`` bytes (here opaque bytes standing in for a TLS
-MLSMessage(Welcome)) and the ``message_cursor``. For valid cases the inputs also give
-``ephemeral_ikm``, the 32 bytes the sender's ephemeral key was derived from
-(DeriveKeyPair), so wrapping can be checked byte for byte.
+Inputs: the wrapper ``algorithm``, the recipient installation's ``private_key`` (and its
+``public_key``), ``data`` (TLS ``HPKECiphertext{kem_output, ciphertext}`` of the welcome)
+and ``welcome_metadata`` (the second seal of the same HPKE context). Outputs: the inner
+``welcome`` bytes (here opaque bytes standing in for a TLS MLSMessage(Welcome)) and the
+``message_cursor``. For valid cases the inputs also give ``ephemeral_ikm``, the randomness
+of the sender's HPKE Encap, so wrapping can be checked byte for byte.
+
+With algorithm 1 (CURVE25519, DHKEM(X25519)) the keys are X25519's, 32 bytes each, and
+``ephemeral_ikm`` is the 32 bytes the ephemeral key was derived from (DeriveKeyPair).
+With algorithm 2 (XWING_MLKEM_768_DRAFT_6: X-Wing draft-connolly-cfrg-xwing-kem-06 at
+HPKE KEM id 0x004D, as libxmtp pins it) the private key is X-Wing's 32-byte seed, the
+public key is 1216 bytes (ML-KEM-768's 1184, then X25519's 32), and ``ephemeral_ikm`` is
+the 64-byte ``eseed`` of ``EncapsulateDerand`` (ML-KEM's m, then the X25519 ephemeral key).
 
 Questions: ``decide`` with the case's ``inputs``; the answer is ``{result: valid, reason: null, outputs:
 {welcome, message_cursor}}`` or ``{result: invalid, reason}``. For a valid case also ``public_key``
-(``{algorithm, private_key}``; the answer is ``{public_key}``, the recipient's X25519 public key) and,
+(``{algorithm, private_key}``; the answer is ``{public_key}``, the recipient's public key) and,
 when the inputs give ``ephemeral_ikm``, ``wrap`` (``{algorithm, public_key, welcome, message_cursor,
-ephemeral_ikm}``: wrap for ``public_key`` with the ephemeral key derived from ``ephemeral_ikm``; the
+ephemeral_ikm}``: wrap for ``public_key`` with the Encap randomness ``ephemeral_ikm``; the
 answer is ``{data, welcome_metadata}``).
 """
 
@@ -21,6 +27,7 @@ from __future__ import annotations
 import random
 from typing import Any
 
+from spec_model.mls import xwing
 from spec_model.mls.codec import opaque
 from spec_model.mls.hpke import hpke_for
 from spec_model.mls.reasons import Rejected
@@ -39,8 +46,13 @@ FAMILY = "welcome_wrapping"
 RULE = ("facts §7.3; libxmtp payload_encryption wrap_welcome / unwrap_welcome (HPKE base mode "
         "DHKEM(X25519)/HKDF-SHA256/ChaCha20-Poly1305, info = EncryptContext{\"MLS 1.0 MLS_WELCOME\", \"\"}, "
         "AAD empty)")
+RULE_XWING = ("facts §7.3; libxmtp payload_encryption wrap_payload_hpke / unwrap_payload_hpke with "
+              "WrapperAlgorithm::XWingMLKEM768Draft6 (HPKE base mode, X-Wing draft-connolly-cfrg-xwing-kem-06 at "
+              "KEM id 0x004D, HKDF-SHA256, ChaCha20-Poly1305, the same info and AAD)")
 _HPKE = hpke_for(0x0020, 0x0001, 0x0003)
+_XWING_HPKE = hpke_for(0x004D, 0x0001, 0x0003)
 _CURVE = WelcomeWrapperAlgorithm.CURVE25519
+_XWING = WelcomeWrapperAlgorithm.XWING_MLKEM_768_DRAFT_6
 _INFO = opaque(WELCOME_LABEL) + opaque(b"")  # TLS EncryptContext{label, context = empty}
 
 
@@ -71,9 +83,10 @@ def _wrap(question: dict[str, Any]) -> dict[str, Any]:
 
 
 def _public_key(question: dict[str, Any]) -> dict[str, Any]:
-    if question["algorithm"] != _CURVE:
+    kem = {_CURVE: _HPKE.kem, _XWING: _XWING_HPKE.kem}.get(question["algorithm"])
+    if kem is None:
         raise Rejected(WelcomeWrapReason.UNSUPPORTED_ALGORITHM, f"algorithm {question['algorithm']}")
-    return {"public_key": _HPKE.kem.public_key(bytes.fromhex(question["private_key"])).hex()}
+    return {"public_key": kem.public_key(bytes.fromhex(question["private_key"])).hex()}
 
 
 def answer(question: dict) -> dict:
@@ -111,9 +124,9 @@ def judge(case: DecisionCase, question: dict[str, Any], answer: dict[str, Any]) 
         expect(f"{case.id} {question['ask']} {field}", case.inputs[field], answer.get(field))
 
 
-def _case(name: str, inputs: dict[str, Any], description: str, tags: list[str]) -> DecisionCase:
+def _case(name: str, inputs: dict[str, Any], description: str, tags: list[str], rule: str = RULE) -> DecisionCase:
     decided = answer({"ask": "decide", "inputs": inputs})
-    return DecisionCase(id=case_id(FAMILY, name), description=description, rule=RULE,
+    return DecisionCase(id=case_id(FAMILY, name), description=description, rule=rule,
                         tags=["seed", "libxmtp", "welcome"] + tags, inputs=inputs,
                         expected=Expected(result=decided["result"], reason=decided["reason"]),
                         outputs=decided.get("outputs", {}))
@@ -186,7 +199,8 @@ def cases() -> list[DecisionCase]:
               "Given wrapper algorithm UNSPECIFIED, When unwrapping, Then it is refused", ["invalid"]),
         _case("xwing_algorithm_refused",
               _inputs(WelcomeWrapperAlgorithm.XWING_MLKEM_768_DRAFT_6, sk, pk, data, metadata),
-              "Given wrapper algorithm XWING_MLKEM_768_DRAFT_6 (not modelled), When unwrapping, Then it is refused",
+              "Given an X25519 wrapping labelled XWING_MLKEM_768_DRAFT_6, When unwrapping with X-Wing, Then its "
+              "32-byte kem_output is no X-Wing ciphertext and it fails to decrypt",
               ["invalid", "post-quantum"]),
         _case("symmetric_key_algorithm_refused",
               _inputs(WelcomeWrapperAlgorithm.SYMMETRIC_KEY, sk, pk, data, metadata),
@@ -195,4 +209,56 @@ def cases() -> list[DecisionCase]:
     ]
     if len(outer.kem_output) != _HPKE.kem.Nenc:
         raise ValueError("the model wrote a kem_output of the wrong size")
+    return generated + _xwing_cases(rng, welcome, sk)
+
+
+def _xwing_cases(rng: random.Random, welcome: bytes, curve_sk: bytes) -> list[DecisionCase]:
+    """Wrapper algorithm 2: X-Wing draft-06 at HPKE KEM id 0x004D (libxmtp mls_ext_wrapper_encryption.rs)."""
+    sk, pk = _XWING_HPKE.kem.derive_key_pair(rng.randbytes(32))
+    other_sk, _ = _XWING_HPKE.kem.derive_key_pair(rng.randbytes(32))
+    eseed = rng.randbytes(xwing.ESEED_SIZE)
+    data, metadata = wrap_welcome(pk, welcome, 1_700_000_000_000_000_456, _XWING, rng=lambda n: eseed[:n])
+    outer = HPKECiphertext.decode(data)
+    ct_x_at = 2 + 1088  # data: kem_output's 2-byte length, ct_M (1088 bytes), ct_X (32), then the ciphertext
+    truncated = HPKECiphertext(outer.kem_output[:-1], outer.ciphertext).encode()
+    final_eseed = rng.randbytes(xwing.ESEED_SIZE)
+    kem_output, context = hpke_for(0x647A, 0x0001, 0x0003).setup_base_s(pk, _INFO, final_eseed)
+    final_data = HPKECiphertext(kem_output, context.seal(b"", welcome)).encode()
+    final_metadata = context.seal(b"", WelcomeMetadata(5).encode())
+
+    def case(name: str, inputs: dict[str, Any], description: str, tags: list[str]) -> DecisionCase:
+        return _case(name, inputs, description, ["post-quantum", *tags], RULE_XWING)
+
+    generated = [
+        case("xwing_wrapped_welcome", _inputs(_XWING, sk, pk, data, metadata, eseed),
+             "Given a welcome and cursor wrapped with X-Wing for the recipient's 0xFF03 key, When unwrapped with "
+             "its 32-byte seed, Then the welcome and cursor come back", []),
+        case("xwing_empty_metadata_not_opened", _inputs(_XWING, sk, pk, data, b""),
+             "Given an X-Wing wrapping with an empty welcome_metadata, When unwrapped, Then it is not opened and "
+             "decodes as cursor 0", ["legacy"]),
+        case("xwing_wrong_private_key_refused", _inputs(_XWING, other_sk, pk, data, metadata),
+             "Given another installation's X-Wing seed, When unwrapping, Then ML-KEM's implicit rejection gives "
+             "another secret and the AEAD fails", ["invalid"]),
+        case("xwing_tampered_mlkem_ciphertext_refused", _inputs(_XWING, sk, pk, _flip(data, 3), metadata),
+             "Given an X-Wing kem_output with one bit of its ML-KEM-768 ciphertext flipped, When unwrapped, Then "
+             "it fails to decrypt", ["invalid"]),
+        case("xwing_tampered_x25519_ciphertext_refused", _inputs(_XWING, sk, pk, _flip(data, ct_x_at), metadata),
+             "Given an X-Wing kem_output with one bit of its X25519 ciphertext flipped, When unwrapped, Then it "
+             "fails to decrypt", ["invalid"]),
+        case("xwing_tampered_metadata_refused", _inputs(_XWING, sk, pk, data, _flip(metadata, 0)),
+             "Given an X-Wing wrapping whose welcome_metadata has one bit flipped, When unwrapped, Then it fails to "
+             "decrypt", ["invalid"]),
+        case("xwing_truncated_kem_output_refused", _inputs(_XWING, sk, pk, truncated, metadata),
+             "Given an X-Wing kem_output of 1119 bytes (1120 expected), When unwrapped, Then it is no X-Wing "
+             "ciphertext and fails to decrypt", ["invalid"]),
+        case("xwing_wrapping_read_as_curve25519_refused", _inputs(_CURVE, curve_sk, pk, data, metadata),
+             "Given an X-Wing wrapping labelled CURVE25519, When unwrapping with X25519, Then its 1120-byte "
+             "kem_output is no X25519 key and it fails to decrypt", ["invalid"]),
+        case("xwing_codepoint_0x647a_refused", _inputs(_XWING, sk, pk, final_data, final_metadata),
+             "Given an X-Wing wrapping whose HPKE suite_id names KEM 0x647A (the codepoint draft-06 requests) "
+             "instead of libxmtp's 0x004D, When unwrapped, Then the key schedule differs and it fails to decrypt",
+             ["invalid"]),
+    ]
+    if len(outer.kem_output) != _XWING_HPKE.kem.Nenc:
+        raise ValueError("the model wrote an X-Wing kem_output of the wrong size")
     return generated
