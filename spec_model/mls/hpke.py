@@ -12,23 +12,31 @@ a triple; it owns one ``Kem``, one ``Kdf`` and one ``Aead``.
   or P-256, P-384, P-521. Keys cross the API as bytes in the §7.1.1 encodings:
   X25519/X448 keys are raw; a P-curve public key is an uncompressed SEC1 point
   and a private key is its big-endian scalar of ``Nsk`` bytes.
+* ``XWingKem`` is X-Wing (draft-connolly-cfrg-xwing-kem-06, ``xwing.py``) behind
+  the same interface, without the Auth operations. It is registered twice: at
+  0x004D, the identifier hpke-rs gave draft-06 and libxmtp pins for welcome
+  wrapping (facts §7.3), and at 0x647A, the one draft-06 §7 requests. The two
+  differ only in HPKE's ``suite_id``, hence in every key the schedule derives.
 * ``Hpke.setup_*`` run the KEM and the key schedule (§5.1) and return a
   ``Context`` (§5.2) that seals or opens a sequence of messages and exports
   secrets (§5.3). ``seal_base``/``open_base`` are the single-shot API (§6.1).
 
 Every ``Encap`` variant takes an optional ``ikm_e``: when given, the ephemeral
 key pair is ``DeriveKeyPair(ikm_e)``, which makes the operation deterministic
-(this is how the RFC's test vectors are produced).
+(this is how the RFC's test vectors are produced). For X-Wing, ``ikm_e`` is the
+64-byte ``eseed`` of ``EncapsulateDerand`` (draft-06 §5.4.1).
 
 Errors
 ------
 * ``DecryptError``: something received cannot be decrypted. The AEAD tag did
   not verify, or (recipient side) ``enc`` or ``pkS`` is not a valid public key,
-  or the Diffie-Hellman output with it is invalid (§7.1.4).
+  or the Diffie-Hellman output with it is invalid (§7.1.4), or ``enc`` is not
+  an X-Wing ciphertext.
 * ``ValueError``: a bad local argument. A private key of the wrong length or
   out of range, a recipient key ``pkR`` handed to the sender that fails
   validation, inconsistent PSK inputs (§5.1), an export length over ``255*Nh``,
-  an unknown algorithm identifier, sealing with the export-only AEAD.
+  an unknown algorithm identifier, sealing with the export-only AEAD, an Auth
+  mode with X-Wing.
 * ``MessageLimitReachedError`` (a ``ValueError``): the context's sequence
   number would overflow (§5.2).
 
@@ -54,8 +62,10 @@ from cryptography.hazmat.primitives.asymmetric import ec, x448, x25519
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM, ChaCha20Poly1305
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
+from . import xwing
+
 __all__ = [
-    "DecryptError", "MessageLimitReachedError", "Mode", "Kdf", "Aead", "Kem",
+    "DecryptError", "MessageLimitReachedError", "Mode", "Kdf", "Aead", "Kem", "XWingKem",
     "Context", "Hpke", "hpke_for",
 ]
 
@@ -344,6 +354,54 @@ class Kem:
         return self.kdf.labeled_expand(self.suite_id, eae_prk, b"shared_secret", kem_context, self.Nsecret)
 
 
+class XWingKem:
+    """draft-connolly-cfrg-xwing-kem-06 §5.6: X-Wing as an HPKE KEM, with ``Kem``'s interface.
+
+    Keys and ``enc`` are X-Wing's byte strings (§5.1); the serializations are the identity.
+    """
+
+    def __init__(self, kem_id: int, name: str):
+        self.kem_id = kem_id
+        self.name = name
+        self.Nsecret = xwing.SHARED_SECRET_SIZE
+        self.Nenc = xwing.CIPHERTEXT_SIZE
+        self.Npk = xwing.PUBLIC_KEY_SIZE
+        self.Nsk = xwing.PRIVATE_KEY_SIZE
+
+    def derive_key_pair(self, ikm: bytes) -> tuple[bytes, bytes]:
+        """draft-06 §5.6: ``DeriveKeyPair(ikm) = GenerateKeyPairDerand(SHAKE256(ikm, 32))``."""
+        return xwing.derive_key_pair(ikm)
+
+    def generate_key_pair(self) -> tuple[bytes, bytes]:
+        """draft-06 §5.2: ``GenerateKeyPair()``."""
+        return xwing.generate_key_pair()
+
+    def public_key(self, sk: bytes) -> bytes:
+        """draft-06 §5.2.1: the public key of a private key (seed)."""
+        return xwing.generate_key_pair_derand(sk)[1]
+
+    def encap(self, pkR: bytes, ikm_e: bytes | None = None) -> tuple[bytes, bytes]:
+        """draft-06 §5.6: ``Encap(pkR)`` is ``Encapsulate``, or ``EncapsulateDerand(pkR, ikm_e)``."""
+        if ikm_e is None:
+            return xwing.encapsulate(pkR)
+        return xwing.encapsulate_derand(pkR, ikm_e)
+
+    def decap(self, enc: bytes, skR: bytes) -> bytes:
+        """draft-06 §5.6: ``Decap(enc, skR)`` is ``Decapsulate``; ``DecryptError`` if ``enc`` is unusable."""
+        try:
+            return xwing.decapsulate(enc, skR)
+        except xwing.InvalidCiphertextError as e:
+            raise DecryptError(f"{self.name}: invalid enc: {e}") from None
+
+    def auth_encap(self, pkR: bytes, skS: bytes, ikm_e: bytes | None = None) -> tuple[bytes, bytes]:
+        """draft-06 §1.4, §5.6: X-Wing is not an authenticated KEM."""
+        raise ValueError(f"{self.name} is not an authenticated KEM: no AuthEncap")
+
+    def auth_decap(self, enc: bytes, skR: bytes, pkS: bytes) -> bytes:
+        """draft-06 §1.4, §5.6: X-Wing is not an authenticated KEM."""
+        raise ValueError(f"{self.name} is not an authenticated KEM: no AuthDecap")
+
+
 P256_ORDER = 0xFFFFFFFF00000000FFFFFFFFFFFFFFFFBCE6FAADA7179E84F3B9CAC2FC632551
 P384_ORDER = int(
     "ffffffffffffffffffffffffffffffffffffffffffffffffc7634d81f4372ddf"
@@ -365,6 +423,8 @@ _KEMS = {
             _MontgomeryGroup("X25519", 32, x25519.X25519PrivateKey, x25519.X25519PublicKey), _KDFS[0x0001]),
         Kem(0x0021, "DHKEM(X448, HKDF-SHA512)",
             _MontgomeryGroup("X448", 56, x448.X448PrivateKey, x448.X448PublicKey), _KDFS[0x0003]),
+        XWingKem(0x004D, "X-Wing draft-06 (hpke-rs 0x004D)"),
+        XWingKem(0x647A, "X-Wing draft-06"),
     )
 }
 
@@ -428,7 +488,7 @@ class Hpke:
         for table, what, ident in ((_KEMS, "KEM", kem_id), (_KDFS, "KDF", kdf_id), (_AEADS, "AEAD", aead_id)):
             if ident not in table:
                 raise ValueError(f"unsupported HPKE {what} id 0x{ident:04x}")
-        self.kem: Kem = _KEMS[kem_id]
+        self.kem: Kem | XWingKem = _KEMS[kem_id]
         self.kdf: Kdf = _KDFS[kdf_id]
         self.aead: Aead = _AEADS[aead_id]
         self.suite_id = b"HPKE" + _i2osp(kem_id, 2) + _i2osp(kdf_id, 2) + _i2osp(aead_id, 2)

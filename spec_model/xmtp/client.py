@@ -80,7 +80,7 @@ from .store import (
     CursorKind, GroupRow, IdentityRow, KeyPackageRow, MembershipState, MessageRow, RegistrationState, Store,
 )
 from .wallet import Wallet
-from .welcome_wrap import unwrap_welcome, wrap_welcome
+from .welcome_wrap import unwrap_welcome, welcome_recipient, wrap_welcome
 
 __all__ = [
     "ClientReason", "ClientConfig", "Client", "Conversations", "Conversation", "Member", "StoredMessage", "Stream",
@@ -901,6 +901,8 @@ class Conversation:
         new = GroupMembership(members=members, failed_installations=tuple(sorted(failed)))
         if not key_packages and not removed and new == old:
             return None
+        for kp in key_packages:  # libxmtp Installation::from_verified_key_package: an unusable 0xFF03 fails the change
+            welcome_recipient(kp)
         return membership_proposals(group, tuple(key_packages), removed, new)
 
     def _receive(self) -> list[StoredMessage]:
@@ -1018,7 +1020,7 @@ class Conversation:
         group.pending_commit = pending  # a later commit of ours may have been built meanwhile
         group.merge_pending_commit()
         post = {"cursor": v1.id, "welcome": welcome.encode().hex() if welcome else None,
-                "recipients": [[p.proposal.key_package.leaf_node.signature_key.hex(), p.proposal.key_package.init_key.hex()]
+                "recipients": [_welcome_recipient(p.proposal.key_package)
                                for p in pending.proposals if isinstance(p.proposal, Add)]}
         self._move(intent.id, IntentEvent.OWN_COMMIT_MERGED)
         c.store.put_kv(f"post-commit:{intent.id}", json.dumps(post).encode())
@@ -1033,10 +1035,11 @@ class Conversation:
             if post.get("welcome"):
                 welcome = bytes.fromhex(post["welcome"])
                 inputs = []
-                for installation, init_key in post["recipients"]:
-                    data, metadata = wrap_welcome(bytes.fromhex(init_key), welcome, post["cursor"], rng=c.rng)
+                for installation, public_key, algorithm in post["recipients"]:
+                    data, metadata = wrap_welcome(bytes.fromhex(public_key), welcome, post["cursor"], algorithm,
+                                                  rng=c.rng)
                     inputs.append(api.WelcomeMessageInput(v1=api.WelcomeMessageInput.V1(
-                        bytes.fromhex(installation), data, bytes.fromhex(init_key), 1, metadata)))
+                        bytes.fromhex(installation), data, bytes.fromhex(public_key), algorithm, metadata)))
                 c.network.send_welcome_messages(api.SendWelcomeMessagesRequest(tuple(inputs)))
             with c.store.transaction():
                 self._move(intent.id, IntentEvent.POST_COMMIT_DONE)
@@ -1045,6 +1048,12 @@ class Conversation:
     def _save(self, group: Group) -> None:
         row = self._row()
         self.client.store.put_group(dataclasses.replace(row, mls_state=pickle.dumps(group)))
+
+
+def _welcome_recipient(key_package: KeyPackage) -> list:
+    """facts §7.3: what post-commit records of an added installation: its id, wrapper key and algorithm."""
+    public_key, algorithm = welcome_recipient(key_package)
+    return [key_package.leaf_node.signature_key.hex(), public_key.hex(), int(algorithm)]
 
 
 def _pending_key(intent_id: int) -> str:

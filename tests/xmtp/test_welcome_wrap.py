@@ -95,7 +95,7 @@ def test_metadata_that_is_not_protobuf():
     _refused(WelcomeWrapReason.MALFORMED_METADATA, SK, data, context.seal(b"", b"\x08"))
 
 
-@pytest.mark.parametrize("algorithm", [0, 2, 3, 99])
+@pytest.mark.parametrize("algorithm", [0, 3, 99])  # 2, X-Wing, is tests/xmtp/test_xwing.py's
 def test_other_algorithms_refused(algorithm):
     with pytest.raises(Rejected) as e:
         wrap_welcome(PK, WELCOME, 1, algorithm=algorithm)
