@@ -207,10 +207,43 @@ def out_of_order_window(cs: CipherSuite, session: Session) -> None:
              message=_hex(sent[0]))
 
 
+def join_with_unmerged_leaves_below_the_root(cs: CipherSuite, session: Session) -> None:
+    """RFC 9420 §7.9, §12.4.3.1: a tree where a parent below the root lists an unmerged leaf that the root
+    does not (the leaf added without a path, the root then renewed by another member's path) is valid;
+    the adapter joins it."""
+    a, f = _bundle(cs, b"model-A"), _bundle(cs, b"model-F")
+    group = Group.create(cs, GROUP_ID, a.key_package.leaf_node, a.encryption_priv, a.signature_priv)
+    members = [_bundle(cs, name) for name in (b"model-B", b"model-C", b"model-D", b"model-E")] + [f]
+    pending = group.commit(tuple(Add(b.key_package) for b in (*members, _bundle(cs, b"model-G"))))
+    group.merge_pending_commit()  # leaves 0-6 of 8; leaf 7 free
+    other = Group.join(pending.welcome.body, f.key_package, f.init_priv, f.encryption_priv, f.signature_priv,
+                       ratchet_tree=group.tree)
+    pending = other.commit()  # F (leaf 5) renews nodes 9, 11 and the root 7
+    other.merge_pending_commit()
+    group.process(pending.message)
+    pending = group.commit((Add(_bundle(cs, b"model-L").key_package),), force_path=False)  # L: leaf 7
+    group.merge_pending_commit()  # L is unmerged at node 11 and at the root
+    other.process(pending.message)
+    pending = group.commit()  # A's path renews nodes 1, 3 and the root: the root forgets L, node 11 does not
+    group.merge_pending_commit()
+    other.process(pending.message)
+    if group.tree.node(11).unmerged_leaves != (7,) or group.tree.node(7).unmerged_leaves:
+        raise AssertionError("the harness did not build a tree with an unmerged leaf below the root only")
+    key_package = session.ask("mls.new_member", member="B", cipher_suite=cs.id, identity=b"adapter-B".hex())
+    kp = _model_accepts("the adapter's key package",
+                        lambda: MLSMessage.decode(bytes.fromhex(key_package["key_package"])).body)
+    pending = group.commit((Add(kp),), force_path=False)
+    group.merge_pending_commit()
+    accepted(session, "join a tree with an unmerged leaf below the root", "mls.join", member="B",
+             welcome=_hex(pending.welcome), ratchet_tree=group.tree.encode().hex())
+    _agree(session, "B", group, "after joining")
+
+
 INTEROP_CHECKS = {f.__name__: f for f in (
     adapter_creates_model_joins, model_creates_adapter_joins, removed_member_cannot_decrypt, past_epoch_window,
-    out_of_order_generations, out_of_order_window)}
+    out_of_order_generations, out_of_order_window, join_with_unmerged_leaves_below_the_root)}
 _RULES = {
+    "join_with_unmerged_leaves_below_the_root": "RFC 9420 §7.9 (unmerged leaves), §12.4.3.1 (tree validation)",
     "adapter_creates_model_joins": "RFC 9420 §11, §12.4, §12.4.3.1, §6.3 (interop with the model)",
     "model_creates_adapter_joins": "RFC 9420 §12.1, §12.4 proposals by reference (interop with the model)",
     "removed_member_cannot_decrypt": "RFC 9420 §12.4.2 (removed members)",
