@@ -16,7 +16,8 @@ HEAD also adds two key-package extensions for welcome delivery (facts §7.3):
 0xFF04 (which AEADs the installation accepts for welcome pointers) and 0xFF03
 (an X-Wing public key for post-quantum welcome wrapping). Both are opt-in
 here and off by default: without them a sender wraps welcomes to the init key
-with X25519, which is all this model implements. With both on, the package is
+with X25519; with 0xFF03 it wraps them with X-Wing (``welcome_wrap.py``,
+``spec_model/mls/xwing.py``). With both on, the package is
 HEAD's exactly; HEAD lists 0xFF03 and 0xFF04 in its capabilities even when it
 leaves an extension out, the model lists only what it includes.
 
