@@ -12,13 +12,15 @@ from pathlib import Path
 from typing import Any, Callable
 
 from spec_model.xmtp.network import Clock, DeliveryService
+from spec_model.xmtp.profiles import LIBXMTP
 
 from . import delivery
 from .jsonrpc import SubprocessAdapter
 from .protocol import OPERATIONS, PROTOCOL_VERSION, Adapter, AdapterError, ErrorKind, Hello, check_params, check_result
 from .reference import ReferenceAdapter
 
-__all__ = ["ADAPTERS", "Session", "connect", "AdapterError", "ErrorKind", "reference_subprocess_command"]
+__all__ = ["ADAPTERS", "Session", "connect", "reference_for", "AdapterError", "ErrorKind",
+           "reference_subprocess_command"]
 
 
 def reference_subprocess_command(mutant: str | None = None) -> list[str]:
@@ -36,6 +38,7 @@ def _libxmtp() -> Adapter:
 
 ADAPTERS: dict[str, Callable[[], Adapter]] = {
     "reference": ReferenceAdapter,
+    "reference-libxmtp": lambda: ReferenceAdapter(LIBXMTP),
     "reference-subprocess": lambda: SubprocessAdapter(reference_subprocess_command()),
     "ts-mls": lambda: SubprocessAdapter(["node", str(INTEROP / "ts-mls" / "adapter.mjs")]),
     "libxmtp": _libxmtp,
@@ -65,6 +68,11 @@ class Session:
     def details(self, capability: str) -> dict[str, Any]:
         return self.hello.capabilities.get(capability, {})
 
+    @property
+    def profile(self) -> str:
+        """The model profile the adapter's clients follow (``clients.profiles``; the seed's if undeclared)."""
+        return (self.details("clients").get("profiles") or ["seed"])[0]
+
     def ask(self, operation: str, /, **params: Any) -> dict[str, Any]:
         """Call an operation: parameters and result both checked against the protocol's models."""
         return check_result(OPERATIONS, operation,
@@ -83,6 +91,11 @@ class Session:
 
     def close(self) -> None:
         self.adapter.close()
+
+
+def reference_for(profile: str) -> Session:
+    """The model, in process, with its clients in ``profile`` (what scenarios and the differential compare with)."""
+    return connect("reference-libxmtp" if profile == LIBXMTP.name else "reference")
 
 
 def connect(name: str | None = None, *, command: str | None = None, node_validation: bool = True) -> Session:

@@ -191,13 +191,14 @@ _OPERATIONS = [
         {"group_ids": list[Hex]}),
     _op("clients.group", _C.CLIENTS, "A group method: sync, send, send_optimistic, add_members(_by_inbox_id), "
         "remove_members(_by_inbox_id), update_name/description/image_url, add_admin, remove_admin, "
-        "add_super_admin, remove_super_admin, update_permission, leave, update_installations.",
+        "add_super_admin, remove_super_admin, update_permission (permission, policy: one base option, metadata_key; "
+        "libxmtp's intent rules), leave, update_installations.",
         {"client": str, "group_id": Hex, "method": str, "arguments": (Json, {})}, {"value": (Any, None)}),
     _op("clients.group_state", _C.CLIENTS, "The group as the client sees it: members with permission "
         "levels and installation counts, metadata, policies, epoch, active.",
         {"client": str, "group_id": Hex}, {"state": Json}),
-    _op("clients.messages", _C.CLIENTS, "Group.find_messages: every stored message in order with kind, "
-        "delivery status, sender and content.",
+    _op("clients.messages", _C.CLIENTS, "Group.find_messages: every stored message in order with id, kind, "
+        "delivery status, sender, sent_at_ns (a decimal string), content type, and text or transcript update.",
         {"client": str, "group_id": Hex, "filters": (Json, {})}, {"messages": list[Json]}),
     _op("clients.consent", _C.CLIENTS, "Set (if state is given) and read a consent record (facts §10).",
         {"client": str, "entity_type": str, "entity": str, "state": (str | None, None)}, {"state": str}),

@@ -1,5 +1,9 @@
 """The ``reference`` adapter: the model (``spec_model``) behind the adapter protocol.
 
+Its clients follow one profile of the model (``spec_model.xmtp.profiles``): the seed's rules by
+default (``reference``), libxmtp's with ``ReferenceAdapter(LIBXMTP)`` (``reference-libxmtp``); it
+declares it as ``clients.profiles``.
+
 It answers every operation of ``protocol.OPERATIONS`` and declares every capability. Its clients
 reach the delivery service only through the harness (``delivery.RemoteDeliveryService``), exactly as
 an out-of-process adapter's do, so this adapter behaves the same in process and behind
@@ -23,12 +27,13 @@ from spec_model.mls.proposals import Add, Remove
 from spec_model.mls.ratchet_tree import RatchetTree
 from spec_model.mls.reasons import Rejected
 from spec_model.mls.suites import suite
-from spec_model.xmtp.client import Client, Conversation
+from spec_model.xmtp.client import Client, ClientConfig, Conversation
 from spec_model.xmtp.consent import ConsentState, ConsentType
 from spec_model.xmtp.content import GROUP_UPDATED, TEXT, decode_group_updated, decode_text
 from spec_model.xmtp.delivery import DeliveryStatus, GroupMessageKind
 from spec_model.xmtp.network import NetworkError
-from spec_model.xmtp.permissions import Permission, Preset, policies_json, policy_from_json
+from spec_model.xmtp.permissions import Option, Permission, Preset, policies_json, update_by_intent
+from spec_model.xmtp.profiles import SEED, Profile
 from spec_model.xmtp.wallet import Wallet
 
 from ..rfc9420 import FORMATS as RFC9420_FORMATS, checker
@@ -55,7 +60,8 @@ class _Member:
 class ReferenceAdapter:
     """``protocol.Adapter`` over the model."""
 
-    def __init__(self) -> None:
+    def __init__(self, profile: Profile = SEED) -> None:
+        self._profile = profile  # the rules its clients follow where the seed and libxmtp differ (profiles.py)
         self._link: Link | None = None
         self._members: dict[str, _Member] = {}
         self._clients: dict[str, tuple[Client, Wallet, bytes]] = {}
@@ -71,7 +77,7 @@ class ReferenceAdapter:
             "mls": {"cipher_suites": list(range(1, 8))},
             "mls.vectors": {"formats": sorted(RFC9420_FORMATS)},
             "xmtp.vectors": {"families": sorted(self._families)},
-            "clients": {},
+            "clients": {"profiles": [self._profile.name]},
         })
 
     def call(self, method: str, params: dict[str, Any]) -> dict[str, Any]:
@@ -222,7 +228,8 @@ class ReferenceAdapter:
 
     def _open(self, name: str, wallet: Wallet, key: bytes) -> Client:
         network = RemoteDeliveryService(self._link)
-        client = Client.create(wallet, os.path.join(self._directory, f"{name}.db3"), key, network)
+        client = Client.create(wallet, os.path.join(self._directory, f"{name}.db3"), key, network,
+                               config=ClientConfig(profile=self._profile))
         self._clients[name] = (client, wallet, key)
         return client
 
@@ -262,17 +269,14 @@ class ReferenceAdapter:
         conversation, method, args = self._conversation(p), p["method"], p["arguments"]
         if method in ("send", "send_optimistic"):
             return {"value": getattr(conversation, method)(args["text"]).hex()}
-        if method == "update_permission":
-            policies = conversation.group_metadata()["policies"]
+        if method == "update_permission":  # libxmtp intents.rs: one base policy, through the intent's rules
             try:
-                permission, policy = Permission(args["permission"]), policy_from_json(args["policy"])
+                permission, option = Permission(args["permission"]), Option(args["policy"])
+                policies = update_by_intent(conversation.group_metadata()["policies"], permission, option,
+                                            metadata_key=args.get("metadata_key"),
+                                            profile=conversation.client.config.profile)
             except (ValueError, KeyError) as e:
                 raise AdapterError(ErrorKind.REJECTED, "invalid_argument", str(e)) from None
-            if permission is Permission.UPDATE_METADATA:
-                changed = {**policies.update_metadata, args["metadata_key"]: policy}
-                policies = dataclasses.replace(policies, update_metadata=changed)
-            else:
-                policies = dataclasses.replace(policies, **{permission.removesuffix("_policy"): policy})
             conversation.update_permissions(policies)
             return {"value": None}
         if method not in _GROUP_METHODS:
@@ -338,7 +342,7 @@ def stored_messages(conversation: Conversation, filters: dict[str, Any]) -> list
     out = []
     for m in conversation.find_messages(**named):
         entry = {"id": m.id.hex(), "kind": m.kind.name.lower(), "delivery_status": m.delivery_status.name.lower(),
-                 "sender_inbox_id": m.sender_inbox_id, "sent_at_ns": m.sent_at_ns,
+                 "sender_inbox_id": m.sender_inbox_id, "sent_at_ns": str(m.sent_at_ns),
                  "content_type": f"{m.content.type.authority_id}/{m.content.type.type_id}"}
         if m.content.type == TEXT:
             entry["text"] = decode_text(m.content)
@@ -349,7 +353,8 @@ def stored_messages(conversation: Conversation, filters: dict[str, Any]) -> list
                 **{name: sorted(i.inbox_id for i in getattr(update, name)) for name in (
                     "added_inboxes", "removed_inboxes", "left_inboxes", "added_admin_inboxes",
                     "removed_admin_inboxes", "added_super_admin_inboxes", "removed_super_admin_inboxes")},
-                "metadata": [[c.field_name, c.old_value, c.new_value] for c in update.metadata_field_changes],
+                "metadata": [{"field": c.field_name, "old": c.old_value, "new": c.new_value}
+                             for c in update.metadata_field_changes],
             }
         out.append(entry)
     return out

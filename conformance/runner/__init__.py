@@ -48,7 +48,8 @@ def scenario_file_checks(path: Path) -> list[Check]:
             scenario_family.judge(case, question, scenario_family.answer(question, session))
 
     return [Check(id=f"scenario-file/{Path(path).name}/{case.id}", area="conversations", rule=case.rule,
-                  needs=(Need("clients"),), run=functools.partial(replay, case),
+                  needs=(Need("clients", "profiles", scenario_family.profile_of(case)),),
+                  run=functools.partial(replay, case),
                   reproducer=f"xmtp-conformance run --scenario {path}", description=case.description)
             for case in document.cases]
 

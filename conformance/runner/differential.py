@@ -30,7 +30,7 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, rule, run_sta
 
 from spec_model.xmtp.permissions import Option, Permission
 
-from ..adapter import AdapterError, Session, connect
+from ..adapter import AdapterError, Session, reference_for
 from ..scenarios.driver import Driver, ScenarioError, user_of
 from ..vectors import Difference, expect
 from ..vectors.families.scenarios import scenario_case
@@ -212,11 +212,11 @@ def machine(session: Session, reference: Session, failures: list) -> type[RuleBa
 
 
 def write_counterexample(path: Path, steps: list[dict[str, Any]], outcomes: list[dict[str, Any]],
-                         message: str) -> Path:
+                         message: str, profile: str = "seed") -> Path:
     """A replayable scenario vector of a failing sequence, with the model's outcomes as expected."""
     case = scenario_case("counterexample", f"Given these steps, When an implementation runs them, Then it "
                          f"behaves as the model does (found by the differential state machine: {message[:300]})",
-                         "the model (differential state machine)", ["counterexample"], steps, outcomes)
+                         "the model (differential state machine)", ["counterexample"], steps, outcomes, profile)
     document = FILE_MODELS["scenario"](format="scenario", schema="scenario.schema.json", family="counterexamples",
                                        generated_by="xmtp-conformance run (differential state machine)",
                                        cases=[case])
@@ -263,7 +263,7 @@ def shrink(session: Session, reference: Session, steps: list[dict[str, Any]], bu
 
 def run_differential(session: Session, options: DifferentialOptions) -> None:
     """Run the machine; on a difference, shrink it, write it as a scenario vector and raise it."""
-    reference = connect("reference")
+    reference = reference_for(session.profile)
     failures: list = []
     try:
         run_state_machine_as_test(machine(session, reference, failures), settings=settings(
@@ -278,7 +278,8 @@ def run_differential(session: Session, options: DifferentialOptions) -> None:
         replayed = Differential(session, reference)
         outcomes = [replayed.model.step(step) for step in steps]  # the model's outcomes, as expected
         slug = re.sub(r"[^A-Za-z0-9_.-]+", "_", session.label).strip("_")[:60] or "adapter"
-        path = write_counterexample(options.counterexamples / f"{slug}.json", steps, outcomes, str(error))
+        path = write_counterexample(options.counterexamples / f"{slug}.json", steps, outcomes, str(error),
+                                    session.profile)
         raise Difference(f"{error.what if isinstance(error, Difference) else 'differential run'} "
                          f"(counterexample of {len(steps)} steps: {path})",
                          getattr(error, "expected", None), getattr(error, "actual", None)) from None

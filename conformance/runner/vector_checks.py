@@ -112,7 +112,8 @@ def xmtp_checks() -> Iterator[Check]:
         document = FILE_MODELS[family.FORMAT].model_validate(json.loads(path.read_text()))
         for case in document.cases:
             if family.FORMAT == "scenario":
-                run, needs = functools.partial(_run_scenario, family, case), (Need("clients"),)
+                run = functools.partial(_run_scenario, family, case)
+                needs = (Need("clients", "profiles", family.profile_of(case)),)
             else:
                 run = functools.partial(_answer_xmtp, name, family, case)
                 needs = (Need("xmtp.vectors", "families", name),)

@@ -233,9 +233,9 @@ class Driver:
         names.update({address: user for user, address in self.addresses.items()})
         if isinstance(value, dict):
             return {k: self._named(v) for k, v in value.items()}
-        if isinstance(value, list):
+        if isinstance(value, list):  # lists of strings are sets of inboxes or addresses: sorted by name
             named = [self._named(v) for v in value]
-            return sorted(named, key=str) if all(isinstance(v, str) for v in named) else named
+            return sorted(named) if all(isinstance(v, str) for v in named) else named
         return names.get(value, value) if isinstance(value, str) else value
 
 

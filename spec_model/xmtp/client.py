@@ -55,8 +55,8 @@ from spec_model.mls.suites import Rng, suite
 from . import api
 from .commit_validation import ValidatedCommit, validate_commit, validate_dm_welcome, validate_welcome_membership
 from .consent import ConsentRecord, ConsentState, ConsentType, conversation_entity, on_welcome
-from .content import LEAVE_REQUEST, EncodedContent, decode_text, encode_group_updated, encode_text, message_id, open_envelope, \
-    seal_envelope, transcript_message_id
+from .content import LEAVE_REQUEST, EncodedContent, GroupUpdated, Inbox, decode_text, encode_group_updated, encode_text, \
+    message_id, open_envelope, seal_envelope, transcript_message_id
 from .credential import Installation, inbox_of
 from .delivery import (
     DELIVERY_EVENT_OF, DELIVERY_TRANSITIONS, INTENT_TRANSITIONS, MAX_INTENT_PUBLISH_ATTEMPTS, DeliveryStatus,
@@ -94,6 +94,9 @@ MAX_SYNCS_TO_RESOLVE = 3
 """facts §5 ``sync_until_intent_resolved``: at most 3 syncs."""
 COMMIT_KINDS = tuple(kind for kind in IntentKind if kind != IntentKind.SEND_MESSAGE)
 """The intents that publish a commit."""
+GROUP_KEY_ROTATION_INTERVAL_NS = 30 * 24 * 3600 * 10**9
+"""libxmtp ``intents/queue.rs``: a leaf key older than this is rotated before the next message (profile
+``key_update_before_first_send``)."""
 
 
 class ClientReason(enum.StrEnum):
@@ -365,6 +368,7 @@ class Conversations:
             c.store.put_group(GroupRow(group.group_id, c.now_ns(), conversation_type, MembershipState.ALLOWED,
                                        c.inbox_id, pickle.dumps(group)))
             c.set_consent(ConsentType.CONVERSATION_ID, conversation_entity(group.group_id), ConsentState.ALLOWED)
+            c.store.put_kv(_key_rotated_key(group.group_id), str(c.now_ns()).encode())  # the creator's key is new
         return Conversation(c, group.group_id)
 
     def sync(self) -> list["Conversation"]:
@@ -421,6 +425,14 @@ class Conversations:
             state = on_welcome(created_by_us=metadata.creator_inbox_id == c.inbox_id)
             if state is not None:
                 c.set_consent(ConsentType.CONVERSATION_ID, conversation_entity(group.group_id), state)
+            if c.config.profile.welcome_transcript:  # libxmtp welcomes/xmtp_welcome.rs: "added you"
+                content = encode_group_updated(GroupUpdated(initiated_by_inbox_id=adder,
+                                                            added_inboxes=(Inbox(c.inbox_id),)))
+                encoded = content.encode()
+                c.store.put_message(MessageRow(
+                    transcript_message_id(group.group_id, v1.created_ns, encoded), group.group_id, v1.created_ns,
+                    GroupMessageKind.MEMBERSHIP_CHANGE, DeliveryStatus.PUBLISHED, adder, b"",
+                    content.type.authority_id, content.type.type_id, str(v1.created_ns), encoded))
         return Conversation(c, group.group_id)
 
     def list(self, *, created_after_ns: int | None = None, created_before_ns: int | None = None,
@@ -623,12 +635,23 @@ class Conversation:
         encoded = content.encode()
         message = message_id(self.group_id, key, encoded)
         with c.store.transaction():
+            self._rotate_key_if_due()
             c.store.put_message(MessageRow(message, self.group_id, c.now_ns(), GroupMessageKind.APPLICATION,
                                            DeliveryStatus.UNPUBLISHED, c.inbox_id, c.installation_id,
                                            content.type.authority_id, content.type.type_id, key, encoded))
             c.store.add_intent(self.group_id, IntentKind.SEND_MESSAGE, seal_envelope(content, key), message)
             c.set_consent(ConsentType.CONVERSATION_ID, conversation_entity(self.group_id), ConsentState.ALLOWED)
         return message
+
+    def _rotate_key_if_due(self) -> None:
+        """libxmtp ``intents/queue.rs`` (profile ``key_update_before_first_send``): queue a KeyUpdate commit
+        ahead of a message when our leaf key is older than GROUP_KEY_ROTATION_INTERVAL_NS (never rotated:
+        joined from a Welcome). Runs inside the caller's transaction."""
+        c = self.client
+        rotated = int(c.store.get_kv(_key_rotated_key(self.group_id)) or b"0")
+        if c.config.profile.key_update_before_first_send and c.now_ns() - rotated >= GROUP_KEY_ROTATION_INTERVAL_NS:
+            c.store.add_intent(self.group_id, IntentKind.KEY_UPDATE, b"{}")
+            c.store.put_kv(_key_rotated_key(self.group_id), str(c.now_ns()).encode())
 
     def _check_can_send(self) -> None:
         row = self._row()
@@ -1059,6 +1082,11 @@ def _welcome_recipient(key_package: KeyPackage) -> list:
 def _pending_key(intent_id: int) -> str:
     """Where a published commit keeps the next epoch it would start, until it is seen or fails for good."""
     return f"pending-commit:{intent_id}"
+
+
+def _key_rotated_key(group_id: bytes) -> str:
+    """When our leaf key in a group was last rotated (libxmtp ``rotated_at_ns``; absent: never)."""
+    return "key-rotated:" + group_id.hex()
 
 
 def _refusal_key(intent_id: int) -> str:

@@ -47,6 +47,17 @@ class Profile:
         update_permissions_policy" (and only super admins update
         permissions); libxmtp ``evaluate_commit``: any super admin may change
         permissions, whatever update_permissions_policy says (§4.4 step 12g).
+    ``welcome_transcript``
+        libxmtp ``welcomes/xmtp_welcome.rs``: a member joining from a Welcome
+        stores a ``GroupUpdated{initiated_by: the adder, added_inboxes: [itself]}``
+        transcript message; the seed names no such message (transcripts come
+        from validated commits, facts §4.4).
+    ``key_update_before_first_send``
+        libxmtp ``intents/queue.rs``: a member whose leaf key is older than
+        ``GROUP_KEY_ROTATION_INTERVAL_NS`` (30 days) commits a KeyUpdate before
+        its next message; a member that joined from a Welcome has never rotated,
+        so its first message comes after a commit of its own (epoch + 1). The
+        seed describes sending without it.
     """
 
     name: str
@@ -56,16 +67,20 @@ class Profile:
     members_edit_metadata: bool
     super_admins_removable: bool
     permissions_policy_enforced: bool
+    welcome_transcript: bool
+    key_update_before_first_send: bool
 
 
 SEED = Profile(
     name="seed", max_group_size=400, creator_only=True, pinned_messages=True,
     members_edit_metadata=False, super_admins_removable=True, permissions_policy_enforced=True,
+    welcome_transcript=False, key_update_before_first_send=False,
 )
 """seed + XIP-47: the product description, the model's default."""
 
 LIBXMTP = Profile(
     name="libxmtp", max_group_size=250, creator_only=False, pinned_messages=False,
     members_edit_metadata=True, super_admins_removable=False, permissions_policy_enforced=False,
+    welcome_transcript=True, key_update_before_first_send=True,
 )
 """libxmtp HEAD (facts sheet §1, §3, §4): what the deployed clients do."""

@@ -5,8 +5,11 @@ Each case is a script run by the model through the ``reference`` adapter (``conf
 driver``: names for users, groups and clients; the ``network`` client injects faults). The expected
 outcome of every step and every ``observe`` is what the model did.
 
-Questions: one, ``{"ask": "scenario", "clients": [...], "observe_all": bool, "steps": [{client, action,
-arguments}]}`` (``observe_all``: observe the group after every step naming one, not only at ``observe``),
+Each script is a case in each profile of the model (``scenarios::seed/<name>``, ``scenarios::libxmtp/<name>``);
+an adapter runs those of the profile it declares (``clients.profiles``).
+
+Questions: one, ``{"ask": "scenario", "profile", "clients": [...], "observe_all": bool, "steps": [{client,
+action, arguments}]}`` (``observe_all``: observe the group after every step naming one, not only at ``observe``),
 answered not by ``xmtp.answer`` but by the harness driving the steps through the adapter's
 ``clients`` capability (``answer`` does that with the model). The answer is ``{"steps": [{result,
 reason, observed?}]}``. Judged: every step's verdict (``valid``/``invalid``; refusal reasons are
@@ -216,16 +219,12 @@ def _step(client: str, action: str, arguments: dict[str, Any]) -> dict[str, Any]
     return {"client": client, "action": action, "arguments": arguments}
 
 
-def _reference_session():
-    from ...adapter import connect
-    return connect("reference")
-
-
 def answer(question: dict[str, Any], session=None) -> dict[str, Any]:
-    """Drive the steps through ``session``'s adapter (default: the model, in process)."""
+    """Drive the steps through ``session``'s adapter (default: the model, in process, in the question's profile)."""
+    from ...adapter import reference_for
     from ...scenarios.driver import Driver
     own = session is None
-    session = session or _reference_session()
+    session = session or reference_for(question.get("profile", "seed"))
     try:
         return {"steps": Driver(session, observe_all=question.get("observe_all", False)).run(question["steps"])}
     finally:
@@ -236,7 +235,7 @@ def answer(question: dict[str, Any], session=None) -> dict[str, Any]:
 def questions(case: ScenarioCase) -> list[dict[str, Any]]:
     # a state machine's counterexample observes the group after every step, not only at ``observe``
     observe_all = any({"state", "refused"} & s.observed.keys() for s in case.steps if s.action != "observe")
-    return [{"ask": "scenario", "clients": case.clients, "observe_all": observe_all,
+    return [{"ask": "scenario", "profile": profile_of(case), "clients": case.clients, "observe_all": observe_all,
              "steps": [_step(s.client, s.action, s.arguments) for s in case.steps]}]
 
 
@@ -249,21 +248,34 @@ def judge(case: ScenarioCase, question: dict[str, Any], answer: dict[str, Any]) 
         judge_fields(f"{what} observed", step.observed, got.get("observed", {}))
 
 
+def profile_of(case: ScenarioCase) -> str:
+    """The model profile a case was generated in (its first tag)."""
+    return case.tags[0]
+
+
 def scenario_case(name: str, description: str, rule: str, tags: list[str], steps: list[dict[str, Any]],
-                  outcomes: list[dict[str, Any]]) -> ScenarioCase:
-    """A case from steps and the outcomes the model gave (also how counterexamples are saved)."""
+                  outcomes: list[dict[str, Any]], profile: str = "seed") -> ScenarioCase:
+    """A case from steps and the outcomes the model gave in ``profile`` (also how counterexamples are saved)."""
     clients = sorted({s["client"] for s in steps} - {"network"})
     return ScenarioCase(
-        id=case_id(FAMILY, name), description=description, rule=rule, tags=["seed", *tags], clients=clients,
+        id=case_id(FAMILY, f"{profile}/{name}"), description=description, rule=rule, tags=[profile, *tags],
+        clients=clients,
         steps=[ScenarioStep(client=s["client"], action=s["action"], arguments=s.get("arguments", {}),
                             expected=Expected(result=o["result"], reason=o.get("reason")),
                             observed=o.get("observed", {}))
                for s, o in zip(steps, outcomes)])
 
 
+PROFILES = ("seed", "libxmtp")
+"""Every script runs in both of the model's profiles (spec_model.xmtp.profiles): where the seed and libxmtp
+disagree (e.g. who may edit metadata), the two cases differ; an adapter is judged by its declared profile."""
+
+
 def cases() -> list[ScenarioCase]:
     built = []
-    for name, description, rule, tags, script in SCRIPTS:
-        steps = [_step(*s) for s in script]
-        built.append(scenario_case(name, description, rule, tags, steps, answer({"steps": steps})["steps"]))
+    for profile in PROFILES:
+        for name, description, rule, tags, script in SCRIPTS:
+            steps = [_step(*s) for s in script]
+            outcomes = answer({"steps": steps, "profile": profile})["steps"]
+            built.append(scenario_case(name, description, rule, tags, steps, outcomes, profile))
     return built

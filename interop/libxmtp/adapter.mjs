@@ -1,0 +1,458 @@
+#!/usr/bin/env node
+// xmtp-conformance adapter for libxmtp 1.9.1 (@xmtp/node-bindings, the native library that
+// @xmtp/node-sdk 5.5.0 wraps), answering the `clients` capability.
+//
+// The harness (interop/served_adapter.py) starts a gRPC server speaking XMTP's MlsApi and
+// IdentityApi from its delivery-service model and runs this program with XMTP_API_URL set to it.
+// Every libxmtp client created here talks to that URL over h2c; this program never makes `ds.*`
+// calls. Requests arrive as JSON-RPC 2.0 on stdin, one per line; answers go to stdout (stderr is
+// for logs). Semantics and JSON shapes follow conformance/adapter/reference.py.
+//
+//   .venv/bin/xmtp-conformance run --adapter libxmtp
+//
+// Why the bindings and not @xmtp/node-sdk: node-sdk 5.5.0's Client.create looks the wallet's inbox
+// id up at the *environment's* URL (getInboxIdForIdentifier ignores `apiUrl`), so a client cannot
+// be pointed at a server on another port. The adapter makes the calls node-sdk makes (createClient,
+// createInboxSignatureRequest, addEcdsaSignature, registerIdentity, ...) itself, with the harness's URL.
+
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { createInterface } from "node:readline";
+import { randomBytes } from "node:crypto";
+import * as xmtp from "@xmtp/node-bindings";
+import { secp256k1 } from "@noble/curves/secp256k1.js";
+import { keccak_256 } from "@noble/hashes/sha3.js";
+
+const PROTOCOL_VERSION = 1;
+// The installed @xmtp/node-bindings (package.json pins 1.9.1, the version node-sdk 5.5.0 pins).
+const BINDINGS_VERSION = JSON.parse(readFileSync(
+  new URL("./node_modules/@xmtp/node-bindings/package.json", import.meta.url), "utf8")).version;
+const API_URL = process.env.XMTP_API_URL;
+const LOG_LEVEL = process.env.XMTP_ADAPTER_LOG_LEVEL ?? "Off"; // libxmtp's own logs (Off, Error, ..., Debug)
+
+// stdout carries the protocol only.
+console.log = console.info = console.debug = (...args) => console.error(...args);
+
+// ------------------------------------------------------------------ errors
+
+const ERROR_CODES = { rejected: -32000, network: -32001, unsupported: -32601, internal: -32603 };
+
+class ProtocolError extends Error {
+  constructor(kind, reason, message = "") {
+    super(message || reason || kind);
+    this.kind = kind;
+    this.reason = reason;
+  }
+}
+
+const internal = (reason, message) => new ProtocolError("internal", reason, message);
+const rejected = (reason, message) => new ProtocolError("rejected", reason, message);
+const unsupported = (reason, message) => new ProtocolError("unsupported", reason, message);
+
+// libxmtp errors reach JS as Error objects whose message names the Rust error, e.g.
+// "[GroupError::...] ..." or "api client error ... 'The service is currently unavailable'".
+// A transport failure (the harness's fault injection answers UNAVAILABLE) is `network`; any other
+// error libxmtp raises is a refusal of the action; JS errors of this program are `internal`.
+const NETWORK = /unavailable|tcp connect error|transport error|connection refused|timed out/i;
+
+function classify(e) {
+  if (e instanceof ProtocolError) return e;
+  const message = String(e?.message ?? e);
+  if (e instanceof TypeError || e instanceof RangeError || e instanceof SyntaxError || e instanceof ReferenceError) {
+    return internal(e.name, message);
+  }
+  if (NETWORK.test(message)) return new ProtocolError("network", "unavailable", message);
+  // "synced N messages, M failed ...": a sync whose own intent failed (e.g. its commit was refused).
+  if (/^synced \d+ messages/.test(message)) return rejected("intent_failed", message);
+  // Otherwise the reason is the error's name if it has one ("[GroupError::...]"), else its first words.
+  const named = message.match(/\[([A-Za-z]+(?:::[A-Za-z]+)*)\]/);
+  const words = message.split(/[:(\[]/)[0].trim().toLowerCase().replace(/[^a-z0-9]+/g, "_").replace(/^_|_$/g, "");
+  return rejected(named ? named[1] : words.slice(0, 60) || "libxmtp_error", message);
+}
+
+// ------------------------------------------------------------------ wallets (ERC-191 signatures)
+
+const hex = (bytes) => Buffer.from(bytes).toString("hex");
+
+function walletFromKey(keyHex) {
+  const key = Uint8Array.from(Buffer.from(keyHex, "hex"));
+  const publicKey = secp256k1.getPublicKey(key, false); // 0x04 || x || y
+  const address = "0x" + hex(keccak_256(publicKey.slice(1)).slice(-20));
+  return {
+    key,
+    identifier: { identifier: address, identifierKind: xmtp.IdentifierKind.Ethereum },
+    // personal_sign: keccak256("\x19Ethereum Signed Message:\n" + len + message), 65 bytes r || s || v (27/28)
+    sign(text) {
+      const message = new TextEncoder().encode(text);
+      const prefix = new TextEncoder().encode(`\x19Ethereum Signed Message:\n${message.length}`);
+      const digest = keccak_256(Uint8Array.from([...prefix, ...message]));
+      const recovered = secp256k1.sign(digest, key, { prehash: false, format: "recovered" }); // v || r || s
+      return Uint8Array.from([...recovered.slice(1), recovered[0] + 27]);
+    },
+  };
+}
+
+// ------------------------------------------------------------------ clients
+
+const clients = new Map(); // name -> { client, wallet, dbPath, dbKey }
+let directory = mkdtempSync(join(tmpdir(), "xmtp-libxmtp-adapter-"));
+
+async function openClient(wallet, dbPath, dbKey) {
+  if (!API_URL) throw internal("no_api_url", "XMTP_API_URL is not set (run through interop/served_adapter.py)");
+  const inboxId = (await xmtp.getInboxIdForIdentifier(API_URL, null, false, wallet.identifier))
+    ?? xmtp.generateInboxId(wallet.identifier);
+  // As node-sdk's createClient does, with the history-sync server and the device-sync worker disabled.
+  const client = await xmtp.createClient(API_URL, null, false, dbPath, inboxId, wallet.identifier, dbKey,
+    null, xmtp.SyncWorkerMode.Disabled, { structured: false, level: LOG_LEVEL }, false, "xmtp-conformance");
+  // As node-sdk's register(): a new inbox, or a new installation of an existing one, signed by the wallet.
+  const request = await client.createInboxSignatureRequest();
+  if (request) {
+    await request.addEcdsaSignature(wallet.sign(await request.signatureText()));
+    await client.registerIdentity(request);
+  }
+  return client;
+}
+
+function named(name) {
+  const entry = clients.get(name);
+  if (!entry) throw internal("unknown_client", name);
+  return entry;
+}
+
+const client = (name) => named(name).client;
+
+// A conversation the client has (findGroupById throws "not found" for one it has not).
+async function conversation(p) {
+  const conversations = client(p.client).conversations();
+  let found;
+  try {
+    found = conversations.findGroupById(p.group_id);
+  } catch (e) {
+    throw rejected("unknown_group", String(e?.message ?? e));
+  }
+  if (!found) throw rejected("unknown_group", p.group_id);
+  return found;
+}
+
+const identifiers = (addresses) => addresses.map((a) => ({ identifier: a.toLowerCase(), identifierKind: xmtp.IdentifierKind.Ethereum }));
+
+// ------------------------------------------------------------------ state and messages, as reference.py shapes them
+
+const CONVERSATION_TYPES = { [xmtp.ConversationType.Dm]: "dm", [xmtp.ConversationType.Group]: "group",
+  [xmtp.ConversationType.Sync]: "sync", [xmtp.ConversationType.Oneshot]: "oneshot" };
+const LEVELS = { [xmtp.PermissionLevel.Member]: "member", [xmtp.PermissionLevel.Admin]: "admin",
+  [xmtp.PermissionLevel.SuperAdmin]: "super_admin" };
+const POLICIES = { [xmtp.PermissionPolicy.Allow]: "allow", [xmtp.PermissionPolicy.Deny]: "deny",
+  [xmtp.PermissionPolicy.Admin]: "allow_if_admin_or_super_admin", [xmtp.PermissionPolicy.SuperAdmin]: "allow_if_super_admin",
+  [xmtp.PermissionPolicy.Other]: "other" }; // "other": an And/Any composition the bindings do not show
+const policyName = (p) => POLICIES[p];
+
+// The bindings show a PermissionPolicySet with one policy per updatable metadata field (both
+// message_disappear_* keys share one) and nothing for update_permissions_policy or
+// minimum_supported_protocol_version. Those two are constants in libxmtp (no intent changes them):
+// super-admin-only in groups (facts §4.3), deny / allow in a DM (PolicySet::new_dm).
+function policiesJson(set, isDm) {
+  const metadata = {
+    app_data: policyName(set.updateAppDataPolicy),
+    description: policyName(set.updateGroupDescriptionPolicy),
+    group_image_url_square: policyName(set.updateGroupImageUrlSquarePolicy),
+    group_name: policyName(set.updateGroupNamePolicy),
+    message_disappear_from_ns: policyName(set.updateMessageDisappearingPolicy),
+    message_disappear_in_ns: policyName(set.updateMessageDisappearingPolicy),
+    minimum_supported_protocol_version: isDm ? "allow" : "allow_if_super_admin",
+  };
+  return {
+    add_member_policy: policyName(set.addMemberPolicy),
+    remove_member_policy: policyName(set.removeMemberPolicy),
+    update_metadata_policy: Object.fromEntries(Object.entries(metadata).filter(([, v]) => v !== undefined).sort()),
+    add_admin_policy: policyName(set.addAdminPolicy),
+    remove_admin_policy: policyName(set.removeAdminPolicy),
+    update_permissions_policy: isDm ? "deny" : "allow_if_super_admin",
+  };
+}
+
+async function groupState(group) {
+  const metadata = await group.groupMetadata();
+  const type = metadata.conversationType();
+  const isDm = type === xmtp.ConversationType.Dm;
+  // libxmtp keeps these as GroupMutableMetadataV1 attributes; app_data is not written in a DM (facts §3.2).
+  const attributes = { description: group.groupDescription(), group_image_url_square: group.groupImageUrlSquare(),
+    group_name: group.groupName() };
+  if (!isDm) attributes.app_data = group.appData();
+  const members = await group.listMembers();
+  return {
+    epoch: Number((await group.debugInfo()).epoch),
+    active: group.isActive(),
+    conversation_type: CONVERSATION_TYPES[type] ?? String(type),
+    creator_inbox_id: metadata.creatorInboxId(),
+    attributes: Object.fromEntries(Object.entries(attributes).sort()),
+    admins: [...group.adminList()].sort(),
+    super_admins: [...group.superAdminList()].sort(),
+    policies: policiesJson(group.groupPermissions().policySet(), isDm),
+    members: members.map((m) => ({
+      inbox_id: m.inboxId,
+      permission_level: LEVELS[m.permissionLevel],
+      installations: m.installationIds.length,
+      addresses: m.accountIdentifiers.map((i) => i.identifier),
+    })),
+  };
+}
+
+const DELIVERY = { [xmtp.DeliveryStatus.Unpublished]: "unpublished", [xmtp.DeliveryStatus.Published]: "published",
+  [xmtp.DeliveryStatus.Failed]: "failed" };
+const KINDS = { [xmtp.GroupMessageKind.Application]: "application", [xmtp.GroupMessageKind.MembershipChange]: "membership_change" };
+const inboxes = (list) => list.map((i) => i.inboxId).sort();
+
+function messageJson(m) {
+  const type = m.contentType;
+  const entry = { id: m.id, kind: KINDS[m.kind], delivery_status: DELIVERY[m.deliveryStatus], sender_inbox_id: m.senderInboxId,
+    sent_at_ns: m.sentAtNs.toString(), content_type: `${type.authorityId}/${type.typeId}` };
+  const content = m.content;
+  if (content.type === xmtp.DecodedMessageContentType.Text) {
+    entry.text = content.text;
+  } else if (content.type === xmtp.DecodedMessageContentType.GroupUpdated) {
+    const u = content.groupUpdated;
+    entry.update = {
+      initiated_by: u.initiatedByInboxId,
+      added_inboxes: inboxes(u.addedInboxes), removed_inboxes: inboxes(u.removedInboxes), left_inboxes: inboxes(u.leftInboxes),
+      added_admin_inboxes: inboxes(u.addedAdminInboxes), removed_admin_inboxes: inboxes(u.removedAdminInboxes),
+      added_super_admin_inboxes: inboxes(u.addedSuperAdminInboxes), removed_super_admin_inboxes: inboxes(u.removedSuperAdminInboxes),
+      metadata: u.metadataFieldChanges.map((c) => ({ field: c.fieldName, old: c.oldValue ?? null, new: c.newValue ?? null })),
+    };
+  }
+  return entry;
+}
+
+// The bindings' enum value named `name` in one of the tables above.
+function statusOf(table, name) {
+  const found = Object.entries(table).find(([, v]) => v === name);
+  if (!found) throw internal("invalid_params", `unknown filter value ${name}`);
+  return Number(found[0]);
+}
+
+function messageFilters(filters) {
+  const options = {};
+  for (const [key, value] of Object.entries(filters)) {
+    if (key === "delivery_status") options.deliveryStatus = statusOf(DELIVERY, value);
+    else if (key === "kind") options.kind = statusOf(KINDS, value);
+    else if (key === "sent_after_ns") options.sentAfterNs = BigInt(value);
+    else if (key === "sent_before_ns") options.sentBeforeNs = BigInt(value);
+    else if (key === "limit") options.limit = value;
+    else if (key === "direction") options.direction = value === "descending" ? xmtp.SortDirection.Descending : xmtp.SortDirection.Ascending;
+    else throw unsupported("unknown_filter", key);
+  }
+  return options;
+}
+
+// ------------------------------------------------------------------ group methods
+
+const PRESETS = { all_members: xmtp.GroupPermissionsOptions.Default, admins_only: xmtp.GroupPermissionsOptions.AdminOnly };
+const PERMISSION_TYPES = { add_member_policy: xmtp.PermissionUpdateType.AddMember, remove_member_policy: xmtp.PermissionUpdateType.RemoveMember,
+  add_admin_policy: xmtp.PermissionUpdateType.AddAdmin, remove_admin_policy: xmtp.PermissionUpdateType.RemoveAdmin,
+  update_metadata_policy: xmtp.PermissionUpdateType.UpdateMetadata };
+const OPTIONS = { allow: xmtp.PermissionPolicy.Allow, deny: xmtp.PermissionPolicy.Deny,
+  allow_if_admin_or_super_admin: xmtp.PermissionPolicy.Admin, allow_if_super_admin: xmtp.PermissionPolicy.SuperAdmin };
+const METADATA_FIELDS = { app_data: xmtp.MetadataField.AppData, description: xmtp.MetadataField.Description,
+  group_name: xmtp.MetadataField.GroupName, group_image_url_square: xmtp.MetadataField.GroupImageUrlSquare,
+  message_disappear_from_ns: xmtp.MetadataField.MessageExpirationFromNs, message_disappear_in_ns: xmtp.MetadataField.MessageExpirationInNs };
+
+// libxmtp's UpdatePermission intent sets one base policy (facts §4.2): no compositions, no
+// Creator Only, no update_permissions_policy, only the metadata fields of MetadataField.
+async function updatePermission(group, a) {
+  const type = PERMISSION_TYPES[a.permission];
+  if (type === undefined) throw unsupported("permission_not_updatable", `libxmtp has no intent for ${a.permission}`);
+  const option = typeof a.policy === "string" ? OPTIONS[a.policy] : undefined;
+  if (option === undefined) throw unsupported("policy_not_expressible", `libxmtp's intent cannot set ${JSON.stringify(a.policy)}`);
+  let field = null;
+  if (type === xmtp.PermissionUpdateType.UpdateMetadata) {
+    field = METADATA_FIELDS[a.metadata_key];
+    if (field === undefined) throw unsupported("metadata_field_not_updatable", String(a.metadata_key));
+  }
+  await group.updatePermissionPolicy(type, option, field);
+}
+
+const GROUP_METHODS = {
+  sync: (g) => g.sync(),
+  send: (g, a) => g.sendText(a.text, false),
+  send_optimistic: (g, a) => g.sendText(a.text, true),
+  add_members: (g, a) => g.addMembers(identifiers(a.addresses)),
+  add_members_by_inbox_id: (g, a) => g.addMembersByInboxId(a.inbox_ids),
+  remove_members: (g, a) => g.removeMembers(identifiers(a.addresses)),
+  remove_members_by_inbox_id: (g, a) => g.removeMembersByInboxId(a.inbox_ids),
+  update_name: (g, a) => g.updateGroupName(a.name),
+  update_description: (g, a) => g.updateGroupDescription(a.description),
+  update_image_url: (g, a) => g.updateGroupImageUrlSquare(a.url),
+  add_admin: (g, a) => g.addAdmin(a.inbox_id),
+  remove_admin: (g, a) => g.removeAdmin(a.inbox_id),
+  add_super_admin: (g, a) => g.addSuperAdmin(a.inbox_id),
+  remove_super_admin: (g, a) => g.removeSuperAdmin(a.inbox_id),
+  update_permission: updatePermission,
+  leave: (g) => g.leaveGroup(),
+  // libxmtp's update_installations is maybe_update_installations(0) -> add_missing_installations ->
+  // get_membership_update_intent([], []); the node bindings do not expose it, but
+  // add_members_by_inbox_id([]) builds the same intent (nothing added, members' new installations in).
+  update_installations: (g) => g.addMembersByInboxId([]),
+};
+
+// ------------------------------------------------------------------ operations
+
+const conversationIds = (c) => c.conversations().list().map((item) => item.conversation.id());
+
+const handlers = {
+  async hello(p) {
+    if (p.protocol_version !== PROTOCOL_VERSION) throw internal("protocol_version", `this adapter speaks ${PROTOCOL_VERSION}`);
+    return { protocol_version: PROTOCOL_VERSION, name: "libxmtp", version: BINDINGS_VERSION, capabilities: { clients: { profiles: ["libxmtp"] } } };
+  },
+
+  async reset() {
+    forget();
+    directory = mkdtempSync(join(tmpdir(), "xmtp-libxmtp-adapter-"));
+    return {};
+  },
+
+  async "clients.create"(p) {
+    if (clients.has(p.client)) throw internal("client_exists", p.client);
+    const wallet = walletFromKey(p.wallet_key);
+    const dbPath = join(directory, `${p.client.replace(/[^A-Za-z0-9_-]/g, "_")}.db3`);
+    const dbKey = randomBytes(32);
+    const c = await openClient(wallet, dbPath, dbKey);
+    clients.set(p.client, { client: c, wallet, dbPath, dbKey });
+    return { inbox_id: c.inboxId(), installation_id: c.installationId(), address: wallet.identifier.identifier };
+  },
+
+  async "clients.restart"(p) {
+    const entry = named(p.client);
+    release(entry.client);
+    entry.client = await openClient(entry.wallet, entry.dbPath, entry.dbKey);
+    return {};
+  },
+
+  async "clients.new_group"(p) {
+    const preset = PRESETS[p.permissions];
+    if (preset === undefined) throw internal("unknown_preset", p.permissions);
+    const options = { permissions: preset };
+    if (p.name) options.groupName = p.name;
+    if (p.description) options.groupDescription = p.description;
+    const conversations = client(p.client).conversations();
+    const group = p.addresses.length && !p.inbox_ids.length
+      ? await conversations.createGroup(identifiers(p.addresses), options)
+      : await conversations.createGroupByInboxId([...p.inbox_ids, ...await inboxIdsOf(p.client, p.addresses)], options);
+    return { group_id: group.id() };
+  },
+
+  async "clients.new_dm"(p) {
+    return { group_id: (await client(p.client).conversations().createDmByInboxId(p.inbox_id)).id() };
+  },
+
+  async "clients.sync_welcomes"(p) {
+    const c = client(p.client);
+    const before = new Set(conversationIds(c));
+    await c.conversations().sync();
+    return { group_ids: conversationIds(c).filter((id) => !before.has(id)) };
+  },
+
+  async "clients.sync_all"(p) {
+    // "welcomes, then every group": every consent state, not libxmtp's default filter
+    await client(p.client).conversations().syncAllConversations(
+      [xmtp.ConsentState.Unknown, xmtp.ConsentState.Allowed, xmtp.ConsentState.Denied]);
+    return {};
+  },
+
+  async "clients.list"(p) {
+    const c = client(p.client);
+    const ids = [];
+    for (const item of c.conversations().list()) {
+      const type = (await item.conversation.groupMetadata()).conversationType();
+      if (type === xmtp.ConversationType.Group || type === xmtp.ConversationType.Dm) ids.push(item.conversation.id());
+    }
+    return { group_ids: ids };
+  },
+
+  async "clients.group"(p) {
+    const method = GROUP_METHODS[p.method];
+    if (!method) throw unsupported("unknown_group_method", p.method);
+    const value = await method(await conversation(p), p.arguments);
+    return { value: typeof value === "string" ? value : null };
+  },
+
+  async "clients.group_state"(p) {
+    return { state: await groupState(await conversation(p)) };
+  },
+
+  async "clients.messages"(p) {
+    const group = await conversation(p);
+    return { messages: (await group.findEnrichedMessages(messageFilters(p.filters))).map(messageJson) };
+  },
+
+  async "clients.consent"(p) {
+    const c = client(p.client);
+    const type = { conversation_id: xmtp.ConsentEntityType.GroupId, inbox_id: xmtp.ConsentEntityType.InboxId }[p.entity_type];
+    if (type === undefined) throw unsupported("unknown_entity_type", p.entity_type);
+    if (p.state != null) {
+      const state = { unknown: xmtp.ConsentState.Unknown, allowed: xmtp.ConsentState.Allowed, denied: xmtp.ConsentState.Denied }[p.state];
+      if (state === undefined) throw internal("unknown_consent_state", p.state);
+      await c.setConsentStates([{ entityType: type, state, entity: p.entity }]);
+    }
+    const state = await c.getConsentState(type, p.entity);
+    return { state: { [xmtp.ConsentState.Unknown]: "unknown", [xmtp.ConsentState.Allowed]: "allowed", [xmtp.ConsentState.Denied]: "denied" }[state] };
+  },
+
+  async "clients.history_sync"() {
+    // libxmtp's device sync needs its history server (HTTP upload/download) and its sync worker;
+    // the harness serves neither over the gRPC API, so both are disabled here.
+    throw unsupported("history_sync", "the device-sync worker and history server are disabled in this adapter");
+  },
+};
+
+async function inboxIdsOf(name, addresses) {
+  const ids = [];
+  for (const identifier of identifiers(addresses)) {
+    const id = await client(name).findInboxIdByIdentifier(identifier);
+    if (!id) throw rejected("address_not_found", identifier.identifier);
+    ids.push(id);
+  }
+  return ids;
+}
+
+// Every client and its database gone.
+function forget() {
+  for (const { client: c } of clients.values()) release(c);
+  clients.clear();
+  rmSync(directory, { recursive: true, force: true });
+}
+
+// A client has no close(): its database connection is released and the object dropped.
+function release(c) {
+  try {
+    c.releaseDbConnection();
+  } catch (e) {
+    console.error("releaseDbConnection:", e?.message ?? e);
+  }
+}
+
+// ------------------------------------------------------------------ JSON-RPC over stdin/stdout, one request at a time
+
+function respond(id, body) {
+  process.stdout.write(JSON.stringify({ jsonrpc: "2.0", id, ...body }) + "\n");
+}
+
+async function answer(request) {
+  const handler = handlers[request.method];
+  try {
+    if (!handler) throw unsupported("unknown_method", request.method);
+    respond(request.id, { result: await handler(request.params ?? {}) });
+  } catch (e) {
+    const error = classify(e);
+    if (error.kind === "internal") console.error(e?.stack ?? e);
+    respond(request.id, { error: { code: ERROR_CODES[error.kind], message: error.message,
+      data: { kind: error.kind, reason: error.reason } } });
+  }
+}
+
+const lines = createInterface({ input: process.stdin, crlfDelay: Infinity });
+for await (const line of lines) {
+  if (line.trim()) await answer(JSON.parse(line));
+}
+forget();
+process.exit(0); // libxmtp's workers would keep the event loop alive
