@@ -19,7 +19,7 @@ from spec_model.xmtp.content import decode_group_updated
 from spec_model.xmtp.delivery import DeliveryStatus, GroupMessageKind
 from spec_model.xmtp.network import NetworkError, NetworkReason
 from spec_model.xmtp.permissions import Option, Permission, Policies, Preset, preset_policies, update_by_intent
-from spec_model.xmtp.profiles import SEED
+from spec_model.xmtp.profiles import LIBXMTP, SEED
 from spec_model.xmtp.store import StoreReason
 
 from tests.xmtp.clients import (
@@ -821,3 +821,33 @@ def test_a_commit_failed_by_lost_replies_then_another_change_still_converges(net
     assert group.group_metadata()["attributes"]["description"] == "second"
     assert bo_view.group_metadata()["attributes"]["description"] == "second"
     assert_converged([group, bo_view])
+
+
+def test_libxmtp_profile_joiner_stores_an_added_you_transcript(net):
+    """profile ``welcome_transcript`` (libxmtp welcomes/xmtp_welcome.rs); the seed profile stores none."""
+    libxmtp = ClientConfig(profile=LIBXMTP)
+    alice, bob, carol = net.user("alice", config=libxmtp), net.user("bob", config=libxmtp), net.user("carol")
+    group = alice.c.conversations.create_group([bob.address, carol.address])
+    bobs, carols = joined(bob.c, group.group_id), joined(carol.c, group.group_id)
+    update, = bobs.find_messages(kind=UPDATE)
+    summary = decode_group_updated(update.content)
+    assert (update.sender_inbox_id, summary.initiated_by_inbox_id) == (alice.inbox_id, alice.inbox_id)
+    assert [i.inbox_id for i in summary.added_inboxes] == [bob.inbox_id]
+    assert carols.find_messages(kind=UPDATE) == []
+
+
+def test_libxmtp_profile_rotates_a_joiners_key_before_its_first_message(net):
+    """profile ``key_update_before_first_send`` (libxmtp intents/queue.rs): the joiner's first message comes
+    after a commit of its own; its second does not; the creator never needs one."""
+    libxmtp = ClientConfig(profile=LIBXMTP)
+    alice, bob = net.user("alice", config=libxmtp), net.user("bob", config=libxmtp)
+    group = alice.c.conversations.create_group([bob.address])
+    bobs = joined(bob.c, group.group_id)
+    before = epoch(bobs)
+    bobs.send("first")
+    assert epoch(bobs) == before + 1
+    bobs.send("second")
+    group.send("from the creator")
+    group.sync()
+    assert epoch(bobs) == epoch(group) == before + 1
+    assert sorted(texts(group)) == ["first", "from the creator", "second"]
