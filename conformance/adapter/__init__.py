@@ -12,15 +12,13 @@ from pathlib import Path
 from typing import Any, Callable
 
 from spec_model.xmtp.network import Clock, DeliveryService
-from spec_model.xmtp.profiles import LIBXMTP
 
 from . import delivery
 from .jsonrpc import SubprocessAdapter
 from .protocol import OPERATIONS, PROTOCOL_VERSION, Adapter, AdapterError, ErrorKind, Hello, check_params, check_result
 from .reference import ReferenceAdapter
 
-__all__ = ["ADAPTERS", "Session", "connect", "reference_for", "AdapterError", "ErrorKind",
-           "reference_subprocess_command"]
+__all__ = ["ADAPTERS", "Session", "connect", "AdapterError", "ErrorKind", "reference_subprocess_command"]
 
 
 def reference_subprocess_command(mutant: str | None = None) -> list[str]:
@@ -38,7 +36,6 @@ def _libxmtp() -> Adapter:
 
 ADAPTERS: dict[str, Callable[[], Adapter]] = {
     "reference": ReferenceAdapter,
-    "reference-libxmtp": lambda: ReferenceAdapter(LIBXMTP),
     "reference-subprocess": lambda: SubprocessAdapter(reference_subprocess_command()),
     "ts-mls": lambda: SubprocessAdapter(["node", str(INTEROP / "ts-mls" / "adapter.mjs")]),
     "libxmtp": _libxmtp,
@@ -91,11 +88,6 @@ class Session:
 
     def close(self) -> None:
         self.adapter.close()
-
-
-def reference_for(profile: str) -> Session:
-    """The model, in process, with its clients in ``profile`` (what scenarios and the differential compare with)."""
-    return connect("reference-libxmtp" if profile == LIBXMTP.name else "reference")
 
 
 def connect(name: str | None = None, *, command: str | None = None, node_validation: bool = True) -> Session:

@@ -172,8 +172,10 @@ _OPERATIONS = [
         {"family": str, "question": Json}, {"answer": Json}),
     # ---------------------------------------------------------------- clients (seed "Conversations/Group protocol")
     _op("clients.create", _C.CLIENTS, "Client.create for a wallet (its secp256k1 key signs ERC-191): a new "
-        "inbox, or a new installation of the wallet's inbox; the client is named for later calls.",
-        {"client": str, "wallet_key": Hex}, {"inbox_id": str, "installation_id": Hex, "address": str}),
+        "inbox, or a new installation of the wallet's inbox; the client is named for later calls. ``profile``: "
+        "the model profile whose rules it follows, one of the adapter's clients.profiles (default: the first).",
+        {"client": str, "wallet_key": Hex, "profile": (str | None, None)},
+        {"inbox_id": str, "installation_id": Hex, "address": str}),
     _op("clients.restart", _C.CLIENTS, "Close the client and open it again from its local database.",
         {"client": str}, {}),
     _op("clients.new_group", _C.CLIENTS, "Conversations.create_group with members by address or inbox id and "

@@ -1,8 +1,7 @@
 """The ``reference`` adapter: the model (``spec_model``) behind the adapter protocol.
 
-Its clients follow one profile of the model (``spec_model.xmtp.profiles``): the seed's rules by
-default (``reference``), libxmtp's with ``ReferenceAdapter(LIBXMTP)`` (``reference-libxmtp``); it
-declares it as ``clients.profiles``.
+Each of its clients follows one profile of the model (``spec_model.xmtp.profiles``), chosen at
+``clients.create``: the seed's rules by default, or libxmtp's; it declares both as ``clients.profiles``.
 
 It answers every operation of ``protocol.OPERATIONS`` and declares every capability. Its clients
 reach the delivery service only through the harness (``delivery.RemoteDeliveryService``), exactly as
@@ -33,7 +32,7 @@ from spec_model.xmtp.content import GROUP_UPDATED, TEXT, decode_group_updated, d
 from spec_model.xmtp.delivery import DeliveryStatus, GroupMessageKind
 from spec_model.xmtp.network import NetworkError
 from spec_model.xmtp.permissions import Option, Permission, Preset, policies_json, update_by_intent
-from spec_model.xmtp.profiles import SEED, Profile
+from spec_model.xmtp.profiles import LIBXMTP, SEED, Profile
 from spec_model.xmtp.wallet import Wallet
 
 from ..rfc9420 import FORMATS as RFC9420_FORMATS, checker
@@ -60,8 +59,7 @@ class _Member:
 class ReferenceAdapter:
     """``protocol.Adapter`` over the model."""
 
-    def __init__(self, profile: Profile = SEED) -> None:
-        self._profile = profile  # the rules its clients follow where the seed and libxmtp differ (profiles.py)
+    def __init__(self) -> None:
         self._link: Link | None = None
         self._members: dict[str, _Member] = {}
         self._clients: dict[str, tuple[Client, Wallet, bytes]] = {}
@@ -77,7 +75,7 @@ class ReferenceAdapter:
             "mls": {"cipher_suites": list(range(1, 8))},
             "mls.vectors": {"formats": sorted(RFC9420_FORMATS)},
             "xmtp.vectors": {"families": sorted(self._families)},
-            "clients": {"profiles": [self._profile.name]},
+            "clients": {"profiles": list(PROFILES)},
         })
 
     def call(self, method: str, params: dict[str, Any]) -> dict[str, Any]:
@@ -226,24 +224,27 @@ class ReferenceAdapter:
     def _conversation(self, p: dict[str, Any]) -> Conversation:
         return self._client(p["client"]).conversations.get(bytes.fromhex(p["group_id"]))
 
-    def _open(self, name: str, wallet: Wallet, key: bytes) -> Client:
+    def _open(self, name: str, wallet: Wallet, key: bytes, profile: Profile) -> Client:
         network = RemoteDeliveryService(self._link)
         client = Client.create(wallet, os.path.join(self._directory, f"{name}.db3"), key, network,
-                               config=ClientConfig(profile=self._profile))
+                               config=ClientConfig(profile=profile))
         self._clients[name] = (client, wallet, key)
         return client
 
     def _clients_create(self, p: dict[str, Any]) -> dict[str, Any]:
         if p["client"] in self._clients:
             raise AdapterError(ErrorKind.INTERNAL, "client_exists", p["client"])
-        client = self._open(p["client"], Wallet.from_key(bytes.fromhex(p["wallet_key"])), os.urandom(32))
+        profile = PROFILES.get(p["profile"] or SEED.name)
+        if profile is None:
+            raise AdapterError(ErrorKind.UNSUPPORTED, "unknown_profile", p["profile"])
+        client = self._open(p["client"], Wallet.from_key(bytes.fromhex(p["wallet_key"])), os.urandom(32), profile)
         return {"inbox_id": client.inbox_id, "installation_id": client.installation_id.hex(),
                 "address": client.address}
 
     def _clients_restart(self, p: dict[str, Any]) -> dict[str, Any]:
         client, wallet, key = self._clients[p["client"]]
         client.close()
-        self._open(p["client"], wallet, key)
+        self._open(p["client"], wallet, key, client.config.profile)
         return {}
 
     def _clients_new_group(self, p: dict[str, Any]) -> dict[str, Any]:
@@ -302,6 +303,9 @@ class ReferenceAdapter:
         client.request_history_sync() if p["request"] else client.process_history_sync()
         return {}
 
+
+PROFILES = {profile.name: profile for profile in (SEED, LIBXMTP)}
+"""The model's profiles a client may follow (``clients.create``'s ``profile``), the default first."""
 
 _GROUP_METHODS: dict[str, tuple[str, ...]] = {
     "sync": (), "leave": (), "update_installations": (),

@@ -30,7 +30,7 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, rule, run_sta
 
 from spec_model.xmtp.permissions import Option, Permission
 
-from ..adapter import AdapterError, Session, reference_for
+from ..adapter import AdapterError, Session, connect
 from ..scenarios.driver import Driver, ScenarioError, user_of
 from ..vectors import Difference, expect
 from ..vectors.families.scenarios import scenario_case
@@ -56,8 +56,8 @@ class Differential:
     """Two worlds, the model's and the adapter's, driven by the same steps."""
 
     def __init__(self, session: Session, reference: Session):
-        self.model = Driver(reference, observe_all=True)
-        self.adapter = Driver(session, observe_all=True)
+        self.model = Driver(reference, observe_all=True, profile=session.profile)
+        self.adapter = Driver(session, observe_all=True, profile=session.profile)
         self.steps: list[dict[str, Any]] = []
         self.outcomes: list[dict[str, Any]] = []
 
@@ -263,7 +263,7 @@ def shrink(session: Session, reference: Session, steps: list[dict[str, Any]], bu
 
 def run_differential(session: Session, options: DifferentialOptions) -> None:
     """Run the machine; on a difference, shrink it, write it as a scenario vector and raise it."""
-    reference = reference_for(session.profile)
+    reference = connect("reference")
     failures: list = []
     try:
         run_state_machine_as_test(machine(session, reference, failures), settings=settings(

@@ -67,10 +67,11 @@ def wallet_key(user: str) -> str:
 
 
 class Driver:
-    """Runs scenario steps against one session (a fresh delivery service per driver)."""
+    """Runs scenario steps against one session (a fresh delivery service per driver); with ``profile``, its
+    clients follow that profile of the model (one the adapter declares)."""
 
-    def __init__(self, session: Session, *, observe_all: bool = False):
-        self.session = session
+    def __init__(self, session: Session, *, observe_all: bool = False, profile: str | None = None):
+        self.session, self.profile = session, profile
         self.network = session.fresh_network()
         self.observe_all = observe_all
         self.inboxes: dict[str, str] = {}     # user -> inbox id
@@ -113,7 +114,7 @@ class Driver:
         ask = self.session.ask
         if action == "create_client":
             user = user_of(client)
-            created = ask("clients.create", client=client, wallet_key=wallet_key(user))
+            created = ask("clients.create", client=client, wallet_key=wallet_key(user), profile=self.profile)
             self.inboxes[user], self.addresses[user] = created["inbox_id"], created["address"]
             self.clients.append(client)
             self.installations[client] = bytes.fromhex(created["installation_id"])

@@ -36,6 +36,7 @@ def test_hello_declares_every_capability(session):
     assert set(session.hello.capabilities) == {"mls", "mls.vectors", "xmtp.vectors", "clients"}
     assert session.hello.capabilities["mls"]["cipher_suites"] == list(range(1, 8))
     assert "scenarios" not in session.hello.capabilities["xmtp.vectors"]["families"]
+    assert session.hello.capabilities["clients"]["profiles"] == ["seed", "libxmtp"]
 
 
 def test_clients_reach_the_harness_delivery_service(session):

@@ -220,13 +220,15 @@ def _step(client: str, action: str, arguments: dict[str, Any]) -> dict[str, Any]
 
 
 def answer(question: dict[str, Any], session=None) -> dict[str, Any]:
-    """Drive the steps through ``session``'s adapter (default: the model, in process, in the question's profile)."""
-    from ...adapter import reference_for
+    """Drive the steps through ``session``'s adapter (default: the model, in process), clients in the question's
+    profile."""
+    from ...adapter import connect
     from ...scenarios.driver import Driver
     own = session is None
-    session = session or reference_for(question.get("profile", "seed"))
+    session = session or connect("reference")
     try:
-        return {"steps": Driver(session, observe_all=question.get("observe_all", False)).run(question["steps"])}
+        driver = Driver(session, observe_all=question.get("observe_all", False), profile=question.get("profile"))
+        return {"steps": driver.run(question["steps"])}
     finally:
         if own:
             session.close()
