@@ -49,7 +49,7 @@ class XmtpApiServer:
 
     def __init__(self, network: Callable[[], DeliveryService], *, port: int = 0, workers: int = 16):
         self._network = network
-        self._lock = threading.RLock()
+        self.lock = threading.RLock()
         self._stopping = threading.Event()
         self._server = grpc.server(futures.ThreadPoolExecutor(max_workers=workers))
         handlers = {service: {name: self._unary(name) for name in names} for service, names in SERVICES.items()}
@@ -58,6 +58,7 @@ class XmtpApiServer:
             self._server.add_generic_rpc_handlers((grpc.method_handlers_generic_handler(service, methods),))
         self.port = self._server.add_insecure_port(f"127.0.0.1:{port}")
         self.calls: list[str] = []  # every method called, in order (what an SDK asked of the network)
+        # self.lock serialises every call into the model; in-process model clients sharing the service hold it too
 
     @property
     def url(self) -> str:
@@ -75,7 +76,7 @@ class XmtpApiServer:
         name, request_type, response_type = API_METHODS[rpc]
 
         def handle(request, context: grpc.ServicerContext):
-            with self._lock:
+            with self.lock:
                 self.calls.append(rpc)
                 try:
                     response = getattr(self._network(), name)(request)
@@ -92,7 +93,7 @@ class XmtpApiServer:
         name, request_type = STREAMS[rpc]
 
         def handle(request, context: grpc.ServicerContext) -> Iterator[bytes]:
-            with self._lock:
+            with self.lock:
                 self.calls.append(rpc)
                 try:
                     subscription = getattr(self._network(), name)(request)
@@ -100,7 +101,7 @@ class XmtpApiServer:
                     context.abort(grpc.StatusCode.UNAVAILABLE, e.reason.value)
             try:
                 while context.is_active() and not self._stopping.is_set():
-                    with self._lock:
+                    with self.lock:
                         try:
                             envelopes = subscription.poll()
                         except NetworkError as e:
@@ -109,7 +110,7 @@ class XmtpApiServer:
                         yield envelope.encode()
                     time.sleep(STREAM_POLL_S)
             finally:
-                with self._lock:
+                with self.lock:
                     subscription.close()
 
         return grpc.unary_stream_rpc_method_handler(handle, request_deserializer=request_type.decode,

@@ -739,6 +739,8 @@ class Conversation:
         self._check_can_send()
         with self.client.store.transaction():
             intent = self.client.store.add_intent(self.group_id, kind, json.dumps(payload).encode())
+            # libxmtp intents/queue.rs queue_with_conn: a commit of ours renews our leaf key (update_rotated_at_ns)
+            self.client.store.put_kv(_key_rotated_key(self.group_id), str(self.client.now_ns()).encode())
         self._changing = True
         try:
             self._sync_until_resolved(intent.id)

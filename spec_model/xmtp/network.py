@@ -449,6 +449,11 @@ class DeliveryService:
             raise ValueError(f"{reason} is not a publish failure")
         self._failing_publishes.extend([reason] * count)
 
+    @property
+    def pending_publish_failures(self) -> int:
+        """model (fault injection): How many of the failures ``fail_publishes`` asked for are still to come."""
+        return len(self._failing_publishes)
+
     def refuse_connections(self, until_ns: int) -> None:
         """model (fault injection): Every call fails with ``CONNECTION_REFUSED`` until the clock reaches ``until_ns``; open
         subscriptions break now."""
