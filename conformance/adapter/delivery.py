@@ -61,15 +61,19 @@ def serve(service: DeliveryService, method: str, params: dict[str, Any]) -> dict
             return {"upload_id": service.upload(bytes.fromhex(params["archive"]))}
         if method == "ds.download":
             return {"archive": service.download(params["upload_id"]).hex()}
+        if params["method"] not in API_METHODS:
+            raise AdapterError(ErrorKind.UNSUPPORTED, "unknown_api_method", params["method"])
         name, request_type, _ = API_METHODS[params["method"]]
-        response = getattr(service, name)(request_type.decode(bytes.fromhex(params["request"])))
+        try:
+            request = request_type.decode(bytes.fromhex(params["request"]))
+        except ValueError as e:  # not hex, or a DecodeError naming the field
+            raise AdapterError(ErrorKind.REJECTED, "invalid_request", str(e)) from None
+        response = getattr(service, name)(request)
         return {"response": response.encode().hex() if response is not None else ""}
     except Rejected as e:
         raise AdapterError(ErrorKind.REJECTED, str(e.reason), e.detail) from None
     except NetworkError as e:
         raise AdapterError(ErrorKind.NETWORK, e.reason.value, str(e)) from None
-    except KeyError as e:
-        raise AdapterError(ErrorKind.UNSUPPORTED, "unknown_api_method", str(e)) from None
 
 
 class _RemoteClock:

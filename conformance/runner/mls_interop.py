@@ -27,14 +27,15 @@ from ..vectors import Difference, expect
 from .checks import Check, Need
 from .vector_checks import accepted
 
-__all__ = ["mls_interop_checks", "INTEROP_CHECKS"]
+__all__ = ["mls_interop_checks", "INTEROP_CHECKS", "member_bundle", "model_accepts"]
 
 GROUP_ID = b"xmtp-conformance interop group"
 EXPORT_LABEL = b"xmtp-conformance"
 AREA = "MLS group protocol"
 
 
-def _bundle(cs: CipherSuite, identity: bytes) -> KeyPackageBundle:
+def member_bundle(cs: CipherSuite, identity: bytes) -> KeyPackageBundle:
+    """A model member's key package (basic credential ``identity``, fresh signature key), with its private keys."""
     signature_priv, _ = cs.generate_signature_key_pair()
     return generate_key_package(cs, Credential.basic(identity), signature_priv)
 
@@ -43,7 +44,7 @@ def _hex(message) -> str:
     return message.encode().hex()
 
 
-def _model_accepts(what: str, run: Callable):
+def model_accepts(what: str, run: Callable):
     """The model processes what the adapter produced; a refusal is the adapter's difference."""
     try:
         return run()
@@ -53,7 +54,7 @@ def _model_accepts(what: str, run: Callable):
 
 
 def _model_processes(group: Group, what: str, message_hex: str):
-    return _model_accepts(what, lambda: group.process(MLSMessage.decode(bytes.fromhex(message_hex))))
+    return model_accepts(what, lambda: group.process(MLSMessage.decode(bytes.fromhex(message_hex))))
 
 
 def _refused(session: Session, what: str, operation: str, **params) -> None:
@@ -77,12 +78,12 @@ def _agree(session: Session, member: str, group: Group, when: str) -> None:
 
 def _model_group_with_adapter(session: Session, cs: CipherSuite) -> Group:
     """The model creates a group and adds the adapter's member B from its key package; B joins."""
-    creator = _bundle(cs, b"model-A")
+    creator = member_bundle(cs, b"model-A")
     group = Group.create(cs, GROUP_ID, creator.key_package.leaf_node, creator.encryption_priv,
                          creator.signature_priv)
     key_package = session.ask("mls.new_member", member="B", cipher_suite=cs.id, identity=b"adapter-B".hex())
-    kp = _model_accepts("the adapter's key package", lambda: MLSMessage.decode(bytes.fromhex(key_package["key_package"])).body)
-    pending = _model_accepts("the adapter's key package", lambda: group.commit((Add(kp),)))
+    kp = model_accepts("the adapter's key package", lambda: MLSMessage.decode(bytes.fromhex(key_package["key_package"])).body)
+    pending = model_accepts("the adapter's key package", lambda: group.commit((Add(kp),)))
     group.merge_pending_commit()
     accepted(session, "join from the model's Welcome", "mls.join", member="B", welcome=_hex(pending.welcome),
              ratchet_tree=group.tree.encode().hex())
@@ -94,16 +95,16 @@ def adapter_creates_model_joins(cs: CipherSuite, session: Session) -> None:
     """The adapter creates a group and adds the model; messages and commits both ways (public and private)."""
     session.ask("mls.new_member", member="A", cipher_suite=cs.id, identity=b"adapter-A".hex())
     session.ask("mls.create_group", member="A", group_id=GROUP_ID.hex())
-    joiner = _bundle(cs, b"model-B")
+    joiner = member_bundle(cs, b"model-B")
     added = accepted(session, "commit adding the model's key package", "mls.commit", member="A",
                      add=[MLSMessage(joiner.key_package).encode().hex()])
     session.ask("mls.merge", member="A")
     if added["welcome"] is None:
         raise Difference("the commit adding a member", "a Welcome", None)
-    welcome = _model_accepts("the adapter's Welcome", lambda: MLSMessage.decode(bytes.fromhex(added["welcome"])).body)
-    tree = _model_accepts("the adapter's ratchet tree",
+    welcome = model_accepts("the adapter's Welcome", lambda: MLSMessage.decode(bytes.fromhex(added["welcome"])).body)
+    tree = model_accepts("the adapter's ratchet tree",
                           lambda: RatchetTree.decode(cs, bytes.fromhex(added["ratchet_tree"])))
-    group = _model_accepts("the adapter's Welcome", lambda: Group.join(
+    group = model_accepts("the adapter's Welcome", lambda: Group.join(
         welcome, joiner.key_package, joiner.init_priv, joiner.encryption_priv, joiner.signature_priv,
         ratchet_tree=tree))
     _agree(session, "A", group, "after the model joined")
@@ -128,7 +129,7 @@ def adapter_creates_model_joins(cs: CipherSuite, session: Session) -> None:
 def model_creates_adapter_joins(cs: CipherSuite, session: Session) -> None:
     """The model creates the group; the adapter joins, proposes (by reference) and commits adds and removes."""
     group = _model_group_with_adapter(session, cs)
-    third = _bundle(cs, b"model-C")
+    third = member_bundle(cs, b"model-C")
     added = accepted(session, "commit adding a model key package", "mls.commit", member="B",
                      add=[MLSMessage(third.key_package).encode().hex()], private=True)
     session.ask("mls.merge", member="B")
@@ -211,17 +212,17 @@ def join_with_unmerged_leaves_below_the_root(cs: CipherSuite, session: Session) 
     """RFC 9420 §7.9, §12.4.3.1: a tree where a parent below the root lists an unmerged leaf that the root
     does not (the leaf added without a path, the root then renewed by another member's path) is valid;
     the adapter joins it."""
-    a, f = _bundle(cs, b"model-A"), _bundle(cs, b"model-F")
+    a, f = member_bundle(cs, b"model-A"), member_bundle(cs, b"model-F")
     group = Group.create(cs, GROUP_ID, a.key_package.leaf_node, a.encryption_priv, a.signature_priv)
-    members = [_bundle(cs, name) for name in (b"model-B", b"model-C", b"model-D", b"model-E")] + [f]
-    pending = group.commit(tuple(Add(b.key_package) for b in (*members, _bundle(cs, b"model-G"))))
+    members = [member_bundle(cs, name) for name in (b"model-B", b"model-C", b"model-D", b"model-E")] + [f]
+    pending = group.commit(tuple(Add(b.key_package) for b in (*members, member_bundle(cs, b"model-G"))))
     group.merge_pending_commit()  # leaves 0-6 of 8; leaf 7 free
     other = Group.join(pending.welcome.body, f.key_package, f.init_priv, f.encryption_priv, f.signature_priv,
                        ratchet_tree=group.tree)
     pending = other.commit()  # F (leaf 5) renews nodes 9, 11 and the root 7
     other.merge_pending_commit()
     group.process(pending.message)
-    pending = group.commit((Add(_bundle(cs, b"model-L").key_package),), force_path=False)  # L: leaf 7
+    pending = group.commit((Add(member_bundle(cs, b"model-L").key_package),), force_path=False)  # L: leaf 7
     group.merge_pending_commit()  # L is unmerged at node 11 and at the root
     other.process(pending.message)
     pending = group.commit()  # A's path renews nodes 1, 3 and the root: the root forgets L, node 11 does not
@@ -230,7 +231,7 @@ def join_with_unmerged_leaves_below_the_root(cs: CipherSuite, session: Session) 
     if group.tree.node(11).unmerged_leaves != (7,) or group.tree.node(7).unmerged_leaves:
         raise AssertionError("the harness did not build a tree with an unmerged leaf below the root only")
     key_package = session.ask("mls.new_member", member="B", cipher_suite=cs.id, identity=b"adapter-B".hex())
-    kp = _model_accepts("the adapter's key package",
+    kp = model_accepts("the adapter's key package",
                         lambda: MLSMessage.decode(bytes.fromhex(key_package["key_package"])).body)
     pending = group.commit((Add(kp),), force_path=False)
     group.merge_pending_commit()

@@ -26,7 +26,7 @@ from spec_model.mls.suites import CipherSuite, suite
 from ..adapter import Session
 from ..vectors import expect
 from .checks import Check, Need
-from .mls_interop import AREA, GROUP_ID, _bundle, _model_accepts
+from .mls_interop import AREA, GROUP_ID, member_bundle, model_accepts
 from .vector_checks import accepted
 
 __all__ = ["mixed_group_checks", "MIXED_EXAMPLES", "MIXED_STEPS", "MIXED_SUITES"]
@@ -63,7 +63,7 @@ class _Mixed:
             kp = self.session.ask("mls.new_member", member=member.name, cipher_suite=self.cs.id,
                                   identity=member.name.encode().hex())["key_package"]
             return member, kp, None
-        bundle = _bundle(self.cs, member.name.encode())
+        bundle = member_bundle(self.cs, member.name.encode())
         return member, MLSMessage(bundle.key_package).encode().hex(), bundle
 
     def leaf_of(self, member: _Member) -> int:
@@ -107,7 +107,7 @@ class _Mixed:
         if member.on_adapter:
             return accepted(self.session, f"{member.name} processes {what}", "mls.process", member=member.name,
                             message=message)
-        return _model_accepts(f"{what} (by {member.name})",
+        return model_accepts(f"{what} (by {member.name})",
                               lambda: member.group.process(MLSMessage.decode(bytes.fromhex(message))))
 
     def add(self, committer: _Member, on_adapter: bool, private: bool) -> None:
@@ -117,7 +117,7 @@ class _Mixed:
             accepted(self.session, f"{member.name} joins", "mls.join", member=member.name, welcome=welcome,
                      ratchet_tree=tree)
         else:
-            member.group = _model_accepts(f"the Welcome (for {member.name})", lambda: Group.join(
+            member.group = model_accepts(f"the Welcome (for {member.name})", lambda: Group.join(
                 MLSMessage.decode(bytes.fromhex(welcome)).body, bundle.key_package, bundle.init_priv,
                 bundle.encryption_priv, bundle.signature_priv, ratchet_tree=RatchetTree.decode(
                     self.cs, bytes.fromhex(tree))))

@@ -15,7 +15,9 @@ from conformance.adapter.reference import ReferenceAdapter
 from conformance.scenarios.driver import wallet_key
 from spec_model.mls.reasons import Rejected
 from spec_model.xmtp import api
+from spec_model.xmtp.identity import create_inbox_update
 from spec_model.xmtp.network import NetworkError, NetworkReason, NodeReason
+from spec_model.xmtp.wallet import Wallet
 
 
 @pytest.fixture(scope="module", params=["reference", "reference-subprocess"])
@@ -113,33 +115,20 @@ def test_the_remote_service_raises_what_the_service_raises():
     session.close()
 
 
-def test_an_adapter_that_exits_is_an_error_not_a_hang():
-    adapter = SubprocessAdapter([sys.executable, "-c", "import sys; sys.stdin.readline()"])
-    with pytest.raises(AdapterError) as exited:
+@pytest.mark.parametrize("program, timeout_s, reason", [
+    ("import sys; sys.stdin.readline()", 10.0, "adapter_exited"),                          # exits: no hang
+    ("import time; time.sleep(30)", 0.5, "adapter_hung"),                                   # never answers
+    ("print('hello there', flush=True); import time; time.sleep(5)", 10.0, "not_json"),    # writes garbage
+])
+def test_a_broken_adapter_is_an_error_not_a_hang(program, timeout_s, reason):
+    adapter = SubprocessAdapter([sys.executable, "-c", program], timeout_s=timeout_s)
+    with pytest.raises(AdapterError) as broken:
         adapter.call("reset", {})
-    assert exited.value.reason == "adapter_exited"
-    adapter.close()
-
-
-def test_an_adapter_that_hangs_times_out():
-    adapter = SubprocessAdapter([sys.executable, "-c", "import time; time.sleep(30)"], timeout_s=0.5)
-    with pytest.raises(AdapterError) as hung:
-        adapter.call("reset", {})
-    assert hung.value.reason == "adapter_hung"
-    adapter.close()
-
-
-def test_an_adapter_writing_garbage_is_an_error():
-    adapter = SubprocessAdapter([sys.executable, "-c", "print('hello there', flush=True); import time; time.sleep(5)"])
-    with pytest.raises(AdapterError) as garbage:
-        adapter.call("reset", {})
-    assert garbage.value.reason == "not_json"
+    assert broken.value.reason == reason
     adapter.close()
 
 
 def test_the_harness_node_validates_identity_updates_unless_told_not_to():
-    from spec_model.xmtp.identity import create_inbox_update
-    from spec_model.xmtp.wallet import Wallet
     update = create_inbox_update(Wallet.random(), 0, 1, b"\x07" * 32)
     replay = api.PublishIdentityUpdateRequest(update.encode())
     for validating, refused in ((True, True), (False, False)):

@@ -36,6 +36,7 @@ from spec_model.xmtp.welcome_wrap import (
 )
 
 from tests.xmtp.clients import Net
+from tests.xmtp.test_welcome_wrap import _flip, _refused
 
 XWING_DIR = Path(__file__).parent / "xwing"
 XWING = WelcomeWrapperAlgorithm.XWING_MLKEM_768_DRAFT_6
@@ -48,16 +49,6 @@ WELCOME = b"\x00\x01\x00\x03" + bytes(range(200))  # stands in for a TLS MLSMess
 
 def seeded(seed: int):
     return random.Random(seed).randbytes
-
-
-def _flip(data: bytes, i: int) -> bytes:
-    return data[:i] + bytes([data[i] ^ 1]) + data[i + 1:]
-
-
-def _refused(reason, *args, **kwargs):
-    with pytest.raises(Rejected) as e:
-        unwrap_welcome(*args, **kwargs)
-    assert e.value.reason == reason
 
 
 # ------------------------------------------------------------------ X-Wing draft-06 as a KEM
