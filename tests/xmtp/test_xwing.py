@@ -146,7 +146,7 @@ def test_not_an_authenticated_kem():
 
 # ------------------------------------------------------------------ a libxmtp fixture
 
-# libxmtp crates/xmtp_mls_common/src/mls_ext/payload_encryption/fixtures/legacy_xwing/ (public test keys):
+# libxmtp crates/xmtp_mls_common/src/mls_ext/payload_encryption/fixtures/legacy_xwing/ (public test keys; libxmtp is MIT-licensed):
 # hpke-rs 0.6.1 (XMTP fork) with libcrux-kem 0.0.9, XWingDraft06Obsolete = KEM 0x004D, HKDF-SHA256,
 # ChaCha20-Poly1305, info = EncryptContext{"MLS 1.0 MLS_WELCOME", ""}, key pair DeriveKeyPair([7; 32]).
 LIBXMTP_PRIVATE_KEY = "d7b4cf68d3f1b711924ccded71a241faf8162f7ef6ce748370a10e86b94befc1"
