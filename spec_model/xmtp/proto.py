@@ -198,9 +198,9 @@ class MessageKind(Kind):
     def encode(self, value: "Message") -> bytes:
         return _length_delimited(value.encode())
 
-    def decode(self, raw: bytes | memoryview, depth: int = 0) -> "Message":
+    def decode(self, raw: bytes | memoryview, depth: int = 0, budget: "Budget | None" = None) -> "Message":
         """protobuf encoding: ``raw`` as this message at nesting ``depth`` (the outermost message is 0)."""
-        return self.cls._decode(memoryview(raw), depth)  # the enclosing field, not the type, names the error path
+        return self.cls._decode(memoryview(raw), depth, budget)  # the enclosing field names the error path
 
 
 @dataclasses.dataclass(frozen=True)
@@ -272,15 +272,18 @@ class Message:
     # -- decoding
 
     @classmethod
-    def decode(cls, data: bytes) -> Any:
-        """protobuf encoding: Decode ``data``; raises ``DecodeError`` whose path starts with this message's name."""
+    def decode(cls, data: bytes, *, max_values: int | None = None) -> Any:
+        """protobuf encoding: Decode ``data``; raises ``DecodeError`` whose path starts with this message's name.
+
+        ``max_values`` bounds the field values decoded in all (each occurrence, each packed item), for
+        callers that take requests from anyone: memory grows with values, not bytes."""
         try:
-            return cls._decode(memoryview(bytes(data)), 0)
+            return cls._decode(memoryview(bytes(data)), 0, None if max_values is None else Budget(max_values))
         except DecodeError as e:
             raise e.within(cls.__name__) from None
 
     @classmethod
-    def _decode(cls, data: memoryview, depth: int) -> "Message":
+    def _decode(cls, data: memoryview, depth: int, budget: "Budget | None") -> "Message":
         if depth > MAX_DEPTH:
             raise DecodeError("", f"messages nested deeper than {MAX_DEPTH}")
         fields = cls.fields()
@@ -295,15 +298,17 @@ class Message:
                 raise DecodeError("", f"invalid field number {number}")
             name, spec = fields.get(number, (f"<field {number}>", None))
             try:
+                if budget is not None:
+                    budget.spend()
                 raw, pos = _read_value(data, pos, wire_type)
                 if spec is not None:  # unknown fields are skipped (proto3)
-                    _store(values, pending_messages, chosen, name, spec, wire_type, raw, depth)
+                    _store(values, pending_messages, chosen, name, spec, wire_type, raw, depth, budget)
             except DecodeError as e:
                 raise e.within(name) from None
         for name, parts in pending_messages.items():
             spec = next(s for n, s in fields.values() if n == name)
             try:
-                values[name] = spec.kind.decode(parts[0] if len(parts) == 1 else b"".join(parts), depth + 1)
+                values[name] = spec.kind.decode(parts[0] if len(parts) == 1 else b"".join(parts), depth + 1, budget)
             except DecodeError as e:
                 raise e.within(name) from None
         for name, spec in fields.values():
@@ -337,25 +342,41 @@ def _read_value(data: memoryview, pos: int, wire_type: int) -> tuple[Any, int]:
     raise DecodeError("", f"unsupported wire type {wire_type}")
 
 
-def _decode_value(kind: Kind, raw: Any, depth: int) -> Any:
+class Budget:
+    """How many more field values one ``decode`` may read (``Message.decode(max_values=...)``)."""
+
+    __slots__ = ("limit", "left")
+
+    def __init__(self, limit: int):
+        self.limit = self.left = limit
+
+    def spend(self, n: int = 1) -> None:
+        self.left -= n
+        if self.left < 0:
+            raise DecodeError("", f"more than {self.limit} values")
+
+
+def _decode_value(kind: Kind, raw: Any, depth: int, budget: Budget | None) -> Any:
     """One value of ``kind``; an embedded message one level below ``depth``."""
-    return kind.decode(raw, depth + 1) if isinstance(kind, MessageKind) else kind.decode(raw)
+    return kind.decode(raw, depth + 1, budget) if isinstance(kind, MessageKind) else kind.decode(raw)
 
 
 def _store(values: dict, pending: dict, chosen: dict, name: str, spec: Field, wire_type: int, raw: Any,
-           depth: int) -> None:
+           depth: int, budget: Budget | None) -> None:
     """Apply one decoded occurrence of field ``name`` with proto3's repetition rules; repeated fields
     collect into a list (made a tuple when the message is complete)."""
     kind = spec.kind
     if isinstance(kind, Map):
         if wire_type != LEN:
             raise DecodeError("", f"wire type {wire_type} for a map entry")
-        entry = _MapEntry.decode_entry(kind, raw, depth + 1)
+        entry = _MapEntry.decode_entry(kind, raw, depth + 1, budget)
         values.setdefault(name, {})[entry[0]] = entry[1]
         return
     if spec.repeated and wire_type == LEN and kind.wire_type == VARINT:  # packed
         items, pos = values.setdefault(name, []), 0
         while pos < len(raw):
+            if budget is not None:
+                budget.spend()
             item, pos = decode_varint(raw, pos)
             items.append(kind.decode(item))
         return
@@ -364,7 +385,7 @@ def _store(values: dict, pending: dict, chosen: dict, name: str, spec: Field, wi
     if spec.repeated:
         items = values.setdefault(name, [])
         try:
-            items.append(_decode_value(kind, raw, depth))
+            items.append(_decode_value(kind, raw, depth, budget))
         except DecodeError as e:
             raise e.within(f"[{len(items)}]") from None
     elif isinstance(kind, MessageKind):
@@ -389,13 +410,15 @@ class _MapEntry:
     An entry counts as one nesting level (prost decodes it as a message)."""
 
     @staticmethod
-    def decode_entry(kind: Map, raw: memoryview, depth: int) -> tuple[Any, Any]:
+    def decode_entry(kind: Map, raw: memoryview, depth: int, budget: Budget | None) -> tuple[Any, Any]:
         if depth > MAX_DEPTH:
             raise DecodeError("", f"messages nested deeper than {MAX_DEPTH}")
         key = kind.key.default
         value = kind.value.decode(b"", depth + 1) if isinstance(kind.value, MessageKind) else kind.value.default
         pos = 0
         while pos < len(raw):
+            if budget is not None:
+                budget.spend()
             tag, pos = decode_varint(raw, pos)
             number, wire_type = tag >> 3, tag & 7
             item, pos = _read_value(raw, pos, wire_type)
@@ -406,5 +429,5 @@ class _MapEntry:
                 if number == 1:
                     key = target.decode(item)
                 else:
-                    value = _decode_value(target, item, depth)
+                    value = _decode_value(target, item, depth, budget)
         return key, value

@@ -319,3 +319,13 @@ def test_repeated_fields_grow_linearly() -> None:
         return best
 
     assert cost(160_000) < 20 * cost(20_000)
+
+
+def test_a_value_budget_bounds_what_one_decode_builds() -> None:
+    data = b"\x22\x00" * 1000 + b"\x12\x03\x01\x02\x03"  # 1000 repeated messages, then 3 packed numbers
+    assert len(Everything.decode(data, max_values=1004).inners) == 1000
+    with pytest.raises(DecodeError) as info:
+        Everything.decode(data, max_values=1003)
+    assert info.value.reason == "more than 1003 values"
+    with pytest.raises(DecodeError):
+        Everything.decode(b"\x22\x00" * 1_000_000, max_values=10)  # refused at the 11th value
