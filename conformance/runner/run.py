@@ -10,7 +10,8 @@ The algorithm (docs/runner.md):
    or a refusal where the check needed an answer); skipped (the adapter answered ``unsupported``);
    self-reported (only the adapter's own verdict, ``SelfReported``); or errored (the adapter broke:
    any other ``AdapterError`` or exception);
-4. ``fail_fast`` stops at the first failure or error (the mutants use it).
+4. ``stop_on`` stops at the first result of those statuses (``--fail-fast``: failed or errored; the
+   mutants: failed only, since a crash does not show that the suite caught a bug).
 """
 
 from __future__ import annotations
@@ -87,7 +88,8 @@ def _outcome(check: Check, session: Session) -> Result:
                   time.perf_counter() - started)
 
 
-def run_checks(session: Session, checks: list[Check], *, skips: SkipList | None = None, fail_fast: bool = False,
+def run_checks(session: Session, checks: list[Check], *, skips: SkipList | None = None,
+               stop_on: frozenset[Status] = frozenset(),
                progress: Progress | None = None, on_result: Callable[[Result], None] | None = None) -> list[Result]:
     results = []
     for check in checks:
@@ -98,7 +100,7 @@ def run_checks(session: Session, checks: list[Check], *, skips: SkipList | None 
             progress.update(result)
         if on_result is not None:
             on_result(result)
-        if fail_fast and result.status in (Status.FAILED, Status.ERRORED):
+        if result.status in stop_on:
             break
     if progress is not None:
         progress.finish()
