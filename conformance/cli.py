@@ -18,6 +18,11 @@ It prints the cases passed per file and per cipher suite, then each failure
 (file, case index, suite, message). Exit status: 0 if every case passed, 1 if
 any failed, 2 for a usage error (unknown option or format, a file that cannot
 be read or recognised, a filter that selects no case).
+
+Every command exits 0 on success, 1 when a check or case failed, 2 for a usage error (a bad option
+value, a file that cannot be used) and 3 when the adapter cannot be used at all (not found, exits at
+once, prints no protocol, speaks another protocol version, does not answer ``hello``, or lacks its
+Node dependencies); a usage error or an unusable adapter is one line on stderr, never a traceback.
 """
 
 from __future__ import annotations
@@ -30,14 +35,19 @@ import traceback
 from pathlib import Path
 from typing import Callable, TextIO
 
+from pydantic import ValidationError
+
+from . import data
 from . import vectors as xmtp_vectors
-from .adapter import ADAPTERS, connect
+from .adapter import ADAPTERS, AdapterUnusable, connect, peers
 from .runner import RunOptions, SkipFileError, Status, collect, execute, load_skips, smoke_checks
 from .runner.differential import DifferentialOptions
 from .runner import report as run_report
 from .rfc9420 import (
     FILES, FORMATS, StepFailed, VectorFileError, checker, format_name, format_of, read_vectors, vendored_path,
 )
+
+EXIT_UNUSABLE_ADAPTER = 3
 
 NO_SUITE = None
 """The suite key of cases without a ``cipher_suite`` (tree-math, deserialization, messages)."""
@@ -93,6 +103,37 @@ def _suite_argument(value: str) -> list[int]:
         return [int(part, 0) for part in value.split(",") if part]
     except ValueError:
         raise argparse.ArgumentTypeError(f"not a cipher suite number: {value!r}") from None
+
+
+def _count(value: str) -> int:
+    """A whole number of at least 1 (an option's value; argparse reports anything else as a usage error)."""
+    try:
+        number = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {value!r}") from None
+    if number < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, not {number}")
+    return number
+
+
+def _seconds(value: str) -> float:
+    try:
+        seconds = float(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number of seconds: {value!r}") from None
+    if not 0 < seconds < float("inf"):
+        raise argparse.ArgumentTypeError(f"must be a positive number of seconds, not {value}")
+    return seconds
+
+
+def _fraction(value: str) -> float:
+    try:
+        fraction = float(value)
+    except ValueError:
+        fraction = -1.0
+    if not 0 <= fraction <= 1:
+        raise argparse.ArgumentTypeError(f"a fraction between 0 and 1, not {value!r}")
+    return fraction
 
 
 def _resolve(argument: str) -> Path:
@@ -221,7 +262,9 @@ def render_failures(failures: list[Failure], verbose: bool) -> str:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="xmtp-conformance", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="xmtp-conformance", description=__doc__.splitlines()[0],
+                                     epilog="Exit status: 0 ok, 1 a check failed, 2 usage error, 3 unusable adapter.")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
     commands = parser.add_subparsers(dest="command", required=True)
     vectors = commands.add_parser("vectors", help="RFC 9420 test vectors")
     vector_commands = vectors.add_subparsers(dest="vectors_command", required=True)
@@ -246,35 +289,39 @@ def build_parser() -> argparse.ArgumentParser:
         description="Write every XMTP vector family into vectors/xmtp; with --check, regenerate into a "
                     "temporary folder and fail on any difference from the committed files.")
     generate_parser.add_argument("--check", action="store_true", help="compare instead of writing")
+    generate_parser.add_argument("--output", type=Path, metavar="DIR",
+                                 help="write into DIR (default: vectors/xmtp of a checkout; required when installed)")
     generate_parser.set_defaults(parser=generate_parser, run=_run_generate)
     schema_parser = vector_commands.add_parser(
         "schema", help="write the JSON Schemas of the vector formats (vectors/schemas)",
         description="Write the JSON Schema of each vector format; with --check, fail if a committed "
                     "schema differs from the models'.")
     schema_parser.add_argument("--check", action="store_true", help="compare instead of writing")
+    schema_parser.add_argument("--output", type=Path, metavar="DIR",
+                               help="write into DIR (default: vectors/schemas of a checkout; required when installed)")
     schema_parser.set_defaults(parser=schema_parser, run=_run_schema)
 
     run_parser = commands.add_parser(
         "run", help="run the conformance suite against an adapter (default: the reference model)",
         description="Run every check (RFC 9420 vectors, XMTP vectors and scenarios, MLS interop with the model, "
                     "the differential state machine) against one adapter and print the results by area.",
-        epilog="Exit status: 0 everything passed or was skipped, 1 a check failed or errored, 2 usage error.")
+        epilog="Exit status: 0 everything passed or was skipped, 1 a check failed or errored, 2 usage error, "
+               "3 unusable adapter.")
     _adapter_arguments(run_parser)
     run_parser.add_argument("--include", action="append", default=[], metavar="GLOB",
                             help="only checks whose id matches (repeatable), e.g. 'xmtp/permissions::*'")
     run_parser.add_argument("--exclude", action="append", default=[], metavar="GLOB", help="leave these out (repeatable)")
-    run_parser.add_argument("--skip-file", type=Path, metavar="FILE",
-                            help="check-id globs to skip, one per line, '# reason' after each")
-    run_parser.add_argument("--examples", type=int, default=DifferentialOptions.examples, metavar="N",
+    _skip_file_argument(run_parser)
+    run_parser.add_argument("--examples", type=_count, default=DifferentialOptions.examples, metavar="N",
                             help=f"random runs of the differential state machine (default {DifferentialOptions.examples})")
-    run_parser.add_argument("--steps", type=int, default=DifferentialOptions.steps, metavar="N",
+    run_parser.add_argument("--steps", type=_count, default=DifferentialOptions.steps, metavar="N",
                             help=f"steps per differential run (default {DifferentialOptions.steps})")
     run_parser.add_argument("--counterexamples", type=Path, default=DifferentialOptions.counterexamples,
                             metavar="DIR", help="where a failing differential run's scenario is written")
     run_parser.add_argument("--scenario", type=Path, action="append", default=[], metavar="FILE",
                             help="replay the scenario cases of FILE (e.g. a counterexample) instead of the suite")
     run_parser.add_argument("--fail-fast", action="store_true", help="stop at the first failure or error")
-    run_parser.add_argument("--min-run", type=float, metavar="FRACTION",
+    run_parser.add_argument("--min-run", type=_fraction, metavar="FRACTION",
                             help="exit 1 unless at least this fraction of the selected checks ran (not skipped)")
     run_parser.add_argument("--report-json", type=Path, metavar="FILE", help="write the JSON report")
     run_parser.add_argument("--junit", type=Path, metavar="FILE", help="write JUnit XML")
@@ -286,6 +333,7 @@ def build_parser() -> argparse.ArgumentParser:
         "smoke", help="try an adapter's basic operations in seconds",
         description="Run the first check of each kind the adapter declares it can answer.")
     _adapter_arguments(smoke_parser)
+    _skip_file_argument(smoke_parser)
     smoke_parser.set_defaults(parser=smoke_parser, run=_run_smoke)
 
     proto_parser = commands.add_parser(
@@ -293,7 +341,25 @@ def build_parser() -> argparse.ArgumentParser:
         description="Write interop/proto/*.proto from spec_model/xmtp/api.py; with --check, fail if a committed "
                     "file differs.")
     proto_parser.add_argument("--check", action="store_true", help="compare instead of writing")
+    proto_parser.add_argument("--output", type=Path, metavar="DIR",
+                              help="write into DIR (default: interop/proto of a checkout; required when installed)")
     proto_parser.set_defaults(parser=proto_parser, run=_run_proto)
+
+    list_parser = commands.add_parser(
+        "list", help="list the check ids (with area and rule) a run would select",
+        description="Print each check id a run with these options selects, with its area and rule.")
+    list_parser.add_argument("--include", action="append", default=[], metavar="GLOB", help="only matching ids")
+    list_parser.add_argument("--exclude", action="append", default=[], metavar="GLOB", help="leave these out")
+    list_parser.set_defaults(parser=list_parser, run=_run_list)
+
+    peers_parser = commands.add_parser(
+        "peers", help="the bundled Node adapters (ts-mls, libxmtp)",
+        description="Install a bundled Node adapter's dependencies (npm ci, its committed lockfile) into the "
+                    "user cache, so that run --adapter NAME works from an installed wheel.")
+    peer_commands = peers_parser.add_subparsers(dest="peers_command", required=True)
+    install_parser = peer_commands.add_parser("install", help="npm ci a bundled adapter into the user cache")
+    install_parser.add_argument("name", choices=peers.BUNDLED, metavar="NAME", help=", ".join(peers.BUNDLED))
+    install_parser.set_defaults(parser=install_parser, run=_run_peers_install)
 
     mutants_parser = commands.add_parser(
         "mutants", help="run the suite against deliberately broken variants of the reference adapter",
@@ -313,13 +379,30 @@ def _adapter_arguments(parser: argparse.ArgumentParser) -> None:
                         help="a command speaking the JSON-lines adapter protocol, e.g. 'node my-adapter.js'")
     parser.add_argument("--no-node-validation", action="store_true",
                         help="the delivery service accepts any identity update (tests clients' own validation)")
+    parser.add_argument("--timeout", type=_seconds, metavar="SECONDS",
+                        help="the longest wait for one answer of the adapter; a hung adapter is ended and started "
+                             "again, and the check it was on errors (default 300)")
+
+
+def _skip_file_argument(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--skip-file", type=Path, metavar="FILE",
+                        help="check-id globs to skip, one per line, '# reason' after each")
 
 
 def _session(args: argparse.Namespace):
     try:
-        return connect(args.adapter, command=args.adapter_cmd, node_validation=not args.no_node_validation)
+        return connect(args.adapter, command=args.adapter_cmd, node_validation=not args.no_node_validation,
+                       timeout_s=args.timeout)
     except KeyError as e:
         args.parser.error(str(e.args[0]))
+
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+    try:
+        return version("xmtp-conformance")
+    except PackageNotFoundError:
+        return "(not installed)"
 
 
 def _run_suite(args: argparse.Namespace) -> int:
@@ -331,21 +414,34 @@ def _run_suite(args: argparse.Namespace) -> int:
     for path in [args.skip_file, *args.scenario]:
         if path is not None and not path.is_file():
             args.parser.error(f"{path}: no such file")
-    if args.min_run is not None and not 0 <= args.min_run <= 1:
-        args.parser.error(f"--min-run {args.min_run}: a fraction between 0 and 1")
-    checks = collect(options)
+    try:
+        checks = collect(options)
+    except (ValidationError, ValueError) as e:  # a --scenario file of the wrong shape
+        args.parser.error(f"not a scenario file: {_first_error(e)}")
     if not checks:
         args.parser.error("no check selected")
-    try:
-        skips = load_skips(options)
-    except SkipFileError as e:
-        args.parser.error(str(e))
+    skips = _skips(args, options)
     session = _session(args)
     try:
         report, _ = execute(session, checks, options, None if args.quiet else sys.stderr, skips)
     finally:
         session.close()
     return _print_report(report, args)
+
+
+def _first_error(error: Exception) -> str:
+    if isinstance(error, ValidationError):
+        first = error.errors()[0]
+        return f"{'.'.join(map(str, first['loc']))}: {first['msg']} ({error.error_count()} errors)"
+    return " ".join(str(error).split())[:300]
+
+
+def _skips(args: argparse.Namespace, options: RunOptions):
+    """The skip file read and checked against the suite's ids; any problem is a usage error."""
+    try:
+        return load_skips(options)
+    except SkipFileError as e:
+        args.parser.error(str(e))
 
 
 def _print_report(report, args: argparse.Namespace) -> int:
@@ -373,10 +469,14 @@ def _print_report(report, args: argparse.Namespace) -> int:
 
 def _run_smoke(args: argparse.Namespace) -> int:
     """``smoke``: one check of each kind the adapter can answer."""
+    if args.skip_file is not None and not args.skip_file.is_file():
+        args.parser.error(f"{args.skip_file}: no such file")
+    options = RunOptions(skip_file=args.skip_file)
+    skips = _skips(args, options)
     session = _session(args)
     try:
         checks = smoke_checks(session)
-        report, _ = execute(session, checks, RunOptions(), None)
+        report, _ = execute(session, checks, options, None, skips)
     finally:
         session.close()
     for check in report.checks:
@@ -389,8 +489,31 @@ def _run_proto(args: argparse.Namespace) -> int:
     from interop import protos
     if args.check:
         return _report_check("proto --check", [f"{name}: differs or is missing" for name in protos.check()])
-    written = protos.write()
-    print(f"wrote {len(written)} files into {protos.PROTO_DIR}")
+    folder = data.writable_folder(protos.PROTO_DIR, args.output)
+    written = protos.write(folder)
+    print(f"wrote {len(written)} files into {folder}")
+    return 0
+
+
+def _run_list(args: argparse.Namespace) -> int:
+    """``list``: the ids a run with the same ``--include``/``--exclude`` selects."""
+    checks = collect(RunOptions(include=args.include, exclude=args.exclude))
+    if not checks:
+        args.parser.error("no check selected")
+    width = max(len(c.id) for c in checks)
+    for check in checks:
+        print(f"{check.id:{width}}  {check.area:22}  {check.rule}")
+    return 0
+
+
+def _run_peers_install(args: argparse.Namespace) -> int:
+    """``peers install NAME``."""
+    try:
+        folder = peers.install(args.name)
+    except peers.PeerInstallError as e:
+        print(f"xmtp-conformance peers install: error: {e}", file=sys.stderr)
+        return EXIT_UNUSABLE_ADAPTER
+    print(f"installed adapter {args.name} into {folder}; run: xmtp-conformance run --adapter {args.name}")
     return 0
 
 
@@ -418,6 +541,12 @@ def main(argv: list[str] | None = None) -> int:
         return args.run(args)
     except SystemExit as e:  # argparse's usage errors (status 2) and --help (status 0)
         return e.code if isinstance(e.code, int) else 0 if e.code is None else 2
+    except AdapterUnusable as e:
+        print(f"xmtp-conformance: error: {' '.join(str(e).split())}", file=sys.stderr)
+        return EXIT_UNUSABLE_ADAPTER
+    except data.ReadOnlyData as e:
+        print(f"xmtp-conformance: error: {e}", file=sys.stderr)
+        return 2
 
 
 def _run_generate(args: argparse.Namespace) -> int:
@@ -425,9 +554,10 @@ def _run_generate(args: argparse.Namespace) -> int:
     started = time.perf_counter()
     if args.check:
         return _report_check("vectors generate --check", xmtp_vectors.check_generated())
-    written = xmtp_vectors.generate()
+    folder = data.writable_folder(xmtp_vectors.XMTP_DIR, args.output)
+    written = xmtp_vectors.generate(folder)
     size = sum(path.stat().st_size for path in written.values())
-    print(f"wrote {len(written)} files, {size} bytes, into {xmtp_vectors.XMTP_DIR} "
+    print(f"wrote {len(written)} files, {size} bytes, into {folder} "
           f"in {time.perf_counter() - started:.1f} s")
     return 0
 
@@ -436,8 +566,9 @@ def _run_schema(args: argparse.Namespace) -> int:
     """``vectors schema [--check]``."""
     if args.check:
         return _report_check("vectors schema --check", xmtp_vectors.check_schemas())
-    xmtp_vectors.write_schemas()
-    print(f"wrote {len(xmtp_vectors.schemas())} schemas into {xmtp_vectors.SCHEMA_DIR}")
+    folder = data.writable_folder(xmtp_vectors.SCHEMA_DIR, args.output)
+    xmtp_vectors.write_schemas(folder)
+    print(f"wrote {len(xmtp_vectors.schemas())} schemas into {folder}")
     return 0
 
 

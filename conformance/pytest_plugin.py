@@ -3,18 +3,18 @@
 Installed with the package (entry point ``pytest11``), inactive unless one of those options is given.
 Then every check of ``xmtp-conformance run`` becomes a test item named by its check id: a difference
 fails it, a missing capability skips it with the reason, and ``--xmtp-include`` / ``--xmtp-exclude``
-select checks by id glob as the runner's ``--include`` / ``--exclude`` do.
+select checks by id glob as the runner's ``--include`` / ``--exclude`` do. Nothing but pytest is imported
+until one of those options is given, so the plugin costs a pytest start that does not use it next to nothing.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from .runner import RunOptions, collect
-from .runner.checks import Check, Status, missing
-from .runner.run import outcome
+if TYPE_CHECKING:
+    from .runner.checks import Check
 
 _SESSION_KEY = pytest.StashKey[Any]()
 
@@ -42,6 +42,8 @@ class ConformanceCheck(pytest.Item):
 
     def runtest(self) -> None:
         """Classified as ``xmtp-conformance run`` classifies it: a self-reported verdict is an xfail, never a pass."""
+        from .runner.checks import Status, missing
+        from .runner.run import outcome
         session = _adapter_session(self.config)
         reason = missing(self.check.needs, session.hello.capabilities)
         if reason:
@@ -76,6 +78,7 @@ def _adapter_session(config: pytest.Config):
 def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config, items: list[pytest.Item]) -> None:
     if not _active(config):
         return
+    from .runner import RunOptions, collect
     options = RunOptions(include=config.getoption("xmtp_include"), exclude=config.getoption("xmtp_exclude"))
     if config.getoption("xmtp_examples") is not None:
         options.differential.examples = config.getoption("xmtp_examples")

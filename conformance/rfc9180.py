@@ -19,14 +19,14 @@ never sees a plaintext, so no answer can be copied from the question.
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Any
 
 from spec_model.mls.hpke import DecryptError, Mode, hpke_for
 
+from . import data
 from .rfc9420 import expect, expect_answer, got, h, tampered
 
-VECTOR_FILE = Path(__file__).resolve().parents[1] / "vectors" / "rfc9180" / "test-vectors.json"
+VECTOR_FILE = data.vectors() / "rfc9180" / "test-vectors.json"
 SUITE = ("mode", "kem_id", "kdf_id", "aead_id")
 PSK = ("psk", "psk_id")
 

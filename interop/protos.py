@@ -15,6 +15,7 @@ import enum
 import re
 from pathlib import Path
 
+from conformance import data
 from conformance.adapter.delivery import API_METHODS
 from spec_model.xmtp import api
 from spec_model.xmtp.proto import BOOL, BYTES, INT32, INT64, STRING, UINT32, UINT64, EnumKind, Map, Message, MessageKind
@@ -23,7 +24,7 @@ from .xmtp_api_server import SERVICES, STREAMS
 
 __all__ = ["render", "PROTO_DIR", "write", "check"]
 
-PROTO_DIR = Path(__file__).resolve().parent / "proto"
+PROTO_DIR = data.interop() / "proto"
 _SCALARS = {id(UINT64): "uint64", id(UINT32): "uint32", id(INT64): "int64", id(INT32): "int32", id(BOOL): "bool",
             id(STRING): "string", id(BYTES): "bytes"}
 _FILES = {"xmtp.mls.api.v1.MlsApi": "xmtp/mls/api/v1/mls.proto",

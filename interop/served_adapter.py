@@ -37,6 +37,13 @@ class ServedAdapter:
     def call(self, method: str, params: dict) -> dict:
         return self._adapter.call(method, params)
 
+    @property
+    def alive(self) -> bool:
+        return self._adapter.alive
+
+    def stderr_tail(self) -> str:
+        return self._adapter.stderr_tail()
+
     def close(self) -> None:
         self._adapter.close()
         self.server.stop()

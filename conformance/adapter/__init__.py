@@ -2,23 +2,30 @@
 
 ``connect(name)`` or ``connect(command=...)`` starts one and returns a ``Session``: the adapter, what
 it declared in ``hello``, and the delivery service the harness owns for it (``ds.*`` calls land
-there; ``fresh_network()`` starts a new one, with a new clock, for the next scenario).
+there; ``fresh_network()`` starts a new one, with a new clock, for the next scenario). An adapter that
+cannot be started or does not answer ``hello`` is ``AdapterUnusable``; one that crashes or hangs later
+is started again by ``Session.restart()`` (the runner does so after the check it was on, a bounded
+number of times).
 """
 
 from __future__ import annotations
 
 import sys
-from pathlib import Path
 from typing import Any, Callable
 
 from spec_model.xmtp.network import Clock, DeliveryService
 
-from . import delivery
-from .jsonrpc import SubprocessAdapter
-from .protocol import OPERATIONS, PROTOCOL_VERSION, Adapter, AdapterError, ErrorKind, Hello, check_params, check_result
+from pydantic import ValidationError
+
+from . import delivery, peers
+from .jsonrpc import SubprocessAdapter, call_timeout
+from .protocol import (
+    OPERATIONS, PROTOCOL_VERSION, Adapter, AdapterError, AdapterUnusable, ErrorKind, Hello, check_params, check_result,
+)
 from .reference import ReferenceAdapter
 
-__all__ = ["ADAPTERS", "Session", "connect", "AdapterError", "ErrorKind", "reference_subprocess_command"]
+__all__ = ["ADAPTERS", "Session", "connect", "AdapterError", "AdapterUnusable", "ErrorKind",
+           "reference_subprocess_command"]
 
 
 def reference_subprocess_command(mutant: str | None = None) -> list[str]:
@@ -26,18 +33,15 @@ def reference_subprocess_command(mutant: str | None = None) -> list[str]:
     return [sys.executable, "-m", "conformance.adapter.serve", *(["--mutant", mutant] if mutant else [])]
 
 
-INTEROP = Path(__file__).resolve().parents[2] / "interop"
-
-
 def _libxmtp() -> Adapter:
     from interop.served_adapter import ServedAdapter
-    return ServedAdapter(["node", str(INTEROP / "libxmtp" / "adapter.mjs")])
+    return ServedAdapter(["node", str(peers.script("libxmtp"))])
 
 
 ADAPTERS: dict[str, Callable[[], Adapter]] = {
     "reference": ReferenceAdapter,
     "reference-subprocess": lambda: SubprocessAdapter(reference_subprocess_command()),
-    "ts-mls": lambda: SubprocessAdapter(["node", str(INTEROP / "ts-mls" / "adapter.mjs")]),
+    "ts-mls": lambda: SubprocessAdapter(["node", str(peers.script("ts-mls"))]),
     "libxmtp": _libxmtp,
 }
 """The adapters named on the command line (``--adapter NAME``); any other is given as ``--adapter-cmd``."""
@@ -46,14 +50,40 @@ ADAPTERS: dict[str, Callable[[], Adapter]] = {
 class Session:
     """One adapter, its declared capabilities, and the harness's delivery service it talks to."""
 
-    def __init__(self, adapter: Adapter, label: str, *, node_validation: bool = True):
-        self.adapter, self.label = adapter, label
+    def __init__(self, adapter: Adapter, label: str, *, node_validation: bool = True,
+                 start: Callable[[], Adapter] | None = None):
+        self.adapter, self.label, self._start = adapter, label, start
         self.node_validation = node_validation
         self.network = self._new_network()
-        self.hello: Hello = adapter.hello(self)
-        if self.hello.protocol_version != PROTOCOL_VERSION:
-            raise AdapterError(ErrorKind.INTERNAL, "protocol_version",
-                               f"the adapter speaks version {self.hello.protocol_version}, the harness {PROTOCOL_VERSION}")
+        self.hello: Hello = self._greet()
+
+    def _greet(self) -> Hello:
+        """``hello``, or ``AdapterUnusable`` saying in one line why the adapter cannot be used."""
+        try:
+            hello = self.adapter.hello(self)
+        except (AdapterError, ValidationError) as e:
+            why = f"adapter {self.label} did not answer hello: {_one_line(e)}{_stderr_hint(self.adapter)}"
+            self.adapter.close()
+            raise AdapterUnusable(why) from None
+        if hello.protocol_version != PROTOCOL_VERSION:
+            self.adapter.close()
+            raise AdapterUnusable(f"adapter {self.label} speaks protocol version {hello.protocol_version}, "
+                                  f"the harness {PROTOCOL_VERSION}")
+        return hello
+
+    @property
+    def alive(self) -> bool:
+        """Whether the adapter can still answer (a subprocess that exited or was ended for hanging cannot)."""
+        return getattr(self.adapter, "alive", True)
+
+    def restart(self) -> None:
+        """Start the adapter again after a crash or hang: a new process, a new delivery service, ``hello``."""
+        if self._start is None:
+            raise AdapterUnusable(f"adapter {self.label} cannot be restarted")
+        self.adapter.close()
+        self.adapter = self._start()
+        self.network = self._new_network()
+        self.hello = self._greet()
 
     # the harness's side of the link: an adapter's ds.* calls
     def call(self, method: str, params: dict[str, Any]) -> dict[str, Any]:
@@ -90,11 +120,37 @@ class Session:
         self.adapter.close()
 
 
-def connect(name: str | None = None, *, command: str | None = None, node_validation: bool = True) -> Session:
-    """A session with the adapter called ``name`` (default ``reference``) or run as ``command``."""
-    if command is not None:
-        return Session(SubprocessAdapter(command), command, node_validation=node_validation)
-    name = name or "reference"
-    if name not in ADAPTERS:
-        raise KeyError(f"unknown adapter {name!r} (known: {', '.join(ADAPTERS)}; or give --adapter-cmd)")
-    return Session(ADAPTERS[name](), name, node_validation=node_validation)
+def _one_line(error: Exception) -> str:
+    text = " ".join(str(error).split())
+    return text if len(text) <= 300 else text[:297] + "..."
+
+
+def _stderr_hint(adapter: Adapter) -> str:
+    """What the adapter's stderr says went wrong, in one line (a missing Node package gets the fix)."""
+    tail = adapter.stderr_tail() if hasattr(adapter, "stderr_tail") else ""
+    lines = [line.strip() for line in tail.splitlines() if line.strip()]
+    if any("ERR_MODULE_NOT_FOUND" in line or "Cannot find package" in line for line in lines):
+        return "; its Node dependencies are missing: run npm ci in the adapter's folder"
+    errors = [line for line in lines if "rror" in line] or lines[-1:]
+    return f"; stderr: {_one_line(Exception(errors[0]))}" if errors else ""
+
+
+def connect(name: str | None = None, *, command: str | None = None, node_validation: bool = True,
+            timeout_s: float | None = None) -> Session:
+    """A session with the adapter called ``name`` (default ``reference``) or run as ``command``; ``timeout_s``
+    bounds each call to a subprocess adapter. ``AdapterUnusable`` if it cannot be started or greeted."""
+    if command is None:
+        name = name or "reference"
+        if name not in ADAPTERS:
+            raise KeyError(f"unknown adapter {name!r} (known: {', '.join(ADAPTERS)}; or give --adapter-cmd)")
+    label, factory = (command, lambda: SubprocessAdapter(command)) if command is not None else (name, ADAPTERS[name])
+
+    def start() -> Adapter:
+        try:
+            with call_timeout(timeout_s):
+                return factory()
+        except OSError as e:
+            raise AdapterUnusable(f"cannot start adapter {label}: {e.strerror or e}"
+                                  + (f": {e.filename}" if e.filename else "")) from None
+
+    return Session(start(), label, node_validation=node_validation, start=start)

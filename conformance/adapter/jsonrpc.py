@@ -21,6 +21,8 @@ reads the adapter's output as bytes, decodes it leniently (invalid UTF-8 becomes
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import itertools
 import json
 import os
@@ -31,16 +33,30 @@ import subprocess
 import sys
 import tempfile
 import threading
-from typing import IO, Any, Callable
+from typing import IO, Any, Callable, Iterator
 
 from .protocol import (
     HARNESS_OPERATIONS, OPERATIONS, PROTOCOL_VERSION, AdapterError, ErrorKind, Hello, Link, check_params,
 )
 
-__all__ = ["SubprocessAdapter", "serve", "CALL_TIMEOUT_S"]
+__all__ = ["SubprocessAdapter", "serve", "CALL_TIMEOUT_S", "call_timeout"]
 
 CALL_TIMEOUT_S = 300.0
-"""How long the harness waits for one answer before it declares the adapter hung."""
+"""How long the harness waits for one answer before it declares the adapter hung (``--timeout``)."""
+HELLO_TIMEOUT_S = 60.0
+"""The longest wait for ``hello`` (an adapter that does not greet within it is unusable)."""
+_TIMEOUT: contextvars.ContextVar[float] = contextvars.ContextVar("call_timeout", default=CALL_TIMEOUT_S)
+
+
+@contextlib.contextmanager
+def call_timeout(seconds: float | None) -> Iterator[None]:
+    """Adapters started inside wait ``seconds`` for each answer (``None``: ``CALL_TIMEOUT_S``), whatever
+    factory builds them (``ADAPTERS``)."""
+    token = _TIMEOUT.set(CALL_TIMEOUT_S if seconds is None else seconds)
+    try:
+        yield
+    finally:
+        _TIMEOUT.reset(token)
 EXIT_GRACE_S = 5.0
 """How long an adapter that closed its stdout may take to exit before the harness ends it."""
 MAX_LINE_BYTES = 64 * 1024 * 1024
@@ -185,7 +201,7 @@ _TOO_LONG = object()
 class SubprocessAdapter:
     """An adapter running as a command; ``Adapter`` in process, JSON lines underneath."""
 
-    def __init__(self, command: str | list[str], *, timeout_s: float = CALL_TIMEOUT_S,
+    def __init__(self, command: str | list[str], *, timeout_s: float | None = None,
                  env: dict[str, str] | None = None):
         self.command = shlex.split(command) if isinstance(command, str) else list(command)
         self.stderr = tempfile.TemporaryFile()
@@ -194,7 +210,7 @@ class SubprocessAdapter:
         self._lines: queue.Queue[Any] = queue.Queue(maxsize=MAX_QUEUED_LINES)
         self._closed = threading.Event()
         threading.Thread(target=self._pump, daemon=True).start()
-        self._timeout_s = timeout_s
+        self._timeout_s = _TIMEOUT.get() if timeout_s is None else timeout_s
         self._channel = _Channel(self._send, self._receive, "h")
 
     def _pump(self) -> None:
@@ -217,12 +233,18 @@ class SubprocessAdapter:
         except (BrokenPipeError, OSError):
             raise AdapterError(ErrorKind.INTERNAL, "adapter_exited", self.stderr_tail()) from None
 
+    @property
+    def alive(self) -> bool:
+        """Whether the process runs (one ended for hanging, or that exited, does not)."""
+        return self._process.poll() is None
+
     def _receive(self) -> str:
         try:
             line = self._lines.get(timeout=self._timeout_s)
         except queue.Empty:
             self._process.kill()
-            raise AdapterError(ErrorKind.INTERNAL, "adapter_hung", f"no answer in {self._timeout_s:.0f} s") from None
+            self._process.wait()
+            raise AdapterError(ErrorKind.INTERNAL, "adapter_hung", f"no answer in {self._timeout_s:g} s") from None
         if line is _TOO_LONG:
             raise AdapterError(ErrorKind.INTERNAL, "line_too_long", f"a line longer than {MAX_LINE_BYTES} bytes")
         if line is None:
@@ -250,7 +272,12 @@ class SubprocessAdapter:
     def hello(self, link: Link) -> Hello:
         self._channel.serve_request = lambda method, params: link.call(
             method, check_params(HARNESS_OPERATIONS, method, params))
-        return Hello.model_validate(self.call("hello", {"protocol_version": PROTOCOL_VERSION, "harness": "xmtp-conformance"}))
+        timeout_s, self._timeout_s = self._timeout_s, min(self._timeout_s, HELLO_TIMEOUT_S)
+        try:
+            return Hello.model_validate(
+                self.call("hello", {"protocol_version": PROTOCOL_VERSION, "harness": "xmtp-conformance"}))
+        finally:
+            self._timeout_s = timeout_s
 
     def call(self, method: str, params: dict[str, Any]) -> dict[str, Any]:
         return self._channel.call(method, params)

@@ -33,7 +33,7 @@ from typing import Any, Literal, Protocol
 from pydantic import BaseModel, ConfigDict, Field, create_model
 
 __all__ = [
-    "PROTOCOL_VERSION", "Capability", "ErrorKind", "AdapterError", "Hello", "Operation", "OPERATIONS",
+    "PROTOCOL_VERSION", "Capability", "ErrorKind", "AdapterError", "AdapterUnusable", "Hello", "Operation", "OPERATIONS",
     "HARNESS_OPERATIONS", "Link", "Adapter", "check_params", "check_result", "schema",
 ]
 
@@ -80,6 +80,11 @@ class AdapterError(Exception):
         if kind not in ErrorKind.__members__.values():
             kind = ErrorKind.UNSUPPORTED if error.get("code") == -32601 else ErrorKind.INTERNAL
         return cls(kind, data.get("reason", ""), error.get("message", ""))
+
+
+class AdapterUnusable(Exception):
+    """No session at all: the adapter cannot be started, or does not answer ``hello`` as the protocol says
+    (the command line prints the one-line message and exits 3)."""
 
 
 class _Model(BaseModel):

@@ -37,7 +37,9 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any, Callable, Iterator
 
-VECTOR_DIR = Path(__file__).resolve().parents[2] / "vectors" / "rfc9420"
+from .. import data
+
+VECTOR_DIR = data.vectors() / "rfc9420"
 
 # format name -> checker module (relative to this package)
 FORMATS = {

@@ -10,7 +10,9 @@ The algorithm (docs/runner.md):
    or a refusal where the check needed an answer); skipped (the adapter answered ``unsupported``);
    self-reported (only the adapter's own verdict, ``SelfReported``); or errored (the adapter broke:
    any other ``AdapterError`` or exception);
-4. ``stop_on`` stops at the first result of those statuses (``--fail-fast``: failed or errored; the
+4. an adapter that crashed or hung on a check (the check errors) is started again for the next one, at
+   most ``max_restarts`` times (``--max-restarts``); after that the remaining checks error;
+5. ``stop_on`` stops at the first result of those statuses (``--fail-fast``: failed or errored; the
    mutants: failed only, since a crash does not show that the suite caught a bug).
 """
 
@@ -22,10 +24,13 @@ import time
 import traceback
 from typing import Callable, Iterable, TextIO
 
-from ..adapter import AdapterError, ErrorKind, Session
+from ..adapter import AdapterError, AdapterUnusable, ErrorKind, Session
 from .checks import Check, Result, SelfReported, SkipList, Status, missing
 
-__all__ = ["select", "outcome", "run_checks", "Progress"]
+__all__ = ["select", "outcome", "run_checks", "Progress", "MAX_RESTARTS"]
+
+MAX_RESTARTS = 5
+"""How many times a run starts a crashed or hung adapter again before the remaining checks just error."""
 
 
 def select(checks: Iterable[Check], include: list[str] | None = None, exclude: list[str] | None = None) -> list[Check]:
@@ -90,12 +95,23 @@ def outcome(check: Check, session: Session) -> Result:
 
 
 def run_checks(session: Session, checks: list[Check], *, skips: SkipList | None = None,
-               stop_on: frozenset[Status] = frozenset(),
+               stop_on: frozenset[Status] = frozenset(), max_restarts: int = MAX_RESTARTS,
                progress: Progress | None = None, on_result: Callable[[Result], None] | None = None) -> list[Result]:
-    results = []
+    results, restarts = [], 0
     for check in checks:
         reason = (skips.reason(check.id) if skips else None) or missing(check.needs, session.hello.capabilities)
         result = Result(check, Status.SKIPPED, reason) if reason else outcome(check, session)
+        if result.status is Status.ERRORED and not session.alive:
+            if restarts < max_restarts:
+                restarts += 1
+                try:
+                    session.restart()
+                    result.message += f" (the adapter was gone; restarted, {restarts} of {max_restarts})"
+                except AdapterUnusable as e:
+                    restarts = max_restarts
+                    result.message += f" (the adapter was gone and could not be restarted: {e})"
+            else:
+                result.message += f" (the adapter is gone; already restarted {max_restarts} times)"
         results.append(result)
         if progress is not None:
             progress.update(result)

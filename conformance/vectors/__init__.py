@@ -18,9 +18,10 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
+from .. import data
 from .formats import FILE_MODELS, Case
 
-ROOT = Path(__file__).resolve().parents[2] / "vectors"
+ROOT = data.vectors()
 XMTP_DIR = ROOT / "xmtp"
 SCHEMA_DIR = ROOT / "schemas"
 GENERATED_BY = "xmtp-conformance vectors generate"

@@ -1,0 +1,139 @@
+"""What a user sees when the input or the adapter is unusable: one line and an exit code (2 usage, 3 adapter),
+and an adapter that crashes or hangs mid-run started again with only the check it was on errored."""
+
+from __future__ import annotations
+
+import shlex
+import shutil
+import sys
+from pathlib import Path
+
+import pytest
+
+from conformance import cli, data
+from conformance.adapter import AdapterUnusable, peers
+
+TREE_MATH = ["--include", "rfc9420/tree-math*"]
+
+GREETS_WITH_VERSION_99 = """
+import json, sys
+request = json.loads(sys.stdin.readline())
+print(json.dumps({"jsonrpc": "2.0", "id": request["id"], "result": {
+    "protocol_version": 99, "name": "old", "version": "1", "capabilities": {}}}), flush=True)
+sys.stdin.read()
+"""
+
+BREAKS_ONCE = """
+import os, sys, time
+from pathlib import Path
+from conformance.adapter.jsonrpc import serve
+from conformance.adapter.reference import ReferenceAdapter
+
+marker = Path(sys.argv[1])
+
+class BreaksOnce(ReferenceAdapter):
+    def call(self, method, params):
+        if method == "mls.answer" and not marker.exists():
+            marker.write_text("broken once")
+            if sys.argv[2] == "crash":
+                os._exit(7)
+            time.sleep(60)
+        return super().call(method, params)
+
+serve(BreaksOnce(), sys.stdin, sys.stdout)
+"""
+
+
+def python(program: str, *args: str) -> str:
+    return shlex.join([sys.executable, "-c", program, *args])
+
+
+def one_line_error(capsys: pytest.CaptureFixture[str]) -> str:
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1, err
+    return err[0]
+
+
+@pytest.mark.parametrize("command, says", [
+    ("no-such-adapter-command", "cannot start adapter no-such-adapter-command: No such file or directory"),
+    (python("pass"), "did not answer hello: internal: adapter_exited (stdout closed; exit status 0"),
+    (python("print('hello there')"), "did not answer hello: internal: not_json (hello there"),
+    (python(GREETS_WITH_VERSION_99), "speaks protocol version 99, the harness 2"),
+    (python("import time; time.sleep(30)"), "did not answer hello: internal: adapter_hung (no answer in 1 s)"),
+])
+def test_an_unusable_adapter_is_one_line_and_exit_3(command, says, capsys):
+    assert cli.main(["run", "-q", "--adapter-cmd", command, "--timeout", "1", *TREE_MATH]) == 3
+    line = one_line_error(capsys)
+    assert line.startswith("xmtp-conformance: error: ") and says in line
+
+
+@pytest.mark.skipif(shutil.which("node") is None, reason="needs Node")
+def test_a_node_adapter_without_its_dependencies_is_told_to_install_them(tmp_path, capsys):
+    script = tmp_path / "adapter.mjs"
+    script.write_text('import "no-such-package-of-this-suite";\n')
+    assert cli.main(["run", "-q", "--adapter-cmd", f"node {script}", *TREE_MATH]) == 3
+    assert one_line_error(capsys).endswith("its Node dependencies are missing: run npm ci in the adapter's folder")
+
+
+@pytest.mark.parametrize("argv, says", [
+    (["run", "--examples", "-5"], "argument --examples: must be at least 1, not -5"),
+    (["run", "--steps", "many"], "argument --steps: not a whole number: 'many'"),
+    (["run", "--timeout", "0"], "argument --timeout: must be a positive number of seconds, not 0"),
+    (["run", "--min-run", "2"], "argument --min-run: a fraction between 0 and 1, not '2'"),
+    (["smoke", "--skip-file", "no-such.skip"], "no-such.skip: no such file"),
+])
+def test_bad_option_values_are_usage_errors(argv, says, capsys):
+    assert cli.main(argv) == 2
+    assert capsys.readouterr().err.strip().splitlines()[-1].endswith(says)
+
+
+def test_a_scenario_file_with_the_wrong_fields_is_a_usage_error(tmp_path, capsys):
+    wrong = tmp_path / "wrong.json"
+    wrong.write_text('{"format": "scenario", "cases": [{"id": 1}]}')
+    assert cli.main(["run", "--scenario", str(wrong)]) == 2
+    assert "error: not a scenario file: " in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("how, says", [("crash", "adapter_exited"), ("hang", "adapter_hung")])
+def test_an_adapter_that_crashes_or_hangs_is_restarted_and_only_that_check_errors(how, says, tmp_path, capsys):
+    command = python(BREAKS_ONCE, str(tmp_path / "broken"), how)
+    assert cli.main(["run", "-q", "--adapter-cmd", command, "--timeout", "3", *TREE_MATH]) == 1
+    out = capsys.readouterr().out
+    assert " 1 errored" in out and " 0 failed" in out
+    errored = [line for line in out.splitlines() if says in line]
+    assert errored and "restarted, 1 of 5" in errored[0]
+
+
+def test_smoke_takes_a_skip_file(tmp_path, capsys):
+    skips = tmp_path / "known.skip"
+    skips.write_text("rfc9420/* # not this time\n")
+    assert cli.main(["smoke", "--skip-file", str(skips)]) == 0
+    out = capsys.readouterr().out
+    assert "skipped  rfc9420/" in out and "passed   rfc9420/" not in out
+
+
+@pytest.fixture
+def bundled(tmp_path, monkeypatch) -> Path:
+    """A copy of the bundled ts-mls adapter's sources (no node_modules), and an empty user cache."""
+    interop = tmp_path / "interop"
+    (interop / "ts-mls").mkdir(parents=True)
+    for name in peers._sources(data.interop() / "ts-mls"):
+        shutil.copy(data.interop() / "ts-mls" / name, interop / "ts-mls" / name)
+    monkeypatch.setattr(data, "interop", lambda: interop)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    return interop / "ts-mls"
+
+
+def test_a_bundled_adapter_runs_from_its_folder_or_the_cache_copy_of_the_same_sources(bundled, tmp_path):
+    with pytest.raises(AdapterUnusable, match="its Node dependencies are not installed; run: xmtp-conformance "
+                                              "peers install ts-mls"):
+        peers.script("ts-mls")
+    cached = tmp_path / "cache" / "xmtp-conformance" / "peers" / "ts-mls"
+    shutil.copytree(bundled, cached)
+    (cached / "node_modules").mkdir()
+    assert peers.script("ts-mls") == cached / "adapter.mjs"
+    (cached / "adapter.mjs").write_text("// another version\n")
+    with pytest.raises(AdapterUnusable, match="is of another version of the suite"):
+        peers.script("ts-mls")
+    (bundled / "node_modules").mkdir()
+    assert peers.script("ts-mls") == bundled / "adapter.mjs"
