@@ -5,7 +5,8 @@
 // The harness starts this program and speaks JSON-RPC 2.0 to it, one JSON object per line: requests
 // on stdin, answers on stdout (stderr is for logs). It answers `hello`, `reset`, the `mls`
 // capability (conformance/adapter/protocol.py) with the semantics of the reference adapter
-// (conformance/adapter/reference.py), and `mls.answer` for the RFC 9420 vector formats of vectors.mjs.
+// (conformance/adapter/reference.py), `mls.answer` for the RFC 9420 vector formats of vectors.mjs and
+// `hpke.answer` for the RFC 9180 vectors (hpke.mjs).
 // Every member's ts-mls ClientState lives in memory.
 //
 //   .venv/bin/xmtp-conformance run --adapter-cmd "node interop/ts-mls/adapter.mjs"
@@ -21,6 +22,7 @@ import {
 // Not re-exported by the package index, but public through its "./*.js" export map.
 import { decodeRatchetTree, encodeRatchetTree } from "ts-mls/ratchetTree.js";
 import { signLeafNodeCommit } from "ts-mls/leafNode.js";
+import { HPKE_CAPABILITY, answerHpke } from "./hpke.mjs";
 import { VECTOR_FORMATS, answerQuestion, isRefusal } from "./vectors.mjs";
 
 const PROTOCOL_VERSION = 2;
@@ -149,6 +151,7 @@ const operations = {
     protocol_version: PROTOCOL_VERSION, name: "ts-mls", version: VERSION,
     capabilities: {
       mls: { cipher_suites: CIPHER_SUITES }, "mls.vectors": { formats: VECTOR_FORMATS, cipher_suites: CIPHER_SUITES },
+      hpke: HPKE_CAPABILITY,
     },
   }),
 
@@ -329,6 +332,15 @@ const operations = {
   "mls.answer": async (p) => {
     const answer = await answerQuestion(p.format, p.question);
     if (answer === undefined) throw new ProtocolError("unsupported", "unknown_format", p.format);
+    return { answer };
+  },
+
+  "hpke.answer": async (p) => {
+    const q = p.question;
+    const answer = await answerHpke(q);
+    if (answer === undefined) {
+      throw new ProtocolError("unsupported", "hpke_suite", `mode ${q.mode}, KEM ${q.kem_id}, KDF ${q.kdf_id}, AEAD ${q.aead_id}`);
+    }
     return { answer };
   },
 };
