@@ -9,6 +9,7 @@ import { CipherSuite } from "@hpke/core";
 import { makeAead } from "ts-mls/crypto/implementation/default/makeAead.js";
 import { makeDhKem } from "ts-mls/crypto/implementation/default/makeDhKem.js";
 import { makeKdf } from "ts-mls/crypto/implementation/default/makeKdfImpl.js";
+import { h, hex } from "./vectors.mjs";
 
 // RFC 9180 §7.1-§7.3 identifiers -> ts-mls's algorithm names
 const KEMS = { 0x10: "DHKEM-P256-HKDF-SHA256", 0x11: "DHKEM-P384-HKDF-SHA384", 0x12: "DHKEM-P521-HKDF-SHA512",
@@ -21,9 +22,6 @@ export const HPKE_CAPABILITY = {
   modes: Object.values(MODES), kems: Object.keys(KEMS).map(Number), kdfs: Object.keys(KDFS).map(Number),
   aeads: Object.keys(AEADS).map(Number),
 };
-
-const h = (value) => Uint8Array.from(Buffer.from(value, "hex"));
-const hex = (bytes) => Buffer.from(bytes).toString("hex");
 
 const suites = new Map(); // "kem kdf aead" -> Promise<CipherSuite>
 function suite(q) {

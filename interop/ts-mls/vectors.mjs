@@ -59,8 +59,9 @@ export class Refused extends Error {
   }
 }
 
-const h = (value) => Uint8Array.from(Buffer.from(value, "hex"));
-const hex = (bytes) => Buffer.from(bytes).toString("hex");
+// hex strings of the questions and answers
+export const h = (value) => Uint8Array.from(Buffer.from(value, "hex"));
+export const hex = (bytes) => Buffer.from(bytes).toString("hex");
 
 // a decoder that must consume every byte
 function decodeAll(what, decoder, bytes) {
