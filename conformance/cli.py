@@ -32,7 +32,7 @@ from typing import Callable, TextIO
 
 from . import vectors as xmtp_vectors
 from .adapter import ADAPTERS, connect
-from .runner import RunOptions, SkipFileError, collect, execute, load_skips, smoke_checks
+from .runner import RunOptions, SkipFileError, Status, collect, execute, load_skips, smoke_checks
 from .runner.differential import DifferentialOptions
 from .runner import report as run_report
 from .rfc9420 import (
@@ -325,7 +325,8 @@ def _session(args: argparse.Namespace):
 def _run_suite(args: argparse.Namespace) -> int:
     """``run``: the whole suite (or a selection) against one adapter."""
     options = RunOptions(include=args.include, exclude=args.exclude, skip_file=args.skip_file,
-                         scenarios=args.scenario, fail_fast=args.fail_fast,
+                         scenarios=args.scenario,
+                         stop_on=frozenset({Status.FAILED, Status.ERRORED}) if args.fail_fast else frozenset(),
                          differential=DifferentialOptions(args.examples, args.steps, args.counterexamples))
     for path in [args.skip_file, *args.scenario]:
         if path is not None and not path.is_file():

@@ -37,7 +37,7 @@ class RunOptions:
     skip_file: Path | None = None
     scenarios: list[Path] = dataclasses.field(default_factory=list)
     differential: DifferentialOptions = dataclasses.field(default_factory=DifferentialOptions)
-    fail_fast: bool = False
+    stop_on: frozenset[Status] = frozenset()  # stop at the first result of these statuses
 
 
 def scenario_file_checks(path: Path) -> list[Check]:
@@ -96,6 +96,6 @@ def execute(session: Session, checks: list[Check], options: RunOptions, progress
     """Run ``checks``; ``skips`` is the skip file already read (``load_skips``), else it is read here."""
     started = time.perf_counter()
     skips = skips if skips is not None else load_skips(options)
-    results = run_checks(session, checks, skips=skips, fail_fast=options.fail_fast,
+    results = run_checks(session, checks, skips=skips, stop_on=options.stop_on,
                          progress=Progress(len(checks), progress_out))
     return build_report(session.label, session.hello, results, time.perf_counter() - started), results

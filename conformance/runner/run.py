@@ -10,7 +10,8 @@ The algorithm (docs/runner.md):
    or a refusal where the check needed an answer); skipped (the adapter answered ``unsupported``);
    self-reported (only the adapter's own verdict, ``SelfReported``); or errored (the adapter broke:
    any other ``AdapterError`` or exception);
-4. ``fail_fast`` stops at the first failure or error (the mutants use it).
+4. ``stop_on`` stops at the first result of those statuses (``--fail-fast``: failed or errored; the
+   mutants: failed only, since a crash does not show that the suite caught a bug).
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from typing import Callable, Iterable, TextIO
 from ..adapter import AdapterError, ErrorKind, Session
 from .checks import Check, Result, SelfReported, SkipList, Status, missing
 
-__all__ = ["select", "run_checks", "Progress"]
+__all__ = ["select", "outcome", "run_checks", "Progress"]
 
 
 def select(checks: Iterable[Check], include: list[str] | None = None, exclude: list[str] | None = None) -> list[Check]:
@@ -62,7 +63,8 @@ class Progress:
             print(file=self.out)
 
 
-def _outcome(check: Check, session: Session) -> Result:
+def outcome(check: Check, session: Session) -> Result:
+    """Run one check and classify what came of it (step 3 above)."""
     started = time.perf_counter()
     try:
         check.run(session)
@@ -87,18 +89,19 @@ def _outcome(check: Check, session: Session) -> Result:
                   time.perf_counter() - started)
 
 
-def run_checks(session: Session, checks: list[Check], *, skips: SkipList | None = None, fail_fast: bool = False,
+def run_checks(session: Session, checks: list[Check], *, skips: SkipList | None = None,
+               stop_on: frozenset[Status] = frozenset(),
                progress: Progress | None = None, on_result: Callable[[Result], None] | None = None) -> list[Result]:
     results = []
     for check in checks:
         reason = (skips.reason(check.id) if skips else None) or missing(check.needs, session.hello.capabilities)
-        result = Result(check, Status.SKIPPED, reason) if reason else _outcome(check, session)
+        result = Result(check, Status.SKIPPED, reason) if reason else outcome(check, session)
         results.append(result)
         if progress is not None:
             progress.update(result)
         if on_result is not None:
             on_result(result)
-        if fail_fast and result.status in (Status.FAILED, Status.ERRORED):
+        if result.status in stop_on:
             break
     if progress is not None:
         progress.finish()

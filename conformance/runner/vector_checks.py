@@ -24,11 +24,11 @@ from ..adapter import AdapterError, ErrorKind, Session
 from ..rfc9420 import FILES, case_label, load, module
 from ..rfc9420.passive_client import fixed_width_private_key
 from ..vectors import XMTP_DIR, Difference, expect, family_modules
-from ..vectors.formats import FILE_MODELS
+from ..vectors.formats import FILE_MODELS, Verdict
 from ..vectors.questions import judge, questions
 from .checks import Check, Need, OneOf, SelfReported, missing
 
-__all__ = ["rfc9420_checks", "hpke_checks", "xmtp_checks", "RFC9420_AREAS", "accepted"]
+__all__ = ["rfc9420_checks", "hpke_checks", "xmtp_checks", "controls", "RFC9420_AREAS", "accepted"]
 
 RFC9420_AREAS = {
     "tree-math": "MLS tree", "tree-operations": "MLS tree", "tree-validation": "MLS tree", "treekem": "MLS tree",
@@ -127,10 +127,38 @@ def hpke_checks() -> Iterator[Check]:
 # ---------------------------------------------------------------- XMTP
 
 
-def _answer_xmtp(family_name: str, family, case, session: Session) -> None:
-    for question in questions(family, case):
-        answer = session.ask("xmtp.answer", family=family_name, question=question)["answer"]
-        judge(family, case, question, answer)
+def _answer_xmtp(family_name: str, family, cases: list, session: Session) -> None:
+    """The case's questions, then its controls' (``controls``); every answer judged."""
+    for case in cases:
+        for question in questions(family, case):
+            answer = session.ask("xmtp.answer", family=family_name, question=question)["answer"]
+            judge(family, case, question, answer)
+
+
+OPPOSITE = {Verdict.VALID: (Verdict.INVALID,), Verdict.INVALID: (Verdict.VALID,),
+            Verdict.ACCEPTABLE: (Verdict.VALID, Verdict.INVALID)}
+
+
+def controls(cases: list) -> dict[str, list]:
+    """For each case with one verdict, the cases of its family asked beside it as controls: one of each verdict
+    it does not expect (``OPPOSITE``), the nearest in the file with the same rule and profile where there is one.
+
+    A check then passes only if the implementation gets both right, so answering ``valid`` (or ``invalid``) to
+    everything passes no check of a family that has cases of both verdicts."""
+    chosen: dict[str, list] = {}
+    for i, case in enumerate(cases):
+        expected = getattr(case, "expected", None)
+        if expected is None:
+            continue
+        picks = []
+        for verdict in OPPOSITE[Verdict(expected.result)]:
+            pool = [j for j, other in enumerate(cases) if getattr(other, "expected", None) is not None
+                    and other.expected.result == verdict]
+            if pool:
+                picks.append(cases[min(pool, key=lambda j: (cases[j].rule != case.rule,
+                                                            cases[j].tags[:1] != case.tags[:1], abs(j - i), j))])
+        chosen[case.id] = picks
+    return chosen
 
 
 def _run_scenario(family, case, session: Session) -> None:
@@ -142,12 +170,16 @@ def xmtp_checks() -> Iterator[Check]:
     for name, family in family_modules().items():
         path = XMTP_DIR / f"{name}.json"
         document = FILE_MODELS[family.FORMAT].model_validate(json.loads(path.read_text()))
+        paired = controls(document.cases)
         for case in document.cases:
             if family.FORMAT == "scenario":
                 run = functools.partial(_run_scenario, family, case)
                 needs = (Need("clients", "profiles", family.profile_of(case)),)
             else:
-                run = functools.partial(_answer_xmtp, name, family, case)
+                run = functools.partial(_answer_xmtp, name, family, [case, *paired.get(case.id, ())])
                 needs = (Need("xmtp.vectors", "families", name),)
+            asked_beside = ", ".join(c.id for c in paired.get(case.id, ()))
             yield Check(id=f"xmtp/{case.id}", area=family.AREA, rule=case.rule, needs=needs, run=run,
-                        reproducer=f"vectors/xmtp/{name}.json, case {case.id}", description=case.description)
+                        reproducer=f"vectors/xmtp/{name}.json, case {case.id}"
+                                   + (f" (controls: {asked_beside})" if asked_beside else ""),
+                        description=case.description)
