@@ -33,7 +33,7 @@ import sys
 import time
 import traceback
 from pathlib import Path
-from typing import Callable, TextIO
+from typing import Any, Callable, TextIO
 
 from pydantic import ValidationError
 
@@ -105,25 +105,22 @@ def _suite_argument(value: str) -> list[int]:
         raise argparse.ArgumentTypeError(f"not a cipher suite number: {value!r}") from None
 
 
-def _count(value: str) -> int:
-    """A whole number of at least 1 (an option's value; argparse reports anything else as a usage error)."""
-    try:
-        number = int(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a whole number: {value!r}") from None
-    if number < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, not {number}")
-    return number
+def _above_zero(convert: Callable[[str], Any], what: str) -> Callable[[str], Any]:
+    """An option's type: ``convert(value)``, a finite number above 0; argparse reports anything else as a
+    usage error."""
+    def parse(value: str) -> Any:
+        try:
+            number = convert(value)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"not {what}: {value!r}") from None
+        if not 0 < number < float("inf"):
+            raise argparse.ArgumentTypeError(f"must be {what} above 0, not {value}")
+        return number
+    return parse
 
 
-def _seconds(value: str) -> float:
-    try:
-        seconds = float(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a number of seconds: {value!r}") from None
-    if not 0 < seconds < float("inf"):
-        raise argparse.ArgumentTypeError(f"must be a positive number of seconds, not {value}")
-    return seconds
+_count = _above_zero(int, "a whole number")
+_seconds = _above_zero(float, "a number of seconds")
 
 
 def _fraction(value: str) -> float:
@@ -264,7 +261,7 @@ def render_failures(failures: list[Failure], verbose: bool) -> str:
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="xmtp-conformance", description=__doc__.splitlines()[0],
                                      epilog="Exit status: 0 ok, 1 a check failed, 2 usage error, 3 unusable adapter.")
-    parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {run_report.harness_version()}")
     commands = parser.add_subparsers(dest="command", required=True)
     vectors = commands.add_parser("vectors", help="RFC 9420 test vectors")
     vector_commands = vectors.add_subparsers(dest="vectors_command", required=True)
@@ -345,6 +342,15 @@ def build_parser() -> argparse.ArgumentParser:
                               help="write into DIR (default: interop/proto of a checkout; required when installed)")
     proto_parser.set_defaults(parser=proto_parser, run=_run_proto)
 
+    compare_parser = commands.add_parser(
+        "compare", help="what changed between two JSON reports (--report-json)",
+        description="List the checks that regressed (passed, now failed or errored), were fixed, or otherwise "
+                    "changed status between two runs' JSON reports.",
+        epilog="Exit status: 0 no regression, 1 a regression, 2 a file that is not a report.")
+    compare_parser.add_argument("old", type=Path, metavar="OLD.json")
+    compare_parser.add_argument("new", type=Path, metavar="NEW.json")
+    compare_parser.set_defaults(parser=compare_parser, run=_run_compare)
+
     list_parser = commands.add_parser(
         "list", help="list the check ids (with area and rule) a run would select",
         description="Print each check id a run with these options selects, with its area and rule.")
@@ -396,13 +402,6 @@ def _session(args: argparse.Namespace):
     except KeyError as e:
         args.parser.error(str(e.args[0]))
 
-
-def _version() -> str:
-    from importlib.metadata import PackageNotFoundError, version
-    try:
-        return version("xmtp-conformance")
-    except PackageNotFoundError:
-        return "(not installed)"
 
 
 def _run_suite(args: argparse.Namespace) -> int:
@@ -493,6 +492,28 @@ def _run_proto(args: argparse.Namespace) -> int:
     written = protos.write(folder)
     print(f"wrote {len(written)} files into {folder}")
     return 0
+
+
+def _run_compare(args: argparse.Namespace) -> int:
+    """``compare OLD.json NEW.json``."""
+    reports = []
+    for path in (args.old, args.new):
+        try:
+            reports.append(run_report.Report.model_validate_json(path.read_bytes()))
+        except OSError as e:
+            args.parser.error(f"{path}: {e.strerror}")
+        except ValidationError as e:
+            args.parser.error(f"{path}: not a JSON report of this version: {_first_error(e)}")
+    old, new = reports
+    changes = run_report.compare(old, new)
+    print(f"{args.old}: {old.implementation}, {old.totals.passed} passed of {old.totals.selected}\n"
+          f"{args.new}: {new.implementation}, {new.totals.passed} passed of {new.totals.selected}")
+    for title, rows in (("regressions", changes.regressions), ("fixes", changes.fixes), ("other changes", changes.changed)):
+        print(f"{title} ({len(rows)}):", *(f"{before} -> {after}  {check}" for check, before, after in rows), sep="\n  ")
+    for title, ids in (("only in the new run", changes.added), ("only in the old run", changes.removed)):
+        if ids:
+            print(f"{title} ({len(ids)}):", *ids[:50], *(["..."] if len(ids) > 50 else []), sep="\n  ")
+    return 1 if changes.regressions else 0
 
 
 def _run_list(args: argparse.Namespace) -> int:

@@ -62,7 +62,8 @@ class Session:
         try:
             hello = self.adapter.hello(self)
         except (AdapterError, ValidationError) as e:
-            why = f"adapter {self.label} did not answer hello: {_one_line(e)}{_stderr_hint(self.adapter)}"
+            said = str(e).split("; stderr:")[0] + (")" if "; stderr:" in str(e) else "")  # the hint says it shorter
+            why = f"adapter {self.label} did not answer hello: {_one_line(Exception(said))}{_stderr_hint(self.adapter)}"
             self.adapter.close()
             raise AdapterUnusable(why) from None
         if hello.protocol_version != PROTOCOL_VERSION:

@@ -47,6 +47,7 @@ class Progress:
         self.total, self.out, self.done, self.area = total, out, 0, None
         self.tty = bool(out is not None and out.isatty())
         self.counts = {status: 0 for status in Status}
+        self.started = time.perf_counter()
 
     def update(self, result: Result) -> None:
         self.done += 1
@@ -56,7 +57,9 @@ class Progress:
         if self.tty:
             width = 30
             filled = width * self.done // max(self.total, 1)
-            print(f"\r[{'#' * filled}{'.' * (width - filled)}] {self.done}/{self.total} "
+            elapsed = time.perf_counter() - self.started
+            eta = elapsed / self.done * (self.total - self.done)
+            print(f"\r[{'#' * filled}{'.' * (width - filled)}] {self.done}/{self.total} ETA {eta:4.0f} s "
                   f"{result.check.area:<22.22} failed {self.counts[Status.FAILED]} "
                   f"errored {self.counts[Status.ERRORED]}", end="", file=self.out, flush=True)
         elif result.check.area != self.area:

@@ -76,9 +76,9 @@ def test_a_node_adapter_without_its_dependencies_is_told_to_install_them(tmp_pat
 
 
 @pytest.mark.parametrize("argv, says", [
-    (["run", "--examples", "-5"], "argument --examples: must be at least 1, not -5"),
+    (["run", "--examples", "-5"], "argument --examples: must be a whole number above 0, not -5"),
     (["run", "--steps", "many"], "argument --steps: not a whole number: 'many'"),
-    (["run", "--timeout", "0"], "argument --timeout: must be a positive number of seconds, not 0"),
+    (["run", "--timeout", "0"], "argument --timeout: must be a number of seconds above 0, not 0"),
     (["run", "--min-run", "2"], "argument --min-run: a fraction between 0 and 1, not '2'"),
     (["smoke", "--skip-file", "no-such.skip"], "no-such.skip: no such file"),
 ])

@@ -1,7 +1,8 @@
 """The wheel as a user installs it: built from the checkout, installed (not editable) into a fresh virtual
 environment, and run from an empty folder, where only package data can be found.
 
-No network: the wheel is built with the test environment's setuptools (``--no-build-isolation``) and installed
+The wheel is built from a copy of the files it is made of (so that no earlier build's leftovers can slip
+in and nothing is written into the checkout). No network: it is built with the test environment's setuptools (``--no-build-isolation``) and installed
 alone (``--no-deps --no-index``); the fresh environment then reaches the dependencies already installed here
 through a ``.pth`` line (added after pip ran, so pip never sees this checkout's editable install).
 """
@@ -9,6 +10,7 @@ through a ``.pth`` line (added after pip ran, so pip never sees this checkout's 
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 import sysconfig
@@ -26,8 +28,15 @@ ROOT = Path(__file__).resolve().parents[2]
 def installed(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The ``bin`` folder of a fresh environment holding the wheel built from this checkout."""
     base = tmp_path_factory.mktemp("wheel")
+    source = base / "source"
+    for name in ("pyproject.toml", "setup.py", "README.md"):
+        (source / name).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(ROOT / name, source / name)
+    for name in ("spec_model", "conformance", "interop", "vectors"):
+        shutil.copytree(ROOT / name, source / name,
+                        ignore=shutil.ignore_patterns("node_modules", "__pycache__", "*.egg-info"))
     subprocess.run([sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "--no-build-isolation",
-                    "-w", str(base / "dist"), str(ROOT)], check=True, capture_output=True)
+                    "-w", str(base / "dist"), str(source)], check=True, capture_output=True)
     [wheel] = (base / "dist").glob("xmtp_conformance-*.whl")
     venv.create(base / "env", with_pip=False)
     python = base / "env" / "bin" / "python"
