@@ -318,6 +318,8 @@ def build_parser() -> argparse.ArgumentParser:
     run_parser.add_argument("--scenario", type=Path, action="append", default=[], metavar="FILE",
                             help="replay the scenario cases of FILE (e.g. a counterexample) instead of the suite")
     run_parser.add_argument("--fail-fast", action="store_true", help="stop at the first failure or error")
+    run_parser.add_argument("-j", "--jobs", type=_count, default=1, metavar="N",
+                            help="run the checks over N worker processes, each with its own adapter (default 1)")
     run_parser.add_argument("--min-run", type=_fraction, metavar="FRACTION",
                             help="exit 1 unless at least this fraction of the selected checks ran (not skipped)")
     run_parser.add_argument("--report-json", type=Path, metavar="FILE", help="write the JSON report")
@@ -395,10 +397,14 @@ def _skip_file_argument(parser: argparse.ArgumentParser) -> None:
                         help="check-id globs to skip, one per line, '# reason' after each")
 
 
+def _connect_args(args: argparse.Namespace) -> dict:
+    return {"name": args.adapter, "command": args.adapter_cmd, "node_validation": not args.no_node_validation,
+            "timeout_s": args.timeout}
+
+
 def _session(args: argparse.Namespace):
     try:
-        return connect(args.adapter, command=args.adapter_cmd, node_validation=not args.no_node_validation,
-                       timeout_s=args.timeout)
+        return connect(**_connect_args(args))
     except KeyError as e:
         args.parser.error(str(e.args[0]))
 
@@ -409,7 +415,10 @@ def _run_suite(args: argparse.Namespace) -> int:
     options = RunOptions(include=args.include, exclude=args.exclude, skip_file=args.skip_file,
                          scenarios=args.scenario,
                          stop_on=frozenset({Status.FAILED, Status.ERRORED}) if args.fail_fast else frozenset(),
-                         differential=DifferentialOptions(args.examples, args.steps, args.counterexamples))
+                         differential=DifferentialOptions(args.examples, args.steps, args.counterexamples),
+                         jobs=args.jobs)
+    if args.jobs > 1 and args.fail_fast:
+        args.parser.error("--fail-fast runs the checks in order: not with -j")
     for path in [args.skip_file, *args.scenario]:
         if path is not None and not path.is_file():
             args.parser.error(f"{path}: no such file")
@@ -422,7 +431,8 @@ def _run_suite(args: argparse.Namespace) -> int:
     skips = _skips(args, options)
     session = _session(args)
     try:
-        report, _ = execute(session, checks, options, None if args.quiet else sys.stderr, skips)
+        report, _ = execute(session, checks, options, None if args.quiet else sys.stderr, skips,
+                            connect_args=_connect_args(args))
     finally:
         session.close()
     return _print_report(report, args)

@@ -13,7 +13,7 @@ import functools
 import json
 import time
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 
 from ..adapter import Session
 from ..vectors.families import scenarios as scenario_family
@@ -38,6 +38,7 @@ class RunOptions:
     scenarios: list[Path] = dataclasses.field(default_factory=list)
     differential: DifferentialOptions = dataclasses.field(default_factory=DifferentialOptions)
     stop_on: frozenset[Status] = frozenset()  # stop at the first result of these statuses
+    jobs: int = 1  # worker processes (``parallel.py``); more than 1 needs ``execute``'s ``connect_args``
 
 
 def scenario_file_checks(path: Path) -> list[Check]:
@@ -92,10 +93,16 @@ def smoke_checks(session: Session) -> list[Check]:
 
 
 def execute(session: Session, checks: list[Check], options: RunOptions, progress_out: TextIO | None,
-            skips: SkipList | None = None) -> tuple[Report, list[Result]]:
-    """Run ``checks``; ``skips`` is the skip file already read (``load_skips``), else it is read here."""
+            skips: SkipList | None = None, connect_args: dict[str, Any] | None = None) -> tuple[Report, list[Result]]:
+    """Run ``checks``; ``skips`` is the skip file already read (``load_skips``), else it is read here. With
+    ``options.jobs`` above 1, ``checks`` must be ``collect(options)`` and each worker connects with
+    ``connect_args`` (``connect``'s arguments)."""
     started = time.perf_counter()
     skips = skips if skips is not None else load_skips(options)
-    results = run_checks(session, checks, skips=skips, stop_on=options.stop_on,
-                         progress=Progress(len(checks), progress_out))
+    progress = Progress(len(checks), progress_out)
+    if options.jobs > 1 and connect_args is not None:
+        from .parallel import run_parallel
+        results = run_parallel(checks, options, connect_args, options.jobs, progress)
+    else:
+        results = run_checks(session, checks, skips=skips, stop_on=options.stop_on, progress=progress)
     return build_report(session.label, session.hello, results, time.perf_counter() - started), results

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime
 import json
 import re
+import sys
 
 from conformance import cli
 from conformance.runner import RunOptions, collect
@@ -65,3 +66,17 @@ def test_the_html_report_puts_failures_first_and_folds_skips_by_reason(tmp_path)
     assert re.search(r"<summary>2 skipped: skip file: another</summary>.*<summary>1 skipped: skip file: one reason",
                      page, re.S)
     assert "filterRows" in page and "harness xmtp-conformance" in page and "started 20" in page
+
+
+def test_jobs_spread_the_checks_and_report_them_in_run_order(tmp_path):
+    """Over two workers, each with its own adapter process (a mutant, so some checks fail), the report is the
+    one-worker report: the same checks, in the same order, with the same statuses."""
+    adapter = f"{sys.executable} -m conformance.adapter.serve --mutant tree_hash_node_index"
+    argv = ["run", "-q", "--adapter-cmd", adapter, "--include", "rfc9420/tree-operations*", *TREE_MATH]
+    reports = []
+    for jobs in ("1", "2"):
+        assert cli.main([*argv, "-j", jobs, "--report-json", str(tmp_path / f"{jobs}.json")]) == 1
+        reports.append(json.loads((tmp_path / f"{jobs}.json").read_text()))
+    one, two = ([(c["id"], c["status"], c["message"]) for c in r["checks"]] for r in reports)
+    assert one == two and {"passed", "failed"} <= {status for _, status, _ in one}
+    assert cli.main([*argv, "-j", "2", "--fail-fast"]) == 2
