@@ -10,6 +10,7 @@ refuse to write into an installed package (``writable_folder``).
 from __future__ import annotations
 
 import os
+import site
 import sysconfig
 from importlib.resources import files
 from pathlib import Path
@@ -36,8 +37,8 @@ def interop() -> Path:
 
 
 def installed(path: Path) -> bool:
-    """Whether ``path`` lies inside an installed package (site-packages), not a checkout."""
-    roots = {Path(sysconfig.get_path(key)).resolve() for key in ("purelib", "platlib")}
+    """Whether ``path`` lies inside an installed package (site-packages, the user's too), not a checkout."""
+    roots = {Path(p).resolve() for p in (*map(sysconfig.get_path, ("purelib", "platlib")), site.getusersitepackages())}
     return any(path.resolve().is_relative_to(root) for root in roots)
 
 

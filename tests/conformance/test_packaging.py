@@ -107,3 +107,14 @@ def test_a_bundled_node_adapter_without_dependencies_names_the_command_that_inst
     assert done.stderr.strip().splitlines() == [
         "xmtp-conformance: error: adapter ts-mls: its Node dependencies are not installed; "
         "run: xmtp-conformance peers install ts-mls"]
+
+
+@pytest.mark.skipif(shutil.which("npm") is None or shutil.which("node") is None, reason="needs Node and npm")
+def test_peers_install_makes_a_bundled_node_adapter_runnable_from_an_installed_wheel(installed: Path, tmp_path: Path):
+    done = tool(installed, tmp_path, "peers", "install", "ts-mls")
+    assert done.returncode == 0, done.stderr
+    assert (tmp_path / "cache" / "xmtp-conformance" / "peers" / "ts-mls" / "node_modules").is_dir()
+    selected = len(collect(RunOptions(include=["rfc9420/tree-math*"])))
+    run = tool(installed, tmp_path, "run", "-q", "--adapter", "ts-mls", "--include", "rfc9420/tree-math*")
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert f"ok: {selected} passed, 0 failed, 0 errored" in run.stdout
