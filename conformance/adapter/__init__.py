@@ -18,7 +18,7 @@ from .jsonrpc import SubprocessAdapter
 from .protocol import OPERATIONS, PROTOCOL_VERSION, Adapter, AdapterError, ErrorKind, Hello, check_params, check_result
 from .reference import ReferenceAdapter
 
-__all__ = ["ADAPTERS", "Session", "connect", "AdapterError", "ErrorKind", "reference_subprocess_command"]
+__all__ = ["ADAPTERS", "LIBXMTP_VERSIONS", "Session", "connect", "AdapterError", "ErrorKind", "reference_subprocess_command"]
 
 
 def reference_subprocess_command(mutant: str | None = None) -> list[str]:
@@ -29,16 +29,22 @@ def reference_subprocess_command(mutant: str | None = None) -> list[str]:
 INTEROP = Path(__file__).resolve().parents[2] / "interop"
 
 
-def _libxmtp() -> Adapter:
-    from interop.served_adapter import ServedAdapter
-    return ServedAdapter(["node", str(INTEROP / "libxmtp" / "adapter.mjs")])
+LIBXMTP_VERSIONS = {"libxmtp": "1.11.0-nightly.20260726.b649d1a", "libxmtp-1.9.1": "1.9.1"}
+"""The pinned @xmtp/node-bindings of each libxmtp adapter (``interop/libxmtp/versions/<version>/``)."""
+
+
+def _libxmtp(version: str) -> Callable[[], Adapter]:
+    def start() -> Adapter:
+        from interop.served_adapter import ServedAdapter
+        return ServedAdapter(["node", str(INTEROP / "libxmtp" / "adapter.mjs"), version])
+    return start
 
 
 ADAPTERS: dict[str, Callable[[], Adapter]] = {
     "reference": ReferenceAdapter,
     "reference-subprocess": lambda: SubprocessAdapter(reference_subprocess_command()),
     "ts-mls": lambda: SubprocessAdapter(["node", str(INTEROP / "ts-mls" / "adapter.mjs")]),
-    "libxmtp": _libxmtp,
+    **{name: _libxmtp(version) for name, version in LIBXMTP_VERSIONS.items()},
 }
 """The adapters named on the command line (``--adapter NAME``); any other is given as ``--adapter-cmd``."""
 
