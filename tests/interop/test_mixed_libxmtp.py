@@ -69,7 +69,7 @@ ARGUMENT = {"send": "text", "update_name": "name", "add_admin": "inbox_id", "add
             "add_members_by_inbox_id": "inbox_ids", "remove_members_by_inbox_id": "inbox_ids"}
 """The ``clients.group`` argument of each method used here (model methods take it positionally)."""
 COMMIT_LOG_SIGNER = "_commit_log_signer"
-"""A group created by libxmtp 1.9.1 carries this attribute. The model shows every attribute it reads; the
+"""A group created by libxmtp (1.9.1 and the newest pinned version) carries this attribute. The model shows every attribute it reads; the
 adapter's ``group_state`` shows only the four the bindings have getters for."""
 
 
@@ -338,7 +338,7 @@ def test_libxmtp_creates_group_and_adds_model_clients(mixed):
     assert state["epoch"] == 2
     assert {m["inbox_id"] for m in state["members"]} == {mixed.inbox[n] for n in ("m1", "m2", "x1", "x2")}
     assert state["super_admins"] == [mixed.inbox["x1"]] and state["attributes"]["group_name"] == "from libxmtp"
-    # libxmtp 1.9.1 writes a commit-log signing key into the group's attributes; the model keeps it
+    # libxmtp writes a commit-log signing key into the group's attributes; the model keeps it
     signer = {n: group_state(mixed.conversations[n])["attributes"].get(COMMIT_LOG_SIGNER) for n in MODEL}
     assert signer["m1"] and len(signer["m1"]) == 64 and signer["m1"] == signer["m2"], signer
 
