@@ -171,11 +171,12 @@ def validate_commit(staged: StagedCommit, identity_at: IdentityLookup, *, own_ve
     for leaf, expected_inbox in to_check:
         _check_credential(leaf, expected_inbox, old_membership, new_membership, identity_at)
 
-    # group size (seed "Group sizes"; libxmtp profile: 250)
-    try:
-        check_group_size(new_membership, profile)
-    except Rejected as e:
-        raise Rejected(CommitReason.GROUP_FULL, e.detail) from None
+    # group size (seed "Group sizes"); libxmtp does not count a received commit's members
+    if profile.group_size_checked_on_receive:
+        try:
+            check_group_size(new_membership, profile)
+        except Rejected as e:
+            raise Rejected(CommitReason.GROUP_FULL, e.detail) from None
 
     # 12. policies
     added_inboxes = tuple(sorted(new_membership.members.keys() - old_membership.members.keys()))
@@ -304,16 +305,25 @@ def _check_policies(staged, actor: Actor, immutable, old_metadata, old_membershi
         check(policies, Permission.UPDATE_PERMISSIONS, actor, profile=profile)
 
 
-_SEMVER = re.compile(r"(\d+)\.(\d+)\.(\d+)(?:-([0-9A-Za-z.-]+))?")
+_SEMVER = re.compile(r"(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-([0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*))?"
+                     r"(?:\+[0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*)?")
 
 
 def _semver(version: str) -> tuple:
-    """libxmtp validated_commit.rs (HEAD, semver): an orderable form of "x.y.z[-pre]"; a pre-release sorts first."""
+    """Semantic Versioning 2.0.0 §11 precedence, as libxmtp's ``LibXMTPVersion`` (the semver crate; libxmtp
+    crates/xmtp_mls/src/groups/validated_commit.rs@b649d1a): an orderable form of "x.y.z[-pre][+build]".
+
+    A pre-release sorts before its release; its dot-separated identifiers compare numerically when all digits
+    (``rc.2 < rc.10``), numbers before words, and a shorter list first when one is a prefix of the other.
+    Build metadata does not count. (libxmtp 1.9.1, @09d3f023f, compared ``(major, minor, patch, suffix)``
+    with the suffix as a string and a release before its pre-releases.)
+    """
     match = _SEMVER.fullmatch(version.strip())
     if match is None:
         raise Rejected(CommitReason.PROTOCOL_VERSION_TOO_LOW, f"unreadable minimum version {version!r}")
     major, minor, patch, pre = match.groups()
-    return int(major), int(minor), int(patch), (pre is None, pre or "")
+    identifiers = tuple((0, int(i), "") if i.isdigit() else (1, 0, i) for i in pre.split(".")) if pre else ()
+    return int(major), int(minor), int(patch), pre is None, identifiers
 
 
 class WelcomeReason(enum.StrEnum):
@@ -349,22 +359,36 @@ def validate_welcome_membership(group_tree, membership: GroupMembership, identit
 
 
 def validate_dm_welcome(extensions, own_inbox_id: str, adder_inbox_id: str, profile: Profile = SEED) -> None:
-    """libxmtp groups/mod.rs ``validate_dm_group`` (facts §4.4): a DM Welcome is between the adder and us.
+    """libxmtp groups/mod.rs ``validate_dm_group`` (facts §4.4; libxmtp crates/xmtp_mls/src/groups/mod.rs@b649d1a,
+    the same @09d3f023f): a DM Welcome is between the adder and us.
 
-    Type DM with both members set; if someone else added us, the members are
-    {adder, us}; both admin lists empty; the permissions equal the DM preset.
-    libxmtp joins the last comparisons with ``&&`` (open question 4 of the
-    facts sheet); the model requires every one of them.
+    Type DM with both members set; we are one of them, and if someone else
+    added us the members are {adder, us}; both admin lists empty; the five
+    membership, admin and permissions policies those of the DM preset. The
+    metadata policies are not compared (libxmtp: they do not affect
+    membership), so a DM of any profile, or one made before a metadata key
+    existed, is accepted. The libxmtp profile (``lax_dm_welcome``) returns
+    early for a Welcome from oneself and refuses the policies only when all
+    five differ; the seed profile requires each check.
     """
     metadata = read_immutable_metadata(extensions)
     dm = metadata.dm_members
     if metadata.conversation_type != ConversationType.DM or dm is None:
         raise Rejected(WelcomeReason.INVALID_DM, "not a DM")
     members = {dm.dm_member_one.inbox_id, dm.dm_member_two.inbox_id}
-    if adder_inbox_id != own_inbox_id and members != {adder_inbox_id, own_inbox_id}:
+    if own_inbox_id not in members:
+        raise Rejected(WelcomeReason.INVALID_DM, "we are not a member of the DM")
+    if adder_inbox_id == own_inbox_id:
+        if profile.lax_dm_welcome:
+            return
+    elif members != {adder_inbox_id, own_inbox_id}:
         raise Rejected(WelcomeReason.INVALID_DM, "the DM is not between the adder and us")
     mutable = read_mutable_metadata(extensions)
     if mutable.admin_list.inbox_ids or mutable.super_admin_list.inbox_ids:
         raise Rejected(WelcomeReason.INVALID_DM, "a DM has no admins")
-    if Policies.from_proto(read_mutable_permissions(extensions), profile) != preset_policies(Preset.DM, profile):
-        raise Rejected(WelcomeReason.INVALID_DM, "a DM's permissions are the DM preset")
+    policies, dm_preset = Policies.from_proto(read_mutable_permissions(extensions), profile), \
+        preset_policies(Preset.DM, profile)
+    differs = [getattr(policies, name) != getattr(dm_preset, name)
+               for name in ("add_member", "remove_member", "add_admin", "remove_admin", "update_permissions")]
+    if all(differs) if profile.lax_dm_welcome else any(differs):
+        raise Rejected(WelcomeReason.INVALID_DM, "a DM's membership policies are those of the DM preset")

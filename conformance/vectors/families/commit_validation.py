@@ -678,19 +678,40 @@ def _group_size_cases() -> list[DecisionCase]:
             padding = {random.Random(f"{name}/{i}").randbytes(32).hex(): 1 for i in range(total - 2)}
             group = w.group(alix, profile=profile,
                             membership=GroupMembership(members={alix.inbox_id: 0, **padding}))
+            full = total > limit and profile.group_size_checked_on_receive
             out.append(_from_staged(
                 f"group_of_{total}", f"Given alix's {name} group whose 0xFF01 lists {total - 1} inboxes (alix and "
                 f"{total - 2} padding inboxes without leaves), When alix adds dave, making {total}, Then it is "
-                + ("valid" if total == limit else f"refused ({name} allows at most {limit})"),
-                "group size (seed Group sizes: 400; libxmtp: 250)", _commit(w, group, w.add_users(group, dave)[0]), w,
-                "valid" if total == limit else CommitReason.GROUP_FULL, profile=name, tags=("group_size",)))
+                + (f"refused ({name} allows at most {limit})" if full else "valid" if total == limit else
+                   f"valid: libxmtp counts members only when adding by address ({limit}), not in a received commit"),
+                "group size (seed Group sizes: 400; libxmtp: 250 when adding by address, crates/xmtp_mls/src/groups/"
+                "mod.rs add_members_by_identity@b649d1a)", _commit(w, group, w.add_users(group, dave)[0]), w,
+                CommitReason.GROUP_FULL if full else "valid", profile=name, tags=("group_size",)))
+    return out
+
+
+def _minimum_version_cases() -> list[DecisionCase]:
+    """Semantic Versioning precedence for pre-release floors (libxmtp LibXMTPVersion, the semver crate,
+    crates/xmtp_mls/src/groups/validated_commit.rs@b649d1a): rc.2 < rc.10 < the release."""
+    out = []
+    for seed, name, profile in ((12, "seed", SEED), (13, "libxmtp", LIBXMTP)):
+        t = _three(seed, profile=profile)
+        staged = _commit(t.world, t.groups["alix"],
+                         [metadata_proposal(t.groups["alix"], {"minimum_supported_protocol_version": "2.1.0-rc.10"})])
+        for own, verdict, why in (("2.1.0-rc.2", CommitReason.PROTOCOL_VERSION_TOO_LOW,
+                                   "refused: rc.2 precedes rc.10 (numeric identifiers compare as numbers)"),
+                                  ("2.1.0", "valid", "valid: a release follows its pre-releases")):
+            out.append(_from_staged(
+                f"minimum_version_prerelease_{own}", f"{THREE}, When alix raises the minimum protocol version to "
+                f"2.1.0-rc.10 and the receiver runs {own}, Then it is {why}", "step 13", staged, t.world, verdict,
+                own_version=own, profile=name))
     return out
 
 
 def cases() -> list[DecisionCase]:
     return [*_all_members_cases(), *_actor_cases(), *_libxmtp_cases(), *_admins_only_cases(), *_dm_cases(),
             *_super_admin_removal_cases(), *_permissions_policy_cases(), *_group_size_cases(),
-            *_shared_installation_cases()]
+            *_shared_installation_cases(), *_minimum_version_cases()]
 
 
 def answer(question: dict) -> dict:
