@@ -426,6 +426,19 @@ def test_presets(preset, profile_name):
     assert Policies.from_proto(read_mutable_permissions([extension]), profile) == policies
 
 
+def test_preset_recognition_with_an_extra_underscore_key():
+    """libxmtp is_policy_default / is_policy_admin_only: a `_` key is like any other key (Allow in All Members,
+    admin-only in Admins Only); the seed profile expects it super-admin-only."""
+    for preset, plain in ((Preset.ALL_MEMBERS, Option.ALLOW), (Preset.ADMINS_ONLY, Option.ADMIN_OR_SUPER_ADMIN)):
+        base = preset_policies(preset, LIBXMTP)
+        with_key = lambda policy: dataclasses.replace(base, update_metadata={**base.update_metadata, "_x": policy})
+        assert preset_of(with_key(plain), LIBXMTP) is preset
+        assert preset_of(with_key(Option.SUPER_ADMIN_ONLY), LIBXMTP) is Preset.CUSTOM
+        seed = preset_policies(preset, SEED)
+        assert preset_of(dataclasses.replace(seed, update_metadata={**seed.update_metadata,
+                                                                    "_x": Option.SUPER_ADMIN_ONLY}), SEED) is preset
+
+
 def test_all_members_metadata_rule_per_profile():
     member = ROLES["member"]
     rejected(PermissionReason.UPDATE_METADATA_DENIED, check, preset_policies(Preset.ALL_MEMBERS, SEED),
