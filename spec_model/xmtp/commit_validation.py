@@ -12,9 +12,10 @@ The identity log is consulted through ``identity_at(inbox_id, sequence_id)``,
 which returns that inbox's association state after the given update (facts §8);
 every inbox's sequence id comes from the GroupMembership extension (0xFF01).
 
-Where libxmtp's versions differ, this follows HEAD: the actor is the committer
-(proposers may differ and are recorded per change), and an added inbox must
-name a non-zero sequence id.
+Where libxmtp's versions differ, this follows the newest pinned one (b649d1a):
+the actor is the committer, but an added or removed inbox is checked against
+the proposer of its change; an added inbox must name a non-zero sequence id;
+minimum versions compare by Semantic Versioning precedence.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from typing import Callable
 
 from spec_model.mls.group import StagedCommit
 from spec_model.mls.leaf_node import LeafNode
-from spec_model.mls.proposals import Add, PreSharedKey, Remove, Update
+from spec_model.mls.proposals import Add, GroupContextExtensions, PreSharedKey, Remove, Update
 from spec_model.mls.reasons import Rejected
 
 from .content import GroupUpdated, Inbox, MetadataFieldChange
@@ -273,24 +274,39 @@ def _check_credential(leaf: LeafNode, expected_inbox: str | None, old: GroupMemb
 def _check_policies(staged, actor: Actor, immutable, old_metadata, old_membership, policies: Policies,
                     added_inboxes, removed_inboxes, added, changes, admins_added, admins_removed, supers_added,
                     supers_removed, supers_left: int, permissions_changed: bool, profile: Profile) -> None:
-    """facts §4.4 step 12 (a–g): every change passes its policy; raises the permission rule's ``Rejected``."""
-    proposers = {}
+    """facts §4.4 step 12 (a–g): every change passes its policy; raises the permission rule's ``Rejected``.
+
+    An added or removed inbox is checked against its proposer: the sender of the Add or Remove proposal for
+    it, else of the GroupContextExtensions proposal, else the committer (libxmtp validated_commit.rs
+    ``extract_expected_diff_with_proposers``@b649d1a; libxmtp 1.9.1, @09d3f023f, checked the committer).
+    The other changes are the committer's.
+    """
+    gce_sender = next((p.sender for p in staged.proposals
+                       if isinstance(p.proposal, GroupContextExtensions) and p.sender is not None), None)
+    proposers, removers = {}, {}
     for key, p in added.items():
         if p.sender is not None:
             proposers[inbox_of(p.proposal.key_package.leaf_node.credential)] = p.sender
+    for p in staged.proposals:
+        if isinstance(p.proposal, Remove) and p.sender is not None:
+            removers[inbox_of(staged.old_tree.leaf(p.proposal.removed).credential)] = p.sender
+
+    def proposer_of(inbox: str, senders: dict[str, int]) -> Actor:
+        sender = senders.get(inbox, gce_sender)
+        return actor if sender is None else Actor.in_group(
+            inbox_of(staged.old_tree.leaf(sender).credential), immutable, old_metadata, old_membership)
+
     dm = immutable.dm_members
     dm_exception = (dm is not None and len(added_inboxes) == 1 and added_inboxes[0] != actor.inbox_id
                     and added_inboxes[0] in {dm.dm_member_one.inbox_id, dm.dm_member_two.inbox_id})
-    for inbox in added_inboxes:  # a) checked against the proposer when known, else the actor
+    for inbox in added_inboxes:  # a)
         if dm_exception:
             break
-        proposer = proposers.get(inbox)
-        who = actor if proposer is None else Actor.in_group(
-            inbox_of(staged.old_tree.leaf(proposer).credential), immutable, old_metadata, old_membership)
-        check(policies, Permission.ADD_MEMBER, who, profile=profile)
+        check(policies, Permission.ADD_MEMBER, proposer_of(inbox, proposers), profile=profile)
     for inbox in removed_inboxes:  # b)
         removed_actor = Actor.in_group(inbox, immutable, old_metadata, old_membership)
-        check_remove_member(policies, actor, removed_actor, super_admins_left=supers_left, profile=profile)
+        check_remove_member(policies, proposer_of(inbox, removers), removed_actor, super_admins_left=supers_left,
+                            profile=profile)
     for key, _, _ in changes:  # c)
         check(policies, Permission.UPDATE_METADATA, actor, metadata_key=key, profile=profile)
     if admins_added:  # d)

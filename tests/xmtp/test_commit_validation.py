@@ -222,6 +222,23 @@ def test_only_super_admins_change_permissions(world):
     assert "super_admin_required" in e.detail
 
 
+def test_a_removal_is_checked_against_its_proposer(world):
+    """libxmtp validated_commit.rs extract_expected_diff_with_proposers@b649d1a: the Remove's sender, not the
+    committer, must pass remove_member_policy (admins' in the All Members preset)."""
+    from spec_model.xmtp.credential import inbox_of
+    for proposer, committer, allowed in (("bo", "alix", False), ("alix", "bo", True)):
+        (alix, bo, caro), groups = three(world)
+        leaf = next(i for i, node in groups[proposer].members() if inbox_of(node.credential) == caro.inbox_id)
+        groups[committer].process(groups[proposer].propose(Remove(leaf)))
+        without_caro = GroupMembership(members={k: v for k, v in membership_of(groups[committer]).members.items()
+                                                if k != caro.inbox_id})
+        proposals = membership_proposals(groups[committer], (), frozenset(), without_caro)
+        if allowed:
+            assert committed(world, groups[committer], proposals).removed_inboxes == (caro.inbox_id,)
+        else:
+            rejected(CommitReason.INSUFFICIENT_PERMISSIONS, world, groups[committer], proposals)
+
+
 # step 13: the protocol-version floor ---------------------------------------------------------------
 
 def test_minimum_version_floor(world):

@@ -708,10 +708,34 @@ def _minimum_version_cases() -> list[DecisionCase]:
     return out
 
 
+def _proposer_cases() -> list[DecisionCase]:
+    """A removed inbox is checked against the proposer of its Remove (libxmtp validated_commit.rs
+    extract_expected_diff_with_proposers@b649d1a), not the committer."""
+    out = []
+    for seed, name, profile in ((14, "seed", SEED), (15, "libxmtp", LIBXMTP)):
+        for proposer, committer, verdict, why in (
+                ("bo", "alix", CommitReason.INSUFFICIENT_PERMISSIONS, "refused: bo, a plain member, proposed it"),
+                ("alix", "bo", "valid", "valid: alix, the super admin, proposed it")):
+            t = _three(seed, profile=profile)
+            g = t.groups
+            caro_leaf = next(i for i, leaf in g[proposer].members() if inbox_of(leaf.credential) == t.caro.inbox_id)
+            g[committer].process(g[proposer].propose(Remove(caro_leaf), rng=t.world.rng))
+            membership = read_membership(g[committer].context.extensions)
+            without_caro = GroupMembership(members={k: v for k, v in membership.members.items()
+                                                    if k != t.caro.inbox_id})
+            out.append(_from_staged(
+                f"remove_proposed_by_{proposer}_committed_by_{committer}",
+                f"{THREE}, When {proposer} proposes removing caro and {committer} commits that proposal by reference "
+                f"with the new 0xFF01, Then it is {why} (remove_member_policy is admins')", "step 12b",
+                _commit(t.world, g[committer], membership_proposals(g[committer], (), frozenset(), without_caro)),
+                t.world, verdict, profile=name))
+    return out
+
+
 def cases() -> list[DecisionCase]:
     return [*_all_members_cases(), *_actor_cases(), *_libxmtp_cases(), *_admins_only_cases(), *_dm_cases(),
             *_super_admin_removal_cases(), *_permissions_policy_cases(), *_group_size_cases(),
-            *_shared_installation_cases(), *_minimum_version_cases()]
+            *_shared_installation_cases(), *_minimum_version_cases(), *_proposer_cases()]
 
 
 def answer(question: dict) -> dict:
