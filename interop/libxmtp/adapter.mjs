@@ -27,7 +27,7 @@ import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { randomBytes } from "node:crypto";
 
-const PROTOCOL_VERSION = 1;
+const PROTOCOL_VERSION = 2;
 const VERSION_DIRECTORY = new URL(`./versions/${process.argv[2]}/`, import.meta.url);
 const { xmtp, secp256k1, keccak_256, bindings } = await import(new URL("bindings.mjs", VERSION_DIRECTORY));
 // The installed @xmtp/node-bindings, as the version folder's lockfile pins it.
