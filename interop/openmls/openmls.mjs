@@ -110,6 +110,7 @@ export class Member {
       prepareForTransport: async () => new Uint8Array(),
     };
     const clientId = clientIdFor(identity);
+    m.clientId = clientId;
     await m.core.transaction(async (ctx) => {
       await ctx.mlsInit(clientId, transport);
       m.credential = await ctx.addCredential(cc.Credential.basic(cc.cipherSuiteFromU16(cipherSuite), clientId));

@@ -11,15 +11,15 @@ import pytest
 
 from conformance import cli
 from conformance.adapter import connect
-from conformance.runner import RunOptions, collect
 from conformance.runner.checks import Status
 from conformance.runner.mls_interop import GROUP_ID, member_bundle
-from conformance.runner.run import run_checks
 from spec_model.mls.group import Group
 from spec_model.mls.message import MLSMessage
 from spec_model.mls.proposals import Remove
 from spec_model.mls.ratchet_tree import RatchetTree
 from spec_model.mls.suites import suite
+
+from .outcome import outcome
 
 pytest.importorskip("mls_rs_uniffi", reason="pip install -e '.[mls-rs]'")
 
@@ -32,12 +32,6 @@ def mls_rs():
     session = connect("mls-rs")
     yield session
     session.close()
-
-
-def _outcome(session, check_id):
-    check, = collect(RunOptions(include=[check_id]))
-    result, = run_checks(session, [check])
-    return result
 
 
 def test_hello(mls_rs):
@@ -59,7 +53,7 @@ def test_every_check_passes_but_for_the_known_issues(tmp_path):
 
 def test_known_issue_1_still_reproduces(mls_rs):
     """KNOWN_ISSUES.md 1: mls-rs decrypts a generation older than XMTP's window of 5."""
-    result = _outcome(mls_rs, "interop/suite1/out_of_order_window")
+    result = outcome(mls_rs, "interop/suite1/out_of_order_window")
     assert result.status is Status.FAILED
     assert "generation 0 after generation 6" in result.message and result.actual == "accepted"
 
@@ -70,7 +64,7 @@ def test_known_issue_1_still_reproduces(mls_rs):
 ])
 def test_known_issues_2_and_3_still_reproduce(mls_rs, check_id, reason):
     """KNOWN_ISSUES.md 2 and 3: what the bindings do not offer is answered unsupported."""
-    result = _outcome(mls_rs, check_id)
+    result = outcome(mls_rs, check_id)
     assert result.status is Status.ERRORED and result.message.startswith(f"unsupported: {reason}")
 
 

@@ -10,10 +10,8 @@ import pytest
 
 from conformance import cli
 from conformance.adapter import connect
-from conformance.runner import RunOptions, collect
 from conformance.runner.checks import Status
 from conformance.runner.mls_interop import GROUP_ID
-from conformance.runner.run import run_checks
 from spec_model.mls.group import Group
 from spec_model.mls.key_package import generate_key_package
 from spec_model.mls.leaf_node import Capabilities, Credential, CredentialType
@@ -21,6 +19,8 @@ from spec_model.mls.message import MLSMessage
 from spec_model.mls.proposals import Add, Remove
 from spec_model.mls.ratchet_tree import RatchetTree
 from spec_model.mls.suites import suite
+
+from .outcome import outcome
 
 OPENMLS = Path(__file__).resolve().parents[2] / "interop" / "openmls"
 SKIPS = OPENMLS / "known-issues.skip"
@@ -33,12 +33,6 @@ def openmls():
     session = connect("openmls")
     yield session
     session.close()
-
-
-def _outcome(session, check_id):
-    check, = collect(RunOptions(include=[check_id]))
-    result, = run_checks(session, [check])
-    return result
 
 
 def test_hello(openmls):
@@ -59,12 +53,12 @@ def test_a_run_with_the_skip_file_has_no_unexplained_result(tmp_path):
 
 def test_known_issue_1_still_reproduces(openmls):
     """KNOWN_ISSUES.md 1: a model key package listing only basic credentials is refused."""
-    result = _outcome(openmls, "interop/suite1/adapter_creates_model_joins")
+    result = outcome(openmls, "interop/suite1/adapter_creates_model_joins")
     assert result.status is Status.FAILED and "Credentials are not acceptable" in result.message
 
 
 def test_known_issue_2_still_reproduces(openmls):
-    result = _outcome(openmls, "interop/suite3/past_epoch_window")
+    result = outcome(openmls, "interop/suite3/past_epoch_window")
     assert result.status is Status.ERRORED and result.message.startswith("unsupported: no_epoch_authenticator")
 
 

@@ -12,8 +12,8 @@ from conformance import cli
 from conformance.adapter import connect
 from conformance.runner.checks import Status
 from conformance.runner.mls_interop import INTEROP_CHECKS
-from conformance.runner.run import run_checks
-from conformance.runner import RunOptions, collect
+
+from .outcome import outcome
 
 TS_MLS = Path(__file__).resolve().parents[2] / "interop" / "ts-mls"
 SKIPS = TS_MLS / "known-issues.skip"
@@ -40,8 +40,7 @@ MIXED = [f"interop/suite{suite}/{name}" for suite in (1, 3)
 def test_groups_shared_with_the_model(ts_mls, check_id):
     """Each side's Welcomes, commits (public and private, by value and by reference) and messages accepted
     by the other; epoch authenticators agree at every epoch (the mixed-group runs: six members, ~33 epochs)."""
-    check, = collect(RunOptions(include=[check_id]))
-    result, = run_checks(ts_mls, [check])
+    result = outcome(ts_mls, check_id)
     assert result.status is Status.PASSED, result.message
 
 
@@ -60,7 +59,6 @@ def test_every_mls_area_passes_but_for_the_known_issues(tmp_path):
 @pytest.mark.parametrize("suite", [1, 3])
 def test_known_issue_1_still_reproduces(ts_mls, suite):
     """KNOWN_ISSUES.md 1: when ts-mls fixes it, this fails and the skip file entry goes."""
-    check, = collect(RunOptions(include=[f"interop/suite{suite}/join_with_unmerged_leaves_below_the_root"]))
-    result, = run_checks(ts_mls, [check])
+    result = outcome(ts_mls, f"interop/suite{suite}/join_with_unmerged_leaves_below_the_root")
     assert result.status is Status.FAILED
     assert "non-blank intermediate node must list leaf node in its unmerged_leaves" in result.message
