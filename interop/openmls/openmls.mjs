@@ -87,9 +87,15 @@ function keyPackageIn(message) {
   return new cc.KeyPackage(message.subarray(KEY_PACKAGE_HEADER.length));
 }
 
-// A Wire client id (`<uuid>:<device id>@<domain>`) for an identity: core-crypto's basic credentials carry
-// client ids, so the identity is hashed into one.
+// A Wire client id (`<uuid>:<device id in hex>@<domain>`) for an identity: core-crypto's basic credentials
+// carry client ids. An identity that is one is used as it is; any other is hashed into one.
+const WIRE_CLIENT_ID = /^([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}):([0-9a-f]{1,16})@(.+)$/;
+
 function clientIdFor(identity) {
+  const wire = WIRE_CLIENT_ID.exec(new TextDecoder().decode(identity));
+  if (wire !== null) {
+    return new cc.ClientId(new cc.Uuid(wire[1]), cc.DeviceId.fromHexString(wire[2].padStart(16, "0")), wire[3]);
+  }
   const digest = createHash("sha256").update(identity).digest("hex");
   const uuid = `${digest.slice(0, 8)}-${digest.slice(8, 12)}-${digest.slice(12, 16)}-${digest.slice(16, 20)}-${digest.slice(20, 32)}`;
   return new cc.ClientId(new cc.Uuid(uuid), cc.DeviceId.fromHexString(digest.slice(32, 48)), "xmtp-conformance.invalid");
