@@ -1,7 +1,7 @@
 """The interop matrix: several ``run`` reports side by side (``xmtp-conformance matrix REPORT.json ...``).
 
 One row per implementation (a report), one column per area in which any of them ran a check: the checks
-passed of those that ran, and how many failed or errored; then, per cipher suite, the groups the implementation shared with the model
+passed of those that ran, and how many failed, errored or were only self-reported (never a pass); then, per cipher suite, the groups the implementation shared with the model
 (the ``interop/suiteN/*`` checks: each is a group of that implementation and the model). As text for a
 terminal and as a self-contained HTML page. It reads reports only; it runs nothing.
 """
@@ -29,27 +29,29 @@ class MatrixError(ValueError):
 
 @dataclasses.dataclass(frozen=True)
 class Cell:
-    """Checks of one implementation in one column: passed, failed, errored and skipped."""
+    """Checks of one implementation in one column, by status."""
 
     passed: int = 0
     failed: int = 0
     errored: int = 0
+    self_reported: int = 0
     skipped: int = 0
 
     @property
     def ran(self) -> int:
-        return self.passed + self.failed + self.errored
+        return self.passed + self.failed + self.errored + self.self_reported
 
     def text(self) -> str:
         if not self.ran:
             return "-"
-        bad = ", ".join(f"{n} {what}" for n, what in ((self.failed, "failed"), (self.errored, "errored")) if n)
-        return f"{self.passed}/{self.ran}" + (f" ({bad})" if bad else "")
+        others = ", ".join(f"{n} {what}" for n, what in (
+            (self.failed, "failed"), (self.errored, "errored"), (self.self_reported, "self-reported")) if n)
+        return f"{self.passed}/{self.ran}" + (f" ({others})" if others else "")
 
 
 def _count(statuses: list[Status]) -> Cell:
     return Cell(*(sum(s is status for s in statuses) for status in
-                  (Status.PASSED, Status.FAILED, Status.ERRORED, Status.SKIPPED)))
+                  (Status.PASSED, Status.FAILED, Status.ERRORED, Status.SELF_REPORTED, Status.SKIPPED)))
 
 
 @dataclasses.dataclass(frozen=True)
@@ -121,7 +123,7 @@ def render_text(matrix: Matrix) -> str:
 
 
 def render_html(matrix: Matrix) -> str:
-    """The same tables as a self-contained page; a cell with a failure or error is red, one with none ran grey."""
+    """The same tables as a self-contained page; a cell with anything but passes is red, one with none ran grey."""
     e = html.escape
     areas, area_rows, pair_header, pair_rows = _rows(matrix)
 
@@ -139,7 +141,7 @@ def render_html(matrix: Matrix) -> str:
 <style>body{{font-family:sans-serif}} table{{border-collapse:collapse}} td,th{{border:1px solid #ccc;
 padding:2px 6px}} .bad{{background:#fdd}} .none{{background:#eee;color:#888}} .ok{{background:#dfd}}</style>
 </head><body><h1>xmtp-conformance: interop matrix</h1>
-<p>Each cell: checks passed of those that ran (failed and errored in brackets); - where none ran.</p>
+<p>Each cell: checks passed of those that ran (failed, errored and self-reported in brackets); - where none ran.</p>
 {table(['implementation', *areas], area_rows)}
 {pairs}
 </body></html>

@@ -12,7 +12,7 @@
 import { createInterface } from "node:readline";
 import { CORE_CRYPTO_VERSION, EXPORTER_LABEL, Member, NotAKeyPackage, cc } from "./openmls.mjs";
 
-const PROTOCOL_VERSION = 1;
+const PROTOCOL_VERSION = 2;
 const CIPHER_SUITES = [1, 2, 3];
 
 // ------------------------------------------------------------------ errors

@@ -53,7 +53,8 @@ def test_every_mls_area_passes_but_for_the_known_issues(tmp_path):
     assert data["totals"]["failed"] == data["totals"]["errored"] == 0
     skipped = {c["message"] for c in data["checks"] if c["status"] == "skipped"}
     assert any(m.startswith("skip file: ts-mls bug") for m in skipped)
-    assert data["totals"]["passed"] > 650
+    # the vector formats ts-mls's adapter verifies itself (mls.self_verify) are self-reported, never passed
+    assert data["totals"]["passed"] > 170 and data["totals"]["passed"] + data["totals"]["self_reported"] > 650
 
 
 @pytest.mark.parametrize("suite", [1, 3])
