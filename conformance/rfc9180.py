@@ -4,7 +4,7 @@ Each case names a mode (0 base, 1 psk, 2 auth, 3 auth_psk) and KEM, KDF and AEAD
 questions, asked through ``hpke.answer``; the mode's inputs (``psk``, ``psk_id``; the sender's ``skSm`` or
 ``pkSm``) are present where the mode uses them:
 
-* ``sender`` ``{mode, kem_id, kdf_id, aead_id, info, pkRm, ikmE, skEm, pkEm, …, plaintexts: [{aad, pt}],
+* ``sender`` ``{mode, kem_id, kdf_id, aead_id, info, pkRm, ikmE, skEm, …, plaintexts: [{aad, pt}],
   exports: [{exporter_context, L}]}``: Setup<MODE>S with the given ephemeral key (RFC 9180 §5.1: ``ikmE``
   through DeriveKeyPair, or ``skEm`` directly), then Seal every plaintext in order (§5.2) and Export (§5.3).
   Answer ``{enc, ciphertexts, exported}``.
@@ -12,8 +12,8 @@ questions, asked through ``hpke.answer``; the mode's inputs (``psk``, ``psk_id``
   Setup<MODE>R, Open every ciphertext in order, Export. Answer ``{plaintexts, exported}``; a ciphertext that
   does not open is ``null``. The last ciphertext is a control, a tampered copy of the last one: it must not open.
 
-The sender never sees a ciphertext and the receiver never sees a plaintext, so no answer can be copied from the
-question.
+The sender never sees a ciphertext, nor the ephemeral public key (``enc``, for these KEMs), and the receiver
+never sees a plaintext, so no answer can be copied from the question.
 """
 
 from __future__ import annotations
@@ -47,7 +47,7 @@ def questions(case: dict[str, Any]) -> list[dict[str, Any]]:
     if sealed:
         sealed.append({"aad": sealed[-1]["aad"], "ct": tampered(h(sealed[-1]["ct"])).hex()})
     return [
-        {"ask": "sender", **common, **{k: case[k] for k in ("pkRm", "ikmE", "skEm", "pkEm", "skSm") if k in case},
+        {"ask": "sender", **common, **{k: case[k] for k in ("pkRm", "ikmE", "skEm", "skSm") if k in case},
          "plaintexts": [{"aad": e["aad"], "pt": e["pt"]} for e in case["encryptions"]]},
         {"ask": "receiver", **common, **{k: case[k] for k in ("skRm", "pkRm", "enc", "pkSm") if k in case},
          "ciphertexts": sealed},

@@ -25,7 +25,7 @@ from typing import Callable, Iterable, TextIO
 from ..adapter import AdapterError, ErrorKind, Session
 from .checks import Check, Result, SelfReported, SkipList, Status, missing
 
-__all__ = ["select", "run_checks", "Progress"]
+__all__ = ["select", "outcome", "run_checks", "Progress"]
 
 
 def select(checks: Iterable[Check], include: list[str] | None = None, exclude: list[str] | None = None) -> list[Check]:
@@ -63,7 +63,8 @@ class Progress:
             print(file=self.out)
 
 
-def _outcome(check: Check, session: Session) -> Result:
+def outcome(check: Check, session: Session) -> Result:
+    """Run one check and classify what came of it (step 3 above)."""
     started = time.perf_counter()
     try:
         check.run(session)
@@ -94,7 +95,7 @@ def run_checks(session: Session, checks: list[Check], *, skips: SkipList | None 
     results = []
     for check in checks:
         reason = (skips.reason(check.id) if skips else None) or missing(check.needs, session.hello.capabilities)
-        result = Result(check, Status.SKIPPED, reason) if reason else _outcome(check, session)
+        result = Result(check, Status.SKIPPED, reason) if reason else outcome(check, session)
         results.append(result)
         if progress is not None:
             progress.update(result)

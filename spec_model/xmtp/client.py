@@ -57,6 +57,7 @@ from .commit_validation import ValidatedCommit, validate_commit, validate_dm_wel
 from .consent import ConsentRecord, ConsentState, ConsentType, conversation_entity, on_welcome
 from .content import LEAVE_REQUEST, EncodedContent, GroupUpdated, Inbox, decode_text, encode_group_updated, encode_text, \
     message_id, open_envelope, seal_envelope, transcript_message_id
+from .content import ContentTypeId, content_type_of
 from .credential import Installation, inbox_of
 from .delivery import (
     DELIVERY_EVENT_OF, DELIVERY_TRANSITIONS, INTENT_TRANSITIONS, MAX_INTENT_PUBLISH_ATTEMPTS, DeliveryStatus,
@@ -616,7 +617,7 @@ class Conversation:
     def find_messages(self, **filters) -> list[StoredMessage]:
         """seed ``find_messages``: sent_after_ns, sent_before_ns, limit, direction, delivery_status, kind."""
         rows = self.client.store.find_messages(self.group_id, **filters)
-        return [_stored(row) for row in rows]
+        return _listed(rows)
 
     # ------------------------------------------------------------------ sending
 
@@ -967,16 +968,10 @@ class Conversation:
             return []  # not for us to read (an epoch before we joined, a refused commit): skipped, cursor moves
         stored = []
         if isinstance(result, MlsApplication):
-            opened = open_envelope(self.group_id, result.data)
-            if opened is not None:
-                content = EncodedContent.decode(opened.encoded_content)
-                sender = group.tree.leaf(result.sender) if result.sender < group.tree.n_leaves else None
-                row = MessageRow(opened.id, self.group_id, v1.created_ns, GroupMessageKind.APPLICATION,
-                                 DeliveryStatus.PUBLISHED, inbox_of(sender.credential) if sender else "",
-                                 sender.signature_key if sender else b"", content.type.authority_id,
-                                 content.type.type_id, opened.idempotency_key, opened.encoded_content)
+            row = _application_row(self.group_id, group, result, v1.created_ns)
+            if row is not None:
                 c.store.put_message(row)
-                stored.append(_stored(row))
+                stored += _listed([row])
         elif isinstance(result, CommitMessage):
             stored += self._after_commit(group, v1)
         return stored
@@ -1095,6 +1090,41 @@ def _refusal_key(intent_id: int) -> str:
     return f"refusal:{intent_id}"
 
 
+def _application_row(group_id: bytes, group: Group, result: MlsApplication, sent_at_ns: int) -> MessageRow | None:
+    """libxmtp crates/xmtp_mls/src/groups/mls_sync.rs@a53a97e ``process_external_message``: application data
+    that is not a ``PlaintextEnvelope`` or is an empty one is a non-retryable error (``DecodeProto``,
+    ``InvalidPayload``): nothing is stored and the cursor moves past it; a V2 envelope is ignored; V1 content
+    that is not ``EncodedContent`` is stored all the same (``content_type_of``)."""
+    try:
+        opened = open_envelope(group_id, result.data)
+    except Rejected:
+        return None
+    if opened is None:
+        return None
+    content_type = content_type_of(opened.encoded_content)
+    sender = group.tree.leaf(result.sender) if result.sender < group.tree.n_leaves else None
+    return MessageRow(opened.id, group_id, sent_at_ns, GroupMessageKind.APPLICATION, DeliveryStatus.PUBLISHED,
+                      inbox_of(sender.credential) if sender else "", sender.signature_key if sender else b"",
+                      content_type.authority_id, content_type.type_id, opened.idempotency_key, opened.encoded_content)
+
+
+def _listed(rows: Iterable[MessageRow]) -> list[StoredMessage]:
+    """libxmtp crates/xmtp_mls/src/messages/enrichment.rs@a53a97e: a stored message whose bytes are not
+    ``EncodedContent`` is left out of listings (``DecodedMessage::try_from`` fails, ``filter_map`` drops it)."""
+    listed = []
+    for row in rows:
+        try:
+            listed.append(_stored(row))
+        except DecodeError:
+            continue
+    return listed
+
+
 def _stored(row: MessageRow) -> StoredMessage:
+    """libxmtp messages/decoded_message.rs@a53a97e ``DecodedMessage::try_from``: a missing content type is the
+    empty one."""
+    content = EncodedContent.decode(row.content)
+    if content.type is None:
+        content = dataclasses.replace(content, type=ContentTypeId())
     return StoredMessage(row.id, row.group_id, row.sent_at_ns, row.kind, row.delivery_status, row.sender_inbox_id,
-                         EncodedContent.decode(row.content))
+                         content)

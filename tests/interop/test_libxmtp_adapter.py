@@ -47,7 +47,7 @@ def test_the_suite_passes_but_for_the_known_differences(libxmtp, tmp_path):
     assert len(passed) >= 9 and all(i.startswith("xmtp/scenarios::libxmtp/") for i in passed)
 
 
-KNOWN = [pattern for pattern, reason, _line in SkipList.read(SKIPS).entries
+KNOWN = [pattern for pattern, reason, _ in SkipList.read(SKIPS).entries
          if pattern.startswith("xmtp/") and "wall time" not in reason and "on a timer" not in reason]
 """The deterministic differences; those that depend on libxmtp's wall-clock workers (D5, D9, D10) may or may
 not show in a given run, so they are not asserted either way."""
@@ -58,6 +58,4 @@ def test_each_known_difference_still_shows(libxmtp, check_id):
     """When libxmtp (or the model) changes so that one passes, its skip-file line goes."""
     check, = collect(RunOptions(include=[check_id]))
     result, = run_checks(libxmtp, [check])
-    unsupported = result.status is Status.SKIPPED and "answered unsupported" in result.message  # the runner skips it
-    assert result.status in (Status.FAILED, Status.ERRORED) or unsupported, \
-        f"{check_id} now passes: remove it from the skip file"
+    assert result.status in (Status.FAILED, Status.ERRORED), f"{check_id} now passes: remove it from the skip file"
