@@ -45,6 +45,8 @@ ADAPTERS: dict[str, Callable[[], Adapter]] = {
     "reference-subprocess": lambda: SubprocessAdapter(reference_subprocess_command()),
     "ts-mls": lambda: SubprocessAdapter(["node", str(INTEROP / "ts-mls" / "adapter.mjs")]),
     **{name: _libxmtp(version) for name, version in LIBXMTP_VERSIONS.items()},
+    "openmls": lambda: SubprocessAdapter(["node", str(INTEROP / "openmls" / "adapter.mjs")]),
+    "mls-rs": lambda: SubprocessAdapter([sys.executable, str(INTEROP / "mls-rs" / "adapter.py")]),
 }
 """The adapters named on the command line (``--adapter NAME``); any other is given as ``--adapter-cmd``."""
 
