@@ -1,9 +1,8 @@
 """RFC 9420 operations at XMTP's largest group, cipher suite 3, each beside its cryptographic floor measured in
 the same process.
 
-The largest group is ``MAX_LEAVES`` = 2500 leaves (``spec_model/mls/ratchet_tree.py``: libxmtp's
-``MAX_GROUP_SIZE`` of 250 inboxes x ``MAX_INSTALLATIONS_PER_INBOX`` of 10); the model refuses a longer tree,
-so a 4000-leaf group (400 x 10) cannot be joined. Run with
+The largest group is ``MAX_LEAVES`` = 4000 leaves (``spec_model/mls/ratchet_tree.py``: the seed's 400
+members x libxmtp's ``MAX_INSTALLATIONS_PER_INBOX`` of 10); the model refuses a longer tree. Run with
 ``.venv/bin/pytest benchmarks/test_mls_max_group.py --benchmark-enable`` (about 2 minutes). The floor of
 an operation is what its public-key cryptography alone costs: the operation runs once untimed with the
 suite's ``encrypt_with_label`` (HPKE seals), ``decrypt_with_label`` (opens), ``sign_with_label``,
