@@ -17,6 +17,7 @@ from spec_model.xmtp.network import Clock, DeliveryService
 
 from pydantic import ValidationError
 
+from .. import data
 from . import delivery, peers
 from .jsonrpc import SubprocessAdapter, call_timeout
 from .protocol import (
@@ -24,7 +25,7 @@ from .protocol import (
 )
 from .reference import ReferenceAdapter
 
-__all__ = ["ADAPTERS", "Session", "connect", "AdapterError", "AdapterUnusable", "ErrorKind",
+__all__ = ["ADAPTERS", "LIBXMTP_VERSIONS", "Session", "connect", "AdapterError", "AdapterUnusable", "ErrorKind",
            "reference_subprocess_command"]
 
 
@@ -33,16 +34,24 @@ def reference_subprocess_command(mutant: str | None = None) -> list[str]:
     return [sys.executable, "-m", "conformance.adapter.serve", *(["--mutant", mutant] if mutant else [])]
 
 
-def _libxmtp() -> Adapter:
-    from interop.served_adapter import ServedAdapter
-    return ServedAdapter(["node", str(peers.script("libxmtp"))])
+LIBXMTP_VERSIONS = {"libxmtp": "1.11.0-nightly.20260726.b649d1a", "libxmtp-1.9.1": "1.9.1"}
+"""The pinned @xmtp/node-bindings of each libxmtp adapter (``interop/libxmtp/versions/<version>/``)."""
+
+
+def _libxmtp(version: str) -> Callable[[], Adapter]:
+    def start() -> Adapter:
+        from interop.served_adapter import ServedAdapter
+        return ServedAdapter(["node", str(data.interop() / "libxmtp" / "adapter.mjs"), version])
+    return start
 
 
 ADAPTERS: dict[str, Callable[[], Adapter]] = {
     "reference": ReferenceAdapter,
     "reference-subprocess": lambda: SubprocessAdapter(reference_subprocess_command()),
     "ts-mls": lambda: SubprocessAdapter(["node", str(peers.script("ts-mls"))]),
-    "libxmtp": _libxmtp,
+    **{name: _libxmtp(version) for name, version in LIBXMTP_VERSIONS.items()},
+    "openmls": lambda: SubprocessAdapter(["node", str(peers.script("openmls"))]),
+    "mls-rs": lambda: SubprocessAdapter([sys.executable, str(data.interop() / "mls-rs" / "adapter.py")]),
 }
 """The adapters named on the command line (``--adapter NAME``); any other is given as ``--adapter-cmd``."""
 

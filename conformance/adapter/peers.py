@@ -1,4 +1,5 @@
-"""The bundled Node adapters (``ts-mls``, ``libxmtp``): where they run from, and installing their dependencies.
+"""The bundled Node adapters of one folder (``ts-mls``, ``openmls``): where they run from, and installing
+their dependencies.
 
 Each is a folder of the ``interop`` package (``conformance.data.interop()``): its ``.mjs`` sources, its
 ``package.json`` and committed ``package-lock.json``. Node finds dependencies beside the script, so an
@@ -17,7 +18,7 @@ from .protocol import AdapterUnusable
 
 __all__ = ["BUNDLED", "script", "install", "PeerInstallError"]
 
-BUNDLED = ("ts-mls", "libxmtp")
+BUNDLED = ("ts-mls", "openmls")
 SOURCES = ("*.mjs", "package.json", "package-lock.json")
 """The files of an adapter's folder that are copied into the cache (skip files and notes stay behind)."""
 
