@@ -361,7 +361,7 @@ def build_parser() -> argparse.ArgumentParser:
     list_parser.set_defaults(parser=list_parser, run=_run_list)
 
     peers_parser = commands.add_parser(
-        "peers", help="the bundled Node adapters (ts-mls, libxmtp)",
+        "peers", help=f"the bundled Node adapters ({', '.join(peers.BUNDLED)})",
         description="Install a bundled Node adapter's dependencies (npm ci, its committed lockfile) into the "
                     "user cache, so that run --adapter NAME works from an installed wheel.")
     peer_commands = peers_parser.add_subparsers(dest="peers_command", required=True)
