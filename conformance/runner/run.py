@@ -11,7 +11,7 @@ The algorithm (docs/runner.md):
    self-reported (only the adapter's own verdict, ``SelfReported``); or errored (the adapter broke:
    any other ``AdapterError`` or exception);
 4. an adapter that crashed or hung on a check (the check errors) is started again for the next one, at
-   most ``max_restarts`` times (``--max-restarts``); after that the remaining checks error;
+   most ``max_restarts`` times (``MAX_RESTARTS``); after that the remaining checks error;
 5. ``stop_on`` stops at the first result of those statuses (``--fail-fast``: failed or errored; the
    mutants: failed only, since a crash does not show that the suite caught a bug).
 """
