@@ -204,7 +204,7 @@ class Group:
         self.past_states: dict[int, EpochState] = {}
         self.proposals: dict[bytes, CachedProposal] = {}
         self.pending_commit: PendingCommit | None = None
-        self._update_keys: dict[bytes, bytes] = {}
+        self.update_keys: dict[bytes, bytes] = {}
         """Encryption public key -> private key of our own Update proposals in this epoch."""
         self.active = True
         """False once this member is removed or the group is reinitialized (§12.4.2, §11.2)."""
@@ -416,7 +416,7 @@ class Group:
         leaf = template.replace(encryption_key=pub, source=FromUpdate()).signed(
             self.cs, self.signature_priv, self.group_id, self.own_leaf)
         message = self.propose(Update(leaf), private=private, rng=rng)
-        self._update_keys[leaf.encryption_key] = priv
+        self.update_keys[leaf.encryption_key] = priv
         return message, priv
 
     def commit(self, proposals: tuple[Proposal, ...] = (), *, by_reference: tuple[bytes, ...] | None = None,
@@ -590,7 +590,7 @@ class Group:
         private_keys = _retained_keys(cs, s.private_keys, tree)
         for p in covered:  # our own Update, committed by someone else: its new key is our leaf key
             if isinstance(p.proposal, Update) and p.sender == self.own_leaf:
-                private_keys[2 * self.own_leaf] = self._update_keys[p.proposal.leaf_node.encryption_key]
+                private_keys[2 * self.own_leaf] = self.update_keys[p.proposal.leaf_node.encryption_key]
         removed_self = any(isinstance(p.proposal, Remove) and p.proposal.removed == self.own_leaf for p in covered)
         if removed_self:
             if commit_policy is not None:
@@ -668,7 +668,7 @@ class Group:
         self.resumption_psks[(self.group_id, next_state.context.epoch)] = next_state.secrets.resumption_psk
         self.proposals = {}
         self.pending_commit = None
-        self._update_keys = {}
+        self.update_keys = {}
 
     def group_info(self, *, external_pub: bool = False) -> GroupInfo:
         """RFC 9420 §12.4.3: a signed GroupInfo of the current epoch; with ``external_pub``

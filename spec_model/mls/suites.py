@@ -202,9 +202,6 @@ class CipherSuite:
     def __deepcopy__(self, memo: dict) -> "CipherSuite":
         return self  # suites are immutable singletons
 
-    def __reduce__(self):
-        return suite, (int(self.id),)  # pickled by id: the singleton comes back
-
     @functools.cached_property
     def hpke(self) -> Hpke:
         return hpke_for(self.kem_id, self.kdf_id, self.aead_id)

@@ -41,12 +41,15 @@ import dataclasses
 import enum
 import hashlib
 import json
-import pickle
 from typing import Iterable, Sequence
 
 from spec_model.mls.codec import DecodeError
 from spec_model.mls.group import ApplicationMessage as MlsApplication, CommitMessage, Group
 from spec_model.mls.key_package import KeyPackage, KeyPackageBundle
+from spec_model.mls.member_state import (
+    decode_group, decode_key_package_bundle, decode_pending_commit, encode_group, encode_key_package_bundle,
+    encode_pending_commit,
+)
 from spec_model.mls.message import MLSMessage
 from spec_model.mls.reasons import Rejected
 from spec_model.mls.proposals import Add
@@ -249,8 +252,8 @@ class Client:
 
     def _keep_key_package(self, bundle: KeyPackageBundle) -> None:
         ref = bundle.key_package.ref(CS)
-        self.store.put_key_package(KeyPackageRow(ref, pickle.dumps(bundle), self.now_ns()))
-        self.store.put_kv(_init_key_name(bundle.key_package.init_key), ref)
+        self.store.put_key_package(KeyPackageRow(ref, bundle.key_package.init_key, encode_key_package_bundle(bundle),
+                                                 self.now_ns()))
 
     def rotate_key_package(self) -> None:
         """seed: "XMTP will rotate the key package when a new welcome message is received"."""
@@ -297,9 +300,8 @@ class Client:
         return [found[a] for a in addresses]
 
     def _key_package_of(self, init_key: bytes) -> KeyPackageBundle | None:
-        ref = self.store.get_kv(_init_key_name(init_key))
-        row = self.store.get_key_package(ref) if ref else None
-        return pickle.loads(row.private_keys) if row else None
+        row = self.store.find_key_package_by_init_key(init_key)
+        return decode_key_package_bundle(row.private_keys) if row else None
 
     # ------------------------------------------------------------------ history sync (facts §9, history_sync.py)
 
@@ -312,15 +314,6 @@ class Client:
         """facts §9: answer requests and import replies in the sync groups (``history_sync.process_history_sync``)."""
         from .history_sync import process_history_sync
         return process_history_sync(self)
-
-
-def _init_key_name(init_key: bytes) -> str:
-    return "init-key:" + init_key.hex()
-
-
-def _unsent_key(intent_id: int) -> str:
-    """The payload of a Published intent until the node confirms it (kept to send again, byte for byte)."""
-    return f"unsent:{intent_id}"
 
 
 class Conversations:
@@ -366,9 +359,9 @@ class Conversations:
         group = create_group(bundle, extensions, rng=c.rng)
         with c.store.transaction():
             c.store.put_group(GroupRow(group.group_id, c.now_ns(), conversation_type, MembershipState.ALLOWED,
-                                       c.inbox_id, pickle.dumps(group)))
+                                       c.inbox_id, encode_group(group),
+                                       rotated_at_ns=c.now_ns()))  # the creator's key is new
             c.set_consent(ConsentType.CONVERSATION_ID, conversation_entity(group.group_id), ConsentState.ALLOWED)
-            c.store.put_kv(_key_rotated_key(group.group_id), str(c.now_ns()).encode())  # the creator's key is new
         return Conversation(c, group.group_id)
 
     def sync(self) -> list["Conversation"]:
@@ -411,14 +404,14 @@ class Conversations:
             return None
         existing = c.store.get_group(group.group_id)
         if existing is not None and existing.membership_state != MembershipState.REJECTED \
-                and pickle.loads(existing.mls_state).epoch >= group.epoch:
+                and decode_group(existing.mls_state).epoch >= group.epoch:
             with c.store.transaction():  # a Welcome sent again (post-commit retried): keep our newer state
                 c.store.advance_cursor(c.installation_id, CursorKind.WELCOMES, v1.id)
             return None
         with c.store.transaction():
             c.store.put_group(GroupRow(group.group_id, existing.created_at_ns if existing else v1.created_ns,
                                        metadata.conversation_type, MembershipState.ALLOWED, adder,
-                                       pickle.dumps(group)))
+                                       encode_group(group), rotated_at_ns=existing.rotated_at_ns if existing else 0))
             c.store.advance_cursor(group.group_id, CursorKind.COMMITS, cursor)
             c.store.advance_cursor(group.group_id, CursorKind.APPLICATION, cursor)
             c.store.advance_cursor(c.installation_id, CursorKind.WELCOMES, v1.id)
@@ -558,7 +551,8 @@ class Conversation:
         return row
 
     def _group(self) -> Group:
-        return pickle.loads(self._row().mls_state)
+        from .history_sync import load_group_state
+        return load_group_state(self._row().mls_state)
 
     @property
     def created_at_ns(self) -> int:
@@ -648,10 +642,10 @@ class Conversation:
         ahead of a message when our leaf key is older than GROUP_KEY_ROTATION_INTERVAL_NS (never rotated:
         joined from a Welcome). Runs inside the caller's transaction."""
         c = self.client
-        rotated = int(c.store.get_kv(_key_rotated_key(self.group_id)) or b"0")
+        rotated = self._row().rotated_at_ns
         if c.config.profile.key_update_before_first_send and c.now_ns() - rotated >= GROUP_KEY_ROTATION_INTERVAL_NS:
             c.store.add_intent(self.group_id, IntentKind.KEY_UPDATE, b"{}")
-            c.store.put_kv(_key_rotated_key(self.group_id), str(c.now_ns()).encode())
+            c.store.set_group_rotated_at(self.group_id, c.now_ns())
 
     def _check_can_send(self) -> None:
         row = self._row()
@@ -740,7 +734,7 @@ class Conversation:
         with self.client.store.transaction():
             intent = self.client.store.add_intent(self.group_id, kind, json.dumps(payload).encode())
             # libxmtp intents/queue.rs queue_with_conn: a commit of ours renews our leaf key (update_rotated_at_ns)
-            self.client.store.put_kv(_key_rotated_key(self.group_id), str(self.client.now_ns()).encode())
+            self.client.store.set_group_rotated_at(self.group_id, self.client.now_ns())
         self._changing = True
         try:
             self._sync_until_resolved(intent.id)
@@ -764,9 +758,8 @@ class Conversation:
             if intent is None or intent.state == IntentState.PROCESSED:
                 return
             if intent.state == IntentState.ERROR:
-                refusal = store.get_kv(_refusal_key(intent_id))
                 raise Rejected(ClientReason.INTENT_FAILED, f"intent {intent_id} ({intent.kind.name})"
-                               + (f": {refusal.decode()}" if refusal else ""))
+                               + (f": {intent.refusal}" if intent.refusal else ""))
         raise Rejected(ClientReason.SYNC_FAILED_TO_WAIT, f"intent {intent_id}")
 
     # ------------------------------------------------------------------ sync
@@ -795,9 +788,8 @@ class Conversation:
     def _publish_intents(self) -> None:
         c = self.client
         for intent in c.store.find_intents(self.group_id, states=[IntentState.PUBLISHED]):
-            data = c.store.get_kv(_unsent_key(intent.id))
-            if data is not None:  # its send failed (or never ran): the same bytes again
-                self._send(intent, data)
+            if intent.unsent_payload is not None:  # its send failed (or never ran): the same bytes again
+                self._send(intent, intent.unsent_payload)
         for intent in c.store.find_intents(self.group_id, states=[IntentState.TO_PUBLISH]):
             if intent.kind != IntentKind.SEND_MESSAGE and c.store.find_intents(
                     self.group_id, states=[IntentState.PUBLISHED], kinds=COMMIT_KINDS):
@@ -806,7 +798,7 @@ class Conversation:
             try:
                 payload = self._build(group, intent)
             except Rejected as e:  # kept, so that the caller learns which rule refused the change
-                c.store.put_kv(_refusal_key(intent.id), f"{e.reason}: {e.detail}".encode())
+                c.store.set_intent_data(intent.id, refusal=f"{e.reason}: {e.detail}")
                 self._failed_attempt(intent, IntentEvent.BUILD_FAILED)
                 continue
             if payload is None:  # nothing to change
@@ -817,11 +809,10 @@ class Conversation:
             apply(INTENT_TRANSITIONS, intent.state, IntentEvent.PUBLISHED)
             with c.store.transaction():
                 self._save(group)
-                c.store.set_intent_published(intent.id, payload_hash=hashlib.sha256(data).digest(),
-                                             published_in_epoch=group.epoch)
-                c.store.put_kv(_unsent_key(intent.id), data)
-                if group.pending_commit is not None and intent.kind != IntentKind.SEND_MESSAGE:
-                    c.store.put_kv(_pending_key(intent.id), pickle.dumps(group.pending_commit))
+                pending = group.pending_commit if intent.kind != IntentKind.SEND_MESSAGE else None
+                c.store.set_intent_published(  # a commit keeps the next epoch it would start
+                    intent.id, payload_hash=hashlib.sha256(data).digest(), published_in_epoch=group.epoch,
+                    unsent_payload=data, staged_commit=encode_pending_commit(pending) if pending else None)
             self._send(intent, data)
             if intent.kind != IntentKind.SEND_MESSAGE:
                 return  # one commit at a time (facts §5)
@@ -838,7 +829,7 @@ class Conversation:
         except NetworkError:
             self._failed_attempt(intent, IntentEvent.SEND_FAILED)
             raise
-        c.store.delete_kv(_unsent_key(intent.id))
+        c.store.set_intent_data(intent.id, unsent_payload=None)
 
     def _failed_attempt(self, intent, event: IntentEvent) -> None:
         """facts §5: count a failed build or send; the third one is final (Error, its message Failed)."""
@@ -847,8 +838,8 @@ class Conversation:
             if store.increment_intent_publish_attempts(intent.id) >= MAX_INTENT_PUBLISH_ATTEMPTS:
                 final = {IntentEvent.BUILD_FAILED: IntentEvent.BUILD_FAILED_FINAL,
                          IntentEvent.SEND_FAILED: IntentEvent.SEND_FAILED_FINAL}[event]
-                self._move(intent.id, final)  # a commit's pending state stays: see _process_envelope
-                store.delete_kv(_unsent_key(intent.id))
+                self._move(intent.id, final)  # a commit's staged commit stays: see _process_envelope
+                store.set_intent_data(intent.id, unsent_payload=None)
             else:
                 self._move(intent.id, event)
 
@@ -861,7 +852,8 @@ class Conversation:
             store.fail_intent(intent_id)  # its message, if any, becomes Failed (DELIVERY_EVENT_OF)
         elif state == IntentState.PUBLISHED and intent.state == IntentState.ERROR:
             store.set_intent_published(intent_id, payload_hash=intent.payload_hash,
-                                       published_in_epoch=intent.published_in_epoch)
+                                       published_in_epoch=intent.published_in_epoch,
+                                       staged_commit=intent.staged_commit)
         elif state != intent.state:
             store.set_intent_state(intent_id, state)
         return state
@@ -955,7 +947,7 @@ class Conversation:
         """One envelope of the group topic (facts §5 "receive"); the caller saves ``group``."""
         c = self.client
         intent = c.store.find_intent_by_payload_hash(hashlib.sha256(v1.data).digest())
-        if intent is not None and intent.state == IntentState.ERROR and c.store.get_kv(_pending_key(intent.id)):
+        if intent is not None and intent.state == IntentState.ERROR and intent.staged_commit is not None:
             # every send of this commit failed, but a lost reply hid that one was stored: it landed after all
             self._move(intent.id, IntentEvent.LANDED_AFTER_ALL)
             intent = c.store.get_intent(intent.id)
@@ -1008,12 +1000,12 @@ class Conversation:
             c.store.put_message(row)
             stored.append(_stored(row))
         if not group.active:
-            c.store.put_group(dataclasses.replace(self._row(), membership_state=MembershipState.REJECTED))
+            c.store.set_membership_state(self.group_id, MembershipState.REJECTED)
         return stored
 
     def _own_envelope(self, group: Group, intent, v1) -> list[StoredMessage]:
         c = self.client
-        c.store.delete_kv(_unsent_key(intent.id))  # stored after all
+        c.store.set_intent_data(intent.id, unsent_payload=None)  # stored after all
         if intent.kind == IntentKind.SEND_MESSAGE:
             if intent.published_in_epoch + group.config.max_past_epochs <= group.epoch:
                 self._move(intent.id, IntentEvent.OWN_MESSAGE_STALE)  # facts §5: too old, publish again
@@ -1024,9 +1016,9 @@ class Conversation:
             self._move(intent.id, IntentEvent.OWN_MESSAGE_SEEN)
             self._move(intent.id, IntentEvent.POST_COMMIT_DONE)  # a message has no post-commit work
             return [_stored(c.store.get_message(intent.message_id))]
-        stored_pending = c.store.get_kv(_pending_key(intent.id))  # the epoch this very commit would start
-        c.store.delete_kv(_pending_key(intent.id))
-        pending = pickle.loads(stored_pending) if stored_pending else None
+        # the epoch this very commit would start
+        pending = decode_pending_commit(intent.staged_commit) if intent.staged_commit is not None else None
+        c.store.set_intent_data(intent.id, staged_commit=None)
         if not group.active:  # a commit before ours removed us: ours can never apply
             group.clear_pending_commit()
             self._move(intent.id, IntentEvent.OWN_COMMIT_INVALID)
@@ -1048,15 +1040,14 @@ class Conversation:
                 "recipients": [_welcome_recipient(p.proposal.key_package)
                                for p in pending.proposals if isinstance(p.proposal, Add)]}
         self._move(intent.id, IntentEvent.OWN_COMMIT_MERGED)
-        c.store.put_kv(f"post-commit:{intent.id}", json.dumps(post).encode())
+        c.store.set_intent_data(intent.id, post_commit_data=json.dumps(post).encode())
         return self._after_commit(group, v1)
 
     def _post_commit(self) -> None:
         """facts §5 "post_commit": send the Welcomes of merged commits, then mark them Processed."""
         c = self.client
         for intent in c.store.find_intents(self.group_id, states=[IntentState.COMMITTED]):
-            raw = c.store.get_kv(f"post-commit:{intent.id}")
-            post = json.loads(raw) if raw else {"welcome": None}
+            post = json.loads(intent.post_commit_data) if intent.post_commit_data else {"welcome": None}
             if post.get("welcome"):
                 welcome = bytes.fromhex(post["welcome"])
                 inputs = []
@@ -1068,31 +1059,18 @@ class Conversation:
                 c.network.send_welcome_messages(api.SendWelcomeMessagesRequest(tuple(inputs)))
             with c.store.transaction():
                 self._move(intent.id, IntentEvent.POST_COMMIT_DONE)
-                c.store.delete_kv(f"post-commit:{intent.id}")
+                c.store.set_intent_data(intent.id, post_commit_data=None)
 
     def _save(self, group: Group) -> None:
         row = self._row()
-        self.client.store.put_group(dataclasses.replace(row, mls_state=pickle.dumps(group)))
+        from .history_sync import dump_group_state
+        self.client.store.put_group(dataclasses.replace(row, mls_state=dump_group_state(group)))
 
 
 def _welcome_recipient(key_package: KeyPackage) -> list:
     """facts §7.3: what post-commit records of an added installation: its id, wrapper key and algorithm."""
     public_key, algorithm = welcome_recipient(key_package)
     return [key_package.leaf_node.signature_key.hex(), public_key.hex(), int(algorithm)]
-
-
-def _pending_key(intent_id: int) -> str:
-    """Where a published commit keeps the next epoch it would start, until it is seen or fails for good."""
-    return f"pending-commit:{intent_id}"
-
-
-def _key_rotated_key(group_id: bytes) -> str:
-    """When our leaf key in a group was last rotated (libxmtp ``rotated_at_ns``; absent: never)."""
-    return "key-rotated:" + group_id.hex()
-
-
-def _refusal_key(intent_id: int) -> str:
-    return f"refusal:{intent_id}"
 
 
 def _stored(row: MessageRow) -> StoredMessage:

@@ -57,8 +57,8 @@ from __future__ import annotations
 
 import dataclasses
 import enum
+import json
 import os
-import pickle
 import struct
 from typing import TYPE_CHECKING, Iterable
 
@@ -67,10 +67,12 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from spec_model.mls.codec import DecodeError
+from spec_model.mls.group import Group
 from spec_model.mls.group_context import Extension
+from spec_model.mls.member_state import decode_group, encode_group
 from spec_model.mls.reasons import Rejected
 
-from .consent import ConsentRecord, ConsentSave, from_save, to_save
+from .consent import ConsentSave, from_save, to_save
 from .content import DEVICE_SYNC, EncodedContent
 from .delivery import DeliveryStatus, GroupMessageKind
 from .extensions import (
@@ -80,7 +82,7 @@ from .extensions import (
 from .groups import group_context_extensions
 from .permissions import Preset, preset_policies
 from .proto import BOOL, BYTES, INT64, STRING, Annotated, EnumKind, Field, Message, MessageKind
-from .store import GroupRow, MembershipState, MessageRow, Store
+from .store import GroupRow, MembershipState, MessageRow, Store, SyncRequestRow
 
 if TYPE_CHECKING:
     from .client import Client, Conversation
@@ -92,7 +94,7 @@ __all__ = [
     "PIN_LENGTH",
     "encode_device_sync", "decode_device_sync", "write_archive", "read_archive", "export_elements",
     "import_elements", "export_archive", "import_archive", "ImportSummary", "RestoredGroup", "sync_groups",
-    "check_sync_group", "ensure_sync_group", "request_history_sync", "process_history_sync", "HistorySyncReport",
+    "check_sync_group", "ensure_sync_group", "RESTORED_GROUP_MAGIC", "load_group_state", "dump_group_state", "request_history_sync", "process_history_sync", "HistorySyncReport",
 ]
 
 ARCHIVE_VERSION = 0
@@ -103,7 +105,6 @@ PIN_LENGTH = 5
 """facts §9: a request's pin is 5 random characters (the model draws them from A–Z and 0–9)."""
 _PIN_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
 _KEY_SIZE, _NONCE_SIZE, _TAG_SIZE = 32, 12, 16
-_KV = "history-sync:"
 
 
 class HistorySyncReason(enum.StrEnum):
@@ -329,11 +330,26 @@ def read_archive(archive: bytes, key: bytes) -> list[BackupElement]:
 
 # ------------------------------------------------------------------ export and import
 
+RESTORED_GROUP_MAGIC = b"xmtp-spec-model restored group 1\n"
+"""facts §9: how a stored restored group begins; any other stored state is an MLS group (``member_state.py``)."""
+
+
+def load_group_state(data: bytes) -> Group | RestoredGroup:
+    """RFC 9420 §8; facts §9: a group's stored state: a live MLS group, or a group restored from an archive."""
+    return RestoredGroup.decode(data) if data.startswith(RESTORED_GROUP_MAGIC) else decode_group(data)
+
+
+def dump_group_state(group: Group | RestoredGroup) -> bytes:
+    """RFC 9420 §8; facts §9: the stored form of ``load_group_state``'s result."""
+    return group.encode() if isinstance(group, RestoredGroup) else encode_group(group)
+
+
 class RestoredGroup:
     """facts §9: the stand-in for an imported group's MLS state: its exported context extensions, no secrets.
 
     ``context.extensions`` answers metadata and membership queries; it has no
-    leaves, and every MLS message is refused (``RESTORED_GROUP``).
+    leaves, and every MLS message is refused (``RESTORED_GROUP``). Stored, it is
+    ``RESTORED_GROUP_MAGIC`` followed by a JSON record of its id and extensions.
     """
 
     active = False
@@ -341,6 +357,24 @@ class RestoredGroup:
     def __init__(self, group_id: bytes, extensions: tuple[Extension, ...]):
         self.group_id = group_id
         self.context = _RestoredContext(group_id, extensions)
+
+    def encode(self) -> bytes:
+        """facts §9: the stored form: the magic, then the group id and each extension's TLS encoding in hex."""
+        return RESTORED_GROUP_MAGIC + json.dumps(
+            {"group_id": self.group_id.hex(), "extensions": [e.encode().hex() for e in self.context.extensions]}
+        ).encode()
+
+    @classmethod
+    def decode(cls, data: bytes) -> "RestoredGroup":
+        """facts §9: the restored group ``encode`` wrote; ``Rejected(MALFORMED_ARCHIVE)`` otherwise."""
+        if not data.startswith(RESTORED_GROUP_MAGIC):
+            raise Rejected(HistorySyncReason.MALFORMED_ARCHIVE, "not a restored group")
+        try:
+            record = json.loads(data[len(RESTORED_GROUP_MAGIC):])
+            return cls(bytes.fromhex(record["group_id"]),
+                       tuple(Extension.decode(bytes.fromhex(e)) for e in record["extensions"]))
+        except (ValueError, KeyError, TypeError) as e:  # DecodeError is a ValueError
+            raise Rejected(HistorySyncReason.MALFORMED_ARCHIVE, f"restored group: {e}") from None
 
     def members(self) -> list:
         """facts §9: an archive carries no ratchet tree, so a restored group lists no leaves."""
@@ -366,11 +400,6 @@ class ImportSummary:
     consent: int = 0
 
 
-def _consent_records(store: Store) -> list[ConsentRecord]:
-    # store.py has no "all consent records" query yet; this reads the table through its row mapper.
-    return store._select(ConsentRecord, "ORDER BY t.entity_type, t.entity")
-
-
 def export_elements(store: Store, options: ArchiveOptions, now_ns: int) -> list[BackupElement]:
     """facts §9: the metadata, then groups and their Published messages, then consent records.
 
@@ -382,7 +411,7 @@ def export_elements(store: Store, options: ArchiveOptions, now_ns: int) -> list[
                                                       options.end_ns))]
     if BackupElementSelection.MESSAGES in wanted:
         for row in store.find_groups():
-            extensions = tuple(pickle.loads(row.mls_state).context.extensions)
+            extensions = tuple(load_group_state(row.mls_state).context.extensions)
             elements.append(BackupElement(group=GroupSave(
                 row.id, row.created_at_ns, row.conversation_type, row.added_by_inbox_id, row.dm_id,
                 tuple(e.encode() for e in extensions))))
@@ -395,7 +424,7 @@ def export_elements(store: Store, options: ArchiveOptions, now_ns: int) -> list[
                 m.id, m.group_id, m.sent_at_ns, m.kind, m.delivery_status, m.sender_inbox_id,
                 m.sender_installation_id, m.idempotency_key, m.content)) for m in messages]
     if BackupElementSelection.CONSENT in wanted:
-        elements += [BackupElement(consent=to_save(record)) for record in _consent_records(store)]
+        elements += [BackupElement(consent=to_save(record)) for record in store.all_consent()]
     return elements
 
 
@@ -414,7 +443,7 @@ def import_elements(store: Store, elements: Iterable[BackupElement]) -> ImportSu
                     extensions = tuple(Extension.decode(e) for e in save.extensions)
                     store.put_group(GroupRow(save.id, save.created_at_ns, ConversationType(save.conversation_type),
                                              MembershipState.REJECTED, save.added_by_inbox_id,
-                                             pickle.dumps(RestoredGroup(save.id, extensions)), save.dm_id))
+                                             RestoredGroup(save.id, extensions).encode(), save.dm_id))
                     groups += 1
                 elif element.group_message is not None:
                     m = element.group_message
@@ -488,8 +517,7 @@ def _valid(client: "Client", conversation: "Conversation") -> bool:
         check_sync_group(client, conversation)
         return True
     except Rejected:
-        row = conversation._row()
-        client.store.put_group(dataclasses.replace(row, membership_state=MembershipState.REJECTED))
+        client.store.set_membership_state(conversation.group_id, MembershipState.REJECTED)
         return False
 
 
@@ -503,7 +531,7 @@ def request_history_sync(client: "Client", options: ArchiveOptions = ALL_ELEMENT
     pin = "".join(_PIN_ALPHABET[b % len(_PIN_ALPHABET)] for b in _random(client, PIN_LENGTH))
     request = DeviceSyncRequest(pin, server_url, options)
     conversation = ensure_sync_group(client)
-    client.store.put_kv(_KV + "pending", request.encode())
+    client.store.put_sync_request(SyncRequestRow(pin, request.encode()))
     conversation.send(encode_device_sync(DeviceSyncContent(request=request)))
     return pin
 
@@ -535,13 +563,13 @@ def process_history_sync(client: "Client") -> HistorySyncReport:
         handled = set()
         contents = []
         for message in messages:
-            seen_key = f"{_KV}seen:{message.id.hex()}"
-            if message.sender_installation_id == client.installation_id or client.store.get_kv(seen_key):
+            if message.sender_installation_id == client.installation_id \
+                    or client.store.is_sync_message_handled(message.id):
                 content = _content_or_none(message.content)
                 if content is not None:
                     handled.add(_claimed_pin(content))
                 continue
-            client.store.put_kv(seen_key, b"1")
+            client.store.mark_sync_message_handled(message.id)
             if message.sender_inbox_id != client.inbox_id:
                 report.refused.append(Rejected(HistorySyncReason.FOREIGN_INBOX, message.sender_inbox_id))
                 continue
@@ -590,8 +618,8 @@ def _answer(client: "Client", conversation: "Conversation", request: DeviceSyncR
 
 def _receive_reply(client: "Client", reply: DeviceSyncReply, report: HistorySyncReport) -> None:
     """facts §9: a reply to our pending request: download, decrypt and import; others are ignored."""
-    raw = client.store.get_kv(_KV + "pending")
-    pending = DeviceSyncRequest.decode(raw) if raw else None
+    row = client.store.get_sync_request()
+    pending = DeviceSyncRequest.decode(row.request) if row else None
     if pending is None or reply.request_id != pending.pin:
         return
     prefix = f"{pending.server_url}/files/"
@@ -605,5 +633,5 @@ def _receive_reply(client: "Client", reply: DeviceSyncReply, report: HistorySync
     except Rejected as e:
         report.refused.append(e)  # the request stays pending: another installation may answer
         return
-    client.store.delete_kv(_KV + "pending")
+    client.store.delete_sync_request(pending.pin)
     report.imported.append(summary)

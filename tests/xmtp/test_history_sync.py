@@ -3,7 +3,6 @@ registered app"): the archive format, its refusals, and the request / reply flow
 
 from __future__ import annotations
 
-import pickle
 import struct
 
 import pytest
@@ -20,7 +19,7 @@ from spec_model.xmtp.groups import group_context_extensions
 from spec_model.xmtp.history_sync import (
     ArchiveOptions, BackupElement, BackupElementSelection, BackupMetadata, DeviceSyncContent, DeviceSyncRequest,
     GroupMessageSave, HistorySyncReason, RestoredGroup, decode_device_sync, encode_device_sync, export_archive,
-    import_archive, read_archive, write_archive,
+    import_archive, load_group_state, read_archive, write_archive,
 )
 from spec_model.xmtp.network import DeliveryService
 from spec_model.xmtp.permissions import Preset, preset_policies
@@ -161,7 +160,7 @@ def test_export_then_import_into_an_empty_store(history, tmp_path):
         assert (summary.groups, summary.messages) == (3, sum(len(c.find_messages()) for c in a.conversations.list()))
         rows = store.find_groups()
         assert [r.id for r in rows] == [c.group_id for c in a.conversations.list()]
-        assert all(isinstance(pickle.loads(r.mls_state), RestoredGroup) for r in rows)
+        assert all(isinstance(load_group_state(r.mls_state), RestoredGroup) for r in rows)
         assert all(r.membership_state == MembershipState.REJECTED for r in rows)  # inactive until a Welcome
         assert store.get_consent(ConsentType.INBOX_ID, bob.inbox_id).state == ConsentState.ALLOWED
         assert import_archive(store, archive, KEY).messages == 0  # importing twice adds nothing
