@@ -16,7 +16,7 @@ from spec_model.xmtp.content import DEVICE_SYNC
 from spec_model.xmtp.delivery import GroupMessageKind
 from spec_model.xmtp.extensions import ConversationType, GroupMetadataV1, GroupMembership, new_group_mutable_metadata
 from spec_model.xmtp.groups import group_context_extensions
-from spec_model.xmtp.history_sync import (
+from spec_model.xmtp.history_archive import (
     ArchiveOptions, BackupElement, BackupElementSelection, BackupMetadata, DeviceSyncContent, DeviceSyncRequest,
     GroupMessageSave, HistorySyncReason, RestoredGroup, decode_device_sync, encode_device_sync, export_archive,
     import_archive, load_group_state, read_archive, write_archive,
@@ -241,7 +241,7 @@ def test_a_sync_group_of_another_inbox_is_refused(history):
         new_group_mutable_metadata(bob.inbox_id),
         GroupMembership(members={bob.inbox_id: bob.identities.latest_sequence_id(bob.inbox_id)}),
         preset_policies(Preset.ALL_MEMBERS))
-    fake = bob.conversations._start(extensions, ConversationType.SYNC)
+    fake = bob.conversations.start(extensions, ConversationType.SYNC)
     fake.add_members_by_inbox_id([a.inbox_id])
     net.tick()
     fake.send(encode_device_sync(DeviceSyncContent(request=DeviceSyncRequest("EVIL1", "https://evil"))))

@@ -1,0 +1,447 @@
+"""History sync's data (facts §9): the device-sync messages, the archive format, and export/import over a ``Store``.
+
+Theory of operation
+-------------------
+This module is pure: it reads and writes messages, archives and database
+rows, and never talks to the network (``history_sync.py`` runs the exchange).
+A sync-group message is EncodedContent ``xmtp.org/application/x-protobuf:1.0``
+carrying a ``DeviceSyncContent``: a request, an acknowledge, a reply, or
+preference updates.
+
+Archive (facts §9): ``u16-LE version 0 ‖ 12-byte nonce`` in clear, then one
+zstd frame holding records ``u32-LE length ‖ AES-256-GCM(key, nonce + i,
+BackupElement)``, i = 0, 1, ... counting records; the metadata element comes
+first. Model choices the facts leave open: the nonce is incremented as a
+96-bit big-endian integer (mod 2^96), the AEAD has no associated data, the
+length counts the ciphertext with its 16-byte tag, and the frame must end
+exactly where the file ends. Every record is authenticated and bound to its
+position, but dropping *trailing* records is not detectable (the facts give
+no end marker or count).
+
+Imported groups. An archive carries group *rows* and messages, never MLS
+secrets, so an imported group cannot be read or written: it is stored
+inactive (``MembershipState.REJECTED``: the model's store has no "restored"
+state) with a ``RestoredGroup`` in place of its MLS state, which answers the
+metadata and membership it was exported with and refuses every MLS message.
+A Welcome for the group (any member's ``update_installations`` after the new
+installation registered) replaces that row with a live group; the imported
+messages and consent stay. Known limit: syncing a restored group before its
+Welcome moves its cursor past envelopes it could not read, so those are not
+re-read after the Welcome.
+
+Field numbers. The facts number ``DeviceSyncContent``'s oneof,
+``DeviceSyncRequest`` (pin 1, server_url 2, options 4), the element enum
+(MESSAGES 1, CONSENT 2) and ``ConsentSave``. Every other number here — of
+``ArchiveOptions``, ``DeviceSyncAcknowledge``, ``DeviceSyncReply``,
+``DeviceSyncKeyType``, ``PreferenceUpdates``, ``BackupMetadata``,
+``GroupSave``, ``GroupMessageSave`` and ``BackupElement`` — is a
+**model-specific layout**, not libxmtp's wire format (see each docstring).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import enum
+import json
+import struct
+from typing import Iterable
+
+import zstandard
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+from spec_model.mls.codec import DecodeError
+from spec_model.mls.group import Group
+from spec_model.mls.group_context import Extension
+from spec_model.mls.member_state import decode_group, encode_group
+from spec_model.mls.reasons import Rejected
+
+from .consent import ConsentSave, from_save, to_save
+from .content import DEVICE_SYNC, EncodedContent
+from .delivery import DeliveryStatus, GroupMessageKind
+from .extensions import ConversationType, disappearing_settings, read_mutable_metadata
+from .proto import BOOL, BYTES, INT64, STRING, Annotated, EnumKind, Field, Message, MessageKind
+from .store import GroupRow, MembershipState, MessageRow, Store
+
+__all__ = [
+    "HistorySyncReason", "BackupElementSelection", "ArchiveOptions", "DeviceSyncRequest", "DeviceSyncAcknowledge",
+    "DeviceSyncKeyType", "BackupMetadata", "DeviceSyncReply", "PreferenceUpdates", "DeviceSyncContent",
+    "GroupSave", "GroupMessageSave", "BackupElement", "ALL_ELEMENTS", "ARCHIVE_VERSION", "KEY_SIZE", "NONCE_SIZE",
+    "encode_device_sync", "decode_device_sync", "write_archive", "read_archive", "export_elements",
+    "import_elements", "export_archive", "import_archive", "ImportSummary", "RestoredGroup", "RESTORED_GROUP_MAGIC",
+    "load_group_state", "dump_group_state",
+]
+
+ARCHIVE_VERSION = 0
+"""facts §9: the archive's u16-LE version."""
+KEY_SIZE, NONCE_SIZE, _TAG_SIZE = 32, 12, 16
+"""facts §9: an archive's AES-256-GCM key and nonce sizes (and the tag's)."""
+
+
+class HistorySyncReason(enum.StrEnum):
+    """facts §9: why an archive, a sync group or a device-sync message is refused."""
+
+    UNSUPPORTED_VERSION = "unsupported_version"  # the archive's u16 version is 0
+    MALFORMED_ARCHIVE = "malformed_archive"      # header, zstd frame, record lengths or a BackupElement
+    TAMPERED = "tampered"                        # a record fails AES-256-GCM under the key (or the key is wrong)
+    MISSING_METADATA = "missing_metadata"        # the first element is the metadata, and only the first
+    BAD_KEY = "bad_key"                          # the archive key is 32 bytes (AES-256)
+    FOREIGN_INBOX = "foreign_inbox"              # a sync group holds our own inbox only
+    BAD_URL = "bad_url"                          # a reply points into the history server we asked
+    MALFORMED_CONTENT = "malformed_content"      # a sync-group message is a DeviceSyncContent
+    RESTORED_GROUP = "restored_group"            # an imported group has no MLS state until a Welcome
+
+
+# ------------------------------------------------------------------ messages
+
+class BackupElementSelection(enum.IntEnum):
+    """facts §9: ``ArchiveOptions.elements`` values."""
+
+    UNSPECIFIED = 0
+    MESSAGES = 1
+    CONSENT = 2
+
+
+class ArchiveOptions(Message):
+    """facts §9 ``ArchiveOptions``; model-specific numbers: elements 1, start_ns 2, end_ns 3, exclude 4.
+
+    Messages are exported when ``start_ns <= sent_at_ns < end_ns`` (an absent bound is open).
+    """
+
+    elements: Annotated[tuple[int, ...], Field(1, EnumKind(BackupElementSelection), repeated=True)] = ()
+    start_ns: Annotated[int | None, Field(2, INT64, optional=True)] = None
+    end_ns: Annotated[int | None, Field(3, INT64, optional=True)] = None
+    exclude_disappearing_messages: Annotated[bool, Field(4, BOOL)] = False
+
+
+ALL_ELEMENTS = ArchiveOptions(elements=(BackupElementSelection.MESSAGES, BackupElementSelection.CONSENT))
+
+
+class DeviceSyncRequest(Message):
+    """facts §9 ``DeviceSyncRequest{pin = 1; server_url = 2; options = 4}``."""
+
+    pin: Annotated[str, Field(1, STRING)] = ""
+    server_url: Annotated[str, Field(2, STRING)] = ""
+    options: Annotated[ArchiveOptions | None, Field(4, MessageKind(ArchiveOptions))] = None
+
+
+class DeviceSyncAcknowledge(Message):
+    """facts §9 ``acknowledge``: an installation claims a request; model-specific ``{request_id = 1}``."""
+
+    request_id: Annotated[str, Field(1, STRING)] = ""
+
+
+class DeviceSyncKeyType(Message):
+    """facts §9 ``encryption_key{aes_256_gcm}``; model-specific ``oneof key {bytes aes_256_gcm = 1}``."""
+
+    aes_256_gcm: Annotated[bytes | None, Field(1, BYTES, oneof="key")] = None
+
+
+class BackupMetadata(Message):
+    """facts §9 the archive's metadata element (and the reply's ``metadata``); model-specific numbers:
+    elements 1, exported_at_ns 2, start_ns 3, end_ns 4."""
+
+    elements: Annotated[tuple[int, ...], Field(1, EnumKind(BackupElementSelection), repeated=True)] = ()
+    exported_at_ns: Annotated[int, Field(2, INT64)] = 0
+    start_ns: Annotated[int | None, Field(3, INT64, optional=True)] = None
+    end_ns: Annotated[int | None, Field(4, INT64, optional=True)] = None
+
+
+class DeviceSyncReply(Message):
+    """facts §9 ``DeviceSyncReply``; model-specific numbers: request_id 1, url 2, encryption_key 3, metadata 4."""
+
+    request_id: Annotated[str, Field(1, STRING)] = ""
+    url: Annotated[str, Field(2, STRING)] = ""
+    encryption_key: Annotated[DeviceSyncKeyType | None, Field(3, MessageKind(DeviceSyncKeyType))] = None
+    metadata: Annotated[BackupMetadata | None, Field(4, MessageKind(BackupMetadata))] = None
+
+
+class PreferenceUpdates(Message):
+    """facts §9 "Preference sync" (consent saves, HMAC-key rotations); model-specific numbers:
+    ``repeated ConsentSave consent = 1; repeated bytes hmac_keys = 2``."""
+
+    consent: Annotated[tuple[ConsentSave, ...], Field(1, MessageKind(ConsentSave), repeated=True)] = ()
+    hmac_keys: Annotated[tuple[bytes, ...], Field(2, BYTES, repeated=True)] = ()
+
+
+class DeviceSyncContent(Message):
+    """facts §9 ``DeviceSyncContent oneof {request = 1; acknowledge = 2; reply = 3; preference_updates = 4}``."""
+
+    request: Annotated[DeviceSyncRequest | None, Field(1, MessageKind(DeviceSyncRequest), oneof="content")] = None
+    acknowledge: Annotated[
+        DeviceSyncAcknowledge | None, Field(2, MessageKind(DeviceSyncAcknowledge), oneof="content")] = None
+    reply: Annotated[DeviceSyncReply | None, Field(3, MessageKind(DeviceSyncReply), oneof="content")] = None
+    preference_updates: Annotated[
+        PreferenceUpdates | None, Field(4, MessageKind(PreferenceUpdates), oneof="content")] = None
+
+
+class GroupSave(Message):
+    """facts §9 a group in an archive; model-specific layout: id 1, created_at_ns 2, conversation_type 3,
+    added_by_inbox_id 4, dm_id 5, extensions 6 (each a TLS-encoded MLS ``Extension`` of the group context:
+    metadata, admins, membership, permissions)."""
+
+    id: Annotated[bytes, Field(1, BYTES)] = b""
+    created_at_ns: Annotated[int, Field(2, INT64)] = 0
+    conversation_type: Annotated[int, Field(3, EnumKind(ConversationType))] = ConversationType.UNSPECIFIED
+    added_by_inbox_id: Annotated[str, Field(4, STRING)] = ""
+    dm_id: Annotated[str | None, Field(5, STRING, optional=True)] = None
+    extensions: Annotated[tuple[bytes, ...], Field(6, BYTES, repeated=True)] = ()
+
+
+class GroupMessageSave(Message):
+    """facts §9 a stored message in an archive; model-specific layout: id 1, group_id 2, sent_at_ns 3,
+    kind 4, delivery_status 5, sender_inbox_id 6, sender_installation_id 7, idempotency_key 8,
+    content 9 (the EncodedContent bytes, which name the content type)."""
+
+    id: Annotated[bytes, Field(1, BYTES)] = b""
+    group_id: Annotated[bytes, Field(2, BYTES)] = b""
+    sent_at_ns: Annotated[int, Field(3, INT64)] = 0
+    kind: Annotated[int, Field(4, EnumKind(GroupMessageKind))] = 0
+    delivery_status: Annotated[int, Field(5, EnumKind(DeliveryStatus))] = 0
+    sender_inbox_id: Annotated[str, Field(6, STRING)] = ""
+    sender_installation_id: Annotated[bytes, Field(7, BYTES)] = b""
+    idempotency_key: Annotated[str, Field(8, STRING)] = ""
+    content: Annotated[bytes, Field(9, BYTES)] = b""
+
+
+class BackupElement(Message):
+    """facts §9 ``BackupElement``; model-specific ``oneof element {metadata = 1; group = 2;
+    group_message = 3; consent = 4}``."""
+
+    metadata: Annotated[BackupMetadata | None, Field(1, MessageKind(BackupMetadata), oneof="element")] = None
+    group: Annotated[GroupSave | None, Field(2, MessageKind(GroupSave), oneof="element")] = None
+    group_message: Annotated[
+        GroupMessageSave | None, Field(3, MessageKind(GroupMessageSave), oneof="element")] = None
+    consent: Annotated[ConsentSave | None, Field(4, MessageKind(ConsentSave), oneof="element")] = None
+
+
+def encode_device_sync(content: DeviceSyncContent) -> EncodedContent:
+    """facts §9: a sync-group message is EncodedContent ``xmtp.org/application/x-protobuf:1.0``."""
+    return EncodedContent(type=DEVICE_SYNC, content=content.encode())
+
+
+def decode_device_sync(encoded: EncodedContent) -> DeviceSyncContent:
+    """facts §9: the DeviceSyncContent of a sync-group message; anything else is MALFORMED_CONTENT."""
+    if encoded.type != DEVICE_SYNC:
+        raise Rejected(HistorySyncReason.MALFORMED_CONTENT, f"content type {encoded.type}")
+    try:
+        return DeviceSyncContent.decode(encoded.content)
+    except DecodeError as e:
+        raise Rejected(HistorySyncReason.MALFORMED_CONTENT, str(e)) from None
+
+
+# ------------------------------------------------------------------ the archive format
+
+def _nonce(base: bytes, index: int) -> bytes:
+    return ((int.from_bytes(base, "big") + index) % (1 << 96)).to_bytes(NONCE_SIZE, "big")
+
+
+def _aead(key: bytes) -> AESGCM:
+    if len(key) != KEY_SIZE:
+        raise Rejected(HistorySyncReason.BAD_KEY, f"{len(key)} bytes")
+    return AESGCM(key)
+
+
+def write_archive(elements: Iterable[BackupElement], key: bytes, nonce: bytes) -> bytes:
+    """facts §9: ``u16-LE 0 ‖ nonce`` then a zstd stream of ``u32-LE length ‖ AES-256-GCM(key, nonce++, element)``.
+
+    The first element must be the metadata.
+    """
+    aead, records = _aead(key), bytearray()
+    for i, element in enumerate(elements):
+        if (i == 0) != (element.metadata is not None):
+            raise Rejected(HistorySyncReason.MISSING_METADATA, f"element {i}")
+        sealed = aead.encrypt(_nonce(nonce, i), element.encode(), None)
+        records += struct.pack("<I", len(sealed)) + sealed
+    if not records:
+        raise Rejected(HistorySyncReason.MISSING_METADATA, "no elements")
+    return struct.pack("<H", ARCHIVE_VERSION) + nonce + zstandard.ZstdCompressor().compress(bytes(records))
+
+
+def read_archive(archive: bytes, key: bytes) -> list[BackupElement]:
+    """facts §9: the elements of an archive, metadata first; every refusal is a typed ``Rejected``."""
+    aead = _aead(key)
+    if len(archive) < 2 + NONCE_SIZE:
+        raise Rejected(HistorySyncReason.MALFORMED_ARCHIVE, "shorter than its header")
+    (version,) = struct.unpack_from("<H", archive)
+    if version != ARCHIVE_VERSION:
+        raise Rejected(HistorySyncReason.UNSUPPORTED_VERSION, str(version))
+    nonce = archive[2:2 + NONCE_SIZE]
+    try:
+        stream = zstandard.ZstdDecompressor().decompressobj()
+        records = stream.decompress(archive[2 + NONCE_SIZE:])
+    except zstandard.ZstdError as e:
+        raise Rejected(HistorySyncReason.MALFORMED_ARCHIVE, f"zstd: {e}") from None
+    if not stream.eof or stream.unused_data:
+        raise Rejected(HistorySyncReason.MALFORMED_ARCHIVE, "the zstd frame does not end with the file")
+    elements, pos = [], 0
+    while pos < len(records):
+        if pos + 4 > len(records):
+            raise Rejected(HistorySyncReason.MALFORMED_ARCHIVE, f"truncated length at {pos}")
+        (length,) = struct.unpack_from("<I", records, pos)
+        pos += 4
+        if length < _TAG_SIZE or pos + length > len(records):
+            raise Rejected(HistorySyncReason.MALFORMED_ARCHIVE, f"record {len(elements)}: length {length}")
+        try:
+            plain = aead.decrypt(_nonce(nonce, len(elements)), records[pos:pos + length], None)
+        except InvalidTag:
+            raise Rejected(HistorySyncReason.TAMPERED, f"record {len(elements)}") from None
+        pos += length
+        try:
+            element = BackupElement.decode(plain)
+        except DecodeError as e:
+            raise Rejected(HistorySyncReason.MALFORMED_ARCHIVE, str(e)) from None
+        if (not elements) != (element.metadata is not None):
+            raise Rejected(HistorySyncReason.MISSING_METADATA, f"element {len(elements)}")
+        elements.append(element)
+    if not elements:
+        raise Rejected(HistorySyncReason.MISSING_METADATA, "no elements")
+    return elements
+
+
+# ------------------------------------------------------------------ export and import
+
+RESTORED_GROUP_MAGIC = b"xmtp-spec-model restored group 1\n"
+"""facts §9: how a stored restored group begins; any other stored state is an MLS group (``member_state.py``)."""
+
+
+def load_group_state(data: bytes) -> Group | RestoredGroup:
+    """RFC 9420 §8; facts §9: a group's stored state: a live MLS group, or a group restored from an archive."""
+    return RestoredGroup.decode(data) if data.startswith(RESTORED_GROUP_MAGIC) else decode_group(data)
+
+
+def dump_group_state(group: Group | RestoredGroup) -> bytes:
+    """RFC 9420 §8; facts §9: the stored form of ``load_group_state``'s result."""
+    return group.encode() if isinstance(group, RestoredGroup) else encode_group(group)
+
+
+class RestoredGroup:
+    """facts §9: the stand-in for an imported group's MLS state: its exported context extensions, no secrets.
+
+    ``context.extensions`` answers metadata and membership queries; it has no
+    leaves, and every MLS message is refused (``RESTORED_GROUP``). Stored, it is
+    ``RESTORED_GROUP_MAGIC`` followed by a JSON record of its id and extensions.
+    """
+
+    active = False
+
+    def __init__(self, group_id: bytes, extensions: tuple[Extension, ...]):
+        self.group_id = group_id
+        self.context = _RestoredContext(group_id, extensions)
+
+    def encode(self) -> bytes:
+        """facts §9: the stored form: the magic, then the group id and each extension's TLS encoding in hex."""
+        return RESTORED_GROUP_MAGIC + json.dumps(
+            {"group_id": self.group_id.hex(), "extensions": [e.encode().hex() for e in self.context.extensions]}
+        ).encode()
+
+    @classmethod
+    def decode(cls, data: bytes) -> "RestoredGroup":
+        """facts §9: the restored group ``encode`` wrote; ``Rejected(MALFORMED_ARCHIVE)`` otherwise."""
+        if not data.startswith(RESTORED_GROUP_MAGIC):
+            raise Rejected(HistorySyncReason.MALFORMED_ARCHIVE, "not a restored group")
+        try:
+            record = json.loads(data[len(RESTORED_GROUP_MAGIC):])
+            return cls(bytes.fromhex(record["group_id"]),
+                       tuple(Extension.decode(bytes.fromhex(e)) for e in record["extensions"]))
+        except (ValueError, KeyError, TypeError) as e:  # DecodeError is a ValueError
+            raise Rejected(HistorySyncReason.MALFORMED_ARCHIVE, f"restored group: {e}") from None
+
+    def members(self) -> list:
+        """facts §9: an archive carries no ratchet tree, so a restored group lists no leaves."""
+        return []
+
+    def process(self, *args, **kwargs):
+        """facts §9: without MLS secrets every message is refused (RESTORED_GROUP); a Welcome revives the group."""
+        raise Rejected(HistorySyncReason.RESTORED_GROUP, self.group_id.hex())
+
+
+@dataclasses.dataclass(frozen=True)
+class _RestoredContext:
+    group_id: bytes
+    extensions: tuple[Extension, ...]
+
+
+@dataclasses.dataclass(frozen=True)
+class ImportSummary:
+    """facts §9: how many rows an import added (rows already present are kept, not counted)."""
+
+    groups: int = 0
+    messages: int = 0
+    consent: int = 0
+
+
+def export_elements(store: Store, options: ArchiveOptions, now_ns: int) -> list[BackupElement]:
+    """facts §9: the metadata, then groups and their Published messages, then consent records.
+
+    Sync groups are never exported; ``exclude_disappearing_messages`` leaves out
+    the messages of groups with disappearing settings.
+    """
+    wanted = set(options.elements)
+    elements = [BackupElement(metadata=BackupMetadata(tuple(options.elements), now_ns, options.start_ns,
+                                                      options.end_ns))]
+    if BackupElementSelection.MESSAGES in wanted:
+        for row in store.find_groups():
+            extensions = tuple(load_group_state(row.mls_state).context.extensions)
+            elements.append(BackupElement(group=GroupSave(
+                row.id, row.created_at_ns, row.conversation_type, row.added_by_inbox_id, row.dm_id,
+                tuple(e.encode() for e in extensions))))
+            if options.exclude_disappearing_messages and disappearing_settings(read_mutable_metadata(extensions)):
+                continue
+            messages = store.find_messages(
+                row.id, sent_after_ns=None if options.start_ns is None else options.start_ns - 1,
+                sent_before_ns=options.end_ns, delivery_status=DeliveryStatus.PUBLISHED)
+            elements += [BackupElement(group_message=GroupMessageSave(
+                m.id, m.group_id, m.sent_at_ns, m.kind, m.delivery_status, m.sender_inbox_id,
+                m.sender_installation_id, m.idempotency_key, m.content)) for m in messages]
+    if BackupElementSelection.CONSENT in wanted:
+        elements += [BackupElement(consent=to_save(record)) for record in store.all_consent()]
+    return elements
+
+
+def import_elements(store: Store, elements: Iterable[BackupElement]) -> ImportSummary:
+    """facts §9: store what the archive holds, in one transaction, keeping anything already stored.
+
+    Groups become inactive restored rows; messages are kept only for a group
+    that is stored or imported; a consent record replaces ours only if newer.
+    """
+    groups = messages = consent = 0
+    try:
+        with store.transaction():
+            for element in elements:
+                if element.group is not None and store.get_group(element.group.id) is None:
+                    save = element.group
+                    extensions = tuple(Extension.decode(e) for e in save.extensions)
+                    store.put_group(GroupRow(save.id, save.created_at_ns, ConversationType(save.conversation_type),
+                                             MembershipState.REJECTED, save.added_by_inbox_id,
+                                             RestoredGroup(save.id, extensions).encode(), save.dm_id))
+                    groups += 1
+                elif element.group_message is not None:
+                    m = element.group_message
+                    if store.get_group(m.group_id) is None or store.get_message(m.id) is not None:
+                        continue
+                    content_type = EncodedContent.decode(m.content).type
+                    store.put_message(MessageRow(
+                        m.id, m.group_id, m.sent_at_ns, GroupMessageKind(m.kind), DeliveryStatus(m.delivery_status),
+                        m.sender_inbox_id, m.sender_installation_id, content_type.authority_id,
+                        content_type.type_id, m.idempotency_key, m.content))
+                    messages += 1
+                elif element.consent is not None:
+                    record = from_save(element.consent)
+                    ours = store.get_consent(record.entity_type, record.entity)
+                    if ours is None or ours.consented_at_ns < record.consented_at_ns:
+                        store.put_consent(record)
+                        consent += 1
+    except (DecodeError, ValueError, AttributeError) as e:
+        raise Rejected(HistorySyncReason.MALFORMED_ARCHIVE, str(e)) from None
+    return ImportSummary(groups, messages, consent)
+
+
+def export_archive(store: Store, options: ArchiveOptions, key: bytes, *, nonce: bytes, now_ns: int) -> bytes:
+    """facts §9: ``export_elements`` written as an archive under ``key``."""
+    return write_archive(export_elements(store, options, now_ns), key, nonce)
+
+
+def import_archive(store: Store, archive: bytes, key: bytes) -> ImportSummary:
+    """facts §9: read (and authenticate) the whole archive, then ``import_elements``."""
+    return import_elements(store, read_archive(archive, key))
