@@ -25,7 +25,7 @@ from .conversations import AllMessagesStream, Conversations, Stream
 from .credential import Installation
 from .history_archive import ArchiveOptions
 from .history_sync import HistorySyncReport, process_history_sync, request_history_sync
-from .identity import add_installation_update, create_inbox_update
+from .identity_signing import add_installation_update, create_inbox_update
 from .messages import StoredMessage
 from .network import DeliveryService
 from .store import IdentityRow, RegistrationState, Store

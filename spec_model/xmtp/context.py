@@ -29,6 +29,7 @@ from .consent import ConsentRecord, ConsentState, ConsentType
 from .credential import Installation
 from .history_archive import RestoredGroup, dump_group_state, load_group_state
 from .identity import AssociationState, apply_update, decode_update
+from .identity_log import InboxHistory
 from .key_package import CIPHER_SUITE, build_key_package
 from .network import DeliveryService
 from .profiles import SEED, Profile
@@ -68,36 +69,34 @@ class Identities:
 
     def __init__(self, network: DeliveryService):
         self.network = network
-        self._logs: dict[str, list[tuple[int, AssociationState]]] = {}
+        self._histories: dict[str, InboxHistory] = {}
+
+    def _history(self, inbox_id: str) -> InboxHistory:
+        return self._histories.setdefault(inbox_id, InboxHistory(inbox_id))
 
     def refresh(self, *inbox_ids: str) -> None:
         """facts §7.4 GetIdentityUpdates: read and replay the inboxes' updates after the last one known."""
-        requests = [api.GetIdentityUpdatesRequest.Request(i, self._logs[i][-1][0] if self._logs.get(i) else 0)
-                    for i in inbox_ids]
+        requests = [api.GetIdentityUpdatesRequest.Request(i, self._history(i).latest_sequence_id) for i in inbox_ids]
         response = self.network.get_identity_updates(api.GetIdentityUpdatesRequest(tuple(requests)))
         for entry in response.responses:
-            log = self._logs.setdefault(entry.inbox_id, [])
+            history = self._history(entry.inbox_id)
             for update in entry.updates:
-                state = apply_update(log[-1][1] if log else None, decode_update(update.update))
-                log.append((update.sequence_id, state))
+                history.append(update.sequence_id, apply_update(history.latest, decode_update(update.update)))
 
     def latest_sequence_id(self, inbox_id: str) -> int:
         """facts §8: the sequence id of the inbox's latest update, fetched first."""
         self.refresh(inbox_id)
-        log = self._logs.get(inbox_id)
-        if not log:
+        latest = self._history(inbox_id).latest_sequence_id
+        if not latest:
             raise Rejected(ClientReason.NOT_A_MEMBER, f"inbox {inbox_id} has no identity updates")
-        return log[-1][0]
+        return latest
 
     def state_at(self, inbox_id: str, sequence_id: int = 0) -> AssociationState:
         """facts §8: The inbox's state after its update ``sequence_id`` (0 = the latest); fetched as needed."""
-        if not self._logs.get(inbox_id) or sequence_id == 0 or self._logs[inbox_id][-1][0] < sequence_id:
+        history = self._history(inbox_id)
+        if not history.latest_sequence_id or sequence_id == 0 or history.latest_sequence_id < sequence_id:
             self.refresh(inbox_id)
-        log = self._logs.get(inbox_id, [])
-        chosen = [state for seq, state in log if sequence_id == 0 or seq <= sequence_id]
-        if not chosen or (sequence_id and not any(seq == sequence_id for seq, _ in log)):
-            raise Rejected(ClientReason.NOT_A_MEMBER, f"inbox {inbox_id} has no update {sequence_id}")
-        return chosen[-1]
+        return history.state_at(sequence_id)
 
 
 class ClientContext:
