@@ -29,7 +29,8 @@ from typing import Any, Callable
 
 from .codec import DecodeError
 from .commit import CommittedProposal
-from .group import CachedProposal, EpochState, Group, GroupConfig, PendingCommit, StagedCommit
+from .group import Group
+from .group_types import CachedProposal, EpochState, GroupConfig, PendingCommit, StagedCommit
 from .group_context import GroupContext
 from .key_package import KeyPackage, KeyPackageBundle
 from .key_schedule import EpochSecrets
