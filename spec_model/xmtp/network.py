@@ -30,8 +30,7 @@ Theory of operation
   inbox, and an address log mapping Ethereum addresses to inboxes: added by
   CreateInbox or AddAssociation, revoked by RevokeAssociation; a lookup takes
   the newest unrevoked association.
-* **History-sync archives**: an upload area standing in for the history
-  server (``upload`` / ``download``).
+* **History-sync archives**: an upload area standing in for the history server (``upload`` / ``download``).
 
 What the node delegates to its validation service is injected:
 ``validate_key_package`` (default: the key package decodes and its signature
@@ -39,13 +38,11 @@ verifies) and ``identity_validator`` with ``decode_identity_update`` (default:
 accept). The node's own refusals are ``Rejected`` with a ``NodeReason``; an
 injected validator's ``Rejected`` passes through unchanged.
 
-Faults are a test's to switch on, and are the only source of
-``NetworkError``: failing the next publishes (before or after they take
-effect), refusing every call until a time, holding new messages back until a
-time (they keep their ids, so a subscription that already passed them skips
-them), and repeating an envelope in query responses. Everything happens in
-call order on a controllable ``Clock``: the same calls give the same ids,
-timestamps and bytes.
+Faults are a test's to switch on, and are the only source of ``NetworkError``: failing the next
+publishes (before or after they take effect), refusing every call until a time, holding new messages
+back until a time (they keep their ids, so a subscription that already passed them skips them), and
+repeating an envelope in query responses. Everything happens in call order on a controllable
+``Clock``: the same calls give the same ids, timestamps and bytes.
 """
 
 from __future__ import annotations

@@ -56,6 +56,10 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from spec_model.mls.reasons import Rejected
 
 from .consent import ConsentRecord, ConsentState, ConsentType
+from .store_rows import (
+    AssociationStateRow, CursorKind, GroupRow, IdentityRow, IntentRow, KeyPackageRow, MembershipState, MessageRow,
+    RegistrationState, SyncRequestRow,
+)
 from .delivery import DeliveryStatus, GroupMessageKind, IntentKind, IntentState
 from .extensions import ConversationType
 
@@ -80,126 +84,6 @@ class StoreReason(enum.StrEnum):
     TAMPERED = "tampered"              # every sealed cell opens under its table, column and row key
     INBOX_MISMATCH = "inbox_mismatch"  # a database belongs to one inbox; its identity keeps that inbox id
     NOT_FOUND = "not_found"            # an update names a stored row
-
-
-class RegistrationState(enum.IntEnum):
-    """Purpose: whether this installation is registered (libxmtp derives this from the association state)."""
-
-    UNREGISTERED = 1  # keys generated; the identity update adding the installation is not yet published
-    REGISTERED = 2    # the identity update and a key package are published
-
-
-class MembershipState(enum.IntEnum):
-    """libxmtp xmtp_db group.rs ``GroupMembershipState``: our standing in a group."""
-
-    ALLOWED = 1   # active: we are a member
-    REJECTED = 2  # removed from the group
-    PENDING = 3   # a welcome not yet accepted
-
-
-class CursorKind(enum.IntEnum):
-    """facts §7.2: the synthetic originator libxmtp keeps one cursor per (topic, originator) for."""
-
-    COMMITS = 0
-    APPLICATION = 10
-    WELCOMES = 11
-
-
-def _sealed(**kwargs: Any) -> Any:
-    """Purpose: marks a row field that is stored as a sealed cell."""
-    return dataclasses.field(metadata={"sealed": True}, **kwargs)
-
-
-@dataclasses.dataclass(frozen=True)
-class IdentityRow:
-    """libxmtp xmtp_db identity.rs ``StoredIdentity``: the one identity of this installation."""
-
-    inbox_id: str
-    installation_private_key: bytes = _sealed()
-    wallet_address: str = _sealed()
-    registration_state: RegistrationState = _sealed()
-
-
-@dataclasses.dataclass(frozen=True)
-class KeyPackageRow:
-    """libxmtp xmtp_db key_package_history.rs: a key package's private keys, kept until expired after replacement."""
-
-    ref: bytes
-    init_key: bytes
-    """RFC 9420 §10: the key package's ``init_key``, which names it in a Welcome (libxmtp: the HPKE public key)."""
-    private_keys: bytes = _sealed()
-    created_ns: int = 0
-    replaced_at_ns: int | None = None
-
-
-@dataclasses.dataclass(frozen=True)
-class GroupRow:
-    """libxmtp xmtp_db group.rs ``StoredGroup``, with the serialized MLS group state sealed alongside."""
-
-    id: bytes
-    created_at_ns: int
-    conversation_type: ConversationType
-    membership_state: MembershipState
-    added_by_inbox_id: str
-    mls_state: bytes = _sealed()
-    dm_id: str | None = None
-    paused_for_version: str | None = None
-    rotated_at_ns: int = 0
-
-
-@dataclasses.dataclass(frozen=True)
-class MessageRow:
-    """libxmtp xmtp_db group_message.rs ``StoredGroupMessage``; ``content`` is the EncodedContent, sealed."""
-
-    id: bytes
-    group_id: bytes
-    sent_at_ns: int
-    kind: GroupMessageKind
-    delivery_status: DeliveryStatus
-    sender_inbox_id: str
-    sender_installation_id: bytes
-    authority_id: str
-    type_id: str
-    idempotency_key: str
-    content: bytes = _sealed()
-
-
-@dataclasses.dataclass(frozen=True)
-class IntentRow:
-    """libxmtp xmtp_db group_intent.rs ``StoredGroupIntent``, linked to the message it sends (if any)."""
-
-    id: int
-    group_id: bytes
-    kind: IntentKind
-    state: IntentState
-    payload: bytes = _sealed()
-    payload_hash: bytes | None = None
-    publish_attempts: int = 0
-    published_in_epoch: int | None = None
-    staged_commit: bytes | None = _sealed(default=None)
-    post_commit_data: bytes | None = _sealed(default=None)
-    message_id: bytes | None = None
-    unsent_payload: bytes | None = _sealed(default=None)
-    """model: a Published intent's bytes until the node confirms them; sent again byte for byte."""
-    refusal: str | None = _sealed(default=None)
-    """model: why building the payload failed (``reason: detail``), reported to the caller."""
-
-
-@dataclasses.dataclass(frozen=True)
-class AssociationStateRow:
-    """libxmtp xmtp_db identity_cache.rs: an inbox's serialized association state at a sequence id."""
-
-    inbox_id: str
-    sequence_id: int
-    state: bytes = _sealed()
-
-
-@dataclasses.dataclass(frozen=True)
-class SyncRequestRow:
-    """facts §9: the history-sync request this installation sent and still awaits a reply to."""
-
-    pin: str
-    request: bytes = _sealed()
 
 
 class _Table(NamedTuple):
