@@ -27,7 +27,7 @@ PskStore = Mapping[bytes, bytes]
 
 @dataclasses.dataclass(frozen=True)
 class GroupConfig:
-    """Local policy choices RFC 9420 leaves to the application (XMTP's values by default)."""
+    """RFC 9420 §8.4, §9.1, §12.4.3.3: local policy choices RFC 9420 leaves to the application (XMTP's values by default)."""
 
     max_past_epochs: int = 3
     """How many past epochs keep their secret trees for late application messages (libxmtp: 3)."""
@@ -64,7 +64,7 @@ class CachedProposal:
 
 @dataclasses.dataclass(frozen=True)
 class ApplicationMessage:
-    """An application message decrypted (§6.3)."""
+    """RFC 9420 §6.3: an application message decrypted."""
 
     sender: int
     epoch: int
@@ -74,7 +74,7 @@ class ApplicationMessage:
 
 @dataclasses.dataclass(frozen=True)
 class ProposalMessage:
-    """A proposal validated and cached for a later commit (§12.1)."""
+    """RFC 9420 §12.1: a proposal validated and cached for a later commit."""
 
     ref: bytes
     proposal: Proposal
@@ -101,7 +101,7 @@ Processed = ApplicationMessage | ProposalMessage | CommitMessage
 
 @dataclasses.dataclass(frozen=True)
 class StagedCommit:
-    """A commit that passed every RFC 9420 check, before it becomes the group's state.
+    """RFC 9420 §12.2, §12.4.2: a commit that passed every RFC 9420 check, before it becomes the group's state.
 
     RFC 9420 §12.2 lets an application add its own rules ("for example,
     requiring application-level permissions"): ``Group.process`` hands this to

@@ -51,7 +51,7 @@ class RatchetKind(enum.Enum):
 
 
 class SecretTreeErrorReason(enum.Enum):
-    """Why a key could not be produced (RFC 9420 §9.2, §15.3)."""
+    """RFC 9420 §9.2, §15.3: why a key could not be produced."""
 
     UNKNOWN_LEAF = "leaf is not in the tree"
     GENERATION_USED = "generation was already used"
@@ -70,7 +70,7 @@ class SecretTreeError(Exception):
 
 @dataclasses.dataclass(frozen=True)
 class SenderRatchetConfiguration:
-    """Receiving limits of a ``SenderRatchet`` (RFC 9420 §9.2 lets members keep
+    """RFC 9420 §9.2: receiving limits of a ``SenderRatchet`` (RFC 9420 §9.2 lets members keep
     unconsumed keys "for some reasonable amount of time"; §15.3 asks for both limits).
 
     The defaults are XMTP's, after libxmtp / openmls ``SenderRatchetConfiguration``:

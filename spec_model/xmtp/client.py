@@ -5,7 +5,7 @@ Theory of operation
 A ``Client`` is one installation of one inbox. ``Client.create`` opens (or
 creates) its local database — a real SQLite file sealed under the database
 key (``store.py``) — and, the first time, registers the inbox and the
-installation with the network and uploads a key package (facts §8
+installation with the network and uploads a key package (docs/xmtp-facts.md §8
 "Registration"). Opening the same database again loads that state.
 
 The client's parts: ``context.py`` (what every part works with),
@@ -48,7 +48,7 @@ class Client(ClientContext):
     @classmethod
     def create(cls, wallet: Wallet, db_path: str, db_key: bytes, network: DeliveryService, *,
                config: ClientConfig = ClientConfig(), rng: Rng | None = None) -> Client:
-        """seed "Local database and syncing"; facts §8 "Registration": open the database; register if new.
+        """seed "Local database and syncing"; docs/xmtp-facts.md §8 "Registration": open the database; register if new.
 
         A new installation of an existing inbox (found by the wallet's
         address) is added to it, signed by the installation and the wallet.
@@ -93,11 +93,11 @@ class Client(ClientContext):
         self.store.close()
 
     def request_history_sync(self, options: ArchiveOptions | None = None, **kwargs) -> str:
-        """facts §9: ask the user's other installations for history; returns the request's pin."""
+        """docs/xmtp-facts.md §9: ask the user's other installations for history; returns the request's pin."""
         if options is not None:
             kwargs["options"] = options
         return request_history_sync(self.conversations, **kwargs)
 
     def process_history_sync(self) -> HistorySyncReport:
-        """facts §9: answer requests and import replies in the sync groups."""
+        """docs/xmtp-facts.md §9: answer requests and import replies in the sync groups."""
         return process_history_sync(self.conversations)

@@ -47,11 +47,11 @@ class ClientReason(enum.StrEnum):
     NOT_A_MEMBER = "not_a_member"                # the inbox is not in the group
     UNKNOWN_ADDRESS = "unknown_address"          # no inbox is associated with the address
     INACTIVE = "inactive"                        # this installation was removed from the group
-    PAUSED = "paused"                            # the group needs a newer protocol version (facts §4.4 step 13)
-    SYNC_FAILED_TO_WAIT = "sync_failed_to_wait"  # an intent did not resolve within 3 syncs (facts §5)
+    PAUSED = "paused"                            # the group needs a newer protocol version (docs/xmtp-facts.md §4.4 step 13)
+    SYNC_FAILED_TO_WAIT = "sync_failed_to_wait"  # an intent did not resolve within 3 syncs (docs/xmtp-facts.md §5)
     INTENT_FAILED = "intent_failed"              # the intent ended in Error
     INVALID_ARGUMENT = "invalid_argument"        # a malformed argument (e.g. not an inbox id)
-    FOREIGN_SYNC_GROUP = "foreign_sync_group"    # facts §9: a sync group Welcome from another inbox
+    FOREIGN_SYNC_GROUP = "foreign_sync_group"    # docs/xmtp-facts.md §9: a sync group Welcome from another inbox
 
 
 @dataclasses.dataclass(frozen=True)
@@ -61,11 +61,11 @@ class ClientConfig:
     profile: Profile = SEED
     version: str = "1.0.0"
     nonce: int = 1
-    """The inbox nonce for a new inbox (the node SDK uses 1, facts/observed)."""
+    """The inbox nonce for a new inbox (model: the node SDK uses 1)."""
 
 
 class Identities:
-    """facts §8: inboxes' association states, read from the network's identity log and replayed here."""
+    """docs/xmtp-facts.md §8: inboxes' association states, read from the network's identity log and replayed here."""
 
     def __init__(self, network: DeliveryService):
         self.network = network
@@ -75,7 +75,7 @@ class Identities:
         return self._histories.setdefault(inbox_id, InboxHistory(inbox_id))
 
     def refresh(self, *inbox_ids: str) -> None:
-        """facts §7.4 GetIdentityUpdates: read and replay the inboxes' updates after the last one known."""
+        """docs/xmtp-facts.md §7.4 GetIdentityUpdates: read and replay the inboxes' updates after the last one known."""
         requests = [api.GetIdentityUpdatesRequest.Request(i, self._history(i).latest_sequence_id) for i in inbox_ids]
         response = self.network.get_identity_updates(api.GetIdentityUpdatesRequest(tuple(requests)))
         for entry in response.responses:
@@ -84,7 +84,7 @@ class Identities:
                 history.append(update.sequence_id, apply_update(history.latest, decode_update(update.update)))
 
     def latest_sequence_id(self, inbox_id: str) -> int:
-        """facts §8: the sequence id of the inbox's latest update, fetched first."""
+        """docs/xmtp-facts.md §8: the sequence id of the inbox's latest update, fetched first."""
         self.refresh(inbox_id)
         latest = self._history(inbox_id).latest_sequence_id
         if not latest:
@@ -92,7 +92,7 @@ class Identities:
         return latest
 
     def state_at(self, inbox_id: str, sequence_id: int = 0) -> AssociationState:
-        """facts §8: The inbox's state after its update ``sequence_id`` (0 = the latest); fetched as needed."""
+        """docs/xmtp-facts.md §8: The inbox's state after its update ``sequence_id`` (0 = the latest); fetched as needed."""
         history = self._history(inbox_id)
         if not history.latest_sequence_id or sequence_id == 0 or history.latest_sequence_id < sequence_id:
             self.refresh(inbox_id)
@@ -112,17 +112,17 @@ class ClientContext:
 
     @property
     def installation_id(self) -> bytes:
-        """facts §2: an installation's id is its Ed25519 public key."""
+        """docs/xmtp-facts.md §2: an installation's id is its Ed25519 public key."""
         return self.installation.public_key
 
     def now_ns(self) -> int:
-        """facts §7: the network's clock (the model's clients share the delivery service's)."""
+        """docs/xmtp-facts.md §7: the network's clock (the model's clients share the delivery service's)."""
         return self.network.clock.now_ns()
 
     # ------------------------------------------------------------------ key packages
 
     def new_key_package(self) -> KeyPackageBundle:
-        """facts §1: a key package of this installation, valid from now."""
+        """docs/xmtp-facts.md §1: a key package of this installation, valid from now."""
         return build_key_package(self.installation, self.inbox_id, self.now_ns() // 10**9, self.rng)
 
     def keep_key_package(self, bundle: KeyPackageBundle) -> None:
@@ -143,29 +143,29 @@ class ClientContext:
         self.network.upload_key_package(api.UploadKeyPackageRequest(
             api.KeyPackageUpload(bundle.key_package.encode()), is_inbox_id_credential=True))
 
-    # ------------------------------------------------------------------ consent (facts §10)
+    # ------------------------------------------------------------------ consent (docs/xmtp-facts.md §10)
 
     def set_consent(self, entity_type: ConsentType, entity: str, state: ConsentState) -> None:
-        """facts §10: record the user's consent for an entity, now."""
+        """docs/xmtp-facts.md §10: record the user's consent for an entity, now."""
         self.store.put_consent(ConsentRecord(entity_type, state, entity, self.now_ns()))
 
     def consent_state(self, entity_type: ConsentType, entity: str) -> ConsentState:
-        """facts §10: the recorded consent; Unknown when there is none."""
+        """docs/xmtp-facts.md §10: the recorded consent; Unknown when there is none."""
         record = self.store.get_consent(entity_type, entity)
         return record.state if record else ConsentState.UNKNOWN
 
     def is_inbox_id_allowed(self, inbox_id: str) -> bool:
-        """facts §10: whether the inbox is Allowed."""
+        """docs/xmtp-facts.md §10: whether the inbox is Allowed."""
         return self.consent_state(ConsentType.INBOX_ID, inbox_id) == ConsentState.ALLOWED
 
     def is_inbox_id_denied(self, inbox_id: str) -> bool:
-        """facts §10: whether the inbox is Denied."""
+        """docs/xmtp-facts.md §10: whether the inbox is Denied."""
         return self.consent_state(ConsentType.INBOX_ID, inbox_id) == ConsentState.DENIED
 
     # ------------------------------------------------------------------ lookups
 
     def inbox_ids_of(self, addresses: Iterable[str]) -> list[str]:
-        """facts §7.4 GetInboxIds: every address must belong to an inbox."""
+        """docs/xmtp-facts.md §7.4 GetInboxIds: every address must belong to an inbox."""
         addresses = [a.lower() for a in addresses]
         response = self.network.get_inbox_ids(api.GetInboxIdsRequest(
             tuple(api.GetInboxIdsRequest.Request(a, 1) for a in addresses)))
@@ -185,7 +185,7 @@ class ClientContext:
         return row
 
     def load_group(self, group_id: bytes) -> Group | RestoredGroup:
-        """RFC 9420 §8: the group's stored state (a restored group has no MLS state, facts §9)."""
+        """RFC 9420 §8: the group's stored state (a restored group has no MLS state, docs/xmtp-facts.md §9)."""
         return load_group_state(self.group_row(group_id).mls_state)
 
     def save_group(self, group: Group | RestoredGroup) -> None:

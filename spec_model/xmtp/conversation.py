@@ -4,7 +4,7 @@ Theory of operation
 -------------------
 A ``Conversation`` is a group id over its client's context: every read loads
 the group's row and state from the database. Everything a user does to a
-group becomes an intent (facts §5): a message to send, a membership change, a
+group becomes an intent (docs/xmtp-facts.md §5): a message to send, a membership change, a
 metadata, admin or permission update. ``sync`` runs libxmtp's three steps,
 each in one database transaction per item so that a crash loses nothing:
 publish (``intents.publish_intents``), receive (``receive.receive``), then
@@ -40,7 +40,7 @@ from .store import MembershipState, MessageRow
 __all__ = ["Member", "Conversation", "MAX_SYNCS_TO_RESOLVE", "GROUP_KEY_ROTATION_INTERVAL_NS"]
 
 MAX_SYNCS_TO_RESOLVE = 3
-"""facts §5 ``sync_until_intent_resolved``: at most 3 syncs."""
+"""docs/xmtp-facts.md §5 ``sync_until_intent_resolved``: at most 3 syncs."""
 GROUP_KEY_ROTATION_INTERVAL_NS = 30 * 24 * 3600 * 10**9
 """libxmtp ``intents/queue.rs``: a leaf key older than this is rotated before the next message (profile
 ``key_update_before_first_send``)."""
@@ -75,7 +75,7 @@ class Conversation:
 
     @property
     def epoch(self) -> int | None:
-        """RFC 9420 §8: the group's epoch; ``None`` for a group restored from a history archive (facts §9:
+        """RFC 9420 §8: the group's epoch; ``None`` for a group restored from a history archive (docs/xmtp-facts.md §9:
         no MLS state)."""
         group = self._group()
         return group.epoch if isinstance(group, Group) else None
@@ -273,7 +273,7 @@ class Conversation:
             self._changing = False
 
     def _sync_until_resolved(self, intent_id: int | None = None) -> None:
-        """facts §5 ``sync_until_intent_resolved``: up to 3 syncs until the intent is Processed."""
+        """docs/xmtp-facts.md §5 ``sync_until_intent_resolved``: up to 3 syncs until the intent is Processed."""
         store = self.client.store
         if intent_id is None:
             pending = store.find_intents(self.group_id, states=[IntentState.TO_PUBLISH, IntentState.PUBLISHED])
@@ -298,7 +298,7 @@ class Conversation:
     def sync(self, *, return_new: bool = False) -> list[StoredMessage]:
         """seed ``sync``: publish pending intents, receive from the cursor, then post-commit work.
 
-        Each step runs even if the one before failed (facts §5); network
+        Each step runs even if the one before failed (docs/xmtp-facts.md §5); network
         errors are collected and the first is raised at the end.
         """
         errors, received = [], []

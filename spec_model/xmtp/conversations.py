@@ -2,7 +2,7 @@
 
 Theory of operation
 -------------------
-``Conversations.sync`` reads the installation's welcome topic (facts §7.2):
+``Conversations.sync`` reads the installation's welcome topic (docs/xmtp-facts.md §7.2):
 each Welcome is unwrapped (``welcome_wrap.py``), joined, checked against the
 identity log and stored; the key package it consumed is replaced. Streams are
 pull-based: ``poll()`` returns what arrived since the last poll.
@@ -58,7 +58,7 @@ class Conversations:
         text = {"group_name": name, "description": description, "group_image_url_square": image_url}
         if pinned_frame_url is not None:
             text["group_pinned_frame_url"] = pinned_frame_url
-        # facts §3.3: created as {creator: 0}, so the first membership commit adds the creator's other
+        # docs/xmtp-facts.md §3.3: created as {creator: 0}, so the first membership commit adds the creator's other
         # installations too (seed: a one-person group reaches all of that person's installations)
         extensions = group_context_extensions(
             new_group_metadata(c.inbox_id), new_group_mutable_metadata(c.inbox_id, profile=profile, **text),
@@ -68,7 +68,7 @@ class Conversations:
         return conversation
 
     def create_dm(self, inbox_id: str) -> Conversation:
-        """libxmtp ``create_dm`` (facts §3.1): a two-person conversation with the DM preset."""
+        """libxmtp ``create_dm`` (docs/xmtp-facts.md §3.1): a two-person conversation with the DM preset."""
         c = self.client
         profile = c.config.profile
         extensions = group_context_extensions(
@@ -105,7 +105,7 @@ class Conversations:
         return joined
 
     def _process_welcome(self, message: api.WelcomeMessage) -> Conversation | None:
-        """facts §6: join from a Welcome and check it; a Welcome we cannot use is skipped, never retried."""
+        """docs/xmtp-facts.md §6: join from a Welcome and check it; a Welcome we cannot use is skipped, never retried."""
         c = self.client
         v1 = message.v1
         try:
@@ -124,7 +124,7 @@ class Conversations:
                 validate_dm_welcome(group.context.extensions, c.inbox_id, adder, c.config.profile)
             if metadata.conversation_type == ConversationType.SYNC and (
                     {metadata.creator_inbox_id, adder} | set(membership.members) != {c.inbox_id}):
-                raise Rejected(ClientReason.FOREIGN_SYNC_GROUP, "facts §9: a sync group holds one inbox only")
+                raise Rejected(ClientReason.FOREIGN_SYNC_GROUP, "docs/xmtp-facts.md §9: a sync group holds one inbox only")
         except (Rejected, DecodeError):
             with c.store.transaction():  # a Welcome we cannot use is skipped, never retried
                 c.store.advance_cursor(c.installation_id, CursorKind.WELCOMES, v1.id if v1 else message.welcome_pointer.id)

@@ -1,4 +1,4 @@
-"""Sending: intents, their states, and the delivery status of a sent message (facts §5).
+"""Sending: intents, their states, and the delivery status of a sent message (docs/xmtp-facts.md §5).
 
 Theory of operation
 -------------------
@@ -48,17 +48,17 @@ __all__ = [
     "mermaid",
 ]
 
-MAX_INTENT_PUBLISH_ATTEMPTS = 3  # facts §5 (common/mls.rs); seed: "three attempts"
+MAX_INTENT_PUBLISH_ATTEMPTS = 3  # docs/xmtp-facts.md §5 (common/mls.rs); seed: "three attempts"
 
 
 class DeliveryReason(enum.StrEnum):
-    """facts §5: why a delivery or intent step is refused."""
+    """docs/xmtp-facts.md §5: why a delivery or intent step is refused."""
 
-    INVALID_TRANSITION = "invalid_transition"  # facts §5: the event has no row for the current state
+    INVALID_TRANSITION = "invalid_transition"  # docs/xmtp-facts.md §5: the event has no row for the current state
 
 
 class DeliveryStatus(enum.IntEnum):
-    """facts §5: a stored group message's delivery status."""
+    """docs/xmtp-facts.md §5: a stored group message's delivery status."""
 
     UNPUBLISHED = 1
     PUBLISHED = 2
@@ -73,14 +73,14 @@ class DeliveryEvent(enum.StrEnum):
 
 
 class GroupMessageKind(enum.IntEnum):
-    """facts §5: a stored group message is application content or a membership change."""
+    """docs/xmtp-facts.md §5: a stored group message is application content or a membership change."""
 
     APPLICATION = 1
     MEMBERSHIP_CHANGE = 2
 
 
 class IntentKind(enum.IntEnum):
-    """facts §5: what an intent asks for."""
+    """docs/xmtp-facts.md §5: what an intent asks for."""
 
     SEND_MESSAGE = 1
     KEY_UPDATE = 2
@@ -97,7 +97,7 @@ class IntentKind(enum.IntEnum):
 
 
 class IntentState(enum.IntEnum):
-    """facts §5: an intent's state."""
+    """docs/xmtp-facts.md §5: an intent's state."""
 
     TO_PUBLISH = 1
     PUBLISHED = 2
@@ -108,7 +108,7 @@ class IntentState(enum.IntEnum):
 
 
 class IntentEvent(enum.StrEnum):
-    """facts §5: what happens to an intent during publish_intents, receive and post_commit."""
+    """docs/xmtp-facts.md §5: what happens to an intent during publish_intents, receive and post_commit."""
 
     BUILD_FAILED = "build_failed"                    # payload not built; attempts left
     BUILD_FAILED_FINAL = "build_failed_final"        # payload not built, third attempt
@@ -157,14 +157,14 @@ INTENT_TRANSITIONS: dict[IntentState, dict[IntentEvent, IntentState]] = {
     _I.SUPERSEDED: {},
 }
 
-# facts §5: the intent events that also move the intent's message; OWN_COMMIT_INVALID is absent on purpose.
+# docs/xmtp-facts.md §5: the intent events that also move the intent's message; OWN_COMMIT_INVALID is absent on purpose.
 DELIVERY_EVENT_OF: dict[IntentEvent, DeliveryEvent] = {
     _V.OWN_MESSAGE_SEEN: _E.PUBLISHED_SEEN_ON_SYNC,
     _V.BUILD_FAILED_FINAL: _E.ATTEMPTS_EXHAUSTED,
     _V.SEND_FAILED_FINAL: _E.ATTEMPTS_EXHAUSTED,
 }
 
-# facts §5: events a SendMessage intent never sees: it publishes an application message, not a commit,
+# docs/xmtp-facts.md §5: events a SendMessage intent never sees: it publishes an application message, not a commit,
 # and is not a guarded metadata write.
 NON_MESSAGE_EVENTS = frozenset({
     _V.OWN_COMMIT_SEEN_STALE_EPOCH, _V.OWN_COMMIT_MERGED, _V.OWN_COMMIT_INVALID, _V.SUPERSEDED, _V.NO_CHANGE,
@@ -174,7 +174,7 @@ _FINAL = {_V.BUILD_FAILED: _V.BUILD_FAILED_FINAL, _V.SEND_FAILED: _V.SEND_FAILED
 
 
 def apply(table: dict[_St, dict[_Ev, _St]], state: _St, event: _Ev) -> _St:
-    """facts §5: the state ``event`` leads to from ``state``; ``Rejected(INVALID_TRANSITION)`` if none."""
+    """docs/xmtp-facts.md §5: the state ``event`` leads to from ``state``; ``Rejected(INVALID_TRANSITION)`` if none."""
     try:
         return table[state][event]
     except KeyError:
@@ -182,13 +182,13 @@ def apply(table: dict[_St, dict[_Ev, _St]], state: _St, event: _Ev) -> _St:
 
 
 def after_failed_attempt(attempts: int) -> tuple[int, bool]:
-    """facts §5 publish_intents: (attempts + 1, whether that reached MAX_INTENT_PUBLISH_ATTEMPTS)."""
+    """docs/xmtp-facts.md §5 publish_intents: (attempts + 1, whether that reached MAX_INTENT_PUBLISH_ATTEMPTS)."""
     attempts += 1
     return attempts, attempts >= MAX_INTENT_PUBLISH_ATTEMPTS
 
 
 class Effect(enum.StrEnum):
-    """facts §5: what a step writes besides the intent's new state."""
+    """docs/xmtp-facts.md §5: what a step writes besides the intent's new state."""
 
     COUNT_ATTEMPT = "count_attempt"          # a failed build or send: publish_attempts + 1
     MESSAGE_PUBLISHED = "message_published"  # the intent's message is Published (at the server's time)
@@ -197,7 +197,7 @@ class Effect(enum.StrEnum):
 
 @dataclasses.dataclass(frozen=True)
 class IntentProgress:
-    """facts §5: an intent as the delivery rules see it; ``message`` is None for an intent that stores none."""
+    """docs/xmtp-facts.md §5: an intent as the delivery rules see it; ``message`` is None for an intent that stores none."""
 
     kind: IntentKind
     state: IntentState = IntentState.TO_PUBLISH
@@ -214,7 +214,7 @@ _EFFECT_OF = {DeliveryStatus.PUBLISHED: Effect.MESSAGE_PUBLISHED, DeliveryStatus
 
 
 def step(intent: IntentProgress, event: IntentEvent) -> tuple[IntentProgress, tuple[Effect, ...]]:
-    """facts §5: the intent after ``event`` and the effects to record; ``Rejected(INVALID_TRANSITION)`` if none.
+    """docs/xmtp-facts.md §5: the intent after ``event`` and the effects to record; ``Rejected(INVALID_TRANSITION)`` if none.
 
     A failure (``build_failed``, ``send_failed``) counts an attempt and becomes ``*_final`` on the last one;
     a SendMessage intent is never given a ``*_final`` event directly, nor an event of commits only.
@@ -235,7 +235,7 @@ def step(intent: IntentProgress, event: IntentEvent) -> tuple[IntentProgress, tu
 
 
 def mermaid(table: dict[_St, dict[_Ev, _St]]) -> str:
-    """facts §5: ``table`` as a Mermaid state diagram; the first state is initial, states without rows are final."""
+    """docs/xmtp-facts.md §5: ``table`` as a Mermaid state diagram; the first state is initial, states without rows are final."""
     states = list(table)
     lines = ["stateDiagram-v2", f"    [*] --> {states[0].name}"]
     for state, rows in table.items():

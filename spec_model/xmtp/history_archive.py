@@ -1,4 +1,4 @@
-"""History sync's data (facts §9): the device-sync messages, the archive format, and export/import over a ``Store``.
+"""History sync's data (docs/xmtp-facts.md §9): the device-sync messages, the archive format, and export/import over a ``Store``.
 
 Theory of operation
 -------------------
@@ -8,14 +8,14 @@ A sync-group message is EncodedContent ``xmtp.org/application/x-protobuf:1.0``
 carrying a ``DeviceSyncContent``: a request, an acknowledge, a reply, or
 preference updates.
 
-Archive (facts §9): ``u16-LE version 0 ‖ 12-byte nonce`` in clear, then one
+Archive (docs/xmtp-facts.md §9): ``u16-LE version 0 ‖ 12-byte nonce`` in clear, then one
 zstd frame holding records ``u32-LE length ‖ AES-256-GCM(key, nonce + i,
 BackupElement)``, i = 0, 1, ... counting records; the metadata element comes
-first. Model choices the facts leave open: the nonce is incremented as a
+first. Model choices docs/xmtp-facts.md §9 leaves open: the nonce is incremented as a
 96-bit big-endian integer (mod 2^96), the AEAD has no associated data, the
 length counts the ciphertext with its 16-byte tag, and the frame must end
 exactly where the file ends. Every record is authenticated and bound to its
-position, but dropping *trailing* records is not detectable (the facts give
+position, but dropping *trailing* records is not detectable (§9 gives
 no end marker or count).
 
 Imported groups. An archive carries group *rows* and messages, never MLS
@@ -29,7 +29,7 @@ messages and consent stay. Known limit: syncing a restored group before its
 Welcome moves its cursor past envelopes it could not read, so those are not
 re-read after the Welcome.
 
-Field numbers. The facts number ``DeviceSyncContent``'s oneof,
+Field numbers. docs/xmtp-facts.md §9 numbers ``DeviceSyncContent``'s oneof,
 ``DeviceSyncRequest`` (pin 1, server_url 2, options 4), the element enum
 (MESSAGES 1, CONSENT 2) and ``ConsentSave``. Every other number here — of
 ``ArchiveOptions``, ``DeviceSyncAcknowledge``, ``DeviceSyncReply``,
@@ -73,13 +73,13 @@ __all__ = [
 ]
 
 ARCHIVE_VERSION = 0
-"""facts §9: the archive's u16-LE version."""
+"""docs/xmtp-facts.md §9: the archive's u16-LE version."""
 KEY_SIZE, NONCE_SIZE, _TAG_SIZE = 32, 12, 16
-"""facts §9: an archive's AES-256-GCM key and nonce sizes (and the tag's)."""
+"""docs/xmtp-facts.md §9: an archive's AES-256-GCM key and nonce sizes (and the tag's)."""
 
 
 class HistorySyncReason(enum.StrEnum):
-    """facts §9: why an archive, a sync group or a device-sync message is refused."""
+    """docs/xmtp-facts.md §9: why an archive, a sync group or a device-sync message is refused."""
 
     UNSUPPORTED_VERSION = "unsupported_version"  # the archive's u16 version is 0
     MALFORMED_ARCHIVE = "malformed_archive"      # header, zstd frame, record lengths or a BackupElement
@@ -95,7 +95,7 @@ class HistorySyncReason(enum.StrEnum):
 # ------------------------------------------------------------------ messages
 
 class BackupElementSelection(enum.IntEnum):
-    """facts §9: ``ArchiveOptions.elements`` values."""
+    """docs/xmtp-facts.md §9: ``ArchiveOptions.elements`` values."""
 
     UNSPECIFIED = 0
     MESSAGES = 1
@@ -103,7 +103,7 @@ class BackupElementSelection(enum.IntEnum):
 
 
 class ArchiveOptions(Message):
-    """facts §9 ``ArchiveOptions``; model-specific numbers: elements 1, start_ns 2, end_ns 3, exclude 4.
+    """docs/xmtp-facts.md §9 ``ArchiveOptions``; model-specific numbers: elements 1, start_ns 2, end_ns 3, exclude 4.
 
     Messages are exported when ``start_ns <= sent_at_ns < end_ns`` (an absent bound is open).
     """
@@ -118,7 +118,7 @@ ALL_ELEMENTS = ArchiveOptions(elements=(BackupElementSelection.MESSAGES, BackupE
 
 
 class DeviceSyncRequest(Message):
-    """facts §9 ``DeviceSyncRequest{pin = 1; server_url = 2; options = 4}``."""
+    """docs/xmtp-facts.md §9 ``DeviceSyncRequest{pin = 1; server_url = 2; options = 4}``."""
 
     pin: Annotated[str, Field(1, STRING)] = ""
     server_url: Annotated[str, Field(2, STRING)] = ""
@@ -126,19 +126,19 @@ class DeviceSyncRequest(Message):
 
 
 class DeviceSyncAcknowledge(Message):
-    """facts §9 ``acknowledge``: an installation claims a request; model-specific ``{request_id = 1}``."""
+    """docs/xmtp-facts.md §9 ``acknowledge``: an installation claims a request; model-specific ``{request_id = 1}``."""
 
     request_id: Annotated[str, Field(1, STRING)] = ""
 
 
 class DeviceSyncKeyType(Message):
-    """facts §9 ``encryption_key{aes_256_gcm}``; model-specific ``oneof key {bytes aes_256_gcm = 1}``."""
+    """docs/xmtp-facts.md §9 ``encryption_key{aes_256_gcm}``; model-specific ``oneof key {bytes aes_256_gcm = 1}``."""
 
     aes_256_gcm: Annotated[bytes | None, Field(1, BYTES, oneof="key")] = None
 
 
 class BackupMetadata(Message):
-    """facts §9 the archive's metadata element (and the reply's ``metadata``); model-specific numbers:
+    """docs/xmtp-facts.md §9 the archive's metadata element (and the reply's ``metadata``); model-specific numbers:
     elements 1, exported_at_ns 2, start_ns 3, end_ns 4."""
 
     elements: Annotated[tuple[int, ...], Field(1, EnumKind(BackupElementSelection), repeated=True)] = ()
@@ -148,7 +148,7 @@ class BackupMetadata(Message):
 
 
 class DeviceSyncReply(Message):
-    """facts §9 ``DeviceSyncReply``; model-specific numbers: request_id 1, url 2, encryption_key 3, metadata 4."""
+    """docs/xmtp-facts.md §9 ``DeviceSyncReply``; model-specific numbers: request_id 1, url 2, encryption_key 3, metadata 4."""
 
     request_id: Annotated[str, Field(1, STRING)] = ""
     url: Annotated[str, Field(2, STRING)] = ""
@@ -157,7 +157,7 @@ class DeviceSyncReply(Message):
 
 
 class PreferenceUpdates(Message):
-    """facts §9 "Preference sync" (consent saves, HMAC-key rotations); model-specific numbers:
+    """docs/xmtp-facts.md §9 "Preference sync" (consent saves, HMAC-key rotations); model-specific numbers:
     ``repeated ConsentSave consent = 1; repeated bytes hmac_keys = 2``."""
 
     consent: Annotated[tuple[ConsentSave, ...], Field(1, MessageKind(ConsentSave), repeated=True)] = ()
@@ -165,7 +165,7 @@ class PreferenceUpdates(Message):
 
 
 class DeviceSyncContent(Message):
-    """facts §9 ``DeviceSyncContent oneof {request = 1; acknowledge = 2; reply = 3; preference_updates = 4}``."""
+    """docs/xmtp-facts.md §9 ``DeviceSyncContent oneof {request = 1; acknowledge = 2; reply = 3; preference_updates = 4}``."""
 
     request: Annotated[DeviceSyncRequest | None, Field(1, MessageKind(DeviceSyncRequest), oneof="content")] = None
     acknowledge: Annotated[
@@ -176,7 +176,7 @@ class DeviceSyncContent(Message):
 
 
 class GroupSave(Message):
-    """facts §9 a group in an archive; model-specific layout: id 1, created_at_ns 2, conversation_type 3,
+    """docs/xmtp-facts.md §9 a group in an archive; model-specific layout: id 1, created_at_ns 2, conversation_type 3,
     added_by_inbox_id 4, dm_id 5, extensions 6 (each a TLS-encoded MLS ``Extension`` of the group context:
     metadata, admins, membership, permissions)."""
 
@@ -189,7 +189,7 @@ class GroupSave(Message):
 
 
 class GroupMessageSave(Message):
-    """facts §9 a stored message in an archive; model-specific layout: id 1, group_id 2, sent_at_ns 3,
+    """docs/xmtp-facts.md §9 a stored message in an archive; model-specific layout: id 1, group_id 2, sent_at_ns 3,
     kind 4, delivery_status 5, sender_inbox_id 6, sender_installation_id 7, idempotency_key 8,
     content 9 (the EncodedContent bytes, which name the content type)."""
 
@@ -205,7 +205,7 @@ class GroupMessageSave(Message):
 
 
 class BackupElement(Message):
-    """facts §9 ``BackupElement``; model-specific ``oneof element {metadata = 1; group = 2;
+    """docs/xmtp-facts.md §9 ``BackupElement``; model-specific ``oneof element {metadata = 1; group = 2;
     group_message = 3; consent = 4}``."""
 
     metadata: Annotated[BackupMetadata | None, Field(1, MessageKind(BackupMetadata), oneof="element")] = None
@@ -216,12 +216,12 @@ class BackupElement(Message):
 
 
 def encode_device_sync(content: DeviceSyncContent) -> EncodedContent:
-    """facts §9: a sync-group message is EncodedContent ``xmtp.org/application/x-protobuf:1.0``."""
+    """docs/xmtp-facts.md §9: a sync-group message is EncodedContent ``xmtp.org/application/x-protobuf:1.0``."""
     return EncodedContent(type=DEVICE_SYNC, content=content.encode())
 
 
 def decode_device_sync(encoded: EncodedContent) -> DeviceSyncContent:
-    """facts §9: the DeviceSyncContent of a sync-group message; anything else is MALFORMED_CONTENT."""
+    """docs/xmtp-facts.md §9: the DeviceSyncContent of a sync-group message; anything else is MALFORMED_CONTENT."""
     if encoded.type != DEVICE_SYNC:
         raise Rejected(HistorySyncReason.MALFORMED_CONTENT, f"content type {encoded.type}")
     try:
@@ -243,7 +243,7 @@ def _aead(key: bytes) -> AESGCM:
 
 
 def write_archive(elements: Iterable[BackupElement], key: bytes, nonce: bytes) -> bytes:
-    """facts §9: ``u16-LE 0 ‖ nonce`` then a zstd stream of ``u32-LE length ‖ AES-256-GCM(key, nonce++, element)``.
+    """docs/xmtp-facts.md §9: ``u16-LE 0 ‖ nonce`` then a zstd stream of ``u32-LE length ‖ AES-256-GCM(key, nonce++, element)``.
 
     The first element must be the metadata.
     """
@@ -259,7 +259,7 @@ def write_archive(elements: Iterable[BackupElement], key: bytes, nonce: bytes) -
 
 
 def read_archive(archive: bytes, key: bytes) -> list[BackupElement]:
-    """facts §9: the elements of an archive, metadata first; every refusal is a typed ``Rejected``."""
+    """docs/xmtp-facts.md §9: the elements of an archive, metadata first; every refusal is a typed ``Rejected``."""
     aead = _aead(key)
     if len(archive) < 2 + NONCE_SIZE:
         raise Rejected(HistorySyncReason.MALFORMED_ARCHIVE, "shorter than its header")
@@ -302,21 +302,21 @@ def read_archive(archive: bytes, key: bytes) -> list[BackupElement]:
 # ------------------------------------------------------------------ export and import
 
 RESTORED_GROUP_MAGIC = b"xmtp-spec-model restored group 1\n"
-"""facts §9: how a stored restored group begins; any other stored state is an MLS group (``member_state.py``)."""
+"""docs/xmtp-facts.md §9: how a stored restored group begins; any other stored state is an MLS group (``member_state.py``)."""
 
 
 def load_group_state(data: bytes) -> Group | RestoredGroup:
-    """RFC 9420 §8; facts §9: a group's stored state: a live MLS group, or a group restored from an archive."""
+    """RFC 9420 §8; docs/xmtp-facts.md §9: a group's stored state: a live MLS group, or a group restored from an archive."""
     return RestoredGroup.decode(data) if data.startswith(RESTORED_GROUP_MAGIC) else decode_group(data)
 
 
 def dump_group_state(group: Group | RestoredGroup) -> bytes:
-    """RFC 9420 §8; facts §9: the stored form of ``load_group_state``'s result."""
+    """RFC 9420 §8; docs/xmtp-facts.md §9: the stored form of ``load_group_state``'s result."""
     return group.encode() if isinstance(group, RestoredGroup) else encode_group(group)
 
 
 class RestoredGroup:
-    """facts §9: the stand-in for an imported group's MLS state: its exported context extensions, no secrets.
+    """docs/xmtp-facts.md §9: the stand-in for an imported group's MLS state: its exported context extensions, no secrets.
 
     ``context.extensions`` answers metadata and membership queries; it has no
     leaves, and every MLS message is refused (``RESTORED_GROUP``). Stored, it is
@@ -330,14 +330,14 @@ class RestoredGroup:
         self.context = _RestoredContext(group_id, extensions)
 
     def encode(self) -> bytes:
-        """facts §9: the stored form: the magic, then the group id and each extension's TLS encoding in hex."""
+        """docs/xmtp-facts.md §9: the stored form: the magic, then the group id and each extension's TLS encoding in hex."""
         return RESTORED_GROUP_MAGIC + json.dumps(
             {"group_id": self.group_id.hex(), "extensions": [e.encode().hex() for e in self.context.extensions]}
         ).encode()
 
     @classmethod
     def decode(cls, data: bytes) -> "RestoredGroup":
-        """facts §9: the restored group ``encode`` wrote; ``Rejected(MALFORMED_ARCHIVE)`` otherwise."""
+        """docs/xmtp-facts.md §9: the restored group ``encode`` wrote; ``Rejected(MALFORMED_ARCHIVE)`` otherwise."""
         if not data.startswith(RESTORED_GROUP_MAGIC):
             raise Rejected(HistorySyncReason.MALFORMED_ARCHIVE, "not a restored group")
         try:
@@ -348,11 +348,11 @@ class RestoredGroup:
             raise Rejected(HistorySyncReason.MALFORMED_ARCHIVE, f"restored group: {e}") from None
 
     def members(self) -> list:
-        """facts §9: an archive carries no ratchet tree, so a restored group lists no leaves."""
+        """docs/xmtp-facts.md §9: an archive carries no ratchet tree, so a restored group lists no leaves."""
         return []
 
     def process(self, *args, **kwargs):
-        """facts §9: without MLS secrets every message is refused (RESTORED_GROUP); a Welcome revives the group."""
+        """docs/xmtp-facts.md §9: without MLS secrets every message is refused (RESTORED_GROUP); a Welcome revives the group."""
         raise Rejected(HistorySyncReason.RESTORED_GROUP, self.group_id.hex())
 
 
@@ -364,7 +364,7 @@ class _RestoredContext:
 
 @dataclasses.dataclass(frozen=True)
 class ImportSummary:
-    """facts §9: how many rows an import added (rows already present are kept, not counted)."""
+    """docs/xmtp-facts.md §9: how many rows an import added (rows already present are kept, not counted)."""
 
     groups: int = 0
     messages: int = 0
@@ -372,7 +372,7 @@ class ImportSummary:
 
 
 def export_elements(store: Store, options: ArchiveOptions, now_ns: int) -> list[BackupElement]:
-    """facts §9: the metadata, then groups and their Published messages, then consent records.
+    """docs/xmtp-facts.md §9: the metadata, then groups and their Published messages, then consent records.
 
     Sync groups are never exported; ``exclude_disappearing_messages`` leaves out
     the messages of groups with disappearing settings.
@@ -400,7 +400,7 @@ def export_elements(store: Store, options: ArchiveOptions, now_ns: int) -> list[
 
 
 def import_elements(store: Store, elements: Iterable[BackupElement]) -> ImportSummary:
-    """facts §9: store what the archive holds, in one transaction, keeping anything already stored.
+    """docs/xmtp-facts.md §9: store what the archive holds, in one transaction, keeping anything already stored.
 
     Groups become inactive restored rows; messages are kept only for a group
     that is stored or imported; a consent record replaces ours only if newer.
@@ -438,10 +438,10 @@ def import_elements(store: Store, elements: Iterable[BackupElement]) -> ImportSu
 
 
 def export_archive(store: Store, options: ArchiveOptions, key: bytes, *, nonce: bytes, now_ns: int) -> bytes:
-    """facts §9: ``export_elements`` written as an archive under ``key``."""
+    """docs/xmtp-facts.md §9: ``export_elements`` written as an archive under ``key``."""
     return write_archive(export_elements(store, options, now_ns), key, nonce)
 
 
 def import_archive(store: Store, archive: bytes, key: bytes) -> ImportSummary:
-    """facts §9: read (and authenticate) the whole archive, then ``import_elements``."""
+    """docs/xmtp-facts.md §9: read (and authenticate) the whole archive, then ``import_elements``."""
     return import_elements(store, read_archive(archive, key))

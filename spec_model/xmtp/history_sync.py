@@ -1,4 +1,4 @@
-"""History sync ("device sync"): a new installation asks an existing one for the user's history (facts §9).
+"""History sync ("device sync"): a new installation asks an existing one for the user's history (docs/xmtp-facts.md §9).
 
 Theory of operation
 -------------------
@@ -54,23 +54,23 @@ from .store import MembershipState, SyncRequestRow
 __all__ = ["HISTORY_SERVER_URL", "PIN_LENGTH", "HistorySyncReport", "request_history_sync", "process_history_sync"]
 
 HISTORY_SERVER_URL = "https://message-history.ephemera.network"
-"""facts open question 5: libxmtp's production history server (the model's DeliveryService stands in)."""
+"""docs/xmtp-facts.md §Q5: libxmtp's production history server (the model's DeliveryService stands in)."""
 PIN_LENGTH = 5
-"""facts §9: a request's pin is 5 random characters (the model draws them from A–Z and 0–9)."""
+"""docs/xmtp-facts.md §9: a request's pin is 5 random characters (the model draws them from A–Z and 0–9)."""
 _PIN_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
 
 
 # ------------------------------------------------------------------ the sync group
 
 def _sync_groups(client: ClientContext) -> list[Conversation]:
-    """facts §9: this installation's active sync groups, oldest first."""
+    """docs/xmtp-facts.md §9: this installation's active sync groups, oldest first."""
     rows = client.store.find_groups(conversation_type=ConversationType.SYNC,
                                     membership_states=[MembershipState.ALLOWED])
     return [Conversation(client, row.id) for row in rows]
 
 
 def _check_sync_group(client: ClientContext, conversation: Conversation) -> None:
-    """facts §9: a sync group is created by, added by and made of our own inbox only (else FOREIGN_INBOX)."""
+    """docs/xmtp-facts.md §9: a sync group is created by, added by and made of our own inbox only (else FOREIGN_INBOX)."""
     extensions = conversation.extensions
     creator = read_immutable_metadata(extensions).creator_inbox_id
     members = set(read_membership(extensions).members)
@@ -79,20 +79,20 @@ def _check_sync_group(client: ClientContext, conversation: Conversation) -> None
 
 
 def _ensure_sync_group(conversations: Conversations) -> Conversation:
-    """facts §9: the newest valid sync group, created if there is none, with every installation of the inbox."""
+    """docs/xmtp-facts.md §9: the newest valid sync group, created if there is none, with every installation of the inbox."""
     client = conversations.client
     valid = [c for c in _sync_groups(client) if _valid(client, c)]
     if valid:
         conversation = valid[-1]
     else:
-        # facts §3.3: sequence id 0 as a placeholder, so the first update adds every sibling installation
+        # docs/xmtp-facts.md §3.3: sequence id 0 as a placeholder, so the first update adds every sibling installation
         extensions = group_context_extensions(
             GroupMetadataV1(conversation_type=ConversationType.SYNC, creator_inbox_id=client.inbox_id),
             new_group_mutable_metadata(client.inbox_id, profile=client.config.profile),
             new_group_membership(client.inbox_id),
             preset_policies(Preset.ALL_MEMBERS, client.config.profile), client.config.profile)
         conversation = conversations.start(extensions, ConversationType.SYNC)
-    conversation.update_installations()  # adds installations registered since (facts §5 membership change)
+    conversation.update_installations()  # adds installations registered since (docs/xmtp-facts.md §5 membership change)
     return conversation
 
 
@@ -111,7 +111,7 @@ def _random(client: ClientContext, n: int) -> bytes:
 
 def request_history_sync(conversations: Conversations, options: ArchiveOptions = ALL_ELEMENTS, *,
                          server_url: str = HISTORY_SERVER_URL) -> str:
-    """facts §9 "Request": send ``DeviceSyncRequest`` in the sync group and remember its pin; returns the pin."""
+    """docs/xmtp-facts.md §9 "Request": send ``DeviceSyncRequest`` in the sync group and remember its pin; returns the pin."""
     client = conversations.client
     pin = "".join(_PIN_ALPHABET[b % len(_PIN_ALPHABET)] for b in _random(client, PIN_LENGTH))
     request = DeviceSyncRequest(pin, server_url, options)
@@ -123,7 +123,7 @@ def request_history_sync(conversations: Conversations, options: ArchiveOptions =
 
 @dataclasses.dataclass
 class HistorySyncReport:
-    """facts §9: what one ``process_history_sync`` did."""
+    """docs/xmtp-facts.md §9: what one ``process_history_sync`` did."""
 
     answered: list[str] = dataclasses.field(default_factory=list)        # pins we replied to
     imported: list[ImportSummary] = dataclasses.field(default_factory=list)
@@ -131,7 +131,7 @@ class HistorySyncReport:
 
 
 def process_history_sync(conversations: Conversations) -> HistorySyncReport:
-    """facts §9: join sync groups, then answer other installations' requests and import replies to ours.
+    """docs/xmtp-facts.md §9: join sync groups, then answer other installations' requests and import replies to ours.
 
     A request already acknowledged or answered (by any installation) is not
     answered again; each sync-group message is handled once.
@@ -191,7 +191,7 @@ def _claimed_pin(content: DeviceSyncContent) -> str | None:
 
 
 def _answer(client: ClientContext, conversation: Conversation, request: DeviceSyncRequest) -> None:
-    """facts §9 "Reply": acknowledge, export under a fresh key, upload, reply with the url and key."""
+    """docs/xmtp-facts.md §9 "Reply": acknowledge, export under a fresh key, upload, reply with the url and key."""
     conversation.send(encode_device_sync(DeviceSyncContent(acknowledge=DeviceSyncAcknowledge(request.pin))))
     key, options = _random(client, KEY_SIZE), request.options or ALL_ELEMENTS
     elements = export_elements(client.store, options, client.now_ns())
@@ -202,7 +202,7 @@ def _answer(client: ClientContext, conversation: Conversation, request: DeviceSy
 
 
 def _receive_reply(client: ClientContext, reply: DeviceSyncReply, report: HistorySyncReport) -> None:
-    """facts §9: a reply to our pending request: download, decrypt and import; others are ignored."""
+    """docs/xmtp-facts.md §9: a reply to our pending request: download, decrypt and import; others are ignored."""
     row = client.store.get_sync_request()
     pending = DeviceSyncRequest.decode(row.request) if row else None
     if pending is None or reply.request_id != pending.pin:

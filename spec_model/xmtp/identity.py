@@ -3,7 +3,7 @@
 Theory of operation
 -------------------
 An inbox is a log of ``IdentityUpdate`` messages (package
-``xmtp.identity.associations``; field numbers from facts sheet §8). Replaying
+``xmtp.identity.associations``; field numbers from docs/xmtp-facts.md §8). Replaying
 the log with ``apply_update`` yields an ``AssociationState``: the inbox id,
 the recovery identifier, the members (wallets and installations, each with
 the member that added it) and the signatures already used. States are
@@ -13,7 +13,7 @@ at a sequence id are in ``identity_log.py``; building and signing updates in
 ``identity_signing.py``.
 
 ``apply_update`` follows libxmtp ``crates/xmtp_id/src/associations`` at HEAD
-a53a97e (``association_log.rs``), which is what the facts sheet describes:
+a53a97e (``association_log.rs``), as docs/xmtp-facts.md §8 describes:
 
 1. the update is parsed and its one signature text is built (``signature_text``);
 2. every signature in it is checked against that text (libxmtp verifies the
@@ -75,7 +75,7 @@ class IdentityReason(enum.StrEnum):
     MALFORMED_UPDATE = "malformed_update"
     """libxmtp serialization.rs: the bytes do not decode, or a required action, identifier or signature is missing."""
     INVALID_IDENTIFIER = "invalid_identifier"
-    """facts §8, libxmtp member.rs: an address is not ``0x`` + 40 lowercase hex, or a passkey id is not hex."""
+    """docs/xmtp-facts.md §8, libxmtp member.rs: an address is not ``0x`` + 40 lowercase hex, or a passkey id is not hex."""
     INVALID_SIGNATURE = "invalid_signature"
     """XIP-46 "signature validation": a signature does not verify over the update's signature text."""
     UNSUPPORTED_SIGNATURE_KIND = "unsupported_signature_kind"
@@ -108,7 +108,7 @@ class IdentityReason(enum.StrEnum):
     """association_log.rs MissingIdentityUpdate: the log has no update with that inbox id and sequence id."""
 
 
-# ====================================================================== protobuf messages (facts §8)
+# ====================================================================== protobuf messages (docs/xmtp-facts.md §8)
 
 class IdentifierKind(enum.IntEnum):
     """xmtp/proto association.proto ``IdentifierKind``; UNSPECIFIED means Ethereum (old clients)."""
@@ -275,14 +275,14 @@ class MemberId:
 
     @classmethod
     def ethereum(cls, address: str) -> "MemberId":
-        """facts §8: an Ethereum member; the address must be ``0x`` + 40 lowercase hex."""
+        """docs/xmtp-facts.md §8: an Ethereum member; the address must be ``0x`` + 40 lowercase hex."""
         if not is_address(address):
             raise Rejected(IdentityReason.INVALID_IDENTIFIER, f"not a lowercase 0x address: {address!r}")
         return cls(MemberKind.ETHEREUM, address)
 
     @classmethod
     def installation(cls, public_key: bytes) -> "MemberId":
-        """facts §2: an installation, named by its Ed25519 public key (the installation id)."""
+        """docs/xmtp-facts.md §2: an installation, named by its Ed25519 public key (the installation id)."""
         return cls(MemberKind.INSTALLATION, bytes(public_key))
 
     @classmethod
@@ -339,7 +339,7 @@ class Member:
 
 
 def inbox_id(identifier: str | MemberId, nonce: int) -> str:
-    """facts §8, XIP-46 "Inbox IDs": lowercase hex SHA-256 of the identifier's text plus the decimal nonce.
+    """docs/xmtp-facts.md §8, XIP-46 "Inbox IDs": lowercase hex SHA-256 of the identifier's text plus the decimal nonce.
 
     A string is an Ethereum address (lowercased first); a passkey's text is its key in hex.
     """
@@ -347,7 +347,7 @@ def inbox_id(identifier: str | MemberId, nonce: int) -> str:
     return hashlib.sha256(f"{member}{nonce}".encode()).hexdigest()
 
 
-# ====================================================================== signature text (facts §8)
+# ====================================================================== signature text (docs/xmtp-facts.md §8)
 
 HEADER = "XMTP : Authenticate to inbox"
 FOOTER = "For more info: https://xmtp.org/signatures"
@@ -396,7 +396,7 @@ def _pretty_timestamp(timestamp_ns: int) -> str:
 
 
 def signature_text(update: IdentityUpdate) -> str:
-    """facts §8, libxmtp unsigned_actions.rs: the one text every signer of ``update`` signs.
+    """docs/xmtp-facts.md §8, libxmtp unsigned_actions.rs: the one text every signer of ``update`` signs.
 
     Signatures inside the update do not enter the text, so it can be built before signing.
     """

@@ -3,7 +3,7 @@
 Theory of operation
 -------------------
 An inbox's updates are numbered 1, 2, 3, … in the order the network accepted
-them. Commit validation asks for an inbox's state *at* a sequence id (facts
+them. Commit validation asks for an inbox's state *at* a sequence id (docs/xmtp-facts.md
 §4.4 steps 8 and 11): ``InboxHistory`` answers that question, the one way the
 model does, for the network's own log (``IdentityLog``) and for a client's
 replay of what it read from the network (``context.Identities``). A sequence
@@ -55,7 +55,7 @@ class InboxHistory:
 
 
 class LogEntry(NamedTuple):
-    """identity.proto ``GetIdentityUpdatesResponse.IdentityUpdateLog`` without the server timestamp."""
+    """xmtp/proto identity.proto ``GetIdentityUpdatesResponse.IdentityUpdateLog`` without the server timestamp."""
 
     sequence_id: int
     update: IdentityUpdate
@@ -65,7 +65,7 @@ class IdentityLog:
     """XIP-46 "Inbox log": the network's log: each inbox's accepted updates and the states they lead to.
 
     The network validates an update before appending it (``publish``); ``state_at`` answers commit
-    validation (facts §4.4 steps 8 and 11).
+    validation (docs/xmtp-facts.md §4.4 steps 8 and 11).
     """
 
     def __init__(self, *, max_installations: int | None = MAX_INSTALLATIONS):

@@ -31,12 +31,12 @@ Signer = Wallet | bytes
 
 
 def installation_id(installation_key: bytes) -> bytes:
-    """facts §2: an installation's id is its Ed25519 public key."""
+    """docs/xmtp-facts.md §2: an installation's id is its Ed25519 public key."""
     return ed25519ph.public_key(installation_key)
 
 
 def sign_text(signer: Signer, text: str) -> Signature:
-    """facts §8: a wallet's ``personal_sign`` or an installation's Ed25519ph signature over ``text``."""
+    """docs/xmtp-facts.md §8: a wallet's ``personal_sign`` or an installation's Ed25519ph signature over ``text``."""
     if isinstance(signer, Wallet):
         return Signature(erc_191=RecoverableEcdsaSignature(bytes_=signer.sign(text)))
     sig = ed25519ph.sign(signer, text.encode(), ed25519ph.IDENTITY_UPDATE_CONTEXT)

@@ -1,4 +1,4 @@
-"""facts §5 "publish_intents" and "post_commit": a group's intents built, sent, and finished.
+"""docs/xmtp-facts.md §5 "publish_intents" and "post_commit": a group's intents built, sent, and finished.
 
 Theory of operation
 -------------------
@@ -46,12 +46,12 @@ from .welcome_wrap import welcome_recipient, wrap_welcome
 __all__ = ["COMMIT_KINDS", "Publication", "record", "publish_intents", "post_commit", "welcome_recipient_record"]
 
 COMMIT_KINDS = tuple(kind for kind in IntentKind if kind != IntentKind.SEND_MESSAGE)
-"""facts §5: the intents that publish a commit."""
+"""docs/xmtp-facts.md §5: the intents that publish a commit."""
 
 
 @dataclasses.dataclass(frozen=True)
 class Publication:
-    """facts §5: what a Published intent keeps: its payload's hash and epoch, the payload until sent, and for
+    """docs/xmtp-facts.md §5: what a Published intent keeps: its payload's hash and epoch, the payload until sent, and for
     a commit the next epoch it would start."""
 
     payload: bytes
@@ -61,7 +61,7 @@ class Publication:
 
 def record(ctx: ClientContext, intent_id: int, event: IntentEvent, *, sent_at_ns: int | None = None,
            publication: Publication | None = None) -> IntentState:
-    """facts §5: move an intent (and its message) by ``delivery.step`` and store what it says.
+    """docs/xmtp-facts.md §5: move an intent (and its message) by ``delivery.step`` and store what it says.
 
     ``sent_at_ns`` is the server's timestamp of a message seen Published; ``publication`` what an intent
     becoming Published keeps (one back from Error keeps what it had).
@@ -96,7 +96,7 @@ def record(ctx: ClientContext, intent_id: int, event: IntentEvent, *, sent_at_ns
 # ------------------------------------------------------------------ publish
 
 def publish_intents(ctx: ClientContext, group_id: bytes) -> None:
-    """facts §5 "publish_intents": send again what is Published but unsent, then build and send ToPublish intents."""
+    """docs/xmtp-facts.md §5 "publish_intents": send again what is Published but unsent, then build and send ToPublish intents."""
     store = ctx.store
     for intent in store.find_intents(group_id, states=[IntentState.PUBLISHED]):
         if intent.unsent_payload is not None:  # its send failed (or never ran): the same bytes again
@@ -104,7 +104,7 @@ def publish_intents(ctx: ClientContext, group_id: bytes) -> None:
     for intent in store.find_intents(group_id, states=[IntentState.TO_PUBLISH]):
         if intent.kind != IntentKind.SEND_MESSAGE and store.find_intents(
                 group_id, states=[IntentState.PUBLISHED], kinds=COMMIT_KINDS):
-            return  # a commit of ours is in flight: one commit at a time (facts §5)
+            return  # a commit of ours is in flight: one commit at a time (docs/xmtp-facts.md §5)
         group = ctx.load_group(group_id)
         try:
             payload = _build(ctx, group, intent)
@@ -123,13 +123,13 @@ def publish_intents(ctx: ClientContext, group_id: bytes) -> None:
                 data, group.epoch, encode_pending_commit(pending) if pending else None))
         _send(ctx, intent, data)
         if intent.kind != IntentKind.SEND_MESSAGE:
-            return  # one commit at a time (facts §5)
+            return  # one commit at a time (docs/xmtp-facts.md §5)
 
 
 def _send(ctx: ClientContext, intent: IntentRow, data: bytes) -> None:
-    """facts §5 SendGroupMessages for a Published intent. A failed send may still have been stored (its
+    """docs/xmtp-facts.md §5 SendGroupMessages for a Published intent. A failed send may still have been stored (its
     reply lost), so the intent stays Published and the same bytes go again on the next sync (the node
-    ignores a copy it already holds, facts §7.2): a commit is never built twice for one epoch. The third
+    ignores a copy it already holds, docs/xmtp-facts.md §7.2): a commit is never built twice for one epoch. The third
     failure ends it in Error (its message Failed)."""
     try:
         ctx.network.send_group_messages(api.SendGroupMessagesRequest((api.GroupMessageInput(
@@ -172,7 +172,7 @@ def _build(ctx: ClientContext, group: Group, intent: IntentRow) -> MLSMessage | 
 
 
 def _membership_proposals(ctx: ClientContext, group: Group, add: list[str], remove: list[str]):
-    """facts §5 "Membership change": the new 0xFF01 from the latest sequence ids; key packages for every
+    """docs/xmtp-facts.md §5 "Membership change": the new 0xFF01 from the latest sequence ids; key packages for every
     expected new installation (not our own); failures go to failed_installations."""
     old = read_membership(group.context.extensions)
     inboxes = (set(old.members) | set(add)) - set(remove)
@@ -205,13 +205,13 @@ def _membership_proposals(ctx: ClientContext, group: Group, add: list[str], remo
 # ------------------------------------------------------------------ post-commit
 
 def welcome_recipient_record(key_package: KeyPackage) -> list:
-    """facts §7.3: what post-commit records of an added installation: its id, wrapper key and algorithm."""
+    """docs/xmtp-facts.md §7.3: what post-commit records of an added installation: its id, wrapper key and algorithm."""
     public_key, algorithm = welcome_recipient(key_package)
     return [key_package.leaf_node.signature_key.hex(), public_key.hex(), int(algorithm)]
 
 
 def post_commit(ctx: ClientContext, group_id: bytes) -> None:
-    """facts §5 "post_commit": send the Welcomes of merged commits, then mark them Processed."""
+    """docs/xmtp-facts.md §5 "post_commit": send the Welcomes of merged commits, then mark them Processed."""
     for intent in ctx.store.find_intents(group_id, states=[IntentState.COMMITTED]):
         post = json.loads(intent.post_commit_data) if intent.post_commit_data else {"welcome": None}
         if post.get("welcome"):

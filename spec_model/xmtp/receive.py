@@ -1,9 +1,9 @@
-"""facts §5 "receive": a group's envelopes read from its cursor, in order, each stored in one transaction.
+"""docs/xmtp-facts.md §5 "receive": a group's envelopes read from its cursor, in order, each stored in one transaction.
 
 Theory of operation
 -------------------
 Receive reads the group topic from the group's cursor in ascending pages
-(facts §7.2). Our own payloads (matched by the hash of what we published)
+(docs/xmtp-facts.md §7.2). Our own payloads (matched by the hash of what we published)
 merge their pending commit or mark their message Published with the server's
 timestamp; a commit of ours overtaken by another goes back to ToPublish and is
 rebuilt on the new epoch, and so does a message of ours that comes back 3 or
@@ -40,17 +40,17 @@ from .store import CursorKind, IntentRow, MembershipState, MessageRow
 __all__ = ["PAGE", "pages", "page_lists", "receive", "leave_requesters"]
 
 PAGE = 100
-"""facts §7.2: libxmtp queries ascending with limit 100 and pages until a short page."""
+"""docs/xmtp-facts.md §7.2: libxmtp queries ascending with limit 100 and pages until a short page."""
 
 
 def pages(query: Callable[[int], object], start: int) -> Iterable:
-    """facts §7.2: the envelopes of every page from ``start``, in order."""
+    """docs/xmtp-facts.md §7.2: the envelopes of every page from ``start``, in order."""
     for page in page_lists(query, start):
         yield from page
 
 
 def page_lists(query: Callable[[int], object], start: int) -> Iterable[list]:
-    """facts §7.2: the ascending pages themselves (at most 100 envelopes each), until a short page."""
+    """docs/xmtp-facts.md §7.2: the ascending pages themselves (at most 100 envelopes each), until a short page."""
     cursor = start
     while True:
         messages = list(query(cursor).messages)
@@ -69,7 +69,7 @@ def leave_requesters(ctx: ClientContext, group_id: bytes) -> set[str]:
 
 
 def receive(ctx: ClientContext, group_id: bytes) -> list[StoredMessage]:
-    """facts §5 "receive": each page of envelopes from the cursor, processed in order in one transaction."""
+    """docs/xmtp-facts.md §5 "receive": each page of envelopes from the cursor, processed in order in one transaction."""
     store, new = ctx.store, []
     start = min(store.get_cursor(group_id, CursorKind.COMMITS), store.get_cursor(group_id, CursorKind.APPLICATION))
     for page in page_lists(lambda cursor: ctx.network.query_group_messages(api.QueryGroupMessagesRequest(
@@ -89,7 +89,7 @@ def receive(ctx: ClientContext, group_id: bytes) -> list[StoredMessage]:
 
 
 def _validator(ctx: ClientContext, results: list[ValidatedCommit]):
-    """RFC 9420 §12.2 commit policy: XMTP's rules (facts §4.4); each validated commit is appended to ``results``."""
+    """RFC 9420 §12.2 commit policy: XMTP's rules (docs/xmtp-facts.md §4.4); each validated commit is appended to ``results``."""
     def policy(staged) -> None:
         results.append(validate_commit(staged, ctx.identities.state_at, own_version=ctx.config.version,
                                        profile=ctx.config.profile))
@@ -97,7 +97,7 @@ def _validator(ctx: ClientContext, results: list[ValidatedCommit]):
 
 
 def _process_envelope(ctx: ClientContext, group: Group, v1) -> list[StoredMessage]:
-    """One envelope of the group topic (facts §5 "receive"); the caller saves ``group``."""
+    """One envelope of the group topic (docs/xmtp-facts.md §5 "receive"); the caller saves ``group``."""
     store = ctx.store
     intent = store.find_intent_by_payload_hash(hashlib.sha256(v1.data).digest())
     if intent is not None and intent.state == IntentState.ERROR and intent.staged_commit is not None:
@@ -128,7 +128,7 @@ def _process_envelope(ctx: ClientContext, group: Group, v1) -> list[StoredMessag
 
 
 def _after_commit(ctx: ClientContext, group: Group, v1, validated: ValidatedCommit) -> list[StoredMessage]:
-    """facts §5: a merged commit becomes a group-updated transcript message; a commit removing us ends the group."""
+    """docs/xmtp-facts.md §5: a merged commit becomes a group-updated transcript message; a commit removing us ends the group."""
     stored = []
     if not validated.is_empty:
         update = validated.group_updated()
@@ -150,12 +150,12 @@ def _after_commit(ctx: ClientContext, group: Group, v1, validated: ValidatedComm
 
 
 def _own_envelope(ctx: ClientContext, group: Group, intent: IntentRow, v1) -> list[StoredMessage]:
-    """facts §5: our own payload came back: a message is Published; a commit is merged, rebuilt or refused."""
+    """docs/xmtp-facts.md §5: our own payload came back: a message is Published; a commit is merged, rebuilt or refused."""
     store = ctx.store
     store.set_intent_data(intent.id, unsent_payload=None)  # stored after all
     if intent.kind == IntentKind.SEND_MESSAGE:
         if intent.published_in_epoch + group.config.max_past_epochs <= group.epoch:
-            record(ctx, intent.id, IntentEvent.OWN_MESSAGE_STALE)  # facts §5: too old, publish again
+            record(ctx, intent.id, IntentEvent.OWN_MESSAGE_STALE)  # docs/xmtp-facts.md §5: too old, publish again
             return []
         record(ctx, intent.id, IntentEvent.OWN_MESSAGE_SEEN, sent_at_ns=v1.created_ns)
         record(ctx, intent.id, IntentEvent.POST_COMMIT_DONE)  # a message has no post-commit work

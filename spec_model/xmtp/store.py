@@ -76,7 +76,7 @@ _KEY_CHECK = b"xmtp-store key check"
 
 
 class StoreReason(enum.StrEnum):
-    """Purpose: why the local database refuses a key, a file or a write."""
+    """model: why the local database refuses a key, a file or a write."""
 
     BAD_KEY = "bad_key"                # the database key is 32 bytes (AES-256)
     WRONG_KEY = "wrong_key"            # the key-check row opens under the given key
@@ -358,13 +358,13 @@ class Store:
         return rows[0] if rows else None
 
     def replace_key_packages(self, current_ref: bytes, at_ns: int) -> int:
-        """facts §1: a rotation marks every other unreplaced key package replaced at ``at_ns``; returns the count."""
+        """docs/xmtp-facts.md §1: a rotation marks every other unreplaced key package replaced at ``at_ns``; returns the count."""
         return self._conn.execute(
             "UPDATE key_packages SET replaced_at_ns = ? WHERE ref != ? AND replaced_at_ns IS NULL",
             (at_ns, current_ref)).rowcount
 
     def delete_replaced_key_packages(self, replaced_before_ns: int) -> int:
-        """facts §1: delete private keys replaced before ``replaced_before_ns`` (now − 1 d); returns the count."""
+        """docs/xmtp-facts.md §1: delete private keys replaced before ``replaced_before_ns`` (now − 1 d); returns the count."""
         return self._conn.execute("DELETE FROM key_packages WHERE replaced_at_ns < ?",
                                   (replaced_before_ns,)).rowcount
 
@@ -482,14 +482,14 @@ class Store:
         return self._select(IntentRow, f"{where} ORDER BY t.id", params)
 
     def find_intent_by_payload_hash(self, payload_hash: bytes) -> IntentRow | None:
-        """facts §5 receive: the intent whose published payload has this sha256."""
+        """docs/xmtp-facts.md §5 receive: the intent whose published payload has this sha256."""
         rows = self._select(IntentRow, "WHERE t.payload_hash = ?", (payload_hash,))
         return rows[0] if rows else None
 
     def set_intent_published(self, intent_id: int, *, payload_hash: bytes, published_in_epoch: int,
                              staged_commit: bytes | None = None, post_commit_data: bytes | None = None,
                              unsent_payload: bytes | None = None) -> None:
-        """facts §5 publish_intents: Published, with the payload hash, staged commit and post-commit data."""
+        """docs/xmtp-facts.md §5 publish_intents: Published, with the payload hash, staged commit and post-commit data."""
         with self.transaction():
             self._update("intent", intent_id,
                          "UPDATE intents SET state = ?, payload_hash = ?, published_in_epoch = ? WHERE id = ?",
@@ -498,7 +498,7 @@ class Store:
                                  unsent_payload=unsent_payload)
 
     def set_intent_data(self, intent_id: int, **columns: bytes | str | None) -> None:
-        """facts §5: set an intent's sealed working columns (``staged_commit``, ``post_commit_data``,
+        """docs/xmtp-facts.md §5: set an intent's sealed working columns (``staged_commit``, ``post_commit_data``,
         ``unsent_payload``, ``refusal``); None clears one."""
         sealed = {f.name for f in dataclasses.fields(IntentRow) if f.metadata.get("sealed")} - {"payload"}
         if not columns or not set(columns) <= sealed:
@@ -540,7 +540,7 @@ class Store:
     # ---- cursors
 
     def get_cursor(self, entity: bytes, kind: CursorKind) -> int:
-        """facts §7.2: the last server id processed for a topic (group id or installation key); 0 if none."""
+        """docs/xmtp-facts.md §7.2: the last server id processed for a topic (group id or installation key); 0 if none."""
         row = self._conn.execute("SELECT value FROM cursors WHERE entity = ? AND kind = ?",
                                  (entity, kind)).fetchone()
         return 0 if row is None else row[0]
@@ -557,11 +557,11 @@ class Store:
     # ---- consent
 
     def put_consent(self, record: ConsentRecord) -> None:
-        """facts §10: insert or replace a consent record."""
+        """docs/xmtp-facts.md §10: insert or replace a consent record."""
         self._put(record)
 
     def get_consent(self, entity_type: ConsentType, entity: str) -> ConsentRecord | None:
-        """facts §10: the stored record; None means Unknown."""
+        """docs/xmtp-facts.md §10: the stored record; None means Unknown."""
         return self._get(ConsentRecord, entity_type, entity)
 
     # ---- identity cache
@@ -582,29 +582,29 @@ class Store:
     # ---- history sync
 
     def put_sync_request(self, row: SyncRequestRow) -> None:
-        """facts §9: remember the request just sent; it replaces any earlier one (one awaits a reply)."""
+        """docs/xmtp-facts.md §9: remember the request just sent; it replaces any earlier one (one awaits a reply)."""
         with self.transaction():
             self._conn.execute("DELETE FROM sync_requests")
             self._put(row)
 
     def get_sync_request(self) -> SyncRequestRow | None:
-        """facts §9: the request awaiting a reply, if any."""
+        """docs/xmtp-facts.md §9: the request awaiting a reply, if any."""
         return self._get(SyncRequestRow)
 
     def delete_sync_request(self, pin: str) -> None:
-        """facts §9: the reply to ``pin`` was imported."""
+        """docs/xmtp-facts.md §9: the reply to ``pin`` was imported."""
         self._conn.execute("DELETE FROM sync_requests WHERE pin = ?", (pin,))
 
     def mark_sync_message_handled(self, message_id: bytes) -> bool:
-        """facts §9: a sync-group message is handled once; returns whether it was new."""
+        """docs/xmtp-facts.md §9: a sync-group message is handled once; returns whether it was new."""
         return self._conn.execute("INSERT OR IGNORE INTO sync_messages_handled VALUES (?)",
                                   (message_id,)).rowcount > 0
 
     def is_sync_message_handled(self, message_id: bytes) -> bool:
-        """facts §9: whether ``mark_sync_message_handled`` saw this message."""
+        """docs/xmtp-facts.md §9: whether ``mark_sync_message_handled`` saw this message."""
         return self._conn.execute("SELECT 1 FROM sync_messages_handled WHERE id = ?",
                                   (message_id,)).fetchone() is not None
 
     def all_consent(self) -> list[ConsentRecord]:
-        """facts §10: every consent record, by entity type then entity."""
+        """docs/xmtp-facts.md §10: every consent record, by entity type then entity."""
         return self._select(ConsentRecord, "ORDER BY t.entity_type, t.entity")

@@ -20,7 +20,7 @@ __all__ = [
 
 
 class RegistrationState(enum.IntEnum):
-    """Purpose: whether this installation is registered (libxmtp derives this from the association state)."""
+    """model: whether this installation is registered (libxmtp derives this from the association state)."""
 
     UNREGISTERED = 1  # keys generated; the identity update adding the installation is not yet published
     REGISTERED = 2    # the identity update and a key package are published
@@ -35,7 +35,7 @@ class MembershipState(enum.IntEnum):
 
 
 class CursorKind(enum.IntEnum):
-    """facts §7.2: the synthetic originator libxmtp keeps one cursor per (topic, originator) for."""
+    """docs/xmtp-facts.md §7.2: the synthetic originator libxmtp keeps one cursor per (topic, originator) for."""
 
     COMMITS = 0
     APPLICATION = 10
@@ -133,7 +133,7 @@ class AssociationStateRow:
 
 @dataclasses.dataclass(frozen=True)
 class SyncRequestRow:
-    """facts §9: the history-sync request this installation sent and still awaits a reply to."""
+    """docs/xmtp-facts.md §9: the history-sync request this installation sent and still awaits a reply to."""
 
     pin: str
     request: bytes = sealed()
