@@ -32,7 +32,7 @@ from typing import Callable, TextIO
 
 from . import vectors as xmtp_vectors
 from .adapter import ADAPTERS, connect
-from .runner import RunOptions, collect, execute, smoke_checks
+from .runner import RunOptions, SkipFileError, Status, collect, execute, load_skips, smoke_checks
 from .runner.differential import DifferentialOptions
 from .runner import report as run_report
 from .rfc9420 import (
@@ -274,6 +274,8 @@ def build_parser() -> argparse.ArgumentParser:
     run_parser.add_argument("--scenario", type=Path, action="append", default=[], metavar="FILE",
                             help="replay the scenario cases of FILE (e.g. a counterexample) instead of the suite")
     run_parser.add_argument("--fail-fast", action="store_true", help="stop at the first failure or error")
+    run_parser.add_argument("--min-run", type=float, metavar="FRACTION",
+                            help="exit 1 unless at least this fraction of the selected checks ran (not skipped)")
     run_parser.add_argument("--report-json", type=Path, metavar="FILE", help="write the JSON report")
     run_parser.add_argument("--junit", type=Path, metavar="FILE", help="write JUnit XML")
     run_parser.add_argument("--html", type=Path, metavar="FILE", help="write an HTML report")
@@ -323,17 +325,24 @@ def _session(args: argparse.Namespace):
 def _run_suite(args: argparse.Namespace) -> int:
     """``run``: the whole suite (or a selection) against one adapter."""
     options = RunOptions(include=args.include, exclude=args.exclude, skip_file=args.skip_file,
-                         scenarios=args.scenario, fail_fast=args.fail_fast,
+                         scenarios=args.scenario,
+                         stop_on=frozenset({Status.FAILED, Status.ERRORED}) if args.fail_fast else frozenset(),
                          differential=DifferentialOptions(args.examples, args.steps, args.counterexamples))
     for path in [args.skip_file, *args.scenario]:
         if path is not None and not path.is_file():
             args.parser.error(f"{path}: no such file")
+    if args.min_run is not None and not 0 <= args.min_run <= 1:
+        args.parser.error(f"--min-run {args.min_run}: a fraction between 0 and 1")
     checks = collect(options)
     if not checks:
         args.parser.error("no check selected")
+    try:
+        skips = load_skips(options)
+    except SkipFileError as e:
+        args.parser.error(str(e))
     session = _session(args)
     try:
-        report, _ = execute(session, checks, options, None if args.quiet else sys.stderr)
+        report, _ = execute(session, checks, options, None if args.quiet else sys.stderr, skips)
     finally:
         session.close()
     return _print_report(report, args)
@@ -351,10 +360,15 @@ def _print_report(report, args: argparse.Namespace) -> int:
         if path is not None:
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(text())
-    bad = report.totals.failed + report.totals.errored
-    print(f"\n{'FAILED' if bad else 'ok'}: {report.totals.passed} passed, {report.totals.failed} failed, "
-          f"{report.totals.errored} errored, {report.totals.skipped} skipped in {report.seconds:.1f} s")
-    return 1 if bad else 0
+    total, ran = report.totals, run_report.ran_fraction(report)
+    bad = total.failed + total.errored
+    too_few = getattr(args, "min_run", None) is not None and ran < args.min_run
+    print(f"\n{'FAILED' if bad else 'ok'}: {total.passed} passed, {total.failed} failed, {total.errored} errored, "
+          f"{total.self_reported} self-reported, {total.skipped} skipped in {report.seconds:.1f} s")
+    if ran < 0.5 or too_few:
+        print(f"{'FAILED' if too_few else 'note'}: only {total.ran} of {total.selected} selected checks ran "
+              f"({ran:.0%}){f'; --min-run asks for {args.min_run:.0%}' if too_few else ''}")
+    return 1 if bad or too_few else 0
 
 
 def _run_smoke(args: argparse.Namespace) -> int:

@@ -302,7 +302,9 @@ MUTANTS: dict[str, Mutant] = {m.name: m for m in _MUTANTS}
 
 
 def catch(name: str) -> tuple[str, str | None, str, float]:
-    """Run the suite against one mutant, stopping at the first failure: (name, check id or None, rule, seconds)."""
+    """Run the suite against one mutant, stopping at the first failed check: (name, check id or None, rule and
+    what differed, seconds). Only a failure catches a mutant: checks that errored on it (a crash) are named in
+    the rule column, and do not count."""
     from .adapter import connect, reference_subprocess_command
     from .runner import RunOptions, collect, execute
     from .runner.checks import Status
@@ -311,14 +313,19 @@ def catch(name: str) -> tuple[str, str | None, str, float]:
     session = connect(command=reference_subprocess_command(name))
     session.label = f"mutant {name}"
     with tempfile.TemporaryDirectory() as counterexamples:  # a mutant's counterexample is not kept
-        options = RunOptions(fail_fast=True, differential=DifferentialOptions(counterexamples=Path(counterexamples)))
+        options = RunOptions(stop_on=frozenset({Status.FAILED}),
+                             differential=DifferentialOptions(counterexamples=Path(counterexamples)))
         try:
             report, _ = execute(session, collect(options), options, None)
         finally:
             session.close()
-    caught = next((c for c in report.checks if c.status in (Status.FAILED, Status.ERRORED)), None)
-    return name, caught.id if caught else None, f"{caught.rule} -- {caught.message[:160]}" if caught else "", \
-        time.perf_counter() - started
+    caught = next((c for c in report.checks if c.status is Status.FAILED), None)
+    crashed = [c for c in report.checks if c.status is Status.ERRORED]
+    detail = f"{caught.rule} -- {caught.message[:160]}" if caught else ""
+    if crashed:
+        detail += f"{'; ' if detail else ''}{len(crashed)} check(s) errored, not counted (first: {crashed[0].id}: " \
+                  f"{crashed[0].message[:120]})"
+    return name, caught.id if caught else None, detail, time.perf_counter() - started
 
 
 def run_mutants(mutants: list[Mutant], out: TextIO, *, workers: int = 2) -> int:

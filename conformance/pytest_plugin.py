@@ -13,7 +13,8 @@ from typing import Any
 import pytest
 
 from .runner import RunOptions, collect
-from .runner.checks import Check, missing
+from .runner.checks import Check, Status, missing
+from .runner.run import outcome
 
 _SESSION_KEY = pytest.StashKey[Any]()
 
@@ -40,11 +41,20 @@ class ConformanceCheck(pytest.Item):
         self.user_properties.append(("rule", check.rule))
 
     def runtest(self) -> None:
+        """Classified as ``xmtp-conformance run`` classifies it: a self-reported verdict is an xfail, never a pass."""
         session = _adapter_session(self.config)
         reason = missing(self.check.needs, session.hello.capabilities)
         if reason:
             pytest.skip(reason)
-        self.check.run(session)
+        result = outcome(self.check, session)
+        if result.status is Status.SKIPPED:
+            pytest.skip(result.message)
+        if result.status is Status.SELF_REPORTED:
+            pytest.xfail(f"self-reported (not judged by the harness): {result.message}")
+        if result.status is Status.FAILED:
+            raise AssertionError(result.message)
+        if result.status is Status.ERRORED:
+            raise RuntimeError(result.message)
 
     def reportinfo(self):
         return self.check.reproducer, None, f"{self.check.id} [{self.check.area}]"

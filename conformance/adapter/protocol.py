@@ -37,7 +37,7 @@ __all__ = [
     "HARNESS_OPERATIONS", "Link", "Adapter", "check_params", "check_result", "schema",
 ]
 
-PROTOCOL_VERSION = 1
+PROTOCOL_VERSION = 2
 """Bumped on any incompatible change; ``hello`` fails if the adapter speaks another version."""
 
 
@@ -45,7 +45,9 @@ class Capability(enum.StrEnum):
     """What an adapter can be asked about."""
 
     MLS = "mls"                     # RFC 9420 members: key packages, groups, commits, messages, exporter
-    MLS_VECTORS = "mls.vectors"     # verify official RFC 9420 test-vector cases (mls-implementations' VerifyTestVector)
+    MLS_VECTORS = "mls.vectors"     # answer the official RFC 9420 test vectors' questions (conformance/rfc9420)
+    MLS_SELF_VERIFY = "mls.self_verify"  # only verify RFC 9420 cases itself: reported "self-reported", never passed
+    HPKE = "hpke"                   # answer the official RFC 9180 test vectors' questions (conformance/rfc9180.py)
     XMTP_VECTORS = "xmtp.vectors"   # answer the XMTP vector families' questions (decisions, codecs, traces)
     CLIENTS = "clients"             # XMTP clients over the harness's delivery service
 
@@ -91,8 +93,9 @@ class Hello(_Model):
     name: str = Field(description="the implementation, e.g. 'xmtp-spec-model' or 'ts-mls'")
     version: str = Field(description="its version")
     capabilities: dict[str, dict[str, Any]] = Field(
-        description="capability -> details: mls {cipher_suites}, mls.vectors {formats}, xmtp.vectors {families}, "
-                    "clients {}; an absent capability is not supported")
+        description="capability -> details: mls {cipher_suites}, mls.vectors {formats, cipher_suites}, "
+                    "mls.self_verify {formats, cipher_suites}, hpke {modes, kems, kdfs, aeads}, "
+                    "xmtp.vectors {families}, clients {profiles}; an absent capability is not supported")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -164,9 +167,17 @@ _OPERATIONS = [
     _op("mls.export", _C.MLS, "MLS-Exporter(label, context, length) (RFC 9420 §8.5).",
         {"member": str, "label": Hex, "context": Hex, "length": int}, {"secret": Hex}),
     # ---------------------------------------------------------------- vectors
-    _op("mls.verify_vector", _C.MLS_VECTORS, "Verify one case of an official RFC 9420 test-vector file "
-        "(format as named in test-vectors.md), as mls-implementations' VerifyTestVector does.",
+    _op("mls.answer", _C.MLS_VECTORS, "Answer one question of an official RFC 9420 test-vector case (format as "
+        "named in test-vectors.md): the case's inputs only; the harness judges the answer (conformance/rfc9420 and "
+        "docs/adapters.md give every question's shape).",
+        {"format": str, "question": Json}, {"answer": Json}),
+    _op("mls.self_verify", _C.MLS_SELF_VERIFY, "Verify a whole RFC 9420 case, expected outputs included, and say "
+        "whether it passed (mls-implementations' VerifyTestVector). Only for formats an adapter cannot answer as "
+        "questions: the harness cannot judge such a verdict, so a pass is reported as self-reported, never passed.",
         {"format": str, "case": Json}, {"passed": bool, "detail": (str, "")}),
+    _op("hpke.answer", _C.HPKE, "Answer one question of an official RFC 9180 test-vector case (conformance/rfc9180.py): "
+        "a sender's setup, seals and exports, or a receiver's setup, opens and exports.",
+        {"question": Json}, {"answer": Json}),
     _op("xmtp.answer", _C.XMTP_VECTORS, "Answer one question of an XMTP vector case (conformance/vectors/"
         "questions.py and the family's documentation say what each question holds and each answer must).",
         {"family": str, "question": Json}, {"answer": Json}),

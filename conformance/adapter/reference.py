@@ -19,6 +19,8 @@ from typing import Any, Callable
 
 from spec_model.mls.codec import DecodeError
 from spec_model.mls.group import ApplicationMessage, CommitMessage, Group
+from spec_model.mls import hpke
+from spec_model.mls.hpke import Mode
 from spec_model.mls.key_package import KeyPackageBundle, generate_key_package
 from spec_model.mls.leaf_node import Credential
 from spec_model.mls.message import MLSMessage
@@ -35,7 +37,8 @@ from spec_model.xmtp.permissions import Option, Permission, Preset, policies_jso
 from spec_model.xmtp.profiles import LIBXMTP, SEED, Profile
 from spec_model.xmtp.wallet import Wallet
 
-from ..rfc9420 import FORMATS as RFC9420_FORMATS, checker
+from .. import rfc9180
+from ..rfc9420 import QUESTION_FORMATS, module as rfc9420_module
 from ..vectors import family_modules
 from .delivery import RemoteDeliveryService
 from .protocol import PROTOCOL_VERSION, AdapterError, ErrorKind, Hello, Link
@@ -73,7 +76,9 @@ class ReferenceAdapter:
         self._link = link
         return Hello(protocol_version=PROTOCOL_VERSION, name=NAME, version=VERSION, capabilities={
             "mls": {"cipher_suites": list(range(1, 8))},
-            "mls.vectors": {"formats": sorted(RFC9420_FORMATS)},
+            "mls.vectors": {"formats": sorted(QUESTION_FORMATS), "cipher_suites": list(range(1, 8))},
+            "hpke": {"modes": [mode.value for mode in Mode], "kems": sorted(hpke.KEM_IDS), "kdfs": sorted(hpke.KDF_IDS),
+                     "aeads": sorted(hpke.AEAD_IDS)},
             "xmtp.vectors": {"families": sorted(self._families)},
             "clients": {"profiles": list(PROFILES)},
         })
@@ -201,12 +206,13 @@ class ReferenceAdapter:
 
     # ------------------------------------------------------------------ vectors
 
-    def _mls_verify_vector(self, p: dict[str, Any]) -> dict[str, Any]:
-        try:
-            checker(p["format"])(p["case"])
-        except AssertionError as e:
-            return {"passed": False, "detail": str(e)}
-        return {"passed": True, "detail": ""}
+    def _mls_answer(self, p: dict[str, Any]) -> dict[str, Any]:
+        if p["format"] not in QUESTION_FORMATS:
+            raise AdapterError(ErrorKind.UNSUPPORTED, "unknown_format", p["format"])
+        return {"answer": rfc9420_module(p["format"]).answer(p["question"])}
+
+    def _hpke_answer(self, p: dict[str, Any]) -> dict[str, Any]:
+        return {"answer": rfc9180.answer(p["question"])}
 
     def _xmtp_answer(self, p: dict[str, Any]) -> dict[str, Any]:
         family = self._families.get(p["family"])

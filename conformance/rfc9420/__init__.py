@@ -1,11 +1,25 @@
-"""Checks of the official RFC 9420 test vectors (``vectors/rfc9420``).
+"""The official RFC 9420 test vectors (``vectors/rfc9420``) as questions the harness judges.
 
 The vector formats and the verification each one asks for are described in
-``test-vectors.md`` of https://github.com/mlswg/mls-implementations. Each
-format has one checker module here exposing ``check(case)``: it recomputes
-every output of one case with the model, performs every verification step of
-``test-vectors.md`` for that format, and raises ``Mismatch`` naming the first
-field that differs (or ``StepFailed`` naming the step where the model raised).
+``test-vectors.md`` of https://github.com/mlswg/mls-implementations, which
+splits every case into inputs and outputs. Each format has one module here:
+
+* ``questions(case)``: the case's *inputs* only, as JSON objects naming what is
+  asked (``ask``); never an output the implementation must produce;
+* ``answer(question)``: the model's answer (what the reference adapter returns
+  for ``mls.answer``);
+* ``judge(case, question, answer)``: compare the answer with the case's
+  outputs, and where the question asks for a fresh computation with the
+  implementation's own randomness (sign, encrypt, protect, a new UpdatePath),
+  verify it with the model. Raises ``Mismatch`` naming the first field that
+  differs, or ``StepFailed`` naming the step where the verification raised.
+
+Some questions are *controls*: the same inputs with one byte tampered, whose
+answer must be a refusal (``"valid": false``); each stands beside its positive
+twin in the same check, so neither refusing nor accepting everything passes.
+The passive-client format is driven through the ``mls`` operations instead
+(``passive_client.check`` for the model). ``docs/adapters.md`` lists every
+question's shape; ``checker(name)`` runs a case with the model answering.
 
 ``FORMATS`` maps a format name to its checker module; ``FILES`` maps each
 vendored file to its format; ``format_of(path)`` recognises a format from a
@@ -20,6 +34,7 @@ import enum
 import importlib
 import json
 from pathlib import Path
+from types import ModuleType
 from typing import Any, Callable, Iterator
 
 VECTOR_DIR = Path(__file__).resolve().parents[2] / "vectors" / "rfc9420"
@@ -170,12 +185,80 @@ def load(name: str) -> list[dict]:
     return read_vectors(vendored_path(name))
 
 
-def checker(name: str) -> Callable[[dict], None]:
-    """``check`` of a format, by format name or vendored file name."""
+def module(name: str) -> ModuleType:
+    """The module of a format, by format name or vendored file name."""
     fmt = FILES.get(name) or format_name(name)
     if fmt is None:
         raise KeyError(f"unknown vector format {name!r}")
-    return importlib.import_module(f"{__name__}.{FORMATS[fmt]}").check
+    return importlib.import_module(f"{__name__}.{FORMATS[fmt]}")
+
+
+QUESTION_FORMATS = tuple(f for f in FORMATS if f != "passive-client")
+"""The formats asked as questions (``mls.answer``); passive-client runs through the ``mls`` operations."""
+
+
+def checker(name: str) -> Callable[[dict], None]:
+    """Verify one case of a format with the model: every question answered by the model, every answer judged."""
+    mod = module(name)
+    if not hasattr(mod, "questions"):
+        return mod.check
+
+    def check(case: dict) -> None:
+        for question in mod.questions(case):
+            mod.judge(case, question, mod.answer(question))
+    return check
+
+
+# ---------------------------------------------------------------- reading answers
+
+_MISSING = "<missing>"
+
+
+def got(answer: Any, path: str) -> Any:
+    """The value at ``path`` (``a.b[2].c``) of an implementation's answer, or ``"<missing>"`` where the answer
+    has nothing there (an answer is untrusted JSON: any shape may arrive)."""
+    value = answer
+    for part in path.replace("]", "").replace("[", ".").split("."):
+        if isinstance(value, dict) and part in value:
+            value = value[part]
+        elif isinstance(value, list) and part.isdigit() and int(part) < len(value):
+            value = value[int(part)]
+        else:
+            return _MISSING
+    return value
+
+
+def expect_answer(field: str, expected: Any, answer: Any, path: str | None = None) -> Any:
+    """``expect`` the answer's value at ``path`` (default: ``field``) to equal ``expected``; returns it."""
+    actual = got(answer, path or field)
+    expect(field, expected, actual)
+    return actual
+
+
+def answer_bytes(field: str, answer: Any, path: str | None = None) -> bytes:
+    """The answer's hex value at ``path`` as bytes; ``Mismatch`` if it is missing or not lowercase hex."""
+    value = got(answer, path or field)
+    if not isinstance(value, str) or value != value.lower():
+        raise Mismatch(field, "lowercase hex", value)
+    try:
+        return bytes.fromhex(value)
+    except ValueError:
+        raise Mismatch(field, "lowercase hex", value) from None
+
+
+def tampered(data: bytes) -> bytes:
+    """``data`` with the low bit of its last byte flipped: a control input that must be refused."""
+    return data[:-1] + bytes([data[-1] ^ 1])
+
+
+def refused(field: str, answer: Any) -> None:
+    """A control question's answer: the implementation must refuse (``"valid": false``)."""
+    expect(f"{field}.valid", False, got(answer, "valid"))
+
+
+def hx(value: bytes | None) -> str | None:
+    """Bytes as the lowercase hex of an answer (``None`` stays ``None``)."""
+    return None if value is None else value.hex()
 
 
 def case_label(name: str, index: int, case: dict) -> str:

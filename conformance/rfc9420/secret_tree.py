@@ -1,44 +1,62 @@
 """secret-tree.json: RFC 9420 §6.3.2 sender-data keys and the §9 secret tree and ratchets.
 
-test-vectors.md "Secret Tree": ``sender_data.key`` and ``.nonce`` derive from
-``sender_data_secret`` and the ciphertext sample (§6.3.2); a secret tree with
-as many leaves as ``leaves`` has entries, rooted at ``encryption_secret``,
-yields each listed generation's handshake and application key and nonce for
-each leaf (§9, §9.1).
+test-vectors.md "Secret Tree". Two questions:
 
-Each leaf lists generations in increasing order; the leaf's ratchets are
-asked for exactly those, receiver-style, so skipped generations are
-stepped over (the vectors' largest jump, 15, is within the default limits).
+* ``sender_data`` ``{cipher_suite, sender_data_secret, ciphertext}``: answer ``{key, nonce}`` (§6.3.2, the
+  key and nonce from the ciphertext sample);
+* ``secret_tree`` ``{cipher_suite, encryption_secret, generations}``: ``generations[i]`` lists, in increasing
+  order, the generations asked of leaf ``i`` of a secret tree with ``len(generations)`` leaves. Answer
+  ``{leaves: [[{handshake_key, handshake_nonce, application_key, application_nonce}, …], …]}``, one entry per
+  generation asked (§9, §9.1; skipped generations are stepped over, receiver-style).
 """
 
 from __future__ import annotations
 
+from typing import Any
+
 from spec_model.mls.secret_tree import SecretTree, sender_data_key_nonce
 from spec_model.mls.suites import suite
 
-from . import at, expect, h
+from . import expect_answer, h
+
+KEYS = ("handshake_key", "handshake_nonce", "application_key", "application_nonce")
 
 
-def check(case: dict) -> None:
-    cs = suite(case["cipher_suite"])
-
+def questions(case: dict) -> list[dict[str, Any]]:
     v = case["sender_data"]
-    key, nonce = sender_data_key_nonce(cs, h(v["sender_data_secret"]), h(v["ciphertext"]))
-    expect("sender_data.key", v["key"], key)
-    expect("sender_data.nonce", v["nonce"], nonce)
+    return [{"ask": "sender_data", "cipher_suite": case["cipher_suite"],
+             "sender_data_secret": v["sender_data_secret"], "ciphertext": v["ciphertext"]},
+            {"ask": "secret_tree", "cipher_suite": case["cipher_suite"], "encryption_secret": case["encryption_secret"],
+             "generations": [[step["generation"] for step in leaf] for leaf in case["leaves"]]}]
 
-    leaves = case["leaves"]
-    tree = SecretTree(cs, h(case["encryption_secret"]), len(leaves))
-    for leaf, steps in enumerate(leaves):
+
+def answer(question: dict[str, Any]) -> dict[str, Any]:
+    cs = suite(question["cipher_suite"])
+    if question["ask"] == "sender_data":
+        key, nonce = sender_data_key_nonce(cs, h(question["sender_data_secret"]), h(question["ciphertext"]))
+        return {"key": key.hex(), "nonce": nonce.hex()}
+    generations = question["generations"]
+    tree = SecretTree(cs, h(question["encryption_secret"]), len(generations))
+    leaves = []
+    for leaf, asked in enumerate(generations):
         handshake, application = tree.handshake_ratchet(leaf), tree.application_ratchet(leaf)
-        for step in steps:
-            g = step["generation"]
-            where = f"leaves[{leaf}][generation={g}]"
-            with at(f"{where}.handshake"):
-                key, nonce = handshake.key_for(g)
-            expect(f"{where}.handshake_key", step["handshake_key"], key)
-            expect(f"{where}.handshake_nonce", step["handshake_nonce"], nonce)
-            with at(f"{where}.application"):
-                key, nonce = application.key_for(g)
-            expect(f"{where}.application_key", step["application_key"], key)
-            expect(f"{where}.application_nonce", step["application_nonce"], nonce)
+        steps = []
+        for g in asked:
+            hk, hn = handshake.key_for(g)
+            ak, an = application.key_for(g)
+            steps.append({"handshake_key": hk.hex(), "handshake_nonce": hn.hex(),
+                          "application_key": ak.hex(), "application_nonce": an.hex()})
+        leaves.append(steps)
+    return {"leaves": leaves}
+
+
+def judge(case: dict, question: dict[str, Any], answer: dict[str, Any]) -> None:
+    if question["ask"] == "sender_data":
+        expect_answer("sender_data.key", case["sender_data"]["key"], answer, "key")
+        expect_answer("sender_data.nonce", case["sender_data"]["nonce"], answer, "nonce")
+        return
+    for leaf, steps in enumerate(case["leaves"]):
+        for n, step in enumerate(steps):
+            where = f"leaves[{leaf}][generation={step['generation']}]"
+            for key in KEYS:
+                expect_answer(f"{where}.{key}", step[key], answer, f"leaves[{leaf}][{n}].{key}")

@@ -1,6 +1,6 @@
 """The conformance runner: every check against one adapter, reported by area (``xmtp-conformance run``).
 
-Sources of checks, in run order: the official RFC 9420 vectors (``vector_checks``), the XMTP vector
+Sources of checks, in run order: the official RFC 9420 and RFC 9180 vectors (``vector_checks``), the XMTP vector
 families and client scenarios (``vector_checks``), MLS groups shared with the model
 (``mls_interop``) and split across both (``mls_mixed``), replayed scenario files (``--scenario``), and the differential state machine
 (``differential``). ``run.py`` selects and runs them; ``report.py`` renders the results.
@@ -18,15 +18,16 @@ from typing import TextIO
 from ..adapter import Session
 from ..vectors.families import scenarios as scenario_family
 from ..vectors.formats import FILE_MODELS
-from .checks import Check, Need, Result, SkipList, Status, missing
+from .checks import Check, Need, Result, SkipFileError, SkipList, Status, missing
 from .differential import DifferentialOptions, differential_checks
 from .mls_interop import mls_interop_checks
 from .mls_mixed import mixed_group_checks
 from .report import Report, build_report
 from .run import Progress, run_checks, select
-from .vector_checks import rfc9420_checks, xmtp_checks
+from .vector_checks import hpke_checks, rfc9420_checks, xmtp_checks
 
-__all__ = ["RunOptions", "collect", "execute", "smoke_checks", "scenario_file_checks", "Report", "Status"]
+__all__ = ["RunOptions", "collect", "load_skips", "execute", "smoke_checks", "scenario_file_checks", "Report", "Status",
+           "SkipFileError"]
 
 
 @dataclasses.dataclass
@@ -36,7 +37,7 @@ class RunOptions:
     skip_file: Path | None = None
     scenarios: list[Path] = dataclasses.field(default_factory=list)
     differential: DifferentialOptions = dataclasses.field(default_factory=DifferentialOptions)
-    fail_fast: bool = False
+    stop_on: frozenset[Status] = frozenset()  # stop at the first result of these statuses
 
 
 def scenario_file_checks(path: Path) -> list[Check]:
@@ -54,20 +55,33 @@ def scenario_file_checks(path: Path) -> list[Check]:
             for case in document.cases]
 
 
-def collect(options: RunOptions) -> list[Check]:
-    """Every check the options select, in run order. With ``--scenario`` files, only those."""
+def _suite(options: RunOptions) -> list[Check]:
+    """Every check of the suite, in run order, before ``--include``/``--exclude``. With ``--scenario`` files,
+    only those."""
     if options.scenarios:
-        checks = [c for path in options.scenarios for c in scenario_file_checks(path)]
-    else:
-        checks = [*rfc9420_checks(), *xmtp_checks(), *mls_interop_checks(), *mixed_group_checks(),
-                  *differential_checks(options.differential)]
-    return select(checks, options.include, options.exclude)
+        return [c for path in options.scenarios for c in scenario_file_checks(path)]
+    return [*rfc9420_checks(), *hpke_checks(), *xmtp_checks(), *mls_interop_checks(), *mixed_group_checks(),
+            *differential_checks(options.differential)]
+
+
+def collect(options: RunOptions) -> list[Check]:
+    """Every check the options select, in run order."""
+    return select(_suite(options), options.include, options.exclude)
+
+
+def load_skips(options: RunOptions) -> SkipList | None:
+    """The skip file, every line of which must match a check of the suite (``SkipFileError`` otherwise)."""
+    if options.skip_file is None:
+        return None
+    skips = SkipList.read(options.skip_file)
+    skips.check_matches([c.id for c in _suite(options)])
+    return skips
 
 
 def smoke_checks(session: Session) -> list[Check]:
     """The first check of each kind the adapter can run: its basic operations, tried in seconds."""
     chosen: dict[str, Check] = {}
-    for check in [*rfc9420_checks(), *xmtp_checks(), *mls_interop_checks()]:
+    for check in [*rfc9420_checks(), *hpke_checks(), *xmtp_checks(), *mls_interop_checks()]:
         if missing(check.needs, session.hello.capabilities):
             continue
         kind = "/".join(check.id.split("/")[:2]).split("[")[0].split("::")[0]
@@ -77,10 +91,11 @@ def smoke_checks(session: Session) -> list[Check]:
     return list(chosen.values())
 
 
-def execute(session: Session, checks: list[Check], options: RunOptions,
-            progress_out: TextIO | None) -> tuple[Report, list[Result]]:
+def execute(session: Session, checks: list[Check], options: RunOptions, progress_out: TextIO | None,
+            skips: SkipList | None = None) -> tuple[Report, list[Result]]:
+    """Run ``checks``; ``skips`` is the skip file already read (``load_skips``), else it is read here."""
     started = time.perf_counter()
-    skips = SkipList.read(options.skip_file) if options.skip_file else None
-    results = run_checks(session, checks, skips=skips, fail_fast=options.fail_fast,
+    skips = skips if skips is not None else load_skips(options)
+    results = run_checks(session, checks, skips=skips, stop_on=options.stop_on,
                          progress=Progress(len(checks), progress_out))
     return build_report(session.label, session.hello, results, time.perf_counter() - started), results

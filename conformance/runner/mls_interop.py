@@ -155,13 +155,19 @@ def model_creates_adapter_joins(cs: CipherSuite, session: Session) -> None:
 
 
 def removed_member_cannot_decrypt(cs: CipherSuite, session: Session) -> None:
-    """RFC 9420 §12.4.2: a removed member leaves the group and cannot read the next epoch's messages."""
+    """RFC 9420 §12.4.2: a removed member leaves the group and cannot read the next epoch's messages. Its
+    positive twin, in the same state: a message of the epoch before the removal, delivered late, still decrypts
+    (the past-epoch window of ``past_epoch_window``), so refusing everything once removed does not pass."""
     group = _model_group_with_adapter(session, cs)
+    late = group.send_application(b"sent before the removal")
     pending = group.commit((Remove(1),))
     group.merge_pending_commit()
     done = accepted(session, "the commit removing the adapter", "mls.process", member="B",
                     message=_hex(pending.message))
     expect("the removed member is inactive", False, done["active"])
+    done = accepted(session, "a message of the epoch before the removal, delivered late", "mls.process",
+                    member="B", message=_hex(late))
+    expect("data of the late message", b"sent before the removal".hex(), done["data"])
     _refused(session, "a message of the epoch after the removal", "mls.process", member="B",
              message=_hex(group.send_application(b"not for you")))
 

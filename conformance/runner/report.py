@@ -14,9 +14,9 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from .checks import Result, Status
 
-__all__ = ["Report", "build_report", "render_summary", "render_failures", "junit_xml", "html_page"]
+__all__ = ["Report", "build_report", "render_summary", "ran_fraction", "render_failures", "junit_xml", "html_page"]
 
-REPORT_VERSION = 1
+REPORT_VERSION = 2
 
 
 class _Model(BaseModel):
@@ -37,10 +37,17 @@ class CheckReport(_Model):
 
 class AreaSummary(_Model):
     area: str
+    selected: int = Field(description="checks of the area the run selected")
+    ran: int = Field(description="checks that ran (selected, not skipped)")
     passed: int
     failed: int
     errored: int
+    self_reported: int = Field(description="the adapter's own verdict, which the harness could not judge: "
+                                           "never counted as passed")
     skipped: int
+
+
+COLUMNS = ("selected", "ran", "passed", "failed", "errored", "self_reported", "skipped")
 
 
 class Report(_Model):
@@ -72,7 +79,9 @@ def build_report(adapter: str, hello, results: list[Result], seconds: float) -> 
         counts[r.status] += 1
 
     def summary(name: str, counts: dict[Status, int]) -> AreaSummary:
-        return AreaSummary(area=name, **{s.value: counts[s] for s in Status})
+        selected = sum(counts.values())
+        return AreaSummary(area=name, selected=selected, ran=selected - counts[Status.SKIPPED],
+                           **{s.name.lower(): counts[s] for s in Status})
 
     totals = {s: sum(c[s] for c in areas.values()) for s in Status}
     return Report(adapter=adapter, implementation=f"{hello.name} {hello.version}", protocol_version=hello.protocol_version,
@@ -85,10 +94,10 @@ def build_report(adapter: str, hello, results: list[Result], seconds: float) -> 
 
 
 def render_summary(report: Report) -> str:
-    header = ["area", "passed", "failed", "errored", "skipped"]
-    rows = [[a.area, str(a.passed), str(a.failed), str(a.errored), str(a.skipped)] for a in report.areas]
+    """The table by area, led by how many of the selected checks ran."""
+    header = ["area", *(c.replace("_", "-") for c in COLUMNS)]
+    rows = [[a.area, *(str(getattr(a, c)) for c in COLUMNS)] for a in [*report.areas, report.totals]]
     total = report.totals
-    rows.append(["total", str(total.passed), str(total.failed), str(total.errored), str(total.skipped)])
     widths = [max(len(r[c]) for r in [header, *rows]) for c in range(len(header))]
 
     def line(cells: list[str]) -> str:
@@ -96,7 +105,13 @@ def render_summary(report: Report) -> str:
 
     rule = "-" * len(line(header))
     return "\n".join([f"adapter: {report.adapter} ({report.implementation}, protocol {report.protocol_version})",
+                      f"ran {total.ran} of {total.selected} selected checks ({ran_fraction(report):.0%})",
                       line(header), rule, *(line(r) for r in rows[:-1]), rule, line(rows[-1])])
+
+
+def ran_fraction(report: Report) -> float:
+    """The share of the selected checks that ran (1.0 for an empty selection)."""
+    return report.totals.ran / report.totals.selected if report.totals.selected else 1.0
 
 
 def render_failures(report: Report, limit: int = 50) -> str:
@@ -112,13 +127,14 @@ def render_failures(report: Report, limit: int = 50) -> str:
         out.append(f"    reproduce:  {c.reproducer}")
     if len(bad) > limit:
         out.append(f"... and {len(bad) - limit} more (see --report-json)")
-    skipped: dict[str, int] = {}
-    for c in report.checks:
-        if c.status is Status.SKIPPED:
-            skipped[c.message] = skipped.get(c.message, 0) + 1
-    if skipped:
-        out.append("skipped:")
-        out.extend(f"    {n:5d}  {reason}" for reason, n in sorted(skipped.items(), key=lambda kv: -kv[1]))
+    for status in (Status.SELF_REPORTED, Status.SKIPPED):
+        counted: dict[str, int] = {}
+        for c in report.checks:
+            if c.status is status:
+                counted[c.message] = counted.get(c.message, 0) + 1
+        if counted:
+            out.append(f"{status.value} (not passed):" if status is Status.SELF_REPORTED else f"{status.value}:")
+            out.extend(f"    {n:5d}  {reason}" for reason, n in sorted(counted.items(), key=lambda kv: -kv[1]))
     return "\n".join(out)
 
 
@@ -126,16 +142,16 @@ def junit_xml(report: Report) -> str:
     """JUnit XML: one testsuite per area, one testcase per check."""
     root = ElementTree.Element("testsuites", name="xmtp-conformance", tests=str(len(report.checks)),
                                failures=str(report.totals.failed), errors=str(report.totals.errored),
-                               skipped=str(report.totals.skipped), time=f"{report.seconds:.3f}")
+                               skipped=str(report.totals.skipped + report.totals.self_reported), time=f"{report.seconds:.3f}")
     suites: dict[str, ElementTree.Element] = {}
     for area in report.areas:
         suites[area.area] = ElementTree.SubElement(
-            root, "testsuite", name=area.area, tests=str(area.passed + area.failed + area.errored + area.skipped),
-            failures=str(area.failed), errors=str(area.errored), skipped=str(area.skipped))
+            root, "testsuite", name=area.area, tests=str(area.selected),
+            failures=str(area.failed), errors=str(area.errored), skipped=str(area.skipped + area.self_reported))
     for c in report.checks:
         case = ElementTree.SubElement(suites[c.area], "testcase", classname=c.area, name=c.id, time=f"{c.seconds:.4f}")
-        if c.status is Status.SKIPPED:
-            ElementTree.SubElement(case, "skipped", message=c.message)
+        if c.status in (Status.SKIPPED, Status.SELF_REPORTED):
+            ElementTree.SubElement(case, "skipped", message=f"{c.status.value}: {c.message}")
         elif c.status is not Status.PASSED:
             tag = "failure" if c.status is Status.FAILED else "error"
             element = ElementTree.SubElement(case, tag, message=c.message[:500])
@@ -146,8 +162,9 @@ def junit_xml(report: Report) -> str:
 def html_page(report: Report) -> str:
     """A self-contained page: the summary, then every failed, errored and skipped check."""
     e = html.escape
-    rows = "".join(f"<tr><td>{e(a.area)}</td><td>{a.passed}</td><td class=f>{a.failed or ''}</td>"
-                   f"<td class=f>{a.errored or ''}</td><td>{a.skipped or ''}</td></tr>"
+    rows = "".join(f"<tr><td>{e(a.area)}</td><td>{a.selected}</td><td>{a.ran}</td><td>{a.passed}</td>"
+                   f"<td class=f>{a.failed or ''}</td><td class=f>{a.errored or ''}</td>"
+                   f"<td>{a.self_reported or ''}</td><td>{a.skipped or ''}</td></tr>"
                    for a in [*report.areas, report.totals])
     details = "".join(
         f"<tr class={c.status.value}><td>{e(c.status.value)}</td><td>{e(c.id)}</td><td>{e(c.rule)}</td>"
@@ -157,11 +174,12 @@ def html_page(report: Report) -> str:
     return f"""<!doctype html>
 <html><head><meta charset="utf-8"><title>xmtp-conformance: {e(report.adapter)}</title>
 <style>body{{font-family:sans-serif}} table{{border-collapse:collapse}} td,th{{border:1px solid #ccc;
-padding:2px 6px;vertical-align:top}} .failed,.errored{{background:#fdd}} .skipped{{background:#eee}}
+padding:2px 6px;vertical-align:top}} .failed,.errored{{background:#fdd}} .skipped{{background:#eee}} .self-reported{{background:#ffd}}
 .f{{color:#b00}}</style></head><body>
 <h1>xmtp-conformance: {e(report.adapter)}</h1>
 <p>{e(report.implementation)}, protocol {report.protocol_version}, {report.seconds:.1f} s</p>
-<table><tr><th>area</th><th>passed</th><th>failed</th><th>errored</th><th>skipped</th></tr>{rows}</table>
+<table><tr><th>area</th><th>selected</th><th>ran</th><th>passed</th><th>failed</th><th>errored</th>
+<th>self-reported (not passed)</th><th>skipped</th></tr>{rows}</table>
 <h2>Not passed</h2>
 <table><tr><th>status</th><th>check</th><th>rule</th><th>message</th><th>expected</th><th>actual</th>
 <th>reproduce</th></tr>{details}</table>

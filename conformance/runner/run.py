@@ -6,10 +6,12 @@ The algorithm (docs/runner.md):
    interop, scenarios, then the differential state machine);
 2. keep those matching an ``--include`` glob (all if none) and no ``--exclude`` glob;
 3. for each: skip it (with the reason) if the skip file lists it or the adapter lacks a capability it
-   needs; otherwise run it and classify the outcome: passed, failed (a difference:
-   ``AssertionError``), or errored (the adapter broke: ``AdapterError`` other than a refusal, or any
-   other exception);
-4. ``fail_fast`` stops at the first failure or error (the mutants use it).
+   needs; otherwise run it and classify the outcome: passed; failed (a difference: ``AssertionError``,
+   or a refusal where the check needed an answer); skipped (the adapter answered ``unsupported``);
+   self-reported (only the adapter's own verdict, ``SelfReported``); or errored (the adapter broke:
+   any other ``AdapterError`` or exception);
+4. ``stop_on`` stops at the first result of those statuses (``--fail-fast``: failed or errored; the
+   mutants: failed only, since a crash does not show that the suite caught a bug).
 """
 
 from __future__ import annotations
@@ -20,10 +22,10 @@ import time
 import traceback
 from typing import Callable, Iterable, TextIO
 
-from ..adapter import AdapterError, Session
-from .checks import Check, Result, SkipList, Status, missing
+from ..adapter import AdapterError, ErrorKind, Session
+from .checks import Check, Result, SelfReported, SkipList, Status, missing
 
-__all__ = ["select", "run_checks", "Progress"]
+__all__ = ["select", "outcome", "run_checks", "Progress"]
 
 
 def select(checks: Iterable[Check], include: list[str] | None = None, exclude: list[str] | None = None) -> list[Check]:
@@ -61,36 +63,45 @@ class Progress:
             print(file=self.out)
 
 
-def _outcome(check: Check, session: Session) -> Result:
+def outcome(check: Check, session: Session) -> Result:
+    """Run one check and classify what came of it (step 3 above)."""
     started = time.perf_counter()
     try:
         check.run(session)
     except AssertionError as e:
         status, error = Status.FAILED, e
+    except SelfReported as e:
+        status, error = Status.SELF_REPORTED, e
     except AdapterError as e:
-        status, error = Status.ERRORED, e
+        status = {ErrorKind.REJECTED: Status.FAILED, ErrorKind.UNSUPPORTED: Status.SKIPPED}.get(e.kind, Status.ERRORED)
+        error = e
     except Exception as e:  # noqa: BLE001 -- a harness or adapter crash is an error of this check, not the run
         status, error = Status.ERRORED, e
     else:
         return Result(check, Status.PASSED, seconds=time.perf_counter() - started)
-    message = str(error) if status is Status.FAILED or isinstance(error, AdapterError) else \
+    message = str(error) if status is not Status.ERRORED or isinstance(error, AdapterError) else \
         "".join(traceback.format_exception_only(error)).strip()
+    if isinstance(error, AdapterError) and error.kind is ErrorKind.REJECTED:
+        message = f"refused where an answer was needed: {error}"
+    elif isinstance(error, AdapterError) and error.kind is ErrorKind.UNSUPPORTED:
+        message = f"the adapter answered unsupported: {error}"
     return Result(check, status, message, getattr(error, "expected", None), getattr(error, "actual", None),
                   time.perf_counter() - started)
 
 
-def run_checks(session: Session, checks: list[Check], *, skips: SkipList | None = None, fail_fast: bool = False,
+def run_checks(session: Session, checks: list[Check], *, skips: SkipList | None = None,
+               stop_on: frozenset[Status] = frozenset(),
                progress: Progress | None = None, on_result: Callable[[Result], None] | None = None) -> list[Result]:
     results = []
     for check in checks:
         reason = (skips.reason(check.id) if skips else None) or missing(check.needs, session.hello.capabilities)
-        result = Result(check, Status.SKIPPED, reason) if reason else _outcome(check, session)
+        result = Result(check, Status.SKIPPED, reason) if reason else outcome(check, session)
         results.append(result)
         if progress is not None:
             progress.update(result)
         if on_result is not None:
             on_result(result)
-        if fail_fast and result.status in (Status.FAILED, Status.ERRORED):
+        if result.status in stop_on:
             break
     if progress is not None:
         progress.finish()

@@ -1,10 +1,12 @@
-"""Checks from the committed vectors: the official RFC 9420 files and the XMTP families.
+"""Checks from the committed vectors: the official RFC 9420 and RFC 9180 files and the XMTP families.
 
 * RFC 9420 passive-client cases are driven through the ``mls`` capability and judged here: the
   adapter joins with the case's keys, processes every message, and reports its epoch authenticator
   after each epoch (test-vectors.md "Passive Client Scenarios").
-* Every other RFC 9420 case goes to ``mls.verify_vector``: the adapter verifies the case itself, as
-  in mls-implementations' interop runner (``VerifyTestVector``); its verdict is taken as given.
+* Every other RFC 9420 case is asked as questions (``conformance/rfc9420``) through ``mls.answer``:
+  the case's inputs only; the harness judges the answers. An adapter that can only verify a case
+  itself (``mls.self_verify``, mls-implementations' ``VerifyTestVector``) gets ``self-reported`` at best.
+* RFC 9180 cases are asked through ``hpke.answer`` (``conformance/rfc9180.py``).
 * XMTP cases are asked as questions (``conformance/vectors/questions.py``) through ``xmtp.answer``;
   scenario cases are driven through ``clients``. The harness judges every answer.
 """
@@ -17,15 +19,16 @@ from typing import Any, Iterator
 
 from spec_model.mls.suites import suite
 
+from .. import rfc9180
 from ..adapter import AdapterError, ErrorKind, Session
-from ..rfc9420 import FILES, case_label, load
+from ..rfc9420 import FILES, case_label, load, module
 from ..rfc9420.passive_client import fixed_width_private_key
 from ..vectors import XMTP_DIR, Difference, expect, family_modules
-from ..vectors.formats import FILE_MODELS
+from ..vectors.formats import FILE_MODELS, Verdict
 from ..vectors.questions import judge, questions
-from .checks import Check, Need
+from .checks import Check, Need, OneOf, SelfReported, missing
 
-__all__ = ["rfc9420_checks", "xmtp_checks", "RFC9420_AREAS", "accepted"]
+__all__ = ["rfc9420_checks", "hpke_checks", "xmtp_checks", "controls", "RFC9420_AREAS", "accepted"]
 
 RFC9420_AREAS = {
     "tree-math": "MLS tree", "tree-operations": "MLS tree", "tree-validation": "MLS tree", "treekem": "MLS tree",
@@ -50,10 +53,22 @@ def accepted(session: Session, what: str, operation: str, **params: Any) -> dict
 # ---------------------------------------------------------------- RFC 9420
 
 
-def _verify_vector(fmt: str, case: dict[str, Any], session: Session) -> None:
-    verdict = session.ask("mls.verify_vector", format=fmt, case=case)
-    if not verdict["passed"]:
-        raise AssertionError(f"the adapter reports the case fails: {verdict['detail']}")
+def _vector_needs(capability: str, fmt: str, case: dict[str, Any]) -> tuple[Need, ...]:
+    suite_need = (Need(capability, "cipher_suites", case["cipher_suite"]),) if "cipher_suite" in case else ()
+    return (Need(capability, "formats", fmt), *suite_need)
+
+
+def _ask_rfc9420(fmt: str, case: dict[str, Any], session: Session) -> None:
+    """Every question of the case through ``mls.answer``, each answer judged; an adapter that only declares
+    ``mls.self_verify`` for the format gets its own verdict reported as such."""
+    if missing(_vector_needs("mls.vectors", fmt, case), session.hello.capabilities):
+        verdict = session.ask("mls.self_verify", format=fmt, case=case)
+        if not verdict["passed"]:
+            raise AssertionError(f"the adapter reports that the case fails: {verdict['detail']}")
+        raise SelfReported(f"the adapter says it passed (not judged by the harness) {verdict['detail']}".strip())
+    questions = module(fmt).questions(case)
+    for question in questions:
+        module(fmt).judge(case, question, session.ask("mls.answer", format=fmt, question=question)["answer"])
 
 
 def _passive_client(case: dict[str, Any], session: Session) -> None:
@@ -80,25 +95,70 @@ def _passive_client(case: dict[str, Any], session: Session) -> None:
 def rfc9420_checks() -> Iterator[Check]:
     for name, fmt in FILES.items():
         for index, case in enumerate(load(name)):
-            needs: tuple[Need, ...]
+            needs: tuple[Need | OneOf, ...]
             if fmt == "passive-client":
                 run = functools.partial(_passive_client, case)
                 needs = (Need("mls", "cipher_suites", case["cipher_suite"]),)
             else:
-                run = functools.partial(_verify_vector, fmt, case)
-                needs = (Need("mls.vectors", "formats", fmt),)
+                run = functools.partial(_ask_rfc9420, fmt, case)
+                needs = (OneOf((_vector_needs("mls.vectors", fmt, case), _vector_needs("mls.self_verify", fmt, case))),)
             yield Check(id=f"rfc9420/{case_label(name, index, case)}", area=RFC9420_AREAS[fmt],
                         rule=f"RFC 9420 test vectors: {fmt} (test-vectors.md)", needs=needs, run=run,
                         reproducer=f"xmtp-conformance vectors verify {name} (case {index})")
 
 
+# ---------------------------------------------------------------- RFC 9180
+
+
+def _ask_hpke(case: dict[str, Any], session: Session) -> None:
+    for question in rfc9180.questions(case):
+        rfc9180.judge(case, question, session.ask("hpke.answer", question=question)["answer"])
+
+
+def hpke_checks() -> Iterator[Check]:
+    for case in rfc9180.load():
+        yield Check(id=f"rfc9180/{rfc9180.case_label(case)}", area="HPKE", rule="RFC 9180 Appendix A test vectors",
+                    needs=(Need("hpke", "modes", case["mode"]), Need("hpke", "kems", case["kem_id"]),
+                           Need("hpke", "kdfs", case["kdf_id"]), Need("hpke", "aeads", case["aead_id"])),
+                    run=functools.partial(_ask_hpke, case),
+                    reproducer=f"vectors/rfc9180/test-vectors.json, case {rfc9180.case_label(case)}")
+
+
 # ---------------------------------------------------------------- XMTP
 
 
-def _answer_xmtp(family_name: str, family, case, session: Session) -> None:
-    for question in questions(family, case):
-        answer = session.ask("xmtp.answer", family=family_name, question=question)["answer"]
-        judge(family, case, question, answer)
+def _answer_xmtp(family_name: str, family, cases: list, session: Session) -> None:
+    """The case's questions, then its controls' (``controls``); every answer judged."""
+    for case in cases:
+        for question in questions(family, case):
+            answer = session.ask("xmtp.answer", family=family_name, question=question)["answer"]
+            judge(family, case, question, answer)
+
+
+OPPOSITE = {Verdict.VALID: (Verdict.INVALID,), Verdict.INVALID: (Verdict.VALID,),
+            Verdict.ACCEPTABLE: (Verdict.VALID, Verdict.INVALID)}
+
+
+def controls(cases: list) -> dict[str, list]:
+    """For each case with one verdict, the cases of its family asked beside it as controls: one of each verdict
+    it does not expect (``OPPOSITE``), the nearest in the file with the same rule and profile where there is one.
+
+    A check then passes only if the implementation gets both right, so answering ``valid`` (or ``invalid``) to
+    everything passes no check of a family that has cases of both verdicts."""
+    chosen: dict[str, list] = {}
+    for i, case in enumerate(cases):
+        expected = getattr(case, "expected", None)
+        if expected is None:
+            continue
+        picks = []
+        for verdict in OPPOSITE[Verdict(expected.result)]:
+            pool = [j for j, other in enumerate(cases) if getattr(other, "expected", None) is not None
+                    and other.expected.result == verdict]
+            if pool:
+                picks.append(cases[min(pool, key=lambda j: (cases[j].rule != case.rule,
+                                                            cases[j].tags[:1] != case.tags[:1], abs(j - i), j))])
+        chosen[case.id] = picks
+    return chosen
 
 
 def _run_scenario(family, case, session: Session) -> None:
@@ -110,12 +170,16 @@ def xmtp_checks() -> Iterator[Check]:
     for name, family in family_modules().items():
         path = XMTP_DIR / f"{name}.json"
         document = FILE_MODELS[family.FORMAT].model_validate(json.loads(path.read_text()))
+        paired = controls(document.cases)
         for case in document.cases:
             if family.FORMAT == "scenario":
                 run = functools.partial(_run_scenario, family, case)
                 needs = (Need("clients", "profiles", family.profile_of(case)),)
             else:
-                run = functools.partial(_answer_xmtp, name, family, case)
+                run = functools.partial(_answer_xmtp, name, family, [case, *paired.get(case.id, ())])
                 needs = (Need("xmtp.vectors", "families", name),)
+            asked_beside = ", ".join(c.id for c in paired.get(case.id, ()))
             yield Check(id=f"xmtp/{case.id}", area=family.AREA, rule=case.rule, needs=needs, run=run,
-                        reproducer=f"vectors/xmtp/{name}.json, case {case.id}", description=case.description)
+                        reproducer=f"vectors/xmtp/{name}.json, case {case.id}"
+                                   + (f" (controls: {asked_beside})" if asked_beside else ""),
+                        description=case.description)

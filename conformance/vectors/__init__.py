@@ -81,11 +81,15 @@ def generate(directory: Path = XMTP_DIR) -> dict[str, Path]:
 
 def schemas() -> dict[str, str]:
     """Schema name -> JSON Schema text, generated from the pydantic models: each vector format, the
-    adapter protocol (``conformance.adapter.protocol``) and the run report (``conformance.runner.report``)."""
+    adapter protocol (``conformance.adapter.protocol``), the RFC 9420 and RFC 9180 vector questions
+    (``conformance.rfc9420.shapes``) and the run report (``conformance.runner.report``)."""
     from ..adapter.protocol import schema as adapter_protocol_schema
+    from ..rfc9420.shapes import schema as question_schema
     from ..runner.report import Report
     documents = {name: model.model_json_schema(by_alias=True) for name, model in FILE_MODELS.items()}
     documents["adapter-protocol"] = adapter_protocol_schema()
+    documents["rfc9420-questions"] = question_schema("rfc9420")
+    documents["rfc9180-questions"] = question_schema("rfc9180")
     documents["report"] = Report.model_json_schema()
     return {name: json.dumps(document, indent=1, sort_keys=True) + "\n" for name, document in documents.items()}
 

@@ -14,7 +14,7 @@
 import { createHash } from "node:crypto";
 import { createInterface } from "node:readline";
 
-const PROTOCOL_VERSION = 1; // the harness refuses an adapter that speaks another version
+const PROTOCOL_VERSION = 2; // the harness refuses an adapter that speaks another version
 
 // ------------------------------------------------------------------ errors
 

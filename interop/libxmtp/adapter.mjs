@@ -24,7 +24,7 @@ import * as xmtp from "@xmtp/node-bindings";
 import { secp256k1 } from "@noble/curves/secp256k1.js";
 import { keccak_256 } from "@noble/hashes/sha3.js";
 
-const PROTOCOL_VERSION = 1;
+const PROTOCOL_VERSION = 2;
 // The installed @xmtp/node-bindings (package.json pins 1.9.1, the version node-sdk 5.5.0 pins).
 const BINDINGS_VERSION = JSON.parse(readFileSync(
   new URL("./node_modules/@xmtp/node-bindings/package.json", import.meta.url), "utf8")).version;

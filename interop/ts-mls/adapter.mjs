@@ -24,7 +24,7 @@ import { signLeafNodeCommit } from "ts-mls/leafNode.js";
 import { MlsError } from "ts-mls/mlsError.js";
 import { VECTOR_FORMATS, verifyVector } from "./vectors.mjs";
 
-const PROTOCOL_VERSION = 1;
+const PROTOCOL_VERSION = 2;
 const VERSION = "1.6.4"; // the ts-mls version pinned in package.json
 const CIPHER_SUITES = [1, 2, 3, 4, 5, 6, 7];
 
@@ -153,7 +153,7 @@ const erase = (consumed) => consumed.forEach((secret) => secret.fill(0));
 const operations = {
   hello: async () => ({
     protocol_version: PROTOCOL_VERSION, name: "ts-mls", version: VERSION,
-    capabilities: { mls: { cipher_suites: CIPHER_SUITES }, "mls.vectors": { formats: VECTOR_FORMATS } },
+    capabilities: { mls: { cipher_suites: CIPHER_SUITES }, "mls.self_verify": { formats: VECTOR_FORMATS, cipher_suites: CIPHER_SUITES } },
   }),
 
   reset: async () => {
@@ -330,7 +330,7 @@ const operations = {
     return { secret: toHex(secret) };
   },
 
-  "mls.verify_vector": async (p) => {
+  "mls.self_verify": async (p) => {
     const verdict = await verifyVector(p.format, p.case);
     if (verdict === undefined) throw new ProtocolError("unsupported", "unknown_format", p.format);
     return verdict;

@@ -573,3 +573,7 @@ def _verify_psk_inputs(mode: Mode, psk: bytes, psk_id: bytes) -> None:
 def hpke_for(kem_id: int, kdf_id: int, aead_id: int) -> Hpke:
     """RFC 9180 §7: the (cached) ``Hpke`` for a ciphersuite triple."""
     return Hpke(kem_id, kdf_id, aead_id)
+
+
+KEM_IDS, KDF_IDS, AEAD_IDS = frozenset(_KEMS), frozenset(_KDFS), frozenset(_AEADS)
+"""RFC 9180 §7.1–§7.3: the algorithm identifiers this model implements."""

@@ -52,7 +52,7 @@ def _run(session, include: list[str]):
 
 
 def test_hello_declares_only_the_two_vector_families(session):
-    assert session.hello.protocol_version == 1 and session.hello.name == "example-node-adapter"
+    assert session.hello.protocol_version == 2 and session.hello.name == "example-node-adapter"
     assert session.hello.capabilities == {"xmtp.vectors": {"families": ["inbox_id", "metadata_limits"]}}
 
 
@@ -69,7 +69,8 @@ def test_every_case_of_its_families_passes(session, family):
 
 def test_checks_of_undeclared_capabilities_are_skipped_with_the_reason(session):
     expected = {
-        "rfc9420/tree-math": "the adapter does not declare mls.vectors",
+        "rfc9420/tree-math": "the adapter does not declare mls.vectors and the adapter does not declare mls.self_verify",
+        "rfc9180/": "the adapter does not declare hpke",
         "rfc9420/passive-client-welcome": "the adapter does not declare mls",
         "interop/suite1": "the adapter does not declare mls",
         "xmtp/scenarios": "the adapter does not declare clients",

@@ -67,11 +67,49 @@ def test_selection_by_include_and_exclude():
 def test_a_wrong_answer_fails_with_rule_expected_actual_and_reproducer():
     report, _ = _run(WrongInboxIds(), ["xmtp/inbox_id::*"])
     failed = [c for c in report.checks if c.status is Status.FAILED]
-    valid_cases = [c for c in report.checks if c.status is Status.PASSED]
-    assert failed and valid_cases  # refusals still pass: only valid cases carry an inbox id
+    # every check fails: a case the adapter refuses correctly is asked beside a valid control, whose inbox id is wrong
+    assert len(failed) == len(report.checks) > 0
     first = failed[0]
     assert first.expected != first.actual and first.actual == "00" * 32
     assert "XIP-46" in first.rule and first.reproducer.startswith("vectors/xmtp/inbox_id.json")
+    refused_right = [c for c in failed if "(controls: " in c.reproducer and c.id.split("::")[1] not in c.message]
+    assert refused_right, "an invalid case fails on its control, named in the reproducer"
+
+
+class SelfVerifying(ReferenceAdapter):
+    """Declares only mls.self_verify for tree-math, and says every case passes except those with 1 leaf."""
+
+    def hello(self, link):
+        hello = super().hello(link)
+        hello.capabilities = {"mls.self_verify": {"formats": ["tree-math"], "cipher_suites": []}}
+        return hello
+
+    def _mls_self_verify(self, p):
+        return {"passed": p["case"]["n_leaves"] != 1, "detail": "own verdict"}
+
+
+def test_an_adapters_own_verdict_is_self_reported_never_passed():
+    report, _ = _run(SelfVerifying(), ["rfc9420/tree-math*"])
+    statuses = {c.status for c in report.checks}
+    assert statuses == {Status.SELF_REPORTED, Status.FAILED}
+    assert report.totals.passed == 0 and report.totals.self_reported == len(report.checks) - 1
+
+
+class Unsupported(ReferenceAdapter):
+    """Declares tree-math but answers it unsupported; refuses every HPKE question."""
+
+    def _mls_answer(self, p):
+        raise AdapterError(ErrorKind.UNSUPPORTED, "no_tree_math", "not in this SDK's API")
+
+    def _hpke_answer(self, p):
+        raise AdapterError(ErrorKind.REJECTED, "nope")
+
+
+def test_unsupported_is_a_skip_and_a_refusal_where_an_answer_is_needed_is_a_failure():
+    report, _ = _run(Unsupported(), ["rfc9420/tree-math*", "rfc9180/*"])
+    by_id = {c.id.split("/")[0]: c for c in report.checks}
+    assert by_id["rfc9420"].status is Status.SKIPPED and "no_tree_math" in by_id["rfc9420"].message
+    assert by_id["rfc9180"].status is Status.FAILED and "refused where an answer was needed" in by_id["rfc9180"].message
 
 
 def test_undeclared_capabilities_are_skipped_with_the_reason():
@@ -116,6 +154,31 @@ def test_cli_run_selection_writes_every_report(tmp_path):
     report = json.loads(paths["json"].read_text())
     assert report["totals"]["failed"] == report["totals"]["errored"] == 0 and report["totals"]["passed"] == selected > 14
     assert all(path.stat().st_size > 0 for path in paths.values())
+
+
+def test_a_skip_file_line_that_matches_no_check_or_a_file_not_in_utf8_is_a_usage_error(tmp_path, capsys):
+    stale = tmp_path / "stale.skip"
+    stale.write_text("xmtp/inbox_id::*  # fine\n\nxmtp/inbox_id::no_such_case  # stale\n")
+    assert cli.main(["run", "-q", "--include", "xmtp/inbox_id::*", "--skip-file", str(stale)]) == 2
+    assert f"{stale}:3: 'xmtp/inbox_id::no_such_case' matches no check" in capsys.readouterr().err
+    latin1 = tmp_path / "latin1.skip"
+    latin1.write_bytes(b"xmtp/inbox_id::*\n# caf\xe9\n")
+    assert cli.main(["run", "-q", "--include", "xmtp/inbox_id::*", "--skip-file", str(latin1)]) == 2
+    err = capsys.readouterr().err
+    assert f"{latin1}:2: not UTF-8" in err and "Traceback" not in err
+
+
+def test_a_run_where_few_checks_ran_says_so_and_min_run_fails_it(tmp_path, capsys):
+    skips = tmp_path / "most.skip"
+    skips.write_text("rfc9180/*  # not this time\n")
+    argv = ["run", "-q", "--include", "rfc9180/*", "--include", "xmtp/inbox_id::large_nonce", "--skip-file", str(skips)]
+    assert cli.main(argv) == 0
+    out = capsys.readouterr().out
+    assert out.splitlines()[1].startswith("ran 1 of 129 selected checks")
+    assert out.rstrip().splitlines()[-1] == "note: only 1 of 129 selected checks ran (1%)"
+    assert cli.main([*argv, "--min-run", "0.5"]) == 1
+    assert "FAILED: only 1 of 129 selected checks ran (1%); --min-run asks for 50%" in capsys.readouterr().out
+    assert cli.main([*argv, "--min-run", "3"]) == 2
 
 
 def test_cli_usage_errors(tmp_path, capsys):
