@@ -386,7 +386,7 @@ def _run_smoke(args: argparse.Namespace) -> int:
 
 def _run_proto(args: argparse.Namespace) -> int:
     """``proto [--check]``."""
-    from interop import protos
+    from . import protos
     if args.check:
         return _report_check("proto --check", [f"{name}: differs or is missing" for name in protos.check()])
     written = protos.write()

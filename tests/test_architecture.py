@@ -81,3 +81,20 @@ def test_no_pickle_and_no_long_module(path: Path):
                                            if isinstance(node, ast.ImportFrom)}
     assert not imported & {"pickle", "cPickle", "dill", "shelve", "marshal"}
     assert len(path.read_text().splitlines()) <= MAX_LINES
+
+
+def _top_level_imports(folder: str) -> set[tuple[str, str]]:
+    """(file, imported top-level package) for every import in ``folder``, inside functions too."""
+    found = set()
+    for path in (ROOT / folder).rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            names = [a.name for a in node.names] if isinstance(node, ast.Import) else \
+                [node.module] if isinstance(node, ast.ImportFrom) and node.module and not node.level else []
+            found |= {(str(path.relative_to(ROOT)), name.partition(".")[0]) for name in names}
+    return found
+
+
+@pytest.mark.parametrize("folder, forbidden", [("spec_model", {"conformance", "interop"}),
+                                               ("conformance", {"interop"})])
+def test_layers_import_one_way(folder: str, forbidden: set[str]):
+    assert sorted(f for f, package in _top_level_imports(folder) if package in forbidden) == []

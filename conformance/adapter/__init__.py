@@ -8,7 +8,7 @@ there; ``fresh_network()`` starts a new one, with a new clock, for the next scen
 from __future__ import annotations
 
 import sys
-from pathlib import Path
+from importlib.metadata import entry_points
 from typing import Any, Callable
 
 from spec_model.xmtp.network import Clock, DeliveryService
@@ -18,7 +18,7 @@ from .jsonrpc import SubprocessAdapter
 from .protocol import OPERATIONS, PROTOCOL_VERSION, Adapter, AdapterError, ErrorKind, Hello, check_params, check_result
 from .reference import ReferenceAdapter
 
-__all__ = ["ADAPTERS", "Session", "connect", "AdapterError", "ErrorKind", "reference_subprocess_command"]
+__all__ = ["ADAPTERS", "ADAPTER_ENTRY_POINTS", "Session", "connect", "AdapterError", "ErrorKind", "reference_subprocess_command"]
 
 
 def reference_subprocess_command(mutant: str | None = None) -> list[str]:
@@ -26,21 +26,24 @@ def reference_subprocess_command(mutant: str | None = None) -> list[str]:
     return [sys.executable, "-m", "conformance.adapter.serve", *(["--mutant", mutant] if mutant else [])]
 
 
-INTEROP = Path(__file__).resolve().parents[2] / "interop"
+ADAPTER_ENTRY_POINTS = "xmtp_conformance.adapters"
+"""The entry-point group through which packages register named adapters (``interop/`` registers ``ts-mls`` and
+``libxmtp`` in ``pyproject.toml``): each entry point is a callable returning an ``Adapter``."""
 
 
-def _libxmtp() -> Adapter:
-    from interop.served_adapter import ServedAdapter
-    return ServedAdapter(["node", str(INTEROP / "libxmtp" / "adapter.mjs")])
+def _registered() -> dict[str, Callable[[], Adapter]]:
+    found: dict[str, Callable[[], Adapter]] = {
+        "reference": ReferenceAdapter,
+        "reference-subprocess": lambda: SubprocessAdapter(reference_subprocess_command()),
+    }
+    for entry in sorted(entry_points(group=ADAPTER_ENTRY_POINTS), key=lambda e: e.name):
+        found.setdefault(entry.name, lambda entry=entry: entry.load()())
+    return found
 
 
-ADAPTERS: dict[str, Callable[[], Adapter]] = {
-    "reference": ReferenceAdapter,
-    "reference-subprocess": lambda: SubprocessAdapter(reference_subprocess_command()),
-    "ts-mls": lambda: SubprocessAdapter(["node", str(INTEROP / "ts-mls" / "adapter.mjs")]),
-    "libxmtp": _libxmtp,
-}
-"""The adapters named on the command line (``--adapter NAME``); any other is given as ``--adapter-cmd``."""
+ADAPTERS: dict[str, Callable[[], Adapter]] = _registered()
+"""The adapters named on the command line (``--adapter NAME``): the built-in ones and the registered ones;
+any other is given as ``--adapter-cmd``."""
 
 
 class Session:

@@ -35,6 +35,7 @@ __all__ = [
     "GetNewestGroupMessageResponse", "QueryCommitLogRequest", "QueryCommitLogResponse",
     "BatchQueryCommitLogRequest", "BatchQueryCommitLogResponse", "PublishIdentityUpdateRequest",
     "GetIdentityUpdatesRequest", "GetIdentityUpdatesResponse", "GetInboxIdsRequest", "GetInboxIdsResponse",
+    "API_METHODS", "API_SERVICES", "API_STREAMS",
 ]
 
 
@@ -390,3 +391,35 @@ class GetInboxIdsResponse(Message):
         identifier_kind: Annotated[int, Field(3, EnumKind(IdentifierKind))] = 0
 
     responses: Annotated[tuple[Response, ...], Field(1, MessageKind(Response), repeated=True)] = ()
+
+
+API_METHODS: dict[str, tuple[str, type, type | None]] = {
+    # gRPC method name: (DeliveryService method, request message, response message or None for Empty)
+    "SendGroupMessages": ("send_group_messages", SendGroupMessagesRequest, None),
+    "QueryGroupMessages": ("query_group_messages", QueryGroupMessagesRequest, QueryGroupMessagesResponse),
+    "GetNewestGroupMessage": ("get_newest_group_message", GetNewestGroupMessageRequest,
+                              GetNewestGroupMessageResponse),
+    "BatchQueryCommitLog": ("batch_query_commit_log", BatchQueryCommitLogRequest, BatchQueryCommitLogResponse),
+    "SendWelcomeMessages": ("send_welcome_messages", SendWelcomeMessagesRequest, None),
+    "QueryWelcomeMessages": ("query_welcome_messages", QueryWelcomeMessagesRequest,
+                             QueryWelcomeMessagesResponse),
+    "UploadKeyPackage": ("upload_key_package", UploadKeyPackageRequest, None),
+    "FetchKeyPackages": ("fetch_key_packages", FetchKeyPackagesRequest, FetchKeyPackagesResponse),
+    "PublishIdentityUpdate": ("publish_identity_update", PublishIdentityUpdateRequest, None),
+    "GetIdentityUpdates": ("get_identity_updates", GetIdentityUpdatesRequest, GetIdentityUpdatesResponse),
+    "GetInboxIds": ("get_inbox_ids", GetInboxIdsRequest, GetInboxIdsResponse),
+}
+"""docs/xmtp-facts.md §7: the MlsApi and IdentityApi methods a client calls, answered by ``DeliveryService``.
+Subscriptions (streams) are not part of the protocol: adapters poll with queries."""
+API_SERVICES = {
+    "xmtp.mls.api.v1.MlsApi": ("SendGroupMessages", "SendWelcomeMessages", "UploadKeyPackage", "FetchKeyPackages",
+                               "QueryGroupMessages", "QueryWelcomeMessages", "GetNewestGroupMessage",
+                               "BatchQueryCommitLog"),
+    "xmtp.identity.api.v1.IdentityApi": ("PublishIdentityUpdate", "GetIdentityUpdates", "GetInboxIds"),
+}
+"""docs/xmtp-facts.md §7.1, §7.4: the unary methods, by service (the Subscribe streams are added below)."""
+API_STREAMS = {
+    "SubscribeGroupMessages": ("subscribe_group_messages", SubscribeGroupMessagesRequest),
+    "SubscribeWelcomeMessages": ("subscribe_welcome_messages", SubscribeWelcomeMessagesRequest),
+}
+"""docs/xmtp-facts.md §7.1: the server streams: (DeliveryService method, request message)."""
