@@ -121,7 +121,7 @@ def validate_commit(staged: StagedCommit, identity_at: IdentityLookup, *, own_ve
             try:
                 check_attribute(key, value)
             except Rejected as e:
-                raise Rejected(CommitReason.TOO_MANY_CHARACTERS, e.detail) from None
+                raise Rejected(CommitReason.TOO_MANY_CHARACTERS, e.detail, cause=e) from None
     old_admins, new_admins = set(old_metadata.admin_list.inbox_ids), set(new_metadata.admin_list.inbox_ids)
     old_supers, new_supers = set(old_metadata.super_admin_list.inbox_ids), set(new_metadata.super_admin_list.inbox_ids)
     minimum_version = (old_metadata if unchanged else new_metadata).attributes.get(MINIMUM_SUPPORTED_PROTOCOL_VERSION)
@@ -175,7 +175,7 @@ def validate_commit(staged: StagedCommit, identity_at: IdentityLookup, *, own_ve
     try:
         check_group_size(new_membership, profile)
     except Rejected as e:
-        raise Rejected(CommitReason.GROUP_FULL, e.detail) from None
+        raise Rejected(CommitReason.GROUP_FULL, e.detail, cause=e) from None
 
     # 12. policies
     added_inboxes = tuple(sorted(new_membership.members.keys() - old_membership.members.keys()))
@@ -186,7 +186,7 @@ def validate_commit(staged: StagedCommit, identity_at: IdentityLookup, *, own_ve
                         new_supers - old_supers, old_supers - new_supers, len(new_supers), permissions_changed,
                         profile)
     except Rejected as e:
-        raise Rejected(CommitReason.INSUFFICIENT_PERMISSIONS, f"{e.reason}: {e.detail}") from None
+        raise Rejected(CommitReason.INSUFFICIENT_PERMISSIONS, f"{e.reason}: {e.detail}", cause=e) from None
 
     # 13. the protocol-version floor
     if minimum_version and _semver(minimum_version) > _semver(own_version):
@@ -244,7 +244,8 @@ def _state(identity_at: IdentityLookup, inbox: str, sequence_id: int) -> Associa
     try:
         return identity_at(inbox, sequence_id)
     except Rejected as e:
-        raise Rejected(CommitReason.INBOX_VALIDATION_FAILED, f"{inbox}@{sequence_id}: {e.reason}") from None
+        raise Rejected(CommitReason.INBOX_VALIDATION_FAILED, f"{inbox}@{sequence_id}: {e.reason}",
+                       cause=e) from None
 
 
 def _check_credential(leaf: LeafNode, expected_inbox: str | None, old: GroupMembership, new: GroupMembership,
@@ -256,7 +257,7 @@ def _check_credential(leaf: LeafNode, expected_inbox: str | None, old: GroupMemb
     try:
         inbox = inbox_of(leaf.credential)
     except Rejected as e:
-        raise Rejected(CommitReason.INBOX_VALIDATION_FAILED, f"credential: {e.reason}") from None
+        raise Rejected(CommitReason.INBOX_VALIDATION_FAILED, f"credential: {e.reason}", cause=e) from None
     if expected_inbox is not None and inbox != expected_inbox:
         raise Rejected(CommitReason.INBOX_VALIDATION_FAILED, f"credential names {inbox}, the log {expected_inbox}")
     sequence_id = new.members.get(inbox)

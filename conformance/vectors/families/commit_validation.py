@@ -252,7 +252,7 @@ def _validate(staged: StagedCommit, log: IdentityLog, own_version: str, profile:
     except Rejected as e:
         outputs = {}
         if e.reason == CommitReason.INSUFFICIENT_PERMISSIONS:
-            outputs["permission_reason"] = e.detail.split(":", 1)[0]
+            outputs["permission_reason"] = e.cause.reason.value
         return outputs, Expected(result=Verdict.INVALID, reason=e.reason.value)
     return summary(result), Expected(result=Verdict.VALID)
 
