@@ -21,6 +21,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.mutant:
         from ..mutants import MUTANTS
         MUTANTS[args.mutant].apply()
+    sys.stdin.reconfigure(errors="replace")  # invalid UTF-8 from the harness is a parse error, not the end
     serve(ReferenceAdapter(), sys.stdin, sys.stdout)
     return 0
 

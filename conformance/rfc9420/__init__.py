@@ -170,6 +170,8 @@ def read_vectors(path: str | Path) -> list[dict]:
         cases = json.loads(text)
     except json.JSONDecodeError as e:
         raise VectorFileError(f"{path} is not JSON: {e}") from None
+    except RecursionError:
+        raise VectorFileError(f"{path} nests JSON deeper than this interpreter reads") from None
     if not isinstance(cases, list) or not all(isinstance(c, dict) for c in cases):
         raise VectorFileError(f"{path} is not a JSON array of test-vector objects")
     return cases

@@ -5,7 +5,8 @@
 // The harness starts this program and speaks JSON-RPC 2.0 to it, one JSON object per line: requests
 // on stdin, answers on stdout (stderr is for logs). It answers `hello`, `reset`, the `mls`
 // capability (conformance/adapter/protocol.py) with the semantics of the reference adapter
-// (conformance/adapter/reference.py), and `mls.vectors` for the formats of vectors.mjs.
+// (conformance/adapter/reference.py), `mls.answer` for the RFC 9420 vector formats of vectors.mjs and
+// `hpke.answer` for the RFC 9180 vectors (hpke.mjs).
 // Every member's ts-mls ClientState lives in memory.
 //
 //   .venv/bin/xmtp-conformance run --adapter-cmd "node interop/ts-mls/adapter.mjs"
@@ -21,8 +22,8 @@ import {
 // Not re-exported by the package index, but public through its "./*.js" export map.
 import { decodeRatchetTree, encodeRatchetTree } from "ts-mls/ratchetTree.js";
 import { signLeafNodeCommit } from "ts-mls/leafNode.js";
-import { MlsError } from "ts-mls/mlsError.js";
-import { VECTOR_FORMATS, verifyVector } from "./vectors.mjs";
+import { HPKE_CAPABILITY, answerHpke } from "./hpke.mjs";
+import { VECTOR_FORMATS, answerQuestion, isRefusal } from "./vectors.mjs";
 
 const PROTOCOL_VERSION = 2;
 const VERSION = "1.6.4"; // the ts-mls version pinned in package.json
@@ -54,16 +55,11 @@ class ProtocolError extends Error {
 const internal = (reason, message) => new ProtocolError("internal", reason, message);
 const rejected = (reason, message) => new ProtocolError("rejected", reason, message);
 
-// ts-mls refuses with an MlsError (ValidationError, CodecError, CryptoVerificationError, ...); the
-// crypto libraries underneath refuse a bad AEAD tag or HPKE ciphertext with their own errors
-// (WebCrypto's OperationError, @hpke's OpenError, noble's "invalid tag"). Those are refusals of
-// the input; a TypeError or the like is a bug, reported as internal.
+// A refusal of the input by ts-mls or the crypto underneath (vectors.mjs isRefusal); anything else is a bug,
+// reported as internal.
 function asRefusal(e) {
   if (e instanceof ProtocolError) return e;
-  if (e instanceof MlsError || e?.name === "OperationError" || e?.name === "OpenError"
-      || e?.name === "DecapError" || /invalid tag|invalid signature/i.test(e?.message ?? "")) {
-    return rejected(e.name ?? "Error", e.message);
-  }
+  if (isRefusal(e)) return rejected(e.name ?? "Error", e.message);
   return e;
 }
 
@@ -153,7 +149,10 @@ const erase = (consumed) => consumed.forEach((secret) => secret.fill(0));
 const operations = {
   hello: async () => ({
     protocol_version: PROTOCOL_VERSION, name: "ts-mls", version: VERSION,
-    capabilities: { mls: { cipher_suites: CIPHER_SUITES }, "mls.self_verify": { formats: VECTOR_FORMATS, cipher_suites: CIPHER_SUITES } },
+    capabilities: {
+      mls: { cipher_suites: CIPHER_SUITES }, "mls.vectors": { formats: VECTOR_FORMATS, cipher_suites: CIPHER_SUITES },
+      hpke: HPKE_CAPABILITY,
+    },
   }),
 
   reset: async () => {
@@ -330,10 +329,19 @@ const operations = {
     return { secret: toHex(secret) };
   },
 
-  "mls.self_verify": async (p) => {
-    const verdict = await verifyVector(p.format, p.case);
-    if (verdict === undefined) throw new ProtocolError("unsupported", "unknown_format", p.format);
-    return verdict;
+  "mls.answer": async (p) => {
+    const answer = await answerQuestion(p.format, p.question);
+    if (answer === undefined) throw new ProtocolError("unsupported", "unknown_format", p.format);
+    return { answer };
+  },
+
+  "hpke.answer": async (p) => {
+    const q = p.question;
+    const answer = await answerHpke(q);
+    if (answer === undefined) {
+      throw new ProtocolError("unsupported", "hpke_suite", `mode ${q.mode}, KEM ${q.kem_id}, KDF ${q.kdf_id}, AEAD ${q.aead_id}`);
+    }
+    return { answer };
   },
 };
 
@@ -355,7 +363,9 @@ async function updateProposal(m) {
 }
 
 // Operations that read a peer's input: any MLS-level failure is a refusal of that input.
-const REFUSABLE = new Set(["mls.join", "mls.join_with_secrets", "mls.process", "mls.propose", "mls.commit", "mls.protect"]);
+const REFUSABLE = new Set([
+  "mls.join", "mls.join_with_secrets", "mls.process", "mls.propose", "mls.commit", "mls.protect", "mls.answer",
+]);
 
 // ------------------------------------------------------------------ JSON-RPC over lines
 

@@ -201,10 +201,14 @@ OPAQUE = Opaque()
 
 
 class Vector(Kind):
-    """RFC 9420 §2.1.2: ``T items<V>``: a varint byte length, then the items; decoded as a tuple."""
+    """RFC 9420 §2.1.2: ``T items<V>``: a varint byte length, then the items; decoded as a tuple.
 
-    def __init__(self, item: Any):
+    ``max_items``, where the context bounds the count, refuses the vector as soon as one item more
+    has been read (its declared byte length alone cannot bound items as small as one byte)."""
+
+    def __init__(self, item: Any, max_items: int | None = None):
         self.item = item
+        self.max_items = max_items
 
     def write(self, value: Iterable[Any], out: bytearray) -> None:
         body = bytearray()
@@ -219,6 +223,8 @@ class Vector(Kind):
         item = kind_of(self.item)
         items = []
         while not inner.done:
+            if len(items) == self.max_items:
+                raise DecodeError("", f"more than {self.max_items} items")
             with field(f"[{len(items)}]"):
                 items.append(item.read(inner))
         return tuple(items)

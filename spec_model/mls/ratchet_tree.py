@@ -24,7 +24,7 @@ from .reasons import Reason, Rejected
 from .suites import CipherSuite, InvalidSignatureError
 
 __all__ = [
-    "ParentNode", "Node", "NODE", "RATCHET_TREE", "LeafNodeHashInput", "ParentNodeHashInput",
+    "ParentNode", "Node", "NODE", "MAX_LEAVES", "MAX_NODES", "RATCHET_TREE", "LeafNodeHashInput", "ParentNodeHashInput",
     "TREE_HASH_INPUT", "ParentHashInput", "TreeValidationError", "RatchetTree",
 ]
 
@@ -43,8 +43,17 @@ Node = Union[LeafNode, ParentNode]
 NODE = Tagged(U8, "NodeType", (LeafNode, ParentNode))
 """RFC 9420 §12.4.3.3: ``Node``."""
 
-RATCHET_TREE = Vector(Optional(NODE))
-"""RFC 9420 §12.4.3.3: ``optional<Node> ratchet_tree<V>``, the ratchet tree extension."""
+MAX_LEAVES = 250 * 10
+"""libxmtp crates/xmtp_configuration/src/common/mls.rs@a53a97e ``MAX_GROUP_SIZE`` (250 inboxes) ×
+``MAX_INSTALLATIONS_PER_INBOX`` (10): the most leaves an XMTP group's tree holds at once. RFC 9420 leaves
+the size open (a uint32 leaf index); adds fill the leftmost blank leaf first (§7.7), so a tree never
+reaches past leaf ``MAX_LEAVES - 1``."""
+MAX_NODES = 2 * MAX_LEAVES - 1
+"""RFC 9420 §12.4.3.3, Appendix C: the longest ``ratchet_tree`` extension: up to the last leaf."""
+
+RATCHET_TREE = Vector(Optional(NODE), max_items=MAX_NODES)
+"""RFC 9420 §12.4.3.3: ``optional<Node> ratchet_tree<V>``, the ratchet tree extension; more than
+``MAX_NODES`` nodes are refused while reading, before the rest is decoded."""
 
 
 class LeafNodeHashInput(Struct):

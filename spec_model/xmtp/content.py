@@ -28,7 +28,7 @@ from .proto import BYTES, STRING, UINT32, Annotated, DecodeError, EnumKind, Fiel
 __all__ = [
     "ContentReason", "Compression", "ContentTypeId", "EncodedContent", "PlaintextEnvelopeV1",
     "PlaintextEnvelopeV2", "PlaintextEnvelope", "Inbox", "MetadataFieldChange", "GroupUpdated",
-    "ApplicationMessage", "TEXT", "GROUP_UPDATED", "LEAVE_REQUEST", "DELETE_MESSAGE", "REACTION", "REACTION_V2",
+    "ApplicationMessage", "content_type_of", "TEXT", "GROUP_UPDATED", "LEAVE_REQUEST", "DELETE_MESSAGE", "REACTION", "REACTION_V2",
     "READ_RECEIPT", "ATTACHMENT", "REMOTE_STATIC_ATTACHMENT", "MULTI_REMOTE_STATIC_ATTACHMENT",
     "TRANSACTION_REFERENCE", "WALLET_SEND_CALLS", "MARKDOWN", "GROUP_MEMBERSHIP_CHANGE", "DEVICE_SYNC",
     "message_id", "transcript_message_id", "encode_text", "decode_text", "encode_group_updated",
@@ -196,6 +196,16 @@ def _expect_type(encoded: EncodedContent, expected: ContentTypeId) -> None:
 
 
 # ------------------------------------------------------------------ ids and envelopes
+
+def content_type_of(encoded_content: bytes) -> ContentTypeId:
+    """libxmtp crates/xmtp_mls/src/groups/mod.rs@a53a97e ``extract_queryable_content_fields``: the type a
+    message is stored under; bytes that are not ``EncodedContent`` are stored all the same, under the
+    empty type."""
+    try:
+        return EncodedContent.decode(encoded_content).type or ContentTypeId()
+    except DecodeError:
+        return ContentTypeId()
+
 
 def message_id(group_id: bytes, idempotency_key: str, encoded_content: bytes) -> bytes:
     """libxmtp utils calculate_message_id: sha256(group_id ‖ 0x09 ‖ utf8(key) ‖ 0x09 ‖ EncodedContent bytes)."""

@@ -136,7 +136,7 @@ class Conversation:
 
     def find_messages(self, **filters) -> list[StoredMessage]:
         """seed ``find_messages``: sent_after_ns, sent_before_ns, limit, direction, delivery_status, kind."""
-        return [StoredMessage.of(row) for row in self.client.store.find_messages(self.group_id, **filters)]
+        return StoredMessage.listed(self.client.store.find_messages(self.group_id, **filters))
 
     # ------------------------------------------------------------------ sending
 

@@ -18,6 +18,12 @@ exactly where the file ends. Every record is authenticated and bound to its
 position, but dropping *trailing* records is not detectable (§9 gives
 no end marker or count).
 
+Reading is streamed, as libxmtp's ``ArchiveImporter`` reads: the frame is fed
+to zstd ``_INPUT_STEP`` bytes at a time and each record is authenticated as
+soon as it is complete, so a decompression bomb is refused after at most one
+record (``MAX_RECORD_SIZE``) plus one step's output (``_MAX_STEP_OUTPUT``) is
+held, never after inflating the whole frame.
+
 Imported groups. An archive carries group *rows* and messages, never MLS
 secrets, so an imported group cannot be read or written: it is stored
 inactive (``MembershipState.REJECTED``: the model's store has no "restored"
@@ -57,7 +63,7 @@ from spec_model.mls.member_state import decode_group, encode_group
 from spec_model.mls.reasons import Rejected
 
 from .consent import ConsentSave, from_save, to_save
-from .content import DEVICE_SYNC, EncodedContent
+from .content import DEVICE_SYNC, EncodedContent, content_type_of
 from .delivery import DeliveryStatus, GroupMessageKind
 from .extensions import ConversationType, disappearing_settings, read_mutable_metadata
 from .proto import BOOL, BYTES, INT64, STRING, Annotated, EnumKind, Field, Message, MessageKind
@@ -67,6 +73,7 @@ __all__ = [
     "HistorySyncReason", "BackupElementSelection", "ArchiveOptions", "DeviceSyncRequest", "DeviceSyncAcknowledge",
     "DeviceSyncKeyType", "BackupMetadata", "DeviceSyncReply", "PreferenceUpdates", "DeviceSyncContent",
     "GroupSave", "GroupMessageSave", "BackupElement", "ALL_ELEMENTS", "ARCHIVE_VERSION", "KEY_SIZE", "NONCE_SIZE",
+    "MAX_RECORD_SIZE",
     "encode_device_sync", "decode_device_sync", "write_archive", "read_archive", "export_elements",
     "import_elements", "export_archive", "import_archive", "ImportSummary", "RestoredGroup", "RESTORED_GROUP_MAGIC",
     "load_group_state", "dump_group_state",
@@ -76,6 +83,15 @@ ARCHIVE_VERSION = 0
 """docs/xmtp-facts.md §9: the archive's u16-LE version."""
 KEY_SIZE, NONCE_SIZE, _TAG_SIZE = 32, 12, 16
 """docs/xmtp-facts.md §9: an archive's AES-256-GCM key and nonce sizes (and the tag's)."""
+MAX_RECORD_SIZE = 25 * 1024 * 1024
+"""libxmtp crates/xmtp_configuration/src/common/api.rs@a53a97e ``GRPC_PAYLOAD_LIMIT`` (25 MiB): an
+element holds at most one group's row or one message that reached us in a network payload of at most
+this size, so a longer record length is refused before it is buffered."""
+_INPUT_STEP = 256
+"""Compressed bytes fed to zstd per step."""
+_MAX_STEP_OUTPUT = (_INPUT_STEP // 4 + 1) * zstandard.BLOCKSIZE_MAX
+"""RFC 8878 §3.1.1.2: a block inflates to at most ``BLOCKSIZE_MAX`` (128 KiB) and takes at least 4 bytes
+(a 3-byte header and one RLE byte), so one step yields at most this much."""
 
 
 class HistorySyncReason(enum.StrEnum):
@@ -259,7 +275,10 @@ def write_archive(elements: Iterable[BackupElement], key: bytes, nonce: bytes) -
 
 
 def read_archive(archive: bytes, key: bytes) -> list[BackupElement]:
-    """docs/xmtp-facts.md §9: the elements of an archive, metadata first; every refusal is a typed ``Rejected``."""
+    """docs/xmtp-facts.md §9: the elements of an archive, metadata first; every refusal is a typed ``Rejected``.
+
+    Streamed (see the module's docstring): memory beyond the elements returned is bounded by one
+    record (``MAX_RECORD_SIZE``), its plaintext and one step's output (``_MAX_STEP_OUTPUT``)."""
     aead = _aead(key)
     if len(archive) < 2 + NONCE_SIZE:
         raise Rejected(HistorySyncReason.MALFORMED_ARCHIVE, "shorter than its header")
@@ -267,26 +286,12 @@ def read_archive(archive: bytes, key: bytes) -> list[BackupElement]:
     if version != ARCHIVE_VERSION:
         raise Rejected(HistorySyncReason.UNSUPPORTED_VERSION, str(version))
     nonce = archive[2:2 + NONCE_SIZE]
-    try:
-        stream = zstandard.ZstdDecompressor().decompressobj()
-        records = stream.decompress(archive[2 + NONCE_SIZE:])
-    except zstandard.ZstdError as e:
-        raise Rejected(HistorySyncReason.MALFORMED_ARCHIVE, f"zstd: {e}") from None
-    if not stream.eof or stream.unused_data:
-        raise Rejected(HistorySyncReason.MALFORMED_ARCHIVE, "the zstd frame does not end with the file")
-    elements, pos = [], 0
-    while pos < len(records):
-        if pos + 4 > len(records):
-            raise Rejected(HistorySyncReason.MALFORMED_ARCHIVE, f"truncated length at {pos}")
-        (length,) = struct.unpack_from("<I", records, pos)
-        pos += 4
-        if length < _TAG_SIZE or pos + length > len(records):
-            raise Rejected(HistorySyncReason.MALFORMED_ARCHIVE, f"record {len(elements)}: length {length}")
+    elements: list[BackupElement] = []
+    for record in _records(memoryview(archive)[2 + NONCE_SIZE:]):
         try:
-            plain = aead.decrypt(_nonce(nonce, len(elements)), records[pos:pos + length], None)
+            plain = aead.decrypt(_nonce(nonce, len(elements)), record, None)
         except InvalidTag:
             raise Rejected(HistorySyncReason.TAMPERED, f"record {len(elements)}") from None
-        pos += length
         try:
             element = BackupElement.decode(plain)
         except DecodeError as e:
@@ -297,6 +302,59 @@ def read_archive(archive: bytes, key: bytes) -> list[BackupElement]:
     if not elements:
         raise Rejected(HistorySyncReason.MISSING_METADATA, "no elements")
     return elements
+
+
+def _records(frame: memoryview) -> Iterable[bytearray]:
+    """docs/xmtp-facts.md §9: each ``u32-LE length ‖ sealed`` record's sealed bytes, inflated as they are needed."""
+    inflater, index = _Inflater(frame), 0
+    while header := inflater.read(4):
+        if len(header) < 4:
+            raise Rejected(HistorySyncReason.MALFORMED_ARCHIVE, f"record {index}: truncated length")
+        (length,) = struct.unpack("<I", header)
+        if length < _TAG_SIZE or length > MAX_RECORD_SIZE:
+            raise Rejected(HistorySyncReason.MALFORMED_ARCHIVE, f"record {index}: length {length}")
+        record = inflater.read(length)
+        if len(record) < length:
+            raise Rejected(HistorySyncReason.MALFORMED_ARCHIVE, f"record {index}: truncated")
+        yield record
+        index += 1
+    inflater.finish()
+
+
+class _Inflater:
+    """An archive's zstd frame, inflated on demand: ``_INPUT_STEP`` compressed bytes at a time, holding at
+    most one step's output beyond what was read."""
+
+    def __init__(self, frame: memoryview):
+        self._frame, self._fed = frame, 0
+        self._stream = zstandard.ZstdDecompressor().decompressobj()
+        self._left = memoryview(b"")
+
+    def read(self, n: int) -> bytearray:
+        """The next ``n`` inflated bytes, fewer only where the frame ends."""
+        out, filled = bytearray(n), 0
+        while filled < n:
+            if not self._left:
+                self._left = memoryview(b"")  # an empty slice would keep the whole last output alive
+                if self._stream.eof or self._fed >= len(self._frame):
+                    del out[filled:]
+                    break
+                step = self._frame[self._fed:self._fed + _INPUT_STEP]
+                self._fed += len(step)
+                try:
+                    self._left = memoryview(self._stream.decompress(step))
+                except zstandard.ZstdError as e:
+                    raise Rejected(HistorySyncReason.MALFORMED_ARCHIVE, f"zstd: {e}") from None
+                continue
+            k = min(n - filled, len(self._left))
+            out[filled:filled + k] = self._left[:k]
+            self._left, filled = self._left[k:], filled + k
+        return out
+
+    def finish(self) -> None:
+        """docs/xmtp-facts.md §9 (model choice): the frame is complete and ends exactly where the file ends."""
+        if not self._stream.eof or self._stream.unused_data or self._fed < len(self._frame):
+            raise Rejected(HistorySyncReason.MALFORMED_ARCHIVE, "the zstd frame does not end with the file")
 
 
 # ------------------------------------------------------------------ export and import
@@ -420,7 +478,7 @@ def import_elements(store: Store, elements: Iterable[BackupElement]) -> ImportSu
                     m = element.group_message
                     if store.get_group(m.group_id) is None or store.get_message(m.id) is not None:
                         continue
-                    content_type = EncodedContent.decode(m.content).type
+                    content_type = content_type_of(m.content)
                     store.put_message(MessageRow(
                         m.id, m.group_id, m.sent_at_ns, GroupMessageKind(m.kind), DeliveryStatus(m.delivery_status),
                         m.sender_inbox_id, m.sender_installation_id, content_type.authority_id,

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import dataclasses
+from typing import Iterable
 
-from .content import EncodedContent, decode_text
+from spec_model.mls.codec import DecodeError
+
+from .content import ContentTypeId, EncodedContent, decode_text
 from .delivery import DeliveryStatus, GroupMessageKind
 from .store import MessageRow
 
@@ -25,9 +28,24 @@ class StoredMessage:
 
     @classmethod
     def of(cls, row: MessageRow) -> StoredMessage:
-        """libxmtp xmtp_db group_message.rs ``StoredGroupMessage``: the row with its EncodedContent decoded."""
-        return cls(row.id, row.group_id, row.sent_at_ns, row.kind, row.delivery_status, row.sender_inbox_id,
-                   EncodedContent.decode(row.content))
+        """libxmtp messages/decoded_message.rs@a53a97e ``DecodedMessage::try_from``: the row with its
+        EncodedContent decoded (``DecodeError`` if it is not one); a missing content type is the empty one."""
+        content = EncodedContent.decode(row.content)
+        if content.type is None:
+            content = dataclasses.replace(content, type=ContentTypeId())
+        return cls(row.id, row.group_id, row.sent_at_ns, row.kind, row.delivery_status, row.sender_inbox_id, content)
+
+    @classmethod
+    def listed(cls, rows: Iterable[MessageRow]) -> list[StoredMessage]:
+        """libxmtp crates/xmtp_mls/src/messages/enrichment.rs@a53a97e: a stored message whose bytes are not
+        ``EncodedContent`` is left out of listings (``DecodedMessage::try_from`` fails, ``filter_map`` drops it)."""
+        listed = []
+        for row in rows:
+            try:
+                listed.append(cls.of(row))
+            except DecodeError:
+                continue
+        return listed
 
     @property
     def text(self) -> str:

@@ -18,6 +18,12 @@ invalid UTF-8 in a string — raises ``DecodeError`` naming the field.
 Groups (wire types 3 and 4), which proto3 never writes, are rejected even in
 unknown fields, where prost would skip them.
 
+Hostile input is refused in time and memory linear in its size: messages nest
+at most ``MAX_DEPTH`` deep (prost's own limit, counted explicitly, so decoding
+never depends on the interpreter's recursion limit); nested messages and
+fields are read through offsets into one buffer (no copies of sub-slices);
+repeated fields grow in place.
+
 Encoding is canonical: fields in number order, proto3 defaults omitted
 (unless a field is ``optional``), repeated scalars packed, map entries sorted
 by key. prost writes maps in hash order, so XMTP's own bytes are not
@@ -36,10 +42,14 @@ from spec_model.mls.codec import DecodeError
 
 __all__ = [
     "DecodeError", "Field", "Kind", "Message", "UINT64", "UINT32", "INT64", "INT32", "BOOL", "STRING",
-    "BYTES", "EnumKind", "MessageKind", "Map", "Annotated",
+    "BYTES", "EnumKind", "MessageKind", "Map", "Annotated", "MAX_DEPTH",
 ]
 
 VARINT, I64, LEN, I32 = 0, 1, 2, 5
+
+MAX_DEPTH = 100
+"""prost ``RECURSION_LIMIT`` (src/lib.rs, prost 0.14 as libxmtp's Cargo.lock pins it): how deep messages
+(and map entries) may nest below the outermost one; one level deeper is a ``DecodeError``, as in prost."""
 
 
 # ------------------------------------------------------------------ wire primitives
@@ -59,7 +69,7 @@ def encode_varint(n: int) -> bytes:
             return bytes(out)
 
 
-def decode_varint(data: bytes, pos: int) -> tuple[int, int]:
+def decode_varint(data: bytes | memoryview, pos: int) -> tuple[int, int]:
     """protobuf encoding (Base 128 varints): (value, next position); at most 10 bytes, never past the end."""
     value = shift = 0
     for i in range(10):
@@ -133,8 +143,8 @@ class _Bytes(Kind):
     def encode(self, value: bytes) -> bytes:
         return _length_delimited(bytes(value))
 
-    def decode(self, raw: bytes) -> bytes:
-        return raw
+    def decode(self, raw: bytes | memoryview) -> bytes:
+        return bytes(raw)
 
 
 class _String(Kind):
@@ -144,9 +154,9 @@ class _String(Kind):
     def encode(self, value: str) -> bytes:
         return _length_delimited(value.encode())
 
-    def decode(self, raw: bytes) -> str:
+    def decode(self, raw: bytes | memoryview) -> str:
         try:
-            return raw.decode()
+            return str(raw, "utf-8")
         except UnicodeDecodeError:
             raise DecodeError("", "string is not valid UTF-8") from None
 
@@ -188,8 +198,9 @@ class MessageKind(Kind):
     def encode(self, value: "Message") -> bytes:
         return _length_delimited(value.encode())
 
-    def decode(self, raw: bytes) -> "Message":
-        return self.cls._decode(raw)  # the enclosing field, not the type, names the error path
+    def decode(self, raw: bytes | memoryview, depth: int = 0, budget: "Budget | None" = None) -> "Message":
+        """protobuf encoding: ``raw`` as this message at nesting ``depth`` (the outermost message is 0)."""
+        return self.cls._decode(memoryview(raw), depth, budget)  # the enclosing field names the error path
 
 
 @dataclasses.dataclass(frozen=True)
@@ -261,18 +272,23 @@ class Message:
     # -- decoding
 
     @classmethod
-    def decode(cls, data: bytes) -> Any:
-        """protobuf encoding: Decode ``data``; raises ``DecodeError`` whose path starts with this message's name."""
+    def decode(cls, data: bytes, *, max_values: int | None = None) -> Any:
+        """protobuf encoding: Decode ``data``; raises ``DecodeError`` whose path starts with this message's name.
+
+        ``max_values`` bounds the field values decoded in all (each occurrence, each packed item), for
+        callers that take requests from anyone: memory grows with values, not bytes."""
         try:
-            return cls._decode(bytes(data))
+            return cls._decode(memoryview(bytes(data)), 0, None if max_values is None else Budget(max_values))
         except DecodeError as e:
             raise e.within(cls.__name__) from None
 
     @classmethod
-    def _decode(cls, data: bytes) -> "Message":
+    def _decode(cls, data: memoryview, depth: int, budget: "Budget | None") -> "Message":
+        if depth > MAX_DEPTH:
+            raise DecodeError("", f"messages nested deeper than {MAX_DEPTH}")
         fields = cls.fields()
         values: dict[str, Any] = {}
-        pending_messages: dict[str, bytearray] = {}  # singular embedded messages merge (concatenate)
+        pending_messages: dict[str, list[memoryview]] = {}  # singular embedded messages merge (concatenate)
         chosen: dict[str, str] = {}  # oneof member seen -> its oneof
         pos = 0
         while pos < len(data):
@@ -282,17 +298,22 @@ class Message:
                 raise DecodeError("", f"invalid field number {number}")
             name, spec = fields.get(number, (f"<field {number}>", None))
             try:
+                if budget is not None:
+                    budget.spend()
                 raw, pos = _read_value(data, pos, wire_type)
                 if spec is not None:  # unknown fields are skipped (proto3)
-                    _store(values, pending_messages, chosen, name, spec, wire_type, raw)
+                    _store(values, pending_messages, chosen, name, spec, wire_type, raw, depth, budget)
             except DecodeError as e:
                 raise e.within(name) from None
-        for name, raw in pending_messages.items():
+        for name, parts in pending_messages.items():
             spec = next(s for n, s in fields.values() if n == name)
             try:
-                values[name] = spec.kind.decode(bytes(raw))
+                values[name] = spec.kind.decode(parts[0] if len(parts) == 1 else b"".join(parts), depth + 1, budget)
             except DecodeError as e:
                 raise e.within(name) from None
+        for name, spec in fields.values():
+            if spec.repeated and name in values:
+                values[name] = tuple(values[name])
         return cls(**values)
 
 
@@ -304,8 +325,8 @@ def _field_bytes(number: int, kind: Kind, value: Any) -> bytes:
     return _tag(number, kind.wire_type) + kind.encode(value)
 
 
-def _read_value(data: bytes, pos: int, wire_type: int) -> tuple[Any, int]:
-    """One raw value of ``wire_type`` at ``pos``: an int (varint, fixed) or bytes (length-delimited)."""
+def _read_value(data: memoryview, pos: int, wire_type: int) -> tuple[Any, int]:
+    """One raw value of ``wire_type`` at ``pos``: an int (varint, fixed) or a view of ``data`` (length-delimited)."""
     if wire_type == VARINT:
         return decode_varint(data, pos)
     if wire_type in (I64, I32):
@@ -321,32 +342,54 @@ def _read_value(data: bytes, pos: int, wire_type: int) -> tuple[Any, int]:
     raise DecodeError("", f"unsupported wire type {wire_type}")
 
 
-def _store(values: dict, pending: dict, chosen: dict, name: str, spec: Field, wire_type: int, raw: Any) -> None:
-    """Apply one decoded occurrence of field ``name`` with proto3's repetition rules."""
+class Budget:
+    """How many more field values one ``decode`` may read (``Message.decode(max_values=...)``)."""
+
+    __slots__ = ("limit", "left")
+
+    def __init__(self, limit: int):
+        self.limit = self.left = limit
+
+    def spend(self, n: int = 1) -> None:
+        self.left -= n
+        if self.left < 0:
+            raise DecodeError("", f"more than {self.limit} values")
+
+
+def _decode_value(kind: Kind, raw: Any, depth: int, budget: Budget | None) -> Any:
+    """One value of ``kind``; an embedded message one level below ``depth``."""
+    return kind.decode(raw, depth + 1, budget) if isinstance(kind, MessageKind) else kind.decode(raw)
+
+
+def _store(values: dict, pending: dict, chosen: dict, name: str, spec: Field, wire_type: int, raw: Any,
+           depth: int, budget: Budget | None) -> None:
+    """Apply one decoded occurrence of field ``name`` with proto3's repetition rules; repeated fields
+    collect into a list (made a tuple when the message is complete)."""
     kind = spec.kind
     if isinstance(kind, Map):
         if wire_type != LEN:
             raise DecodeError("", f"wire type {wire_type} for a map entry")
-        entry = _MapEntry.decode_entry(kind, raw)
+        entry = _MapEntry.decode_entry(kind, raw, depth + 1, budget)
         values.setdefault(name, {})[entry[0]] = entry[1]
         return
     if spec.repeated and wire_type == LEN and kind.wire_type == VARINT:  # packed
-        pos, items = 0, []
+        items, pos = values.setdefault(name, []), 0
         while pos < len(raw):
+            if budget is not None:
+                budget.spend()
             item, pos = decode_varint(raw, pos)
             items.append(kind.decode(item))
-        values[name] = values.get(name, ()) + tuple(items)
         return
     if wire_type != kind.wire_type:
         raise DecodeError("", f"wire type {wire_type}, expected {kind.wire_type}")
     if spec.repeated:
-        items = values.get(name, ())
+        items = values.setdefault(name, [])
         try:
-            values[name] = items + (kind.decode(raw),)
+            items.append(_decode_value(kind, raw, depth, budget))
         except DecodeError as e:
             raise e.within(f"[{len(items)}]") from None
     elif isinstance(kind, MessageKind):
-        pending.setdefault(name, bytearray()).extend(raw)
+        pending.setdefault(name, []).append(raw)
     else:
         values[name] = kind.decode(raw)
     if spec.oneof:
@@ -363,14 +406,19 @@ def _clear_other_oneof_members(values: dict, pending: dict, chosen: dict, name: 
 
 
 class _MapEntry:
-    """``{K key = 1; V value = 2}``; a missing key or value takes its default (an empty message, as prost)."""
+    """``{K key = 1; V value = 2}``; a missing key or value takes its default (an empty message, as prost).
+    An entry counts as one nesting level (prost decodes it as a message)."""
 
     @staticmethod
-    def decode_entry(kind: Map, raw: bytes) -> tuple[Any, Any]:
+    def decode_entry(kind: Map, raw: memoryview, depth: int, budget: Budget | None) -> tuple[Any, Any]:
+        if depth > MAX_DEPTH:
+            raise DecodeError("", f"messages nested deeper than {MAX_DEPTH}")
         key = kind.key.default
-        value = kind.value.decode(b"") if isinstance(kind.value, MessageKind) else kind.value.default
+        value = kind.value.decode(b"", depth + 1) if isinstance(kind.value, MessageKind) else kind.value.default
         pos = 0
         while pos < len(raw):
+            if budget is not None:
+                budget.spend()
             tag, pos = decode_varint(raw, pos)
             number, wire_type = tag >> 3, tag & 7
             item, pos = _read_value(raw, pos, wire_type)
@@ -381,5 +429,5 @@ class _MapEntry:
                 if number == 1:
                     key = target.decode(item)
                 else:
-                    value = target.decode(item)
+                    value = _decode_value(target, item, depth, budget)
         return key, value

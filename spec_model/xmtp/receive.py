@@ -29,7 +29,7 @@ from spec_model.mls.reasons import Rejected
 
 from . import api
 from .commit_validation import ValidatedCommit, validate_commit
-from .content import LEAVE_REQUEST, EncodedContent, encode_group_updated, open_envelope, transcript_message_id
+from .content import LEAVE_REQUEST, content_type_of, encode_group_updated, open_envelope, transcript_message_id
 from .context import ClientContext
 from .credential import inbox_of
 from .delivery import DeliveryStatus, GroupMessageKind, IntentEvent, IntentKind, IntentState
@@ -115,16 +115,29 @@ def _process_envelope(ctx: ClientContext, group: Group, v1) -> list[StoredMessag
         return _after_commit(ctx, group, v1, validated[-1])
     if not isinstance(result, MlsApplication):
         return []
-    opened = open_envelope(group.group_id, result.data)
-    if opened is None:
+    row = _application_row(group, result, v1.created_ns)
+    if row is None:
         return []
-    content = EncodedContent.decode(opened.encoded_content)
-    sender = group.tree.leaf(result.sender) if result.sender < group.tree.n_leaves else None
-    row = MessageRow(opened.id, group.group_id, v1.created_ns, GroupMessageKind.APPLICATION, DeliveryStatus.PUBLISHED,
-                     inbox_of(sender.credential) if sender else "", sender.signature_key if sender else b"",
-                     content.type.authority_id, content.type.type_id, opened.idempotency_key, opened.encoded_content)
     store.put_message(row)
-    return [StoredMessage.of(row)]
+    return StoredMessage.listed([row])
+
+
+def _application_row(group: Group, result: MlsApplication, sent_at_ns: int) -> MessageRow | None:
+    """libxmtp crates/xmtp_mls/src/groups/mls_sync.rs@a53a97e ``process_external_message``: application data
+    that is not a ``PlaintextEnvelope`` or is an empty one is a non-retryable error (``DecodeProto``,
+    ``InvalidPayload``): nothing is stored and the cursor moves past it; a V2 envelope is ignored; V1 content
+    that is not ``EncodedContent`` is stored all the same (``content_type_of``)."""
+    try:
+        opened = open_envelope(group.group_id, result.data)
+    except Rejected:
+        return None
+    if opened is None:
+        return None
+    content_type = content_type_of(opened.encoded_content)
+    sender = group.tree.leaf(result.sender) if result.sender < group.tree.n_leaves else None
+    return MessageRow(opened.id, group.group_id, sent_at_ns, GroupMessageKind.APPLICATION, DeliveryStatus.PUBLISHED,
+                      inbox_of(sender.credential) if sender else "", sender.signature_key if sender else b"",
+                      content_type.authority_id, content_type.type_id, opened.idempotency_key, opened.encoded_content)
 
 
 def _after_commit(ctx: ClientContext, group: Group, v1, validated: ValidatedCommit) -> list[StoredMessage]:

@@ -22,12 +22,28 @@ writes them.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import functools
 import os
+import sys
 
-from eth_account import Account
-from eth_account.messages import encode_defunct
+
+@contextlib.contextmanager
+def _keeping_recursion_limit():
+    """Undo what an import does to the interpreter's recursion limit: eth-account imports py_ecc, whose
+    ``__init__`` raises it to 100 000, deep enough for hostile nesting to overflow the C stack (a segfault)
+    instead of raising ``RecursionError``. The model's decoders bound nesting themselves (``proto.MAX_DEPTH``)."""
+    limit = sys.getrecursionlimit()
+    try:
+        yield
+    finally:
+        sys.setrecursionlimit(limit)
+
+
+with _keeping_recursion_limit():
+    from eth_account import Account
+    from eth_account.messages import encode_defunct
 
 from spec_model.mls.suites import InvalidSignatureError, Rng
 

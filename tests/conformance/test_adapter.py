@@ -145,3 +145,66 @@ def test_the_harness_node_validates_identity_updates_unless_told_not_to():
         else:
             assert not refused
         session.close()
+
+
+# ------------------------------------------------------------------ hostile peers
+
+@pytest.mark.parametrize("program, reason", [
+    # stays alive with its stdout closed: gone, not waited for
+    ("import os, time; os.close(1); time.sleep(60)", "adapter_exited"),
+    # invalid UTF-8 is decoded leniently, and the line is then not JSON
+    ("import sys, time; sys.stdout.buffer.write(b'\\xff\\xfe\\n'); sys.stdout.flush(); sys.stdin.read()", "not_json"),
+    # nesting deep enough to overflow a recursive parser
+    ("import time; print('[' * 100000 + ']' * 100000, flush=True); import sys; sys.stdin.read()", "too_deep"),
+    ("import time; print('{\"id\": \"h1\", \"error\": \"boom\"}', flush=True); import sys; sys.stdin.read()", "invalid_error"),
+    ("import time; print('[1]', flush=True); import sys; sys.stdin.read()", "not_an_object"),
+])
+def test_a_hostile_adapter_errors_the_call(program, reason, monkeypatch):
+    from conformance.adapter import jsonrpc
+    monkeypatch.setattr(jsonrpc, "EXIT_GRACE_S", 0.5)
+    adapter = SubprocessAdapter([sys.executable, "-c", program], timeout_s=30)
+    with pytest.raises(AdapterError) as broken:
+        adapter.call("reset", {})
+    assert broken.value.reason == reason
+    adapter.close()
+
+
+def test_the_harness_bounds_what_it_reads_from_an_adapter(monkeypatch):
+    from conformance.adapter import jsonrpc
+    monkeypatch.setattr(jsonrpc, "MAX_LINE_BYTES", 1000)
+    flood = "import sys, time; print('x' * 5000, flush=True); [print('{}') for _ in range(100000)]; sys.stdin.read()"
+    adapter = SubprocessAdapter([sys.executable, "-c", flood], timeout_s=30)
+    with pytest.raises(AdapterError) as too_long:
+        adapter.call("reset", {})
+    assert too_long.value.reason == "line_too_long"
+    with pytest.raises(AdapterError) as next_line:  # the rest of the long line was dropped: the next is whole
+        adapter.call("reset", {})
+    assert next_line.value.reason == "wrong_id"
+    assert adapter._lines.qsize() <= jsonrpc.MAX_QUEUED_LINES  # the flood waits in the pipe, not in the harness
+    adapter._process.kill()
+    adapter.close()
+
+
+BAD_LINES = [  # (line sent to the reference adapter, JSON-RPC error code of its answer)
+    (b"garbage", -32700),
+    (b"\xff\xfe{", -32700),
+    (b"[" * 100000 + b"]" * 100000, -32700),
+    (b"5", -32600),
+    (b"null", -32600),
+    (b'{"jsonrpc": "2.0", "id": {"nested": [1]}, "method": "reset"}', -32600),
+    (b'{"jsonrpc": "2.0", "id": 1, "params": {}}', -32600),
+    (b'{"jsonrpc": "2.0", "id": 2, "method": "reset", "params": [1, 2]}', -32602),
+    (b'{"jsonrpc": "2.0", "id": 3, "method": "mls.new_member", "params": {"member": "m", "cipher_suite": "one", '
+     b'"identity": "00"}}', -32602),
+]
+
+
+def test_the_reference_adapter_answers_every_malformed_line_and_keeps_serving():
+    import subprocess
+    lines = b"".join(line + b"\n" for line, _ in BAD_LINES) + b'{"jsonrpc": "2.0", "id": 9, "method": "reset"}\n'
+    done = subprocess.run([sys.executable, "-m", "conformance.adapter.serve"], input=lines, capture_output=True,
+                          timeout=120)
+    assert done.returncode == 0, done.stderr[-2000:]
+    answers = [__import__("json").loads(line) for line in done.stdout.splitlines()]
+    assert [a["error"]["code"] for a in answers[:-1]] == [code for _, code in BAD_LINES]
+    assert answers[-1] == {"jsonrpc": "2.0", "id": 9, "result": {}}

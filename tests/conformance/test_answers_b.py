@@ -113,3 +113,14 @@ def test_text_codec_parameters_are_not_compared():
     answer = module.answer(question)
     assert answer["encoded_content"]["parameters"] != case.decoded["encoded_content"]["parameters"]
     questions.judge(module, case, question, answer)
+
+
+@pytest.mark.parametrize("encoded, context", [
+    ("0a050a03ffffff", {"group_id": "00" * 16, "codec": None}),  # V1 whose content is not EncodedContent
+    ("ffffff", {"group_id": "00" * 16, "codec": "group_updated", "server_timestamp_ns": 1}),  # a transcript
+])
+def test_content_that_does_not_decode_is_an_invalid_answer(encoded, context):
+    module = MODULES["messages"]
+    type_ = module.ENVELOPE_TYPE if "server_timestamp_ns" not in context else module.CONTENT_TYPE
+    answer = module.answer({"ask": "decode", "type": type_, "encoded": encoded, "context": context})
+    assert answer == {"result": "invalid", "reason": "malformed_content"}

@@ -224,3 +224,10 @@ def test_passive_client_with_private_messages(tmp_path: Path, capsys: pytest.Cap
     made.write_text(json.dumps([case]))
     assert verify(str(made)) == 1
     assert "case 0 (suite 1): Mismatch: epochs[1].epoch_authenticator" in capsys.readouterr().out
+
+
+def test_json_nested_too_deeply_is_a_usage_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    deep = tmp_path / "tree-math.json"
+    deep.write_text("[" * 100_000 + "]" * 100_000)
+    assert main(["vectors", "verify", str(deep)]) == 2
+    assert "nests JSON deeper" in capsys.readouterr().err

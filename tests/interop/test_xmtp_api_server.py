@@ -92,3 +92,70 @@ def test_subscriptions_stream_new_messages(served, tmp_path):
     channel.close()
     assert [e.v1.group_id for e in envelopes] == [group.group_id] * 2
     assert envelopes[0].v1.id < envelopes[1].v1.id
+
+
+def _subscribe(channel, group_id: bytes = bytes(16)):
+    stream = channel.unary_stream("/xmtp.mls.api.v1.MlsApi/SubscribeGroupMessages",
+                                  request_serializer=lambda m: m.encode(), response_deserializer=lambda b: b)
+    return stream(api.SubscribeGroupMessagesRequest((api.SubscribeGroupMessagesRequest.Filter(group_id, 0),)))
+
+
+def _raw_unary(channel, rpc: str = "GetInboxIds"):
+    return channel.unary_unary(f"/xmtp.identity.api.v1.IdentityApi/{rpc}", request_serializer=lambda b: b,
+                               response_deserializer=lambda b: b)
+
+
+def _wait_for(condition, attempts: int = 600) -> None:
+    import time
+    for _ in range(attempts):
+        if condition():
+            return
+        time.sleep(0.05)
+    raise AssertionError("condition not reached")
+
+
+def test_open_streams_never_starve_unary_calls(served):
+    """More idle subscribers than the old pool had threads (16): unary calls are still answered."""
+    service, server, network = served
+    channel = grpc.insecure_channel(server.url.removeprefix("http://"))
+    streams = [_subscribe(channel) for _ in range(24)]
+    try:
+        _wait_for(lambda: server.calls.count("SubscribeGroupMessages") == 24)
+        answered = _raw_unary(channel)(api.GetInboxIdsRequest(()).encode(), timeout=30)
+        assert api.GetInboxIdsResponse.decode(answered) == api.GetInboxIdsResponse(())
+    finally:
+        for stream in streams:
+            stream.cancel()
+        channel.close()
+
+
+def test_one_stream_more_than_the_cap_is_refused():
+    service = DeliveryService(Clock())
+    server = XmtpApiServer(lambda: service, max_streams=2).start()
+    channel = grpc.insecure_channel(server.url.removeprefix("http://"))
+    open_streams = [_subscribe(channel) for _ in range(2)]
+    try:
+        _wait_for(lambda: server.calls.count("SubscribeGroupMessages") == 2)
+        with pytest.raises(grpc.RpcError) as refused:
+            next(_subscribe(channel))
+        assert refused.value.code() is grpc.StatusCode.RESOURCE_EXHAUSTED
+        assert _raw_unary(channel)(api.GetInboxIdsRequest(()).encode(), timeout=30) is not None
+    finally:
+        for stream in open_streams:
+            stream.cancel()
+        channel.close()
+        server.stop()
+
+
+@pytest.mark.parametrize("request_bytes, detail", [
+    (b"\x0a\x05\x0a\x03\xff\xff\xff", "string is not valid UTF-8"),  # a malformed GetInboxIdsRequest
+    (b"\x0a\x00" * 300_000, "values"),  # more values than a request may decode
+])
+def test_a_request_that_does_not_decode_is_invalid_argument(served, request_bytes, detail):
+    service, server, network = served
+    channel = grpc.insecure_channel(server.url.removeprefix("http://"))
+    with pytest.raises(grpc.RpcError) as refused:
+        _raw_unary(channel)(request_bytes, timeout=30)
+    channel.close()
+    assert refused.value.code() is grpc.StatusCode.INVALID_ARGUMENT
+    assert detail in refused.value.details()

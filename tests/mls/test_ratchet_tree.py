@@ -229,3 +229,18 @@ def test_duplicate_encryption_key_is_rejected() -> None:
     nodes = [tree.node(x) for x in range(2 * tree.n_leaves - 1)]
     nodes[1] = nodes[1].replace(encryption_key=nodes[0].encryption_key)
     expect_rejected(RatchetTree(tree.cs, nodes), group_id, Reason.DUPLICATE_KEY)
+
+
+def test_a_tree_longer_than_any_xmtp_group_is_refused_before_the_rest_is_read(monkeypatch):
+    """A million blank nodes: refused after MAX_NODES + 1 nodes are read, whatever follows."""
+    from spec_model.mls.codec import DecodeError, varint
+    from spec_model.mls.ratchet_tree import MAX_NODES, RATCHET_TREE
+    from spec_model.mls.suites import suite
+    reads = []
+    item_read = RATCHET_TREE.item.read
+    monkeypatch.setattr(RATCHET_TREE.item, "read", lambda r: reads.append(1) or item_read(r))
+    body = bytes(1_000_000)
+    with pytest.raises(DecodeError) as info:
+        RatchetTree.decode(suite(3), varint(len(body)) + body)
+    assert info.value.reason == f"more than {MAX_NODES} items"
+    assert len(reads) == MAX_NODES

@@ -15,7 +15,7 @@ from spec_model.mls.message import MLSMessage
 from spec_model.mls.reasons import Rejected
 from spec_model.xmtp.client import Client, ClientConfig, ClientReason, Conversation
 from spec_model.xmtp.consent import ConsentState, ConsentType, conversation_entity
-from spec_model.xmtp.content import decode_group_updated
+from spec_model.xmtp.content import TEXT, decode_group_updated
 from spec_model.xmtp.delivery import DeliveryStatus, GroupMessageKind
 from spec_model.xmtp.network import NetworkError, NetworkReason
 from spec_model.xmtp.permissions import Option, Permission, Policies, Preset, preset_policies, update_by_intent
@@ -851,3 +851,44 @@ def test_libxmtp_profile_rotates_a_joiners_key_before_its_first_message(net):
     group.sync()
     assert epoch(bobs) == epoch(group) == before + 1
     assert sorted(texts(group)) == ["first", "from the creator", "second"]
+
+
+# ------------------------------------------------------------------ hostile members
+
+def _publish_raw_application(net: Net, conversation: Conversation, plaintext: bytes) -> None:
+    """A current member sends a valid MLS application message whose plaintext is ``plaintext`` as is."""
+    from spec_model.xmtp import api
+    group = conversation.client.load_group(conversation.group_id)
+    message = group.send_application(plaintext, rng=conversation.client.rng)
+    conversation.client.save_group(group)
+    net.network.send_group_messages(api.SendGroupMessagesRequest((api.GroupMessageInput(
+        api.GroupMessageInput.V1(message.encode(), b"", True)),)))
+
+
+@pytest.mark.parametrize("plaintext, stored", [
+    (b"\xff\xff\xff", False),  # not a PlaintextEnvelope: skipped (libxmtp DecodeProto)
+    (b"", False),  # an empty envelope: skipped (libxmtp InvalidPayload)
+    (bytes.fromhex("0a050a03ffffff"), True),  # V1 whose content is not EncodedContent: stored, never listed
+    (bytes.fromhex("0a020a00"), True),  # V1 with empty content: an EncodedContent without a type
+])
+def test_an_unreadable_application_message_is_passed_over(net, plaintext, stored):
+    alix, bo, mallory = net.user("alix"), net.user("bo"), net.user("mallory")
+    group = alix.c.conversations.create_group([bo.address, mallory.address])
+    bo_view, mallory_view = joined(bo.c, group.group_id), joined(mallory.c, group.group_id)
+    group.send("before")
+    _publish_raw_application(net, mallory_view, plaintext)
+    group.send("after")
+    bo_view.sync()
+    assert _texts(bo_view) == ["before", "after"]
+    assert len(bo.c.store.find_messages(group.group_id, kind=APP)) == 2 + stored
+    bo_view.send("bo still sends")
+    group.sync()
+    assert _texts(group)[-1] == "bo still sends"
+    reopened = net.reopen(bo).conversations.get(group.group_id)
+    group.send("after the restart")
+    reopened.sync()
+    assert _texts(reopened)[-2:] == ["bo still sends", "after the restart"]
+
+
+def _texts(conversation: Conversation) -> list[str]:
+    return [m.text for m in conversation.find_messages(kind=APP) if m.content.type == TEXT]

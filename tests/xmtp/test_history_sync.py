@@ -255,3 +255,40 @@ def test_a_sync_group_of_another_inbox_is_refused(history):
     fake.sync()
     assert [m for m in fake.find_messages(content_type=(DEVICE_SYNC.authority_id, DEVICE_SYNC.type_id))
             if m.sender_inbox_id == a.inbox_id] == []
+
+
+def _bomb(record_length: int, inflated: int) -> bytes:
+    """An archive whose zstd frame (RFC 8878 §3.1.1) declares one record of ``record_length`` bytes, then
+    inflates to ``inflated`` zero bytes from RLE blocks of 4 bytes each (128 KiB per block)."""
+    block = zstandard.BLOCKSIZE_MAX
+    frame = bytearray(b"\x28\xb5\x2f\xfd\x00\x38")  # magic; no content size; window 2^(10+7) = 128 KiB
+    frame += (4 << 3 | 0 << 1).to_bytes(3, "little") + struct.pack("<I", record_length)  # a raw block
+    for i in range(inflated // block):
+        last = i == inflated // block - 1
+        frame += (block << 3 | 1 << 1 | last).to_bytes(3, "little") + b"\x00"  # an RLE block
+    return struct.pack("<H", 0) + NONCE + bytes(frame)
+
+
+def test_a_decompression_bomb_is_refused_holding_at_most_one_record():
+    """32 KiB that inflate to 1 GiB: refused once the first record is complete and fails to open."""
+    import tracemalloc
+    from spec_model.xmtp.history_archive import MAX_RECORD_SIZE, _MAX_STEP_OUTPUT
+    bomb = _bomb(MAX_RECORD_SIZE, 1 << 30)
+    assert len(bomb) < 40_000
+    tracemalloc.start()
+    try:
+        with pytest.raises(Rejected) as e:
+            read_archive(bomb, KEY)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert e.value.reason == HistorySyncReason.TAMPERED
+    assert peak < 2 * MAX_RECORD_SIZE + _MAX_STEP_OUTPUT + (1 << 20)  # the record, its plaintext, one step
+
+
+def test_a_record_longer_than_any_network_payload_is_refused_before_it_is_inflated():
+    from spec_model.xmtp.history_archive import MAX_RECORD_SIZE
+    with pytest.raises(Rejected) as e:
+        read_archive(_bomb(MAX_RECORD_SIZE + 1, 1 << 30), KEY)
+    assert e.value.reason == HistorySyncReason.MALFORMED_ARCHIVE
+    assert str(e.value.detail).endswith(f"length {MAX_RECORD_SIZE + 1}")

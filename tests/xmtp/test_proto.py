@@ -247,3 +247,69 @@ def test_malformed_rejected(cls: type[Message], data: str, path: str, reason: st
         cls.decode(bytes.fromhex(data))
     assert info.value.path == path
     assert reason in info.value.reason
+
+
+# ------------------------------------------------------------------ hostile input: nesting, copies, repetition
+
+class _ChainKind(MessageKind):
+    def __init__(self) -> None:
+        pass
+
+    @property
+    def cls(self) -> type[Message]:
+        return Chain
+
+
+class Chain(Message):
+    """A message that nests itself, like XMTP's permission policies (``MembershipPolicy.and_condition``)."""
+
+    payload: Annotated[bytes, Field(1, BYTES)] = b""
+    next: Annotated["Chain | None", Field(2, _ChainKind())] = None
+
+
+def chain(depth: int, payload: bytes = b"") -> bytes:
+    """``depth`` Chain messages inside the outermost one, the innermost holding ``payload``."""
+    data = b"\x0a" + varint(len(payload)) + payload if payload else b""
+    for _ in range(depth):
+        data = b"\x12" + varint(len(data)) + data
+    return data
+
+
+def test_nesting_up_to_prosts_limit_decodes_and_one_more_is_refused() -> None:
+    from spec_model.xmtp.proto import MAX_DEPTH
+    deepest = Chain.decode(chain(MAX_DEPTH))
+    assert deepest == Chain.decode(chain(MAX_DEPTH)) and hash(repr(deepest))  # no RecursionError, no crash
+    with pytest.raises(DecodeError) as info:
+        Chain.decode(chain(MAX_DEPTH + 1))
+    assert info.value.path == "Chain" + ".next" * (MAX_DEPTH + 1)
+    assert info.value.reason == f"messages nested deeper than {MAX_DEPTH}"
+
+
+def test_hostile_nesting_is_refused_at_the_default_recursion_limit() -> None:
+    import sys
+    assert sys.getrecursionlimit() <= 1000  # what the interpreter starts with (eth-account's import is undone)
+    with pytest.raises(DecodeError):
+        Chain.decode(chain(50_000))
+
+
+def test_nested_messages_are_read_in_place_not_copied() -> None:
+    """A 1 MiB field under 100 levels: slice copies held 100 MiB at once, offsets hold the input once."""
+    import tracemalloc
+    data = chain(100, bytes(1 << 20))
+    tracemalloc.start()
+    try:
+        decoded = Chain.decode(data)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert decoded is not None and peak < 4 * len(data)
+
+
+def test_a_value_budget_bounds_what_one_decode_builds() -> None:
+    data = b"\x22\x00" * 1000 + b"\x12\x03\x01\x02\x03"  # 1000 repeated messages, then 3 packed numbers
+    assert len(Everything.decode(data, max_values=1004).inners) == 1000
+    with pytest.raises(DecodeError) as info:
+        Everything.decode(data, max_values=1003)
+    assert info.value.reason == "more than 1003 values"
+    with pytest.raises(DecodeError):
+        Everything.decode(b"\x22\x00" * 1_000_000, max_values=10)  # refused at the 11th value

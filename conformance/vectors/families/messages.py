@@ -22,10 +22,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from spec_model.mls.codec import DecodeError
 from spec_model.mls.reasons import Rejected
 from spec_model.xmtp.content import (
     ATTACHMENT, GROUP_UPDATED, REACTION, REACTION_V2, READ_RECEIPT, REMOTE_STATIC_ATTACHMENT, TEXT, Compression,
-    ContentTypeId, EncodedContent, GroupUpdated, Inbox, MetadataFieldChange, PlaintextEnvelope,
+    ContentReason, ContentTypeId, EncodedContent, GroupUpdated, Inbox, MetadataFieldChange, PlaintextEnvelope,
     PlaintextEnvelopeV2, decode_group_updated, decode_text, encode_group_updated, encode_text, open_envelope,
     seal_envelope, transcript_message_id,
 )
@@ -137,6 +138,8 @@ def answer(question: dict) -> dict:
             decoded = _decode(question["type"], bytes.fromhex(question["encoded"]), question["context"])
         except Rejected as e:
             return {"result": Verdict.INVALID.value, "reason": e.reason.value}
+        except DecodeError:  # the EncodedContent inside the envelope, or a transcript's own bytes
+            return {"result": Verdict.INVALID.value, "reason": ContentReason.MALFORMED_CONTENT.value}
         return {"result": Verdict.VALID.value, "reason": None, "decoded": decoded}
     if ask == "encode":
         return {"encoded": _encode(question["type"], question["decoded"]).hex()}
