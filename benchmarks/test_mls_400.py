@@ -1,4 +1,4 @@
-"""RFC 9420 operations at XMTP's maximum group size (400 members), cipher suite 3.
+"""RFC 9420 operations at XMTP's maximum group size (400 members), cipher suite 3 (the ``cs`` fixture).
 
 Run with ``.venv/bin/pytest benchmarks --benchmark-enable``. Targets (issue 2):
 0.3x of ts-mls 1.6.4 on this machine: key packages 310 ms, add-399 commit
@@ -17,16 +17,21 @@ from spec_model.mls.proposals import Add, Remove
 from spec_model.mls.suites import suite
 from tests.mls.members import bundle, group_of, join, seeded_rng
 
-CS = suite(3)
 SIZE = 400
 
 
 @pytest.fixture(scope="module")
-def added():
+def cs():
+    """The cipher suite of the benchmarks (``test_side_by_side.py`` runs them in suites 1 and 3)."""
+    return suite(3)
+
+
+@pytest.fixture(scope="module")
+def added(cs):
     """Two members; the first commits adding 398 more (a 400-member group)."""
     rng = seeded_rng(400)
-    first, second = group_of(CS, 2, rng=rng)
-    bundles = [bundle(CS, f"m{i}", rng) for i in range(2, SIZE)]
+    first, second = group_of(cs, 2, rng=rng)
+    bundles = [bundle(cs, f"m{i}", rng) for i in range(2, SIZE)]
     before = copy.deepcopy((first, second))
     pending = first.commit(tuple(Add(b.key_package) for b in bundles), rng=rng)
     return before, bundles, pending
@@ -43,8 +48,8 @@ def full_group(added):
     return first, second, third
 
 
-def test_generate_399_key_packages(benchmark):
-    benchmark(lambda: [bundle(CS, f"m{i}") for i in range(1, SIZE)])
+def test_generate_399_key_packages(benchmark, cs):
+    benchmark(lambda: [bundle(cs, f"m{i}") for i in range(1, SIZE)])
 
 
 def test_commit_adding_399(benchmark, added):

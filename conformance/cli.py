@@ -137,7 +137,29 @@ def build_parser() -> argparse.ArgumentParser:
     mutants_parser.add_argument("names", nargs="*", metavar="MUTANT", help="only these mutants")
     mutants_parser.add_argument("--list", action="store_true", help="list the mutants and exit")
     mutants_parser.set_defaults(parser=mutants_parser, run=_run_mutants)
+
+    matrix_parser = commands.add_parser(
+        "matrix", help="several run reports side by side: implementations x areas, and groups with the model",
+        description="Read the JSON reports of several runs (run --report-json) and print the checks passed of "
+                    "those that ran, per implementation and area, then per cipher suite the groups each "
+                    "implementation shared with the model.")
+    matrix_parser.add_argument("reports", nargs="+", type=Path, metavar="REPORT.json")
+    matrix_parser.add_argument("--html", type=Path, metavar="FILE", help="also write the matrix as an HTML page")
+    matrix_parser.set_defaults(parser=matrix_parser, run=_run_matrix)
     return parser
+
+
+def _run_matrix(args: argparse.Namespace) -> int:
+    """``matrix REPORT.json ... [--html FILE]``."""
+    from . import matrix
+    try:
+        table = matrix.load(args.reports)
+    except matrix.MatrixError as e:
+        args.parser.error(str(e))
+    print(matrix.render_text(table))
+    if args.html:
+        args.html.write_text(matrix.render_html(table))
+    return 0
 
 
 def _adapter_arguments(parser: argparse.ArgumentParser) -> None:

@@ -1,17 +1,21 @@
 """The named adapters of the real implementations in ``interop/``, registered with the harness through the
-``xmtp_conformance.adapters`` entry-point group (``pyproject.toml``): ``--adapter ts-mls``, ``--adapter libxmtp``."""
+``xmtp_conformance.adapters`` entry-point group (``pyproject.toml``): ``--adapter ts-mls``, ``libxmtp``,
+``libxmtp-1.9.1``, ``openmls``, ``mls-rs``."""
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 from conformance.adapter.jsonrpc import SubprocessAdapter
 
 from .served_adapter import ServedAdapter
 
-__all__ = ["ts_mls", "libxmtp"]
+__all__ = ["LIBXMTP_VERSIONS", "ts_mls", "libxmtp", "libxmtp_1_9_1", "openmls", "mls_rs"]
 
 INTEROP = Path(__file__).resolve().parent
+LIBXMTP_VERSIONS = {"libxmtp": "1.11.0-nightly.20260726.b649d1a", "libxmtp-1.9.1": "1.9.1"}
+"""The pinned @xmtp/node-bindings of each libxmtp adapter (``interop/libxmtp/versions/<version>/``)."""
 
 
 def ts_mls() -> SubprocessAdapter:
@@ -19,6 +23,25 @@ def ts_mls() -> SubprocessAdapter:
     return SubprocessAdapter(["node", str(INTEROP / "ts-mls" / "adapter.mjs")])
 
 
+def _libxmtp(name: str) -> ServedAdapter:
+    return ServedAdapter(["node", str(INTEROP / "libxmtp" / "adapter.mjs"), LIBXMTP_VERSIONS[name]])
+
+
 def libxmtp() -> ServedAdapter:
     """libxmtp's Node bindings (``interop/libxmtp/adapter.mjs``), reaching the harness through XMTP's gRPC API."""
-    return ServedAdapter(["node", str(INTEROP / "libxmtp" / "adapter.mjs")])
+    return _libxmtp("libxmtp")
+
+
+def libxmtp_1_9_1() -> ServedAdapter:
+    """libxmtp's Node bindings at release 1.9.1, the same way."""
+    return _libxmtp("libxmtp-1.9.1")
+
+
+def openmls() -> SubprocessAdapter:
+    """OpenMLS (``interop/openmls/adapter.mjs``), an MLS implementation driven through the adapter protocol."""
+    return SubprocessAdapter(["node", str(INTEROP / "openmls" / "adapter.mjs")])
+
+
+def mls_rs() -> SubprocessAdapter:
+    """mls-rs (``interop/mls-rs/adapter.py``), an MLS implementation driven through the adapter protocol."""
+    return SubprocessAdapter([sys.executable, str(INTEROP / "mls-rs" / "adapter.py")])

@@ -20,6 +20,7 @@ state: ``{"consent": "allowed"|"denied"|"unknown"}``.
 from __future__ import annotations
 
 import hashlib
+import time
 from typing import Any
 
 from spec_model.xmtp import api
@@ -28,10 +29,19 @@ from spec_model.xmtp.wallet import SECP256K1_N
 
 from ..adapter import AdapterError, ErrorKind, Session
 
-__all__ = ["Driver", "ScenarioError", "wallet_key", "user_of", "CLIENT_ACTIONS", "NETWORK_ACTIONS", "STEP_SECONDS"]
+__all__ = ["Driver", "ScenarioError", "wallet_key", "user_of", "CLIENT_ACTIONS", "NETWORK_ACTIONS", "STEP_SECONDS",
+           "ROTATION_WAIT_S"]
 
 STEP_SECONDS = 1
 """The harness's clock moves this far before every step, so that each step has its own time."""
+
+ROTATION_WAIT_S = 15.0
+"""How long (wall time) ``key_package_rotated`` waits for the new key package of a client that has joined a
+group from a Welcome since it was last looked at. An implementation may rotate from a background worker:
+libxmtp queues the rotation ``KEY_PACKAGE_QUEUE_INTERVAL_NS`` (5 s) after the Welcome and a worker uploads
+it (libxmtp crates/xmtp_db/src/encrypted_store/identity.rs ``queue_key_package_rotation``@b649d1a). The
+rotation is what is observed, not the time it took; with no Welcome since the last look there is nothing to
+wait for."""
 
 _GROUP_METHODS = {
     "sync": (), "leave": (), "update_installations": (),
@@ -80,6 +90,7 @@ class Driver:
         self.clients: list[str] = []
         self.installations: dict[str, bytes] = {}  # client -> installation key
         self.key_packages: dict[str, bytes] = {}   # client -> its key package on the network, as last seen
+        self.welcomed: set[str] = set()  # clients that may have joined from a Welcome since that look
 
     # ------------------------------------------------------------------ running
 
@@ -130,8 +141,10 @@ class Driver:
             created = ask("clients.new_dm", client=client, inbox_id=self._inbox(a["with"]))
             self.groups[a["group"]] = created["group_id"]
         elif action == "sync_welcomes":
-            ask("clients.sync_welcomes", client=client)
+            if ask("clients.sync_welcomes", client=client)["group_ids"]:
+                self.welcomed.add(client)
         elif action == "sync_all":
+            self.welcomed.add(client)  # it syncs welcomes first
             ask("clients.sync_all", client=client)
         elif action == "consent":
             entity = self._group_id(a["entity"]) if a["entity_type"] == "conversation_id" else self._inbox(a["entity"])
@@ -190,13 +203,17 @@ class Driver:
     def _network_action(self, action: str, a: dict[str, Any]) -> dict[str, Any] | None:
         """Faults and time (only the harness's delivery service changes, spec_model.xmtp.network), and what
         the network holds: ``key_package_rotated`` observes whether a client's key package changed since
-        it was last looked at (seed: "XMTP will rotate the key package when a new welcome message is received")."""
+        it was last looked at (seed: "XMTP will rotate the key package when a new welcome message is received"),
+        waiting up to ``ROTATION_WAIT_S`` for it after a Welcome."""
         if action == "key_package_rotated":
             client = a["client"]
             if client not in self.installations:
                 raise ScenarioError(f"no client {client!r} was created")
-            now, before = self._key_package(client), self.key_packages[client]
-            self.key_packages[client] = now
+            before = self.key_packages[client]
+            deadline = time.monotonic() + (ROTATION_WAIT_S if client in self.welcomed else 0)
+            while (now := self._key_package(client)) == before and time.monotonic() < deadline:
+                time.sleep(0.05)
+            self.key_packages[client], self.welcomed = now, self.welcomed - {client}
             return {"key_package_rotated": now != before}
         now = self.network.clock.now_ns()
         if action == "fail_publishes":

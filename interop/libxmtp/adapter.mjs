@@ -1,6 +1,11 @@
 #!/usr/bin/env node
-// xmtp-conformance adapter for libxmtp 1.9.1 (@xmtp/node-bindings, the native library that
-// @xmtp/node-sdk 5.5.0 wraps), answering the `clients` capability.
+// xmtp-conformance adapter for libxmtp (@xmtp/node-bindings, the native library that @xmtp/node-sdk
+// wraps), answering the `clients` capability.
+//
+//   node adapter.mjs VERSION
+//
+// runs it with the bindings installed in versions/VERSION/ (its package.json and lockfile pin them);
+// versions/VERSION/bindings.mjs gives the calls whose names or shapes differ between versions.
 //
 // The harness (interop/served_adapter.py) starts a gRPC server speaking XMTP's MlsApi and
 // IdentityApi from its delivery-service model and runs this program with XMTP_API_URL set to it.
@@ -8,7 +13,8 @@
 // calls. Requests arrive as JSON-RPC 2.0 on stdin, one per line; answers go to stdout (stderr is
 // for logs). Semantics and JSON shapes follow conformance/adapter/reference.py.
 //
-//   .venv/bin/xmtp-conformance run --adapter libxmtp
+//   .venv/bin/xmtp-conformance run --adapter libxmtp         (the newest pinned version)
+//   .venv/bin/xmtp-conformance run --adapter libxmtp-1.9.1
 //
 // Why the bindings and not @xmtp/node-sdk: node-sdk 5.5.0's Client.create looks the wallet's inbox
 // id up at the *environment's* URL (getInboxIdForIdentifier ignores `apiUrl`), so a client cannot
@@ -20,14 +26,13 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { randomBytes } from "node:crypto";
-import * as xmtp from "@xmtp/node-bindings";
-import { secp256k1 } from "@noble/curves/secp256k1.js";
-import { keccak_256 } from "@noble/hashes/sha3.js";
 
 const PROTOCOL_VERSION = 2;
-// The installed @xmtp/node-bindings (package.json pins 1.9.1, the version node-sdk 5.5.0 pins).
+const VERSION_DIRECTORY = new URL(`./versions/${process.argv[2]}/`, import.meta.url);
+const { xmtp, secp256k1, keccak_256, bindings } = await import(new URL("bindings.mjs", VERSION_DIRECTORY));
+// The installed @xmtp/node-bindings, as the version folder's lockfile pins it.
 const BINDINGS_VERSION = JSON.parse(readFileSync(
-  new URL("./node_modules/@xmtp/node-bindings/package.json", import.meta.url), "utf8")).version;
+  new URL("node_modules/@xmtp/node-bindings/package.json", VERSION_DIRECTORY), "utf8")).version;
 const API_URL = process.env.XMTP_API_URL;
 const LOG_LEVEL = process.env.XMTP_ADAPTER_LOG_LEVEL ?? "Off"; // libxmtp's own logs (Off, Error, ..., Debug)
 
@@ -100,11 +105,10 @@ let directory = mkdtempSync(join(tmpdir(), "xmtp-libxmtp-adapter-"));
 
 async function openClient(wallet, dbPath, dbKey) {
   if (!API_URL) throw internal("no_api_url", "XMTP_API_URL is not set (run through interop/served_adapter.py)");
-  const inboxId = (await xmtp.getInboxIdForIdentifier(API_URL, null, false, wallet.identifier))
-    ?? xmtp.generateInboxId(wallet.identifier);
+  const inboxId = (await bindings.inboxIdOf(API_URL, wallet.identifier)) ?? xmtp.generateInboxId(wallet.identifier);
   // As node-sdk's createClient does, with the history-sync server and the device-sync worker disabled.
-  const client = await xmtp.createClient(API_URL, null, false, dbPath, inboxId, wallet.identifier, dbKey,
-    null, xmtp.SyncWorkerMode.Disabled, { structured: false, level: LOG_LEVEL }, false, "xmtp-conformance");
+  const client = await bindings.createClient(API_URL, { dbPath, dbKey, inboxId, identifier: wallet.identifier,
+    logLevel: LOG_LEVEL, appVersion: "xmtp-conformance" });
   // As node-sdk's register(): a new inbox, or a new installation of an existing one, signed by the wallet.
   const request = await client.createInboxSignatureRequest();
   if (request) {
@@ -122,12 +126,12 @@ function named(name) {
 
 const client = (name) => named(name).client;
 
-// A conversation the client has (findGroupById throws "not found" for one it has not).
+// A conversation the client has (the lookup throws "not found" for one it has not).
 async function conversation(p) {
   const conversations = client(p.client).conversations();
   let found;
   try {
-    found = conversations.findGroupById(p.group_id);
+    found = bindings.conversationById(conversations, p.group_id);
   } catch (e) {
     throw rejected("unknown_group", String(e?.message ?? e));
   }
@@ -180,17 +184,17 @@ async function groupState(group) {
   const attributes = { description: group.groupDescription(), group_image_url_square: group.groupImageUrlSquare(),
     group_name: group.groupName() };
   if (!isDm) attributes.app_data = group.appData();
-  const members = await group.listMembers();
+  const members = await group.listMembers(); // in no particular order since 1.10
   return {
     epoch: Number((await group.debugInfo()).epoch),
     active: group.isActive(),
     conversation_type: CONVERSATION_TYPES[type] ?? String(type),
     creator_inbox_id: metadata.creatorInboxId(),
     attributes: Object.fromEntries(Object.entries(attributes).sort()),
-    admins: [...group.adminList()].sort(),
-    super_admins: [...group.superAdminList()].sort(),
+    admins: [...bindings.admins(group)].sort(),
+    super_admins: [...bindings.superAdmins(group)].sort(),
     policies: policiesJson(group.groupPermissions().policySet(), isDm),
-    members: members.map((m) => ({
+    members: members.sort((a, b) => (a.inboxId < b.inboxId ? -1 : a.inboxId > b.inboxId ? 1 : 0)).map((m) => ({
       inbox_id: m.inboxId,
       permission_level: LEVELS[m.permissionLevel],
       installations: m.installationIds.length,
@@ -272,14 +276,38 @@ async function updatePermission(group, a) {
   await group.updatePermissionPolicy(type, option, field);
 }
 
+// libxmtp removes a member who sent a LeaveRequest (XIP-75) in a background worker after the sync that
+// read it: 1.9.1's PendingSelfRemoveWorker, every 2 s of wall time; since 1.10 a ProcessPendingSelfRemove
+// task woken after that sync (libxmtp crates/xmtp_mls/src/groups/mls_sync.rs@b649d1a). Only a super admin
+// removes. `sync` answers once the worker's effect shows: no member is left whose LeaveRequest this super
+// admin has read, or LEAVE_WAIT_MS have passed (then the group is shown as it is).
+const LEAVE_WAIT_MS = 10_000;
+
+async function leaveRequestsHonoured(group, inboxId) {
+  if (!bindings.superAdmins(group).includes(inboxId)) return;
+  const deadline = Date.now() + LEAVE_WAIT_MS;
+  for (;;) {
+    const requests = await bindings.messages(group, { contentTypes: [xmtp.ContentType.LeaveRequest] });
+    const leavers = new Set(requests.map((m) => m.senderInboxId));
+    const members = await group.listMembers();
+    if (!members.some((m) => leavers.has(m.inboxId)) || Date.now() >= deadline) return;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+async function sync(group, _arguments, client) {
+  await group.sync();
+  await leaveRequestsHonoured(group, client.inboxId());
+}
+
 const GROUP_METHODS = {
-  sync: (g) => g.sync(),
-  send: (g, a) => g.sendText(a.text, false),
-  send_optimistic: (g, a) => g.sendText(a.text, true),
-  add_members: (g, a) => g.addMembers(identifiers(a.addresses)),
-  add_members_by_inbox_id: (g, a) => g.addMembersByInboxId(a.inbox_ids),
-  remove_members: (g, a) => g.removeMembers(identifiers(a.addresses)),
-  remove_members_by_inbox_id: (g, a) => g.removeMembersByInboxId(a.inbox_ids),
+  sync,
+  send: (g, a) => bindings.sendText(g, a.text, false),
+  send_optimistic: (g, a) => bindings.sendText(g, a.text, true),
+  add_members: (g, a) => bindings.addMembersByIdentity(g, identifiers(a.addresses)),
+  add_members_by_inbox_id: (g, a) => bindings.addMembers(g, a.inbox_ids),
+  remove_members: (g, a) => bindings.removeMembersByIdentity(g, identifiers(a.addresses)),
+  remove_members_by_inbox_id: (g, a) => bindings.removeMembers(g, a.inbox_ids),
   update_name: (g, a) => g.updateGroupName(a.name),
   update_description: (g, a) => g.updateGroupDescription(a.description),
   update_image_url: (g, a) => g.updateGroupImageUrlSquare(a.url),
@@ -291,8 +319,8 @@ const GROUP_METHODS = {
   leave: (g) => g.leaveGroup(),
   // libxmtp's update_installations is maybe_update_installations(0) -> add_missing_installations ->
   // get_membership_update_intent([], []); the node bindings do not expose it, but
-  // add_members_by_inbox_id([]) builds the same intent (nothing added, members' new installations in).
-  update_installations: (g) => g.addMembersByInboxId([]),
+  // adding no inbox by id builds the same intent (nothing added, members' new installations in).
+  update_installations: (g) => bindings.addMembers(g, []),
 };
 
 // ------------------------------------------------------------------ operations
@@ -306,7 +334,7 @@ const handlers = {
   },
 
   async reset() {
-    forget();
+    await forget();
     directory = mkdtempSync(join(tmpdir(), "xmtp-libxmtp-adapter-"));
     return {};
   },
@@ -323,7 +351,7 @@ const handlers = {
 
   async "clients.restart"(p) {
     const entry = named(p.client);
-    release(entry.client);
+    await release(entry.client);
     entry.client = await openClient(entry.wallet, entry.dbPath, entry.dbKey);
     return {};
   },
@@ -336,13 +364,13 @@ const handlers = {
     if (p.description) options.groupDescription = p.description;
     const conversations = client(p.client).conversations();
     const group = p.addresses.length && !p.inbox_ids.length
-      ? await conversations.createGroup(identifiers(p.addresses), options)
-      : await conversations.createGroupByInboxId([...p.inbox_ids, ...await inboxIdsOf(p.client, p.addresses)], options);
+      ? await bindings.createGroupByIdentity(conversations, identifiers(p.addresses), options)
+      : await bindings.createGroup(conversations, [...p.inbox_ids, ...await inboxIdsOf(p.client, p.addresses)], options);
     return { group_id: group.id() };
   },
 
   async "clients.new_dm"(p) {
-    return { group_id: (await client(p.client).conversations().createDmByInboxId(p.inbox_id)).id() };
+    return { group_id: (await bindings.createDm(client(p.client).conversations(), p.inbox_id)).id() };
   },
 
   async "clients.sync_welcomes"(p) {
@@ -354,8 +382,9 @@ const handlers = {
 
   async "clients.sync_all"(p) {
     // "welcomes, then every group": every consent state, not libxmtp's default filter
-    await client(p.client).conversations().syncAllConversations(
-      [xmtp.ConsentState.Unknown, xmtp.ConsentState.Allowed, xmtp.ConsentState.Denied]);
+    const c = client(p.client);
+    await bindings.syncAll(c.conversations(), [xmtp.ConsentState.Unknown, xmtp.ConsentState.Allowed, xmtp.ConsentState.Denied]);
+    for (const item of c.conversations().list()) await leaveRequestsHonoured(item.conversation, c.inboxId());
     return {};
   },
 
@@ -372,7 +401,7 @@ const handlers = {
   async "clients.group"(p) {
     const method = GROUP_METHODS[p.method];
     if (!method) throw unsupported("unknown_group_method", p.method);
-    const value = await method(await conversation(p), p.arguments);
+    const value = await method(await conversation(p), p.arguments, client(p.client));
     return { value: typeof value === "string" ? value : null };
   },
 
@@ -382,7 +411,7 @@ const handlers = {
 
   async "clients.messages"(p) {
     const group = await conversation(p);
-    return { messages: (await group.findEnrichedMessages(messageFilters(p.filters))).map(messageJson) };
+    return { messages: (await bindings.messages(group, messageFilters(p.filters))).map(messageJson) };
   },
 
   async "clients.consent"(p) {
@@ -408,7 +437,7 @@ const handlers = {
 async function inboxIdsOf(name, addresses) {
   const ids = [];
   for (const identifier of identifiers(addresses)) {
-    const id = await client(name).findInboxIdByIdentifier(identifier);
+    const id = await bindings.inboxIdByIdentity(client(name), identifier);
     if (!id) throw rejected("address_not_found", identifier.identifier);
     ids.push(id);
   }
@@ -416,18 +445,18 @@ async function inboxIdsOf(name, addresses) {
 }
 
 // Every client and its database gone.
-function forget() {
-  for (const { client: c } of clients.values()) release(c);
+async function forget() {
+  for (const { client: c } of clients.values()) await release(c);
   clients.clear();
   rmSync(directory, { recursive: true, force: true });
 }
 
-// A client has no close(): its database connection is released and the object dropped.
-function release(c) {
+// A client closed (its workers stopped where the version can) and its database connection released.
+async function release(c) {
   try {
-    c.releaseDbConnection();
+    await bindings.close(c);
   } catch (e) {
-    console.error("releaseDbConnection:", e?.message ?? e);
+    console.error("close:", e?.message ?? e);
   }
 }
 
@@ -454,5 +483,5 @@ const lines = createInterface({ input: process.stdin, crlfDelay: Infinity });
 for await (const line of lines) {
   if (line.trim()) await answer(JSON.parse(line));
 }
-forget();
+await forget();
 process.exit(0); // libxmtp's workers would keep the event loop alive

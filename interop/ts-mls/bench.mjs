@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // The 400-member operations of benchmarks/test_mls_400.py, run with ts-mls 1.6.4 in cipher suite 3,
-// for benchmarks/test_ts_mls_side_by_side.py. The same shapes: 399 key packages; a 2-member group
+// for benchmarks/test_side_by_side.py. The same shapes: 399 key packages; a 2-member group
 // whose first member commits adding 398 (400 members); the second member processing that commit;
 // m7 joining from its Welcome; the first member committing the removal of leaf 200 (with a path);
 // the second member processing that. Commits are PublicMessages and their Welcomes carry the tree.

@@ -43,11 +43,12 @@ Node = Union[LeafNode, ParentNode]
 NODE = Tagged(U8, "NodeType", (LeafNode, ParentNode))
 """RFC 9420 §12.4.3.3: ``Node``."""
 
-MAX_LEAVES = 250 * 10
-"""libxmtp crates/xmtp_configuration/src/common/mls.rs@a53a97e ``MAX_GROUP_SIZE`` (250 inboxes) ×
-``MAX_INSTALLATIONS_PER_INBOX`` (10): the most leaves an XMTP group's tree holds at once. RFC 9420 leaves
-the size open (a uint32 leaf index); adds fill the leftmost blank leaf first (§7.7), so a tree never
-reaches past leaf ``MAX_LEAVES - 1``."""
+MAX_LEAVES = 400 * 10
+"""XMTP docs: group chat ("A group can be anywhere from 1 person to 400", the seed profile's limit, larger than
+libxmtp's ``MAX_GROUP_SIZE`` of 250) × libxmtp crates/xmtp_configuration/src/common/mls.rs@a53a97e
+``MAX_INSTALLATIONS_PER_INBOX`` (10): the most leaves an XMTP group's tree holds at once in either profile.
+RFC 9420 leaves the size open (a uint32 leaf index); adds fill the leftmost blank leaf first (§7.7), so a tree
+never reaches past leaf ``MAX_LEAVES - 1``."""
 MAX_NODES = 2 * MAX_LEAVES - 1
 """RFC 9420 §12.4.3.3, Appendix C: the longest ``ratchet_tree`` extension: up to the last leaf."""
 

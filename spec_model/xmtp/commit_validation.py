@@ -12,9 +12,10 @@ The identity log is consulted through ``identity_at(inbox_id, sequence_id)``,
 which returns that inbox's association state after the given update (docs/xmtp-facts.md §8);
 every inbox's sequence id comes from the GroupMembership extension (0xFF01).
 
-Where libxmtp's versions differ, this follows HEAD: the actor is the committer
-(proposers may differ and are recorded per change), and an added inbox must
-name a non-zero sequence id.
+Where libxmtp's versions differ, this follows the newest pinned one (b649d1a):
+the actor is the committer, but an added or removed inbox is checked against
+the proposer of its change; an added inbox must name a non-zero sequence id;
+minimum versions compare by Semantic Versioning precedence.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from typing import Callable
 
 from spec_model.mls.group import StagedCommit
 from spec_model.mls.leaf_node import LeafNode
-from spec_model.mls.proposals import Add, PreSharedKey, Remove, Update
+from spec_model.mls.proposals import Add, GroupContextExtensions, PreSharedKey, Remove, Update
 from spec_model.mls.reasons import Rejected
 
 from .content import GroupUpdated, Inbox, MetadataFieldChange
@@ -171,11 +172,12 @@ def validate_commit(staged: StagedCommit, identity_at: IdentityLookup, *, own_ve
     for leaf, expected_inbox in to_check:
         _check_credential(leaf, expected_inbox, old_membership, new_membership, identity_at)
 
-    # group size (seed "Group sizes"; libxmtp profile: 250)
-    try:
-        check_group_size(new_membership, profile)
-    except Rejected as e:
-        raise Rejected(CommitReason.GROUP_FULL, e.detail, cause=e) from None
+    # group size (seed "Group sizes"); libxmtp does not count a received commit's members
+    if profile.group_size_checked_on_receive:
+        try:
+            check_group_size(new_membership, profile)
+        except Rejected as e:
+            raise Rejected(CommitReason.GROUP_FULL, e.detail, cause=e) from None
 
     # 12. policies
     added_inboxes = tuple(sorted(new_membership.members.keys() - old_membership.members.keys()))
@@ -273,24 +275,39 @@ def _check_credential(leaf: LeafNode, expected_inbox: str | None, old: GroupMemb
 def _check_policies(staged, actor: Actor, immutable, old_metadata, old_membership, policies: Policies,
                     added_inboxes, removed_inboxes, added, changes, admins_added, admins_removed, supers_added,
                     supers_removed, supers_left: int, permissions_changed: bool, profile: Profile) -> None:
-    """docs/xmtp-facts.md §4.4 step 12 (a–g): every change passes its policy; raises the permission rule's ``Rejected``."""
-    proposers = {}
+    """docs/xmtp-facts.md §4.4 step 12 (a–g): every change passes its policy; raises the permission rule's ``Rejected``.
+
+    An added or removed inbox is checked against its proposer: the sender of the Add or Remove proposal for
+    it, else of the GroupContextExtensions proposal, else the committer (libxmtp validated_commit.rs
+    ``extract_expected_diff_with_proposers``@b649d1a; libxmtp 1.9.1, @09d3f023f, checked the committer).
+    The other changes are the committer's.
+    """
+    gce_sender = next((p.sender for p in staged.proposals
+                       if isinstance(p.proposal, GroupContextExtensions) and p.sender is not None), None)
+    proposers, removers = {}, {}
     for key, p in added.items():
         if p.sender is not None:
             proposers[inbox_of(p.proposal.key_package.leaf_node.credential)] = p.sender
+    for p in staged.proposals:
+        if isinstance(p.proposal, Remove) and p.sender is not None:
+            removers[inbox_of(staged.old_tree.leaf(p.proposal.removed).credential)] = p.sender
+
+    def proposer_of(inbox: str, senders: dict[str, int]) -> Actor:
+        sender = senders.get(inbox, gce_sender)
+        return actor if sender is None else Actor.in_group(
+            inbox_of(staged.old_tree.leaf(sender).credential), immutable, old_metadata, old_membership)
+
     dm = immutable.dm_members
     dm_exception = (dm is not None and len(added_inboxes) == 1 and added_inboxes[0] != actor.inbox_id
                     and added_inboxes[0] in {dm.dm_member_one.inbox_id, dm.dm_member_two.inbox_id})
-    for inbox in added_inboxes:  # a) checked against the proposer when known, else the actor
+    for inbox in added_inboxes:  # a)
         if dm_exception:
             break
-        proposer = proposers.get(inbox)
-        who = actor if proposer is None else Actor.in_group(
-            inbox_of(staged.old_tree.leaf(proposer).credential), immutable, old_metadata, old_membership)
-        check(policies, Permission.ADD_MEMBER, who, profile=profile)
+        check(policies, Permission.ADD_MEMBER, proposer_of(inbox, proposers), profile=profile)
     for inbox in removed_inboxes:  # b)
         removed_actor = Actor.in_group(inbox, immutable, old_metadata, old_membership)
-        check_remove_member(policies, actor, removed_actor, super_admins_left=supers_left, profile=profile)
+        check_remove_member(policies, proposer_of(inbox, removers), removed_actor, super_admins_left=supers_left,
+                            profile=profile)
     for key, _, _ in changes:  # c)
         check(policies, Permission.UPDATE_METADATA, actor, metadata_key=key, profile=profile)
     if admins_added:  # d)
@@ -305,16 +322,25 @@ def _check_policies(staged, actor: Actor, immutable, old_metadata, old_membershi
         check(policies, Permission.UPDATE_PERMISSIONS, actor, profile=profile)
 
 
-_SEMVER = re.compile(r"(\d+)\.(\d+)\.(\d+)(?:-([0-9A-Za-z.-]+))?")
+_SEMVER = re.compile(r"(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-([0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*))?"
+                     r"(?:\+[0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*)?")
 
 
 def _semver(version: str) -> tuple:
-    """libxmtp validated_commit.rs (HEAD, semver): an orderable form of "x.y.z[-pre]"; a pre-release sorts first."""
+    """Semantic Versioning 2.0.0 §11 precedence, as libxmtp's ``LibXMTPVersion`` (the semver crate; libxmtp
+    crates/xmtp_mls/src/groups/validated_commit.rs@b649d1a): an orderable form of "x.y.z[-pre][+build]".
+
+    A pre-release sorts before its release; its dot-separated identifiers compare numerically when all digits
+    (``rc.2 < rc.10``), numbers before words, and a shorter list first when one is a prefix of the other.
+    Build metadata does not count. (libxmtp 1.9.1, @09d3f023f, compared ``(major, minor, patch, suffix)``
+    with the suffix as a string and a release before its pre-releases.)
+    """
     match = _SEMVER.fullmatch(version.strip())
     if match is None:
         raise Rejected(CommitReason.PROTOCOL_VERSION_TOO_LOW, f"unreadable minimum version {version!r}")
     major, minor, patch, pre = match.groups()
-    return int(major), int(minor), int(patch), (pre is None, pre or "")
+    identifiers = tuple((0, int(i), "") if i.isdigit() else (1, 0, i) for i in pre.split(".")) if pre else ()
+    return int(major), int(minor), int(patch), pre is None, identifiers
 
 
 class WelcomeReason(enum.StrEnum):
@@ -350,22 +376,36 @@ def validate_welcome_membership(group_tree, membership: GroupMembership, identit
 
 
 def validate_dm_welcome(extensions, own_inbox_id: str, adder_inbox_id: str, profile: Profile = SEED) -> None:
-    """libxmtp groups/mod.rs ``validate_dm_group`` (docs/xmtp-facts.md §4.4): a DM Welcome is between the adder and us.
+    """libxmtp groups/mod.rs ``validate_dm_group`` (docs/xmtp-facts.md §4.4; libxmtp crates/xmtp_mls/src/groups/mod.rs@b649d1a,
+    the same @09d3f023f): a DM Welcome is between the adder and us.
 
-    Type DM with both members set; if someone else added us, the members are
-    {adder, us}; both admin lists empty; the permissions equal the DM preset.
-    libxmtp joins the last comparisons with ``&&`` (open question 4 of the
-    docs/xmtp-facts.md); the model requires every one of them.
+    Type DM with both members set; we are one of them, and if someone else
+    added us the members are {adder, us}; both admin lists empty; the five
+    membership, admin and permissions policies those of the DM preset. The
+    metadata policies are not compared (libxmtp: they do not affect
+    membership), so a DM of any profile, or one made before a metadata key
+    existed, is accepted. The libxmtp profile (``lax_dm_welcome``) returns
+    early for a Welcome from oneself and refuses the policies only when all
+    five differ; the seed profile requires each check.
     """
     metadata = read_immutable_metadata(extensions)
     dm = metadata.dm_members
     if metadata.conversation_type != ConversationType.DM or dm is None:
         raise Rejected(WelcomeReason.INVALID_DM, "not a DM")
     members = {dm.dm_member_one.inbox_id, dm.dm_member_two.inbox_id}
-    if adder_inbox_id != own_inbox_id and members != {adder_inbox_id, own_inbox_id}:
+    if own_inbox_id not in members:
+        raise Rejected(WelcomeReason.INVALID_DM, "we are not a member of the DM")
+    if adder_inbox_id == own_inbox_id:
+        if profile.lax_dm_welcome:
+            return
+    elif members != {adder_inbox_id, own_inbox_id}:
         raise Rejected(WelcomeReason.INVALID_DM, "the DM is not between the adder and us")
     mutable = read_mutable_metadata(extensions)
     if mutable.admin_list.inbox_ids or mutable.super_admin_list.inbox_ids:
         raise Rejected(WelcomeReason.INVALID_DM, "a DM has no admins")
-    if Policies.from_proto(read_mutable_permissions(extensions), profile) != preset_policies(Preset.DM, profile):
-        raise Rejected(WelcomeReason.INVALID_DM, "a DM's permissions are the DM preset")
+    policies, dm_preset = Policies.from_proto(read_mutable_permissions(extensions), profile), \
+        preset_policies(Preset.DM, profile)
+    differs = [getattr(policies, name) != getattr(dm_preset, name)
+               for name in ("add_member", "remove_member", "add_admin", "remove_admin", "update_permissions")]
+    if all(differs) if profile.lax_dm_welcome else any(differs):
+        raise Rejected(WelcomeReason.INVALID_DM, "a DM's membership policies are those of the DM preset")

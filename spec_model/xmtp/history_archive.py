@@ -35,13 +35,15 @@ messages and consent stay. Known limit: syncing a restored group before its
 Welcome moves its cursor past envelopes it could not read, so those are not
 re-read after the Welcome.
 
-Field numbers. docs/xmtp-facts.md §9 numbers ``DeviceSyncContent``'s oneof,
-``DeviceSyncRequest`` (pin 1, server_url 2, options 4), the element enum
-(MESSAGES 1, CONSENT 2) and ``ConsentSave``. Every other number here — of
-``ArchiveOptions``, ``DeviceSyncAcknowledge``, ``DeviceSyncReply``,
-``DeviceSyncKeyType``, ``PreferenceUpdates``, ``BackupMetadata``,
-``GroupSave``, ``GroupMessageSave`` and ``BackupElement`` — is a
-**model-specific layout**, not libxmtp's wire format (see each docstring).
+Field numbers. The sync-group messages (``DeviceSyncContent``,
+``DeviceSyncRequest``, ``DeviceSyncAcknowledge``, ``DeviceSyncReply``,
+``DeviceSyncKeyType``, ``PreferenceUpdates``), ``ArchiveOptions``,
+``BackupMetadata``, the ``BackupElement`` oneof, the element enum and
+``ConsentSave`` use libxmtp's numbers (libxmtp
+crates/xmtp_proto/src/gen/xmtp.device_sync.content.rs and xmtp.device_sync.rs
+@b649d1a), so a model's sync message decodes in libxmtp. ``GroupSave`` and
+``GroupMessageSave`` are a **model-specific layout**, not libxmtp's archive
+format (see each docstring).
 """
 
 from __future__ import annotations
@@ -71,7 +73,8 @@ from .store import GroupRow, MembershipState, MessageRow, Store
 
 __all__ = [
     "HistorySyncReason", "BackupElementSelection", "ArchiveOptions", "DeviceSyncRequest", "DeviceSyncAcknowledge",
-    "DeviceSyncKeyType", "BackupMetadata", "DeviceSyncReply", "PreferenceUpdates", "DeviceSyncContent",
+    "DeviceSyncKeyType", "BackupMetadata", "DeviceSyncReply", "HmacKeyUpdate", "PreferenceUpdate",
+    "PreferenceUpdates", "DeviceSyncContent",
     "GroupSave", "GroupMessageSave", "BackupElement", "ALL_ELEMENTS", "ARCHIVE_VERSION", "KEY_SIZE", "NONCE_SIZE",
     "MAX_RECORD_SIZE",
     "encode_device_sync", "decode_device_sync", "write_archive", "read_archive", "export_elements",
@@ -119,7 +122,7 @@ class BackupElementSelection(enum.IntEnum):
 
 
 class ArchiveOptions(Message):
-    """docs/xmtp-facts.md §9 ``ArchiveOptions``; model-specific numbers: elements 1, start_ns 2, end_ns 3, exclude 4.
+    """docs/xmtp-facts.md §9 ``ArchiveOptions``, libxmtp's numbers: elements 1, start_ns 2, end_ns 3, exclude 4.
 
     Messages are exported when ``start_ns <= sent_at_ns < end_ns`` (an absent bound is open).
     """
@@ -142,42 +145,57 @@ class DeviceSyncRequest(Message):
 
 
 class DeviceSyncAcknowledge(Message):
-    """docs/xmtp-facts.md §9 ``acknowledge``: an installation claims a request; model-specific ``{request_id = 1}``."""
+    """docs/xmtp-facts.md §9 ``acknowledge``: an installation claims a request; libxmtp ``{request_id = 1}``."""
 
     request_id: Annotated[str, Field(1, STRING)] = ""
 
 
 class DeviceSyncKeyType(Message):
-    """docs/xmtp-facts.md §9 ``encryption_key{aes_256_gcm}``; model-specific ``oneof key {bytes aes_256_gcm = 1}``."""
+    """docs/xmtp-facts.md §9 ``encryption_key{aes_256_gcm}``; libxmtp ``oneof key {bytes aes_256_gcm = 1}``."""
 
     aes_256_gcm: Annotated[bytes | None, Field(1, BYTES, oneof="key")] = None
 
 
 class BackupMetadata(Message):
-    """docs/xmtp-facts.md §9 the archive's metadata element (and the reply's ``metadata``); model-specific numbers:
-    elements 1, exported_at_ns 2, start_ns 3, end_ns 4."""
+    """docs/xmtp-facts.md §9 the archive's metadata element (and the reply's ``metadata``): libxmtp's
+    ``BackupMetadataSave{repeated elements = 2; exported_at_ns = 3; optional start_ns = 4; optional end_ns = 5}``
+    (libxmtp crates/xmtp_proto/src/gen/xmtp.device_sync.rs@b649d1a)."""
 
-    elements: Annotated[tuple[int, ...], Field(1, EnumKind(BackupElementSelection), repeated=True)] = ()
-    exported_at_ns: Annotated[int, Field(2, INT64)] = 0
-    start_ns: Annotated[int | None, Field(3, INT64, optional=True)] = None
-    end_ns: Annotated[int | None, Field(4, INT64, optional=True)] = None
+    elements: Annotated[tuple[int, ...], Field(2, EnumKind(BackupElementSelection), repeated=True)] = ()
+    exported_at_ns: Annotated[int, Field(3, INT64)] = 0
+    start_ns: Annotated[int | None, Field(4, INT64, optional=True)] = None
+    end_ns: Annotated[int | None, Field(5, INT64, optional=True)] = None
 
 
 class DeviceSyncReply(Message):
-    """docs/xmtp-facts.md §9 ``DeviceSyncReply``; model-specific numbers: request_id 1, url 2, encryption_key 3, metadata 4."""
+    """docs/xmtp-facts.md §9 ``DeviceSyncReply{request_id = 1; url = 2; encryption_key = 3; metadata = 6}`` (4 and 5 are
+    deprecated; libxmtp crates/xmtp_proto/src/gen/xmtp.device_sync.content.rs@b649d1a)."""
 
     request_id: Annotated[str, Field(1, STRING)] = ""
     url: Annotated[str, Field(2, STRING)] = ""
     encryption_key: Annotated[DeviceSyncKeyType | None, Field(3, MessageKind(DeviceSyncKeyType))] = None
-    metadata: Annotated[BackupMetadata | None, Field(4, MessageKind(BackupMetadata))] = None
+    metadata: Annotated[BackupMetadata | None, Field(6, MessageKind(BackupMetadata))] = None
+
+
+class HmacKeyUpdate(Message):
+    """libxmtp ``HmacKeyUpdate{bytes key = 1; int64 cycled_at_ns = 2}`` (xmtp.device_sync.content.rs@b649d1a)."""
+
+    key: Annotated[bytes, Field(1, BYTES)] = b""
+    cycled_at_ns: Annotated[int, Field(2, INT64)] = 0
+
+
+class PreferenceUpdate(Message):
+    """libxmtp ``PreferenceUpdate oneof update {ConsentSave consent = 1; HmacKeyUpdate hmac = 2}``."""
+
+    consent: Annotated[ConsentSave | None, Field(1, MessageKind(ConsentSave), oneof="update")] = None
+    hmac: Annotated[HmacKeyUpdate | None, Field(2, MessageKind(HmacKeyUpdate), oneof="update")] = None
 
 
 class PreferenceUpdates(Message):
-    """docs/xmtp-facts.md §9 "Preference sync" (consent saves, HMAC-key rotations); model-specific numbers:
-    ``repeated ConsentSave consent = 1; repeated bytes hmac_keys = 2``."""
+    """docs/xmtp-facts.md §9 "Preference sync" (consent saves, HMAC-key rotations): libxmtp
+    ``PreferenceUpdates{repeated PreferenceUpdate updates = 1}`` (xmtp.device_sync.content.rs@b649d1a)."""
 
-    consent: Annotated[tuple[ConsentSave, ...], Field(1, MessageKind(ConsentSave), repeated=True)] = ()
-    hmac_keys: Annotated[tuple[bytes, ...], Field(2, BYTES, repeated=True)] = ()
+    updates: Annotated[tuple[PreferenceUpdate, ...], Field(1, MessageKind(PreferenceUpdate), repeated=True)] = ()
 
 
 class DeviceSyncContent(Message):
@@ -221,8 +239,8 @@ class GroupMessageSave(Message):
 
 
 class BackupElement(Message):
-    """docs/xmtp-facts.md §9 ``BackupElement``; model-specific ``oneof element {metadata = 1; group = 2;
-    group_message = 3; consent = 4}``."""
+    """docs/xmtp-facts.md §9 ``BackupElement``; libxmtp's ``oneof element {metadata = 1; group = 2;
+    group_message = 3; consent = 4}`` (5, events, is deprecated)."""
 
     metadata: Annotated[BackupMetadata | None, Field(1, MessageKind(BackupMetadata), oneof="element")] = None
     group: Annotated[GroupSave | None, Field(2, MessageKind(GroupSave), oneof="element")] = None

@@ -141,14 +141,19 @@ class Actor:
         )
 
 
-def allows(policy: Policy, actor: Actor) -> bool:
-    """libxmtp group_permissions.rs ``evaluate``, seed "Creator Only": whether ``policy`` lets ``actor`` act."""
+def allows(policy: Policy, actor: Actor, profile: Profile = SEED) -> bool:
+    """libxmtp group_permissions.rs ``evaluate``, seed "Creator Only": whether ``policy`` lets ``actor`` act.
+
+    Creator Only is an option of the profiles with ``creator_only`` only.
+    """
     if isinstance(policy, AllOf):
-        return all([allows(p, actor) for p in policy.policies])
+        return all([allows(p, actor, profile) for p in policy.policies])
     if isinstance(policy, AnyOf):
-        return any([allows(p, actor) for p in policy.policies])
+        return any([allows(p, actor, profile) for p in policy.policies])
     if policy is Option.UNSPECIFIED:
         raise Rejected(PermissionReason.UNSPECIFIED_POLICY)
+    if policy is Option.CREATOR_ONLY and not profile.creator_only:
+        raise Rejected(PermissionReason.UNKNOWN_POLICY, f"{policy} is not an option of the {profile.name} profile")
     return {
         Option.ALLOW: True,
         Option.DENY: False,
@@ -291,7 +296,7 @@ def check(policies: Policies, permission: Permission, actor: Actor, *, metadata_
             raise Rejected(PermissionReason.SUPER_ADMIN_REQUIRED, "to change permissions")
         if not profile.permissions_policy_enforced:
             return
-    if not allows(policies.policy_for(permission, metadata_key), actor):
+    if not allows(policies.policy_for(permission, metadata_key), actor, profile):
         raise Rejected(_DENIED[permission], metadata_key or "")
 
 
@@ -345,12 +350,14 @@ class Preset(enum.StrEnum):
 
 
 def _preset_metadata_policy(preset: Preset, key: str, profile: Profile) -> Policy:
-    """libxmtp MetadataPolicies::default_map / dm_map (docs/xmtp-facts.md §4.3), XIP-47 All Members for the seed."""
+    """libxmtp MetadataPolicies::default_map / dm_map (docs/xmtp-facts.md §4.3), XIP-47 All Members for the seed; a
+    ``_`` key is super-admin-only in the profiles with ``preset_underscore_keys_super_admin``."""
     if preset is Preset.DM:
         return Option.ALLOW
     if key in (MESSAGE_DISAPPEAR_FROM_NS, MESSAGE_DISAPPEAR_IN_NS):
         return Option.ADMIN_OR_SUPER_ADMIN
-    if key == MINIMUM_SUPPORTED_PROTOCOL_VERSION or key.startswith(SUPER_ADMIN_PREFIX):
+    if key == MINIMUM_SUPPORTED_PROTOCOL_VERSION or (
+            key.startswith(SUPER_ADMIN_PREFIX) and profile.preset_underscore_keys_super_admin):
         return Option.SUPER_ADMIN_ONLY
     if preset is Preset.ALL_MEMBERS and profile.members_edit_metadata:
         return Option.ALLOW
@@ -385,7 +392,8 @@ def preset_policies(preset: Preset, profile: Profile = SEED) -> Policies:
 
 
 def preset_of(policies: Policies, profile: Profile = SEED) -> Preset:
-    """libxmtp is_policy_default / is_policy_admin_only (docs/xmtp-facts.md §4.3): the preset ``policies`` matches.
+    """libxmtp is_policy_default / is_policy_admin_only (docs/xmtp-facts.md §4.3; libxmtp
+    crates/xmtp_mls/src/groups/group_permissions.rs@b649d1a): the preset ``policies`` matches.
 
     Only the metadata keys present are compared, so a group created before a
     key existed still matches its preset; no match is ``Preset.CUSTOM``.

@@ -20,6 +20,12 @@ class Profile:
     ``max_group_size``
         seed "Group sizes": "anywhere from 1 person to 400"; libxmtp
         ``common/mls.rs``: at most 250 members.
+    ``group_size_checked_on_receive``
+        seed: a commit that takes a group past ``max_group_size`` is refused
+        by every member. libxmtp checks ``MAX_GROUP_SIZE`` only when adding
+        by address (libxmtp crates/xmtp_mls/src/groups/mod.rs
+        ``add_members_by_identity``@b649d1a, the same @09d3f023f); received
+        commits are not counted.
     ``creator_only``
         seed "Permission options" lists "Creator Only" next to the two admin
         options. XMTP encoded it before 2024-05 as base value 3,
@@ -30,9 +36,27 @@ class Profile:
         and evaluates Creator Only (only the creator, super admin or not);
         encoding a policy that uses it is refused (OPTION_NOT_ENCODABLE).
         Both profiles use today's numbering on the wire, so they interoperate.
+        Without it (libxmtp: ``BasePolicies`` has no creator option, libxmtp
+        crates/xmtp_mls/src/groups/group_permissions.rs@b649d1a) a policy that
+        names Creator Only is refused (UNKNOWN_POLICY) wherever it is evaluated.
     ``pinned_messages``
         seed "Pin messages": the metadata key ``group_pinned_frame_url``
         (libxmtp 2024-07 to 2025-02); libxmtp HEAD has no such key.
+    ``preset_underscore_keys_super_admin``
+        how a preset is recognised when the policy set has a metadata key
+        beyond the preset's own. Seed (and the model's fallback rule): a
+        ``_``-prefixed key must be super-admin-only. libxmtp
+        ``is_policy_default`` / ``is_policy_admin_only`` (libxmtp
+        crates/xmtp_mls/src/groups/group_permissions.rs@b649d1a, the same
+        @09d3f023f) give ``_`` keys no special case: such a key must be Allow
+        (All Members) or admin-or-super-admin (Admins Only), like any other.
+    ``lax_dm_welcome``
+        libxmtp crates/xmtp_mls/src/groups/mod.rs ``validate_dm_group``
+        @b649d1a (the same @09d3f023f): a DM Welcome from oneself is accepted
+        once oneself is a DM member (no admin or permission checks), and the
+        five membership policies are refused only when all five differ from
+        the DM preset (``&&``). The seed profile checks both for every DM
+        Welcome and requires each policy to match.
     ``members_edit_metadata``
         XIP-47 "All Members Policy": "Only admins can remove members, update
         metadata"; libxmtp ``PolicySet::default``: every member may edit
@@ -62,7 +86,10 @@ class Profile:
 
     name: str
     max_group_size: int
+    group_size_checked_on_receive: bool
     creator_only: bool
+    preset_underscore_keys_super_admin: bool
+    lax_dm_welcome: bool
     pinned_messages: bool
     members_edit_metadata: bool
     super_admins_removable: bool
@@ -72,15 +99,18 @@ class Profile:
 
 
 SEED = Profile(
-    name="seed", max_group_size=400, creator_only=True, pinned_messages=True,
+    name="seed", max_group_size=400, group_size_checked_on_receive=True, creator_only=True,
+    preset_underscore_keys_super_admin=True, lax_dm_welcome=False, pinned_messages=True,
     members_edit_metadata=False, super_admins_removable=True, permissions_policy_enforced=True,
     welcome_transcript=False, key_update_before_first_send=False,
 )
 """seed + XIP-47: the product description, the model's default."""
 
 LIBXMTP = Profile(
-    name="libxmtp", max_group_size=250, creator_only=False, pinned_messages=False,
+    name="libxmtp", max_group_size=250, group_size_checked_on_receive=False, creator_only=False,
+    preset_underscore_keys_super_admin=False, lax_dm_welcome=True, pinned_messages=False,
     members_edit_metadata=True, super_admins_removable=False, permissions_policy_enforced=False,
     welcome_transcript=True, key_update_before_first_send=True,
 )
-"""libxmtp HEAD (docs/xmtp-facts.md §1, §3, §4): what the deployed clients do."""
+"""libxmtp (docs/xmtp-facts.md §1, §3, §4; the rules above checked at b649d1a, node-bindings
+1.11.0-nightly.20260726.b649d1a): what the deployed clients do."""

@@ -15,7 +15,7 @@ from spec_model.xmtp.extensions import GroupMembership
 from spec_model.xmtp.groups import (
     admin_lists_proposal, membership_of, membership_proposals, metadata_proposal, permissions_proposal,
 )
-from spec_model.xmtp.permissions import Preset, preset_policies
+from spec_model.xmtp.permissions import Option, Preset, preset_policies
 from spec_model.xmtp.profiles import LIBXMTP, SEED
 
 from tests.mls.members import join, state_of
@@ -223,6 +223,23 @@ def test_only_super_admins_change_permissions(world):
     assert e.cause is not None and e.cause.reason == "super_admin_required"  # typed, not read from the text
 
 
+def test_a_removal_is_checked_against_its_proposer(world):
+    """libxmtp validated_commit.rs extract_expected_diff_with_proposers@b649d1a: the Remove's sender, not the
+    committer, must pass remove_member_policy (admins' in the All Members preset)."""
+    from spec_model.xmtp.credential import inbox_of
+    for proposer, committer, allowed in (("bo", "alix", False), ("alix", "bo", True)):
+        (alix, bo, caro), groups = three(world)
+        leaf = next(i for i, node in groups[proposer].members() if inbox_of(node.credential) == caro.inbox_id)
+        groups[committer].process(groups[proposer].propose(Remove(leaf)))
+        without_caro = GroupMembership(members={k: v for k, v in membership_of(groups[committer]).members.items()
+                                                if k != caro.inbox_id})
+        proposals = membership_proposals(groups[committer], (), frozenset(), without_caro)
+        if allowed:
+            assert committed(world, groups[committer], proposals).removed_inboxes == (caro.inbox_id,)
+        else:
+            rejected(CommitReason.INSUFFICIENT_PERMISSIONS, world, groups[committer], proposals)
+
+
 # step 13: the protocol-version floor ---------------------------------------------------------------
 
 def test_minimum_version_floor(world):
@@ -232,6 +249,25 @@ def test_minimum_version_floor(world):
     rejected(CommitReason.PROTOCOL_VERSION_TOO_LOW, world, groups["alix"], [raise_floor], own_version="2.0.9")
 
 
+@pytest.mark.parametrize("floor, own, accepted", [
+    ("2.1.0-rc.10", "2.1.0-rc.2", False),   # numeric identifiers compare as numbers, not strings
+    ("2.1.0-rc.2", "2.1.0-rc.10", True),
+    ("2.1.0-rc.10", "2.1.0", True),         # a release follows its pre-releases
+    ("2.1.0", "2.1.0-rc.10", False),
+    ("1.0.0-alpha.1", "1.0.0-alpha", False),  # a longer identifier list follows its prefix
+    ("1.0.0-alpha.beta", "1.0.0-alpha.1", False),  # numbers before words
+    ("2.1.0+build.9", "2.1.0", True),       # build metadata does not count
+])
+def test_minimum_version_uses_semver_precedence(world, floor, own, accepted):
+    """Semantic Versioning 2.0.0 §11, as libxmtp's LibXMTPVersion (the semver crate) at b649d1a."""
+    (alix, bo, caro), groups = three(world)
+    raise_floor = metadata_proposal(groups["alix"], {"minimum_supported_protocol_version": floor})
+    if accepted:
+        assert committed(world, groups["alix"], [raise_floor], own_version=own).minimum_version == floor
+    else:
+        rejected(CommitReason.PROTOCOL_VERSION_TOO_LOW, world, groups["alix"], [raise_floor], own_version=own)
+
+
 # limits ---------------------------------------------------------------------------------------------
 
 def test_group_size_limit_by_profile(world):
@@ -239,6 +275,10 @@ def test_group_size_limit_by_profile(world):
     tiny = dataclasses.replace(SEED, name="tiny", max_group_size=3)
     dave = world.user("dave")
     rejected(CommitReason.GROUP_FULL, world, groups["alix"], world.add_users(groups["alix"], dave)[0], profile=tiny)
+    # libxmtp counts members only when adding by address: a received commit past the limit is accepted
+    tiny_libxmtp = dataclasses.replace(LIBXMTP, name="tiny", max_group_size=3)
+    assert committed(world, groups["alix"], world.add_users(groups["alix"], dave)[0],
+                     profile=tiny_libxmtp).added_inboxes == (dave.inbox_id,)
 
 
 def test_a_one_person_group_is_valid(world):
@@ -321,6 +361,24 @@ def test_dm_welcome_checks(world):
         (dm(policies=preset_policies(Preset.ALL_MEMBERS)), "b" * 64, "a" * 64),
     ]
     for extensions, own, adder in bad:
-        with pytest.raises(Rejected) as e:
-            validate_dm_welcome(extensions, own_inbox_id=own, adder_inbox_id=adder)
-        assert e.value.reason == WelcomeReason.INVALID_DM
+        for profile in (SEED, LIBXMTP):
+            with pytest.raises(Rejected) as e:
+                validate_dm_welcome(extensions, own_inbox_id=own, adder_inbox_id=adder, profile=profile)
+            assert e.value.reason == WelcomeReason.INVALID_DM
+
+    # metadata policies are not compared: a DM of the other profile, or one without app_data's, is accepted
+    without_app_data = dataclasses.replace(preset_policies(Preset.DM, LIBXMTP), update_metadata={
+        k: p for k, p in preset_policies(Preset.DM, LIBXMTP).update_metadata.items() if k != "app_data"})
+    for policies in (preset_policies(Preset.DM, LIBXMTP), without_app_data):
+        for profile in (SEED, LIBXMTP):
+            validate_dm_welcome(dm(policies=policies), own_inbox_id="b" * 64, adder_inbox_id="a" * 64, profile=profile)
+
+    # libxmtp: a Welcome from oneself only needs us in the DM; one differing policy of five is not refused
+    admins = dm(mutable=dataclasses.replace(new_dm_mutable_metadata(), admin_list=Inboxes(("a" * 64,))))
+    add_allowed = dm(policies=dataclasses.replace(preset_policies(Preset.DM), add_member=Option.ALLOW))
+    for extensions, own, adder in ((admins, "a" * 64, "a" * 64), (add_allowed, "b" * 64, "a" * 64)):
+        validate_dm_welcome(extensions, own_inbox_id=own, adder_inbox_id=adder, profile=LIBXMTP)
+        with pytest.raises(Rejected):
+            validate_dm_welcome(extensions, own_inbox_id=own, adder_inbox_id=adder, profile=SEED)
+    with pytest.raises(Rejected):  # from oneself, but not a member
+        validate_dm_welcome(dm(), own_inbox_id="c" * 64, adder_inbox_id="c" * 64, profile=LIBXMTP)

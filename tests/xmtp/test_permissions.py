@@ -51,38 +51,39 @@ OPTIONS = {
 BOTH_PROFILES = """
 add_member_policy        allow              +    +    +    +    +    X
 add_member_policy        deny               -    -    -    -    -    X
-add_member_policy        creator only       +    -    -    -    +    X
 add_member_policy        admin or super     +    +    +    -    -    X
 add_member_policy        super admin        +    +    -    -    -    X
 add_member_policy        unspecified        U    U    U    U    U    X
 remove_member_policy     allow              +    +    +    +    +    X
 remove_member_policy     deny               -    -    -    -    -    X
-remove_member_policy     creator only       +    -    -    -    +    X
 remove_member_policy     admin or super     +    +    +    -    -    X
 remove_member_policy     super admin        +    +    -    -    -    X
 remove_member_policy     unspecified        U    U    U    U    U    X
 update_metadata_policy   allow              +    +    +    +    +    X
 update_metadata_policy   deny               -    -    -    -    -    X
-update_metadata_policy   creator only       +    -    -    -    +    X
 update_metadata_policy   admin or super     +    +    +    -    -    X
 update_metadata_policy   super admin        +    +    -    -    -    X
 update_metadata_policy   unspecified        U    U    U    U    U    X
 add_admin_policy         allow              +    +    +    +    +    X
 add_admin_policy         deny               -    -    -    -    -    X
-add_admin_policy         creator only       +    -    -    -    +    X
 add_admin_policy         admin or super     +    +    +    -    -    X
 add_admin_policy         super admin        +    +    -    -    -    X
 add_admin_policy         unspecified        U    U    U    U    U    X
 remove_admin_policy      allow              +    +    +    +    +    X
 remove_admin_policy      deny               -    -    -    -    -    X
-remove_admin_policy      creator only       +    -    -    -    +    X
 remove_admin_policy      admin or super     +    +    +    -    -    X
 remove_admin_policy      super admin        +    +    -    -    -    X
 remove_admin_policy      unspecified        U    U    U    U    U    X
 """
 
-# XIP-47: permissions change "following the update_permissions_policy", and only super admins change them.
+# Creator Only is a seed option; XIP-47: permissions change "following the update_permissions_policy", and
+# only super admins change them.
 SEED_ONLY = """
+add_member_policy        creator only       +    -    -    -    +    X
+remove_member_policy     creator only       +    -    -    -    +    X
+update_metadata_policy   creator only       +    -    -    -    +    X
+add_admin_policy         creator only       +    -    -    -    +    X
+remove_admin_policy      creator only       +    -    -    -    +    X
 update_permissions_policy  allow            +    +    S    S    S    X
 update_permissions_policy  deny             -    -    S    S    S    X
 update_permissions_policy  creator only     +    -    S    S    S    X
@@ -91,8 +92,14 @@ update_permissions_policy  super admin      +    +    S    S    S    X
 update_permissions_policy  unspecified      U    U    S    S    S    X
 """
 
-# libxmtp evaluate_commit: any super admin changes permissions, whatever update_permissions_policy says.
+# libxmtp has no Creator Only option (C: refused as unknown_policy); libxmtp evaluate_commit: any super admin
+# changes permissions, whatever update_permissions_policy says.
 LIBXMTP_ONLY = """
+add_member_policy        creator only       C    C    C    C    C    X
+remove_member_policy     creator only       C    C    C    C    C    X
+update_metadata_policy   creator only       C    C    C    C    C    X
+add_admin_policy         creator only       C    C    C    C    C    X
+remove_admin_policy      creator only       C    C    C    C    C    X
 update_permissions_policy  allow            +    +    S    S    S    X
 update_permissions_policy  deny             +    +    S    S    S    X
 update_permissions_policy  creator only     +    +    S    S    S    X
@@ -119,7 +126,7 @@ def table(text: str) -> list[tuple[str, str, str, str]]:
 
 def expected_reason(permission: str, cell: str) -> str | None:
     return {"+": None, "-": DENIED[permission], "U": "unspecified_policy", "S": "super_admin_required",
-            "X": "actor_not_member"}[cell]
+            "X": "actor_not_member", "C": "unknown_policy"}[cell]
 
 
 def uniform(policy) -> Policies:
@@ -180,6 +187,9 @@ COMPOSITIONS = [
 @pytest.mark.parametrize("policy, row", COMPOSITIONS)
 @pytest.mark.parametrize("profile", [SEED, LIBXMTP], ids=["seed", "libxmtp"])
 def test_and_any_compositions(policy, row, profile):
+    """Creator Only is not a libxmtp option: a composition naming it is refused there (every leaf counts)."""
+    if not profile.creator_only and "creator_only" in repr(policy):
+        row = " ".join("X" if cell == "X" else "C" for cell in row.split())
     for role, cell in zip(ROLES, row.split()):
         assert outcome(uniform(policy), "add_member_policy", ROLES[role], profile) \
             == expected_reason("add_member_policy", cell), role
@@ -414,6 +424,19 @@ def test_presets(preset, profile_name):
     assert preset_of(policies, profile) is Preset(preset)
     extension = permissions_extension(policies.to_proto(profile))
     assert Policies.from_proto(read_mutable_permissions([extension]), profile) == policies
+
+
+def test_preset_recognition_with_an_extra_underscore_key():
+    """libxmtp is_policy_default / is_policy_admin_only: a `_` key is like any other key (Allow in All Members,
+    admin-only in Admins Only); the seed profile expects it super-admin-only."""
+    for preset, plain in ((Preset.ALL_MEMBERS, Option.ALLOW), (Preset.ADMINS_ONLY, Option.ADMIN_OR_SUPER_ADMIN)):
+        base = preset_policies(preset, LIBXMTP)
+        with_key = lambda policy: dataclasses.replace(base, update_metadata={**base.update_metadata, "_x": policy})
+        assert preset_of(with_key(plain), LIBXMTP) is preset
+        assert preset_of(with_key(Option.SUPER_ADMIN_ONLY), LIBXMTP) is Preset.CUSTOM
+        seed = preset_policies(preset, SEED)
+        assert preset_of(dataclasses.replace(seed, update_metadata={**seed.update_metadata,
+                                                                    "_x": Option.SUPER_ADMIN_ONLY}), SEED) is preset
 
 
 def test_all_members_metadata_rule_per_profile():

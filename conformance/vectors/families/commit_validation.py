@@ -678,19 +678,64 @@ def _group_size_cases() -> list[DecisionCase]:
             padding = {random.Random(f"{name}/{i}").randbytes(32).hex(): 1 for i in range(total - 2)}
             group = w.group(alix, profile=profile,
                             membership=GroupMembership(members={alix.inbox_id: 0, **padding}))
+            full = total > limit and profile.group_size_checked_on_receive
             out.append(_from_staged(
                 f"group_of_{total}", f"Given alix's {name} group whose 0xFF01 lists {total - 1} inboxes (alix and "
                 f"{total - 2} padding inboxes without leaves), When alix adds dave, making {total}, Then it is "
-                + ("valid" if total == limit else f"refused ({name} allows at most {limit})"),
-                "group size (seed Group sizes: 400; libxmtp: 250)", _commit(w, group, w.add_users(group, dave)[0]), w,
-                "valid" if total == limit else CommitReason.GROUP_FULL, profile=name, tags=("group_size",)))
+                + (f"refused ({name} allows at most {limit})" if full else "valid" if total == limit else
+                   f"valid: libxmtp counts members only when adding by address ({limit}), not in a received commit"),
+                "group size (seed Group sizes: 400; libxmtp: 250 when adding by address, crates/xmtp_mls/src/groups/"
+                "mod.rs add_members_by_identity@b649d1a)", _commit(w, group, w.add_users(group, dave)[0]), w,
+                CommitReason.GROUP_FULL if full else "valid", profile=name, tags=("group_size",)))
+    return out
+
+
+def _minimum_version_cases() -> list[DecisionCase]:
+    """Semantic Versioning precedence for pre-release floors (libxmtp LibXMTPVersion, the semver crate,
+    crates/xmtp_mls/src/groups/validated_commit.rs@b649d1a): rc.2 < rc.10 < the release."""
+    out = []
+    for seed, name, profile in ((12, "seed", SEED), (13, "libxmtp", LIBXMTP)):
+        t = _three(seed, profile=profile)
+        staged = _commit(t.world, t.groups["alix"],
+                         [metadata_proposal(t.groups["alix"], {"minimum_supported_protocol_version": "2.1.0-rc.10"})])
+        for own, verdict, why in (("2.1.0-rc.2", CommitReason.PROTOCOL_VERSION_TOO_LOW,
+                                   "refused: rc.2 precedes rc.10 (numeric identifiers compare as numbers)"),
+                                  ("2.1.0", "valid", "valid: a release follows its pre-releases")):
+            out.append(_from_staged(
+                f"minimum_version_prerelease_{own}", f"{THREE}, When alix raises the minimum protocol version to "
+                f"2.1.0-rc.10 and the receiver runs {own}, Then it is {why}", "step 13", staged, t.world, verdict,
+                own_version=own, profile=name))
+    return out
+
+
+def _proposer_cases() -> list[DecisionCase]:
+    """A removed inbox is checked against the proposer of its Remove (libxmtp validated_commit.rs
+    extract_expected_diff_with_proposers@b649d1a), not the committer."""
+    out = []
+    for seed, name, profile in ((14, "seed", SEED), (15, "libxmtp", LIBXMTP)):
+        for proposer, committer, verdict, why in (
+                ("bo", "alix", CommitReason.INSUFFICIENT_PERMISSIONS, "refused: bo, a plain member, proposed it"),
+                ("alix", "bo", "valid", "valid: alix, the super admin, proposed it")):
+            t = _three(seed, profile=profile)
+            g = t.groups
+            caro_leaf = next(i for i, leaf in g[proposer].members() if inbox_of(leaf.credential) == t.caro.inbox_id)
+            g[committer].process(g[proposer].propose(Remove(caro_leaf), rng=t.world.rng))
+            membership = read_membership(g[committer].context.extensions)
+            without_caro = GroupMembership(members={k: v for k, v in membership.members.items()
+                                                    if k != t.caro.inbox_id})
+            out.append(_from_staged(
+                f"remove_proposed_by_{proposer}_committed_by_{committer}",
+                f"{THREE}, When {proposer} proposes removing caro and {committer} commits that proposal by reference "
+                f"with the new 0xFF01, Then it is {why} (remove_member_policy is admins')", "step 12b",
+                _commit(t.world, g[committer], membership_proposals(g[committer], (), frozenset(), without_caro)),
+                t.world, verdict, profile=name))
     return out
 
 
 def cases() -> list[DecisionCase]:
     return [*_all_members_cases(), *_actor_cases(), *_libxmtp_cases(), *_admins_only_cases(), *_dm_cases(),
             *_super_admin_removal_cases(), *_permissions_policy_cases(), *_group_size_cases(),
-            *_shared_installation_cases()]
+            *_shared_installation_cases(), *_minimum_version_cases(), *_proposer_cases()]
 
 
 def answer(question: dict) -> dict:

@@ -343,6 +343,13 @@ def _decode_cases() -> list[DecisionCase]:
         ("policy_without_kind", encoded(add_member_policy=MembershipPolicy()), "an add_member_policy with no kind"),
         ("missing_policy_set", GroupMutablePermissionsV1().encode().hex(), "no policies at all"),
         ("metadata_entry_without_value", "0a021a00", "a metadata map entry without a value"),
+        ("all_members_with_underscore_key_allow", encoded(update_metadata_policy={
+            **base.update_metadata_policy, "_x": MetadataPolicy(base=1)}),
+         "the libxmtp default policy set and an Allow policy for key _x (libxmtp is_policy_default: a key "
+         "other than the disappearing and minimum-version keys must be Allow)"),
+        ("all_members_with_underscore_key_super_admin", encoded(update_metadata_policy={
+            **base.update_metadata_policy, "_x": MetadataPolicy(base=4)}),
+         "the libxmtp default policy set and a super-admin-only policy for key _x"),
     ]
     out = []
     for profile in PROFILES:
@@ -350,7 +357,8 @@ def _decode_cases() -> list[DecisionCase]:
             out.append(_case(
                 f"{profile}/decode/{name}",
                 f"Given a 0xFF02 value with {what}, When a {profile} client decodes it, Then it is {{verdict}}",
-                "libxmtp PolicySet::from_proto (facts §4.2)", [profile, "decode"],
+                "libxmtp PolicySet::from_proto (facts §4.2); is_policy_default / is_policy_admin_only "
+                "(crates/xmtp_mls/src/groups/group_permissions.rs@b649d1a)", [profile, "decode"],
                 {"check": "decode", "profile": profile, "encoded": hex_value}))
     return [c.model_copy(update={"description": c.description.replace("allowed", "accepted")}) for c in out]
 
