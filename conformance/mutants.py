@@ -160,7 +160,7 @@ def _welcome_info_without_prefix(original) -> bytes:
 
 
 def _little_endian_counter(base: bytes, index: int) -> bytes:
-    """``history_sync._nonce`` counting in little-endian (like the archive's version field), not big-endian."""
+    """``history_archive._nonce`` counting in little-endian (like the archive's version field), not big-endian."""
     return ((int.from_bytes(base, "little") + index) % (1 << 96)).to_bytes(len(base), "little")
 
 
@@ -239,10 +239,10 @@ _MUTANTS = [
     Mutant("key_package_not_rotated", "key packages",
            'the key package a Welcome used is never replaced (seed: "XMTP will rotate the key package when a new '
            'welcome message is received"; libxmtp queue_key_package_rotation)',
-           _method("spec_model.xmtp.client:Client.rotate_key_package", _to(_allow))),
+           _method("spec_model.xmtp.context:ClientContext.rotate_key_package", _to(_allow))),
     Mutant("welcomed_groups_allowed", "conversations",
            "every group joined from a Welcome is Allowed, not only those we created (facts §10 consent on welcome)",
-           _replace(["spec_model.xmtp.consent:on_welcome", "spec_model.xmtp.client:on_welcome"],
+           _replace(["spec_model.xmtp.consent:on_welcome", "spec_model.xmtp.conversations:on_welcome"],
                     _to(lambda created_by_us: ConsentState.ALLOWED))),
     Mutant("accepts_expired_key_package", "key packages",
            "key packages past not_after are accepted (OpenMLS lifetime.rs, libxmtp verified_key_package_v2.rs)",
@@ -295,7 +295,7 @@ _MUTANTS = [
            _replace(["spec_model.xmtp.welcome_wrap:_INFO"], _welcome_info_without_prefix)),
     Mutant("archive_nonce_little_endian", "history sync",
            "history archive record nonces count up in little-endian instead of big-endian (facts §9)",
-           _replace(["spec_model.xmtp.history_sync:_nonce"], _to(_little_endian_counter))),
+           _replace(["spec_model.xmtp.history_archive:_nonce"], _to(_little_endian_counter))),
 ]
 
 MUTANTS: dict[str, Mutant] = {m.name: m for m in _MUTANTS}

@@ -26,26 +26,14 @@ from typing import Callable, Iterator
 
 import grpc
 
-from conformance.adapter.delivery import API_METHODS
 from spec_model.mls.codec import DecodeError
 from spec_model.mls.reasons import Rejected
-from spec_model.xmtp import api
+from spec_model.xmtp.api import API_METHODS, API_SERVICES, API_STREAMS
 from spec_model.xmtp.network import DeliveryService, NetworkError
 
-__all__ = ["XmtpApiServer", "SERVICES", "STREAM_POLL_S", "MAX_STREAMS", "UNARY_WORKERS", "MAX_REQUEST_BYTES",
+__all__ = ["XmtpApiServer", "STREAM_POLL_S", "MAX_STREAMS", "UNARY_WORKERS", "MAX_REQUEST_BYTES",
            "MAX_REQUEST_VALUES"]
 
-SERVICES = {
-    "xmtp.mls.api.v1.MlsApi": ("SendGroupMessages", "SendWelcomeMessages", "UploadKeyPackage", "FetchKeyPackages",
-                               "QueryGroupMessages", "QueryWelcomeMessages", "GetNewestGroupMessage",
-                               "BatchQueryCommitLog"),
-    "xmtp.identity.api.v1.IdentityApi": ("PublishIdentityUpdate", "GetIdentityUpdates", "GetInboxIds"),
-}
-"""facts §7.1, §7.4: the unary methods, by service (the Subscribe streams are added below)."""
-STREAMS = {
-    "SubscribeGroupMessages": ("subscribe_group_messages", api.SubscribeGroupMessagesRequest),
-    "SubscribeWelcomeMessages": ("subscribe_welcome_messages", api.SubscribeWelcomeMessagesRequest),
-}
 STREAM_POLL_S = 0.05
 """How often an open stream looks for new messages."""
 MAX_STREAMS = 256
@@ -71,8 +59,8 @@ class XmtpApiServer:
         self._streams = threading.BoundedSemaphore(max_streams)
         self._server = grpc.server(futures.ThreadPoolExecutor(max_workers=max_streams + UNARY_WORKERS),
                                    options=[("grpc.max_receive_message_length", MAX_REQUEST_BYTES)])
-        handlers = {service: {name: self._unary(name) for name in names} for service, names in SERVICES.items()}
-        handlers["xmtp.mls.api.v1.MlsApi"].update({name: self._stream(name) for name in STREAMS})
+        handlers = {service: {name: self._unary(name) for name in names} for service, names in API_SERVICES.items()}
+        handlers["xmtp.mls.api.v1.MlsApi"].update({name: self._stream(name) for name in API_STREAMS})
         for service, methods in handlers.items():
             self._server.add_generic_rpc_handlers((grpc.method_handlers_generic_handler(service, methods),))
         self.port = self._server.add_insecure_port(f"127.0.0.1:{port}")
@@ -110,7 +98,7 @@ class XmtpApiServer:
                                                    response_serializer=_as_bytes)
 
     def _stream(self, rpc: str) -> grpc.RpcMethodHandler:
-        name, request_type = STREAMS[rpc]
+        name, request_type = API_STREAMS[rpc]
 
         def handle(data: bytes, context: grpc.ServicerContext) -> Iterator[bytes]:
             request = _decode(request_type, data, context)

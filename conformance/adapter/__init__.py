@@ -11,21 +11,21 @@ number of times).
 from __future__ import annotations
 
 import sys
+from importlib.metadata import entry_points
 from typing import Any, Callable
 
 from spec_model.xmtp.network import Clock, DeliveryService
 
 from pydantic import ValidationError
 
-from .. import data
-from . import delivery, peers
+from . import delivery
 from .jsonrpc import SubprocessAdapter, call_timeout
 from .protocol import (
     OPERATIONS, PROTOCOL_VERSION, Adapter, AdapterError, AdapterUnusable, ErrorKind, Hello, check_params, check_result,
 )
 from .reference import ReferenceAdapter
 
-__all__ = ["ADAPTERS", "LIBXMTP_VERSIONS", "Session", "connect", "AdapterError", "AdapterUnusable", "ErrorKind",
+__all__ = ["ADAPTERS", "ADAPTER_ENTRY_POINTS", "Session", "connect", "AdapterError", "AdapterUnusable", "ErrorKind",
            "reference_subprocess_command"]
 
 
@@ -34,26 +34,24 @@ def reference_subprocess_command(mutant: str | None = None) -> list[str]:
     return [sys.executable, "-m", "conformance.adapter.serve", *(["--mutant", mutant] if mutant else [])]
 
 
-LIBXMTP_VERSIONS = {"libxmtp": "1.11.0-nightly.20260726.b649d1a", "libxmtp-1.9.1": "1.9.1"}
-"""The pinned @xmtp/node-bindings of each libxmtp adapter (``interop/libxmtp/versions/<version>/``)."""
+ADAPTER_ENTRY_POINTS = "xmtp_conformance.adapters"
+"""The entry-point group through which packages register named adapters (``interop/`` registers ``ts-mls`` and
+``libxmtp`` in ``pyproject.toml``): each entry point is a callable returning an ``Adapter``."""
 
 
-def _libxmtp(version: str) -> Callable[[], Adapter]:
-    def start() -> Adapter:
-        from interop.served_adapter import ServedAdapter
-        return ServedAdapter(["node", str(data.interop() / "libxmtp" / "adapter.mjs"), version])
-    return start
+def _registered() -> dict[str, Callable[[], Adapter]]:
+    found: dict[str, Callable[[], Adapter]] = {
+        "reference": ReferenceAdapter,
+        "reference-subprocess": lambda: SubprocessAdapter(reference_subprocess_command()),
+    }
+    for entry in sorted(entry_points(group=ADAPTER_ENTRY_POINTS), key=lambda e: e.name):
+        found.setdefault(entry.name, lambda entry=entry: entry.load()())
+    return found
 
 
-ADAPTERS: dict[str, Callable[[], Adapter]] = {
-    "reference": ReferenceAdapter,
-    "reference-subprocess": lambda: SubprocessAdapter(reference_subprocess_command()),
-    "ts-mls": lambda: SubprocessAdapter(["node", str(peers.script("ts-mls"))]),
-    **{name: _libxmtp(version) for name, version in LIBXMTP_VERSIONS.items()},
-    "openmls": lambda: SubprocessAdapter(["node", str(peers.script("openmls"))]),
-    "mls-rs": lambda: SubprocessAdapter([sys.executable, str(data.interop() / "mls-rs" / "adapter.py")]),
-}
-"""The adapters named on the command line (``--adapter NAME``); any other is given as ``--adapter-cmd``."""
+ADAPTERS: dict[str, Callable[[], Adapter]] = _registered()
+"""The adapters named on the command line (``--adapter NAME``): the built-in ones and the registered ones;
+any other is given as ``--adapter-cmd``."""
 
 
 class Session:

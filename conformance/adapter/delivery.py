@@ -19,7 +19,7 @@ from __future__ import annotations
 from typing import Any
 
 from spec_model.mls.reasons import Reason, Rejected
-from spec_model.xmtp import api
+from spec_model.xmtp.api import API_METHODS
 from spec_model.xmtp.credential import CredentialReason
 from spec_model.xmtp.identity import IdentityReason
 from spec_model.xmtp.key_package import KeyPackageReason
@@ -27,26 +27,7 @@ from spec_model.xmtp.network import DeliveryService, NetworkError, NetworkReason
 
 from .protocol import AdapterError, ErrorKind, Link
 
-__all__ = ["API_METHODS", "serve", "RemoteDeliveryService"]
-
-API_METHODS: dict[str, tuple[str, type, type | None]] = {
-    # gRPC method name: (DeliveryService method, request message, response message or None for Empty)
-    "SendGroupMessages": ("send_group_messages", api.SendGroupMessagesRequest, None),
-    "QueryGroupMessages": ("query_group_messages", api.QueryGroupMessagesRequest, api.QueryGroupMessagesResponse),
-    "GetNewestGroupMessage": ("get_newest_group_message", api.GetNewestGroupMessageRequest,
-                              api.GetNewestGroupMessageResponse),
-    "BatchQueryCommitLog": ("batch_query_commit_log", api.BatchQueryCommitLogRequest, api.BatchQueryCommitLogResponse),
-    "SendWelcomeMessages": ("send_welcome_messages", api.SendWelcomeMessagesRequest, None),
-    "QueryWelcomeMessages": ("query_welcome_messages", api.QueryWelcomeMessagesRequest,
-                             api.QueryWelcomeMessagesResponse),
-    "UploadKeyPackage": ("upload_key_package", api.UploadKeyPackageRequest, None),
-    "FetchKeyPackages": ("fetch_key_packages", api.FetchKeyPackagesRequest, api.FetchKeyPackagesResponse),
-    "PublishIdentityUpdate": ("publish_identity_update", api.PublishIdentityUpdateRequest, None),
-    "GetIdentityUpdates": ("get_identity_updates", api.GetIdentityUpdatesRequest, api.GetIdentityUpdatesResponse),
-    "GetInboxIds": ("get_inbox_ids", api.GetInboxIdsRequest, api.GetInboxIdsResponse),
-}
-"""facts §7: the MlsApi and IdentityApi methods a client calls, answered by ``DeliveryService``.
-Subscriptions (streams) are not part of the protocol: adapters poll with queries."""
+__all__ = ["serve", "RemoteDeliveryService"]
 
 NODE_REFUSALS = (NodeReason, IdentityReason, KeyPackageReason, CredentialReason, Reason)
 """The reasons a node refusal can carry: its own and its validation service's (facts §7)."""

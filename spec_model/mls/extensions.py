@@ -62,7 +62,7 @@ class ExternalPub(Struct):
 
 
 def find_extension(extensions: tuple[Extension, ...], extension_type: int) -> bytes | None:
-    """The data of the extension of ``extension_type``, or ``None`` (§13.4: at most one of each type)."""
+    """RFC 9420 §13.4: the data of the extension of ``extension_type``, or ``None`` (at most one of each type)."""
     for ext in extensions:
         if ext.extension_type == extension_type:
             return ext.extension_data

@@ -95,20 +95,20 @@ class MemberSender(Struct):
 
 
 class ExternalSender(Struct):
-    """An external sender, by index into the ``external_senders`` extension (§12.1.8.1)."""
+    """RFC 9420 §12.1.8: an external sender, by index into the ``external_senders`` extension (§12.1.8.1)."""
 
     TAG = SenderType.external
     sender_index: Annotated[int, U32]
 
 
 class NewMemberProposalSender(Struct):
-    """A non-member proposing to add itself (§12.1.8)."""
+    """RFC 9420 §12.1.8: a non-member proposing to add itself."""
 
     TAG = SenderType.new_member_proposal
 
 
 class NewMemberCommitSender(Struct):
-    """A non-member joining by external commit (§12.4.3.2)."""
+    """RFC 9420 §12.4.3.2: a non-member joining by external commit."""
 
     TAG = SenderType.new_member_commit
 

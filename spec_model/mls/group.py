@@ -27,10 +27,9 @@ late application messages still decrypt.
 from __future__ import annotations
 
 import dataclasses
-from typing import Callable, Mapping
+from typing import Mapping
 
 from . import tree_math as tm
-from .codec import DecodeError
 from .commit import (
     AppliedProposals, Commit, CommittedProposal, apply_proposals, path_required, validate_proposal_list,
 )
@@ -53,11 +52,16 @@ from .proposals import (
 from .psk import PreSharedKeyID, PSKType, ResumptionPSKUsage, psk_secret
 from .ratchet_tree import RATCHET_TREE, RatchetTree
 from .reasons import Reason, Rejected
-from .secret_tree import SecretTree, SenderRatchetConfiguration, XMTP_RATCHET_CONFIGURATION
-from .suites import CipherSuite, InvalidSignatureError, Rng, suite
+from .secret_tree import SecretTree
+from .suites import CipherSuite, Rng, suite
 from .transcript import confirmed_transcript_hash, interim_transcript_hash
 from .treekem import PathKeys, apply_update_path, create_update_path, derive_path_keys
-from .validation import Membership, validate_leaf_node, validate_tree_leaves
+from .validation import Membership, validate_leaf_node
+from .group_types import (
+    ApplicationMessage, CachedProposal, CommitMessage, CommitPolicy, EpochState, GroupConfig, PendingCommit, Processed,
+    PskStore, ProposalMessage, StagedCommit,
+)
+from .joining import check_resumption, verified_tree
 from .welcome import (
     GroupInfo, GroupSecrets, PathSecret, Welcome, decrypt_group_info,
     decrypt_group_secrets, encrypt_group_info, encrypt_group_secrets,
@@ -68,123 +72,6 @@ __all__ = [
     "ProposalMessage", "CommitMessage", "Processed", "StagedCommit", "CommitPolicy", "external_proposal",
     "new_member_proposal",
 ]
-
-PskStore = Mapping[bytes, bytes]
-"""External PSKs known to this client: ``psk_id`` -> PSK value (§8.4)."""
-
-
-@dataclasses.dataclass(frozen=True)
-class GroupConfig:
-    """Local policy choices RFC 9420 leaves to the application (XMTP's values by default)."""
-
-    max_past_epochs: int = 3
-    """How many past epochs keep their secret trees for late application messages (libxmtp: 3)."""
-    ratchet: SenderRatchetConfiguration = XMTP_RATCHET_CONFIGURATION
-    """Out-of-order tolerance and maximum forward distance of sender ratchets (§9.1; libxmtp 5 and 1000)."""
-    padding: int = 0
-    """Zero bytes of padding added to each PrivateMessage (§6.3.1)."""
-    use_ratchet_tree_extension: bool = True
-    """Include the ratchet tree in the GroupInfo of a Welcome (§12.4.3.3)."""
-
-
-@dataclasses.dataclass
-class EpochState:
-    """RFC 9420 §8, §9: Everything a member holds for one epoch."""
-
-    context: GroupContext
-    tree: RatchetTree
-    secrets: EpochSecrets
-    interim_transcript_hash: bytes
-    secret_tree: SecretTree
-    private_keys: dict[int, bytes]
-    """Node index -> HPKE private key this member holds (its own leaf and parts of its direct path)."""
-    confirmation_tag: bytes
-    """The confirmation tag of the commit that started this epoch (§6.1), as a GroupInfo carries it."""
-
-
-@dataclasses.dataclass(frozen=True)
-class CachedProposal:
-    """RFC 9420 §12.1: a proposal received (or sent) in this epoch, kept for commits by reference."""
-
-    proposal: Proposal
-    sender: int | None
-
-
-@dataclasses.dataclass(frozen=True)
-class ApplicationMessage:
-    """An application message decrypted (§6.3)."""
-
-    sender: int
-    epoch: int
-    data: bytes
-    authenticated_data: bytes
-
-
-@dataclasses.dataclass(frozen=True)
-class ProposalMessage:
-    """A proposal validated and cached for a later commit (§12.1)."""
-
-    ref: bytes
-    proposal: Proposal
-    sender: int | None
-
-
-@dataclasses.dataclass(frozen=True)
-class CommitMessage:
-    """RFC 9420 §12.4.2: A commit processed: the group is now in ``epoch``.
-
-    ``sender`` is the committer's leaf index (for an external commit, the leaf it
-    joined at; ``None`` if we were removed before it was placed).
-    """
-
-    sender: int | None
-    epoch: int
-    proposals: tuple[CommittedProposal, ...]
-    removed_self: bool
-    external: bool
-
-
-Processed = ApplicationMessage | ProposalMessage | CommitMessage
-
-
-@dataclasses.dataclass(frozen=True)
-class StagedCommit:
-    """A commit that passed every RFC 9420 check, before it becomes the group's state.
-
-    RFC 9420 §12.2 lets an application add its own rules ("for example,
-    requiring application-level permissions"): ``Group.process`` hands this to
-    a ``commit_policy`` callable, which may raise ``Rejected`` to refuse it.
-    """
-
-    committer: int
-    """The committer's leaf index (for an external commit, the leaf it takes)."""
-    external: bool
-    proposals: tuple[CommittedProposal, ...]
-    old_context: GroupContext
-    new_context: GroupContext
-    old_tree: RatchetTree
-    new_tree: RatchetTree
-    path_leaf: LeafNode | None
-
-
-CommitPolicy = Callable[[StagedCommit], None]
-
-
-@dataclasses.dataclass
-class PendingCommit:
-    """RFC 9420 §12.4.1: a commit created but not yet merged."""
-
-    message: MLSMessage
-    welcome: MLSMessage | None
-    group_info: GroupInfo
-    next_state: EpochState
-    proposals: tuple[CommittedProposal, ...]
-    secret_tree: SecretTree
-    """This epoch's secret tree after protecting the commit (a copy until merged)."""
-    reinit: ReInit | None
-    staged: StagedCommit
-    """The commit as a receiver's ``commit_policy`` sees it (the committer checks its own commits too)."""
-
 
 class Group:
     """RFC 9420 §11–§12: a member's view of a group."""
@@ -204,7 +91,7 @@ class Group:
         self.past_states: dict[int, EpochState] = {}
         self.proposals: dict[bytes, CachedProposal] = {}
         self.pending_commit: PendingCommit | None = None
-        self._update_keys: dict[bytes, bytes] = {}
+        self.update_keys: dict[bytes, bytes] = {}
         """Encryption public key -> private key of our own Update proposals in this epoch."""
         self.active = True
         """False once this member is removed or the group is reinitialized (§12.4.2, §11.2)."""
@@ -282,8 +169,9 @@ class Group:
         context = group_info.group_context
         if context.cipher_suite != key_package.cipher_suite or context.version != key_package.version:
             raise Rejected(Reason.WELCOME_MISMATCH, "the GroupInfo's suite or version is not the key package's")
-        tree = _verified_tree(cs, group_info, ratchet_tree)
-        _check_resumption(secrets.psks, context, tree, previous_group)
+        tree = verified_tree(cs, group_info, ratchet_tree)
+        check_resumption(secrets.psks, context, tree, previous_group.state if previous_group is not None else None,
+                         previous_group.reinit if previous_group is not None else None)
         own = next((i for i, leaf in tree.members() if leaf == key_package.leaf_node), None)
         if own is None:
             raise Rejected(Reason.NOT_FOR_US, "our leaf node is not in the tree")
@@ -318,7 +206,7 @@ class Group:
         """
         cs = suite(group_info.group_context.cipher_suite)
         context = group_info.group_context
-        tree = _verified_tree(cs, group_info, ratchet_tree)
+        tree = verified_tree(cs, group_info, ratchet_tree)
         data = find_extension(group_info.extensions, ExtensionType.external_pub)
         if data is None:
             raise Rejected(Reason.NO_EXTERNAL_PUB)
@@ -327,12 +215,9 @@ class Group:
         init_secret = hpke_context.export(b"MLS 1.0 external init secret", cs.Nh)  # §8.3
         proposals = (ExternalInit(kem_output), *([Remove(resync)] if resync is not None else ()),
                      *(PreSharedKey(p) for p in psk_ids))
-        covered = [CommittedProposal(p, None) for p in proposals]
-        validate_proposal_list(covered, None, tree, context)
-        applied = apply_proposals(covered, tree, context)
-        new_tree = applied.tree
+        staging = _stage(cs, tree, context, {}, [CommittedProposal(p, None) for p in proposals], None)
+        applied, new_tree, new_context = staging.applied, staging.tree, staging.context
         own = new_tree.add_leaf(leaf_node)
-        new_context = context.replace(epoch=context.epoch + 1, extensions=applied.extensions)
         path, path_keys = create_update_path(
             cs, new_tree, own, signature_priv, context.group_id,
             lambda tree_hash: new_context.replace(tree_hash=tree_hash).encode(), leaf_node=leaf_node, rng=rng)
@@ -416,7 +301,7 @@ class Group:
         leaf = template.replace(encryption_key=pub, source=FromUpdate()).signed(
             self.cs, self.signature_priv, self.group_id, self.own_leaf)
         message = self.propose(Update(leaf), private=private, rng=rng)
-        self._update_keys[leaf.encryption_key] = priv
+        self.update_keys[leaf.encryption_key] = priv
         return message, priv
 
     def commit(self, proposals: tuple[Proposal, ...] = (), *, by_reference: tuple[bytes, ...] | None = None,
@@ -434,11 +319,9 @@ class Group:
         refs = tuple(self.proposals) if by_reference is None else by_reference
         covered = [CommittedProposal(self.proposals[r].proposal, self.proposals[r].sender) for r in refs]
         covered += [CommittedProposal(p, self.own_leaf) for p in proposals]
-        validate_proposal_list(covered, self.own_leaf, s.tree, s.context, now=now, resumption_usage=resumption_usage)
-        applied = apply_proposals(covered, s.tree, s.context, now=now)
-        tree = applied.tree
-        new_context = s.context.replace(epoch=s.context.epoch + 1, extensions=applied.extensions)
-        private_keys = _retained_keys(cs, s.private_keys, tree)
+        staging = _stage(cs, s.tree, s.context, s.private_keys, covered, self.own_leaf, now=now,
+                         resumption_usage=resumption_usage)
+        applied, tree, new_context, private_keys = staging.applied, staging.tree, staging.context, staging.private_keys
         path, path_keys = None, None
         if force_path or path_required(covered):
             excluded = [i for i, _ in applied.added]
@@ -460,9 +343,9 @@ class Group:
         message = self._protect(ac, trial, rng)
         group_info = self._group_info(next_state)
         welcome = self._welcome(next_state, psk, group_info, applied, path_keys, rng) if applied.added else None
-        staged = StagedCommit(self.own_leaf, False, tuple(covered), s.context, next_state.context, s.tree, tree,
-                              path.leaf_node if path else None)
-        self.pending_commit = PendingCommit(message, welcome, group_info, next_state, tuple(covered),
+        staged = staging.staged_commit(self.own_leaf, external=False, new_context=next_state.context,
+                                       path_leaf=path.leaf_node if path else None)
+        self.pending_commit = PendingCommit(message, welcome, group_info, next_state, staging.covered,
                                             trial.secret_tree, applied.reinit, staged)
         return self.pending_commit
 
@@ -567,8 +450,9 @@ class Group:
         cs, s = self.cs, self.state
         commit: Commit = ac.content.content
         sender = ac.content.sender
-        committer = sender.leaf_index if isinstance(sender, MemberSender) else None
-        if committer is None and any(isinstance(item, ProposalByReference) for item in commit.proposals):
+        external = isinstance(sender, NewMemberCommitSender)
+        committer = None if external else sender.leaf_index
+        if external and any(isinstance(item, ProposalByReference) for item in commit.proposals):
             raise Rejected(Reason.INVALID_EXTERNAL_COMMIT, "an external commit covers no proposal by reference")
         covered = []
         for item in commit.proposals:
@@ -579,29 +463,25 @@ class Group:
                 if cached is None:
                     raise Rejected(Reason.UNKNOWN_PROPOSAL_REF, item.reference.hex())
                 covered.append(CommittedProposal(cached.proposal, cached.sender))
-        validate_proposal_list(covered, committer, s.tree, s.context, now=now)
-        _lookup_psks([p.proposal.psk for p in covered if isinstance(p.proposal, PreSharedKey)],
-                     self.psks, self.resumption_psks)
-        applied = apply_proposals(covered, s.tree, s.context, now=now)
+        staging = _stage(cs, s.tree, s.context, s.private_keys, covered, committer, now=now,
+                         psks=(self.psks, self.resumption_psks))
         if path_required(covered) and commit.path is None:
             raise Rejected(Reason.PATH_REQUIRED)
-        tree = applied.tree
-        new_context = s.context.replace(epoch=s.context.epoch + 1, extensions=applied.extensions)
-        private_keys = _retained_keys(cs, s.private_keys, tree)
+        applied, tree, new_context, private_keys = staging.applied, staging.tree, staging.context, staging.private_keys
+        path_leaf = commit.path.leaf_node if commit.path else None
         for p in covered:  # our own Update, committed by someone else: its new key is our leaf key
             if isinstance(p.proposal, Update) and p.sender == self.own_leaf:
-                private_keys[2 * self.own_leaf] = self._update_keys[p.proposal.leaf_node.encryption_key]
+                private_keys[2 * self.own_leaf] = self.update_keys[p.proposal.leaf_node.encryption_key]
         removed_self = any(isinstance(p.proposal, Remove) and p.proposal.removed == self.own_leaf for p in covered)
         if removed_self:
             if commit_policy is not None:
-                commit_policy(StagedCommit(committer, committer is None, tuple(covered), s.context, new_context,
-                                           s.tree, tree, commit.path.leaf_node if commit.path else None))
+                commit_policy(staging.staged_commit(committer, external=external, new_context=new_context,
+                                                    path_leaf=path_leaf))
             self._keep_ratchets(used)
             self.active = False
-            return CommitMessage(committer, s.context.epoch + 1, tuple(covered), True, isinstance(sender, NewMemberCommitSender))
+            return CommitMessage(committer, s.context.epoch + 1, staging.covered, True, external)
         commit_secret = None
         if commit.path is not None:
-            path_leaf = commit.path.leaf_node
             if committer is None:
                 committer = tree.add_leaf(path_leaf)
             elif s.tree.leaf(committer).encryption_key == path_leaf.encryption_key:
@@ -621,13 +501,11 @@ class Group:
         if tag != ac.auth.confirmation_tag:
             raise Rejected(Reason.BAD_CONFIRMATION_TAG)
         if commit_policy is not None:
-            commit_policy(StagedCommit(committer, isinstance(sender, NewMemberCommitSender), tuple(covered),
-                                       s.context, next_state.context, s.tree, tree,
-                                       commit.path.leaf_node if commit.path else None))
+            commit_policy(staging.staged_commit(committer, external=external, new_context=next_state.context,
+                                                path_leaf=path_leaf))
         self._keep_ratchets(used)
         self._advance(next_state, applied.reinit)
-        return CommitMessage(committer, next_state.context.epoch, tuple(covered), False,
-                             isinstance(sender, NewMemberCommitSender))
+        return CommitMessage(committer, next_state.context.epoch, staging.covered, False, external)
 
     # ------------------------------------------------------------------ epochs
 
@@ -668,7 +546,7 @@ class Group:
         self.resumption_psks[(self.group_id, next_state.context.epoch)] = next_state.secrets.resumption_psk
         self.proposals = {}
         self.pending_commit = None
-        self._update_keys = {}
+        self.update_keys = {}
 
     def group_info(self, *, external_pub: bool = False) -> GroupInfo:
         """RFC 9420 §12.4.3: a signed GroupInfo of the current epoch; with ``external_pub``
@@ -703,6 +581,49 @@ class Group:
         return MLSMessage(Welcome(cs.id, tuple(entries), encrypted_info))
 
 
+@dataclasses.dataclass(frozen=True)
+class _Staging:
+    """RFC 9420 §12.4.1, §12.4.2: a commit's proposals validated and applied, before its path and key schedule."""
+
+    covered: tuple[CommittedProposal, ...]
+    applied: AppliedProposals
+    old_context: GroupContext
+    old_tree: RatchetTree
+    context: GroupContext
+    """The next epoch's context, its tree hash and transcript hash not yet computed."""
+    private_keys: dict[int, bytes]
+    """Our private keys still valid in the new tree (before the path's)."""
+
+    @property
+    def tree(self) -> RatchetTree:
+        return self.applied.tree
+
+    def staged_commit(self, committer: int, *, external: bool, new_context: GroupContext,
+                      path_leaf: LeafNode | None) -> StagedCommit:
+        """RFC 9420 §12.2: the commit as an application's ``commit_policy`` sees it."""
+        return StagedCommit(committer=committer, external=external, proposals=self.covered,
+                            old_context=self.old_context, new_context=new_context, old_tree=self.old_tree,
+                            new_tree=self.tree, path_leaf=path_leaf)
+
+
+def _stage(cs: CipherSuite, tree: RatchetTree, context: GroupContext, private_keys: Mapping[int, bytes],
+           covered: list[CommittedProposal], committer: int | None, *, now: int | None = None,
+           resumption_usage: ResumptionPSKUsage = ResumptionPSKUsage.application,
+           psks: tuple[PskStore, Mapping[tuple[bytes, int], bytes]] | None = None) -> _Staging:
+    """RFC 9420 §12.2, §12.3: the one staging path of every commit (created, processed or external).
+
+    Validate the proposal list, look up its PSKs (``psks``: when processing, §12.4.2), apply it to a copy
+    of the tree, and keep the private keys that still match the new tree.
+    """
+    validate_proposal_list(covered, committer, tree, context, now=now, resumption_usage=resumption_usage)
+    if psks is not None:
+        _lookup_psks([p.proposal.psk for p in covered if isinstance(p.proposal, PreSharedKey)], *psks)
+    applied = apply_proposals(covered, tree, context, now=now)
+    return _Staging(tuple(covered), applied, context, tree,
+                    context.replace(epoch=context.epoch + 1, extensions=applied.extensions),
+                    _retained_keys(cs, private_keys, applied.tree))
+
+
 _NO_COMMITTER = -1
 """Committer index used when validating a lone proposal: no leaf is the committer."""
 
@@ -719,71 +640,6 @@ def _retained_keys(cs: CipherSuite, keys: Mapping[int, bytes], tree: RatchetTree
 
 def _occupied(tree: RatchetTree) -> set[int]:
     return {i for i, _ in tree.members()}
-
-
-def _verified_tree(cs: CipherSuite, group_info: GroupInfo, given: RatchetTree | None) -> RatchetTree:
-    """RFC 9420 §12.4.3.1: the group's tree (from the GroupInfo's extension, else ``given``), checked.
-
-    The signer's leaf is non-blank and its key verifies the GroupInfo; the tree
-    hash matches; the tree validates (§7.9.2) and every leaf is valid (§7.3).
-    """
-    data = find_extension(group_info.extensions, ExtensionType.ratchet_tree)
-    if data is not None:
-        try:
-            tree = RatchetTree.from_extension_nodes(cs, RATCHET_TREE.decode(data))
-        except DecodeError as e:
-            raise Rejected(Reason.INVALID_TREE, str(e)) from None
-    elif given is not None:
-        tree = given.copy()
-    else:
-        raise Rejected(Reason.MISSING_RATCHET_TREE)
-    context = group_info.group_context
-    signer = tree.leaf(group_info.signer) if group_info.signer < tree.n_leaves else None
-    if signer is None:
-        raise Rejected(Reason.BAD_GROUP_INFO, f"GroupInfo signer {group_info.signer} is blank")
-    try:
-        group_info.verify_signature(cs, signer.signature_key)
-    except InvalidSignatureError:
-        raise Rejected(Reason.BAD_GROUP_INFO, "GroupInfo signature") from None
-    if tree.tree_hash() != context.tree_hash:
-        raise Rejected(Reason.BAD_GROUP_INFO, "tree hash does not match the GroupInfo")
-    tree.validate(context.group_id)
-    validate_tree_leaves(tree, context)
-    return tree
-
-
-def _check_resumption(psk_ids: tuple[PreSharedKeyID, ...], context: GroupContext, tree: RatchetTree,
-                      previous: "Group | None") -> None:
-    """RFC 9420 §12.4.3.1, §11.2, §11.3: a Welcome with a reinit or branch PSK matches its old group.
-
-    At most one such PSK; the new group is in epoch 1. Reinit: the old group's
-    last commit held a ReInit naming this group id, version, suite and
-    extensions, and every old member (by credential) is in the new group.
-    Branch: same version and suite, and every new member was an old member.
-    """
-    special = [p for p in psk_ids if p.psktype == PSKType.resumption and p.usage != ResumptionPSKUsage.application]
-    if not special:
-        return
-    if len(special) > 1:
-        raise Rejected(Reason.BAD_RESUMPTION, "more than one reinit or branch PSK")
-    if context.epoch != 1:
-        raise Rejected(Reason.BAD_RESUMPTION, f"a resumed group starts in epoch 1, not {context.epoch}")
-    if previous is None or special[0].psk_group_id != previous.group_id:
-        raise Rejected(Reason.BAD_RESUMPTION, "the resumed group is not known")
-    old = {leaf.credential for _, leaf in previous.tree.members()}
-    new = {leaf.credential for _, leaf in tree.members()}
-    if special[0].usage == ResumptionPSKUsage.reinit:
-        r = previous.reinit
-        if r is None or (r.group_id, r.version, r.cipher_suite, r.extensions) != (
-                context.group_id, context.version, context.cipher_suite, context.extensions):
-            raise Rejected(Reason.BAD_RESUMPTION, "the Welcome does not match the ReInit")
-        if not old <= new:
-            raise Rejected(Reason.BAD_RESUMPTION, "an old member is missing from the reinitialized group")
-    else:
-        if (context.version, context.cipher_suite) != (previous.context.version, previous.context.cipher_suite):
-            raise Rejected(Reason.BAD_RESUMPTION, "a branch keeps the version and cipher suite")
-        if not new <= old:
-            raise Rejected(Reason.BAD_RESUMPTION, "a branch member was not in the old group")
 
 
 def external_proposal(cs: CipherSuite, group_id: bytes, epoch: int, proposal: Proposal, sender_index: int,

@@ -15,7 +15,7 @@ a triple; it owns one ``Kem``, one ``Kdf`` and one ``Aead``.
 * ``XWingKem`` is X-Wing (draft-connolly-cfrg-xwing-kem-06, ``xwing.py``) behind
   the same interface, without the Auth operations. It is registered twice: at
   0x004D, the identifier hpke-rs gave draft-06 and libxmtp pins for welcome
-  wrapping (facts §7.3), and at 0x647A, the one draft-06 §7 requests. The two
+  wrapping (docs/xmtp-facts.md §7.3), and at 0x647A, the one draft-06 §7 requests. The two
   differ only in HPKE's ``suite_id``, hence in every key the schedule derives.
 * ``Hpke.setup_*`` run the KEM and the key schedule (§5.1) and return a
   ``Context`` (§5.2) that seals or opens a sequence of messages and exports

@@ -47,7 +47,7 @@ class KeyPackage(Struct):
 
 @dataclasses.dataclass(frozen=True)
 class KeyPackageBundle:
-    """A key package with the private keys its owner keeps (§10)."""
+    """RFC 9420 §10: a key package with the private keys its owner keeps."""
 
     key_package: KeyPackage
     init_priv: bytes

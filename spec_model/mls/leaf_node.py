@@ -111,7 +111,7 @@ class FromUpdate(Struct):
 
 
 class FromCommit(Struct):
-    """``leaf_node_source = commit``: the parent hash of the committer's path (§7.9)."""
+    """RFC 9420 §7.2: ``leaf_node_source = commit``: the parent hash of the committer's path (§7.9)."""
 
     TAG = LeafNodeSource.commit
     parent_hash: Annotated[bytes, OPAQUE]

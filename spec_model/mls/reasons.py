@@ -71,10 +71,14 @@ class Rejected(Exception):
     """RFC 9420 §6–§12: Input refused by a validation rule; ``reason`` is the typed code, ``detail`` for humans.
 
     ``reason`` is a ``Reason`` here; the XMTP layer raises the same exception
-    with reason enums of its own (``spec_model.xmtp``), each a ``StrEnum``.
+    with reason enums of its own (``spec_model.xmtp``), each a ``StrEnum``. A
+    refusal caused by another carries it as ``cause`` (e.g. a commit refused for
+    insufficient permissions carries the permission rule's own refusal), so no
+    one needs to read the reason back out of ``detail``.
     """
 
-    def __init__(self, reason: enum.StrEnum, detail: str = ""):
+    def __init__(self, reason: enum.StrEnum, detail: str = "", *, cause: Rejected | None = None):
         super().__init__(f"{reason.value}: {detail}" if detail else reason.value)
         self.reason = reason
         self.detail = detail
+        self.cause = cause

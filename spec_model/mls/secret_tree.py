@@ -37,7 +37,7 @@ from .tree_math import left, right, root
 
 __all__ = [
     "RatchetKind", "SecretTreeErrorReason", "SecretTreeError", "SenderRatchetConfiguration",
-    "SenderRatchet", "SecretTree", "sender_data_key_nonce",
+    "SenderRatchet", "RatchetSnapshot", "SecretTree", "SecretTreeSnapshot", "sender_data_key_nonce",
 ]
 
 MAX_GENERATION = 0xFFFF_FFFF  # generations are uint32 (§6.3.2 SenderData, §9.1)
@@ -51,7 +51,7 @@ class RatchetKind(enum.Enum):
 
 
 class SecretTreeErrorReason(enum.Enum):
-    """Why a key could not be produced (RFC 9420 §9.2, §15.3)."""
+    """RFC 9420 §9.2, §15.3: why a key could not be produced."""
 
     UNKNOWN_LEAF = "leaf is not in the tree"
     GENERATION_USED = "generation was already used"
@@ -70,7 +70,7 @@ class SecretTreeError(Exception):
 
 @dataclasses.dataclass(frozen=True)
 class SenderRatchetConfiguration:
-    """Receiving limits of a ``SenderRatchet`` (RFC 9420 §9.2 lets members keep
+    """RFC 9420 §9.2: receiving limits of a ``SenderRatchet`` (RFC 9420 §9.2 lets members keep
     unconsumed keys "for some reasonable amount of time"; §15.3 asks for both limits).
 
     The defaults are XMTP's, after libxmtp / openmls ``SenderRatchetConfiguration``:
@@ -87,6 +87,16 @@ class SenderRatchetConfiguration:
 
 
 XMTP_RATCHET_CONFIGURATION = SenderRatchetConfiguration()
+
+
+@dataclasses.dataclass(frozen=True)
+class RatchetSnapshot:
+    """RFC 9420 §9.2: what a sender ratchet still holds: its secret (None once exhausted), its next
+    generation and the retained (key, nonce) pairs below it."""
+
+    secret: bytes | None
+    generation: int
+    retained: dict[int, tuple[bytes, bytes]]
 
 
 class SenderRatchet:
@@ -117,6 +127,19 @@ class SenderRatchet:
         """RFC 9420 §9.2: Go back to the state of ``saved`` (a ``copy()`` taken earlier): a message that failed to
         decrypt must not use up its generation (RFC 9420 §9.2 deletes keys only once used)."""
         self._secret, self._generation, self._retained = saved._secret, saved._generation, dict(saved._retained)
+
+    def snapshot(self) -> RatchetSnapshot:
+        """RFC 9420 §9.2: everything this ratchet holds, to be stored and restored with ``from_snapshot``."""
+        return RatchetSnapshot(self._secret, self._generation, dict(self._retained))
+
+    @classmethod
+    def from_snapshot(cls, cs: CipherSuite, snapshot: RatchetSnapshot,
+                      config: SenderRatchetConfiguration = XMTP_RATCHET_CONFIGURATION) -> "SenderRatchet":
+        """RFC 9420 §9.2: the ratchet ``snapshot`` was taken of."""
+        ratchet = cls(cs, b"", config)
+        ratchet._secret, ratchet._generation = snapshot.secret, snapshot.generation
+        ratchet._retained = dict(snapshot.retained)
+        return ratchet
 
     @property
     def generation(self) -> int:
@@ -206,6 +229,14 @@ class SenderRatchet:
         self._generation = j + 1
 
 
+@dataclasses.dataclass(frozen=True)
+class SecretTreeSnapshot:
+    """RFC 9420 §9.2: the node secrets a secret tree still holds and the ratchets its leaves have seeded."""
+
+    nodes: dict[int, bytes]
+    ratchets: dict[int, dict[RatchetKind, RatchetSnapshot]]
+
+
 class SecretTree:
     """RFC 9420 §9: the tree of secrets below ``encryption_secret`` for ``n_leaves`` leaves.
 
@@ -240,6 +271,24 @@ class SecretTree:
         twin._ratchets = {leaf: dict(ratchets) for leaf, ratchets in self._ratchets.items()}
         self._owned, twin._owned = set(), set()
         return twin
+
+    def snapshot(self) -> SecretTreeSnapshot:
+        """RFC 9420 §9.2: everything this tree holds, to be stored and restored with ``from_snapshot``."""
+        return SecretTreeSnapshot(dict(self._nodes), {
+            leaf: {kind: ratchet.snapshot() for kind, ratchet in ratchets.items()}
+            for leaf, ratchets in self._ratchets.items()})
+
+    @classmethod
+    def from_snapshot(cls, cs: CipherSuite, n_leaves: int, snapshot: SecretTreeSnapshot,
+                      config: SenderRatchetConfiguration = XMTP_RATCHET_CONFIGURATION) -> "SecretTree":
+        """RFC 9420 §9.2: the tree ``snapshot`` was taken of (``ValueError`` unless ``n_leaves`` is a power of 2)."""
+        tree = cls(cs, b"", n_leaves, config)
+        tree._nodes = dict(snapshot.nodes)
+        tree._ratchets = {leaf: {kind: SenderRatchet.from_snapshot(cs, saved, config)
+                                 for kind, saved in ratchets.items()}
+                          for leaf, ratchets in snapshot.ratchets.items()}
+        tree._owned = {(leaf, kind) for leaf, ratchets in tree._ratchets.items() for kind in ratchets}
+        return tree
 
     @property
     def held_nodes(self) -> frozenset[int]:

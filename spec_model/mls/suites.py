@@ -64,7 +64,7 @@ class CipherSuiteId(enum.IntEnum):
 
 
 class SignatureScheme(enum.IntEnum):
-    """TLS 1.3 SignatureScheme values used by RFC 9420 §17.1."""
+    """RFC 9420 §17.1: the TLS 1.3 SignatureScheme values it uses."""
 
     ecdsa_secp256r1_sha256 = 0x0403
     ecdsa_secp384r1_sha384 = 0x0503
@@ -190,7 +190,7 @@ def _signature_public_key(scheme: SignatureScheme, priv: bytes) -> bytes:
 
 @dataclasses.dataclass(frozen=True, eq=False)
 class CipherSuite:
-    """One RFC 9420 cipher suite (§5.1, table in §17.1)."""
+    """RFC 9420 §5.1, §17.1: one cipher suite."""
 
     id: CipherSuiteId
     hash_name: str
@@ -201,9 +201,6 @@ class CipherSuite:
 
     def __deepcopy__(self, memo: dict) -> "CipherSuite":
         return self  # suites are immutable singletons
-
-    def __reduce__(self):
-        return suite, (int(self.id),)  # pickled by id: the singleton comes back
 
     @functools.cached_property
     def hpke(self) -> Hpke:
@@ -352,7 +349,7 @@ _SUITES = {
 
 
 def suite(suite_id: int) -> CipherSuite:
-    """The ``CipherSuite`` for a registered id (§17.1); ``ValueError`` if unknown."""
+    """RFC 9420 §17.1: the ``CipherSuite`` for a registered id; ``ValueError`` if unknown."""
     try:
         return _SUITES[CipherSuiteId(suite_id)]
     except ValueError:

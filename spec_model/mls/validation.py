@@ -26,7 +26,7 @@ __all__ = ["Membership", "validate_leaf_node", "validate_key_package", "validate
 
 @dataclasses.dataclass
 class Membership:
-    """What leaf validation needs to know about a tree's members (RFC 9420 §7.3)."""
+    """RFC 9420 §7.3: what leaf validation needs to know about a tree's members (RFC 9420 §7.3)."""
 
     count: int
     credential_types: collections.Counter

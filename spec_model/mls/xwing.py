@@ -65,25 +65,25 @@ __all__ = [
 ]
 
 XWING_LABEL = b"\\./" + b"/^\\"
-"""draft-06 §5.3: ``XWingLabel = concat("\\./", "/^\\")``, in hex 5c2e2f2f5e5c."""
+"""draft-connolly-cfrg-xwing-kem-06 §5.3: ``XWingLabel = concat("\\./", "/^\\")``, in hex 5c2e2f2f5e5c."""
 
 PRIVATE_KEY_SIZE, PUBLIC_KEY_SIZE, CIPHERTEXT_SIZE, SHARED_SECRET_SIZE = 32, 1216, 1120, 32
-"""draft-06 §5.1: the sizes of the decapsulation key, encapsulation key, ciphertext and shared secret."""
+"""draft-connolly-cfrg-xwing-kem-06 §5.1: the sizes of the decapsulation key, encapsulation key, ciphertext and shared secret."""
 ESEED_SIZE = 64
-"""draft-06 §5.4.1: ``EncapsulateDerand``'s ``eseed`` MUST be 64 bytes."""
+"""draft-connolly-cfrg-xwing-kem-06 §5.4.1: ``EncapsulateDerand``'s ``eseed`` MUST be 64 bytes."""
 
 _MLKEM_PUBLIC_KEY_SIZE, _MLKEM_CIPHERTEXT_SIZE = 1184, 1088  # FIPS 203 §8 Table 3: ML-KEM-768 ek, c
 
 
 class InvalidCiphertextError(ValueError):
-    """draft-06 §5.5: a ciphertext ``Decapsulate`` cannot use (wrong length, or X25519 refuses ``ct_X``)."""
+    """draft-connolly-cfrg-xwing-kem-06 §5.5: a ciphertext ``Decapsulate`` cannot use (wrong length, or X25519 refuses ``ct_X``)."""
 
 
 # --------------------------------------------------------------------------- X-Wing
 
 
 def expand_decapsulation_key(sk: bytes) -> tuple[MLKEM768PrivateKey, X25519PrivateKey, bytes, bytes]:
-    """draft-06 §5.2 ``expandDecapsulationKey(sk)``: (sk_M, sk_X, pk_M, pk_X); the private keys as key objects."""
+    """draft-connolly-cfrg-xwing-kem-06 §5.2 ``expandDecapsulationKey(sk)``: (sk_M, sk_X, pk_M, pk_X); the private keys as key objects."""
     _check_length("X-Wing private key", sk, PRIVATE_KEY_SIZE)
     expanded = hashlib.shake_256(sk).digest(96)
     sk_m = MLKEM768PrivateKey.from_seed_bytes(expanded[0:64])  # ML-KEM-768.KeyGen_internal(d, z), d‖z = [0:64]
@@ -92,28 +92,28 @@ def expand_decapsulation_key(sk: bytes) -> tuple[MLKEM768PrivateKey, X25519Priva
 
 
 def generate_key_pair_derand(sk: bytes) -> tuple[bytes, bytes]:
-    """draft-06 §5.2.1 ``GenerateKeyPairDerand(sk)``: (sk, pk = pk_M ‖ pk_X)."""
+    """draft-connolly-cfrg-xwing-kem-06 §5.2.1 ``GenerateKeyPairDerand(sk)``: (sk, pk = pk_M ‖ pk_X)."""
     _, _, pk_m, pk_x = expand_decapsulation_key(sk)
     return sk, pk_m + pk_x
 
 
 def generate_key_pair() -> tuple[bytes, bytes]:
-    """draft-06 §5.2 ``GenerateKeyPair()``: a random 32-byte seed and its public key."""
+    """draft-connolly-cfrg-xwing-kem-06 §5.2 ``GenerateKeyPair()``: a random 32-byte seed and its public key."""
     return generate_key_pair_derand(os.urandom(PRIVATE_KEY_SIZE))
 
 
 def derive_key_pair(ikm: bytes) -> tuple[bytes, bytes]:
-    """draft-06 §5.6 HPKE ``DeriveKeyPair(ikm) = GenerateKeyPairDerand(SHAKE256(ikm, 32))``."""
+    """draft-connolly-cfrg-xwing-kem-06 §5.6 HPKE ``DeriveKeyPair(ikm) = GenerateKeyPairDerand(SHAKE256(ikm, 32))``."""
     return generate_key_pair_derand(hashlib.shake_256(ikm).digest(PRIVATE_KEY_SIZE))
 
 
 def combiner(ss_m: bytes, ss_x: bytes, ct_x: bytes, pk_x: bytes) -> bytes:
-    """draft-06 §5.3 ``Combiner``: SHA3-256(ss_M ‖ ss_X ‖ ct_X ‖ pk_X ‖ XWingLabel), the label last."""
+    """draft-connolly-cfrg-xwing-kem-06 §5.3 ``Combiner``: SHA3-256(ss_M ‖ ss_X ‖ ct_X ‖ pk_X ‖ XWingLabel), the label last."""
     return hashlib.sha3_256(ss_m + ss_x + ct_x + pk_x + XWING_LABEL).digest()
 
 
 def encapsulate_derand(pk: bytes, eseed: bytes) -> tuple[bytes, bytes]:
-    """draft-06 §5.4.1 ``EncapsulateDerand(pk, eseed)``: (ss, ct = ct_M ‖ ct_X)."""
+    """draft-connolly-cfrg-xwing-kem-06 §5.4.1 ``EncapsulateDerand(pk, eseed)``: (ss, ct = ct_M ‖ ct_X)."""
     _check_length("X-Wing public key", pk, PUBLIC_KEY_SIZE)
     _check_length("X-Wing eseed", eseed, ESEED_SIZE)
     pk_m, pk_x = pk[:_MLKEM_PUBLIC_KEY_SIZE], pk[_MLKEM_PUBLIC_KEY_SIZE:]
@@ -128,12 +128,12 @@ def encapsulate_derand(pk: bytes, eseed: bytes) -> tuple[bytes, bytes]:
 
 
 def encapsulate(pk: bytes) -> tuple[bytes, bytes]:
-    """draft-06 §5.4 ``Encapsulate(pk)``: ``EncapsulateDerand`` with a random ``eseed``."""
+    """draft-connolly-cfrg-xwing-kem-06 §5.4 ``Encapsulate(pk)``: ``EncapsulateDerand`` with a random ``eseed``."""
     return encapsulate_derand(pk, os.urandom(ESEED_SIZE))
 
 
 def decapsulate(ct: bytes, sk: bytes) -> bytes:
-    """draft-06 §5.5 ``Decapsulate(ct, sk)``: the shared secret; ``InvalidCiphertextError`` for an unusable ``ct``."""
+    """draft-connolly-cfrg-xwing-kem-06 §5.5 ``Decapsulate(ct, sk)``: the shared secret; ``InvalidCiphertextError`` for an unusable ``ct``."""
     sk_m, sk_x, _, pk_x = expand_decapsulation_key(sk)
     if len(ct) != CIPHERTEXT_SIZE:
         raise InvalidCiphertextError(f"X-Wing ciphertext must be {CIPHERTEXT_SIZE} bytes, got {len(ct)}")
@@ -147,7 +147,7 @@ def decapsulate(ct: bytes, sk: bytes) -> bytes:
 
 
 def _check_length(what: str, value: bytes, size: int) -> None:
-    """draft-06 §5.1, FIPS 203 §7.2 type check: X-Wing's and ML-KEM's byte strings have fixed lengths."""
+    """draft-connolly-cfrg-xwing-kem-06 §5.1, FIPS 203 §7.2 type check: X-Wing's and ML-KEM's byte strings have fixed lengths."""
     if len(value) != size:
         raise ValueError(f"{what} must be {size} bytes, got {len(value)}")
 

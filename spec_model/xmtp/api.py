@@ -3,7 +3,7 @@
 Theory of operation
 -------------------
 These are the requests and responses the delivery service (``network.py``)
-takes and returns, and that a gRPC front end serves unchanged (facts §7.1,
+takes and returns, and that a gRPC front end serves unchanged (docs/xmtp-facts.md §7.1,
 §7.4; proto ``mls/api/v1/mls.proto`` and ``identity/api/v1/identity.proto``
 at xmtp/proto f5191f7). Nested proto messages are nested classes here
 (``GroupMessage.V1``), so names read as in the ``.proto`` files.
@@ -35,13 +35,14 @@ __all__ = [
     "GetNewestGroupMessageResponse", "QueryCommitLogRequest", "QueryCommitLogResponse",
     "BatchQueryCommitLogRequest", "BatchQueryCommitLogResponse", "PublishIdentityUpdateRequest",
     "GetIdentityUpdatesRequest", "GetIdentityUpdatesResponse", "GetInboxIdsRequest", "GetInboxIdsResponse",
+    "API_METHODS", "API_SERVICES", "API_STREAMS",
 ]
 
 
 # ------------------------------------------------------------------ enums
 
 class SortDirection(enum.IntEnum):
-    """proto mls.proto: ``SortDirection``."""
+    """xmtp/proto mls.proto: ``SortDirection``."""
 
     UNSPECIFIED = 0
     ASCENDING = 1
@@ -49,7 +50,7 @@ class SortDirection(enum.IntEnum):
 
 
 class WelcomeWrapperAlgorithm(enum.IntEnum):
-    """proto wrapper_encryption.proto: ``WelcomeWrapperAlgorithm`` (facts §7.1)."""
+    """xmtp/proto wrapper_encryption.proto: ``WelcomeWrapperAlgorithm`` (docs/xmtp-facts.md §7.1)."""
 
     UNSPECIFIED = 0
     CURVE25519 = 1
@@ -58,14 +59,14 @@ class WelcomeWrapperAlgorithm(enum.IntEnum):
 
 
 class WelcomePointerWrapperAlgorithm(enum.IntEnum):
-    """proto welcome_pointer.proto: ``WelcomePointerWrapperAlgorithm`` (facts §7.1)."""
+    """xmtp/proto welcome_pointer.proto: ``WelcomePointerWrapperAlgorithm`` (docs/xmtp-facts.md §7.1)."""
 
     UNSPECIFIED = 0
     XWING_MLKEM_768_DRAFT_6 = 2
 
 
 class IdentifierKind(enum.IntEnum):
-    """proto associations/association.proto: ``IdentifierKind``; UNSPECIFIED means Ethereum (facts §8)."""
+    """xmtp/proto associations/association.proto: ``IdentifierKind``; UNSPECIFIED means Ethereum (docs/xmtp-facts.md §8)."""
 
     UNSPECIFIED = 0
     ETHEREUM = 1
@@ -75,12 +76,12 @@ class IdentifierKind(enum.IntEnum):
 # ------------------------------------------------------------------ common
 
 class Empty(Message):
-    """proto google/protobuf/empty.proto: ``Empty``, the reply of every MLS publish call and of
+    """xmtp/proto google/protobuf/empty.proto: ``Empty``, the reply of every MLS publish call and of
     PublishIdentityUpdate (whose ``PublishIdentityUpdateResponse`` has no fields either)."""
 
 
 class PagingInfo(Message):
-    """proto mls.proto: ``PagingInfo``."""
+    """xmtp/proto mls.proto: ``PagingInfo``."""
 
     direction: Annotated[int, Field(1, EnumKind(SortDirection))] = SortDirection.UNSPECIFIED
     limit: Annotated[int, Field(2, UINT32)] = 0
@@ -90,10 +91,10 @@ class PagingInfo(Message):
 # ------------------------------------------------------------------ group messages
 
 class GroupMessageInput(Message):
-    """proto mls.proto: ``GroupMessageInput``, what a client publishes to a group."""
+    """xmtp/proto mls.proto: ``GroupMessageInput``, what a client publishes to a group."""
 
     class V1(Message):
-        """proto mls.proto: ``GroupMessageInput.V1``; ``data`` is a TLS ``MLSMessage``."""
+        """xmtp/proto mls.proto: ``GroupMessageInput.V1``; ``data`` is a TLS ``MLSMessage``."""
 
         data: Annotated[bytes, Field(1, BYTES)] = b""
         sender_hmac: Annotated[bytes, Field(2, BYTES)] = b""
@@ -103,10 +104,10 @@ class GroupMessageInput(Message):
 
 
 class GroupMessage(Message):
-    """proto mls.proto: ``GroupMessage``, a stored group message as queries and streams return it."""
+    """xmtp/proto mls.proto: ``GroupMessage``, a stored group message as queries and streams return it."""
 
     class V1(Message):
-        """proto mls.proto: ``GroupMessage.V1``; ``id`` and ``created_ns`` are the server's."""
+        """xmtp/proto mls.proto: ``GroupMessage.V1``; ``id`` and ``created_ns`` are the server's."""
 
         id: Annotated[int, Field(1, UINT64)] = 0
         created_ns: Annotated[int, Field(2, UINT64)] = 0
@@ -120,30 +121,30 @@ class GroupMessage(Message):
 
 
 class SendGroupMessagesRequest(Message):
-    """proto mls.proto: ``SendGroupMessagesRequest``."""
+    """xmtp/proto mls.proto: ``SendGroupMessagesRequest``."""
 
     messages: Annotated[tuple[GroupMessageInput, ...], Field(1, MessageKind(GroupMessageInput), repeated=True)] = ()
 
 
 class QueryGroupMessagesRequest(Message):
-    """proto mls.proto: ``QueryGroupMessagesRequest``."""
+    """xmtp/proto mls.proto: ``QueryGroupMessagesRequest``."""
 
     group_id: Annotated[bytes, Field(1, BYTES)] = b""
     paging_info: Annotated[PagingInfo | None, Field(2, MessageKind(PagingInfo))] = None
 
 
 class QueryGroupMessagesResponse(Message):
-    """proto mls.proto: ``QueryGroupMessagesResponse``."""
+    """xmtp/proto mls.proto: ``QueryGroupMessagesResponse``."""
 
     messages: Annotated[tuple[GroupMessage, ...], Field(1, MessageKind(GroupMessage), repeated=True)] = ()
     paging_info: Annotated[PagingInfo | None, Field(2, MessageKind(PagingInfo))] = None
 
 
 class SubscribeGroupMessagesRequest(Message):
-    """proto mls.proto: ``SubscribeGroupMessagesRequest``."""
+    """xmtp/proto mls.proto: ``SubscribeGroupMessagesRequest``."""
 
     class Filter(Message):
-        """proto mls.proto: ``SubscribeGroupMessagesRequest.Filter``: a group and the last id seen."""
+        """xmtp/proto mls.proto: ``SubscribeGroupMessagesRequest.Filter``: a group and the last id seen."""
 
         group_id: Annotated[bytes, Field(1, BYTES)] = b""
         id_cursor: Annotated[int, Field(2, UINT64)] = 0
@@ -152,7 +153,7 @@ class SubscribeGroupMessagesRequest(Message):
 
 
 class GetNewestGroupMessageRequest(Message):
-    """proto mls.proto: ``GetNewestGroupMessageRequest``; without ``include_content`` the node
+    """xmtp/proto mls.proto: ``GetNewestGroupMessageRequest``; without ``include_content`` the node
     returns only id, created_ns, group_id and is_commit (node-go service.go)."""
 
     group_ids: Annotated[tuple[bytes, ...], Field(1, BYTES, repeated=True)] = ()
@@ -160,10 +161,10 @@ class GetNewestGroupMessageRequest(Message):
 
 
 class GetNewestGroupMessageResponse(Message):
-    """proto mls.proto: ``GetNewestGroupMessageResponse``: one response per requested group, in order."""
+    """xmtp/proto mls.proto: ``GetNewestGroupMessageResponse``: one response per requested group, in order."""
 
     class Response(Message):
-        """proto mls.proto: ``GetNewestGroupMessageResponse.Response``; no message for an empty group."""
+        """xmtp/proto mls.proto: ``GetNewestGroupMessageResponse.Response``; no message for an empty group."""
 
         group_message: Annotated[GroupMessage | None, Field(1, MessageKind(GroupMessage), optional=True)] = None
 
@@ -173,10 +174,10 @@ class GetNewestGroupMessageResponse(Message):
 # ------------------------------------------------------------------ welcomes
 
 class WelcomeMessageInput(Message):
-    """proto mls.proto: ``WelcomeMessageInput``: a wrapped welcome, or a pointer to one (XIP-74)."""
+    """xmtp/proto mls.proto: ``WelcomeMessageInput``: a wrapped welcome, or a pointer to one (XIP-74)."""
 
     class V1(Message):
-        """proto mls.proto: ``WelcomeMessageInput.V1``."""
+        """xmtp/proto mls.proto: ``WelcomeMessageInput.V1``."""
 
         installation_key: Annotated[bytes, Field(1, BYTES)] = b""
         data: Annotated[bytes, Field(2, BYTES)] = b""
@@ -185,7 +186,7 @@ class WelcomeMessageInput(Message):
         welcome_metadata: Annotated[bytes, Field(7, BYTES)] = b""
 
     class WelcomePointer(Message):
-        """proto mls.proto: ``WelcomeMessageInput.WelcomePointer``."""
+        """xmtp/proto mls.proto: ``WelcomeMessageInput.WelcomePointer``."""
 
         installation_key: Annotated[bytes, Field(1, BYTES)] = b""
         welcome_pointer: Annotated[bytes, Field(2, BYTES)] = b""
@@ -197,10 +198,10 @@ class WelcomeMessageInput(Message):
 
 
 class WelcomeMessage(Message):
-    """proto mls.proto: ``WelcomeMessage``, a stored welcome; output numbering differs from the input's."""
+    """xmtp/proto mls.proto: ``WelcomeMessage``, a stored welcome; output numbering differs from the input's."""
 
     class V1(Message):
-        """proto mls.proto: ``WelcomeMessage.V1``."""
+        """xmtp/proto mls.proto: ``WelcomeMessage.V1``."""
 
         id: Annotated[int, Field(1, UINT64)] = 0
         created_ns: Annotated[int, Field(2, UINT64)] = 0
@@ -211,7 +212,7 @@ class WelcomeMessage(Message):
         welcome_metadata: Annotated[bytes, Field(7, BYTES)] = b""
 
     class WelcomePointer(Message):
-        """proto mls.proto: ``WelcomeMessage.WelcomePointer``."""
+        """xmtp/proto mls.proto: ``WelcomeMessage.WelcomePointer``."""
 
         id: Annotated[int, Field(1, UINT64)] = 0
         created_ns: Annotated[int, Field(2, UINT64)] = 0
@@ -225,37 +226,37 @@ class WelcomeMessage(Message):
 
 
 class WelcomeMetadata(Message):
-    """proto mls.proto: ``WelcomeMetadata``, sealed in ``welcome_metadata``: the group cursor to start from."""
+    """xmtp/proto mls.proto: ``WelcomeMetadata``, sealed in ``welcome_metadata``: the group cursor to start from."""
 
     message_cursor: Annotated[int, Field(1, UINT64)] = 0
 
 
 class SendWelcomeMessagesRequest(Message):
-    """proto mls.proto: ``SendWelcomeMessagesRequest``."""
+    """xmtp/proto mls.proto: ``SendWelcomeMessagesRequest``."""
 
     messages: Annotated[tuple[WelcomeMessageInput, ...],
                         Field(1, MessageKind(WelcomeMessageInput), repeated=True)] = ()
 
 
 class QueryWelcomeMessagesRequest(Message):
-    """proto mls.proto: ``QueryWelcomeMessagesRequest``."""
+    """xmtp/proto mls.proto: ``QueryWelcomeMessagesRequest``."""
 
     installation_key: Annotated[bytes, Field(1, BYTES)] = b""
     paging_info: Annotated[PagingInfo | None, Field(2, MessageKind(PagingInfo))] = None
 
 
 class QueryWelcomeMessagesResponse(Message):
-    """proto mls.proto: ``QueryWelcomeMessagesResponse``."""
+    """xmtp/proto mls.proto: ``QueryWelcomeMessagesResponse``."""
 
     messages: Annotated[tuple[WelcomeMessage, ...], Field(1, MessageKind(WelcomeMessage), repeated=True)] = ()
     paging_info: Annotated[PagingInfo | None, Field(2, MessageKind(PagingInfo))] = None
 
 
 class SubscribeWelcomeMessagesRequest(Message):
-    """proto mls.proto: ``SubscribeWelcomeMessagesRequest``."""
+    """xmtp/proto mls.proto: ``SubscribeWelcomeMessagesRequest``."""
 
     class Filter(Message):
-        """proto mls.proto: ``SubscribeWelcomeMessagesRequest.Filter``: an installation and the last id seen."""
+        """xmtp/proto mls.proto: ``SubscribeWelcomeMessagesRequest.Filter``: an installation and the last id seen."""
 
         installation_key: Annotated[bytes, Field(1, BYTES)] = b""
         id_cursor: Annotated[int, Field(2, UINT64)] = 0
@@ -266,30 +267,30 @@ class SubscribeWelcomeMessagesRequest(Message):
 # ------------------------------------------------------------------ key packages
 
 class KeyPackageUpload(Message):
-    """proto mls.proto: ``KeyPackageUpload``: a TLS-serialized ``KeyPackage`` (not an MLSMessage)."""
+    """xmtp/proto mls.proto: ``KeyPackageUpload``: a TLS-serialized ``KeyPackage`` (not an MLSMessage)."""
 
     key_package_tls_serialized: Annotated[bytes, Field(1, BYTES)] = b""
 
 
 class UploadKeyPackageRequest(Message):
-    """proto mls.proto: ``UploadKeyPackageRequest``."""
+    """xmtp/proto mls.proto: ``UploadKeyPackageRequest``."""
 
     key_package: Annotated[KeyPackageUpload | None, Field(1, MessageKind(KeyPackageUpload))] = None
     is_inbox_id_credential: Annotated[bool, Field(2, BOOL)] = False
 
 
 class FetchKeyPackagesRequest(Message):
-    """proto mls.proto: ``FetchKeyPackagesRequest``."""
+    """xmtp/proto mls.proto: ``FetchKeyPackagesRequest``."""
 
     installation_keys: Annotated[tuple[bytes, ...], Field(1, BYTES, repeated=True)] = ()
 
 
 class FetchKeyPackagesResponse(Message):
-    """proto mls.proto: ``FetchKeyPackagesResponse``: one entry per requested key, in request order;
+    """xmtp/proto mls.proto: ``FetchKeyPackagesResponse``: one entry per requested key, in request order;
     an empty entry means the installation has no key package."""
 
     class KeyPackage(Message):
-        """proto mls.proto: ``FetchKeyPackagesResponse.KeyPackage``."""
+        """xmtp/proto mls.proto: ``FetchKeyPackagesResponse.KeyPackage``."""
 
         key_package_tls_serialized: Annotated[bytes, Field(1, BYTES)] = b""
 
@@ -299,28 +300,28 @@ class FetchKeyPackagesResponse(Message):
 # ------------------------------------------------------------------ commit log (answered empty)
 
 class QueryCommitLogRequest(Message):
-    """proto mls.proto: ``QueryCommitLogRequest``."""
+    """xmtp/proto mls.proto: ``QueryCommitLogRequest``."""
 
     group_id: Annotated[bytes, Field(1, BYTES)] = b""
     paging_info: Annotated[PagingInfo | None, Field(2, MessageKind(PagingInfo))] = None
 
 
 class QueryCommitLogResponse(Message):
-    """proto mls.proto: ``QueryCommitLogResponse`` without ``commit_log_entries = 2`` (always empty here)."""
+    """xmtp/proto mls.proto: ``QueryCommitLogResponse`` without ``commit_log_entries = 2`` (always empty here)."""
 
     group_id: Annotated[bytes, Field(1, BYTES)] = b""
     paging_info: Annotated[PagingInfo | None, Field(3, MessageKind(PagingInfo))] = None
 
 
 class BatchQueryCommitLogRequest(Message):
-    """proto mls.proto: ``BatchQueryCommitLogRequest``."""
+    """xmtp/proto mls.proto: ``BatchQueryCommitLogRequest``."""
 
     requests: Annotated[tuple[QueryCommitLogRequest, ...],
                         Field(1, MessageKind(QueryCommitLogRequest), repeated=True)] = ()
 
 
 class BatchQueryCommitLogResponse(Message):
-    """proto mls.proto: ``BatchQueryCommitLogResponse``."""
+    """xmtp/proto mls.proto: ``BatchQueryCommitLogResponse``."""
 
     responses: Annotated[tuple[QueryCommitLogResponse, ...],
                          Field(1, MessageKind(QueryCommitLogResponse), repeated=True)] = ()
@@ -329,17 +330,17 @@ class BatchQueryCommitLogResponse(Message):
 # ------------------------------------------------------------------ identity API
 
 class PublishIdentityUpdateRequest(Message):
-    """proto identity.proto: ``PublishIdentityUpdateRequest``; ``identity_update`` holds the encoded
+    """xmtp/proto identity.proto: ``PublishIdentityUpdateRequest``; ``identity_update`` holds the encoded
     ``xmtp.identity.associations.IdentityUpdate`` (same wire bytes as the embedded message)."""
 
     identity_update: Annotated[bytes, Field(1, BYTES)] = b""
 
 
 class GetIdentityUpdatesRequest(Message):
-    """proto identity.proto: ``GetIdentityUpdatesRequest``."""
+    """xmtp/proto identity.proto: ``GetIdentityUpdatesRequest``."""
 
     class Request(Message):
-        """proto identity.proto: ``GetIdentityUpdatesRequest.Request``: the last sequence id seen (0: none)."""
+        """xmtp/proto identity.proto: ``GetIdentityUpdatesRequest.Request``: the last sequence id seen (0: none)."""
 
         inbox_id: Annotated[str, Field(1, STRING)] = ""
         sequence_id: Annotated[int, Field(2, UINT64)] = 0
@@ -348,17 +349,17 @@ class GetIdentityUpdatesRequest(Message):
 
 
 class GetIdentityUpdatesResponse(Message):
-    """proto identity.proto: ``GetIdentityUpdatesResponse``: one response per request, in order."""
+    """xmtp/proto identity.proto: ``GetIdentityUpdatesResponse``: one response per request, in order."""
 
     class IdentityUpdateLog(Message):
-        """proto identity.proto: ``GetIdentityUpdatesResponse.IdentityUpdateLog``; ``update`` as bytes."""
+        """xmtp/proto identity.proto: ``GetIdentityUpdatesResponse.IdentityUpdateLog``; ``update`` as bytes."""
 
         sequence_id: Annotated[int, Field(1, UINT64)] = 0
         server_timestamp_ns: Annotated[int, Field(2, UINT64)] = 0
         update: Annotated[bytes, Field(3, BYTES)] = b""
 
     class Response(Message):
-        """proto identity.proto: ``GetIdentityUpdatesResponse.Response``."""
+        """xmtp/proto identity.proto: ``GetIdentityUpdatesResponse.Response``."""
 
         inbox_id: Annotated[str, Field(1, STRING)] = ""
         updates: Annotated[tuple[GetIdentityUpdatesResponse.IdentityUpdateLog, ...],
@@ -368,10 +369,10 @@ class GetIdentityUpdatesResponse(Message):
 
 
 class GetInboxIdsRequest(Message):
-    """proto identity.proto: ``GetInboxIdsRequest``."""
+    """xmtp/proto identity.proto: ``GetInboxIdsRequest``."""
 
     class Request(Message):
-        """proto identity.proto: ``GetInboxIdsRequest.Request``."""
+        """xmtp/proto identity.proto: ``GetInboxIdsRequest.Request``."""
 
         identifier: Annotated[str, Field(1, STRING)] = ""
         identifier_kind: Annotated[int, Field(2, EnumKind(IdentifierKind))] = 0
@@ -380,13 +381,45 @@ class GetInboxIdsRequest(Message):
 
 
 class GetInboxIdsResponse(Message):
-    """proto identity.proto: ``GetInboxIdsResponse``: one response per request, in order."""
+    """xmtp/proto identity.proto: ``GetInboxIdsResponse``: one response per request, in order."""
 
     class Response(Message):
-        """proto identity.proto: ``GetInboxIdsResponse.Response``; no ``inbox_id`` for an unknown identifier."""
+        """xmtp/proto identity.proto: ``GetInboxIdsResponse.Response``; no ``inbox_id`` for an unknown identifier."""
 
         identifier: Annotated[str, Field(1, STRING)] = ""
         inbox_id: Annotated[str | None, Field(2, STRING, optional=True)] = None
         identifier_kind: Annotated[int, Field(3, EnumKind(IdentifierKind))] = 0
 
     responses: Annotated[tuple[Response, ...], Field(1, MessageKind(Response), repeated=True)] = ()
+
+
+API_METHODS: dict[str, tuple[str, type, type | None]] = {
+    # gRPC method name: (DeliveryService method, request message, response message or None for Empty)
+    "SendGroupMessages": ("send_group_messages", SendGroupMessagesRequest, None),
+    "QueryGroupMessages": ("query_group_messages", QueryGroupMessagesRequest, QueryGroupMessagesResponse),
+    "GetNewestGroupMessage": ("get_newest_group_message", GetNewestGroupMessageRequest,
+                              GetNewestGroupMessageResponse),
+    "BatchQueryCommitLog": ("batch_query_commit_log", BatchQueryCommitLogRequest, BatchQueryCommitLogResponse),
+    "SendWelcomeMessages": ("send_welcome_messages", SendWelcomeMessagesRequest, None),
+    "QueryWelcomeMessages": ("query_welcome_messages", QueryWelcomeMessagesRequest,
+                             QueryWelcomeMessagesResponse),
+    "UploadKeyPackage": ("upload_key_package", UploadKeyPackageRequest, None),
+    "FetchKeyPackages": ("fetch_key_packages", FetchKeyPackagesRequest, FetchKeyPackagesResponse),
+    "PublishIdentityUpdate": ("publish_identity_update", PublishIdentityUpdateRequest, None),
+    "GetIdentityUpdates": ("get_identity_updates", GetIdentityUpdatesRequest, GetIdentityUpdatesResponse),
+    "GetInboxIds": ("get_inbox_ids", GetInboxIdsRequest, GetInboxIdsResponse),
+}
+"""docs/xmtp-facts.md §7: the MlsApi and IdentityApi methods a client calls, answered by ``DeliveryService``.
+Subscriptions (streams) are not part of the protocol: adapters poll with queries."""
+API_SERVICES = {
+    "xmtp.mls.api.v1.MlsApi": ("SendGroupMessages", "SendWelcomeMessages", "UploadKeyPackage", "FetchKeyPackages",
+                               "QueryGroupMessages", "QueryWelcomeMessages", "GetNewestGroupMessage",
+                               "BatchQueryCommitLog"),
+    "xmtp.identity.api.v1.IdentityApi": ("PublishIdentityUpdate", "GetIdentityUpdates", "GetInboxIds"),
+}
+"""docs/xmtp-facts.md §7.1, §7.4: the unary methods, by service (the Subscribe streams are added below)."""
+API_STREAMS = {
+    "SubscribeGroupMessages": ("subscribe_group_messages", SubscribeGroupMessagesRequest),
+    "SubscribeWelcomeMessages": ("subscribe_welcome_messages", SubscribeWelcomeMessagesRequest),
+}
+"""docs/xmtp-facts.md §7.1: the server streams: (DeliveryService method, request message)."""

@@ -4,12 +4,12 @@ Theory of operation
 -------------------
 An MLS commit that passed every RFC 9420 check (``spec_model.mls.group.StagedCommit``)
 must still pass XMTP's group rules before a member accepts it. ``validate_commit``
-runs them in libxmtp's order (facts sheet §4.4, steps 1–13) and either raises
+runs them in libxmtp's order (docs/xmtp-facts.md §4.4, steps 1–13) and either raises
 ``Rejected`` with a ``CommitReason`` or returns a ``ValidatedCommit``: the summary
 clients store as a "group updated" transcript message.
 
 The identity log is consulted through ``identity_at(inbox_id, sequence_id)``,
-which returns that inbox's association state after the given update (facts §8);
+which returns that inbox's association state after the given update (docs/xmtp-facts.md §8);
 every inbox's sequence id comes from the GroupMembership extension (0xFF01).
 
 Where libxmtp's versions differ, this follows the newest pinned one (b649d1a):
@@ -53,7 +53,7 @@ IdentityLookup = Callable[[str, int], AssociationState]
 
 
 class CommitReason(enum.StrEnum):
-    """libxmtp ``CommitValidationError``: why a member refuses a commit (facts §4.4)."""
+    """libxmtp ``CommitValidationError``: why a member refuses a commit (docs/xmtp-facts.md §4.4)."""
 
     TOO_MANY_CHARACTERS = "too_many_characters"          # step 3: a metadata value over its byte limit
     ACTOR_NOT_MEMBER = "actor_not_member"                # step 5: the committer's inbox is not in the group
@@ -85,12 +85,12 @@ class ValidatedCommit:
 
     @property
     def is_empty(self) -> bool:
-        """facts §4.4 "Afterwards": nothing to store as a transcript message."""
+        """docs/xmtp-facts.md §4.4 "Afterwards": nothing to store as a transcript message."""
         return not (self.added_inboxes or self.removed_inboxes or self.metadata_changes or self.admins_added
                     or self.admins_removed or self.super_admins_added or self.super_admins_removed)
 
     def group_updated(self) -> GroupUpdated:
-        """transcript_messages.proto ``GroupUpdated`` (facts §6): the message clients store for this commit."""
+        """transcript_messages.proto ``GroupUpdated`` (docs/xmtp-facts.md §6): the message clients store for this commit."""
         return GroupUpdated(
             initiated_by_inbox_id=self.actor_inbox_id,
             added_inboxes=tuple(Inbox(i) for i in self.added_inboxes),
@@ -105,7 +105,7 @@ class ValidatedCommit:
 
 def validate_commit(staged: StagedCommit, identity_at: IdentityLookup, *, own_version: str = "1.0.0",
                     profile: Profile = SEED) -> ValidatedCommit:
-    """libxmtp validated_commit.rs (facts §4.4): accept ``staged`` or raise ``Rejected(CommitReason.X)``."""
+    """libxmtp validated_commit.rs (docs/xmtp-facts.md §4.4): accept ``staged`` or raise ``Rejected(CommitReason.X)``."""
     old, new = staged.old_context.extensions, staged.new_context.extensions
     # 1. the pre-commit state
     immutable = read_immutable_metadata(old)
@@ -122,7 +122,7 @@ def validate_commit(staged: StagedCommit, identity_at: IdentityLookup, *, own_ve
             try:
                 check_attribute(key, value)
             except Rejected as e:
-                raise Rejected(CommitReason.TOO_MANY_CHARACTERS, e.detail) from None
+                raise Rejected(CommitReason.TOO_MANY_CHARACTERS, e.detail, cause=e) from None
     old_admins, new_admins = set(old_metadata.admin_list.inbox_ids), set(new_metadata.admin_list.inbox_ids)
     old_supers, new_supers = set(old_metadata.super_admin_list.inbox_ids), set(new_metadata.super_admin_list.inbox_ids)
     minimum_version = (old_metadata if unchanged else new_metadata).attributes.get(MINIMUM_SUPPORTED_PROTOCOL_VERSION)
@@ -177,7 +177,7 @@ def validate_commit(staged: StagedCommit, identity_at: IdentityLookup, *, own_ve
         try:
             check_group_size(new_membership, profile)
         except Rejected as e:
-            raise Rejected(CommitReason.GROUP_FULL, e.detail) from None
+            raise Rejected(CommitReason.GROUP_FULL, e.detail, cause=e) from None
 
     # 12. policies
     added_inboxes = tuple(sorted(new_membership.members.keys() - old_membership.members.keys()))
@@ -188,7 +188,7 @@ def validate_commit(staged: StagedCommit, identity_at: IdentityLookup, *, own_ve
                         new_supers - old_supers, old_supers - new_supers, len(new_supers), permissions_changed,
                         profile)
     except Rejected as e:
-        raise Rejected(CommitReason.INSUFFICIENT_PERMISSIONS, f"{e.reason}: {e.detail}") from None
+        raise Rejected(CommitReason.INSUFFICIENT_PERMISSIONS, f"{e.reason}: {e.detail}", cause=e) from None
 
     # 13. the protocol-version floor
     if minimum_version and _semver(minimum_version) > _semver(own_version):
@@ -208,13 +208,13 @@ def _extension_data(extensions, extension_type: XmtpExtensionType) -> bytes | No
 
 
 def _attribute_changes(old: dict[str, str], new: dict[str, str]) -> tuple[tuple[str, str | None, str | None], ...]:
-    """facts §4.4 step 2: each attribute key in old ∪ new whose value differs (a missing value is None)."""
+    """docs/xmtp-facts.md §4.4 step 2: each attribute key in old ∪ new whose value differs (a missing value is None)."""
     return tuple((k, old.get(k), new.get(k)) for k in sorted(old.keys() | new.keys()) if old.get(k) != new.get(k))
 
 
 def _expected_installations(old: GroupMembership, new: GroupMembership,
                             identity_at: IdentityLookup) -> tuple[set[bytes], set[bytes], dict[bytes, str]]:
-    """facts §4.4 step 8: the installations the 0xFF01 change implies: (added, removed, owner of each added).
+    """docs/xmtp-facts.md §4.4 step 8: the installations the 0xFF01 change implies: (added, removed, owner of each added).
 
     Added and updated inboxes contribute their association-state diff from the
     old sequence id (0: from the beginning) to the new one; removed inboxes
@@ -246,19 +246,20 @@ def _state(identity_at: IdentityLookup, inbox: str, sequence_id: int) -> Associa
     try:
         return identity_at(inbox, sequence_id)
     except Rejected as e:
-        raise Rejected(CommitReason.INBOX_VALIDATION_FAILED, f"{inbox}@{sequence_id}: {e.reason}") from None
+        raise Rejected(CommitReason.INBOX_VALIDATION_FAILED, f"{inbox}@{sequence_id}: {e.reason}",
+                       cause=e) from None
 
 
 def _check_credential(leaf: LeafNode, expected_inbox: str | None, old: GroupMembership, new: GroupMembership,
                       identity_at: IdentityLookup) -> None:
-    """facts §4.4 step 11: the leaf's installation key is in its credential's inbox at the new sequence id.
+    """docs/xmtp-facts.md §4.4 step 11: the leaf's installation key is in its credential's inbox at the new sequence id.
 
     A sequence id of 0 means "latest" only when the old one was 0 too (libxmtp HEAD).
     """
     try:
         inbox = inbox_of(leaf.credential)
     except Rejected as e:
-        raise Rejected(CommitReason.INBOX_VALIDATION_FAILED, f"credential: {e.reason}") from None
+        raise Rejected(CommitReason.INBOX_VALIDATION_FAILED, f"credential: {e.reason}", cause=e) from None
     if expected_inbox is not None and inbox != expected_inbox:
         raise Rejected(CommitReason.INBOX_VALIDATION_FAILED, f"credential names {inbox}, the log {expected_inbox}")
     sequence_id = new.members.get(inbox)
@@ -274,7 +275,7 @@ def _check_credential(leaf: LeafNode, expected_inbox: str | None, old: GroupMemb
 def _check_policies(staged, actor: Actor, immutable, old_metadata, old_membership, policies: Policies,
                     added_inboxes, removed_inboxes, added, changes, admins_added, admins_removed, supers_added,
                     supers_removed, supers_left: int, permissions_changed: bool, profile: Profile) -> None:
-    """facts §4.4 step 12 (a–g): every change passes its policy; raises the permission rule's ``Rejected``.
+    """docs/xmtp-facts.md §4.4 step 12 (a–g): every change passes its policy; raises the permission rule's ``Rejected``.
 
     An added or removed inbox is checked against its proposer: the sender of the Add or Remove proposal for
     it, else of the GroupContextExtensions proposal, else the committer (libxmtp validated_commit.rs
@@ -353,7 +354,7 @@ class WelcomeReason(enum.StrEnum):
 
 
 def validate_welcome_membership(group_tree, membership: GroupMembership, identity_at: IdentityLookup) -> None:
-    """libxmtp welcomes/validated_membership.rs (facts §4.4 "Other checks"): the tree matches the identity log.
+    """libxmtp welcomes/validated_membership.rs (docs/xmtp-facts.md §4.4 "Other checks"): the tree matches the identity log.
 
     Every leaf's (inbox, installation) is in that inbox's association state at
     its membership sequence id, and every installation the log expects is in
@@ -375,7 +376,7 @@ def validate_welcome_membership(group_tree, membership: GroupMembership, identit
 
 
 def validate_dm_welcome(extensions, own_inbox_id: str, adder_inbox_id: str, profile: Profile = SEED) -> None:
-    """libxmtp groups/mod.rs ``validate_dm_group`` (facts §4.4; libxmtp crates/xmtp_mls/src/groups/mod.rs@b649d1a,
+    """libxmtp groups/mod.rs ``validate_dm_group`` (docs/xmtp-facts.md §4.4; libxmtp crates/xmtp_mls/src/groups/mod.rs@b649d1a,
     the same @09d3f023f): a DM Welcome is between the adder and us.
 
     Type DM with both members set; we are one of them, and if someone else

@@ -1,4 +1,4 @@
-"""Consent: whether the user allows or denies a conversation or an inbox (facts §10).
+"""Consent: whether the user allows or denies a conversation or an inbox (docs/xmtp-facts.md §10).
 
 Theory of operation
 -------------------
@@ -29,14 +29,14 @@ __all__ = [
 
 
 class ConsentReason(enum.StrEnum):
-    """facts §10: why a synced consent record is refused."""
+    """docs/xmtp-facts.md §10: why a synced consent record is refused."""
 
-    UNKNOWN_ENTITY_TYPE = "unknown_entity_type"  # facts §10: ConversationId or InboxId (Address is deprecated)
-    UNKNOWN_STATE = "unknown_state"              # facts §10: Unknown, Allowed or Denied
+    UNKNOWN_ENTITY_TYPE = "unknown_entity_type"  # docs/xmtp-facts.md §10: ConversationId or InboxId (Address is deprecated)
+    UNKNOWN_STATE = "unknown_state"              # docs/xmtp-facts.md §10: Unknown, Allowed or Denied
 
 
 class ConsentState(enum.IntEnum):
-    """facts §10: a record's state."""
+    """docs/xmtp-facts.md §10: a record's state."""
 
     UNKNOWN = 0
     ALLOWED = 1
@@ -44,7 +44,7 @@ class ConsentState(enum.IntEnum):
 
 
 class ConsentType(enum.IntEnum):
-    """facts §10: what a record's entity names."""
+    """docs/xmtp-facts.md §10: what a record's entity names."""
 
     CONVERSATION_ID = 1  # entity = hex(group_id)
     INBOX_ID = 2         # entity = the inbox id
@@ -52,7 +52,7 @@ class ConsentType(enum.IntEnum):
 
 @dataclasses.dataclass(frozen=True)
 class ConsentRecord:
-    """facts §10: a stored consent record."""
+    """docs/xmtp-facts.md §10: a stored consent record."""
 
     entity_type: ConsentType
     state: ConsentState
@@ -61,14 +61,14 @@ class ConsentRecord:
 
 
 def conversation_entity(group_id: bytes) -> str:
-    """facts §10: a conversation's entity is the lowercase hex of its group id."""
+    """docs/xmtp-facts.md §10: a conversation's entity is the lowercase hex of its group id."""
     return group_id.hex()
 
 
 # ------------------------------------------------------------------ the sync form
 
 class ConsentStateSave(enum.IntEnum):
-    """facts §10: ``ConsentStateSave``, ConsentState shifted by one."""
+    """docs/xmtp-facts.md §10: ``ConsentStateSave``, ConsentState shifted by one."""
 
     UNSPECIFIED = 0
     UNKNOWN = 1
@@ -77,7 +77,7 @@ class ConsentStateSave(enum.IntEnum):
 
 
 class ConsentTypeSave(enum.IntEnum):
-    """facts §10: ``ConsentTypeSave``; ADDRESS is deprecated and refused."""
+    """docs/xmtp-facts.md §10: ``ConsentTypeSave``; ADDRESS is deprecated and refused."""
 
     UNSPECIFIED = 0
     CONVERSATION_ID = 1
@@ -86,7 +86,7 @@ class ConsentTypeSave(enum.IntEnum):
 
 
 class ConsentSave(Message):
-    """facts §10: ``ConsentSave``, a record in preference sync and backups."""
+    """docs/xmtp-facts.md §10: ``ConsentSave``, a record in preference sync and backups."""
 
     entity_type: Annotated[int, Field(1, EnumKind(ConsentTypeSave))] = ConsentTypeSave.UNSPECIFIED
     state: Annotated[int, Field(2, EnumKind(ConsentStateSave))] = ConsentStateSave.UNSPECIFIED
@@ -100,13 +100,13 @@ _TYPE_FROM_SAVE = {save: local for local, save in _TYPE_TO_SAVE.items()}
 
 
 def to_save(record: ConsentRecord) -> ConsentSave:
-    """facts §10: the sync form of a record (state + 1)."""
+    """docs/xmtp-facts.md §10: the sync form of a record (state + 1)."""
     return ConsentSave(_TYPE_TO_SAVE[record.entity_type], ConsentStateSave(record.state + 1), record.entity,
                        record.consented_at_ns)
 
 
 def from_save(save: ConsentSave) -> ConsentRecord:
-    """facts §10: the record a synced ``ConsentSave`` stands for (state - 1); unspecified or unknown values refused."""
+    """docs/xmtp-facts.md §10: the record a synced ``ConsentSave`` stands for (state - 1); unspecified or unknown values refused."""
     if save.entity_type not in _TYPE_FROM_SAVE:
         raise Rejected(ConsentReason.UNKNOWN_ENTITY_TYPE, f"entity_type {save.entity_type}")
     if save.state not in (ConsentStateSave.UNKNOWN, ConsentStateSave.ALLOWED, ConsentStateSave.DENIED):
@@ -121,7 +121,7 @@ Records = Mapping[tuple[ConsentType, str], ConsentRecord]
 
 
 def consent_state(records: Records, entity_type: ConsentType, entity: str) -> ConsentState:
-    """facts §10 get_consent_state: the stored state; a missing record is Unknown."""
+    """docs/xmtp-facts.md §10 get_consent_state: the stored state; a missing record is Unknown."""
     record = records.get((entity_type, entity))
     return ConsentState.UNKNOWN if record is None else record.state
 
@@ -139,25 +139,25 @@ def is_denied(records: Records, entity_type: ConsentType, entity: str) -> bool:
 # ------------------------------------------------------------------ automatic values
 
 def on_group_created() -> ConsentState:
-    """facts §10: a group or DM we create is Allowed."""
+    """docs/xmtp-facts.md §10: a group or DM we create is Allowed."""
     return ConsentState.ALLOWED
 
 
 def on_welcome(created_by_us: bool) -> ConsentState | None:
-    """facts §10: a welcome for a group we created is Allowed; any other welcome writes no record (Unknown)."""
+    """docs/xmtp-facts.md §10: a welcome for a group we created is Allowed; any other welcome writes no record (Unknown)."""
     return ConsentState.ALLOWED if created_by_us else None
 
 
 def on_readded_after_leaving() -> ConsentState:
-    """facts §10: being re-added to a group we left resets its consent to Unknown."""
+    """docs/xmtp-facts.md §10: being re-added to a group we left resets its consent to Unknown."""
     return ConsentState.UNKNOWN
 
 
 def on_message_sent() -> ConsentState:
-    """facts §5 send step 7, §10: sending a message sets the group's consent to Allowed."""
+    """docs/xmtp-facts.md §5 send step 7, §10: sending a message sets the group's consent to Allowed."""
     return ConsentState.ALLOWED
 
 
 def on_sync_group() -> ConsentState:
-    """facts §10: the user's own sync group is Allowed."""
+    """docs/xmtp-facts.md §10: the user's own sync group is Allowed."""
     return ConsentState.ALLOWED

@@ -1,4 +1,4 @@
-"""Application payloads: the envelope, encoded content, content types, message ids (facts §6).
+"""Application payloads: the envelope, encoded content, content types, message ids (docs/xmtp-facts.md §6).
 
 Theory of operation
 -------------------
@@ -37,26 +37,26 @@ __all__ = [
 
 
 class ContentReason(enum.StrEnum):
-    """facts §6: why an application payload is refused."""
+    """docs/xmtp-facts.md §6: why an application payload is refused."""
 
-    MALFORMED_ENVELOPE = "malformed_envelope"        # facts §6: the PlaintextEnvelope is valid protobuf
+    MALFORMED_ENVELOPE = "malformed_envelope"        # docs/xmtp-facts.md §6: the PlaintextEnvelope is valid protobuf
     EMPTY_ENVELOPE = "empty_envelope"                # libxmtp mls_sync: neither V1 nor V2 -> InvalidPayload
-    WRONG_CONTENT_TYPE = "wrong_content_type"        # facts §6: a codec decodes only its own ContentTypeId
+    WRONG_CONTENT_TYPE = "wrong_content_type"        # docs/xmtp-facts.md §6: a codec decodes only its own ContentTypeId
     UNSUPPORTED_ENCODING = "unsupported_encoding"    # libxmtp TextCodec::decode: encoding, if given, is UTF-8
-    MALFORMED_CONTENT = "malformed_content"          # facts §6: the codec's bytes decode (UTF-8, protobuf)
+    MALFORMED_CONTENT = "malformed_content"          # docs/xmtp-facts.md §6: the codec's bytes decode (UTF-8, protobuf)
 
 
 # ------------------------------------------------------------------ messages
 
 class Compression(enum.IntEnum):
-    """facts §6: EncodedContent.compression."""
+    """docs/xmtp-facts.md §6: EncodedContent.compression."""
 
     DEFLATE = 0
     GZIP = 1
 
 
 class ContentTypeId(Message):
-    """facts §6: ``ContentTypeId``, written ``authority/type:major.minor``."""
+    """docs/xmtp-facts.md §6: ``ContentTypeId``, written ``authority/type:major.minor``."""
 
     authority_id: Annotated[str, Field(1, STRING)] = ""
     type_id: Annotated[str, Field(2, STRING)] = ""
@@ -68,7 +68,7 @@ class ContentTypeId(Message):
 
 
 class EncodedContent(Message):
-    """facts §6: ``EncodedContent``, the bytes inside ``PlaintextEnvelope.V1.content``."""
+    """docs/xmtp-facts.md §6: ``EncodedContent``, the bytes inside ``PlaintextEnvelope.V1.content``."""
 
     type: Annotated[ContentTypeId | None, Field(1, MessageKind(ContentTypeId))] = None
     parameters: Annotated[dict[str, str], Field(2, Map(STRING, STRING))] = dataclasses.field(default_factory=dict)
@@ -78,14 +78,14 @@ class EncodedContent(Message):
 
 
 class PlaintextEnvelopeV1(Message):
-    """facts §6: ``PlaintextEnvelope.V1``; ``content`` is EncodedContent bytes."""
+    """docs/xmtp-facts.md §6: ``PlaintextEnvelope.V1``; ``content`` is EncodedContent bytes."""
 
     content: Annotated[bytes, Field(1, BYTES)] = b""
     idempotency_key: Annotated[str, Field(2, STRING)] = ""
 
 
 class PlaintextEnvelopeV2(Message):
-    """facts §6: ``PlaintextEnvelope.V2`` (device sync v1, ignored on receive).
+    """docs/xmtp-facts.md §6: ``PlaintextEnvelope.V2`` (device sync v1, ignored on receive).
 
     Only the fields a receiver could look at are declared; the device-sync
     members 3–5 of its oneof are skipped as unknown fields.
@@ -96,20 +96,20 @@ class PlaintextEnvelopeV2(Message):
 
 
 class PlaintextEnvelope(Message):
-    """facts §6: ``PlaintextEnvelope``, the MLS application data of an XMTP group message."""
+    """docs/xmtp-facts.md §6: ``PlaintextEnvelope``, the MLS application data of an XMTP group message."""
 
     v1: Annotated[PlaintextEnvelopeV1 | None, Field(1, MessageKind(PlaintextEnvelopeV1), oneof="content")] = None
     v2: Annotated[PlaintextEnvelopeV2 | None, Field(2, MessageKind(PlaintextEnvelopeV2), oneof="content")] = None
 
 
 class Inbox(Message):
-    """facts §6: ``GroupUpdated.Inbox``."""
+    """docs/xmtp-facts.md §6: ``GroupUpdated.Inbox``."""
 
     inbox_id: Annotated[str, Field(1, STRING)] = ""
 
 
 class MetadataFieldChange(Message):
-    """facts §6: ``GroupUpdated.MetadataFieldChange``; ``None`` values are absent (set or cleared)."""
+    """docs/xmtp-facts.md §6: ``GroupUpdated.MetadataFieldChange``; ``None`` values are absent (set or cleared)."""
 
     field_name: Annotated[str, Field(1, STRING)] = ""
     old_value: Annotated[str | None, Field(2, STRING, optional=True)] = None
@@ -121,7 +121,7 @@ def _inboxes(number: int) -> Field:
 
 
 class GroupUpdated(Message):
-    """facts §6: ``GroupUpdated``, the transcript message built locally from a validated commit."""
+    """docs/xmtp-facts.md §6: ``GroupUpdated``, the transcript message built locally from a validated commit."""
 
     initiated_by_inbox_id: Annotated[str, Field(1, STRING)] = ""
     added_inboxes: Annotated[tuple[Inbox, ...], _inboxes(2)] = ()
@@ -155,7 +155,7 @@ TRANSACTION_REFERENCE = _xmtp("transactionReference")
 WALLET_SEND_CALLS = _xmtp("walletSendCalls")
 MARKDOWN = _xmtp("markdown")
 GROUP_MEMBERSHIP_CHANGE = _xmtp("group_membership_change")  # legacy
-DEVICE_SYNC = _xmtp("application/x-protobuf")  # facts §9: sync-group control messages
+DEVICE_SYNC = _xmtp("application/x-protobuf")  # docs/xmtp-facts.md §9: sync-group control messages
 
 _ENCODING, _UTF8 = "encoding", "UTF-8"
 
@@ -213,13 +213,13 @@ def message_id(group_id: bytes, idempotency_key: str, encoded_content: bytes) ->
 
 
 def transcript_message_id(group_id: bytes, server_timestamp_ns: int, encoded_content: bytes) -> bytes:
-    """facts §6: a transcript message's id keys on the commit envelope's server timestamp in decimal."""
+    """docs/xmtp-facts.md §6: a transcript message's id keys on the commit envelope's server timestamp in decimal."""
     return message_id(group_id, str(server_timestamp_ns), encoded_content)
 
 
 @dataclasses.dataclass(frozen=True)
 class ApplicationMessage:
-    """facts §6: a received V1 payload: its id, idempotency key and EncodedContent bytes as sent."""
+    """docs/xmtp-facts.md §6: a received V1 payload: its id, idempotency key and EncodedContent bytes as sent."""
 
     id: bytes
     idempotency_key: str
@@ -227,12 +227,12 @@ class ApplicationMessage:
 
 
 def seal_envelope(encoded: EncodedContent, idempotency_key: str) -> bytes:
-    """facts §6: the V1 PlaintextEnvelope a current client sends (the key defaults to now_ns in decimal)."""
+    """docs/xmtp-facts.md §6: the V1 PlaintextEnvelope a current client sends (the key defaults to now_ns in decimal)."""
     return PlaintextEnvelope(v1=PlaintextEnvelopeV1(encoded.encode(), idempotency_key)).encode()
 
 
 def open_envelope(group_id: bytes, data: bytes) -> ApplicationMessage | None:
-    """facts §6: decode application data; V1 yields a message with its recomputed id, V2 is ignored (None)."""
+    """docs/xmtp-facts.md §6: decode application data; V1 yields a message with its recomputed id, V2 is ignored (None)."""
     try:
         envelope = PlaintextEnvelope.decode(data)
     except DecodeError as e:

@@ -1,4 +1,4 @@
-"""XMTP's MLS credentials and installation keys (facts sheet §2).
+"""XMTP's MLS credentials and installation keys (docs/xmtp-facts.md §2).
 
 Theory of operation
 -------------------
@@ -8,7 +8,7 @@ the protobuf ``xmtp.identity.MlsCredential{string inbox_id = 1}``: the bytes
 signature key is the *installation key*, a random Ed25519 key whose public
 half is the installation id. The credential itself proves nothing: an
 installation speaks for an inbox only if that inbox's association state
-(facts §8) contains the installation key (``check_installation``).
+(docs/xmtp-facts.md §8) contains the installation key (``check_installation``).
 
 Before inbox ids (2024 Q1, libxmtp 2f16634) an Ethereum wallet signed the
 credential instead: an ``xmtp.mls.message_contents.MlsCredential`` holding
@@ -52,11 +52,11 @@ _INBOX_ID = re.compile(r"[0-9a-f]{64}")
 class CredentialReason(enum.StrEnum):
     """libxmtp identity.rs parse_credential, credential/*.rs (2f16634): why a credential is refused."""
 
-    NOT_BASIC = "credential_not_basic"                  # facts §1: XMTP uses the Basic credential type only
-    MALFORMED_CREDENTIAL = "malformed_credential"       # facts §2: identity is an MlsCredential protobuf
-    INVALID_INBOX_ID = "invalid_inbox_id"               # facts §8: an inbox id is 64 lowercase hex (SHA-256)
-    INBOX_MISMATCH = "inbox_mismatch"                   # facts §2: the association state is the credential's inbox's
-    INSTALLATION_NOT_ASSOCIATED = "installation_not_associated"  # facts §2: the inbox's state holds the key
+    NOT_BASIC = "credential_not_basic"                  # docs/xmtp-facts.md §1: XMTP uses the Basic credential type only
+    MALFORMED_CREDENTIAL = "malformed_credential"       # docs/xmtp-facts.md §2: identity is an MlsCredential protobuf
+    INVALID_INBOX_ID = "invalid_inbox_id"               # docs/xmtp-facts.md §8: an inbox id is 64 lowercase hex (SHA-256)
+    INBOX_MISMATCH = "inbox_mismatch"                   # docs/xmtp-facts.md §2: the association state is the credential's inbox's
+    INSTALLATION_NOT_ASSOCIATED = "installation_not_associated"  # docs/xmtp-facts.md §2: the inbox's state holds the key
     # the legacy wallet-signed profile (libxmtp 2f16634 credential/mod.rs AssociationError)
     LEGACY_NO_ASSOCIATION = "legacy_no_association"     # MalformedAssociation: the oneof is unset
     LEGACY_UNSUPPORTED_ASSOCIATION = "legacy_unsupported_association"  # legacy_create_identity: not modelled
@@ -76,7 +76,7 @@ class MlsCredential(Message):
 
 
 def is_inbox_id(text: str) -> bool:
-    """facts §8: an inbox id is the lowercase hex SHA-256 digest, 64 characters."""
+    """docs/xmtp-facts.md §8: an inbox id is the lowercase hex SHA-256 digest, 64 characters."""
     return _INBOX_ID.fullmatch(text) is not None
 
 
@@ -114,7 +114,7 @@ class Installation:
     """libxmtp basic_credential.rs XmtpInstallationCredential: an Ed25519 key, the installation's MLS signature key.
 
     ``private_key`` is the 32-byte seed; the public key is both the
-    installation id and the leaf's ``signature_key`` (facts §2).
+    installation id and the leaf's ``signature_key`` (docs/xmtp-facts.md §2).
     """
 
     private_key: bytes
@@ -133,9 +133,9 @@ class Installation:
 
 
 def check_installation(credential: Credential, signature_key: bytes, association_state: AssociationState) -> str:
-    """facts §2: the leaf's installation key belongs to the credential's inbox; the inbox id, or ``Rejected``.
+    """docs/xmtp-facts.md §2: the leaf's installation key belongs to the credential's inbox; the inbox id, or ``Rejected``.
 
-    ``association_state`` is the inbox's state (facts §8) at the sequence id
+    ``association_state`` is the inbox's state (docs/xmtp-facts.md §8) at the sequence id
     the group recorded for it.
     """
     inbox_id = inbox_of(credential)
@@ -210,7 +210,7 @@ def _sanitize_address(address: str) -> str:
 
 
 def grant_messaging_access_text(account_address: str, installation_public_key: bytes, created_ns: int) -> str:
-    """libxmtp 2f16634 grant_messaging_access_association.rs ``text``: what the wallet signs (facts §2)."""
+    """libxmtp 2f16634 grant_messaging_access_association.rs ``text``: what the wallet signs (docs/xmtp-facts.md §2)."""
     return ("XMTP : Grant Messaging Access\n\n"
             f"Current Time: {_rfc3339(created_ns)}\n"
             f"Account Address: {_sanitize_address(account_address)}\n"

@@ -1,4 +1,4 @@
-"""Sending: intents, their states, and the delivery status of a sent message (facts §5).
+"""Sending: intents, their states, and the delivery status of a sent message (docs/xmtp-facts.md §5).
 
 Theory of operation
 -------------------
@@ -14,7 +14,12 @@ most ``MAX_INTENT_PUBLISH_ATTEMPTS`` times, the last failure (``*_final``)
 ends the intent in Error and its message in **Failed**. A message becomes
 **Published** only when sync sees its own envelope come back. An intent that
 reaches Error any other way (an invalid own commit) fails no message.
-``OutgoingMessage`` runs a SendMessage intent and its message together.
+
+``step(intent, event) -> (intent, effects)`` is the one place these rules run:
+the client records its intents with it, and the delivery-status vectors are
+generated from it. ``IntentProgress`` is what the rules look at (kind, state,
+attempts, message status); the effects name what a store must write besides
+the new state.
 
 Where the model departs from libxmtp (both kept in the table, marked "model"):
 a failed send leaves the intent Published and the same bytes are sent again,
@@ -39,20 +44,21 @@ _Ev = TypeVar("_Ev", bound=enum.Enum)
 __all__ = [
     "DeliveryReason", "DeliveryStatus", "DeliveryEvent", "GroupMessageKind", "IntentKind", "IntentState",
     "IntentEvent", "MAX_INTENT_PUBLISH_ATTEMPTS", "DELIVERY_TRANSITIONS", "INTENT_TRANSITIONS",
-    "DELIVERY_EVENT_OF", "NON_MESSAGE_EVENTS", "apply", "after_failed_attempt", "OutgoingMessage", "mermaid",
+    "DELIVERY_EVENT_OF", "NON_MESSAGE_EVENTS", "apply", "after_failed_attempt", "Effect", "IntentProgress", "step",
+    "mermaid",
 ]
 
-MAX_INTENT_PUBLISH_ATTEMPTS = 3  # facts §5 (common/mls.rs); seed: "three attempts"
+MAX_INTENT_PUBLISH_ATTEMPTS = 3  # docs/xmtp-facts.md §5 (common/mls.rs); seed: "three attempts"
 
 
 class DeliveryReason(enum.StrEnum):
-    """facts §5: why a delivery or intent step is refused."""
+    """docs/xmtp-facts.md §5: why a delivery or intent step is refused."""
 
-    INVALID_TRANSITION = "invalid_transition"  # facts §5: the event has no row for the current state
+    INVALID_TRANSITION = "invalid_transition"  # docs/xmtp-facts.md §5: the event has no row for the current state
 
 
 class DeliveryStatus(enum.IntEnum):
-    """facts §5: a stored group message's delivery status."""
+    """docs/xmtp-facts.md §5: a stored group message's delivery status."""
 
     UNPUBLISHED = 1
     PUBLISHED = 2
@@ -67,14 +73,14 @@ class DeliveryEvent(enum.StrEnum):
 
 
 class GroupMessageKind(enum.IntEnum):
-    """facts §5: a stored group message is application content or a membership change."""
+    """docs/xmtp-facts.md §5: a stored group message is application content or a membership change."""
 
     APPLICATION = 1
     MEMBERSHIP_CHANGE = 2
 
 
 class IntentKind(enum.IntEnum):
-    """facts §5: what an intent asks for."""
+    """docs/xmtp-facts.md §5: what an intent asks for."""
 
     SEND_MESSAGE = 1
     KEY_UPDATE = 2
@@ -91,7 +97,7 @@ class IntentKind(enum.IntEnum):
 
 
 class IntentState(enum.IntEnum):
-    """facts §5: an intent's state."""
+    """docs/xmtp-facts.md §5: an intent's state."""
 
     TO_PUBLISH = 1
     PUBLISHED = 2
@@ -102,7 +108,7 @@ class IntentState(enum.IntEnum):
 
 
 class IntentEvent(enum.StrEnum):
-    """facts §5: what happens to an intent during publish_intents, receive and post_commit."""
+    """docs/xmtp-facts.md §5: what happens to an intent during publish_intents, receive and post_commit."""
 
     BUILD_FAILED = "build_failed"                    # payload not built; attempts left
     BUILD_FAILED_FINAL = "build_failed_final"        # payload not built, third attempt
@@ -151,14 +157,14 @@ INTENT_TRANSITIONS: dict[IntentState, dict[IntentEvent, IntentState]] = {
     _I.SUPERSEDED: {},
 }
 
-# facts §5: the intent events that also move the intent's message; OWN_COMMIT_INVALID is absent on purpose.
+# docs/xmtp-facts.md §5: the intent events that also move the intent's message; OWN_COMMIT_INVALID is absent on purpose.
 DELIVERY_EVENT_OF: dict[IntentEvent, DeliveryEvent] = {
     _V.OWN_MESSAGE_SEEN: _E.PUBLISHED_SEEN_ON_SYNC,
     _V.BUILD_FAILED_FINAL: _E.ATTEMPTS_EXHAUSTED,
     _V.SEND_FAILED_FINAL: _E.ATTEMPTS_EXHAUSTED,
 }
 
-# facts §5: events a SendMessage intent never sees: it publishes an application message, not a commit,
+# docs/xmtp-facts.md §5: events a SendMessage intent never sees: it publishes an application message, not a commit,
 # and is not a guarded metadata write.
 NON_MESSAGE_EVENTS = frozenset({
     _V.OWN_COMMIT_SEEN_STALE_EPOCH, _V.OWN_COMMIT_MERGED, _V.OWN_COMMIT_INVALID, _V.SUPERSEDED, _V.NO_CHANGE,
@@ -168,7 +174,7 @@ _FINAL = {_V.BUILD_FAILED: _V.BUILD_FAILED_FINAL, _V.SEND_FAILED: _V.SEND_FAILED
 
 
 def apply(table: dict[_St, dict[_Ev, _St]], state: _St, event: _Ev) -> _St:
-    """facts §5: the state ``event`` leads to from ``state``; ``Rejected(INVALID_TRANSITION)`` if none."""
+    """docs/xmtp-facts.md §5: the state ``event`` leads to from ``state``; ``Rejected(INVALID_TRANSITION)`` if none."""
     try:
         return table[state][event]
     except KeyError:
@@ -176,36 +182,60 @@ def apply(table: dict[_St, dict[_Ev, _St]], state: _St, event: _Ev) -> _St:
 
 
 def after_failed_attempt(attempts: int) -> tuple[int, bool]:
-    """facts §5 publish_intents: (attempts + 1, whether that reached MAX_INTENT_PUBLISH_ATTEMPTS)."""
+    """docs/xmtp-facts.md §5 publish_intents: (attempts + 1, whether that reached MAX_INTENT_PUBLISH_ATTEMPTS)."""
     attempts += 1
     return attempts, attempts >= MAX_INTENT_PUBLISH_ATTEMPTS
 
 
+class Effect(enum.StrEnum):
+    """docs/xmtp-facts.md §5: what a step writes besides the intent's new state."""
+
+    COUNT_ATTEMPT = "count_attempt"          # a failed build or send: publish_attempts + 1
+    MESSAGE_PUBLISHED = "message_published"  # the intent's message is Published (at the server's time)
+    MESSAGE_FAILED = "message_failed"        # the intent's message is Failed
+
+
 @dataclasses.dataclass(frozen=True)
-class OutgoingMessage:
-    """seed: Delivery status: a SendMessage intent and its stored message, moved together."""
+class IntentProgress:
+    """docs/xmtp-facts.md §5: an intent as the delivery rules see it; ``message`` is None for an intent that stores none."""
 
-    intent: IntentState = IntentState.TO_PUBLISH
-    status: DeliveryStatus = DeliveryStatus.UNPUBLISHED
+    kind: IntentKind
+    state: IntentState = IntentState.TO_PUBLISH
     attempts: int = 0
+    message: DeliveryStatus | None = None
 
-    def on(self, event: IntentEvent) -> OutgoingMessage:
-        """facts §5: apply ``event``; a failure becomes ``*_final`` on the last attempt (never given directly)."""
-        if event in NON_MESSAGE_EVENTS or event in _FINAL.values():
-            raise Rejected(DeliveryReason.INVALID_TRANSITION, f"{event.name} is not given to a SendMessage intent")
-        attempts = self.attempts
-        if event in _FINAL:
-            attempts, final = after_failed_attempt(attempts)
-            event = _FINAL[event] if final else event
-        intent = apply(INTENT_TRANSITIONS, self.intent, event)
-        status = self.status
-        if event in DELIVERY_EVENT_OF:
-            status = apply(DELIVERY_TRANSITIONS, status, DELIVERY_EVENT_OF[event])
-        return OutgoingMessage(intent, status, attempts)
+    @classmethod
+    def start(cls, kind: IntentKind) -> IntentProgress:
+        """seed: Delivery status: a new intent is ToPublish; a SendMessage intent's message is Unpublished."""
+        return cls(kind, message=DeliveryStatus.UNPUBLISHED if kind == IntentKind.SEND_MESSAGE else None)
+
+
+_EFFECT_OF = {DeliveryStatus.PUBLISHED: Effect.MESSAGE_PUBLISHED, DeliveryStatus.FAILED: Effect.MESSAGE_FAILED}
+
+
+def step(intent: IntentProgress, event: IntentEvent) -> tuple[IntentProgress, tuple[Effect, ...]]:
+    """docs/xmtp-facts.md §5: the intent after ``event`` and the effects to record; ``Rejected(INVALID_TRANSITION)`` if none.
+
+    A failure (``build_failed``, ``send_failed``) counts an attempt and becomes ``*_final`` on the last one;
+    a SendMessage intent is never given a ``*_final`` event directly, nor an event of commits only.
+    """
+    if intent.kind == IntentKind.SEND_MESSAGE and (event in NON_MESSAGE_EVENTS or event in _FINAL.values()):
+        raise Rejected(DeliveryReason.INVALID_TRANSITION, f"{event.name} is not given to a SendMessage intent")
+    effects, attempts = [], intent.attempts
+    if event in _FINAL:
+        attempts, final = after_failed_attempt(attempts)
+        effects.append(Effect.COUNT_ATTEMPT)
+        event = _FINAL[event] if final else event
+    state = apply(INTENT_TRANSITIONS, intent.state, event)
+    message = intent.message
+    if message is not None and event in DELIVERY_EVENT_OF:
+        message = apply(DELIVERY_TRANSITIONS, message, DELIVERY_EVENT_OF[event])
+        effects.append(_EFFECT_OF[message])
+    return IntentProgress(intent.kind, state, attempts, message), tuple(effects)
 
 
 def mermaid(table: dict[_St, dict[_Ev, _St]]) -> str:
-    """facts §5: ``table`` as a Mermaid state diagram; the first state is initial, states without rows are final."""
+    """docs/xmtp-facts.md §5: ``table`` as a Mermaid state diagram; the first state is initial, states without rows are final."""
     states = list(table)
     lines = ["stateDiagram-v2", f"    [*] --> {states[0].name}"]
     for state, rows in table.items():

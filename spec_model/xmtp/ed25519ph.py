@@ -3,7 +3,7 @@
 Why by hand
 -----------
 An XMTP installation key signs identity updates with **Ed25519ph**: SHA-512
-prehash plus a context string (facts sheet §2; libxmtp ``xmtp_id`` calls
+prehash plus a context string (docs/xmtp-facts.md §2; libxmtp ``xmtp_id`` calls
 ed25519-dalek's ``sign_prehashed``/``verify_prehashed`` with context
 ``"IDENTITY UPDATE SIGNATURE"``). Neither ``cryptography`` nor PyNaCl offers the
 prehash variant, so the curve arithmetic is written out here, in the order of

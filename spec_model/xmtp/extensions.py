@@ -3,7 +3,7 @@
 Theory of operation
 -------------------
 A legacy XMTP group keeps its XMTP state in four GroupContext extensions
-(facts sheet §3): the immutable GroupMetadataV1 (0xF000), the mutable metadata
+(docs/xmtp-facts.md §3): the immutable GroupMetadataV1 (0xF000), the mutable metadata
 with the admin lists (0xFF00), the membership map from inbox id to identity
 sequence id (0xFF01) and the permission PolicySet (0xFF02). Their payloads are
 protobuf messages of package ``xmtp.mls.message_contents`` (xmtp/proto
@@ -15,7 +15,7 @@ in a TLS ``opaque<V>`` (OpenMLS ``Metadata``).
 one in a list of extensions, decode it and reject what libxmtp rejects with a
 typed ``ExtensionReason``. Bytes that are not protobuf raise ``DecodeError``.
 libxmtp writes maps in hash order, so two encodings of one value may differ:
-compare with ``decode_equivalent`` (facts sheet §3.5), never by bytes.
+compare with ``decode_equivalent`` (docs/xmtp-facts.md §3.5), never by bytes.
 
 Policy values are interpreted in ``spec_model.xmtp.permissions``; this module
 only carries their protobuf form.
@@ -175,7 +175,7 @@ def text_attribute_keys(profile: Profile = SEED) -> tuple[str, ...]:
 
 
 def check_attribute(key: str, value: str) -> None:
-    """libxmtp validated_commit.rs (facts §4.4 step 3): a limited attribute fits its byte limit."""
+    """libxmtp validated_commit.rs (docs/xmtp-facts.md §4.4 step 3): a limited attribute fits its byte limit."""
     limit = ATTRIBUTE_LIMITS.get(key)
     if limit is not None and len(value.encode()) > limit:
         raise Rejected(ExtensionReason.TOO_MANY_CHARACTERS, f"{key}: {len(value.encode())} > {limit} bytes")
@@ -343,12 +343,12 @@ class GroupMutablePermissionsV1(Message):
 # ------------------------------------------------------------------ creation-time values
 
 def new_group_metadata(creator_inbox_id: str) -> GroupMetadataV1:
-    """libxmtp groups/mod.rs (facts §3.1): a group's immutable metadata; the account address is written ""."""
+    """libxmtp groups/mod.rs (docs/xmtp-facts.md §3.1): a group's immutable metadata; the account address is written ""."""
     return GroupMetadataV1(conversation_type=ConversationType.GROUP, creator_inbox_id=creator_inbox_id)
 
 
 def new_dm_metadata(creator_inbox_id: str, other_inbox_id: str) -> GroupMetadataV1:
-    """libxmtp build_dm_protected_metadata_extension (facts §3.1): a DM's; member one is the creator."""
+    """libxmtp build_dm_protected_metadata_extension (docs/xmtp-facts.md §3.1): a DM's; member one is the creator."""
     return GroupMetadataV1(
         conversation_type=ConversationType.DM, creator_inbox_id=creator_inbox_id,
         dm_members=DmMembers(Inbox(creator_inbox_id), Inbox(other_inbox_id)),
@@ -358,7 +358,7 @@ def new_dm_metadata(creator_inbox_id: str, other_inbox_id: str) -> GroupMetadata
 def new_group_mutable_metadata(creator_inbox_id: str, *, profile: Profile = SEED,
                                disappearing: tuple[int, int] | None = None,
                                **text: str) -> GroupMutableMetadataV1:
-    """libxmtp GroupMutableMetadata::new_default (facts §3.2): a new group's mutable metadata.
+    """libxmtp GroupMutableMetadata::new_default (docs/xmtp-facts.md §3.2): a new group's mutable metadata.
 
     Every text key of the profile is set ("" unless given as a keyword, e.g.
     ``group_name="Team"``); the disappearing keys only when ``disappearing``
@@ -374,7 +374,7 @@ def new_group_mutable_metadata(creator_inbox_id: str, *, profile: Profile = SEED
 
 def new_dm_mutable_metadata(*, profile: Profile = SEED, disappearing: tuple[int, int] | None = None,
                             ) -> GroupMutableMetadataV1:
-    """libxmtp GroupMutableMetadata::new_dm_default (facts §3.2): a group's defaults without app_data or admins."""
+    """libxmtp GroupMutableMetadata::new_dm_default (docs/xmtp-facts.md §3.2): a group's defaults without app_data or admins."""
     keys = tuple(k for k in text_attribute_keys(profile) if k != APP_DATA)
     return GroupMutableMetadataV1(
         attributes=_attributes(keys, {}, disappearing), admin_list=Inboxes(), super_admin_list=Inboxes())
@@ -393,7 +393,7 @@ def _attributes(keys: Sequence[str], text: dict[str, str], disappearing: tuple[i
 
 
 def new_group_membership(creator_inbox_id: str) -> GroupMembership:
-    """libxmtp build_group_config (facts §3.3): the creator alone, sequence id 0 as a placeholder."""
+    """libxmtp build_group_config (docs/xmtp-facts.md §3.3): the creator alone, sequence id 0 as a placeholder."""
     return GroupMembership(members={creator_inbox_id: 0})
 
 
@@ -425,12 +425,12 @@ def permissions_extension(permissions: GroupMutablePermissionsV1) -> Extension:
 
 
 def application_id_extension(inbox_id: str) -> Extension:
-    """libxmtp identity.rs (facts §1): a leaf's ApplicationId is VLBytes of the UTF-8 hex inbox id."""
+    """libxmtp identity.rs (docs/xmtp-facts.md §1): a leaf's ApplicationId is VLBytes of the UTF-8 hex inbox id."""
     return Extension(XmtpExtensionType.APPLICATION_ID, opaque(inbox_id.encode()))
 
 
 def last_resort_extension() -> Extension:
-    """libxmtp identity.rs (facts §1): every key package carries an empty LastResort extension."""
+    """libxmtp identity.rs (docs/xmtp-facts.md §1): every key package carries an empty LastResort extension."""
     return Extension(XmtpExtensionType.LAST_RESORT, b"")
 
 
@@ -474,7 +474,7 @@ def read_mutable_permissions(extensions: Iterable[Extension]) -> GroupMutablePer
 
 
 def read_application_id(extension: Extension) -> str:
-    """libxmtp identity.rs (facts §1): the inbox id in a leaf's ApplicationId extension."""
+    """libxmtp identity.rs (docs/xmtp-facts.md §1): the inbox id in a leaf's ApplicationId extension."""
     try:
         return OPAQUE.decode(extension.extension_data).decode()
     except UnicodeDecodeError:
@@ -490,7 +490,7 @@ _READERS = {
 
 
 def decode_equivalent(a: Extension, b: Extension) -> bool:
-    """libxmtp validated_commit.rs (facts §3.5): two group extensions hold one value (equal bytes or decoded).
+    """libxmtp validated_commit.rs (docs/xmtp-facts.md §3.5): two group extensions hold one value (equal bytes or decoded).
 
     Maps compare as dicts (prost writes them in hash order); repeated fields
     (admin lists, failed_installations, And/Any policies) compare in order.

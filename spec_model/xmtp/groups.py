@@ -3,9 +3,9 @@
 An XMTP group is an MLS group (cipher suite 3) whose GroupContext carries, in
 this order, the immutable metadata (0xF000), the mutable metadata (0xFF00),
 the membership (0xFF01), the permissions (0xFF02) and RequiredCapabilities
-(facts sheet §1 "Group context at creation"). Every change — members,
+(docs/xmtp-facts.md §1 "Group context at creation"). Every change — members,
 metadata, admins, permissions — is one MLS commit whose proposals are inline
-(facts §5 "Membership change"); the extension changes travel in a
+(docs/xmtp-facts.md §5 "Membership change"); the extension changes travel in a
 GroupContextExtensions proposal carrying the whole new extension list.
 """
 
@@ -35,12 +35,12 @@ __all__ = [
 ]
 
 XMTP_GROUP_CONFIG = GroupConfig(max_past_epochs=3, use_ratchet_tree_extension=True)
-"""libxmtp build_group_config (facts §1): 3 past epochs kept, the ratchet tree in every Welcome."""
+"""libxmtp build_group_config (docs/xmtp-facts.md §1): 3 past epochs kept, the ratchet tree in every Welcome."""
 
 
 def group_context_extensions(metadata: GroupMetadataV1, mutable: GroupMutableMetadataV1, membership: GroupMembership,
                              policies: Policies, profile: Profile = SEED) -> tuple[Extension, ...]:
-    """libxmtp build_group_config (facts §1): the group context extensions of a new group, in libxmtp's order."""
+    """libxmtp build_group_config (docs/xmtp-facts.md §1): the group context extensions of a new group, in libxmtp's order."""
     return (
         immutable_metadata_extension(metadata),
         mutable_metadata_extension(mutable),
@@ -52,7 +52,7 @@ def group_context_extensions(metadata: GroupMetadataV1, mutable: GroupMutableMet
 
 def create_group(creator: KeyPackageBundle, extensions: tuple[Extension, ...], *, group_id: bytes | None = None,
                  rng: Rng | None = None) -> Group:
-    """libxmtp MlsGroup::create_and_insert (facts §1): a one-member group with a random 16-byte id.
+    """libxmtp MlsGroup::create_and_insert (docs/xmtp-facts.md §1): a one-member group with a random 16-byte id.
 
     The creator's leaf is the leaf of one of its key packages (same
     capabilities and ApplicationId extension).
@@ -71,7 +71,7 @@ def replace_extension(extensions: tuple[Extension, ...], new: Extension) -> tupl
 
 def membership_proposals(group: Group, add: tuple[KeyPackage, ...], remove_installations: frozenset[bytes],
                          membership: GroupMembership) -> tuple[Proposal, ...]:
-    """libxmtp update_group_membership (facts §5): Add×N, Remove×M and a GCE with the new 0xFF01, in one commit."""
+    """libxmtp update_group_membership (docs/xmtp-facts.md §5): Add×N, Remove×M and a GCE with the new 0xFF01, in one commit."""
     removes = tuple(Remove(i) for i, leaf in group.members() if leaf.signature_key in remove_installations)
     extensions = replace_extension(group.context.extensions, membership_extension(membership))
     return (*(Add(kp) for kp in add), *removes, GroupContextExtensions(extensions))
@@ -103,5 +103,5 @@ def permissions_proposal(group: Group, policies: Policies, profile: Profile = SE
 
 
 def membership_of(group: Group) -> GroupMembership:
-    """facts §3.3: The group's 0xFF01 membership (inbox id -> identity-update sequence id)."""
+    """docs/xmtp-facts.md §3.3: The group's 0xFF01 membership (inbox id -> identity-update sequence id)."""
     return read_membership(group.context.extensions)

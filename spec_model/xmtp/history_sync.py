@@ -1,4 +1,4 @@
-"""History sync ("device sync"): a new installation asks an existing one for the user's history (facts §9).
+"""History sync ("device sync"): a new installation asks an existing one for the user's history (docs/xmtp-facts.md §9).
 
 Theory of operation
 -------------------
@@ -23,584 +23,122 @@ carrying a ``DeviceSyncContent``.
 Requests and replies from any inbox but our own are refused, and so is a whole
 sync group that another inbox created or belongs to (it is marked inactive).
 
-Archive (facts §9): ``u16-LE version 0 ‖ 12-byte nonce`` in clear, then one
-zstd frame holding records ``u32-LE length ‖ AES-256-GCM(key, nonce + i,
-BackupElement)``, i = 0, 1, ... counting records; the metadata element comes
-first. Model choices the facts leave open: the nonce is incremented as a
-96-bit big-endian integer (mod 2^96), the AEAD has no associated data, the
-length counts the ciphertext with its 16-byte tag, and the frame must end
-exactly where the file ends. Every record is authenticated and bound to its
-position, but dropping *trailing* records is not detectable (the facts give
-no end marker or count).
-
-Reading is streamed, as libxmtp's ``ArchiveImporter`` reads: the frame is fed
-to zstd ``_INPUT_STEP`` bytes at a time and each record is authenticated as
-soon as it is complete, so a decompression bomb is refused after at most one
-record (``MAX_RECORD_SIZE``) plus one step's output (``_MAX_STEP_OUTPUT``) is
-held, never after inflating the whole frame.
-
-Imported groups. An archive carries group *rows* and messages, never MLS
-secrets, so an imported group cannot be read or written: it is stored
-inactive (``MembershipState.REJECTED``: the model's store has no "restored"
-state) with a ``RestoredGroup`` in place of its MLS state, which answers the
-metadata and membership it was exported with and refuses every MLS message.
-A Welcome for the group (any member's ``update_installations`` after the new
-installation registered) replaces that row with a live group; the imported
-messages and consent stay. Known limit: syncing a restored group before its
-Welcome moves its cursor past envelopes it could not read, so those are not
-re-read after the Welcome.
-
-Field numbers. The sync-group messages (``DeviceSyncContent``,
-``DeviceSyncRequest``, ``DeviceSyncAcknowledge``, ``DeviceSyncReply``,
-``DeviceSyncKeyType``, ``PreferenceUpdates``), ``ArchiveOptions``,
-``BackupMetadata``, the ``BackupElement`` oneof, the element enum and
-``ConsentSave`` use libxmtp's numbers (libxmtp
-crates/xmtp_proto/src/gen/xmtp.device_sync.content.rs and xmtp.device_sync.rs
-@b649d1a), so a model's sync message decodes in libxmtp. ``GroupSave`` and
-``GroupMessageSave`` are a **model-specific layout**, not libxmtp's archive
-format (see each docstring).
+The messages, the archive format and export/import are in ``history_archive.py``.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import enum
 import os
-import pickle
-import struct
-from typing import TYPE_CHECKING, Iterable
-
-import zstandard
-from cryptography.exceptions import InvalidTag
-from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from spec_model.mls.codec import DecodeError
-from spec_model.mls.group_context import Extension
 from spec_model.mls.reasons import Rejected
 
-from .consent import ConsentRecord, ConsentSave, from_save, to_save
-from .content import DEVICE_SYNC, EncodedContent, content_type_of
-from .delivery import DeliveryStatus, GroupMessageKind
+from .content import DEVICE_SYNC, EncodedContent
+from .context import ClientContext
+from .conversation import Conversation
+from .conversations import Conversations
 from .extensions import (
-    ConversationType, GroupMetadataV1, disappearing_settings, new_group_membership, new_group_mutable_metadata,
-    read_immutable_metadata, read_membership, read_mutable_metadata,
+    ConversationType, GroupMetadataV1, new_group_membership, new_group_mutable_metadata, read_immutable_metadata,
+    read_membership,
 )
 from .groups import group_context_extensions
+from .history_archive import (
+    ALL_ELEMENTS, KEY_SIZE, NONCE_SIZE, ArchiveOptions, BackupElement, DeviceSyncAcknowledge, DeviceSyncContent,
+    DeviceSyncKeyType, DeviceSyncReply, DeviceSyncRequest, HistorySyncReason, ImportSummary, decode_device_sync,
+    encode_device_sync, export_elements, import_archive, import_elements, write_archive,
+)
 from .permissions import Preset, preset_policies
-from .proto import BOOL, BYTES, INT64, STRING, Annotated, EnumKind, Field, Message, MessageKind
-from .store import GroupRow, MembershipState, MessageRow, Store
+from .store import MembershipState, SyncRequestRow
 
-if TYPE_CHECKING:
-    from .client import Client, Conversation
+__all__ = ["HISTORY_SERVER_URL", "PIN_LENGTH", "HistorySyncReport", "request_history_sync", "process_history_sync"]
 
-__all__ = [
-    "HistorySyncReason", "BackupElementSelection", "ArchiveOptions", "DeviceSyncRequest", "DeviceSyncAcknowledge",
-    "DeviceSyncKeyType", "BackupMetadata", "DeviceSyncReply", "HmacKeyUpdate", "PreferenceUpdate",
-    "PreferenceUpdates", "DeviceSyncContent",
-    "GroupSave", "GroupMessageSave", "BackupElement", "ALL_ELEMENTS", "ARCHIVE_VERSION", "HISTORY_SERVER_URL",
-    "PIN_LENGTH",
-    "encode_device_sync", "decode_device_sync", "write_archive", "read_archive", "export_elements",
-    "import_elements", "export_archive", "import_archive", "ImportSummary", "RestoredGroup", "sync_groups",
-    "check_sync_group", "ensure_sync_group", "request_history_sync", "process_history_sync", "HistorySyncReport",
-]
-
-ARCHIVE_VERSION = 0
-"""facts §9: the archive's u16-LE version."""
 HISTORY_SERVER_URL = "https://message-history.ephemera.network"
-"""facts open question 5: libxmtp's production history server (the model's DeliveryService stands in)."""
+"""docs/xmtp-facts.md §Q5: libxmtp's production history server (the model's DeliveryService stands in)."""
 PIN_LENGTH = 5
-"""facts §9: a request's pin is 5 random characters (the model draws them from A–Z and 0–9)."""
+"""docs/xmtp-facts.md §9: a request's pin is 5 random characters (the model draws them from A–Z and 0–9)."""
 _PIN_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
-_KEY_SIZE, _NONCE_SIZE, _TAG_SIZE = 32, 12, 16
-MAX_RECORD_SIZE = 25 * 1024 * 1024
-"""libxmtp crates/xmtp_configuration/src/common/api.rs@a53a97e ``GRPC_PAYLOAD_LIMIT`` (25 MiB): an
-element holds at most one group's row or one message that reached us in a network payload of at most
-this size, so a longer record length is refused before it is buffered."""
-_INPUT_STEP = 256
-"""Compressed bytes fed to zstd per step."""
-_MAX_STEP_OUTPUT = (_INPUT_STEP // 4 + 1) * zstandard.BLOCKSIZE_MAX
-"""RFC 8878 §3.1.1.2: a block inflates to at most ``BLOCKSIZE_MAX`` (128 KiB) and takes at least 4 bytes
-(a 3-byte header and one RLE byte), so one step yields at most this much."""
-_KV = "history-sync:"
-
-
-class HistorySyncReason(enum.StrEnum):
-    """facts §9: why an archive, a sync group or a device-sync message is refused."""
-
-    UNSUPPORTED_VERSION = "unsupported_version"  # the archive's u16 version is 0
-    MALFORMED_ARCHIVE = "malformed_archive"      # header, zstd frame, record lengths or a BackupElement
-    TAMPERED = "tampered"                        # a record fails AES-256-GCM under the key (or the key is wrong)
-    MISSING_METADATA = "missing_metadata"        # the first element is the metadata, and only the first
-    BAD_KEY = "bad_key"                          # the archive key is 32 bytes (AES-256)
-    FOREIGN_INBOX = "foreign_inbox"              # a sync group holds our own inbox only
-    BAD_URL = "bad_url"                          # a reply points into the history server we asked
-    MALFORMED_CONTENT = "malformed_content"      # a sync-group message is a DeviceSyncContent
-    RESTORED_GROUP = "restored_group"            # an imported group has no MLS state until a Welcome
-
-
-# ------------------------------------------------------------------ messages
-
-class BackupElementSelection(enum.IntEnum):
-    """facts §9: ``ArchiveOptions.elements`` values."""
-
-    UNSPECIFIED = 0
-    MESSAGES = 1
-    CONSENT = 2
-
-
-class ArchiveOptions(Message):
-    """facts §9 ``ArchiveOptions``, libxmtp's numbers: elements 1, start_ns 2, end_ns 3, exclude 4.
-
-    Messages are exported when ``start_ns <= sent_at_ns < end_ns`` (an absent bound is open).
-    """
-
-    elements: Annotated[tuple[int, ...], Field(1, EnumKind(BackupElementSelection), repeated=True)] = ()
-    start_ns: Annotated[int | None, Field(2, INT64, optional=True)] = None
-    end_ns: Annotated[int | None, Field(3, INT64, optional=True)] = None
-    exclude_disappearing_messages: Annotated[bool, Field(4, BOOL)] = False
-
-
-ALL_ELEMENTS = ArchiveOptions(elements=(BackupElementSelection.MESSAGES, BackupElementSelection.CONSENT))
-
-
-class DeviceSyncRequest(Message):
-    """facts §9 ``DeviceSyncRequest{pin = 1; server_url = 2; options = 4}``."""
-
-    pin: Annotated[str, Field(1, STRING)] = ""
-    server_url: Annotated[str, Field(2, STRING)] = ""
-    options: Annotated[ArchiveOptions | None, Field(4, MessageKind(ArchiveOptions))] = None
-
-
-class DeviceSyncAcknowledge(Message):
-    """facts §9 ``acknowledge``: an installation claims a request; libxmtp ``{request_id = 1}``."""
-
-    request_id: Annotated[str, Field(1, STRING)] = ""
-
-
-class DeviceSyncKeyType(Message):
-    """facts §9 ``encryption_key{aes_256_gcm}``; libxmtp ``oneof key {bytes aes_256_gcm = 1}``."""
-
-    aes_256_gcm: Annotated[bytes | None, Field(1, BYTES, oneof="key")] = None
-
-
-class BackupMetadata(Message):
-    """facts §9 the archive's metadata element (and the reply's ``metadata``): libxmtp's
-    ``BackupMetadataSave{repeated elements = 2; exported_at_ns = 3; optional start_ns = 4; optional end_ns = 5}``
-    (libxmtp crates/xmtp_proto/src/gen/xmtp.device_sync.rs@b649d1a)."""
-
-    elements: Annotated[tuple[int, ...], Field(2, EnumKind(BackupElementSelection), repeated=True)] = ()
-    exported_at_ns: Annotated[int, Field(3, INT64)] = 0
-    start_ns: Annotated[int | None, Field(4, INT64, optional=True)] = None
-    end_ns: Annotated[int | None, Field(5, INT64, optional=True)] = None
-
-
-class DeviceSyncReply(Message):
-    """facts §9 ``DeviceSyncReply{request_id = 1; url = 2; encryption_key = 3; metadata = 6}`` (4 and 5 are
-    deprecated; libxmtp crates/xmtp_proto/src/gen/xmtp.device_sync.content.rs@b649d1a)."""
-
-    request_id: Annotated[str, Field(1, STRING)] = ""
-    url: Annotated[str, Field(2, STRING)] = ""
-    encryption_key: Annotated[DeviceSyncKeyType | None, Field(3, MessageKind(DeviceSyncKeyType))] = None
-    metadata: Annotated[BackupMetadata | None, Field(6, MessageKind(BackupMetadata))] = None
-
-
-class HmacKeyUpdate(Message):
-    """libxmtp ``HmacKeyUpdate{bytes key = 1; int64 cycled_at_ns = 2}`` (xmtp.device_sync.content.rs@b649d1a)."""
-
-    key: Annotated[bytes, Field(1, BYTES)] = b""
-    cycled_at_ns: Annotated[int, Field(2, INT64)] = 0
-
-
-class PreferenceUpdate(Message):
-    """libxmtp ``PreferenceUpdate oneof update {ConsentSave consent = 1; HmacKeyUpdate hmac = 2}``."""
-
-    consent: Annotated[ConsentSave | None, Field(1, MessageKind(ConsentSave), oneof="update")] = None
-    hmac: Annotated[HmacKeyUpdate | None, Field(2, MessageKind(HmacKeyUpdate), oneof="update")] = None
-
-
-class PreferenceUpdates(Message):
-    """facts §9 "Preference sync" (consent saves, HMAC-key rotations): libxmtp
-    ``PreferenceUpdates{repeated PreferenceUpdate updates = 1}`` (xmtp.device_sync.content.rs@b649d1a)."""
-
-    updates: Annotated[tuple[PreferenceUpdate, ...], Field(1, MessageKind(PreferenceUpdate), repeated=True)] = ()
-
-
-class DeviceSyncContent(Message):
-    """facts §9 ``DeviceSyncContent oneof {request = 1; acknowledge = 2; reply = 3; preference_updates = 4}``."""
-
-    request: Annotated[DeviceSyncRequest | None, Field(1, MessageKind(DeviceSyncRequest), oneof="content")] = None
-    acknowledge: Annotated[
-        DeviceSyncAcknowledge | None, Field(2, MessageKind(DeviceSyncAcknowledge), oneof="content")] = None
-    reply: Annotated[DeviceSyncReply | None, Field(3, MessageKind(DeviceSyncReply), oneof="content")] = None
-    preference_updates: Annotated[
-        PreferenceUpdates | None, Field(4, MessageKind(PreferenceUpdates), oneof="content")] = None
-
-
-class GroupSave(Message):
-    """facts §9 a group in an archive; model-specific layout: id 1, created_at_ns 2, conversation_type 3,
-    added_by_inbox_id 4, dm_id 5, extensions 6 (each a TLS-encoded MLS ``Extension`` of the group context:
-    metadata, admins, membership, permissions)."""
-
-    id: Annotated[bytes, Field(1, BYTES)] = b""
-    created_at_ns: Annotated[int, Field(2, INT64)] = 0
-    conversation_type: Annotated[int, Field(3, EnumKind(ConversationType))] = ConversationType.UNSPECIFIED
-    added_by_inbox_id: Annotated[str, Field(4, STRING)] = ""
-    dm_id: Annotated[str | None, Field(5, STRING, optional=True)] = None
-    extensions: Annotated[tuple[bytes, ...], Field(6, BYTES, repeated=True)] = ()
-
-
-class GroupMessageSave(Message):
-    """facts §9 a stored message in an archive; model-specific layout: id 1, group_id 2, sent_at_ns 3,
-    kind 4, delivery_status 5, sender_inbox_id 6, sender_installation_id 7, idempotency_key 8,
-    content 9 (the EncodedContent bytes, which name the content type)."""
-
-    id: Annotated[bytes, Field(1, BYTES)] = b""
-    group_id: Annotated[bytes, Field(2, BYTES)] = b""
-    sent_at_ns: Annotated[int, Field(3, INT64)] = 0
-    kind: Annotated[int, Field(4, EnumKind(GroupMessageKind))] = 0
-    delivery_status: Annotated[int, Field(5, EnumKind(DeliveryStatus))] = 0
-    sender_inbox_id: Annotated[str, Field(6, STRING)] = ""
-    sender_installation_id: Annotated[bytes, Field(7, BYTES)] = b""
-    idempotency_key: Annotated[str, Field(8, STRING)] = ""
-    content: Annotated[bytes, Field(9, BYTES)] = b""
-
-
-class BackupElement(Message):
-    """facts §9 ``BackupElement``; libxmtp's ``oneof element {metadata = 1; group = 2;
-    group_message = 3; consent = 4}`` (5, events, is deprecated)."""
-
-    metadata: Annotated[BackupMetadata | None, Field(1, MessageKind(BackupMetadata), oneof="element")] = None
-    group: Annotated[GroupSave | None, Field(2, MessageKind(GroupSave), oneof="element")] = None
-    group_message: Annotated[
-        GroupMessageSave | None, Field(3, MessageKind(GroupMessageSave), oneof="element")] = None
-    consent: Annotated[ConsentSave | None, Field(4, MessageKind(ConsentSave), oneof="element")] = None
-
-
-def encode_device_sync(content: DeviceSyncContent) -> EncodedContent:
-    """facts §9: a sync-group message is EncodedContent ``xmtp.org/application/x-protobuf:1.0``."""
-    return EncodedContent(type=DEVICE_SYNC, content=content.encode())
-
-
-def decode_device_sync(encoded: EncodedContent) -> DeviceSyncContent:
-    """facts §9: the DeviceSyncContent of a sync-group message; anything else is MALFORMED_CONTENT."""
-    if encoded.type != DEVICE_SYNC:
-        raise Rejected(HistorySyncReason.MALFORMED_CONTENT, f"content type {encoded.type}")
-    try:
-        return DeviceSyncContent.decode(encoded.content)
-    except DecodeError as e:
-        raise Rejected(HistorySyncReason.MALFORMED_CONTENT, str(e)) from None
-
-
-# ------------------------------------------------------------------ the archive format
-
-def _nonce(base: bytes, index: int) -> bytes:
-    return ((int.from_bytes(base, "big") + index) % (1 << 96)).to_bytes(_NONCE_SIZE, "big")
-
-
-def _aead(key: bytes) -> AESGCM:
-    if len(key) != _KEY_SIZE:
-        raise Rejected(HistorySyncReason.BAD_KEY, f"{len(key)} bytes")
-    return AESGCM(key)
-
-
-def write_archive(elements: Iterable[BackupElement], key: bytes, nonce: bytes) -> bytes:
-    """facts §9: ``u16-LE 0 ‖ nonce`` then a zstd stream of ``u32-LE length ‖ AES-256-GCM(key, nonce++, element)``.
-
-    The first element must be the metadata.
-    """
-    aead, records = _aead(key), bytearray()
-    for i, element in enumerate(elements):
-        if (i == 0) != (element.metadata is not None):
-            raise Rejected(HistorySyncReason.MISSING_METADATA, f"element {i}")
-        sealed = aead.encrypt(_nonce(nonce, i), element.encode(), None)
-        records += struct.pack("<I", len(sealed)) + sealed
-    if not records:
-        raise Rejected(HistorySyncReason.MISSING_METADATA, "no elements")
-    return struct.pack("<H", ARCHIVE_VERSION) + nonce + zstandard.ZstdCompressor().compress(bytes(records))
-
-
-def read_archive(archive: bytes, key: bytes) -> list[BackupElement]:
-    """facts §9: the elements of an archive, metadata first; every refusal is a typed ``Rejected``.
-
-    Streamed (see the module's docstring): memory beyond the elements returned is bounded by one
-    record (``MAX_RECORD_SIZE``), its plaintext and one step's output (``_MAX_STEP_OUTPUT``)."""
-    aead = _aead(key)
-    if len(archive) < 2 + _NONCE_SIZE:
-        raise Rejected(HistorySyncReason.MALFORMED_ARCHIVE, "shorter than its header")
-    (version,) = struct.unpack_from("<H", archive)
-    if version != ARCHIVE_VERSION:
-        raise Rejected(HistorySyncReason.UNSUPPORTED_VERSION, str(version))
-    nonce = archive[2:2 + _NONCE_SIZE]
-    elements: list[BackupElement] = []
-    for record in _records(memoryview(archive)[2 + _NONCE_SIZE:]):
-        try:
-            plain = aead.decrypt(_nonce(nonce, len(elements)), record, None)
-        except InvalidTag:
-            raise Rejected(HistorySyncReason.TAMPERED, f"record {len(elements)}") from None
-        try:
-            element = BackupElement.decode(plain)
-        except DecodeError as e:
-            raise Rejected(HistorySyncReason.MALFORMED_ARCHIVE, str(e)) from None
-        if (not elements) != (element.metadata is not None):
-            raise Rejected(HistorySyncReason.MISSING_METADATA, f"element {len(elements)}")
-        elements.append(element)
-    if not elements:
-        raise Rejected(HistorySyncReason.MISSING_METADATA, "no elements")
-    return elements
-
-
-def _records(frame: memoryview) -> Iterable[bytearray]:
-    """facts §9: each ``u32-LE length ‖ sealed`` record's sealed bytes, inflated as they are needed."""
-    inflater, index = _Inflater(frame), 0
-    while header := inflater.read(4):
-        if len(header) < 4:
-            raise Rejected(HistorySyncReason.MALFORMED_ARCHIVE, f"record {index}: truncated length")
-        (length,) = struct.unpack("<I", header)
-        if length < _TAG_SIZE or length > MAX_RECORD_SIZE:
-            raise Rejected(HistorySyncReason.MALFORMED_ARCHIVE, f"record {index}: length {length}")
-        record = inflater.read(length)
-        if len(record) < length:
-            raise Rejected(HistorySyncReason.MALFORMED_ARCHIVE, f"record {index}: truncated")
-        yield record
-        index += 1
-    inflater.finish()
-
-
-class _Inflater:
-    """An archive's zstd frame, inflated on demand: ``_INPUT_STEP`` compressed bytes at a time, holding at
-    most one step's output beyond what was read."""
-
-    def __init__(self, frame: memoryview):
-        self._frame, self._fed = frame, 0
-        self._stream = zstandard.ZstdDecompressor().decompressobj()
-        self._left = memoryview(b"")
-
-    def read(self, n: int) -> bytearray:
-        """The next ``n`` inflated bytes, fewer only where the frame ends."""
-        out, filled = bytearray(n), 0
-        while filled < n:
-            if not self._left:
-                self._left = memoryview(b"")  # an empty slice would keep the whole last output alive
-                if self._stream.eof or self._fed >= len(self._frame):
-                    del out[filled:]
-                    break
-                step = self._frame[self._fed:self._fed + _INPUT_STEP]
-                self._fed += len(step)
-                try:
-                    self._left = memoryview(self._stream.decompress(step))
-                except zstandard.ZstdError as e:
-                    raise Rejected(HistorySyncReason.MALFORMED_ARCHIVE, f"zstd: {e}") from None
-                continue
-            k = min(n - filled, len(self._left))
-            out[filled:filled + k] = self._left[:k]
-            self._left, filled = self._left[k:], filled + k
-        return out
-
-    def finish(self) -> None:
-        """facts §9 (model choice): the frame is complete and ends exactly where the file ends."""
-        if not self._stream.eof or self._stream.unused_data or self._fed < len(self._frame):
-            raise Rejected(HistorySyncReason.MALFORMED_ARCHIVE, "the zstd frame does not end with the file")
-
-
-# ------------------------------------------------------------------ export and import
-
-class RestoredGroup:
-    """facts §9: the stand-in for an imported group's MLS state: its exported context extensions, no secrets.
-
-    ``context.extensions`` answers metadata and membership queries; it has no
-    leaves, and every MLS message is refused (``RESTORED_GROUP``).
-    """
-
-    active = False
-
-    def __init__(self, group_id: bytes, extensions: tuple[Extension, ...]):
-        self.group_id = group_id
-        self.context = _RestoredContext(group_id, extensions)
-
-    def members(self) -> list:
-        """facts §9: an archive carries no ratchet tree, so a restored group lists no leaves."""
-        return []
-
-    def process(self, *args, **kwargs):
-        """facts §9: without MLS secrets every message is refused (RESTORED_GROUP); a Welcome revives the group."""
-        raise Rejected(HistorySyncReason.RESTORED_GROUP, self.group_id.hex())
-
-
-@dataclasses.dataclass(frozen=True)
-class _RestoredContext:
-    group_id: bytes
-    extensions: tuple[Extension, ...]
-
-
-@dataclasses.dataclass(frozen=True)
-class ImportSummary:
-    """facts §9: how many rows an import added (rows already present are kept, not counted)."""
-
-    groups: int = 0
-    messages: int = 0
-    consent: int = 0
-
-
-def _consent_records(store: Store) -> list[ConsentRecord]:
-    # store.py has no "all consent records" query yet; this reads the table through its row mapper.
-    return store._select(ConsentRecord, "ORDER BY t.entity_type, t.entity")
-
-
-def export_elements(store: Store, options: ArchiveOptions, now_ns: int) -> list[BackupElement]:
-    """facts §9: the metadata, then groups and their Published messages, then consent records.
-
-    Sync groups are never exported; ``exclude_disappearing_messages`` leaves out
-    the messages of groups with disappearing settings.
-    """
-    wanted = set(options.elements)
-    elements = [BackupElement(metadata=BackupMetadata(tuple(options.elements), now_ns, options.start_ns,
-                                                      options.end_ns))]
-    if BackupElementSelection.MESSAGES in wanted:
-        for row in store.find_groups():
-            extensions = tuple(pickle.loads(row.mls_state).context.extensions)
-            elements.append(BackupElement(group=GroupSave(
-                row.id, row.created_at_ns, row.conversation_type, row.added_by_inbox_id, row.dm_id,
-                tuple(e.encode() for e in extensions))))
-            if options.exclude_disappearing_messages and disappearing_settings(read_mutable_metadata(extensions)):
-                continue
-            messages = store.find_messages(
-                row.id, sent_after_ns=None if options.start_ns is None else options.start_ns - 1,
-                sent_before_ns=options.end_ns, delivery_status=DeliveryStatus.PUBLISHED)
-            elements += [BackupElement(group_message=GroupMessageSave(
-                m.id, m.group_id, m.sent_at_ns, m.kind, m.delivery_status, m.sender_inbox_id,
-                m.sender_installation_id, m.idempotency_key, m.content)) for m in messages]
-    if BackupElementSelection.CONSENT in wanted:
-        elements += [BackupElement(consent=to_save(record)) for record in _consent_records(store)]
-    return elements
-
-
-def import_elements(store: Store, elements: Iterable[BackupElement]) -> ImportSummary:
-    """facts §9: store what the archive holds, in one transaction, keeping anything already stored.
-
-    Groups become inactive restored rows; messages are kept only for a group
-    that is stored or imported; a consent record replaces ours only if newer.
-    """
-    groups = messages = consent = 0
-    try:
-        with store.transaction():
-            for element in elements:
-                if element.group is not None and store.get_group(element.group.id) is None:
-                    save = element.group
-                    extensions = tuple(Extension.decode(e) for e in save.extensions)
-                    store.put_group(GroupRow(save.id, save.created_at_ns, ConversationType(save.conversation_type),
-                                             MembershipState.REJECTED, save.added_by_inbox_id,
-                                             pickle.dumps(RestoredGroup(save.id, extensions)), save.dm_id))
-                    groups += 1
-                elif element.group_message is not None:
-                    m = element.group_message
-                    if store.get_group(m.group_id) is None or store.get_message(m.id) is not None:
-                        continue
-                    content_type = content_type_of(m.content)
-                    store.put_message(MessageRow(
-                        m.id, m.group_id, m.sent_at_ns, GroupMessageKind(m.kind), DeliveryStatus(m.delivery_status),
-                        m.sender_inbox_id, m.sender_installation_id, content_type.authority_id,
-                        content_type.type_id, m.idempotency_key, m.content))
-                    messages += 1
-                elif element.consent is not None:
-                    record = from_save(element.consent)
-                    ours = store.get_consent(record.entity_type, record.entity)
-                    if ours is None or ours.consented_at_ns < record.consented_at_ns:
-                        store.put_consent(record)
-                        consent += 1
-    except (DecodeError, ValueError, AttributeError) as e:
-        raise Rejected(HistorySyncReason.MALFORMED_ARCHIVE, str(e)) from None
-    return ImportSummary(groups, messages, consent)
-
-
-def export_archive(store: Store, options: ArchiveOptions, key: bytes, *, nonce: bytes, now_ns: int) -> bytes:
-    """facts §9: ``export_elements`` written as an archive under ``key``."""
-    return write_archive(export_elements(store, options, now_ns), key, nonce)
-
-
-def import_archive(store: Store, archive: bytes, key: bytes) -> ImportSummary:
-    """facts §9: read (and authenticate) the whole archive, then ``import_elements``."""
-    return import_elements(store, read_archive(archive, key))
 
 
 # ------------------------------------------------------------------ the sync group
 
-def sync_groups(client: "Client") -> list["Conversation"]:
-    """facts §9: this installation's active sync groups, oldest first."""
-    from .client import Conversation
+def _sync_groups(client: ClientContext) -> list[Conversation]:
+    """docs/xmtp-facts.md §9: this installation's active sync groups, oldest first."""
     rows = client.store.find_groups(conversation_type=ConversationType.SYNC,
                                     membership_states=[MembershipState.ALLOWED])
     return [Conversation(client, row.id) for row in rows]
 
 
-def check_sync_group(client: "Client", conversation: "Conversation") -> None:
-    """facts §9: a sync group is created by, added by and made of our own inbox only (else FOREIGN_INBOX)."""
-    extensions = conversation._group().context.extensions
+def _check_sync_group(client: ClientContext, conversation: Conversation) -> None:
+    """docs/xmtp-facts.md §9: a sync group is created by, added by and made of our own inbox only (else FOREIGN_INBOX)."""
+    extensions = conversation.extensions
     creator = read_immutable_metadata(extensions).creator_inbox_id
     members = set(read_membership(extensions).members)
     if {creator, conversation.added_by_inbox_id} | members != {client.inbox_id}:
         raise Rejected(HistorySyncReason.FOREIGN_INBOX, f"sync group {conversation.group_id.hex()}")
 
 
-def ensure_sync_group(client: "Client") -> "Conversation":
-    """facts §9: the newest valid sync group, created if there is none, with every installation of the inbox."""
-    valid = [c for c in sync_groups(client) if _valid(client, c)]
+def _ensure_sync_group(conversations: Conversations) -> Conversation:
+    """docs/xmtp-facts.md §9: the newest valid sync group, created if there is none, with every installation of the inbox."""
+    client = conversations.client
+    valid = [c for c in _sync_groups(client) if _valid(client, c)]
     if valid:
         conversation = valid[-1]
     else:
-        # facts §3.3: sequence id 0 as a placeholder, so the first update adds every sibling installation
+        # docs/xmtp-facts.md §3.3: sequence id 0 as a placeholder, so the first update adds every sibling installation
         extensions = group_context_extensions(
             GroupMetadataV1(conversation_type=ConversationType.SYNC, creator_inbox_id=client.inbox_id),
             new_group_mutable_metadata(client.inbox_id, profile=client.config.profile),
             new_group_membership(client.inbox_id),
             preset_policies(Preset.ALL_MEMBERS, client.config.profile), client.config.profile)
-        conversation = client.conversations._start(extensions, ConversationType.SYNC)
-    conversation.update_installations()  # adds installations registered since (facts §5 membership change)
+        conversation = conversations.start(extensions, ConversationType.SYNC)
+    conversation.update_installations()  # adds installations registered since (docs/xmtp-facts.md §5 membership change)
     return conversation
 
 
-def _valid(client: "Client", conversation: "Conversation") -> bool:
+def _valid(client: ClientContext, conversation: Conversation) -> bool:
     try:
-        check_sync_group(client, conversation)
+        _check_sync_group(client, conversation)
         return True
     except Rejected:
-        row = conversation._row()
-        client.store.put_group(dataclasses.replace(row, membership_state=MembershipState.REJECTED))
+        client.store.set_membership_state(conversation.group_id, MembershipState.REJECTED)
         return False
 
 
-def _random(client: "Client", n: int) -> bytes:
+def _random(client: ClientContext, n: int) -> bytes:
     return (client.rng or os.urandom)(n)
 
 
-def request_history_sync(client: "Client", options: ArchiveOptions = ALL_ELEMENTS, *,
+def request_history_sync(conversations: Conversations, options: ArchiveOptions = ALL_ELEMENTS, *,
                          server_url: str = HISTORY_SERVER_URL) -> str:
-    """facts §9 "Request": send ``DeviceSyncRequest`` in the sync group and remember its pin; returns the pin."""
+    """docs/xmtp-facts.md §9 "Request": send ``DeviceSyncRequest`` in the sync group and remember its pin; returns the pin."""
+    client = conversations.client
     pin = "".join(_PIN_ALPHABET[b % len(_PIN_ALPHABET)] for b in _random(client, PIN_LENGTH))
     request = DeviceSyncRequest(pin, server_url, options)
-    conversation = ensure_sync_group(client)
-    client.store.put_kv(_KV + "pending", request.encode())
+    conversation = _ensure_sync_group(conversations)
+    client.store.put_sync_request(SyncRequestRow(pin, request.encode()))
     conversation.send(encode_device_sync(DeviceSyncContent(request=request)))
     return pin
 
 
 @dataclasses.dataclass
 class HistorySyncReport:
-    """facts §9: what one ``process_history_sync`` did."""
+    """docs/xmtp-facts.md §9: what one ``process_history_sync`` did."""
 
     answered: list[str] = dataclasses.field(default_factory=list)        # pins we replied to
     imported: list[ImportSummary] = dataclasses.field(default_factory=list)
     refused: list[Rejected] = dataclasses.field(default_factory=list)   # foreign groups/messages, bad archives
 
 
-def process_history_sync(client: "Client") -> HistorySyncReport:
-    """facts §9: join sync groups, then answer other installations' requests and import replies to ours.
+def process_history_sync(conversations: Conversations) -> HistorySyncReport:
+    """docs/xmtp-facts.md §9: join sync groups, then answer other installations' requests and import replies to ours.
 
     A request already acknowledged or answered (by any installation) is not
     answered again; each sync-group message is handled once.
     """
-    report = HistorySyncReport()
-    client.conversations.sync()
-    for conversation in sync_groups(client):
+    client, report = conversations.client, HistorySyncReport()
+    conversations.sync()
+    for conversation in _sync_groups(client):
         if not _valid(client, conversation):
             report.refused.append(Rejected(HistorySyncReason.FOREIGN_INBOX, conversation.group_id.hex()))
             continue
@@ -610,13 +148,13 @@ def process_history_sync(client: "Client") -> HistorySyncReport:
         handled = set()
         contents = []
         for message in messages:
-            seen_key = f"{_KV}seen:{message.id.hex()}"
-            if message.sender_installation_id == client.installation_id or client.store.get_kv(seen_key):
+            if message.sender_installation_id == client.installation_id \
+                    or client.store.is_sync_message_handled(message.id):
                 content = _content_or_none(message.content)
                 if content is not None:
                     handled.add(_claimed_pin(content))
                 continue
-            client.store.put_kv(seen_key, b"1")
+            client.store.mark_sync_message_handled(message.id)
             if message.sender_inbox_id != client.inbox_id:
                 report.refused.append(Rejected(HistorySyncReason.FOREIGN_INBOX, message.sender_inbox_id))
                 continue
@@ -652,21 +190,21 @@ def _claimed_pin(content: DeviceSyncContent) -> str | None:
     return content.reply.request_id if content.reply is not None else None
 
 
-def _answer(client: "Client", conversation: "Conversation", request: DeviceSyncRequest) -> None:
-    """facts §9 "Reply": acknowledge, export under a fresh key, upload, reply with the url and key."""
+def _answer(client: ClientContext, conversation: Conversation, request: DeviceSyncRequest) -> None:
+    """docs/xmtp-facts.md §9 "Reply": acknowledge, export under a fresh key, upload, reply with the url and key."""
     conversation.send(encode_device_sync(DeviceSyncContent(acknowledge=DeviceSyncAcknowledge(request.pin))))
-    key, options = _random(client, _KEY_SIZE), request.options or ALL_ELEMENTS
+    key, options = _random(client, KEY_SIZE), request.options or ALL_ELEMENTS
     elements = export_elements(client.store, options, client.now_ns())
-    upload_id = client.network.upload(write_archive(elements, key, _random(client, _NONCE_SIZE)))
+    upload_id = client.network.upload(write_archive(elements, key, _random(client, NONCE_SIZE)))
     reply = DeviceSyncReply(request.pin, f"{request.server_url}/files/{upload_id}", DeviceSyncKeyType(key),
                             elements[0].metadata)
     conversation.send(encode_device_sync(DeviceSyncContent(reply=reply)))
 
 
-def _receive_reply(client: "Client", reply: DeviceSyncReply, report: HistorySyncReport) -> None:
-    """facts §9: a reply to our pending request: download, decrypt and import; others are ignored."""
-    raw = client.store.get_kv(_KV + "pending")
-    pending = DeviceSyncRequest.decode(raw) if raw else None
+def _receive_reply(client: ClientContext, reply: DeviceSyncReply, report: HistorySyncReport) -> None:
+    """docs/xmtp-facts.md §9: a reply to our pending request: download, decrypt and import; others are ignored."""
+    row = client.store.get_sync_request()
+    pending = DeviceSyncRequest.decode(row.request) if row else None
     if pending is None or reply.request_id != pending.pin:
         return
     prefix = f"{pending.server_url}/files/"
@@ -680,5 +218,5 @@ def _receive_reply(client: "Client", reply: DeviceSyncReply, report: HistorySync
     except Rejected as e:
         report.refused.append(e)  # the request stays pending: another installation may answer
         return
-    client.store.delete_kv(_KV + "pending")
+    client.store.delete_sync_request(pending.pin)
     report.imported.append(summary)

@@ -3,15 +3,17 @@
 Theory of operation
 -------------------
 An inbox is a log of ``IdentityUpdate`` messages (package
-``xmtp.identity.associations``; field numbers from facts sheet §8). Replaying
+``xmtp.identity.associations``; field numbers from docs/xmtp-facts.md §8). Replaying
 the log with ``apply_update`` yields an ``AssociationState``: the inbox id,
 the recovery identifier, the members (wallets and installations, each with
 the member that added it) and the signatures already used. States are
 immutable values; a failed update raises ``Rejected(IdentityReason.X)`` and
-the caller keeps the state it passed in.
+the caller keeps the state it passed in. The log itself and an inbox's state
+at a sequence id are in ``identity_log.py``; building and signing updates in
+``identity_signing.py``.
 
 ``apply_update`` follows libxmtp ``crates/xmtp_id/src/associations`` at HEAD
-a53a97e (``association_log.rs``), which is what the facts sheet describes:
+a53a97e (``association_log.rs``), as docs/xmtp-facts.md §8 describes:
 
 1. the update is parsed and its one signature text is built (``signature_text``);
 2. every signature in it is checked against that text (libxmtp verifies the
@@ -36,14 +38,14 @@ import dataclasses
 import datetime
 import enum
 import hashlib
-from typing import Callable, Iterable, NamedTuple
+from typing import NamedTuple
 
 from spec_model.mls.reasons import Rejected
 from spec_model.mls.suites import InvalidSignatureError
 
 from . import ed25519ph
 from .proto import BYTES, STRING, UINT64, Annotated, DecodeError, EnumKind, Field, Message, MessageKind
-from .wallet import Wallet, erc191_replay_key, is_address, recover_erc191
+from .wallet import erc191_replay_key, is_address, recover_erc191
 
 __all__ = [
     "MAX_INSTALLATIONS", "IdentityReason", "Rejected",
@@ -55,10 +57,6 @@ __all__ = [
     # model
     "MemberKind", "MemberId", "Member", "SignatureKind", "VerifiedSignature", "AssociationState",
     "StateDiff", "inbox_id", "signature_text", "verify_signature", "decode_update", "apply_update",
-    "IdentityLog", "LogEntry",
-    # builders
-    "Signer", "installation_id", "sign_text", "signed_update", "create_inbox_update", "add_installation_update",
-    "add_wallet_update", "revoke_installation_update", "revoke_wallet_update", "change_recovery_update",
 ]
 
 MAX_INSTALLATIONS = 10
@@ -77,7 +75,7 @@ class IdentityReason(enum.StrEnum):
     MALFORMED_UPDATE = "malformed_update"
     """libxmtp serialization.rs: the bytes do not decode, or a required action, identifier or signature is missing."""
     INVALID_IDENTIFIER = "invalid_identifier"
-    """facts §8, libxmtp member.rs: an address is not ``0x`` + 40 lowercase hex, or a passkey id is not hex."""
+    """docs/xmtp-facts.md §8, libxmtp member.rs: an address is not ``0x`` + 40 lowercase hex, or a passkey id is not hex."""
     INVALID_SIGNATURE = "invalid_signature"
     """XIP-46 "signature validation": a signature does not verify over the update's signature text."""
     UNSUPPORTED_SIGNATURE_KIND = "unsupported_signature_kind"
@@ -110,7 +108,7 @@ class IdentityReason(enum.StrEnum):
     """association_log.rs MissingIdentityUpdate: the log has no update with that inbox id and sequence id."""
 
 
-# ====================================================================== protobuf messages (facts §8)
+# ====================================================================== protobuf messages (docs/xmtp-facts.md §8)
 
 class IdentifierKind(enum.IntEnum):
     """xmtp/proto association.proto ``IdentifierKind``; UNSPECIFIED means Ethereum (old clients)."""
@@ -277,14 +275,14 @@ class MemberId:
 
     @classmethod
     def ethereum(cls, address: str) -> "MemberId":
-        """facts §8: an Ethereum member; the address must be ``0x`` + 40 lowercase hex."""
+        """docs/xmtp-facts.md §8: an Ethereum member; the address must be ``0x`` + 40 lowercase hex."""
         if not is_address(address):
             raise Rejected(IdentityReason.INVALID_IDENTIFIER, f"not a lowercase 0x address: {address!r}")
         return cls(MemberKind.ETHEREUM, address)
 
     @classmethod
     def installation(cls, public_key: bytes) -> "MemberId":
-        """facts §2: an installation, named by its Ed25519 public key (the installation id)."""
+        """docs/xmtp-facts.md §2: an installation, named by its Ed25519 public key (the installation id)."""
         return cls(MemberKind.INSTALLATION, bytes(public_key))
 
     @classmethod
@@ -341,7 +339,7 @@ class Member:
 
 
 def inbox_id(identifier: str | MemberId, nonce: int) -> str:
-    """facts §8, XIP-46 "Inbox IDs": lowercase hex SHA-256 of the identifier's text plus the decimal nonce.
+    """docs/xmtp-facts.md §8, XIP-46 "Inbox IDs": lowercase hex SHA-256 of the identifier's text plus the decimal nonce.
 
     A string is an Ethereum address (lowercased first); a passkey's text is its key in hex.
     """
@@ -349,7 +347,7 @@ def inbox_id(identifier: str | MemberId, nonce: int) -> str:
     return hashlib.sha256(f"{member}{nonce}".encode()).hexdigest()
 
 
-# ====================================================================== signature text (facts §8)
+# ====================================================================== signature text (docs/xmtp-facts.md §8)
 
 HEADER = "XMTP : Authenticate to inbox"
 FOOTER = "For more info: https://xmtp.org/signatures"
@@ -398,7 +396,7 @@ def _pretty_timestamp(timestamp_ns: int) -> str:
 
 
 def signature_text(update: IdentityUpdate) -> str:
-    """facts §8, libxmtp unsigned_actions.rs: the one text every signer of ``update`` signs.
+    """docs/xmtp-facts.md §8, libxmtp unsigned_actions.rs: the one text every signer of ``update`` signs.
 
     Signatures inside the update do not enter the text, so it can be built before signing.
     """
@@ -619,143 +617,3 @@ def apply_update(state: AssociationState | None, update: IdentityUpdate, *,
         raise Rejected(IdentityReason.WRONG_INBOX_ID, f"update names {update.inbox_id!r}, state is {state.inbox_id}")
     used = frozenset(s.replay_key for signatures in verified for s in signatures)
     return dataclasses.replace(state, seen_signatures=state.seen_signatures | used)
-
-
-# ====================================================================== the identity log
-
-class LogEntry(NamedTuple):
-    """identity.proto ``GetIdentityUpdatesResponse.IdentityUpdateLog`` without the server timestamp."""
-
-    sequence_id: int
-    update: IdentityUpdate
-
-
-class IdentityLog:
-    """XIP-46 "Inbox log": each inbox's accepted updates in order, numbered 1, 2, 3, … per inbox.
-
-    The network validates an update before appending it (``publish``); ``state_at`` replays an
-    inbox up to a sequence id, as commit validation needs (facts §4.4 steps 8 and 11).
-    """
-
-    def __init__(self, *, max_installations: int | None = MAX_INSTALLATIONS):
-        self.max_installations = max_installations
-        self._entries: dict[str, list[tuple[IdentityUpdate, AssociationState]]] = {}
-
-    def publish(self, update: IdentityUpdate) -> int:
-        """identity.proto ``PublishIdentityUpdate``: validate against the inbox's latest state, append,
-        and return the new sequence id; a ``Rejected`` update is not appended."""
-        entries = self._entries.get(update.inbox_id, [])
-        latest = entries[-1][1] if entries else None
-        state = apply_update(latest, update, max_installations=self.max_installations)
-        self._entries.setdefault(update.inbox_id, []).append((update, state))
-        return len(self._entries[update.inbox_id])
-
-    def latest_sequence_id(self, inbox: str) -> int:
-        """XIP-46 "Inbox log": the sequence id of the inbox's last update; 0 if it has none."""
-        return len(self._entries.get(inbox, ()))
-
-    def updates(self, inbox: str, after: int = 0) -> list[LogEntry]:
-        """identity.proto ``GetIdentityUpdates``: the inbox's updates with sequence id > ``after``."""
-        entries = self._entries.get(inbox, [])
-        return [LogEntry(i, update) for i, (update, _) in enumerate(entries, 1) if i > after]
-
-    def state_at(self, inbox: str, sequence_id: int = 0) -> AssociationState:
-        """XIP-46 "MLS Commit Validation": the inbox's association state after update ``sequence_id`` (0 = latest)."""
-        entries = self._entries.get(inbox, [])
-        index = len(entries) if sequence_id == 0 else sequence_id
-        if not 1 <= index <= len(entries):
-            raise Rejected(IdentityReason.MISSING_IDENTITY_UPDATE,
-                           f"inbox {inbox} has {len(entries)} updates; asked for {sequence_id}")
-        return entries[index - 1][1]
-
-
-# ====================================================================== building and signing updates
-
-Signer = Wallet | bytes
-"""Who signs an update: a ``Wallet`` (ERC-191) or an installation's 32-byte Ed25519 seed (Ed25519ph)."""
-
-
-def installation_id(installation_key: bytes) -> bytes:
-    """facts §2: an installation's id is its Ed25519 public key."""
-    return ed25519ph.public_key(installation_key)
-
-
-def sign_text(signer: Signer, text: str) -> Signature:
-    """facts §8: a wallet's ``personal_sign`` or an installation's Ed25519ph signature over ``text``."""
-    if isinstance(signer, Wallet):
-        return Signature(erc_191=RecoverableEcdsaSignature(bytes_=signer.sign(text)))
-    sig = ed25519ph.sign(signer, text.encode(), ed25519ph.IDENTITY_UPDATE_CONTEXT)
-    return Signature(installation_key=RecoverableEd25519Signature(bytes_=sig, public_key=installation_id(signer)))
-
-
-def _member_of(signer: Signer) -> MemberId:
-    return MemberId.ethereum(signer.address) if isinstance(signer, Wallet) else MemberId.installation(
-        installation_id(signer))
-
-
-def signed_update(inbox: str, timestamp_ns: int,
-                  actions: Callable[[Callable[[Signer], Signature]], Iterable[IdentityAction]]) -> IdentityUpdate:
-    """XIP-46 "Signing text": an update whose actions come from ``actions(sign)``, ``sign(signer)``
-    signing the update's text. ``actions`` runs twice: with empty signatures to build the text, then
-    signed. Any update can be built this way, including ones the rules refuse."""
-    unsigned = IdentityUpdate(actions=tuple(actions(lambda _: Signature())), client_timestamp_ns=timestamp_ns,
-                              inbox_id=inbox)
-    text = signature_text(unsigned)
-    return dataclasses.replace(unsigned, actions=tuple(actions(lambda signer: sign_text(signer, text))))
-
-
-def _add_action(new_member: MemberId, new_signer: Signer, existing: Signer, sign) -> IdentityAction:
-    return IdentityAction(add=AddAssociation(new_member_identifier=new_member.to_proto(),
-                                             existing_member_signature=sign(existing),
-                                             new_member_signature=sign(new_signer)))
-
-
-def create_inbox_update(wallet: Wallet, nonce: int, timestamp_ns: int,
-                        installation_key: bytes | None = None) -> IdentityUpdate:
-    """libxmtp client.rs ``register_identity``: CreateInbox signed by ``wallet``, plus (if given) the
-    AddAssociation of ``installation_key`` signed by the installation and the wallet."""
-    def actions(sign):
-        yield IdentityAction(create_inbox=CreateInbox(
-            initial_identifier=wallet.address, nonce=nonce, initial_identifier_signature=sign(wallet),
-            initial_identifier_kind=IdentifierKind.ETHEREUM))
-        if installation_key is not None:
-            yield _add_action(_member_of(installation_key), installation_key, wallet, sign)
-    return signed_update(inbox_id(wallet.address, nonce), timestamp_ns, actions)
-
-
-def add_installation_update(state: AssociationState, installation_key: bytes, signer: Signer,
-                            timestamp_ns: int) -> IdentityUpdate:
-    """XIP-46 AddAssociation: add an installation, signed by it and by ``signer`` (a member wallet or recovery)."""
-    return signed_update(state.inbox_id, timestamp_ns, lambda sign: [
-        _add_action(_member_of(installation_key), installation_key, signer, sign)])
-
-
-def add_wallet_update(state: AssociationState, new_wallet: Wallet, signer: Signer, timestamp_ns: int) -> IdentityUpdate:
-    """XIP-46 AddAssociation: add a wallet, signed by it and by ``signer`` (any member, or recovery)."""
-    return signed_update(state.inbox_id, timestamp_ns, lambda sign: [
-        _add_action(_member_of(new_wallet), new_wallet, signer, sign)])
-
-
-def _revoke_update(state: AssociationState, member: MemberId, recovery: Signer, timestamp_ns: int) -> IdentityUpdate:
-    return signed_update(state.inbox_id, timestamp_ns, lambda sign: [IdentityAction(revoke=RevokeAssociation(
-        member_to_revoke=member.to_proto(), recovery_identifier_signature=sign(recovery)))])
-
-
-def revoke_installation_update(state: AssociationState, installation: bytes, recovery: Signer,
-                               timestamp_ns: int) -> IdentityUpdate:
-    """XIP-46 RevokeAssociation: revoke the installation with id ``installation``, signed by ``recovery``."""
-    return _revoke_update(state, MemberId.installation(installation), recovery, timestamp_ns)
-
-
-def revoke_wallet_update(state: AssociationState, address: str, recovery: Signer, timestamp_ns: int) -> IdentityUpdate:
-    """XIP-46 RevokeAssociation: revoke a wallet (and with it the installations it added), signed by ``recovery``."""
-    return _revoke_update(state, MemberId.ethereum(address), recovery, timestamp_ns)
-
-
-def change_recovery_update(state: AssociationState, recovery: Signer, new_recovery_address: str,
-                           timestamp_ns: int) -> IdentityUpdate:
-    """XIP-46 ChangeRecoveryAddress: move recovery to ``new_recovery_address``, signed by the current ``recovery``."""
-    return signed_update(state.inbox_id, timestamp_ns, lambda sign: [IdentityAction(
-        change_recovery_address=ChangeRecoveryAddress(
-            new_recovery_identifier=new_recovery_address, existing_recovery_identifier_signature=sign(recovery),
-            new_recovery_identifier_kind=IdentifierKind.ETHEREUM))])

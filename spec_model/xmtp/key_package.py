@@ -1,4 +1,4 @@
-"""XMTP key packages: how libxmtp builds them, how a receiver validates them, when they rotate (facts sheet §1).
+"""XMTP key packages: how libxmtp builds them, how a receiver validates them, when they rotate (docs/xmtp-facts.md §1).
 
 Theory of operation
 -------------------
@@ -12,7 +12,7 @@ extension holding the inbox id, and capabilities that list XMTP's group
 extensions. ``KeyPackageProfile`` records two generations of those choices:
 ``LIBXMTP_HEAD`` and ``LIBXMTP_V1_0_0``.
 
-HEAD also adds two key-package extensions for welcome delivery (facts §7.3):
+HEAD also adds two key-package extensions for welcome delivery (docs/xmtp-facts.md §7.3):
 0xFF04 (which AEADs the installation accepts for welcome pointers) and 0xFF03
 (an X-Wing public key for post-quantum welcome wrapping). Both are opt-in
 here and off by default: without them a sender wraps welcomes to the init key
@@ -69,7 +69,7 @@ MAX_LIFETIME_RANGE_S = KEY_PACKAGE_LIFETIME_S + LIFETIME_MARGIN_S
 """OpenMLS lifetime.rs ``MAX_LEAF_NODE_LIFETIME_RANGE_SECONDS``: the longest acceptable not_after − not_before."""
 
 APP_DATA_DICTIONARY = 0x0006
-"""OpenMLS fork extensions/mod.rs ``AppDataDictionary`` (facts §1): advertised by HEAD's leaves."""
+"""OpenMLS fork extensions/mod.rs ``AppDataDictionary`` (docs/xmtp-facts.md §1): advertised by HEAD's leaves."""
 GROUP_CONTEXT_EXTENSIONS, APP_DATA_UPDATE = 7, 8
 """RFC 9420 §17.4 ``group_context_extensions``; OpenMLS fork proposals.rs ``AppDataUpdate``."""
 
@@ -100,7 +100,7 @@ class KeyPackageReason(enum.StrEnum):
     """
 
     UNSUPPORTED_VERSION = "unsupported_version"    # RFC 9420 §10.1: version is mls10 (OpenMLS valn0201)
-    UNSUPPORTED_CIPHER_SUITE = "unsupported_cipher_suite"  # facts §1: XMTP groups use suite 3 only
+    UNSUPPORTED_CIPHER_SUITE = "unsupported_cipher_suite"  # docs/xmtp-facts.md §1: XMTP groups use suite 3 only
     NOT_A_KEY_PACKAGE_LEAF = "not_a_key_package_leaf"  # RFC 9420 §7.3: leaf_node_source is key_package
     BAD_LEAF_SIGNATURE = "bad_leaf_signature"      # RFC 9420 §7.3: LeafNodeTBS signature (OpenMLS valn0108)
     BAD_SIGNATURE = "bad_signature"                # RFC 9420 §10.1: KeyPackageTBS signature (OpenMLS valn0203)
@@ -110,7 +110,7 @@ class KeyPackageReason(enum.StrEnum):
     NOT_YET_VALID = "not_yet_valid"                # OpenMLS lifetime.rs: not_before <= now
     LIFETIME_TOO_LONG = "lifetime_too_long"        # OpenMLS lifetime.rs has_acceptable_range: ≤ 84 d + 1 h
     MISSING_CAPABILITIES = "missing_capabilities"  # libxmtp build_group_config: RequiredCapabilities (§7.2 defaults)
-    UNKNOWN_INBOX = "unknown_inbox"                # facts §8: the credential's inbox has an association state
+    UNKNOWN_INBOX = "unknown_inbox"                # docs/xmtp-facts.md §8: the credential's inbox has an association state
 
 
 # ------------------------------------------------------------------ key-package extensions 0xFF03, 0xFF04
@@ -203,7 +203,7 @@ def validate_xmtp_key_package(key_package: KeyPackage, now_s: int,
     """libxmtp verified_key_package_v2.rs, OpenMLS KeyPackageIn::validate: a key package XMTP may add to a group.
 
     ``association_state_lookup(inbox_id)`` gives the inbox's association state
-    (facts §8), or None if the inbox is unknown. Returns the inbox id; raises
+    (docs/xmtp-facts.md §8), or None if the inbox is unknown. Returns the inbox id; raises
     ``Rejected`` with a ``KeyPackageReason`` or a ``CredentialReason``.
     """
     if key_package.version != ProtocolVersion.mls10:

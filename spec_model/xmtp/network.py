@@ -1,4 +1,4 @@
-"""XMTP's node as a model: the delivery service behind the MLS and Identity APIs (facts §7.2, node-go v3).
+"""XMTP's node as a model: the delivery service behind the MLS and Identity APIs (docs/xmtp-facts.md §7.2, node-go v3).
 
 Theory of operation
 -------------------
@@ -30,8 +30,7 @@ Theory of operation
   inbox, and an address log mapping Ethereum addresses to inboxes: added by
   CreateInbox or AddAssociation, revoked by RevokeAssociation; a lookup takes
   the newest unrevoked association.
-* **History-sync archives**: an upload area standing in for the history
-  server (``upload`` / ``download``).
+* **History-sync archives**: an upload area standing in for the history server (``upload`` / ``download``).
 
 What the node delegates to its validation service is injected:
 ``validate_key_package`` (default: the key package decodes and its signature
@@ -39,13 +38,11 @@ verifies) and ``identity_validator`` with ``decode_identity_update`` (default:
 accept). The node's own refusals are ``Rejected`` with a ``NodeReason``; an
 injected validator's ``Rejected`` passes through unchanged.
 
-Faults are a test's to switch on, and are the only source of
-``NetworkError``: failing the next publishes (before or after they take
-effect), refusing every call until a time, holding new messages back until a
-time (they keep their ids, so a subscription that already passed them skips
-them), and repeating an envelope in query responses. Everything happens in
-call order on a controllable ``Clock``: the same calls give the same ids,
-timestamps and bytes.
+Faults are a test's to switch on, and are the only source of ``NetworkError``: failing the next
+publishes (before or after they take effect), refusing every call until a time, holding new messages
+back until a time (they keep their ids, so a subscription that already passed them skips them), and
+repeating an envelope in query responses. Everything happens in call order on a controllable
+``Clock``: the same calls give the same ids, timestamps and bytes.
 """
 
 from __future__ import annotations
@@ -91,7 +88,7 @@ Envelope = Union[GroupMessage, WelcomeMessage]
 
 
 class NodeReason(enum.StrEnum):
-    """Why the node refuses a request (raised as ``Rejected``); each comment names the node-go check."""
+    """xmtp-node-go: why the node refuses a request (raised as ``Rejected``); each comment names the node-go check."""
 
     EMPTY_REQUEST = "empty_request"                      # service.go validate*Request: something to send or look up
     INVALID_GROUP_MESSAGE = "invalid_group_message"      # validation service: a Public/PrivateMessage with a group id
@@ -104,7 +101,7 @@ class NodeReason(enum.StrEnum):
 
 
 class NetworkReason(enum.StrEnum):
-    """model (fault injection): Why a call failed in transit (raised as ``NetworkError``); only injected faults produce these."""
+    """model: fault injection: why a call failed in transit (raised as ``NetworkError``); only injected faults produce these."""
 
     UNAVAILABLE = "unavailable"                # a publish failed before the node stored anything
     RESPONSE_LOST = "response_lost"            # the node stored the publish, but its reply never arrived
@@ -113,7 +110,7 @@ class NetworkReason(enum.StrEnum):
 
 
 class NetworkError(Exception):
-    """facts §5: a transient failure a client retries; ``reason`` is a ``NetworkReason``."""
+    """docs/xmtp-facts.md §5: a transient failure a client retries; ``reason`` is a ``NetworkReason``."""
 
     def __init__(self, reason: NetworkReason, detail: str = ""):
         super().__init__(f"{reason.value}: {detail}" if detail else reason.value)
@@ -122,7 +119,7 @@ class NetworkError(Exception):
 
 
 class Clock:
-    """facts §7.2: the node's clock, in nanoseconds since the Unix epoch; it moves only by ``advance``."""
+    """docs/xmtp-facts.md §7.2: the node's clock, in nanoseconds since the Unix epoch; it moves only by ``advance``."""
 
     def __init__(self, start_ns: int = DEFAULT_START_NS):
         self._now_ns = start_ns
@@ -139,7 +136,7 @@ class Clock:
 # ------------------------------------------------------------------ validation-service stand-ins
 
 def key_package_installation_key(key_package_tls_serialized: bytes) -> bytes:
-    """mls_validation_service handlers.rs validate_inbox_id_key_package (subset): the key package
+    """libxmtp apps/mls_validation_service/src/handlers.rs validate_inbox_id_key_package (subset): the key package
     decodes, its suite is known, and it and its leaf are signed by the leaf's signature key, which is
     the installation key returned. The XMTP layer injects the full check (inbox-id credential, lifetime)."""
     try:
@@ -401,7 +398,7 @@ def _as_is(update: bytes) -> bytes:
 
 
 def validate_identity_update(inbox_id: str, previous_updates: list[Any], update: Any) -> None:
-    """xmtp-node-go's validation service (GetAssociationState): the update must apply to the inbox's
+    """xmtp-node-go: its validation service (GetAssociationState): the update must apply to the inbox's
     state, replayed from its log, under XIP-46's rules (``identity.apply_update``); raises ``Rejected``."""
     state = None
     for previous in previous_updates:
@@ -653,14 +650,14 @@ class DeliveryService:
     # -------------------------------------------------------------- history-sync archives
 
     def upload(self, archive: bytes) -> str:
-        """facts §9: the history server's ``POST /upload``; the id names the file (``/files/{id}``).
+        """docs/xmtp-facts.md §9: the history server's ``POST /upload``; the id names the file (``/files/{id}``).
         Ids are content hashes, so the same archive gets the same id."""
         upload_id = hashlib.sha256(archive).hexdigest()
         self._uploads[upload_id] = archive
         return upload_id
 
     def download(self, upload_id: str) -> bytes:
-        """facts §9: the history server's ``GET /files/{id}``."""
+        """docs/xmtp-facts.md §9: the history server's ``GET /files/{id}``."""
         try:
             return self._uploads[upload_id]
         except KeyError:

@@ -7,7 +7,7 @@ tree of ``Option`` leaves combined with ``AllOf`` / ``AnyOf`` (the protobuf
 ``and_condition`` / ``any_condition``); update_metadata has one policy per
 attribute key. ``Policies`` holds the six and converts to and from the
 ``PolicySet`` protobuf of extension 0xFF02; decoding refuses what libxmtp
-refuses (facts sheet §4.2), with a typed ``PermissionReason``.
+refuses (docs/xmtp-facts.md §4.2), with a typed ``PermissionReason``.
 
 An ``Actor`` is the member making a change, with its flags taken from the
 group state *before* the change. ``check`` evaluates one permission for an
@@ -49,14 +49,14 @@ class PermissionReason(enum.StrEnum):
     names the rule.
     """
 
-    # Decoding a PolicySet (facts §4.2)
+    # Decoding a PolicySet (docs/xmtp-facts.md §4.2)
     MISSING_POLICY_SET = "missing_policy_set"      # GroupMutablePermissionsV1 without policies
     MISSING_POLICY = "missing_policy"              # a top-level policy, a map value or a oneof kind absent
     UNSPECIFIED_POLICY = "unspecified_policy"      # base value 0
     UNKNOWN_POLICY = "unknown_policy"              # a base value the profile does not define
     EMPTY_CONDITION = "empty_condition"            # an And/Any condition without policies
     OPTION_NOT_ENCODABLE = "option_not_encodable"  # no base value for this option, policy type and profile
-    # Evaluating a change (XIP-47; facts §4.4 steps 5 and 12)
+    # Evaluating a change (XIP-47; docs/xmtp-facts.md §4.4 steps 5 and 12)
     ACTOR_NOT_MEMBER = "actor_not_member"          # only members change a group
     ADD_MEMBER_DENIED = "add_member_denied"
     REMOVE_MEMBER_DENIED = "remove_member_denied"
@@ -67,7 +67,7 @@ class PermissionReason(enum.StrEnum):
     SUPER_ADMIN_REQUIRED = "super_admin_required"  # adding/removing super admins, changing permissions
     SUPER_ADMIN_NOT_REMOVABLE = "super_admin_not_removable"  # "Admins can not remove super admins"
     LAST_SUPER_ADMIN = "last_super_admin"          # "there must always be at least one super admin"
-    # Intents (facts §4.2)
+    # Intents (docs/xmtp-facts.md §4.2)
     NOT_UPDATABLE_BY_INTENT = "not_updatable_by_intent"  # update_permissions_policy
     INVALID_INTENT_OPTION = "invalid_intent_option"      # an option an intent cannot set
 
@@ -174,7 +174,7 @@ _CONDITION = {
 
 
 def _base_values(message: type[_PolicyMessage], profile: Profile) -> dict[Option, int]:
-    """facts §3.4: the base number of each option, per policy type.
+    """docs/xmtp-facts.md §3.4: the base number of each option, per policy type.
 
     One wire numbering for every profile, today's (xmtp/proto since 2024-05),
     so that groups of every profile interoperate. Creator Only (seed) has no
@@ -239,7 +239,7 @@ class Policies:
         return getattr(self, permission.removesuffix("_policy"))
 
     def to_proto(self, profile: Profile = SEED) -> GroupMutablePermissionsV1:
-        """xmtp/proto group_permissions.proto (facts §3.4): the 0xFF02 protobuf; unencodable options are rejected."""
+        """xmtp/proto group_permissions.proto (docs/xmtp-facts.md §3.4): the 0xFF02 protobuf; unencodable options are rejected."""
         return GroupMutablePermissionsV1(PolicySet(
             add_member_policy=_to_proto(self.add_member, MembershipPolicy, profile),
             remove_member_policy=_to_proto(self.remove_member, MembershipPolicy, profile),
@@ -251,7 +251,7 @@ class Policies:
 
     @classmethod
     def from_proto(cls, proto: GroupMutablePermissionsV1, profile: Profile = SEED) -> Policies:
-        """libxmtp PolicySet::from_proto (facts §4.2): rejects base 0 or unknown, empty And/Any, missing policies.
+        """libxmtp PolicySet::from_proto (docs/xmtp-facts.md §4.2): rejects base 0 or unknown, empty And/Any, missing policies.
 
         The metadata map may be empty.
         """
@@ -283,7 +283,7 @@ _DENIED = {
 
 def check(policies: Policies, permission: Permission, actor: Actor, *, metadata_key: str | None = None,
           profile: Profile = SEED) -> None:
-    """XIP-47, libxmtp ``evaluate_commit`` (facts §4.4 step 12): ``actor`` may exercise ``permission``.
+    """XIP-47, libxmtp ``evaluate_commit`` (docs/xmtp-facts.md §4.4 step 12): ``actor`` may exercise ``permission``.
 
     Only members act. Changing permissions needs a super admin (XIP-47
     Threat Model: "only super admins can update permissions"); the seed
@@ -317,7 +317,7 @@ def check_remove_member(policies: Policies, actor: Actor, removed: Actor, *, sup
 
 
 def check_add_super_admin(actor: Actor) -> None:
-    """XIP-47 "Only super admins can add other super admins" (facts §4.4 step 12e)."""
+    """XIP-47 "Only super admins can add other super admins" (docs/xmtp-facts.md §4.4 step 12e)."""
     if not actor.is_member:
         raise Rejected(PermissionReason.ACTOR_NOT_MEMBER, actor.inbox_id)
     if not actor.is_super_admin:
@@ -350,7 +350,7 @@ class Preset(enum.StrEnum):
 
 
 def _preset_metadata_policy(preset: Preset, key: str, profile: Profile) -> Policy:
-    """libxmtp MetadataPolicies::default_map / dm_map (facts §4.3), XIP-47 All Members for the seed; a
+    """libxmtp MetadataPolicies::default_map / dm_map (docs/xmtp-facts.md §4.3), XIP-47 All Members for the seed; a
     ``_`` key is super-admin-only in the profiles with ``preset_underscore_keys_super_admin``."""
     if preset is Preset.DM:
         return Option.ALLOW
@@ -365,7 +365,7 @@ def _preset_metadata_policy(preset: Preset, key: str, profile: Profile) -> Polic
 
 
 def _preset_keys(profile: Profile) -> tuple[str, ...]:
-    """libxmtp GroupMutableMetadata::supported_fields (facts §4.3), with the seed's pinned frame key."""
+    """libxmtp GroupMutableMetadata::supported_fields (docs/xmtp-facts.md §4.3), with the seed's pinned frame key."""
     return (*text_attribute_keys(profile), MESSAGE_DISAPPEAR_FROM_NS, MESSAGE_DISAPPEAR_IN_NS,
             MINIMUM_SUPPORTED_PROTOCOL_VERSION)
 
@@ -378,7 +378,7 @@ _PRESET_POLICIES = {  # add_member, remove_member, add_admin = remove_admin = up
 
 
 def preset_policies(preset: Preset, profile: Profile = SEED) -> Policies:
-    """XIP-47 "Sensible Default Options", libxmtp presets (facts §4.3): the policy set a preset creates.
+    """XIP-47 "Sensible Default Options", libxmtp presets (docs/xmtp-facts.md §4.3): the policy set a preset creates.
 
     All Members: anyone adds, admins remove, super admins manage admins and
     permissions; metadata admins-only in the seed profile, members' in
@@ -392,7 +392,7 @@ def preset_policies(preset: Preset, profile: Profile = SEED) -> Policies:
 
 
 def preset_of(policies: Policies, profile: Profile = SEED) -> Preset:
-    """libxmtp is_policy_default / is_policy_admin_only (facts §4.3; libxmtp
+    """libxmtp is_policy_default / is_policy_admin_only (docs/xmtp-facts.md §4.3; libxmtp
     crates/xmtp_mls/src/groups/group_permissions.rs@b649d1a): the preset ``policies`` matches.
 
     Only the metadata keys present are compared, so a group created before a
@@ -410,7 +410,7 @@ def preset_of(policies: Policies, profile: Profile = SEED) -> Preset:
 
 def update_by_intent(policies: Policies, permission: Permission, option: Option, *,
                      metadata_key: str | None = None, profile: Profile = SEED) -> Policies:
-    """libxmtp intents.rs (facts §4.2): the policy set after an UpdatePermission intent sets one base policy.
+    """libxmtp intents.rs (docs/xmtp-facts.md §4.2): the policy set after an UpdatePermission intent sets one base policy.
 
     Intents set add_member, remove_member, add_admin, remove_admin or one
     metadata key's policy to Allow, Deny, admin-or-super-admin or
@@ -436,7 +436,7 @@ def update_by_intent(policies: Policies, permission: Permission, option: Option,
 # ------------------------------------------------------------------ JSON forms (vectors, adapters)
 
 def policy_json(policy) -> Any:
-    """A policy as JSON: an option's name, or {"all_of" | "any_of": [policies]} (XIP-47 composition)."""
+    """model: a policy as JSON: an option's name, or {"all_of" | "any_of": [policies]} (XIP-47 composition)."""
     if isinstance(policy, AllOf):
         return {"all_of": [policy_json(p) for p in policy.policies]}
     if isinstance(policy, AnyOf):
@@ -445,7 +445,7 @@ def policy_json(policy) -> Any:
 
 
 def policy_from_json(data: Any) -> Policy:
-    """The policy ``policy_json`` wrote."""
+    """model: the policy ``policy_json`` wrote."""
     if isinstance(data, str):
         return Option(data)
     (kind, items), = data.items()
@@ -453,7 +453,7 @@ def policy_from_json(data: Any) -> Policy:
 
 
 def policies_json(policies: Policies) -> dict[str, Any]:
-    """A policy set as JSON, keyed by the PolicySet field names (XIP-47)."""
+    """XIP-47: a policy set as JSON, keyed by the PolicySet field names."""
     return {
         "add_member_policy": policy_json(policies.add_member),
         "remove_member_policy": policy_json(policies.remove_member),

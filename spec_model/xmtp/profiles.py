@@ -3,7 +3,7 @@
 The seed (XMTP's product description of group chat) and XIP-47 describe a
 permission system that the deployed code, libxmtp, implements differently in a
 few places. Every rule that differs takes a ``Profile``; ``SEED`` is the
-default, ``LIBXMTP`` is what libxmtp does (facts sheet §1, §3, §4).
+default, ``LIBXMTP`` is what libxmtp does (docs/xmtp-facts.md §1, §3, §4).
 """
 
 from __future__ import annotations
@@ -60,12 +60,12 @@ class Profile:
     ``members_edit_metadata``
         XIP-47 "All Members Policy": "Only admins can remove members, update
         metadata"; libxmtp ``PolicySet::default``: every member may edit
-        name, description, image and app_data (facts sheet §4.1, §4.3).
+        name, description, image and app_data (docs/xmtp-facts.md §4.1, §4.3).
     ``super_admins_removable``
         XIP-47: "Super admins can remove other super admins from the group
         ... there must always be at least one super admin"; libxmtp
         ``evaluate_commit``: no commit may remove an inbox that is a super
-        admin, whoever commits it (facts sheet §4.4 step 12b).
+        admin, whoever commits it (docs/xmtp-facts.md §4.4 step 12b).
     ``permissions_policy_enforced``
         XIP-47: permission sets are updated "following the
         update_permissions_policy" (and only super admins update
@@ -75,7 +75,7 @@ class Profile:
         libxmtp ``welcomes/xmtp_welcome.rs``: a member joining from a Welcome
         stores a ``GroupUpdated{initiated_by: the adder, added_inboxes: [itself]}``
         transcript message; the seed names no such message (transcripts come
-        from validated commits, facts §4.4).
+        from validated commits, docs/xmtp-facts.md §4.4).
     ``key_update_before_first_send``
         libxmtp ``intents/queue.rs``: a member whose leaf key is older than
         ``GROUP_KEY_ROTATION_INTERVAL_NS`` (30 days) commits a KeyUpdate before
@@ -112,5 +112,5 @@ LIBXMTP = Profile(
     members_edit_metadata=True, super_admins_removable=False, permissions_policy_enforced=False,
     welcome_transcript=True, key_update_before_first_send=True,
 )
-"""libxmtp (facts sheet §1, §3, §4; the rules above checked at b649d1a, node-bindings
+"""libxmtp (docs/xmtp-facts.md §1, §3, §4; the rules above checked at b649d1a, node-bindings
 1.11.0-nightly.20260726.b649d1a): what the deployed clients do."""

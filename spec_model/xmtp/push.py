@@ -1,5 +1,5 @@
 """Push notifications: which topics a notification server watches, which messages it pushes, and
-how a sender's own messages are recognised (facts §7.2).
+how a sender's own messages are recognised (docs/xmtp-facts.md §7.2).
 
 Theory of operation
 -------------------

@@ -56,23 +56,27 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from spec_model.mls.reasons import Rejected
 
 from .consent import ConsentRecord, ConsentState, ConsentType
+from .store_rows import (
+    AssociationStateRow, CursorKind, GroupRow, IdentityRow, IntentRow, KeyPackageRow, MembershipState, MessageRow,
+    RegistrationState, SyncRequestRow,
+)
 from .delivery import DeliveryStatus, GroupMessageKind, IntentKind, IntentState
 from .extensions import ConversationType
 
 __all__ = [
     "KEY_SIZE", "StoreReason", "RegistrationState", "MembershipState", "CursorKind", "IdentityRow",
-    "KeyPackageRow", "GroupRow", "MessageRow", "IntentRow", "AssociationStateRow", "Store",
+    "KeyPackageRow", "GroupRow", "MessageRow", "IntentRow", "AssociationStateRow", "SyncRequestRow", "Store",
 ]
 
 KEY_SIZE = 32          # AES-256
 _NONCE_SIZE = 12
 _AAD_LABEL = b"xmtp-store/1"
-_SCHEMA_VERSION = 1    # PRAGMA user_version
+_SCHEMA_VERSION = 2    # PRAGMA user_version
 _KEY_CHECK = b"xmtp-store key check"
 
 
 class StoreReason(enum.StrEnum):
-    """Purpose: why the local database refuses a key, a file or a write."""
+    """model: why the local database refuses a key, a file or a write."""
 
     BAD_KEY = "bad_key"                # the database key is 32 bytes (AES-256)
     WRONG_KEY = "wrong_key"            # the key-check row opens under the given key
@@ -80,118 +84,6 @@ class StoreReason(enum.StrEnum):
     TAMPERED = "tampered"              # every sealed cell opens under its table, column and row key
     INBOX_MISMATCH = "inbox_mismatch"  # a database belongs to one inbox; its identity keeps that inbox id
     NOT_FOUND = "not_found"            # an update names a stored row
-
-
-class RegistrationState(enum.IntEnum):
-    """Purpose: whether this installation is registered (libxmtp derives this from the association state)."""
-
-    UNREGISTERED = 1  # keys generated; the identity update adding the installation is not yet published
-    REGISTERED = 2    # the identity update and a key package are published
-
-
-class MembershipState(enum.IntEnum):
-    """libxmtp xmtp_db group.rs ``GroupMembershipState``: our standing in a group."""
-
-    ALLOWED = 1   # active: we are a member
-    REJECTED = 2  # removed from the group
-    PENDING = 3   # a welcome not yet accepted
-
-
-class CursorKind(enum.IntEnum):
-    """facts §7.2: the synthetic originator libxmtp keeps one cursor per (topic, originator) for."""
-
-    COMMITS = 0
-    APPLICATION = 10
-    WELCOMES = 11
-
-
-def _sealed(**kwargs: Any) -> Any:
-    """Purpose: marks a row field that is stored as a sealed cell."""
-    return dataclasses.field(metadata={"sealed": True}, **kwargs)
-
-
-@dataclasses.dataclass(frozen=True)
-class IdentityRow:
-    """libxmtp xmtp_db identity.rs ``StoredIdentity``: the one identity of this installation."""
-
-    inbox_id: str
-    installation_private_key: bytes = _sealed()
-    wallet_address: str = _sealed()
-    registration_state: RegistrationState = _sealed()
-
-
-@dataclasses.dataclass(frozen=True)
-class KeyPackageRow:
-    """libxmtp xmtp_db key_package_history.rs: a key package's private keys, kept until expired after replacement."""
-
-    ref: bytes
-    private_keys: bytes = _sealed()
-    created_ns: int = 0
-    replaced_at_ns: int | None = None
-
-
-@dataclasses.dataclass(frozen=True)
-class GroupRow:
-    """libxmtp xmtp_db group.rs ``StoredGroup``, with the serialized MLS group state sealed alongside."""
-
-    id: bytes
-    created_at_ns: int
-    conversation_type: ConversationType
-    membership_state: MembershipState
-    added_by_inbox_id: str
-    mls_state: bytes = _sealed()
-    dm_id: str | None = None
-    paused_for_version: str | None = None
-    rotated_at_ns: int = 0
-
-
-@dataclasses.dataclass(frozen=True)
-class MessageRow:
-    """libxmtp xmtp_db group_message.rs ``StoredGroupMessage``; ``content`` is the EncodedContent, sealed."""
-
-    id: bytes
-    group_id: bytes
-    sent_at_ns: int
-    kind: GroupMessageKind
-    delivery_status: DeliveryStatus
-    sender_inbox_id: str
-    sender_installation_id: bytes
-    authority_id: str
-    type_id: str
-    idempotency_key: str
-    content: bytes = _sealed()
-
-
-@dataclasses.dataclass(frozen=True)
-class IntentRow:
-    """libxmtp xmtp_db group_intent.rs ``StoredGroupIntent``, linked to the message it sends (if any)."""
-
-    id: int
-    group_id: bytes
-    kind: IntentKind
-    state: IntentState
-    payload: bytes = _sealed()
-    payload_hash: bytes | None = None
-    publish_attempts: int = 0
-    published_in_epoch: int | None = None
-    staged_commit: bytes | None = _sealed(default=None)
-    post_commit_data: bytes | None = _sealed(default=None)
-    message_id: bytes | None = None
-
-
-@dataclasses.dataclass(frozen=True)
-class AssociationStateRow:
-    """libxmtp xmtp_db identity_cache.rs: an inbox's serialized association state at a sequence id."""
-
-    inbox_id: str
-    sequence_id: int
-    state: bytes = _sealed()
-
-
-@dataclasses.dataclass(frozen=True)
-class _KvRow:
-    name: str
-    value: bytes = _sealed()
 
 
 class _Table(NamedTuple):
@@ -207,7 +99,7 @@ _TABLES: dict[type, _Table] = {
     IntentRow: _Table("intents", ("id",)),
     ConsentRecord: _Table("consent", ("entity_type", "entity")),
     AssociationStateRow: _Table("identity_cache", ("inbox_id",)),
-    _KvRow: _Table("kv", ("name",)),
+    SyncRequestRow: _Table("sync_requests", ("pin",)),
 }
 
 _SCHEMA = (
@@ -217,8 +109,8 @@ _SCHEMA = (
         wallet_address BLOB NOT NULL, registration_state BLOB NOT NULL,
         singleton INTEGER NOT NULL UNIQUE DEFAULT 1 CHECK (singleton = 1)) STRICT""",
     """CREATE TABLE key_packages (
-        ref BLOB PRIMARY KEY, private_keys BLOB NOT NULL, created_ns INTEGER NOT NULL,
-        replaced_at_ns INTEGER) STRICT""",
+        ref BLOB PRIMARY KEY, init_key BLOB NOT NULL UNIQUE, private_keys BLOB NOT NULL,
+        created_ns INTEGER NOT NULL, replaced_at_ns INTEGER) STRICT""",
     """CREATE TABLE groups (
         id BLOB PRIMARY KEY, created_at_ns INTEGER NOT NULL, conversation_type INTEGER NOT NULL,
         membership_state INTEGER NOT NULL, added_by_inbox_id TEXT NOT NULL, mls_state BLOB NOT NULL,
@@ -234,7 +126,7 @@ _SCHEMA = (
         id INTEGER PRIMARY KEY AUTOINCREMENT, group_id BLOB NOT NULL, kind INTEGER NOT NULL,
         state INTEGER NOT NULL, payload BLOB NOT NULL, payload_hash BLOB UNIQUE,
         publish_attempts INTEGER NOT NULL, published_in_epoch INTEGER, staged_commit BLOB,
-        post_commit_data BLOB, message_id BLOB) STRICT""",
+        post_commit_data BLOB, message_id BLOB, unsent_payload BLOB, refusal BLOB) STRICT""",
     "CREATE INDEX intents_by_group ON intents (group_id, state)",
     """CREATE TABLE cursors (
         entity BLOB NOT NULL, kind INTEGER NOT NULL, value INTEGER NOT NULL,
@@ -244,7 +136,8 @@ _SCHEMA = (
         consented_at_ns INTEGER NOT NULL, PRIMARY KEY (entity_type, entity)) STRICT""",
     """CREATE TABLE identity_cache (
         inbox_id TEXT PRIMARY KEY, sequence_id INTEGER NOT NULL, state BLOB NOT NULL) STRICT""",
-    "CREATE TABLE kv (name TEXT PRIMARY KEY, value BLOB NOT NULL) STRICT",
+    "CREATE TABLE sync_requests (pin TEXT PRIMARY KEY, request BLOB NOT NULL) STRICT",
+    "CREATE TABLE sync_messages_handled (id BLOB PRIMARY KEY) STRICT",
     f"PRAGMA user_version = {_SCHEMA_VERSION}",
 )
 
@@ -459,14 +352,19 @@ class Store:
         """libxmtp xmtp_db key_package_history.rs: the private keys for a key package reference."""
         return self._get(KeyPackageRow, ref)
 
+    def find_key_package_by_init_key(self, init_key: bytes) -> KeyPackageRow | None:
+        """RFC 9420 §12.4.3.1: the key package a Welcome names by its ``init_key``."""
+        rows = self._select(KeyPackageRow, "WHERE t.init_key = ?", (init_key,))
+        return rows[0] if rows else None
+
     def replace_key_packages(self, current_ref: bytes, at_ns: int) -> int:
-        """facts §1: a rotation marks every other unreplaced key package replaced at ``at_ns``; returns the count."""
+        """docs/xmtp-facts.md §1: a rotation marks every other unreplaced key package replaced at ``at_ns``; returns the count."""
         return self._conn.execute(
             "UPDATE key_packages SET replaced_at_ns = ? WHERE ref != ? AND replaced_at_ns IS NULL",
             (at_ns, current_ref)).rowcount
 
     def delete_replaced_key_packages(self, replaced_before_ns: int) -> int:
-        """facts §1: delete private keys replaced before ``replaced_before_ns`` (now − 1 d); returns the count."""
+        """docs/xmtp-facts.md §1: delete private keys replaced before ``replaced_before_ns`` (now − 1 d); returns the count."""
         return self._conn.execute("DELETE FROM key_packages WHERE replaced_at_ns < ?",
                                   (replaced_before_ns,)).rowcount
 
@@ -479,6 +377,14 @@ class Store:
     def get_group(self, group_id: bytes) -> GroupRow | None:
         """libxmtp xmtp_db group.rs ``find_group``."""
         return self._get(GroupRow, group_id)
+
+    def set_membership_state(self, group_id: bytes, state: MembershipState) -> None:
+        """libxmtp xmtp_db group.rs ``update_group_membership``: our standing in a group."""
+        self._update("group", group_id, "UPDATE groups SET membership_state = ? WHERE id = ?", (state, group_id))
+
+    def set_group_rotated_at(self, group_id: bytes, at_ns: int) -> None:
+        """libxmtp xmtp_db group.rs ``update_rotated_at_ns``: our leaf key in the group was renewed at ``at_ns``."""
+        self._update("group", group_id, "UPDATE groups SET rotated_at_ns = ? WHERE id = ?", (at_ns, group_id))
 
     def find_groups(self, *, created_after_ns: int | None = None, created_before_ns: int | None = None,
                     limit: int | None = None, conversation_type: ConversationType | None = None,
@@ -576,22 +482,32 @@ class Store:
         return self._select(IntentRow, f"{where} ORDER BY t.id", params)
 
     def find_intent_by_payload_hash(self, payload_hash: bytes) -> IntentRow | None:
-        """facts §5 receive: the intent whose published payload has this sha256."""
+        """docs/xmtp-facts.md §5 receive: the intent whose published payload has this sha256."""
         rows = self._select(IntentRow, "WHERE t.payload_hash = ?", (payload_hash,))
         return rows[0] if rows else None
 
     def set_intent_published(self, intent_id: int, *, payload_hash: bytes, published_in_epoch: int,
-                             staged_commit: bytes | None = None, post_commit_data: bytes | None = None) -> None:
-        """facts §5 publish_intents: Published, with the payload hash, staged commit and post-commit data."""
-        def seal(column: str, value: bytes | None) -> bytes | None:
-            return None if value is None else self._seal("intents", column, (intent_id,), value)
+                             staged_commit: bytes | None = None, post_commit_data: bytes | None = None,
+                             unsent_payload: bytes | None = None) -> None:
+        """docs/xmtp-facts.md §5 publish_intents: Published, with the payload hash, staged commit and post-commit data."""
+        with self.transaction():
+            self._update("intent", intent_id,
+                         "UPDATE intents SET state = ?, payload_hash = ?, published_in_epoch = ? WHERE id = ?",
+                         (IntentState.PUBLISHED, payload_hash, published_in_epoch, intent_id))
+            self.set_intent_data(intent_id, staged_commit=staged_commit, post_commit_data=post_commit_data,
+                                 unsent_payload=unsent_payload)
 
+    def set_intent_data(self, intent_id: int, **columns: bytes | str | None) -> None:
+        """docs/xmtp-facts.md §5: set an intent's sealed working columns (``staged_commit``, ``post_commit_data``,
+        ``unsent_payload``, ``refusal``); None clears one."""
+        sealed = {f.name for f in dataclasses.fields(IntentRow) if f.metadata.get("sealed")} - {"payload"}
+        if not columns or not set(columns) <= sealed:
+            raise ValueError(f"not an intent's working column: {sorted(set(columns) - sealed)}")
+        values = [None if v is None else self._seal("intents", c, (intent_id,), _to_bytes(v))
+                  for c, v in columns.items()]
         self._update("intent", intent_id,
-                     "UPDATE intents SET state = ?, payload_hash = ?, published_in_epoch = ?, staged_commit = ?, "
-                     "post_commit_data = ? WHERE id = ?",
-                     (IntentState.PUBLISHED, payload_hash, published_in_epoch,
-                      seal("staged_commit", staged_commit), seal("post_commit_data", post_commit_data),
-                      intent_id))
+                     f"UPDATE intents SET {', '.join(f'{c} = ?' for c in columns)} WHERE id = ?",
+                     (*values, intent_id))
 
     def set_intent_state(self, intent_id: int, state: IntentState) -> None:
         """libxmtp xmtp_db group_intent.rs ``set_group_intent_*``; back to ToPublish clears the publish data.
@@ -603,7 +519,7 @@ class Store:
         sql = "UPDATE intents SET state = ? WHERE id = ?"
         if state == IntentState.TO_PUBLISH:
             sql = ("UPDATE intents SET state = ?, payload_hash = NULL, published_in_epoch = NULL, "
-                   "staged_commit = NULL, post_commit_data = NULL WHERE id = ?")
+                   "staged_commit = NULL, post_commit_data = NULL, unsent_payload = NULL WHERE id = ?")
         self._update("intent", intent_id, sql, (state, intent_id))
 
     def increment_intent_publish_attempts(self, intent_id: int) -> int:
@@ -624,7 +540,7 @@ class Store:
     # ---- cursors
 
     def get_cursor(self, entity: bytes, kind: CursorKind) -> int:
-        """facts §7.2: the last server id processed for a topic (group id or installation key); 0 if none."""
+        """docs/xmtp-facts.md §7.2: the last server id processed for a topic (group id or installation key); 0 if none."""
         row = self._conn.execute("SELECT value FROM cursors WHERE entity = ? AND kind = ?",
                                  (entity, kind)).fetchone()
         return 0 if row is None else row[0]
@@ -641,11 +557,11 @@ class Store:
     # ---- consent
 
     def put_consent(self, record: ConsentRecord) -> None:
-        """facts §10: insert or replace a consent record."""
+        """docs/xmtp-facts.md §10: insert or replace a consent record."""
         self._put(record)
 
     def get_consent(self, entity_type: ConsentType, entity: str) -> ConsentRecord | None:
-        """facts §10: the stored record; None means Unknown."""
+        """docs/xmtp-facts.md §10: the stored record; None means Unknown."""
         return self._get(ConsentRecord, entity_type, entity)
 
     # ---- identity cache
@@ -663,17 +579,32 @@ class Store:
         """libxmtp xmtp_db identity_cache.rs: the cached association state of an inbox."""
         return self._get(AssociationStateRow, inbox_id)
 
-    # ---- key/value
+    # ---- history sync
 
-    def put_kv(self, name: str, value: bytes) -> None:
-        """Purpose: a sealed value under a name, for odds and ends."""
-        self._put(_KvRow(name, value))
+    def put_sync_request(self, row: SyncRequestRow) -> None:
+        """docs/xmtp-facts.md §9: remember the request just sent; it replaces any earlier one (one awaits a reply)."""
+        with self.transaction():
+            self._conn.execute("DELETE FROM sync_requests")
+            self._put(row)
 
-    def get_kv(self, name: str) -> bytes | None:
-        """Purpose: the value stored under a name."""
-        row = self._get(_KvRow, name)
-        return None if row is None else row.value
+    def get_sync_request(self) -> SyncRequestRow | None:
+        """docs/xmtp-facts.md §9: the request awaiting a reply, if any."""
+        return self._get(SyncRequestRow)
 
-    def delete_kv(self, name: str) -> bool:
-        """Purpose: remove a named value; returns whether one was stored."""
-        return self._conn.execute("DELETE FROM kv WHERE name = ?", (name,)).rowcount > 0
+    def delete_sync_request(self, pin: str) -> None:
+        """docs/xmtp-facts.md §9: the reply to ``pin`` was imported."""
+        self._conn.execute("DELETE FROM sync_requests WHERE pin = ?", (pin,))
+
+    def mark_sync_message_handled(self, message_id: bytes) -> bool:
+        """docs/xmtp-facts.md §9: a sync-group message is handled once; returns whether it was new."""
+        return self._conn.execute("INSERT OR IGNORE INTO sync_messages_handled VALUES (?)",
+                                  (message_id,)).rowcount > 0
+
+    def is_sync_message_handled(self, message_id: bytes) -> bool:
+        """docs/xmtp-facts.md §9: whether ``mark_sync_message_handled`` saw this message."""
+        return self._conn.execute("SELECT 1 FROM sync_messages_handled WHERE id = ?",
+                                  (message_id,)).fetchone() is not None
+
+    def all_consent(self) -> list[ConsentRecord]:
+        """docs/xmtp-facts.md §10: every consent record, by entity type then entity."""
+        return self._select(ConsentRecord, "ORDER BY t.entity_type, t.entity")

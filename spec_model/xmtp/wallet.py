@@ -2,7 +2,7 @@
 
 An Ethereum wallet (an EOA) signs the identity-update text of XIP-46 with
 ``personal_sign``: secp256k1 ECDSA over keccak256("\\x19Ethereum Signed
-Message:\\n" + len + text), sent as 65 bytes r ‖ s ‖ v (facts sheet §8).
+Message:\\n" + len + text), sent as 65 bytes r ‖ s ‖ v (docs/xmtp-facts.md §8).
 Signing and public-key recovery come from eth-account; this module adds the
 rules libxmtp applies around them (``xmtp_id`` ``verified_signature.rs``
 ``from_recoverable_ecdsa`` and ``signature.rs`` ``to_lower_s`` at libxmtp HEAD
@@ -62,7 +62,7 @@ def is_address(text: str) -> bool:
 
 
 def address_of(private_key: bytes) -> str:
-    """Ethereum Yellow Paper, account address: the last 20 bytes of keccak256(public key), lowercase hex."""
+    """Ethereum Yellow Paper (account address): the last 20 bytes of keccak256(public key), lowercase hex."""
     return Account.from_key(private_key).address.lower()
 
 

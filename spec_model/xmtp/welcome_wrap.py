@@ -1,4 +1,4 @@
-"""The outer HPKE layer XMTP puts around every Welcome (facts §7.3).
+"""The outer HPKE layer XMTP puts around every Welcome (docs/xmtp-facts.md §7.3).
 
 Theory of operation
 -------------------
@@ -44,25 +44,25 @@ __all__ = [
 WELCOME_LABEL = b"MLS 1.0 MLS_WELCOME"  # OpenMLS EncryptContext prefixes "MLS 1.0 " to libxmtp's "MLS_WELCOME"
 _INFO = opaque(WELCOME_LABEL) + opaque(b"")  # TLS EncryptContext{label, context = empty}
 _SUITES: dict[int, tuple[Hpke, int]] = {
-    # facts §7.3: the HPKE suite of each wrapper algorithm, and how many random bytes its Encap draws
+    # docs/xmtp-facts.md §7.3: the HPKE suite of each wrapper algorithm, and how many random bytes its Encap draws
     WelcomeWrapperAlgorithm.CURVE25519: (hpke_for(0x0020, 0x0001, 0x0003), 32),  # DeriveKeyPair(ikm_e), Nsk bytes
     WelcomeWrapperAlgorithm.XWING_MLKEM_768_DRAFT_6: (hpke_for(0x004D, 0x0001, 0x0003), xwing.ESEED_SIZE),
 }
 
 
 class WelcomeWrapReason(enum.StrEnum):
-    """facts §7.3: why a wrapped welcome, or a recipient's wrapper key, is refused."""
+    """docs/xmtp-facts.md §7.3: why a wrapped welcome, or a recipient's wrapper key, is refused."""
 
-    UNSUPPORTED_ALGORITHM = "unsupported_algorithm"  # facts §7.3: CURVE25519 and XWING_MLKEM_768_DRAFT_6 only
-    MALFORMED_WRAPPER = "malformed_wrapper"          # facts §7.3: data is a TLS HPKECiphertext
-    DECRYPT_FAILED = "decrypt_failed"                # facts §7.3: both ciphertexts open with our key
-    MALFORMED_METADATA = "malformed_metadata"        # facts §7.1: the metadata is a WelcomeMetadata
-    MALFORMED_WRAPPER_EXTENSION = "malformed_wrapper_extension"  # facts §7.1: 0xFF03 is a WelcomeWrapperEncryption
+    UNSUPPORTED_ALGORITHM = "unsupported_algorithm"  # docs/xmtp-facts.md §7.3: CURVE25519 and XWING_MLKEM_768_DRAFT_6 only
+    MALFORMED_WRAPPER = "malformed_wrapper"          # docs/xmtp-facts.md §7.3: data is a TLS HPKECiphertext
+    DECRYPT_FAILED = "decrypt_failed"                # docs/xmtp-facts.md §7.3: both ciphertexts open with our key
+    MALFORMED_METADATA = "malformed_metadata"        # docs/xmtp-facts.md §7.1: the metadata is a WelcomeMetadata
+    MALFORMED_WRAPPER_EXTENSION = "malformed_wrapper_extension"  # docs/xmtp-facts.md §7.1: 0xFF03 is a WelcomeWrapperEncryption
     INVALID_RECIPIENT_KEY = "invalid_recipient_key"  # RFC 9180 §7.1.4, draft-06 §5.4: the KEM accepts the key
 
 
 def welcome_recipient(key_package: KeyPackage) -> tuple[bytes, int]:
-    """libxmtp groups/intents.rs ``Installation::from_verified_key_package`` (facts §7.3): (public key, algorithm).
+    """libxmtp groups/intents.rs ``Installation::from_verified_key_package`` (docs/xmtp-facts.md §7.3): (public key, algorithm).
 
     With extension 0xFF03, its ``pub_key`` and algorithm, read as libxmtp
     mls_ext_wrapper_encryption.rs ``TryFrom<i32>`` does: 2 is X-Wing, 3
@@ -94,7 +94,7 @@ def welcome_recipient(key_package: KeyPackage) -> tuple[bytes, int]:
 
 def wrap_welcome(recipient_hpke_public_key: bytes, welcome: bytes, message_cursor: int,
                  algorithm: int = WelcomeWrapperAlgorithm.CURVE25519, rng: Rng | None = None) -> tuple[bytes, bytes]:
-    """facts §7.3: (data, welcome_metadata) for one recipient; ``rng`` fixes the KEM's randomness.
+    """docs/xmtp-facts.md §7.3: (data, welcome_metadata) for one recipient; ``rng`` fixes the KEM's randomness.
 
     That randomness is ``ikm_e`` for DHKEM (32 bytes) and ``eseed`` for X-Wing
     (64 bytes). A key the KEM refuses is ``INVALID_RECIPIENT_KEY``.
@@ -111,7 +111,7 @@ def wrap_welcome(recipient_hpke_public_key: bytes, welcome: bytes, message_curso
 
 def unwrap_welcome(private_key: bytes, data: bytes, welcome_metadata: bytes,
                    algorithm: int = WelcomeWrapperAlgorithm.CURVE25519) -> tuple[bytes, int]:
-    """facts §7.3: (welcome, message_cursor) from what ``wrap_welcome`` produced.
+    """docs/xmtp-facts.md §7.3: (welcome, message_cursor) from what ``wrap_welcome`` produced.
 
     ``private_key`` is the init key's for CURVE25519 and the X-Wing seed for
     XWING_MLKEM_768_DRAFT_6. libxmtp payload_encryption unwrap_payload_hpke: an
@@ -135,7 +135,7 @@ def unwrap_welcome(private_key: bytes, data: bytes, welcome_metadata: bytes,
 
 
 def _suite(algorithm: int) -> tuple[Hpke, int]:
-    """facts §7.3: the HPKE suite of a wrapper algorithm and its Encap's randomness size, or a refusal."""
+    """docs/xmtp-facts.md §7.3: the HPKE suite of a wrapper algorithm and its Encap's randomness size, or a refusal."""
     if algorithm not in _SUITES:
         raise Rejected(WelcomeWrapReason.UNSUPPORTED_ALGORITHM, f"wrapper algorithm {algorithm}")
     return _SUITES[algorithm]

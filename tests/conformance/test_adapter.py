@@ -15,7 +15,7 @@ from conformance.adapter.reference import ReferenceAdapter
 from conformance.scenarios.driver import wallet_key
 from spec_model.mls.reasons import Rejected
 from spec_model.xmtp import api
-from spec_model.xmtp.identity import create_inbox_update
+from spec_model.xmtp.identity_signing import create_inbox_update
 from spec_model.xmtp.network import NetworkError, NetworkReason, NodeReason
 from spec_model.xmtp.wallet import Wallet
 

@@ -30,7 +30,7 @@ from spec_model.mls.suites import suite
 from spec_model.xmtp import extensions as xext
 from spec_model.xmtp.content import EncodedContent, decode_group_updated, decode_text, open_envelope
 from spec_model.xmtp.credential import inbox_of
-from spec_model.xmtp.history_sync import read_archive
+from spec_model.xmtp.history_archive import read_archive
 from spec_model.xmtp.identity import decode_update
 from spec_model.xmtp.permissions import Policies
 from spec_model.xmtp.proto import Message

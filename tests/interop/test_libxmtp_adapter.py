@@ -15,7 +15,8 @@ from pathlib import Path
 import pytest
 
 from conformance import cli
-from conformance.adapter import LIBXMTP_VERSIONS, connect
+from conformance.adapter import connect
+from interop.adapters import LIBXMTP_VERSIONS
 from conformance.runner import RunOptions, collect
 from conformance.runner.checks import SkipList, Status
 from conformance.runner.run import run_checks

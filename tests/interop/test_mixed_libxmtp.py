@@ -51,7 +51,8 @@ from typing import Any
 
 import pytest
 
-from conformance.adapter import LIBXMTP_VERSIONS, AdapterError, ErrorKind, connect
+from conformance.adapter import AdapterError, ErrorKind, connect
+from interop.adapters import LIBXMTP_VERSIONS
 from conformance.adapter.reference import group_state, stored_messages
 from conformance.scenarios.driver import wallet_key
 from spec_model.mls.key_package import KeyPackage

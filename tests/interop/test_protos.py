@@ -10,7 +10,7 @@ import sys
 import pytest
 from grpc_tools import protoc
 
-from interop import protos
+from conformance import protos
 from spec_model.xmtp import api
 
 

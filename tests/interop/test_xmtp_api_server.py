@@ -7,8 +7,8 @@ import tempfile
 import grpc
 import pytest
 
-from interop.xmtp_api_server import SERVICES, XmtpApiServer
-from conformance.adapter.delivery import API_METHODS
+from interop.xmtp_api_server import XmtpApiServer
+from spec_model.xmtp.api import API_METHODS, API_SERVICES
 from spec_model.xmtp import api
 from spec_model.xmtp.client import Client
 from spec_model.xmtp.network import Clock, DeliveryService, NetworkError, NetworkReason
@@ -21,7 +21,7 @@ class GrpcNetwork:
     def __init__(self, url: str, clock: Clock):
         self.clock = clock
         self._channel = grpc.insecure_channel(url.removeprefix("http://"))
-        service_of = {rpc: service for service, rpcs in SERVICES.items() for rpc in rpcs}
+        service_of = {rpc: service for service, rpcs in API_SERVICES.items() for rpc in rpcs}
         for rpc, (name, _, response_type) in API_METHODS.items():
             call = self._channel.unary_unary(f"/{service_of[rpc]}/{rpc}", request_serializer=lambda m: m.encode(),
                                              response_deserializer=lambda b: b)

@@ -334,13 +334,3 @@ def test_commit_policy_sees_the_staged_commit_and_can_refuse_it() -> None:
     assert staged == pending.staged
     groups[1].process(pending.message, commit_policy=seen.append)
     assert groups[1].epoch == 2
-
-
-def test_a_group_survives_pickling_and_goes_on() -> None:
-    import pickle
-
-    groups = group_of(CS, 3)
-    restored = pickle.loads(pickle.dumps(groups[1]))
-    assert restored.cs is CS and state_of(restored) == state_of(groups[1])
-    commit_and_deliver(groups[0], [groups[0], restored, groups[2]])
-    assert restored.epoch_authenticator == groups[0].epoch_authenticator

@@ -104,11 +104,11 @@ def texts(conversation: Conversation, **filters) -> list[str]:
 
 
 def epoch_authenticator(conversation: Conversation) -> bytes:
-    return conversation._group().epoch_authenticator
+    return conversation.epoch_authenticator
 
 
 def epoch(conversation: Conversation) -> int:
-    return conversation._group().epoch
+    return conversation.epoch
 
 
 def server_messages(net: Net, group_id: bytes) -> list:

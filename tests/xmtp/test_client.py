@@ -678,7 +678,7 @@ def test_a_member_behind_rebuilds_its_commit(net):
 
 def _unreadable(view: Conversation, envelope) -> bool:
     try:
-        view._group().process(MLSMessage.decode(envelope.data))
+        view.client.load_group(view.group_id).process(MLSMessage.decode(envelope.data))
     except Rejected:
         return True
     return False
@@ -858,9 +858,9 @@ def test_libxmtp_profile_rotates_a_joiners_key_before_its_first_message(net):
 def _publish_raw_application(net: Net, conversation: Conversation, plaintext: bytes) -> None:
     """A current member sends a valid MLS application message whose plaintext is ``plaintext`` as is."""
     from spec_model.xmtp import api
-    group = conversation._group()
+    group = conversation.client.load_group(conversation.group_id)
     message = group.send_application(plaintext, rng=conversation.client.rng)
-    conversation._save(group)
+    conversation.client.save_group(group)
     net.network.send_group_messages(api.SendGroupMessagesRequest((api.GroupMessageInput(
         api.GroupMessageInput.V1(message.encode(), b"", True)),)))
 

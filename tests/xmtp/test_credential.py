@@ -13,7 +13,8 @@ from spec_model.xmtp.credential import (
     MlsCredential, check_installation, grant_messaging_access_text, inbox_credential, inbox_of, legacy_account_of,
     legacy_credential, legacy_installation_id,
 )
-from spec_model.xmtp.identity import RecoverableEcdsaSignature, apply_update, create_inbox_update, installation_id
+from spec_model.xmtp.identity import RecoverableEcdsaSignature, apply_update
+from spec_model.xmtp.identity_signing import create_inbox_update, installation_id
 from spec_model.xmtp.wallet import Wallet
 
 INBOX = "fcd18d86276d7a99fe522dba9660c420f03c8648785ada7c5daae232a3df77a9"  # facts §8 vector

@@ -12,8 +12,8 @@ from hypothesis import strategies as st
 from spec_model.mls.reasons import Rejected
 from spec_model.xmtp.delivery import (
     DELIVERY_EVENT_OF, DELIVERY_TRANSITIONS, INTENT_TRANSITIONS, MAX_INTENT_PUBLISH_ATTEMPTS, NON_MESSAGE_EVENTS,
-    DeliveryEvent, DeliveryReason, DeliveryStatus, IntentEvent, IntentKind, IntentState, OutgoingMessage,
-    after_failed_attempt, apply, mermaid,
+    DeliveryEvent, DeliveryReason, DeliveryStatus, IntentEvent, IntentKind, IntentProgress, IntentState, Effect,
+    after_failed_attempt, apply, mermaid, step,
 )
 
 S, E, I, V = DeliveryStatus, DeliveryEvent, IntentState, IntentEvent
@@ -83,11 +83,43 @@ def test_an_invalid_own_commit_fails_no_message():
     assert set(DELIVERY_EVENT_OF) == {V.OWN_MESSAGE_SEEN, V.BUILD_FAILED_FINAL, V.SEND_FAILED_FINAL}
 
 
+class _Message:
+    """A SendMessage intent driven through ``step``, read as (intent, status, attempts)."""
+
+    def __init__(self, progress: IntentProgress | None = None):
+        self.progress = progress or IntentProgress.start(IntentKind.SEND_MESSAGE)
+        self.intent, self.status, self.attempts = self.progress.state, self.progress.message, self.progress.attempts
+
+    def on(self, event) -> "_Message":
+        return _Message(step(self.progress, event)[0])
+
+
 def _run(*events):
-    message = OutgoingMessage()
+    message = _Message()
     for event in events:
         message = message.on(event)
     return message
+
+
+def test_step_names_its_effects():
+    progress = IntentProgress.start(IntentKind.SEND_MESSAGE)
+    progress, effects = step(progress, V.BUILD_FAILED)
+    assert (progress.state, progress.attempts, effects) == (I.TO_PUBLISH, 1, (Effect.COUNT_ATTEMPT,))
+    progress, effects = step(progress, V.PUBLISHED)
+    assert effects == ()
+    seen, effects = step(progress, V.OWN_MESSAGE_SEEN)
+    assert (seen.state, seen.message, effects) == (I.COMMITTED, S.PUBLISHED, (Effect.MESSAGE_PUBLISHED,))
+    for _ in range(2):
+        progress, effects = step(progress, V.SEND_FAILED)
+    assert (progress.state, progress.message, effects) == (I.ERROR, S.FAILED,
+                                                           (Effect.COUNT_ATTEMPT, Effect.MESSAGE_FAILED))
+
+
+def test_an_intent_without_a_message_fails_none():
+    progress = IntentProgress.start(IntentKind.KEY_UPDATE)
+    for event in (V.BUILD_FAILED, V.BUILD_FAILED, V.BUILD_FAILED):
+        progress, effects = step(progress, event)
+    assert (progress.state, progress.message, effects) == (I.ERROR, None, (Effect.COUNT_ATTEMPT,))
 
 
 def test_published_only_through_sync():
@@ -106,7 +138,7 @@ def test_stale_message_is_republished():
     [V.SEND_FAILED] * 3, [V.BUILD_FAILED] * 3, [V.BUILD_FAILED, V.SEND_FAILED, V.SEND_FAILED],
 ])
 def test_third_failure_fails_the_message(failures):
-    message = OutgoingMessage()
+    message = _Message()
     for event in failures:
         if event == V.SEND_FAILED and message.intent == I.TO_PUBLISH:
             message = message.on(V.PUBLISHED)
@@ -132,7 +164,7 @@ MESSAGE_EVENTS = [V.BUILD_FAILED, V.PUBLISHED, V.SEND_FAILED, V.OWN_MESSAGE_SEEN
 
 @given(st.lists(st.sampled_from(MESSAGE_EVENTS), max_size=30), st.booleans())
 def test_any_event_sequence_ends_published_or_failed(events, succeeds):
-    message = OutgoingMessage()
+    message = _Message()
     for event in events:
         try:
             message = message.on(event)

@@ -3,7 +3,6 @@ registered app"): the archive format, its refusals, and the request / reply flow
 
 from __future__ import annotations
 
-import pickle
 import struct
 
 import pytest
@@ -17,10 +16,10 @@ from spec_model.xmtp.content import DEVICE_SYNC
 from spec_model.xmtp.delivery import GroupMessageKind
 from spec_model.xmtp.extensions import ConversationType, GroupMetadataV1, GroupMembership, new_group_mutable_metadata
 from spec_model.xmtp.groups import group_context_extensions
-from spec_model.xmtp.history_sync import (
+from spec_model.xmtp.history_archive import (
     ArchiveOptions, BackupElement, BackupElementSelection, BackupMetadata, DeviceSyncContent, DeviceSyncRequest,
     GroupMessageSave, HistorySyncReason, RestoredGroup, decode_device_sync, encode_device_sync, export_archive,
-    import_archive, read_archive, write_archive,
+    import_archive, load_group_state, read_archive, write_archive,
 )
 from spec_model.xmtp.network import DeliveryService
 from spec_model.xmtp.permissions import Preset, preset_policies
@@ -161,7 +160,7 @@ def test_export_then_import_into_an_empty_store(history, tmp_path):
         assert (summary.groups, summary.messages) == (3, sum(len(c.find_messages()) for c in a.conversations.list()))
         rows = store.find_groups()
         assert [r.id for r in rows] == [c.group_id for c in a.conversations.list()]
-        assert all(isinstance(pickle.loads(r.mls_state), RestoredGroup) for r in rows)
+        assert all(isinstance(load_group_state(r.mls_state), RestoredGroup) for r in rows)
         assert all(r.membership_state == MembershipState.REJECTED for r in rows)  # inactive until a Welcome
         assert store.get_consent(ConsentType.INBOX_ID, bob.inbox_id).state == ConsentState.ALLOWED
         assert import_archive(store, archive, KEY).messages == 0  # importing twice adds nothing
@@ -242,7 +241,7 @@ def test_a_sync_group_of_another_inbox_is_refused(history):
         new_group_mutable_metadata(bob.inbox_id),
         GroupMembership(members={bob.inbox_id: bob.identities.latest_sequence_id(bob.inbox_id)}),
         preset_policies(Preset.ALL_MEMBERS))
-    fake = bob.conversations._start(extensions, ConversationType.SYNC)
+    fake = bob.conversations.start(extensions, ConversationType.SYNC)
     fake.add_members_by_inbox_id([a.inbox_id])
     net.tick()
     fake.send(encode_device_sync(DeviceSyncContent(request=DeviceSyncRequest("EVIL1", "https://evil"))))
@@ -273,7 +272,7 @@ def _bomb(record_length: int, inflated: int) -> bytes:
 def test_a_decompression_bomb_is_refused_holding_at_most_one_record():
     """32 KiB that inflate to 1 GiB: refused once the first record is complete and fails to open."""
     import tracemalloc
-    from spec_model.xmtp.history_sync import MAX_RECORD_SIZE, _MAX_STEP_OUTPUT
+    from spec_model.xmtp.history_archive import MAX_RECORD_SIZE, _MAX_STEP_OUTPUT
     bomb = _bomb(MAX_RECORD_SIZE, 1 << 30)
     assert len(bomb) < 40_000
     tracemalloc.start()
@@ -288,7 +287,7 @@ def test_a_decompression_bomb_is_refused_holding_at_most_one_record():
 
 
 def test_a_record_longer_than_any_network_payload_is_refused_before_it_is_inflated():
-    from spec_model.xmtp.history_sync import MAX_RECORD_SIZE
+    from spec_model.xmtp.history_archive import MAX_RECORD_SIZE
     with pytest.raises(Rejected) as e:
         read_archive(_bomb(MAX_RECORD_SIZE + 1, 1 << 30), KEY)
     assert e.value.reason == HistorySyncReason.MALFORMED_ARCHIVE

@@ -16,11 +16,14 @@ from hypothesis import strategies as st
 
 from spec_model.xmtp.identity import (
     AddAssociation, AssociationState, ChangeRecoveryAddress, CreateInbox, IdentifierKind, IdentityAction,
-    IdentityLog, IdentityReason, IdentityUpdate, LegacyDelegatedSignature, MemberId, MemberIdentifier,
-    Passkey, RecoverableEcdsaSignature, RecoverableEd25519Signature, RecoverablePasskeySignature, Rejected,
-    RevokeAssociation, Signature, SmartContractWalletSignature, add_installation_update, add_wallet_update,
-    apply_update, change_recovery_update, create_inbox_update, decode_update, inbox_id, installation_id,
-    revoke_installation_update, revoke_wallet_update, signature_text, signed_update,
+    IdentityReason, IdentityUpdate, LegacyDelegatedSignature, MemberId, MemberIdentifier, Passkey,
+    RecoverableEcdsaSignature, RecoverableEd25519Signature, RecoverablePasskeySignature, Rejected, RevokeAssociation,
+    Signature, SmartContractWalletSignature, apply_update, decode_update, inbox_id, signature_text,
+)
+from spec_model.xmtp.identity_log import IdentityLog
+from spec_model.xmtp.identity_signing import (
+    add_installation_update, add_wallet_update, change_recovery_update, create_inbox_update, installation_id,
+    revoke_installation_update, revoke_wallet_update, signed_update,
 )
 from spec_model.xmtp.wallet import (
     SECP256K1_N, InvalidSignatureError, Wallet, address_of, erc191_replay_key, recover_erc191, sign_erc191,

@@ -11,7 +11,8 @@ from spec_model.mls.leaf_node import Capabilities, Credential, CredentialType, F
 from spec_model.mls.reasons import Rejected
 from spec_model.mls.suites import suite
 from spec_model.xmtp.credential import CredentialReason, Installation, inbox_credential
-from spec_model.xmtp.identity import apply_update, create_inbox_update
+from spec_model.xmtp.identity import apply_update
+from spec_model.xmtp.identity_signing import create_inbox_update
 from spec_model.xmtp.key_package import (
     KEY_PACKAGE_LIFETIME_S, KEY_PACKAGE_QUEUE_INTERVAL_NS, KEY_PACKAGE_ROTATION_INTERVAL_NS,
     KEYS_EXPIRATION_INTERVAL_NS, LIBXMTP_HEAD, LIBXMTP_V1_0_0, LIFETIME_MARGIN_S, MAX_LIFETIME_RANGE_S,

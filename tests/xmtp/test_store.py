@@ -21,7 +21,7 @@ from spec_model.xmtp.delivery import DeliveryStatus, GroupMessageKind, IntentKin
 from spec_model.xmtp.extensions import ConversationType
 from spec_model.xmtp.store import (
     AssociationStateRow, CursorKind, GroupRow, IdentityRow, KeyPackageRow, MembershipState, MessageRow,
-    RegistrationState, Store, StoreReason,
+    RegistrationState, Store, StoreReason, SyncRequestRow,
 )
 
 KEY = bytes(range(32))
@@ -65,11 +65,11 @@ def test_first_open_creates_the_schema(db_path: Path):
     Store.open(db_path, KEY).close()
     with sqlite3.connect(db_path) as raw:
         tables = {name for (name,) in raw.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
-        assert raw.execute("PRAGMA user_version").fetchone() == (1,)
+        assert raw.execute("PRAGMA user_version").fetchone() == (2,)
         assert raw.execute("SELECT name FROM meta").fetchall() == [("key_check",)]
     raw.close()
     assert {"meta", "identity", "key_packages", "groups", "messages", "intents", "cursors", "consent",
-            "identity_cache", "kv"} <= tables
+            "identity_cache", "sync_requests", "sync_messages_handled"} <= tables
     Store.open(db_path, KEY).close()  # the second open finds the schema and the key
 
 
@@ -108,6 +108,18 @@ def test_a_file_that_is_not_a_store_is_refused_untouched(tmp_path: Path):
     assert snapshot(tmp_path) == before
 
 
+def test_a_store_of_another_schema_version_is_refused_untouched(db_path: Path):
+    Store.open(db_path, KEY).close()
+    with sqlite3.connect(db_path) as raw:
+        raw.execute("PRAGMA user_version = 1")  # the version that kept client state in a kv table
+    raw.close()
+    before = snapshot(db_path.parent)
+    with pytest.raises(Rejected) as e:
+        Store.open(db_path, KEY)
+    assert e.value.reason is StoreReason.NOT_A_STORE and "schema version 1" in e.value.detail
+    assert snapshot(db_path.parent) == before
+
+
 def test_delete_removes_the_file_and_its_side_files(db_path: Path):
     Store.open(db_path, KEY).close()
     for suffix in ("-journal", "-wal", "-shm"):
@@ -121,20 +133,21 @@ def test_delete_removes_the_file_and_its_side_files(db_path: Path):
 
 SECRETS = [b"SECRET-INSTALLATION-KEY", b"0xWALLETMARKER", b"PLAINTEXT-MESSAGE-BODY", b"MLS-GROUP-STATE-MARKER",
            b"INTENT-PAYLOAD-MARKER", b"STAGED-COMMIT-MARKER", b"POST-COMMIT-MARKER", b"KEY-PACKAGE-PRIVATE-MARKER",
-           b"ASSOCIATION-STATE-MARKER", b"KV-VALUE-MARKER"]
+           b"ASSOCIATION-STATE-MARKER", b"SYNC-REQUEST-MARKER", b"UNSENT-PAYLOAD-MARKER", b"REFUSAL-MARKER"]
 
 
 def fill_every_sealed_column(store: Store) -> None:
-    (key, wallet, body, mls_state, payload, staged, post, kp, association, kv) = SECRETS
+    (key, wallet, body, mls_state, payload, staged, post, kp, association, request, unsent, refusal) = SECRETS
     store.put_identity(IdentityRow("inbox-plain-marker", key, wallet.decode(), RegistrationState.REGISTERED))
     store.put_message(message(1, content=body))
     store.put_group(group(b"group-1", 1, mls_state=mls_state))
     intent = store.add_intent(b"group-1", IntentKind.KEY_UPDATE, payload)
     store.set_intent_published(intent.id, payload_hash=b"h", published_in_epoch=1, staged_commit=staged,
-                               post_commit_data=post)
-    store.put_key_package(KeyPackageRow(b"ref", kp, 1))
+                               post_commit_data=post, unsent_payload=unsent)
+    store.set_intent_data(intent.id, refusal=refusal.decode())
+    store.put_key_package(KeyPackageRow(b"ref", b"init-key", kp, 1))
     store.put_association_state(AssociationStateRow("inbox", 1, association))
-    store.put_kv("name", kv)
+    store.put_sync_request(SyncRequestRow("PIN01", request))
 
 
 def test_the_file_never_holds_a_secret_or_message_in_plaintext(store: Store, db_path: Path):
@@ -149,16 +162,15 @@ def test_the_file_never_holds_a_secret_or_message_in_plaintext(store: Store, db_
 def test_a_sealed_cell_moved_to_another_row_or_column_does_not_open(store: Store, db_path: Path):
     fill_every_sealed_column(store)
     store.put_message(message(2))
-    store.put_kv("other", b"other value")
     with sqlite3.connect(db_path, isolation_level=None) as raw:
         raw.execute("UPDATE messages SET content = (SELECT content FROM messages WHERE id = ?) WHERE id = ?",
                     (b"msg-1", b"msg-2"))
         raw.execute("UPDATE intents SET staged_commit = payload")
-        raw.execute("UPDATE kv SET name = 'renamed' WHERE name = 'name'")
+        raw.execute("UPDATE sync_requests SET pin = 'PIN02'")
         raw.execute("UPDATE identity SET inbox_id = 'someone-else'")
     raw.close()
     for read in (lambda: store.get_message(b"msg-2"), lambda: store.get_intent(1),
-                 lambda: store.get_kv("renamed"), store.get_identity):
+                 store.get_sync_request, store.get_identity):
         with pytest.raises(Rejected) as e:
             read()
         assert e.value.reason is StoreReason.TAMPERED
@@ -166,6 +178,15 @@ def test_a_sealed_cell_moved_to_another_row_or_column_does_not_open(store: Store
 
 
 # ------------------------------------------------------------------ transactions and crashes
+
+def mark(store: Store, name: str, state: ConsentState = ConsentState.ALLOWED) -> None:
+    store.put_consent(ConsentRecord(ConsentType.INBOX_ID, state, name, 1))
+
+
+def marked(store: Store, name: str) -> ConsentState | None:
+    record = store.get_consent(ConsentType.INBOX_ID, name)
+    return None if record is None else record.state
+
 
 def test_a_transaction_commits_everything_together(store: Store, db_path: Path):
     with store.transaction():
@@ -181,45 +202,46 @@ def test_a_transaction_commits_everything_together(store: Store, db_path: Path):
 
 
 def test_an_exception_rolls_back_the_whole_transaction(store: Store):
-    store.put_kv("before", b"kept")
+    mark(store, "before", ConsentState.ALLOWED)
     with pytest.raises(RuntimeError), store.transaction():
         store.put_message(message(1))
         store.add_intent(b"group-1", IntentKind.SEND_MESSAGE, b"p", b"msg-1")
         store.advance_cursor(b"group-1", CursorKind.COMMITS, 5)
-        store.put_kv("before", b"overwritten")
+        mark(store, "before", ConsentState.DENIED)
         raise RuntimeError("crash mid-step")
     assert store.get_message(b"msg-1") is None
     assert store.find_intents(b"group-1") == []
     assert store.get_cursor(b"group-1", CursorKind.COMMITS) == 0
-    assert store.get_kv("before") == b"kept"
+    assert marked(store, "before") == ConsentState.ALLOWED
     assert store.add_intent(b"group-1", IntentKind.SEND_MESSAGE, b"p").id == 1  # the id was not used up
 
 
 def test_a_nested_transaction_is_a_savepoint(store: Store):
     with store.transaction():
-        store.put_kv("outer", b"1")
+        mark(store, "outer")
         with pytest.raises(RuntimeError), store.transaction():
-            store.put_kv("inner", b"2")
+            mark(store, "inner")
             raise RuntimeError("roll back the inner block only")
         with store.transaction():
-            store.put_kv("inner-kept", b"3")
-    assert (store.get_kv("outer"), store.get_kv("inner"), store.get_kv("inner-kept")) == (b"1", None, b"3")
+            mark(store, "inner-kept")
+    assert [marked(store, n) for n in ("outer", "inner", "inner-kept")] == [ConsentState.ALLOWED, None,
+                                                                           ConsentState.ALLOWED]
 
     with pytest.raises(RuntimeError), store.transaction():
         with store.transaction():
-            store.put_kv("released", b"4")
+            mark(store, "released")
         raise RuntimeError("the outer rollback undoes the released savepoint")
-    assert store.get_kv("released") is None
+    assert marked(store, "released") is None
 
 
 CHILD = """
 import sys, time
-from spec_model.xmtp.store import CursorKind, Store
+from spec_model.xmtp.store import CursorKind, GroupRow, Store
 
 store = Store.open(sys.argv[1], bytes.fromhex(sys.argv[2]))
 with store.transaction():
     for i in range(400):  # ~6 MB: more than the page cache, so pages spill into the file
-        store.put_kv(f"crash-{i}", bytes(16384))
+        store.put_group(GroupRow(b"crash-%d" % i, i, 1, 1, "", bytes(16384)))
     store.advance_cursor(b"group-1", CursorKind.APPLICATION, 99)
     print("in transaction", flush=True)
     time.sleep(60)
@@ -239,7 +261,7 @@ def test_a_process_killed_inside_a_transaction_leaves_none_of_its_writes(store: 
         child.stdout.close()
     assert Path(f"{db_path}-journal").exists()  # a hot journal: the file holds uncommitted pages
     with Store.open(db_path, KEY) as reopened:
-        assert reopened.get_kv("crash-0") is None
+        assert reopened.get_group(b"crash-0") is None
         assert reopened.get_cursor(b"group-1", CursorKind.APPLICATION) == 0
         assert reopened.get_message(b"msg-1") == message(1)
     assert not Path(f"{db_path}-journal").exists()
@@ -253,7 +275,7 @@ def test_reopening_restores_everything(store: Store, db_path: Path):
     def everything(s: Store) -> tuple:
         return (s.get_identity(), s.get_key_package(b"ref"), s.get_group(b"group-1"), s.find_messages(b"group-1"),
                 s.find_intents(b"group-1"), s.get_consent(ConsentType.INBOX_ID, "spammer"),
-                s.get_association_state("inbox"), s.get_kv("name"), s.get_cursor(b"installation", CursorKind.WELCOMES))
+                s.get_association_state("inbox"), s.get_sync_request(), s.get_cursor(b"installation", CursorKind.WELCOMES))
 
     before = everything(store)
     assert all(before)
@@ -392,13 +414,15 @@ def test_cursors_only_move_forward_per_topic_and_kind(store: Store):
 
 def test_replaced_key_packages_are_deleted_after_expiry(store: Store):
     for ref, created in ((b"old", 1), (b"older", 0), (b"current", 2)):
-        store.put_key_package(KeyPackageRow(ref, b"private " + ref, created))
+        store.put_key_package(KeyPackageRow(ref, b"init " + ref, b"private " + ref, created))
     assert store.replace_key_packages(b"current", at_ns=100) == 2
     assert store.replace_key_packages(b"current", at_ns=200) == 0  # already replaced keep their time
     assert store.delete_replaced_key_packages(replaced_before_ns=100) == 0
     assert store.delete_replaced_key_packages(replaced_before_ns=101) == 2
     assert store.get_key_package(b"old") is None
-    assert store.get_key_package(b"current") == KeyPackageRow(b"current", b"private current", 2)
+    assert store.get_key_package(b"current") == KeyPackageRow(b"current", b"init current", b"private current", 2)
+    assert store.find_key_package_by_init_key(b"init current") == store.get_key_package(b"current")
+    assert store.find_key_package_by_init_key(b"init old") is None
 
 
 def test_a_database_keeps_one_inbox(store: Store):
@@ -419,12 +443,47 @@ def test_the_identity_cache_keeps_the_latest_sequence(store: Store):
     assert store.get_association_state("inbox") == AssociationStateRow("inbox", 3, b"three")
 
 
-def test_kv(store: Store):
-    assert store.get_kv("x") is None
-    store.put_kv("x", b"1")
-    store.put_kv("x", b"2")
-    assert store.get_kv("x") == b"2"
-    assert store.delete_kv("x") and not store.delete_kv("x")
+def test_one_history_sync_request_awaits_a_reply(store: Store):
+    assert store.get_sync_request() is None
+    store.put_sync_request(SyncRequestRow("PIN01", b"first"))
+    store.put_sync_request(SyncRequestRow("PIN02", b"second"))
+    assert store.get_sync_request() == SyncRequestRow("PIN02", b"second")
+    store.delete_sync_request("PIN01")
+    assert store.get_sync_request() == SyncRequestRow("PIN02", b"second")
+    store.delete_sync_request("PIN02")
+    assert store.get_sync_request() is None
+
+
+def test_a_sync_message_is_handled_once(store: Store):
+    assert not store.is_sync_message_handled(b"m")
+    assert store.mark_sync_message_handled(b"m")
+    assert not store.mark_sync_message_handled(b"m")
+    assert store.is_sync_message_handled(b"m") and not store.is_sync_message_handled(b"n")
+
+
+def test_intent_working_columns(store: Store):
+    intent = store.add_intent(b"g", IntentKind.KEY_UPDATE, b"{}")
+    store.set_intent_published(intent.id, payload_hash=b"h", published_in_epoch=3, staged_commit=b"s",
+                               unsent_payload=b"u")
+    store.set_intent_data(intent.id, unsent_payload=None, refusal="commit.x: y")
+    row = store.get_intent(intent.id)
+    assert (row.staged_commit, row.unsent_payload, row.refusal) == (b"s", None, "commit.x: y")
+    store.set_intent_state(intent.id, IntentState.TO_PUBLISH)  # back to ToPublish drops the publish data
+    row = store.get_intent(intent.id)
+    assert (row.payload_hash, row.staged_commit, row.refusal) == (None, None, "commit.x: y")
+    with pytest.raises(ValueError):
+        store.set_intent_data(intent.id, payload=b"not a working column")
+
+
+def test_group_rotation_time_and_membership_state(store: Store):
+    store.put_group(group(b"group-1", 1))
+    store.set_group_rotated_at(b"group-1", 77)
+    store.set_membership_state(b"group-1", MembershipState.REJECTED)
+    row = store.get_group(b"group-1")
+    assert (row.rotated_at_ns, row.membership_state) == (77, MembershipState.REJECTED)
+    with pytest.raises(Rejected) as e:
+        store.set_group_rotated_at(b"absent", 1)
+    assert e.value.reason is StoreReason.NOT_FOUND
 
 
 # ------------------------------------------------------------------ round trips through the file
@@ -439,7 +498,7 @@ rows = st.one_of(
               blobs, texts, texts, texts, blobs),
     st.builds(GroupRow, ids, ns, st.sampled_from(ConversationType), st.sampled_from(MembershipState), texts, blobs,
               st.none() | texts, st.none() | texts, ns),
-    st.builds(KeyPackageRow, ids, blobs, ns, st.none() | ns),
+    st.builds(KeyPackageRow, ids, ids, blobs, ns, st.none() | ns),
     st.builds(IdentityRow, texts, blobs, texts, st.sampled_from(RegistrationState)),
     st.builds(ConsentRecord, st.sampled_from(ConsentType), st.sampled_from(ConsentState), texts, ns),
     st.builds(AssociationStateRow, texts, ns, blobs),
@@ -477,9 +536,8 @@ def test_intents_round_trip(group_id, kind, payload, message_id, payload_hash, e
             staged_commit=staged, post_commit_data=post)]
 
 
-@given(st.dictionaries(texts, blobs, max_size=8))
-def test_kv_round_trip(values):
+@given(texts, blobs)
+def test_sync_request_round_trip(pin, request):
     with Store.open(":memory:", KEY) as store:
-        for name, value in values.items():
-            store.put_kv(name, value)
-        assert {name: store.get_kv(name) for name in values} == values
+        store.put_sync_request(SyncRequestRow(pin, request))
+        assert store.get_sync_request() == SyncRequestRow(pin, request)

@@ -11,7 +11,8 @@ from spec_model.xmtp.extensions import (
     GroupMembership, new_group_membership, new_group_metadata, new_group_mutable_metadata,
 )
 from spec_model.xmtp.groups import create_group, group_context_extensions, membership_of, membership_proposals
-from spec_model.xmtp.identity import IdentityLog, add_installation_update, create_inbox_update
+from spec_model.xmtp.identity_log import IdentityLog
+from spec_model.xmtp.identity_signing import add_installation_update, create_inbox_update
 from spec_model.xmtp.key_package import build_key_package
 from spec_model.xmtp.permissions import Preset, preset_policies
 from spec_model.xmtp.profiles import SEED

@@ -55,9 +55,9 @@ from spec_model.xmtp.groups import (
     admin_lists_proposal, create_group, group_context_extensions, membership_of, membership_proposals,
     metadata_proposal, permissions_proposal,
 )
-from spec_model.xmtp.identity import (
-    IdentityLog, add_installation_update, create_inbox_update, decode_update, revoke_installation_update,
-)
+from spec_model.xmtp.identity import decode_update
+from spec_model.xmtp.identity_log import IdentityLog
+from spec_model.xmtp.identity_signing import add_installation_update, create_inbox_update, revoke_installation_update
 from spec_model.xmtp.key_package import CIPHER_SUITE, build_key_package
 from spec_model.xmtp.permissions import Option, Policies, Preset, preset_policies
 from spec_model.xmtp.profiles import LIBXMTP, SEED, Profile
@@ -252,7 +252,7 @@ def _validate(staged: StagedCommit, log: IdentityLog, own_version: str, profile:
     except Rejected as e:
         outputs = {}
         if e.reason == CommitReason.INSUFFICIENT_PERMISSIONS:
-            outputs["permission_reason"] = e.detail.split(":", 1)[0]
+            outputs["permission_reason"] = e.cause.reason.value
         return outputs, Expected(result=Verdict.INVALID, reason=e.reason.value)
     return summary(result), Expected(result=Verdict.VALID)
 

@@ -9,9 +9,8 @@ and becomes final on the third (MAX_INTENT_PUBLISH_ATTEMPTS): the intent ends in
 and its message in Failed. A step expected ``invalid`` (``invalid_transition``) must be
 refused and leave the state unchanged.
 
-SendMessage intents run through the model's ``OutgoingMessage``; other intents through
-the same intent table (``INTENT_TRANSITIONS``) with the same attempt counting
-(``after_failed_attempt``) and no message.
+Every trace runs through ``delivery.step``, the code path the model's clients record
+their intents with.
 
 Questions: ``trace`` with ``initial: {intent_kind}`` (the starting state is what is
 asked) and ``actions``, each ``{event}``. The answer is ``initial``: the starting
@@ -21,14 +20,10 @@ reason, state}``, a refused event leaving the state as it was.
 
 from __future__ import annotations
 
-import dataclasses
 from typing import Any
 
 from spec_model.mls.reasons import Rejected
-from spec_model.xmtp.delivery import (
-    INTENT_TRANSITIONS, DeliveryStatus, IntentEvent, IntentKind, IntentState, OutgoingMessage, after_failed_attempt,
-    apply,
-)
+from spec_model.xmtp.delivery import DeliveryStatus, IntentEvent, IntentKind, IntentProgress, IntentState, step
 
 from .. import case_id
 from ..formats import Expected, TraceCase, TraceStep, Verdict
@@ -41,43 +36,22 @@ RULE = ("facts §5; libxmtp groups/mls_sync.rs publish_intents / process_own_mes
         "MAX_INTENT_PUBLISH_ATTEMPTS; seed \"Delivery status\"")
 
 _V = IntentEvent
-_FAILURES = {_V.BUILD_FAILED: _V.BUILD_FAILED_FINAL, _V.SEND_FAILED: _V.SEND_FAILED_FINAL}
 
 
-@dataclasses.dataclass(frozen=True)
-class _IntentOnly:
-    """An intent that stores no message: the intent table, failures counted as ``OutgoingMessage`` counts them."""
-
-    intent: IntentState = IntentState.TO_PUBLISH
-    attempts: int = 0
-    status: None = None
-
-    def on(self, event: IntentEvent) -> _IntentOnly:
-        attempts = self.attempts
-        if event in _FAILURES:
-            attempts, final = after_failed_attempt(attempts)
-            event = _FAILURES[event] if final else event
-        return _IntentOnly(apply(INTENT_TRANSITIONS, self.intent, event), attempts)
-
-
-def _start(kind: IntentKind):
-    return OutgoingMessage() if kind == IntentKind.SEND_MESSAGE else _IntentOnly()
-
-
-def _state(tracked) -> dict[str, Any]:
-    return {"intent_state": tracked.intent.name,
-            "message_status": None if tracked.status is None else tracked.status.name,
+def _state(tracked: IntentProgress) -> dict[str, Any]:
+    return {"intent_state": tracked.state.name,
+            "message_status": None if tracked.message is None else tracked.message.name,
             "attempts": tracked.attempts}
 
 
 def _trace(name: str, kind: IntentKind, events: list[IntentEvent], ends: tuple, description: str,
            tags: list[str]) -> TraceCase:
     """The trace of ``events``; ``ends`` = (intent state, message status or None, attempts) the model must reach."""
-    tracked = _start(kind)
+    tracked = IntentProgress.start(kind)
     steps = []
     for event in events:
         try:
-            tracked = tracked.on(event)
+            tracked, _ = step(tracked, event)
             expected = Expected(result=Verdict.VALID)
         except Rejected as e:
             expected = Expected(result=Verdict.INVALID, reason=e.reason.value)
@@ -87,7 +61,7 @@ def _trace(name: str, kind: IntentKind, events: list[IntentEvent], ends: tuple, 
               "attempts": attempts}
     if _state(tracked) != wanted:
         raise ValueError(f"{name}: the model ends in {_state(tracked)}, the case says {wanted}")
-    initial = {"intent_kind": kind.name, **_state(_start(kind))}
+    initial = {"intent_kind": kind.name, **_state(IntentProgress.start(kind))}
     return TraceCase(id=case_id(FAMILY, name), description=description, rule=RULE,
                      tags=["seed", "libxmtp", "delivery"] + tags, initial=initial, steps=steps)
 
@@ -195,11 +169,11 @@ def questions(case: TraceCase) -> list[dict[str, Any]]:
 
 def answer(question: dict) -> dict:
     """``trace``: the starting state of the intent, then each event's verdict and the state after it."""
-    tracked = _start(IntentKind[question["initial"]["intent_kind"]])
+    tracked = IntentProgress.start(IntentKind[question["initial"]["intent_kind"]])
     initial, steps = _state(tracked), []
     for action in question["actions"]:
         try:
-            tracked = tracked.on(IntentEvent(action["event"]))
+            tracked, _ = step(tracked, IntentEvent(action["event"]))
             verdict = {"result": Verdict.VALID.value, "reason": None}
         except Rejected as e:  # the state stays as it was
             verdict = {"result": Verdict.INVALID.value, "reason": e.reason.value}

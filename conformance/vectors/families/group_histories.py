@@ -41,7 +41,9 @@ from spec_model.xmtp.groups import (
     XMTP_GROUP_CONFIG, admin_lists_proposal, create_group, group_context_extensions, membership_of,
     membership_proposals, metadata_proposal,
 )
-from spec_model.xmtp.identity import IdentityLog, add_installation_update, create_inbox_update, decode_update
+from spec_model.xmtp.identity import decode_update
+from spec_model.xmtp.identity_log import IdentityLog
+from spec_model.xmtp.identity_signing import add_installation_update, create_inbox_update
 from spec_model.xmtp.key_package import build_key_package
 from spec_model.xmtp.permissions import Preset, preset_policies
 from spec_model.xmtp.profiles import SEED

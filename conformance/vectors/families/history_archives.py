@@ -8,7 +8,7 @@ as JSON (absent fields left out, bytes as hex, enums as numbers); a refused arch
 ``decoded`` holds only the key it is read with.
 
 The field numbers of ``BackupElement``, ``BackupMetadata``, ``GroupSave`` and
-``GroupMessageSave`` are the model's layout, not libxmtp's (see spec_model/xmtp/history_sync.py).
+``GroupMessageSave`` are the model's layout, not libxmtp's (see spec_model/xmtp/history_archive.py).
 Re-encoding: the zstd frame is python-zstandard's default (level 3) output; another
 compressor may write other frame bytes for the same records, so an implementation
 compares decoded elements and, to check its writer, reads its own archive back.
@@ -40,7 +40,7 @@ from spec_model.xmtp.extensions import (
     new_group_mutable_metadata,
 )
 from spec_model.xmtp.groups import group_context_extensions
-from spec_model.xmtp.history_sync import (
+from spec_model.xmtp.history_archive import (
     BackupElement, BackupElementSelection, BackupMetadata, GroupMessageSave, GroupSave, read_archive, write_archive,
 )
 from spec_model.xmtp.permissions import Preset, preset_policies

@@ -19,9 +19,11 @@ import random
 from spec_model.mls.reasons import Rejected
 from spec_model.xmtp.identity import (
     AddAssociation, ChangeRecoveryAddress, CreateInbox, IdentifierKind, IdentityAction, IdentityUpdate,
-    MemberIdentifier, Passkey, RevokeAssociation, add_installation_update, add_wallet_update, apply_update,
-    change_recovery_update, create_inbox_update, decode_update, inbox_id, installation_id,
-    revoke_installation_update, revoke_wallet_update, signature_text, signed_update,
+    MemberIdentifier, Passkey, RevokeAssociation, apply_update, decode_update, inbox_id, signature_text,
+)
+from spec_model.xmtp.identity_signing import (
+    add_installation_update, add_wallet_update, change_recovery_update, create_inbox_update, installation_id,
+    revoke_installation_update, revoke_wallet_update, signed_update,
 )
 from spec_model.xmtp.wallet import Wallet
 

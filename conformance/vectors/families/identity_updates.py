@@ -28,11 +28,13 @@ from typing import Any, Callable
 
 from spec_model.mls.reasons import Rejected
 from spec_model.xmtp.identity import (
-    MAX_INSTALLATIONS, AddAssociation, AssociationState, CreateInbox, IdentifierKind,
-    IdentityAction, IdentityUpdate, MemberId, RecoverableEcdsaSignature, Signature,
-    SmartContractWalletSignature, add_installation_update, add_wallet_update, apply_update, change_recovery_update,
-    create_inbox_update, decode_update, inbox_id, installation_id, revoke_installation_update,
-    revoke_wallet_update, signed_update,
+    MAX_INSTALLATIONS, AddAssociation, AssociationState, CreateInbox, IdentifierKind, IdentityAction, IdentityUpdate,
+    MemberId, RecoverableEcdsaSignature, Signature, SmartContractWalletSignature, apply_update, decode_update,
+    inbox_id,
+)
+from spec_model.xmtp.identity_signing import (
+    add_installation_update, add_wallet_update, change_recovery_update, create_inbox_update, installation_id,
+    revoke_installation_update, revoke_wallet_update, signed_update,
 )
 from spec_model.xmtp.wallet import SECP256K1_N, Wallet
 

@@ -26,10 +26,8 @@ from spec_model.mls.reasons import Rejected
 from spec_model.mls.suites import suite
 from spec_model.xmtp.credential import CredentialReason, Installation, MlsCredential
 from spec_model.xmtp.extensions import XmtpExtensionType
-from spec_model.xmtp.identity import (
-    AssociationState, IdentityUpdate, add_installation_update, apply_update, create_inbox_update, decode_update,
-    revoke_installation_update,
-)
+from spec_model.xmtp.identity import AssociationState, IdentityUpdate, apply_update, decode_update
+from spec_model.xmtp.identity_signing import add_installation_update, create_inbox_update, revoke_installation_update
 from spec_model.xmtp.key_package import (
     CIPHER_SUITE, KEY_PACKAGE_LIFETIME_S, LIBXMTP_HEAD, LIBXMTP_V1_0_0, LIFETIME_MARGIN_S, KeyPackageProfile,
     KeyPackageReason, build_key_package, validate_xmtp_key_package,

@@ -1,7 +1,7 @@
 """The ``.proto`` definitions of the APIs ``XmtpApiServer`` serves, written from the model's messages.
 
-The model declares XMTP's API messages once, in ``spec_model.xmtp.api`` (field numbers from facts
-§7–§8); ``render()`` writes them as proto3 files for implementers and tools in other languages: one
+The model declares XMTP's API messages once, in ``spec_model.xmtp.api`` (field numbers from
+docs/xmtp-facts.md §7–§8); ``render()`` writes them as proto3 files for implementers and tools in other languages: one
 file per package (``xmtp.mls.api.v1``, ``xmtp.identity.api.v1``) with its service, every message
 and enum its methods reach, nested messages nested. ``xmtp-conformance proto [--check]`` writes them
 into ``interop/proto`` (or checks the committed files are what the model declares), so the two can
@@ -16,11 +16,10 @@ import re
 from pathlib import Path
 
 from conformance import data
-from conformance.adapter.delivery import API_METHODS
 from spec_model.xmtp import api
+from spec_model.xmtp.api import API_METHODS, API_SERVICES, API_STREAMS
 from spec_model.xmtp.proto import BOOL, BYTES, INT32, INT64, STRING, UINT32, UINT64, EnumKind, Map, Message, MessageKind
 
-from .xmtp_api_server import SERVICES, STREAMS
 
 __all__ = ["render", "PROTO_DIR", "write", "check"]
 
@@ -33,9 +32,9 @@ _FILES = {"xmtp.mls.api.v1.MlsApi": "xmtp/mls/api/v1/mls.proto",
 
 def _methods(service: str) -> list[tuple[str, type, type | None, bool]]:
     """(rpc, request, response or None for Empty, server streaming) of a service."""
-    unary = [(rpc, API_METHODS[rpc][1], API_METHODS[rpc][2], False) for rpc in SERVICES[service]]
+    unary = [(rpc, API_METHODS[rpc][1], API_METHODS[rpc][2], False) for rpc in API_SERVICES[service]]
     streams = [(rpc, request, api.GroupMessage if "Group" in rpc else api.WelcomeMessage, True)
-               for rpc, (_, request) in STREAMS.items()] if service.endswith("MlsApi") else []
+               for rpc, (_, request) in API_STREAMS.items()] if service.endswith("MlsApi") else []
     return unary + streams
 
 

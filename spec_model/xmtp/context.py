@@ -1,0 +1,194 @@
+"""What every part of a client works with: its network, its database, its configuration and its identity.
+
+Theory of operation
+-------------------
+A client (``client.py``) is one installation of one inbox. Its conversations
+(``conversations.py``, ``conversation.py``) and the three sync steps
+(``intents.py`` publishes and runs post-commit work, ``receive.py`` reads the
+group topic) all act through a ``ClientContext``: the delivery service, the
+local ``Store``, the profile and version, the installation's keys, the inbox
+id, and the identity states read from the network (``Identities``). The
+context also loads and saves a conversation's group state (a live MLS group,
+or a group restored from a history archive: ``history_archive.py``).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import enum
+from typing import Iterable
+
+from spec_model.mls.group import Group
+from spec_model.mls.key_package import KeyPackageBundle
+from spec_model.mls.member_state import decode_key_package_bundle, encode_key_package_bundle
+from spec_model.mls.reasons import Rejected
+from spec_model.mls.suites import Rng, suite
+
+from . import api
+from .consent import ConsentRecord, ConsentState, ConsentType
+from .credential import Installation
+from .history_archive import RestoredGroup, dump_group_state, load_group_state
+from .identity import AssociationState, apply_update, decode_update
+from .identity_log import InboxHistory
+from .key_package import CIPHER_SUITE, build_key_package
+from .network import DeliveryService
+from .profiles import SEED, Profile
+from .store import GroupRow, KeyPackageRow, Store
+
+__all__ = ["ClientReason", "ClientConfig", "Identities", "ClientContext"]
+
+CS = suite(CIPHER_SUITE)
+
+
+class ClientReason(enum.StrEnum):
+    """seed "Bad input": why a client refuses a call (a typed error naming the problem)."""
+
+    UNKNOWN_GROUP = "unknown_group"              # no such conversation in this database
+    NOT_A_MEMBER = "not_a_member"                # the inbox is not in the group
+    UNKNOWN_ADDRESS = "unknown_address"          # no inbox is associated with the address
+    INACTIVE = "inactive"                        # this installation was removed from the group
+    PAUSED = "paused"                            # the group needs a newer protocol version (docs/xmtp-facts.md §4.4 step 13)
+    SYNC_FAILED_TO_WAIT = "sync_failed_to_wait"  # an intent did not resolve within 3 syncs (docs/xmtp-facts.md §5)
+    INTENT_FAILED = "intent_failed"              # the intent ended in Error
+    INVALID_ARGUMENT = "invalid_argument"        # a malformed argument (e.g. not an inbox id)
+    FOREIGN_SYNC_GROUP = "foreign_sync_group"    # docs/xmtp-facts.md §9: a sync group Welcome from another inbox
+
+
+@dataclasses.dataclass(frozen=True)
+class ClientConfig:
+    """seed ``Client.create``: what a client is: its profile (seed or libxmtp), its protocol version, its nonce."""
+
+    profile: Profile = SEED
+    version: str = "1.0.0"
+    nonce: int = 1
+    """The inbox nonce for a new inbox (model: the node SDK uses 1)."""
+
+
+class Identities:
+    """docs/xmtp-facts.md §8: inboxes' association states, read from the network's identity log and replayed here."""
+
+    def __init__(self, network: DeliveryService):
+        self.network = network
+        self._histories: dict[str, InboxHistory] = {}
+
+    def _history(self, inbox_id: str) -> InboxHistory:
+        return self._histories.setdefault(inbox_id, InboxHistory(inbox_id))
+
+    def refresh(self, *inbox_ids: str) -> None:
+        """docs/xmtp-facts.md §7.4 GetIdentityUpdates: read and replay the inboxes' updates after the last one known."""
+        requests = [api.GetIdentityUpdatesRequest.Request(i, self._history(i).latest_sequence_id) for i in inbox_ids]
+        response = self.network.get_identity_updates(api.GetIdentityUpdatesRequest(tuple(requests)))
+        for entry in response.responses:
+            history = self._history(entry.inbox_id)
+            for update in entry.updates:
+                history.append(update.sequence_id, apply_update(history.latest, decode_update(update.update)))
+
+    def latest_sequence_id(self, inbox_id: str) -> int:
+        """docs/xmtp-facts.md §8: the sequence id of the inbox's latest update, fetched first."""
+        self.refresh(inbox_id)
+        latest = self._history(inbox_id).latest_sequence_id
+        if not latest:
+            raise Rejected(ClientReason.NOT_A_MEMBER, f"inbox {inbox_id} has no identity updates")
+        return latest
+
+    def state_at(self, inbox_id: str, sequence_id: int = 0) -> AssociationState:
+        """docs/xmtp-facts.md §8: The inbox's state after its update ``sequence_id`` (0 = the latest); fetched as needed."""
+        history = self._history(inbox_id)
+        if not history.latest_sequence_id or sequence_id == 0 or history.latest_sequence_id < sequence_id:
+            self.refresh(inbox_id)
+        return history.state_at(sequence_id)
+
+
+class ClientContext:
+    """seed ``Client.create``: one installation of one inbox with its network and local database."""
+
+    def __init__(self, network: DeliveryService, store: Store, path: str, wallet_address: str,
+                 installation: Installation, inbox_id: str, config: ClientConfig, rng: Rng | None):
+        self.network, self.store, self.path, self.config, self.rng = network, store, path, config, rng
+        self.address = wallet_address
+        self.installation = installation
+        self.inbox_id = inbox_id
+        self.identities = Identities(network)
+
+    @property
+    def installation_id(self) -> bytes:
+        """docs/xmtp-facts.md §2: an installation's id is its Ed25519 public key."""
+        return self.installation.public_key
+
+    def now_ns(self) -> int:
+        """docs/xmtp-facts.md §7: the network's clock (the model's clients share the delivery service's)."""
+        return self.network.clock.now_ns()
+
+    # ------------------------------------------------------------------ key packages
+
+    def new_key_package(self) -> KeyPackageBundle:
+        """docs/xmtp-facts.md §1: a key package of this installation, valid from now."""
+        return build_key_package(self.installation, self.inbox_id, self.now_ns() // 10**9, self.rng)
+
+    def keep_key_package(self, bundle: KeyPackageBundle) -> None:
+        """libxmtp xmtp_db key_package_history.rs: keep a key package's private keys, found by its init key."""
+        self.store.put_key_package(KeyPackageRow(bundle.key_package.ref(CS), bundle.key_package.init_key,
+                                                 encode_key_package_bundle(bundle), self.now_ns()))
+
+    def key_package_of(self, init_key: bytes) -> KeyPackageBundle | None:
+        """RFC 9420 §12.4.3.1: the kept key package a Welcome names by its init key."""
+        row = self.store.find_key_package_by_init_key(init_key)
+        return decode_key_package_bundle(row.private_keys) if row else None
+
+    def rotate_key_package(self) -> None:
+        """seed: "XMTP will rotate the key package when a new welcome message is received"."""
+        bundle = self.new_key_package()
+        with self.store.transaction():  # kept first: an upload whose reply is lost still took effect
+            self.keep_key_package(bundle)
+        self.network.upload_key_package(api.UploadKeyPackageRequest(
+            api.KeyPackageUpload(bundle.key_package.encode()), is_inbox_id_credential=True))
+
+    # ------------------------------------------------------------------ consent (docs/xmtp-facts.md §10)
+
+    def set_consent(self, entity_type: ConsentType, entity: str, state: ConsentState) -> None:
+        """docs/xmtp-facts.md §10: record the user's consent for an entity, now."""
+        self.store.put_consent(ConsentRecord(entity_type, state, entity, self.now_ns()))
+
+    def consent_state(self, entity_type: ConsentType, entity: str) -> ConsentState:
+        """docs/xmtp-facts.md §10: the recorded consent; Unknown when there is none."""
+        record = self.store.get_consent(entity_type, entity)
+        return record.state if record else ConsentState.UNKNOWN
+
+    def is_inbox_id_allowed(self, inbox_id: str) -> bool:
+        """docs/xmtp-facts.md §10: whether the inbox is Allowed."""
+        return self.consent_state(ConsentType.INBOX_ID, inbox_id) == ConsentState.ALLOWED
+
+    def is_inbox_id_denied(self, inbox_id: str) -> bool:
+        """docs/xmtp-facts.md §10: whether the inbox is Denied."""
+        return self.consent_state(ConsentType.INBOX_ID, inbox_id) == ConsentState.DENIED
+
+    # ------------------------------------------------------------------ lookups
+
+    def inbox_ids_of(self, addresses: Iterable[str]) -> list[str]:
+        """docs/xmtp-facts.md §7.4 GetInboxIds: every address must belong to an inbox."""
+        addresses = [a.lower() for a in addresses]
+        response = self.network.get_inbox_ids(api.GetInboxIdsRequest(
+            tuple(api.GetInboxIdsRequest.Request(a, 1) for a in addresses)))
+        found = {r.identifier: r.inbox_id for r in response.responses}
+        missing = [a for a in addresses if not found.get(a)]
+        if missing:
+            raise Rejected(ClientReason.UNKNOWN_ADDRESS, ", ".join(missing))
+        return [found[a] for a in addresses]
+
+    # ------------------------------------------------------------------ group state
+
+    def group_row(self, group_id: bytes) -> GroupRow:
+        """libxmtp xmtp_db group.rs ``find_group``; ``Rejected(UNKNOWN_GROUP)`` if it is not stored."""
+        row = self.store.get_group(group_id)
+        if row is None:
+            raise Rejected(ClientReason.UNKNOWN_GROUP, group_id.hex())
+        return row
+
+    def load_group(self, group_id: bytes) -> Group | RestoredGroup:
+        """RFC 9420 §8: the group's stored state (a restored group has no MLS state, docs/xmtp-facts.md §9)."""
+        return load_group_state(self.group_row(group_id).mls_state)
+
+    def save_group(self, group: Group | RestoredGroup) -> None:
+        """RFC 9420 §8: store the group's state in its row."""
+        row = self.group_row(group.group_id)
+        self.store.put_group(dataclasses.replace(row, mls_state=dump_group_state(group)))

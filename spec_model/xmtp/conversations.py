@@ -1,0 +1,239 @@
+"""seed "Conversations protocol": a client's groups and DMs: creating them, joining from Welcomes, listing, streaming.
+
+Theory of operation
+-------------------
+``Conversations.sync`` reads the installation's welcome topic (docs/xmtp-facts.md §7.2):
+each Welcome is unwrapped (``welcome_wrap.py``), joined, checked against the
+identity log and stored; the key package it consumed is replaced. Streams are
+pull-based: ``poll()`` returns what arrived since the last poll.
+"""
+
+from __future__ import annotations
+
+from typing import Iterable, Sequence
+
+from spec_model.mls.codec import DecodeError
+from spec_model.mls.group import Group
+from spec_model.mls.group_context import Extension
+from spec_model.mls.member_state import decode_group, encode_group
+from spec_model.mls.message import MLSMessage
+from spec_model.mls.reasons import Rejected
+
+from . import api
+from .commit_validation import validate_dm_welcome, validate_welcome_membership
+from .consent import ConsentState, ConsentType, conversation_entity, on_welcome
+from .content import GroupUpdated, Inbox, encode_group_updated, transcript_message_id
+from .context import ClientContext, ClientReason
+from .conversation import Conversation
+from .credential import inbox_of
+from .delivery import DeliveryStatus, GroupMessageKind
+from .extensions import (
+    ConversationType, new_dm_metadata, new_dm_mutable_metadata, new_group_membership, new_group_metadata,
+    new_group_mutable_metadata, read_immutable_metadata, read_membership,
+)
+from .groups import XMTP_GROUP_CONFIG, create_group, group_context_extensions
+from .messages import StoredMessage
+from .permissions import Policies, Preset, preset_policies
+from .receive import PAGE, pages
+from .store import CursorKind, GroupRow, MembershipState, MessageRow
+from .welcome_wrap import unwrap_welcome
+
+__all__ = ["Conversations", "Stream", "AllMessagesStream"]
+
+
+class Conversations:
+    """seed "Conversations protocol": create_group, sync, list, stream, stream_all_messages."""
+
+    def __init__(self, client: ClientContext):
+        self.client = client
+
+    def create_group(self, account_addresses: Sequence[str] = (), *, inbox_ids: Sequence[str] = (),
+                     permissions: Preset | Policies = Preset.ALL_MEMBERS, name: str = "", description: str = "",
+                     image_url: str = "", pinned_frame_url: str | None = None) -> Conversation:
+        """seed ``create_group``: a group with these members (by address or inbox id); syncs automatically."""
+        c = self.client
+        members = list(inbox_ids) + (c.inbox_ids_of(account_addresses) if account_addresses else [])
+        profile = c.config.profile
+        policies = preset_policies(permissions, profile) if isinstance(permissions, Preset) else permissions
+        text = {"group_name": name, "description": description, "group_image_url_square": image_url}
+        if pinned_frame_url is not None:
+            text["group_pinned_frame_url"] = pinned_frame_url
+        # docs/xmtp-facts.md §3.3: created as {creator: 0}, so the first membership commit adds the creator's other
+        # installations too (seed: a one-person group reaches all of that person's installations)
+        extensions = group_context_extensions(
+            new_group_metadata(c.inbox_id), new_group_mutable_metadata(c.inbox_id, profile=profile, **text),
+            new_group_membership(c.inbox_id), policies, profile)
+        conversation = self.start(extensions, ConversationType.GROUP)
+        conversation.add_members_by_inbox_id(members)
+        return conversation
+
+    def create_dm(self, inbox_id: str) -> Conversation:
+        """libxmtp ``create_dm`` (docs/xmtp-facts.md §3.1): a two-person conversation with the DM preset."""
+        c = self.client
+        profile = c.config.profile
+        extensions = group_context_extensions(
+            new_dm_metadata(c.inbox_id, inbox_id), new_dm_mutable_metadata(profile=profile),
+            new_group_membership(c.inbox_id), preset_policies(Preset.DM, profile), profile)
+        conversation = self.start(extensions, ConversationType.DM)
+        conversation.add_members_by_inbox_id([inbox_id])
+        return conversation
+
+    def start(self, extensions: tuple[Extension, ...], conversation_type: ConversationType) -> Conversation:
+        """libxmtp ``create_group_with_id``: a group of one (this installation) with these extensions, stored."""
+        c = self.client
+        bundle = c.new_key_package()  # the creator's leaf, like one of its key packages
+        group = create_group(bundle, extensions, rng=c.rng)
+        with c.store.transaction():
+            c.store.put_group(GroupRow(group.group_id, c.now_ns(), conversation_type, MembershipState.ALLOWED,
+                                       c.inbox_id, encode_group(group),
+                                       rotated_at_ns=c.now_ns()))  # the creator's key is new
+            c.set_consent(ConsentType.CONVERSATION_ID, conversation_entity(group.group_id), ConsentState.ALLOWED)
+        return Conversation(c, group.group_id)
+
+    def sync(self) -> list[Conversation]:
+        """seed ``sync``: process welcomes; returns the conversations joined."""
+        c = self.client
+        joined = []
+        for welcome in pages(lambda cursor: c.network.query_welcome_messages(api.QueryWelcomeMessagesRequest(
+                c.installation_id, api.PagingInfo(api.SortDirection.ASCENDING, PAGE, cursor))),
+                start=c.store.get_cursor(c.installation_id, CursorKind.WELCOMES)):
+            conversation = self._process_welcome(welcome)
+            if conversation is not None:
+                joined.append(conversation)
+        if joined:
+            c.rotate_key_package()
+        return joined
+
+    def _process_welcome(self, message: api.WelcomeMessage) -> Conversation | None:
+        """docs/xmtp-facts.md §6: join from a Welcome and check it; a Welcome we cannot use is skipped, never retried."""
+        c = self.client
+        v1 = message.v1
+        try:
+            bundle = c.key_package_of(v1.hpke_public_key) if v1 is not None else None
+            if bundle is None:
+                raise Rejected(ClientReason.INVALID_ARGUMENT, "no key package for this welcome")
+            data, cursor = unwrap_welcome(bundle.init_priv, v1.data, v1.welcome_metadata, v1.wrapper_algorithm)
+            welcome = MLSMessage.decode(data).body
+            group = Group.join(welcome, bundle.key_package, bundle.init_priv, bundle.encryption_priv,
+                               bundle.signature_priv, config=XMTP_GROUP_CONFIG)
+            membership = read_membership(group.context.extensions)
+            validate_welcome_membership(group.tree, membership, c.identities.state_at)
+            adder = inbox_of(group.tree.leaf(group.added_by_leaf).credential)
+            metadata = read_immutable_metadata(group.context.extensions)
+            if metadata.conversation_type == ConversationType.DM:
+                validate_dm_welcome(group.context.extensions, c.inbox_id, adder, c.config.profile)
+            if metadata.conversation_type == ConversationType.SYNC and (
+                    {metadata.creator_inbox_id, adder} | set(membership.members) != {c.inbox_id}):
+                raise Rejected(ClientReason.FOREIGN_SYNC_GROUP, "docs/xmtp-facts.md §9: a sync group holds one inbox only")
+        except (Rejected, DecodeError):
+            with c.store.transaction():  # a Welcome we cannot use is skipped, never retried
+                c.store.advance_cursor(c.installation_id, CursorKind.WELCOMES, v1.id if v1 else message.welcome_pointer.id)
+            return None
+        existing = c.store.get_group(group.group_id)
+        if existing is not None and existing.membership_state != MembershipState.REJECTED \
+                and decode_group(existing.mls_state).epoch >= group.epoch:
+            with c.store.transaction():  # a Welcome sent again (post-commit retried): keep our newer state
+                c.store.advance_cursor(c.installation_id, CursorKind.WELCOMES, v1.id)
+            return None
+        with c.store.transaction():
+            c.store.put_group(GroupRow(group.group_id, existing.created_at_ns if existing else v1.created_ns,
+                                       metadata.conversation_type, MembershipState.ALLOWED, adder,
+                                       encode_group(group), rotated_at_ns=existing.rotated_at_ns if existing else 0))
+            c.store.advance_cursor(group.group_id, CursorKind.COMMITS, cursor)
+            c.store.advance_cursor(group.group_id, CursorKind.APPLICATION, cursor)
+            c.store.advance_cursor(c.installation_id, CursorKind.WELCOMES, v1.id)
+            state = on_welcome(created_by_us=metadata.creator_inbox_id == c.inbox_id)
+            if state is not None:
+                c.set_consent(ConsentType.CONVERSATION_ID, conversation_entity(group.group_id), state)
+            if c.config.profile.welcome_transcript:  # libxmtp welcomes/xmtp_welcome.rs: "added you"
+                content = encode_group_updated(GroupUpdated(initiated_by_inbox_id=adder,
+                                                            added_inboxes=(Inbox(c.inbox_id),)))
+                encoded = content.encode()
+                c.store.put_message(MessageRow(
+                    transcript_message_id(group.group_id, v1.created_ns, encoded), group.group_id, v1.created_ns,
+                    GroupMessageKind.MEMBERSHIP_CHANGE, DeliveryStatus.PUBLISHED, adder, b"",
+                    content.type.authority_id, content.type.type_id, str(v1.created_ns), encoded))
+        return Conversation(c, group.group_id)
+
+    def list(self, *, created_after_ns: int | None = None, created_before_ns: int | None = None,
+             limit: int | None = None, consent_states: Iterable[ConsentState] | None = None) -> list[Conversation]:
+        """seed ``list``: groups and DMs in this database, newest filters as libxmtp's."""
+        rows = self.client.store.find_groups(created_after_ns=created_after_ns, created_before_ns=created_before_ns,
+                                             limit=limit, consent_states=consent_states)
+        return [Conversation(self.client, row.id) for row in rows]
+
+    def get(self, group_id: bytes) -> Conversation:
+        """libxmtp ``find_group_by_id``: a stored conversation; ``Rejected(UNKNOWN_GROUP)`` otherwise."""
+        if self.client.store.get_group(group_id) is None:
+            raise Rejected(ClientReason.UNKNOWN_GROUP, group_id.hex())
+        return Conversation(self.client, group_id)
+
+    def sync_all(self) -> None:
+        """libxmtp ``sync_all_conversations``: welcomes, then every group."""
+        self.sync()
+        for conversation in self.list():
+            conversation.sync()
+
+    def stream(self) -> Stream:
+        """seed ``stream``: new conversations as welcomes arrive."""
+        subscription = self.client.network.subscribe_welcome_messages(api.SubscribeWelcomeMessagesRequest(
+            (api.SubscribeWelcomeMessagesRequest.Filter(
+                self.client.installation_id, self.client.store.get_cursor(self.client.installation_id,
+                                                                          CursorKind.WELCOMES)),)))
+        return Stream(subscription, lambda _: self.sync())
+
+    def stream_all_messages(self) -> AllMessagesStream:
+        """seed ``stream_all_messages``: every new message of every conversation, joined ones included."""
+        return AllMessagesStream(self)
+
+
+class Stream:
+    """seed ``stream``: A pull-based stream: ``poll()`` returns what arrived since the last poll, in order."""
+
+    def __init__(self, subscription, on_envelope):
+        self.subscription, self.on_envelope = subscription, on_envelope
+
+    def poll(self) -> list:
+        items = []
+        for envelope in self.subscription.poll():
+            items.extend(self.on_envelope(envelope))
+        return items
+
+    def close(self) -> None:
+        self.subscription.close()
+
+
+class AllMessagesStream:
+    """seed ``stream_all_messages``: each ``poll()`` first joins new conversations (welcomes), then
+    returns every message that arrived in any of them since the last poll, own messages included."""
+
+    def __init__(self, conversations: Conversations):
+        self.conversations = conversations
+        self.streams: dict[bytes, Stream] = {}
+        self._watch([c.group_id for c in conversations.list()])
+
+    def _watch(self, group_ids: list[bytes]) -> None:
+        for group_id in group_ids:
+            if group_id not in self.streams:
+                self.streams[group_id] = _group_stream(self.conversations.client, [group_id])
+
+    def poll(self) -> list[StoredMessage]:
+        self._watch([c.group_id for c in self.conversations.sync()])
+        items = []
+        for stream in self.streams.values():
+            items.extend(stream.poll())
+        return items
+
+    def close(self) -> None:
+        for stream in self.streams.values():
+            stream.close()
+
+
+def _group_stream(client: ClientContext, group_ids: list[bytes]) -> Stream:
+    filters = tuple(api.SubscribeGroupMessagesRequest.Filter(g, client.store.get_cursor(g, CursorKind.APPLICATION))
+                    for g in group_ids)
+    subscription = client.network.subscribe_group_messages(api.SubscribeGroupMessagesRequest(filters))
+
+    def on_envelope(envelope) -> list[StoredMessage]:
+        return Conversation(client, envelope.v1.group_id).sync(return_new=True)
+    return Stream(subscription, on_envelope)

@@ -1,0 +1,139 @@
+"""libxmtp xmtp_db: the rows of the client's local database and the states they record.
+
+A field declared with ``sealed()`` is stored as a sealed cell (``store.py``):
+encrypted and bound to its table, column and row key.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import enum
+from typing import Any
+
+from .delivery import DeliveryStatus, GroupMessageKind, IntentKind, IntentState
+from .extensions import ConversationType
+
+__all__ = [
+    "RegistrationState", "MembershipState", "CursorKind", "sealed", "IdentityRow", "KeyPackageRow", "GroupRow",
+    "MessageRow", "IntentRow", "AssociationStateRow", "SyncRequestRow",
+]
+
+
+class RegistrationState(enum.IntEnum):
+    """model: whether this installation is registered (libxmtp derives this from the association state)."""
+
+    UNREGISTERED = 1  # keys generated; the identity update adding the installation is not yet published
+    REGISTERED = 2    # the identity update and a key package are published
+
+
+class MembershipState(enum.IntEnum):
+    """libxmtp xmtp_db group.rs ``GroupMembershipState``: our standing in a group."""
+
+    ALLOWED = 1   # active: we are a member
+    REJECTED = 2  # removed from the group
+    PENDING = 3   # a welcome not yet accepted
+
+
+class CursorKind(enum.IntEnum):
+    """docs/xmtp-facts.md §7.2: the synthetic originator libxmtp keeps one cursor per (topic, originator) for."""
+
+    COMMITS = 0
+    APPLICATION = 10
+    WELCOMES = 11
+
+
+def sealed(**kwargs: Any) -> Any:
+    """libxmtp xmtp_db (SQLCipher): marks a row field that ``Store`` keeps as a sealed cell."""
+    return dataclasses.field(metadata={"sealed": True}, **kwargs)
+
+
+@dataclasses.dataclass(frozen=True)
+class IdentityRow:
+    """libxmtp xmtp_db identity.rs ``StoredIdentity``: the one identity of this installation."""
+
+    inbox_id: str
+    installation_private_key: bytes = sealed()
+    wallet_address: str = sealed()
+    registration_state: RegistrationState = sealed()
+
+
+@dataclasses.dataclass(frozen=True)
+class KeyPackageRow:
+    """libxmtp xmtp_db key_package_history.rs: a key package's private keys, kept until expired after replacement."""
+
+    ref: bytes
+    init_key: bytes
+    """RFC 9420 §10: the key package's ``init_key``, which names it in a Welcome (libxmtp: the HPKE public key)."""
+    private_keys: bytes = sealed()
+    created_ns: int = 0
+    replaced_at_ns: int | None = None
+
+
+@dataclasses.dataclass(frozen=True)
+class GroupRow:
+    """libxmtp xmtp_db group.rs ``StoredGroup``, with the serialized MLS group state sealed alongside."""
+
+    id: bytes
+    created_at_ns: int
+    conversation_type: ConversationType
+    membership_state: MembershipState
+    added_by_inbox_id: str
+    mls_state: bytes = sealed()
+    dm_id: str | None = None
+    paused_for_version: str | None = None
+    rotated_at_ns: int = 0
+
+
+@dataclasses.dataclass(frozen=True)
+class MessageRow:
+    """libxmtp xmtp_db group_message.rs ``StoredGroupMessage``; ``content`` is the EncodedContent, sealed."""
+
+    id: bytes
+    group_id: bytes
+    sent_at_ns: int
+    kind: GroupMessageKind
+    delivery_status: DeliveryStatus
+    sender_inbox_id: str
+    sender_installation_id: bytes
+    authority_id: str
+    type_id: str
+    idempotency_key: str
+    content: bytes = sealed()
+
+
+@dataclasses.dataclass(frozen=True)
+class IntentRow:
+    """libxmtp xmtp_db group_intent.rs ``StoredGroupIntent``, linked to the message it sends (if any)."""
+
+    id: int
+    group_id: bytes
+    kind: IntentKind
+    state: IntentState
+    payload: bytes = sealed()
+    payload_hash: bytes | None = None
+    publish_attempts: int = 0
+    published_in_epoch: int | None = None
+    staged_commit: bytes | None = sealed(default=None)
+    post_commit_data: bytes | None = sealed(default=None)
+    message_id: bytes | None = None
+    unsent_payload: bytes | None = sealed(default=None)
+    """model: a Published intent's bytes until the node confirms them; sent again byte for byte."""
+    refusal: str | None = sealed(default=None)
+    """model: why building the payload failed (``reason: detail``), reported to the caller."""
+
+
+@dataclasses.dataclass(frozen=True)
+class AssociationStateRow:
+    """libxmtp xmtp_db identity_cache.rs: an inbox's serialized association state at a sequence id."""
+
+    inbox_id: str
+    sequence_id: int
+    state: bytes = sealed()
+
+
+@dataclasses.dataclass(frozen=True)
+class SyncRequestRow:
+    """docs/xmtp-facts.md §9: the history-sync request this installation sent and still awaits a reply to."""
+
+    pin: str
+    request: bytes = sealed()
