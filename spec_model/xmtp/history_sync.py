@@ -172,7 +172,9 @@ def process_history_sync(conversations: Conversations) -> HistorySyncReport:
             elif content.reply is not None:
                 _receive_reply(client, content.reply, report)
             elif content.preference_updates is not None:
-                import_elements(client.store, [BackupElement(consent=c) for c in content.preference_updates.consent])
+                import_elements(client.store, [BackupElement(consent=update.consent)
+                                               for update in content.preference_updates.updates
+                                               if update.consent is not None])
     return report
 
 

@@ -292,3 +292,31 @@ def test_a_record_longer_than_any_network_payload_is_refused_before_it_is_inflat
         read_archive(_bomb(MAX_RECORD_SIZE + 1, 1 << 30), KEY)
     assert e.value.reason == HistorySyncReason.MALFORMED_ARCHIVE
     assert str(e.value.detail).endswith(f"length {MAX_RECORD_SIZE + 1}")
+
+
+def test_a_preference_update_in_the_sync_group_imports_its_consent_records(history):
+    """docs/xmtp-facts.md §9 "Preference sync": libxmtp's ``PreferenceUpdates{repeated PreferenceUpdate}``; the
+    consent saves among the updates are imported, an HMAC-key update beside them is passed over."""
+    from spec_model.xmtp.consent import ConsentStateSave, ConsentTypeSave
+    from spec_model.xmtp.history_archive import (
+        DeviceSyncContent, HmacKeyUpdate, PreferenceUpdate, PreferenceUpdates, encode_device_sync,
+    )
+    from spec_model.xmtp.history_sync import _ensure_sync_group
+    net, alice_wallet, a, bob, _ = history
+    b = net.client(alice_wallet, "b")
+    b.request_history_sync()
+    net.tick()
+    a.process_history_sync()
+    net.tick()
+    b.process_history_sync()
+    assert not a.is_inbox_id_denied(bob.inbox_id)
+    update = PreferenceUpdates(updates=(
+        PreferenceUpdate(hmac=HmacKeyUpdate()),
+        PreferenceUpdate(consent=ConsentSave(entity_type=ConsentTypeSave.INBOX_ID, state=ConsentStateSave.DENIED,
+                                             entity=bob.inbox_id, consented_at_ns=2**62)),
+    ))
+    _ensure_sync_group(b.conversations).send(encode_device_sync(DeviceSyncContent(preference_updates=update)))
+    net.tick()
+    report = a.process_history_sync()
+    assert not report.refused
+    assert a.is_inbox_id_denied(bob.inbox_id)
