@@ -28,11 +28,13 @@ Node dependencies); a usage error or an unusable adapter is one line on stderr, 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import sys
 import time
 from pathlib import Path
-from typing import Any, Callable, TextIO
+from typing import Any, Callable, Iterator, TextIO
 
+from hypothesis import configuration
 from pydantic import ValidationError
 
 from . import data
@@ -421,11 +423,23 @@ def _flatten(lists: list[list[int]] | None) -> set[int] | None:
     return None if lists is None else {n for group in lists for n in group}
 
 
+@contextlib.contextmanager
+def _hypothesis_files_in_the_cache() -> Iterator[None]:
+    """The runner's state machines use hypothesis, which keeps files of its own: put them in the user's cache
+    folder, not a ``.hypothesis`` folder in whatever directory the command runs from."""
+    configuration.set_hypothesis_home_dir(str(data.cache_folder() / "hypothesis"))
+    try:
+        yield
+    finally:
+        configuration.set_hypothesis_home_dir(None)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     try:
         args = parser.parse_args(argv)
-        return args.run(args)
+        with _hypothesis_files_in_the_cache():
+            return args.run(args)
     except SystemExit as e:  # argparse's usage errors (status 2) and --help (status 0)
         return e.code if isinstance(e.code, int) else 0 if e.code is None else 2
     except AdapterUnusable as e:

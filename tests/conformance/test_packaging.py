@@ -64,9 +64,13 @@ def test_the_installed_package_is_not_the_checkout(installed: Path, tmp_path: Pa
 
 
 def test_an_installed_wheel_runs_the_suite_from_an_empty_folder(installed: Path, tmp_path: Path) -> None:
-    selected = len(collect(RunOptions(include=["rfc9420/tree-math*"])))
-    done = tool(installed, tmp_path, "run", "-q", "--include", "rfc9420/tree-math*")
+    """A selection with a hypothesis state machine in it: its files go to the user's cache, not the folder."""
+    include = ["rfc9420/tree-math*", "interop/suite1/mixed_group_random"]
+    selected = len(collect(RunOptions(include=include)))
+    cache = tmp_path.parent / f"{tmp_path.name}-cache"
+    done = tool(installed, tmp_path, "run", "-q", *(f"--include={glob}" for glob in include), home=cache)
     assert done.returncode == 0, done.stdout + done.stderr
+    assert (cache / "xmtp-conformance" / "hypothesis").is_dir()
     assert f"ran {selected} of {selected} selected" in done.stdout
     assert f"ok: {selected} passed, 0 failed, 0 errored" in done.stdout
     assert list(tmp_path.iterdir()) == []  # nothing written beside the user's files
