@@ -28,12 +28,14 @@ tests call: every question answered by the model, every answer judged.
 from __future__ import annotations
 
 from types import ModuleType
-from typing import Any
+from typing import Any, Callable
+
+from spec_model.mls.reasons import Rejected
 
 from . import expect
 from .formats import Case, Verdict
 
-__all__ = ["questions", "judge", "verify", "judge_decision", "judge_decoded", "judge_trace", "judge_fields"]
+__all__ = ["questions", "judge", "verify", "answer_decision", "judge_decision", "judge_decoded", "judge_trace", "judge_fields"]
 
 
 def questions(family: ModuleType, case: Case) -> list[dict[str, Any]]:
@@ -72,6 +74,15 @@ def verify(family: ModuleType, case: Case) -> None:
     """The model answers every question of ``case``; each answer is judged (what the tests run)."""
     for question in questions(family, case):
         judge(family, case, question, family.answer(question))
+
+
+def answer_decision(decide: Callable[[dict[str, Any]], dict[str, Any]], inputs: dict[str, Any]) -> dict[str, Any]:
+    """The model's answer to ``decide``: ``decide(inputs)``'s outputs, or the reason its ``Rejected`` names."""
+    try:
+        outputs = decide(inputs)
+    except Rejected as e:
+        return {"result": Verdict.INVALID.value, "reason": e.reason.value}
+    return {"result": Verdict.VALID.value, "reason": None, "outputs": outputs}
 
 
 # ---------------------------------------------------------------- the judgements of each format

@@ -23,7 +23,6 @@ import hashlib
 from typing import Any
 
 from spec_model.mls.group_context import Extension
-from spec_model.mls.reasons import Rejected
 from spec_model.xmtp.commit_validation import validate_dm_welcome
 from spec_model.xmtp.extensions import (
     APP_DATA, XmtpExtensionType, GroupMutableMetadataV1, Inboxes, Metadata, new_dm_metadata,
@@ -34,6 +33,7 @@ from spec_model.xmtp.profiles import LIBXMTP, SEED, Profile
 
 from .. import case_id
 from ..formats import DecisionCase, Expected, Verdict
+from ..questions import answer_decision
 
 FORMAT = "decision"
 AREA = "group metadata"
@@ -55,11 +55,7 @@ def decide(inputs: dict[str, Any]) -> dict[str, Any]:
 
 def answer(question: dict) -> dict:
     """``decide``: accepted, or the reason the Welcome's DM is refused."""
-    try:
-        outputs = decide(question["inputs"])
-    except Rejected as e:
-        return {"result": Verdict.INVALID.value, "reason": e.reason.value}
-    return {"result": Verdict.VALID.value, "reason": None, "outputs": outputs}
+    return answer_decision(decide, question["inputs"])
 
 
 def _inputs(profile: str, *, own: str, adder: str, metadata, mutable: GroupMutableMetadataV1, policies,

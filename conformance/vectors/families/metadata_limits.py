@@ -20,7 +20,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from spec_model.mls.reasons import Rejected
 from spec_model.xmtp.extensions import (
     APP_DATA, ATTRIBUTE_LIMITS, COMMIT_LOG_SIGNER, DESCRIPTION, GROUP_IMAGE_URL_SQUARE, GROUP_NAME,
     GROUP_PINNED_FRAME_URL, MESSAGE_DISAPPEAR_FROM_NS, MESSAGE_DISAPPEAR_IN_NS, MINIMUM_SUPPORTED_PROTOCOL_VERSION,
@@ -30,7 +29,8 @@ from spec_model.xmtp.extensions import (
 from spec_model.xmtp.profiles import LIBXMTP, SEED
 
 from .. import case_id
-from ..formats import DecisionCase, Expected, Verdict
+from ..formats import DecisionCase, Expected
+from ..questions import answer_decision
 
 FORMAT = "decision"
 AREA = "group metadata"
@@ -60,11 +60,7 @@ def decide(inputs: dict[str, Any]) -> dict[str, Any]:
 
 def answer(question: dict) -> dict:
     """``decide``: the outputs of the check ``inputs`` names, or the reason it refuses."""
-    try:
-        outputs = decide(question["inputs"])
-    except Rejected as e:
-        return {"result": Verdict.INVALID.value, "reason": e.reason.value}
-    return {"result": Verdict.VALID.value, "reason": None, "outputs": outputs}
+    return answer_decision(decide, question["inputs"])
 
 
 def _case(name: str, description: str, rule: str, tags: list[str], inputs: dict[str, Any],

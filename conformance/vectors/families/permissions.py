@@ -30,7 +30,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from spec_model.mls.reasons import Rejected
 from spec_model.xmtp.extensions import (
     GroupMutablePermissionsV1, MembershipCondition, MembershipPolicy, MetadataPolicy, PermissionsUpdatePolicy,
 )
@@ -42,6 +41,7 @@ from spec_model.xmtp.profiles import LIBXMTP, SEED, Profile
 
 from .. import case_id
 from ..formats import DecisionCase, Expected, Verdict
+from ..questions import answer_decision
 
 FAMILY = "permissions"
 FORMAT = "decision"
@@ -149,11 +149,7 @@ def decide(inputs: dict[str, Any]) -> dict[str, Any]:
 
 def answer(question: dict) -> dict:
     """``decide``: the outputs of the decision ``inputs`` describe, or the reason it refuses."""
-    try:
-        outputs = decide(question["inputs"])
-    except Rejected as e:
-        return {"result": Verdict.INVALID.value, "reason": e.reason.value}
-    return {"result": Verdict.VALID.value, "reason": None, "outputs": outputs}
+    return answer_decision(decide, question["inputs"])
 
 
 def _case(name: str, description: str, rule: str, tags: list[str], inputs: dict[str, Any]) -> DecisionCase:
