@@ -1,0 +1,39 @@
+"""Wire checks, ``wire/<family>::<case>``: vector cases played through the network the harness owns.
+
+An SDK's public API answers no vector questions, but its client can share a group with model members.
+For each case of a family with a network manifestation, the harness builds the traffic the case describes
+(valid, or forged as the case says) with model members, publishes it on its delivery service, lets the
+SDK's client sync, and judges only what the SDK shows through ``clients.*`` (``world.py`` says what is
+compared). The cases come from the family (its ``cases()``), so the wire checks and the vectors have one
+source of truth; each family's wire module (``derive``) turns a case into its wire form, or says why it
+has none; ``conformance.runner.wire_checks`` makes the checks. A wire check needs ``clients`` with the case's profile: an adapter is judged by the profile its
+clients follow.
+"""
+
+from __future__ import annotations
+
+from types import ModuleType
+from typing import Any
+
+from ..vectors import family_modules
+from . import permissions
+from .world import Worlds
+
+__all__ = ["WIRE_FAMILIES", "Worlds", "wire_cases"]
+
+WIRE_FAMILIES: dict[str, ModuleType] = {"permissions": permissions}
+"""Family name -> its wire module (``derive(case)``: the case's wire form, or why it has none)."""
+
+
+def wire_cases() -> tuple[list[tuple[Any, Any]], dict[str, str]]:
+    """(case, wire form) for every case with a wire form, and case id -> why for every case without one."""
+    modules = family_modules()
+    played, without = [], {}
+    for family, wire in WIRE_FAMILIES.items():
+        for case in modules[family].cases():
+            derived = wire.derive(case)
+            if isinstance(derived, str):
+                without[case.id] = derived
+            else:
+                played.append((case, derived))
+    return played, without

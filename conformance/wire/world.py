@@ -1,0 +1,427 @@
+"""The harness's side of a wire check: model members in a group with the SDK's client, on the harness's network.
+
+Theory of operation
+-------------------
+A ``World`` lives on one session's delivery service. It holds model users (a wallet, one installation,
+the inbox registered through the IdentityApi of the harness's network) and one SDK client per profile
+(``clients.create``). A ``WireGroup`` is an XMTP group created by a model user: every model member keeps
+its own MLS ``Group`` (``spec_model.mls``), and the SDK's client joins from a Welcome sent through the
+network, as any installation would (docs/xmtp-facts.md §6, §7.3).
+
+A case ``play``s one commit: a model member builds it from proposals with no check of its own (a forger
+holding a member's keys), the model's commit validation (``spec_model.xmtp.commit_validation``) decides
+whether XMTP accepts it, and it is published to the group topic. The SDK syncs and is observed through
+``clients.group_state`` and ``clients.messages`` only (``observe``):
+
+* accepted: the SDK's view is its view before, with the epoch one higher, the members, admins and super
+  admins the model has after the commit, the attributes and policies the commit changed, and one new
+  transcript message equal to the model's (``spec_model.xmtp.commit_validation.ValidatedCommit``);
+* refused: the SDK's view is exactly its view before, and the group still works: a valid commit of a
+  super admin that follows (the *probe*) is accepted as above.
+
+Model members other than the committer catch up lazily: a member processes the group's accepted commits
+only before it commits itself. An SDK that crashes or hangs while handling a case's traffic fails the case
+(``WireFailure``); the world is then dropped and the next case builds a new one.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any, Callable, Sequence
+
+from spec_model.mls.group import Group
+from spec_model.mls.key_package import KeyPackageBundle
+from spec_model.mls.message import MLSMessage
+from spec_model.mls.proposals import Proposal
+from spec_model.mls.reasons import Rejected
+from spec_model.xmtp import api
+from spec_model.xmtp.commit_validation import ValidatedCommit, validate_commit
+from spec_model.xmtp.content import GROUP_UPDATED
+from spec_model.xmtp.credential import Installation, inbox_of
+from spec_model.xmtp.extensions import (
+    GroupMembership, Inboxes, new_group_metadata, new_group_mutable_metadata, read_membership, read_mutable_metadata,
+    read_mutable_permissions,
+)
+from spec_model.xmtp.groups import (
+    XMTP_GROUP_CONFIG, create_group, group_context_extensions, membership_proposals, metadata_proposal,
+)
+from spec_model.xmtp.context import Identities
+from spec_model.xmtp.identity_signing import create_inbox_update
+from spec_model.xmtp.key_package import KeyPackage, build_key_package
+from spec_model.xmtp.permissions import Policies, policies_json
+from spec_model.xmtp.profiles import LIBXMTP, SEED, Profile
+from spec_model.xmtp.wallet import Wallet
+from spec_model.xmtp.welcome_wrap import welcome_recipient, wrap_welcome
+
+from ..adapter import AdapterError, ErrorKind, Session
+from ..adapter.reference import transcript_json
+from ..scenarios.driver import message_fields, wallet_key
+
+__all__ = ["PROFILES", "WireFailure", "HarnessFault", "User", "GroupSpec", "WireGroup", "World", "Worlds"]
+
+PROFILES: dict[str, Profile] = {"seed": SEED, "libxmtp": LIBXMTP}
+PAGE = 100
+
+
+class WireFailure(AssertionError):
+    """The SDK did not do what the case says: a wrong view, or it crashed or hung on the traffic."""
+
+    def __init__(self, message: str, *, expected: Any = None, actual: Any = None):
+        super().__init__(message)
+        self.expected, self.actual = expected, actual
+
+
+class HarnessFault(RuntimeError):
+    """The harness could not build what a case describes (a bug of the harness, reported as errored)."""
+
+
+@dataclasses.dataclass
+class User:
+    """A model user: a wallet and one installation, its inbox registered on the harness's network."""
+
+    name: str
+    wallet: Wallet
+    installation: Installation
+    inbox_id: str
+
+
+@dataclasses.dataclass(frozen=True)
+class GroupSpec:
+    """What a group looks like when a case starts: its profile, its policy set, its super admins and targets.
+
+    Actors: ``creator`` (C), ``super_admin`` (S), ``admin`` (A), ``member`` (M); targets ``target0`` to
+    ``target4`` (one per case, so that cases do not undo each other); ``demoted``: C is not a super admin;
+    ``target_role``: what the targets are at the start (``member``, ``admin`` or ``super_admin``)."""
+
+    profile: str
+    policies_key: str
+    policies: Policies = dataclasses.field(compare=False, hash=False)
+    demoted: bool = False
+    target_role: str = "member"
+
+
+ACTORS = ("creator", "super_admin", "admin", "member")
+TARGETS = tuple(f"target{i}" for i in range(5))
+OUTSIDERS = tuple(f"outsider{i}" for i in range(5))
+
+
+@dataclasses.dataclass
+class _Member:
+    user: User
+    mls: Group
+    seen: int  # how many of the group's accepted commits its MLS group has processed
+
+
+class WireGroup:
+    """One XMTP group shared by model members and the SDK's client, and the SDK's last observed view of it."""
+
+    def __init__(self, world: "World", spec: GroupSpec):
+        self.world, self.spec = world, spec
+        self.profile = PROFILES[spec.profile]
+        self.members: dict[str, _Member] = {}
+        self.commits: list[MLSMessage] = []  # accepted commits, in order, after the one that added everyone
+        self.used: set[str] = set()          # the case keys already played here
+        self.group_id = b""
+        self.view: dict[str, Any] = {}
+        self.probes = 0
+
+    # ------------------------------------------------------------------ model side
+
+    def member(self, name: str) -> Group:
+        """The MLS group of model member ``name``, brought up to the group's current epoch."""
+        member = self.members[name]
+        while member.seen < len(self.commits):
+            member.mls.process(self.commits[member.seen])
+            member.seen += 1
+        return member.mls
+
+    @property
+    def epoch_group(self) -> Group:
+        """Any up-to-date model group (for reading the current state)."""
+        return self.member("super_admin")
+
+    def commit(self, actor: str, proposals: Sequence[Proposal]) -> tuple[MLSMessage, ValidatedCommit | None, Any]:
+        """``actor`` commits ``proposals`` unchecked; the model's verdict (the validated commit, or None if
+        XMTP refuses it) decides whether the model members move on. Returns (message, validated, staged)."""
+        mls = self.member(actor)
+        pending = mls.commit(tuple(proposals), private=True, rng=None)
+        try:
+            validated = validate_commit(pending.staged, self.world.log.state_at, profile=self.profile)
+        except Rejected:
+            validated = None
+        self.world.publish(self.group_id, pending.message)
+        if validated is None:
+            mls.clear_pending_commit()
+        else:
+            mls.merge_pending_commit()
+            self.commits.append(pending.message)
+            self.members[actor].seen = len(self.commits)
+        return pending.message, validated, pending.staged
+
+    # ------------------------------------------------------------------ the SDK's side
+
+    def sdk(self, method: str, **arguments: Any) -> Any:
+        return self.world.session.ask("clients.group", client=self.world.sdk_client(self.spec.profile),
+                                      group_id=self.group_id.hex(), method=method, arguments=arguments)["value"]
+
+    def sync(self) -> None:
+        """The SDK syncs the group; a refusal of the sync itself is allowed (the view is what is judged)."""
+        try:
+            self.sdk("sync")
+        except AdapterError as e:
+            if e.kind is not ErrorKind.REJECTED:
+                raise
+
+    def observe(self) -> dict[str, Any]:
+        """The SDK's view: ``view()`` of its group state and stored messages."""
+        client = self.world.sdk_client(self.spec.profile)
+        ask = self.world.session.ask
+        state = ask("clients.group_state", client=client, group_id=self.group_id.hex())["state"]
+        messages = ask("clients.messages", client=client, group_id=self.group_id.hex())["messages"]
+        return view(state, messages)
+
+    # ------------------------------------------------------------------ judging
+
+    def expected_after(self, before: dict[str, Any], staged, validated: ValidatedCommit) -> dict[str, Any]:
+        """The SDK's view after an accepted commit: ``before`` with what the commit changed."""
+        expected = dict(before, epoch=before["epoch"] + 1)
+        old, new = staged.old_context.extensions, staged.new_context.extensions
+        metadata = read_mutable_metadata(new)
+        admins, supers = sorted(metadata.admin_list.inbox_ids), sorted(metadata.super_admin_list.inbox_ids)
+        expected["admins"], expected["super_admins"] = admins, supers
+        installations: dict[str, int] = {}
+        for _, leaf in staged.new_tree.members():
+            inbox = inbox_of(leaf.credential)
+            installations[inbox] = installations.get(inbox, 0) + 1
+        expected["members"] = [{"inbox_id": inbox, "installations": installations.get(inbox, 0),
+                                "permission_level": "super_admin" if inbox in supers else
+                                "admin" if inbox in admins else "member"}
+                               for inbox in sorted(read_membership(new).members)]
+        old_attributes = read_mutable_metadata(old).attributes
+        changed = {k: v for k, v in metadata.attributes.items() if old_attributes.get(k) != v}
+        expected["attributes"] = {**before["attributes"], **changed}
+        old_policies = policies_json(Policies.from_proto(read_mutable_permissions(old), self.profile))
+        new_policies = policies_json(Policies.from_proto(read_mutable_permissions(new), self.profile))
+        policies = dict(before["policies"])
+        for key, value in new_policies.items():
+            if key == "update_metadata_policy":
+                shown = dict(policies.get(key, {}))
+                for k in old_policies[key].keys() | value.keys():
+                    if k not in value:
+                        shown.pop(k, None)
+                    elif old_policies[key].get(k) != value[k]:
+                        shown[k] = value[k]
+                policies[key] = dict(sorted(shown.items()))
+            elif old_policies[key] != value:
+                policies[key] = value
+        expected["policies"] = policies
+        if not validated.is_empty:
+            expected["messages"] = [*before["messages"], transcript_entry(validated)]
+        return expected
+
+    def probe(self) -> None:
+        """A valid commit of a super admin after a refused one: the SDK must process it (the group works)."""
+        self.probes += 1
+        committer = "super_admin"
+        proposal = metadata_proposal(self.member(committer), {"description": f"probe {self.probes}"})
+        self.play(committer, [proposal], accepted=True, what="the probe that follows")
+
+    def play(self, actor: str, proposals: Sequence[Proposal], *, accepted: bool, what: str) -> None:
+        """``actor`` commits ``proposals``; XMTP ``accepted`` it or not (the case's expected outcome, which the
+        model must agree with); the SDK syncs and its view is judged. A refusal is followed by ``probe``."""
+        before = self.view
+        _, validated, staged = self.commit(actor, proposals)
+        if (validated is not None) != accepted:
+            raise HarnessFault(f"{what}: the model {'accepts' if validated else 'refuses'} the commit built for it, "
+                               f"the case expects it {'accepted' if accepted else 'refused'}")
+        with self.world.sdk_phase(what):
+            self.sync()
+            after = self.observe()
+        expected = self.expected_after(before, staged, validated) if validated is not None else before
+        self.view = after
+        if after != expected:
+            raise WireFailure(f"{what}: the commit should be {'accepted' if accepted else 'refused'}; "
+                              + _difference(expected, after), expected=expected, actual=after)
+        if validated is None:
+            self.probe()
+
+
+class World:
+    """Model users, the SDK's clients and the shared groups, on one session's delivery service."""
+
+    def __init__(self, session: Session):
+        self.session = session
+        self.network = session.fresh_network()
+        self.adapter = session.adapter
+        self.log = Identities(self.network)  # the inboxes' states as the network's log has them
+        self.users: dict[str, User] = {}
+        self.sdk: dict[str, dict[str, Any]] = {}  # profile -> {client, inbox_id, installation_id}
+        self.groups: dict[GroupSpec, WireGroup] = {}
+        self._phase = ""
+
+    @property
+    def current(self) -> bool:
+        """Whether the session still talks to the adapter and network this world was built on."""
+        return self.session.network is self.network and self.session.adapter is self.adapter
+
+    # ------------------------------------------------------------------ users and the network
+
+    def user(self, name: str) -> User:
+        if name not in self.users:
+            wallet = Wallet.from_key(bytes.fromhex(wallet_key(f"wire {name}")))
+            installation = Installation.generate()
+            update = create_inbox_update(wallet, 0, self.network.clock.now_ns(), installation.private_key)
+            self.network.publish_identity_update(api.PublishIdentityUpdateRequest(update.encode()))
+            self.users[name] = User(name, wallet, installation, update.inbox_id)
+        return self.users[name]
+
+    def key_package(self, user: User) -> KeyPackageBundle:
+        return build_key_package(user.installation, user.inbox_id, self.network.clock.now_ns() // 10**9)
+
+    def publish(self, group_id: bytes, message: MLSMessage) -> int:
+        """Send ``message`` to the group topic; the envelope's id (the cursor a Welcome names)."""
+        data = message.encode()
+        self.network.send_group_messages(api.SendGroupMessagesRequest((api.GroupMessageInput(
+            api.GroupMessageInput.V1(data, b"", False)),)))
+        newest = self.network.get_newest_group_message(api.GetNewestGroupMessageRequest((group_id,), False))
+        return newest.responses[0].group_message.v1.id
+
+    def sdk_client(self, profile: str) -> str:
+        if profile not in self.sdk:
+            name = f"wire-sdk-{profile}"
+            created = self.session.ask("clients.create", client=name, wallet_key=wallet_key(name), profile=profile)
+            self.sdk[profile] = {"client": name, **created}
+        return self.sdk[profile]["client"]
+
+    def sdk_phase(self, what: str):
+        return _SdkPhase(what)
+
+    # ------------------------------------------------------------------ groups
+
+    def group(self, spec: GroupSpec, key: str) -> WireGroup:
+        """The group of ``spec`` in which ``key`` has not been played yet (a new one if it has)."""
+        group = self.groups.get(spec)
+        if group is None or key in group.used:
+            group = self._create(spec)
+            self.groups[spec] = group
+        group.used.add(key)
+        return group
+
+    def _create(self, spec: GroupSpec) -> WireGroup:
+        """C creates the group with the spec's admin lists and policies and adds every member and the SDK in
+        one commit; the model members join from its Welcome directly, the SDK's client through the network."""
+        group = WireGroup(self, spec)
+        profile = group.profile
+        names = (*ACTORS, *TARGETS)
+        users = {name: self.user(name) for name in names}
+        sdk = self.sdk_client(spec.profile)
+        creator = users["creator"]
+        targets = tuple(users[t].inbox_id for t in TARGETS)
+        supers = (() if spec.demoted else (creator.inbox_id,)) + (users["super_admin"].inbox_id,) \
+            + (targets if spec.target_role == "super_admin" else ())
+        admins = (users["admin"].inbox_id,) + (targets if spec.target_role == "admin" else ())
+        mutable = dataclasses.replace(new_group_mutable_metadata(creator.inbox_id, profile=profile),
+                                      admin_list=Inboxes(admins), super_admin_list=Inboxes(supers))
+        sdk_inbox = self.sdk[spec.profile]["inbox_id"]
+        membership = GroupMembership(members={**{u.inbox_id: self.log.latest_sequence_id(u.inbox_id)
+                                                 for u in users.values()},
+                                              sdk_inbox: self.log.latest_sequence_id(sdk_inbox)})
+        bundles = {name: self.key_package(users[name]) for name in names}
+        mls = create_group(bundles["creator"], group_context_extensions(
+            new_group_metadata(creator.inbox_id), mutable, GroupMembership(members={creator.inbox_id: 0}),
+            spec.policies, profile))
+        sdk_key_package = self._sdk_key_package(spec.profile)
+        joiners = tuple(bundles[n].key_package for n in names if n != "creator") + (sdk_key_package,)
+        pending = mls.commit(membership_proposals(mls, joiners, frozenset(), membership), private=True)
+        mls.merge_pending_commit()
+        group.group_id = mls.group_id
+        cursor = self.publish(mls.group_id, pending.message)
+        group.members["creator"] = _Member(creator, mls, 0)
+        for name in names[1:]:
+            b = bundles[name]
+            group.members[name] = _Member(users[name], Group.join(
+                pending.welcome.body, b.key_package, b.init_priv, b.encryption_priv, b.signature_priv,
+                config=XMTP_GROUP_CONFIG), 0)
+        public_key, algorithm = welcome_recipient(sdk_key_package)
+        data, metadata = wrap_welcome(public_key, pending.welcome.encode(), cursor, algorithm)
+        self.network.send_welcome_messages(api.SendWelcomeMessagesRequest((api.WelcomeMessageInput(
+            v1=api.WelcomeMessageInput.V1(sdk_key_package.leaf_node.signature_key, data, public_key, algorithm,
+                                          metadata)),)))
+        joined = self.session.ask("clients.sync_welcomes", client=sdk)["group_ids"]
+        if mls.group_id.hex() not in joined:
+            raise WireFailure(f"setup: the SDK's client did not join the group from a valid Welcome (joined {joined})")
+        group.view = group.observe()
+        if group.view["epoch"] != mls.epoch:
+            raise WireFailure(f"setup: the SDK's client joined at epoch {group.view['epoch']}, not {mls.epoch}")
+        return group
+
+    def _sdk_key_package(self, profile: str) -> KeyPackage:
+        installation = bytes.fromhex(self.sdk[profile]["installation_id"])
+        found = self.network.fetch_key_packages(api.FetchKeyPackagesRequest((installation,)))
+        return KeyPackage.decode(found.key_packages[0].key_package_tls_serialized)
+
+
+class _SdkPhase:
+    """While the SDK handles a case's traffic: a crash or hang of the adapter fails the case."""
+
+    def __init__(self, what: str):
+        self.what = what
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, kind, error, traceback) -> bool:
+        if isinstance(error, AdapterError) and error.kind in (ErrorKind.INTERNAL, ErrorKind.NETWORK):
+            raise WireFailure(f"{self.what}: the SDK broke on the traffic ({error})") from error
+        return False
+
+
+class Worlds:
+    """One ``World`` per session, built on first use and again whenever the session's network changed
+    (another check reset it) or a case failed (the SDK's state may differ from the model's)."""
+
+    def __init__(self) -> None:
+        self._world: World | None = None
+
+    def get(self, session: Session) -> World:
+        if self._world is None or self._world.session is not session or not self._world.current:
+            self._world = World(session)
+        return self._world
+
+    def run(self, session: Session, *, play: Callable[[World], None]) -> None:
+        world = self.get(session)
+        try:
+            play(world)
+        except BaseException:
+            self._world = None
+            raise
+
+
+# ------------------------------------------------------------------ the SDK's view
+
+def view(state: dict[str, Any], messages: list[dict[str, Any]]) -> dict[str, Any]:
+    """What a wire check compares (docs/adapters.md "Wire checks"): the group state without addresses, members
+    by inbox id with permission level and installation count, and every stored message without id and time."""
+    return {
+        "epoch": state["epoch"], "active": state["active"], "conversation_type": state["conversation_type"],
+        "creator_inbox_id": state["creator_inbox_id"], "attributes": state["attributes"],
+        "admins": sorted(state["admins"]), "super_admins": sorted(state["super_admins"]),
+        "policies": state["policies"],
+        "members": sorted(({"inbox_id": m["inbox_id"], "installations": m["installations"],
+                            "permission_level": m["permission_level"]} for m in state["members"]),
+                          key=lambda m: m["inbox_id"]),
+        "messages": [message_fields(m) for m in messages],
+    }
+
+
+def transcript_entry(validated: ValidatedCommit) -> dict[str, Any]:
+    """The transcript message a client stores for an accepted commit (docs/xmtp-facts.md §6), as ``view`` shows it."""
+    return {"kind": "membership_change", "delivery_status": "published", "sender_inbox_id": validated.actor_inbox_id,
+            "content_type": f"{GROUP_UPDATED.authority_id}/{GROUP_UPDATED.type_id}",
+            "update": transcript_json(validated.group_updated())}
+
+
+def _difference(expected: dict[str, Any], actual: dict[str, Any]) -> str:
+    keys = [k for k in expected if expected.get(k) != actual.get(k)]
+    return "the SDK's view differs in " + ", ".join(keys) + "".join(
+        f"; {k}: expected {expected.get(k)!r}, got {actual.get(k)!r}" for k in keys[:2])
