@@ -93,7 +93,7 @@ class GroupSpec:
     ``target4`` (one per case, so that cases do not undo each other); ``demoted``: C is not a super admin;
     ``target_role``: what the targets are at the start (``member``, ``admin`` or ``super_admin``)."""
 
-    profile: str
+    profile: str | None  # None: the case holds in every profile (the world's is taken)
     policies_key: str
     policies: Policies = dataclasses.field(compare=False, hash=False)
     demoted: bool = False
@@ -182,7 +182,8 @@ class WireGroup:
 
     # ------------------------------------------------------------------ judging
 
-    def expected_after(self, before: dict[str, Any], staged, validated: ValidatedCommit) -> dict[str, Any]:
+    def expected_after(self, before: dict[str, Any], after: dict[str, Any], staged,
+                       validated: ValidatedCommit) -> dict[str, Any]:
         """The SDK's view after an accepted commit: ``before`` with what the commit changed."""
         expected = dict(before, epoch=before["epoch"] + 1)
         old, new = staged.old_context.extensions, staged.new_context.extensions
@@ -199,7 +200,9 @@ class WireGroup:
                                for inbox in sorted(read_membership(new).members)]
         old_attributes = read_mutable_metadata(old).attributes
         changed = {k: v for k, v in metadata.attributes.items() if old_attributes.get(k) != v}
-        expected["attributes"] = {**before["attributes"], **changed}
+        # a key the SDK does not show (before or after) is judged by the transcript only
+        expected["attributes"] = {**before["attributes"], **{k: v for k, v in changed.items()
+                                                             if k in before["attributes"] or k in after["attributes"]}}
         old_policies = policies_json(Policies.from_proto(read_mutable_permissions(old), self.profile))
         new_policies = policies_json(Policies.from_proto(read_mutable_permissions(new), self.profile))
         policies = dict(before["policies"])
@@ -237,7 +240,7 @@ class WireGroup:
         with self.world.sdk_phase(what):
             self.sync()
             after = self.observe()
-        expected = self.expected_after(before, staged, validated) if validated is not None else before
+        expected = self.expected_after(before, after, staged, validated) if validated is not None else before
         self.view = after
         if after != expected:
             raise WireFailure(f"{what}: the commit should be {'accepted' if accepted else 'refused'}; "
@@ -258,6 +261,11 @@ class World:
         self.sdk: dict[str, dict[str, Any]] = {}  # profile -> {client, inbox_id, installation_id}
         self.groups: dict[GroupSpec, WireGroup] = {}
         self._phase = ""
+
+    @property
+    def profile(self) -> str:
+        """The profile of cases that hold in every profile: the first the adapter's clients declare."""
+        return self.session.profile
 
     @property
     def current(self) -> bool:
@@ -299,7 +307,10 @@ class World:
     # ------------------------------------------------------------------ groups
 
     def group(self, spec: GroupSpec, key: str) -> WireGroup:
-        """The group of ``spec`` in which ``key`` has not been played yet (a new one if it has)."""
+        """The group of ``spec`` in which ``key`` has not been played yet (a new one if it has); a spec
+        without a profile takes the world's."""
+        if spec.profile is None:
+            spec = dataclasses.replace(spec, profile=self.profile)
         group = self.groups.get(spec)
         if group is None or key in group.used:
             group = self._create(spec)
