@@ -16,12 +16,14 @@ from types import ModuleType
 from typing import Any
 
 from ..vectors import family_modules
-from . import metadata, permissions
+from . import commits, metadata, permissions
 from .world import Worlds
 
 __all__ = ["WIRE_FAMILIES", "Worlds", "wire_cases"]
 
-WIRE_FAMILIES: dict[str, ModuleType] = {"permissions": permissions, "metadata_limits": metadata}
+WIRE_FAMILIES: dict[str, ModuleType] = {
+    "permissions": permissions, "commit_validation": commits, "metadata_limits": metadata,
+}
 """Family name -> its wire module (``derive(case)``: the case's wire form, or why it has none)."""
 
 

@@ -46,7 +46,7 @@ from spec_model.xmtp.groups import (
     XMTP_GROUP_CONFIG, create_group, group_context_extensions, membership_proposals, metadata_proposal,
 )
 from spec_model.xmtp.context import Identities
-from spec_model.xmtp.identity_signing import create_inbox_update
+from spec_model.xmtp.identity_signing import add_installation_update, create_inbox_update, revoke_installation_update
 from spec_model.xmtp.key_package import KeyPackage, build_key_package
 from spec_model.xmtp.permissions import Policies, policies_json
 from spec_model.xmtp.profiles import LIBXMTP, SEED, Profile
@@ -77,12 +77,20 @@ class HarnessFault(RuntimeError):
 
 @dataclasses.dataclass
 class User:
-    """A model user: a wallet and one installation, its inbox registered on the harness's network."""
+    """A model user: a wallet and its installations, its inbox registered on the harness's network."""
 
     name: str
     wallet: Wallet
-    installation: Installation
+    installations: list[Installation]
     inbox_id: str
+
+    @property
+    def installation(self) -> Installation:
+        return self.installations[0]
+
+    def member_names(self) -> list[str]:
+        """Its installations' names as group members: ``name``, then ``name#2``, ``name#3``..."""
+        return [self.name] + [f"{self.name}#{i}" for i in range(2, len(self.installations) + 1)]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -98,18 +106,24 @@ class GroupSpec:
     policies: Policies = dataclasses.field(compare=False, hash=False)
     demoted: bool = False
     target_role: str = "member"
+    extra: tuple[str, ...] = ()  # more members (e.g. ``twin``, with two installations)
 
 
 ACTORS = ("creator", "super_admin", "admin", "member")
 TARGETS = tuple(f"target{i}" for i in range(5))
 OUTSIDERS = tuple(f"outsider{i}" for i in range(5))
+INSTALLATIONS = {"twin": 2, "revoked_twin": 2, "kept_twin": 2}
+"""Users with more than one installation."""
 
 
 @dataclasses.dataclass
 class _Member:
+    """A model member: its MLS group, joined from the Welcome only when it first acts."""
+
     user: User
-    mls: Group
-    seen: int  # how many of the group's accepted commits its MLS group has processed
+    joining: tuple[Any, KeyPackageBundle] | None  # (Welcome, its key package) until it joins
+    mls: Group | None = None
+    seen: int = 0  # how many of the group's log entries its MLS group has processed (or sent)
 
 
 class WireGroup:
@@ -119,7 +133,7 @@ class WireGroup:
         self.world, self.spec = world, spec
         self.profile = PROFILES[spec.profile]
         self.members: dict[str, _Member] = {}
-        self.commits: list[MLSMessage] = []  # accepted commits, in order, after the one that added everyone
+        self.log: list[tuple[str, MLSMessage]] = []  # (sender, message): proposals and accepted commits, in order
         self.used: set[str] = set()          # the case keys already played here
         self.group_id = b""
         self.view: dict[str, Any] = {}
@@ -130,21 +144,38 @@ class WireGroup:
     def member(self, name: str) -> Group:
         """The MLS group of model member ``name``, brought up to the group's current epoch."""
         member = self.members[name]
-        while member.seen < len(self.commits):
-            member.mls.process(self.commits[member.seen])
+        if member.mls is None:
+            welcome, b = member.joining
+            member.mls = Group.join(welcome, b.key_package, b.init_priv, b.encryption_priv, b.signature_priv,
+                                    config=XMTP_GROUP_CONFIG)
+        while member.seen < len(self.log):
+            sender, message = self.log[member.seen]
+            if sender != name:
+                member.mls.process(message)
             member.seen += 1
         return member.mls
+
+    def propose(self, proposer: str, proposal: Proposal) -> None:
+        """``proposer`` sends ``proposal`` to the group topic (RFC 9420 §12.1), for a commit to reference."""
+        message = self.member(proposer).propose(proposal, private=True)
+        self.world.publish(self.group_id, message)
+        self.log.append((proposer, message))
+        self.members[proposer].seen = len(self.log)
 
     @property
     def epoch_group(self) -> Group:
         """Any up-to-date model group (for reading the current state)."""
         return self.member("super_admin")
 
-    def commit(self, actor: str, proposals: Sequence[Proposal]) -> tuple[MLSMessage, ValidatedCommit | None, Any]:
-        """``actor`` commits ``proposals`` unchecked; the model's verdict (the validated commit, or None if
-        XMTP refuses it) decides whether the model members move on. Returns (message, validated, staged)."""
+    def commit(self, actor: str, proposals: Sequence[Proposal], *, by_reference: bool = False,
+               psks: dict[bytes, bytes] | None = None) -> tuple[MLSMessage, ValidatedCommit | None, Any]:
+        """``actor`` commits ``proposals`` by value (and, ``by_reference``, every proposal sent this epoch)
+        unchecked; the model's verdict (the validated commit, or None if XMTP refuses it) decides whether the
+        model members move on. Returns (message, validated, staged)."""
         mls = self.member(actor)
-        pending = mls.commit(tuple(proposals), private=True, rng=None)
+        mls.psks = psks or {}
+        pending = mls.commit(tuple(proposals), by_reference=None if by_reference else (), private=True)
+        mls.psks = {}
         try:
             validated = validate_commit(pending.staged, self.world.log.state_at, profile=self.profile)
         except Rejected:
@@ -154,8 +185,8 @@ class WireGroup:
             mls.clear_pending_commit()
         else:
             mls.merge_pending_commit()
-            self.commits.append(pending.message)
-            self.members[actor].seen = len(self.commits)
+            self.log.append((actor, pending.message))
+            self.members[actor].seen = len(self.log)
         return pending.message, validated, pending.staged
 
     # ------------------------------------------------------------------ the SDK's side
@@ -229,11 +260,12 @@ class WireGroup:
         proposal = metadata_proposal(self.member(committer), {"description": f"probe {self.probes}"})
         self.play(committer, [proposal], accepted=True, what="the probe that follows")
 
-    def play(self, actor: str, proposals: Sequence[Proposal], *, accepted: bool, what: str) -> None:
+    def play(self, actor: str, proposals: Sequence[Proposal], *, accepted: bool, what: str,
+             by_reference: bool = False, psks: dict[bytes, bytes] | None = None) -> None:
         """``actor`` commits ``proposals``; XMTP ``accepted`` it or not (the case's expected outcome, which the
         model must agree with); the SDK syncs and its view is judged. A refusal is followed by ``probe``."""
         before = self.view
-        _, validated, staged = self.commit(actor, proposals)
+        _, validated, staged = self.commit(actor, proposals, by_reference=by_reference, psks=psks)
         if (validated is not None) != accepted:
             raise HarnessFault(f"{what}: the model {'accepts' if validated else 'refuses'} the commit built for it, "
                                f"the case expects it {'accepted' if accepted else 'refused'}")
@@ -280,11 +312,32 @@ class World:
             installation = Installation.generate()
             update = create_inbox_update(wallet, 0, self.network.clock.now_ns(), installation.private_key)
             self.network.publish_identity_update(api.PublishIdentityUpdateRequest(update.encode()))
-            self.users[name] = User(name, wallet, installation, update.inbox_id)
+            self.users[name] = User(name, wallet, [installation], update.inbox_id)
+            for _ in range(1, INSTALLATIONS.get(name, 1)):
+                self.add_installation(self.users[name])
         return self.users[name]
 
-    def key_package(self, user: User) -> KeyPackageBundle:
-        return build_key_package(user.installation, user.inbox_id, self.network.clock.now_ns() // 10**9)
+    def add_installation(self, user: User) -> Installation:
+        """A new installation of ``user``'s inbox, signed by the installation and the wallet (XIP-46)."""
+        installation = Installation.generate()
+        update = add_installation_update(self.log.state_at(user.inbox_id), installation.private_key, user.wallet,
+                                         self.network.clock.now_ns())
+        self.network.publish_identity_update(api.PublishIdentityUpdateRequest(update.encode()))
+        user.installations.append(installation)
+        return installation
+
+    def revoke_installation(self, user: User, index: int) -> None:
+        """``user``'s wallet revokes its installation ``index`` (XIP-46), unless it is revoked already; the
+        installation stays in the user's list."""
+        state = self.log.state_at(user.inbox_id)
+        if user.installations[index].public_key not in state.installations:
+            return
+        update = revoke_installation_update(state, user.installations[index].public_key, user.wallet,
+                                            self.network.clock.now_ns())
+        self.network.publish_identity_update(api.PublishIdentityUpdateRequest(update.encode()))
+
+    def key_package(self, user: User, index: int = 0) -> KeyPackageBundle:
+        return build_key_package(user.installations[index], user.inbox_id, self.network.clock.now_ns() // 10**9)
 
     def publish(self, group_id: bytes, message: MLSMessage) -> int:
         """Send ``message`` to the group topic; the envelope's id (the cursor a Welcome names)."""
@@ -306,11 +359,14 @@ class World:
 
     # ------------------------------------------------------------------ groups
 
-    def group(self, spec: GroupSpec, key: str) -> WireGroup:
+    def group(self, spec: GroupSpec, key: str, *, private: bool = False) -> WireGroup:
         """The group of ``spec`` in which ``key`` has not been played yet (a new one if it has); a spec
-        without a profile takes the world's."""
+        without a profile takes the world's. A ``private`` group is new and serves one case only (one that
+        changes the group in ways later cases could not start from)."""
         if spec.profile is None:
             spec = dataclasses.replace(spec, profile=self.profile)
+        if private:
+            return self._create(spec)
         group = self.groups.get(spec)
         if group is None or key in group.used:
             group = self._create(spec)
@@ -323,8 +379,9 @@ class World:
         one commit; the model members join from its Welcome directly, the SDK's client through the network."""
         group = WireGroup(self, spec)
         profile = group.profile
-        names = (*ACTORS, *TARGETS)
-        users = {name: self.user(name) for name in names}
+        users = {name: self.user(name) for name in (*ACTORS, *TARGETS, *spec.extra)}
+        installations = {member: (user, i) for user in users.values() for i, member in enumerate(user.member_names())}
+        names = tuple(installations)
         sdk = self.sdk_client(spec.profile)
         creator = users["creator"]
         targets = tuple(users[t].inbox_id for t in TARGETS)
@@ -337,7 +394,7 @@ class World:
         membership = GroupMembership(members={**{u.inbox_id: self.log.latest_sequence_id(u.inbox_id)
                                                  for u in users.values()},
                                               sdk_inbox: self.log.latest_sequence_id(sdk_inbox)})
-        bundles = {name: self.key_package(users[name]) for name in names}
+        bundles = {name: self.key_package(*installations[name]) for name in names}
         mls = create_group(bundles["creator"], group_context_extensions(
             new_group_metadata(creator.inbox_id), mutable, GroupMembership(members={creator.inbox_id: 0}),
             spec.policies, profile))
@@ -347,12 +404,9 @@ class World:
         mls.merge_pending_commit()
         group.group_id = mls.group_id
         cursor = self.publish(mls.group_id, pending.message)
-        group.members["creator"] = _Member(creator, mls, 0)
+        group.members["creator"] = _Member(creator, None, mls)
         for name in names[1:]:
-            b = bundles[name]
-            group.members[name] = _Member(users[name], Group.join(
-                pending.welcome.body, b.key_package, b.init_priv, b.encryption_priv, b.signature_priv,
-                config=XMTP_GROUP_CONFIG), 0)
+            group.members[name] = _Member(installations[name][0], (pending.welcome.body, bundles[name]))
         public_key, algorithm = welcome_recipient(sdk_key_package)
         data, metadata = wrap_welcome(public_key, pending.welcome.encode(), cursor, algorithm)
         self.network.send_welcome_messages(api.SendWelcomeMessagesRequest((api.WelcomeMessageInput(
