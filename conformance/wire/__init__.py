@@ -6,8 +6,8 @@ For each case of a family with a network manifestation, the harness builds the t
 SDK's client sync, and judges only what the SDK shows through ``clients.*`` (``world.py`` says what is
 compared). The cases come from the family (its ``cases()``), so the wire checks and the vectors have one
 source of truth; each family's wire module (``derive``) turns a case into its wire form, or says why it
-has none; ``conformance.runner.wire_checks`` makes the checks. A wire check needs ``clients`` with the case's profile: an adapter is judged by the profile its
-clients follow.
+has none; ``conformance.runner.wire_checks`` makes the checks. A wire check needs ``clients`` with the
+case's profile: an adapter is judged by the profile its clients follow.
 """
 
 from __future__ import annotations

@@ -274,7 +274,8 @@ def _spec(profile: str, preset: Preset = Preset.ALL_MEMBERS, extra: tuple[str, .
     policies: Policies = preset_policies(preset, PROFILES[profile])
     if update_permissions is not None:
         policies = dataclasses.replace(policies, update_permissions=update_permissions)
-    return GroupSpec(profile, json.dumps(policies_json(policies), sort_keys=True), policies, extra=extra)
+    return GroupSpec(profile, json.dumps(policies_json(policies), sort_keys=True), policies, extra=extra,
+                     purpose="commit_validation")
 
 
 def derive(case: DecisionCase) -> CommitWire | str:

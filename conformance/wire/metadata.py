@@ -44,13 +44,14 @@ class AttributeWire:
     def play(self, world: World) -> None:
         group = world.group(self.spec, self.case_id)
         proposals = (metadata_proposal(group.member("super_admin"), {self.key: self.value}),)
-        group.play("super_admin", proposals, accepted=self.accepted, what=f"{self.key} of {len(self.value.encode())} bytes")
+        group.play("super_admin", proposals, accepted=self.accepted,
+                   what=f"{self.key} of {len(self.value.encode())} bytes")
 
 
 def _spec() -> GroupSpec:
     # the seed's all-members preset stands for every profile's: only the super admin acts, whom every preset allows
     policies = preset_policies(Preset.ALL_MEMBERS, PROFILES["seed"])
-    return GroupSpec(None, json.dumps(policies_json(policies), sort_keys=True), policies)
+    return GroupSpec(None, json.dumps(policies_json(policies), sort_keys=True), policies, purpose="metadata_limits")
 
 
 def derive(case: DecisionCase) -> AttributeWire | str:

@@ -75,7 +75,9 @@ class PermissionWire:
 
     def play(self, world: World) -> None:
         # a case with a target takes the role's own; a decode case changes only the policies
-        group = world.group(self.spec, f"decode {self.encoded}" if self.action == "decode" else self.role)
+        # an accepted decode case replaces the policies: it gets a group of its own
+        group = world.group(self.spec, f"decode {self.encoded}" if self.action == "decode" else self.role,
+                            private=self.action == "decode" and self.accepted)
         actor = "super_admin" if self.action == "decode" else _ACTOR[self.role]
         target = TARGETS[_ROLE_ORDER.index(self.role)]
         proposals = _ACTIONS[self.action](group, actor, target, self)
@@ -135,7 +137,8 @@ _ACTIONS = {
 }
 
 
-def _spec(profile: str, policies: Policies, *, demoted: bool = False, target_role: str = "member") -> GroupSpec | str:
+def _spec(profile: str, policies: Policies, purpose: str, *, demoted: bool = False,
+          target_role: str = "member") -> GroupSpec | str:
     try:
         policies.to_proto(PROFILES[profile])
     except Rejected as e:
@@ -143,7 +146,7 @@ def _spec(profile: str, policies: Policies, *, demoted: bool = False, target_rol
     if _holds(policies, Option.UNSPECIFIED):
         return "no group can hold this policy set (unspecified is refused when decoded)"
     key = json.dumps(policies_json(policies), sort_keys=True)
-    return GroupSpec(profile, key, policies, demoted=demoted, target_role=target_role)
+    return GroupSpec(profile, key, policies, demoted=demoted, target_role=target_role, purpose=f"permissions {purpose}")
 
 
 def _holds(policies: Policies, option: Option) -> bool:
@@ -172,14 +175,15 @@ def derive(case: DecisionCase) -> PermissionWire | str:
             policies = dataclasses.replace(base, **{permission.removesuffix("_policy"):
                                                     policy_from_json(inputs["policy"])})
         action = permission.removesuffix("_policy")
-        spec = _spec(profile, policies, demoted=role == "demoted_creator",
+        spec = _spec(profile, policies, action, demoted=role == "demoted_creator",
                      target_role="admin" if permission is Permission.REMOVE_ADMIN else "member")
         return spec if isinstance(spec, str) else PermissionWire(spec, role, action, accepted, metadata_key=key)
     if check == "add_super_admin":
         role = _role(inputs["actor"])
         if role is None:
             return "a non-member's installation never holds a leaf of a group the SDK accepts"
-        return PermissionWire(_spec(profile, base, demoted=role == "demoted_creator"), role, check, accepted)
+        return PermissionWire(_spec(profile, base, check, demoted=role == "demoted_creator"), role, check,
+                              accepted)
     if check == "remove_super_admin":
         role = _role(inputs["actor"])
         if role is None:
@@ -188,12 +192,13 @@ def derive(case: DecisionCase) -> PermissionWire | str:
             if role != "super_admin":
                 return "no group has a super admin other than the actor and none left after its removal"
             # the demoted creator's group has one super admin, S, who removes itself
-            return dataclasses.replace(PermissionWire(_spec(profile, base, demoted=True), "super_admin", check,
+            return dataclasses.replace(PermissionWire(_spec(profile, base, check, demoted=True), "super_admin", check,
                                                       accepted), action="remove_self")
-        return PermissionWire(_spec(profile, base, demoted=role == "demoted_creator", target_role="super_admin"),
+        return PermissionWire(_spec(profile, base, check, demoted=role == "demoted_creator",
+                                    target_role="super_admin"),
                               role, check, accepted)
     if check == "decode":
-        return PermissionWire(_spec(profile, base), "super_admin", "decode", accepted, encoded=inputs["encoded"])
+        return PermissionWire(_spec(profile, base, check), "super_admin", "decode", accepted, encoded=inputs["encoded"])
     if check == "remove_member":
         return "the super-admin removal rules are not yet played on the wire"
     return "a preset is a group's creation, not a commit: not yet played on the wire"

@@ -107,6 +107,7 @@ class GroupSpec:
     demoted: bool = False
     target_role: str = "member"
     extra: tuple[str, ...] = ()  # more members (e.g. ``twin``, with two installations)
+    purpose: str = ""  # groups of different purposes are never shared, even with equal policies
 
 
 ACTORS = ("creator", "super_admin", "admin", "member")
