@@ -23,5 +23,6 @@ def wire_checks() -> list[Check]:
             id=f"wire/{case.id}", area=f"wire {modules[family].AREA}", rule=case.rule,
             needs=(Need("clients", "profiles", derived.spec.profile) if derived.spec.profile else Need("clients"),),
             run=functools.partial(worlds.run, play=derived.play),
-            reproducer=f"xmtp-conformance run --include 'wire/{case.id}'", description=case.description))
+            reproducer=f"vectors/xmtp/{family}.json, case {case.id}: xmtp-conformance run --include 'wire/{case.id}'",
+            description=case.description))
     return checks

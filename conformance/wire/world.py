@@ -16,8 +16,8 @@ whether XMTP accepts it, and it is published to the group topic. The SDK syncs a
 * accepted: the SDK's view is its view before, with the epoch one higher, the members, admins and super
   admins the model has after the commit, the attributes and policies the commit changed, and one new
   transcript message equal to the model's (``spec_model.xmtp.commit_validation.ValidatedCommit``);
-* refused: the SDK's view is exactly its view before, and the group still works: a valid commit of a
-  super admin that follows (the *probe*) is accepted as above.
+* refused: the SDK shows no change from it, and the group still works: a valid commit of a super admin
+  in the same epoch that follows it on the topic (the *probe*) is applied as above, and nothing else.
 
 Model members other than the committer catch up lazily: a member processes the group's accepted commits
 only before it commits itself. An SDK that crashes or hangs while handling a case's traffic fails the case
@@ -254,32 +254,33 @@ class WireGroup:
             expected["messages"] = [*before["messages"], transcript_entry(validated)]
         return expected
 
-    def probe(self) -> None:
-        """A valid commit of a super admin after a refused one: the SDK must process it (the group works)."""
-        self.probes += 1
-        committer = "super_admin"
-        proposal = metadata_proposal(self.member(committer), {"description": f"probe {self.probes}"})
-        self.play(committer, [proposal], accepted=True, what="the probe that follows")
-
     def play(self, actor: str, proposals: Sequence[Proposal], *, accepted: bool, what: str,
              by_reference: bool = False, psks: dict[bytes, bytes] | None = None) -> None:
         """``actor`` commits ``proposals``; XMTP ``accepted`` it or not (the case's expected outcome, which the
-        model must agree with); the SDK syncs and its view is judged. A refusal is followed by ``probe``."""
+        model must agree with). A refused commit is followed on the topic by the *probe*: a super admin's
+        valid commit in the same epoch, changing the description. The SDK then syncs once and its view is
+        judged: the commit's changes, or (refused) the probe's changes only. An SDK that applied the refused
+        commit cannot apply the probe (its epoch is gone); one that stopped processing applies neither."""
         before = self.view
         _, validated, staged = self.commit(actor, proposals, by_reference=by_reference, psks=psks)
         if (validated is not None) != accepted:
             raise HarnessFault(f"{what}: the model {'accepts' if validated else 'refuses'} the commit built for it, "
                                f"the case expects it {'accepted' if accepted else 'refused'}")
+        if validated is None:
+            self.probes += 1
+            probe = metadata_proposal(self.member("super_admin"), {"description": f"probe {self.probes}"})
+            _, validated, staged = self.commit("super_admin", [probe])
+            if validated is None:
+                raise HarnessFault(f"{what}: the model refuses the probe")
         with self.world.sdk_phase(what):
             self.sync()
             after = self.observe()
-        expected = self.expected_after(before, after, staged, validated) if validated is not None else before
+        expected = self.expected_after(before, after, staged, validated)
         self.view = after
         if after != expected:
-            raise WireFailure(f"{what}: the commit should be {'accepted' if accepted else 'refused'}; "
-                              + _difference(expected, after), expected=expected, actual=after)
-        if validated is None:
-            self.probe()
+            outcome = "applied" if accepted else "refused, and the valid commit that follows it applied"
+            raise WireFailure(f"{what}: the commit should be {outcome}; " + _difference(expected, after),
+                              expected=expected, actual=after)
 
 
 class World:
