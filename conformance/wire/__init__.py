@@ -24,7 +24,7 @@ from .world import Worlds
 __all__ = ["WIRE_FAMILIES", "Worlds", "wire_cases"]
 
 WIRE_FAMILIES: dict[str, ModuleType] = {
-    "permissions": permissions, "commit_validation": commits, "metadata_limits": metadata,
+    "commit_validation": commits, "metadata_limits": metadata, "permissions": permissions,
 }
 """Family name -> its wire module (``derive(case)``: the case's wire form, or why it has none)."""
 
