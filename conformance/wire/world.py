@@ -57,7 +57,7 @@ from ..adapter import AdapterError, ErrorKind, Session
 from ..adapter.reference import transcript_json
 from ..scenarios.driver import message_fields, wallet_key
 
-__all__ = ["PROFILES", "WireFailure", "HarnessFault", "User", "GroupSpec", "WireGroup", "World", "Worlds"]
+__all__ = ["PROFILES", "WireFailure", "difference", "HarnessFault", "User", "GroupSpec", "WireGroup", "World", "Worlds"]
 
 PROFILES: dict[str, Profile] = {"seed": SEED, "libxmtp": LIBXMTP}
 PAGE = 100
@@ -139,6 +139,7 @@ class WireGroup:
         self.group_id = b""
         self.view: dict[str, Any] = {}
         self.probes = 0
+        self.message_ids: set[bytes | None] = set()  # of the application messages sent to it
 
     # ------------------------------------------------------------------ model side
 
@@ -155,6 +156,10 @@ class WireGroup:
                 member.mls.process(message)
             member.seen += 1
         return member.mls
+
+    def send(self, sender: str, data: bytes) -> None:
+        """``sender`` sends ``data`` as an application message (RFC 9420 §6.3) to the group topic."""
+        self.world.publish(self.group_id, self.member(sender).send_application(data), application=True)
 
     def propose(self, proposer: str, proposal: Proposal) -> None:
         """``proposer`` sends ``proposal`` to the group topic (RFC 9420 §12.1), for a commit to reference."""
@@ -279,7 +284,7 @@ class WireGroup:
         self.view = after
         if after != expected:
             outcome = "applied" if accepted else "refused, and the valid commit that follows it applied"
-            raise WireFailure(f"{what}: the commit should be {outcome}; " + _difference(expected, after),
+            raise WireFailure(f"{what}: the commit should be {outcome}; " + difference(expected, after),
                               expected=expected, actual=after)
 
 
@@ -341,11 +346,11 @@ class World:
     def key_package(self, user: User, index: int = 0) -> KeyPackageBundle:
         return build_key_package(user.installations[index], user.inbox_id, self.network.clock.now_ns() // 10**9)
 
-    def publish(self, group_id: bytes, message: MLSMessage) -> int:
+    def publish(self, group_id: bytes, message: MLSMessage, *, application: bool = False) -> int:
         """Send ``message`` to the group topic; the envelope's id (the cursor a Welcome names)."""
         data = message.encode()
         self.network.send_group_messages(api.SendGroupMessagesRequest((api.GroupMessageInput(
-            api.GroupMessageInput.V1(data, b"", False)),)))
+            api.GroupMessageInput.V1(data, b"", application)),)))
         newest = self.network.get_newest_group_message(api.GetNewestGroupMessageRequest((group_id,), False))
         return newest.responses[0].group_message.v1.id
 
@@ -488,7 +493,7 @@ def transcript_entry(validated: ValidatedCommit) -> dict[str, Any]:
             "update": transcript_json(validated.group_updated())}
 
 
-def _difference(expected: dict[str, Any], actual: dict[str, Any]) -> str:
+def difference(expected: dict[str, Any], actual: dict[str, Any]) -> str:
     keys = [k for k in expected if expected.get(k) != actual.get(k)]
     return "the SDK's view differs in " + ", ".join(keys) + "".join(
         f"; {k}: expected {expected.get(k)!r}, got {actual.get(k)!r}" for k in keys[:2])
