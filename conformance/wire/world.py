@@ -57,7 +57,7 @@ from ..adapter import AdapterError, ErrorKind, Session
 from ..adapter.reference import transcript_json
 from ..scenarios.driver import message_fields, wallet_key
 
-__all__ = ["PROFILES", "WireFailure", "difference", "HarnessFault", "User", "GroupSpec", "WireGroup", "World", "Worlds"]
+__all__ = ["PROFILES", "WireFailure", "difference", "Wrapped", "wrap", "HarnessFault", "User", "GroupSpec", "WireGroup", "World", "Worlds"]
 
 PROFILES: dict[str, Profile] = {"seed": SEED, "libxmtp": LIBXMTP}
 PAGE = 100
@@ -384,12 +384,32 @@ class World:
     def _create(self, spec: GroupSpec) -> WireGroup:
         """C creates the group with the spec's admin lists and policies and adds every member and the SDK in
         one commit; the model members join from its Welcome directly, the SDK's client through the network."""
+        group, welcome, cursor, key_package = self.build(spec)
+        self.send_welcome(key_package, wrap(key_package, welcome, cursor))
+        joined = self.session.ask("clients.sync_welcomes", client=self.sdk_client(spec.profile))["group_ids"]
+        if group.group_id.hex() not in joined:
+            raise WireFailure(f"setup: the SDK's client did not join the group from a valid Welcome (joined {joined})")
+        group.view = group.observe()
+        if group.view["epoch"] != group.epoch_group.epoch:
+            raise WireFailure(f"setup: the SDK's client joined at epoch {group.view['epoch']}, "
+                              f"not {group.epoch_group.epoch}")
+        return group
+
+    def send_welcome(self, key_package: KeyPackage, wrapped: "Wrapped") -> None:
+        """A WelcomeMessageInput for the SDK's installation (docs/xmtp-facts.md §7.3), as ``wrapped`` says."""
+        self.network.send_welcome_messages(api.SendWelcomeMessagesRequest((api.WelcomeMessageInput(
+            v1=api.WelcomeMessageInput.V1(key_package.leaf_node.signature_key, wrapped.data, wrapped.hpke_public_key,
+                                          wrapped.algorithm, wrapped.metadata)),)))
+
+    def build(self, spec: GroupSpec) -> tuple[WireGroup, bytes, int, KeyPackage]:
+        """The group of ``spec`` on the model's side, its commit published: the group, the Welcome (an
+        MLSMessage, encoded) for the SDK's installation, the commit's cursor and the SDK's key package."""
         group = WireGroup(self, spec)
         profile = group.profile
         users = {name: self.user(name) for name in (*ACTORS, *TARGETS, *spec.extra)}
         installations = {member: (user, i) for user in users.values() for i, member in enumerate(user.member_names())}
         names = tuple(installations)
-        sdk = self.sdk_client(spec.profile)
+        self.sdk_client(spec.profile)
         creator = users["creator"]
         targets = tuple(users[t].inbox_id for t in TARGETS)
         supers = (() if spec.demoted else (creator.inbox_id,)) + (users["super_admin"].inbox_id,) \
@@ -414,23 +434,29 @@ class World:
         group.members["creator"] = _Member(creator, None, mls)
         for name in names[1:]:
             group.members[name] = _Member(installations[name][0], (pending.welcome.body, bundles[name]))
-        public_key, algorithm = welcome_recipient(sdk_key_package)
-        data, metadata = wrap_welcome(public_key, pending.welcome.encode(), cursor, algorithm)
-        self.network.send_welcome_messages(api.SendWelcomeMessagesRequest((api.WelcomeMessageInput(
-            v1=api.WelcomeMessageInput.V1(sdk_key_package.leaf_node.signature_key, data, public_key, algorithm,
-                                          metadata)),)))
-        joined = self.session.ask("clients.sync_welcomes", client=sdk)["group_ids"]
-        if mls.group_id.hex() not in joined:
-            raise WireFailure(f"setup: the SDK's client did not join the group from a valid Welcome (joined {joined})")
-        group.view = group.observe()
-        if group.view["epoch"] != mls.epoch:
-            raise WireFailure(f"setup: the SDK's client joined at epoch {group.view['epoch']}, not {mls.epoch}")
-        return group
+        return group, pending.welcome.encode(), cursor, sdk_key_package
 
     def _sdk_key_package(self, profile: str) -> KeyPackage:
         installation = bytes.fromhex(self.sdk[profile]["installation_id"])
         found = self.network.fetch_key_packages(api.FetchKeyPackagesRequest((installation,)))
         return KeyPackage.decode(found.key_packages[0].key_package_tls_serialized)
+
+
+@dataclasses.dataclass(frozen=True)
+class Wrapped:
+    """A Welcome as a WelcomeMessageInput carries it (docs/xmtp-facts.md §7.3)."""
+
+    data: bytes
+    metadata: bytes
+    algorithm: int
+    hpke_public_key: bytes
+
+
+def wrap(key_package: KeyPackage, welcome: bytes, cursor: int) -> Wrapped:
+    """The Welcome wrapped as XMTP wraps it for ``key_package``'s installation (docs/xmtp-facts.md §7.3)."""
+    public_key, algorithm = welcome_recipient(key_package)
+    data, metadata = wrap_welcome(public_key, welcome, cursor, algorithm)
+    return Wrapped(data, metadata, algorithm, public_key)
 
 
 class _SdkPhase:
