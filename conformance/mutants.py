@@ -171,6 +171,21 @@ def _stops_on_refusal(original):
     return _validator
 
 
+def _metadata_failures_ignored(original):
+    """``unwrap_welcome`` that reads a Welcome whose metadata does not open as if it had none (cursor 0)."""
+    def unwrap_welcome(private_key, data, welcome_metadata, algorithm=1):
+        try:
+            return original(private_key, data, welcome_metadata, algorithm)
+        except Rejected:
+            return original(private_key, data, b"", algorithm)
+    return unwrap_welcome
+
+
+def _any_algorithm_as_x25519(original):
+    """``unwrap_welcome`` that opens every Welcome with X25519, whatever algorithm it is labelled with."""
+    return lambda private_key, data, welcome_metadata, algorithm=1: original(private_key, data, welcome_metadata)
+
+
 def _ratchet_step_of_next_generation(self) -> None:
     """``SenderRatchet._skip`` deriving ratchet_secret_[j+1] with generation j+1 in its context, not j."""
     j = self._generation
@@ -426,6 +441,12 @@ _MUTANTS = [
         ("client_seed_ignores_permissions_policy",
          "a seed client ignores update_permissions_policy as libxmtp does (XIP-47 Threat Model)",
          _in_receive({"spec_model.xmtp.commit_validation:check": _libxmtp_permissions_rule})),
+        ("client_ignores_welcome_metadata",
+         "a client joins from a Welcome whose sealed metadata does not open (docs/xmtp-facts.md §7.3)",
+         _replace(["spec_model.xmtp.conversations:unwrap_welcome"], _metadata_failures_ignored)),
+        ("client_ignores_wrapper_algorithm",
+         "a client opens every Welcome with X25519, whatever wrapper algorithm it names (docs/xmtp-facts.md §7.3)",
+         _replace(["spec_model.xmtp.conversations:unwrap_welcome"], _any_algorithm_as_x25519)),
         ("client_stuck_after_refused_commit",
          "a client that refuses a commit stops processing the group (facts §5: skipped, the cursor moves on)",
          _replace(["spec_model.xmtp.receive:_validator"], _stops_on_refusal)),
