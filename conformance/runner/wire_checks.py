@@ -22,7 +22,7 @@ def wire_checks() -> list[Check]:
         checks.append(Check(
             id=f"wire/{case.id}", area=f"wire {modules[family].AREA}", rule=case.rule,
             needs=(Need("clients", "profiles", derived.spec.profile) if derived.spec.profile else Need("clients"),),
-            run=functools.partial(worlds.run, play=derived.play),
+            run=functools.partial(worlds.run, play=derived.play, clock_ns=getattr(derived, "clock_ns", None)),
             reproducer=f"vectors/xmtp/{family}.json, case {case.id}: xmtp-conformance run --include 'wire/{case.id}'",
             description=case.description))
     return checks

@@ -18,14 +18,14 @@ from typing import Any
 
 from ..vectors import XMTP_DIR, family_modules
 from ..vectors.formats import FILE_MODELS
-from . import commits, messages, metadata, permissions, welcomes
+from . import commits, key_packages, messages, metadata, permissions, welcomes
 from .world import Worlds
 
 __all__ = ["WIRE_FAMILIES", "Worlds", "wire_cases"]
 
 WIRE_FAMILIES: dict[str, ModuleType] = {
     "commit_validation": commits, "metadata_limits": metadata, "messages": messages,
-    "welcome_wrapping": welcomes, "permissions": permissions,
+    "welcome_wrapping": welcomes, "key_packages": key_packages, "permissions": permissions,
 }
 """Family name -> its wire module (``derive(case)``: the case's wire form, or why it has none)."""
 

@@ -291,9 +291,9 @@ class WireGroup:
 class World:
     """Model users, the SDK's clients and the shared groups, on one session's delivery service."""
 
-    def __init__(self, session: Session):
+    def __init__(self, session: Session, *, start_ns: int | None = None):
         self.session = session
-        self.network = session.fresh_network()
+        self.network = session.fresh_network(start_ns)
         self.adapter = session.adapter
         self.log = Identities(self.network)  # the inboxes' states as the network's log has them
         self.users: dict[str, User] = {}
@@ -481,13 +481,20 @@ class Worlds:
     def __init__(self) -> None:
         self._world: World | None = None
 
-    def get(self, session: Session) -> World:
-        if self._world is None or self._world.session is not session or not self._world.current:
-            self._world = World(session)
-        return self._world
+    def get(self, session: Session, clock_ns: int | None = None) -> World:
+        """The session's world; with ``clock_ns``, one whose clock is not past it, moved to it (a new world,
+        its network's clock starting there, if the current one is past it)."""
+        world = self._world
+        if world is None or world.session is not session or not world.current or \
+                (clock_ns is not None and world.network.clock.now_ns() > clock_ns):
+            world = self._world = World(session, start_ns=clock_ns)
+        if clock_ns is not None:
+            world.network.clock.advance(clock_ns - world.network.clock.now_ns())
+        return world
 
-    def run(self, session: Session, *, play: Callable[[World], None]) -> None:
-        world = self.get(session)
+    def run(self, session: Session, *, play: Callable[[World], None], clock_ns: int | None = None) -> None:
+        """Play one case in the session's world (at ``clock_ns``, if the case needs a time)."""
+        world = self.get(session, clock_ns)
         try:
             play(world)
         except BaseException:

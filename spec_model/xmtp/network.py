@@ -587,6 +587,12 @@ class DeliveryService:
             self._key_packages[self._validate_key_package(key_package)] = key_package
         self._publish(handle)
 
+    def store_key_package_unchecked(self, installation_key: bytes, key_package: bytes) -> None:
+        """model (fault injection): store ``key_package`` under ``installation_key`` as a node whose validation
+        service let it through would (the latest replaces the previous one): what a client fetches then
+        depends on the client's own validation."""
+        self._key_packages[installation_key] = key_package
+
     def fetch_key_packages(self, request: FetchKeyPackagesRequest) -> FetchKeyPackagesResponse:
         """xmtp-node-go service.go FetchKeyPackages: request order, an empty entry for a missing one."""
         self._connect()
