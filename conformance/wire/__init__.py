@@ -19,6 +19,7 @@ from typing import Any
 from ..vectors import XMTP_DIR, family_modules
 from ..vectors.formats import FILE_MODELS
 from . import commits, key_packages, messages, metadata, permissions, welcomes
+from .attacks import ATTACKS
 from .world import Worlds
 
 __all__ = ["WIRE_FAMILIES", "Worlds", "wire_cases"]
@@ -31,7 +32,8 @@ WIRE_FAMILIES: dict[str, ModuleType] = {
 
 
 def wire_cases() -> tuple[list[tuple[Any, Any]], dict[str, str]]:
-    """(case, wire form) for every case with a wire form, and case id -> why for every case without one."""
+    """(case, wire form) for every case with a wire form, then the MLS attacks (``attacks.py``, each its own
+    case), and case id -> why for every case without one."""
     modules = family_modules()
     played, without = [], {}
     for family, wire in WIRE_FAMILIES.items():
@@ -42,4 +44,4 @@ def wire_cases() -> tuple[list[tuple[Any, Any]], dict[str, str]]:
                 without[case.id] = derived
             else:
                 played.append((case, derived))
-    return played, without
+    return played + [(attack, attack) for attack in ATTACKS], without
