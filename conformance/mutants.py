@@ -463,6 +463,9 @@ _MUTANTS = [
          "a client adding members uses key packages past not_after (OpenMLS lifetime.rs, libxmtp "
          "verified_key_package_v2.rs)",
          _replace(["spec_model.xmtp.intents:validate_xmtp_key_package"], _expired_taken)),
+        ("client_joins_any_dm",
+         "a client joins every DM it is welcomed to, without libxmtp's validate_dm_group (docs/xmtp-facts.md §4.4)",
+         _replace(["spec_model.xmtp.conversations:validate_dm_welcome"], _to(_allow))),
         ("client_stuck_after_refused_commit",
          "a client that refuses a commit stops processing the group (facts §5: skipped, the cursor moves on)",
          _replace(["spec_model.xmtp.receive:_validator"], _stops_on_refusal)),

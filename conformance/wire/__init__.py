@@ -1,13 +1,13 @@
 """Wire checks, ``wire/<family>::<case>``: vector cases played through the network the harness owns.
 
-An SDK's public API answers no vector questions, but its client can share a group with model members.
-For each case of a family with a network manifestation, the harness builds the traffic the case describes
-(valid, or forged as the case says) with model members, publishes it on its delivery service, lets the
-SDK's client sync, and judges only what the SDK shows through ``clients.*`` (``world.py`` says what is
-compared). The cases are the family's vector cases (``vectors/xmtp/<family>.json``, generated from its
-``cases()``), so the wire checks and the vectors have one source of truth; each family's wire module (``derive``) turns a case into its wire form, or says why it
-has none; ``conformance.runner.wire_checks`` makes the checks. A wire check needs ``clients`` with the
-case's profile: an adapter is judged by the profile its clients follow.
+An SDK's public API answers no vector questions, but its client can share a group with model members. For each
+case of a family with a network manifestation, the harness builds the traffic the case describes (valid, or
+forged as the case says) with model members, publishes it on its delivery service, lets the SDK's client sync,
+and judges only what the SDK shows through ``clients.*`` (``world.py`` says what is compared). The cases are
+the family's vector cases (``vectors/xmtp/<family>.json``, generated from its ``cases()``), so the wire checks
+and the vectors have one source of truth; each family's wire module (``derive``) turns a case into its wire
+form, or says why it has none; ``conformance.runner.wire_checks`` makes the checks. A wire check needs
+``clients`` with the case's profile: an adapter is judged by the profile its clients follow.
 """
 
 from __future__ import annotations
@@ -24,9 +24,16 @@ from .world import Worlds
 
 __all__ = ["WIRE_FAMILIES", "Worlds", "wire_cases"]
 
-WIRE_FAMILIES: dict[str, ModuleType] = {
+class _DmWelcomes:
+    """dm_welcomes' wire form lives with the other Welcomes (``welcomes.derive_dm``)."""
+
+    derive = staticmethod(welcomes.derive_dm)
+
+
+WIRE_FAMILIES: dict[str, ModuleType | type] = {
     "commit_validation": commits, "metadata_limits": metadata, "messages": messages,
-    "welcome_wrapping": welcomes, "key_packages": key_packages, "permissions": permissions,
+    "welcome_wrapping": welcomes, "dm_welcomes": _DmWelcomes, "key_packages": key_packages,
+    "permissions": permissions,
 }
 """Family name -> its wire module (``derive(case)``: the case's wire form, or why it has none)."""
 

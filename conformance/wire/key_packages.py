@@ -2,7 +2,7 @@
 
 A key_packages case is a key package and the identity log of the inboxes it may name. Its wire form publishes
 those identity updates through the IdentityApi, stores the key package on the node under every installation
-of those inboxes (as a node whose validation service let it through would: ``store_key_package_unchecked``),
+of those inboxes (as a node whose validation service let it through would: ``World.store_key_package``),
 moves the network's clock to the case's time, and has the SDK's client add the inboxes to a group
 (``add_members_by_inbox_id``). The client validates what it fetches (docs/xmtp-facts.md §5 "Membership
 change"): for a valid case the inboxes gain exactly one installation, the key package's; for an invalid one
@@ -40,7 +40,7 @@ class KeyPackageWire:
         leaf_key = KeyPackage.decode(self.key_package).leaf_node.signature_key
         for inbox in self.identity_updates:
             for installation in world.log.state_at(inbox).installations | {leaf_key}:
-                world.network.store_key_package_unchecked(installation, self.key_package)
+                world.store_key_package(installation, self.key_package)
         group = world.group(self.spec, self.case_id, private=True)
         with world.sdk_phase(self.case_id):
             try:

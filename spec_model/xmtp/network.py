@@ -432,10 +432,10 @@ class DeliveryService:
         self._duplicating_queries = 0
 
     @classmethod
-    def validating(cls, clock: Clock | None = None) -> "DeliveryService":
-        """The node with its validation service on: key packages (the default check) and identity updates
-        (``validate_identity_update``) are refused as xmtp-node-go refuses them."""
-        return cls(clock, identity_validator=validate_identity_update, decode_identity_update=decode_update)
+    def validating(cls, clock: Clock | None = None, **checks) -> "DeliveryService":
+        """The node with its validation service on: key packages (the default check, or ``validate_key_package``)
+        and identity updates (``validate_identity_update``) are refused as xmtp-node-go refuses them."""
+        return cls(clock, identity_validator=validate_identity_update, decode_identity_update=decode_update, **checks)
 
     # -------------------------------------------------------------- faults
 
@@ -586,12 +586,6 @@ class DeliveryService:
             key_package = request.key_package.key_package_tls_serialized
             self._key_packages[self._validate_key_package(key_package)] = key_package
         self._publish(handle)
-
-    def store_key_package_unchecked(self, installation_key: bytes, key_package: bytes) -> None:
-        """model (fault injection): store ``key_package`` under ``installation_key`` as a node whose validation
-        service let it through would (the latest replaces the previous one): what a client fetches then
-        depends on the client's own validation."""
-        self._key_packages[installation_key] = key_package
 
     def fetch_key_packages(self, request: FetchKeyPackagesRequest) -> FetchKeyPackagesResponse:
         """xmtp-node-go service.go FetchKeyPackages: request order, an empty entry for a missing one."""
