@@ -372,10 +372,16 @@ class World:
         return newest.responses[0].group_message.v1.id
 
     def sdk_client(self, profile: str) -> str:
+        """The SDK's client following ``profile``, created (and its registration checked) on first use."""
         if profile not in self.sdk:
             name = f"wire-sdk-{profile}"
             created = self.session.ask("clients.create", client=name, wallet_key=wallet_key(name), profile=profile)
+            try:
+                self.log.latest_sequence_id(created["inbox_id"])
+            except Rejected as e:  # docs/xmtp-facts.md §8 "Registration": the inbox is on the network
+                raise WireFailure(f"setup: the SDK's client did not register its inbox ({e})") from None
             self.sdk[profile] = {"client": name, **created}
+            self._sdk_key_package(profile)
         return self.sdk[profile]["client"]
 
     def sdk_phase(self, what: str):
@@ -469,9 +475,14 @@ class World:
         return mls.group_id, pending.welcome.encode(), cursor, key_package
 
     def _sdk_key_package(self, profile: str) -> KeyPackage:
-        installation = bytes.fromhex(self.sdk[profile]["installation_id"])
-        found = self.network.fetch_key_packages(api.FetchKeyPackagesRequest((installation,)))
-        return KeyPackage.decode(found.key_packages[0].key_package_tls_serialized)
+        """The key package the SDK's installation published (docs/xmtp-facts.md §8 "Registration")."""
+        try:
+            installation = bytes.fromhex(self.sdk[profile]["installation_id"])
+            found = self.network.fetch_key_packages(api.FetchKeyPackagesRequest((installation,)))
+            return KeyPackage.decode(found.key_packages[0].key_package_tls_serialized)
+        except (ValueError, IndexError) as e:  # not hex, nothing found, or a DecodeError naming the field
+            raise WireFailure(f"setup: the SDK's installation has no usable key package on the network ({e})") \
+                from None
 
 
 @dataclasses.dataclass(frozen=True)
