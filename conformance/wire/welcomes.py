@@ -19,7 +19,6 @@ played) and DM rules for a group that is no DM (not applied).
 from __future__ import annotations
 
 import dataclasses
-import json
 import re
 from typing import Callable
 
@@ -31,11 +30,10 @@ from spec_model.xmtp.api import WelcomeMetadata, WelcomeWrapperAlgorithm
 from spec_model.xmtp.commit_validation import validate_dm_welcome
 from spec_model.xmtp.extensions import GroupMembership, XmtpExtensionType, membership_extension
 from spec_model.xmtp.key_package import GROUP_REQUIRED_CAPABILITIES, KeyPackage
-from spec_model.xmtp.permissions import Preset, policies_json, preset_policies
 from spec_model.xmtp.welcome_wrap import _INFO, _suite
 
 from ..vectors.formats import DecisionCase, Verdict
-from .world import PROFILES, GroupSpec, HarnessFault, WireFailure, World, Wrapped, wrap
+from .world import PROFILES, GroupSpec, HarnessFault, WireFailure, World, Wrapped, group_spec, wrap
 
 __all__ = ["derive", "derive_dm"]
 
@@ -137,8 +135,7 @@ class WelcomeWire:
 
 
 def _spec() -> GroupSpec:
-    policies = preset_policies(Preset.ALL_MEMBERS, PROFILES["seed"])
-    return GroupSpec(None, json.dumps(policies_json(policies), sort_keys=True), policies, purpose="welcomes")
+    return group_spec("welcomes")
 
 
 def derive(case: DecisionCase) -> WelcomeWire | str:
