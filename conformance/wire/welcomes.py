@@ -57,13 +57,19 @@ def _sealed(key_package: KeyPackage, welcome: bytes, metadata: bytes, *, metadat
                    WelcomeWrapperAlgorithm.CURVE25519, key_package.init_key)
 
 
+def _x25519(key_package: KeyPackage, welcome: bytes, cursor: int) -> Wrapped:
+    """The Welcome wrapped with X25519 for the key package's init key, as these cases are (docs/xmtp-facts.md
+    §7.3; a key package offering an X-Wing key, 0xFF03, may also be wrapped for that one)."""
+    return _sealed(key_package, welcome, WelcomeMetadata(cursor).encode())
+
+
 def _with(**changes) -> Callable[[KeyPackage, bytes, int], Wrapped]:
-    return lambda kp, welcome, cursor: dataclasses.replace(wrap(kp, welcome, cursor), **changes)
+    return lambda kp, welcome, cursor: dataclasses.replace(_x25519(kp, welcome, cursor), **changes)
 
 
 def _data(change: Callable[[bytes], bytes]) -> Callable[[KeyPackage, bytes, int], Wrapped]:
     def wrapped(kp, welcome, cursor):
-        w = wrap(kp, welcome, cursor)
+        w = _x25519(kp, welcome, cursor)
         return dataclasses.replace(w, data=change(w.data))
     return wrapped
 
@@ -81,14 +87,14 @@ def _other_key(kp, welcome, cursor):
 def _metadata(change: Callable[[Wrapped, Wrapped], bytes]) -> Callable[[KeyPackage, bytes, int], Wrapped]:
     """A wrapping whose metadata is ``change(it, another wrapping of the same Welcome)``."""
     def wrapped(kp, welcome, cursor):
-        w = wrap(kp, welcome, cursor)
-        return dataclasses.replace(w, metadata=change(w, wrap(kp, welcome, cursor)))
+        w = _x25519(kp, welcome, cursor)
+        return dataclasses.replace(w, metadata=change(w, _x25519(kp, welcome, cursor)))
     return wrapped
 
 
 _WRAPPINGS: dict[str, Callable[[KeyPackage, bytes, int], Wrapped]] = {
-    "wrapped_welcome": wrap,
-    "cursor_zero": lambda kp, welcome, cursor: wrap(kp, welcome, 0),
+    "wrapped_welcome": _x25519,
+    "cursor_zero": lambda kp, welcome, cursor: _x25519(kp, welcome, 0),
     "empty_metadata_not_opened": _with(metadata=b""),
     "wrong_private_key_refused": _other_key,
     "tampered_ciphertext_refused": _data(lambda d: _flip(d, len(d) - 1)),
