@@ -38,8 +38,8 @@ from .extensions import (
 )
 from .identity import AssociationState
 from .permissions import (
-    Actor, Permission, Policies, Preset, check, check_add_super_admin, check_remove_member, check_remove_super_admin,
-    preset_policies,
+    PERMISSIONS, Actor, Permission, Policies, Preset, check, check_add_super_admin, check_remove_member,
+    check_remove_super_admin, preset_policies,
 )
 from .profiles import SEED, Profile
 
@@ -405,7 +405,7 @@ def validate_dm_welcome(extensions, own_inbox_id: str, adder_inbox_id: str, prof
         raise Rejected(WelcomeReason.INVALID_DM, "a DM has no admins")
     policies, dm_preset = Policies.from_proto(read_mutable_permissions(extensions), profile), \
         preset_policies(Preset.DM, profile)
-    differs = [getattr(policies, name) != getattr(dm_preset, name)
-               for name in ("add_member", "remove_member", "add_admin", "remove_admin", "update_permissions")]
+    differs = [policies.policy_for(permission) != dm_preset.policy_for(permission)
+               for permission in PERMISSIONS if permission is not Permission.UPDATE_METADATA]
     if all(differs) if profile.lax_dm_welcome else any(differs):
         raise Rejected(WelcomeReason.INVALID_DM, "a DM's membership policies are those of the DM preset")
