@@ -33,7 +33,9 @@ from __future__ import annotations
 import dataclasses
 import random
 import re
-from typing import Any
+from typing import Any, Literal
+
+from pydantic import Field
 
 from spec_model.mls.group import Group, StagedCommit
 from spec_model.mls.group_context import Extension, GroupContext, ProtocolVersion
@@ -59,6 +61,7 @@ from spec_model.xmtp.permissions import Option, Preset, preset_policies
 from spec_model.xmtp.profiles import LIBXMTP, SEED, Profile
 
 from .. import case_id, expect
+from ..family import Decide, Decision, Exchange, Hex
 from ..formats import DecisionCase, Expected, Verdict
 from ..questions import judge_decision
 from ..world import NOW_S, User, World
@@ -662,3 +665,59 @@ def judge(case: DecisionCase, question: dict, answer: dict) -> None:
     judge_decision(case.id, case.expected, case.outputs, answer)
     if answer.get("result") == Verdict.INVALID.value:
         expect(f"{case.id} outputs", case.outputs, answer.get("outputs", {}))
+
+# ------------------------------------------------------------------ the questions and answers, typed (``family.py``)
+
+class ExtensionJson(Exchange):
+    type: int = Field(description="the extension type")
+    data: Hex
+
+
+class ProposalJson(Exchange):
+    proposal: Hex = Field(description="a TLS Proposal")
+    sender: int = Field(description="the leaf index of its proposer")
+
+
+class Inputs(Exchange):
+    profile: Literal["seed", "libxmtp"]
+    own_version: str = Field(description="the receiving client's protocol version")
+    extensions_before: list[ExtensionJson]
+    leaves_before: list[Hex | None] = Field(description="the pre-commit tree's leaves (LeafNode), null if blank")
+    committer: int = Field(description="the committer's leaf index")
+    proposals: list[ProposalJson]
+    path_leaf: Hex | None = Field(description="the LeafNode of the commit's UpdatePath, or null")
+    extensions_after: list[ExtensionJson]
+    identity_logs: dict[str, list[Hex]] = Field(description="inbox id -> its IdentityUpdate protobufs in order")
+
+
+class Question(Decide):
+    inputs: Inputs
+
+
+class MetadataChange(Exchange):
+    field: str
+    old: str | None
+    new: str | None
+
+
+class Outputs(Exchange):
+    """The ValidatedCommit summary of a valid commit, or the XIP-47 reason of insufficient_permissions."""
+
+    actor_inbox_id: str | None = None
+    added_inboxes: list[str] | None = None
+    removed_inboxes: list[str] | None = None
+    metadata_changes: list[MetadataChange] | None = None
+    admins_added: list[str] | None = None
+    admins_removed: list[str] | None = None
+    super_admins_added: list[str] | None = None
+    super_admins_removed: list[str] | None = None
+    permissions_changed: bool | None = None
+    minimum_version: str | None = None
+    permission_reason: str | None = Field(None, description="insufficient_permissions: the XIP-47 rule")
+
+
+class Answer(Decision):
+    outputs: Outputs | None = None
+
+
+EXCHANGES = {"decide": (Question, Answer)}

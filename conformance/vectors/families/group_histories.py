@@ -23,6 +23,11 @@ and ``actions`` (``{process: hex MLSMessage, ...}``). The answer is ``initial: {
 
 from __future__ import annotations
 
+
+from typing import Any, Literal
+
+from pydantic import Field
+
 from spec_model.mls.group import ApplicationMessage, CommitMessage, Group
 from spec_model.mls.key_package import KeyPackage, KeyPackageBundle
 from spec_model.mls.message import MLSMessage
@@ -40,6 +45,7 @@ from spec_model.xmtp.identity_signing import create_inbox_update
 from spec_model.xmtp.wallet import Wallet
 
 from .. import case_id
+from ..family import Exchange, Hex, Trace, TraceAnswer, TraceStepAnswer
 from ..formats import Expected, TraceCase, TraceStep, Verdict
 from ..questions import judge_trace
 from ..world import User, World
@@ -328,3 +334,58 @@ def answer(question: dict) -> dict:
 def judge(case: TraceCase, question: dict, answer: dict) -> None:
     """The default ``trace`` judgement, with the inbox id and the state after joining."""
     judge_trace(case, answer, initial_state={k: case.initial[k] for k in _ASKED})
+
+# ------------------------------------------------------------------ the questions and answers, typed (``family.py``)
+
+class Initial(Exchange):
+    key_package: Hex = Field(description="the traced installation's KeyPackage")
+    init_priv: Hex
+    encryption_priv: Hex
+    signature_priv: Hex
+    welcome: Hex = Field(description="the MLSMessage carrying the Welcome it joins from")
+    identity_updates: dict[str, list[Hex]] = Field(description="inbox id -> its IdentityUpdate protobufs in order")
+
+
+class Action(Exchange):
+    process: Hex = Field(description="an MLSMessage (PrivateMessage) to process")
+    kind: Literal["application", "commit"]
+    sender: str = Field(description="who sent it (for reading only)")
+    change: str | None = Field(None, description="a commit's change (for reading only)")
+    note: str | None = Field(None, description="for reading only")
+
+
+class Question(Trace):
+    initial: Initial
+    actions: list[Action]
+
+
+class GroupState(Exchange):
+    epoch: int
+    epoch_authenticator: Hex
+    members: list[str]
+    installations: list[Hex]
+    admins: list[str]
+    super_admins: list[str]
+    attributes: dict[str, str]
+    policies: Hex = Field(description="the 0xFF02 extension's value")
+    message: dict[str, Any] | None = Field(None, description="an application message: what it decrypts to")
+    group_updated: dict[str, Any] | None = Field(None, description="a commit: its GroupUpdated summary")
+
+
+class Joined(Exchange):
+    inbox_id: str | None = None
+    state: GroupState | None = None
+    result: Literal["invalid"] | None = Field(None, description="joining was refused")
+    reason: str | None = None
+
+
+class Step(TraceStepAnswer):
+    state: GroupState
+
+
+class Answer(TraceAnswer):
+    initial: Joined
+    steps: list[Step]
+
+
+EXCHANGES = {"trace": (Question, Answer)}
