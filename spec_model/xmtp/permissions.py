@@ -43,7 +43,8 @@ __all__ = [
 
 
 class PermissionReason(enum.StrEnum):
-    """libxmtp group_permissions.rs, validated_commit.rs, intents.rs: why a policy or a change is refused.
+    """libxmtp crates/xmtp_mls/src/groups/group_permissions.rs@a53a97e, validated_commit.rs, intents.rs: why a
+    policy or a change is refused.
 
     libxmtp reports every refused change as InsufficientPermissions; the model
     names the rule.
@@ -142,7 +143,8 @@ field of ``Policies`` and of the ``PolicySet`` protobuf, and the commit that exe
 
 @dataclasses.dataclass(frozen=True)
 class AllOf:
-    """libxmtp group_permissions.rs ``AndCondition``: allows when every policy allows; never empty."""
+    """libxmtp crates/xmtp_mls/src/groups/group_permissions.rs@a53a97e ``AndCondition``: allows when every policy
+    allows; never empty."""
 
     policies: tuple[Policy, ...]
 
@@ -153,7 +155,8 @@ class AllOf:
 
 @dataclasses.dataclass(frozen=True)
 class AnyOf:
-    """libxmtp group_permissions.rs ``AnyCondition``: allows when some policy allows; never empty."""
+    """libxmtp crates/xmtp_mls/src/groups/group_permissions.rs@a53a97e ``AnyCondition``: allows when some policy
+    allows; never empty."""
 
     policies: tuple[Policy, ...]
 
@@ -172,7 +175,8 @@ def _field(permission: Permission) -> str:
 
 @dataclasses.dataclass(frozen=True)
 class Actor:
-    """libxmtp validated_commit.rs ``CommitParticipant``: who makes a change, flags from the pre-change state."""
+    """libxmtp crates/xmtp_mls/src/groups/validated_commit.rs@a53a97e ``CommitParticipant``: who makes a change,
+    flags from the pre-change state."""
 
     inbox_id: str
     is_creator: bool = False
@@ -183,7 +187,8 @@ class Actor:
     @classmethod
     def in_group(cls, inbox_id: str, metadata: GroupMetadataV1, mutable: GroupMutableMetadataV1,
                  membership: GroupMembership) -> Actor:
-        """libxmtp validated_commit.rs: the actor's flags read from the group's extensions."""
+        """libxmtp crates/xmtp_mls/src/groups/validated_commit.rs@a53a97e: the actor's flags read from the group's
+        extensions."""
         return cls(
             inbox_id, is_creator=inbox_id == metadata.creator_inbox_id,
             is_admin=inbox_id in mutable.admin_list.inbox_ids,
@@ -193,7 +198,8 @@ class Actor:
 
 
 def allows(policy: Policy, actor: Actor, profile: Profile = SEED) -> bool:
-    """libxmtp group_permissions.rs ``evaluate``, seed "Creator Only": whether ``policy`` lets ``actor`` act.
+    """libxmtp crates/xmtp_mls/src/groups/group_permissions.rs@a53a97e ``evaluate``, seed "Creator Only": whether
+    ``policy`` lets ``actor`` act.
 
     Creator Only is an option of the profiles with ``creator_only`` only.
     """
@@ -301,7 +307,8 @@ class Policies:
 
     @classmethod
     def from_proto(cls, proto: GroupMutablePermissionsV1, profile: Profile = SEED) -> Policies:
-        """libxmtp PolicySet::from_proto (docs/xmtp-facts.md §4.2): rejects base 0 or unknown, empty And/Any, missing policies.
+        """libxmtp crates/xmtp_mls/src/groups/group_permissions.rs@a53a97e PolicySet::from_proto
+        (docs/xmtp-facts.md §4.2): rejects base 0 or unknown, empty And/Any, missing policies.
 
         The metadata map may be empty.
         """
@@ -413,7 +420,8 @@ def preset_policies(preset: Preset, profile: Profile = SEED) -> Policies:
 
 
 def preset_of(policies: Policies, profile: Profile = SEED) -> Preset:
-    """libxmtp is_policy_default / is_policy_admin_only (docs/xmtp-facts.md §4.3; libxmtp
+    """libxmtp crates/xmtp_mls/src/groups/group_permissions.rs@a53a97e is_policy_default / is_policy_admin_only
+    (docs/xmtp-facts.md §4.3; libxmtp
     crates/xmtp_mls/src/groups/group_permissions.rs@b649d1a): the preset ``policies`` matches.
 
     Only the metadata keys present are compared, so a group created before a
@@ -431,7 +439,8 @@ def preset_of(policies: Policies, profile: Profile = SEED) -> Preset:
 
 def update_by_intent(policies: Policies, permission: Permission, option: Option, *,
                      metadata_key: str | None = None, profile: Profile = SEED) -> Policies:
-    """libxmtp intents.rs (docs/xmtp-facts.md §4.2): the policy set after an UpdatePermission intent sets one base policy.
+    """libxmtp crates/xmtp_mls/src/groups/intents.rs@a53a97e (docs/xmtp-facts.md §4.2): the policy set after an
+    UpdatePermission intent sets one base policy.
 
     Intents set add_member, remove_member, add_admin, remove_admin or one
     metadata key's policy to Allow, Deny, admin-or-super-admin or
