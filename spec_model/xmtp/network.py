@@ -5,20 +5,16 @@ Theory of operation
 ``DeliveryService`` answers the requests of ``api.py`` the way xmtp-node-go
 (bfa5b3e) does, with its PostgreSQL tables as plain Python state:
 
-* **Message tables.** Group messages and welcomes live in two tables,
-  ``group_messages`` and ``welcome_messages``, each with its own BIGSERIAL
-  ``id``: ids are global across all groups (or all installations), not per
-  topic. A topic is a group id (read from the ``MLSMessage`` header, as the
-  node's validation service does) or an installation key. A unique index on
-  ``sha256(topic ‖ data)`` makes a re-sent payload a silent no-op; as in
-  PostgreSQL, the refused insert still used up an id, so ids have gaps.
-  ``created_ns`` is the clock at insert, truncated to the microsecond of a
-  ``TIMESTAMP`` column.
-* **Queries** page exactly like node-go's ``readStore.go``: a limit of 0 or
-  above 100 means 100; ascending only when asked (the default is
-  descending); ``id > cursor`` ascending, ``id < cursor`` descending, cursor 0
-  meaning "from the start"; the returned ``PagingInfo`` carries the last id
-  only when the page is full, else cursor 0. Clients page until a short page.
+* **Message tables.** Group messages and welcomes live in two tables, ``group_messages`` and
+  ``welcome_messages``, each with its own BIGSERIAL ``id``: ids are global across all groups (or all
+  installations), not per topic. A topic is a group id (read from the ``MLSMessage`` header, as the node's
+  validation service does) or an installation key. A unique index on ``sha256(topic ‖ data)`` makes a re-sent
+  payload a silent no-op; as in PostgreSQL, the refused insert still used up an id, so ids have gaps.
+  ``created_ns`` is the clock at insert, truncated to the microsecond of a ``TIMESTAMP`` column.
+* **Queries** page exactly like node-go's ``readStore.go``: a limit of 0 or above 100 means 100; ascending
+  only when asked (the default is descending); ``id > cursor`` ascending, ``id < cursor`` descending, cursor 0
+  meaning "from the start"; the returned ``PagingInfo`` carries the last id only when the page is full, else
+  cursor 0. Clients page until a short page.
 * **Subscriptions** are pull-based: ``subscribe_*`` first queues every stored
   message after each filter's cursor, then every matching message as it is
   stored, in id order. Like node-go's stream, a subscription keeps a
@@ -139,9 +135,8 @@ class Clock:
 
 def key_package_installation_key(key_package_tls_serialized: bytes) -> bytes:
     """libxmtp apps/mls_validation_service/src/handlers.rs@a53a97e validate_inbox_id_key_package (subset): the key
-    package
-    decodes, its suite is known, and it and its leaf are signed by the leaf's signature key, which is
-    the installation key returned. The XMTP layer injects the full check (inbox-id credential, lifetime)."""
+    package decodes, its suite is known, and it and its leaf are signed by the leaf's signature key, which is the
+    installation key returned. The XMTP layer injects the full check (inbox-id credential, lifetime)."""
     try:
         key_package = KeyPackage.decode(key_package_tls_serialized)
         cs = suite(key_package.cipher_suite)
