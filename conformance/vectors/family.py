@@ -24,6 +24,7 @@ from .formats import FORMATS, Case
 
 __all__ = [
     "Family", "OwnQuestions", "OwnJudgement", "load", "schema", "Exchange", "Hex", "Result", "Decide", "Decision",
+    "decision_exchanges",
     "Decode", "Decoded", "Encode", "Encoded", "Trace", "TraceAnswer", "TraceStepAnswer",
 ]
 
@@ -122,6 +123,13 @@ class Decision(Exchange):
     result: Result
     reason: str | None = Field(None, description="the reason code of a refusal; null when valid")
     outputs: dict[str, Any] = Field(default_factory=dict)
+
+
+def decision_exchanges(inputs: type[Exchange], outputs: type[Exchange]) -> dict[str, tuple[type, type]]:
+    """The ``decide`` exchange of a family whose cases' ``inputs`` and ``outputs`` these models type."""
+    question = create_model("Question", __base__=Decide, inputs=(inputs, ...))
+    answer = create_model("Answer", __base__=Decision, outputs=(outputs | None, None))
+    return {"decide": (question, answer)}
 
 
 class Decode(Exchange):

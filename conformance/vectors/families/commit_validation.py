@@ -61,7 +61,7 @@ from spec_model.xmtp.permissions import Option, Preset, preset_policies
 from spec_model.xmtp.profiles import LIBXMTP, SEED, Profile
 
 from .. import case_id, expect
-from ..family import Decide, Decision, Exchange, Hex
+from ..family import Exchange, Hex, decision_exchanges
 from ..formats import DecisionCase, Expected, Verdict
 from ..questions import judge_decision
 from ..world import NOW_S, User, World
@@ -690,10 +690,6 @@ class Inputs(Exchange):
     identity_logs: dict[str, list[Hex]] = Field(description="inbox id -> its IdentityUpdate protobufs in order")
 
 
-class Question(Decide):
-    inputs: Inputs
-
-
 class MetadataChange(Exchange):
     field: str
     old: str | None
@@ -716,8 +712,4 @@ class Outputs(Exchange):
     permission_reason: str | None = Field(None, description="insufficient_permissions: the XIP-47 rule")
 
 
-class Answer(Decision):
-    outputs: Outputs | None = None
-
-
-EXCHANGES = {"decide": (Question, Answer)}
+EXCHANGES = decision_exchanges(Inputs, Outputs)

@@ -34,7 +34,7 @@ from spec_model.xmtp.permissions import Option, Preset, preset_policies
 from spec_model.xmtp.profiles import LIBXMTP, SEED, Profile
 
 from .. import case_id
-from ..family import Decide, Decision, Exchange, Hex
+from ..family import Exchange, Hex, decision_exchanges
 from ..formats import DecisionCase, Expected, Verdict
 from ..questions import answer_decision
 
@@ -126,16 +126,8 @@ class Inputs(Exchange):
     permissions: Hex = Field(description="the 0xFF02 extension's value (GroupMutablePermissionsV1)")
 
 
-class Question(Decide):
-    inputs: Inputs
-
-
 class Outputs(Exchange):
     """Nothing: a DM Welcome is accepted or refused."""
 
 
-class Answer(Decision):
-    outputs: Outputs | None = None
-
-
-EXCHANGES = {"decide": (Question, Answer)}
+EXCHANGES = decision_exchanges(Inputs, Outputs)

@@ -320,4 +320,5 @@ class EquivalentAnswer(Exchange):
     equivalent: bool = Field(description="whether both encodings hold one value")
 
 
-EXCHANGES = {"decode": (Decode, Decoded), "encode": (Encode, Encoded), "equivalent": (Equivalent, EquivalentAnswer)}
+EXCHANGES = {"decode": (Decode, Decoded), "encode": (Encode, Encoded),
+             "equivalent": (Equivalent, EquivalentAnswer)}

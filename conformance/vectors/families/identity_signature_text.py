@@ -30,7 +30,7 @@ from spec_model.xmtp.identity_signing import (
 from spec_model.xmtp.wallet import Wallet
 
 from .. import case_id
-from ..family import Decide, Decision, Exchange, Hex
+from ..family import Exchange, Hex, decision_exchanges
 from ..formats import DecisionCase, Expected, Verdict
 
 FORMAT = "decision"
@@ -189,16 +189,8 @@ class Inputs(Exchange):
     update: Hex = Field(description="an IdentityUpdate protobuf")
 
 
-class Question(Decide):
-    inputs: Inputs
-
-
 class Outputs(Exchange):
     signature_text: str = Field(description="the text every signature of the update signs")
 
 
-class Answer(Decision):
-    outputs: Outputs | None = None
-
-
-EXCHANGES = {"decide": (Question, Answer)}
+EXCHANGES = decision_exchanges(Inputs, Outputs)

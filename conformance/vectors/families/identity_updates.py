@@ -41,7 +41,7 @@ from spec_model.xmtp.identity_signing import (
 from spec_model.xmtp.wallet import SECP256K1_N, Wallet
 
 from .. import case_id
-from ..family import Decide, Decision, Exchange, Hex
+from ..family import Exchange, Hex, decision_exchanges
 from ..formats import DecisionCase, Expected, Verdict
 from ..questions import judge_decision
 
@@ -426,10 +426,6 @@ class Inputs(Exchange):
     max_installations: int | None = Field(description="the most installations an inbox may hold; null: no limit")
 
 
-class Question(Decide):
-    inputs: Inputs
-
-
 class Outputs(Exchange):
     inbox_id: str
     recovery_identifier: str
@@ -438,8 +434,4 @@ class Outputs(Exchange):
     seen_signature_count: int
 
 
-class Answer(Decision):
-    outputs: Outputs | None = None
-
-
-EXCHANGES = {"decide": (Question, Answer)}
+EXCHANGES = decision_exchanges(Inputs, Outputs)

@@ -14,7 +14,7 @@ from spec_model.mls.reasons import Rejected
 from spec_model.xmtp.identity import inbox_id
 
 from .. import case_id
-from ..family import Decide, Decision, Exchange
+from ..family import Exchange, decision_exchanges
 from ..formats import DecisionCase, Expected, Verdict
 
 FORMAT = "decision"
@@ -70,16 +70,8 @@ class Inputs(Exchange):
     nonce: int = Field(ge=0, description="the nonce, a uint64")
 
 
-class Question(Decide):
-    inputs: Inputs
-
-
 class Outputs(Exchange):
     inbox_id: str = Field(description="sha256 of the lowercase address and the decimal nonce, lowercase hex")
 
 
-class Answer(Decision):
-    outputs: Outputs | None = None
-
-
-EXCHANGES = {"decide": (Question, Answer)}
+EXCHANGES = decision_exchanges(Inputs, Outputs)

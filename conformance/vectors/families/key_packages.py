@@ -38,7 +38,7 @@ from spec_model.xmtp.key_package import (
 from spec_model.xmtp.wallet import Wallet
 
 from .. import case_id, expect
-from ..family import Decide, Decision, Encoded, Exchange, Hex
+from ..family import Encoded, Exchange, Hex, decision_exchanges
 from ..formats import DecisionCase, Expected, Verdict
 from ..questions import judge_decision
 
@@ -331,16 +331,8 @@ class Inputs(Exchange):
     identity_updates: dict[str, list[Hex]] = Field(description="inbox id -> its IdentityUpdate protobufs in order")
 
 
-class Question(Decide):
-    inputs: Inputs
-
-
 class Outputs(Exchange):
     inbox_id: str = Field(description="the inbox the key package belongs to")
-
-
-class Answer(Decision):
-    outputs: Outputs | None = None
 
 
 class Reencode(Exchange):
@@ -358,4 +350,5 @@ class InboxId(Exchange):
     inbox_id: str
 
 
-EXCHANGES = {"decide": (Question, Answer), "reencode": (Reencode, Encoded), "inbox_of_updates": (InboxOfUpdates, InboxId)}
+EXCHANGES = {**decision_exchanges(Inputs, Outputs), "reencode": (Reencode, Encoded),
+             "inbox_of_updates": (InboxOfUpdates, InboxId)}

@@ -31,7 +31,7 @@ from spec_model.xmtp.extensions import (
 from spec_model.xmtp.profiles import LIBXMTP, SEED
 
 from .. import case_id
-from ..family import Decide, Decision, Exchange
+from ..family import Exchange, decision_exchanges
 from ..formats import DecisionCase, Expected
 from ..questions import answer_decision
 
@@ -181,10 +181,6 @@ class Inputs(Exchange):
     profile: Literal["seed", "libxmtp"] | None = Field(None, description="group_size: the profile")
 
 
-class Question(Decide):
-    inputs: Inputs
-
-
 class Disappearing(Exchange):
     from_ns: int
     in_ns: int
@@ -196,8 +192,4 @@ class Outputs(Exchange):
     max_group_size: int | None = Field(None, description="group_size: the most member inboxes the profile allows")
 
 
-class Answer(Decision):
-    outputs: Outputs | None = None
-
-
-EXCHANGES = {"decide": (Question, Answer)}
+EXCHANGES = decision_exchanges(Inputs, Outputs)

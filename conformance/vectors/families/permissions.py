@@ -42,7 +42,7 @@ from spec_model.xmtp.permissions import (
 from spec_model.xmtp.profiles import LIBXMTP, SEED, Profile
 
 from .. import case_id
-from ..family import Decide, Decision, Exchange, Hex
+from ..family import Exchange, Hex, decision_exchanges
 from ..formats import DecisionCase, Expected, Verdict
 from ..questions import answer_decision
 
@@ -398,10 +398,6 @@ class Inputs(Exchange):
     encoded: Hex | None = Field(None, description="decode: a 0xFF02 value (GroupMutablePermissionsV1)")
 
 
-class Question(Decide):
-    inputs: Inputs
-
-
 class Outputs(Exchange):
     allowed: bool | None = Field(None, description="the permission checks: true (a refusal is invalid)")
     encoded: Hex | None = Field(None, description="preset: the 0xFF02 value the preset creates")
@@ -410,8 +406,4 @@ class Outputs(Exchange):
         None, description="decode: the preset the policy set matches")
 
 
-class Answer(Decision):
-    outputs: Outputs | None = None
-
-
-EXCHANGES = {"decide": (Question, Answer)}
+EXCHANGES = decision_exchanges(Inputs, Outputs)

@@ -39,7 +39,7 @@ from spec_model.xmtp.welcome_wrap import (
 )
 
 from .. import case_id, expect
-from ..family import Decide, Decision, Exchange, Hex
+from ..family import Exchange, Hex, decision_exchanges
 from ..formats import DecisionCase, Expected, Verdict
 from ..questions import judge_decision
 
@@ -277,17 +277,9 @@ class Inputs(Exchange):
     ephemeral_ikm: Hex | None = Field(None, description="the randomness the wrapper used, when the case fixes it")
 
 
-class Question(Decide):
-    inputs: Inputs
-
-
 class Outputs(Exchange):
     welcome: Hex = Field(description="the unwrapped MLS Welcome")
     message_cursor: int = Field(description="from the WelcomeMetadata, 0 without one")
-
-
-class Answer(Decision):
-    outputs: Outputs | None = None
 
 
 class PublicKey(Exchange):
@@ -314,4 +306,5 @@ class Wrapped(Exchange):
     welcome_metadata: Hex
 
 
-EXCHANGES = {"decide": (Question, Answer), "public_key": (PublicKey, PublicKeyAnswer), "wrap": (Wrap, Wrapped)}
+EXCHANGES = {**decision_exchanges(Inputs, Outputs), "public_key": (PublicKey, PublicKeyAnswer),
+             "wrap": (Wrap, Wrapped)}
