@@ -383,10 +383,10 @@ def test_admin_and_permission_changes_both_ways(mixed):
     assert mixed.act("m1", "add_admin", mixed.inbox["x1"]) is None
     mixed.sync()
     assert mixed.assert_converged()["admins"] == [mixed.inbox["x1"]]
-    assert mixed.predict("m2", "x1", Permission.ADD_ADMIN) == "add_admin_denied"
-    _as_predicted(mixed, "x1", "add_admin_denied", "add_admin", mixed.inbox["m2"])
-    assert mixed.predict("m1", "m2", Permission.ADD_ADMIN) == "add_admin_denied"
-    _as_predicted(mixed, "m2", "add_admin_denied", "add_admin", mixed.inbox["x2"])
+    assert mixed.predict("m2", "x1", Permission.ADD_ADMIN) == "permission.add_admin_denied"
+    _as_predicted(mixed, "x1", "permission.add_admin_denied", "add_admin", mixed.inbox["m2"])
+    assert mixed.predict("m1", "m2", Permission.ADD_ADMIN) == "permission.add_admin_denied"
+    _as_predicted(mixed, "m2", "permission.add_admin_denied", "add_admin", mixed.inbox["x2"])
     # made super admin by the model, x1 promotes a model member
     assert mixed.act("m1", "add_super_admin", mixed.inbox["x1"]) is None
     mixed.sync()
@@ -417,7 +417,7 @@ def test_admin_and_permission_changes_both_ways(mixed):
     start = mixed.tick()
     for name in ("m2", "x2"):
         predicted = mixed.predict("m1", name, Permission.UPDATE_METADATA, metadata_key="group_name")
-        assert predicted == "update_metadata_denied"
+        assert predicted == "permission.update_metadata_denied"
         _as_predicted(mixed, name, predicted, "update_name", f"{name} tries")
     assert mixed.act("m1", "add_admin", mixed.inbox["m2"]) is None
     mixed.sync()
@@ -442,12 +442,12 @@ def test_remove_both_ways(mixed):
     assert mixed.act("m1", "add_admin", mixed.inbox["x1"]) is None
     mixed.sync()
     # members may not remove; an admin may not remove a super admin (libxmtp profile)
-    assert mixed.predict("m1", "m2", Permission.REMOVE_MEMBER, target="x2") == "remove_member_denied"
-    _as_predicted(mixed, "m2", "remove_member_denied", "remove_members_by_inbox_id", [mixed.inbox["x2"]])
-    assert mixed.predict("m1", "x2", Permission.REMOVE_MEMBER, target="m2") == "remove_member_denied"
-    _as_predicted(mixed, "x2", "remove_member_denied", "remove_members_by_inbox_id", [mixed.inbox["m2"]])
-    assert mixed.predict("m2", "x1", Permission.REMOVE_MEMBER, target="m1") == "super_admin_not_removable"
-    _as_predicted(mixed, "x1", "super_admin_not_removable", "remove_members_by_inbox_id", [mixed.inbox["m1"]])
+    assert mixed.predict("m1", "m2", Permission.REMOVE_MEMBER, target="x2") == "permission.remove_member_denied"
+    _as_predicted(mixed, "m2", "permission.remove_member_denied", "remove_members_by_inbox_id", [mixed.inbox["x2"]])
+    assert mixed.predict("m1", "x2", Permission.REMOVE_MEMBER, target="m2") == "permission.remove_member_denied"
+    _as_predicted(mixed, "x2", "permission.remove_member_denied", "remove_members_by_inbox_id", [mixed.inbox["m2"]])
+    assert mixed.predict("m2", "x1", Permission.REMOVE_MEMBER, target="m1") == "permission.super_admin_not_removable"
+    _as_predicted(mixed, "x1", "permission.super_admin_not_removable", "remove_members_by_inbox_id", [mixed.inbox["m1"]])
 
     # a model admin removes a libxmtp client
     epoch = mixed.epochs(["m1"])["m1"]
@@ -524,7 +524,7 @@ def test_publish_failures_then_convergence(mixed):
     assert network.pending_publish_failures == 0
     sends = mixed.server.calls[calls:].count("SendGroupMessages")
     if mixed.session.label == "libxmtp-1.9.1":
-        assert outcome is not None and outcome.startswith("sync_failed_to_wait"), f"D6: {outcome}"
+        assert outcome is not None and outcome.startswith("client.sync_failed_to_wait"), f"D6: {outcome}"
         assert sends == 6, f"D6: {mixed.server.calls[calls:]}"
         assert "x1 under 6 faults" in mixed.texts("x1", "unpublished"), "D6: unpublished, not failed"
         # the faults are over, but libxmtp's sync does not send it again

@@ -281,7 +281,7 @@ def _history(size: int) -> tuple[_History, dict, str]:
         h.send(dave, "dave here, thanks for the add")
         h.change(creator, "group_name", [metadata_proposal(creator.group, {"group_name": f"History of {size}"})])
         h.change(dave, "group_name", [metadata_proposal(dave.group, {"group_name": "dave's group"})],
-                 reason="insufficient_permissions")
+                 reason="commit.insufficient_permissions")
         h.change(creator, "add_admin", [admin_lists_proposal(creator.group, admins=(dave.inbox_id,))])
         delayed = h.send(creator, "written before erin left, delivered after", deliver=False)
         h.change(dave, "remove_members", h.remove_proposals(dave.group, (erin,)))
@@ -296,7 +296,7 @@ def _history(size: int) -> tuple[_History, dict, str]:
         extra = h.user("extra")
         h.send(creator, "gm from the creator")
         proposals, _ = h.add_proposals(b.group, (extra,))
-        h.change(b, "add_members", proposals, reason="group_full")
+        h.change(b, "add_members", proposals, reason="commit.group_full")
         h.change(creator, "group_name", [metadata_proposal(creator.group, {"group_name": "Four hundred"})])
         h.change(creator, "add_admin", [admin_lists_proposal(creator.group, admins=(b.inbox_id,))])
         h.change(b, "remove_members", h.remove_proposals(b.group, (last,)))
