@@ -247,7 +247,7 @@ _MUTANTS = [
                     _to(lambda created_by_us: ConsentState.ALLOWED))),
     Mutant("accepts_expired_key_package", "key packages",
            "key packages past not_after are accepted (OpenMLS lifetime.rs, libxmtp verified_key_package_v2.rs)",
-           _replace(["spec_model.xmtp.key_package:_check_lifetime"], _ignoring("expired"))),
+           _replace(["spec_model.xmtp.key_package:_check_lifetime"], _ignoring("key_package.expired"))),
     # ---- XMTP groups
     Mutant("skip_remove_member_policy", "permissions",
            "never checks remove_member_policy (XIP-47): anyone removes members",

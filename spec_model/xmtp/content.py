@@ -21,7 +21,7 @@ import dataclasses
 import enum
 import hashlib
 
-from spec_model.mls.reasons import Rejected
+from spec_model.mls.reasons import Rejected, reason_codes
 
 from .proto import BYTES, STRING, UINT32, Annotated, DecodeError, EnumKind, Field, Map, Message, MessageKind
 
@@ -36,14 +36,15 @@ __all__ = [
 ]
 
 
+@reason_codes("content")
 class ContentReason(enum.StrEnum):
     """docs/xmtp-facts.md §6: why an application payload is refused."""
 
-    MALFORMED_ENVELOPE = "malformed_envelope"        # docs/xmtp-facts.md §6: the PlaintextEnvelope is valid protobuf
-    EMPTY_ENVELOPE = "empty_envelope"                # libxmtp mls_sync: neither V1 nor V2 -> InvalidPayload
-    WRONG_CONTENT_TYPE = "wrong_content_type"        # docs/xmtp-facts.md §6: a codec decodes only its own ContentTypeId
-    UNSUPPORTED_ENCODING = "unsupported_encoding"    # libxmtp TextCodec::decode: encoding, if given, is UTF-8
-    MALFORMED_CONTENT = "malformed_content"          # docs/xmtp-facts.md §6: the codec's bytes decode (UTF-8, protobuf)
+    MALFORMED_ENVELOPE = "content.malformed_envelope"        # docs/xmtp-facts.md §6: the PlaintextEnvelope is valid protobuf
+    EMPTY_ENVELOPE = "content.empty_envelope"                # libxmtp mls_sync: neither V1 nor V2 -> InvalidPayload
+    WRONG_CONTENT_TYPE = "content.wrong_content_type"        # docs/xmtp-facts.md §6: a codec decodes only its own ContentTypeId
+    UNSUPPORTED_ENCODING = "content.unsupported_encoding"    # libxmtp TextCodec::decode: encoding, if given, is UTF-8
+    MALFORMED_CONTENT = "content.malformed_content"          # docs/xmtp-facts.md §6: the codec's bytes decode (UTF-8, protobuf)
 
 
 # ------------------------------------------------------------------ messages

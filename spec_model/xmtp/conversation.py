@@ -293,8 +293,8 @@ class Conversation:
             if intent is None or intent.state == IntentState.PROCESSED:
                 return
             if intent.state == IntentState.ERROR:
-                raise Rejected(ClientReason.INTENT_FAILED, f"intent {intent_id} ({intent.kind.name})"
-                               + (f": {intent.refusal}" if intent.refusal else ""))
+                cause = Rejected.from_chain(json.loads(intent.refusal)) if intent.refusal else None
+                raise Rejected(ClientReason.INTENT_FAILED, f"intent {intent_id} ({intent.kind.name})", cause=cause)
         raise Rejected(ClientReason.SYNC_FAILED_TO_WAIT, f"intent {intent_id}")
 
     # ------------------------------------------------------------------ sync

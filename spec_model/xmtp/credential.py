@@ -30,7 +30,7 @@ from eth_utils import keccak
 
 from spec_model.mls.codec import DecodeError
 from spec_model.mls.leaf_node import Credential, CredentialType
-from spec_model.mls.reasons import Rejected
+from spec_model.mls.reasons import Rejected, reason_codes
 from spec_model.mls.suites import CipherSuiteId, InvalidSignatureError, Rng, suite
 
 from .identity import AssociationState, RecoverableEcdsaSignature
@@ -49,23 +49,24 @@ _SUITE = suite(CipherSuiteId.MLS_128_DHKEMX25519_CHACHA20POLY1305_SHA256_Ed25519
 _INBOX_ID = re.compile(r"[0-9a-f]{64}")
 
 
+@reason_codes("credential")
 class CredentialReason(enum.StrEnum):
     """libxmtp crates/xmtp_mls/src/identity.rs@a53a97e parse_credential, credential/*.rs (2f16634): why a
     credential is refused."""
 
-    NOT_BASIC = "credential_not_basic"                  # docs/xmtp-facts.md §1: XMTP uses the Basic credential type only
-    MALFORMED_CREDENTIAL = "malformed_credential"       # docs/xmtp-facts.md §2: identity is an MlsCredential protobuf
-    INVALID_INBOX_ID = "invalid_inbox_id"               # docs/xmtp-facts.md §8: an inbox id is 64 lowercase hex (SHA-256)
-    INBOX_MISMATCH = "inbox_mismatch"                   # docs/xmtp-facts.md §2: the association state is the credential's inbox's
-    INSTALLATION_NOT_ASSOCIATED = "installation_not_associated"  # docs/xmtp-facts.md §2: the inbox's state holds the key
+    NOT_BASIC = "credential.credential_not_basic"                  # docs/xmtp-facts.md §1: XMTP uses the Basic credential type only
+    MALFORMED_CREDENTIAL = "credential.malformed_credential"       # docs/xmtp-facts.md §2: identity is an MlsCredential protobuf
+    INVALID_INBOX_ID = "credential.invalid_inbox_id"               # docs/xmtp-facts.md §8: an inbox id is 64 lowercase hex (SHA-256)
+    INBOX_MISMATCH = "credential.inbox_mismatch"                   # docs/xmtp-facts.md §2: the association state is the credential's inbox's
+    INSTALLATION_NOT_ASSOCIATED = "credential.installation_not_associated"  # docs/xmtp-facts.md §2: the inbox's state holds the key
     # the legacy wallet-signed profile (libxmtp 2f16634 credential/mod.rs AssociationError)
-    LEGACY_NO_ASSOCIATION = "legacy_no_association"     # MalformedAssociation: the oneof is unset
-    LEGACY_UNSUPPORTED_ASSOCIATION = "legacy_unsupported_association"  # legacy_create_identity: not modelled
-    LEGACY_INVALID_ADDRESS = "legacy_invalid_address"   # BadAddress: account_address is not [0x]+40 hex
-    LEGACY_INVALID_TIME = "legacy_invalid_time"         # MalformedAssociation: created_ns is not a chrono time
-    LEGACY_BAD_SIGNATURE = "legacy_bad_signature"       # BadSignature: no address recovers from the signature
-    LEGACY_ADDRESS_MISMATCH = "legacy_address_mismatch"  # AddressMismatch: the wallet that signed is another
-    LEGACY_INSTALLATION_MISMATCH = "legacy_installation_mismatch"  # InstallationPublicKeyMismatch: not the leaf's key
+    LEGACY_NO_ASSOCIATION = "credential.legacy_no_association"     # MalformedAssociation: the oneof is unset
+    LEGACY_UNSUPPORTED_ASSOCIATION = "credential.legacy_unsupported_association"  # legacy_create_identity: not modelled
+    LEGACY_INVALID_ADDRESS = "credential.legacy_invalid_address"   # BadAddress: account_address is not [0x]+40 hex
+    LEGACY_INVALID_TIME = "credential.legacy_invalid_time"         # MalformedAssociation: created_ns is not a chrono time
+    LEGACY_BAD_SIGNATURE = "credential.legacy_bad_signature"       # BadSignature: no address recovers from the signature
+    LEGACY_ADDRESS_MISMATCH = "credential.legacy_address_mismatch"  # AddressMismatch: the wallet that signed is another
+    LEGACY_INSTALLATION_MISMATCH = "credential.legacy_installation_mismatch"  # InstallationPublicKeyMismatch: not the leaf's key
 
 
 # ------------------------------------------------------------------ inbox-id credential (2024-04 onwards)

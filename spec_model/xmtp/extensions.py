@@ -30,7 +30,7 @@ from typing import Iterable, NamedTuple, Sequence
 
 from spec_model.mls.codec import OPAQUE, DecodeError, Struct, opaque
 from spec_model.mls.group_context import Extension
-from spec_model.mls.reasons import Rejected
+from spec_model.mls.reasons import Rejected, reason_codes
 
 from .profiles import SEED, Profile
 from .proto import (
@@ -73,18 +73,19 @@ class XmtpExtensionType(enum.IntEnum):
     WELCOME_POINTEE_AEAD = 0xFF04   # key packages only
 
 
+@reason_codes("extension")
 class ExtensionReason(enum.StrEnum):
     """libxmtp crates/xmtp_mls_common/src/group_metadata.rs@a53a97e, group_mutable_metadata.rs,
     validated_commit.rs: why an extension is refused."""
 
-    MISSING_EXTENSION = "missing_extension"                # the group context lacks the extension
-    INVALID_CONVERSATION_TYPE = "invalid_conversation_type"  # 0 or a number ConversationType does not define
-    MISSING_DM_MEMBER = "missing_dm_member"                # dm_members without one of its two inboxes
-    MISSING_ADMIN_LIST = "missing_admin_list"              # 0xFF00 without admin_list (required)
-    MISSING_SUPER_ADMIN_LIST = "missing_super_admin_list"  # 0xFF00 without super_admin_list (required)
-    TOO_MANY_CHARACTERS = "too_many_characters"            # an attribute over its byte limit
-    INVALID_DISAPPEARING_SETTING = "invalid_disappearing_setting"  # not a decimal i64
-    GROUP_SIZE = "group_size"                              # membership outside the profile's group sizes
+    MISSING_EXTENSION = "extension.missing_extension"                # the group context lacks the extension
+    INVALID_CONVERSATION_TYPE = "extension.invalid_conversation_type"  # 0 or a number ConversationType does not define
+    MISSING_DM_MEMBER = "extension.missing_dm_member"                # dm_members without one of its two inboxes
+    MISSING_ADMIN_LIST = "extension.missing_admin_list"              # 0xFF00 without admin_list (required)
+    MISSING_SUPER_ADMIN_LIST = "extension.missing_super_admin_list"  # 0xFF00 without super_admin_list (required)
+    TOO_MANY_CHARACTERS = "extension.too_many_characters"            # an attribute over its byte limit
+    INVALID_DISAPPEARING_SETTING = "extension.invalid_disappearing_setting"  # not a decimal i64
+    GROUP_SIZE = "extension.group_size"                              # membership outside the profile's group sizes
 
 
 # ------------------------------------------------------------------ 0xF000 GroupMetadataV1

@@ -40,7 +40,7 @@ import enum
 import hashlib
 from typing import NamedTuple
 
-from spec_model.mls.reasons import Rejected
+from spec_model.mls.reasons import Rejected, reason_codes
 from spec_model.mls.suites import InvalidSignatureError
 
 from . import ed25519ph
@@ -69,42 +69,43 @@ with ``max_installations=None``.
 """
 
 
+@reason_codes("identity")
 class IdentityReason(enum.StrEnum):
     """XIP-46, libxmtp association_log.rs ``AssociationError``: why an update is refused, one member per rule."""
 
-    MALFORMED_UPDATE = "malformed_update"
+    MALFORMED_UPDATE = "identity.malformed_update"
     """libxmtp serialization.rs: the bytes do not decode, or a required action, identifier or signature is missing."""
-    INVALID_IDENTIFIER = "invalid_identifier"
+    INVALID_IDENTIFIER = "identity.invalid_identifier"
     """docs/xmtp-facts.md §8, libxmtp member.rs: an address is not ``0x`` + 40 lowercase hex, or a passkey id is not hex."""
-    INVALID_SIGNATURE = "invalid_signature"
+    INVALID_SIGNATURE = "identity.invalid_signature"
     """XIP-46 "signature validation": a signature does not verify over the update's signature text."""
-    UNSUPPORTED_SIGNATURE_KIND = "unsupported_signature_kind"
+    UNSUPPORTED_SIGNATURE_KIND = "identity.unsupported_signature_kind"
     """Model scope: erc_6492 (on-chain), passkey (WebAuthn) and delegated_erc_191 (V2 key) are not verified."""
-    SIGNATURE_KIND_MISMATCH = "signature_kind_mismatch"
+    SIGNATURE_KIND_MISMATCH = "identity.signature_kind_mismatch"
     """association_log.rs ``allowed_signature_for_kind``: wallets sign ECDSA, installations Ed25519, passkeys P-256."""
-    MULTIPLE_CREATE = "multiple_create"
+    MULTIPLE_CREATE = "identity.multiple_create"
     """XIP-46 CreateInbox: only the first action of an inbox's log may create it."""
-    NOT_CREATED = "not_created"
+    NOT_CREATED = "identity.not_created"
     """XIP-46: every other action needs an inbox created by an earlier CreateInbox."""
-    INITIAL_SIGNER_MISMATCH = "initial_signer_mismatch"
+    INITIAL_SIGNER_MISMATCH = "identity.initial_signer_mismatch"
     """XIP-46 CreateInbox: the initial identifier itself signs the creation."""
-    NEW_MEMBER_SIGNER_MISMATCH = "new_member_signer_mismatch"
+    NEW_MEMBER_SIGNER_MISMATCH = "identity.new_member_signer_mismatch"
     """XIP-46 AddAssociation: new_member_signature recovers to new_member_identifier."""
-    SELF_ADD = "self_add"
+    SELF_ADD = "identity.self_add"
     """association_log.rs: the new member and the existing signer are different identities."""
-    SIGNER_NOT_MEMBER = "signer_not_member"
+    SIGNER_NOT_MEMBER = "identity.signer_not_member"
     """XIP-46 AddAssociation: existing_member_signature comes from a current member or the recovery identifier."""
-    INSTALLATION_ADDS_INSTALLATION = "installation_adds_installation"
+    INSTALLATION_ADDS_INSTALLATION = "identity.installation_adds_installation"
     """XIP-46 "Allowed Associations": an installation may add a wallet, never another installation."""
-    NOT_RECOVERY_SIGNER = "not_recovery_signer"
+    NOT_RECOVERY_SIGNER = "identity.not_recovery_signer"
     """XIP-46 Revoke/ChangeRecoveryAddress: signed by the current recovery identifier."""
-    REPLAYED_SIGNATURE = "replayed_signature"
+    REPLAYED_SIGNATURE = "identity.replayed_signature"
     """XIP-46 "seen_signatures": no signature of an earlier update of this inbox is used again."""
-    WRONG_INBOX_ID = "wrong_inbox_id"
+    WRONG_INBOX_ID = "identity.wrong_inbox_id"
     """association_log.rs: the update's inbox_id equals the inbox id of the state it produces."""
-    TOO_MANY_INSTALLATIONS = "too_many_installations"
+    TOO_MANY_INSTALLATIONS = "identity.too_many_installations"
     """libxmtp MAX_INSTALLATIONS_PER_INBOX: an inbox holds at most 10 installations."""
-    MISSING_IDENTITY_UPDATE = "missing_identity_update"
+    MISSING_IDENTITY_UPDATE = "identity.missing_identity_update"
     """association_log.rs MissingIdentityUpdate: the log has no update with that inbox id and sequence id."""
 
 

@@ -39,7 +39,7 @@ from spec_model.mls.extensions import DEFAULT_EXTENSION_TYPES, RequiredCapabilit
 from spec_model.mls.group_context import Extension, ProtocolVersion
 from spec_model.mls.key_package import KeyPackage, KeyPackageBundle, generate_key_package
 from spec_model.mls.leaf_node import Capabilities, CredentialType, FromKeyPackage, Lifetime
-from spec_model.mls.reasons import Rejected
+from spec_model.mls.reasons import RefusalClass, Rejected, reason_codes
 from spec_model.mls.suites import CipherSuiteId, InvalidSignatureError, Rng, suite
 
 from .credential import Installation, check_installation, inbox_credential, inbox_of
@@ -92,6 +92,7 @@ KEYS_EXPIRATION_INTERVAL_NS = _NS_IN_DAY
 """libxmtp prod/mls.rs ``KEYS_EXPIRATION_INTERVAL_NS``: a replaced key package's private keys live 1 day more."""
 
 
+@reason_codes("key_package", unknown_inbox=RefusalClass.NOT_FOUND)
 class KeyPackageReason(enum.StrEnum):
     """OpenMLS key_package_in.rs, lifetime.rs; libxmtp verified_key_package_v2.rs: why a key package is refused.
 
@@ -99,18 +100,18 @@ class KeyPackageReason(enum.StrEnum):
     ``CredentialReason`` (``credential.py``), the same as anywhere else.
     """
 
-    UNSUPPORTED_VERSION = "unsupported_version"    # RFC 9420 §10.1: version is mls10 (OpenMLS valn0201)
-    UNSUPPORTED_CIPHER_SUITE = "unsupported_cipher_suite"  # docs/xmtp-facts.md §1: XMTP groups use suite 3 only
-    NOT_A_KEY_PACKAGE_LEAF = "not_a_key_package_leaf"  # RFC 9420 §7.3: leaf_node_source is key_package
-    BAD_LEAF_SIGNATURE = "bad_leaf_signature"      # RFC 9420 §7.3: LeafNodeTBS signature (OpenMLS valn0108)
-    BAD_SIGNATURE = "bad_signature"                # RFC 9420 §10.1: KeyPackageTBS signature (OpenMLS valn0203)
-    INIT_KEY_IS_ENCRYPTION_KEY = "init_key_is_encryption_key"  # RFC 9420 §10.1: the two keys differ (valn0204)
-    UNLISTED_EXTENSION = "unlisted_extension"      # RFC 9420 §10, §7.3: non-default extensions are in capabilities
-    EXPIRED = "expired"                            # OpenMLS lifetime.rs: now < not_after
-    NOT_YET_VALID = "not_yet_valid"                # OpenMLS lifetime.rs: not_before <= now
-    LIFETIME_TOO_LONG = "lifetime_too_long"        # OpenMLS lifetime.rs has_acceptable_range: ≤ 84 d + 1 h
-    MISSING_CAPABILITIES = "missing_capabilities"  # libxmtp build_group_config: RequiredCapabilities (§7.2 defaults)
-    UNKNOWN_INBOX = "unknown_inbox"                # docs/xmtp-facts.md §8: the credential's inbox has an association state
+    UNSUPPORTED_VERSION = "key_package.unsupported_version"    # RFC 9420 §10.1: version is mls10 (OpenMLS valn0201)
+    UNSUPPORTED_CIPHER_SUITE = "key_package.unsupported_cipher_suite"  # docs/xmtp-facts.md §1: XMTP groups use suite 3 only
+    NOT_A_KEY_PACKAGE_LEAF = "key_package.not_a_key_package_leaf"  # RFC 9420 §7.3: leaf_node_source is key_package
+    BAD_LEAF_SIGNATURE = "key_package.bad_leaf_signature"      # RFC 9420 §7.3: LeafNodeTBS signature (OpenMLS valn0108)
+    BAD_SIGNATURE = "key_package.bad_signature"                # RFC 9420 §10.1: KeyPackageTBS signature (OpenMLS valn0203)
+    INIT_KEY_IS_ENCRYPTION_KEY = "key_package.init_key_is_encryption_key"  # RFC 9420 §10.1: the two keys differ (valn0204)
+    UNLISTED_EXTENSION = "key_package.unlisted_extension"      # RFC 9420 §10, §7.3: non-default extensions are in capabilities
+    EXPIRED = "key_package.expired"                            # OpenMLS lifetime.rs: now < not_after
+    NOT_YET_VALID = "key_package.not_yet_valid"                # OpenMLS lifetime.rs: not_before <= now
+    LIFETIME_TOO_LONG = "key_package.lifetime_too_long"        # OpenMLS lifetime.rs has_acceptable_range: ≤ 84 d + 1 h
+    MISSING_CAPABILITIES = "key_package.missing_capabilities"  # libxmtp build_group_config: RequiredCapabilities (§7.2 defaults)
+    UNKNOWN_INBOX = "key_package.unknown_inbox"                # docs/xmtp-facts.md §8: the credential's inbox has an association state
 
 
 # ------------------------------------------------------------------ key-package extensions 0xFF03, 0xFF04

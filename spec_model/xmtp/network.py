@@ -54,7 +54,7 @@ from spec_model.mls.codec import DecodeError, Reader
 from spec_model.mls.framing import ContentType, PrivateMessage, PublicMessage
 from spec_model.mls.key_package import KeyPackage
 from spec_model.mls.message import MLSMessage
-from spec_model.mls.reasons import Rejected
+from spec_model.mls.reasons import RefusalClass, Rejected, reason_codes
 from spec_model.mls.suites import InvalidSignatureError, suite
 
 from .api import (
@@ -83,26 +83,28 @@ DEFAULT_START_NS = 1_750_000_000 * 10**9  # 2025-06-15T15:06:40Z: any fixed, rea
 Envelope = Union[GroupMessage, WelcomeMessage]
 
 
+@reason_codes("node", unknown_upload=RefusalClass.NOT_FOUND)
 class NodeReason(enum.StrEnum):
     """xmtp-node-go: why the node refuses a request (raised as ``Rejected``); each comment names the node-go check."""
 
-    EMPTY_REQUEST = "empty_request"                      # service.go validate*Request: something to send or look up
-    INVALID_GROUP_MESSAGE = "invalid_group_message"      # validation service: a Public/PrivateMessage with a group id
-    INVALID_WELCOME = "invalid_welcome"                  # service.go validateSendWelcomeMessagesRequest
-    INVALID_KEY_PACKAGE = "invalid_key_package"          # service.go UploadKeyPackage: ValidateInboxIdKeyPackages
-    INVALID_IDENTITY_UPDATE = "invalid_identity_update"  # store.go PublishIdentityUpdate: decodable, hex inbox id
-    INBOX_LOG_FULL = "inbox_log_full"                    # store.go PublishIdentityUpdate: at most 256 per inbox
-    INVALID_QUERY = "invalid_query"                      # readStore.go: a topic; service.go: commit-log batch size
-    UNKNOWN_UPLOAD = "unknown_upload"                    # history server: no archive under that id
+    EMPTY_REQUEST = "node.empty_request"                      # service.go validate*Request: something to send or look up
+    INVALID_GROUP_MESSAGE = "node.invalid_group_message"      # validation service: a Public/PrivateMessage with a group id
+    INVALID_WELCOME = "node.invalid_welcome"                  # service.go validateSendWelcomeMessagesRequest
+    INVALID_KEY_PACKAGE = "node.invalid_key_package"          # service.go UploadKeyPackage: ValidateInboxIdKeyPackages
+    INVALID_IDENTITY_UPDATE = "node.invalid_identity_update"  # store.go PublishIdentityUpdate: decodable, hex inbox id
+    INBOX_LOG_FULL = "node.inbox_log_full"                    # store.go PublishIdentityUpdate: at most 256 per inbox
+    INVALID_QUERY = "node.invalid_query"                      # readStore.go: a topic; service.go: commit-log batch size
+    UNKNOWN_UPLOAD = "node.unknown_upload"                    # history server: no archive under that id
 
 
+@reason_codes("network", RefusalClass.NETWORK)
 class NetworkReason(enum.StrEnum):
     """model: fault injection: why a call failed in transit (raised as ``NetworkError``); only injected faults produce these."""
 
-    UNAVAILABLE = "unavailable"                # a publish failed before the node stored anything
-    RESPONSE_LOST = "response_lost"            # the node stored the publish, but its reply never arrived
-    CONNECTION_REFUSED = "connection_refused"  # the node refuses every call until a set time
-    STREAM_BROKEN = "stream_broken"            # an open subscription ended when connections were refused
+    UNAVAILABLE = "network.unavailable"                # a publish failed before the node stored anything
+    RESPONSE_LOST = "network.response_lost"            # the node stored the publish, but its reply never arrived
+    CONNECTION_REFUSED = "network.connection_refused"  # the node refuses every call until a set time
+    STREAM_BROKEN = "network.stream_broken"            # an open subscription ended when connections were refused
 
 
 class NetworkError(Exception):

@@ -25,7 +25,7 @@ import dataclasses
 import enum
 from typing import Any, Mapping, Union
 
-from spec_model.mls.reasons import Rejected
+from spec_model.mls.reasons import RefusalClass, Rejected, reason_codes
 
 from .extensions import (
     MESSAGE_DISAPPEAR_FROM_NS, MESSAGE_DISAPPEAR_IN_NS, MINIMUM_SUPPORTED_PROTOCOL_VERSION, SUPER_ADMIN_PREFIX,
@@ -42,6 +42,14 @@ __all__ = [
 ]
 
 
+_MALFORMED = ("missing_policy_set", "missing_policy", "unspecified_policy", "unknown_policy", "empty_condition",
+              "option_not_encodable", "not_updatable_by_intent", "invalid_intent_option")
+"""docs/reason-codes.md: the permission codes of a malformed policy or intent (class validation); the others
+refuse an actor (class permission, or membership for a non-member)."""
+
+
+@reason_codes("permission", RefusalClass.PERMISSION, actor_not_member=RefusalClass.MEMBERSHIP,
+              **dict.fromkeys(_MALFORMED, RefusalClass.VALIDATION))
 class PermissionReason(enum.StrEnum):
     """libxmtp crates/xmtp_mls/src/groups/group_permissions.rs@a53a97e, validated_commit.rs, intents.rs: why a
     policy or a change is refused.
@@ -51,26 +59,26 @@ class PermissionReason(enum.StrEnum):
     """
 
     # Decoding a PolicySet (docs/xmtp-facts.md §4.2)
-    MISSING_POLICY_SET = "missing_policy_set"      # GroupMutablePermissionsV1 without policies
-    MISSING_POLICY = "missing_policy"              # a top-level policy, a map value or a oneof kind absent
-    UNSPECIFIED_POLICY = "unspecified_policy"      # base value 0
-    UNKNOWN_POLICY = "unknown_policy"              # a base value the profile does not define
-    EMPTY_CONDITION = "empty_condition"            # an And/Any condition without policies
-    OPTION_NOT_ENCODABLE = "option_not_encodable"  # no base value for this option, policy type and profile
+    MISSING_POLICY_SET = "permission.missing_policy_set"      # GroupMutablePermissionsV1 without policies
+    MISSING_POLICY = "permission.missing_policy"              # a top-level policy, a map value or a oneof kind absent
+    UNSPECIFIED_POLICY = "permission.unspecified_policy"      # base value 0
+    UNKNOWN_POLICY = "permission.unknown_policy"              # a base value the profile does not define
+    EMPTY_CONDITION = "permission.empty_condition"            # an And/Any condition without policies
+    OPTION_NOT_ENCODABLE = "permission.option_not_encodable"  # no base value for this option, policy type and profile
     # Evaluating a change (XIP-47; docs/xmtp-facts.md §4.4 steps 5 and 12)
-    ACTOR_NOT_MEMBER = "actor_not_member"          # only members change a group
-    ADD_MEMBER_DENIED = "add_member_denied"
-    REMOVE_MEMBER_DENIED = "remove_member_denied"
-    UPDATE_METADATA_DENIED = "update_metadata_denied"
-    ADD_ADMIN_DENIED = "add_admin_denied"
-    REMOVE_ADMIN_DENIED = "remove_admin_denied"
-    UPDATE_PERMISSIONS_DENIED = "update_permissions_denied"  # seed: update_permissions_policy refuses
-    SUPER_ADMIN_REQUIRED = "super_admin_required"  # adding/removing super admins, changing permissions
-    SUPER_ADMIN_NOT_REMOVABLE = "super_admin_not_removable"  # "Admins can not remove super admins"
-    LAST_SUPER_ADMIN = "last_super_admin"          # "there must always be at least one super admin"
+    ACTOR_NOT_MEMBER = "permission.actor_not_member"          # only members change a group
+    ADD_MEMBER_DENIED = "permission.add_member_denied"
+    REMOVE_MEMBER_DENIED = "permission.remove_member_denied"
+    UPDATE_METADATA_DENIED = "permission.update_metadata_denied"
+    ADD_ADMIN_DENIED = "permission.add_admin_denied"
+    REMOVE_ADMIN_DENIED = "permission.remove_admin_denied"
+    UPDATE_PERMISSIONS_DENIED = "permission.update_permissions_denied"  # seed: update_permissions_policy refuses
+    SUPER_ADMIN_REQUIRED = "permission.super_admin_required"  # adding/removing super admins, changing permissions
+    SUPER_ADMIN_NOT_REMOVABLE = "permission.super_admin_not_removable"  # "Admins can not remove super admins"
+    LAST_SUPER_ADMIN = "permission.last_super_admin"          # "there must always be at least one super admin"
     # Intents (docs/xmtp-facts.md §4.2)
-    NOT_UPDATABLE_BY_INTENT = "not_updatable_by_intent"  # update_permissions_policy
-    INVALID_INTENT_OPTION = "invalid_intent_option"      # an option an intent cannot set
+    NOT_UPDATABLE_BY_INTENT = "permission.not_updatable_by_intent"  # update_permissions_policy
+    INVALID_INTENT_OPTION = "permission.invalid_intent_option"      # an option an intent cannot set
 
 
 class Permission(enum.StrEnum):

@@ -53,7 +53,7 @@ from typing import Any, Iterable, Iterator, Literal, NamedTuple
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-from spec_model.mls.reasons import Rejected
+from spec_model.mls.reasons import RefusalClass, Rejected, reason_codes
 
 from .consent import ConsentRecord, ConsentState, ConsentType
 from .store_rows import (
@@ -71,19 +71,20 @@ __all__ = [
 KEY_SIZE = 32          # AES-256
 _NONCE_SIZE = 12
 _AAD_LABEL = b"xmtp-store/1"
-_SCHEMA_VERSION = 2    # PRAGMA user_version
+_SCHEMA_VERSION = 3    # PRAGMA user_version (3: namespaced reason codes in intents.refusal)
 _KEY_CHECK = b"xmtp-store key check"
 
 
+@reason_codes("store", not_found=RefusalClass.NOT_FOUND)
 class StoreReason(enum.StrEnum):
     """model: why the local database refuses a key, a file or a write."""
 
-    BAD_KEY = "bad_key"                # the database key is 32 bytes (AES-256)
-    WRONG_KEY = "wrong_key"            # the key-check row opens under the given key
-    NOT_A_STORE = "not_a_store"        # the file is empty or a store of this schema version
-    TAMPERED = "tampered"              # every sealed cell opens under its table, column and row key
-    INBOX_MISMATCH = "inbox_mismatch"  # a database belongs to one inbox; its identity keeps that inbox id
-    NOT_FOUND = "not_found"            # an update names a stored row
+    BAD_KEY = "store.bad_key"                # the database key is 32 bytes (AES-256)
+    WRONG_KEY = "store.wrong_key"            # the key-check row opens under the given key
+    NOT_A_STORE = "store.not_a_store"        # the file is empty or a store of this schema version
+    TAMPERED = "store.tampered"              # every sealed cell opens under its table, column and row key
+    INBOX_MISMATCH = "store.inbox_mismatch"  # a database belongs to one inbox; its identity keeps that inbox id
+    NOT_FOUND = "store.not_found"            # an update names a stored row
 
 
 class _Table(NamedTuple):

@@ -126,7 +126,8 @@ class IntentRow:
     unsent_payload: bytes | None = sealed(default=None)
     """model: a Published intent's bytes until the node confirms them; sent again byte for byte."""
     refusal: str | None = sealed(default=None)
-    """model: why building the payload failed (``reason: detail``), reported to the caller."""
+    """model: why building the payload failed: the refusal's ``Rejected.chain()`` as JSON, its typed cause when
+    the intent is reported failed."""
 
 
 @dataclasses.dataclass(frozen=True)

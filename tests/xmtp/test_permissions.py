@@ -109,9 +109,9 @@ update_permissions_policy  unspecified      +    +    S    S    S    X
 """
 
 DENIED = {
-    "add_member_policy": "add_member_denied", "remove_member_policy": "remove_member_denied",
-    "update_metadata_policy": "update_metadata_denied", "add_admin_policy": "add_admin_denied",
-    "remove_admin_policy": "remove_admin_denied", "update_permissions_policy": "update_permissions_denied",
+    "add_member_policy": "permission.add_member_denied", "remove_member_policy": "permission.remove_member_denied",
+    "update_metadata_policy": "permission.update_metadata_denied", "add_admin_policy": "permission.add_admin_denied",
+    "remove_admin_policy": "permission.remove_admin_denied", "update_permissions_policy": "permission.update_permissions_denied",
 }
 
 
@@ -125,8 +125,8 @@ def table(text: str) -> list[tuple[str, str, str, str]]:
 
 
 def expected_reason(permission: str, cell: str) -> str | None:
-    return {"+": None, "-": DENIED[permission], "U": "unspecified_policy", "S": "super_admin_required",
-            "X": "actor_not_member", "C": "unknown_policy"}[cell]
+    return {"+": None, "-": DENIED[permission], "U": "permission.unspecified_policy", "S": "permission.super_admin_required",
+            "X": "permission.actor_not_member", "C": "permission.unknown_policy"}[cell]
 
 
 def uniform(policy) -> Policies:

@@ -239,7 +239,7 @@ def _history(size: int) -> tuple[_History, dict, str]:
         h.send(dave, "dave here, thanks for the add")
         h.change(creator, "group_name", [metadata_proposal(g["creator"], {"group_name": f"History of {size}"})])
         h.change(dave, "group_name", [metadata_proposal(g["dave"], {"group_name": "dave's group"})],
-                 reason="insufficient_permissions")
+                 reason="commit.insufficient_permissions")
         h.change(creator, "add_admin", [admin_lists_proposal(g["creator"], admins=(dave.inbox_id,))])
         delayed = h.send(creator, "written before erin left, delivered after", deliver=False)
         h.change(dave, "remove_members", h.remove_users(g["dave"], erin))
@@ -254,7 +254,7 @@ def _history(size: int) -> tuple[_History, dict, str]:
         extra = h.user("extra")
         h.send(creator, "gm from the creator")
         proposals, _ = h.add_proposals(g[b.name], (extra,))
-        h.change(b, "add_members", proposals, reason="group_full")
+        h.change(b, "add_members", proposals, reason="commit.group_full")
         h.change(creator, "group_name", [metadata_proposal(g["creator"], {"group_name": "Four hundred"})])
         h.change(creator, "add_admin", [admin_lists_proposal(g["creator"], admins=(b.inbox_id,))])
         h.change(b, "remove_members", h.remove_users(g[b.name], last))
