@@ -313,7 +313,8 @@ class Question(Exchange):
 
 
 class Answer(Exchange):
-    steps: list[dict[str, Any]] = Field(description="per step: its result, reason and what the client observed")
+    steps: list[dict[str, Any]] = Field(description="per step: its result, reason, refusal class and what the client "
+                                                    "observed")
 
 
 EXCHANGES = {"scenario": (Question, Answer)}
