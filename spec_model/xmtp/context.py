@@ -25,6 +25,7 @@ from spec_model.mls.reasons import Rejected
 from spec_model.mls.suites import Rng, suite
 
 from . import api
+from .api_client import api_client
 from .consent import ConsentRecord, ConsentState, ConsentType
 from .credential import Installation
 from .history_archive import RestoredGroup, dump_group_state, load_group_state
@@ -104,11 +105,12 @@ class ClientContext:
 
     def __init__(self, network: DeliveryService, store: Store, path: str, wallet_address: str,
                  installation: Installation, inbox_id: str, config: ClientConfig, rng: Rng | None):
-        self.network, self.store, self.path, self.config, self.rng = network, store, path, config, rng
+        self.store, self.path, self.config, self.rng = store, path, config, rng
+        self.network = api_client(network, config.profile.api_call_retries)
         self.address = wallet_address
         self.installation = installation
         self.inbox_id = inbox_id
-        self.identities = Identities(network)
+        self.identities = Identities(self.network)
 
     @property
     def installation_id(self) -> bytes:

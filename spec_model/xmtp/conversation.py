@@ -299,8 +299,11 @@ class Conversation:
         """seed ``sync``: publish pending intents, receive from the cursor, then post-commit work.
 
         Each step runs even if the one before failed (docs/xmtp-facts.md §5); network
-        errors are collected and the first is raised at the end.
+        errors are collected and the first is raised at the end. In the libxmtp profile
+        (``inactive_sync_refused``) a group this installation was removed from is refused.
         """
+        if self.client.config.profile.inactive_sync_refused and not self.is_active:
+            raise Rejected(ClientReason.INACTIVE, self.group_id.hex())
         errors, received = [], []
         for step in (publish_intents, receive, post_commit):
             try:

@@ -169,10 +169,12 @@ class Conversations:
         return Conversation(self.client, group_id)
 
     def sync_all(self) -> None:
-        """libxmtp ``sync_all_conversations``: welcomes, then every group."""
+        """libxmtp ``sync_all_conversations``: welcomes, then every group (in the libxmtp profile, every group
+        this installation is still in: welcome_sync.rs ``sync_groups_in_batches``, ``inactive_sync_refused``)."""
         self.sync()
         for conversation in self.list():
-            conversation.sync()
+            if conversation.is_active or not self.client.config.profile.inactive_sync_refused:
+                conversation.sync()
 
     def stream(self) -> Stream:
         """seed ``stream``: new conversations as welcomes arrive."""
@@ -235,5 +237,8 @@ def _group_stream(client: ClientContext, group_ids: list[bytes]) -> Stream:
     subscription = client.network.subscribe_group_messages(api.SubscribeGroupMessagesRequest(filters))
 
     def on_envelope(envelope) -> list[StoredMessage]:
-        return Conversation(client, envelope.v1.group_id).sync(return_new=True)
+        conversation = Conversation(client, envelope.v1.group_id)
+        if not conversation.is_active and client.config.profile.inactive_sync_refused:
+            return []  # libxmtp: the stream's sync of a group one was removed from fails, and is passed over
+        return conversation.sync(return_new=True)
     return Stream(subscription, on_envelope)

@@ -82,6 +82,28 @@ class Profile:
         its next message; a member that joined from a Welcome has never rotated,
         so its first message comes after a commit of its own (epoch + 1). The
         seed describes sending without it.
+    ``api_call_retries``
+        libxmtp's API client retries a failed publish or identity call
+        (``retry_async!`` with ``Retry::default``: 5 retries) before the caller
+        sees the error (libxmtp crates/xmtp_api/src/mls.rs ``send_group_messages``,
+        ``send_welcome_messages``, ``upload_key_package``, ``fetch_key_packages``,
+        crates/xmtp_api/src/identity.rs, crates/xmtp_common/src/retry.rs@b649d1a; the
+        same @09d3f023f). The seed describes none: each failed call is one
+        intent attempt.
+    ``removed_member_merges_removal``
+        libxmtp crates/xmtp_mls/src/groups/mls_sync.rs ``process_external_message``
+        @b649d1a (the same @09d3f023f) merges a commit that removes this member
+        like any other (``merge_staged_commit_logged``; OpenMLS, pinned in its
+        Cargo.toml, merges the public part): the removed member's epoch and tree
+        move on, it is inactive, and it processes nothing after.
+        The seed profile keeps the state from before the removal (RFC 9420
+        §12.4.2 leaves it to the application).
+    ``inactive_sync_refused``
+        libxmtp crates/xmtp_mls/src/groups/mls_sync.rs ``sync_with_conn``@b649d1a
+        (the same @09d3f023f): syncing a group this installation was removed
+        from fails with ``GroupInactive``; ``sync_all`` skips such a group
+        (welcome_sync.rs ``sync_groups_in_batches``). The seed profile's sync
+        of it is accepted and changes nothing.
     """
 
     name: str
@@ -96,13 +118,17 @@ class Profile:
     permissions_policy_enforced: bool
     welcome_transcript: bool
     key_update_before_first_send: bool
+    api_call_retries: int
+    removed_member_merges_removal: bool
+    inactive_sync_refused: bool
 
 
 SEED = Profile(
     name="seed", max_group_size=400, group_size_checked_on_receive=True, creator_only=True,
     preset_underscore_keys_super_admin=True, lax_dm_welcome=False, pinned_messages=True,
     members_edit_metadata=False, super_admins_removable=True, permissions_policy_enforced=True,
-    welcome_transcript=False, key_update_before_first_send=False,
+    welcome_transcript=False, key_update_before_first_send=False, api_call_retries=0,
+    removed_member_merges_removal=False, inactive_sync_refused=False,
 )
 """seed + XIP-47: the product description, the model's default."""
 
@@ -110,7 +136,8 @@ LIBXMTP = Profile(
     name="libxmtp", max_group_size=250, group_size_checked_on_receive=False, creator_only=False,
     preset_underscore_keys_super_admin=False, lax_dm_welcome=True, pinned_messages=False,
     members_edit_metadata=True, super_admins_removable=False, permissions_policy_enforced=False,
-    welcome_transcript=True, key_update_before_first_send=True,
+    welcome_transcript=True, key_update_before_first_send=True, api_call_retries=5,
+    removed_member_merges_removal=True, inactive_sync_refused=True,
 )
 """libxmtp (docs/xmtp-facts.md §1, §3, §4; the rules above checked at b649d1a, node-bindings
 1.11.0-nightly.20260726.b649d1a): what the deployed clients do."""

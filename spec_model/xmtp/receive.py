@@ -106,9 +106,13 @@ def _process_envelope(ctx: ClientContext, group: Group, v1) -> list[StoredMessag
         intent = store.get_intent(intent.id)
     if intent is not None and intent.state == IntentState.PUBLISHED:
         return _own_envelope(ctx, group, intent, v1)
+    profile = ctx.config.profile
+    if not group.active and profile.removed_member_merges_removal:
+        return []  # libxmtp (profile removed_member_merges_removal): nothing is processed after one's removal
     validated: list[ValidatedCommit] = []
     try:
-        result = group.process(MLSMessage.decode(v1.data), commit_policy=_validator(ctx, validated))
+        result = group.process(MLSMessage.decode(v1.data), commit_policy=_validator(ctx, validated),
+                               merge_own_removal=profile.removed_member_merges_removal)
     except (Rejected, DecodeError):
         return []  # not for us to read (an epoch before we joined, a refused commit): skipped, cursor moves
     if isinstance(result, CommitMessage):

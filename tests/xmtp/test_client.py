@@ -853,6 +853,51 @@ def test_libxmtp_profile_rotates_a_joiners_key_before_its_first_message(net):
     assert sorted(texts(group)) == ["first", "from the creator", "second"]
 
 
+def test_libxmtp_profile_retries_each_publish_call_five_times(net):
+    """profile ``api_call_retries`` (libxmtp crates/xmtp_api/src/mls.rs ``retry_async!``): 17 failures are absorbed
+    by one send (3 intent attempts of 6 calls each), the 18th fails the message; the seed fails at the 3rd."""
+    libxmtp = ClientConfig(profile=LIBXMTP)
+    alice, bob = net.user("alice", config=libxmtp), net.user("bob", config=libxmtp)
+    group = alice.c.conversations.create_group([bob.address])
+    bobs = joined(bob.c, group.group_id)
+    net.network.fail_publishes(17)
+    group.send("absorbed")
+    assert net.network.pending_publish_failures == 0
+    net.network.fail_publishes(18)
+    rejected(ClientReason.INTENT_FAILED, group.send, "lost")
+    assert [(m.text, m.delivery_status) for m in group.find_messages(kind=APP)] == \
+        [("absorbed", DeliveryStatus.PUBLISHED), ("lost", DeliveryStatus.FAILED)]
+    bobs.sync()
+    assert texts(bobs) == ["absorbed"]
+
+
+def test_libxmtp_profile_removed_member_merges_its_removal_and_cannot_sync(net):
+    """profiles ``removed_member_merges_removal`` and ``inactive_sync_refused`` (libxmtp mls_sync.rs
+    ``process_external_message``, ``sync_with_conn``): the removed member's epoch and members move on;
+    its next sync is refused, sync_all passes the group over. The seed profile keeps the state before."""
+    for profile, moves_on in ((LIBXMTP, True), (SEED, False)):
+        config = ClientConfig(profile=profile)
+        alice, bob, carol = (net.user(f"{n}-{profile.name}", config=config) for n in ("alice", "bob", "carol"))
+        group = alice.c.conversations.create_group([bob.address, carol.address])
+        bobs, carols = joined(bob.c, group.group_id), joined(carol.c, group.group_id)
+        before = epoch(bobs)
+        group.remove_members([bob.address])
+        group.send("after bob")
+        bobs.sync()
+        assert not bobs.is_active
+        assert epoch(bobs) == before + (1 if moves_on else 0)
+        members = {m.inbox_id for m in bobs.list_members()}
+        assert (bob.inbox_id in members) is not moves_on
+        assert texts(bobs) == []  # a removed member reads nothing sent after its removal
+        if moves_on:
+            rejected(ClientReason.INACTIVE, bobs.sync)
+        else:
+            bobs.sync()
+        bob.c.conversations.sync_all()
+        carols.sync()
+        assert texts(carols) == ["after bob"]
+
+
 # ------------------------------------------------------------------ hostile members
 
 def _publish_raw_application(net: Net, conversation: Conversation, plaintext: bytes) -> None:
