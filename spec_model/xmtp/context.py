@@ -53,6 +53,7 @@ class ClientReason(enum.StrEnum):
     INTENT_FAILED = "intent_failed"              # the intent ended in Error
     INVALID_ARGUMENT = "invalid_argument"        # a malformed argument (e.g. not an inbox id)
     FOREIGN_SYNC_GROUP = "foreign_sync_group"    # docs/xmtp-facts.md §9: a sync group Welcome from another inbox
+    DM_METADATA_FORBIDDEN = "dm_metadata_forbidden"  # libxmtp groups/mod.rs: a DM's metadata never changes
 
 
 @dataclasses.dataclass(frozen=True)

@@ -33,6 +33,7 @@ from .extensions import (
 )
 from .groups import XMTP_GROUP_CONFIG, create_group, group_context_extensions
 from .messages import StoredMessage
+from .network import NetworkError
 from .permissions import Policies, Preset, preset_policies
 from .receive import PAGE, pages
 from .store import CursorKind, GroupRow, MembershipState, MessageRow
@@ -169,12 +170,38 @@ class Conversations:
         return Conversation(self.client, group_id)
 
     def sync_all(self) -> None:
-        """libxmtp ``sync_all_conversations``: welcomes, then every group (in the libxmtp profile, every group
-        this installation is still in: welcome_sync.rs ``sync_groups_in_batches``, ``inactive_sync_refused``)."""
-        self.sync()
-        for conversation in self.list():
-            if conversation.is_active or not self.client.config.profile.inactive_sync_refused:
+        """libxmtp ``sync_all_conversations``: welcomes, then every group. In the libxmtp profile
+        (``sync_all_needing_sync``, welcome_sync.rs ``sync_all_welcomes_and_groups``@b649d1a): only the groups
+        with a newer message on the network than their cursor and that this installation is still in, each
+        synced and its installations checked; failures are passed over."""
+        if not self.client.config.profile.sync_all_needing_sync:
+            self.sync()
+            for conversation in self.list():
                 conversation.sync()
+            return
+        try:
+            self.sync()
+        except (NetworkError, Rejected):
+            pass  # "sync_welcomes failed, continuing with group sync"
+        for conversation in self._needing_sync(self.list()):
+            if conversation.is_active:
+                try:
+                    conversation.sync()
+                except (NetworkError, Rejected):
+                    pass  # "sync_with_conn failed": counted, not raised
+
+    def _needing_sync(self, conversations: list[Conversation]) -> list[Conversation]:
+        """libxmtp welcome_sync.rs ``filter_groups_needing_sync``@b649d1a: the groups whose newest message on the
+        network (GetNewestGroupMessage) is past the local cursor; a group with none is left out."""
+        if not conversations:
+            return []
+        c = self.client
+        newest = c.network.get_newest_group_message(api.GetNewestGroupMessageRequest(
+            tuple(conversation.group_id for conversation in conversations)))
+        return [conversation for conversation, response in zip(conversations, newest.responses)
+                if response.group_message is not None and response.group_message.v1.id > max(
+                    c.store.get_cursor(conversation.group_id, CursorKind.COMMITS),
+                    c.store.get_cursor(conversation.group_id, CursorKind.APPLICATION))]
 
     def stream(self) -> Stream:
         """seed ``stream``: new conversations as welcomes arrive."""
@@ -240,5 +267,5 @@ def _group_stream(client: ClientContext, group_ids: list[bytes]) -> Stream:
         conversation = Conversation(client, envelope.v1.group_id)
         if not conversation.is_active and client.config.profile.inactive_sync_refused:
             return []  # libxmtp: the stream's sync of a group one was removed from fails, and is passed over
-        return conversation.sync(return_new=True)
+        return conversation.sync_with_conn(return_new=True)
     return Stream(subscription, on_envelope)

@@ -82,6 +82,7 @@ class GroupRow:
     dm_id: str | None = None
     paused_for_version: str | None = None
     rotated_at_ns: int = 0
+    installations_checked_ns: int = 0
 
 
 @dataclasses.dataclass(frozen=True)
