@@ -35,7 +35,7 @@ from .messages import StoredMessage
 from .network import NetworkError
 from .permissions import Policies
 from .receive import leave_requesters, receive
-from .store import MembershipState, MessageRow
+from .store import INACTIVE_STATES, MessageRow
 
 __all__ = ["Member", "Conversation", "MAX_SYNCS_TO_RESOLVE", "GROUP_KEY_ROTATION_INTERVAL_NS",
            "SYNC_UPDATE_INSTALLATIONS_INTERVAL_NS", "SEND_MESSAGE_UPDATE_INSTALLATIONS_INTERVAL_NS"]
@@ -98,8 +98,9 @@ class Conversation:
 
     @property
     def is_active(self) -> bool:
-        """seed ``is_active``: false once this installation was removed."""
-        return self.client.group_row(self.group_id).membership_state != MembershipState.REJECTED
+        """seed ``is_active``: false once this installation was removed (or while the group is only restored
+        from a history archive)."""
+        return self.client.group_row(self.group_id).membership_state not in INACTIVE_STATES
 
     @property
     def added_by_inbox_id(self) -> str:
@@ -187,7 +188,7 @@ class Conversation:
 
     def _check_can_send(self) -> None:
         row = self.client.group_row(self.group_id)
-        if row.membership_state == MembershipState.REJECTED:
+        if row.membership_state in INACTIVE_STATES:
             raise Rejected(ClientReason.INACTIVE, self.group_id.hex())
         if row.paused_for_version:
             raise Rejected(ClientReason.PAUSED, row.paused_for_version)

@@ -36,7 +36,7 @@ from .messages import StoredMessage
 from .network import NetworkError
 from .permissions import Policies, Preset, preset_policies
 from .receive import PAGE, pages
-from .store import CursorKind, GroupRow, MembershipState, MessageRow
+from .store import INACTIVE_STATES, CursorKind, GroupRow, MembershipState, MessageRow
 from .welcome_wrap import unwrap_welcome
 
 __all__ = ["Conversations", "Stream", "AllMessagesStream"]
@@ -131,7 +131,7 @@ class Conversations:
                 c.store.advance_cursor(c.installation_id, CursorKind.WELCOMES, v1.id if v1 else message.welcome_pointer.id)
             return None
         existing = c.store.get_group(group.group_id)
-        if existing is not None and existing.membership_state != MembershipState.REJECTED \
+        if existing is not None and existing.membership_state not in INACTIVE_STATES \
                 and decode_group(existing.mls_state).epoch >= group.epoch:
             with c.store.transaction():  # a Welcome sent again (post-commit retried): keep our newer state
                 c.store.advance_cursor(c.installation_id, CursorKind.WELCOMES, v1.id)

@@ -57,14 +57,14 @@ from spec_model.mls.reasons import Rejected
 
 from .consent import ConsentRecord, ConsentState, ConsentType
 from .store_rows import (
-    AssociationStateRow, CursorKind, GroupRow, IdentityRow, IntentRow, KeyPackageRow, MembershipState, MessageRow,
-    RegistrationState, SyncRequestRow,
+    INACTIVE_STATES, AssociationStateRow, CursorKind, GroupRow, IdentityRow, IntentRow, KeyPackageRow, MembershipState,
+    MessageRow, RegistrationState, SyncRequestRow,
 )
 from .delivery import DeliveryStatus, GroupMessageKind, IntentKind, IntentState
 from .extensions import ConversationType
 
 __all__ = [
-    "KEY_SIZE", "StoreReason", "RegistrationState", "MembershipState", "CursorKind", "IdentityRow",
+    "KEY_SIZE", "StoreReason", "RegistrationState", "MembershipState", "INACTIVE_STATES", "CursorKind", "IdentityRow",
     "KeyPackageRow", "GroupRow", "MessageRow", "IntentRow", "AssociationStateRow", "SyncRequestRow", "Store",
 ]
 
