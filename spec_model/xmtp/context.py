@@ -54,6 +54,7 @@ class ClientReason(enum.StrEnum):
     INVALID_ARGUMENT = "invalid_argument"        # a malformed argument (e.g. not an inbox id)
     FOREIGN_SYNC_GROUP = "foreign_sync_group"    # docs/xmtp-facts.md §9: a sync group Welcome from another inbox
     DM_METADATA_FORBIDDEN = "dm_metadata_forbidden"  # libxmtp groups/mod.rs: a DM's metadata never changes
+    LEAVE_FORBIDDEN = "leave_forbidden"          # libxmtp groups/mod.rs leave_group: a DM, the only member, a super admin
 
 
 @dataclasses.dataclass(frozen=True)

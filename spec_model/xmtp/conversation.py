@@ -289,7 +289,18 @@ class Conversation:
     def leave(self) -> None:
         """XIP-75 self-removal: a member cannot remove its own leaf (RFC 9420 §12.2), so it sends a
         LeaveRequest; a super admin's client removes the inbox on its next sync, and the transcript
-        lists it under ``left_inboxes``."""
+        lists it under ``left_inboxes`` (profile ``leave_checks``: refused where libxmtp refuses it)."""
+        c = self.client
+        if c.config.profile.leave_checks:
+            extensions = self.extensions
+            members = read_membership(extensions).members
+            if c.inbox_id not in members:
+                raise Rejected(ClientReason.NOT_A_MEMBER, c.inbox_id)
+            if len(members) == 1 or c.group_row(self.group_id).conversation_type == ConversationType.DM \
+                    or c.inbox_id in read_mutable_metadata(extensions).super_admin_list.inbox_ids:
+                raise Rejected(ClientReason.LEAVE_FORBIDDEN, "the only member, a DM, or a super admin")
+            if c.inbox_id in leave_requesters(c, self.group_id):
+                return  # libxmtp is_in_pending_remove: asked already
         self.send(EncodedContent(LEAVE_REQUEST, {}, None, b""))
 
     def _honour_leave_requests(self) -> None:

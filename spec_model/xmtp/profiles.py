@@ -137,6 +137,12 @@ class Profile:
         past the local cursor (GetNewestGroupMessage), so a group with only local
         pending intents is not published; failures of welcomes and of each
         group are passed over. The seed's ``sync_all`` syncs every group.
+    ``leave_checks``
+        libxmtp crates/xmtp_mls/src/groups/mod.rs ``leave_group``@b649d1a (the
+        same @09d3f023f): leaving is refused to a non-member, to the group's only
+        member, in a DM, and to a super admin (who must be demoted first); a
+        member whose LeaveRequest is already out sends none again. The seed
+        profile sends a LeaveRequest for every ``leave``.
     """
 
     name: str
@@ -159,6 +165,7 @@ class Profile:
     members_installations_from_identity: bool
     installations_checked: bool
     sync_all_needing_sync: bool
+    leave_checks: bool
 
 
 SEED = Profile(
@@ -168,7 +175,7 @@ SEED = Profile(
     welcome_transcript=False, key_update_before_first_send=False, api_call_retries=0,
     removed_member_merges_removal=False, inactive_sync_refused=False, membership_noops=False,
     dm_metadata_frozen=False, members_installations_from_identity=False, installations_checked=False,
-    sync_all_needing_sync=False,
+    sync_all_needing_sync=False, leave_checks=False,
 )
 """seed + XIP-47: the product description, the model's default."""
 
@@ -179,7 +186,7 @@ LIBXMTP = Profile(
     welcome_transcript=True, key_update_before_first_send=True, api_call_retries=5,
     removed_member_merges_removal=True, inactive_sync_refused=True, membership_noops=True,
     dm_metadata_frozen=True, members_installations_from_identity=True, installations_checked=True,
-    sync_all_needing_sync=True,
+    sync_all_needing_sync=True, leave_checks=True,
 )
 """libxmtp (docs/xmtp-facts.md §1, §3, §4; the rules above checked at b649d1a, node-bindings
 1.11.0-nightly.20260726.b649d1a): what the deployed clients do."""
