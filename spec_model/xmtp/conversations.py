@@ -28,7 +28,7 @@ from .conversation import Conversation
 from .credential import inbox_of
 from .delivery import DeliveryStatus, GroupMessageKind
 from .extensions import (
-    ConversationType, new_dm_metadata, new_dm_mutable_metadata, new_group_membership, new_group_metadata,
+    ConversationType, dm_id, new_dm_metadata, new_dm_mutable_metadata, new_group_membership, new_group_metadata,
     new_group_mutable_metadata, read_immutable_metadata, read_membership,
 )
 from .groups import XMTP_GROUP_CONFIG, create_group, group_context_extensions
@@ -69,9 +69,17 @@ class Conversations:
         return conversation
 
     def create_dm(self, inbox_id: str) -> Conversation:
-        """libxmtp ``create_dm`` (docs/xmtp-facts.md §3.1): a two-person conversation with the DM preset."""
+        """libxmtp ``create_dm`` (docs/xmtp-facts.md §3.1): a two-person conversation with the DM preset (profile
+        ``dm_found_by_members``: the pair's stored DM, if there is one)."""
         c = self.client
         profile = c.config.profile
+        if profile.dm_found_by_members:
+            key = dm_id(new_dm_metadata(c.inbox_id, inbox_id).dm_members)
+            stored = sorted((row for row in c.store.find_groups(conversation_type=ConversationType.DM)
+                             if row.dm_id == key and row.membership_state != MembershipState.RESTORED),
+                            key=lambda row: row.created_at_ns)
+            if stored:
+                return Conversation(c, stored[-1].id)
         extensions = group_context_extensions(
             new_dm_metadata(c.inbox_id, inbox_id), new_dm_mutable_metadata(profile=profile),
             new_group_membership(c.inbox_id), preset_policies(Preset.DM, profile), profile)
@@ -86,7 +94,7 @@ class Conversations:
         group = create_group(bundle, extensions, rng=c.rng)
         with c.store.transaction():
             c.store.put_group(GroupRow(group.group_id, c.now_ns(), conversation_type, MembershipState.ALLOWED,
-                                       c.inbox_id, encode_group(group),
+                                       c.inbox_id, encode_group(group), _dm_id_of(extensions),
                                        rotated_at_ns=c.now_ns()))  # the creator's key is new
             c.set_consent(ConsentType.CONVERSATION_ID, conversation_entity(group.group_id), ConsentState.ALLOWED)
         return Conversation(c, group.group_id)
@@ -139,7 +147,8 @@ class Conversations:
         with c.store.transaction():
             c.store.put_group(GroupRow(group.group_id, existing.created_at_ns if existing else v1.created_ns,
                                        metadata.conversation_type, MembershipState.ALLOWED, adder,
-                                       encode_group(group), rotated_at_ns=existing.rotated_at_ns if existing else 0))
+                                       encode_group(group), _dm_id_of(group.context.extensions),
+                                       rotated_at_ns=existing.rotated_at_ns if existing else 0))
             c.store.advance_cursor(group.group_id, CursorKind.COMMITS, cursor)
             c.store.advance_cursor(group.group_id, CursorKind.APPLICATION, cursor)
             c.store.advance_cursor(c.installation_id, CursorKind.WELCOMES, v1.id)
@@ -269,3 +278,9 @@ def _group_stream(client: ClientContext, group_ids: list[bytes]) -> Stream:
             return []  # libxmtp: the stream's sync of a group one was removed from fails, and is passed over
         return conversation.sync_with_conn(return_new=True)
     return Stream(subscription, on_envelope)
+
+
+def _dm_id_of(extensions) -> str | None:
+    """libxmtp xmtp_db group.rs ``StoredGroup.dm_id``@b649d1a: a DM's ``dm_id``; None for any other conversation."""
+    members = read_immutable_metadata(extensions).dm_members
+    return dm_id(members) if members is not None else None

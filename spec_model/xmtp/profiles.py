@@ -143,6 +143,11 @@ class Profile:
         member, in a DM, and to a super admin (who must be demoted first); a
         member whose LeaveRequest is already out sends none again. The seed
         profile sends a LeaveRequest for every ``leave``.
+    ``dm_found_by_members``
+        libxmtp crates/xmtp_mls/src/client.rs ``find_or_create_dm``@b649d1a (the
+        same @09d3f023f): ``create_dm`` with a peer returns the stored DM of the
+        pair (same ``dm_id``, not restored, the newest) instead of a new one.
+        The seed profile creates a DM each time.
     """
 
     name: str
@@ -166,6 +171,7 @@ class Profile:
     installations_checked: bool
     sync_all_needing_sync: bool
     leave_checks: bool
+    dm_found_by_members: bool
 
 
 SEED = Profile(
@@ -175,7 +181,7 @@ SEED = Profile(
     welcome_transcript=False, key_update_before_first_send=False, api_call_retries=0,
     removed_member_merges_removal=False, inactive_sync_refused=False, membership_noops=False,
     dm_metadata_frozen=False, members_installations_from_identity=False, installations_checked=False,
-    sync_all_needing_sync=False, leave_checks=False,
+    sync_all_needing_sync=False, leave_checks=False, dm_found_by_members=False,
 )
 """seed + XIP-47: the product description, the model's default."""
 
@@ -186,7 +192,7 @@ LIBXMTP = Profile(
     welcome_transcript=True, key_update_before_first_send=True, api_call_retries=5,
     removed_member_merges_removal=True, inactive_sync_refused=True, membership_noops=True,
     dm_metadata_frozen=True, members_installations_from_identity=True, installations_checked=True,
-    sync_all_needing_sync=True, leave_checks=True,
+    sync_all_needing_sync=True, leave_checks=True, dm_found_by_members=True,
 )
 """libxmtp (docs/xmtp-facts.md §1, §3, §4; the rules above checked at b649d1a, node-bindings
 1.11.0-nightly.20260726.b649d1a): what the deployed clients do."""

@@ -938,6 +938,21 @@ def test_libxmtp_profile_refuses_dm_metadata_changes(net):
             assert dm.name == "ours"
 
 
+def test_libxmtp_profile_finds_the_pairs_dm(net):
+    """profile ``dm_found_by_members`` (libxmtp client.rs ``find_or_create_dm``): a second ``create_dm`` with the
+    same peer, from either side once it has the first, returns that DM; the seed creates another. Both store
+    the pair's ``dm_id``."""
+    for profile in (LIBXMTP, SEED):
+        alice, bob = _pair(net, profile, "alice", "bob")
+        dm = alice.c.conversations.create_dm(bob.inbox_id)
+        bobs = joined(bob.c, dm.group_id)
+        again, back = alice.c.conversations.create_dm(bob.inbox_id), bob.c.conversations.create_dm(alice.inbox_id)
+        same = profile is LIBXMTP
+        assert (again.group_id == dm.group_id, back.group_id == dm.group_id) == (same, same)
+        assert alice.c.store.get_group(dm.group_id).dm_id == bob.c.store.get_group(bobs.group_id).dm_id == \
+            "dm:" + ":".join(sorted(i.lower() for i in (alice.inbox_id, bob.inbox_id)))
+
+
 def test_libxmtp_profile_checks_installations_on_sync_and_send(net):
     """profile ``installations_checked`` (libxmtp mls_sync.rs ``maybe_update_installations``): a group's first
     sync adds a member's new installation; a later one within 30 min does not, a send 5 s later does. The seed
