@@ -104,18 +104,22 @@ class Group:
 
     @property
     def context(self) -> GroupContext:
+        """RFC 9420 §8.1: the ``GroupContext`` of the current epoch."""
         return self.state.context
 
     @property
     def group_id(self) -> bytes:
+        """RFC 9420 §8.1: the group id."""
         return self.state.context.group_id
 
     @property
     def epoch(self) -> int:
+        """RFC 9420 §8.1: the current epoch."""
         return self.state.context.epoch
 
     @property
     def tree(self) -> RatchetTree:
+        """RFC 9420 §7.8: the ratchet tree of the current epoch."""
         return self.state.tree
 
     @property
@@ -124,6 +128,7 @@ class Group:
         return self.state.secrets.epoch_authenticator
 
     def members(self) -> list[tuple[int, LeafNode]]:
+        """RFC 9420 §7.8: (leaf index, LeafNode) of every non-blank leaf."""
         return list(self.state.tree.members())
 
     def export_secret(self, label: bytes, context: bytes, length: int) -> bytes:
@@ -368,8 +373,7 @@ class Group:
 
         ``commit_policy`` sees every commit that passed the RFC 9420 checks and
         may refuse it (§12.2: application rules). Raises ``Rejected`` (with its
-        reason) and leaves the group unchanged. A commit removing this member makes
-        the group inactive, and with ``merge_own_removal`` takes its public result.
+        reason) and leaves the group unchanged; ``merge_own_removal``: see ``_merge_public``.
         """
         body = message.body
         if isinstance(body, PrivateMessage):
@@ -480,7 +484,7 @@ class Group:
                                                     path_leaf=path_leaf))
             self._keep_ratchets(used)
             self.active = False
-            if merge_own_removal:
+            if merge_own_removal:  # the group stays inactive either way
                 self._merge_public(ac, tree, new_context, commit.path, committer)
             return CommitMessage(committer, s.context.epoch + 1, staging.covered, True, external)
         commit_secret = None
@@ -512,16 +516,13 @@ class Group:
 
     def _merge_public(self, ac: AuthenticatedContent, tree: RatchetTree, new_context: GroupContext,
                       path: UpdatePath | None, committer: int | None) -> None:
-        """OpenMLS, for a member a commit removes (RFC 9420 §12.4.2 leaves it open): the commit's public result
-        (tree with the path's public keys, context) becomes current; its secrets are unknown, the old ones stay."""
+        """OpenMLS, for a member a commit removes (RFC 9420 §12.4.2 leaves it open): its public result, old secrets."""
         if path is not None:
-            if committer is None:
-                committer = tree.add_leaf(path.leaf_node)
+            committer = tree.add_leaf(path.leaf_node) if committer is None else committer
             tree.merge_path(committer, [n.encryption_key for n in path.nodes])
             tree.set_leaf(committer, path.leaf_node)
-        confirmed = confirmed_transcript_hash(self.cs, self.state.interim_transcript_hash, ac)
-        context = new_context.replace(tree_hash=tree.tree_hash(), confirmed_transcript_hash=confirmed)
-        self.past_states[self.epoch] = self.state
+        context = new_context.replace(tree_hash=tree.tree_hash(), confirmed_transcript_hash=confirmed_transcript_hash(
+            self.cs, self.state.interim_transcript_hash, ac))
         self.state = dataclasses.replace(self.state, context=context, tree=tree, private_keys={})
 
     # ------------------------------------------------------------------ epochs

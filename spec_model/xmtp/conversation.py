@@ -76,7 +76,8 @@ class Conversation:
 
     @property
     def created_at_ns(self) -> int:
-        """libxmtp xmtp_db group.rs ``created_at_ns``: when this installation stored the group."""
+        """libxmtp crates/xmtp_db/src/encrypted_store/group.rs@a53a97e ``created_at_ns``: when this installation
+        stored the group."""
         return self.client.group_row(self.group_id).created_at_ns
 
     @property
@@ -104,7 +105,8 @@ class Conversation:
 
     @property
     def added_by_inbox_id(self) -> str:
-        """libxmtp xmtp_db group.rs ``added_by_inbox_id``: who added this installation (the creator itself)."""
+        """libxmtp crates/xmtp_db/src/encrypted_store/group.rs@a53a97e ``added_by_inbox_id``: who added this
+        installation (the creator itself)."""
         return self.client.group_row(self.group_id).added_by_inbox_id
 
     def group_metadata(self) -> dict:
@@ -160,7 +162,8 @@ class Conversation:
         return message
 
     def send_optimistic(self, text_or_content: str | EncodedContent) -> bytes:
-        """libxmtp ``send_message_optimistic``: store Unpublished and queue the intent; publish on the next sync."""
+        """libxmtp crates/xmtp_mls/src/groups/mod.rs@a53a97e ``send_message_optimistic``: store Unpublished and
+        queue the intent; publish on the next sync."""
         self._check_can_send()
         c = self.client
         content = encode_text(text_or_content) if isinstance(text_or_content, str) else text_or_content
@@ -266,7 +269,8 @@ class Conversation:
                      {"policies": policies.to_proto(self.client.config.profile).encode().hex()})
 
     def update_installations(self) -> None:
-        """libxmtp ``update_installations``: add members' new installations, drop revoked ones (profile
+        """libxmtp crates/xmtp_mls/src/groups/mod.rs@a53a97e ``update_installations``: add members' new
+        installations, drop revoked ones (profile
         ``installations_checked``: ``maybe_update_installations(0)``, no intent when nothing changed)."""
         if self.client.config.profile.installations_checked:
             self._check_can_send()
@@ -347,8 +351,8 @@ class Conversation:
             if intent is None or intent.state == IntentState.PROCESSED:
                 return
             if intent.state == IntentState.ERROR:
-                raise Rejected(ClientReason.INTENT_FAILED, f"intent {intent_id} ({intent.kind.name})"
-                               + (f": {intent.refusal}" if intent.refusal else ""))
+                cause = Rejected.from_chain(json.loads(intent.refusal)) if intent.refusal else None
+                raise Rejected(ClientReason.INTENT_FAILED, f"intent {intent_id} ({intent.kind.name})", cause=cause)
         raise Rejected(ClientReason.SYNC_FAILED_TO_WAIT, f"intent {intent_id}")
 
     # ------------------------------------------------------------------ sync
@@ -364,7 +368,7 @@ class Conversation:
         return received
 
     def sync_with_conn(self, *, return_new: bool = False) -> list[StoredMessage]:
-        """libxmtp mls_sync.rs ``sync_with_conn``: publish pending intents, receive from the cursor, then
+        """libxmtp crates/xmtp_mls/src/groups/mls_sync.rs@b649d1a ``sync_with_conn``: publish pending intents, receive from the cursor, then
         post-commit work; returns what was received when ``return_new``.
 
         Each step runs even if the one before failed (docs/xmtp-facts.md §5); network

@@ -69,8 +69,8 @@ class Conversations:
         return conversation
 
     def create_dm(self, inbox_id: str) -> Conversation:
-        """libxmtp ``create_dm`` (docs/xmtp-facts.md §3.1): a two-person conversation with the DM preset (profile
-        ``dm_found_by_members``: the pair's stored DM, if there is one)."""
+        """libxmtp crates/xmtp_mls/src/client.rs@a53a97e ``create_dm`` (docs/xmtp-facts.md §3.1): a two-person
+        conversation with the DM preset (profile ``dm_found_by_members``: the pair's stored DM, if there is one)."""
         c = self.client
         profile = c.config.profile
         if profile.dm_found_by_members:
@@ -88,7 +88,8 @@ class Conversations:
         return conversation
 
     def start(self, extensions: tuple[Extension, ...], conversation_type: ConversationType) -> Conversation:
-        """libxmtp ``create_group_with_id``: a group of one (this installation) with these extensions, stored."""
+        """libxmtp crates/xmtp_mls/src/client.rs@a53a97e ``create_group_with_id``: a group of one (this
+        installation) with these extensions, stored."""
         c = self.client
         bundle = c.new_key_package()  # the creator's leaf, like one of its key packages
         group = create_group(bundle, extensions, rng=c.rng)
@@ -173,14 +174,16 @@ class Conversations:
         return [Conversation(self.client, row.id) for row in rows]
 
     def get(self, group_id: bytes) -> Conversation:
-        """libxmtp ``find_group_by_id``: a stored conversation; ``Rejected(UNKNOWN_GROUP)`` otherwise."""
+        """libxmtp bindings/wasm/src/conversations.rs@a53a97e ``find_group_by_id``: a stored conversation;
+        ``Rejected(UNKNOWN_GROUP)`` otherwise."""
         if self.client.store.get_group(group_id) is None:
             raise Rejected(ClientReason.UNKNOWN_GROUP, group_id.hex())
         return Conversation(self.client, group_id)
 
     def sync_all(self) -> None:
-        """libxmtp ``sync_all_conversations``: welcomes, then every group. In the libxmtp profile
-        (``sync_all_needing_sync``, welcome_sync.rs ``sync_all_welcomes_and_groups``@b649d1a): only the groups
+        """libxmtp bindings/mobile/src/mls.rs@a53a97e ``sync_all_conversations``: welcomes, then every group. In the
+        libxmtp profile (``sync_all_needing_sync``, crates/xmtp_mls/src/groups/welcome_sync.rs@b649d1a
+        ``sync_all_welcomes_and_groups``): only the groups
         with a newer message on the network than their cursor and that this installation is still in, each
         synced and its installations checked; failures are passed over."""
         if not self.client.config.profile.sync_all_needing_sync:
@@ -200,7 +203,7 @@ class Conversations:
                     pass  # "sync_with_conn failed": counted, not raised
 
     def _needing_sync(self, conversations: list[Conversation]) -> list[Conversation]:
-        """libxmtp welcome_sync.rs ``filter_groups_needing_sync``@b649d1a: the groups whose newest message on the
+        """libxmtp crates/xmtp_mls/src/groups/welcome_sync.rs@b649d1a ``filter_groups_needing_sync``: the groups whose newest message on the
         network (GetNewestGroupMessage) is past the local cursor; a group with none is left out."""
         if not conversations:
             return []
@@ -232,12 +235,14 @@ class Stream:
         self.subscription, self.on_envelope = subscription, on_envelope
 
     def poll(self) -> list:
+        """seed ``stream``: what arrived since the last poll, in order."""
         items = []
         for envelope in self.subscription.poll():
             items.extend(self.on_envelope(envelope))
         return items
 
     def close(self) -> None:
+        """seed ``stream``: end the stream."""
         self.subscription.close()
 
 
@@ -256,6 +261,7 @@ class AllMessagesStream:
                 self.streams[group_id] = _group_stream(self.conversations.client, [group_id])
 
     def poll(self) -> list[StoredMessage]:
+        """seed ``stream_all_messages``: join new conversations, then every message since the last poll."""
         self._watch([c.group_id for c in self.conversations.sync()])
         items = []
         for stream in self.streams.values():
@@ -263,6 +269,7 @@ class AllMessagesStream:
         return items
 
     def close(self) -> None:
+        """seed ``stream_all_messages``: end every stream it follows."""
         for stream in self.streams.values():
             stream.close()
 

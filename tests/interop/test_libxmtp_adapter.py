@@ -54,7 +54,8 @@ def test_the_suite_passes_but_for_the_known_differences(libxmtp, tmp_path):
     passed = {c["id"] for c in data["checks"] if c["status"] == "passed"}
     assert "differential/clients" in passed  # 20 random runs of 25 steps, step by step as the model
     scenarios = passed - {"differential/clients"}
-    assert len(scenarios) >= 15 and all(i.startswith("xmtp/scenarios::libxmtp/") for i in scenarios)
+    # 16 scenarios less history sync (unsupported) and the three of D22 (KNOWN_DIFFERENCES.md)
+    assert len(scenarios) >= 12 and all(i.startswith("xmtp/scenarios::libxmtp/") for i in scenarios)
 
 
 KNOWN = [(adapter, pattern) for adapter in LIBXMTP_VERSIONS for pattern, reason, _ in SkipList.read(skip_file(adapter)).entries
