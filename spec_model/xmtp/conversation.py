@@ -36,6 +36,7 @@ from .network import NetworkError
 from .permissions import Policies
 from .receive import leave_requesters, receive
 from .store import MembershipState, MessageRow
+from .streams import Stream, group_stream
 
 __all__ = ["Member", "Conversation", "MAX_SYNCS_TO_RESOLVE", "GROUP_KEY_ROTATION_INTERVAL_NS"]
 
@@ -133,6 +134,10 @@ class Conversation:
                      else "admin" if inbox in metadata.admin_list.inbox_ids else "member")
             members.append(Member(inbox, tuple(sorted(state.wallets)), tuple(sorted(by_inbox.get(inbox, []))), level))
         return members
+
+    def stream(self) -> Stream:
+        """seed Group ``stream``: this group's new messages, own ones included; syncs automatically."""
+        return group_stream(self.client, self.group_id, lambda: self.sync(return_new=True))
 
     def find_messages(self, **filters) -> list[StoredMessage]:
         """seed ``find_messages``: sent_after_ns, sent_before_ns, limit, direction, delivery_status, kind."""

@@ -277,6 +277,7 @@ class _Table:
 
     def __init__(self) -> None:
         self.next_id = 1
+        self.last_stamp_ns = 0
         self.hashes: set[bytes] = set()
         self.rows: dict[bytes, list[_Row]] = {}
         self.held: list[tuple[int, bytes, bytes, Callable[[int, int], Envelope]]] = []  # delivered late
@@ -298,7 +299,11 @@ class _Table:
         if digest in self.hashes:
             return
         self.hashes.add(digest)
-        row = _Row(row_id, topic, build(row_id, now_ns // 1000 * 1000))
+        # the database's NOW() at insert, at microsecond resolution: the model's clock stands still within a
+        # step, so a later insert is stamped a microsecond after the one before (libxmtp's streams look a
+        # stored message up by its timestamp, subscriptions/process_message/factory.rs@b649d1a)
+        self.last_stamp_ns = max(now_ns // 1000 * 1000, self.last_stamp_ns + 1000)
+        row = _Row(row_id, topic, build(row_id, self.last_stamp_ns))
         self.rows.setdefault(topic, []).append(row)
         self.dispatch(row)
 

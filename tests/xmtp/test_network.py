@@ -318,8 +318,8 @@ def test_welcomes_are_stored_as_served_with_output_numbering():
     first, second, third = query_welcomes(service, INSTALLATION_1).messages
     assert first.v1 == api.WelcomeMessage.V1(1, service.clock.now_ns(), INSTALLATION_1, b"welcome", b"hpke",
                                              api.WelcomeWrapperAlgorithm.XWING_MLKEM_768_DRAFT_6, b"metadata")
-    assert second.welcome_pointer == api.WelcomeMessage.WelcomePointer(
-        2, service.clock.now_ns(), INSTALLATION_1, b"pointer", b"hpke", 2)
+    assert second.welcome_pointer == api.WelcomeMessage.WelcomePointer(  # a microsecond later: inserts never share one
+        2, service.clock.now_ns() + 1000, INSTALLATION_1, b"pointer", b"hpke", 2)
     assert third.v1.wrapper_algorithm == api.WelcomeWrapperAlgorithm.CURVE25519  # node-go's default
 
 
