@@ -282,6 +282,7 @@ class _Table:
         self.rows: dict[bytes, list[_Row]] = {}
         self.held: list[tuple[int, bytes, bytes, Callable[[int, int], Envelope]]] = []  # delivered late
         self.subscriptions: list[Subscription] = []
+        self.watchers: list[Callable[[Envelope], None]] = []
 
     def insert(self, topic: bytes, data: bytes, now_ns: int, visible_at_ns: int,
                build: Callable[[int, int], Envelope]) -> None:
@@ -320,6 +321,8 @@ class _Table:
     def dispatch(self, row: _Row) -> None:
         for subscription in self.subscriptions:
             subscription._offer(row)
+        for watcher in self.watchers:
+            watcher(row.envelope)
 
     def query(self, topic: bytes, paging: PagingInfo | None, now_ns: int) -> tuple[list[Envelope], PagingInfo]:
         """xmtp-node-go readStore.go QueryGroupMessagesV1 / QueryWelcomeMessagesV1."""
@@ -442,6 +445,13 @@ class DeliveryService:
         (``validate_identity_update``) are refused as xmtp-node-go refuses them."""
         return cls(clock, identity_validator=validate_identity_update, decode_identity_update=decode_update)
 
+    def watch(self, watcher: Callable[[Envelope], None]) -> None:
+        """Hand every group message and welcome stored from now on to ``watcher``, as it is stored: what a
+        notification server's listener receives (example-notification-server-go pkg/xmtp/listener.go reads
+        every envelope of the node)."""
+        self._group_messages.watchers.append(watcher)
+        self._welcomes.watchers.append(watcher)
+
     # -------------------------------------------------------------- faults
 
     def fail_publishes(self, count: int, reason: NetworkReason = NetworkReason.UNAVAILABLE) -> None:
@@ -460,6 +470,11 @@ class DeliveryService:
         """model (fault injection): Every call fails with ``CONNECTION_REFUSED`` until the clock reaches ``until_ns``; open
         subscriptions break now."""
         self._refuse_until_ns = until_ns
+        self.drop_streams()
+
+    def drop_streams(self) -> None:
+        """model (fault injection): Every open subscription breaks now (a node restart): its client sees the
+        stream end with an error once it has taken what was delivered, and may subscribe again."""
         for table in (self._group_messages, self._welcomes):
             for subscription in list(table.subscriptions):
                 subscription._break()
