@@ -182,14 +182,15 @@ class Driver:
 
     def _list(self, client: str, a: dict[str, Any]) -> dict[str, Any]:
         """seed Conversations ``list``: ``created_after`` / ``created_before`` name a group, whose creation time
-        as this client stored it is the bound (implementations stamp it with their own clocks)."""
+        as this client stored it is the bound (implementations stamp it with their own clocks); the names
+        observed are sorted, since the seed gives no order (a ``limit`` keeps the implementation's first)."""
         filters = {k: a[k] for k in ("limit", "consent_states") if k in a}
         for bound in ("created_after", "created_before"):
             if bound in a:
                 state = self.session.ask("clients.group_state", client=client, group_id=self._group_id(a[bound]))
                 filters[f"{bound}_ns"] = state["state"]["created_at_ns"]
         listed = self.session.ask("clients.list", client=client, filters=filters)["group_ids"]
-        return {"listed": [self._group_name(group_id) for group_id in listed]}
+        return {"listed": sorted(self._group_name(group_id) for group_id in listed)}  # the seed gives no order
 
     def _find_messages(self, client: str, a: dict[str, Any]) -> dict[str, Any]:
         """seed Group ``find_messages``: ``sent_after`` / ``sent_before`` name a message by its text, whose sent
@@ -213,13 +214,24 @@ class Driver:
 
     def _stream_poll(self, client: str, a: dict[str, Any]) -> dict[str, Any]:
         """What arrived, in names: the new groups (sorted) of a welcome stream; a message stream's messages by
-        group, in order within each (the order across groups is the implementation's)."""
-        items = self.session.ask("clients.stream_poll", client=client, stream=a["stream"], count=a["count"],
-                                 timeout_ms=a.get("timeout_ms", STREAM_WAIT_MS))["items"]
+        group, in order within each (the order across groups is the implementation's). With ``kind``, only
+        messages of that kind are observed (and waited for: polls go on while ``count`` of them have not
+        arrived and the last poll brought something)."""
+        wanted, items, deadline = a["count"], [], time.monotonic() + a.get("timeout_ms", STREAM_WAIT_MS) / 1000
+
+        def matching() -> list[dict[str, Any]]:
+            return [i for i in items if "kind" not in a or i.get("kind") == a["kind"]]
+        while True:
+            left = max(1, wanted - len(matching()))
+            polled = self.session.ask("clients.stream_poll", client=client, stream=a["stream"], count=left,
+                                      timeout_ms=max(0, int((deadline - time.monotonic()) * 1000)))["items"]
+            items += polled
+            if not polled or len(matching()) >= wanted or time.monotonic() >= deadline:
+                break
         if self.streams.get((client, a["stream"])) == "welcomes":
             return {"streamed": sorted(self._group_name(item["group_id"]) for item in items)}
         by_group: dict[str, list[Any]] = {}
-        for item in items:
+        for item in matching():
             message = {k: v for k, v in item.items() if k != "group_id"}
             by_group.setdefault(self._group_name(item["group_id"]), []).append(self._named(_message_fields(message)))
         return {"streamed": by_group}

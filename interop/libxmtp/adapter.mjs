@@ -254,8 +254,11 @@ function messageFilters(filters) {
 const CONSENT_STATES = { unknown: xmtp.ConsentState.Unknown, allowed: xmtp.ConsentState.Allowed, denied: xmtp.ConsentState.Denied };
 
 // clients.list's filters as ListConversationsOptions, oldest first (libxmtp's default order is by last activity).
+// ListConversationsOrderBy is a const enum of the typings, with no object at run time: CreatedAt is 0.
+const ORDER_BY_CREATED_AT = 0;
+
 function listOptions(filters) {
-  const options = { orderBy: xmtp.ListConversationsOrderBy.CreatedAt };
+  const options = { orderBy: ORDER_BY_CREATED_AT };
   for (const [key, value] of Object.entries(filters ?? {})) {
     if (key === "created_after_ns") options.createdAfterNs = BigInt(value);
     else if (key === "created_before_ns") options.createdBeforeNs = BigInt(value);

@@ -235,8 +235,8 @@ SCRIPTS: list[tuple[str, str, str, list[str], list[S]]] = [
       ("alice", "create_group", {"group": "g2", "members": ["bob"]}), ("alice", "send", {"group": "g2", "text": "second"}),
       ("alice", "send", {"group": "g1", "text": "third"}),
       ("carol", "create_dm", {"group": "dm", "with": "bob"}), ("carol", "send", {"group": "dm", "text": "psst"}),
-      ("bob", "stream_poll", {"stream": "all", "count": 3}),
-      ("bob", "stream_poll", {"stream": "all", "count": 1, "timeout_ms": 1000})]),
+      ("bob", "stream_poll", {"stream": "all", "count": 3, "kind": "application"}),
+      ("bob", "stream_poll", {"stream": "all", "count": 1, "timeout_ms": 1000, "kind": "application"})]),
     ("stream_welcomes_each_group_once",
      "Given bob streaming conversations, When alice and carol create groups with him and alice opens a DM, Then "
      "the stream yields each new conversation once; later commits in them yield nothing more",
@@ -298,17 +298,23 @@ SCRIPTS: list[tuple[str, str, str, list[str], list[S]]] = [
       ("bob", "stream_poll", {"stream": "all", "count": 2}),
       ("bob", "stream_poll", {"stream": "all", "count": 1, "timeout_ms": 1000})]),
     # ---------------------------------------------------------------- list and find_messages filters, group fields
-    ("list_filters_created_and_limit",
-     "Given bob in three groups, When he lists with a creation-time bound or a limit, Then he gets the groups "
-     "created after (or before) the named one, oldest first, at most the limit",
+    ("list_filters_created",
+     "Given bob in three groups, When he lists with a creation-time bound, Then he gets the groups created after "
+     "(or before) the named one",
      'seed "Conversations protocol" list ("matching the chosen time frame and limit"); "Group protocol" '
      'created_at_ns', ["conversations", "filters"],
      [*_users("alice", "bob"),
       *[("alice", "create_group", {"group": g, "members": ["bob"]}) for g in ("g1", "g2", "g3")],
       *_welcomed("bob"),
       ("bob", "list", {}), ("bob", "list", {"created_after": "g1"}), ("bob", "list", {"created_before": "g3"}),
-      ("bob", "list", {"created_after": "g1", "created_before": "g3"}), ("bob", "list", {"limit": 2}),
-      ("alice", "list", {"created_after": "g2"})]),
+      ("bob", "list", {"created_after": "g1", "created_before": "g3"}), ("alice", "list", {"created_after": "g2"})]),
+    ("list_limit",
+     "Given bob in three groups, When he lists with a limit, Then he gets that many, the oldest (libxmtp's "
+     "find_groups orders by created_at_ns ascending)",
+     'seed "Conversations protocol" list ("matching the chosen time frame and limit")', ["conversations", "filters"],
+     [*_users("alice", "bob"),
+      *[("alice", "create_group", {"group": g, "members": ["bob"]}) for g in ("g1", "g2", "g3")],
+      *_welcomed("bob"), ("bob", "list", {"limit": 2}), ("bob", "list", {"limit": 2, "created_after": "g1"})]),
     ("list_by_consent",
      "Given bob added to one group by alice and one by carol, whom he denies, When he lists by consent state, "
      "Then carol's group is never listed as allowed; the group he writes in is",
@@ -339,16 +345,15 @@ SCRIPTS: list[tuple[str, str, str, list[str], list[S]]] = [
       ("alice", "send_optimistic", {"group": "g", "text": "pending"}),
       ("alice", "find_messages", {"group": "g", "delivery_status": "unpublished"}),
       ("alice", "find_messages", {"group": "g", "kind": "membership_change"})]),
-    ("group_fields_added_by_and_active",
-     "Given carol added to a group by bob (an admin), When she is removed, Then her state names bob as the one "
-     "who added her, and she sees the group inactive",
-     'seed "Group protocol" added_by_inbox_id, is_active', ["membership", "filters"],
+    ("group_fields_added_by",
+     "Given carol added to a group by bob (a member allowed to add), Then every member's view names who added "
+     "them: alice added herself (she created it), alice added bob, bob added carol; all see it active",
+     'seed "Group protocol" added_by_inbox_id, is_active (its inactive side: add_by_inbox_id_remove_by_address)',
+     ["membership", "filters"],
      [*_users("alice", "bob", "carol"),
       ("alice", "create_group", {"group": "g", "members": ["bob"]}), *_welcomed("bob"),
       ("bob", "add_members", {"group": "g", "members": ["carol"]}), *_welcomed("carol"),
-      *_synced("g", "alice"), *_observe("g", "alice", "bob", "carol"),
-      ("alice", "remove_members", {"group": "g", "members": ["carol"]}), *_synced("g", "carol"),
-      *_observe("g", "carol")]),
+      *_synced("g", "alice"), *_observe("g", "alice", "bob", "carol")]),
     # ---------------------------------------------------------------- push notifications (seed "push notifications")
     ("push_message_notifies_other_members",
      "Given alice, bob and carol in a group, each registered with the notification server, When alice sends, "
