@@ -64,14 +64,14 @@ from spec_model.mls.suites import InvalidSignatureError, suite
 from .api import (
     BatchQueryCommitLogRequest, BatchQueryCommitLogResponse, FetchKeyPackagesRequest, FetchKeyPackagesResponse,
     GetIdentityUpdatesRequest, GetIdentityUpdatesResponse, GetInboxIdsRequest, GetInboxIdsResponse,
-    GetNewestGroupMessageRequest, GetNewestGroupMessageResponse, GroupMessage, IdentifierKind, PagingInfo,
+    GetNewestGroupMessageRequest, GetNewestGroupMessageResponse, GroupMessage, PagingInfo,
     PublishIdentityUpdateRequest, QueryCommitLogResponse, QueryGroupMessagesRequest, QueryGroupMessagesResponse,
     QueryWelcomeMessagesRequest, QueryWelcomeMessagesResponse, SendGroupMessagesRequest, SendWelcomeMessagesRequest,
     SortDirection, SubscribeGroupMessagesRequest, SubscribeWelcomeMessagesRequest, UploadKeyPackageRequest,
     WelcomeMessage, WelcomeMessageInput, WelcomePointerWrapperAlgorithm, WelcomeWrapperAlgorithm,
 )
 from .identity import apply_update, decode_update
-from .proto import BYTES, STRING, Annotated, EnumKind, Field, Message, MessageKind
+from .identity_index import IndexedIdentityUpdate, address_changes
 
 __all__ = [
     "NodeReason", "NetworkReason", "NetworkError", "Clock", "DeliveryService", "Subscription",
@@ -188,66 +188,6 @@ def _stored_wrapper_algorithm(algorithm: int) -> int:
     known = (WelcomeWrapperAlgorithm.CURVE25519, WelcomeWrapperAlgorithm.XWING_MLKEM_768_DRAFT_6,
              WelcomeWrapperAlgorithm.SYMMETRIC_KEY)
     return algorithm if algorithm in known else WelcomeWrapperAlgorithm.CURVE25519
-
-
-# ------------------------------------------------------------------ the parts of an IdentityUpdate the node indexes
-
-class _MemberIdentifier(Message):
-    """proto associations/association.proto: ``MemberIdentifier``; only an Ethereum address is read."""
-
-    ethereum_address: Annotated[str | None, Field(1, STRING, oneof="kind")] = None
-    installation_public_key: Annotated[bytes | None, Field(2, BYTES, oneof="kind")] = None
-    passkey: Annotated[bytes | None, Field(3, BYTES, oneof="kind")] = None  # a Passkey message, kept whole
-
-
-class _CreateInbox(Message):
-    """proto associations/association.proto: ``CreateInbox``; the initial identifier becomes a member."""
-
-    initial_identifier: Annotated[str, Field(1, STRING)] = ""
-    initial_identifier_kind: Annotated[int, Field(4, EnumKind(IdentifierKind))] = 0
-
-
-class _AddAssociation(Message):
-    """proto associations/association.proto: ``AddAssociation``; signatures are the validator's concern."""
-
-    new_member_identifier: Annotated[_MemberIdentifier | None, Field(1, MessageKind(_MemberIdentifier))] = None
-
-
-class _RevokeAssociation(Message):
-    """proto associations/association.proto: ``RevokeAssociation``."""
-
-    member_to_revoke: Annotated[_MemberIdentifier | None, Field(1, MessageKind(_MemberIdentifier))] = None
-
-
-class _IdentityAction(Message):
-    """proto associations/association.proto: ``IdentityAction``."""
-
-    create_inbox: Annotated[_CreateInbox | None, Field(1, MessageKind(_CreateInbox), oneof="kind")] = None
-    add: Annotated[_AddAssociation | None, Field(2, MessageKind(_AddAssociation), oneof="kind")] = None
-    revoke: Annotated[_RevokeAssociation | None, Field(3, MessageKind(_RevokeAssociation), oneof="kind")] = None
-    change_recovery_address: Annotated[bytes | None, Field(4, BYTES, oneof="kind")] = None
-
-
-class _IdentityUpdate(Message):
-    """proto associations/association.proto: ``IdentityUpdate``: its actions and inbox id."""
-
-    actions: Annotated[tuple[_IdentityAction, ...], Field(1, MessageKind(_IdentityAction), repeated=True)] = ()
-    inbox_id: Annotated[str, Field(3, STRING)] = ""
-
-
-def _address_changes(update: _IdentityUpdate) -> Iterator[tuple[str, bool]]:
-    """xmtp-node-go store.go PublishIdentityUpdate: (address, added) for each Ethereum member the
-    update adds or revokes, in action order (the node reads these from the association-state diff)."""
-    for action in update.actions:
-        if (create := action.create_inbox) is not None:
-            if create.initial_identifier_kind in (IdentifierKind.UNSPECIFIED, IdentifierKind.ETHEREUM):
-                yield create.initial_identifier, True
-        elif action.add is not None and action.add.new_member_identifier is not None:
-            if (address := action.add.new_member_identifier.ethereum_address) is not None:
-                yield address, True
-        elif action.revoke is not None and action.revoke.member_to_revoke is not None:
-            if (address := action.revoke.member_to_revoke.ethereum_address) is not None:
-                yield address, False
 
 
 @dataclasses.dataclass
@@ -622,7 +562,7 @@ class DeliveryService:
         def handle() -> None:
             raw = request.identity_update
             try:
-                update = _IdentityUpdate.decode(raw)
+                update = IndexedIdentityUpdate.decode(raw)
                 bytes.fromhex(update.inbox_id)
             except ValueError as e:  # DecodeError is a ValueError
                 raise Rejected(NodeReason.INVALID_IDENTITY_UPDATE, str(e)) from None
@@ -634,7 +574,7 @@ class DeliveryService:
             sequence_id, self._next_sequence_id = self._next_sequence_id, self._next_sequence_id + 1
             self._inbox_logs.setdefault(update.inbox_id, []).append(
                 GetIdentityUpdatesResponse.IdentityUpdateLog(sequence_id, self.clock.now_ns(), raw))
-            for address, added in _address_changes(update):
+            for address, added in address_changes(update):
                 if added:
                     self._address_log.append(_AddressLogEntry(address, update.inbox_id, sequence_id))
                 else:

@@ -22,7 +22,8 @@ __all__ = ["Stream", "group_stream", "welcome_stream"]
 
 
 class Stream:
-    """A Subscribe stream and what each envelope yields (``on_envelope(None)``: a catch-up after a drop)."""
+    """seed ``stream``: a Subscribe stream and what each envelope yields (``on_envelope(None)``: a catch-up
+    after a drop)."""
 
     def __init__(self, subscribe: Callable[[], Any], on_envelope: Callable[[Any], list]):
         self._subscribe, self.on_envelope = subscribe, on_envelope
