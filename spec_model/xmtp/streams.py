@@ -30,6 +30,7 @@ class Stream:
         self.subscription = subscribe()
 
     def poll(self) -> list:
+        """seed ``stream``: what arrived since the last poll, in order."""
         if self.subscription is not None:
             try:
                 envelopes = self.subscription.poll()
@@ -44,6 +45,7 @@ class Stream:
         return self.on_envelope(None)  # what arrived while it was down
 
     def close(self) -> None:
+        """seed ``stream``: end the stream."""
         if self.subscription is not None:
             self.subscription.close()
 
