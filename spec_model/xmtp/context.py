@@ -124,7 +124,7 @@ class ClientContext:
         return self.network.clock.now_ns()
 
     def hmac_keys(self, group_id: bytes, deltas: Iterable[int] = (-1, 0, 1)) -> list[HmacKey]:
-        """libxmtp crates/xmtp_mls/src/groups/mls_sync.rs ``hmac_keys``@b649d1a: the group's HMAC keys for the
+        """libxmtp crates/xmtp_mls/src/groups/mls_sync.rs@b649d1a ``hmac_keys``: the group's HMAC keys for the
         30-day periods around now, from the user's HMAC key (a random one, stored, on first use)."""
         key = self.store.get_hmac_key()
         if key is None:

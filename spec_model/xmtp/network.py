@@ -386,9 +386,8 @@ class DeliveryService:
         return cls(clock, identity_validator=validate_identity_update, decode_identity_update=decode_update)
 
     def watch(self, watcher: Callable[[Envelope], None]) -> None:
-        """Hand every group message and welcome stored from now on to ``watcher``, as it is stored: what a
-        notification server's listener receives (example-notification-server-go pkg/xmtp/listener.go reads
-        every envelope of the node)."""
+        """example-notification-server-go pkg/xmtp/listener.go (a listener reads every envelope of the node):
+        hand every group message and welcome stored from now on to ``watcher``, as it is stored."""
         self._group_messages.watchers.append(watcher)
         self._welcomes.watchers.append(watcher)
 
@@ -413,7 +412,7 @@ class DeliveryService:
         self.drop_streams()
 
     def drop_streams(self) -> None:
-        """model (fault injection): Every open subscription breaks now (a node restart): its client sees the
+        """model: fault injection. Every open subscription breaks now (a node restart): its client sees the
         stream end with an error once it has taken what was delivered, and may subscribe again."""
         for table in (self._group_messages, self._welcomes):
             for subscription in list(table.subscriptions):
