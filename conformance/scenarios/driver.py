@@ -36,7 +36,7 @@ from spec_model.xmtp.wallet import SECP256K1_N
 from ..adapter import AdapterError, ErrorKind, Session
 from .notifications import SERVICE_PATH, NotificationServer
 
-__all__ = ["Driver", "ScenarioError", "wallet_key", "user_of", "CLIENT_ACTIONS", "NETWORK_ACTIONS", "STEP_SECONDS",
+__all__ = ["Driver", "ScenarioError", "message_fields", "wallet_key", "user_of", "CLIENT_ACTIONS", "NETWORK_ACTIONS", "STEP_SECONDS",
            "ROTATION_WAIT_S"]
 
 STEP_SECONDS = 1
@@ -208,7 +208,7 @@ class Driver:
                     raise ScenarioError(f"{client} has no message {a[bound]!r} to bound find_messages by")
                 filters[f"{bound}_ns"] = matching[0]
         found = self.session.ask("clients.messages", client=client, group_id=group_id, filters=filters)["messages"]
-        return {"found": [self._named(_message_fields(m)) for m in found]}
+        return {"found": [self._named(message_fields(m)) for m in found]}
 
     def _stream_open(self, client: str, a: dict[str, Any]) -> None:
         group_id = self._group_id(a["group"]) if a["kind"] == "group" else None
@@ -236,7 +236,7 @@ class Driver:
         by_group: dict[str, list[Any]] = {}
         for item in matching():
             message = {k: v for k, v in item.items() if k != "group_id"}
-            by_group.setdefault(self._group_name(item["group_id"]), []).append(self._named(_message_fields(message)))
+            by_group.setdefault(self._group_name(item["group_id"]), []).append(self._named(message_fields(message)))
         return {"streamed": by_group}
 
     def _stream_close(self, client: str, a: dict[str, Any]) -> None:
@@ -372,7 +372,7 @@ class Driver:
             return {"refused": e.refusal_class}
         state = self._named({k: v for k, v in state.items() if k != "created_at_ns"})  # its own clock's time
         state["members"] = sorted(state["members"], key=lambda m: m["inbox_id"])
-        return {"state": state, "messages": [self._named(_message_fields(m)) for m in messages]}
+        return {"state": state, "messages": [self._named(message_fields(m)) for m in messages]}
 
     def _named(self, value: Any) -> Any:
         """Inbox ids and addresses replaced by user names, everywhere in ``value``."""
@@ -391,7 +391,7 @@ def _unknown_group(group: str) -> AdapterError:
     return AdapterError(ErrorKind.REJECTED, ClientReason.UNKNOWN_GROUP.value, group, refusal_class=RefusalClass.NOT_FOUND)
 
 
-def _message_fields(message: dict[str, Any]) -> dict[str, Any]:
+def message_fields(message: dict[str, Any]) -> dict[str, Any]:
     """What every implementation must agree on: not ids, not timestamps."""
     return {k: v for k, v in message.items() if k not in ("id", "sent_at_ns")}
 

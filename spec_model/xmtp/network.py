@@ -380,10 +380,10 @@ class DeliveryService:
         self._duplicating_queries = 0
 
     @classmethod
-    def validating(cls, clock: Clock | None = None) -> "DeliveryService":
-        """xmtp-node-go with its validation service on: key packages (the default check) and identity updates
-        (``validate_identity_update``) are refused as xmtp-node-go refuses them."""
-        return cls(clock, identity_validator=validate_identity_update, decode_identity_update=decode_update)
+    def validating(cls, clock: Clock | None = None, **checks) -> "DeliveryService":
+        """xmtp-node-go with its validation service on: key packages (the default check, or ``validate_key_package``)
+        and identity updates (``validate_identity_update``) are refused as xmtp-node-go refuses them."""
+        return cls(clock, identity_validator=validate_identity_update, decode_identity_update=decode_update, **checks)
 
     def watch(self, watcher: Callable[[Envelope], None]) -> None:
         """example-notification-server-go pkg/xmtp/listener.go (a listener reads every envelope of the node):
