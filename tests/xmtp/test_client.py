@@ -921,6 +921,7 @@ def test_libxmtp_profile_retries_each_publish_call_five_times(net):
     net.network.fail_publishes(17)
     group.send("absorbed")
     assert net.network.pending_publish_failures == 0
+    net.tick()  # later than the node's stamp of the first (inserts a microsecond apart)
     net.network.fail_publishes(18)
     rejected(ClientReason.INTENT_FAILED, group.send, "lost")
     assert [(m.text, m.delivery_status) for m in group.find_messages(kind=APP)] == \
