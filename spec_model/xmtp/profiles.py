@@ -82,6 +82,12 @@ class Profile:
         its next message; a member that joined from a Welcome has never rotated,
         so its first message comes after a commit of its own (epoch + 1). The
         seed describes sending without it.
+    ``member_installations_from_identity``
+        libxmtp crates/xmtp_mls/src/groups/members.rs ``members``@450befc: a
+        member's installations are those of its inbox's association state at
+        the group's membership sequence id, whether or not each is in the
+        tree (an installation left out for a bad key package still counts).
+        Seed ``list_members``: the installations in the group.
     """
 
     name: str
@@ -96,13 +102,14 @@ class Profile:
     permissions_policy_enforced: bool
     welcome_transcript: bool
     key_update_before_first_send: bool
+    member_installations_from_identity: bool
 
 
 SEED = Profile(
     name="seed", max_group_size=400, group_size_checked_on_receive=True, creator_only=True,
     preset_underscore_keys_super_admin=True, lax_dm_welcome=False, pinned_messages=True,
     members_edit_metadata=False, super_admins_removable=True, permissions_policy_enforced=True,
-    welcome_transcript=False, key_update_before_first_send=False,
+    welcome_transcript=False, key_update_before_first_send=False, member_installations_from_identity=False,
 )
 """seed + XIP-47: the product description, the model's default."""
 
@@ -110,7 +117,7 @@ LIBXMTP = Profile(
     name="libxmtp", max_group_size=250, group_size_checked_on_receive=False, creator_only=False,
     preset_underscore_keys_super_admin=False, lax_dm_welcome=True, pinned_messages=False,
     members_edit_metadata=True, super_admins_removable=False, permissions_policy_enforced=False,
-    welcome_transcript=True, key_update_before_first_send=True,
+    welcome_transcript=True, key_update_before_first_send=True, member_installations_from_identity=True,
 )
 """libxmtp (docs/xmtp-facts.md §1, §3, §4; the rules above checked at b649d1a, node-bindings
 1.11.0-nightly.20260726.b649d1a): what the deployed clients do."""
