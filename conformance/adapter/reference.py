@@ -30,7 +30,7 @@ from spec_model.mls.reasons import Rejected
 from spec_model.mls.suites import suite
 from spec_model.xmtp.client import Client, ClientConfig, Conversation
 from spec_model.xmtp.consent import ConsentState, ConsentType
-from spec_model.xmtp.content import GROUP_UPDATED, TEXT, decode_group_updated, decode_text
+from spec_model.xmtp.content import GROUP_UPDATED, TEXT, GroupUpdated, decode_group_updated, decode_text
 from spec_model.xmtp.delivery import DeliveryStatus, GroupMessageKind
 from spec_model.xmtp.network import NetworkError
 from spec_model.xmtp.permissions import Option, Permission, Preset, policies_json, update_by_intent
@@ -43,7 +43,7 @@ from ..vectors import family_modules
 from .delivery import RemoteDeliveryService
 from .protocol import PROTOCOL_VERSION, AdapterError, ErrorKind, Hello, Link
 
-__all__ = ["ReferenceAdapter", "group_state", "stored_messages"]
+__all__ = ["ReferenceAdapter", "group_state", "stored_messages", "transcript_json"]
 
 NAME = "xmtp-spec-model"
 VERSION = "0.1.0"
@@ -357,14 +357,18 @@ def stored_messages(conversation: Conversation, filters: dict[str, Any]) -> list
         if m.content.type == TEXT:
             entry["text"] = decode_text(m.content)
         elif m.content.type == GROUP_UPDATED:
-            update = decode_group_updated(m.content)
-            entry["update"] = {
-                "initiated_by": update.initiated_by_inbox_id,
-                **{name: sorted(i.inbox_id for i in getattr(update, name)) for name in (
-                    "added_inboxes", "removed_inboxes", "left_inboxes", "added_admin_inboxes",
-                    "removed_admin_inboxes", "added_super_admin_inboxes", "removed_super_admin_inboxes")},
-                "metadata": [{"field": c.field_name, "old": c.old_value, "new": c.new_value}
-                             for c in update.metadata_field_changes],
-            }
+            entry["update"] = transcript_json(decode_group_updated(m.content))
         out.append(entry)
     return out
+
+
+def transcript_json(update: GroupUpdated) -> dict[str, Any]:
+    """transcript_messages.proto ``GroupUpdated`` (docs/xmtp-facts.md §6) as the protocol's JSON: who, and each list."""
+    return {
+        "initiated_by": update.initiated_by_inbox_id,
+        **{name: sorted(i.inbox_id for i in getattr(update, name)) for name in (
+            "added_inboxes", "removed_inboxes", "left_inboxes", "added_admin_inboxes",
+            "removed_admin_inboxes", "added_super_admin_inboxes", "removed_super_admin_inboxes")},
+        "metadata": [{"field": c.field_name, "old": c.old_value, "new": c.new_value}
+                     for c in update.metadata_field_changes],
+    }

@@ -29,7 +29,7 @@ from spec_model.xmtp.wallet import SECP256K1_N
 
 from ..adapter import AdapterError, ErrorKind, Session
 
-__all__ = ["Driver", "ScenarioError", "wallet_key", "user_of", "CLIENT_ACTIONS", "NETWORK_ACTIONS", "STEP_SECONDS",
+__all__ = ["Driver", "ScenarioError", "message_fields", "wallet_key", "user_of", "CLIENT_ACTIONS", "NETWORK_ACTIONS", "STEP_SECONDS",
            "ROTATION_WAIT_S"]
 
 STEP_SECONDS = 1
@@ -252,7 +252,7 @@ class Driver:
             return {"refused": e.reason}
         state = self._named(state)
         state["members"] = sorted(state["members"], key=lambda m: m["inbox_id"])
-        return {"state": state, "messages": [self._named(_message_fields(m)) for m in messages]}
+        return {"state": state, "messages": [self._named(message_fields(m)) for m in messages]}
 
     def _named(self, value: Any) -> Any:
         """Inbox ids and addresses replaced by user names, everywhere in ``value``."""
@@ -266,6 +266,6 @@ class Driver:
         return names.get(value, value) if isinstance(value, str) else value
 
 
-def _message_fields(message: dict[str, Any]) -> dict[str, Any]:
+def message_fields(message: dict[str, Any]) -> dict[str, Any]:
     """What every implementation must agree on: not ids, not timestamps."""
     return {k: v for k, v in message.items() if k not in ("id", "sent_at_ns")}

@@ -1,0 +1,28 @@
+"""The wire checks (``conformance.wire``): one check per family case with a wire form, ``wire/<family>::<case>``."""
+
+from __future__ import annotations
+
+import functools
+
+from ..vectors import family_modules
+from ..wire import Worlds, wire_cases
+from .checks import Check, Need
+
+__all__ = ["wire_checks"]
+
+
+def wire_checks() -> list[Check]:
+    """One check per case with a wire form, in family order; the checks share one ``Worlds`` (groups are
+    reused across cases where a case allows it)."""
+    worlds = Worlds()
+    modules = family_modules()
+    checks = []
+    for case, derived in wire_cases()[0]:
+        family = case.id.split("::")[0]
+        checks.append(Check(
+            id=f"wire/{case.id}", area=f"wire {modules[family].AREA}", rule=case.rule,
+            needs=(Need("clients", "profiles", derived.spec.profile) if derived.spec.profile else Need("clients"),),
+            run=functools.partial(worlds.run, play=derived.play),
+            reproducer=f"vectors/xmtp/{family}.json, case {case.id}: xmtp-conformance run --include 'wire/{case.id}'",
+            description=case.description))
+    return checks
