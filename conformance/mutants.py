@@ -186,6 +186,18 @@ def _any_algorithm_as_x25519(original):
     return lambda private_key, data, welcome_metadata, algorithm=1: original(private_key, data, welcome_metadata)
 
 
+def _expired_taken(original):
+    """``validate_xmtp_key_package`` that takes an expired key package as if it were still valid."""
+    def validate_xmtp_key_package(key_package, now_s, lookup):
+        try:
+            return original(key_package, now_s, lookup)
+        except Rejected as e:
+            if e.reason != "expired":
+                raise
+            return original(key_package, key_package.leaf_node.source.lifetime.not_after - 1, lookup)
+    return validate_xmtp_key_package
+
+
 def _ratchet_step_of_next_generation(self) -> None:
     """``SenderRatchet._skip`` deriving ratchet_secret_[j+1] with generation j+1 in its context, not j."""
     j = self._generation
@@ -447,6 +459,13 @@ _MUTANTS = [
         ("client_ignores_wrapper_algorithm",
          "a client opens every Welcome with X25519, whatever wrapper algorithm it names (docs/xmtp-facts.md §7.3)",
          _replace(["spec_model.xmtp.conversations:unwrap_welcome"], _any_algorithm_as_x25519)),
+        ("client_adds_expired_key_packages",
+         "a client adding members uses key packages past not_after (OpenMLS lifetime.rs, libxmtp "
+         "verified_key_package_v2.rs)",
+         _replace(["spec_model.xmtp.intents:validate_xmtp_key_package"], _expired_taken)),
+        ("client_joins_any_dm",
+         "a client joins every DM it is welcomed to, without libxmtp's validate_dm_group (docs/xmtp-facts.md §4.4)",
+         _replace(["spec_model.xmtp.conversations:validate_dm_welcome"], _to(_allow))),
         ("client_stuck_after_refused_commit",
          "a client that refuses a commit stops processing the group (facts §5: skipped, the cursor moves on)",
          _replace(["spec_model.xmtp.receive:_validator"], _stops_on_refusal)),

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import sys
 from importlib.metadata import entry_points
+from pathlib import Path
 from typing import Any, Callable
 
 from spec_model.xmtp.network import Clock, DeliveryService
@@ -25,7 +26,7 @@ from .protocol import (
 )
 from .reference import ReferenceAdapter
 
-__all__ = ["ADAPTERS", "ADAPTER_ENTRY_POINTS", "Session", "connect", "AdapterError", "AdapterUnusable", "ErrorKind",
+__all__ = ["ADAPTERS", "ADAPTER_ENTRY_POINTS", "KNOWN_ISSUES_ENTRY_POINTS", "known_issues", "Session", "connect", "AdapterError", "AdapterUnusable", "ErrorKind",
            "reference_subprocess_command"]
 
 
@@ -37,6 +38,7 @@ def reference_subprocess_command(mutant: str | None = None) -> list[str]:
 ADAPTER_ENTRY_POINTS = "xmtp_conformance.adapters"
 """The entry-point group through which packages register named adapters (``interop/`` registers ``ts-mls`` and
 ``libxmtp`` in ``pyproject.toml``): each entry point is a callable returning an ``Adapter``."""
+KNOWN_ISSUES_ENTRY_POINTS = "xmtp_conformance.known_issues"
 
 
 def _registered() -> dict[str, Callable[[], Adapter]]:
@@ -46,6 +48,16 @@ def _registered() -> dict[str, Callable[[], Adapter]]:
     }
     for entry in sorted(entry_points(group=ADAPTER_ENTRY_POINTS), key=lambda e: e.name):
         found.setdefault(entry.name, lambda entry=entry: entry.load()())
+    return found
+
+
+def known_issues() -> dict[str, Path]:
+    """Each named adapter's bundled skip file, registered through the ``xmtp_conformance.known_issues``
+    entry-point group (a mapping of adapter name to path): ``run --adapter NAME --known-issues``."""
+    found: dict[str, Path] = {}
+    for entry in sorted(entry_points(group=KNOWN_ISSUES_ENTRY_POINTS), key=lambda e: e.name):
+        for name, path in entry.load().items():
+            found.setdefault(name, Path(path))
     return found
 
 
@@ -113,15 +125,18 @@ class Session:
         return check_result(OPERATIONS, operation,
                             self.adapter.call(operation, check_params(OPERATIONS, operation, params)))
 
-    def _new_network(self) -> DeliveryService:
-        """A delivery service with a new clock; with ``node_validation``, identity updates and key packages
-        are checked as XMTP's node checks them (off: implementations' own validation is what is tested)."""
-        return DeliveryService.validating(Clock()) if self.node_validation else DeliveryService(Clock())
+    def _new_network(self, start_ns: int | None = None, **checks: Any) -> DeliveryService:
+        """A delivery service with a new clock (at ``start_ns``, or the model's fixed start); with
+        ``node_validation``, identity updates and key packages are checked as XMTP's node checks them (off:
+        implementations' own validation is what is tested); ``checks`` replace the node's own."""
+        clock = Clock() if start_ns is None else Clock(start_ns)
+        return DeliveryService.validating(clock, **checks) if self.node_validation else DeliveryService(clock, **checks)
 
-    def fresh_network(self) -> DeliveryService:
-        """Forget every member and client of the adapter, and give it a new delivery service."""
+    def fresh_network(self, start_ns: int | None = None, **checks: Any) -> DeliveryService:
+        """Forget every member and client of the adapter, and give it a new delivery service (its clock at
+        ``start_ns`` if given; ``checks``: ``DeliveryService``'s, e.g. ``validate_key_package``)."""
         self.ask("reset")
-        self.network = self._new_network()
+        self.network = self._new_network(start_ns, **checks)
         return self.network
 
     def close(self) -> None:

@@ -22,9 +22,10 @@ out of it while super admins remain (``1_left``), or have the only super admin r
 
 Without a wire form (``derive`` says why): a non-member actor (a member's commit carries a leaf of a
 member; an installation outside 0xFF01 never joins a group the SDK accepts), policies holding Creator Only
-or unspecified (no wire number, or refused when decoded: no group holds them), the ``remove_member``
-super-admin rules (still to come), ``preset`` cases (a group's creation, not a commit: still to come) and
-``remove_super_admin`` cases whose count of remaining super admins no group can have.
+or unspecified (no wire number, or refused when decoded: no group holds them), the cases whose count of
+remaining super admins no group can have, and the DM preset (a DM: still to come). ``remove_member`` cases
+remove a member of the case's role (the creator, the super admin, an admin or a plain member); ``preset``
+cases create a group with the preset, and the SDK's client must show its policies once it joins.
 """
 
 from __future__ import annotations
@@ -44,7 +45,7 @@ from spec_model.xmtp.permissions import Option, Permission, Policies, Preset, po
     preset_policies
 
 from ..vectors.formats import DecisionCase, Verdict
-from .world import PROFILES, TARGETS, OUTSIDERS, GroupSpec, WireGroup, World
+from .world import ACTORS, OUTSIDERS, PROFILES, TARGETS, GroupSpec, WireFailure, WireGroup, World
 
 __all__ = ["derive"]
 
@@ -72,14 +73,15 @@ class PermissionWire:
     accepted: bool
     metadata_key: str | None = None
     encoded: str | None = None
+    target: str | None = None  # who the action is aimed at, when not the role's own target
+    private: bool = False      # the accepted commit changes what later cases rely on: a group of its own
 
     def play(self, world: World) -> None:
-        # a case with a target takes the role's own; a decode case changes only the policies
-        # an accepted decode case replaces the policies: it gets a group of its own
-        group = world.group(self.spec, f"decode {self.encoded}" if self.action == "decode" else self.role,
-                            private=self.action == "decode" and self.accepted)
+        # a case with a target takes the role's own (a decode case changes only the policies)
+        key = f"decode {self.encoded}" if self.action == "decode" else f"{self.role} {self.target}"
+        group = world.group(self.spec, key, private=self.private and self.accepted)
         actor = "super_admin" if self.action == "decode" else _ACTOR[self.role]
-        target = TARGETS[_ROLE_ORDER.index(self.role)]
+        target = self.target or TARGETS[_ROLE_ORDER.index(self.role)]
         proposals = _ACTIONS[self.action](group, actor, target, self)
         group.play(actor, proposals, accepted=self.accepted, what=f"{self.role}'s {self.action}")
 
@@ -198,10 +200,51 @@ def derive(case: DecisionCase) -> PermissionWire | str:
                                     target_role="super_admin"),
                               role, check, accepted)
     if check == "decode":
-        return PermissionWire(_spec(profile, base, check), "super_admin", "decode", accepted, encoded=inputs["encoded"])
+        return PermissionWire(_spec(profile, base, check), "super_admin", "decode", accepted,
+                              encoded=inputs["encoded"], private=True)
     if check == "remove_member":
-        return "the super-admin removal rules are not yet played on the wire"
-    return "a preset is a group's creation, not a commit: not yet played on the wire"
+        return _removal(case, profile, base, accepted)
+    if inputs["preset"] == Preset.DM:
+        return "the DM preset needs a DM between a model member and the SDK: not yet played on the wire"
+    return PresetWire(_spec(profile, preset_policies(Preset(inputs["preset"]), PROFILES[profile]), check),
+                      case.id, policies_json(preset_policies(Preset(inputs["preset"]), PROFILES[profile])))
+
+
+_REMOVED = {  # the removed role -> (the member removed, the group's targets' role, whether C is demoted)
+    "member": ("target0", "member", False), "admin": ("target1", "admin", False),
+    "demoted_creator": ("creator", "member", True), "creator_super_admin": ("creator", "member", False),
+    "super_admin": ("super_admin", "member", False),
+}
+
+
+def _removal(case: DecisionCase, profile: str, base: Policies, accepted: bool) -> PermissionWire | str:
+    """A ``remove_member`` case: the actor removes a member of the removed role from the group."""
+    inputs = case.inputs
+    role, removed = _role(inputs["actor"]), _role(inputs["removed"])
+    if role is None:
+        return "a non-member's installation never holds a leaf of a group the SDK accepts"
+    if inputs["super_admins_left"] == 0:
+        return "a super admin stays in the group it commits to (RFC 9420 §12.2: no self-removal), so one remains"
+    target, target_role, demoted = _REMOVED[removed]
+    policies = dataclasses.replace(base, remove_member=policy_from_json(inputs["policy"]))
+    spec = _spec(profile, policies, "remove_member rules", demoted=demoted or role == "demoted_creator",
+                 target_role=target_role)
+    return PermissionWire(spec, role, "remove_member", accepted, target=target, private=target in ACTORS)
+
+
+@dataclasses.dataclass(frozen=True)
+class PresetWire:
+    """A group created with a preset: the SDK's client joins it and shows the preset's policies."""
+
+    spec: GroupSpec
+    case_id: str
+    policies: dict[str, Any]
+
+    def play(self, world: World) -> None:
+        group = world.group(self.spec, self.case_id, private=True)
+        if group.view["policies"] != self.policies:
+            raise WireFailure(f"{self.case_id}: the SDK shows other policies than the preset's",
+                              expected=self.policies, actual=group.view["policies"])
 
 
 def _remove_self(group: WireGroup, actor: str, target: str, wire: PermissionWire):

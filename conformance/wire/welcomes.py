@@ -6,26 +6,38 @@ Welcome, for a new group that adds the SDK's installation, in the way the case n
 ``clients.sync_welcomes`` the SDK must have joined exactly the groups whose Welcome is valid: the case's
 group if the case is valid (at the model's epoch), and the probe's.
 
-Without a wire form: UNSPECIFIED as the algorithm (the node stores it as Curve25519), X-Wing wrappings (a sender wraps with X-Wing only for a key package offering an X-Wing
-key, 0xFF03; not yet played), and a valid wrapping of an empty Welcome (a join failure, not a wrapping).
+``wire/dm_welcomes::<case>``: the case's DM extensions with its inboxes replaced by the wire's (the adder by
+a model member, the receiver by the SDK), in a Welcome of that member: the SDK joins the DM or not, then the
+group of a valid Welcome that follows (libxmtp groups/mod.rs ``validate_dm_group``).
+
+Without a wire form: UNSPECIFIED as the algorithm (the node stores it as Curve25519), X-Wing wrappings (a
+sender wraps with X-Wing only for a key package offering an X-Wing key, 0xFF03; not yet played), a valid
+wrapping of an empty Welcome (a join failure, not a wrapping), a DM Welcome from the SDK's own inbox (not yet
+played) and DM rules for a group that is no DM (not applied).
 """
 
 from __future__ import annotations
 
 import dataclasses
 import json
+import re
 from typing import Callable
 
+from spec_model.mls.extensions import ExtensionType
+from spec_model.mls.group_context import Extension
+from spec_model.mls.reasons import Rejected
 from spec_model.mls.suites import HPKECiphertext
 from spec_model.xmtp.api import WelcomeMetadata, WelcomeWrapperAlgorithm
-from spec_model.xmtp.key_package import KeyPackage
+from spec_model.xmtp.commit_validation import validate_dm_welcome
+from spec_model.xmtp.extensions import GroupMembership, XmtpExtensionType, membership_extension
+from spec_model.xmtp.key_package import GROUP_REQUIRED_CAPABILITIES, KeyPackage
 from spec_model.xmtp.permissions import Preset, policies_json, preset_policies
 from spec_model.xmtp.welcome_wrap import _INFO, _suite
 
 from ..vectors.formats import DecisionCase, Verdict
-from .world import PROFILES, GroupSpec, WireFailure, World, Wrapped, wrap
+from .world import PROFILES, GroupSpec, HarnessFault, WireFailure, World, Wrapped, wrap
 
-__all__ = ["derive"]
+__all__ = ["derive", "derive_dm"]
 
 
 def _flip(data: bytes, index: int) -> bytes:
@@ -141,3 +153,73 @@ def derive(case: DecisionCase) -> WelcomeWire | str:
     if name not in _WRAPPINGS:
         return "an empty Welcome inside a valid wrapping: a join failure, not a wrapping"
     return WelcomeWire(_spec(), case.id, _WRAPPINGS[name], case.expected.result == Verdict.VALID)
+
+
+# ------------------------------------------------------------------ dm_welcomes
+
+_INBOX = re.compile(rb"[0-9a-f]{64}")
+
+
+@dataclasses.dataclass(frozen=True)
+class DmWelcomeWire:
+    """The case's DM extensions, its inboxes replaced by the wire's (the adder by the model's creator, the receiver
+    by the SDK, any other by an outsider): the SDK joins the DM or not, then joins a valid group after it."""
+
+    case_id: str
+    profile: str
+    inputs: dict
+    joins: bool
+
+    @property
+    def spec(self) -> GroupSpec:
+        return dataclasses.replace(_spec(), profile=self.profile)
+
+    def _extensions(self, world: World, creator: str, sdk: str) -> tuple[Extension, ...]:
+        names = {self.inputs["adder_inbox_id"]: creator, self.inputs["own_inbox_id"]: sdk}
+        data = {k: bytes.fromhex(self.inputs[k]) for k in ("immutable_metadata", "mutable_metadata", "permissions")}
+        for found in sorted({m for value in data.values() for m in _INBOX.findall(value)}):
+            names.setdefault(found.decode(), world.user(f"outsider{len(names) % 5}").inbox_id)
+        replaced = {k: _replace_all(v, names) for k, v in data.items()}
+        extensions = (Extension(XmtpExtensionType.IMMUTABLE_METADATA, replaced["immutable_metadata"]),
+                      Extension(XmtpExtensionType.MUTABLE_METADATA, replaced["mutable_metadata"]),
+                      membership_extension(GroupMembership(members={creator: 0})),
+                      Extension(XmtpExtensionType.MUTABLE_PERMISSIONS, replaced["permissions"]),
+                      Extension(ExtensionType.required_capabilities, GROUP_REQUIRED_CAPABILITIES.encode()))
+        try:
+            validate_dm_welcome(extensions, sdk, creator, PROFILES[self.profile])
+            judged = True
+        except Rejected:
+            judged = False
+        if judged != self.joins:
+            raise HarnessFault(f"{self.case_id}: with the wire's inboxes the model judges the DM otherwise")
+        return extensions
+
+    def play(self, world: World) -> None:
+        group_id, welcome, cursor, key_package = world.build_raw(
+            self.profile, lambda creator, sdk: self._extensions(world, creator, sdk))
+        world.send_welcome(key_package, wrap(key_package, welcome, cursor))
+        probe, probe_welcome, probe_cursor, probe_key_package = world.build(self.spec)
+        world.send_welcome(probe_key_package, wrap(probe_key_package, probe_welcome, probe_cursor))
+        with world.sdk_phase(self.case_id):
+            joined = world.session.ask("clients.sync_welcomes", client=world.sdk_client(self.profile))["group_ids"]
+        expected = sorted([group_id.hex()] * self.joins + [probe.group_id.hex()])
+        if sorted(joined) != expected:
+            should = "join the DM and the group after it" if self.joins else "join only the group after the DM"
+            raise WireFailure(f"{self.case_id}: the SDK should {should}; it joined {len(joined)}",
+                              expected=expected, actual=sorted(joined))
+
+
+def _replace_all(data: bytes, names: dict[str, str]) -> bytes:
+    for old, new in names.items():
+        data = data.replace(old.encode(), new.encode())
+    return data
+
+
+def derive_dm(case: DecisionCase) -> DmWelcomeWire | str:
+    """The wire form of a dm_welcomes case, or why it has none."""
+    inputs = case.inputs
+    if inputs["adder_inbox_id"] == inputs["own_inbox_id"]:
+        return "a Welcome from another installation of the SDK's own inbox: not yet played on the wire"
+    if case.id.endswith("/not_a_dm"):
+        return "a Welcome whose metadata is not a DM's is a group's on the wire: the DM rules do not apply"
+    return DmWelcomeWire(case.id, inputs["profile"], inputs, case.expected.result == Verdict.VALID)

@@ -46,6 +46,7 @@ from spec_model.xmtp.groups import (
     XMTP_GROUP_CONFIG, create_group, group_context_extensions, membership_proposals, metadata_proposal,
 )
 from spec_model.xmtp.context import Identities
+from spec_model.xmtp.network import key_package_installation_key
 from spec_model.xmtp.identity_signing import add_installation_update, create_inbox_update, revoke_installation_update
 from spec_model.xmtp.key_package import KeyPackage, build_key_package
 from spec_model.xmtp.permissions import Policies, policies_json
@@ -57,7 +58,8 @@ from ..adapter import AdapterError, ErrorKind, Session
 from ..adapter.reference import transcript_json
 from ..scenarios.driver import message_fields, wallet_key
 
-__all__ = ["PROFILES", "WireFailure", "difference", "Wrapped", "wrap", "HarnessFault", "User", "GroupSpec", "WireGroup", "World", "Worlds"]
+__all__ = ["PROFILES", "WireFailure", "HarnessFault", "User", "GroupSpec", "WireGroup", "World", "Worlds", "Wrapped",
+           "wrap", "view", "transcript_entry", "difference"]
 
 PROFILES: dict[str, Profile] = {"seed": SEED, "libxmtp": LIBXMTP}
 PAGE = 100
@@ -291,9 +293,10 @@ class WireGroup:
 class World:
     """Model users, the SDK's clients and the shared groups, on one session's delivery service."""
 
-    def __init__(self, session: Session):
+    def __init__(self, session: Session, *, start_ns: int | None = None):
         self.session = session
-        self.network = session.fresh_network()
+        self._let_through: dict[bytes, bytes] = {}  # key package -> the installation the node stores it under
+        self.network = session.fresh_network(start_ns, validate_key_package=self._check_key_package)
         self.adapter = session.adapter
         self.log = Identities(self.network)  # the inboxes' states as the network's log has them
         self.users: dict[str, User] = {}
@@ -342,6 +345,20 @@ class World:
         update = revoke_installation_update(state, user.installations[index].public_key, user.wallet,
                                             self.network.clock.now_ns())
         self.network.publish_identity_update(api.PublishIdentityUpdateRequest(update.encode()))
+
+    def _check_key_package(self, key_package: bytes) -> bytes:
+        """The node's key-package check (xmtp-node-go's validation service), except for the key packages the
+        harness lets through (``store_key_package``)."""
+        if key_package in self._let_through:
+            return self._let_through.pop(key_package)
+        return key_package_installation_key(key_package)
+
+    def store_key_package(self, installation_key: bytes, key_package: bytes) -> None:
+        """Upload ``key_package`` for ``installation_key`` as a node whose validation service let it through
+        would store it: what a client fetches then is judged by the client's own validation alone."""
+        self._let_through[key_package] = installation_key
+        self.network.upload_key_package(api.UploadKeyPackageRequest(api.KeyPackageUpload(key_package),
+                                                                    is_inbox_id_credential=True))
 
     def key_package(self, user: User, index: int = 0) -> KeyPackageBundle:
         return build_key_package(user.installations[index], user.inbox_id, self.network.clock.now_ns() // 10**9)
@@ -436,6 +453,21 @@ class World:
             group.members[name] = _Member(installations[name][0], (pending.welcome.body, bundles[name]))
         return group, pending.welcome.encode(), cursor, sdk_key_package
 
+    def build_raw(self, profile: str, extensions: Callable[[str, str], tuple[Any, ...]]) -> tuple[bytes, bytes, int,
+                                                                                                KeyPackage]:
+        """A group the model's creator makes with ``extensions(creator inbox, SDK inbox)`` (0xFF01 is then set
+        to the two) and one commit adding the SDK's installation, published: the group id, the Welcome
+        (encoded), the commit's cursor and the SDK's key package."""
+        self.sdk_client(profile)
+        creator, sdk_inbox = self.user("creator"), self.sdk[profile]["inbox_id"]
+        mls = create_group(self.key_package(creator), extensions(creator.inbox_id, sdk_inbox))
+        key_package = self._sdk_key_package(profile)
+        members = {inbox: self.log.latest_sequence_id(inbox) for inbox in (creator.inbox_id, sdk_inbox)}
+        pending = mls.commit(membership_proposals(mls, (key_package,), frozenset(), GroupMembership(members=members)),
+                             private=True)
+        cursor = self.publish(mls.group_id, pending.message)
+        return mls.group_id, pending.welcome.encode(), cursor, key_package
+
     def _sdk_key_package(self, profile: str) -> KeyPackage:
         installation = bytes.fromhex(self.sdk[profile]["installation_id"])
         found = self.network.fetch_key_packages(api.FetchKeyPackagesRequest((installation,)))
@@ -481,13 +513,20 @@ class Worlds:
     def __init__(self) -> None:
         self._world: World | None = None
 
-    def get(self, session: Session) -> World:
-        if self._world is None or self._world.session is not session or not self._world.current:
-            self._world = World(session)
-        return self._world
+    def get(self, session: Session, clock_ns: int | None = None) -> World:
+        """The session's world; with ``clock_ns``, one whose clock is not past it, moved to it (a new world,
+        its network's clock starting there, if the current one is past it)."""
+        world = self._world
+        if world is None or world.session is not session or not world.current or \
+                (clock_ns is not None and world.network.clock.now_ns() > clock_ns):
+            world = self._world = World(session, start_ns=clock_ns)
+        if clock_ns is not None:
+            world.network.clock.advance(clock_ns - world.network.clock.now_ns())
+        return world
 
-    def run(self, session: Session, *, play: Callable[[World], None]) -> None:
-        world = self.get(session)
+    def run(self, session: Session, *, play: Callable[[World], None], clock_ns: int | None = None) -> None:
+        """Play one case in the session's world (at ``clock_ns``, if the case needs a time)."""
+        world = self.get(session, clock_ns)
         try:
             play(world)
         except BaseException:

@@ -433,10 +433,10 @@ class DeliveryService:
         self._cut: tuple[int, int] | None = None  # (full pages still answered, refuse until ns) of cut_sync_after
 
     @classmethod
-    def validating(cls, clock: Clock | None = None) -> "DeliveryService":
-        """The node with its validation service on: key packages (the default check) and identity updates
-        (``validate_identity_update``) are refused as xmtp-node-go refuses them."""
-        return cls(clock, identity_validator=validate_identity_update, decode_identity_update=decode_update)
+    def validating(cls, clock: Clock | None = None, **checks) -> "DeliveryService":
+        """The node with its validation service on: key packages (the default check, or ``validate_key_package``)
+        and identity updates (``validate_identity_update``) are refused as xmtp-node-go refuses them."""
+        return cls(clock, identity_validator=validate_identity_update, decode_identity_update=decode_update, **checks)
 
     # -------------------------------------------------------------- faults
 
