@@ -335,7 +335,9 @@ const GROUP_METHODS = {
 
 // ------------------------------------------------------------------ operations
 
-const conversationIds = (c) => c.conversations().list().map((item) => item.conversation.id());
+// Every conversation stored, a DM's stitched twins included (libxmtp's list shows one DM per pair by default,
+// so a second DM joined with the same peer would not show as joined).
+const conversationIds = (c) => c.conversations().list({ includeDuplicateDms: true }).map((item) => item.conversation.id());
 
 const handlers = {
   async hello(p) {
