@@ -65,14 +65,14 @@ given run, so they are not asserted either way."""
 
 @pytest.mark.parametrize("adapter, check_id", KNOWN)
 def test_each_known_difference_still_shows(adapter, check_id):
-    """When libxmtp (or the model) changes so that one passes, its skip-file line goes."""
+    """When libxmtp (or the model) changes so that a line's checks pass, the line goes. A glob (a family skipped
+    for one reason, e.g. ``wire/key_packages::*``) still shows while any check it names fails."""
     session = connect(adapter)
     try:
         checks = collect(RunOptions(include=[check_id]))
         results = run_checks(session, checks)
     finally:
         session.close()
-    assert checks
-    for result in results:
-        assert result.status in (Status.FAILED, Status.ERRORED), \
-            f"{result.check.id} now passes: remove it from {skip_file(adapter)} ({check_id})"
+    failing = [r.check.id for r in results if r.status in (Status.FAILED, Status.ERRORED)]
+    assert failing if len(checks) > 1 else len(failing) == 1, \
+        f"{check_id} now passes: remove it from {skip_file(adapter)}"
