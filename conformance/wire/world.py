@@ -29,6 +29,7 @@ from __future__ import annotations
 import dataclasses
 from typing import Any, Callable, Sequence
 
+from spec_model.mls.codec import DecodeError
 from spec_model.mls.group import Group
 from spec_model.mls.key_package import KeyPackageBundle
 from spec_model.mls.message import MLSMessage
@@ -51,6 +52,7 @@ from spec_model.xmtp.identity_signing import add_installation_update, create_inb
 from spec_model.xmtp.key_package import KeyPackage, build_key_package
 from spec_model.xmtp.permissions import Policies, policies_json
 from spec_model.xmtp.profiles import LIBXMTP, SEED, Profile
+from spec_model.xmtp.receive import PAGE, pages
 from spec_model.xmtp.wallet import Wallet
 from spec_model.xmtp.welcome_wrap import welcome_recipient, wrap_welcome
 
@@ -62,7 +64,8 @@ __all__ = ["PROFILES", "WireFailure", "HarnessFault", "User", "GroupSpec", "Wire
            "wrap", "view", "transcript_entry", "difference"]
 
 PROFILES: dict[str, Profile] = {"seed": SEED, "libxmtp": LIBXMTP}
-PAGE = 100
+SDK = "the SDK's client"
+"""The sender of the commits the SDK's client publishes, in a group's log."""
 
 
 class WireFailure(AssertionError):
@@ -142,6 +145,7 @@ class WireGroup:
         self.view: dict[str, Any] = {}
         self.probes = 0
         self.message_ids: set[bytes | None] = set()  # of the application messages sent to it
+        self.cursor = 0  # the last envelope of the group topic the model has looked at
 
     # ------------------------------------------------------------------ model side
 
@@ -152,12 +156,29 @@ class WireGroup:
             welcome, b = member.joining
             member.mls = Group.join(welcome, b.key_package, b.init_priv, b.encryption_priv, b.signature_priv,
                                     config=XMTP_GROUP_CONFIG)
+        self._catch_up()
         while member.seen < len(self.log):
             sender, message = self.log[member.seen]
-            if sender != name:
+            if sender == SDK:
+                try:
+                    member.mls.process(message)
+                except (Rejected, DecodeError) as e:
+                    raise WireFailure(f"the SDK published a commit the model's members cannot process ({e})") \
+                        from None
+            elif sender != name:
                 member.mls.process(message)
             member.seen += 1
         return member.mls
+
+    def _catch_up(self) -> None:
+        """The commits the SDK's client published on the group topic (an SDK may commit on its own, e.g. a
+        key update), appended to the log for the model's members."""
+        query = self.world.network.query_group_messages
+        for envelope in pages(lambda cursor: query(api.QueryGroupMessagesRequest(
+                self.group_id, api.PagingInfo(api.SortDirection.ASCENDING, PAGE, cursor))), start=self.cursor):
+            self.cursor = max(self.cursor, envelope.v1.id)
+            if envelope.v1.is_commit and envelope.v1.data not in self.world.published:
+                self.log.append((SDK, MLSMessage.decode(envelope.v1.data)))
 
     def send(self, sender: str, data: bytes) -> None:
         """``sender`` sends ``data`` as an application message (RFC 9420 §6.3) to the group topic."""
@@ -302,6 +323,7 @@ class World:
         self.users: dict[str, User] = {}
         self.sdk: dict[str, dict[str, Any]] = {}  # profile -> {client, inbox_id, installation_id}
         self.groups: dict[GroupSpec, WireGroup] = {}
+        self.published: set[bytes] = set()  # every payload the model published (the SDK's are the others)
         self._phase = ""
 
     @property
@@ -366,16 +388,23 @@ class World:
     def publish(self, group_id: bytes, message: MLSMessage, *, application: bool = False) -> int:
         """Send ``message`` to the group topic; the envelope's id (the cursor a Welcome names)."""
         data = message.encode()
+        self.published.add(data)
         self.network.send_group_messages(api.SendGroupMessagesRequest((api.GroupMessageInput(
             api.GroupMessageInput.V1(data, b"", application)),)))
         newest = self.network.get_newest_group_message(api.GetNewestGroupMessageRequest((group_id,), False))
         return newest.responses[0].group_message.v1.id
 
     def sdk_client(self, profile: str) -> str:
+        """The SDK's client following ``profile``, created (and its registration checked) on first use."""
         if profile not in self.sdk:
             name = f"wire-sdk-{profile}"
             created = self.session.ask("clients.create", client=name, wallet_key=wallet_key(name), profile=profile)
+            try:
+                self.log.latest_sequence_id(created["inbox_id"])
+            except Rejected as e:  # docs/xmtp-facts.md §8 "Registration": the inbox is on the network
+                raise WireFailure(f"setup: the SDK's client did not register its inbox ({e})") from None
             self.sdk[profile] = {"client": name, **created}
+            self._sdk_key_package(profile)
         return self.sdk[profile]["client"]
 
     def sdk_phase(self, what: str):
@@ -469,9 +498,14 @@ class World:
         return mls.group_id, pending.welcome.encode(), cursor, key_package
 
     def _sdk_key_package(self, profile: str) -> KeyPackage:
-        installation = bytes.fromhex(self.sdk[profile]["installation_id"])
-        found = self.network.fetch_key_packages(api.FetchKeyPackagesRequest((installation,)))
-        return KeyPackage.decode(found.key_packages[0].key_package_tls_serialized)
+        """The key package the SDK's installation published (docs/xmtp-facts.md §8 "Registration")."""
+        try:
+            installation = bytes.fromhex(self.sdk[profile]["installation_id"])
+            found = self.network.fetch_key_packages(api.FetchKeyPackagesRequest((installation,)))
+            return KeyPackage.decode(found.key_packages[0].key_package_tls_serialized)
+        except (ValueError, IndexError) as e:  # not hex, nothing found, or a DecodeError naming the field
+            raise WireFailure(f"setup: the SDK's installation has no usable key package on the network ({e})") \
+                from None
 
 
 @dataclasses.dataclass(frozen=True)
