@@ -84,7 +84,7 @@ def load_skips(options: RunOptions) -> SkipList | None:
 def smoke_checks(session: Session) -> list[Check]:
     """The first check of each kind the adapter can run: its basic operations, tried in seconds."""
     chosen: dict[str, Check] = {}
-    for check in [*rfc9420_checks(), *hpke_checks(), *xmtp_checks(), *mls_interop_checks()]:
+    for check in [*rfc9420_checks(), *hpke_checks(), *xmtp_checks(), *wire_checks(), *mls_interop_checks()]:
         if missing(check.needs, session.hello.capabilities):
             continue
         kind = "/".join(check.id.split("/")[:2]).split("[")[0].split("::")[0]

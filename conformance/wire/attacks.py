@@ -17,17 +17,15 @@ from __future__ import annotations
 
 import copy
 import dataclasses
-import json
 from typing import Any, Callable
 
 from spec_model.xmtp.content import encode_text, seal_envelope
 from spec_model.xmtp.extensions import GroupMembership, read_membership
 from spec_model.xmtp.groups import membership_proposals, metadata_proposal
-from spec_model.xmtp.permissions import Preset, policies_json, preset_policies
 
 from .. import malformed
 from .messages import stored_entry
-from .world import PROFILES, GroupSpec, WireFailure, WireGroup, World, difference
+from .world import GroupSpec, WireFailure, WireGroup, World, difference, group_spec
 
 __all__ = ["ATTACKS", "Attack"]
 
@@ -163,8 +161,7 @@ class Attack:
 
 
 def _spec() -> GroupSpec:
-    policies = preset_policies(Preset.ALL_MEMBERS, PROFILES["seed"])
-    return GroupSpec(None, json.dumps(policies_json(policies), sort_keys=True), policies, purpose="mls attacks")
+    return group_spec("mls attacks")
 
 
 ATTACKS = [Attack(f"mls::{name}", description, play, _spec()) for name, description, play in [

@@ -14,19 +14,18 @@ the SDK could not join (an installation outside 0xFF01, padding inboxes), or tha
 from __future__ import annotations
 
 import dataclasses
-import json
 from typing import Callable
 
-from spec_model.mls.proposals import Add, PreSharedKey, Remove, Update
+from spec_model.mls.proposals import Add, PreSharedKey, Remove
 from spec_model.mls.psk import PreSharedKeyID
 from spec_model.xmtp.extensions import GroupMembership, read_membership
 from spec_model.xmtp.groups import admin_lists_proposal, membership_proposals, metadata_proposal, \
     permissions_proposal
 from spec_model.xmtp.key_package import build_key_package
-from spec_model.xmtp.permissions import Option, Policies, Preset, policies_json, preset_policies
+from spec_model.xmtp.permissions import Option, Policies, Preset, preset_policies
 
 from ..vectors.formats import DecisionCase, Verdict
-from .world import PROFILES, GroupSpec, WireGroup, World
+from .world import PROFILES, GroupSpec, WireGroup, World, group_spec
 
 __all__ = ["derive", "WITHOUT"]
 
@@ -274,8 +273,7 @@ def _spec(profile: str, preset: Preset = Preset.ALL_MEMBERS, extra: tuple[str, .
     policies: Policies = preset_policies(preset, PROFILES[profile])
     if update_permissions is not None:
         policies = dataclasses.replace(policies, update_permissions=update_permissions)
-    return GroupSpec(profile, json.dumps(policies_json(policies), sort_keys=True), policies, extra=extra,
-                     purpose="commit_validation")
+    return group_spec("commit_validation", policies, profile, extra=extra)
 
 
 def derive(case: DecisionCase) -> CommitWire | str:

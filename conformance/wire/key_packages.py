@@ -12,21 +12,21 @@ none (the add may also be refused). Each case has a group of its own.
 from __future__ import annotations
 
 import dataclasses
-import json
 
 from spec_model.xmtp import api
 from spec_model.xmtp.key_package import KeyPackage
-from spec_model.xmtp.permissions import Preset, policies_json, preset_policies
 
 from ..adapter import AdapterError, ErrorKind
 from ..vectors.formats import DecisionCase, Verdict
-from .world import PROFILES, GroupSpec, HarnessFault, WireFailure, World
+from .world import GroupSpec, HarnessFault, WireFailure, World, group_spec
 
 __all__ = ["derive"]
 
 
 @dataclasses.dataclass(frozen=True)
 class KeyPackageWire:
+    """One key_packages case on the wire: its key package and identity log, its time, its verdict."""
+
     spec: GroupSpec
     case_id: str
     key_package: bytes
@@ -67,8 +67,7 @@ def _publish_log(world: World, inbox: str, updates: list[bytes]) -> None:
 
 
 def _spec() -> GroupSpec:
-    policies = preset_policies(Preset.ALL_MEMBERS, PROFILES["seed"])
-    return GroupSpec(None, json.dumps(policies_json(policies), sort_keys=True), policies, purpose="key_packages")
+    return group_spec("key_packages")
 
 
 def derive(case: DecisionCase) -> KeyPackageWire:

@@ -15,7 +15,6 @@ transcripts a client builds itself from commits (the commit checks judge those).
 from __future__ import annotations
 
 import dataclasses
-import json
 from typing import Any
 
 from spec_model.xmtp.content import (
@@ -23,11 +22,10 @@ from spec_model.xmtp.content import (
     decode_text, encode_text, open_envelope, seal_envelope,
 )
 from spec_model.mls.reasons import Rejected
-from spec_model.xmtp.permissions import Preset, policies_json, preset_policies
 
 from ..adapter.reference import transcript_json
 from ..vectors.formats import CodecCase, Verdict
-from .world import PROFILES, GroupSpec, WireFailure, WireGroup, World, difference
+from .world import GroupSpec, WireFailure, WireGroup, World, difference, group_spec
 
 __all__ = ["derive"]
 
@@ -98,8 +96,7 @@ def stored_entry(data: bytes, sender: str) -> dict[str, Any] | None:
 
 
 def _spec() -> GroupSpec:
-    policies = preset_policies(Preset.ALL_MEMBERS, PROFILES["seed"])
-    return GroupSpec(None, json.dumps(policies_json(policies), sort_keys=True), policies, purpose="messages")
+    return group_spec("messages")
 
 
 def derive(case: CodecCase) -> MessageWire | str:

@@ -13,14 +13,12 @@ attribute cases whose value means more than its size on the wire (``derive`` nam
 from __future__ import annotations
 
 import dataclasses
-import json
 
 from spec_model.xmtp.extensions import MESSAGE_DISAPPEAR_FROM_NS, MINIMUM_SUPPORTED_PROTOCOL_VERSION
 from spec_model.xmtp.groups import metadata_proposal
-from spec_model.xmtp.permissions import Preset, policies_json, preset_policies
 
 from ..vectors.formats import DecisionCase, Verdict
-from .world import PROFILES, GroupSpec, World
+from .world import GroupSpec, World, group_spec
 
 __all__ = ["derive"]
 
@@ -49,9 +47,7 @@ class AttributeWire:
 
 
 def _spec() -> GroupSpec:
-    # the seed's all-members preset stands for every profile's: only the super admin acts, whom every preset allows
-    policies = preset_policies(Preset.ALL_MEMBERS, PROFILES["seed"])
-    return GroupSpec(None, json.dumps(policies_json(policies), sort_keys=True), policies, purpose="metadata_limits")
+    return group_spec("metadata_limits")
 
 
 def derive(case: DecisionCase) -> AttributeWire | str:

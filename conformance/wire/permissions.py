@@ -45,7 +45,7 @@ from spec_model.xmtp.permissions import Option, Permission, Policies, Preset, po
     preset_policies
 
 from ..vectors.formats import DecisionCase, Verdict
-from .world import ACTORS, OUTSIDERS, PROFILES, TARGETS, GroupSpec, WireFailure, WireGroup, World
+from .world import ACTORS, OUTSIDERS, PROFILES, TARGETS, GroupSpec, WireFailure, WireGroup, World, group_spec
 
 __all__ = ["derive"]
 
@@ -147,8 +147,7 @@ def _spec(profile: str, policies: Policies, purpose: str, *, demoted: bool = Fal
         return f"no group can hold this policy set ({e.reason})"
     if _holds(policies, Option.UNSPECIFIED):
         return "no group can hold this policy set (unspecified is refused when decoded)"
-    key = json.dumps(policies_json(policies), sort_keys=True)
-    return GroupSpec(profile, key, policies, demoted=demoted, target_role=target_role, purpose=f"permissions {purpose}")
+    return group_spec(f"permissions {purpose}", policies, profile, demoted=demoted, target_role=target_role)
 
 
 def _holds(policies: Policies, option: Option) -> bool:

@@ -19,7 +19,6 @@ played) and DM rules for a group that is no DM (not applied).
 from __future__ import annotations
 
 import dataclasses
-import json
 import re
 from typing import Callable
 
@@ -31,11 +30,10 @@ from spec_model.xmtp.api import WelcomeMetadata, WelcomeWrapperAlgorithm
 from spec_model.xmtp.commit_validation import validate_dm_welcome
 from spec_model.xmtp.extensions import GroupMembership, XmtpExtensionType, membership_extension
 from spec_model.xmtp.key_package import GROUP_REQUIRED_CAPABILITIES, KeyPackage
-from spec_model.xmtp.permissions import Preset, policies_json, preset_policies
 from spec_model.xmtp.welcome_wrap import _INFO, _suite
 
 from ..vectors.formats import DecisionCase, Verdict
-from .world import PROFILES, GroupSpec, HarnessFault, WireFailure, World, Wrapped, wrap
+from .world import PROFILES, GroupSpec, HarnessFault, WireFailure, World, Wrapped, group_spec, wrap
 
 __all__ = ["derive", "derive_dm"]
 
@@ -59,13 +57,19 @@ def _sealed(key_package: KeyPackage, welcome: bytes, metadata: bytes, *, metadat
                    WelcomeWrapperAlgorithm.CURVE25519, key_package.init_key)
 
 
+def _x25519(key_package: KeyPackage, welcome: bytes, cursor: int) -> Wrapped:
+    """The Welcome wrapped with X25519 for the key package's init key, as these cases are (docs/xmtp-facts.md
+    §7.3; a key package offering an X-Wing key, 0xFF03, may also be wrapped for that one)."""
+    return _sealed(key_package, welcome, WelcomeMetadata(cursor).encode())
+
+
 def _with(**changes) -> Callable[[KeyPackage, bytes, int], Wrapped]:
-    return lambda kp, welcome, cursor: dataclasses.replace(wrap(kp, welcome, cursor), **changes)
+    return lambda kp, welcome, cursor: dataclasses.replace(_x25519(kp, welcome, cursor), **changes)
 
 
 def _data(change: Callable[[bytes], bytes]) -> Callable[[KeyPackage, bytes, int], Wrapped]:
     def wrapped(kp, welcome, cursor):
-        w = wrap(kp, welcome, cursor)
+        w = _x25519(kp, welcome, cursor)
         return dataclasses.replace(w, data=change(w.data))
     return wrapped
 
@@ -83,14 +87,14 @@ def _other_key(kp, welcome, cursor):
 def _metadata(change: Callable[[Wrapped, Wrapped], bytes]) -> Callable[[KeyPackage, bytes, int], Wrapped]:
     """A wrapping whose metadata is ``change(it, another wrapping of the same Welcome)``."""
     def wrapped(kp, welcome, cursor):
-        w = wrap(kp, welcome, cursor)
-        return dataclasses.replace(w, metadata=change(w, wrap(kp, welcome, cursor)))
+        w = _x25519(kp, welcome, cursor)
+        return dataclasses.replace(w, metadata=change(w, _x25519(kp, welcome, cursor)))
     return wrapped
 
 
 _WRAPPINGS: dict[str, Callable[[KeyPackage, bytes, int], Wrapped]] = {
-    "wrapped_welcome": wrap,
-    "cursor_zero": lambda kp, welcome, cursor: wrap(kp, welcome, 0),
+    "wrapped_welcome": _x25519,
+    "cursor_zero": lambda kp, welcome, cursor: _x25519(kp, welcome, 0),
     "empty_metadata_not_opened": _with(metadata=b""),
     "wrong_private_key_refused": _other_key,
     "tampered_ciphertext_refused": _data(lambda d: _flip(d, len(d) - 1)),
@@ -137,8 +141,7 @@ class WelcomeWire:
 
 
 def _spec() -> GroupSpec:
-    policies = preset_policies(Preset.ALL_MEMBERS, PROFILES["seed"])
-    return GroupSpec(None, json.dumps(policies_json(policies), sort_keys=True), policies, purpose="welcomes")
+    return group_spec("welcomes")
 
 
 def derive(case: DecisionCase) -> WelcomeWire | str:

@@ -27,6 +27,7 @@ only before it commits itself. An SDK that crashes or hangs while handling a cas
 from __future__ import annotations
 
 import dataclasses
+import json
 from typing import Any, Callable, Sequence
 
 from spec_model.mls.codec import DecodeError
@@ -50,7 +51,7 @@ from spec_model.xmtp.context import Identities
 from spec_model.xmtp.network import key_package_installation_key
 from spec_model.xmtp.identity_signing import add_installation_update, create_inbox_update, revoke_installation_update
 from spec_model.xmtp.key_package import KeyPackage, build_key_package
-from spec_model.xmtp.permissions import Policies, policies_json
+from spec_model.xmtp.permissions import Policies, Preset, policies_json, preset_policies
 from spec_model.xmtp.profiles import LIBXMTP, SEED, Profile
 from spec_model.xmtp.receive import PAGE, pages
 from spec_model.xmtp.wallet import Wallet
@@ -60,7 +61,7 @@ from ..adapter import AdapterError, ErrorKind, Session
 from ..adapter.reference import transcript_json
 from ..scenarios.driver import message_fields, wallet_key
 
-__all__ = ["PROFILES", "WireFailure", "HarnessFault", "User", "GroupSpec", "WireGroup", "World", "Worlds", "Wrapped",
+__all__ = ["PROFILES", "WireFailure", "HarnessFault", "User", "GroupSpec", "group_spec", "WireGroup", "World", "Worlds", "Wrapped",
            "wrap", "view", "transcript_entry", "difference"]
 
 PROFILES: dict[str, Profile] = {"seed": SEED, "libxmtp": LIBXMTP}
@@ -113,6 +114,14 @@ class GroupSpec:
     target_role: str = "member"
     extra: tuple[str, ...] = ()  # more members (e.g. ``twin``, with two installations)
     purpose: str = ""  # groups of different purposes are never shared, even with equal policies
+
+
+def group_spec(purpose: str, policies: Policies | None = None, profile: str | None = None, **options) -> GroupSpec:
+    """A ``GroupSpec`` for ``purpose`` with ``policies`` (default: the all-members preset; the seed's stands for
+    every profile's where only super admins act), in ``profile`` (None: the world's)."""
+    policies = policies or preset_policies(Preset.ALL_MEMBERS, PROFILES[profile or "seed"])
+    return GroupSpec(profile, json.dumps(policies_json(policies), sort_keys=True), policies, purpose=purpose,
+                     **options)
 
 
 ACTORS = ("creator", "super_admin", "admin", "member")

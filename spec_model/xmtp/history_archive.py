@@ -62,7 +62,7 @@ from spec_model.mls.codec import DecodeError
 from spec_model.mls.group import Group
 from spec_model.mls.group_context import Extension
 from spec_model.mls.member_state import decode_group, encode_group
-from spec_model.mls.reasons import Rejected
+from spec_model.mls.reasons import Rejected, reason_codes
 
 from .consent import ConsentSave, from_save, to_save
 from .content import DEVICE_SYNC, EncodedContent, content_type_of
@@ -97,18 +97,19 @@ _MAX_STEP_OUTPUT = (_INPUT_STEP // 4 + 1) * zstandard.BLOCKSIZE_MAX
 (a 3-byte header and one RLE byte), so one step yields at most this much."""
 
 
+@reason_codes("history_sync")
 class HistorySyncReason(enum.StrEnum):
     """docs/xmtp-facts.md §9: why an archive, a sync group or a device-sync message is refused."""
 
-    UNSUPPORTED_VERSION = "unsupported_version"  # the archive's u16 version is 0
-    MALFORMED_ARCHIVE = "malformed_archive"      # header, zstd frame, record lengths or a BackupElement
-    TAMPERED = "tampered"                        # a record fails AES-256-GCM under the key (or the key is wrong)
-    MISSING_METADATA = "missing_metadata"        # the first element is the metadata, and only the first
-    BAD_KEY = "bad_key"                          # the archive key is 32 bytes (AES-256)
-    FOREIGN_INBOX = "foreign_inbox"              # a sync group holds our own inbox only
-    BAD_URL = "bad_url"                          # a reply points into the history server we asked
-    MALFORMED_CONTENT = "malformed_content"      # a sync-group message is a DeviceSyncContent
-    RESTORED_GROUP = "restored_group"            # an imported group has no MLS state until a Welcome
+    UNSUPPORTED_VERSION = "history_sync.unsupported_version"  # the archive's u16 version is 0
+    MALFORMED_ARCHIVE = "history_sync.malformed_archive"      # header, zstd frame, record lengths or a BackupElement
+    TAMPERED = "history_sync.tampered"                        # a record fails AES-256-GCM under the key (or the key is wrong)
+    MISSING_METADATA = "history_sync.missing_metadata"        # the first element is the metadata, and only the first
+    BAD_KEY = "history_sync.bad_key"                          # the archive key is 32 bytes (AES-256)
+    FOREIGN_INBOX = "history_sync.foreign_inbox"              # a sync group holds our own inbox only
+    BAD_URL = "history_sync.bad_url"                          # a reply points into the history server we asked
+    MALFORMED_CONTENT = "history_sync.malformed_content"      # a sync-group message is a DeviceSyncContent
+    RESTORED_GROUP = "history_sync.restored_group"            # an imported group has no MLS state until a Welcome
 
 
 # ------------------------------------------------------------------ messages
@@ -178,14 +179,16 @@ class DeviceSyncReply(Message):
 
 
 class HmacKeyUpdate(Message):
-    """libxmtp ``HmacKeyUpdate{bytes key = 1; int64 cycled_at_ns = 2}`` (xmtp.device_sync.content.rs@b649d1a)."""
+    """libxmtp crates/xmtp_proto/src/gen/xmtp.device_sync.content.rs@a53a97e ``HmacKeyUpdate{bytes key = 1; int64
+    cycled_at_ns = 2}`` (xmtp.device_sync.content.rs@b649d1a)."""
 
     key: Annotated[bytes, Field(1, BYTES)] = b""
     cycled_at_ns: Annotated[int, Field(2, INT64)] = 0
 
 
 class PreferenceUpdate(Message):
-    """libxmtp ``PreferenceUpdate oneof update {ConsentSave consent = 1; HmacKeyUpdate hmac = 2}``."""
+    """libxmtp crates/xmtp_proto/src/gen/xmtp.device_sync.content.rs@a53a97e ``PreferenceUpdate oneof update
+    {ConsentSave consent = 1; HmacKeyUpdate hmac = 2}``."""
 
     consent: Annotated[ConsentSave | None, Field(1, MessageKind(ConsentSave), oneof="update")] = None
     hmac: Annotated[HmacKeyUpdate | None, Field(2, MessageKind(HmacKeyUpdate), oneof="update")] = None

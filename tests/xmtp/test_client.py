@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from spec_model.mls.message import MLSMessage
-from spec_model.mls.reasons import Rejected
+from spec_model.mls.reasons import RefusalClass, Rejected
 from spec_model.xmtp.client import Client, ClientConfig, ClientReason, Conversation
 from spec_model.xmtp.consent import ConsentState, ConsentType, conversation_entity
 from spec_model.xmtp.content import TEXT, decode_group_updated
@@ -181,7 +181,9 @@ def test_presets_and_a_custom_policy_set(net):
     bo_view = joined(bo.c, admins_only.group_id)
     assert bo_view.group_metadata()["policies"] == preset_policies(Preset.ADMINS_ONLY)
     refusal = rejected(ClientReason.INTENT_FAILED, bo_view.add_members, [caro.address])  # bo is no admin
-    assert "insufficient_permissions: add_member_denied" in str(refusal)  # the rule that refused it
+    assert [r["reason"] for r in refusal.chain()] == [  # the rule that refused it, typed
+        "client.intent_failed", "commit.insufficient_permissions", "permission.add_member_denied"]
+    assert refusal.refusal_class is RefusalClass.PERMISSION
     assert caro.c.conversations.sync() == []
 
     custom = Policies(add_member=Option.SUPER_ADMIN_ONLY, remove_member=Option.DENY,
