@@ -25,6 +25,7 @@ from spec_model.mls.reasons import RefusalClass, Rejected, reason_codes
 from spec_model.mls.suites import Rng, suite
 
 from . import api
+from .api_client import api_client
 from .consent import ConsentRecord, ConsentState, ConsentType
 from .credential import Installation
 from .history_archive import RestoredGroup, dump_group_state, load_group_state
@@ -55,6 +56,8 @@ class ClientReason(enum.StrEnum):
     INTENT_FAILED = "client.intent_failed"              # the intent ended in Error
     INVALID_ARGUMENT = "client.invalid_argument"        # a malformed argument (e.g. not an inbox id)
     FOREIGN_SYNC_GROUP = "client.foreign_sync_group"    # docs/xmtp-facts.md §9: a sync group Welcome from another inbox
+    DM_METADATA_FORBIDDEN = "client.dm_metadata_forbidden"  # libxmtp groups/mod.rs: a DM's metadata never changes
+    LEAVE_FORBIDDEN = "client.leave_forbidden"          # libxmtp groups/mod.rs leave_group: a DM, the only member, a super admin
 
 
 @dataclasses.dataclass(frozen=True)
@@ -107,11 +110,12 @@ class ClientContext:
 
     def __init__(self, network: DeliveryService, store: Store, path: str, wallet_address: str,
                  installation: Installation, inbox_id: str, config: ClientConfig, rng: Rng | None):
-        self.network, self.store, self.path, self.config, self.rng = network, store, path, config, rng
+        self.store, self.path, self.config, self.rng = store, path, config, rng
+        self.network = api_client(network, config.profile.api_call_retries)
         self.address = wallet_address
         self.installation = installation
         self.inbox_id = inbox_id
-        self.identities = Identities(network)
+        self.identities = Identities(self.network)
 
     @property
     def installation_id(self) -> bytes:

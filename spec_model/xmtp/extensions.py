@@ -39,7 +39,7 @@ from .proto import (
 
 __all__ = [
     "XmtpExtensionType", "ExtensionReason",
-    "ConversationType", "Inbox", "DmMembers", "GroupMetadataV1", "Metadata", "Inboxes", "GroupMutableMetadataV1",
+    "ConversationType", "Inbox", "DmMembers", "dm_id", "GroupMetadataV1", "Metadata", "Inboxes", "GroupMutableMetadataV1",
     "GroupMembership", "BaseMembershipPolicy", "BaseMetadataPolicy", "BasePermissionsUpdatePolicy",
     "MembershipCondition", "MembershipPolicy", "MetadataCondition", "MetadataPolicy",
     "PermissionsUpdateCondition", "PermissionsUpdatePolicy", "PolicySet", "GroupMutablePermissionsV1",
@@ -354,6 +354,13 @@ def new_group_metadata(creator_inbox_id: str) -> GroupMetadataV1:
     """libxmtp crates/xmtp_mls/src/groups/mod.rs@a53a97e (docs/xmtp-facts.md §3.1): a group's immutable metadata;
     the account address is written ""."""
     return GroupMetadataV1(conversation_type=ConversationType.GROUP, creator_inbox_id=creator_inbox_id)
+
+
+def dm_id(members: DmMembers) -> str:
+    """libxmtp crates/xmtp_mls_common/src/group_metadata.rs@b649d1a ``DmMembers`` Display: a DM's ``dm_id``, the
+    same for every DM of the pair: ``dm:`` and the two inbox ids, lowercased, sorted, joined by ``:``."""
+    ids = sorted(m.inbox_id.lower() for m in (members.dm_member_one, members.dm_member_two) if m is not None)
+    return "dm:" + ":".join(ids)
 
 
 def new_dm_metadata(creator_inbox_id: str, other_inbox_id: str) -> GroupMetadataV1:

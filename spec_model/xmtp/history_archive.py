@@ -26,8 +26,8 @@ held, never after inflating the whole frame.
 
 Imported groups. An archive carries group *rows* and messages, never MLS
 secrets, so an imported group cannot be read or written: it is stored
-inactive (``MembershipState.REJECTED``: the model's store has no "restored"
-state) with a ``RestoredGroup`` in place of its MLS state, which answers the
+inactive (``MembershipState.RESTORED``, libxmtp worker/device_sync/archive.rs@b649d1a)
+with a ``RestoredGroup`` in place of its MLS state, which answers the
 metadata and membership it was exported with and refuses every MLS message.
 A Welcome for the group (any member's ``update_installations`` after the new
 installation registered) replaces that row with a live group; the imported
@@ -492,7 +492,7 @@ def import_elements(store: Store, elements: Iterable[BackupElement]) -> ImportSu
                     save = element.group
                     extensions = tuple(Extension.decode(e) for e in save.extensions)
                     store.put_group(GroupRow(save.id, save.created_at_ns, ConversationType(save.conversation_type),
-                                             MembershipState.REJECTED, save.added_by_inbox_id,
+                                             MembershipState.RESTORED, save.added_by_inbox_id,
                                              RestoredGroup(save.id, extensions).encode(), save.dm_id))
                     groups += 1
                 elif element.group_message is not None:

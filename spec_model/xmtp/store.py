@@ -57,21 +57,21 @@ from spec_model.mls.reasons import RefusalClass, Rejected, reason_codes
 
 from .consent import ConsentRecord, ConsentState, ConsentType
 from .store_rows import (
-    AssociationStateRow, CursorKind, GroupRow, IdentityRow, IntentRow, KeyPackageRow, MembershipState, MessageRow,
-    RegistrationState, SyncRequestRow,
+    INACTIVE_STATES, AssociationStateRow, CursorKind, GroupRow, IdentityRow, IntentRow, KeyPackageRow, MembershipState,
+    MessageRow, RegistrationState, SyncRequestRow,
 )
 from .delivery import DeliveryStatus, GroupMessageKind, IntentKind, IntentState
 from .extensions import ConversationType
 
 __all__ = [
-    "KEY_SIZE", "StoreReason", "RegistrationState", "MembershipState", "CursorKind", "IdentityRow",
+    "KEY_SIZE", "StoreReason", "RegistrationState", "MembershipState", "INACTIVE_STATES", "CursorKind", "IdentityRow",
     "KeyPackageRow", "GroupRow", "MessageRow", "IntentRow", "AssociationStateRow", "SyncRequestRow", "Store",
 ]
 
 KEY_SIZE = 32          # AES-256
 _NONCE_SIZE = 12
 _AAD_LABEL = b"xmtp-store/1"
-_SCHEMA_VERSION = 3    # PRAGMA user_version (3: namespaced reason codes in intents.refusal)
+_SCHEMA_VERSION = 4    # PRAGMA user_version (3: namespaced reason codes in intents.refusal; 4: installations_checked_ns)
 _KEY_CHECK = b"xmtp-store key check"
 
 
@@ -115,7 +115,8 @@ _SCHEMA = (
     """CREATE TABLE groups (
         id BLOB PRIMARY KEY, created_at_ns INTEGER NOT NULL, conversation_type INTEGER NOT NULL,
         membership_state INTEGER NOT NULL, added_by_inbox_id TEXT NOT NULL, mls_state BLOB NOT NULL,
-        dm_id TEXT, paused_for_version TEXT, rotated_at_ns INTEGER NOT NULL) STRICT""",
+        dm_id TEXT, paused_for_version TEXT, rotated_at_ns INTEGER NOT NULL,
+        installations_checked_ns INTEGER NOT NULL) STRICT""",
     "CREATE INDEX groups_by_created ON groups (created_at_ns)",
     """CREATE TABLE messages (
         id BLOB PRIMARY KEY, group_id BLOB NOT NULL, sent_at_ns INTEGER NOT NULL, kind INTEGER NOT NULL,
@@ -392,6 +393,11 @@ class Store:
         """libxmtp crates/xmtp_db/src/encrypted_store/group.rs@a53a97e ``update_rotated_at_ns``: our leaf key in
         the group was renewed at ``at_ns``."""
         self._update("group", group_id, "UPDATE groups SET rotated_at_ns = ? WHERE id = ?", (at_ns, group_id))
+
+    def set_installations_checked(self, group_id: bytes, at_ns: int) -> None:
+        """libxmtp crates/xmtp_db/src/encrypted_store/group.rs@b649d1a ``update_installations_time_checked``: members'
+        installations checked at ``at_ns``."""
+        self._update("group", group_id, "UPDATE groups SET installations_checked_ns = ? WHERE id = ?", (at_ns, group_id))
 
     def find_groups(self, *, created_after_ns: int | None = None, created_before_ns: int | None = None,
                     limit: int | None = None, conversation_type: ConversationType | None = None,

@@ -14,7 +14,7 @@ from .delivery import DeliveryStatus, GroupMessageKind, IntentKind, IntentState
 from .extensions import ConversationType
 
 __all__ = [
-    "RegistrationState", "MembershipState", "CursorKind", "sealed", "IdentityRow", "KeyPackageRow", "GroupRow",
+    "RegistrationState", "MembershipState", "INACTIVE_STATES", "CursorKind", "sealed", "IdentityRow", "KeyPackageRow", "GroupRow",
     "MessageRow", "IntentRow", "AssociationStateRow", "SyncRequestRow",
 ]
 
@@ -33,6 +33,12 @@ class MembershipState(enum.IntEnum):
     ALLOWED = 1   # active: we are a member
     REJECTED = 2  # removed from the group
     PENDING = 3   # a welcome not yet accepted
+    RESTORED = 4  # imported from a history archive, not yet added (libxmtp worker/device_sync/archive.rs@b649d1a)
+    PENDING_REMOVE = 5  # our inbox asked to leave (XIP-75; libxmtp mls_sync.rs process_leave_request_message@b649d1a)
+
+
+INACTIVE_STATES = frozenset({MembershipState.REJECTED, MembershipState.RESTORED})
+"""libxmtp groups/mod.rs ``is_active``@b649d1a: a removed group, and a restored one not yet added, are inactive."""
 
 
 class CursorKind(enum.IntEnum):
@@ -87,6 +93,7 @@ class GroupRow:
     dm_id: str | None = None
     paused_for_version: str | None = None
     rotated_at_ns: int = 0
+    installations_checked_ns: int = 0
 
 
 @dataclasses.dataclass(frozen=True)

@@ -53,7 +53,8 @@ def test_the_suite_passes_but_for_the_known_differences(libxmtp, tmp_path):
     assert LIBXMTP_VERSIONS[libxmtp.label] in json.dumps(data)
     passed = {c["id"] for c in data["checks"] if c["status"] == "passed"}
     assert all(i.startswith(("xmtp/scenarios::libxmtp/", "wire/")) for i in passed)
-    assert len([i for i in passed if i.startswith("xmtp/")]) >= 8  # KNOWN_DIFFERENCES.md
+    # 23 scenarios less history sync (unsupported) and those of D22 (KNOWN_DIFFERENCES.md)
+    assert len([i for i in passed if i.startswith("xmtp/")]) >= 12
     assert len([i for i in passed if i.startswith("wire/")]) >= 200  # 232 on 2026-12-06
 
 
