@@ -103,11 +103,13 @@ class ReferenceAdapter:
         shutil.rmtree(self._directory, ignore_errors=True)
 
     def _reset(self, params: dict[str, Any]) -> dict[str, Any]:
-        """Forget every member and client, databases included."""
+        """Forget every member and client, databases included (also one left by a creation that failed)."""
         for client, _, _ in self._clients.values():
             client.delete_local_database()
         self._members.clear()
         self._clients.clear()
+        for leftover in os.listdir(self._directory):
+            os.remove(os.path.join(self._directory, leftover))
         return {}
 
     # ------------------------------------------------------------------ mls
