@@ -61,8 +61,9 @@ CLIENT_ACTIONS = (
     "observe", *_GROUP_METHODS, *_MEMBER_METHODS,
     "list", "find_messages", "stream_open", "stream_poll", "stream_close", "push_register",
 )
-NETWORK_ACTIONS = ("fail_publishes", "refuse_connections", "deliver_late", "duplicate_in_queries", "advance_clock",
-                   "key_package_rotated", "drop_streams", "wall_clock", "notifications")
+NETWORK_ACTIONS = ("fail_publishes", "refuse_connections", "cut_sync_after", "deliver_late", "duplicate_in_queries",
+                   "advance_clock", "corrupt_key_package", "key_package_rotated", "drop_streams", "wall_clock",
+                   "notifications")
 
 STREAM_WAIT_MS = 10_000
 """How long (wall time) ``stream_poll`` lets an adapter wait for the items a step expects (``count``): an SDK
@@ -323,6 +324,12 @@ class Driver:
         request = api.FetchKeyPackagesRequest((self.installations[client],))
         return self.network.fetch_key_packages(request).key_packages[0].key_package_tls_serialized
 
+    def _known_client(self, client: str) -> bytes:
+        """The installation key of a client the scenario has created."""
+        if client not in self.installations:
+            raise ScenarioError(f"no client {client!r} was created")
+        return self.installations[client]
+
     def _network_action(self, action: str, a: dict[str, Any]) -> dict[str, Any] | None:
         """Faults and time (only the harness's delivery service changes, spec_model.xmtp.network), and what
         the network holds: ``key_package_rotated`` observes whether a client's key package changed since
@@ -330,8 +337,7 @@ class Driver:
         waiting up to ``ROTATION_WAIT_S`` for it after a Welcome."""
         if action == "key_package_rotated":
             client = a["client"]
-            if client not in self.installations:
-                raise ScenarioError(f"no client {client!r} was created")
+            self._known_client(client)
             before = self.key_packages[client]
             deadline = time.monotonic() + (ROTATION_WAIT_S if client in self.welcomed else 0)
             while (now := self._key_package(client)) == before and time.monotonic() < deadline:
@@ -349,6 +355,10 @@ class Driver:
             self.network.fail_publishes(a.get("count", 1), NetworkReason(a.get("reason", NetworkReason.UNAVAILABLE)))
         elif action == "refuse_connections":
             self.network.refuse_connections(now + a["seconds"] * 10**9)
+        elif action == "cut_sync_after":
+            self.network.cut_sync_after(a.get("pages", 1), now + a["seconds"] * 10**9)
+        elif action == "corrupt_key_package":
+            self.network.corrupt_key_package(self._known_client(a["client"]))
         elif action == "deliver_late":
             self.network.deliver_late(None if a.get("seconds") is None else now + a["seconds"] * 10**9)
         elif action == "duplicate_in_queries":

@@ -248,6 +248,16 @@ function messageJson(m) {
   return entry;
 }
 
+// A stored message the enriched list does not show on its own (a reaction or read receipt: libxmtp attaches
+// reactions to the message they react to and leaves read receipts out), from its encoded content.
+function storedMessageJson(m) {
+  const type = m.content.type;
+  const entry = { id: m.id, kind: KINDS[m.kind], delivery_status: DELIVERY[m.deliveryStatus], sender_inbox_id: m.senderInboxId,
+    sent_at_ns: m.sentAtNs.toString(), content_type: `${type.authorityId}/${type.typeId}` };
+  if (type.authorityId === "xmtp.org" && type.typeId === "text") entry.text = Buffer.from(m.content.content).toString("utf8");
+  return entry;
+}
+
 // The bindings' enum value named `name` in one of the tables above.
 function statusOf(table, name) {
   const found = Object.entries(table).find(([, v]) => v === name);
@@ -431,7 +441,9 @@ const GROUP_METHODS = {
 
 // ------------------------------------------------------------------ operations
 
-const conversationIds = (c) => c.conversations().list().map((item) => item.conversation.id());
+// Every conversation stored, a DM's stitched twins included (libxmtp's list shows one DM per pair by default,
+// so a second DM joined with the same peer would not show as joined).
+const conversationIds = (c) => c.conversations().list({ includeDuplicateDms: true }).map((item) => item.conversation.id());
 
 const handlers = {
   async hello(p) {
@@ -516,8 +528,13 @@ const handlers = {
   },
 
   async "clients.messages"(p) {
+    // Every message the group stores (libxmtp find_messages), each shown decoded as the enriched list shows it
+    // where that list has it.
     const group = await conversation(p);
-    return { messages: (await bindings.messages(group, messageFilters(p.filters))).map(messageJson) };
+    const options = messageFilters(p.filters);
+    const decoded = new Map((await bindings.messages(group, options)).map((m) => [m.id, m]));
+    const stored = await bindings.storedMessages(group, options);
+    return { messages: stored.map((m) => (decoded.has(m.id) ? messageJson(decoded.get(m.id)) : storedMessageJson(m))) };
   },
 
   async "clients.consent"(p) {

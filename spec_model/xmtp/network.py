@@ -252,7 +252,7 @@ class _Table:
         return self.rows.get(topic, [])
 
     def release(self, now_ns: int) -> None:
-        """model (fault injection): Store the held messages that are due, in the order they were sent."""
+        """model: fault injection. Store the held messages that are due, in the order they were sent."""
         due = [held for held in self.held if held[0] <= now_ns]
         self.held = [held for held in self.held if held[0] > now_ns]
         for _, topic, data, build in due:
@@ -378,6 +378,7 @@ class DeliveryService:
         self._refuse_until_ns = 0
         self._late_until_ns: int | None = None
         self._duplicating_queries = 0
+        self._cut: tuple[int, int] | None = None  # (full pages still answered, refuse until ns) of cut_sync_after
 
     @classmethod
     def validating(cls, clock: Clock | None = None, **checks) -> "DeliveryService":
@@ -428,6 +429,18 @@ class DeliveryService:
         """model: fault injection. The next ``count`` non-empty query responses repeat their first envelope right after it."""
         self._duplicating_queries += count
 
+    def cut_sync_after(self, pages: int, until_ns: int) -> None:
+        """model: fault injection. The node answers ``pages`` more full pages of group messages (pages that
+        more messages follow), then refuses every call with ``CONNECTION_REFUSED`` until the clock reaches
+        ``until_ns``: a sync cut off in its middle, as when the client's process dies or its link drops."""
+        self._cut = (pages, until_ns)
+
+    def corrupt_key_package(self, installation_key: bytes) -> None:
+        """model: fault injection. The installation's stored key package is served with its last byte
+        flipped (the end of its signature, RFC 9420 §10), as a bad upload or a damaged store would serve it."""
+        stored = self._key_packages[installation_key]
+        self._key_packages[installation_key] = stored[:-1] + bytes([stored[-1] ^ 0x01])
+
     # -------------------------------------------------------------- MLS API: group messages
 
     def send_group_messages(self, request: SendGroupMessagesRequest) -> None:
@@ -454,6 +467,11 @@ class DeliveryService:
         if not request.group_id:
             raise Rejected(NodeReason.INVALID_QUERY, "group is required")
         messages, paging = self._group_messages.query(request.group_id, request.paging_info, self.clock.now_ns())
+        if self._cut is not None and paging.id_cursor:
+            pages, until_ns = self._cut
+            self._cut = (pages - 1, until_ns) if pages > 1 else None
+            if pages == 1:
+                self.refuse_connections(until_ns)
         return QueryGroupMessagesResponse(self._maybe_duplicate(messages), paging)
 
     def subscribe_group_messages(self, request: SubscribeGroupMessagesRequest) -> Subscription:

@@ -443,12 +443,13 @@ class Store:
                      "UPDATE messages SET delivery_status = ?, sent_at_ns = coalesce(?, sent_at_ns) WHERE id = ?",
                      (status, sent_at_ns, message_id))
 
-    def find_messages(self, group_id: bytes, *, sent_after_ns: int | None = None,
+    def find_messages(self, group_id: bytes | tuple[bytes, ...], *, sent_after_ns: int | None = None,
                       sent_before_ns: int | None = None, limit: int | None = None,
                       direction: Literal["ascending", "descending"] = "ascending",
                       delivery_status: DeliveryStatus | None = None, kind: GroupMessageKind | None = None,
                       content_type: tuple[str, str] | None = None) -> list[MessageRow]:
-        """seed: Delivery status: a group's messages, Unpublished included unless filtered on status.
+        """seed: Delivery status: a group's messages (or those of several groups, in one order), Unpublished
+        included unless filtered on status.
 
         libxmtp xmtp_db group_message.rs ``get_group_messages``: bounds are exclusive, order is by
         sent_at_ns (then insertion), ``content_type`` is (authority_id, type_id).
@@ -456,7 +457,7 @@ class Store:
         order = {"ascending": "ASC", "descending": "DESC"}[direction]
         authority_id, type_id = content_type or (None, None)
         where, params = _where(
-            ("t.group_id = ?", group_id),
+            ("t.group_id IN (?)", group_id if isinstance(group_id, tuple) else (group_id,)),
             ("t.sent_at_ns > ?", sent_after_ns),
             ("t.sent_at_ns < ?", sent_before_ns),
             ("t.delivery_status = ?", delivery_status),

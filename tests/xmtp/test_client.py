@@ -218,6 +218,36 @@ def test_dm(net):
     assert caro.c.conversations.sync() == []
 
 
+def test_a_dm_opened_from_both_sides_shows_the_messages_of_both(net):
+    alix, bo = net.user("alix"), net.user("bo")
+    ours, theirs = alix.c.conversations.create_dm(bo.inbox_id), bo.c.conversations.create_dm(alix.inbox_id)
+    ours.send("from alix")
+    net.tick()
+    theirs.send("from bo")
+    for client in (alix.c, bo.c):
+        client.conversations.sync_all()
+    both = sorted([ours.group_id, theirs.group_id])
+    for client in (alix.c, bo.c):
+        for group_id in both:
+            conversation = client.conversations.get(group_id)
+            assert sorted(conversation.dm_twins()) == both
+            assert texts(conversation) == ["from alix", "from bo"]
+    group = alix.c.conversations.create_group([bo.address])
+    assert group.dm_twins() == (group.group_id,)  # only DMs have twins
+
+
+@pytest.mark.parametrize("profile, counted", [(SEED, 2), (LIBXMTP, 3)])
+def test_member_installations_are_leaves_or_the_identitys(tmp_path, profile, counted):
+    """An installation left out of a group (its key package damaged) counts in libxmtp's list_members."""
+    net = Net(tmp_path, config=ClientConfig(profile=profile))
+    alix, bo = net.user("alix"), net.user("bo", 3)
+    net.network.corrupt_key_package(bo.clients[1].installation_id)
+    group = alix.c.conversations.create_group([bo.address])
+    assert [c.conversations.sync() != [] for c in bo.clients] == [True, False, True]
+    assert {m.inbox_id: len(m.installation_ids) for m in group.list_members()} == {alix.inbox_id: 1,
+                                                                                    bo.inbox_id: counted}
+
+
 def test_list_filters(net):
     alix, bo = net.user("alix"), net.user("bo")
     groups = []

@@ -404,6 +404,17 @@ def test_fetch_key_packages_in_request_order_with_missing_entries(key_packages):
     assert fetch(service, bo, b"unknown", alix) == [other.encode(), b"", first.encode()]
 
 
+def test_a_corrupted_key_package_is_served_with_its_last_byte_flipped(key_packages):
+    first, _, other = key_packages
+    service = DeliveryService()
+    upload(service, first)
+    upload(service, other)
+    service.corrupt_key_package(first.leaf_node.signature_key)
+    stored = first.encode()
+    served = fetch(service, first.leaf_node.signature_key, other.leaf_node.signature_key)
+    assert served == [stored[:-1] + bytes([stored[-1] ^ 1]), other.encode()]
+
+
 def test_the_latest_key_package_replaces_the_previous(key_packages):
     first, rotated, _ = key_packages
     service = DeliveryService()
@@ -672,3 +683,19 @@ def test_every_stored_envelope_is_handed_to_watchers_with_its_own_timestamp():
     assert [type(e).__name__ for e in seen] == ["GroupMessage", "GroupMessage", "WelcomeMessage"]
     first, second = seen[0].v1.created_ns, seen[1].v1.created_ns
     assert second == first + 1000  # the clock did not move: a microsecond apart all the same
+
+
+def test_a_cut_sync_answers_its_full_pages_then_refuses_connections():
+    service = DeliveryService()
+    send(service, *[private(GROUP_A, n) for n in range(150)])
+    send(service, private(GROUP_B))
+    service.cut_sync_after(1, service.clock.now_ns() + 60 * 10**9)
+    assert len(query(service, GROUP_B).messages) == 1  # a short page is not counted
+    first = query(service, GROUP_A)
+    assert len(first.messages) == 100 and first.paging_info.id_cursor
+    with pytest.raises(NetworkError) as e:
+        query(service, GROUP_A, cursor=first.paging_info.id_cursor)
+    assert e.value.reason is NetworkReason.CONNECTION_REFUSED
+    service.clock.advance(60 * 10**9)
+    rest = query(service, GROUP_A, cursor=first.paging_info.id_cursor)
+    assert ids(first.messages) + ids(rest.messages) == list(range(1, 151))
