@@ -309,6 +309,32 @@ class ReferenceAdapter:
         client.request_history_sync() if p["request"] else client.process_history_sync()
         return {}
 
+    # ------------------------------------------------------------------ clients: message lifetime, pins, database
+
+    def _clients_update_disappearing_settings(self, p: dict[str, Any]) -> dict[str, Any]:
+        try:
+            from_ns, in_ns = int(p["from_ns"]), int(p["in_ns"])
+        except ValueError as e:
+            raise AdapterError(ErrorKind.INTERNAL, "invalid_params", str(e)) from None
+        self._conversation(p).update_disappearing_settings(from_ns, in_ns)
+        return {}
+
+    def _clients_delete_message(self, p: dict[str, Any]) -> dict[str, Any]:
+        conversation = self._conversation(p)
+        deletion = conversation.delete_message(bytes.fromhex(p["message_id"]))
+        conversation.sync()
+        return {"deletion_id": deletion.hex()}
+
+    def _clients_update_pinned_frame_url(self, p: dict[str, Any]) -> dict[str, Any]:
+        self._conversation(p).update_pinned_frame_url(p["url"])
+        return {}
+
+    def _clients_delete_local_database(self, p: dict[str, Any]) -> dict[str, Any]:
+        client = self._client(p["client"])
+        del self._clients[p["client"]]
+        client.delete_local_database()
+        return {}
+
 
 PROFILES = {profile.name: profile for profile in (SEED, LIBXMTP)}
 """The model's profiles a client may follow (``clients.create``'s ``profile``), the default first."""
@@ -354,6 +380,10 @@ def stored_messages(conversation: Conversation, filters: dict[str, Any]) -> list
         entry = {"id": m.id.hex(), "kind": m.kind.name.lower(), "delivery_status": m.delivery_status.name.lower(),
                  "sender_inbox_id": m.sender_inbox_id, "sent_at_ns": str(m.sent_at_ns),
                  "content_type": f"{m.content.type.authority_id}/{m.content.type.type_id}"}
+        if m.expire_at_ns is not None:
+            entry["expires_at_ns"] = str(m.expire_at_ns)
+        if m.deleted_by is not None:
+            entry["deleted_by"] = m.deleted_by
         if m.content.type == TEXT:
             entry["text"] = decode_text(m.content)
         elif m.content.type == GROUP_UPDATED:
