@@ -369,6 +369,10 @@ class Store:
             "UPDATE key_packages SET replaced_at_ns = ? WHERE ref != ? AND replaced_at_ns IS NULL",
             (at_ns, current_ref)).rowcount
 
+    def newest_key_package_created_ns(self) -> int | None:
+        """libxmtp xmtp_db identity.rs (the last rotation): when the newest kept key package was created."""
+        return self._conn.execute("SELECT max(created_ns) FROM key_packages").fetchone()[0]
+
     def delete_replaced_key_packages(self, replaced_before_ns: int) -> int:
         """docs/xmtp-facts.md §1: delete private keys replaced before ``replaced_before_ns`` (now − 1 d); returns the count."""
         return self._conn.execute("DELETE FROM key_packages WHERE replaced_at_ns < ?",

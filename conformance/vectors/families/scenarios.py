@@ -218,9 +218,49 @@ SCRIPTS: list[tuple[str, str, str, list[str], list[S]]] = [
 S_NS = 10**9
 """Scripts state disappearing settings in nanoseconds."""
 
+_LOCAL_STATE_SCRIPTS: list[tuple[str, str, str, list[str], list[S]]] = [
+    ("delete_local_database_new_installation",
+     "Given alice in a group, When she deletes her local database and creates her client again, Then it is a "
+     "new installation of her inbox that does not know the group; When bob updates installations, Then it "
+     "joins and reads bob's next message",
+     'seed "Local database and syncing" Client.deleteLocalDatabase(); "Every installation ... receives group '
+     'messages"', ["database", "installations"],
+     [*_users("alice", "bob"),
+      ("alice", "create_group", {"group": "g", "members": ["bob"]}), *_welcomed("bob"),
+      ("alice", "send", {"group": "g", "text": "before"}),
+      ("alice", "delete_local_database", {}), ("alice", "create_client", {}), *_observe("g", "alice"),
+      ("bob", "update_installations", {"group": "g"}), *_welcomed("alice"),
+      ("bob", "send", {"group": "g", "text": "after"}), *_synced("g", "alice"), *_observe("g", "alice", "bob")]),
+    ("key_package_rotated_every_30_days",
+     "Given bob's installation, When 29 days pass, Then his key package on the network is the same; When 30 "
+     "days have passed since it was made, Then his client has replaced it",
+     'seed: "XMTP will rotate the key package ... automatically"; libxmtp KEY_PACKAGE_ROTATION_INTERVAL_NS',
+     ["key packages"],
+     [*_users("bob"), ("network", "advance_clock", {"seconds": 29 * 86400}), *_welcomed("bob"),
+      ("network", "key_package_rotated", {"client": "bob"}),
+      ("network", "advance_clock", {"seconds": 86400}), *_welcomed("bob"),
+      ("network", "key_package_rotated", {"client": "bob"})]),
+]
+"""Local state: the database and the installation's key packages, in both profiles."""
+
 PROFILE_SCRIPTS: dict[str, list[tuple[str, str, str, list[str], list[S]]]] = {
+    "seed": [
+        ("pins_need_admin",
+         "Given an all-members group (seed profile), When bob (a member) pins a frame, Then he is refused; When "
+         "alice makes him an admin, Then his pin is committed and every member sees the pinned frame URL",
+         'seed "Pin messages" (an admin permission); XIP-47 All Members (only admins update metadata)',
+         ["metadata", "permissions", "pins"],
+         [*_users("alice", "bob"),
+          ("alice", "create_group", {"group": "g", "members": ["bob"]}), *_welcomed("bob"),
+          ("bob", "update_pinned_frame_url", {"group": "g", "url": "https://example.com/frame"}),
+          ("alice", "add_admin", {"group": "g", "member": "bob"}), *_synced("g", "bob"),
+          ("bob", "update_pinned_frame_url", {"group": "g", "url": "https://example.com/frame"}),
+          *_synced("g", "alice"), *_observe("g", "alice", "bob")]),
+        *_LOCAL_STATE_SCRIPTS,
+    ],
     # libxmtp: disappearing messages (since v1.0) and XIP-76 deletion (since v1.9); the seed names neither
     "libxmtp": [
+        *_LOCAL_STATE_SCRIPTS,
         ("message_expiry_stamped",
          "Given a group, When alice turns disappearing messages on (from_ns 1, in_ns one hour) and later off, Then "
          "exactly the application messages stored while they were on carry an expiry, for sender and receiver; "
