@@ -30,6 +30,7 @@ from spec_model.mls.reasons import Rejected
 from spec_model.mls.suites import suite
 from spec_model.xmtp.client import Client, ClientConfig, Conversation
 from spec_model.xmtp.consent import ConsentState, ConsentType
+from spec_model.xmtp.database_key import database_key
 from spec_model.xmtp.content import GROUP_UPDATED, TEXT, decode_group_updated, decode_text
 from spec_model.xmtp.delivery import DeliveryStatus, GroupMessageKind
 from spec_model.xmtp.network import NetworkError
@@ -243,7 +244,8 @@ class ReferenceAdapter:
         profile = PROFILES.get(p["profile"] or SEED.name)
         if profile is None:
             raise AdapterError(ErrorKind.UNSUPPORTED, "unknown_profile", p["profile"])
-        client = self._open(p["client"], Wallet.from_key(bytes.fromhex(p["wallet_key"])), os.urandom(32), profile)
+        wallet = Wallet.from_key(bytes.fromhex(p["wallet_key"]))
+        client = self._open(p["client"], wallet, database_key(wallet), profile)
         return {"inbox_id": client.inbox_id, "installation_id": client.installation_id.hex(),
                 "address": client.address}
 
