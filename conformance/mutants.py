@@ -142,9 +142,10 @@ def _admins_update_permissions(original):
 
 
 def _dm_members_may_add(original):
-    """The preset table with a DM whose add_member_policy is Allow."""
-    from spec_model.xmtp.permissions import Option, Preset
-    return {**original, Preset.DM: (Option.ALLOW, *original[Preset.DM][1:])}
+    """The permission table with a DM preset whose add_member_policy is Allow."""
+    from spec_model.xmtp.permissions import Option, Permission, Preset
+    add = original[Permission.ADD_MEMBER]
+    return {**original, Permission.ADD_MEMBER: dataclasses.replace(add, presets={**add.presets, Preset.DM: Option.ALLOW})}
 
 
 def _counting_characters(original):
@@ -246,7 +247,7 @@ _MUTANTS = [
                     _to(lambda created_by_us: ConsentState.ALLOWED))),
     Mutant("accepts_expired_key_package", "key packages",
            "key packages past not_after are accepted (OpenMLS lifetime.rs, libxmtp verified_key_package_v2.rs)",
-           _replace(["spec_model.xmtp.key_package:_check_lifetime"], _ignoring("expired"))),
+           _replace(["spec_model.xmtp.key_package:_check_lifetime"], _ignoring("key_package.expired"))),
     # ---- XMTP groups
     Mutant("skip_remove_member_policy", "permissions",
            "never checks remove_member_policy (XIP-47): anyone removes members",
@@ -262,7 +263,7 @@ _MUTANTS = [
                     _admins_update_permissions)),
     Mutant("dm_preset_allows_adding", "permissions",
            "the DM preset's add_member_policy is Allow, not Deny (libxmtp PolicySet::new_dm, facts §4.3)",
-           _replace(["spec_model.xmtp.permissions:_PRESET_POLICIES"], _dm_members_may_add)),
+           _replace(["spec_model.xmtp.permissions:PERMISSIONS"], _dm_members_may_add)),
     Mutant("skips_metadata_limits", "commit validation",
            "commit validation skips step 3: metadata values over their byte limit are accepted (facts §4.4)",
            _replace(["spec_model.xmtp.commit_validation:check_attribute"], _to(_allow))),

@@ -52,7 +52,7 @@ def serve(service: DeliveryService, method: str, params: dict[str, Any]) -> dict
         response = getattr(service, name)(request)
         return {"response": response.encode().hex() if response is not None else ""}
     except Rejected as e:
-        raise AdapterError(ErrorKind.REJECTED, str(e.reason), e.detail) from None
+        raise AdapterError(ErrorKind.REJECTED, str(e.reason), e.detail, refusal_class=e.refusal_class) from None
     except NetworkError as e:
         raise AdapterError(ErrorKind.NETWORK, e.reason.value, str(e)) from None
 

@@ -180,9 +180,10 @@ def _remote_error(error: Any) -> AdapterError:
     if not isinstance(error, dict):
         return AdapterError(ErrorKind.INTERNAL, "invalid_error", str(error)[:200])
     data = error.get("data") if isinstance(error.get("data"), dict) else {}
-    reason, message = data.get("reason", ""), error.get("message", "")
+    reason, message, refusal_class = data.get("reason", ""), error.get("message", ""), data.get("class")
     return AdapterError.from_jsonrpc({"code": error.get("code"), "message": str(message)[:2000],
-                                      "data": {"kind": data.get("kind"), "reason": str(reason)[:200]}})
+                                      "data": {"kind": data.get("kind"), "reason": str(reason)[:200],
+                                               "class": None if refusal_class is None else str(refusal_class)[:40]}})
 
 
 def _read_line(readline: Callable[[int], Any]) -> Any:

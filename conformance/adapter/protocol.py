@@ -13,9 +13,12 @@ Checks that need a capability it does not declare are skipped, and the report sh
 with the missing capability.
 
 A refusal is not a failure of the call: the adapter answers with a JSON-RPC error whose ``data`` is
-``{"kind": "rejected", "reason": <reason code>}`` (``AdapterError``). ``kind`` ``"network"`` means a
-delivery-service call failed (the harness's fault injection), ``"unsupported"`` an operation the adapter
-does not have, ``"internal"`` anything else.
+``{"kind": "rejected", "reason": <reason code>, "class": <refusal class>}`` (``AdapterError``). ``kind``
+``"network"`` means a delivery-service call failed (the harness's fault injection; its class is ``network``),
+``"unsupported"`` an operation the adapter does not have, ``"internal"`` anything else. The reason code is the
+implementation's own and only reported; ``class`` (docs/reason-codes.md "Refusal classes": permission,
+membership, validation, network, not_found) is what every implementation can agree on, and scenario checks
+compare it: a refusal without a class, where the scenario expects one, fails.
 
 Binary values are lowercase hex strings. Integers the protocol defines that exceed 2^53 (the clock's
 nanoseconds) are decimal strings; vector questions carry the vectors' own integers, some up to 2^64 - 1,
@@ -31,6 +34,8 @@ import enum
 from typing import Any, Literal, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field, create_model
+
+from spec_model.mls.reasons import RefusalClass
 
 __all__ = [
     "PROTOCOL_VERSION", "Capability", "ErrorKind", "AdapterError", "AdapterUnusable", "Hello", "Operation", "OPERATIONS",
@@ -60,18 +65,27 @@ class ErrorKind(enum.StrEnum):
 
 
 class AdapterError(Exception):
-    """An operation that did not produce a result: refused (with a reason code) or broken."""
+    """An operation that did not produce a result: refused (with a reason code and a refusal class) or broken.
+
+    ``refusal_class`` is what the adapter said, or None; a ``network`` error is of class ``network`` whatever
+    it said. A class the protocol does not define is kept as given (it matches no expected class)."""
 
     JSONRPC_CODES = {ErrorKind.REJECTED: -32000, ErrorKind.NETWORK: -32001, ErrorKind.UNSUPPORTED: -32601,
                      ErrorKind.INTERNAL: -32603}
 
-    def __init__(self, kind: ErrorKind | str, reason: str = "", message: str = ""):
+    def __init__(self, kind: ErrorKind | str, reason: str = "", message: str = "", *,
+                 refusal_class: RefusalClass | str | None = None):
         super().__init__(f"{kind}: {reason}" + (f" ({message})" if message else ""))
         self.kind, self.reason, self.message = ErrorKind(kind), reason, message
+        self.refusal_class = RefusalClass.NETWORK.value if self.kind is ErrorKind.NETWORK else (
+            None if refusal_class is None else str(refusal_class))
 
     def to_jsonrpc(self) -> dict[str, Any]:
+        data = {"kind": self.kind.value, "reason": self.reason}
+        if self.refusal_class is not None:
+            data["class"] = self.refusal_class
         return {"code": self.JSONRPC_CODES[self.kind], "message": self.message or self.reason or self.kind.value,
-                "data": {"kind": self.kind.value, "reason": self.reason}}
+                "data": data}
 
     @classmethod
     def from_jsonrpc(cls, error: dict[str, Any]) -> "AdapterError":
@@ -79,7 +93,7 @@ class AdapterError(Exception):
         kind = data.get("kind")
         if kind not in ErrorKind.__members__.values():
             kind = ErrorKind.UNSUPPORTED if error.get("code") == -32601 else ErrorKind.INTERNAL
-        return cls(kind, data.get("reason", ""), error.get("message", ""))
+        return cls(kind, data.get("reason", ""), error.get("message", ""), refusal_class=data.get("class"))
 
 
 class AdapterUnusable(Exception):
@@ -317,5 +331,6 @@ def schema() -> dict[str, Any]:
         "version": PROTOCOL_VERSION,
         "methods": methods,
         "$defs": {**defs, "ErrorData": {"type": "object", "required": ["kind"], "properties": {
-            "kind": {"enum": [k.value for k in ErrorKind]}, "reason": {"type": "string"}}}},
+            "kind": {"enum": [k.value for k in ErrorKind]}, "reason": {"type": "string"},
+            "class": {"enum": [c.value for c in RefusalClass]}}}},
     }

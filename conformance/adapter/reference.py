@@ -26,12 +26,13 @@ from spec_model.mls.leaf_node import Credential
 from spec_model.mls.message import MLSMessage
 from spec_model.mls.proposals import Add, Remove
 from spec_model.mls.ratchet_tree import RatchetTree
-from spec_model.mls.reasons import Rejected
+from spec_model.mls.reasons import RefusalClass, Rejected
 from spec_model.mls.suites import suite
 from spec_model.xmtp.client import Client, ClientConfig, Conversation
 from spec_model.xmtp.consent import ConsentState, ConsentType
 from spec_model.xmtp.database_key import database_key
 from spec_model.xmtp.content import GROUP_UPDATED, TEXT, decode_group_updated, decode_text
+from spec_model.xmtp.context import ClientReason
 from spec_model.xmtp.delivery import DeliveryStatus, GroupMessageKind
 from spec_model.xmtp.network import NetworkError
 from spec_model.xmtp.permissions import Option, Permission, Preset, policies_json, update_by_intent
@@ -91,9 +92,10 @@ class ReferenceAdapter:
         try:
             return handler(params)
         except Rejected as e:
-            raise AdapterError(ErrorKind.REJECTED, str(e.reason), e.detail) from None
+            raise AdapterError(ErrorKind.REJECTED, str(e.reason), e.detail, refusal_class=e.refusal_class) from None
         except DecodeError as e:
-            raise AdapterError(ErrorKind.REJECTED, "decode_error", str(e)) from None
+            raise AdapterError(ErrorKind.REJECTED, "decode_error", str(e),
+                               refusal_class=RefusalClass.VALIDATION) from None
         except NetworkError as e:
             raise AdapterError(ErrorKind.NETWORK, e.reason.value, str(e)) from None
 
@@ -285,7 +287,8 @@ class ReferenceAdapter:
                                             metadata_key=args.get("metadata_key"),
                                             profile=conversation.client.config.profile)
             except (ValueError, KeyError) as e:
-                raise AdapterError(ErrorKind.REJECTED, "invalid_argument", str(e)) from None
+                raise AdapterError(ErrorKind.REJECTED, ClientReason.INVALID_ARGUMENT.value, str(e),
+                                   refusal_class=RefusalClass.VALIDATION) from None
             conversation.update_permissions(policies)
             return {"value": None}
         if method not in _GROUP_METHODS:

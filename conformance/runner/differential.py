@@ -28,12 +28,13 @@ from typing import Any
 from hypothesis import HealthCheck, Phase, settings, strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, rule, run_state_machine_as_test
 
+from spec_model.xmtp.network import NetworkReason
 from spec_model.xmtp.permissions import Option, Permission
 
 from ..adapter import AdapterError, Session, connect
 from ..scenarios.driver import Driver, ScenarioError, user_of
-from ..vectors import Difference, expect
-from ..vectors.families.scenarios import scenario_case
+from ..vectors import Difference
+from ..vectors.families.scenarios import judge_outcome, scenario_case
 from ..vectors.formats import FILE_MODELS
 from ..vectors.questions import judge_fields
 from .checks import Check, Need
@@ -68,8 +69,7 @@ class Differential:
         self.outcomes.append(expected)
         actual = self.adapter.step(step)
         what = f"step {len(self.steps) - 1} ({client} {action} {json.dumps(arguments, sort_keys=True)})"
-        expect(f"{what} result", expected["result"], actual["result"])
-        judge_fields(f"{what} observed", expected.get("observed", {}), actual.get("observed", {}))
+        judge_outcome(what, expected, actual)
         return expected
 
     def converge(self) -> None:
@@ -194,7 +194,7 @@ def machine(session: Session, reference: Session, failures: list) -> type[RuleBa
                 self._do("network", "duplicate_in_queries", count=count)
             else:
                 self._do("network", "fail_publishes", count=count,
-                         reason="response_lost" if fault == "response_lost" else "unavailable")
+                         reason=(NetworkReason.RESPONSE_LOST if fault == "response_lost" else NetworkReason.UNAVAILABLE).value)
 
         def _restart(self, data):
             self._do(data.draw(st.sampled_from(self.clients)), "restart")

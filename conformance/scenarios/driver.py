@@ -11,9 +11,10 @@ from one implementation to another, so that the same steps mean the same thing e
   picks freely (ids, installation keys, timestamps).
 
 The client ``network`` acts on the harness's delivery service (faults and the clock); see
-``NETWORK_ACTIONS``. Every step's outcome is ``{"result": "valid"|"invalid", "reason", "observed"}``;
+``NETWORK_ACTIONS``. Every step's outcome is ``{"result": "valid"|"invalid", "reason", "class", "observed"}``
+(a refusal's reason code and class, docs/reason-codes.md);
 ``observe`` steps (and every step naming a group, when ``observe_all`` is set) observe the group as
-that client sees it: ``{"state": ..., "messages": [...]}``; a ``consent`` step observes the record's
+that client sees it: ``{"state": ..., "messages": [...]}`` (or ``{"refused": class}``); a ``consent`` step observes the record's
 state: ``{"consent": "allowed"|"denied"|"unknown"}``.
 """
 
@@ -23,7 +24,9 @@ import hashlib
 import time
 from typing import Any
 
+from spec_model.mls.reasons import RefusalClass
 from spec_model.xmtp import api
+from spec_model.xmtp.context import ClientReason
 from spec_model.xmtp.network import NetworkReason
 from spec_model.xmtp.wallet import SECP256K1_N
 
@@ -117,7 +120,7 @@ class Driver:
         except AdapterError as e:
             if e.kind not in (ErrorKind.REJECTED, ErrorKind.NETWORK):
                 raise
-            outcome = {"result": "invalid", "reason": e.reason}
+            outcome = {"result": "invalid", "reason": e.reason, "class": e.refusal_class}
         group = arguments.get("group")
         if client != "network" and group in self.groups and (action == "observe" or self.observe_all):
             outcome["observed"] = self.observe(client, group)
@@ -158,7 +161,7 @@ class Driver:
             ask("clients.history_sync", client=client, request=a.get("request", True))
         elif action == "observe":
             if a["group"] not in self.groups:
-                raise AdapterError(ErrorKind.REJECTED, "unknown_group", a["group"])
+                raise _unknown_group(a["group"])
         elif action in _LIFETIME_ACTIONS:
             self._lifetime_action(client, action, a)
         else:
@@ -222,7 +225,7 @@ class Driver:
 
     def _group_id(self, group: str) -> str:
         if group not in self.groups:
-            raise AdapterError(ErrorKind.REJECTED, "unknown_group", group)
+            raise _unknown_group(group)
         return self.groups[group]
 
     def _key_package(self, client: str) -> bytes:
@@ -246,7 +249,7 @@ class Driver:
             return {"key_package_rotated": now != before}
         now = self.network.clock.now_ns()
         if action == "fail_publishes":
-            self.network.fail_publishes(a.get("count", 1), NetworkReason(a.get("reason", "unavailable")))
+            self.network.fail_publishes(a.get("count", 1), NetworkReason(a.get("reason", NetworkReason.UNAVAILABLE)))
         elif action == "refuse_connections":
             self.network.refuse_connections(now + a["seconds"] * 10**9)
         elif action == "deliver_late":
@@ -272,7 +275,7 @@ class Driver:
         except AdapterError as e:
             if e.kind is not ErrorKind.REJECTED:
                 raise
-            return {"refused": e.reason}
+            return {"refused": e.refusal_class}
         state = self._named(state)
         state["members"] = sorted(state["members"], key=lambda m: m["inbox_id"])
         return {"state": state, "messages": [self._named(_message_fields(m)) for m in messages]}
@@ -287,6 +290,11 @@ class Driver:
             named = [self._named(v) for v in value]
             return sorted(named) if all(isinstance(v, str) for v in named) else named
         return names.get(value, value) if isinstance(value, str) else value
+
+
+def _unknown_group(group: str) -> AdapterError:
+    """A step naming a group the scenario never created: refused as the model refuses one it does not have."""
+    return AdapterError(ErrorKind.REJECTED, ClientReason.UNKNOWN_GROUP.value, group, refusal_class=RefusalClass.NOT_FOUND)
 
 
 def _message_fields(message: dict[str, Any]) -> dict[str, Any]:

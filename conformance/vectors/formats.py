@@ -23,13 +23,16 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from spec_model.mls.reasons import RefusalClass
+
 __all__ = [
-    "FORMAT_VERSION", "Verdict", "Expected", "Case", "CodecCase", "DecisionCase", "TraceStep", "TraceCase",
+    "FORMAT_VERSION", "Verdict", "Expected", "StepExpected", "Case", "CodecCase", "DecisionCase", "TraceStep", "TraceCase",
     "ScenarioStep", "ScenarioCase", "VectorFile", "FORMATS", "FILE_MODELS",
 ]
 
-FORMAT_VERSION = 1
-"""Bumped when a format changes incompatibly; every file states the version it follows."""
+FORMAT_VERSION = 2
+"""Bumped when a format changes incompatibly; every file states the version it follows (2: namespaced reason
+codes, docs/reason-codes.md; scenario steps expect a refusal's class)."""
 
 
 class Verdict(str, enum.Enum):
@@ -93,13 +96,23 @@ class TraceCase(Case):
     steps: list[TraceStep]
 
 
+class StepExpected(Expected):
+    """A scenario step's expected verdict; a refusal also names its class (docs/reason-codes.md "Refusal
+    classes"), which an implementation must match whatever it calls the reason."""
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+    refusal_class: RefusalClass | None = Field(None, alias="class", description="the class of the refusal: "
+                                               "permission, membership, validation, network or not_found")
+
+
 class ScenarioStep(_Model):
     """A step by one named client, with its expected outcome."""
 
     client: str
     action: str
     arguments: dict[str, Any] = Field(default_factory=dict)
-    expected: Expected = Field(default_factory=lambda: Expected(result=Verdict.VALID))
+    expected: StepExpected = Field(default_factory=lambda: StepExpected(result=Verdict.VALID))
     observed: dict[str, Any] = Field(default_factory=dict, description="what the client must observe afterwards")
 
 

@@ -185,7 +185,7 @@ const FAMILIES = {
   // nonce. The address must be 0x and 40 hex digits (libxmtp member.rs), else invalid_identifier.
   inbox_id({ address, nonce }) {
     const lower = address.toLowerCase();
-    if (!/^0x[0-9a-f]{40}$/.test(lower)) return invalid("invalid_identifier");
+    if (!/^0x[0-9a-f]{40}$/.test(lower)) return invalid("identity.invalid_identifier");
     return valid({ inbox_id: createHash("sha256").update(`${lower}${nonce}`).digest("hex") });
   },
 
@@ -195,7 +195,7 @@ const FAMILIES = {
       // Limited attributes count UTF-8 bytes, not UTF-16 units (string.length) nor code points.
       const bytes = Buffer.byteLength(inputs.value, "utf8");
       const limit = ATTRIBUTE_LIMITS.get(inputs.key); // every other key is unlimited
-      return limit !== undefined && bytes > limit ? invalid("too_many_characters") : valid({ bytes });
+      return limit !== undefined && bytes > limit ? invalid("extension.too_many_characters") : valid({ bytes });
     }
     if (inputs.check === "disappearing_settings") {
       // Both keys set: each must parse as Rust's i64 does (sign, ASCII digits); else not set.
@@ -203,7 +203,7 @@ const FAMILIES = {
       const values = DISAPPEARING_KEYS.map((key) => (Object.hasOwn(attributes, key) ? attributes[key] : null));
       if (values.includes(null)) return valid({ disappearing: null });
       if (!values.every((v) => /^[+-]?[0-9]+$/.test(v) && BigInt(v) >= I64_MIN && BigInt(v) <= I64_MAX)) {
-        return invalid("invalid_disappearing_setting");
+        return invalid("extension.invalid_disappearing_setting");
       }
       const [from_ns, in_ns] = values.map(BigInt);
       return valid({ disappearing: { from_ns, in_ns } });
@@ -211,7 +211,7 @@ const FAMILIES = {
     if (inputs.check === "group_size") {
       const max = MAX_GROUP_SIZE.get(inputs.profile);
       if (max === undefined) throw new ProtocolError("internal", "unknown_profile", inputs.profile);
-      return inputs.members >= 1 && inputs.members <= max ? valid({ max_group_size: max }) : invalid("group_size");
+      return inputs.members >= 1 && inputs.members <= max ? valid({ max_group_size: max }) : invalid("extension.group_size");
     }
     throw new ProtocolError("internal", "unknown_check", String(inputs.check));
   },

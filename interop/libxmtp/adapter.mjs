@@ -44,15 +44,16 @@ console.log = console.info = console.debug = (...args) => console.error(...args)
 const ERROR_CODES = { rejected: -32000, network: -32001, unsupported: -32601, internal: -32603 };
 
 class ProtocolError extends Error {
-  constructor(kind, reason, message = "") {
+  constructor(kind, reason, message = "", refusalClass = undefined) {
     super(message || reason || kind);
     this.kind = kind;
     this.reason = reason;
+    this.refusalClass = refusalClass;
   }
 }
 
 const internal = (reason, message) => new ProtocolError("internal", reason, message);
-const rejected = (reason, message) => new ProtocolError("rejected", reason, message);
+const rejected = (reason, message, refusalClass) => new ProtocolError("rejected", reason, message, refusalClass);
 const unsupported = (reason, message) => new ProtocolError("unsupported", reason, message);
 
 // libxmtp errors reach JS as Error objects whose message names the Rust error, e.g.
@@ -61,19 +62,36 @@ const unsupported = (reason, message) => new ProtocolError("unsupported", reason
 // error libxmtp raises is a refusal of the action; JS errors of this program are `internal`.
 const NETWORK = /unavailable|tcp connect error|transport error|connection refused|timed out/i;
 
+// The refusal class (docs/reason-codes.md "Refusal classes") of a libxmtp error, read from the rule its message
+// names: the error code ("[GroupError::GroupInactive]") or the Display of the error that refused
+// (CommitValidationError "Insufficient permissions", "Actor not a member of the group", ...). An error that
+// names no rule gets none, and the harness fails a step that expects one: libxmtp's report of its own refused
+// commit names none (1.11: "[GroupError::Sync] synced 1 messages, 1 failed ... commit validation", the
+// CommitValidation variant's Display without its source; 1.9.1: "synced 1 messages, 0 failed 1 succeeded").
+const REFUSAL_CLASSES = [
+  [/InsufficientPermissions|Insufficient permissions|PolicyError|SuperAdminRequired|AdminRequired/i, "permission"],
+  [/GroupInactive|Group is inactive|ActorNotMember|not a member of the group|NotAMember/i, "membership"],
+  [/GroupNotFound|NotFound\]|not found/i, "not_found"],
+  [/TooManyCharacters|InvalidPermissionUpdate|InvalidArgument|too many characters/i, "validation"],
+];
+
+function refusalClassOf(message) {
+  return REFUSAL_CLASSES.find(([pattern]) => pattern.test(message))?.[1];
+}
+
 function classify(e) {
   if (e instanceof ProtocolError) return e;
   const message = String(e?.message ?? e);
   if (e instanceof TypeError || e instanceof RangeError || e instanceof SyntaxError || e instanceof ReferenceError) {
     return internal(e.name, message);
   }
-  if (NETWORK.test(message)) return new ProtocolError("network", "unavailable", message);
+  if (NETWORK.test(message)) return new ProtocolError("network", "unavailable", message, "network");
   // "synced N messages, M failed ...": a sync whose own intent failed (e.g. its commit was refused).
-  if (/^synced \d+ messages/.test(message)) return rejected("intent_failed", message);
+  if (/^synced \d+ messages/.test(message)) return rejected("intent_failed", message, refusalClassOf(message));
   // Otherwise the reason is the error's name if it has one ("[GroupError::...]"), else its first words.
   const named = message.match(/\[([A-Za-z]+(?:::[A-Za-z]+)*)\]/);
   const words = message.split(/[:(\[]/)[0].trim().toLowerCase().replace(/[^a-z0-9]+/g, "_").replace(/^_|_$/g, "");
-  return rejected(named ? named[1] : words.slice(0, 60) || "libxmtp_error", message);
+  return rejected(named ? named[1] : words.slice(0, 60) || "libxmtp_error", message, refusalClassOf(message));
 }
 
 // ------------------------------------------------------------------ wallets (ERC-191 signatures)
@@ -133,9 +151,9 @@ async function conversation(p) {
   try {
     found = bindings.conversationById(conversations, p.group_id);
   } catch (e) {
-    throw rejected("unknown_group", String(e?.message ?? e));
+    throw rejected("unknown_group", String(e?.message ?? e), "not_found");
   }
-  if (!found) throw rejected("unknown_group", p.group_id);
+  if (!found) throw rejected("unknown_group", p.group_id, "not_found");
   return found;
 }
 
@@ -473,7 +491,7 @@ async function inboxIdsOf(name, addresses) {
   const ids = [];
   for (const identifier of identifiers(addresses)) {
     const id = await bindings.inboxIdByIdentity(client(name), identifier);
-    if (!id) throw rejected("address_not_found", identifier.identifier);
+    if (!id) throw rejected("address_not_found", identifier.identifier, "not_found");
     ids.push(id);
   }
   return ids;
@@ -509,8 +527,9 @@ async function answer(request) {
   } catch (e) {
     const error = classify(e);
     if (error.kind === "internal") console.error(e?.stack ?? e);
-    respond(request.id, { error: { code: ERROR_CODES[error.kind], message: error.message,
-      data: { kind: error.kind, reason: error.reason } } });
+    const data = { kind: error.kind, reason: error.reason };
+    if (error.refusalClass) data.class = error.refusalClass;
+    respond(request.id, { error: { code: ERROR_CODES[error.kind], message: error.message, data } });
   }
 }
 

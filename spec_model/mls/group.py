@@ -55,7 +55,7 @@ from .reasons import Reason, Rejected
 from .secret_tree import SecretTree
 from .suites import CipherSuite, Rng, suite
 from .transcript import confirmed_transcript_hash, interim_transcript_hash
-from .treekem import PathKeys, apply_update_path, create_update_path, derive_path_keys
+from .treekem import PathKeys, UpdatePath, apply_update_path, create_update_path, derive_path_keys
 from .validation import Membership, validate_leaf_node
 from .group_types import (
     ApplicationMessage, CachedProposal, CommitMessage, CommitPolicy, EpochState, GroupConfig, PendingCommit, Processed,
@@ -104,18 +104,22 @@ class Group:
 
     @property
     def context(self) -> GroupContext:
+        """RFC 9420 §8.1: the ``GroupContext`` of the current epoch."""
         return self.state.context
 
     @property
     def group_id(self) -> bytes:
+        """RFC 9420 §8.1: the group id."""
         return self.state.context.group_id
 
     @property
     def epoch(self) -> int:
+        """RFC 9420 §8.1: the current epoch."""
         return self.state.context.epoch
 
     @property
     def tree(self) -> RatchetTree:
+        """RFC 9420 §7.8: the ratchet tree of the current epoch."""
         return self.state.tree
 
     @property
@@ -124,6 +128,7 @@ class Group:
         return self.state.secrets.epoch_authenticator
 
     def members(self) -> list[tuple[int, LeafNode]]:
+        """RFC 9420 §7.8: (leaf index, LeafNode) of every non-blank leaf."""
         return list(self.state.tree.members())
 
     def export_secret(self, label: bytes, context: bytes, length: int) -> bytes:
@@ -363,12 +368,12 @@ class Group:
     # ------------------------------------------------------------------ receiving
 
     def process(self, message: MLSMessage, *, now: int | None = None,
-                commit_policy: CommitPolicy | None = None) -> Processed:
+                commit_policy: CommitPolicy | None = None, merge_own_removal: bool = False) -> Processed:
         """RFC 9420 §6.3, §12.1, §12.4.2: process a PublicMessage or PrivateMessage.
 
         ``commit_policy`` sees every commit that passed the RFC 9420 checks and
         may refuse it (§12.2: application rules). Raises ``Rejected`` (with its
-        reason) and leaves the group unchanged.
+        reason) and leaves the group unchanged; ``merge_own_removal``: see ``_merge_public``.
         """
         body = message.body
         if isinstance(body, PrivateMessage):
@@ -390,7 +395,7 @@ class Group:
             return ApplicationMessage(sender.leaf_index, content.epoch, content.content,
                                       content.authenticated_data)
         if isinstance(content.content, Commit):
-            return self._process_commit(ac, state, now, commit_policy)
+            return self._process_commit(ac, state, now, commit_policy, merge_own_removal)
         return self._process_proposal(ac, state, now)
 
     def _check_active(self) -> None:
@@ -445,7 +450,7 @@ class Group:
         return ProposalMessage(ref, proposal, sender_leaf)
 
     def _process_commit(self, ac: AuthenticatedContent, used: EpochState, now: int | None,
-                        commit_policy: CommitPolicy | None) -> CommitMessage:
+                        commit_policy: CommitPolicy | None, merge_own_removal: bool = False) -> CommitMessage:
         """RFC 9420 §12.4.2: process a commit and move to the next epoch."""
         cs, s = self.cs, self.state
         commit: Commit = ac.content.content
@@ -479,6 +484,8 @@ class Group:
                                                     path_leaf=path_leaf))
             self._keep_ratchets(used)
             self.active = False
+            if merge_own_removal:  # the group stays inactive either way
+                self._merge_public(ac, tree, new_context, commit.path, committer)
             return CommitMessage(committer, s.context.epoch + 1, staging.covered, True, external)
         commit_secret = None
         if commit.path is not None:
@@ -506,6 +513,17 @@ class Group:
         self._keep_ratchets(used)
         self._advance(next_state, applied.reinit)
         return CommitMessage(committer, next_state.context.epoch, staging.covered, False, external)
+
+    def _merge_public(self, ac: AuthenticatedContent, tree: RatchetTree, new_context: GroupContext,
+                      path: UpdatePath | None, committer: int | None) -> None:
+        """OpenMLS, for a member a commit removes (RFC 9420 §12.4.2 leaves it open): its public result, old secrets."""
+        if path is not None:
+            committer = tree.add_leaf(path.leaf_node) if committer is None else committer
+            tree.merge_path(committer, [n.encryption_key for n in path.nodes])
+            tree.set_leaf(committer, path.leaf_node)
+        context = new_context.replace(tree_hash=tree.tree_hash(), confirmed_transcript_hash=confirmed_transcript_hash(
+            self.cs, self.state.interim_transcript_hash, ac))
+        self.state = dataclasses.replace(self.state, context=context, tree=tree, private_keys={})
 
     # ------------------------------------------------------------------ epochs
 

@@ -38,7 +38,7 @@ from .leaf_node import LeafNode
 from .message import MLSMessage
 from .proposals import PROPOSAL, ReInit
 from .ratchet_tree import RATCHET_TREE, RatchetTree
-from .reasons import Rejected
+from .reasons import Rejected, reason_codes
 from .secret_tree import (
     RatchetKind, RatchetSnapshot, SecretTree, SecretTreeSnapshot, SenderRatchetConfiguration,
 )
@@ -56,11 +56,12 @@ GROUP_STATE_VERSION = 1
 _GROUP, _PENDING, _BUNDLE = "group", "pending_commit", "key_package_bundle"
 
 
+@reason_codes("group_state")
 class GroupStateReason(enum.StrEnum):
     """RFC 9420 §8, §9: why a stored group state is refused."""
 
-    UNSUPPORTED_VERSION = "unsupported_version"  # the record was written by another version of this module
-    MALFORMED = "malformed"                      # a field is missing, of the wrong type, or does not decode
+    UNSUPPORTED_VERSION = "group_state.unsupported_version"  # the record was written by another version of this module
+    MALFORMED = "group_state.malformed"                      # a field is missing, of the wrong type, or does not decode
 
 
 # ------------------------------------------------------------------ writing

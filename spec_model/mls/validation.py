@@ -38,12 +38,14 @@ class Membership:
 
     @classmethod
     def of(cls, tree: RatchetTree) -> "Membership":
+        """RFC 9420 §7.3: the members of ``tree``."""
         m = cls(0, collections.Counter(), collections.Counter(), {}, {})
         for i, leaf in tree.members():
             m.add(i, leaf)
         return m
 
     def add(self, leaf_index: int, leaf: LeafNode) -> None:
+        """RFC 9420 §7.3: count one more member leaf."""
         self.count += 1
         self.credential_types[leaf.credential.credential_type] += 1
         self.supporters.update(set(leaf.capabilities.credentials))

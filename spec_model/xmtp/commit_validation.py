@@ -28,7 +28,7 @@ from typing import Callable
 from spec_model.mls.group import StagedCommit
 from spec_model.mls.leaf_node import LeafNode
 from spec_model.mls.proposals import Add, GroupContextExtensions, PreSharedKey, Remove, Update
-from spec_model.mls.reasons import Rejected
+from spec_model.mls.reasons import RefusalClass, Rejected, reason_codes
 
 from .content import GroupUpdated, Inbox, MetadataFieldChange
 from .credential import inbox_of
@@ -38,8 +38,8 @@ from .extensions import (
 )
 from .identity import AssociationState
 from .permissions import (
-    Actor, Permission, Policies, Preset, check, check_add_super_admin, check_remove_member, check_remove_super_admin,
-    preset_policies,
+    PERMISSIONS, Actor, Permission, Policies, Preset, check, check_add_super_admin, check_remove_member,
+    check_remove_super_admin, preset_policies,
 )
 from .profiles import SEED, Profile
 
@@ -52,24 +52,27 @@ IdentityLookup = Callable[[str, int], AssociationState]
 """``identity_at(inbox_id, sequence_id)``: the inbox's association state after that update (0 = latest)."""
 
 
+@reason_codes("commit", actor_not_member=RefusalClass.MEMBERSHIP, insufficient_permissions=RefusalClass.PERMISSION)
 class CommitReason(enum.StrEnum):
-    """libxmtp ``CommitValidationError``: why a member refuses a commit (docs/xmtp-facts.md §4.4)."""
+    """libxmtp crates/xmtp_mls/src/groups/validated_commit.rs@a53a97e ``CommitValidationError``: why a member
+    refuses a commit (docs/xmtp-facts.md §4.4)."""
 
-    TOO_MANY_CHARACTERS = "too_many_characters"          # step 3: a metadata value over its byte limit
-    ACTOR_NOT_MEMBER = "actor_not_member"                # step 5: the committer's inbox is not in the group
-    NO_PSK_SUPPORT = "no_psk_support"                    # step 6: XMTP groups carry no PSK proposals
-    SEQUENCE_ID_DECREASED = "sequence_id_decreased"      # step 8: an inbox's identity sequence id went back
-    UNEXPECTED_INSTALLATION_ADDED = "unexpected_installation_added"        # step 10
-    UNEXPECTED_INSTALLATIONS_REMOVED = "unexpected_installations_removed"  # step 10
-    INBOX_VALIDATION_FAILED = "inbox_validation_failed"  # step 11: an installation not in its inbox's state
-    INSUFFICIENT_PERMISSIONS = "insufficient_permissions"  # step 12: a policy refuses a change
-    PROTOCOL_VERSION_TOO_LOW = "protocol_version_too_low"  # step 13: the group needs a newer client
-    GROUP_FULL = "group_full"                            # seed: 1–400 members (libxmtp: 250)
+    TOO_MANY_CHARACTERS = "commit.too_many_characters"          # step 3: a metadata value over its byte limit
+    ACTOR_NOT_MEMBER = "commit.actor_not_member"                # step 5: the committer's inbox is not in the group
+    NO_PSK_SUPPORT = "commit.no_psk_support"                    # step 6: XMTP groups carry no PSK proposals
+    SEQUENCE_ID_DECREASED = "commit.sequence_id_decreased"      # step 8: an inbox's identity sequence id went back
+    UNEXPECTED_INSTALLATION_ADDED = "commit.unexpected_installation_added"        # step 10
+    UNEXPECTED_INSTALLATIONS_REMOVED = "commit.unexpected_installations_removed"  # step 10
+    INBOX_VALIDATION_FAILED = "commit.inbox_validation_failed"  # step 11: an installation not in its inbox's state
+    INSUFFICIENT_PERMISSIONS = "commit.insufficient_permissions"  # step 12: a policy refuses a change
+    PROTOCOL_VERSION_TOO_LOW = "commit.protocol_version_too_low"  # step 13: the group needs a newer client
+    GROUP_FULL = "commit.group_full"                            # seed: 1–400 members (libxmtp: 250)
 
 
 @dataclasses.dataclass(frozen=True)
 class ValidatedCommit:
-    """libxmtp ``ValidatedCommit``: who changed what; empty when the commit changed nothing visible."""
+    """libxmtp crates/xmtp_mls/src/groups/validated_commit.rs@a53a97e ``ValidatedCommit``: who changed what; empty
+    when the commit changed nothing visible."""
 
     actor_inbox_id: str
     added_inboxes: tuple[str, ...] = ()
@@ -90,7 +93,7 @@ class ValidatedCommit:
                     or self.admins_removed or self.super_admins_added or self.super_admins_removed)
 
     def group_updated(self) -> GroupUpdated:
-        """transcript_messages.proto ``GroupUpdated`` (docs/xmtp-facts.md §6): the message clients store for this commit."""
+        """xmtp/proto mls/message_contents/transcript_messages.proto ``GroupUpdated`` (docs/xmtp-facts.md §6): the message clients store for this commit."""
         return GroupUpdated(
             initiated_by_inbox_id=self.actor_inbox_id,
             added_inboxes=tuple(Inbox(i) for i in self.added_inboxes),
@@ -105,7 +108,8 @@ class ValidatedCommit:
 
 def validate_commit(staged: StagedCommit, identity_at: IdentityLookup, *, own_version: str = "1.0.0",
                     profile: Profile = SEED) -> ValidatedCommit:
-    """libxmtp validated_commit.rs (docs/xmtp-facts.md §4.4): accept ``staged`` or raise ``Rejected(CommitReason.X)``."""
+    """libxmtp crates/xmtp_mls/src/groups/validated_commit.rs@a53a97e (docs/xmtp-facts.md §4.4): accept ``staged``
+    or raise ``Rejected(CommitReason.X)``."""
     old, new = staged.old_context.extensions, staged.new_context.extensions
     # 1. the pre-commit state
     immutable = read_immutable_metadata(old)
@@ -188,7 +192,7 @@ def validate_commit(staged: StagedCommit, identity_at: IdentityLookup, *, own_ve
                         new_supers - old_supers, old_supers - new_supers, len(new_supers), permissions_changed,
                         profile)
     except Rejected as e:
-        raise Rejected(CommitReason.INSUFFICIENT_PERMISSIONS, f"{e.reason}: {e.detail}", cause=e) from None
+        raise Rejected(CommitReason.INSUFFICIENT_PERMISSIONS, e.detail, cause=e) from None
 
     # 13. the protocol-version floor
     if minimum_version and _semver(minimum_version) > _semver(own_version):
@@ -246,8 +250,7 @@ def _state(identity_at: IdentityLookup, inbox: str, sequence_id: int) -> Associa
     try:
         return identity_at(inbox, sequence_id)
     except Rejected as e:
-        raise Rejected(CommitReason.INBOX_VALIDATION_FAILED, f"{inbox}@{sequence_id}: {e.reason}",
-                       cause=e) from None
+        raise Rejected(CommitReason.INBOX_VALIDATION_FAILED, f"{inbox}@{sequence_id}", cause=e) from None
 
 
 def _check_credential(leaf: LeafNode, expected_inbox: str | None, old: GroupMembership, new: GroupMembership,
@@ -259,7 +262,7 @@ def _check_credential(leaf: LeafNode, expected_inbox: str | None, old: GroupMemb
     try:
         inbox = inbox_of(leaf.credential)
     except Rejected as e:
-        raise Rejected(CommitReason.INBOX_VALIDATION_FAILED, f"credential: {e.reason}", cause=e) from None
+        raise Rejected(CommitReason.INBOX_VALIDATION_FAILED, "credential", cause=e) from None
     if expected_inbox is not None and inbox != expected_inbox:
         raise Rejected(CommitReason.INBOX_VALIDATION_FAILED, f"credential names {inbox}, the log {expected_inbox}")
     sequence_id = new.members.get(inbox)
@@ -343,18 +346,21 @@ def _semver(version: str) -> tuple:
     return int(major), int(minor), int(patch), pre is None, identifiers
 
 
+@reason_codes("welcome")
 class WelcomeReason(enum.StrEnum):
-    """libxmtp welcomes/validated_membership.rs and groups/mod.rs ``validate_dm_group``: why a Welcome is refused."""
+    """libxmtp crates/xmtp_mls/src/groups/welcomes/validated_membership.rs@a53a97e and groups/mod.rs
+    ``validate_dm_group``: why a Welcome is refused."""
 
-    INSTALLATION_NOT_IN_INBOX = "installation_not_in_inbox"  # a leaf's installation is not in its inbox's state
-    INBOX_NOT_A_MEMBER = "inbox_not_a_member"                # a leaf's inbox is not in 0xFF01
-    MISSING_INSTALLATION = "missing_installation"            # an expected installation is neither in the tree
+    INSTALLATION_NOT_IN_INBOX = "welcome.installation_not_in_inbox"  # a leaf's installation is not in its inbox's state
+    INBOX_NOT_A_MEMBER = "welcome.inbox_not_a_member"                # a leaf's inbox is not in 0xFF01
+    MISSING_INSTALLATION = "welcome.missing_installation"            # an expected installation is neither in the tree
     #                                                          nor in failed_installations
-    INVALID_DM = "invalid_dm"                                # a DM that is not the adder's and ours
+    INVALID_DM = "welcome.invalid_dm"                                # a DM that is not the adder's and ours
 
 
 def validate_welcome_membership(group_tree, membership: GroupMembership, identity_at: IdentityLookup) -> None:
-    """libxmtp welcomes/validated_membership.rs (docs/xmtp-facts.md §4.4 "Other checks"): the tree matches the identity log.
+    """libxmtp crates/xmtp_mls/src/groups/welcomes/validated_membership.rs@a53a97e (docs/xmtp-facts.md §4.4 "Other
+    checks"): the tree matches the identity log.
 
     Every leaf's (inbox, installation) is in that inbox's association state at
     its membership sequence id, and every installation the log expects is in
@@ -376,7 +382,8 @@ def validate_welcome_membership(group_tree, membership: GroupMembership, identit
 
 
 def validate_dm_welcome(extensions, own_inbox_id: str, adder_inbox_id: str, profile: Profile = SEED) -> None:
-    """libxmtp groups/mod.rs ``validate_dm_group`` (docs/xmtp-facts.md §4.4; libxmtp crates/xmtp_mls/src/groups/mod.rs@b649d1a,
+    """libxmtp crates/xmtp_mls/src/groups/mod.rs@a53a97e ``validate_dm_group`` (docs/xmtp-facts.md §4.4; libxmtp
+    crates/xmtp_mls/src/groups/mod.rs@b649d1a,
     the same @09d3f023f): a DM Welcome is between the adder and us.
 
     Type DM with both members set; we are one of them, and if someone else
@@ -405,7 +412,7 @@ def validate_dm_welcome(extensions, own_inbox_id: str, adder_inbox_id: str, prof
         raise Rejected(WelcomeReason.INVALID_DM, "a DM has no admins")
     policies, dm_preset = Policies.from_proto(read_mutable_permissions(extensions), profile), \
         preset_policies(Preset.DM, profile)
-    differs = [getattr(policies, name) != getattr(dm_preset, name)
-               for name in ("add_member", "remove_member", "add_admin", "remove_admin", "update_permissions")]
+    differs = [policies.policy_for(permission) != dm_preset.policy_for(permission)
+               for permission in PERMISSIONS if permission is not Permission.UPDATE_METADATA]
     if all(differs) if profile.lax_dm_welcome else any(differs):
         raise Rejected(WelcomeReason.INVALID_DM, "a DM's membership policies are those of the DM preset")

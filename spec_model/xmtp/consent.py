@@ -17,7 +17,7 @@ import dataclasses
 import enum
 from typing import Mapping
 
-from spec_model.mls.reasons import Rejected
+from spec_model.mls.reasons import Rejected, reason_codes
 
 from .proto import INT64, STRING, Annotated, EnumKind, Field, Message
 
@@ -28,11 +28,12 @@ __all__ = [
 ]
 
 
+@reason_codes("consent")
 class ConsentReason(enum.StrEnum):
     """docs/xmtp-facts.md §10: why a synced consent record is refused."""
 
-    UNKNOWN_ENTITY_TYPE = "unknown_entity_type"  # docs/xmtp-facts.md §10: ConversationId or InboxId (Address is deprecated)
-    UNKNOWN_STATE = "unknown_state"              # docs/xmtp-facts.md §10: Unknown, Allowed or Denied
+    UNKNOWN_ENTITY_TYPE = "consent.unknown_entity_type"  # docs/xmtp-facts.md §10: ConversationId or InboxId (Address is deprecated)
+    UNKNOWN_STATE = "consent.unknown_state"              # docs/xmtp-facts.md §10: Unknown, Allowed or Denied
 
 
 class ConsentState(enum.IntEnum):

@@ -21,7 +21,7 @@ import dataclasses
 import enum
 import hashlib
 
-from spec_model.mls.reasons import Rejected
+from spec_model.mls.reasons import Rejected, reason_codes
 
 from .proto import BYTES, STRING, UINT32, Annotated, DecodeError, EnumKind, Field, Map, Message, MessageKind
 
@@ -36,14 +36,15 @@ __all__ = [
 ]
 
 
+@reason_codes("content")
 class ContentReason(enum.StrEnum):
     """docs/xmtp-facts.md §6: why an application payload is refused."""
 
-    MALFORMED_ENVELOPE = "malformed_envelope"        # docs/xmtp-facts.md §6: the PlaintextEnvelope is valid protobuf
-    EMPTY_ENVELOPE = "empty_envelope"                # libxmtp mls_sync: neither V1 nor V2 -> InvalidPayload
-    WRONG_CONTENT_TYPE = "wrong_content_type"        # docs/xmtp-facts.md §6: a codec decodes only its own ContentTypeId
-    UNSUPPORTED_ENCODING = "unsupported_encoding"    # libxmtp TextCodec::decode: encoding, if given, is UTF-8
-    MALFORMED_CONTENT = "malformed_content"          # docs/xmtp-facts.md §6: the codec's bytes decode (UTF-8, protobuf)
+    MALFORMED_ENVELOPE = "content.malformed_envelope"        # docs/xmtp-facts.md §6: the PlaintextEnvelope is valid protobuf
+    EMPTY_ENVELOPE = "content.empty_envelope"                # libxmtp mls_sync: neither V1 nor V2 -> InvalidPayload
+    WRONG_CONTENT_TYPE = "content.wrong_content_type"        # docs/xmtp-facts.md §6: a codec decodes only its own ContentTypeId
+    UNSUPPORTED_ENCODING = "content.unsupported_encoding"    # libxmtp TextCodec::decode: encoding, if given, is UTF-8
+    MALFORMED_CONTENT = "content.malformed_content"          # docs/xmtp-facts.md §6: the codec's bytes decode (UTF-8, protobuf)
 
 
 # ------------------------------------------------------------------ messages
@@ -161,12 +162,14 @@ _ENCODING, _UTF8 = "encoding", "UTF-8"
 
 
 def encode_text(text: str) -> EncodedContent:
-    """libxmtp TextCodec::encode: UTF-8 bytes, parameter ``encoding=UTF-8``, no fallback."""
+    """libxmtp crates/xmtp_content_types/src/text.rs@a53a97e TextCodec::encode: UTF-8 bytes, parameter
+    ``encoding=UTF-8``, no fallback."""
     return EncodedContent(type=TEXT, parameters={_ENCODING: _UTF8}, content=text.encode())
 
 
 def decode_text(encoded: EncodedContent) -> str:
-    """libxmtp TextCodec::decode: a missing ``encoding`` means UTF-8; any other encoding is refused."""
+    """libxmtp crates/xmtp_content_types/src/text.rs@a53a97e TextCodec::decode: a missing ``encoding`` means UTF-8;
+    any other encoding is refused."""
     _expect_type(encoded, TEXT)
     if encoded.parameters.get(_ENCODING, _UTF8) != _UTF8:
         raise Rejected(ContentReason.UNSUPPORTED_ENCODING, encoded.parameters[_ENCODING])
@@ -177,12 +180,14 @@ def decode_text(encoded: EncodedContent) -> str:
 
 
 def encode_group_updated(update: GroupUpdated) -> EncodedContent:
-    """libxmtp GroupUpdatedCodec::encode: the GroupUpdated protobuf, no parameters."""
+    """libxmtp crates/xmtp_content_types/src/group_updated.rs@a53a97e GroupUpdatedCodec::encode: the GroupUpdated
+    protobuf, no parameters."""
     return EncodedContent(type=GROUP_UPDATED, content=update.encode())
 
 
 def decode_group_updated(encoded: EncodedContent) -> GroupUpdated:
-    """libxmtp GroupUpdatedCodec::decode: the content decodes as GroupUpdated."""
+    """libxmtp crates/xmtp_content_types/src/group_updated.rs@a53a97e GroupUpdatedCodec::decode: the content
+    decodes as GroupUpdated."""
     _expect_type(encoded, GROUP_UPDATED)
     try:
         return GroupUpdated.decode(encoded.content)
@@ -208,7 +213,8 @@ def content_type_of(encoded_content: bytes) -> ContentTypeId:
 
 
 def message_id(group_id: bytes, idempotency_key: str, encoded_content: bytes) -> bytes:
-    """libxmtp utils calculate_message_id: sha256(group_id ‖ 0x09 ‖ utf8(key) ‖ 0x09 ‖ EncodedContent bytes)."""
+    """libxmtp crates/xmtp_mls/src/utils/mod.rs@a53a97e calculate_message_id: sha256(group_id ‖ 0x09 ‖ utf8(key) ‖
+    0x09 ‖ EncodedContent bytes)."""
     return hashlib.sha256(group_id + b"\t" + idempotency_key.encode() + b"\t" + encoded_content).digest()
 
 

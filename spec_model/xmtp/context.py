@@ -21,10 +21,11 @@ from typing import Iterable
 from spec_model.mls.group import Group
 from spec_model.mls.key_package import KeyPackageBundle
 from spec_model.mls.member_state import decode_key_package_bundle, encode_key_package_bundle
-from spec_model.mls.reasons import Rejected
+from spec_model.mls.reasons import RefusalClass, Rejected, reason_codes
 from spec_model.mls.suites import Rng, suite
 
 from . import api
+from .api_client import api_client
 from .consent import ConsentRecord, ConsentState, ConsentType
 from .credential import Installation
 from .history_archive import RestoredGroup, dump_group_state, load_group_state
@@ -40,18 +41,23 @@ __all__ = ["ClientReason", "ClientConfig", "Identities", "ClientContext"]
 CS = suite(CIPHER_SUITE)
 
 
+@reason_codes("client", unknown_group=RefusalClass.NOT_FOUND, unknown_address=RefusalClass.NOT_FOUND,
+              not_a_member=RefusalClass.MEMBERSHIP, inactive=RefusalClass.MEMBERSHIP,
+              sync_failed_to_wait=RefusalClass.NETWORK)
 class ClientReason(enum.StrEnum):
     """seed "Bad input": why a client refuses a call (a typed error naming the problem)."""
 
-    UNKNOWN_GROUP = "unknown_group"              # no such conversation in this database
-    NOT_A_MEMBER = "not_a_member"                # the inbox is not in the group
-    UNKNOWN_ADDRESS = "unknown_address"          # no inbox is associated with the address
-    INACTIVE = "inactive"                        # this installation was removed from the group
-    PAUSED = "paused"                            # the group needs a newer protocol version (docs/xmtp-facts.md §4.4 step 13)
-    SYNC_FAILED_TO_WAIT = "sync_failed_to_wait"  # an intent did not resolve within 3 syncs (docs/xmtp-facts.md §5)
-    INTENT_FAILED = "intent_failed"              # the intent ended in Error
-    INVALID_ARGUMENT = "invalid_argument"        # a malformed argument (e.g. not an inbox id)
-    FOREIGN_SYNC_GROUP = "foreign_sync_group"    # docs/xmtp-facts.md §9: a sync group Welcome from another inbox
+    UNKNOWN_GROUP = "client.unknown_group"              # no such conversation in this database
+    NOT_A_MEMBER = "client.not_a_member"                # the inbox is not in the group
+    UNKNOWN_ADDRESS = "client.unknown_address"          # no inbox is associated with the address
+    INACTIVE = "client.inactive"                        # this installation was removed from the group
+    PAUSED = "client.paused"                            # the group needs a newer protocol version (docs/xmtp-facts.md §4.4 step 13)
+    SYNC_FAILED_TO_WAIT = "client.sync_failed_to_wait"  # an intent did not resolve within 3 syncs (docs/xmtp-facts.md §5)
+    INTENT_FAILED = "client.intent_failed"              # the intent ended in Error
+    INVALID_ARGUMENT = "client.invalid_argument"        # a malformed argument (e.g. not an inbox id)
+    FOREIGN_SYNC_GROUP = "client.foreign_sync_group"    # docs/xmtp-facts.md §9: a sync group Welcome from another inbox
+    DM_METADATA_FORBIDDEN = "client.dm_metadata_forbidden"  # libxmtp groups/mod.rs: a DM's metadata never changes
+    LEAVE_FORBIDDEN = "client.leave_forbidden"          # libxmtp groups/mod.rs leave_group: a DM, the only member, a super admin
 
 
 @dataclasses.dataclass(frozen=True)
@@ -104,11 +110,12 @@ class ClientContext:
 
     def __init__(self, network: DeliveryService, store: Store, path: str, wallet_address: str,
                  installation: Installation, inbox_id: str, config: ClientConfig, rng: Rng | None):
-        self.network, self.store, self.path, self.config, self.rng = network, store, path, config, rng
+        self.store, self.path, self.config, self.rng = store, path, config, rng
+        self.network = api_client(network, config.profile.api_call_retries)
         self.address = wallet_address
         self.installation = installation
         self.inbox_id = inbox_id
-        self.identities = Identities(network)
+        self.identities = Identities(self.network)
 
     @property
     def installation_id(self) -> bytes:
@@ -126,7 +133,8 @@ class ClientContext:
         return build_key_package(self.installation, self.inbox_id, self.now_ns() // 10**9, self.rng)
 
     def keep_key_package(self, bundle: KeyPackageBundle) -> None:
-        """libxmtp xmtp_db key_package_history.rs: keep a key package's private keys, found by its init key."""
+        """libxmtp crates/xmtp_db/src/encrypted_store/key_package_history.rs@a53a97e: keep a key package's private
+        keys, found by its init key."""
         self.store.put_key_package(KeyPackageRow(bundle.key_package.ref(CS), bundle.key_package.init_key,
                                                  encode_key_package_bundle(bundle), self.now_ns()))
 
@@ -193,7 +201,8 @@ class ClientContext:
     # ------------------------------------------------------------------ group state
 
     def group_row(self, group_id: bytes) -> GroupRow:
-        """libxmtp xmtp_db group.rs ``find_group``; ``Rejected(UNKNOWN_GROUP)`` if it is not stored."""
+        """libxmtp crates/xmtp_db/src/encrypted_store/group.rs@a53a97e ``find_group``; ``Rejected(UNKNOWN_GROUP)``
+        if it is not stored."""
         row = self.store.get_group(group_id)
         if row is None:
             raise Rejected(ClientReason.UNKNOWN_GROUP, group_id.hex())

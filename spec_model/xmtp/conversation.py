@@ -36,12 +36,18 @@ from .messages import StoredMessage
 from .network import NetworkError
 from .permissions import Policies
 from .receive import leave_requesters, receive
-from .store import MembershipState, MessageDeletionRow, MessageRow
+from .store import INACTIVE_STATES, MessageDeletionRow, MessageRow
 
-__all__ = ["Member", "Conversation", "MAX_SYNCS_TO_RESOLVE", "GROUP_KEY_ROTATION_INTERVAL_NS"]
+__all__ = ["Member", "Conversation", "MAX_SYNCS_TO_RESOLVE", "GROUP_KEY_ROTATION_INTERVAL_NS",
+           "SYNC_UPDATE_INSTALLATIONS_INTERVAL_NS", "SEND_MESSAGE_UPDATE_INSTALLATIONS_INTERVAL_NS"]
 
 MAX_SYNCS_TO_RESOLVE = 3
 """docs/xmtp-facts.md §5 ``sync_until_intent_resolved``: at most 3 syncs."""
+SYNC_UPDATE_INSTALLATIONS_INTERVAL_NS = 30 * 60 * 10**9
+"""libxmtp crates/xmtp_configuration/src/prod/mls.rs@b649d1a: a sync checks members' installations every 30 min
+(profile ``installations_checked``)."""
+SEND_MESSAGE_UPDATE_INSTALLATIONS_INTERVAL_NS = 5 * 10**9
+"""libxmtp crates/xmtp_configuration/src/common/mls.rs@b649d1a: a send checks them every 5 s."""
 GROUP_KEY_ROTATION_INTERVAL_NS = 30 * 24 * 3600 * 10**9
 """libxmtp ``intents/queue.rs``: a leaf key older than this is rotated before the next message (profile
 ``key_update_before_first_send``)."""
@@ -71,7 +77,8 @@ class Conversation:
 
     @property
     def created_at_ns(self) -> int:
-        """libxmtp xmtp_db group.rs ``created_at_ns``: when this installation stored the group."""
+        """libxmtp crates/xmtp_db/src/encrypted_store/group.rs@a53a97e ``created_at_ns``: when this installation
+        stored the group."""
         return self.client.group_row(self.group_id).created_at_ns
 
     @property
@@ -93,12 +100,14 @@ class Conversation:
 
     @property
     def is_active(self) -> bool:
-        """seed ``is_active``: false once this installation was removed."""
-        return self.client.group_row(self.group_id).membership_state != MembershipState.REJECTED
+        """seed ``is_active``: false once this installation was removed (or while the group is only restored
+        from a history archive)."""
+        return self.client.group_row(self.group_id).membership_state not in INACTIVE_STATES
 
     @property
     def added_by_inbox_id(self) -> str:
-        """libxmtp xmtp_db group.rs ``added_by_inbox_id``: who added this installation (the creator itself)."""
+        """libxmtp crates/xmtp_db/src/encrypted_store/group.rs@a53a97e ``added_by_inbox_id``: who added this
+        installation (the creator itself)."""
         return self.client.group_row(self.group_id).added_by_inbox_id
 
     def group_metadata(self) -> dict:
@@ -120,7 +129,8 @@ class Conversation:
         return self.group_metadata()["attributes"].get("group_name", "")
 
     def list_members(self) -> list[Member]:
-        """seed ``list_members``: inbox ids with their addresses, installations and permission level."""
+        """seed ``list_members``: inbox ids with their addresses, installations (profile
+        ``members_installations_from_identity``: their inbox's at the group's sequence id) and permission level."""
         group = self._group()
         metadata = read_mutable_metadata(group.context.extensions)
         by_inbox: dict[str, list[bytes]] = {}
@@ -132,7 +142,9 @@ class Conversation:
             state = self.client.identities.state_at(inbox, membership.members[inbox])
             level = ("super_admin" if inbox in metadata.super_admin_list.inbox_ids
                      else "admin" if inbox in metadata.admin_list.inbox_ids else "member")
-            members.append(Member(inbox, tuple(sorted(state.wallets)), tuple(sorted(by_inbox.get(inbox, []))), level))
+            installations = state.installations if self.client.config.profile.members_installations_from_identity \
+                else by_inbox.get(inbox, [])
+            members.append(Member(inbox, tuple(sorted(state.wallets)), tuple(sorted(installations)), level))
         return members
 
     def find_messages(self, **filters) -> list[StoredMessage]:
@@ -156,13 +168,17 @@ class Conversation:
     # ------------------------------------------------------------------ sending
 
     def send(self, text_or_content: str | EncodedContent) -> bytes:
-        """seed ``send``: stored Unpublished at once, then published by syncing; returns the message id."""
+        """seed ``send``: stored Unpublished at once, then published by syncing; returns the message id
+        (profile ``installations_checked``: members' installations are checked first)."""
+        self._check_can_send()
+        self._maybe_update_installations(SEND_MESSAGE_UPDATE_INSTALLATIONS_INTERVAL_NS)
         message = self.send_optimistic(text_or_content)
         self._sync_until_resolved()
         return message
 
     def send_optimistic(self, text_or_content: str | EncodedContent) -> bytes:
-        """libxmtp ``send_message_optimistic``: store Unpublished and queue the intent; publish on the next sync."""
+        """libxmtp crates/xmtp_mls/src/groups/mod.rs@a53a97e ``send_message_optimistic``: store Unpublished and
+        queue the intent; publish on the next sync."""
         self._check_can_send()
         c = self.client
         content = encode_text(text_or_content) if isinstance(text_or_content, str) else text_or_content
@@ -190,7 +206,7 @@ class Conversation:
 
     def _check_can_send(self) -> None:
         row = self.client.group_row(self.group_id)
-        if row.membership_state == MembershipState.REJECTED:
+        if row.membership_state in INACTIVE_STATES:
             raise Rejected(ClientReason.INACTIVE, self.group_id.hex())
         if row.paused_for_version:
             raise Rejected(ClientReason.PAUSED, row.paused_for_version)
@@ -218,16 +234,29 @@ class Conversation:
         self.add_members_by_inbox_id(self.client.inbox_ids_of(account_addresses))
 
     def add_members_by_inbox_id(self, inbox_ids: Sequence[str]) -> None:
-        """seed ``add_members_by_inbox_id``: every installation of every inbox is added; syncs automatically."""
+        """seed ``add_members_by_inbox_id``: every installation of every inbox is added; syncs automatically
+        (profile ``membership_noops``: not when nothing would change)."""
+        if self.client.config.profile.membership_noops and self._membership_current(inbox_ids):
+            return
         self._change(IntentKind.UPDATE_GROUP_MEMBERSHIP, {"add": list(inbox_ids), "remove": []})
+
+    def _membership_current(self, inbox_ids: Sequence[str]) -> bool:
+        """libxmtp mls_sync.rs ``get_membership_update_intent``@b649d1a is empty: every member and every inbox
+        to add is in the group at its latest identity sequence id."""
+        members = read_membership(self.extensions).members
+        return all(inbox in members and self.client.identities.latest_sequence_id(inbox) <= members[inbox]
+                   for inbox in set(members) | set(inbox_ids))
 
     def remove_members(self, account_addresses: Sequence[str]) -> None:
         """seed ``remove_members``: by account address; syncs automatically."""
         self.remove_members_by_inbox_id(self.client.inbox_ids_of(account_addresses))
 
     def remove_members_by_inbox_id(self, inbox_ids: Sequence[str]) -> None:
-        """seed ``remove_members_by_inbox_id``: every installation of these inboxes leaves; syncs automatically."""
+        """seed ``remove_members_by_inbox_id``: every installation of these inboxes leaves; syncs automatically
+        (profile ``membership_noops``: non-members and oneself are passed over)."""
         current = read_membership(self.extensions).members
+        if self.client.config.profile.membership_noops:
+            inbox_ids = [i for i in inbox_ids if i in current and i != self.client.inbox_id]
         missing = [i for i in inbox_ids if i not in current]
         if missing:
             raise Rejected(ClientReason.NOT_A_MEMBER, ", ".join(missing))
@@ -280,13 +309,42 @@ class Conversation:
                      {"policies": policies.to_proto(self.client.config.profile).encode().hex()})
 
     def update_installations(self) -> None:
-        """libxmtp ``update_installations``: add members' new installations, drop revoked ones."""
-        self._change(IntentKind.UPDATE_GROUP_MEMBERSHIP, {"add": [], "remove": []})
+        """libxmtp crates/xmtp_mls/src/groups/mod.rs@a53a97e ``update_installations``: add members' new
+        installations, drop revoked ones (profile
+        ``installations_checked``: ``maybe_update_installations(0)``, no intent when nothing changed)."""
+        if self.client.config.profile.installations_checked:
+            self._check_can_send()
+            self._maybe_update_installations(0)
+        else:
+            self._change(IntentKind.UPDATE_GROUP_MEMBERSHIP, {"add": [], "remove": []})
+
+    def _maybe_update_installations(self, interval_ns: int) -> None:
+        """libxmtp mls_sync.rs ``maybe_update_installations``@b649d1a (profile ``installations_checked``): when
+        the last check is more than ``interval_ns`` old, commit members' new (or revoked) installations if
+        any, then note the check."""
+        c = self.client
+        if not c.config.profile.installations_checked or not self.is_active \
+                or c.now_ns() - c.group_row(self.group_id).installations_checked_ns <= interval_ns:
+            return
+        if not self._membership_current(()):
+            self._change(IntentKind.UPDATE_GROUP_MEMBERSHIP, {"add": [], "remove": []})
+        c.store.set_installations_checked(self.group_id, c.now_ns())
 
     def leave(self) -> None:
         """XIP-75 self-removal: a member cannot remove its own leaf (RFC 9420 §12.2), so it sends a
         LeaveRequest; a super admin's client removes the inbox on its next sync, and the transcript
-        lists it under ``left_inboxes``."""
+        lists it under ``left_inboxes`` (profile ``leave_checks``: refused where libxmtp refuses it)."""
+        c = self.client
+        if c.config.profile.leave_checks:
+            extensions = self.extensions
+            members = read_membership(extensions).members
+            if c.inbox_id not in members:
+                raise Rejected(ClientReason.NOT_A_MEMBER, c.inbox_id)
+            if len(members) == 1 or c.group_row(self.group_id).conversation_type == ConversationType.DM \
+                    or c.inbox_id in read_mutable_metadata(extensions).super_admin_list.inbox_ids:
+                raise Rejected(ClientReason.LEAVE_FORBIDDEN, "the only member, a DM, or a super admin")
+            if c.inbox_id in leave_requesters(c, self.group_id):
+                return  # libxmtp is_in_pending_remove: asked already
         self.send(EncodedContent(LEAVE_REQUEST, {}, None, b""))
 
     def _honour_leave_requests(self) -> None:
@@ -302,6 +360,10 @@ class Conversation:
 
     def _change(self, kind: IntentKind, payload: dict) -> None:
         self._check_can_send()
+        if kind in (IntentKind.METADATA_UPDATE, IntentKind.UPDATE_ADMIN_LIST, IntentKind.UPDATE_PERMISSION) \
+                and self.client.config.profile.dm_metadata_frozen \
+                and self.client.group_row(self.group_id).conversation_type == ConversationType.DM:
+            raise Rejected(ClientReason.DM_METADATA_FORBIDDEN, self.group_id.hex())
         with self.client.store.transaction():
             intent = self.client.store.add_intent(self.group_id, kind, json.dumps(payload).encode())
             # libxmtp intents/queue.rs queue_with_conn: a commit of ours renews our leaf key (update_rotated_at_ns)
@@ -322,24 +384,35 @@ class Conversation:
             intent_id = pending[-1].id
         for _ in range(MAX_SYNCS_TO_RESOLVE):
             try:
-                self.sync()
+                self.sync_with_conn()
             except NetworkError:
                 pass  # the intent keeps its state; the next sync tries again
             intent = store.get_intent(intent_id)
             if intent is None or intent.state == IntentState.PROCESSED:
                 return
             if intent.state == IntentState.ERROR:
-                raise Rejected(ClientReason.INTENT_FAILED, f"intent {intent_id} ({intent.kind.name})"
-                               + (f": {intent.refusal}" if intent.refusal else ""))
+                cause = Rejected.from_chain(json.loads(intent.refusal)) if intent.refusal else None
+                raise Rejected(ClientReason.INTENT_FAILED, f"intent {intent_id} ({intent.kind.name})", cause=cause)
         raise Rejected(ClientReason.SYNC_FAILED_TO_WAIT, f"intent {intent_id}")
 
     # ------------------------------------------------------------------ sync
 
-    def sync(self, *, return_new: bool = False) -> list[StoredMessage]:
-        """seed ``sync``: publish pending intents, receive from the cursor, then post-commit work.
+    def sync(self) -> list[StoredMessage]:
+        """seed ``sync``: ``sync_with_conn``, then (profile ``installations_checked``) members' installations
+        checked; in the libxmtp profile (``inactive_sync_refused``) a group this installation was removed from
+        is refused."""
+        if self.client.config.profile.inactive_sync_refused and not self.is_active:
+            raise Rejected(ClientReason.INACTIVE, self.group_id.hex())
+        received = self.sync_with_conn()
+        self._maybe_update_installations(SYNC_UPDATE_INSTALLATIONS_INTERVAL_NS)
+        return received
+
+    def sync_with_conn(self, *, return_new: bool = False) -> list[StoredMessage]:
+        """libxmtp crates/xmtp_mls/src/groups/mls_sync.rs@b649d1a ``sync_with_conn``: publish pending intents, receive from the cursor, then
+        post-commit work; returns what was received when ``return_new``.
 
         Each step runs even if the one before failed (docs/xmtp-facts.md §5); network
-        errors are collected and the first is raised at the end.
+        errors are collected and the first is raised at the end (unless ``return_new``).
         """
         errors, received = [], []
         for step in (publish_intents, receive, post_commit):

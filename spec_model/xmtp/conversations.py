@@ -28,14 +28,15 @@ from .conversation import Conversation
 from .credential import inbox_of
 from .delivery import DeliveryStatus, GroupMessageKind
 from .extensions import (
-    ConversationType, new_dm_metadata, new_dm_mutable_metadata, new_group_membership, new_group_metadata,
+    ConversationType, dm_id, new_dm_metadata, new_dm_mutable_metadata, new_group_membership, new_group_metadata,
     new_group_mutable_metadata, read_immutable_metadata, read_membership,
 )
 from .groups import XMTP_GROUP_CONFIG, create_group, group_context_extensions
 from .messages import StoredMessage
+from .network import NetworkError
 from .permissions import Policies, Preset, preset_policies
 from .receive import PAGE, pages
-from .store import CursorKind, GroupRow, MembershipState, MessageRow
+from .store import INACTIVE_STATES, CursorKind, GroupRow, MembershipState, MessageRow
 from .welcome_wrap import unwrap_welcome
 
 __all__ = ["Conversations", "Stream", "AllMessagesStream"]
@@ -68,9 +69,17 @@ class Conversations:
         return conversation
 
     def create_dm(self, inbox_id: str) -> Conversation:
-        """libxmtp ``create_dm`` (docs/xmtp-facts.md §3.1): a two-person conversation with the DM preset."""
+        """libxmtp crates/xmtp_mls/src/client.rs@a53a97e ``create_dm`` (docs/xmtp-facts.md §3.1): a two-person
+        conversation with the DM preset (profile ``dm_found_by_members``: the pair's stored DM, if there is one)."""
         c = self.client
         profile = c.config.profile
+        if profile.dm_found_by_members:
+            key = dm_id(new_dm_metadata(c.inbox_id, inbox_id).dm_members)
+            stored = sorted((row for row in c.store.find_groups(conversation_type=ConversationType.DM)
+                             if row.dm_id == key and row.membership_state != MembershipState.RESTORED),
+                            key=lambda row: row.created_at_ns)
+            if stored:
+                return Conversation(c, stored[-1].id)
         extensions = group_context_extensions(
             new_dm_metadata(c.inbox_id, inbox_id), new_dm_mutable_metadata(profile=profile),
             new_group_membership(c.inbox_id), preset_policies(Preset.DM, profile), profile)
@@ -79,13 +88,14 @@ class Conversations:
         return conversation
 
     def start(self, extensions: tuple[Extension, ...], conversation_type: ConversationType) -> Conversation:
-        """libxmtp ``create_group_with_id``: a group of one (this installation) with these extensions, stored."""
+        """libxmtp crates/xmtp_mls/src/client.rs@a53a97e ``create_group_with_id``: a group of one (this
+        installation) with these extensions, stored."""
         c = self.client
         bundle = c.new_key_package()  # the creator's leaf, like one of its key packages
         group = create_group(bundle, extensions, rng=c.rng)
         with c.store.transaction():
             c.store.put_group(GroupRow(group.group_id, c.now_ns(), conversation_type, MembershipState.ALLOWED,
-                                       c.inbox_id, encode_group(group),
+                                       c.inbox_id, encode_group(group), _dm_id_of(extensions),
                                        rotated_at_ns=c.now_ns()))  # the creator's key is new
             c.set_consent(ConsentType.CONVERSATION_ID, conversation_entity(group.group_id), ConsentState.ALLOWED)
         return Conversation(c, group.group_id)
@@ -131,7 +141,7 @@ class Conversations:
                 c.store.advance_cursor(c.installation_id, CursorKind.WELCOMES, v1.id if v1 else message.welcome_pointer.id)
             return None
         existing = c.store.get_group(group.group_id)
-        if existing is not None and existing.membership_state != MembershipState.REJECTED \
+        if existing is not None and existing.membership_state not in INACTIVE_STATES \
                 and decode_group(existing.mls_state).epoch >= group.epoch:
             with c.store.transaction():  # a Welcome sent again (post-commit retried): keep our newer state
                 c.store.advance_cursor(c.installation_id, CursorKind.WELCOMES, v1.id)
@@ -139,7 +149,8 @@ class Conversations:
         with c.store.transaction():
             c.store.put_group(GroupRow(group.group_id, existing.created_at_ns if existing else v1.created_ns,
                                        metadata.conversation_type, MembershipState.ALLOWED, adder,
-                                       encode_group(group), rotated_at_ns=existing.rotated_at_ns if existing else 0))
+                                       encode_group(group), _dm_id_of(group.context.extensions),
+                                       rotated_at_ns=existing.rotated_at_ns if existing else 0))
             c.store.advance_cursor(group.group_id, CursorKind.COMMITS, cursor)
             c.store.advance_cursor(group.group_id, CursorKind.APPLICATION, cursor)
             c.store.advance_cursor(c.installation_id, CursorKind.WELCOMES, v1.id)
@@ -164,16 +175,46 @@ class Conversations:
         return [Conversation(self.client, row.id) for row in rows]
 
     def get(self, group_id: bytes) -> Conversation:
-        """libxmtp ``find_group_by_id``: a stored conversation; ``Rejected(UNKNOWN_GROUP)`` otherwise."""
+        """libxmtp bindings/wasm/src/conversations.rs@a53a97e ``find_group_by_id``: a stored conversation;
+        ``Rejected(UNKNOWN_GROUP)`` otherwise."""
         if self.client.store.get_group(group_id) is None:
             raise Rejected(ClientReason.UNKNOWN_GROUP, group_id.hex())
         return Conversation(self.client, group_id)
 
     def sync_all(self) -> None:
-        """libxmtp ``sync_all_conversations``: welcomes, then every group."""
-        self.sync()
-        for conversation in self.list():
-            conversation.sync()
+        """libxmtp bindings/mobile/src/mls.rs@a53a97e ``sync_all_conversations``: welcomes, then every group. In the
+        libxmtp profile (``sync_all_needing_sync``, crates/xmtp_mls/src/groups/welcome_sync.rs@b649d1a
+        ``sync_all_welcomes_and_groups``): only the groups
+        with a newer message on the network than their cursor and that this installation is still in, each
+        synced and its installations checked; failures are passed over."""
+        if not self.client.config.profile.sync_all_needing_sync:
+            self.sync()
+            for conversation in self.list():
+                conversation.sync()
+            return
+        try:
+            self.sync()
+        except (NetworkError, Rejected):
+            pass  # "sync_welcomes failed, continuing with group sync"
+        for conversation in self._needing_sync(self.list()):
+            if conversation.is_active:
+                try:
+                    conversation.sync()
+                except (NetworkError, Rejected):
+                    pass  # "sync_with_conn failed": counted, not raised
+
+    def _needing_sync(self, conversations: list[Conversation]) -> list[Conversation]:
+        """libxmtp crates/xmtp_mls/src/groups/welcome_sync.rs@b649d1a ``filter_groups_needing_sync``: the groups whose newest message on the
+        network (GetNewestGroupMessage) is past the local cursor; a group with none is left out."""
+        if not conversations:
+            return []
+        c = self.client
+        newest = c.network.get_newest_group_message(api.GetNewestGroupMessageRequest(
+            tuple(conversation.group_id for conversation in conversations)))
+        return [conversation for conversation, response in zip(conversations, newest.responses)
+                if response.group_message is not None and response.group_message.v1.id > max(
+                    c.store.get_cursor(conversation.group_id, CursorKind.COMMITS),
+                    c.store.get_cursor(conversation.group_id, CursorKind.APPLICATION))]
 
     def stream(self) -> Stream:
         """seed ``stream``: new conversations as welcomes arrive."""
@@ -195,12 +236,14 @@ class Stream:
         self.subscription, self.on_envelope = subscription, on_envelope
 
     def poll(self) -> list:
+        """seed ``stream``: what arrived since the last poll, in order."""
         items = []
         for envelope in self.subscription.poll():
             items.extend(self.on_envelope(envelope))
         return items
 
     def close(self) -> None:
+        """seed ``stream``: end the stream."""
         self.subscription.close()
 
 
@@ -219,6 +262,7 @@ class AllMessagesStream:
                 self.streams[group_id] = _group_stream(self.conversations.client, [group_id])
 
     def poll(self) -> list[StoredMessage]:
+        """seed ``stream_all_messages``: join new conversations, then every message since the last poll."""
         self._watch([c.group_id for c in self.conversations.sync()])
         items = []
         for stream in self.streams.values():
@@ -226,6 +270,7 @@ class AllMessagesStream:
         return items
 
     def close(self) -> None:
+        """seed ``stream_all_messages``: end every stream it follows."""
         for stream in self.streams.values():
             stream.close()
 
@@ -236,5 +281,14 @@ def _group_stream(client: ClientContext, group_ids: list[bytes]) -> Stream:
     subscription = client.network.subscribe_group_messages(api.SubscribeGroupMessagesRequest(filters))
 
     def on_envelope(envelope) -> list[StoredMessage]:
-        return Conversation(client, envelope.v1.group_id).sync(return_new=True)
+        conversation = Conversation(client, envelope.v1.group_id)
+        if not conversation.is_active and client.config.profile.inactive_sync_refused:
+            return []  # libxmtp: the stream's sync of a group one was removed from fails, and is passed over
+        return conversation.sync_with_conn(return_new=True)
     return Stream(subscription, on_envelope)
+
+
+def _dm_id_of(extensions) -> str | None:
+    """libxmtp xmtp_db group.rs ``StoredGroup.dm_id``@b649d1a: a DM's ``dm_id``; None for any other conversation."""
+    members = read_immutable_metadata(extensions).dm_members
+    return dm_id(members) if members is not None else None

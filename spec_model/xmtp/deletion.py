@@ -26,7 +26,7 @@ from __future__ import annotations
 import enum
 from typing import Annotated
 
-from spec_model.mls.reasons import Rejected
+from spec_model.mls.reasons import Rejected, RefusalClass, reason_codes
 
 from .content import DELETE_MESSAGE, ContentTypeId, EncodedContent
 from .delivery import GroupMessageKind
@@ -39,13 +39,14 @@ __all__ = [
 ]
 
 
+@reason_codes("deletion", message_not_found=RefusalClass.NOT_FOUND, not_authorized=RefusalClass.PERMISSION)
 class DeletionReason(enum.StrEnum):
     """libxmtp crates/xmtp_mls/src/groups/error.rs ``DeleteMessageError``@b649d1a: why a deletion is refused."""
 
-    MESSAGE_NOT_FOUND = "message_not_found"              # no stored message has this id
-    NOT_AUTHORIZED = "not_authorized"                    # neither its sender nor a super admin, or another group's
-    MESSAGE_ALREADY_DELETED = "message_already_deleted"  # a valid deletion of it is recorded
-    NON_DELETABLE_MESSAGE = "non_deletable_message"      # a transcript, or a content type that is not deletable
+    MESSAGE_NOT_FOUND = "deletion.message_not_found"              # no stored message has this id
+    NOT_AUTHORIZED = "deletion.not_authorized"                    # neither its sender nor a super admin, or another group's
+    MESSAGE_ALREADY_DELETED = "deletion.message_already_deleted"  # a deletion of it is recorded
+    NON_DELETABLE_MESSAGE = "deletion.non_deletable_message"      # a transcript, or a content type that is not deletable
 
 
 class DeleteMessage(Message):

@@ -36,7 +36,7 @@ import dataclasses
 import enum
 from typing import TypeVar
 
-from spec_model.mls.reasons import Rejected
+from spec_model.mls.reasons import Rejected, reason_codes
 
 _St = TypeVar("_St", bound=enum.Enum)
 _Ev = TypeVar("_Ev", bound=enum.Enum)
@@ -51,10 +51,11 @@ __all__ = [
 MAX_INTENT_PUBLISH_ATTEMPTS = 3  # docs/xmtp-facts.md §5 (common/mls.rs); seed: "three attempts"
 
 
+@reason_codes("delivery")
 class DeliveryReason(enum.StrEnum):
     """docs/xmtp-facts.md §5: why a delivery or intent step is refused."""
 
-    INVALID_TRANSITION = "invalid_transition"  # docs/xmtp-facts.md §5: the event has no row for the current state
+    INVALID_TRANSITION = "delivery.invalid_transition"  # docs/xmtp-facts.md §5: the event has no row for the current state
 
 
 class DeliveryStatus(enum.IntEnum):

@@ -26,8 +26,8 @@ held, never after inflating the whole frame.
 
 Imported groups. An archive carries group *rows* and messages, never MLS
 secrets, so an imported group cannot be read or written: it is stored
-inactive (``MembershipState.REJECTED``: the model's store has no "restored"
-state) with a ``RestoredGroup`` in place of its MLS state, which answers the
+inactive (``MembershipState.RESTORED``, libxmtp worker/device_sync/archive.rs@b649d1a)
+with a ``RestoredGroup`` in place of its MLS state, which answers the
 metadata and membership it was exported with and refuses every MLS message.
 A Welcome for the group (any member's ``update_installations`` after the new
 installation registered) replaces that row with a live group; the imported
@@ -62,7 +62,7 @@ from spec_model.mls.codec import DecodeError
 from spec_model.mls.group import Group
 from spec_model.mls.group_context import Extension
 from spec_model.mls.member_state import decode_group, encode_group
-from spec_model.mls.reasons import Rejected
+from spec_model.mls.reasons import Rejected, reason_codes
 
 from .consent import ConsentSave, from_save, to_save
 from .content import DEVICE_SYNC, EncodedContent, content_type_of
@@ -97,18 +97,19 @@ _MAX_STEP_OUTPUT = (_INPUT_STEP // 4 + 1) * zstandard.BLOCKSIZE_MAX
 (a 3-byte header and one RLE byte), so one step yields at most this much."""
 
 
+@reason_codes("history_sync")
 class HistorySyncReason(enum.StrEnum):
     """docs/xmtp-facts.md §9: why an archive, a sync group or a device-sync message is refused."""
 
-    UNSUPPORTED_VERSION = "unsupported_version"  # the archive's u16 version is 0
-    MALFORMED_ARCHIVE = "malformed_archive"      # header, zstd frame, record lengths or a BackupElement
-    TAMPERED = "tampered"                        # a record fails AES-256-GCM under the key (or the key is wrong)
-    MISSING_METADATA = "missing_metadata"        # the first element is the metadata, and only the first
-    BAD_KEY = "bad_key"                          # the archive key is 32 bytes (AES-256)
-    FOREIGN_INBOX = "foreign_inbox"              # a sync group holds our own inbox only
-    BAD_URL = "bad_url"                          # a reply points into the history server we asked
-    MALFORMED_CONTENT = "malformed_content"      # a sync-group message is a DeviceSyncContent
-    RESTORED_GROUP = "restored_group"            # an imported group has no MLS state until a Welcome
+    UNSUPPORTED_VERSION = "history_sync.unsupported_version"  # the archive's u16 version is 0
+    MALFORMED_ARCHIVE = "history_sync.malformed_archive"      # header, zstd frame, record lengths or a BackupElement
+    TAMPERED = "history_sync.tampered"                        # a record fails AES-256-GCM under the key (or the key is wrong)
+    MISSING_METADATA = "history_sync.missing_metadata"        # the first element is the metadata, and only the first
+    BAD_KEY = "history_sync.bad_key"                          # the archive key is 32 bytes (AES-256)
+    FOREIGN_INBOX = "history_sync.foreign_inbox"              # a sync group holds our own inbox only
+    BAD_URL = "history_sync.bad_url"                          # a reply points into the history server we asked
+    MALFORMED_CONTENT = "history_sync.malformed_content"      # a sync-group message is a DeviceSyncContent
+    RESTORED_GROUP = "history_sync.restored_group"            # an imported group has no MLS state until a Welcome
 
 
 # ------------------------------------------------------------------ messages
@@ -178,14 +179,16 @@ class DeviceSyncReply(Message):
 
 
 class HmacKeyUpdate(Message):
-    """libxmtp ``HmacKeyUpdate{bytes key = 1; int64 cycled_at_ns = 2}`` (xmtp.device_sync.content.rs@b649d1a)."""
+    """libxmtp crates/xmtp_proto/src/gen/xmtp.device_sync.content.rs@a53a97e ``HmacKeyUpdate{bytes key = 1; int64
+    cycled_at_ns = 2}`` (xmtp.device_sync.content.rs@b649d1a)."""
 
     key: Annotated[bytes, Field(1, BYTES)] = b""
     cycled_at_ns: Annotated[int, Field(2, INT64)] = 0
 
 
 class PreferenceUpdate(Message):
-    """libxmtp ``PreferenceUpdate oneof update {ConsentSave consent = 1; HmacKeyUpdate hmac = 2}``."""
+    """libxmtp crates/xmtp_proto/src/gen/xmtp.device_sync.content.rs@a53a97e ``PreferenceUpdate oneof update
+    {ConsentSave consent = 1; HmacKeyUpdate hmac = 2}``."""
 
     consent: Annotated[ConsentSave | None, Field(1, MessageKind(ConsentSave), oneof="update")] = None
     hmac: Annotated[HmacKeyUpdate | None, Field(2, MessageKind(HmacKeyUpdate), oneof="update")] = None
@@ -489,7 +492,7 @@ def import_elements(store: Store, elements: Iterable[BackupElement]) -> ImportSu
                     save = element.group
                     extensions = tuple(Extension.decode(e) for e in save.extensions)
                     store.put_group(GroupRow(save.id, save.created_at_ns, ConversationType(save.conversation_type),
-                                             MembershipState.REJECTED, save.added_by_inbox_id,
+                                             MembershipState.RESTORED, save.added_by_inbox_id,
                                              RestoredGroup(save.id, extensions).encode(), save.dm_id))
                     groups += 1
                 elif element.group_message is not None:

@@ -40,7 +40,7 @@ import enum
 import hashlib
 from typing import NamedTuple
 
-from spec_model.mls.reasons import Rejected
+from spec_model.mls.reasons import Rejected, reason_codes
 from spec_model.mls.suites import InvalidSignatureError
 
 from . import ed25519ph
@@ -69,42 +69,43 @@ with ``max_installations=None``.
 """
 
 
+@reason_codes("identity")
 class IdentityReason(enum.StrEnum):
     """XIP-46, libxmtp association_log.rs ``AssociationError``: why an update is refused, one member per rule."""
 
-    MALFORMED_UPDATE = "malformed_update"
+    MALFORMED_UPDATE = "identity.malformed_update"
     """libxmtp serialization.rs: the bytes do not decode, or a required action, identifier or signature is missing."""
-    INVALID_IDENTIFIER = "invalid_identifier"
+    INVALID_IDENTIFIER = "identity.invalid_identifier"
     """docs/xmtp-facts.md §8, libxmtp member.rs: an address is not ``0x`` + 40 lowercase hex, or a passkey id is not hex."""
-    INVALID_SIGNATURE = "invalid_signature"
+    INVALID_SIGNATURE = "identity.invalid_signature"
     """XIP-46 "signature validation": a signature does not verify over the update's signature text."""
-    UNSUPPORTED_SIGNATURE_KIND = "unsupported_signature_kind"
+    UNSUPPORTED_SIGNATURE_KIND = "identity.unsupported_signature_kind"
     """Model scope: erc_6492 (on-chain), passkey (WebAuthn) and delegated_erc_191 (V2 key) are not verified."""
-    SIGNATURE_KIND_MISMATCH = "signature_kind_mismatch"
+    SIGNATURE_KIND_MISMATCH = "identity.signature_kind_mismatch"
     """association_log.rs ``allowed_signature_for_kind``: wallets sign ECDSA, installations Ed25519, passkeys P-256."""
-    MULTIPLE_CREATE = "multiple_create"
+    MULTIPLE_CREATE = "identity.multiple_create"
     """XIP-46 CreateInbox: only the first action of an inbox's log may create it."""
-    NOT_CREATED = "not_created"
+    NOT_CREATED = "identity.not_created"
     """XIP-46: every other action needs an inbox created by an earlier CreateInbox."""
-    INITIAL_SIGNER_MISMATCH = "initial_signer_mismatch"
+    INITIAL_SIGNER_MISMATCH = "identity.initial_signer_mismatch"
     """XIP-46 CreateInbox: the initial identifier itself signs the creation."""
-    NEW_MEMBER_SIGNER_MISMATCH = "new_member_signer_mismatch"
+    NEW_MEMBER_SIGNER_MISMATCH = "identity.new_member_signer_mismatch"
     """XIP-46 AddAssociation: new_member_signature recovers to new_member_identifier."""
-    SELF_ADD = "self_add"
+    SELF_ADD = "identity.self_add"
     """association_log.rs: the new member and the existing signer are different identities."""
-    SIGNER_NOT_MEMBER = "signer_not_member"
+    SIGNER_NOT_MEMBER = "identity.signer_not_member"
     """XIP-46 AddAssociation: existing_member_signature comes from a current member or the recovery identifier."""
-    INSTALLATION_ADDS_INSTALLATION = "installation_adds_installation"
+    INSTALLATION_ADDS_INSTALLATION = "identity.installation_adds_installation"
     """XIP-46 "Allowed Associations": an installation may add a wallet, never another installation."""
-    NOT_RECOVERY_SIGNER = "not_recovery_signer"
+    NOT_RECOVERY_SIGNER = "identity.not_recovery_signer"
     """XIP-46 Revoke/ChangeRecoveryAddress: signed by the current recovery identifier."""
-    REPLAYED_SIGNATURE = "replayed_signature"
+    REPLAYED_SIGNATURE = "identity.replayed_signature"
     """XIP-46 "seen_signatures": no signature of an earlier update of this inbox is used again."""
-    WRONG_INBOX_ID = "wrong_inbox_id"
+    WRONG_INBOX_ID = "identity.wrong_inbox_id"
     """association_log.rs: the update's inbox_id equals the inbox id of the state it produces."""
-    TOO_MANY_INSTALLATIONS = "too_many_installations"
+    TOO_MANY_INSTALLATIONS = "identity.too_many_installations"
     """libxmtp MAX_INSTALLATIONS_PER_INBOX: an inbox holds at most 10 installations."""
-    MISSING_IDENTITY_UPDATE = "missing_identity_update"
+    MISSING_IDENTITY_UPDATE = "identity.missing_identity_update"
     """association_log.rs MissingIdentityUpdate: the log has no update with that inbox id and sequence id."""
 
 
@@ -246,7 +247,8 @@ class IdentityUpdate(Message):
 
 
 def decode_update(data: bytes) -> IdentityUpdate:
-    """libxmtp serialization.rs: an ``IdentityUpdate`` from bytes; a decode error is MALFORMED_UPDATE."""
+    """libxmtp crates/xmtp_id/src/associations/serialization.rs@a53a97e: an ``IdentityUpdate`` from bytes; a decode
+    error is MALFORMED_UPDATE."""
     try:
         return IdentityUpdate.decode(data)
     except DecodeError as e:
@@ -256,7 +258,7 @@ def decode_update(data: bytes) -> IdentityUpdate:
 # ====================================================================== members and identifiers
 
 class MemberKind(enum.StrEnum):
-    """libxmtp member.rs ``MemberKind``."""
+    """libxmtp crates/xmtp_id/src/associations/member.rs@a53a97e ``MemberKind``."""
 
     ETHEREUM = "ethereum"
     INSTALLATION = "installation"
@@ -265,7 +267,8 @@ class MemberKind(enum.StrEnum):
 
 @dataclasses.dataclass(frozen=True, order=True)
 class MemberId:
-    """libxmtp member.rs ``MemberIdentifier``: a lowercase address, or installation / passkey key bytes.
+    """libxmtp crates/xmtp_id/src/associations/member.rs@a53a97e ``MemberIdentifier``: a lowercase address, or
+    installation / passkey key bytes.
 
     Passkeys compare by key only (libxmtp ident/passkey.rs), so the relying party is not kept.
     """
@@ -292,7 +295,8 @@ class MemberId:
 
     @classmethod
     def from_identifier(cls, identifier: str, kind: int) -> "MemberId":
-        """libxmtp member.rs ``Identifier::from_proto``: (string, IdentifierKind) of CreateInbox or
+        """libxmtp crates/xmtp_id/src/associations/member.rs@a53a97e ``Identifier::from_proto``: (string,
+        IdentifierKind) of CreateInbox or
         ChangeRecoveryAddress; UNSPECIFIED means Ethereum, a passkey is its key in hex."""
         if kind in (IdentifierKind.UNSPECIFIED, IdentifierKind.ETHEREUM):
             return cls.ethereum(identifier)
@@ -305,7 +309,8 @@ class MemberId:
 
     @classmethod
     def from_proto(cls, proto: MemberIdentifier | None) -> "MemberId":
-        """libxmtp serialization.rs: a ``MemberIdentifier`` message; no kind set is MALFORMED_UPDATE."""
+        """libxmtp crates/xmtp_id/src/associations/serialization.rs@a53a97e: a ``MemberIdentifier`` message; no
+        kind set is MALFORMED_UPDATE."""
         if proto is None:
             raise Rejected(IdentityReason.MALFORMED_UPDATE, "missing member identifier")
         if proto.ethereum_address is not None:
@@ -331,7 +336,8 @@ class MemberId:
 
 @dataclasses.dataclass(frozen=True)
 class Member:
-    """libxmtp member.rs ``Member``: a member, the member that added it, and the update's timestamp."""
+    """libxmtp crates/xmtp_id/src/associations/member.rs@a53a97e ``Member``: a member, the member that added it,
+    and the update's timestamp."""
 
     id: MemberId
     added_by: MemberId | None = None
@@ -408,7 +414,8 @@ def signature_text(update: IdentityUpdate) -> str:
 # ====================================================================== signature verification
 
 class SignatureKind(enum.StrEnum):
-    """libxmtp signature.rs ``SignatureKind``, named after the ``Signature`` oneof member."""
+    """libxmtp crates/xmtp_id/src/associations/signature.rs@a53a97e ``SignatureKind``, named after the
+    ``Signature`` oneof member."""
 
     ERC191 = "erc_191"
     ERC6492 = "erc_6492"
@@ -425,7 +432,8 @@ _ALLOWED_KINDS = {
 
 
 class VerifiedSignature(NamedTuple):
-    """libxmtp verified_signature.rs ``VerifiedSignature``: who signed, how, and the key that marks it seen."""
+    """libxmtp crates/xmtp_id/src/associations/verified_signature.rs@a53a97e ``VerifiedSignature``: who signed,
+    how, and the key that marks it seen."""
 
     signer: MemberId
     kind: SignatureKind
@@ -448,7 +456,8 @@ def _check_kind(signature: Signature | None, member: MemberId) -> None:
 
 
 def verify_signature(signature: Signature | None, text: str) -> VerifiedSignature:
-    """libxmtp unverified.rs / verified_signature.rs: check ``signature`` over ``text`` and name its signer.
+    """libxmtp crates/xmtp_id/src/associations/unverified.rs@a53a97e / verified_signature.rs: check ``signature``
+    over ``text`` and name its signer.
 
     * erc_191: ``personal_sign`` recovery with low-s normalisation (``wallet.recover_erc191``);
     * installation_key: Ed25519ph, context ``IDENTITY UPDATE SIGNATURE``, key taken from the signature;
@@ -473,19 +482,22 @@ def verify_signature(signature: Signature | None, text: str) -> VerifiedSignatur
 
 @dataclasses.dataclass(frozen=True)
 class StateDiff:
-    """libxmtp state.rs ``AssociationStateDiff``: members present only in the new / only in the old state."""
+    """libxmtp crates/xmtp_id/src/associations/state.rs@a53a97e ``AssociationStateDiff``: members present only in
+    the new / only in the old state."""
 
     new_members: frozenset[MemberId]
     removed_members: frozenset[MemberId]
 
     @property
     def new_installations(self) -> frozenset[bytes]:
-        """libxmtp state.rs ``new_installations``: the installation ids added."""
+        """libxmtp crates/xmtp_id/src/associations/state.rs@a53a97e ``new_installations``: the installation ids
+        added."""
         return frozenset(m.value for m in self.new_members if m.kind is MemberKind.INSTALLATION)
 
     @property
     def removed_installations(self) -> frozenset[bytes]:
-        """libxmtp state.rs ``removed_installations``: the installation ids removed."""
+        """libxmtp crates/xmtp_id/src/associations/state.rs@a53a97e ``removed_installations``: the installation ids
+        removed."""
         return frozenset(m.value for m in self.removed_members if m.kind is MemberKind.INSTALLATION)
 
 
@@ -499,26 +511,30 @@ class AssociationState:
     seen_signatures: frozenset[bytes] = frozenset()
 
     def get(self, member: MemberId) -> Member | None:
-        """libxmtp state.rs ``get``: the entry of ``member``, or None if it is not a member."""
+        """libxmtp crates/xmtp_id/src/associations/state.rs@a53a97e ``get``: the entry of ``member``, or None if it
+        is not a member."""
         return next((m for m in self.members if m.id == member), None)
 
     @property
     def member_ids(self) -> frozenset[MemberId]:
-        """libxmtp state.rs ``members``: every member's identifier."""
+        """libxmtp crates/xmtp_id/src/associations/state.rs@a53a97e ``members``: every member's identifier."""
         return frozenset(m.id for m in self.members)
 
     @property
     def installations(self) -> frozenset[bytes]:
-        """libxmtp state.rs ``installation_ids``: the inbox's installation ids (Ed25519 public keys)."""
+        """libxmtp crates/xmtp_id/src/associations/state.rs@a53a97e ``installation_ids``: the inbox's installation
+        ids (Ed25519 public keys)."""
         return frozenset(m.id.value for m in self.members if m.id.kind is MemberKind.INSTALLATION)
 
     @property
     def wallets(self) -> frozenset[str]:
-        """libxmtp state.rs ``identifiers``: the Ethereum addresses associated with the inbox."""
+        """libxmtp crates/xmtp_id/src/associations/state.rs@a53a97e ``identifiers``: the Ethereum addresses
+        associated with the inbox."""
         return frozenset(m.id.value for m in self.members if m.id.kind is MemberKind.ETHEREUM)
 
     def diff(self, other: "AssociationState") -> StateDiff:
-        """libxmtp state.rs ``diff``: what changed from ``self`` (old) to ``other`` (new)."""
+        """libxmtp crates/xmtp_id/src/associations/state.rs@a53a97e ``diff``: what changed from ``self`` (old) to
+        ``other`` (new)."""
         return StateDiff(other.member_ids - self.member_ids, self.member_ids - other.member_ids)
 
     def _with_member(self, member: Member) -> "AssociationState":

@@ -109,7 +109,7 @@ def publish_intents(ctx: ClientContext, group_id: bytes) -> None:
         try:
             payload = _build(ctx, group, intent)
         except Rejected as e:  # kept, so that the caller learns which rule refused the change
-            store.set_intent_data(intent.id, refusal=f"{e.reason}: {e.detail}")
+            store.set_intent_data(intent.id, refusal=json.dumps(e.chain()))
             record(ctx, intent.id, IntentEvent.BUILD_FAILED)
             continue
         if payload is None:  # nothing to change
@@ -130,12 +130,14 @@ def _send(ctx: ClientContext, intent: IntentRow, data: bytes) -> None:
     """docs/xmtp-facts.md §5 SendGroupMessages for a Published intent. A failed send may still have been stored (its
     reply lost), so the intent stays Published and the same bytes go again on the next sync (the node
     ignores a copy it already holds, docs/xmtp-facts.md §7.2): a commit is never built twice for one epoch. The third
-    failure ends it in Error (its message Failed)."""
+    failure ends it in Error (its message Failed), the network's failure kept as its refusal."""
     try:
         ctx.network.send_group_messages(api.SendGroupMessagesRequest((api.GroupMessageInput(
             api.GroupMessageInput.V1(data, b"", intent.kind == IntentKind.SEND_MESSAGE)),)))
-    except NetworkError:
-        record(ctx, intent.id, IntentEvent.SEND_FAILED)  # a commit's staged commit stays: see receive.py
+    except NetworkError as e:
+        # a commit's staged commit stays: see receive.py
+        if record(ctx, intent.id, IntentEvent.SEND_FAILED) == IntentState.ERROR:
+            ctx.store.set_intent_data(intent.id, refusal=json.dumps(Rejected(e.reason, e.detail).chain()))
         raise
     ctx.store.set_intent_data(intent.id, unsent_payload=None)
 

@@ -39,7 +39,7 @@ from spec_model.mls.extensions import DEFAULT_EXTENSION_TYPES, RequiredCapabilit
 from spec_model.mls.group_context import Extension, ProtocolVersion
 from spec_model.mls.key_package import KeyPackage, KeyPackageBundle, generate_key_package
 from spec_model.mls.leaf_node import Capabilities, CredentialType, FromKeyPackage, Lifetime
-from spec_model.mls.reasons import Rejected
+from spec_model.mls.reasons import RefusalClass, Rejected, reason_codes
 from spec_model.mls.suites import CipherSuiteId, InvalidSignatureError, Rng, suite
 
 from .credential import Installation, check_installation, inbox_credential, inbox_of
@@ -92,6 +92,7 @@ KEYS_EXPIRATION_INTERVAL_NS = _NS_IN_DAY
 """libxmtp prod/mls.rs ``KEYS_EXPIRATION_INTERVAL_NS``: a replaced key package's private keys live 1 day more."""
 
 
+@reason_codes("key_package", unknown_inbox=RefusalClass.NOT_FOUND)
 class KeyPackageReason(enum.StrEnum):
     """OpenMLS key_package_in.rs, lifetime.rs; libxmtp verified_key_package_v2.rs: why a key package is refused.
 
@@ -99,18 +100,18 @@ class KeyPackageReason(enum.StrEnum):
     ``CredentialReason`` (``credential.py``), the same as anywhere else.
     """
 
-    UNSUPPORTED_VERSION = "unsupported_version"    # RFC 9420 §10.1: version is mls10 (OpenMLS valn0201)
-    UNSUPPORTED_CIPHER_SUITE = "unsupported_cipher_suite"  # docs/xmtp-facts.md §1: XMTP groups use suite 3 only
-    NOT_A_KEY_PACKAGE_LEAF = "not_a_key_package_leaf"  # RFC 9420 §7.3: leaf_node_source is key_package
-    BAD_LEAF_SIGNATURE = "bad_leaf_signature"      # RFC 9420 §7.3: LeafNodeTBS signature (OpenMLS valn0108)
-    BAD_SIGNATURE = "bad_signature"                # RFC 9420 §10.1: KeyPackageTBS signature (OpenMLS valn0203)
-    INIT_KEY_IS_ENCRYPTION_KEY = "init_key_is_encryption_key"  # RFC 9420 §10.1: the two keys differ (valn0204)
-    UNLISTED_EXTENSION = "unlisted_extension"      # RFC 9420 §10, §7.3: non-default extensions are in capabilities
-    EXPIRED = "expired"                            # OpenMLS lifetime.rs: now < not_after
-    NOT_YET_VALID = "not_yet_valid"                # OpenMLS lifetime.rs: not_before <= now
-    LIFETIME_TOO_LONG = "lifetime_too_long"        # OpenMLS lifetime.rs has_acceptable_range: ≤ 84 d + 1 h
-    MISSING_CAPABILITIES = "missing_capabilities"  # libxmtp build_group_config: RequiredCapabilities (§7.2 defaults)
-    UNKNOWN_INBOX = "unknown_inbox"                # docs/xmtp-facts.md §8: the credential's inbox has an association state
+    UNSUPPORTED_VERSION = "key_package.unsupported_version"    # RFC 9420 §10.1: version is mls10 (OpenMLS valn0201)
+    UNSUPPORTED_CIPHER_SUITE = "key_package.unsupported_cipher_suite"  # docs/xmtp-facts.md §1: XMTP groups use suite 3 only
+    NOT_A_KEY_PACKAGE_LEAF = "key_package.not_a_key_package_leaf"  # RFC 9420 §7.3: leaf_node_source is key_package
+    BAD_LEAF_SIGNATURE = "key_package.bad_leaf_signature"      # RFC 9420 §7.3: LeafNodeTBS signature (OpenMLS valn0108)
+    BAD_SIGNATURE = "key_package.bad_signature"                # RFC 9420 §10.1: KeyPackageTBS signature (OpenMLS valn0203)
+    INIT_KEY_IS_ENCRYPTION_KEY = "key_package.init_key_is_encryption_key"  # RFC 9420 §10.1: the two keys differ (valn0204)
+    UNLISTED_EXTENSION = "key_package.unlisted_extension"      # RFC 9420 §10, §7.3: non-default extensions are in capabilities
+    EXPIRED = "key_package.expired"                            # OpenMLS lifetime.rs: now < not_after
+    NOT_YET_VALID = "key_package.not_yet_valid"                # OpenMLS lifetime.rs: not_before <= now
+    LIFETIME_TOO_LONG = "key_package.lifetime_too_long"        # OpenMLS lifetime.rs has_acceptable_range: ≤ 84 d + 1 h
+    MISSING_CAPABILITIES = "key_package.missing_capabilities"  # libxmtp build_group_config: RequiredCapabilities (§7.2 defaults)
+    UNKNOWN_INBOX = "key_package.unknown_inbox"                # docs/xmtp-facts.md §8: the credential's inbox has an association state
 
 
 # ------------------------------------------------------------------ key-package extensions 0xFF03, 0xFF04
@@ -140,7 +141,8 @@ class WelcomeWrapperEncryption(Message):
 
 @dataclasses.dataclass(frozen=True)
 class KeyPackageProfile:
-    """libxmtp identity.rs: one libxmtp generation's leaf capabilities and whether it has 0xFF03/0xFF04."""
+    """libxmtp crates/xmtp_mls/src/identity.rs@a53a97e: one libxmtp generation's leaf capabilities and whether it
+    has 0xFF03/0xFF04."""
 
     name: str
     capability_extensions: tuple[int, ...]
@@ -171,7 +173,8 @@ LIBXMTP_V1_0_0 = KeyPackageProfile(
 def build_key_package(installation: Installation, inbox_id: str, now_s: int, rng: Rng | None = None, *,
                       profile: KeyPackageProfile = LIBXMTP_HEAD, welcome_pointers: bool = False,
                       wrapper_public_key: bytes | None = None) -> KeyPackageBundle:
-    """libxmtp identity.rs XmtpKeyPackageBuilder::build: the installation's key package for ``inbox_id``.
+    """libxmtp crates/xmtp_mls/src/identity.rs@a53a97e XmtpKeyPackageBuilder::build: the installation's key package
+    for ``inbox_id``.
 
     ``welcome_pointers`` adds 0xFF04 {supported_aead_types [CHACHA20_POLY1305]};
     ``wrapper_public_key`` (an X-Wing public key, whose private key the caller
@@ -200,7 +203,8 @@ def build_key_package(installation: Installation, inbox_id: str, now_s: int, rng
 
 def validate_xmtp_key_package(key_package: KeyPackage, now_s: int,
                               association_state_lookup: Callable[[str], AssociationState | None]) -> str:
-    """libxmtp verified_key_package_v2.rs, OpenMLS KeyPackageIn::validate: a key package XMTP may add to a group.
+    """libxmtp crates/xmtp_id/src/key_package/verified_key_package_v2.rs@a53a97e, OpenMLS KeyPackageIn::validate: a
+    key package XMTP may add to a group.
 
     ``association_state_lookup(inbox_id)`` gives the inbox's association state
     (docs/xmtp-facts.md §8), or None if the inbox is unknown. Returns the inbox id; raises
@@ -255,7 +259,8 @@ def _check_lifetime(lifetime: Lifetime, now_s: int) -> None:
 # ------------------------------------------------------------------ rotation
 
 def needs_rotation(last_rotated_ns: int, now_ns: int, welcome_consumed_at_ns: int | None = None) -> bool:
-    """libxmtp encrypted_store/identity.rs is_identity_needs_rotation: is a new key package due?
+    """libxmtp crates/xmtp_db/src/encrypted_store/identity.rs@a53a97e is_identity_needs_rotation: is a new key
+    package due?
 
     One is due ``KEY_PACKAGE_ROTATION_INTERVAL_NS`` after the last rotation,
     or ``KEY_PACKAGE_QUEUE_INTERVAL_NS`` after a welcome consumed the current
@@ -271,7 +276,8 @@ K = TypeVar("K", bound=Hashable)
 
 
 def expired_private_keys(keys_with_created_ns: Iterable[tuple[K, int]], now_ns: int) -> list[K]:
-    """libxmtp key_package_history.rs: the key packages whose private keys are to be deleted now.
+    """libxmtp crates/xmtp_db/src/encrypted_store/key_package_history.rs@a53a97e: the key packages whose private
+    keys are to be deleted now.
 
     Creating a key package marks every older one for deletion
     ``KEYS_EXPIRATION_INTERVAL_NS`` later (``mark_key_package_before_id_to_be_deleted``);

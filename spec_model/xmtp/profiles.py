@@ -82,6 +82,72 @@ class Profile:
         its next message; a member that joined from a Welcome has never rotated,
         so its first message comes after a commit of its own (epoch + 1). The
         seed describes sending without it.
+    ``api_call_retries``
+        libxmtp's API client retries a failed publish or identity call
+        (``retry_async!`` with ``Retry::default``: 5 retries) before the caller
+        sees the error (libxmtp crates/xmtp_api/src/mls.rs ``send_group_messages``,
+        ``send_welcome_messages``, ``upload_key_package``, ``fetch_key_packages``,
+        crates/xmtp_api/src/identity.rs, crates/xmtp_common/src/retry.rs@b649d1a; the
+        same @09d3f023f). The seed describes none: each failed call is one
+        intent attempt.
+    ``removed_member_merges_removal``
+        libxmtp crates/xmtp_mls/src/groups/mls_sync.rs ``process_external_message``
+        @b649d1a (the same @09d3f023f) merges a commit that removes this member
+        like any other (``merge_staged_commit_logged``; OpenMLS, pinned in its
+        Cargo.toml, merges the public part): the removed member's epoch and tree
+        move on, it is inactive, and it processes nothing after.
+        The seed profile keeps the state from before the removal (RFC 9420
+        §12.4.2 leaves it to the application).
+    ``inactive_sync_refused``
+        libxmtp crates/xmtp_mls/src/groups/mls_sync.rs ``sync_with_conn``@b649d1a
+        (the same @09d3f023f): syncing a group this installation was removed
+        from fails with ``GroupInactive``; ``sync_all`` skips such a group
+        (welcome_sync.rs ``sync_groups_in_batches``). The seed profile's sync
+        of it is accepted and changes nothing.
+    ``membership_noops``
+        libxmtp crates/xmtp_mls/src/groups/mod.rs@b649d1a (the same @09d3f023f):
+        ``add_members`` returns at once, with no intent and no sync, when no
+        member's or added inbox's identity moved past its sequence id in the
+        group ("Member already added"); ``remove_members`` of a non-member or of
+        oneself commits nothing and is accepted. The seed profile refuses
+        removing a non-member (NOT_A_MEMBER) and syncs for every add.
+    ``dm_metadata_frozen``
+        libxmtp crates/xmtp_mls/src/groups/mod.rs@b649d1a ``update_group_name``,
+        ``update_group_description``, ``update_group_image_url_square``,
+        ``update_admin_list``, ``update_permission_policy`` (the same @09d3f023f):
+        in a DM each is refused before any intent (``DmGroupMetadataForbidden``),
+        whatever the DM's policies allow. The seed profile follows the policies.
+    ``members_installations_from_identity``
+        libxmtp crates/xmtp_mls/src/groups/members.rs ``members``@b649d1a (the
+        same @09d3f023f): a member's installations are those of its inbox's
+        association state at the group's sequence id for it, in the tree or
+        not. The seed profile lists the member's leaves.
+    ``installations_checked``
+        libxmtp crates/xmtp_mls/src/groups/mls_sync.rs
+        ``maybe_update_installations``@b649d1a (the same @09d3f023f): a group's
+        ``sync``, ``sync_all`` and ``send`` first add members' new installations
+        (and drop revoked ones) by themselves when the group's last check is older
+        than 30 min (sync; ``SYNC_UPDATE_INSTALLATIONS_INTERVAL_NS``) or 5 s (send),
+        the first time always; ``update_installations`` commits only when
+        something changed. The seed adds them only on ``update_installations``.
+    ``sync_all_needing_sync``
+        libxmtp crates/xmtp_mls/src/groups/welcome_sync.rs
+        ``sync_all_welcomes_and_groups``@b649d1a (``filter_groups_needing_sync``):
+        ``sync_all`` syncs only the groups whose newest message on the network is
+        past the local cursor (GetNewestGroupMessage), so a group with only local
+        pending intents is not published; failures of welcomes and of each
+        group are passed over. The seed's ``sync_all`` syncs every group.
+    ``leave_checks``
+        libxmtp crates/xmtp_mls/src/groups/mod.rs ``leave_group``@b649d1a (the
+        same @09d3f023f): leaving is refused to a non-member, to the group's only
+        member, in a DM, and to a super admin (who must be demoted first); a
+        member whose LeaveRequest is already out sends none again. The seed
+        profile sends a LeaveRequest for every ``leave``.
+    ``dm_found_by_members``
+        libxmtp crates/xmtp_mls/src/client.rs ``find_or_create_dm``@b649d1a (the
+        same @09d3f023f): ``create_dm`` with a peer returns the stored DM of the
+        pair (same ``dm_id``, not restored, the newest) instead of a new one.
+        The seed profile creates a DM each time.
     """
 
     name: str
@@ -96,13 +162,26 @@ class Profile:
     permissions_policy_enforced: bool
     welcome_transcript: bool
     key_update_before_first_send: bool
+    api_call_retries: int
+    removed_member_merges_removal: bool
+    inactive_sync_refused: bool
+    membership_noops: bool
+    dm_metadata_frozen: bool
+    members_installations_from_identity: bool
+    installations_checked: bool
+    sync_all_needing_sync: bool
+    leave_checks: bool
+    dm_found_by_members: bool
 
 
 SEED = Profile(
     name="seed", max_group_size=400, group_size_checked_on_receive=True, creator_only=True,
     preset_underscore_keys_super_admin=True, lax_dm_welcome=False, pinned_messages=True,
     members_edit_metadata=False, super_admins_removable=True, permissions_policy_enforced=True,
-    welcome_transcript=False, key_update_before_first_send=False,
+    welcome_transcript=False, key_update_before_first_send=False, api_call_retries=0,
+    removed_member_merges_removal=False, inactive_sync_refused=False, membership_noops=False,
+    dm_metadata_frozen=False, members_installations_from_identity=False, installations_checked=False,
+    sync_all_needing_sync=False, leave_checks=False, dm_found_by_members=False,
 )
 """seed + XIP-47: the product description, the model's default."""
 
@@ -110,7 +189,10 @@ LIBXMTP = Profile(
     name="libxmtp", max_group_size=250, group_size_checked_on_receive=False, creator_only=False,
     preset_underscore_keys_super_admin=False, lax_dm_welcome=True, pinned_messages=False,
     members_edit_metadata=True, super_admins_removable=False, permissions_policy_enforced=False,
-    welcome_transcript=True, key_update_before_first_send=True,
+    welcome_transcript=True, key_update_before_first_send=True, api_call_retries=5,
+    removed_member_merges_removal=True, inactive_sync_refused=True, membership_noops=True,
+    dm_metadata_frozen=True, members_installations_from_identity=True, installations_checked=True,
+    sync_all_needing_sync=True, leave_checks=True, dm_found_by_members=True,
 )
 """libxmtp (docs/xmtp-facts.md §1, §3, §4; the rules above checked at b649d1a, node-bindings
 1.11.0-nightly.20260726.b649d1a): what the deployed clients do."""

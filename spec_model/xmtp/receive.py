@@ -109,9 +109,13 @@ def _process_envelope(ctx: ClientContext, group: Group, v1) -> list[StoredMessag
         intent = store.get_intent(intent.id)
     if intent is not None and intent.state == IntentState.PUBLISHED:
         return _own_envelope(ctx, group, intent, v1)
+    profile = ctx.config.profile
+    if not group.active and profile.removed_member_merges_removal:
+        return []  # libxmtp (profile removed_member_merges_removal): nothing is processed after one's removal
     validated: list[ValidatedCommit] = []
     try:
-        result = group.process(MLSMessage.decode(v1.data), commit_policy=_validator(ctx, validated))
+        result = group.process(MLSMessage.decode(v1.data), commit_policy=_validator(ctx, validated),
+                               merge_own_removal=profile.removed_member_merges_removal)
     except (Rejected, DecodeError):
         return []  # not for us to read (an epoch before we joined, a refused commit): skipped, cursor moves
     if isinstance(result, CommitMessage):
@@ -125,6 +129,7 @@ def _process_envelope(ctx: ClientContext, group: Group, v1) -> list[StoredMessag
     store.put_message(row)
     if (row.authority_id, row.type_id) == (DELETE_MESSAGE.authority_id, DELETE_MESSAGE.type_id):
         _process_delete_message(ctx, group, row)
+    _note_own_leave_request(ctx, row)
     return StoredMessage.listed([row])
 
 
@@ -150,6 +155,15 @@ def _process_delete_message(ctx: ClientContext, group: Group, row: MessageRow) -
         is_super_admin = not is_sender and is_super_admin
     ctx.store.put_message_deletion(MessageDeletionRow(row.id, group.group_id, target, row.sender_inbox_id,
                                                       int(is_super_admin), row.sent_at_ns))
+
+
+def _note_own_leave_request(ctx: ClientContext, row: MessageRow) -> None:
+    """libxmtp mls_sync.rs ``process_leave_request_message``@b649d1a: a LeaveRequest from our own inbox (this
+    installation's or another's) puts the group in PendingRemove until the removal comes."""
+    if row.sender_inbox_id == ctx.inbox_id and (row.authority_id, row.type_id) == (
+            LEAVE_REQUEST.authority_id, LEAVE_REQUEST.type_id) \
+            and ctx.group_row(row.group_id).membership_state == MembershipState.ALLOWED:
+        ctx.store.set_membership_state(row.group_id, MembershipState.PENDING_REMOVE)
 
 
 def _application_row(group: Group, result: MlsApplication, sent_at_ns: int) -> MessageRow | None:
@@ -203,7 +217,9 @@ def _own_envelope(ctx: ClientContext, group: Group, intent: IntentRow, v1) -> li
         record(ctx, intent.id, IntentEvent.OWN_MESSAGE_SEEN, sent_at_ns=v1.created_ns)
         store.set_message_expiry(intent.message_id, expire_at_ns(group.context.extensions, ctx.now_ns()))
         record(ctx, intent.id, IntentEvent.POST_COMMIT_DONE)  # a message has no post-commit work
-        return [StoredMessage.of(store.get_message(intent.message_id))]
+        row = store.get_message(intent.message_id)
+        _note_own_leave_request(ctx, row)
+        return [StoredMessage.of(row)]
     # the epoch this very commit would start
     pending = decode_pending_commit(intent.staged_commit) if intent.staged_commit is not None else None
     store.set_intent_data(intent.id, staged_commit=None)

@@ -14,7 +14,7 @@ from .delivery import DeliveryStatus, GroupMessageKind, IntentKind, IntentState
 from .extensions import ConversationType
 
 __all__ = [
-    "RegistrationState", "MembershipState", "CursorKind", "sealed", "IdentityRow", "KeyPackageRow", "GroupRow",
+    "RegistrationState", "MembershipState", "INACTIVE_STATES", "CursorKind", "sealed", "IdentityRow", "KeyPackageRow", "GroupRow",
     "MessageRow", "MessageDeletionRow", "IntentRow", "AssociationStateRow", "SyncRequestRow",
 ]
 
@@ -27,11 +27,18 @@ class RegistrationState(enum.IntEnum):
 
 
 class MembershipState(enum.IntEnum):
-    """libxmtp xmtp_db group.rs ``GroupMembershipState``: our standing in a group."""
+    """libxmtp crates/xmtp_db/src/encrypted_store/group.rs@a53a97e ``GroupMembershipState``: our standing in a
+    group."""
 
     ALLOWED = 1   # active: we are a member
     REJECTED = 2  # removed from the group
     PENDING = 3   # a welcome not yet accepted
+    RESTORED = 4  # imported from a history archive, not yet added (libxmtp worker/device_sync/archive.rs@b649d1a)
+    PENDING_REMOVE = 5  # our inbox asked to leave (XIP-75; libxmtp mls_sync.rs process_leave_request_message@b649d1a)
+
+
+INACTIVE_STATES = frozenset({MembershipState.REJECTED, MembershipState.RESTORED})
+"""libxmtp groups/mod.rs ``is_active``@b649d1a: a removed group, and a restored one not yet added, are inactive."""
 
 
 class CursorKind(enum.IntEnum):
@@ -43,13 +50,15 @@ class CursorKind(enum.IntEnum):
 
 
 def sealed(**kwargs: Any) -> Any:
-    """libxmtp xmtp_db (SQLCipher): marks a row field that ``Store`` keeps as a sealed cell."""
+    """libxmtp crates/xmtp_db/src/encrypted_store/database/native/sqlcipher_connection.rs@a53a97e (SQLCipher):
+    marks a row field that ``Store`` keeps as a sealed cell."""
     return dataclasses.field(metadata={"sealed": True}, **kwargs)
 
 
 @dataclasses.dataclass(frozen=True)
 class IdentityRow:
-    """libxmtp xmtp_db identity.rs ``StoredIdentity``: the one identity of this installation."""
+    """libxmtp crates/xmtp_db/src/encrypted_store/identity.rs@a53a97e ``StoredIdentity``: the one identity of this
+    installation."""
 
     inbox_id: str
     installation_private_key: bytes = sealed()
@@ -59,7 +68,8 @@ class IdentityRow:
 
 @dataclasses.dataclass(frozen=True)
 class KeyPackageRow:
-    """libxmtp xmtp_db key_package_history.rs: a key package's private keys, kept until expired after replacement."""
+    """libxmtp crates/xmtp_db/src/encrypted_store/key_package_history.rs@a53a97e: a key package's private keys,
+    kept until expired after replacement."""
 
     ref: bytes
     init_key: bytes
@@ -71,7 +81,8 @@ class KeyPackageRow:
 
 @dataclasses.dataclass(frozen=True)
 class GroupRow:
-    """libxmtp xmtp_db group.rs ``StoredGroup``, with the serialized MLS group state sealed alongside."""
+    """libxmtp crates/xmtp_db/src/encrypted_store/group.rs@a53a97e ``StoredGroup``, with the serialized MLS group
+    state sealed alongside."""
 
     id: bytes
     created_at_ns: int
@@ -82,11 +93,13 @@ class GroupRow:
     dm_id: str | None = None
     paused_for_version: str | None = None
     rotated_at_ns: int = 0
+    installations_checked_ns: int = 0
 
 
 @dataclasses.dataclass(frozen=True)
 class MessageRow:
-    """libxmtp xmtp_db group_message.rs ``StoredGroupMessage``; ``content`` is the EncodedContent, sealed."""
+    """libxmtp crates/xmtp_db/src/encrypted_store/group_message.rs@a53a97e ``StoredGroupMessage``; ``content`` is
+    the EncodedContent, sealed."""
 
     id: bytes
     group_id: bytes
@@ -121,7 +134,8 @@ class MessageDeletionRow:
 
 @dataclasses.dataclass(frozen=True)
 class IntentRow:
-    """libxmtp xmtp_db group_intent.rs ``StoredGroupIntent``, linked to the message it sends (if any)."""
+    """libxmtp crates/xmtp_db/src/encrypted_store/group_intent.rs@a53a97e ``StoredGroupIntent``, linked to the
+    message it sends (if any)."""
 
     id: int
     group_id: bytes
@@ -137,12 +151,14 @@ class IntentRow:
     unsent_payload: bytes | None = sealed(default=None)
     """model: a Published intent's bytes until the node confirms them; sent again byte for byte."""
     refusal: str | None = sealed(default=None)
-    """model: why building the payload failed (``reason: detail``), reported to the caller."""
+    """model: why building the payload failed: the refusal's ``Rejected.chain()`` as JSON, its typed cause when
+    the intent is reported failed."""
 
 
 @dataclasses.dataclass(frozen=True)
 class AssociationStateRow:
-    """libxmtp xmtp_db identity_cache.rs: an inbox's serialized association state at a sequence id."""
+    """libxmtp crates/xmtp_db/src/encrypted_store/identity_cache.rs@a53a97e: an inbox's serialized association
+    state at a sequence id."""
 
     inbox_id: str
     sequence_id: int

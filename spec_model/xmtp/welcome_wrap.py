@@ -29,7 +29,7 @@ from spec_model.mls import xwing
 from spec_model.mls.codec import DecodeError, opaque
 from spec_model.mls.hpke import DecryptError, Hpke, hpke_for
 from spec_model.mls.key_package import KeyPackage
-from spec_model.mls.reasons import Rejected
+from spec_model.mls.reasons import Rejected, reason_codes
 from spec_model.mls.suites import HPKECiphertext, Rng
 
 from .api import WelcomeMetadata, WelcomeWrapperAlgorithm
@@ -50,19 +50,21 @@ _SUITES: dict[int, tuple[Hpke, int]] = {
 }
 
 
+@reason_codes("welcome_wrap")
 class WelcomeWrapReason(enum.StrEnum):
     """docs/xmtp-facts.md §7.3: why a wrapped welcome, or a recipient's wrapper key, is refused."""
 
-    UNSUPPORTED_ALGORITHM = "unsupported_algorithm"  # docs/xmtp-facts.md §7.3: CURVE25519 and XWING_MLKEM_768_DRAFT_6 only
-    MALFORMED_WRAPPER = "malformed_wrapper"          # docs/xmtp-facts.md §7.3: data is a TLS HPKECiphertext
-    DECRYPT_FAILED = "decrypt_failed"                # docs/xmtp-facts.md §7.3: both ciphertexts open with our key
-    MALFORMED_METADATA = "malformed_metadata"        # docs/xmtp-facts.md §7.1: the metadata is a WelcomeMetadata
-    MALFORMED_WRAPPER_EXTENSION = "malformed_wrapper_extension"  # docs/xmtp-facts.md §7.1: 0xFF03 is a WelcomeWrapperEncryption
-    INVALID_RECIPIENT_KEY = "invalid_recipient_key"  # RFC 9180 §7.1.4, draft-06 §5.4: the KEM accepts the key
+    UNSUPPORTED_ALGORITHM = "welcome_wrap.unsupported_algorithm"  # docs/xmtp-facts.md §7.3: CURVE25519 and XWING_MLKEM_768_DRAFT_6 only
+    MALFORMED_WRAPPER = "welcome_wrap.malformed_wrapper"          # docs/xmtp-facts.md §7.3: data is a TLS HPKECiphertext
+    DECRYPT_FAILED = "welcome_wrap.decrypt_failed"                # docs/xmtp-facts.md §7.3: both ciphertexts open with our key
+    MALFORMED_METADATA = "welcome_wrap.malformed_metadata"        # docs/xmtp-facts.md §7.1: the metadata is a WelcomeMetadata
+    MALFORMED_WRAPPER_EXTENSION = "welcome_wrap.malformed_wrapper_extension"  # docs/xmtp-facts.md §7.1: 0xFF03 is a WelcomeWrapperEncryption
+    INVALID_RECIPIENT_KEY = "welcome_wrap.invalid_recipient_key"  # RFC 9180 §7.1.4, draft-06 §5.4: the KEM accepts the key
 
 
 def welcome_recipient(key_package: KeyPackage) -> tuple[bytes, int]:
-    """libxmtp groups/intents.rs ``Installation::from_verified_key_package`` (docs/xmtp-facts.md §7.3): (public key, algorithm).
+    """libxmtp crates/xmtp_mls/src/groups/intents.rs@a53a97e ``Installation::from_verified_key_package``
+    (docs/xmtp-facts.md §7.3): (public key, algorithm).
 
     With extension 0xFF03, its ``pub_key`` and algorithm, read as libxmtp
     mls_ext_wrapper_encryption.rs ``TryFrom<i32>`` does: 2 is X-Wing, 3

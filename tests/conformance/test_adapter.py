@@ -65,7 +65,7 @@ def test_a_refusal_is_a_rejected_error_with_its_reason(session):
     session.ask("clients.create", client="alice", wallet_key=wallet_key("alice"))
     with pytest.raises(AdapterError) as refused:
         session.ask("clients.new_group", client="alice", addresses=["0x" + "00" * 20])
-    assert (refused.value.kind, refused.value.reason) == (ErrorKind.REJECTED, "unknown_address")
+    assert (refused.value.kind, refused.value.reason) == (ErrorKind.REJECTED, "client.unknown_address")
 
 
 def test_network_faults_reach_the_adapter_as_network_errors(session):
@@ -74,7 +74,7 @@ def test_network_faults_reach_the_adapter_as_network_errors(session):
     session.network.refuse_connections(session.network.clock.now_ns() + 10**9)
     with pytest.raises(AdapterError) as failed:
         session.ask("clients.sync_welcomes", client="alice")
-    assert (failed.value.kind, failed.value.reason) == (ErrorKind.NETWORK, "connection_refused")
+    assert (failed.value.kind, failed.value.reason) == (ErrorKind.NETWORK, "network.connection_refused")
 
 
 def test_unknown_operations_and_bad_parameters_are_typed_errors(session):

@@ -104,7 +104,7 @@ def test_acceptable_admits_either_verdict_but_not_another_reason():
     questions.judge(module, case, question, accepted)
     questions.judge(module, case, question, {"result": "invalid", "reason": case.expected.reason})
     with pytest.raises(AssertionError, match="reason"):
-        questions.judge(module, case, question, {"result": "invalid", "reason": "bad_signature"})
+        questions.judge(module, case, question, {"result": "invalid", "reason": "mls.bad_signature"})
 
 
 def test_text_codec_parameters_are_not_compared():
@@ -123,4 +123,4 @@ def test_content_that_does_not_decode_is_an_invalid_answer(encoded, context):
     module = MODULES["messages"]
     type_ = module.ENVELOPE_TYPE if "server_timestamp_ns" not in context else module.CONTENT_TYPE
     answer = module.answer({"ask": "decode", "type": type_, "encoded": encoded, "context": context})
-    assert answer == {"result": "invalid", "reason": "malformed_content"}
+    assert answer == {"result": "invalid", "reason": "content.malformed_content"}

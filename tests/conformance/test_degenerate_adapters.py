@@ -3,10 +3,13 @@
 Each declares every capability the reference declares, then: answers every call with one canned object;
 refuses every call; or accepts every call with the emptiest result the protocol allows (``valid`` to every
 question). The first must pass nothing; the other two must fail at least 95 % of the checks they run.
+A fourth is the reference with every refusal of the wrong class, or of none: it fails exactly the scenarios
+that expect a refusal (issue 13: scenario checks compare the class of a refusal).
 """
 
 from __future__ import annotations
 
+import json
 import typing
 from typing import Any
 
@@ -17,6 +20,8 @@ from conformance.adapter.protocol import OPERATIONS, Hello
 from conformance.adapter.reference import ReferenceAdapter
 from conformance.runner import RunOptions, collect, execute
 from conformance.runner.checks import Status
+from conformance.vectors import XMTP_DIR
+from conformance.vectors.formats import FILE_MODELS
 
 
 def _declared() -> Hello:
@@ -100,3 +105,45 @@ def test_refusing_or_accepting_everything_fails_nearly_every_check(adapter, chec
     passed = [c.id for c in report.checks if c.status is Status.PASSED]
     assert report.totals.ran == len(checks)
     assert report.totals.failed >= 0.95 * report.totals.ran, (report.totals, passed[:20])
+
+
+class WrongRefusalClass:
+    """The reference adapter, except that every refusal names another class than the model's (``wrong``) or
+    none: the same verdicts and observations, refused for the wrong reason."""
+
+    def __init__(self, wrong) -> None:
+        self._reference, self._wrong = ReferenceAdapter(), wrong
+
+    def hello(self, link) -> Hello:
+        return self._reference.hello(link)
+
+    def call(self, method: str, params: dict[str, Any]) -> dict[str, Any]:
+        try:
+            return self._reference.call(method, params)
+        except AdapterError as e:
+            if e.kind is not ErrorKind.REJECTED:
+                raise
+            raise AdapterError(e.kind, e.reason, e.message, refusal_class=self._wrong(e.refusal_class)) from None
+
+    def close(self) -> None:
+        self._reference.close()
+
+
+SWAPPED = {"permission": "membership", "membership": "permission", "validation": "not_found",
+           "not_found": "validation", "network": "validation"}
+
+
+@pytest.mark.parametrize("wrong", [SWAPPED.get, lambda refusal_class: None], ids=["swapped", "omitted"])
+def test_a_refusal_of_the_wrong_class_or_of_none_fails_its_scenario(wrong):
+    """Every scenario expecting a refusal fails, but for a network fault's (an error of kind network is of
+    class network whatever the adapter says), and only those: the class is the only difference from the
+    reference."""
+    checks = collect(RunOptions(include=["xmtp/scenarios::*"]))
+    report = _report(WrongRefusalClass(wrong), checks)
+    document = FILE_MODELS["scenario"].model_validate(json.loads((XMTP_DIR / "scenarios.json").read_text()))
+    refusing = {f"xmtp/{case.id}" for case in document.cases
+                if any(s.expected.refusal_class and not s.expected.reason.startswith("network.") for s in case.steps)}
+    failed = {c.id for c in report.checks if c.status is Status.FAILED}
+    assert len(refusing) >= 10 and failed == refusing
+    assert all("refusal class" in c.message for c in report.checks if c.status is Status.FAILED)
+    assert report.totals.passed == report.totals.ran - len(failed)

@@ -52,7 +52,8 @@ def test_the_suite_passes_but_for_the_known_differences(libxmtp, tmp_path):
     data = json.loads(report.read_text())
     assert LIBXMTP_VERSIONS[libxmtp.label] in json.dumps(data)
     passed = {c["id"] for c in data["checks"] if c["status"] == "passed"}
-    assert len(passed) >= 10 and all(i.startswith("xmtp/scenarios::libxmtp/") for i in passed)
+    # 16 scenarios less history sync (unsupported) and the three of D22 (KNOWN_DIFFERENCES.md)
+    assert len(passed) >= 12 and all(i.startswith("xmtp/scenarios::libxmtp/") for i in passed)
 
 
 KNOWN = [(adapter, pattern, reason) for adapter in LIBXMTP_VERSIONS

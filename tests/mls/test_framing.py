@@ -87,9 +87,9 @@ def test_signature_covers_wire_format_and_context() -> None:
     ac = signed(BODIES["proposal"], WireFormat.mls_public_message)
     verify_content_signature(CS, ac, CONTEXT, SIG_PUB)
     relabelled = ac.replace(wire_format=WireFormat.mls_private_message)
-    assert reason_of(lambda: verify_content_signature(CS, relabelled, CONTEXT, SIG_PUB)) == "bad_signature"
+    assert reason_of(lambda: verify_content_signature(CS, relabelled, CONTEXT, SIG_PUB)) == "mls.bad_signature"
     other_epoch = CONTEXT.replace(tree_hash=b"\x12" * 32)
-    assert reason_of(lambda: verify_content_signature(CS, ac, other_epoch, SIG_PUB)) == "bad_signature"
+    assert reason_of(lambda: verify_content_signature(CS, ac, other_epoch, SIG_PUB)) == "mls.bad_signature"
 
 
 def test_commit_needs_confirmation_tag_to_be_protected() -> None:
@@ -123,21 +123,21 @@ def test_external_sender_has_no_membership_tag() -> None:
 
 def test_application_data_is_never_public() -> None:
     ac = signed(BODIES["application"], WireFormat.mls_public_message)
-    assert reason_of(lambda: protect_public(CS, ac, CONTEXT, MEMBERSHIP_KEY)) == "application_not_private"
+    assert reason_of(lambda: protect_public(CS, ac, CONTEXT, MEMBERSHIP_KEY)) == "mls.application_not_private"
     message = PublicMessage(ac.content, ac.auth, membership_tag(CS, MEMBERSHIP_KEY, ac, CONTEXT))
-    assert reason_of(lambda: unprotect_public(CS, message, CONTEXT, MEMBERSHIP_KEY)) == "application_not_private"
+    assert reason_of(lambda: unprotect_public(CS, message, CONTEXT, MEMBERSHIP_KEY)) == "mls.application_not_private"
 
 
 PUBLIC_TAMPERING = {
-    "group_id": (lambda m: m.replace(content=m.content.replace(group_id=b"other")), "wrong_group"),
-    "epoch": (lambda m: m.replace(content=m.content.replace(epoch=8)), "wrong_epoch"),
+    "group_id": (lambda m: m.replace(content=m.content.replace(group_id=b"other")), "mls.wrong_group"),
+    "epoch": (lambda m: m.replace(content=m.content.replace(epoch=8)), "mls.wrong_epoch"),
     "authenticated_data": (lambda m: m.replace(content=m.content.replace(authenticated_data=b"x")),
-                           "bad_membership_tag"),
-    "sender": (lambda m: m.replace(content=m.content.replace(sender=MemberSender(0))), "bad_membership_tag"),
-    "signature": (lambda m: m.replace(auth=m.auth.replace(signature=bytes(64))), "bad_membership_tag"),
+                           "mls.bad_membership_tag"),
+    "sender": (lambda m: m.replace(content=m.content.replace(sender=MemberSender(0))), "mls.bad_membership_tag"),
+    "signature": (lambda m: m.replace(auth=m.auth.replace(signature=bytes(64))), "mls.bad_membership_tag"),
     "confirmation_tag": (lambda m: m.replace(auth=m.auth.replace(confirmation_tag=bytes(32))),
-                         "bad_membership_tag"),
-    "membership_tag": (lambda m: m.replace(membership_tag=bytes(32)), "bad_membership_tag"),
+                         "mls.bad_membership_tag"),
+    "membership_tag": (lambda m: m.replace(membership_tag=bytes(32)), "mls.bad_membership_tag"),
 }
 
 
@@ -154,7 +154,7 @@ def test_member_with_membership_key_cannot_forge_signature() -> None:
     forged = ac.replace(auth=ac.auth.replace(signature=bytes(64)))
     message = protect_public(CS, forged, CONTEXT, MEMBERSHIP_KEY)
     received = unprotect_public(CS, message, CONTEXT, MEMBERSHIP_KEY)
-    assert reason_of(lambda: verify_content_signature(CS, received, CONTEXT, SIG_PUB)) == "bad_signature"
+    assert reason_of(lambda: verify_content_signature(CS, received, CONTEXT, SIG_PUB)) == "mls.bad_signature"
 
 
 def test_every_public_byte_flip_is_rejected() -> None:
@@ -191,19 +191,19 @@ def test_generations_advance_and_replay_is_refused() -> None:
     first, second = (protect_private(CS, ac, sender, SENDER_DATA_SECRET) for _ in range(2))
     assert open_private(second, receiver) == ac
     assert open_private(first, receiver) == ac  # out of order, within the window
-    assert reason_of(lambda: open_private(first, receiver)) == "generation_unavailable"
+    assert reason_of(lambda: open_private(first, receiver)) == "mls.generation_unavailable"
 
 
 def test_private_needs_a_member_sender() -> None:
     ac = signed(BODIES["proposal"], WireFormat.mls_private_message, sender=ExternalSender(0))
-    assert reason_of(lambda: protect_private(CS, ac, tree(), SENDER_DATA_SECRET)) == "sender_not_member"
+    assert reason_of(lambda: protect_private(CS, ac, tree(), SENDER_DATA_SECRET)) == "mls.sender_not_member"
 
 
 def test_sender_outside_the_tree() -> None:
     ac = signed(BODIES["application"], WireFormat.mls_private_message)
     plaintext = PrivateMessageContent(ac.content.content, ac.auth).encode()
     message = hand_sealed(ac, plaintext, tree(8), leaf=5)
-    assert reason_of(lambda: open_private(message, tree(2))) == "unknown_sender"
+    assert reason_of(lambda: open_private(message, tree(2))) == "mls.unknown_sender"
 
 
 def flip(data: bytes, i: int) -> bytes:
@@ -211,17 +211,17 @@ def flip(data: bytes, i: int) -> bytes:
 
 
 PRIVATE_TAMPERING = {
-    "group_id": (lambda m: m.replace(group_id=b"other"), "wrong_group"),
-    "epoch": (lambda m: m.replace(epoch=6), "wrong_epoch"),
-    "content_type": (lambda m: m.replace(content_type=2), "sender_data_decrypt_failed"),
-    "authenticated_data": (lambda m: m.replace(authenticated_data=b"x"), "decrypt_failed"),
+    "group_id": (lambda m: m.replace(group_id=b"other"), "mls.wrong_group"),
+    "epoch": (lambda m: m.replace(epoch=6), "mls.wrong_epoch"),
+    "content_type": (lambda m: m.replace(content_type=2), "mls.sender_data_decrypt_failed"),
+    "authenticated_data": (lambda m: m.replace(authenticated_data=b"x"), "mls.decrypt_failed"),
     "encrypted_sender_data": (lambda m: m.replace(encrypted_sender_data=flip(m.encrypted_sender_data, 3)),
-                              "sender_data_decrypt_failed"),
+                              "mls.sender_data_decrypt_failed"),
     "ciphertext_sample": (lambda m: m.replace(ciphertext=flip(m.ciphertext, CS.Nh - 1)),
-                          "sender_data_decrypt_failed"),
-    "ciphertext_after_sample": (lambda m: m.replace(ciphertext=flip(m.ciphertext, CS.Nh)), "decrypt_failed"),
+                          "mls.sender_data_decrypt_failed"),
+    "ciphertext_after_sample": (lambda m: m.replace(ciphertext=flip(m.ciphertext, CS.Nh)), "mls.decrypt_failed"),
     "ciphertext_tag": (lambda m: m.replace(ciphertext=flip(m.ciphertext, len(m.ciphertext) - 1)),
-                       "decrypt_failed"),
+                       "mls.decrypt_failed"),
 }
 
 
@@ -248,7 +248,7 @@ def test_nonzero_padding_is_rejected_without_consuming_the_key() -> None:
     plaintext = PrivateMessageContent(ac.content.content, ac.auth).encode()
     padded_badly = hand_sealed(ac, plaintext + bytes(5) + b"\x01", tree())
     receiver = tree()
-    assert reason_of(lambda: open_private(padded_badly, receiver)) == "nonzero_padding"
+    assert reason_of(lambda: open_private(padded_badly, receiver)) == "mls.nonzero_padding"
     assert open_private(hand_sealed(ac, plaintext + bytes(6), tree()), receiver) == ac
 
 
@@ -256,7 +256,7 @@ def test_truncated_content_is_malformed() -> None:
     ac = signed(BODIES["commit"], WireFormat.mls_private_message)
     plaintext = PrivateMessageContent(ac.content.content, ac.auth).encode()
     message = hand_sealed(ac, plaintext[:-1], tree())  # the confirmation tag is cut short
-    assert reason_of(lambda: open_private(message, tree())) == "malformed_content"
+    assert reason_of(lambda: open_private(message, tree())) == "mls.malformed_content"
 
 
 @settings(max_examples=40, deadline=None)
@@ -281,16 +281,16 @@ ADD, UPDATE = Add.__new__(Add), Update.__new__(Update)
 
 VALIDATION = [
     (WireFormat.mls_private_message, MemberSender(1), b"app", None),
-    (WireFormat.mls_public_message, MemberSender(1), b"app", "application_not_private"),
-    (WireFormat.mls_public_message, MemberSender(3), Remove(1), "unknown_sender"),
-    (WireFormat.mls_private_message, ExternalSender(0), Remove(1), "sender_not_member"),
+    (WireFormat.mls_public_message, MemberSender(1), b"app", "mls.application_not_private"),
+    (WireFormat.mls_public_message, MemberSender(3), Remove(1), "mls.unknown_sender"),
+    (WireFormat.mls_private_message, ExternalSender(0), Remove(1), "mls.sender_not_member"),
     (WireFormat.mls_public_message, ExternalSender(0), Remove(1), None),
-    (WireFormat.mls_public_message, ExternalSender(0), UPDATE, "unsupported_sender"),
-    (WireFormat.mls_public_message, ExternalSender(0), BODIES["commit"], "unsupported_sender"),
+    (WireFormat.mls_public_message, ExternalSender(0), UPDATE, "mls.unsupported_sender"),
+    (WireFormat.mls_public_message, ExternalSender(0), BODIES["commit"], "mls.unsupported_sender"),
     (WireFormat.mls_public_message, NewMemberProposalSender(), ADD, None),
-    (WireFormat.mls_public_message, NewMemberProposalSender(), Remove(1), "unsupported_sender"),
+    (WireFormat.mls_public_message, NewMemberProposalSender(), Remove(1), "mls.unsupported_sender"),
     (WireFormat.mls_public_message, NewMemberCommitSender(), BODIES["commit"], None),
-    (WireFormat.mls_public_message, NewMemberCommitSender(), Remove(1), "unsupported_sender"),
+    (WireFormat.mls_public_message, NewMemberCommitSender(), Remove(1), "mls.unsupported_sender"),
 ]
 
 
@@ -305,5 +305,5 @@ def test_validate_content(wire_format, sender, body, reason) -> None:
 
 def test_validate_content_checks_group_and_epoch() -> None:
     ac = AuthenticatedContent(WireFormat.mls_public_message, content_with(MemberSender(1), Remove(0)), None)
-    assert reason_of(lambda: validate_content(ac, CONTEXT.replace(epoch=8), {1})) == "wrong_epoch"
-    assert reason_of(lambda: validate_content(ac, CONTEXT.replace(group_id=b"g"), {1})) == "wrong_group"
+    assert reason_of(lambda: validate_content(ac, CONTEXT.replace(epoch=8), {1})) == "mls.wrong_epoch"
+    assert reason_of(lambda: validate_content(ac, CONTEXT.replace(group_id=b"g"), {1})) == "mls.wrong_group"

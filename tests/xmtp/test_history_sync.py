@@ -161,7 +161,7 @@ def test_export_then_import_into_an_empty_store(history, tmp_path):
         rows = store.find_groups()
         assert [r.id for r in rows] == [c.group_id for c in a.conversations.list()]
         assert all(isinstance(load_group_state(r.mls_state), RestoredGroup) for r in rows)
-        assert all(r.membership_state == MembershipState.REJECTED for r in rows)  # inactive until a Welcome
+        assert all(r.membership_state == MembershipState.RESTORED for r in rows)  # inactive until a Welcome
         assert store.get_consent(ConsentType.INBOX_ID, bob.inbox_id).state == ConsentState.ALLOWED
         assert import_archive(store, archive, KEY).messages == 0  # importing twice adds nothing
 

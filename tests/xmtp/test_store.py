@@ -65,7 +65,7 @@ def test_first_open_creates_the_schema(db_path: Path):
     Store.open(db_path, KEY).close()
     with sqlite3.connect(db_path) as raw:
         tables = {name for (name,) in raw.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
-        assert raw.execute("PRAGMA user_version").fetchone() == (3,)
+        assert raw.execute("PRAGMA user_version").fetchone() == (5,)
         assert raw.execute("SELECT name FROM meta").fetchall() == [("key_check",)]
     raw.close()
     assert {"meta", "identity", "key_packages", "groups", "messages", "intents", "cursors", "consent",

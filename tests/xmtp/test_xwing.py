@@ -318,7 +318,7 @@ def test_client_refuses_to_add_a_key_package_with_an_unusable_0xff03(tmp_path):
     group = alix.c.conversations.create_group([])
     with pytest.raises(Rejected) as e:
         group.add_members([bo.address])
-    assert "unsupported_algorithm" in e.value.detail
+    assert e.value.root.reason == "welcome_wrap.unsupported_algorithm"  # the typed cause, not the text
 
 
 # ------------------------------------------------------------------ @hpke/hybridkem-x-wing cross-check

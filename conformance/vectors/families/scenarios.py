@@ -12,16 +12,21 @@ Questions: one, ``{"ask": "scenario", "profile", "clients": [...], "observe_all"
 action, arguments}]}`` (``observe_all``: observe the group after every step naming one, not only at ``observe``),
 answered not by ``xmtp.answer`` but by the harness driving the steps through the adapter's
 ``clients`` capability (``answer`` does that with the model). The answer is ``{"steps": [{result,
-reason, observed?}]}``. Judged: every step's verdict (``valid``/``invalid``; refusal reasons are
-reported but not compared, since SDKs name their errors differently) and every observation, field by field.
+reason, class, observed?}]}``. Judged: every step's verdict (``valid``/``invalid``), a refusal's class
+(``permission``, ``membership``, ``validation``, ``network``, ``not_found``: docs/reason-codes.md; refusal
+reasons are reported but not compared, since SDKs name their errors differently) and every observation, field
+by field.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
+
+from pydantic import Field
 
 from .. import case_id, expect
-from ..formats import Expected, ScenarioCase, ScenarioStep
+from ..family import Exchange
+from ..formats import ScenarioCase, ScenarioStep, StepExpected, Verdict
 from ..questions import judge_fields
 
 FORMAT = "scenario"
@@ -142,7 +147,7 @@ SCRIPTS: list[tuple[str, str, str, list[str], list[S]]] = [
      "facts §5 (same bytes resent; the node ignores a copy, §7.2)", ["delivery"],
      [*_users("alice", "bob"),
       ("alice", "create_group", {"group": "g", "members": ["bob"]}), *_welcomed("bob"),
-      ("network", "fail_publishes", {"count": 1, "reason": "response_lost"}),
+      ("network", "fail_publishes", {"count": 1, "reason": "network.response_lost"}),
       ("alice", "send_optimistic", {"group": "g", "text": "once"}), *_synced("g", "alice", "alice", "bob"),
       *_observe("g", "alice", "bob")]),
     ("optimistic_then_sync",
@@ -381,9 +386,17 @@ def judge(case: ScenarioCase, question: dict[str, Any], answer: dict[str, Any]) 
     steps = answer.get("steps", [])
     expect(f"{case.id} number of steps answered", len(case.steps), len(steps))
     for i, (step, got) in enumerate(zip(case.steps, steps)):
-        what = f"{case.id} step {i} ({step.client} {step.action})"
-        expect(f"{what} result", step.expected.result, got.get("result"))
-        judge_fields(f"{what} observed", step.observed, got.get("observed", {}))
+        expected = {"result": step.expected.result, "class": step.expected.refusal_class, "observed": step.observed}
+        judge_outcome(f"{case.id} step {i} ({step.client} {step.action})", expected, got)
+
+
+def judge_outcome(what: str, expected: dict[str, Any], actual: dict[str, Any]) -> None:
+    """One step: its verdict, a refusal's class (docs/reason-codes.md; an adapter that names none where one is
+    expected fails, the reason code itself is only reported) and what was observed, field by field."""
+    expect(f"{what} result", expected["result"], actual.get("result"))
+    if expected["result"] == Verdict.INVALID.value:
+        expect(f"{what} refusal class", expected.get("class"), actual.get("class"))
+    judge_fields(f"{what} observed", expected.get("observed", {}), actual.get("observed", {}))
 
 
 def profile_of(case: ScenarioCase) -> str:
@@ -399,7 +412,8 @@ def scenario_case(name: str, description: str, rule: str, tags: list[str], steps
         id=case_id(FAMILY, f"{profile}/{name}"), description=description, rule=rule, tags=[profile, *tags],
         clients=clients,
         steps=[ScenarioStep(client=s["client"], action=s["action"], arguments=s.get("arguments", {}),
-                            expected=Expected(result=o["result"], reason=o.get("reason")),
+                            expected=StepExpected(result=o["result"], reason=o.get("reason"),
+                                                  refusal_class=o.get("class")),
                             observed=o.get("observed", {}))
                for s, o in zip(steps, outcomes)])
 
@@ -417,3 +431,26 @@ def cases() -> list[ScenarioCase]:
             outcomes = answer({"steps": steps, "profile": profile})["steps"]
             built.append(scenario_case(name, description, rule, tags, steps, outcomes, profile))
     return built
+
+# ------------------------------------------------------------------ the questions and answers, typed (``family.py``)
+
+class StepQuestion(Exchange):
+    client: str
+    action: str
+    arguments: dict[str, Any]
+
+
+class Question(Exchange):
+    ask: Literal["scenario"]
+    profile: Literal["seed", "libxmtp"]
+    clients: list[str]
+    observe_all: bool = Field(description="observe the groups after every step, not only at observe steps")
+    steps: list[StepQuestion]
+
+
+class Answer(Exchange):
+    steps: list[dict[str, Any]] = Field(description="per step: its result, reason, refusal class and what the client "
+                                                    "observed")
+
+
+EXCHANGES = {"scenario": (Question, Answer)}
