@@ -279,12 +279,14 @@ class Conversation:
         self._change(IntentKind.METADATA_UPDATE, {"attributes": {"group_pinned_frame_url": url}})
 
     def update_disappearing_settings(self, from_ns: int, in_ns: int) -> None:
-        """libxmtp ``update_conversation_message_disappearing_settings``: two metadata commits, from_ns then in_ns."""
+        """libxmtp crates/xmtp_mls/src/groups/mod.rs@b649d1a ``update_conversation_message_disappearing_settings``: two
+        metadata commits, from_ns then in_ns."""
         self._change(IntentKind.METADATA_UPDATE, {"attributes": {MESSAGE_DISAPPEAR_FROM_NS: str(from_ns)}})
         self._change(IntentKind.METADATA_UPDATE, {"attributes": {MESSAGE_DISAPPEAR_IN_NS: str(in_ns)}})
 
     def remove_disappearing_settings(self) -> None:
-        """libxmtp ``remove_conversation_message_disappearing_settings``: both set to 0 (disabled)."""
+        """libxmtp crates/xmtp_mls/src/groups/mod.rs@b649d1a ``remove_conversation_message_disappearing_settings``: both
+        set to 0 (disabled)."""
         self.update_disappearing_settings(0, 0)
 
     def add_admin(self, inbox_id: str) -> None:

@@ -41,7 +41,7 @@ __all__ = [
 
 @reason_codes("deletion", message_not_found=RefusalClass.NOT_FOUND, not_authorized=RefusalClass.PERMISSION)
 class DeletionReason(enum.StrEnum):
-    """libxmtp crates/xmtp_mls/src/groups/error.rs ``DeleteMessageError``@b649d1a: why a deletion is refused."""
+    """libxmtp crates/xmtp_mls/src/groups/error.rs@b649d1a ``DeleteMessageError``: why a deletion is refused."""
 
     MESSAGE_NOT_FOUND = "deletion.message_not_found"              # no stored message has this id
     NOT_AUTHORIZED = "deletion.not_authorized"                    # neither its sender nor a super admin, or another group's
@@ -69,17 +69,17 @@ HIDDEN_TYPE_IDS = ("reaction", "readReceipt", "deleteMessage")
 
 
 def is_deletable(message: MessageRow) -> bool:
-    """libxmtp ``Deletable``: an application message of a deletable content type."""
+    """libxmtp crates/xmtp_db/src/encrypted_store/group_message.rs@b649d1a ``Deletable``: an application message of a deletable content type."""
     return message.kind == GroupMessageKind.APPLICATION and message.type_id in DELETABLE_TYPE_IDS
 
 
 def encode_delete_message(message_id: bytes) -> EncodedContent:
-    """libxmtp crates/xmtp_content_types/src/delete_message.rs ``DeleteMessageCodec::encode``: the id in hex."""
+    """libxmtp crates/xmtp_content_types/src/delete_message.rs@b649d1a ``DeleteMessageCodec::encode``: the id in hex."""
     return EncodedContent(type=DELETE_MESSAGE, content=DeleteMessage(message_id.hex()).encode())
 
 
 def decode_delete_message(encoded: EncodedContent) -> bytes | None:
-    """libxmtp ``process_delete_message``: the id a DeleteMessage names; None if it does not decode (skipped)."""
+    """libxmtp crates/xmtp_mls/src/groups/mls_sync.rs@b649d1a ``process_delete_message``: the id a DeleteMessage names; None if it does not decode (skipped)."""
     try:
         return bytes.fromhex(DeleteMessage.decode(encoded.content).message_id)
     except (DecodeError, ValueError):
@@ -88,7 +88,7 @@ def decode_delete_message(encoded: EncodedContent) -> bytes | None:
 
 def check_deletion(message: MessageRow | None, message_id: bytes, group_id: bytes, deleter_inbox_id: str,
                    deleter_is_super_admin: bool, already_deleted: bool) -> None:
-    """libxmtp groups/mod.rs ``delete_message``: the sender's checks, in libxmtp's order."""
+    """libxmtp crates/xmtp_mls/src/groups/mod.rs@b649d1a ``delete_message``: the sender's checks, in libxmtp's order."""
     if message is None:
         raise Rejected(DeletionReason.MESSAGE_NOT_FOUND, message_id.hex())
     if message.group_id != group_id:
@@ -102,7 +102,7 @@ def check_deletion(message: MessageRow | None, message_id: bytes, group_id: byte
 
 
 def is_deletion_valid(deletion: MessageDeletionRow, message: MessageRow) -> bool:
-    """libxmtp enrichment.rs ``is_deletion_valid``: the deletion names this message of its group, the message is
+    """libxmtp crates/xmtp_mls/src/messages/enrichment.rs@b649d1a ``is_deletion_valid``: the deletion names this message of its group, the message is
     deletable, and the deleter is its sender or was a super admin when the deletion was processed."""
     return (deletion.deleted_message_id == message.id and deletion.group_id == message.group_id
             and is_deletable(message)

@@ -36,12 +36,12 @@ __all__ = ["is_enabled", "expire_at_ns"]
 
 
 def is_enabled(from_ns: int, in_ns: int) -> bool:
-    """libxmtp group_mutable_metadata.rs ``MessageDisappearingSettings::is_enabled``: both positive."""
+    """libxmtp crates/xmtp_mls_common/src/group_mutable_metadata.rs@b649d1a ``MessageDisappearingSettings::is_enabled``: both positive."""
     return from_ns > 0 and in_ns > 0
 
 
 def expire_at_ns(extensions: Sequence[Extension], now_ns: int) -> int | None:
-    """libxmtp mls_sync.rs ``get_message_expire_at_ns``: ``now + in_ns`` when the group's settings are enabled;
+    """libxmtp crates/xmtp_mls/src/groups/mls_sync.rs@b649d1a ``get_message_expire_at_ns``: ``now + in_ns`` when the group's settings are enabled;
     None when they are not, are unset, or cannot be read."""
     try:
         settings = disappearing_settings(read_mutable_metadata(extensions))

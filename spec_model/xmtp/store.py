@@ -376,7 +376,7 @@ class Store:
             (at_ns, current_ref)).rowcount
 
     def newest_key_package_created_ns(self) -> int | None:
-        """libxmtp xmtp_db identity.rs (the last rotation): when the newest kept key package was created."""
+        """libxmtp crates/xmtp_db/src/encrypted_store/identity.rs@b649d1a (the last rotation): when the newest kept key package was created."""
         return self._conn.execute("SELECT max(created_ns) FROM key_packages").fetchone()[0]
 
     def delete_replaced_key_packages(self, replaced_before_ns: int) -> int:
@@ -487,12 +487,12 @@ class Store:
         return self._select(MessageRow, tail, params)
 
     def set_message_expiry(self, message_id: bytes, expire_at_ns: int | None) -> None:
-        """libxmtp xmtp_db group_message.rs ``set_delivery_status_to_published``: our own message's ``expire_at_ns``."""
+        """libxmtp crates/xmtp_db/src/encrypted_store/group_message.rs@b649d1a ``set_delivery_status_to_published``: our own message's ``expire_at_ns``."""
         self._update("message", message_id, "UPDATE messages SET expire_at_ns = ? WHERE id = ?",
                      (expire_at_ns, message_id))
 
     def delete_expired_messages(self, now_ns: int) -> int:
-        """libxmtp xmtp_db group_message.rs ``delete_expired_messages``: Published application messages whose
+        """libxmtp crates/xmtp_db/src/encrypted_store/group_message.rs@b649d1a ``delete_expired_messages``: Published application messages whose
         ``expire_at_ns`` is at or before ``now_ns`` are deleted; returns the count."""
         return self._conn.execute(
             "DELETE FROM messages WHERE delivery_status = ? AND kind = ? AND expire_at_ns IS NOT NULL "
@@ -501,12 +501,12 @@ class Store:
     # ---- message deletions (XIP-76)
 
     def put_message_deletion(self, row: MessageDeletionRow) -> None:
-        """libxmtp xmtp_db message_deletion.rs ``store_or_ignore``: a deletion is recorded once."""
+        """libxmtp crates/xmtp_db/src/encrypted_store/message_deletion.rs@b649d1a ``store_or_ignore``: a deletion is recorded once."""
         if self._get(MessageDeletionRow, row.id) is None:
             self._put(row)
 
     def find_message_deletions(self, deleted_message_id: bytes) -> list[MessageDeletionRow]:
-        """libxmtp xmtp_db message_deletion.rs: the deletions naming a message, oldest first."""
+        """libxmtp crates/xmtp_db/src/encrypted_store/message_deletion.rs@b649d1a: the deletions naming a message, oldest first."""
         return self._select(MessageDeletionRow, "WHERE t.deleted_message_id = ? ORDER BY t.deleted_at_ns, t.rowid",
                             (deleted_message_id,))
 

@@ -118,7 +118,7 @@ class MessageRow:
 
 @dataclasses.dataclass(frozen=True)
 class MessageDeletionRow:
-    """libxmtp xmtp_db message_deletion.rs ``StoredMessageDeletion``: a DeleteMessage (XIP-76) sent or received.
+    """libxmtp crates/xmtp_db/src/encrypted_store/message_deletion.rs@b649d1a ``StoredMessageDeletion``: a DeleteMessage (XIP-76) sent or received.
 
     ``id`` is the DeleteMessage's own message id; the deletion applies only if ``deletion.py`` finds it valid
     against the message it names, which may arrive later.
