@@ -31,6 +31,9 @@ class Mutant:
     area: str
     description: str
     patch: Callable[[], None]
+    checks: tuple[str, ...] = ()
+    """Run only the checks matching these globs (none: the whole suite). The wire mutants break a client's
+    own processing only, which nothing but the clients' checks can see; they run against the wire checks."""
 
     def apply(self) -> None:
         self.patch()
@@ -82,6 +85,118 @@ def _ignoring(reason: str) -> Callable[[Any], Any]:
 
 
 # ------------------------------------------------------------------ the bugs, where a lambda would be too long
+
+def _in_receive(replacements: dict[str, Callable[[Any], Any]]) -> Callable[[], None]:
+    """A patch breaking only what a client does with a commit it receives (``receive.py``): while its commit
+    validation runs, each ``module:name`` of ``replacements`` is ``make(original)``; the vector answers, which
+    call the same rules directly, are untouched."""
+    def patch() -> None:
+        receive = importlib.import_module("spec_model.xmtp.receive")
+        original_validate = receive.validate_commit
+        targets = []
+        for target, make in replacements.items():
+            module, _, name = target.partition(":")
+            module = importlib.import_module(module)
+            targets.append((module, name, getattr(module, name), make(getattr(module, name))))
+
+        def validate_commit(*args, **kwargs):
+            for module, name, _, replacement in targets:
+                setattr(module, name, replacement)
+            try:
+                return original_validate(*args, **kwargs)
+            finally:
+                for module, name, original, _ in targets:
+                    setattr(module, name, original)
+        receive.validate_commit = validate_commit
+    return patch
+
+
+def _promoted(condition: Callable[[Any], bool]) -> Callable[[Any], Any]:
+    """A ``make`` for a rule whose first ``Actor`` argument is the actor: one meeting ``condition`` counts as a
+    super admin."""
+    def make(original):
+        def promoted(*args, **kwargs):
+            args = list(args)
+            i = next(i for i, value in enumerate(args) if hasattr(value, "is_super_admin"))  # the actor
+            if condition(args[i]):
+                args[i] = dataclasses.replace(args[i], is_super_admin=True)
+            return original(*args, **kwargs)
+        return promoted
+    return make
+
+
+def _proposers_ignored(original):
+    """``_check_policies`` that checks every change against the committer, never a proposal's sender (libxmtp
+    before extract_expected_diff_with_proposers)."""
+    def _check_policies(staged, *args, **kwargs):
+        staged = dataclasses.replace(staged, proposals=tuple(dataclasses.replace(p, sender=None)
+                                                             for p in staged.proposals))
+        return original(staged, *args, **kwargs)
+    return _check_policies
+
+
+def _any_as_all(original):
+    """``allows`` evaluating an any-of composition like an all-of."""
+    from spec_model.xmtp.permissions import AllOf, AnyOf
+
+    def allows(policy, actor, profile=None):
+        if isinstance(policy, AnyOf):
+            policy = AllOf(policy.policies)
+        return original(policy, actor, *([profile] if profile is not None else []))
+    return allows
+
+
+def _libxmtp_permissions_rule(original):
+    """``check`` that follows libxmtp for update_permissions in every profile: the seed's policy is ignored."""
+    from spec_model.xmtp.profiles import LIBXMTP
+
+    def check(policies, permission, actor, **options):
+        if permission == "update_permissions_policy":
+            options["profile"] = LIBXMTP
+        return original(policies, permission, actor, **options)
+    return check
+
+
+def _stops_on_refusal(original):
+    """``receive._validator`` whose refusal breaks the sync instead of skipping the commit: the group is stuck."""
+    def _validator(ctx, results):
+        policy = original(ctx, results)
+
+        def stuck(staged):
+            try:
+                policy(staged)
+            except Rejected as e:
+                raise RuntimeError(f"cannot go on after a refused commit: {e}") from None
+        return stuck
+    return _validator
+
+
+def _metadata_failures_ignored(original):
+    """``unwrap_welcome`` that reads a Welcome whose metadata does not open as if it had none (cursor 0)."""
+    def unwrap_welcome(private_key, data, welcome_metadata, algorithm=1):
+        try:
+            return original(private_key, data, welcome_metadata, algorithm)
+        except Rejected:
+            return original(private_key, data, b"", algorithm)
+    return unwrap_welcome
+
+
+def _any_algorithm_as_x25519(original):
+    """``unwrap_welcome`` that opens every Welcome with X25519, whatever algorithm it is labelled with."""
+    return lambda private_key, data, welcome_metadata, algorithm=1: original(private_key, data, welcome_metadata)
+
+
+def _expired_taken(original):
+    """``validate_xmtp_key_package`` that takes an expired key package as if it were still valid."""
+    def validate_xmtp_key_package(key_package, now_s, lookup):
+        try:
+            return original(key_package, now_s, lookup)
+        except Rejected as e:
+            if e.reason != "expired":
+                raise
+            return original(key_package, key_package.leaf_node.source.lifetime.not_after - 1, lookup)
+    return validate_xmtp_key_package
+
 
 def _ratchet_step_of_next_generation(self) -> None:
     """``SenderRatchet._skip`` deriving ratchet_secret_[j+1] with generation j+1 in its context, not j."""
@@ -297,6 +412,65 @@ _MUTANTS = [
     Mutant("archive_nonce_little_endian", "history sync",
            "history archive record nonces count up in little-endian instead of big-endian (facts §9)",
            _replace(["spec_model.xmtp.history_archive:_nonce"], _to(_little_endian_counter))),
+    # ---- a client's own processing of what it receives (only the wire checks see it)
+    *[Mutant(name, "wire", description, patch, checks=("wire/*",)) for name, description, patch in [
+        ("client_skips_permission_checks",
+         "a client applies received commits without checking their permissions (facts §4.4 step 12)",
+         _in_receive({"spec_model.xmtp.commit_validation:_check_policies": _to(_allow)})),
+        ("client_skips_metadata_limits",
+         "a client applies received metadata values over their byte limits (facts §4.4 step 3)",
+         _in_receive({"spec_model.xmtp.commit_validation:check_attribute": _to(_allow)})),
+        ("client_skips_credential_checks",
+         "a client does not check that received leaves belong to their inbox (facts §4.4 step 11)",
+         _in_receive({"spec_model.xmtp.commit_validation:_check_credential": _to(_allow)})),
+        ("client_admins_are_super_admins",
+         "a client treats admins as super admins in received commits (XIP-47)",
+         _in_receive({"spec_model.xmtp.commit_validation:check": _promoted(lambda a: a.is_admin),
+                      "spec_model.xmtp.commit_validation:check_remove_member": _promoted(lambda a: a.is_admin),
+                      "spec_model.xmtp.commit_validation:check_add_super_admin": _promoted(lambda a: a.is_admin),
+                      "spec_model.xmtp.commit_validation:check_remove_super_admin": _promoted(lambda a: a.is_admin)})),
+        ("client_creator_keeps_super_admin_rights",
+         "a client lets a creator no longer super admin act as one (XIP-47: the creator is a super admin only "
+         "while listed)",
+         _in_receive({"spec_model.xmtp.commit_validation:check": _promoted(lambda a: a.is_creator),
+                      "spec_model.xmtp.commit_validation:check_add_super_admin": _promoted(lambda a: a.is_creator),
+                      "spec_model.xmtp.commit_validation:check_remove_super_admin":
+                          _promoted(lambda a: a.is_creator)})),
+        ("client_ignores_super_admin_rules",
+         "a client applies any change of the super admin list (XIP-47: only super admins, one must remain)",
+         _in_receive({"spec_model.xmtp.commit_validation:check_add_super_admin": _to(_allow),
+                      "spec_model.xmtp.commit_validation:check_remove_super_admin": _to(_allow)})),
+        ("client_last_super_admin_may_leave",
+         "a client accepts a commit leaving no super admin (XIP-47 facts §4.4 step 12f)",
+         _in_receive({"spec_model.xmtp.commit_validation:check_remove_super_admin":
+                      lambda original: lambda actor, super_admins_left: original(actor, super_admins_left=1)})),
+        ("client_checks_committer_not_proposer",
+         "a client checks an added or removed inbox against the committer, not the proposal's sender "
+         "(libxmtp validated_commit.rs extract_expected_diff_with_proposers)",
+         _in_receive({"spec_model.xmtp.commit_validation:_check_policies": _proposers_ignored})),
+        ("client_any_of_as_all_of",
+         "a client evaluates an any-of policy as all-of (XIP-47 composition, libxmtp AnyCondition)",
+         _in_receive({"spec_model.xmtp.permissions:allows": _any_as_all})),
+        ("client_seed_ignores_permissions_policy",
+         "a seed client ignores update_permissions_policy as libxmtp does (XIP-47 Threat Model)",
+         _in_receive({"spec_model.xmtp.commit_validation:check": _libxmtp_permissions_rule})),
+        ("client_ignores_welcome_metadata",
+         "a client joins from a Welcome whose sealed metadata does not open (docs/xmtp-facts.md §7.3)",
+         _replace(["spec_model.xmtp.conversations:unwrap_welcome"], _metadata_failures_ignored)),
+        ("client_ignores_wrapper_algorithm",
+         "a client opens every Welcome with X25519, whatever wrapper algorithm it names (docs/xmtp-facts.md §7.3)",
+         _replace(["spec_model.xmtp.conversations:unwrap_welcome"], _any_algorithm_as_x25519)),
+        ("client_adds_expired_key_packages",
+         "a client adding members uses key packages past not_after (OpenMLS lifetime.rs, libxmtp "
+         "verified_key_package_v2.rs)",
+         _replace(["spec_model.xmtp.intents:validate_xmtp_key_package"], _expired_taken)),
+        ("client_joins_any_dm",
+         "a client joins every DM it is welcomed to, without libxmtp's validate_dm_group (docs/xmtp-facts.md §4.4)",
+         _replace(["spec_model.xmtp.conversations:validate_dm_welcome"], _to(_allow))),
+        ("client_stuck_after_refused_commit",
+         "a client that refuses a commit stops processing the group (facts §5: skipped, the cursor moves on)",
+         _replace(["spec_model.xmtp.receive:_validator"], _stops_on_refusal)),
+    ]],
 ]
 
 MUTANTS: dict[str, Mutant] = {m.name: m for m in _MUTANTS}
@@ -314,7 +488,7 @@ def catch(name: str) -> tuple[str, str | None, str, float]:
     session = connect(command=reference_subprocess_command(name))
     session.label = f"mutant {name}"
     with tempfile.TemporaryDirectory() as counterexamples:  # a mutant's counterexample is not kept
-        options = RunOptions(stop_on=frozenset({Status.FAILED}),
+        options = RunOptions(stop_on=frozenset({Status.FAILED}), include=list(MUTANTS[name].checks),
                              differential=DifferentialOptions(counterexamples=Path(counterexamples)))
         try:
             report, _ = execute(session, collect(options), options, None)

@@ -125,15 +125,18 @@ class Session:
         return check_result(OPERATIONS, operation,
                             self.adapter.call(operation, check_params(OPERATIONS, operation, params)))
 
-    def _new_network(self) -> DeliveryService:
-        """A delivery service with a new clock; with ``node_validation``, identity updates and key packages
-        are checked as XMTP's node checks them (off: implementations' own validation is what is tested)."""
-        return DeliveryService.validating(Clock()) if self.node_validation else DeliveryService(Clock())
+    def _new_network(self, start_ns: int | None = None, **checks: Any) -> DeliveryService:
+        """A delivery service with a new clock (at ``start_ns``, or the model's fixed start); with
+        ``node_validation``, identity updates and key packages are checked as XMTP's node checks them (off:
+        implementations' own validation is what is tested); ``checks`` replace the node's own."""
+        clock = Clock() if start_ns is None else Clock(start_ns)
+        return DeliveryService.validating(clock, **checks) if self.node_validation else DeliveryService(clock, **checks)
 
-    def fresh_network(self) -> DeliveryService:
-        """Forget every member and client of the adapter, and give it a new delivery service."""
+    def fresh_network(self, start_ns: int | None = None, **checks: Any) -> DeliveryService:
+        """Forget every member and client of the adapter, and give it a new delivery service (its clock at
+        ``start_ns`` if given; ``checks``: ``DeliveryService``'s, e.g. ``validate_key_package``)."""
         self.ask("reset")
-        self.network = self._new_network()
+        self.network = self._new_network(start_ns, **checks)
         return self.network
 
     def close(self) -> None:

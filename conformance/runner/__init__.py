@@ -1,7 +1,8 @@
 """The conformance runner: every check against one adapter, reported by area (``xmtp-conformance run``).
 
 Sources of checks, in run order: the official RFC 9420 and RFC 9180 vectors (``vector_checks``), the XMTP vector
-families and client scenarios (``vector_checks``), MLS groups shared with the model
+families and client scenarios (``vector_checks``), the families' cases played through the network
+(``conformance.wire``), MLS groups shared with the model
 (``mls_interop``) and split across both (``mls_mixed``), replayed scenario files (``--scenario``), and the differential state machine
 (``differential``). ``run.py`` selects and runs them; ``report.py`` renders the results.
 """
@@ -25,6 +26,7 @@ from .mls_mixed import mixed_group_checks
 from .report import Report, build_report
 from .run import Progress, run_checks, select
 from .vector_checks import hpke_checks, rfc9420_checks, xmtp_checks
+from .wire_checks import wire_checks
 
 __all__ = ["RunOptions", "collect", "load_skips", "execute", "smoke_checks", "scenario_file_checks", "Report", "Status",
            "SkipFileError"]
@@ -61,8 +63,8 @@ def _suite(options: RunOptions) -> list[Check]:
     only those."""
     if options.scenarios:
         return [c for path in options.scenarios for c in scenario_file_checks(path)]
-    return [*rfc9420_checks(), *hpke_checks(), *xmtp_checks(), *mls_interop_checks(), *mixed_group_checks(),
-            *differential_checks(options.differential)]
+    return [*rfc9420_checks(), *hpke_checks(), *xmtp_checks(), *wire_checks(), *mls_interop_checks(),
+            *mixed_group_checks(), *differential_checks(options.differential)]
 
 
 def collect(options: RunOptions) -> list[Check]:
@@ -82,7 +84,7 @@ def load_skips(options: RunOptions) -> SkipList | None:
 def smoke_checks(session: Session) -> list[Check]:
     """The first check of each kind the adapter can run: its basic operations, tried in seconds."""
     chosen: dict[str, Check] = {}
-    for check in [*rfc9420_checks(), *hpke_checks(), *xmtp_checks(), *mls_interop_checks()]:
+    for check in [*rfc9420_checks(), *hpke_checks(), *xmtp_checks(), *wire_checks(), *mls_interop_checks()]:
         if missing(check.needs, session.hello.capabilities):
             continue
         kind = "/".join(check.id.split("/")[:2]).split("[")[0].split("::")[0]

@@ -10,8 +10,9 @@ The algorithm (docs/runner.md):
    or a refusal where the check needed an answer); skipped (the adapter answered ``unsupported``);
    self-reported (only the adapter's own verdict, ``SelfReported``); or errored (the adapter broke:
    any other ``AdapterError`` or exception);
-4. an adapter that crashed or hung on a check (the check errors) is started again for the next one, at
-   most ``max_restarts`` times (``MAX_RESTARTS``); after that the remaining checks error;
+4. an adapter that crashed or hung on a check (the check errors, or fails where the check judges exactly
+   that, as wire checks do) is started again for the next one, at most ``max_restarts`` times
+   (``MAX_RESTARTS``); after that the remaining checks error;
 5. ``stop_on`` stops at the first result of those statuses (``--fail-fast``: failed or errored; the
    mutants: failed only, since a crash does not show that the suite caught a bug).
 """
@@ -104,7 +105,7 @@ def run_checks(session: Session, checks: list[Check], *, skips: SkipList | None 
     for check in checks:
         reason = (skips.reason(check.id) if skips else None) or missing(check.needs, session.hello.capabilities)
         result = Result(check, Status.SKIPPED, reason) if reason else outcome(check, session)
-        if result.status is Status.ERRORED and not session.alive:
+        if result.status in (Status.ERRORED, Status.FAILED) and not session.alive:
             if restarts < max_restarts:
                 restarts += 1
                 try:

@@ -37,6 +37,7 @@ from .network import NetworkError
 from .permissions import Policies
 from .receive import leave_requesters, receive
 from .store import INACTIVE_STATES, MessageDeletionRow, MessageRow
+from .streams import Stream, group_stream
 
 __all__ = ["Member", "Conversation", "MAX_SYNCS_TO_RESOLVE", "GROUP_KEY_ROTATION_INTERVAL_NS",
            "SYNC_UPDATE_INSTALLATIONS_INTERVAL_NS", "SEND_MESSAGE_UPDATE_INSTALLATIONS_INTERVAL_NS"]
@@ -146,6 +147,14 @@ class Conversation:
                 else by_inbox.get(inbox, [])
             members.append(Member(inbox, tuple(sorted(state.wallets)), tuple(sorted(installations)), level))
         return members
+
+    def stream(self) -> Stream:
+        """seed Group ``stream``: this group's new messages, own ones included; syncs automatically."""
+        def synced() -> list[StoredMessage]:
+            if not self.is_active and self.client.config.profile.inactive_sync_refused:
+                return []  # libxmtp: the stream's sync of a group one was removed from fails, and is passed over
+            return self.sync_with_conn(return_new=True)
+        return group_stream(self.client, self.group_id, synced)
 
     def find_messages(self, **filters) -> list[StoredMessage]:
         """seed ``find_messages``: sent_after_ns, sent_before_ns, limit, direction, delivery_status, kind.

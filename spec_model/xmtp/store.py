@@ -596,6 +596,21 @@ class Store:
             if message_id is not None:
                 self.set_delivery_status(message_id, DeliveryStatus.FAILED)
 
+    # ---- user preferences
+
+    def get_hmac_key(self) -> bytes | None:
+        """libxmtp crates/xmtp_db/src/encrypted_store/user_preferences.rs@b649d1a ``StoredUserPreferences.hmac_key``:
+        the key behind every sender HMAC."""
+        row = self._conn.execute("SELECT value FROM meta WHERE name = 'hmac_key'").fetchone()
+        return None if row is None else self._open("meta", "value", ("hmac_key",), row[0])
+
+    def store_hmac_key(self, key: bytes) -> None:
+        """libxmtp crates/xmtp_db/src/encrypted_store/user_preferences.rs@b649d1a ``store_hmac_key``: a new HMAC
+        key replaces the old one."""
+        with self.transaction():
+            self._conn.execute("INSERT INTO meta VALUES ('hmac_key', ?) ON CONFLICT DO UPDATE SET value = excluded.value",
+                               (self._seal("meta", "value", ("hmac_key",), key),))
+
     # ---- cursors
 
     def get_cursor(self, entity: bytes, kind: CursorKind) -> int:

@@ -23,7 +23,7 @@ from spec_model.mls.ratchet_tree import RatchetTree
 from spec_model.mls.reasons import Reason, Rejected
 from spec_model.mls.suites import suite
 
-from . import malformed
+from conformance import malformed
 from .members import bundle, commit_and_deliver, deliver, founder, group_of, join, seeded_rng, state_of
 
 CS = suite(3)

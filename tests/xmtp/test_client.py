@@ -20,6 +20,7 @@ from spec_model.xmtp.delivery import DeliveryStatus, GroupMessageKind
 from spec_model.xmtp.network import NetworkError, NetworkReason
 from spec_model.xmtp.permissions import Option, Permission, Policies, Preset, preset_policies, update_by_intent
 from spec_model.xmtp.profiles import LIBXMTP, SEED
+from spec_model.xmtp.push import sender_hmac
 from spec_model.xmtp.store import StoreReason
 
 from tests.xmtp.clients import (
@@ -268,6 +269,61 @@ def test_streams(net):
     later.send("also streamed")
     assert [m.text for m in messages.poll() if m.kind == APP] == ["also streamed"]
     messages.close()
+
+
+def test_a_dropped_stream_resumes_with_nothing_missed_or_twice(net):
+    alix, bo = net.user("alix"), net.user("bo")
+    group = alix.c.conversations.create_group([bo.address])
+    bo.c.conversations.sync()
+    messages, welcomes = bo.c.conversations.stream_all_messages(), bo.c.conversations.stream()
+    group.send("one")
+    assert [m.text for m in messages.poll()] == ["one"]
+    net.network.drop_streams()
+    group.send("two")
+    group.send("three")
+    later = alix.c.conversations.create_dm(bo.inbox_id)
+    assert [c.group_id for c in welcomes.poll()] == [later.group_id]  # first: a messages poll would join it
+    assert [m.text for m in messages.poll() if m.kind == APP] == ["two", "three"]
+    assert messages.poll() == [] and welcomes.poll() == []
+    net.network.refuse_connections(net.clock.now_ns() + 5 * TICK_NS)  # refused: the streams wait
+    assert messages.poll() == []
+    net.tick(10 * TICK_NS)
+    group.send("four")
+    assert [m.text for m in messages.poll() if m.kind == APP] == ["four"]
+
+
+def test_a_group_stream_yields_own_messages_and_those_a_sync_got_first(net):
+    alix, bo = net.user("alix"), net.user("bo")
+    group = alix.c.conversations.create_group([bo.address])
+    bo.c.conversations.sync()
+    mine, theirs = group.stream(), joined(bo.c, group.group_id).stream()
+    group.send("own")
+    net.tick()
+    joined(bo.c, group.group_id).sync()  # bo's sync stores it before his stream sees it
+    assert [m.text for m in mine.poll()] == ["own"]
+    assert [m.text for m in theirs.poll()] == ["own"]
+    assert mine.poll() == [] and theirs.poll() == []
+    mine.close()
+    group.send("after closing")
+    assert mine.poll() == []
+
+
+def test_group_messages_carry_the_sender_hmac_and_should_push_as_libxmtp_sends_them(net):
+    alix, bo = net.user("alix"), net.user("bo")
+    group = alix.c.conversations.create_group([bo.address])
+    bo.c.conversations.sync()
+    net.tick()
+    group.send("pushed")
+    joined(bo.c, group.group_id).leave()
+    sent = server_messages(net, group.group_id)
+    commit, text, leave = sent[0], sent[-2], sent[-1]
+    assert (commit.is_commit, commit.should_push) == (True, False)
+    assert (text.is_commit, text.should_push, leave.should_push) == (False, True, False)
+    (alix_key,) = alix.c.hmac_keys(group.group_id, (0,))
+    (bo_key,) = bo.c.hmac_keys(group.group_id, (0,))
+    assert text.sender_hmac == sender_hmac(alix_key, text.data) != sender_hmac(bo_key, text.data)
+    assert leave.sender_hmac == sender_hmac(bo_key, leave.data)
+    assert alix.c.hmac_keys(group.group_id) == alix.c.hmac_keys(group.group_id)  # the user's key is kept
 
 
 # ------------------------------------------------------------------ sending and delivery status
@@ -865,6 +921,7 @@ def test_libxmtp_profile_retries_each_publish_call_five_times(net):
     net.network.fail_publishes(17)
     group.send("absorbed")
     assert net.network.pending_publish_failures == 0
+    net.tick()  # later than the node's stamp of the first (inserts a microsecond apart)
     net.network.fail_publishes(18)
     rejected(ClientReason.INTENT_FAILED, group.send, "lost")
     assert [(m.text, m.delivery_status) for m in group.find_messages(kind=APP)] == \

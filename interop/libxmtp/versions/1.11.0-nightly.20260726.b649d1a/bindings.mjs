@@ -36,4 +36,6 @@ export const bindings = {
   superAdmins: (group) => group.listSuperAdmins(),
   messages: (group, options) => group.listEnrichedMessages(options),
   close: (client) => client.close(),
+  enrichedMessageById: (conversations, id) => conversations.getEnrichedMessageById(id),
+  hmacKeys: (conversations) => conversations.hmacKeys(),
 };

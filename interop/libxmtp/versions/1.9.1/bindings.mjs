@@ -31,4 +31,6 @@ export const bindings = {
   messages: (group, options) => group.findEnrichedMessages(options),
   // 1.9.1's client has no close(): its database connection is released and the object dropped.
   close: async (client) => client.releaseDbConnection(),
+  enrichedMessageById: (conversations, id) => conversations.findEnrichedMessageById(id),
+  hmacKeys: (conversations) => conversations.getHmacKeys(),
 };

@@ -1,8 +1,9 @@
-"""Every builder of a malformed or forged MLS message used by the tests, in one place.
+"""Every builder of a malformed or forged MLS message, in one place: for the model's tests and the wire checks.
 
 Each builder takes a genuine message (or a group to forge one from) and
-returns a message that is wrong in exactly one way, re-signing or
-re-tagging what it must so that the intended check is the one that fails.
+returns a message that is wrong in exactly one way, re-signing, re-tagging or
+re-encrypting what it must so that the intended check is the one that fails
+(RFC 9420 §6: signature, membership tag, epoch, sender ratchet).
 """
 
 from __future__ import annotations
@@ -11,7 +12,8 @@ import dataclasses
 
 from spec_model.mls.commit import Commit
 from spec_model.mls.framing import (
-    AuthenticatedContent, FramedContent, MemberSender, PublicMessage, WireFormat, protect_public, sign_content,
+    AuthenticatedContent, FramedContent, MemberSender, PublicMessage, WireFormat, protect_private, protect_public,
+    sign_content,
 )
 from spec_model.mls.group import Group
 from spec_model.mls.message import MLSMessage
@@ -63,3 +65,14 @@ def flipped(message: MLSMessage, offset: int) -> bytes:
     data = bytearray(message.encode())
     data[offset] ^= 1
     return bytes(data)
+
+
+def private_application_with_bad_signature(sender: Group, data: bytes) -> MLSMessage:
+    """An application PrivateMessage of ``data`` from ``sender`` whose signature is altered (RFC 9420 §6.1), encrypted
+    under the sender's next ratchet generation as a genuine one would be (§6.3)."""
+    content = FramedContent(sender.group_id, sender.epoch, MemberSender(sender.own_leaf), b"", data)
+    ac = sign_content(sender.cs, WireFormat.mls_private_message, content, sender.context, sender.signature_priv)
+    forged = dataclasses.replace(ac, auth=dataclasses.replace(
+        ac.auth, signature=bytes([ac.auth.signature[0] ^ 1]) + ac.auth.signature[1:]))
+    return MLSMessage(protect_private(sender.cs, forged, sender.state.secret_tree,
+                                      sender.state.secrets.sender_data_secret, sender.config.padding))

@@ -1,0 +1,228 @@
+"""``wire/welcome_wrapping::<case>``: Welcomes wrapped, garbled or mislabelled as the case says, sent to the SDK.
+
+A welcome_wrapping case is one wrapping of a Welcome (docs/xmtp-facts.md §7.3). Its wire form wraps a real
+Welcome, for a new group that adds the SDK's installation, in the way the case names, and sends it through
+``SendWelcomeMessages``; then a valid Welcome of another new group follows (the probe). After one
+``clients.sync_welcomes`` the SDK must have joined exactly the groups whose Welcome is valid: the case's
+group if the case is valid (at the model's epoch), and the probe's.
+
+``wire/dm_welcomes::<case>``: the case's DM extensions with its inboxes replaced by the wire's (the adder by
+a model member, the receiver by the SDK), in a Welcome of that member: the SDK joins the DM or not, then the
+group of a valid Welcome that follows (libxmtp groups/mod.rs ``validate_dm_group``).
+
+Without a wire form: UNSPECIFIED as the algorithm (the node stores it as Curve25519), X-Wing wrappings (a
+sender wraps with X-Wing only for a key package offering an X-Wing key, 0xFF03; not yet played), a valid
+wrapping of an empty Welcome (a join failure, not a wrapping), a DM Welcome from the SDK's own inbox (not yet
+played) and DM rules for a group that is no DM (not applied).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from typing import Callable
+
+from spec_model.mls.extensions import ExtensionType
+from spec_model.mls.group_context import Extension
+from spec_model.mls.reasons import Rejected
+from spec_model.mls.suites import HPKECiphertext
+from spec_model.xmtp.api import WelcomeMetadata, WelcomeWrapperAlgorithm
+from spec_model.xmtp.commit_validation import validate_dm_welcome
+from spec_model.xmtp.extensions import GroupMembership, XmtpExtensionType, membership_extension
+from spec_model.xmtp.key_package import GROUP_REQUIRED_CAPABILITIES, KeyPackage
+from spec_model.xmtp.welcome_wrap import _INFO, _suite
+
+from ..vectors.formats import DecisionCase, Verdict
+from .world import PROFILES, GroupSpec, HarnessFault, WireFailure, World, Wrapped, group_spec, wrap
+
+__all__ = ["derive", "derive_dm"]
+
+
+def _flip(data: bytes, index: int) -> bytes:
+    return data[:index] + bytes([data[index] ^ 1]) + data[index + 1:]
+
+
+def _sealed(key_package: KeyPackage, welcome: bytes, metadata: bytes, *, metadata_first: bool = False,
+            public_key: bytes | None = None) -> Wrapped:
+    """An X25519 wrapping (docs/xmtp-facts.md §7.3) with chosen metadata bytes, order and recipient key."""
+    hpke, _ = _suite(WelcomeWrapperAlgorithm.CURVE25519)
+    kem_output, context = hpke.setup_base_s(public_key or key_package.init_key, _INFO)
+    if metadata_first:
+        sealed_metadata = context.seal(b"", metadata)
+        sealed_welcome = context.seal(b"", welcome)
+    else:
+        sealed_welcome = context.seal(b"", welcome)
+        sealed_metadata = context.seal(b"", metadata)
+    return Wrapped(HPKECiphertext(kem_output, sealed_welcome).encode(), sealed_metadata,
+                   WelcomeWrapperAlgorithm.CURVE25519, key_package.init_key)
+
+
+def _x25519(key_package: KeyPackage, welcome: bytes, cursor: int) -> Wrapped:
+    """The Welcome wrapped with X25519 for the key package's init key, as these cases are (docs/xmtp-facts.md
+    §7.3; a key package offering an X-Wing key, 0xFF03, may also be wrapped for that one)."""
+    return _sealed(key_package, welcome, WelcomeMetadata(cursor).encode())
+
+
+def _with(**changes) -> Callable[[KeyPackage, bytes, int], Wrapped]:
+    return lambda kp, welcome, cursor: dataclasses.replace(_x25519(kp, welcome, cursor), **changes)
+
+
+def _data(change: Callable[[bytes], bytes]) -> Callable[[KeyPackage, bytes, int], Wrapped]:
+    def wrapped(kp, welcome, cursor):
+        w = _x25519(kp, welcome, cursor)
+        return dataclasses.replace(w, data=change(w.data))
+    return wrapped
+
+
+def _kem_output_flipped(data: bytes) -> bytes:
+    outer = HPKECiphertext.decode(data)
+    return HPKECiphertext(_flip(outer.kem_output, 3), outer.ciphertext).encode()
+
+
+def _other_key(kp, welcome, cursor):
+    other = _suite(WelcomeWrapperAlgorithm.CURVE25519)[0].kem.derive_key_pair(b"\x07" * 32)[1]
+    return _sealed(kp, welcome, WelcomeMetadata(cursor).encode(), public_key=other)
+
+
+def _metadata(change: Callable[[Wrapped, Wrapped], bytes]) -> Callable[[KeyPackage, bytes, int], Wrapped]:
+    """A wrapping whose metadata is ``change(it, another wrapping of the same Welcome)``."""
+    def wrapped(kp, welcome, cursor):
+        w = _x25519(kp, welcome, cursor)
+        return dataclasses.replace(w, metadata=change(w, _x25519(kp, welcome, cursor)))
+    return wrapped
+
+
+_WRAPPINGS: dict[str, Callable[[KeyPackage, bytes, int], Wrapped]] = {
+    "wrapped_welcome": _x25519,
+    "cursor_zero": lambda kp, welcome, cursor: _x25519(kp, welcome, 0),
+    "empty_metadata_not_opened": _with(metadata=b""),
+    "wrong_private_key_refused": _other_key,
+    "tampered_ciphertext_refused": _data(lambda d: _flip(d, len(d) - 1)),
+    "tampered_kem_output_refused": _data(_kem_output_flipped),
+    "tampered_metadata_refused": _metadata(lambda own, other: _flip(own.metadata, 0)),
+    "metadata_from_another_wrap_refused": _metadata(lambda own, other: other.metadata),
+    "metadata_sealed_first_refused": lambda kp, w, c: _sealed(kp, w, WelcomeMetadata(c).encode(), metadata_first=True),
+    "truncated_data_refused": _data(lambda d: d[:20]),
+    "trailing_bytes_in_data_refused": _data(lambda d: d + b"\x00"),
+    "metadata_not_protobuf_refused": lambda kp, w, c: _sealed(kp, w, b"\xff\xff\xff"),
+    "xwing_algorithm_refused": _with(algorithm=WelcomeWrapperAlgorithm.XWING_MLKEM_768_DRAFT_6),
+    "symmetric_key_algorithm_refused": _with(algorithm=WelcomeWrapperAlgorithm.SYMMETRIC_KEY),
+}
+
+
+@dataclasses.dataclass(frozen=True)
+class WelcomeWire:
+    """The SDK gets a Welcome wrapped by ``wrapping``, then a valid one; it joins ``joins`` and the probe's group."""
+
+    spec: GroupSpec
+    case_id: str
+    wrapping: Callable[[KeyPackage, bytes, int], Wrapped]
+    joins: bool
+
+    def play(self, world: World) -> None:
+        spec = dataclasses.replace(self.spec, profile=self.spec.profile or world.profile)
+        group, welcome, cursor, key_package = world.build(spec)
+        world.send_welcome(key_package, self.wrapping(key_package, welcome, cursor))
+        probe, probe_welcome, probe_cursor, probe_key_package = world.build(spec)
+        world.send_welcome(probe_key_package, wrap(probe_key_package, probe_welcome, probe_cursor))
+        with world.sdk_phase(self.case_id):
+            joined = world.session.ask("clients.sync_welcomes", client=world.sdk_client(spec.profile))["group_ids"]
+        expected = sorted([group.group_id.hex()] * self.joins + [probe.group_id.hex()])
+        if sorted(joined) != expected:
+            should = "both groups" if self.joins else "only the group of the valid Welcome that follows"
+            raise WireFailure(f"{self.case_id}: the SDK should join {should}; it joined {len(joined)}",
+                              expected=expected, actual=sorted(joined))
+        if self.joins:
+            with world.sdk_phase(self.case_id):
+                epoch = group.observe()["epoch"]
+            if epoch != group.epoch_group.epoch:
+                raise WireFailure(f"{self.case_id}: the SDK joined at epoch {epoch}, not {group.epoch_group.epoch}",
+                                  expected=group.epoch_group.epoch, actual=epoch)
+
+
+def _spec() -> GroupSpec:
+    return group_spec("welcomes")
+
+
+def derive(case: DecisionCase) -> WelcomeWire | str:
+    """The wire form of a welcome_wrapping case, or why it has none."""
+    name = case.id.split("::")[1]
+    if name.startswith("xwing_") and name != "xwing_algorithm_refused":
+        return "an X-Wing wrapping: a sender uses X-Wing only for a key package offering an X-Wing key (0xFF03); " \
+               "not yet played on the wire"
+    if name == "unspecified_algorithm_refused":
+        return "the node stores an unset wrapper algorithm as Curve25519 (node-go WrapperAlgorithmFromProto): no " \
+               "SDK receives UNSPECIFIED"
+    if name not in _WRAPPINGS:
+        return "an empty Welcome inside a valid wrapping: a join failure, not a wrapping"
+    return WelcomeWire(_spec(), case.id, _WRAPPINGS[name], case.expected.result == Verdict.VALID)
+
+
+# ------------------------------------------------------------------ dm_welcomes
+
+_INBOX = re.compile(rb"[0-9a-f]{64}")
+
+
+@dataclasses.dataclass(frozen=True)
+class DmWelcomeWire:
+    """The case's DM extensions, its inboxes replaced by the wire's (the adder by the model's creator, the receiver
+    by the SDK, any other by an outsider): the SDK joins the DM or not, then joins a valid group after it."""
+
+    case_id: str
+    profile: str
+    inputs: dict
+    joins: bool
+
+    @property
+    def spec(self) -> GroupSpec:
+        return dataclasses.replace(_spec(), profile=self.profile)
+
+    def _extensions(self, world: World, creator: str, sdk: str) -> tuple[Extension, ...]:
+        names = {self.inputs["adder_inbox_id"]: creator, self.inputs["own_inbox_id"]: sdk}
+        data = {k: bytes.fromhex(self.inputs[k]) for k in ("immutable_metadata", "mutable_metadata", "permissions")}
+        for found in sorted({m for value in data.values() for m in _INBOX.findall(value)}):
+            names.setdefault(found.decode(), world.user(f"outsider{len(names) % 5}").inbox_id)
+        replaced = {k: _replace_all(v, names) for k, v in data.items()}
+        extensions = (Extension(XmtpExtensionType.IMMUTABLE_METADATA, replaced["immutable_metadata"]),
+                      Extension(XmtpExtensionType.MUTABLE_METADATA, replaced["mutable_metadata"]),
+                      membership_extension(GroupMembership(members={creator: 0})),
+                      Extension(XmtpExtensionType.MUTABLE_PERMISSIONS, replaced["permissions"]),
+                      Extension(ExtensionType.required_capabilities, GROUP_REQUIRED_CAPABILITIES.encode()))
+        try:
+            validate_dm_welcome(extensions, sdk, creator, PROFILES[self.profile])
+            judged = True
+        except Rejected:
+            judged = False
+        if judged != self.joins:
+            raise HarnessFault(f"{self.case_id}: with the wire's inboxes the model judges the DM otherwise")
+        return extensions
+
+    def play(self, world: World) -> None:
+        group_id, welcome, cursor, key_package = world.build_raw(
+            self.profile, lambda creator, sdk: self._extensions(world, creator, sdk))
+        world.send_welcome(key_package, wrap(key_package, welcome, cursor))
+        probe, probe_welcome, probe_cursor, probe_key_package = world.build(self.spec)
+        world.send_welcome(probe_key_package, wrap(probe_key_package, probe_welcome, probe_cursor))
+        with world.sdk_phase(self.case_id):
+            joined = world.session.ask("clients.sync_welcomes", client=world.sdk_client(self.profile))["group_ids"]
+        expected = sorted([group_id.hex()] * self.joins + [probe.group_id.hex()])
+        if sorted(joined) != expected:
+            should = "join the DM and the group after it" if self.joins else "join only the group after the DM"
+            raise WireFailure(f"{self.case_id}: the SDK should {should}; it joined {len(joined)}",
+                              expected=expected, actual=sorted(joined))
+
+
+def _replace_all(data: bytes, names: dict[str, str]) -> bytes:
+    for old, new in names.items():
+        data = data.replace(old.encode(), new.encode())
+    return data
+
+
+def derive_dm(case: DecisionCase) -> DmWelcomeWire | str:
+    """The wire form of a dm_welcomes case, or why it has none."""
+    inputs = case.inputs
+    if inputs["adder_inbox_id"] == inputs["own_inbox_id"]:
+        return "a Welcome from another installation of the SDK's own inbox: not yet played on the wire"
+    if case.id.endswith("/not_a_dm"):
+        return "a Welcome whose metadata is not a DM's is a group's on the wire: the DM rules do not apply"
+    return DmWelcomeWire(case.id, inputs["profile"], inputs, case.expected.result == Verdict.VALID)

@@ -1,0 +1,113 @@
+"""Wire checks (``conformance.wire``): every case of a wire family played or said why not, a sample passing on the
+reference adapter, and SDKs that lie, freeze or crash failing them."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from conformance.adapter import AdapterError, ErrorKind, Session, connect, reference_subprocess_command
+from conformance.adapter.reference import ReferenceAdapter
+from conformance.runner.checks import Status
+from conformance.runner.run import run_checks
+from conformance.runner.wire_checks import wire_checks
+from conformance.vectors import XMTP_DIR
+from conformance.wire import WIRE_FAMILIES, wire_cases
+
+SAMPLE = [
+    "wire/commit_validation::seed/add_members",                     # accepted: two inboxes added
+    "wire/commit_validation::seed/member_removes_member",           # refused, then the probe
+    "wire/commit_validation::seed/remove_proposed_by_bo_committed_by_alix",  # a proposal by reference
+    "wire/commit_validation::seed/revoked_installation_removed",    # an identity update first
+    "wire/metadata_limits::group_name_one_byte_over",
+    "wire/permissions::seed/add_member/allow/member",
+    "wire/permissions::seed/update_metadata/deny/creator_super_admin",
+    "wire/permissions::libxmtp/update_permissions/deny/super_admin",  # libxmtp ignores the policy
+    "wire/permissions::seed/remove_super_admin/super_admin/0_left",
+    "wire/permissions::libxmtp/decode/base_0",
+    "wire/messages::reaction_v2",                                   # stored under its content type
+    "wire/messages::truncated_envelope_refused",                    # passed over, the text after it stored
+    "wire/welcome_wrapping::wrapped_welcome",                       # joined
+    "wire/welcome_wrapping::tampered_kem_output_refused",           # not joined, the next Welcome is
+    "wire/key_packages::installation_added_by_later_update",        # valid, the clock at the case's time
+    "wire/key_packages::not_yet_valid",                             # the clock earlier: a new world
+    "wire/mls::message_four_epochs_back",
+    "wire/mls::reused_ratchet_generation",
+]
+
+
+def _checks(ids):
+    chosen = [c for c in wire_checks() if c.id in ids]
+    assert len(chosen) == len(ids)
+    return chosen
+
+
+def test_every_case_of_a_wire_family_is_played_or_says_why_not():
+    played, without = wire_cases()
+    assert sum(case.id.startswith("mls::") for case, _ in played) >= 8
+    for family in WIRE_FAMILIES:
+        ids = {c["id"] for c in json.loads((XMTP_DIR / f"{family}.json").read_text())["cases"]}
+        covered = {case.id for case, _ in played} | set(without)
+        assert ids <= covered
+    assert all(reason.strip() for reason in without.values())
+    assert len(played) >= 400
+
+
+def test_a_wire_check_needs_the_profile_of_its_case():
+    checks = {c.id: c for c in wire_checks()}
+    assert str(checks["wire/permissions::libxmtp/add_member/allow/admin"].needs[0]) == "clients profiles libxmtp"
+    assert str(checks["wire/metadata_limits::group_name_at_limit"].needs[0]) == "clients"  # every profile
+
+
+def test_a_sample_passes_on_the_reference_adapter():
+    session = connect("reference")
+    try:
+        results = run_checks(session, _checks(SAMPLE))
+    finally:
+        session.close()
+    assert [r.status for r in results] == [Status.PASSED] * len(SAMPLE), [r.message for r in results]
+
+
+class Frozen(ReferenceAdapter):
+    """An SDK that never processes anything after joining: it shows every group as it joined it."""
+
+    def _clients_group(self, p):
+        if p["method"] == "sync":
+            return {"value": None}
+        return super()._clients_group(p)
+
+
+class Crashing(ReferenceAdapter):
+    """An SDK that breaks on any group sync."""
+
+    def _clients_group(self, p):
+        if p["method"] == "sync":
+            raise AdapterError(ErrorKind.INTERNAL, "panic", "index out of bounds")
+        return super()._clients_group(p)
+
+
+@pytest.mark.parametrize("adapter", [Frozen, Crashing])
+def test_an_sdk_that_freezes_or_crashes_fails_accepted_and_refused_cases(adapter):
+    ids = ["wire/commit_validation::seed/super_admin_edits_group_name",  # accepted
+           "wire/commit_validation::seed/member_edits_group_name"]      # refused
+    session = Session(adapter(), adapter.__name__)
+    try:
+        results = run_checks(session, _checks(ids))
+    finally:
+        session.close()
+    assert [r.status for r in results] == [Status.FAILED, Status.FAILED]
+    if adapter is Crashing:
+        assert "the SDK broke on the traffic" in results[0].message
+
+
+def test_an_sdk_that_applies_refused_commits_fails_the_refused_case_only():
+    ids = ["wire/permissions::seed/add_admin/allow_if_super_admin/super_admin",  # accepted
+           "wire/permissions::seed/add_admin/allow_if_super_admin/admin"]        # refused
+    session = connect(command=" ".join(reference_subprocess_command("client_skips_permission_checks")))
+    try:
+        results = run_checks(session, _checks(ids))
+    finally:
+        session.close()
+    assert [r.status for r in results] == [Status.PASSED, Status.FAILED]
+    assert "the commit should be refused" in results[1].message
