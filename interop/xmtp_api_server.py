@@ -120,6 +120,7 @@ class XmtpApiServer:
                 subscription = getattr(self._network(), name)(request)
             except NetworkError as e:
                 context.abort(grpc.StatusCode.UNAVAILABLE, e.reason.value)
+        context.send_initial_metadata(())  # headers now: libxmtp drops a stream whose headers wait for a message
         try:
             while context.is_active() and not self._stopping.is_set():
                 with self.lock:

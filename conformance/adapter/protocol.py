@@ -219,8 +219,9 @@ _OPERATIONS = [
         {"client": str}, {"group_ids": list[Hex]}),
     _op("clients.sync_all", _C.CLIENTS, "Conversations.sync_all: welcomes, then every group.",
         {"client": str}, {}),
-    _op("clients.list", _C.CLIENTS, "Conversations.list: the client's conversations.", {"client": str},
-        {"group_ids": list[Hex]}),
+    _op("clients.list", _C.CLIENTS, "Conversations.list: the client's conversations, oldest first; filters: "
+        "created_after_ns, created_before_ns (decimal strings), limit, consent_states (allowed, denied, unknown).",
+        {"client": str, "filters": (Json, {})}, {"group_ids": list[Hex]}),
     _op("clients.group", _C.CLIENTS, "A group method: sync, send, send_optimistic, add_members(_by_inbox_id), "
         "remove_members(_by_inbox_id), update_name/description/image_url, add_admin, remove_admin, "
         "add_super_admin, remove_super_admin, update_permission (permission, policy: one base option, metadata_key; "
@@ -239,7 +240,27 @@ _OPERATIONS = [
         {"client": str, "request": bool}, {}),
 ]
 
-OPERATIONS: dict[str, Operation] = {op.name: op for op in _OPERATIONS}
+_STREAM_AND_PUSH_OPERATIONS = [
+    # ------------------------------------------------- clients: streams and push notifications (seed "stream",
+    # "stream_all_messages", "push notifications"; docs/adapters.md "Streams" and "Push notifications")
+    _op("clients.stream_open", _C.CLIENTS, "Open a stream, named for later calls: kind 'welcomes' (seed "
+        "Conversations.stream: new conversations), 'group' (Group.stream: one group's new messages, group_id) or "
+        "'all_messages' (Conversations.stream_all_messages: every conversation's, joined ones included).",
+        {"client": str, "stream": str, "kind": Literal["welcomes", "group", "all_messages"], "group_id": _OPTIONAL_HEX},
+        {}),
+    _op("clients.stream_poll", _C.CLIENTS, "What the stream delivered since the last poll, in delivery order: wait "
+        "until at least ``count`` items arrived or ``timeout_ms`` passed. Items: {group_id} for welcomes, "
+        "clients.messages' entries plus group_id for messages. A closed stream answers what reached it after closing.",
+        {"client": str, "stream": str, "count": int, "timeout_ms": int}, {"items": list[Json]}),
+    _op("clients.stream_close", _C.CLIENTS, "Close the stream: nothing is delivered to it any more.",
+        {"client": str, "stream": str}, {}),
+    _op("clients.push_subscriptions", _C.CLIENTS, "What the installation gives its notification server (XMTP's "
+        "example notification server, SubscribeWithMetadata): each topic to watch (its welcome topic, its "
+        "conversations' topics) with the HMAC keys (hex, with their 30-day periods) of its own messages there.",
+        {"client": str}, {"installation_id": Hex, "subscriptions": list[Json]}),
+]
+
+OPERATIONS: dict[str, Operation] = {op.name: op for op in [*_OPERATIONS, *_STREAM_AND_PUSH_OPERATIONS]}
 """Every operation the harness may call on an adapter, by method name."""
 
 HARNESS_OPERATIONS: dict[str, Operation] = {op.name: op for op in [
@@ -252,6 +273,13 @@ HARNESS_OPERATIONS: dict[str, Operation] = {op.name: op for op in [
         {"archive": Hex}, {"upload_id": str}),
     _op("ds.download", None, "Download a history-sync archive (facts §9 GET /files/{id}).",
         {"upload_id": str}, {"archive": Hex}),
+    _op("ds.subscribe", None, "Open a Subscribe stream of the XMTP API ('SubscribeGroupMessages' or "
+        "'SubscribeWelcomeMessages') with its request protobuf; returns its id for ds.poll.",
+        {"method": str, "request": Hex}, {"subscription": str}),
+    _op("ds.poll", None, "The envelopes (GroupMessage or WelcomeMessage protobufs) the stream delivered since the "
+        "last poll; a dropped stream answers a network error (stream_broken) once its last envelopes are taken.",
+        {"subscription": str}, {"envelopes": list[Hex]}),
+    _op("ds.unsubscribe", None, "Close a Subscribe stream.", {"subscription": str}, {}),
 ]}
 """Every operation an adapter may call back on the harness."""
 

@@ -33,9 +33,11 @@ from spec_model.xmtp.consent import ConsentState, ConsentType
 from spec_model.xmtp.content import GROUP_UPDATED, TEXT, GroupUpdated, decode_group_updated, decode_text
 from spec_model.xmtp.context import ClientReason
 from spec_model.xmtp.delivery import DeliveryStatus, GroupMessageKind
+from spec_model.xmtp.messages import StoredMessage
 from spec_model.xmtp.network import NetworkError
 from spec_model.xmtp.permissions import Option, Permission, Preset, policies_json, update_by_intent
 from spec_model.xmtp.profiles import LIBXMTP, SEED, Profile
+from spec_model.xmtp.push import push_topics
 from spec_model.xmtp.wallet import Wallet
 
 from .. import rfc9180
@@ -44,7 +46,7 @@ from ..vectors import family_modules
 from .delivery import RemoteDeliveryService
 from .protocol import PROTOCOL_VERSION, AdapterError, ErrorKind, Hello, Link
 
-__all__ = ["ReferenceAdapter", "group_state", "stored_messages", "transcript_json"]
+__all__ = ["ReferenceAdapter", "group_state", "stored_messages", "message_json", "list_filters", "transcript_json"]
 
 NAME = "xmtp-spec-model"
 VERSION = "0.1.0"
@@ -67,6 +69,7 @@ class ReferenceAdapter:
         self._link: Link | None = None
         self._members: dict[str, _Member] = {}
         self._clients: dict[str, tuple[Client, Wallet, bytes]] = {}
+        self._streams: dict[tuple[str, str], _OpenStream] = {}
         self._directory = tempfile.mkdtemp(prefix="xmtp-reference-adapter-")
         # scenarios are not answered through xmtp.answer: the harness drives them through ``clients``
         self._families = {name: module for name, module in family_modules().items() if module.FORMAT != "scenario"}
@@ -108,6 +111,7 @@ class ReferenceAdapter:
             client.delete_local_database()
         self._members.clear()
         self._clients.clear()
+        self._streams.clear()
         for leftover in os.listdir(self._directory):
             os.remove(os.path.join(self._directory, leftover))
         return {}
@@ -274,7 +278,8 @@ class ReferenceAdapter:
         return {}
 
     def _clients_list(self, p: dict[str, Any]) -> dict[str, Any]:
-        return {"group_ids": [c.group_id.hex() for c in self._client(p["client"]).conversations.list()]}
+        conversations = self._client(p["client"]).conversations.list(**list_filters(p["filters"]))
+        return {"group_ids": [c.group_id.hex() for c in conversations]}
 
     def _clients_group(self, p: dict[str, Any]) -> dict[str, Any]:
         conversation, method, args = self._conversation(p), p["method"], p["arguments"]
@@ -314,6 +319,62 @@ class ReferenceAdapter:
         client.request_history_sync() if p["request"] else client.process_history_sync()
         return {}
 
+    # ------------------------------------------------------------------ streams and push notifications
+
+    def _clients_stream_open(self, p: dict[str, Any]) -> dict[str, Any]:
+        key = (p["client"], p["stream"])
+        if key in self._streams:
+            raise AdapterError(ErrorKind.INTERNAL, "stream_exists", p["stream"])
+        conversations = self._client(p["client"]).conversations
+        if p["kind"] == "welcomes":
+            stream = conversations.stream()
+        elif p["kind"] == "all_messages":
+            stream = conversations.stream_all_messages()
+        else:
+            stream = self._conversation(p).stream()
+        self._streams[key] = _OpenStream(p["kind"], stream)
+        return {}
+
+    def _clients_stream_poll(self, p: dict[str, Any]) -> dict[str, Any]:
+        """The model delivers only inside its calls (the harness waits on this one), so one poll is all that can
+        arrive: it answers at once, however large ``count``."""
+        opened = self._open_stream(p)
+        if opened.closed:
+            return {"items": []}
+        if opened.kind == "welcomes":
+            return {"items": [{"group_id": c.group_id.hex()} for c in opened.stream.poll()]}
+        return {"items": [{**message_json(m), "group_id": m.group_id.hex()} for m in opened.stream.poll()]}
+
+    def _clients_stream_close(self, p: dict[str, Any]) -> dict[str, Any]:
+        opened = self._open_stream(p)
+        if not opened.closed:
+            opened.stream.close()
+            opened.closed = True
+        return {}
+
+    def _open_stream(self, p: dict[str, Any]) -> "_OpenStream":
+        if (p["client"], p["stream"]) not in self._streams:
+            raise AdapterError(ErrorKind.INTERNAL, "unknown_stream", p["stream"])
+        return self._streams[p["client"], p["stream"]]
+
+    def _clients_push_subscriptions(self, p: dict[str, Any]) -> dict[str, Any]:
+        client = self._client(p["client"])
+        group_ids = [c.group_id for c in client.conversations.list()]
+        topics = push_topics(client.installation_id, group_ids)
+        keys = [[]] + [client.hmac_keys(group_id) for group_id in group_ids]
+        return {"installation_id": client.installation_id.hex(), "subscriptions": [
+            {"topic": topic, "hmac_keys": [{"key": k.key.hex(), "epoch": k.epoch} for k in group_keys]}
+            for topic, group_keys in zip(topics, keys)]}
+
+
+@dataclasses.dataclass
+class _OpenStream:
+    """A stream a client opened (``clients.stream_open``): its kind, the model's stream, whether it is closed."""
+
+    kind: str
+    stream: Any
+    closed: bool = False
+
 
 PROFILES = {profile.name: profile for profile in (SEED, LIBXMTP)}
 """The model's profiles a client may follow (``clients.create``'s ``profile``), the default first."""
@@ -335,6 +396,8 @@ def group_state(conversation: Conversation) -> dict[str, Any]:
     return {
         "epoch": conversation.epoch,
         "active": conversation.is_active,
+        "created_at_ns": str(conversation.created_at_ns),
+        "added_by_inbox_id": conversation.added_by_inbox_id,
         "conversation_type": metadata["conversation_type"],
         "creator_inbox_id": metadata["creator_inbox_id"],
         "attributes": dict(sorted(metadata["attributes"].items())),
@@ -347,24 +410,42 @@ def group_state(conversation: Conversation) -> dict[str, Any]:
     }
 
 
+def list_filters(filters: dict[str, Any]) -> dict[str, Any]:
+    """``clients.list``'s filters as ``Conversations.list``'s arguments."""
+    named: dict[str, Any] = {}
+    for name in ("created_after_ns", "created_before_ns"):
+        if name in filters:
+            named[name] = int(filters[name])
+    if "limit" in filters:
+        named["limit"] = filters["limit"]
+    if "consent_states" in filters:
+        named["consent_states"] = [ConsentState[state.upper()] for state in filters["consent_states"]]
+    return named
+
+
 def stored_messages(conversation: Conversation, filters: dict[str, Any]) -> list[dict[str, Any]]:
-    """seed ``find_messages``, as the protocol's JSON: text content as text, transcripts as their changes."""
+    """seed ``find_messages``, as the protocol's JSON."""
     named = dict(filters)
     if "delivery_status" in named:
         named["delivery_status"] = DeliveryStatus[named["delivery_status"].upper()]
     if "kind" in named:
         named["kind"] = GroupMessageKind[named["kind"].upper()]
-    out = []
-    for m in conversation.find_messages(**named):
-        entry = {"id": m.id.hex(), "kind": m.kind.name.lower(), "delivery_status": m.delivery_status.name.lower(),
-                 "sender_inbox_id": m.sender_inbox_id, "sent_at_ns": str(m.sent_at_ns),
-                 "content_type": f"{m.content.type.authority_id}/{m.content.type.type_id}"}
-        if m.content.type == TEXT:
-            entry["text"] = decode_text(m.content)
-        elif m.content.type == GROUP_UPDATED:
-            entry["update"] = transcript_json(decode_group_updated(m.content))
-        out.append(entry)
-    return out
+    for name in ("sent_after_ns", "sent_before_ns"):
+        if name in named:
+            named[name] = int(named[name])
+    return [message_json(m) for m in conversation.find_messages(**named)]
+
+
+def message_json(m: StoredMessage) -> dict[str, Any]:
+    """One stored message as the protocol's JSON: text content as text, transcripts as their changes."""
+    entry = {"id": m.id.hex(), "kind": m.kind.name.lower(), "delivery_status": m.delivery_status.name.lower(),
+             "sender_inbox_id": m.sender_inbox_id, "sent_at_ns": str(m.sent_at_ns),
+             "content_type": f"{m.content.type.authority_id}/{m.content.type.type_id}"}
+    if m.content.type == TEXT:
+        entry["text"] = decode_text(m.content)
+    elif m.content.type == GROUP_UPDATED:
+        entry["update"] = transcript_json(decode_group_updated(m.content))
+    return entry
 
 
 def transcript_json(update: GroupUpdated) -> dict[str, Any]:

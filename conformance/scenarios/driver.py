@@ -20,8 +20,11 @@ state: ``{"consent": "allowed"|"denied"|"unknown"}``.
 
 from __future__ import annotations
 
+import base64
 import hashlib
+import json
 import time
+import urllib.request
 from typing import Any
 
 from spec_model.mls.reasons import RefusalClass
@@ -31,6 +34,7 @@ from spec_model.xmtp.network import NetworkReason
 from spec_model.xmtp.wallet import SECP256K1_N
 
 from ..adapter import AdapterError, ErrorKind, Session
+from .notifications import SERVICE_PATH, NotificationServer
 
 __all__ = ["Driver", "ScenarioError", "message_fields", "wallet_key", "user_of", "CLIENT_ACTIONS", "NETWORK_ACTIONS", "STEP_SECONDS",
            "ROTATION_WAIT_S"]
@@ -55,9 +59,15 @@ CLIENT_ACTIONS = (
     "create_client", "restart", "create_group", "create_dm", "sync_welcomes", "sync_all", "send",
     "send_optimistic", "add_members", "remove_members", "update_permission", "consent", "history_sync",
     "observe", *_GROUP_METHODS, *_MEMBER_METHODS,
+    "list", "find_messages", "stream_open", "stream_poll", "stream_close", "push_register",
 )
-NETWORK_ACTIONS = ("fail_publishes", "refuse_connections", "deliver_late", "duplicate_in_queries", "advance_clock",
-                   "key_package_rotated")
+NETWORK_ACTIONS = ("fail_publishes", "refuse_connections", "cut_sync_after", "deliver_late", "duplicate_in_queries",
+                   "advance_clock", "corrupt_key_package", "key_package_rotated", "drop_streams", "wall_clock",
+                   "notifications")
+
+STREAM_WAIT_MS = 10_000
+"""How long (wall time) ``stream_poll`` lets an adapter wait for the items a step expects (``count``): an SDK
+delivers from its own tasks; what arrived is observed, not how long it took."""
 
 
 class ScenarioError(ValueError):
@@ -94,11 +104,17 @@ class Driver:
         self.installations: dict[str, bytes] = {}  # client -> installation key
         self.key_packages: dict[str, bytes] = {}   # client -> its key package on the network, as last seen
         self.welcomed: set[str] = set()  # clients that may have joined from a Welcome since that look
+        self.streams: dict[tuple[str, str], str] = {}  # (client, stream) -> kind
+        self.notifications: NotificationServer | None = None  # started by the first push step
+        self.notifications_seen = 0
 
     # ------------------------------------------------------------------ running
 
     def run(self, steps: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        return [self.step(step) for step in steps]
+        try:
+            return [self.step(step) for step in steps]
+        finally:
+            self.close()
 
     def step(self, step: dict[str, Any]) -> dict[str, Any]:
         """One step's outcome; a refusal is an outcome, anything else the adapter raises propagates."""
@@ -159,10 +175,115 @@ class Driver:
         elif action == "observe":
             if a["group"] not in self.groups:
                 raise _unknown_group(a["group"])
+        elif action in ("list", "find_messages", "stream_open", "stream_poll", "stream_close", "push_register"):
+            return getattr(self, "_" + action)(client, a)
         else:
             method, arguments = self._group_call(action, a)
             ask("clients.group", client=client, group_id=self._group_id(a["group"]), method=method,
                 arguments=arguments)
+
+    # ------------------------------------------------------------------ listing, streams, push (issue 18)
+
+    def _list(self, client: str, a: dict[str, Any]) -> dict[str, Any]:
+        """seed Conversations ``list``: ``created_after`` / ``created_before`` name a group, whose creation time
+        as this client stored it is the bound (implementations stamp it with their own clocks); the names
+        observed are sorted, since the seed gives no order (a ``limit`` keeps the implementation's first)."""
+        filters = {k: a[k] for k in ("limit", "consent_states") if k in a}
+        for bound in ("created_after", "created_before"):
+            if bound in a:
+                state = self.session.ask("clients.group_state", client=client, group_id=self._group_id(a[bound]))
+                filters[f"{bound}_ns"] = state["state"]["created_at_ns"]
+        listed = self.session.ask("clients.list", client=client, filters=filters)["group_ids"]
+        return {"listed": sorted(self._group_name(group_id) for group_id in listed)}  # the seed gives no order
+
+    def _find_messages(self, client: str, a: dict[str, Any]) -> dict[str, Any]:
+        """seed Group ``find_messages``: ``sent_after`` / ``sent_before`` name a message by its text, whose sent
+        time as this client stored it is the bound."""
+        group_id = self._group_id(a["group"])
+        filters = {k: a[k] for k in ("limit", "direction", "delivery_status", "kind") if k in a}
+        for bound in ("sent_after", "sent_before"):
+            if bound in a:
+                stored = self.session.ask("clients.messages", client=client, group_id=group_id)["messages"]
+                matching = [m["sent_at_ns"] for m in stored if m.get("text") == a[bound]]
+                if not matching:
+                    raise ScenarioError(f"{client} has no message {a[bound]!r} to bound find_messages by")
+                filters[f"{bound}_ns"] = matching[0]
+        found = self.session.ask("clients.messages", client=client, group_id=group_id, filters=filters)["messages"]
+        return {"found": [self._named(message_fields(m)) for m in found]}
+
+    def _stream_open(self, client: str, a: dict[str, Any]) -> None:
+        group_id = self._group_id(a["group"]) if a["kind"] == "group" else None
+        self.session.ask("clients.stream_open", client=client, stream=a["stream"], kind=a["kind"], group_id=group_id)
+        self.streams[client, a["stream"]] = a["kind"]
+
+    def _stream_poll(self, client: str, a: dict[str, Any]) -> dict[str, Any]:
+        """What arrived, in names: the new groups (sorted) of a welcome stream; a message stream's messages by
+        group, in order within each (the order across groups is the implementation's). With ``kind``, only
+        messages of that kind are observed (and waited for: polls go on while ``count`` of them have not
+        arrived and the last poll brought something)."""
+        wanted, items, deadline = a["count"], [], time.monotonic() + a.get("timeout_ms", STREAM_WAIT_MS) / 1000
+
+        def matching() -> list[dict[str, Any]]:
+            return [i for i in items if "kind" not in a or i.get("kind") == a["kind"]]
+        while True:
+            left = max(1, wanted - len(matching()))
+            polled = self.session.ask("clients.stream_poll", client=client, stream=a["stream"], count=left,
+                                      timeout_ms=max(0, int((deadline - time.monotonic()) * 1000)))["items"]
+            items += polled
+            if not polled or len(matching()) >= wanted or time.monotonic() >= deadline:
+                break
+        if self.streams.get((client, a["stream"])) == "welcomes":
+            return {"streamed": sorted(self._group_name(item["group_id"]) for item in items)}
+        by_group: dict[str, list[Any]] = {}
+        for item in matching():
+            message = {k: v for k, v in item.items() if k != "group_id"}
+            by_group.setdefault(self._group_name(item["group_id"]), []).append(self._named(message_fields(message)))
+        return {"streamed": by_group}
+
+    def _stream_close(self, client: str, a: dict[str, Any]) -> None:
+        self.session.ask("clients.stream_close", client=client, stream=a["stream"])
+
+    def _push_register(self, client: str, a: dict[str, Any]) -> None:
+        """The app registers the installation with the notification server and subscribes it to what the
+        client says it should watch (``clients.push_subscriptions``), over the server's HTTP API."""
+        wanted = self.session.ask("clients.push_subscriptions", client=client)
+        server = self._notification_server()
+        installation = wanted["installation_id"]
+        _post(server.url, "RegisterInstallation", {"installationId": installation,
+                                                   "deliveryMechanism": {"firebaseDeviceToken": f"token-{client}"}})
+        _post(server.url, "SubscribeWithMetadata", {"installationId": installation, "subscriptions": [
+            {"topic": s["topic"], "isSilent": False, "hmacKeys": [
+                {"thirtyDayPeriodsSinceEpoch": k["epoch"], "key": base64.b64encode(bytes.fromhex(k["key"])).decode()}
+                for k in s.get("hmac_keys", [])]} for s in wanted["subscriptions"]]})
+
+    def _notification_server(self) -> NotificationServer:
+        if self.notifications is None:
+            self.notifications = NotificationServer(self.network)
+        return self.notifications
+
+    def _notified(self) -> dict[str, Any]:
+        """The notifications sent since the last look, in names: who (a client) for which topic (a group, or
+        ``welcome``), sorted."""
+        server = self._notification_server()
+        sent, self.notifications_seen = server.sent[self.notifications_seen:], len(server.sent)
+        clients = {f"token-{client}": client for client in self.clients}
+        named = []
+        for message in sent:
+            topic = message.topic
+            what = "welcome" if topic.startswith("/xmtp/mls/1/w-") else \
+                self._group_name(topic.removeprefix("/xmtp/mls/1/g-").removesuffix("/proto"))
+            named.append(f"{clients.get(message.token, message.token)}: {what}")
+        return {"notified": sorted(named)}
+
+    def _group_name(self, group_id: str) -> str:
+        names = {gid: name for name, gid in self.groups.items()}
+        return names.get(group_id, "unnamed group")
+
+    def close(self) -> None:
+        """Stop the notification server, if a step started one."""
+        if self.notifications is not None:
+            self.notifications.stop()
+            self.notifications = None
 
     def _group_call(self, action: str, a: dict[str, Any]) -> tuple[str, dict[str, Any]]:
         if action in ("send", "send_optimistic"):
@@ -203,6 +324,12 @@ class Driver:
         request = api.FetchKeyPackagesRequest((self.installations[client],))
         return self.network.fetch_key_packages(request).key_packages[0].key_package_tls_serialized
 
+    def _known_client(self, client: str) -> bytes:
+        """The installation key of a client the scenario has created."""
+        if client not in self.installations:
+            raise ScenarioError(f"no client {client!r} was created")
+        return self.installations[client]
+
     def _network_action(self, action: str, a: dict[str, Any]) -> dict[str, Any] | None:
         """Faults and time (only the harness's delivery service changes, spec_model.xmtp.network), and what
         the network holds: ``key_package_rotated`` observes whether a client's key package changed since
@@ -210,19 +337,28 @@ class Driver:
         waiting up to ``ROTATION_WAIT_S`` for it after a Welcome."""
         if action == "key_package_rotated":
             client = a["client"]
-            if client not in self.installations:
-                raise ScenarioError(f"no client {client!r} was created")
+            self._known_client(client)
             before = self.key_packages[client]
             deadline = time.monotonic() + (ROTATION_WAIT_S if client in self.welcomed else 0)
             while (now := self._key_package(client)) == before and time.monotonic() < deadline:
                 time.sleep(0.05)
             self.key_packages[client], self.welcomed = now, self.welcomed - {client}
             return {"key_package_rotated": now != before}
+        if action == "notifications":
+            return self._notified()
         now = self.network.clock.now_ns()
-        if action == "fail_publishes":
+        if action == "wall_clock":  # libxmtp takes the HMAC key's 30-day period from the system clock
+            self.network.clock.advance(max(0, time.time_ns() - now))
+        elif action == "drop_streams":
+            self.network.drop_streams()
+        elif action == "fail_publishes":
             self.network.fail_publishes(a.get("count", 1), NetworkReason(a.get("reason", NetworkReason.UNAVAILABLE)))
         elif action == "refuse_connections":
             self.network.refuse_connections(now + a["seconds"] * 10**9)
+        elif action == "cut_sync_after":
+            self.network.cut_sync_after(a.get("pages", 1), now + a["seconds"] * 10**9)
+        elif action == "corrupt_key_package":
+            self.network.corrupt_key_package(self._known_client(a["client"]))
         elif action == "deliver_late":
             self.network.deliver_late(None if a.get("seconds") is None else now + a["seconds"] * 10**9)
         elif action == "duplicate_in_queries":
@@ -244,7 +380,7 @@ class Driver:
             if e.kind is not ErrorKind.REJECTED:
                 raise
             return {"refused": e.refusal_class}
-        state = self._named(state)
+        state = self._named({k: v for k, v in state.items() if k != "created_at_ns"})  # its own clock's time
         state["members"] = sorted(state["members"], key=lambda m: m["inbox_id"])
         return {"state": state, "messages": [self._named(message_fields(m)) for m in messages]}
 
@@ -268,3 +404,11 @@ def _unknown_group(group: str) -> AdapterError:
 def message_fields(message: dict[str, Any]) -> dict[str, Any]:
     """What every implementation must agree on: not ids, not timestamps."""
     return {k: v for k, v in message.items() if k not in ("id", "sent_at_ns")}
+
+
+def _post(url: str, method: str, body: dict[str, Any]) -> dict[str, Any]:
+    """One call of the notification server's HTTP API (JSON in, JSON out)."""
+    request = urllib.request.Request(url + SERVICE_PATH + method, data=json.dumps(body).encode(),
+                                     headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(request, timeout=10) as answer:
+        return json.loads(answer.read())

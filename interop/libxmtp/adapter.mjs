@@ -206,6 +206,8 @@ async function groupState(group) {
   return {
     epoch: Number((await group.debugInfo()).epoch),
     active: group.isActive(),
+    created_at_ns: group.createdAtNs().toString(),
+    added_by_inbox_id: group.addedByInboxId(),
     conversation_type: CONVERSATION_TYPES[type] ?? String(type),
     creator_inbox_id: metadata.creatorInboxId(),
     attributes: Object.fromEntries(Object.entries(attributes).sort()),
@@ -246,6 +248,16 @@ function messageJson(m) {
   return entry;
 }
 
+// A stored message the enriched list does not show on its own (a reaction or read receipt: libxmtp attaches
+// reactions to the message they react to and leaves read receipts out), from its encoded content.
+function storedMessageJson(m) {
+  const type = m.content.type;
+  const entry = { id: m.id, kind: KINDS[m.kind], delivery_status: DELIVERY[m.deliveryStatus], sender_inbox_id: m.senderInboxId,
+    sent_at_ns: m.sentAtNs.toString(), content_type: `${type.authorityId}/${type.typeId}` };
+  if (type.authorityId === "xmtp.org" && type.typeId === "text") entry.text = Buffer.from(m.content.content).toString("utf8");
+  return entry;
+}
+
 // The bindings' enum value named `name` in one of the tables above.
 function statusOf(table, name) {
   const found = Object.entries(table).find(([, v]) => v === name);
@@ -265,6 +277,92 @@ function messageFilters(filters) {
     else throw unsupported("unknown_filter", key);
   }
   return options;
+}
+
+const CONSENT_STATES = { unknown: xmtp.ConsentState.Unknown, allowed: xmtp.ConsentState.Allowed, denied: xmtp.ConsentState.Denied };
+
+// clients.list's filters as ListConversationsOptions, oldest first (libxmtp's default order is by last activity).
+// ListConversationsOrderBy is a const enum of the typings, with no object at run time: CreatedAt is 0.
+const ORDER_BY_CREATED_AT = 0;
+
+function listOptions(filters) {
+  const options = { orderBy: ORDER_BY_CREATED_AT };
+  for (const [key, value] of Object.entries(filters ?? {})) {
+    if (key === "created_after_ns") options.createdAfterNs = BigInt(value);
+    else if (key === "created_before_ns") options.createdBeforeNs = BigInt(value);
+    else if (key === "limit") options.limit = value;
+    else if (key === "consent_states") options.consentStates = value.map((state) => CONSENT_STATES[state]);
+    else throw unsupported("unknown_filter", key);
+  }
+  return options;
+}
+
+// ------------------------------------------------------------------ streams (clients.stream_*)
+
+// A stream's callbacks run on the event loop between requests; they only record. `items` holds what arrived
+// since the last poll (a message by its id and conversation, looked up at poll time as clients.messages shows it).
+const streams = new Map(); // `${client}/${stream}` -> { kind, closer, items, closed }
+
+async function openStream(p) {
+  const key = `${p.client}/${p.stream}`;
+  if (streams.has(key)) throw internal("stream_exists", p.stream);
+  const entry = { kind: p.kind, items: [], closed: false };
+  const onItem = (err, value) => {
+    if (err) { console.error("stream error:", String(err?.message ?? err)); return; }
+    entry.items.push(p.kind === "welcomes" ? { group_id: value.id() } : { id: value.id, group_id: value.convoId });
+  };
+  const onClose = (err) => { if (err) console.error("stream closed:", String(err?.message ?? err)); };
+  const c = client(p.client);
+  if (p.kind === "welcomes") entry.closer = await c.conversations().stream(onItem, onClose);
+  else if (p.kind === "all_messages") {
+    entry.closer = await c.conversations().streamAllMessages(onItem, onClose, undefined,
+      [xmtp.ConsentState.Unknown, xmtp.ConsentState.Allowed, xmtp.ConsentState.Denied]);
+  } else entry.closer = await (await conversation(p)).stream(onItem, onClose);
+  await entry.closer.waitForReady();
+  streams.set(key, entry);
+  return {};
+}
+
+async function pollStream(p) {
+  const entry = streams.get(`${p.client}/${p.stream}`);
+  if (!entry) throw internal("unknown_stream", p.stream);
+  const deadline = Date.now() + p.timeout_ms;
+  while (entry.items.length < p.count && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+  const arrived = entry.items.splice(0);
+  if (entry.kind === "welcomes") return { items: arrived };
+  const conversations = client(p.client).conversations();
+  return { items: arrived.map(({ id, group_id }) => ({ ...messageJson(bindings.enrichedMessageById(conversations, id)), group_id })) };
+}
+
+async function closeStream(p) {
+  const entry = streams.get(`${p.client}/${p.stream}`);
+  if (!entry) throw internal("unknown_stream", p.stream);
+  if (!entry.closed) {
+    await entry.closer.endAndWait();
+    entry.closed = true;
+  }
+  return {};
+}
+
+async function endStreams() {
+  for (const entry of streams.values()) if (!entry.closed) entry.closer.end();
+  streams.clear();
+}
+
+// ------------------------------------------------------------------ push notifications
+
+// What node-sdk hands a notification server: the installation's welcome topic and its conversations' topics
+// (xmtp-node-go topic/mls.go), each group's HMAC keys for the 30-day periods around now (libxmtp hmac_keys(-1..=1)).
+function pushSubscriptions(p) {
+  const c = client(p.client);
+  const keys = bindings.hmacKeys(c.conversations());
+  const subscriptions = [{ topic: `/xmtp/mls/1/w-${c.installationId()}/proto`, hmac_keys: [] }];
+  for (const item of c.conversations().list()) {
+    const id = item.conversation.id();
+    subscriptions.push({ topic: `/xmtp/mls/1/g-${id}/proto`,
+      hmac_keys: (keys[id] ?? []).map((k) => ({ key: hex(k.key), epoch: Number(k.epoch) })) });
+  }
+  return { installation_id: c.installationId(), subscriptions };
 }
 
 // ------------------------------------------------------------------ group methods
@@ -343,7 +441,9 @@ const GROUP_METHODS = {
 
 // ------------------------------------------------------------------ operations
 
-const conversationIds = (c) => c.conversations().list().map((item) => item.conversation.id());
+// Every conversation stored, a DM's stitched twins included (libxmtp's list shows one DM per pair by default,
+// so a second DM joined with the same peer would not show as joined).
+const conversationIds = (c) => c.conversations().list({ includeDuplicateDms: true }).map((item) => item.conversation.id());
 
 const handlers = {
   async hello(p) {
@@ -409,7 +509,7 @@ const handlers = {
   async "clients.list"(p) {
     const c = client(p.client);
     const ids = [];
-    for (const item of c.conversations().list()) {
+    for (const item of c.conversations().list(listOptions(p.filters))) {
       const type = (await item.conversation.groupMetadata()).conversationType();
       if (type === xmtp.ConversationType.Group || type === xmtp.ConversationType.Dm) ids.push(item.conversation.id());
     }
@@ -428,8 +528,13 @@ const handlers = {
   },
 
   async "clients.messages"(p) {
+    // Every message the group stores (libxmtp find_messages), each shown decoded as the enriched list shows it
+    // where that list has it.
     const group = await conversation(p);
-    return { messages: (await bindings.messages(group, messageFilters(p.filters))).map(messageJson) };
+    const options = messageFilters(p.filters);
+    const decoded = new Map((await bindings.messages(group, options)).map((m) => [m.id, m]));
+    const stored = await bindings.storedMessages(group, options);
+    return { messages: stored.map((m) => (decoded.has(m.id) ? messageJson(decoded.get(m.id)) : storedMessageJson(m))) };
   },
 
   async "clients.consent"(p) {
@@ -444,6 +549,11 @@ const handlers = {
     const state = await c.getConsentState(type, p.entity);
     return { state: { [xmtp.ConsentState.Unknown]: "unknown", [xmtp.ConsentState.Allowed]: "allowed", [xmtp.ConsentState.Denied]: "denied" }[state] };
   },
+
+  "clients.stream_open": openStream,
+  "clients.stream_poll": pollStream,
+  "clients.stream_close": closeStream,
+  "clients.push_subscriptions": async (p) => pushSubscriptions(p),
 
   async "clients.history_sync"() {
     // libxmtp's device sync needs its history server (HTTP upload/download) and its sync worker;
@@ -464,6 +574,7 @@ async function inboxIdsOf(name, addresses) {
 
 // Every client and its database gone.
 async function forget() {
+  await endStreams();
   for (const { client: c } of clients.values()) await release(c);
   clients.clear();
   rmSync(directory, { recursive: true, force: true });

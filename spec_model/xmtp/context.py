@@ -34,6 +34,7 @@ from .identity_log import InboxHistory
 from .key_package import CIPHER_SUITE, build_key_package
 from .network import DeliveryService
 from .profiles import SEED, Profile
+from .push import HMAC_KEY_SIZE, HmacKey, hmac_keys
 from .store import GroupRow, KeyPackageRow, Store
 
 __all__ = ["ClientReason", "ClientConfig", "Identities", "ClientContext"]
@@ -125,6 +126,15 @@ class ClientContext:
     def now_ns(self) -> int:
         """docs/xmtp-facts.md §7: the network's clock (the model's clients share the delivery service's)."""
         return self.network.clock.now_ns()
+
+    def hmac_keys(self, group_id: bytes, deltas: Iterable[int] = (-1, 0, 1)) -> list[HmacKey]:
+        """libxmtp crates/xmtp_mls/src/groups/mls_sync.rs@b649d1a ``hmac_keys``: the group's HMAC keys for the
+        30-day periods around now, from the user's HMAC key (a random one, stored, on first use)."""
+        key = self.store.get_hmac_key()
+        if key is None:
+            key = suite(CIPHER_SUITE).random(HMAC_KEY_SIZE, self.rng)
+            self.store.store_hmac_key(key)
+        return hmac_keys(key, group_id, self.now_ns(), deltas)
 
     # ------------------------------------------------------------------ key packages
 

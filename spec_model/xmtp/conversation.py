@@ -36,6 +36,7 @@ from .network import NetworkError
 from .permissions import Policies
 from .receive import leave_requesters, receive
 from .store import INACTIVE_STATES, MessageRow
+from .streams import Stream, group_stream
 
 __all__ = ["Member", "Conversation", "MAX_SYNCS_TO_RESOLVE", "GROUP_KEY_ROTATION_INTERVAL_NS",
            "SYNC_UPDATE_INSTALLATIONS_INTERVAL_NS", "SEND_MESSAGE_UPDATE_INSTALLATIONS_INTERVAL_NS"]
@@ -60,6 +61,14 @@ class Member:
     account_addresses: tuple[str, ...]
     installation_ids: tuple[bytes, ...]
     permission_level: str  # "member", "admin" or "super_admin"
+
+
+def _dm_pair(extensions: Sequence[Extension]) -> frozenset[str] | None:
+    """The two inboxes of a DM (XIP-47 ``DmMembers``), or None for any other conversation."""
+    metadata = read_immutable_metadata(extensions)
+    if metadata.conversation_type != ConversationType.DM or metadata.dm_members is None:
+        return None
+    return frozenset({metadata.dm_members.dm_member_one.inbox_id, metadata.dm_members.dm_member_two.inbox_id})
 
 
 class Conversation:
@@ -146,9 +155,29 @@ class Conversation:
             members.append(Member(inbox, tuple(sorted(state.wallets)), tuple(sorted(installations)), level))
         return members
 
+    def stream(self) -> Stream:
+        """seed Group ``stream``: this group's new messages, own ones included; syncs automatically."""
+        def synced() -> list[StoredMessage]:
+            if not self.is_active and self.client.config.profile.inactive_sync_refused:
+                return []  # libxmtp: the stream's sync of a group one was removed from fails, and is passed over
+            return self.sync_with_conn(return_new=True)
+        return group_stream(self.client, self.group_id, synced)
+
     def find_messages(self, **filters) -> list[StoredMessage]:
-        """seed ``find_messages``: sent_after_ns, sent_before_ns, limit, direction, delivery_status, kind."""
-        return StoredMessage.listed(self.client.store.find_messages(self.group_id, **filters))
+        """seed ``find_messages``: sent_after_ns, sent_before_ns, limit, direction, delivery_status, kind; a DM's
+        are those of every DM of the same two inboxes (``dm_twins``)."""
+        return StoredMessage.listed(self.client.store.find_messages(self.dm_twins(), **filters))
+
+    def dm_twins(self) -> tuple[bytes, ...]:
+        """libxmtp crates/xmtp_db/src/encrypted_store/group_message.rs@b649d1a ``get_group_messages``: this group's
+        id; for a DM, the ids of every stored DM between the same two inboxes. Two members who open a DM with each
+        other at once make two MLS groups; libxmtp shows their messages as one conversation's (``group_id_filter``
+        selects every group of the conversation's ``dm_id``)."""
+        pair = _dm_pair(self.extensions)
+        if pair is None:
+            return (self.group_id,)
+        rows = self.client.store.find_groups(conversation_type=ConversationType.DM)
+        return tuple(row.id for row in rows if _dm_pair(Conversation(self.client, row.id).extensions) == pair)
 
     # ------------------------------------------------------------------ sending
 

@@ -4,8 +4,8 @@ Theory of operation
 -------------------
 ``Conversations.sync`` reads the installation's welcome topic (docs/xmtp-facts.md §7.2):
 each Welcome is unwrapped (``welcome_wrap.py``), joined, checked against the
-identity log and stored; the key package it consumed is replaced. Streams are
-pull-based: ``poll()`` returns what arrived since the last poll.
+identity log and stored; the key package it consumed is replaced. Streams
+(``streams.py``) are pull-based: ``poll()`` returns what arrived since the last poll.
 """
 
 from __future__ import annotations
@@ -34,12 +34,13 @@ from .extensions import (
 from .groups import XMTP_GROUP_CONFIG, create_group, group_context_extensions
 from .messages import StoredMessage
 from .network import NetworkError
+from .streams import Stream, welcome_stream
 from .permissions import Policies, Preset, preset_policies
 from .receive import PAGE, pages
 from .store import INACTIVE_STATES, CursorKind, GroupRow, MembershipState, MessageRow
 from .welcome_wrap import unwrap_welcome
 
-__all__ = ["Conversations", "Stream", "AllMessagesStream"]
+__all__ = ["Conversations", "AllMessagesStream"]
 
 
 class Conversations:
@@ -217,33 +218,11 @@ class Conversations:
 
     def stream(self) -> Stream:
         """seed ``stream``: new conversations as welcomes arrive."""
-        subscription = self.client.network.subscribe_welcome_messages(api.SubscribeWelcomeMessagesRequest(
-            (api.SubscribeWelcomeMessagesRequest.Filter(
-                self.client.installation_id, self.client.store.get_cursor(self.client.installation_id,
-                                                                          CursorKind.WELCOMES)),)))
-        return Stream(subscription, lambda _: self.sync())
+        return welcome_stream(self.client, self.sync)
 
     def stream_all_messages(self) -> AllMessagesStream:
         """seed ``stream_all_messages``: every new message of every conversation, joined ones included."""
         return AllMessagesStream(self)
-
-
-class Stream:
-    """seed ``stream``: A pull-based stream: ``poll()`` returns what arrived since the last poll, in order."""
-
-    def __init__(self, subscription, on_envelope):
-        self.subscription, self.on_envelope = subscription, on_envelope
-
-    def poll(self) -> list:
-        """seed ``stream``: what arrived since the last poll, in order."""
-        items = []
-        for envelope in self.subscription.poll():
-            items.extend(self.on_envelope(envelope))
-        return items
-
-    def close(self) -> None:
-        """seed ``stream``: end the stream."""
-        self.subscription.close()
 
 
 class AllMessagesStream:
@@ -258,11 +237,15 @@ class AllMessagesStream:
     def _watch(self, group_ids: list[bytes]) -> None:
         for group_id in group_ids:
             if group_id not in self.streams:
-                self.streams[group_id] = _group_stream(self.conversations.client, [group_id])
+                self.streams[group_id] = Conversation(self.conversations.client, group_id).stream()
 
     def poll(self) -> list[StoredMessage]:
         """seed ``stream_all_messages``: join new conversations, then every message since the last poll."""
-        self._watch([c.group_id for c in self.conversations.sync()])
+        try:
+            self.conversations.sync()
+        except NetworkError:
+            pass  # welcomes are read again on the next poll
+        self._watch([c.group_id for c in self.conversations.list()])  # joined here or by another sync
         items = []
         for stream in self.streams.values():
             items.extend(stream.poll())
@@ -272,19 +255,6 @@ class AllMessagesStream:
         """seed ``stream_all_messages``: end every stream it follows."""
         for stream in self.streams.values():
             stream.close()
-
-
-def _group_stream(client: ClientContext, group_ids: list[bytes]) -> Stream:
-    filters = tuple(api.SubscribeGroupMessagesRequest.Filter(g, client.store.get_cursor(g, CursorKind.APPLICATION))
-                    for g in group_ids)
-    subscription = client.network.subscribe_group_messages(api.SubscribeGroupMessagesRequest(filters))
-
-    def on_envelope(envelope) -> list[StoredMessage]:
-        conversation = Conversation(client, envelope.v1.group_id)
-        if not conversation.is_active and client.config.profile.inactive_sync_refused:
-            return []  # libxmtp: the stream's sync of a group one was removed from fails, and is passed over
-        return conversation.sync_with_conn(return_new=True)
-    return Stream(subscription, on_envelope)
 
 
 def _dm_id_of(extensions) -> str | None:

@@ -40,6 +40,7 @@ from .groups import admin_lists_proposal, membership_proposals, metadata_proposa
 from .key_package import validate_xmtp_key_package
 from .network import NetworkError
 from .permissions import Policies
+from .push import content_should_push, sender_hmac
 from .store import IntentRow
 from .welcome_wrap import welcome_recipient, wrap_welcome
 
@@ -132,14 +133,25 @@ def _send(ctx: ClientContext, intent: IntentRow, data: bytes) -> None:
     ignores a copy it already holds, docs/xmtp-facts.md §7.2): a commit is never built twice for one epoch. The third
     failure ends it in Error (its message Failed), the network's failure kept as its refusal."""
     try:
-        ctx.network.send_group_messages(api.SendGroupMessagesRequest((api.GroupMessageInput(
-            api.GroupMessageInput.V1(data, b"", intent.kind == IntentKind.SEND_MESSAGE)),)))
+        ctx.network.send_group_messages(api.SendGroupMessagesRequest((_group_message_input(ctx, intent, data),)))
     except NetworkError as e:
         # a commit's staged commit stays: see receive.py
         if record(ctx, intent.id, IntentEvent.SEND_FAILED) == IntentState.ERROR:
             ctx.store.set_intent_data(intent.id, refusal=json.dumps(Rejected(e.reason, e.detail).chain()))
         raise
     ctx.store.set_intent_data(intent.id, unsent_payload=None)
+
+
+def _group_message_input(ctx: ClientContext, intent: IntentRow, data: bytes) -> api.GroupMessageInput:
+    """libxmtp crates/xmtp_mls/src/groups/mls_sync.rs ``prepare_group_messages``@b649d1a: the payload with its
+    sender HMAC (under the group's key of the current 30-day period) and ``should_push``: false for every
+    intent but SendMessage (intents/queue.rs ``QueueIntent``), for a message its content type's flag."""
+    should_push = False
+    if intent.kind == IntentKind.SEND_MESSAGE and intent.message_id is not None:
+        message = ctx.store.get_message(intent.message_id)
+        should_push = message is not None and content_should_push(message.authority_id, message.type_id)
+    (key,) = ctx.hmac_keys(intent.group_id, (0,))
+    return api.GroupMessageInput(api.GroupMessageInput.V1(data, sender_hmac(key, data), should_push))
 
 
 def _build(ctx: ClientContext, group: Group, intent: IntentRow) -> MLSMessage | None:

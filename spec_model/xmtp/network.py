@@ -60,14 +60,14 @@ from spec_model.mls.suites import InvalidSignatureError, suite
 from .api import (
     BatchQueryCommitLogRequest, BatchQueryCommitLogResponse, FetchKeyPackagesRequest, FetchKeyPackagesResponse,
     GetIdentityUpdatesRequest, GetIdentityUpdatesResponse, GetInboxIdsRequest, GetInboxIdsResponse,
-    GetNewestGroupMessageRequest, GetNewestGroupMessageResponse, GroupMessage, IdentifierKind, PagingInfo,
+    GetNewestGroupMessageRequest, GetNewestGroupMessageResponse, GroupMessage, PagingInfo,
     PublishIdentityUpdateRequest, QueryCommitLogResponse, QueryGroupMessagesRequest, QueryGroupMessagesResponse,
     QueryWelcomeMessagesRequest, QueryWelcomeMessagesResponse, SendGroupMessagesRequest, SendWelcomeMessagesRequest,
     SortDirection, SubscribeGroupMessagesRequest, SubscribeWelcomeMessagesRequest, UploadKeyPackageRequest,
     WelcomeMessage, WelcomeMessageInput, WelcomePointerWrapperAlgorithm, WelcomeWrapperAlgorithm,
 )
 from .identity import apply_update, decode_update
-from .proto import BYTES, STRING, Annotated, EnumKind, Field, Message, MessageKind
+from .identity_index import IndexedIdentityUpdate, address_changes
 
 __all__ = [
     "NodeReason", "NetworkReason", "NetworkError", "Clock", "DeliveryService", "Subscription",
@@ -190,66 +190,6 @@ def _stored_wrapper_algorithm(algorithm: int) -> int:
     return algorithm if algorithm in known else WelcomeWrapperAlgorithm.CURVE25519
 
 
-# ------------------------------------------------------------------ the parts of an IdentityUpdate the node indexes
-
-class _MemberIdentifier(Message):
-    """proto associations/association.proto: ``MemberIdentifier``; only an Ethereum address is read."""
-
-    ethereum_address: Annotated[str | None, Field(1, STRING, oneof="kind")] = None
-    installation_public_key: Annotated[bytes | None, Field(2, BYTES, oneof="kind")] = None
-    passkey: Annotated[bytes | None, Field(3, BYTES, oneof="kind")] = None  # a Passkey message, kept whole
-
-
-class _CreateInbox(Message):
-    """proto associations/association.proto: ``CreateInbox``; the initial identifier becomes a member."""
-
-    initial_identifier: Annotated[str, Field(1, STRING)] = ""
-    initial_identifier_kind: Annotated[int, Field(4, EnumKind(IdentifierKind))] = 0
-
-
-class _AddAssociation(Message):
-    """proto associations/association.proto: ``AddAssociation``; signatures are the validator's concern."""
-
-    new_member_identifier: Annotated[_MemberIdentifier | None, Field(1, MessageKind(_MemberIdentifier))] = None
-
-
-class _RevokeAssociation(Message):
-    """proto associations/association.proto: ``RevokeAssociation``."""
-
-    member_to_revoke: Annotated[_MemberIdentifier | None, Field(1, MessageKind(_MemberIdentifier))] = None
-
-
-class _IdentityAction(Message):
-    """proto associations/association.proto: ``IdentityAction``."""
-
-    create_inbox: Annotated[_CreateInbox | None, Field(1, MessageKind(_CreateInbox), oneof="kind")] = None
-    add: Annotated[_AddAssociation | None, Field(2, MessageKind(_AddAssociation), oneof="kind")] = None
-    revoke: Annotated[_RevokeAssociation | None, Field(3, MessageKind(_RevokeAssociation), oneof="kind")] = None
-    change_recovery_address: Annotated[bytes | None, Field(4, BYTES, oneof="kind")] = None
-
-
-class _IdentityUpdate(Message):
-    """proto associations/association.proto: ``IdentityUpdate``: its actions and inbox id."""
-
-    actions: Annotated[tuple[_IdentityAction, ...], Field(1, MessageKind(_IdentityAction), repeated=True)] = ()
-    inbox_id: Annotated[str, Field(3, STRING)] = ""
-
-
-def _address_changes(update: _IdentityUpdate) -> Iterator[tuple[str, bool]]:
-    """xmtp-node-go store.go PublishIdentityUpdate: (address, added) for each Ethereum member the
-    update adds or revokes, in action order (the node reads these from the association-state diff)."""
-    for action in update.actions:
-        if (create := action.create_inbox) is not None:
-            if create.initial_identifier_kind in (IdentifierKind.UNSPECIFIED, IdentifierKind.ETHEREUM):
-                yield create.initial_identifier, True
-        elif action.add is not None and action.add.new_member_identifier is not None:
-            if (address := action.add.new_member_identifier.ethereum_address) is not None:
-                yield address, True
-        elif action.revoke is not None and action.revoke.member_to_revoke is not None:
-            if (address := action.revoke.member_to_revoke.ethereum_address) is not None:
-                yield address, False
-
-
 @dataclasses.dataclass
 class _AddressLogEntry:
     """xmtp-node-go queries.sql ``address_log``: one association of an address with an inbox."""
@@ -277,10 +217,12 @@ class _Table:
 
     def __init__(self) -> None:
         self.next_id = 1
+        self.last_stamp_ns = 0
         self.hashes: set[bytes] = set()
         self.rows: dict[bytes, list[_Row]] = {}
         self.held: list[tuple[int, bytes, bytes, Callable[[int, int], Envelope]]] = []  # delivered late
         self.subscriptions: list[Subscription] = []
+        self.watchers: list[Callable[[Envelope], None]] = []
 
     def insert(self, topic: bytes, data: bytes, now_ns: int, visible_at_ns: int,
                build: Callable[[int, int], Envelope]) -> None:
@@ -298,7 +240,11 @@ class _Table:
         if digest in self.hashes:
             return
         self.hashes.add(digest)
-        row = _Row(row_id, topic, build(row_id, now_ns // 1000 * 1000))
+        # the database's NOW() at insert, at microsecond resolution: the model's clock stands still within a
+        # step, so a later insert is stamped a microsecond after the one before (libxmtp's streams look a
+        # stored message up by its timestamp, subscriptions/process_message/factory.rs@b649d1a)
+        self.last_stamp_ns = max(now_ns // 1000 * 1000, self.last_stamp_ns + 1000)
+        row = _Row(row_id, topic, build(row_id, self.last_stamp_ns))
         self.rows.setdefault(topic, []).append(row)
         self.dispatch(row)
 
@@ -306,7 +252,7 @@ class _Table:
         return self.rows.get(topic, [])
 
     def release(self, now_ns: int) -> None:
-        """model (fault injection): Store the held messages that are due, in the order they were sent."""
+        """model: fault injection. Store the held messages that are due, in the order they were sent."""
         due = [held for held in self.held if held[0] <= now_ns]
         self.held = [held for held in self.held if held[0] > now_ns]
         for _, topic, data, build in due:
@@ -315,6 +261,8 @@ class _Table:
     def dispatch(self, row: _Row) -> None:
         for subscription in self.subscriptions:
             subscription._offer(row)
+        for watcher in self.watchers:
+            watcher(row.envelope)
 
     def query(self, topic: bytes, paging: PagingInfo | None, now_ns: int) -> tuple[list[Envelope], PagingInfo]:
         """xmtp-node-go readStore.go QueryGroupMessagesV1 / QueryWelcomeMessagesV1."""
@@ -430,12 +378,19 @@ class DeliveryService:
         self._refuse_until_ns = 0
         self._late_until_ns: int | None = None
         self._duplicating_queries = 0
+        self._cut: tuple[int, int] | None = None  # (full pages still answered, refuse until ns) of cut_sync_after
 
     @classmethod
     def validating(cls, clock: Clock | None = None, **checks) -> "DeliveryService":
         """xmtp-node-go with its validation service on: key packages (the default check, or ``validate_key_package``)
         and identity updates (``validate_identity_update``) are refused as xmtp-node-go refuses them."""
         return cls(clock, identity_validator=validate_identity_update, decode_identity_update=decode_update, **checks)
+
+    def watch(self, watcher: Callable[[Envelope], None]) -> None:
+        """example-notification-server-go pkg/xmtp/listener.go (a listener reads every envelope of the node):
+        hand every group message and welcome stored from now on to ``watcher``, as it is stored."""
+        self._group_messages.watchers.append(watcher)
+        self._welcomes.watchers.append(watcher)
 
     # -------------------------------------------------------------- faults
 
@@ -455,6 +410,11 @@ class DeliveryService:
         """model: fault injection. Every call fails with ``CONNECTION_REFUSED`` until the clock reaches ``until_ns``; open
         subscriptions break now."""
         self._refuse_until_ns = until_ns
+        self.drop_streams()
+
+    def drop_streams(self) -> None:
+        """model: fault injection. Every open subscription breaks now (a node restart): its client sees the
+        stream end with an error once it has taken what was delivered, and may subscribe again."""
         for table in (self._group_messages, self._welcomes):
             for subscription in list(table.subscriptions):
                 subscription._break()
@@ -468,6 +428,18 @@ class DeliveryService:
     def duplicate_in_queries(self, count: int) -> None:
         """model: fault injection. The next ``count`` non-empty query responses repeat their first envelope right after it."""
         self._duplicating_queries += count
+
+    def cut_sync_after(self, pages: int, until_ns: int) -> None:
+        """model: fault injection. The node answers ``pages`` more full pages of group messages (pages that
+        more messages follow), then refuses every call with ``CONNECTION_REFUSED`` until the clock reaches
+        ``until_ns``: a sync cut off in its middle, as when the client's process dies or its link drops."""
+        self._cut = (pages, until_ns)
+
+    def corrupt_key_package(self, installation_key: bytes) -> None:
+        """model: fault injection. The installation's stored key package is served with its last byte
+        flipped (the end of its signature, RFC 9420 §10), as a bad upload or a damaged store would serve it."""
+        stored = self._key_packages[installation_key]
+        self._key_packages[installation_key] = stored[:-1] + bytes([stored[-1] ^ 0x01])
 
     # -------------------------------------------------------------- MLS API: group messages
 
@@ -495,6 +467,11 @@ class DeliveryService:
         if not request.group_id:
             raise Rejected(NodeReason.INVALID_QUERY, "group is required")
         messages, paging = self._group_messages.query(request.group_id, request.paging_info, self.clock.now_ns())
+        if self._cut is not None and paging.id_cursor:
+            pages, until_ns = self._cut
+            self._cut = (pages - 1, until_ns) if pages > 1 else None
+            if pages == 1:
+                self.refuse_connections(until_ns)
         return QueryGroupMessagesResponse(self._maybe_duplicate(messages), paging)
 
     def subscribe_group_messages(self, request: SubscribeGroupMessagesRequest) -> Subscription:
@@ -602,7 +579,7 @@ class DeliveryService:
         def handle() -> None:
             raw = request.identity_update
             try:
-                update = _IdentityUpdate.decode(raw)
+                update = IndexedIdentityUpdate.decode(raw)
                 bytes.fromhex(update.inbox_id)
             except ValueError as e:  # DecodeError is a ValueError
                 raise Rejected(NodeReason.INVALID_IDENTITY_UPDATE, str(e)) from None
@@ -614,7 +591,7 @@ class DeliveryService:
             sequence_id, self._next_sequence_id = self._next_sequence_id, self._next_sequence_id + 1
             self._inbox_logs.setdefault(update.inbox_id, []).append(
                 GetIdentityUpdatesResponse.IdentityUpdateLog(sequence_id, self.clock.now_ns(), raw))
-            for address, added in _address_changes(update):
+            for address, added in address_changes(update):
                 if added:
                     self._address_log.append(_AddressLogEntry(address, update.inbox_id, sequence_id))
                 else:

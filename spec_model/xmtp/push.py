@@ -40,7 +40,7 @@ from .api import GroupMessage, WelcomeMessage
 
 __all__ = [
     "HMAC_SALT", "HMAC_KEY_SIZE", "SECS_IN_30_DAYS", "CODEC_SHOULD_PUSH", "HmacKey", "group_topic",
-    "welcome_topic", "push_topics", "should_push", "hmac_epoch", "derive_hmac_key", "hmac_keys", "sender_hmac",
+    "welcome_topic", "push_topics", "should_push", "content_should_push", "hmac_epoch", "derive_hmac_key", "hmac_keys", "sender_hmac",
     "is_own_message", "should_deliver",
 ]
 
@@ -105,6 +105,14 @@ def should_push(content_type: ContentType, codec_should_push: bool = True) -> bo
     SendMessage intent, an application message, is pushed, and then as its codec says
     (``CODEC_SHOULD_PUSH``); commits and proposals never are."""
     return content_type == ContentType.application and codec_should_push
+
+
+def content_should_push(authority_id: str, type_id: str) -> bool:
+    """libxmtp crates/xmtp_mls/src/groups/send_message_opts.rs@b649d1a (``should_push`` defaults to false) and
+    bindings/node/src/conversation/content_types.rs@b649d1a (each send takes its codec's ``should_push()``;
+    ``leave_group`` sends its LeaveRequest with the default): whether a message of this content type is pushed."""
+    return any(push for name, push in CODEC_SHOULD_PUSH.items()
+               if name.split(":", 1)[0] == f"{authority_id}/{type_id}")
 
 
 # ------------------------------------------------------------------ sender_hmac

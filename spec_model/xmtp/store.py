@@ -443,12 +443,13 @@ class Store:
                      "UPDATE messages SET delivery_status = ?, sent_at_ns = coalesce(?, sent_at_ns) WHERE id = ?",
                      (status, sent_at_ns, message_id))
 
-    def find_messages(self, group_id: bytes, *, sent_after_ns: int | None = None,
+    def find_messages(self, group_id: bytes | tuple[bytes, ...], *, sent_after_ns: int | None = None,
                       sent_before_ns: int | None = None, limit: int | None = None,
                       direction: Literal["ascending", "descending"] = "ascending",
                       delivery_status: DeliveryStatus | None = None, kind: GroupMessageKind | None = None,
                       content_type: tuple[str, str] | None = None) -> list[MessageRow]:
-        """seed: Delivery status: a group's messages, Unpublished included unless filtered on status.
+        """seed: Delivery status: a group's messages (or those of several groups, in one order), Unpublished
+        included unless filtered on status.
 
         libxmtp xmtp_db group_message.rs ``get_group_messages``: bounds are exclusive, order is by
         sent_at_ns (then insertion), ``content_type`` is (authority_id, type_id).
@@ -456,7 +457,7 @@ class Store:
         order = {"ascending": "ASC", "descending": "DESC"}[direction]
         authority_id, type_id = content_type or (None, None)
         where, params = _where(
-            ("t.group_id = ?", group_id),
+            ("t.group_id IN (?)", group_id if isinstance(group_id, tuple) else (group_id,)),
             ("t.sent_at_ns > ?", sent_after_ns),
             ("t.sent_at_ns < ?", sent_before_ns),
             ("t.delivery_status = ?", delivery_status),
@@ -555,6 +556,21 @@ class Store:
             message_id = self.get_intent(intent_id).message_id
             if message_id is not None:
                 self.set_delivery_status(message_id, DeliveryStatus.FAILED)
+
+    # ---- user preferences
+
+    def get_hmac_key(self) -> bytes | None:
+        """libxmtp crates/xmtp_db/src/encrypted_store/user_preferences.rs@b649d1a ``StoredUserPreferences.hmac_key``:
+        the key behind every sender HMAC."""
+        row = self._conn.execute("SELECT value FROM meta WHERE name = 'hmac_key'").fetchone()
+        return None if row is None else self._open("meta", "value", ("hmac_key",), row[0])
+
+    def store_hmac_key(self, key: bytes) -> None:
+        """libxmtp crates/xmtp_db/src/encrypted_store/user_preferences.rs@b649d1a ``store_hmac_key``: a new HMAC
+        key replaces the old one."""
+        with self.transaction():
+            self._conn.execute("INSERT INTO meta VALUES ('hmac_key', ?) ON CONFLICT DO UPDATE SET value = excluded.value",
+                               (self._seal("meta", "value", ("hmac_key",), key),))
 
     # ---- cursors
 

@@ -20,6 +20,7 @@ from spec_model.xmtp.delivery import DeliveryStatus, GroupMessageKind
 from spec_model.xmtp.network import NetworkError, NetworkReason
 from spec_model.xmtp.permissions import Option, Permission, Policies, Preset, preset_policies, update_by_intent
 from spec_model.xmtp.profiles import LIBXMTP, SEED
+from spec_model.xmtp.push import sender_hmac
 from spec_model.xmtp.store import StoreReason
 
 from tests.xmtp.clients import (
@@ -217,6 +218,36 @@ def test_dm(net):
     assert caro.c.conversations.sync() == []
 
 
+def test_a_dm_opened_from_both_sides_shows_the_messages_of_both(net):
+    alix, bo = net.user("alix"), net.user("bo")
+    ours, theirs = alix.c.conversations.create_dm(bo.inbox_id), bo.c.conversations.create_dm(alix.inbox_id)
+    ours.send("from alix")
+    net.tick()
+    theirs.send("from bo")
+    for client in (alix.c, bo.c):
+        client.conversations.sync_all()
+    both = sorted([ours.group_id, theirs.group_id])
+    for client in (alix.c, bo.c):
+        for group_id in both:
+            conversation = client.conversations.get(group_id)
+            assert sorted(conversation.dm_twins()) == both
+            assert texts(conversation) == ["from alix", "from bo"]
+    group = alix.c.conversations.create_group([bo.address])
+    assert group.dm_twins() == (group.group_id,)  # only DMs have twins
+
+
+@pytest.mark.parametrize("profile, counted", [(SEED, 2), (LIBXMTP, 3)])
+def test_member_installations_are_leaves_or_the_identitys(tmp_path, profile, counted):
+    """An installation left out of a group (its key package damaged) counts in libxmtp's list_members."""
+    net = Net(tmp_path, config=ClientConfig(profile=profile))
+    alix, bo = net.user("alix"), net.user("bo", 3)
+    net.network.corrupt_key_package(bo.clients[1].installation_id)
+    group = alix.c.conversations.create_group([bo.address])
+    assert [c.conversations.sync() != [] for c in bo.clients] == [True, False, True]
+    assert {m.inbox_id: len(m.installation_ids) for m in group.list_members()} == {alix.inbox_id: 1,
+                                                                                    bo.inbox_id: counted}
+
+
 def test_list_filters(net):
     alix, bo = net.user("alix"), net.user("bo")
     groups = []
@@ -268,6 +299,61 @@ def test_streams(net):
     later.send("also streamed")
     assert [m.text for m in messages.poll() if m.kind == APP] == ["also streamed"]
     messages.close()
+
+
+def test_a_dropped_stream_resumes_with_nothing_missed_or_twice(net):
+    alix, bo = net.user("alix"), net.user("bo")
+    group = alix.c.conversations.create_group([bo.address])
+    bo.c.conversations.sync()
+    messages, welcomes = bo.c.conversations.stream_all_messages(), bo.c.conversations.stream()
+    group.send("one")
+    assert [m.text for m in messages.poll()] == ["one"]
+    net.network.drop_streams()
+    group.send("two")
+    group.send("three")
+    later = alix.c.conversations.create_dm(bo.inbox_id)
+    assert [c.group_id for c in welcomes.poll()] == [later.group_id]  # first: a messages poll would join it
+    assert [m.text for m in messages.poll() if m.kind == APP] == ["two", "three"]
+    assert messages.poll() == [] and welcomes.poll() == []
+    net.network.refuse_connections(net.clock.now_ns() + 5 * TICK_NS)  # refused: the streams wait
+    assert messages.poll() == []
+    net.tick(10 * TICK_NS)
+    group.send("four")
+    assert [m.text for m in messages.poll() if m.kind == APP] == ["four"]
+
+
+def test_a_group_stream_yields_own_messages_and_those_a_sync_got_first(net):
+    alix, bo = net.user("alix"), net.user("bo")
+    group = alix.c.conversations.create_group([bo.address])
+    bo.c.conversations.sync()
+    mine, theirs = group.stream(), joined(bo.c, group.group_id).stream()
+    group.send("own")
+    net.tick()
+    joined(bo.c, group.group_id).sync()  # bo's sync stores it before his stream sees it
+    assert [m.text for m in mine.poll()] == ["own"]
+    assert [m.text for m in theirs.poll()] == ["own"]
+    assert mine.poll() == [] and theirs.poll() == []
+    mine.close()
+    group.send("after closing")
+    assert mine.poll() == []
+
+
+def test_group_messages_carry_the_sender_hmac_and_should_push_as_libxmtp_sends_them(net):
+    alix, bo = net.user("alix"), net.user("bo")
+    group = alix.c.conversations.create_group([bo.address])
+    bo.c.conversations.sync()
+    net.tick()
+    group.send("pushed")
+    joined(bo.c, group.group_id).leave()
+    sent = server_messages(net, group.group_id)
+    commit, text, leave = sent[0], sent[-2], sent[-1]
+    assert (commit.is_commit, commit.should_push) == (True, False)
+    assert (text.is_commit, text.should_push, leave.should_push) == (False, True, False)
+    (alix_key,) = alix.c.hmac_keys(group.group_id, (0,))
+    (bo_key,) = bo.c.hmac_keys(group.group_id, (0,))
+    assert text.sender_hmac == sender_hmac(alix_key, text.data) != sender_hmac(bo_key, text.data)
+    assert leave.sender_hmac == sender_hmac(bo_key, leave.data)
+    assert alix.c.hmac_keys(group.group_id) == alix.c.hmac_keys(group.group_id)  # the user's key is kept
 
 
 # ------------------------------------------------------------------ sending and delivery status
@@ -888,6 +974,7 @@ def test_libxmtp_profile_retries_each_publish_call_five_times(net):
     net.network.fail_publishes(17)
     group.send("absorbed")
     assert net.network.pending_publish_failures == 0
+    net.tick()  # later than the node's stamp of the first (inserts a microsecond apart)
     net.network.fail_publishes(18)
     rejected(ClientReason.INTENT_FAILED, group.send, "lost")
     assert [(m.text, m.delivery_status) for m in group.find_messages(kind=APP)] == \

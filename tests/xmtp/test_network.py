@@ -318,8 +318,8 @@ def test_welcomes_are_stored_as_served_with_output_numbering():
     first, second, third = query_welcomes(service, INSTALLATION_1).messages
     assert first.v1 == api.WelcomeMessage.V1(1, service.clock.now_ns(), INSTALLATION_1, b"welcome", b"hpke",
                                              api.WelcomeWrapperAlgorithm.XWING_MLKEM_768_DRAFT_6, b"metadata")
-    assert second.welcome_pointer == api.WelcomeMessage.WelcomePointer(
-        2, service.clock.now_ns(), INSTALLATION_1, b"pointer", b"hpke", 2)
+    assert second.welcome_pointer == api.WelcomeMessage.WelcomePointer(  # a microsecond later: inserts never share one
+        2, service.clock.now_ns() + 1000, INSTALLATION_1, b"pointer", b"hpke", 2)
     assert third.v1.wrapper_algorithm == api.WelcomeWrapperAlgorithm.CURVE25519  # node-go's default
 
 
@@ -402,6 +402,17 @@ def test_fetch_key_packages_in_request_order_with_missing_entries(key_packages):
     upload(service, other)
     alix, bo = first.leaf_node.signature_key, other.leaf_node.signature_key
     assert fetch(service, bo, b"unknown", alix) == [other.encode(), b"", first.encode()]
+
+
+def test_a_corrupted_key_package_is_served_with_its_last_byte_flipped(key_packages):
+    first, _, other = key_packages
+    service = DeliveryService()
+    upload(service, first)
+    upload(service, other)
+    service.corrupt_key_package(first.leaf_node.signature_key)
+    stored = first.encode()
+    served = fetch(service, first.leaf_node.signature_key, other.leaf_node.signature_key)
+    assert served == [stored[:-1] + bytes([stored[-1] ^ 1]), other.encode()]
 
 
 def test_the_latest_key_package_replaces_the_previous(key_packages):
@@ -646,3 +657,45 @@ def scenario() -> list[bytes]:
 
 def test_same_calls_give_the_same_ids_timestamps_and_bytes():
     assert scenario() == scenario()
+
+
+# ------------------------------------------------------------------ streams dropped, envelopes watched
+
+def test_drop_streams_breaks_every_subscription_after_what_it_delivered():
+    service = DeliveryService()
+    subscription = subscribe(service, (GROUP_A, 0))
+    send(service, private(GROUP_A, 1))
+    service.drop_streams()
+    send(service, private(GROUP_A, 2))
+    assert ids(subscription.poll()) == [1]
+    with pytest.raises(NetworkError) as broken:
+        subscription.poll()
+    assert broken.value.reason is NetworkReason.STREAM_BROKEN
+    assert ids(subscribe(service, (GROUP_A, 1)).poll()) == [2]  # subscribing again from the cursor
+
+
+def test_every_stored_envelope_is_handed_to_watchers_with_its_own_timestamp():
+    service = DeliveryService()
+    seen = []
+    service.watch(seen.append)
+    send(service, private(GROUP_A, 1), private(GROUP_A, 1), private(GROUP_A, 2))  # the copy is not stored
+    send_welcomes(service, welcome(INSTALLATION_1))
+    assert [type(e).__name__ for e in seen] == ["GroupMessage", "GroupMessage", "WelcomeMessage"]
+    first, second = seen[0].v1.created_ns, seen[1].v1.created_ns
+    assert second == first + 1000  # the clock did not move: a microsecond apart all the same
+
+
+def test_a_cut_sync_answers_its_full_pages_then_refuses_connections():
+    service = DeliveryService()
+    send(service, *[private(GROUP_A, n) for n in range(150)])
+    send(service, private(GROUP_B))
+    service.cut_sync_after(1, service.clock.now_ns() + 60 * 10**9)
+    assert len(query(service, GROUP_B).messages) == 1  # a short page is not counted
+    first = query(service, GROUP_A)
+    assert len(first.messages) == 100 and first.paging_info.id_cursor
+    with pytest.raises(NetworkError) as e:
+        query(service, GROUP_A, cursor=first.paging_info.id_cursor)
+    assert e.value.reason is NetworkReason.CONNECTION_REFUSED
+    service.clock.advance(60 * 10**9)
+    rest = query(service, GROUP_A, cursor=first.paging_info.id_cursor)
+    assert ids(first.messages) + ids(rest.messages) == list(range(1, 151))

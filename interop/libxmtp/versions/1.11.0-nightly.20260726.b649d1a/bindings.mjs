@@ -35,5 +35,8 @@ export const bindings = {
   admins: (group) => group.listAdmins(),
   superAdmins: (group) => group.listSuperAdmins(),
   messages: (group, options) => group.listEnrichedMessages(options),
+  storedMessages: (group, options) => group.listMessages(options), // every stored message, content still encoded
   close: (client) => client.close(),
+  enrichedMessageById: (conversations, id) => conversations.getEnrichedMessageById(id),
+  hmacKeys: (conversations) => conversations.hmacKeys(),
 };

@@ -29,6 +29,9 @@ export const bindings = {
   admins: (group) => group.adminList(),
   superAdmins: (group) => group.superAdminList(),
   messages: (group, options) => group.findEnrichedMessages(options),
+  storedMessages: (group, options) => group.findMessages(options), // every stored message, content still encoded
   // 1.9.1's client has no close(): its database connection is released and the object dropped.
   close: async (client) => client.releaseDbConnection(),
+  enrichedMessageById: (conversations, id) => conversations.findEnrichedMessageById(id),
+  hmacKeys: (conversations) => conversations.getHmacKeys(),
 };
