@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import os
 import sys
 import time
 from pathlib import Path
@@ -37,9 +38,9 @@ from typing import Any, Callable, Iterator, TextIO
 from hypothesis import configuration
 from pydantic import ValidationError
 
-from . import data
+from . import completion, data
 from . import vectors as xmtp_vectors
-from .adapter import ADAPTERS, AdapterUnusable, connect, peers
+from .adapter import ADAPTERS, AdapterUnusable, connect, known_issues, peers
 from .runner import RunOptions, SkipFileError, Status, collect, execute, load_skips, smoke_checks
 from .runner.differential import DifferentialOptions
 from .runner import report as run_report
@@ -197,12 +198,12 @@ def build_parser() -> argparse.ArgumentParser:
     list_parser.set_defaults(parser=list_parser, run=_run_list)
 
     peers_parser = commands.add_parser(
-        "peers", help=f"the bundled Node adapters ({', '.join(peers.BUNDLED)})",
+        "peers", help=f"the bundled Node adapters ({', '.join(peers.bundled())})",
         description="Install a bundled Node adapter's dependencies (npm ci, its committed lockfile) into the "
                     "user cache, so that run --adapter NAME works from an installed wheel.")
     peer_commands = peers_parser.add_subparsers(dest="peers_command", required=True)
     install_parser = peer_commands.add_parser("install", help="npm ci a bundled adapter into the user cache")
-    install_parser.add_argument("name", choices=peers.BUNDLED, metavar="NAME", help=", ".join(peers.BUNDLED))
+    install_parser.add_argument("name", choices=peers.bundled(), metavar="NAME", help=", ".join(peers.bundled()))
     install_parser.set_defaults(parser=install_parser, run=_run_peers_install)
 
     mutants_parser = commands.add_parser(
@@ -222,7 +223,20 @@ def build_parser() -> argparse.ArgumentParser:
     matrix_parser.add_argument("reports", nargs="+", type=Path, metavar="REPORT.json")
     matrix_parser.add_argument("--html", type=Path, metavar="FILE", help="also write the matrix as an HTML page")
     matrix_parser.set_defaults(parser=matrix_parser, run=_run_matrix)
+
+    completion_parser = commands.add_parser(
+        "completion", help="print a shell completion script",
+        description='Print a completion script for the shell: eval "$(xmtp-conformance completion bash)" '
+                    "(zsh the same way; fish: xmtp-conformance completion fish | source).")
+    completion_parser.add_argument("shell", choices=completion.SHELLS, metavar="SHELL", help=", ".join(completion.SHELLS))
+    completion_parser.set_defaults(parser=completion_parser, run=lambda args: _run_completion(args, parser))
     return parser
+
+
+def _run_completion(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
+    """``completion SHELL``."""
+    print(completion.script(args.shell, parser, sorted(ADAPTERS)), end="")
+    return 0
 
 
 def _run_matrix(args: argparse.Namespace) -> int:
@@ -251,8 +265,25 @@ def _adapter_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def _skip_file_argument(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--skip-file", type=Path, metavar="FILE",
-                        help="check-id globs to skip, one per line, '# reason' after each")
+    skips = parser.add_mutually_exclusive_group()
+    skips.add_argument("--skip-file", type=Path, metavar="FILE",
+                       help="check-id globs to skip, one per line, '# reason' after each")
+    skips.add_argument("--known-issues", action="store_true",
+                       help="skip what the named adapter's bundled skip file lists (its known issues, with reasons)")
+
+
+def _skip_file(args: argparse.Namespace) -> Path | None:
+    """The skip file of ``--skip-file``, or of ``--known-issues`` (the named adapter's bundled one); a usage
+    error when it does not exist or the adapter has none."""
+    if args.known_issues:
+        bundled = known_issues()
+        if args.adapter not in bundled:
+            args.parser.error(f"--known-issues: the adapter {args.adapter or 'reference'} has no bundled skip file "
+                              f"(these have: {', '.join(sorted(bundled))})")
+        return bundled[args.adapter]
+    if args.skip_file is not None and not args.skip_file.is_file():
+        args.parser.error(f"{args.skip_file}: no such file")
+    return args.skip_file
 
 
 def _connect_args(args: argparse.Namespace) -> dict:
@@ -270,15 +301,15 @@ def _session(args: argparse.Namespace):
 
 def _run_suite(args: argparse.Namespace) -> int:
     """``run``: the whole suite (or a selection) against one adapter."""
-    options = RunOptions(include=args.include, exclude=args.exclude, skip_file=args.skip_file,
+    options = RunOptions(include=args.include, exclude=args.exclude, skip_file=_skip_file(args),
                          scenarios=args.scenario,
                          stop_on=frozenset({Status.FAILED, Status.ERRORED}) if args.fail_fast else frozenset(),
                          differential=DifferentialOptions(args.examples, args.steps, args.counterexamples),
                          jobs=args.jobs)
     if args.jobs > 1 and args.fail_fast:
         args.parser.error("--fail-fast runs the checks in order: not with -j")
-    for path in [args.skip_file, *args.scenario]:
-        if path is not None and not path.is_file():
+    for path in args.scenario:
+        if not path.is_file():
             args.parser.error(f"{path}: no such file")
     try:
         checks = collect(options)
@@ -336,9 +367,7 @@ def _print_report(report, args: argparse.Namespace) -> int:
 
 def _run_smoke(args: argparse.Namespace) -> int:
     """``smoke``: one check of each kind the adapter can answer."""
-    if args.skip_file is not None and not args.skip_file.is_file():
-        args.parser.error(f"{args.skip_file}: no such file")
-    options = RunOptions(skip_file=args.skip_file)
+    options = RunOptions(skip_file=_skip_file(args))
     skips = _skips(args, options)
     session = _session(args)
     try:
@@ -398,7 +427,7 @@ def _run_list(args: argparse.Namespace) -> int:
 def _run_peers_install(args: argparse.Namespace) -> int:
     """``peers install NAME``."""
     try:
-        folder = peers.install(args.name)
+        folder = peers.bundled()[args.name].install()
     except peers.PeerInstallError as e:
         print(f"xmtp-conformance peers install: error: {e}", file=sys.stderr)
         return EXIT_UNUSABLE_ADAPTER
@@ -448,6 +477,9 @@ def main(argv: list[str] | None = None) -> int:
     except data.ReadOnlyData as e:
         print(f"xmtp-conformance: error: {e}", file=sys.stderr)
         return 2
+    except BrokenPipeError:  # the output went to a pipe that closed early (``| head``): not an error of ours
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # so the interpreter's final flush is quiet
+        return 141
 
 
 def _run_generate(args: argparse.Namespace) -> int:

@@ -142,9 +142,10 @@ def _admins_update_permissions(original):
 
 
 def _dm_members_may_add(original):
-    """The preset table with a DM whose add_member_policy is Allow."""
-    from spec_model.xmtp.permissions import Option, Preset
-    return {**original, Preset.DM: (Option.ALLOW, *original[Preset.DM][1:])}
+    """The permission table with a DM preset whose add_member_policy is Allow."""
+    from spec_model.xmtp.permissions import Option, Permission, Preset
+    add = original[Permission.ADD_MEMBER]
+    return {**original, Permission.ADD_MEMBER: dataclasses.replace(add, presets={**add.presets, Preset.DM: Option.ALLOW})}
 
 
 def _counting_characters(original):
@@ -262,7 +263,7 @@ _MUTANTS = [
                     _admins_update_permissions)),
     Mutant("dm_preset_allows_adding", "permissions",
            "the DM preset's add_member_policy is Allow, not Deny (libxmtp PolicySet::new_dm, facts §4.3)",
-           _replace(["spec_model.xmtp.permissions:_PRESET_POLICIES"], _dm_members_may_add)),
+           _replace(["spec_model.xmtp.permissions:PERMISSIONS"], _dm_members_may_add)),
     Mutant("skips_metadata_limits", "commit validation",
            "commit validation skips step 3: metadata values over their byte limit are accepted (facts §4.4)",
            _replace(["spec_model.xmtp.commit_validation:check_attribute"], _to(_allow))),

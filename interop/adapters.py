@@ -1,31 +1,49 @@
 """The named adapters of the real implementations in ``interop/``, registered with the harness through the
 ``xmtp_conformance.adapters`` entry-point group (``pyproject.toml``): ``--adapter ts-mls``, ``libxmtp``,
-``libxmtp-1.9.1``, ``openmls``, ``mls-rs``."""
+``libxmtp-1.9.1``, ``openmls``, ``mls-rs``. The Node ones are also registered as ``NODE_PEERS``
+(``xmtp-conformance peers install NAME``), and each adapter's bundled skip file as ``KNOWN_ISSUES``
+(``run --adapter NAME --known-issues``)."""
 
 from __future__ import annotations
 
 import sys
 
 from conformance import data
-from conformance.adapter import peers
+from conformance.adapter.peers import NodePeer
 from conformance.adapter.jsonrpc import SubprocessAdapter
 
 from .served_adapter import ServedAdapter
 
-__all__ = ["LIBXMTP_VERSIONS", "ts_mls", "libxmtp", "libxmtp_1_9_1", "openmls", "mls_rs"]
+__all__ = ["LIBXMTP_VERSIONS", "NODE_PEERS", "KNOWN_ISSUES", "ts_mls", "libxmtp", "libxmtp_1_9_1", "openmls", "mls_rs"]
 
 INTEROP = data.interop()
 LIBXMTP_VERSIONS = {"libxmtp": "1.11.0-nightly.20260726.b649d1a", "libxmtp-1.9.1": "1.9.1"}
 """The pinned @xmtp/node-bindings of each libxmtp adapter (``interop/libxmtp/versions/<version>/``)."""
 
+NODE_PEERS = {
+    "ts-mls": NodePeer("ts-mls", INTEROP / "ts-mls"),
+    "openmls": NodePeer("openmls", INTEROP / "openmls"),
+    **{name: NodePeer(name, INTEROP / "libxmtp", f"versions/{version}") for name, version in LIBXMTP_VERSIONS.items()},
+}
+"""The adapters that run under Node, by adapter name."""
+
+KNOWN_ISSUES = {
+    "ts-mls": INTEROP / "ts-mls" / "known-issues.skip",
+    "openmls": INTEROP / "openmls" / "known-issues.skip",
+    "mls-rs": INTEROP / "mls-rs" / "known-issues.skip",
+    **{name: INTEROP / "libxmtp" / "versions" / version / "known-differences.skip"
+       for name, version in LIBXMTP_VERSIONS.items()},
+}
+"""Each adapter's bundled skip file: the checks it is known to fail or not to support, each with its reason."""
+
 
 def ts_mls() -> SubprocessAdapter:
     """ts-mls (``interop/ts-mls/adapter.mjs``), an MLS implementation driven through the adapter protocol."""
-    return SubprocessAdapter(["node", str(peers.script("ts-mls"))])
+    return SubprocessAdapter(["node", str(NODE_PEERS["ts-mls"].script_path())])
 
 
 def _libxmtp(name: str) -> ServedAdapter:
-    return ServedAdapter(["node", str(INTEROP / "libxmtp" / "adapter.mjs"), LIBXMTP_VERSIONS[name]])
+    return ServedAdapter(["node", str(NODE_PEERS[name].script_path()), LIBXMTP_VERSIONS[name]])
 
 
 def libxmtp() -> ServedAdapter:
@@ -40,7 +58,7 @@ def libxmtp_1_9_1() -> ServedAdapter:
 
 def openmls() -> SubprocessAdapter:
     """OpenMLS (``interop/openmls/adapter.mjs``), an MLS implementation driven through the adapter protocol."""
-    return SubprocessAdapter(["node", str(peers.script("openmls"))])
+    return SubprocessAdapter(["node", str(NODE_PEERS["openmls"].script_path())])
 
 
 def mls_rs() -> SubprocessAdapter:

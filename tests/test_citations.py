@@ -1,6 +1,6 @@
 """Citations a reader can open: every citation of a ``docs/`` page names a heading that exists, and every
-public module-level definition of ``spec_model`` begins its docstring with a source (docs/xmtp-facts.md,
-"How the model cites")."""
+public definition of ``spec_model`` (functions, classes and their public methods) begins its docstring with
+a source; a libxmtp source names a path and a commit (docs/xmtp-facts.md, "How the model cites")."""
 
 from __future__ import annotations
 
@@ -17,12 +17,12 @@ CITED = [p for folder in ("spec_model", "conformance", "interop", "docs") for p 
 
 DOC_CITATION = re.compile(r"docs/([\w/.-]+\.md)(?:\s+§([\w.]+?))?(?=[\s,;:)`'\"]|\.?$|\.\s)", re.M)
 FACTS_ALIAS = re.compile(r"\bfacts (?:sheet )?§([\d.]+\d)")
+LIBXMTP = r"libxmtp [\w.-]+(?:/[\w.-]+)+@[0-9a-f]{7,40}\b"
+"""``libxmtp <path>@<commit>``: a file a reader can open at the commit read."""
 SOURCES = re.compile(
-    r"^(RFC \d+ (§|Appendix)|XIP-\d+|libxmtp |xmtp/proto |XMTP docs: |seed\b|docs/[\w/.-]+\.md|model:|draft-[\w-]+ §|"
-    r"FIPS \d+|SEC \d|EIP-\d+|Ethereum Yellow Paper|OpenMLS |xmtp-node-go\b|xmtp-android |"
+    r"^(RFC \d+ (§|Appendix)|XIP-\d+|" + LIBXMTP + r"|xmtp/proto |XMTP docs: |seed\b|docs/[\w/.-]+\.md|model:|"
+    r"draft-[\w-]+ §|FIPS \d+|SEC \d|EIP-\d+|Ethereum Yellow Paper|OpenMLS |xmtp-node-go\b|xmtp-android |"
     r"example-notification-server-go |protobuf encoding)")
-# Being rewritten for issue 15 (bounded decoders); their docstrings follow that change.
-NOT_YET = {"spec_model/mls/codec.py", "spec_model/xmtp/proto.py"}
 
 
 def _headings(page: Path) -> set[str]:
@@ -57,14 +57,17 @@ def test_the_citation_scan_finds_the_facts_page():
 
 
 def _public_definitions(path: Path):
+    """Every public module-level function and class, and every public method of a public class."""
     for node in ast.parse(path.read_text()).body:
         if isinstance(node, (ast.FunctionDef, ast.ClassDef)) and not node.name.startswith("_"):
             yield node.name, (ast.get_docstring(node) or "").strip()
+            if isinstance(node, ast.ClassDef):
+                for method in node.body:
+                    if isinstance(method, (ast.FunctionDef, ast.AsyncFunctionDef)) and not method.name.startswith("_"):
+                        yield f"{node.name}.{method.name}", (ast.get_docstring(method) or "").strip()
 
 
-@pytest.mark.parametrize("path", sorted(p for p in (ROOT / "spec_model").rglob("*.py")
-                                        if str(p.relative_to(ROOT)) not in NOT_YET),
-                         ids=lambda p: str(p.relative_to(ROOT)))
+@pytest.mark.parametrize("path", sorted((ROOT / "spec_model").rglob("*.py")), ids=lambda p: str(p.relative_to(ROOT)))
 def test_public_definitions_begin_with_their_source(path: Path):
     unsourced = [f"{name}: {doc[:60]!r}" for name, doc in _public_definitions(path) if not SOURCES.match(doc)]
     assert not unsourced, "\n".join(unsourced)
@@ -73,3 +76,19 @@ def test_public_definitions_begin_with_their_source(path: Path):
 def test_a_docstring_without_a_source_is_caught():
     assert not SOURCES.match("A policy as JSON.") and not SOURCES.match("")
     assert SOURCES.match("RFC 9420 §12.4.2: process a commit") and SOURCES.match("docs/xmtp-facts.md §5: x")
+
+
+def test_a_libxmtp_citation_names_a_path_and_a_commit():
+    assert SOURCES.match("libxmtp crates/xmtp_mls/src/groups/validated_commit.rs@a53a97e: the rule")
+    assert SOURCES.match("libxmtp xmtp_mls/src/identity.rs@2f16634 parse_credential")
+    assert not SOURCES.match("libxmtp validated_commit.rs: the rule")  # no commit
+    assert not SOURCES.match("libxmtp crates/xmtp_mls/src/groups/validated_commit.rs: the rule")  # no commit
+    assert not SOURCES.match("libxmtp validated_commit.rs@a53a97e: the rule")  # no path a reader can open
+    assert not SOURCES.match("libxmtp ``ValidatedCommit``: who changed what")
+
+
+def test_methods_are_linted_too(tmp_path):
+    module = tmp_path / "m.py"
+    module.write_text('class A:\n    """RFC 9420 §6: a thing."""\n\n    def run(self):\n        pass\n\n'
+                      '    def _private(self):\n        pass\n')
+    assert list(_public_definitions(module)) == [("A", "RFC 9420 §6: a thing."), ("A.run", "")]

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import sys
 from importlib.metadata import entry_points
+from pathlib import Path
 from typing import Any, Callable
 
 from spec_model.xmtp.network import Clock, DeliveryService
@@ -25,7 +26,7 @@ from .protocol import (
 )
 from .reference import ReferenceAdapter
 
-__all__ = ["ADAPTERS", "ADAPTER_ENTRY_POINTS", "Session", "connect", "AdapterError", "AdapterUnusable", "ErrorKind",
+__all__ = ["ADAPTERS", "ADAPTER_ENTRY_POINTS", "KNOWN_ISSUES_ENTRY_POINTS", "known_issues", "Session", "connect", "AdapterError", "AdapterUnusable", "ErrorKind",
            "reference_subprocess_command"]
 
 
@@ -37,6 +38,7 @@ def reference_subprocess_command(mutant: str | None = None) -> list[str]:
 ADAPTER_ENTRY_POINTS = "xmtp_conformance.adapters"
 """The entry-point group through which packages register named adapters (``interop/`` registers ``ts-mls`` and
 ``libxmtp`` in ``pyproject.toml``): each entry point is a callable returning an ``Adapter``."""
+KNOWN_ISSUES_ENTRY_POINTS = "xmtp_conformance.known_issues"
 
 
 def _registered() -> dict[str, Callable[[], Adapter]]:
@@ -46,6 +48,16 @@ def _registered() -> dict[str, Callable[[], Adapter]]:
     }
     for entry in sorted(entry_points(group=ADAPTER_ENTRY_POINTS), key=lambda e: e.name):
         found.setdefault(entry.name, lambda entry=entry: entry.load()())
+    return found
+
+
+def known_issues() -> dict[str, Path]:
+    """Each named adapter's bundled skip file, registered through the ``xmtp_conformance.known_issues``
+    entry-point group (a mapping of adapter name to path): ``run --adapter NAME --known-issues``."""
+    found: dict[str, Path] = {}
+    for entry in sorted(entry_points(group=KNOWN_ISSUES_ENTRY_POINTS), key=lambda e: e.name):
+        for name, path in entry.load().items():
+            found.setdefault(name, Path(path))
     return found
 
 

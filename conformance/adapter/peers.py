@@ -1,78 +1,97 @@
-"""The bundled Node adapters of one folder (``ts-mls``, ``openmls``): where they run from, and installing
-their dependencies.
+"""Adapters written for Node that ship with the suite (``ts-mls``, ``openmls``, ``libxmtp``, ...): where they run
+from, and installing their dependencies.
 
-Each is a folder of the ``interop`` package (``conformance.data.interop()``): its ``.mjs`` sources, its
-``package.json`` and committed ``package-lock.json``. Node finds dependencies beside the script, so an
-adapter runs from its own folder when ``npm ci`` was done there (a checkout), else from a copy in the
-user's cache that ``xmtp-conformance peers install NAME`` made (sources copied, then ``npm ci``).
+Each is a folder of the ``interop`` package (``conformance.data.interop()``) holding its ``.mjs`` sources, and a
+folder inside it (itself, or ``versions/<v>/`` for libxmtp) with a ``package.json`` and committed
+``package-lock.json``. Node finds dependencies beside the importing file, so an adapter runs from its own folder
+when ``npm ci`` was done there (a checkout), else from a copy in the user's cache that
+``xmtp-conformance peers install NAME`` made (sources copied, then ``npm ci``). Packages register theirs through
+the ``xmtp_conformance.node_peers`` entry-point group: a mapping of adapter name to ``NodePeer``.
 """
 
 from __future__ import annotations
 
 import shutil
 import subprocess
+from dataclasses import dataclass
+from functools import cache
+from importlib.metadata import entry_points
 from pathlib import Path
 
 from .. import data
 from .protocol import AdapterUnusable
 
-__all__ = ["BUNDLED", "script", "install", "PeerInstallError"]
+__all__ = ["NODE_PEER_ENTRY_POINTS", "NodePeer", "PeerInstallError", "bundled"]
 
-BUNDLED = ("ts-mls", "openmls")
-SOURCES = ("*.mjs", "package.json", "package-lock.json")
-"""The files of an adapter's folder that are copied into the cache (skip files and notes stay behind)."""
+NODE_PEER_ENTRY_POINTS = "xmtp_conformance.node_peers"
+PACKAGE_FILES = ("package.json", "package-lock.json")
 
 
 class PeerInstallError(RuntimeError):
     """``npm ci`` could not install a bundled adapter's dependencies."""
 
 
-def _bundled(name: str) -> Path:
-    if name not in BUNDLED:
-        raise KeyError(f"no bundled Node adapter {name!r} (bundled: {', '.join(BUNDLED)})")
-    return data.interop() / name
+@dataclass(frozen=True)
+class NodePeer:
+    """A bundled Node adapter: ``name`` (as in ``--adapter``), its ``folder``, the ``packages`` folder inside it
+    where ``npm ci`` runs, and the ``script`` (relative to ``folder``) Node starts."""
+    name: str
+    folder: Path
+    packages: str = "."
+    script: str = "adapter.mjs"
+
+    def sources(self, root: Path | None = None) -> dict[str, bytes]:
+        """The files copied into the cache, by path relative to ``root`` (default the bundled folder): the
+        ``.mjs`` files of the folder and of the packages folder, and the package files (skip files and notes stay)."""
+        root = self.folder if root is None else root
+        packages = root / self.packages
+        files = [*root.glob("*.mjs"), *packages.glob("*.mjs"), *(packages / name for name in PACKAGE_FILES)]
+        return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(set(files)) if p.is_file()}
+
+    @property
+    def cached(self) -> Path:
+        return data.cache_folder() / "peers" / self.name
+
+    def script_path(self) -> Path:
+        """The script to run: in the bundled folder if its dependencies are installed there, else in the cache's
+        copy if it holds the same sources; ``AdapterUnusable`` naming the command that installs them."""
+        if (self.folder / self.packages / "node_modules").is_dir():
+            return self.folder / self.script
+        if (self.cached / self.packages / "node_modules").is_dir():
+            if self.sources(self.cached) == self.sources():
+                return self.cached / self.script
+            problem = f"the copy in {self.cached} is of another version of the suite"
+        else:
+            problem = "its Node dependencies are not installed"
+        in_checkout = "" if data.installed(self.folder) else f" (in a checkout: npm ci --prefix {self.folder / self.packages})"
+        raise AdapterUnusable(f"adapter {self.name}: {problem}; run: xmtp-conformance peers install {self.name}"
+                              f"{in_checkout}")
+
+    def install(self) -> Path:
+        """Copy the sources into the user cache and run ``npm ci`` there (the committed lockfile); returns the
+        folder. ``PeerInstallError`` if npm is missing or fails."""
+        npm = shutil.which("npm")
+        if npm is None:
+            raise PeerInstallError("npm is not installed (Node 20+ with npm is needed to run the Node adapters)")
+        if self.cached.is_dir():
+            for stale in self.sources(self.cached):
+                (self.cached / stale).unlink()
+        for file, content in self.sources().items():
+            (self.cached / file).parent.mkdir(parents=True, exist_ok=True)
+            (self.cached / file).write_bytes(content)
+        folder = self.cached / self.packages
+        done = subprocess.run([npm, "ci", "--no-audit", "--no-fund"], cwd=folder, capture_output=True, text=True)
+        if done.returncode != 0:
+            last = (done.stderr.strip().splitlines() or ["(no output)"])[-1]
+            raise PeerInstallError(f"npm ci in {folder} failed (exit {done.returncode}): {last}")
+        return self.cached
 
 
-def _cached(name: str) -> Path:
-    return data.cache_folder() / "peers" / name
-
-
-def _sources(folder: Path) -> dict[str, bytes]:
-    return {p.name: p.read_bytes() for pattern in SOURCES for p in sorted(folder.glob(pattern))}
-
-
-def script(name: str) -> Path:
-    """The ``adapter.mjs`` to run: in the bundled folder if its dependencies are installed there, else in the
-    cache's copy if it holds the same sources; ``AdapterUnusable`` naming the command that installs them."""
-    bundled = _bundled(name)
-    if (bundled / "node_modules").is_dir():
-        return bundled / "adapter.mjs"
-    cached = _cached(name)
-    if (cached / "node_modules").is_dir():
-        if _sources(cached) == _sources(bundled):
-            return cached / "adapter.mjs"
-        problem = f"the copy in {cached} is of another version of the suite"
-    else:
-        problem = "its Node dependencies are not installed"
-    in_checkout = "" if data.installed(bundled) else f" (in a checkout: npm ci --prefix {bundled})"
-    raise AdapterUnusable(f"adapter {name}: {problem}; run: xmtp-conformance peers install {name}{in_checkout}")
-
-
-def install(name: str) -> Path:
-    """Copy the adapter's sources into the user cache and run ``npm ci`` there (the committed lockfile);
-    returns the folder. ``PeerInstallError`` if npm is missing or fails."""
-    bundled, cached = _bundled(name), _cached(name)
-    npm = shutil.which("npm")
-    if npm is None:
-        raise PeerInstallError("npm is not installed (Node 20+ with npm is needed to run the Node adapters)")
-    cached.mkdir(parents=True, exist_ok=True)
-    for stale in cached.iterdir():
-        if stale.is_file():
-            stale.unlink()
-    for file, content in _sources(bundled).items():
-        (cached / file).write_bytes(content)
-    done = subprocess.run([npm, "ci", "--no-audit", "--no-fund"], cwd=cached, capture_output=True, text=True)
-    if done.returncode != 0:
-        last = (done.stderr.strip().splitlines() or ["(no output)"])[-1]
-        raise PeerInstallError(f"npm ci in {cached} failed (exit {done.returncode}): {last}")
-    return cached
+@cache
+def bundled() -> dict[str, NodePeer]:
+    """The registered Node adapters by name."""
+    found: dict[str, NodePeer] = {}
+    for entry in sorted(entry_points(group=NODE_PEER_ENTRY_POINTS), key=lambda e: e.name):
+        for peer in entry.load().values():
+            found.setdefault(peer.name, peer)
+    return found

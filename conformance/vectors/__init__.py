@@ -1,11 +1,13 @@
 """XMTP test vectors: generated from the model, described by JSON Schemas, re-verified in the tests.
 
-A *family* is a module in ``conformance.vectors.families`` with ``FORMAT``
-(one of the four formats), ``cases()`` building every case with the model,
-and ``answer(question)``: the model's answer to one of the questions a case
-asks (``questions.py``: what is asked, and how an answer is judged). The
-tests judge the model's answers exactly as the runner judges an adapter's,
-and build the cases with the same functions (DESIGN principle 6).
+A *family* is a module in ``conformance.vectors.families`` that satisfies
+``family.Family``: ``FORMAT`` (one of the four formats), ``AREA``, ``cases()``
+building every case with the model, ``answer(question)``: the model's answer to
+one of the questions a case asks (``questions.py``: what is asked, and how an
+answer is judged), and ``EXCHANGES``: the pydantic models of its questions and
+answers, whose JSON Schemas are committed in ``vectors/schemas/families/``. The
+tests judge the model's answers exactly as the runner judges an adapter's, and
+build the cases with the same functions (DESIGN principle 6).
 """
 
 from __future__ import annotations
@@ -15,10 +17,11 @@ import json
 import pkgutil
 import tempfile
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 from .. import data
+from .family import Family, load
+from .family import schema as family_schema
 from .formats import FILE_MODELS, Case
 
 ROOT = data.vectors()
@@ -27,10 +30,11 @@ SCHEMA_DIR = ROOT / "schemas"
 GENERATED_BY = "xmtp-conformance vectors generate"
 
 
-def family_modules() -> dict[str, ModuleType]:
-    """Family name -> module, for every module in ``conformance.vectors.families``."""
+def family_modules() -> dict[str, Family]:
+    """Family name -> module, for every module in ``conformance.vectors.families``, each checked against
+    the family contract (``family.load``)."""
     package = importlib.import_module(f"{__name__}.families")
-    return {info.name: importlib.import_module(f"{package.__name__}.{info.name}")
+    return {info.name: load(importlib.import_module(f"{package.__name__}.{info.name}"))
             for info in pkgutil.iter_modules(package.__path__)}
 
 
@@ -53,7 +57,7 @@ def expect(what: str, expected: Any, actual: Any) -> None:
         raise Difference(what, expected, actual)
 
 
-def render(family: str, module: ModuleType) -> str:
+def render(family: str, module: Family) -> str:
     """The file text of a family: compact JSON, header first, one case per line."""
     cases: list[Case] = module.cases()
     ids = [c.id for c in cases]
@@ -92,19 +96,23 @@ def schemas() -> dict[str, str]:
     documents["rfc9420-questions"] = question_schema("rfc9420")
     documents["rfc9180-questions"] = question_schema("rfc9180")
     documents["report"] = Report.model_json_schema()
-    return {name: json.dumps(document, indent=1, sort_keys=True) + "\n" for name, document in documents.items()}
+    texts = {name: json.dumps(document, indent=1, sort_keys=True) + "\n" for name, document in documents.items()}
+    return texts | {f"families/{name}": family_schema(name, module) for name, module in family_modules().items()}
 
 
 def write_schemas(directory: Path = SCHEMA_DIR) -> None:
-    directory.mkdir(parents=True, exist_ok=True)
+    """Every schema of ``schemas()`` into ``directory`` (the families' in ``families/``)."""
     for name, text in schemas().items():
-        (directory / f"{name}.schema.json").write_text(text)
+        path = directory / f"{name}.schema.json"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
 
 
 def differences(expected_dir: Path, actual_dir: Path, pattern: str) -> list[str]:
     """Files that differ, are missing, or are extra in ``actual_dir`` compared with ``expected_dir``."""
-    expected = {p.name: p.read_text() for p in expected_dir.glob(pattern)}
-    actual = {p.name: p.read_text() for p in actual_dir.glob(pattern)} if actual_dir.exists() else {}
+    def read(folder: Path) -> dict[str, str]:
+        return {str(p.relative_to(folder)): p.read_text() for p in folder.glob(pattern)} if folder.exists() else {}
+    expected, actual = read(expected_dir), read(actual_dir)
     return sorted([f"{n}: missing" for n in expected.keys() - actual.keys()]
                   + [f"{n}: not generated any more" for n in actual.keys() - expected.keys()]
                   + [f"{n}: differs" for n in expected.keys() & actual.keys() if expected[n] != actual[n]])
@@ -120,4 +128,4 @@ def check_generated() -> list[str]:
 def check_schemas() -> list[str]:
     with tempfile.TemporaryDirectory() as folder:
         write_schemas(Path(folder))
-        return differences(Path(folder), SCHEMA_DIR, "*.schema.json")
+        return differences(Path(folder), SCHEMA_DIR, "**/*.schema.json")

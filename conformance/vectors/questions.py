@@ -27,20 +27,20 @@ tests call: every question answered by the model, every answer judged.
 
 from __future__ import annotations
 
-from types import ModuleType
 from typing import Any, Callable
 
 from spec_model.mls.reasons import Rejected
 
 from . import expect
+from .family import Family, OwnJudgement, OwnQuestions
 from .formats import Case, Verdict
 
 __all__ = ["questions", "judge", "verify", "answer_decision", "judge_decision", "judge_decoded", "judge_trace", "judge_fields"]
 
 
-def questions(family: ModuleType, case: Case) -> list[dict[str, Any]]:
+def questions(family: Family, case: Case) -> list[dict[str, Any]]:
     """The questions one case asks (the family's own, else its format's default)."""
-    if hasattr(family, "questions"):
+    if isinstance(family, OwnQuestions):
         return family.questions(case)
     if family.FORMAT == "decision":
         return [{"ask": "decide", "inputs": case.inputs}]
@@ -54,9 +54,9 @@ def questions(family: ModuleType, case: Case) -> list[dict[str, Any]]:
     raise ValueError(f"{family.__name__}: no default questions for format {family.FORMAT!r}")
 
 
-def judge(family: ModuleType, case: Case, question: dict[str, Any], answer: dict[str, Any]) -> None:
+def judge(family: Family, case: Case, question: dict[str, Any], answer: dict[str, Any]) -> None:
     """Raise ``AssertionError`` naming the first field where ``answer`` differs from what ``case`` expects."""
-    if hasattr(family, "judge"):
+    if isinstance(family, OwnJudgement):
         return family.judge(case, question, answer)
     ask = question["ask"]
     if ask == "decide":
@@ -70,10 +70,18 @@ def judge(family: ModuleType, case: Case, question: dict[str, Any], answer: dict
     raise ValueError(f"{case.id}: no default judgement for ask {ask!r}")
 
 
-def verify(family: ModuleType, case: Case) -> None:
-    """The model answers every question of ``case``; each answer is judged (what the tests run)."""
+def verify(family: Family, case: Case) -> None:
+    """The model answers every question of ``case``; each answer is judged (what the tests run).
+
+    Each question and each of the model's answers must also fit the family's ``EXCHANGES`` models, so the
+    committed schemas describe what the model asks and answers.
+    """
     for question in questions(family, case):
-        judge(family, case, question, family.answer(question))
+        question_model, answer_model = family.EXCHANGES[question["ask"]]
+        question_model.model_validate(question, strict=True)
+        answer = family.answer(question)
+        answer_model.model_validate(answer, strict=True)
+        judge(family, case, question, answer)
 
 
 def answer_decision(decide: Callable[[dict[str, Any]], dict[str, Any]], inputs: dict[str, Any]) -> dict[str, Any]:

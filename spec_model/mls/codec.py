@@ -98,6 +98,7 @@ class Reader:
         self.end = len(data) if end is None else end
 
     def take(self, n: int) -> bytes:
+        """RFC 9420 §2.1: the next ``n`` bytes; ``DecodeError`` if fewer are left."""
         if self.end - self.pos < n:
             raise DecodeError("", f"truncated: needs {n} bytes, {self.end - self.pos} left")
         start = self.pos
@@ -105,12 +106,15 @@ class Reader:
         return self.data[start:self.pos]
 
     def uint(self, size: int) -> int:
+        """RFC 9420 §2.1 (RFC 8446 §3 ``uintN``): a big-endian unsigned integer of ``size`` bytes."""
         return int.from_bytes(self.take(size), "big")
 
     def varint(self) -> int:
+        """RFC 9420 §2.1.2: a variable-length integer header."""
         return read_varint(self)
 
     def opaque(self) -> bytes:
+        """RFC 9420 §2.1.2: ``opaque <V>``: a varint length, then that many bytes."""
         return self.take(self.varint())
 
     def sub(self) -> "Reader":
@@ -124,9 +128,11 @@ class Reader:
 
     @property
     def done(self) -> bool:
+        """RFC 9420 §2.1: whether every byte of the span has been read."""
         return self.pos >= self.end
 
     def finish(self) -> None:
+        """RFC 9420 §2.1: ``DecodeError`` unless every byte of the span has been read."""
         if self.pos != self.end:
             raise DecodeError("", f"{self.end - self.pos} trailing bytes")
 
@@ -150,12 +156,15 @@ class Kind(abc.ABC):
     """RFC 9420 §2.1: How one value is written to and read from the wire."""
 
     @abc.abstractmethod
-    def write(self, value: Any, out: bytearray) -> None: ...
+    def write(self, value: Any, out: bytearray) -> None:
+        """RFC 9420 §2.1: append the encoding of ``value`` to ``out``."""
 
     @abc.abstractmethod
-    def read(self, r: Reader) -> Any: ...
+    def read(self, r: Reader) -> Any:
+        """RFC 9420 §2.1: read one value; ``DecodeError`` on malformed input."""
 
     def encode(self, value: Any) -> bytes:
+        """RFC 9420 §2.1: the encoding of ``value``."""
         out = bytearray()
         self.write(value, out)
         return bytes(out)
@@ -176,11 +185,13 @@ class Uint(Kind):
         self.limit = 1 << (8 * size)
 
     def write(self, value: int, out: bytearray) -> None:
+        """RFC 8446 §3 ``uintN``: ``value`` big-endian in ``size`` bytes; out of range is an error."""
         if not 0 <= value < self.limit:
             raise ValueError(f"{value} does not fit uint{8 * self.size}")
         out += value.to_bytes(self.size, "big")
 
     def read(self, r: Reader) -> int:
+        """RFC 8446 §3 ``uintN``: a big-endian integer of ``size`` bytes."""
         return r.uint(self.size)
 
     def __repr__(self) -> str:
@@ -194,10 +205,12 @@ class Opaque(Kind):
     """RFC 9420 §2.1.2: ``opaque data<V>``."""
 
     def write(self, value: bytes, out: bytearray) -> None:
+        """RFC 9420 §2.1.2: a varint length header, then the bytes."""
         out += varint(len(value))
         out += value
 
     def read(self, r: Reader) -> bytes:
+        """RFC 9420 §2.1.2: the bytes after a varint length header."""
         return bytes(r.opaque())
 
     def __repr__(self) -> str:
@@ -218,6 +231,7 @@ class Vector(Kind):
         self.max_items = max_items
 
     def write(self, value: Iterable[Any], out: bytearray) -> None:
+        """RFC 9420 §2.1.2: ``T items<V>``: the items' encodings behind one varint length header."""
         body = bytearray()
         item = kind_of(self.item)
         for v in value:
@@ -226,6 +240,7 @@ class Vector(Kind):
         out += body
 
     def read(self, r: Reader) -> tuple:
+        """RFC 9420 §2.1.2: items read until the length header's span is used up."""
         inner = r.sub()
         item = kind_of(self.item)
         items = []
@@ -249,6 +264,7 @@ class Optional(Kind):
         self.item = item
 
     def write(self, value: Any, out: bytearray) -> None:
+        """RFC 9420 §2.1.3 ``optional<T>``: a presence byte (0 or 1), then the value if present."""
         if value is None:
             out.append(0)
         else:
@@ -256,6 +272,7 @@ class Optional(Kind):
             kind_of(self.item).write(value, out)
 
     def read(self, r: Reader) -> Any:
+        """RFC 9420 §2.1.3 ``optional<T>``: None after 0, the value after 1; another byte is an error."""
         present = r.take(1)[0]
         if present == 0:
             return None
@@ -275,9 +292,11 @@ class Enum(Kind):
         self.enum_type = enum_type
 
     def write(self, value: enum.IntEnum, out: bytearray) -> None:
+        """RFC 8446 §3 ``enum``: the member's value as an unsigned integer of the enum's width."""
         self.size.write(int(value), out)
 
     def read(self, r: Reader) -> enum.IntEnum:
+        """RFC 8446 §3 ``enum``: the member with that value; an unknown value is an error."""
         raw = self.size.read(r)
         try:
             return self.enum_type(raw)
@@ -297,10 +316,12 @@ class Tagged(Kind):
         self.cases = {cls.TAG: cls for cls in cases}
 
     def write(self, value: "Struct", out: bytearray) -> None:
+        """RFC 8446 §3 ``select``: the case's tag, then the case's fields."""
         self.size.write(type(value).TAG, out)
         out += value.encode()
 
     def read(self, r: Reader) -> "Struct":
+        """RFC 8446 §3 ``select``: the case named by the tag; an unknown tag is an error."""
         tag = self.size.read(r)
         cls = self.cases.get(tag)
         if cls is None:
@@ -315,9 +336,11 @@ class StructKind(Kind):
         self.cls = cls
 
     def write(self, value: "Struct", out: bytearray) -> None:
+        """RFC 9420 §2.1: a struct's fields in order."""
         out += value.encode()
 
     def read(self, r: Reader) -> "Struct":
+        """RFC 9420 §2.1: a struct read field by field."""
         return _read_remembering(self.cls, r)
 
 
@@ -344,7 +367,7 @@ def kind_of(spec: Any) -> Kind:
 
 
 class Struct:
-    """A frozen dataclass written field by field (RFC 9420 §2.1 ``struct``).
+    """RFC 9420 §2.1 ``struct``: a frozen dataclass written field by field.
 
     Subclasses declare fields as ``name: Annotated[type, KIND]``; ``TAG`` is
     set on cases of a ``Tagged`` union.
@@ -376,11 +399,13 @@ class Struct:
         return cls._fields
 
     def write(self, out: bytearray) -> None:
+        """RFC 9420 §2.1: the fields in wire order, appended to ``out``."""
         for name, kind in self.wire_fields():
             kind.write(getattr(self, name), out)
 
     @classmethod
     def read(cls, r: Reader) -> "Struct":
+        """RFC 9420 §2.1: read the fields in wire order; a ``DecodeError`` names the field."""
         values = {}
         name = ""
         try:

@@ -168,9 +168,11 @@ class FramedContent(Struct):
 
     @property
     def content_type(self) -> ContentType:
+        """RFC 9420 §6: the ``ContentType`` of the content (application, proposal or commit)."""
         return content_type_of(self.content)
 
     def write(self, out: bytearray) -> None:
+        """RFC 9420 §6: the ``FramedContent`` encoding."""
         OPAQUE.write(self.group_id, out)
         U64.write(self.epoch, out)
         SENDER.write(self.sender, out)
@@ -180,6 +182,7 @@ class FramedContent(Struct):
 
     @classmethod
     def read(cls, r: Reader) -> "FramedContent":
+        """RFC 9420 §6: a ``FramedContent``; the sender and content cases follow their types."""
         fields = {}
         for name, kind in (("group_id", OPAQUE), ("epoch", U64), ("sender", SENDER),
                            ("authenticated_data", OPAQUE), ("content_type", _CONTENT_TYPE)):
@@ -213,6 +216,7 @@ class FramedContentAuthData(Struct):
     confirmation_tag: bytes | None = None
 
     def write(self, out: bytearray) -> None:
+        """RFC 9420 §6.1: the signature, then the confirmation tag of a commit."""
         OPAQUE.write(self.signature, out)
         if self.confirmation_tag is not None:
             OPAQUE.write(self.confirmation_tag, out)
@@ -237,12 +241,14 @@ class AuthenticatedContent(Struct):
     auth: FramedContentAuthData
 
     def write(self, out: bytearray) -> None:
+        """RFC 9420 §6.1: the ``AuthenticatedContent`` encoding."""
         WIRE_FORMAT.write(self.wire_format, out)
         self.content.write(out)
         self.auth.write(out)
 
     @classmethod
     def read(cls, r: Reader) -> "AuthenticatedContent":
+        """RFC 9420 §6.1: an ``AuthenticatedContent``."""
         with field("wire_format"):
             wire_format = WIRE_FORMAT.read(r)
         with field("content"):
@@ -260,6 +266,7 @@ class PublicMessage(Struct):
     membership_tag: bytes | None = None
 
     def write(self, out: bytearray) -> None:
+        """RFC 9420 §6.2: the ``PublicMessage`` encoding; a member's carries its membership tag."""
         self.content.write(out)
         self.auth.write(out)
         if isinstance(self.content.sender, MemberSender):
@@ -269,6 +276,7 @@ class PublicMessage(Struct):
 
     @classmethod
     def read(cls, r: Reader) -> "PublicMessage":
+        """RFC 9420 §6.2: a ``PublicMessage``; the membership tag is read only for a member sender."""
         with field("content"):
             content = FramedContent.read(r)
         with field("auth"):
@@ -299,12 +307,14 @@ class SenderData(Struct):
     reuse_guard: bytes
 
     def write(self, out: bytearray) -> None:
+        """RFC 9420 §6.3.2: ``SenderData`` (leaf index, generation, reuse guard)."""
         U32.write(self.leaf_index, out)
         U32.write(self.generation, out)
         out += self.reuse_guard
 
     @classmethod
     def read(cls, r: Reader) -> "SenderData":
+        """RFC 9420 §6.3.2: a ``SenderData``."""
         return cls(U32.read(r), U32.read(r), r.take(4))
 
 
@@ -403,6 +413,7 @@ class PrivateMessageContent(Struct):
     padding: bytes = b""
 
     def write(self, out: bytearray) -> None:
+        """RFC 9420 §6.3.1: the content, the auth data and the zero padding."""
         write_content(self.content, out)
         self.auth.write(out)
         out += self.padding

@@ -104,18 +104,22 @@ class Group:
 
     @property
     def context(self) -> GroupContext:
+        """RFC 9420 §8.1: the ``GroupContext`` of the current epoch."""
         return self.state.context
 
     @property
     def group_id(self) -> bytes:
+        """RFC 9420 §8.1: the group id."""
         return self.state.context.group_id
 
     @property
     def epoch(self) -> int:
+        """RFC 9420 §8.1: the current epoch."""
         return self.state.context.epoch
 
     @property
     def tree(self) -> RatchetTree:
+        """RFC 9420 §7.8: the ratchet tree of the current epoch."""
         return self.state.tree
 
     @property
@@ -124,6 +128,7 @@ class Group:
         return self.state.secrets.epoch_authenticator
 
     def members(self) -> list[tuple[int, LeafNode]]:
+        """RFC 9420 §7.8: (leaf index, LeafNode) of every non-blank leaf."""
         return list(self.state.tree.members())
 
     def export_secret(self, label: bytes, context: bytes, length: int) -> bytes:

@@ -52,9 +52,11 @@ class Credential(Struct):
 
     @classmethod
     def basic(cls, identity: bytes) -> "Credential":
+        """RFC 9420 §5.3: a ``basic`` credential holding ``identity``."""
         return cls(CredentialType.basic, identity=identity)
 
     def write(self, out: bytearray) -> None:
+        """RFC 9420 §5.3: the ``Credential`` encoding."""
         U16.write(self.credential_type, out)
         if self.credential_type == CredentialType.basic:
             OPAQUE.write(self.identity, out)
@@ -63,6 +65,7 @@ class Credential(Struct):
 
     @classmethod
     def read(cls, r: Reader) -> "Credential":
+        """RFC 9420 §5.3: a ``Credential``; a type other than basic and x509 keeps its bytes."""
         with field("credential_type"):
             raw = U16.read(r)
         if raw not in (CredentialType.basic, CredentialType.x509):

@@ -34,15 +34,18 @@ class MLSMessage(Struct):
 
     @property
     def wire_format(self) -> WireFormat:
+        """RFC 9420 §6: the ``WireFormat`` of the body."""
         return _WIRE_FORMAT_OF[type(self.body)]
 
     def write(self, out: bytearray) -> None:
+        """RFC 9420 §6: version, wire format, then the body."""
         U16.write(ProtocolVersion.mls10, out)
         U16.write(self.wire_format, out)
         self.body.write(out)
 
     @classmethod
     def read(cls, r: Reader) -> "MLSMessage":
+        """RFC 9420 §6: an ``MLSMessage``; the body follows its wire format."""
         version = U16.read(r)
         if version != ProtocolVersion.mls10:
             raise DecodeError("version", f"unsupported ProtocolVersion {version}")

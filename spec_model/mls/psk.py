@@ -82,6 +82,7 @@ class PreSharedKeyID(Struct):
                    psk_epoch=psk_epoch)
 
     def write(self, out: bytearray) -> None:
+        """RFC 9420 §8.4: the ``PreSharedKeyID`` encoding."""
         _PSK_TYPE.write(self.psktype, out)
         if self.psktype == PSKType.external:
             OPAQUE.write(self.psk_id, out)
@@ -93,6 +94,7 @@ class PreSharedKeyID(Struct):
 
     @classmethod
     def read(cls, r: Reader) -> "PreSharedKeyID":
+        """RFC 9420 §8.4: a ``PreSharedKeyID``; the fields follow its ``psktype``."""
         def read(name, kind):
             with field(name):
                 return kind.read(r)

@@ -100,7 +100,7 @@ class _EncryptContext(Struct):
 
 @functools.lru_cache(maxsize=4)
 def _encrypt_context(label: bytes, context: bytes) -> bytes:
-    """§5.1.3: ``EncryptContext`` encoded, once per (label, context): a Welcome encrypts to every new member
+    """RFC 9420 §5.1.3: ``EncryptContext`` encoded, once per (label, context): a Welcome encrypts to every new member
     with its ``encrypted_group_info`` as the context (§12.4.3.1), megabytes in a group of thousands, and the
     same bytes object each time, whose hash Python keeps."""
     return _EncryptContext(MLS_LABEL_PREFIX + label, context).encode()
@@ -212,39 +212,44 @@ class CipherSuite:
 
     @functools.cached_property
     def hpke(self) -> Hpke:
+        """RFC 9420 §5.1: the suite's HPKE (RFC 9180) instance: its KEM, KDF and AEAD."""
         return hpke_for(self.kem_id, self.kdf_id, self.aead_id)
 
     @property
     def Nh(self) -> int:
-        """Output size of the suite's hash and KDF (§8)."""
+        """RFC 9420 §8: the output size of the suite's hash and KDF."""
         return self.hpke.kdf.Nh
 
     @property
     def Nk(self) -> int:
+        """RFC 9180 §7.3: the AEAD key size."""
         return self.hpke.aead.Nk
 
     @property
     def Nn(self) -> int:
+        """RFC 9180 §7.3: the AEAD nonce size."""
         return self.hpke.aead.Nn
 
     # -- primitives (§5.1)
 
     def hash(self, data: bytes) -> bytes:
+        """RFC 9420 §5.1: the suite's hash."""
         return hashlib.new(self.hash_name, data).digest()
 
     def extract(self, salt: bytes, ikm: bytes) -> bytes:
-        """KDF.Extract (HKDF-Extract, RFC 5869)."""
+        """RFC 9420 §5.1: KDF.Extract (HKDF-Extract, RFC 5869)."""
         return self.hpke.kdf.extract(salt, ikm)
 
     def expand(self, prk: bytes, info: bytes, length: int) -> bytes:
-        """KDF.Expand (HKDF-Expand, RFC 5869)."""
+        """RFC 9420 §5.1: KDF.Expand (HKDF-Expand, RFC 5869)."""
         return self.hpke.kdf.expand(prk, info, length)
 
     def mac(self, key: bytes, data: bytes) -> bytes:
-        """§5.2: MAC is HMAC with the suite's hash."""
+        """RFC 9420 §5.2: MAC is HMAC with the suite's hash."""
         return hmac.new(key, data, self.hash_name).digest()
 
     def seal(self, key: bytes, nonce: bytes, aad: bytes, plaintext: bytes) -> bytes:
+        """RFC 9420 §5.1: AEAD.Seal."""
         return self.hpke.aead.seal(key, nonce, aad, plaintext)
 
     def open(self, key: bytes, nonce: bytes, aad: bytes, ciphertext: bytes) -> bytes:
@@ -254,50 +259,51 @@ class CipherSuite:
     # -- labelled helpers
 
     def ref_hash(self, label: bytes, value: bytes) -> bytes:
-        """§5.2: ``RefHash(label, value) = Hash(RefHashInput)``."""
+        """RFC 9420 §5.2: ``RefHash(label, value) = Hash(RefHashInput)``."""
         return self.hash(_RefHashInput(label, value).encode())
 
     def make_key_package_ref(self, key_package: bytes) -> bytes:
-        """§5.2: ``MakeKeyPackageRef``."""
+        """RFC 9420 §5.2: ``MakeKeyPackageRef``."""
         return self.ref_hash(b"MLS 1.0 KeyPackage Reference", key_package)
 
     def make_proposal_ref(self, authenticated_content: bytes) -> bytes:
-        """§5.2: ``MakeProposalRef`` over an encoded AuthenticatedContent."""
+        """RFC 9420 §5.2: ``MakeProposalRef`` over an encoded AuthenticatedContent."""
         return self.ref_hash(b"MLS 1.0 Proposal Reference", authenticated_content)
 
     def expand_with_label(self, secret: bytes, label: bytes, context: bytes, length: int) -> bytes:
-        """§8: ``ExpandWithLabel(Secret, Label, Context, Length)``."""
+        """RFC 9420 §8: ``ExpandWithLabel(Secret, Label, Context, Length)``."""
         info = _KDFLabel(length, MLS_LABEL_PREFIX + label, context).encode()
         return self.expand(secret, info, length)
 
     def derive_secret(self, secret: bytes, label: bytes) -> bytes:
-        """§8: ``DeriveSecret(Secret, Label) = ExpandWithLabel(Secret, Label, "", Nh)``."""
+        """RFC 9420 §8: ``DeriveSecret(Secret, Label) = ExpandWithLabel(Secret, Label, "", Nh)``."""
         return self.expand_with_label(secret, label, b"", self.Nh)
 
     def derive_tree_secret(self, secret: bytes, label: bytes, generation: int, length: int) -> bytes:
-        """§9: ``DeriveTreeSecret``: the context is the uint32 generation."""
+        """RFC 9420 §9: ``DeriveTreeSecret``: the context is the uint32 generation."""
         return self.expand_with_label(secret, label, generation.to_bytes(4, "big"), length)
 
     # -- signatures (§5.1.2)
 
     def sign_with_label(self, signature_priv: bytes, label: bytes, content: bytes) -> bytes:
-        """§5.1.2: ``SignWithLabel(SignatureKey, Label, Content)``."""
+        """RFC 9420 §5.1.2: ``SignWithLabel(SignatureKey, Label, Content)``."""
         message = _SignContent(MLS_LABEL_PREFIX + label, content).encode()
         return _sign(self.signature_scheme, signature_priv, message)
 
     def verify_with_label(self, signature_pub: bytes, label: bytes, content: bytes,
                           signature: bytes) -> None:
-        """§5.1.2: ``VerifyWithLabel``; raises ``InvalidSignatureError``."""
+        """RFC 9420 §5.1.2: ``VerifyWithLabel``; raises ``InvalidSignatureError``."""
         message = _SignContent(MLS_LABEL_PREFIX + label, content).encode()
         _verify(self.signature_scheme, signature_pub, message, signature)
 
     @property
     def signature_private_key_size(self) -> int:
-        """Bytes in a signature private key: the Edwards seed or the ECDSA scalar."""
+        """RFC 9420 §5.1.2: bytes in a signature private key: the Edwards seed or the ECDSA scalar."""
         scheme = self.signature_scheme
         return _EDWARDS[scheme][2] if scheme in _EDWARDS else _EC_CURVES[scheme][2]
 
     def signature_public_key(self, signature_priv: bytes) -> bytes:
+        """RFC 9420 §5.1.2: the public key of a signature private key."""
         return _signature_public_key(self.signature_scheme, signature_priv)
 
     def generate_signature_key_pair(self, rng: Rng | None = None) -> tuple[bytes, bytes]:
@@ -319,7 +325,7 @@ class CipherSuite:
 
     def encrypt_with_label(self, public_key: bytes, label: bytes, context: bytes, plaintext: bytes,
                            rng: Rng | None = None) -> HPKECiphertext:
-        """§5.1.3: ``EncryptWithLabel``: HPKE SealBase with EncryptContext as info."""
+        """RFC 9420 §5.1.3: ``EncryptWithLabel``: HPKE SealBase with EncryptContext as info."""
         info = _encrypt_context(label, context)
         ikm_e = rng(self.hpke.kem.Nsk) if rng else None
         kem_output, ciphertext = self.hpke.seal_base(public_key, info, b"", plaintext, ikm_e)
@@ -327,7 +333,7 @@ class CipherSuite:
 
     def decrypt_with_label(self, private_key: bytes, label: bytes, context: bytes,
                            ct: HPKECiphertext) -> bytes:
-        """§5.1.3: ``DecryptWithLabel``; raises ``hpke.DecryptError``."""
+        """RFC 9420 §5.1.3: ``DecryptWithLabel``; raises ``hpke.DecryptError``."""
         info = _encrypt_context(label, context)
         return self.hpke.open_base(ct.kem_output, private_key, info, b"", ct.ciphertext)
 
@@ -336,9 +342,11 @@ class CipherSuite:
         return self.hpke.kem.derive_key_pair(secret)
 
     def hpke_public_key(self, private_key: bytes) -> bytes:
+        """RFC 9180 §4: the KEM public key of an HPKE private key."""
         return self.hpke.kem.public_key(private_key)
 
     def random(self, n: int, rng: Rng | None = None) -> bytes:
+        """RFC 9420 §5.1: ``n`` random bytes, from ``rng`` if given."""
         return (rng or os.urandom)(n)
 
 

@@ -38,12 +38,14 @@ class Membership:
 
     @classmethod
     def of(cls, tree: RatchetTree) -> "Membership":
+        """RFC 9420 §7.3: the members of ``tree``."""
         leaves = list(tree.members())
         return cls(len(leaves), collections.Counter(leaf.credential.credential_type for _, leaf in leaves),
                    collections.Counter(t for _, leaf in leaves for t in set(leaf.capabilities.credentials)),
                    {leaf.signature_key: i for i, leaf in leaves}, {leaf.encryption_key: i for i, leaf in leaves})
 
     def add(self, leaf_index: int, leaf: LeafNode) -> None:
+        """RFC 9420 §7.3: count one more member leaf."""
         self.count += 1
         self.credential_types[leaf.credential.credential_type] += 1
         self.supporters.update(set(leaf.capabilities.credentials))

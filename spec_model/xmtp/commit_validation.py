@@ -38,8 +38,8 @@ from .extensions import (
 )
 from .identity import AssociationState
 from .permissions import (
-    Actor, Permission, Policies, Preset, check, check_add_super_admin, check_remove_member, check_remove_super_admin,
-    preset_policies,
+    PERMISSIONS, Actor, Permission, Policies, Preset, check, check_add_super_admin, check_remove_member,
+    check_remove_super_admin, preset_policies,
 )
 from .profiles import SEED, Profile
 
@@ -53,7 +53,8 @@ IdentityLookup = Callable[[str, int], AssociationState]
 
 
 class CommitReason(enum.StrEnum):
-    """libxmtp ``CommitValidationError``: why a member refuses a commit (docs/xmtp-facts.md §4.4)."""
+    """libxmtp crates/xmtp_mls/src/groups/validated_commit.rs@a53a97e ``CommitValidationError``: why a member
+    refuses a commit (docs/xmtp-facts.md §4.4)."""
 
     TOO_MANY_CHARACTERS = "too_many_characters"          # step 3: a metadata value over its byte limit
     ACTOR_NOT_MEMBER = "actor_not_member"                # step 5: the committer's inbox is not in the group
@@ -69,7 +70,8 @@ class CommitReason(enum.StrEnum):
 
 @dataclasses.dataclass(frozen=True)
 class ValidatedCommit:
-    """libxmtp ``ValidatedCommit``: who changed what; empty when the commit changed nothing visible."""
+    """libxmtp crates/xmtp_mls/src/groups/validated_commit.rs@a53a97e ``ValidatedCommit``: who changed what; empty
+    when the commit changed nothing visible."""
 
     actor_inbox_id: str
     added_inboxes: tuple[str, ...] = ()
@@ -90,7 +92,7 @@ class ValidatedCommit:
                     or self.admins_removed or self.super_admins_added or self.super_admins_removed)
 
     def group_updated(self) -> GroupUpdated:
-        """transcript_messages.proto ``GroupUpdated`` (docs/xmtp-facts.md §6): the message clients store for this commit."""
+        """xmtp/proto mls/message_contents/transcript_messages.proto ``GroupUpdated`` (docs/xmtp-facts.md §6): the message clients store for this commit."""
         return GroupUpdated(
             initiated_by_inbox_id=self.actor_inbox_id,
             added_inboxes=tuple(Inbox(i) for i in self.added_inboxes),
@@ -105,7 +107,8 @@ class ValidatedCommit:
 
 def validate_commit(staged: StagedCommit, identity_at: IdentityLookup, *, own_version: str = "1.0.0",
                     profile: Profile = SEED) -> ValidatedCommit:
-    """libxmtp validated_commit.rs (docs/xmtp-facts.md §4.4): accept ``staged`` or raise ``Rejected(CommitReason.X)``."""
+    """libxmtp crates/xmtp_mls/src/groups/validated_commit.rs@a53a97e (docs/xmtp-facts.md §4.4): accept ``staged``
+    or raise ``Rejected(CommitReason.X)``."""
     old, new = staged.old_context.extensions, staged.new_context.extensions
     # 1. the pre-commit state
     immutable = read_immutable_metadata(old)
@@ -344,7 +347,8 @@ def _semver(version: str) -> tuple:
 
 
 class WelcomeReason(enum.StrEnum):
-    """libxmtp welcomes/validated_membership.rs and groups/mod.rs ``validate_dm_group``: why a Welcome is refused."""
+    """libxmtp crates/xmtp_mls/src/groups/welcomes/validated_membership.rs@a53a97e and groups/mod.rs
+    ``validate_dm_group``: why a Welcome is refused."""
 
     INSTALLATION_NOT_IN_INBOX = "installation_not_in_inbox"  # a leaf's installation is not in its inbox's state
     INBOX_NOT_A_MEMBER = "inbox_not_a_member"                # a leaf's inbox is not in 0xFF01
@@ -354,7 +358,8 @@ class WelcomeReason(enum.StrEnum):
 
 
 def validate_welcome_membership(group_tree, membership: GroupMembership, identity_at: IdentityLookup) -> None:
-    """libxmtp welcomes/validated_membership.rs (docs/xmtp-facts.md §4.4 "Other checks"): the tree matches the identity log.
+    """libxmtp crates/xmtp_mls/src/groups/welcomes/validated_membership.rs@a53a97e (docs/xmtp-facts.md §4.4 "Other
+    checks"): the tree matches the identity log.
 
     Every leaf's (inbox, installation) is in that inbox's association state at
     its membership sequence id, and every installation the log expects is in
@@ -376,7 +381,8 @@ def validate_welcome_membership(group_tree, membership: GroupMembership, identit
 
 
 def validate_dm_welcome(extensions, own_inbox_id: str, adder_inbox_id: str, profile: Profile = SEED) -> None:
-    """libxmtp groups/mod.rs ``validate_dm_group`` (docs/xmtp-facts.md §4.4; libxmtp crates/xmtp_mls/src/groups/mod.rs@b649d1a,
+    """libxmtp crates/xmtp_mls/src/groups/mod.rs@a53a97e ``validate_dm_group`` (docs/xmtp-facts.md §4.4; libxmtp
+    crates/xmtp_mls/src/groups/mod.rs@b649d1a,
     the same @09d3f023f): a DM Welcome is between the adder and us.
 
     Type DM with both members set; we are one of them, and if someone else
@@ -405,7 +411,7 @@ def validate_dm_welcome(extensions, own_inbox_id: str, adder_inbox_id: str, prof
         raise Rejected(WelcomeReason.INVALID_DM, "a DM has no admins")
     policies, dm_preset = Policies.from_proto(read_mutable_permissions(extensions), profile), \
         preset_policies(Preset.DM, profile)
-    differs = [getattr(policies, name) != getattr(dm_preset, name)
-               for name in ("add_member", "remove_member", "add_admin", "remove_admin", "update_permissions")]
+    differs = [policies.policy_for(permission) != dm_preset.policy_for(permission)
+               for permission in PERMISSIONS if permission is not Permission.UPDATE_METADATA]
     if all(differs) if profile.lax_dm_welcome else any(differs):
         raise Rejected(WelcomeReason.INVALID_DM, "a DM's membership policies are those of the DM preset")

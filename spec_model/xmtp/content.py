@@ -161,12 +161,14 @@ _ENCODING, _UTF8 = "encoding", "UTF-8"
 
 
 def encode_text(text: str) -> EncodedContent:
-    """libxmtp TextCodec::encode: UTF-8 bytes, parameter ``encoding=UTF-8``, no fallback."""
+    """libxmtp crates/xmtp_content_types/src/text.rs@a53a97e TextCodec::encode: UTF-8 bytes, parameter
+    ``encoding=UTF-8``, no fallback."""
     return EncodedContent(type=TEXT, parameters={_ENCODING: _UTF8}, content=text.encode())
 
 
 def decode_text(encoded: EncodedContent) -> str:
-    """libxmtp TextCodec::decode: a missing ``encoding`` means UTF-8; any other encoding is refused."""
+    """libxmtp crates/xmtp_content_types/src/text.rs@a53a97e TextCodec::decode: a missing ``encoding`` means UTF-8;
+    any other encoding is refused."""
     _expect_type(encoded, TEXT)
     if encoded.parameters.get(_ENCODING, _UTF8) != _UTF8:
         raise Rejected(ContentReason.UNSUPPORTED_ENCODING, encoded.parameters[_ENCODING])
@@ -177,12 +179,14 @@ def decode_text(encoded: EncodedContent) -> str:
 
 
 def encode_group_updated(update: GroupUpdated) -> EncodedContent:
-    """libxmtp GroupUpdatedCodec::encode: the GroupUpdated protobuf, no parameters."""
+    """libxmtp crates/xmtp_content_types/src/group_updated.rs@a53a97e GroupUpdatedCodec::encode: the GroupUpdated
+    protobuf, no parameters."""
     return EncodedContent(type=GROUP_UPDATED, content=update.encode())
 
 
 def decode_group_updated(encoded: EncodedContent) -> GroupUpdated:
-    """libxmtp GroupUpdatedCodec::decode: the content decodes as GroupUpdated."""
+    """libxmtp crates/xmtp_content_types/src/group_updated.rs@a53a97e GroupUpdatedCodec::decode: the content
+    decodes as GroupUpdated."""
     _expect_type(encoded, GROUP_UPDATED)
     try:
         return GroupUpdated.decode(encoded.content)
@@ -208,7 +212,8 @@ def content_type_of(encoded_content: bytes) -> ContentTypeId:
 
 
 def message_id(group_id: bytes, idempotency_key: str, encoded_content: bytes) -> bytes:
-    """libxmtp utils calculate_message_id: sha256(group_id ‖ 0x09 ‖ utf8(key) ‖ 0x09 ‖ EncodedContent bytes)."""
+    """libxmtp crates/xmtp_mls/src/utils/mod.rs@a53a97e calculate_message_id: sha256(group_id ‖ 0x09 ‖ utf8(key) ‖
+    0x09 ‖ EncodedContent bytes)."""
     return hashlib.sha256(group_id + b"\t" + idempotency_key.encode() + b"\t" + encoded_content).digest()
 
 

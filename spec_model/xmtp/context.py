@@ -126,7 +126,8 @@ class ClientContext:
         return build_key_package(self.installation, self.inbox_id, self.now_ns() // 10**9, self.rng)
 
     def keep_key_package(self, bundle: KeyPackageBundle) -> None:
-        """libxmtp xmtp_db key_package_history.rs: keep a key package's private keys, found by its init key."""
+        """libxmtp crates/xmtp_db/src/encrypted_store/key_package_history.rs@a53a97e: keep a key package's private
+        keys, found by its init key."""
         self.store.put_key_package(KeyPackageRow(bundle.key_package.ref(CS), bundle.key_package.init_key,
                                                  encode_key_package_bundle(bundle), self.now_ns()))
 
@@ -178,7 +179,8 @@ class ClientContext:
     # ------------------------------------------------------------------ group state
 
     def group_row(self, group_id: bytes) -> GroupRow:
-        """libxmtp xmtp_db group.rs ``find_group``; ``Rejected(UNKNOWN_GROUP)`` if it is not stored."""
+        """libxmtp crates/xmtp_db/src/encrypted_store/group.rs@a53a97e ``find_group``; ``Rejected(UNKNOWN_GROUP)``
+        if it is not stored."""
         row = self.store.get_group(group_id)
         if row is None:
             raise Rejected(ClientReason.UNKNOWN_GROUP, group_id.hex())

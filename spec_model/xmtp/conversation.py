@@ -70,7 +70,8 @@ class Conversation:
 
     @property
     def created_at_ns(self) -> int:
-        """libxmtp xmtp_db group.rs ``created_at_ns``: when this installation stored the group."""
+        """libxmtp crates/xmtp_db/src/encrypted_store/group.rs@a53a97e ``created_at_ns``: when this installation
+        stored the group."""
         return self.client.group_row(self.group_id).created_at_ns
 
     @property
@@ -97,7 +98,8 @@ class Conversation:
 
     @property
     def added_by_inbox_id(self) -> str:
-        """libxmtp xmtp_db group.rs ``added_by_inbox_id``: who added this installation (the creator itself)."""
+        """libxmtp crates/xmtp_db/src/encrypted_store/group.rs@a53a97e ``added_by_inbox_id``: who added this
+        installation (the creator itself)."""
         return self.client.group_row(self.group_id).added_by_inbox_id
 
     def group_metadata(self) -> dict:
@@ -147,7 +149,8 @@ class Conversation:
         return message
 
     def send_optimistic(self, text_or_content: str | EncodedContent) -> bytes:
-        """libxmtp ``send_message_optimistic``: store Unpublished and queue the intent; publish on the next sync."""
+        """libxmtp crates/xmtp_mls/src/groups/mod.rs@a53a97e ``send_message_optimistic``: store Unpublished and
+        queue the intent; publish on the next sync."""
         self._check_can_send()
         c = self.client
         content = encode_text(text_or_content) if isinstance(text_or_content, str) else text_or_content
@@ -240,7 +243,8 @@ class Conversation:
                      {"policies": policies.to_proto(self.client.config.profile).encode().hex()})
 
     def update_installations(self) -> None:
-        """libxmtp ``update_installations``: add members' new installations, drop revoked ones."""
+        """libxmtp crates/xmtp_mls/src/groups/mod.rs@a53a97e ``update_installations``: add members' new
+        installations, drop revoked ones."""
         self._change(IntentKind.UPDATE_GROUP_MEMBERSHIP, {"add": [], "remove": []})
 
     def leave(self) -> None:

@@ -68,7 +68,8 @@ class Conversations:
         return conversation
 
     def create_dm(self, inbox_id: str) -> Conversation:
-        """libxmtp ``create_dm`` (docs/xmtp-facts.md §3.1): a two-person conversation with the DM preset."""
+        """libxmtp crates/xmtp_mls/src/client.rs@a53a97e ``create_dm`` (docs/xmtp-facts.md §3.1): a two-person
+        conversation with the DM preset."""
         c = self.client
         profile = c.config.profile
         extensions = group_context_extensions(
@@ -79,7 +80,8 @@ class Conversations:
         return conversation
 
     def start(self, extensions: tuple[Extension, ...], conversation_type: ConversationType) -> Conversation:
-        """libxmtp ``create_group_with_id``: a group of one (this installation) with these extensions, stored."""
+        """libxmtp crates/xmtp_mls/src/client.rs@a53a97e ``create_group_with_id``: a group of one (this
+        installation) with these extensions, stored."""
         c = self.client
         bundle = c.new_key_package()  # the creator's leaf, like one of its key packages
         group = create_group(bundle, extensions, rng=c.rng)
@@ -163,13 +165,14 @@ class Conversations:
         return [Conversation(self.client, row.id) for row in rows]
 
     def get(self, group_id: bytes) -> Conversation:
-        """libxmtp ``find_group_by_id``: a stored conversation; ``Rejected(UNKNOWN_GROUP)`` otherwise."""
+        """libxmtp bindings/wasm/src/conversations.rs@a53a97e ``find_group_by_id``: a stored conversation;
+        ``Rejected(UNKNOWN_GROUP)`` otherwise."""
         if self.client.store.get_group(group_id) is None:
             raise Rejected(ClientReason.UNKNOWN_GROUP, group_id.hex())
         return Conversation(self.client, group_id)
 
     def sync_all(self) -> None:
-        """libxmtp ``sync_all_conversations``: welcomes, then every group."""
+        """libxmtp bindings/mobile/src/mls.rs@a53a97e ``sync_all_conversations``: welcomes, then every group."""
         self.sync()
         for conversation in self.list():
             conversation.sync()
@@ -194,12 +197,14 @@ class Stream:
         self.subscription, self.on_envelope = subscription, on_envelope
 
     def poll(self) -> list:
+        """seed ``stream``: what arrived since the last poll, in order."""
         items = []
         for envelope in self.subscription.poll():
             items.extend(self.on_envelope(envelope))
         return items
 
     def close(self) -> None:
+        """seed ``stream``: end the stream."""
         self.subscription.close()
 
 
@@ -218,6 +223,7 @@ class AllMessagesStream:
                 self.streams[group_id] = _group_stream(self.conversations.client, [group_id])
 
     def poll(self) -> list[StoredMessage]:
+        """seed ``stream_all_messages``: join new conversations, then every message since the last poll."""
         self._watch([c.group_id for c in self.conversations.sync()])
         items = []
         for stream in self.streams.values():
@@ -225,6 +231,7 @@ class AllMessagesStream:
         return items
 
     def close(self) -> None:
+        """seed ``stream_all_messages``: end every stream it follows."""
         for stream in self.streams.values():
             stream.close()
 

@@ -50,7 +50,8 @@ _INBOX_ID = re.compile(r"[0-9a-f]{64}")
 
 
 class CredentialReason(enum.StrEnum):
-    """libxmtp identity.rs parse_credential, credential/*.rs (2f16634): why a credential is refused."""
+    """libxmtp crates/xmtp_mls/src/identity.rs@a53a97e parse_credential, credential/*.rs (2f16634): why a
+    credential is refused."""
 
     NOT_BASIC = "credential_not_basic"                  # docs/xmtp-facts.md §1: XMTP uses the Basic credential type only
     MALFORMED_CREDENTIAL = "malformed_credential"       # docs/xmtp-facts.md §2: identity is an MlsCredential protobuf
@@ -81,14 +82,16 @@ def is_inbox_id(text: str) -> bool:
 
 
 def inbox_credential(inbox_id: str) -> Credential:
-    """libxmtp identity.rs create_credential: Basic, identity = ``MlsCredential{inbox_id}`` (0x0a 0x40 + hex)."""
+    """libxmtp crates/xmtp_mls/src/identity.rs@a53a97e create_credential: Basic, identity =
+    ``MlsCredential{inbox_id}`` (0x0a 0x40 + hex)."""
     if not is_inbox_id(inbox_id):
         raise ValueError(f"not an inbox id: {inbox_id!r}")
     return Credential.basic(MlsCredential(inbox_id).encode())
 
 
 def inbox_of(credential: Credential) -> str:
-    """libxmtp identity.rs parse_credential: the inbox id a credential names; raises ``Rejected``.
+    """libxmtp crates/xmtp_mls/src/identity.rs@a53a97e parse_credential: the inbox id a credential names; raises
+    ``Rejected``.
 
     Stricter than libxmtp, which accepts any string: the inbox id must be 64
     lowercase hex characters.
@@ -111,7 +114,8 @@ def _identity(credential: Credential, message: type[Message]) -> Message:
 
 @dataclasses.dataclass(frozen=True)
 class Installation:
-    """libxmtp basic_credential.rs XmtpInstallationCredential: an Ed25519 key, the installation's MLS signature key.
+    """libxmtp crates/xmtp_cryptography/src/basic_credential.rs@a53a97e XmtpInstallationCredential: an Ed25519 key,
+    the installation's MLS signature key.
 
     ``private_key`` is the 32-byte seed; the public key is both the
     installation id and the leaf's ``signature_key`` (docs/xmtp-facts.md §2).
@@ -121,7 +125,8 @@ class Installation:
 
     @classmethod
     def generate(cls, rng: Rng | None = None) -> "Installation":
-        """libxmtp basic_credential.rs: a random Ed25519 key (from ``rng`` if given)."""
+        """libxmtp crates/xmtp_cryptography/src/basic_credential.rs@a53a97e: a random Ed25519 key (from ``rng`` if
+        given)."""
         return cls(_SUITE.generate_signature_key_pair(rng)[0])
 
     @property
@@ -182,7 +187,8 @@ class LegacyMlsCredential(Message):
 
 
 def legacy_installation_id(installation_public_key: bytes) -> str:
-    """libxmtp 2f16634 signature.rs ed25519_public_key_to_address: ``x:`` + hex(keccak256(key)[12..])."""
+    """libxmtp xmtp_cryptography/src/signature.rs@2f16634 ed25519_public_key_to_address: ``x:`` +
+    hex(keccak256(key)[12..])."""
     return "x:" + keccak(installation_public_key)[12:].hex()
 
 
@@ -210,7 +216,8 @@ def _sanitize_address(address: str) -> str:
 
 
 def grant_messaging_access_text(account_address: str, installation_public_key: bytes, created_ns: int) -> str:
-    """libxmtp 2f16634 grant_messaging_access_association.rs ``text``: what the wallet signs (docs/xmtp-facts.md §2)."""
+    """libxmtp xmtp_mls/src/credential/grant_messaging_access_association.rs@2f16634 ``text``: what the wallet
+    signs (docs/xmtp-facts.md §2)."""
     return ("XMTP : Grant Messaging Access\n\n"
             f"Current Time: {_rfc3339(created_ns)}\n"
             f"Account Address: {_sanitize_address(account_address)}\n"
@@ -219,7 +226,8 @@ def grant_messaging_access_text(account_address: str, installation_public_key: b
 
 
 def legacy_credential(wallet: Wallet, installation: Installation, created_ns: int) -> Credential:
-    """libxmtp 2f16634 credential/mod.rs Credential::create: the wallet grants the installation messaging access.
+    """libxmtp xmtp_mls/src/credential/mod.rs@2f16634 Credential::create: the wallet grants the installation
+    messaging access.
 
     The Basic credential's identity is the encoded ``LegacyMlsCredential``.
     """
@@ -231,7 +239,8 @@ def legacy_credential(wallet: Wallet, installation: Installation, created_ns: in
 
 
 def legacy_account_of(credential: Credential, signature_key: bytes) -> str:
-    """libxmtp 2f16634 identity.rs get_validated_account_address: the wallet address a legacy credential proves.
+    """libxmtp xmtp_mls/src/identity.rs@2f16634 get_validated_account_address: the wallet address a legacy
+    credential proves.
 
     The wallet's EIP-191 signature over the grant text must recover the
     credential's ``account_address``, and the granted installation key must be

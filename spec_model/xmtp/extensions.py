@@ -57,7 +57,8 @@ __all__ = [
 
 
 class XmtpExtensionType(enum.IntEnum):
-    """libxmtp xmtp_configuration metadata.rs, OpenMLS extensions/mod.rs: the extension types XMTP uses.
+    """libxmtp crates/xmtp_configuration/src/common/metadata.rs@a53a97e, OpenMLS extensions/mod.rs: the extension
+    types XMTP uses.
 
     0xFF05 (the old PROPOSAL_SUPPORT) is retired and never reused.
     """
@@ -73,7 +74,8 @@ class XmtpExtensionType(enum.IntEnum):
 
 
 class ExtensionReason(enum.StrEnum):
-    """libxmtp group_metadata.rs, group_mutable_metadata.rs, validated_commit.rs: why an extension is refused."""
+    """libxmtp crates/xmtp_mls_common/src/group_metadata.rs@a53a97e, group_mutable_metadata.rs,
+    validated_commit.rs: why an extension is refused."""
 
     MISSING_EXTENSION = "missing_extension"                # the group context lacks the extension
     INVALID_CONVERSATION_TYPE = "invalid_conversation_type"  # 0 or a number ConversationType does not define
@@ -169,20 +171,23 @@ _I64 = re.compile(r"[+-]?[0-9]+")
 
 
 def text_attribute_keys(profile: Profile = SEED) -> tuple[str, ...]:
-    """libxmtp GroupMutableMetadata::new_default, seed "Pin messages": the free-text keys a new group sets to ""."""
+    """libxmtp crates/xmtp_mls_common/src/group_mutable_metadata.rs@a53a97e GroupMutableMetadata::new_default, seed
+    "Pin messages": the free-text keys a new group sets to ""."""
     pinned = (GROUP_PINNED_FRAME_URL,) if profile.pinned_messages else ()
     return (GROUP_NAME, DESCRIPTION, GROUP_IMAGE_URL_SQUARE, *pinned, APP_DATA)
 
 
 def check_attribute(key: str, value: str) -> None:
-    """libxmtp validated_commit.rs (docs/xmtp-facts.md §4.4 step 3): a limited attribute fits its byte limit."""
+    """libxmtp crates/xmtp_mls/src/groups/validated_commit.rs@a53a97e (docs/xmtp-facts.md §4.4 step 3): a limited
+    attribute fits its byte limit."""
     limit = ATTRIBUTE_LIMITS.get(key)
     if limit is not None and len(value.encode()) > limit:
         raise Rejected(ExtensionReason.TOO_MANY_CHARACTERS, f"{key}: {len(value.encode())} > {limit} bytes")
 
 
 def disappearing_settings(metadata: GroupMutableMetadataV1) -> tuple[int, int] | None:
-    """libxmtp group_mutable_metadata.rs: (from_ns, in_ns) as decimal i64 values, or None when either is unset."""
+    """libxmtp crates/xmtp_mls_common/src/group_mutable_metadata.rs@a53a97e: (from_ns, in_ns) as decimal i64
+    values, or None when either is unset."""
     values = [metadata.attributes.get(k) for k in (MESSAGE_DISAPPEAR_FROM_NS, MESSAGE_DISAPPEAR_IN_NS)]
     if None in values:
         return None
@@ -207,7 +212,8 @@ class GroupMembership(Message):
 
 
 class MembershipDiff(NamedTuple):
-    """libxmtp group_membership.rs ``diff``: inbox ids added, removed, and whose sequence id changed (sorted)."""
+    """libxmtp crates/xmtp_mls/src/groups/group_membership.rs@a53a97e ``diff``: inbox ids added, removed, and whose
+    sequence id changed (sorted)."""
 
     added: tuple[str, ...]
     removed: tuple[str, ...]
@@ -215,7 +221,8 @@ class MembershipDiff(NamedTuple):
 
 
 def membership_diff(old: GroupMembership, new: GroupMembership) -> MembershipDiff:
-    """libxmtp group_membership.rs: added = only in new, removed = only in old, updated = sequence id differs."""
+    """libxmtp crates/xmtp_mls/src/groups/group_membership.rs@a53a97e: added = only in new, removed = only in old,
+    updated = sequence id differs."""
     return MembershipDiff(
         added=tuple(sorted(new.members.keys() - old.members.keys())),
         removed=tuple(sorted(old.members.keys() - new.members.keys())),
@@ -343,12 +350,14 @@ class GroupMutablePermissionsV1(Message):
 # ------------------------------------------------------------------ creation-time values
 
 def new_group_metadata(creator_inbox_id: str) -> GroupMetadataV1:
-    """libxmtp groups/mod.rs (docs/xmtp-facts.md §3.1): a group's immutable metadata; the account address is written ""."""
+    """libxmtp crates/xmtp_mls/src/groups/mod.rs@a53a97e (docs/xmtp-facts.md §3.1): a group's immutable metadata;
+    the account address is written ""."""
     return GroupMetadataV1(conversation_type=ConversationType.GROUP, creator_inbox_id=creator_inbox_id)
 
 
 def new_dm_metadata(creator_inbox_id: str, other_inbox_id: str) -> GroupMetadataV1:
-    """libxmtp build_dm_protected_metadata_extension (docs/xmtp-facts.md §3.1): a DM's; member one is the creator."""
+    """libxmtp crates/xmtp_mls/src/groups/mod.rs@a53a97e build_dm_protected_metadata_extension (docs/xmtp-facts.md
+    §3.1): a DM's; member one is the creator."""
     return GroupMetadataV1(
         conversation_type=ConversationType.DM, creator_inbox_id=creator_inbox_id,
         dm_members=DmMembers(Inbox(creator_inbox_id), Inbox(other_inbox_id)),
@@ -358,7 +367,8 @@ def new_dm_metadata(creator_inbox_id: str, other_inbox_id: str) -> GroupMetadata
 def new_group_mutable_metadata(creator_inbox_id: str, *, profile: Profile = SEED,
                                disappearing: tuple[int, int] | None = None,
                                **text: str) -> GroupMutableMetadataV1:
-    """libxmtp GroupMutableMetadata::new_default (docs/xmtp-facts.md §3.2): a new group's mutable metadata.
+    """libxmtp crates/xmtp_mls_common/src/group_mutable_metadata.rs@a53a97e GroupMutableMetadata::new_default
+    (docs/xmtp-facts.md §3.2): a new group's mutable metadata.
 
     Every text key of the profile is set ("" unless given as a keyword, e.g.
     ``group_name="Team"``); the disappearing keys only when ``disappearing``
@@ -374,7 +384,8 @@ def new_group_mutable_metadata(creator_inbox_id: str, *, profile: Profile = SEED
 
 def new_dm_mutable_metadata(*, profile: Profile = SEED, disappearing: tuple[int, int] | None = None,
                             ) -> GroupMutableMetadataV1:
-    """libxmtp GroupMutableMetadata::new_dm_default (docs/xmtp-facts.md §3.2): a group's defaults without app_data or admins."""
+    """libxmtp crates/xmtp_mls_common/src/group_mutable_metadata.rs@a53a97e GroupMutableMetadata::new_dm_default
+    (docs/xmtp-facts.md §3.2): a group's defaults without app_data or admins."""
     keys = tuple(k for k in text_attribute_keys(profile) if k != APP_DATA)
     return GroupMutableMetadataV1(
         attributes=_attributes(keys, {}, disappearing), admin_list=Inboxes(), super_admin_list=Inboxes())
@@ -393,12 +404,14 @@ def _attributes(keys: Sequence[str], text: dict[str, str], disappearing: tuple[i
 
 
 def new_group_membership(creator_inbox_id: str) -> GroupMembership:
-    """libxmtp build_group_config (docs/xmtp-facts.md §3.3): the creator alone, sequence id 0 as a placeholder."""
+    """libxmtp crates/xmtp_mls/src/groups/mod.rs@a53a97e build_group_config (docs/xmtp-facts.md §3.3): the creator
+    alone, sequence id 0 as a placeholder."""
     return GroupMembership(members={creator_inbox_id: 0})
 
 
 def dm_key(inbox_one: str, inbox_two: str) -> str:
-    """libxmtp group_metadata.rs ``DmMembers`` Display: "dm:" and both inbox ids, lowercased and sorted."""
+    """libxmtp crates/xmtp_mls_common/src/group_metadata.rs@a53a97e ``DmMembers`` Display: "dm:" and both inbox
+    ids, lowercased and sorted."""
     return "dm:" + ":".join(sorted((inbox_one.lower(), inbox_two.lower())))
 
 
@@ -425,12 +438,14 @@ def permissions_extension(permissions: GroupMutablePermissionsV1) -> Extension:
 
 
 def application_id_extension(inbox_id: str) -> Extension:
-    """libxmtp identity.rs (docs/xmtp-facts.md §1): a leaf's ApplicationId is VLBytes of the UTF-8 hex inbox id."""
+    """libxmtp crates/xmtp_mls/src/identity.rs@a53a97e (docs/xmtp-facts.md §1): a leaf's ApplicationId is VLBytes
+    of the UTF-8 hex inbox id."""
     return Extension(XmtpExtensionType.APPLICATION_ID, opaque(inbox_id.encode()))
 
 
 def last_resort_extension() -> Extension:
-    """libxmtp identity.rs (docs/xmtp-facts.md §1): every key package carries an empty LastResort extension."""
+    """libxmtp crates/xmtp_mls/src/identity.rs@a53a97e (docs/xmtp-facts.md §1): every key package carries an empty
+    LastResort extension."""
     return Extension(XmtpExtensionType.LAST_RESORT, b"")
 
 
@@ -442,7 +457,8 @@ def _find(extensions: Iterable[Extension], extension_type: XmtpExtensionType) ->
 
 
 def read_immutable_metadata(extensions: Iterable[Extension]) -> GroupMetadataV1:
-    """libxmtp group_metadata.rs: unwrap 0xF000, decode it, require a known conversation type and both DM members."""
+    """libxmtp crates/xmtp_mls_common/src/group_metadata.rs@a53a97e: unwrap 0xF000, decode it, require a known
+    conversation type and both DM members."""
     wrapper = Metadata.decode(_find(extensions, XmtpExtensionType.IMMUTABLE_METADATA))
     metadata = GroupMetadataV1.decode(wrapper.metadata)
     if not isinstance(metadata.conversation_type, ConversationType) or not metadata.conversation_type:
@@ -454,7 +470,8 @@ def read_immutable_metadata(extensions: Iterable[Extension]) -> GroupMetadataV1:
 
 
 def read_mutable_metadata(extensions: Iterable[Extension]) -> GroupMutableMetadataV1:
-    """libxmtp group_mutable_metadata.rs: decode 0xFF00; admin_list and super_admin_list are required."""
+    """libxmtp crates/xmtp_mls_common/src/group_mutable_metadata.rs@a53a97e: decode 0xFF00; admin_list and
+    super_admin_list are required."""
     metadata = GroupMutableMetadataV1.decode(_find(extensions, XmtpExtensionType.MUTABLE_METADATA))
     if metadata.admin_list is None:
         raise Rejected(ExtensionReason.MISSING_ADMIN_LIST)
@@ -464,17 +481,19 @@ def read_mutable_metadata(extensions: Iterable[Extension]) -> GroupMutableMetada
 
 
 def read_membership(extensions: Iterable[Extension]) -> GroupMembership:
-    """libxmtp group_membership.rs: decode 0xFF01."""
+    """libxmtp crates/xmtp_mls/src/groups/group_membership.rs@a53a97e: decode 0xFF01."""
     return GroupMembership.decode(_find(extensions, XmtpExtensionType.GROUP_MEMBERSHIP))
 
 
 def read_mutable_permissions(extensions: Iterable[Extension]) -> GroupMutablePermissionsV1:
-    """libxmtp group_permissions.rs: decode 0xFF02 (``permissions.Policies.from_proto`` checks the policies)."""
+    """libxmtp crates/xmtp_mls/src/groups/group_permissions.rs@a53a97e: decode 0xFF02
+    (``permissions.Policies.from_proto`` checks the policies)."""
     return GroupMutablePermissionsV1.decode(_find(extensions, XmtpExtensionType.MUTABLE_PERMISSIONS))
 
 
 def read_application_id(extension: Extension) -> str:
-    """libxmtp identity.rs (docs/xmtp-facts.md §1): the inbox id in a leaf's ApplicationId extension."""
+    """libxmtp crates/xmtp_mls/src/identity.rs@a53a97e (docs/xmtp-facts.md §1): the inbox id in a leaf's
+    ApplicationId extension."""
     try:
         return OPAQUE.decode(extension.extension_data).decode()
     except UnicodeDecodeError:
@@ -490,7 +509,8 @@ _READERS = {
 
 
 def decode_equivalent(a: Extension, b: Extension) -> bool:
-    """libxmtp validated_commit.rs (docs/xmtp-facts.md §3.5): two group extensions hold one value (equal bytes or decoded).
+    """libxmtp crates/xmtp_mls/src/groups/validated_commit.rs@a53a97e (docs/xmtp-facts.md §3.5): two group
+    extensions hold one value (equal bytes or decoded).
 
     Maps compare as dicts (prost writes them in hash order); repeated fields
     (admin lists, failed_installations, And/Any policies) compare in order.

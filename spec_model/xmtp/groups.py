@@ -40,7 +40,8 @@ XMTP_GROUP_CONFIG = GroupConfig(max_past_epochs=3, use_ratchet_tree_extension=Tr
 
 def group_context_extensions(metadata: GroupMetadataV1, mutable: GroupMutableMetadataV1, membership: GroupMembership,
                              policies: Policies, profile: Profile = SEED) -> tuple[Extension, ...]:
-    """libxmtp build_group_config (docs/xmtp-facts.md §1): the group context extensions of a new group, in libxmtp's order."""
+    """libxmtp crates/xmtp_mls/src/groups/mod.rs@a53a97e build_group_config (docs/xmtp-facts.md §1): the group
+    context extensions of a new group, in libxmtp's order."""
     return (
         immutable_metadata_extension(metadata),
         mutable_metadata_extension(mutable),
@@ -52,7 +53,8 @@ def group_context_extensions(metadata: GroupMetadataV1, mutable: GroupMutableMet
 
 def create_group(creator: KeyPackageBundle, extensions: tuple[Extension, ...], *, group_id: bytes | None = None,
                  rng: Rng | None = None) -> Group:
-    """libxmtp MlsGroup::create_and_insert (docs/xmtp-facts.md §1): a one-member group with a random 16-byte id.
+    """libxmtp crates/xmtp_mls/src/groups/mod.rs@a53a97e MlsGroup::create_and_insert (docs/xmtp-facts.md §1): a
+    one-member group with a random 16-byte id.
 
     The creator's leaf is the leaf of one of its key packages (same
     capabilities and ApplicationId extension).
@@ -71,14 +73,16 @@ def replace_extension(extensions: tuple[Extension, ...], new: Extension) -> tupl
 
 def membership_proposals(group: Group, add: tuple[KeyPackage, ...], remove_installations: frozenset[bytes],
                          membership: GroupMembership) -> tuple[Proposal, ...]:
-    """libxmtp update_group_membership (docs/xmtp-facts.md §5): Add×N, Remove×M and a GCE with the new 0xFF01, in one commit."""
+    """libxmtp crates/xmtp_mls/src/groups/intents/queue.rs@a53a97e update_group_membership (docs/xmtp-facts.md §5):
+    Add×N, Remove×M and a GCE with the new 0xFF01, in one commit."""
     removes = tuple(Remove(i) for i, leaf in group.members() if leaf.signature_key in remove_installations)
     extensions = replace_extension(group.context.extensions, membership_extension(membership))
     return (*(Add(kp) for kp in add), *removes, GroupContextExtensions(extensions))
 
 
 def metadata_proposal(group: Group, attributes: Mapping[str, str]) -> GroupContextExtensions:
-    """libxmtp MetadataUpdate intent: a GCE proposal setting some attributes of 0xFF00."""
+    """libxmtp crates/xmtp_mls/src/groups/intents.rs@a53a97e MetadataUpdate intent: a GCE proposal setting some
+    attributes of 0xFF00."""
     current = read_mutable_metadata(group.context.extensions)
     updated = dataclasses.replace(current, attributes={**current.attributes, **attributes})
     return GroupContextExtensions(replace_extension(group.context.extensions, mutable_metadata_extension(updated)))
@@ -86,7 +90,8 @@ def metadata_proposal(group: Group, attributes: Mapping[str, str]) -> GroupConte
 
 def admin_lists_proposal(group: Group, *, admins: tuple[str, ...] | None = None,
                          super_admins: tuple[str, ...] | None = None) -> GroupContextExtensions:
-    """libxmtp UpdateAdminList intent: a GCE proposal with new admin and/or super-admin lists in 0xFF00."""
+    """libxmtp crates/xmtp_mls/src/groups/intents.rs@a53a97e UpdateAdminList intent: a GCE proposal with new admin
+    and/or super-admin lists in 0xFF00."""
     current = read_mutable_metadata(group.context.extensions)
     updated = dataclasses.replace(
         current,
@@ -97,7 +102,8 @@ def admin_lists_proposal(group: Group, *, admins: tuple[str, ...] | None = None,
 
 
 def permissions_proposal(group: Group, policies: Policies, profile: Profile = SEED) -> GroupContextExtensions:
-    """libxmtp UpdatePermission intent: a GCE proposal with a new 0xFF02 policy set."""
+    """libxmtp crates/xmtp_mls/src/groups/intents.rs@a53a97e UpdatePermission intent: a GCE proposal with a new
+    0xFF02 policy set."""
     return GroupContextExtensions(replace_extension(group.context.extensions,
                                                     permissions_extension(policies.to_proto(profile))))
 

@@ -178,14 +178,16 @@ class DeviceSyncReply(Message):
 
 
 class HmacKeyUpdate(Message):
-    """libxmtp ``HmacKeyUpdate{bytes key = 1; int64 cycled_at_ns = 2}`` (xmtp.device_sync.content.rs@b649d1a)."""
+    """libxmtp crates/xmtp_proto/src/gen/xmtp.device_sync.content.rs@a53a97e ``HmacKeyUpdate{bytes key = 1; int64
+    cycled_at_ns = 2}`` (xmtp.device_sync.content.rs@b649d1a)."""
 
     key: Annotated[bytes, Field(1, BYTES)] = b""
     cycled_at_ns: Annotated[int, Field(2, INT64)] = 0
 
 
 class PreferenceUpdate(Message):
-    """libxmtp ``PreferenceUpdate oneof update {ConsentSave consent = 1; HmacKeyUpdate hmac = 2}``."""
+    """libxmtp crates/xmtp_proto/src/gen/xmtp.device_sync.content.rs@a53a97e ``PreferenceUpdate oneof update
+    {ConsentSave consent = 1; HmacKeyUpdate hmac = 2}``."""
 
     consent: Annotated[ConsentSave | None, Field(1, MessageKind(ConsentSave), oneof="update")] = None
     hmac: Annotated[HmacKeyUpdate | None, Field(2, MessageKind(HmacKeyUpdate), oneof="update")] = None

@@ -246,7 +246,8 @@ class IdentityUpdate(Message):
 
 
 def decode_update(data: bytes) -> IdentityUpdate:
-    """libxmtp serialization.rs: an ``IdentityUpdate`` from bytes; a decode error is MALFORMED_UPDATE."""
+    """libxmtp crates/xmtp_id/src/associations/serialization.rs@a53a97e: an ``IdentityUpdate`` from bytes; a decode
+    error is MALFORMED_UPDATE."""
     try:
         return IdentityUpdate.decode(data)
     except DecodeError as e:
@@ -256,7 +257,7 @@ def decode_update(data: bytes) -> IdentityUpdate:
 # ====================================================================== members and identifiers
 
 class MemberKind(enum.StrEnum):
-    """libxmtp member.rs ``MemberKind``."""
+    """libxmtp crates/xmtp_id/src/associations/member.rs@a53a97e ``MemberKind``."""
 
     ETHEREUM = "ethereum"
     INSTALLATION = "installation"
@@ -265,7 +266,8 @@ class MemberKind(enum.StrEnum):
 
 @dataclasses.dataclass(frozen=True, order=True)
 class MemberId:
-    """libxmtp member.rs ``MemberIdentifier``: a lowercase address, or installation / passkey key bytes.
+    """libxmtp crates/xmtp_id/src/associations/member.rs@a53a97e ``MemberIdentifier``: a lowercase address, or
+    installation / passkey key bytes.
 
     Passkeys compare by key only (libxmtp ident/passkey.rs), so the relying party is not kept.
     """
@@ -292,7 +294,8 @@ class MemberId:
 
     @classmethod
     def from_identifier(cls, identifier: str, kind: int) -> "MemberId":
-        """libxmtp member.rs ``Identifier::from_proto``: (string, IdentifierKind) of CreateInbox or
+        """libxmtp crates/xmtp_id/src/associations/member.rs@a53a97e ``Identifier::from_proto``: (string,
+        IdentifierKind) of CreateInbox or
         ChangeRecoveryAddress; UNSPECIFIED means Ethereum, a passkey is its key in hex."""
         if kind in (IdentifierKind.UNSPECIFIED, IdentifierKind.ETHEREUM):
             return cls.ethereum(identifier)
@@ -305,7 +308,8 @@ class MemberId:
 
     @classmethod
     def from_proto(cls, proto: MemberIdentifier | None) -> "MemberId":
-        """libxmtp serialization.rs: a ``MemberIdentifier`` message; no kind set is MALFORMED_UPDATE."""
+        """libxmtp crates/xmtp_id/src/associations/serialization.rs@a53a97e: a ``MemberIdentifier`` message; no
+        kind set is MALFORMED_UPDATE."""
         if proto is None:
             raise Rejected(IdentityReason.MALFORMED_UPDATE, "missing member identifier")
         if proto.ethereum_address is not None:
@@ -331,7 +335,8 @@ class MemberId:
 
 @dataclasses.dataclass(frozen=True)
 class Member:
-    """libxmtp member.rs ``Member``: a member, the member that added it, and the update's timestamp."""
+    """libxmtp crates/xmtp_id/src/associations/member.rs@a53a97e ``Member``: a member, the member that added it,
+    and the update's timestamp."""
 
     id: MemberId
     added_by: MemberId | None = None
@@ -408,7 +413,8 @@ def signature_text(update: IdentityUpdate) -> str:
 # ====================================================================== signature verification
 
 class SignatureKind(enum.StrEnum):
-    """libxmtp signature.rs ``SignatureKind``, named after the ``Signature`` oneof member."""
+    """libxmtp crates/xmtp_id/src/associations/signature.rs@a53a97e ``SignatureKind``, named after the
+    ``Signature`` oneof member."""
 
     ERC191 = "erc_191"
     ERC6492 = "erc_6492"
@@ -425,7 +431,8 @@ _ALLOWED_KINDS = {
 
 
 class VerifiedSignature(NamedTuple):
-    """libxmtp verified_signature.rs ``VerifiedSignature``: who signed, how, and the key that marks it seen."""
+    """libxmtp crates/xmtp_id/src/associations/verified_signature.rs@a53a97e ``VerifiedSignature``: who signed,
+    how, and the key that marks it seen."""
 
     signer: MemberId
     kind: SignatureKind
@@ -448,7 +455,8 @@ def _check_kind(signature: Signature | None, member: MemberId) -> None:
 
 
 def verify_signature(signature: Signature | None, text: str) -> VerifiedSignature:
-    """libxmtp unverified.rs / verified_signature.rs: check ``signature`` over ``text`` and name its signer.
+    """libxmtp crates/xmtp_id/src/associations/unverified.rs@a53a97e / verified_signature.rs: check ``signature``
+    over ``text`` and name its signer.
 
     * erc_191: ``personal_sign`` recovery with low-s normalisation (``wallet.recover_erc191``);
     * installation_key: Ed25519ph, context ``IDENTITY UPDATE SIGNATURE``, key taken from the signature;
@@ -473,19 +481,22 @@ def verify_signature(signature: Signature | None, text: str) -> VerifiedSignatur
 
 @dataclasses.dataclass(frozen=True)
 class StateDiff:
-    """libxmtp state.rs ``AssociationStateDiff``: members present only in the new / only in the old state."""
+    """libxmtp crates/xmtp_id/src/associations/state.rs@a53a97e ``AssociationStateDiff``: members present only in
+    the new / only in the old state."""
 
     new_members: frozenset[MemberId]
     removed_members: frozenset[MemberId]
 
     @property
     def new_installations(self) -> frozenset[bytes]:
-        """libxmtp state.rs ``new_installations``: the installation ids added."""
+        """libxmtp crates/xmtp_id/src/associations/state.rs@a53a97e ``new_installations``: the installation ids
+        added."""
         return frozenset(m.value for m in self.new_members if m.kind is MemberKind.INSTALLATION)
 
     @property
     def removed_installations(self) -> frozenset[bytes]:
-        """libxmtp state.rs ``removed_installations``: the installation ids removed."""
+        """libxmtp crates/xmtp_id/src/associations/state.rs@a53a97e ``removed_installations``: the installation ids
+        removed."""
         return frozenset(m.value for m in self.removed_members if m.kind is MemberKind.INSTALLATION)
 
 
@@ -499,26 +510,30 @@ class AssociationState:
     seen_signatures: frozenset[bytes] = frozenset()
 
     def get(self, member: MemberId) -> Member | None:
-        """libxmtp state.rs ``get``: the entry of ``member``, or None if it is not a member."""
+        """libxmtp crates/xmtp_id/src/associations/state.rs@a53a97e ``get``: the entry of ``member``, or None if it
+        is not a member."""
         return next((m for m in self.members if m.id == member), None)
 
     @property
     def member_ids(self) -> frozenset[MemberId]:
-        """libxmtp state.rs ``members``: every member's identifier."""
+        """libxmtp crates/xmtp_id/src/associations/state.rs@a53a97e ``members``: every member's identifier."""
         return frozenset(m.id for m in self.members)
 
     @property
     def installations(self) -> frozenset[bytes]:
-        """libxmtp state.rs ``installation_ids``: the inbox's installation ids (Ed25519 public keys)."""
+        """libxmtp crates/xmtp_id/src/associations/state.rs@a53a97e ``installation_ids``: the inbox's installation
+        ids (Ed25519 public keys)."""
         return frozenset(m.id.value for m in self.members if m.id.kind is MemberKind.INSTALLATION)
 
     @property
     def wallets(self) -> frozenset[str]:
-        """libxmtp state.rs ``identifiers``: the Ethereum addresses associated with the inbox."""
+        """libxmtp crates/xmtp_id/src/associations/state.rs@a53a97e ``identifiers``: the Ethereum addresses
+        associated with the inbox."""
         return frozenset(m.id.value for m in self.members if m.id.kind is MemberKind.ETHEREUM)
 
     def diff(self, other: "AssociationState") -> StateDiff:
-        """libxmtp state.rs ``diff``: what changed from ``self`` (old) to ``other`` (new)."""
+        """libxmtp crates/xmtp_id/src/associations/state.rs@a53a97e ``diff``: what changed from ``self`` (old) to
+        ``other`` (new)."""
         return StateDiff(other.member_ids - self.member_ids, self.member_ids - other.member_ids)
 
     def _with_member(self, member: Member) -> "AssociationState":

@@ -74,7 +74,7 @@ class IdentityLog:
         self._histories: dict[str, InboxHistory] = {}
 
     def publish(self, update: IdentityUpdate) -> int:
-        """identity.proto ``PublishIdentityUpdate``: validate against the inbox's latest state, append,
+        """xmtp/proto identity/api/v1/identity.proto ``PublishIdentityUpdate``: validate against the inbox's latest state, append,
         and return the new sequence id; a ``Rejected`` update is not appended."""
         history = self._histories.get(update.inbox_id) or InboxHistory(update.inbox_id)
         state = apply_update(history.latest, update, max_installations=self.max_installations)
@@ -89,7 +89,7 @@ class IdentityLog:
         return len(self._updates.get(inbox, ()))
 
     def updates(self, inbox: str, after: int = 0) -> list[LogEntry]:
-        """identity.proto ``GetIdentityUpdates``: the inbox's updates with sequence id > ``after``."""
+        """xmtp/proto identity/api/v1/identity.proto ``GetIdentityUpdates``: the inbox's updates with sequence id > ``after``."""
         return [LogEntry(i, update) for i, update in enumerate(self._updates.get(inbox, []), 1) if i > after]
 
     def state_at(self, inbox: str, sequence_id: int = 0) -> AssociationState:

@@ -67,7 +67,8 @@ def _add_action(new_member: MemberId, new_signer: Signer, existing: Signer, sign
 
 def create_inbox_update(wallet: Wallet, nonce: int, timestamp_ns: int,
                         installation_key: bytes | None = None) -> IdentityUpdate:
-    """libxmtp client.rs ``register_identity``: CreateInbox signed by ``wallet``, plus (if given) the
+    """libxmtp crates/xmtp_mls/src/client.rs@a53a97e ``register_identity``: CreateInbox signed by ``wallet``, plus
+    (if given) the
     AddAssociation of ``installation_key`` signed by the installation and the wallet."""
     def actions(sign):
         yield IdentityAction(create_inbox=CreateInbox(

@@ -140,7 +140,8 @@ class WelcomeWrapperEncryption(Message):
 
 @dataclasses.dataclass(frozen=True)
 class KeyPackageProfile:
-    """libxmtp identity.rs: one libxmtp generation's leaf capabilities and whether it has 0xFF03/0xFF04."""
+    """libxmtp crates/xmtp_mls/src/identity.rs@a53a97e: one libxmtp generation's leaf capabilities and whether it
+    has 0xFF03/0xFF04."""
 
     name: str
     capability_extensions: tuple[int, ...]
@@ -171,7 +172,8 @@ LIBXMTP_V1_0_0 = KeyPackageProfile(
 def build_key_package(installation: Installation, inbox_id: str, now_s: int, rng: Rng | None = None, *,
                       profile: KeyPackageProfile = LIBXMTP_HEAD, welcome_pointers: bool = False,
                       wrapper_public_key: bytes | None = None) -> KeyPackageBundle:
-    """libxmtp identity.rs XmtpKeyPackageBuilder::build: the installation's key package for ``inbox_id``.
+    """libxmtp crates/xmtp_mls/src/identity.rs@a53a97e XmtpKeyPackageBuilder::build: the installation's key package
+    for ``inbox_id``.
 
     ``welcome_pointers`` adds 0xFF04 {supported_aead_types [CHACHA20_POLY1305]};
     ``wrapper_public_key`` (an X-Wing public key, whose private key the caller
@@ -200,7 +202,8 @@ def build_key_package(installation: Installation, inbox_id: str, now_s: int, rng
 
 def validate_xmtp_key_package(key_package: KeyPackage, now_s: int,
                               association_state_lookup: Callable[[str], AssociationState | None]) -> str:
-    """libxmtp verified_key_package_v2.rs, OpenMLS KeyPackageIn::validate: a key package XMTP may add to a group.
+    """libxmtp crates/xmtp_id/src/key_package/verified_key_package_v2.rs@a53a97e, OpenMLS KeyPackageIn::validate: a
+    key package XMTP may add to a group.
 
     ``association_state_lookup(inbox_id)`` gives the inbox's association state
     (docs/xmtp-facts.md §8), or None if the inbox is unknown. Returns the inbox id; raises
@@ -255,7 +258,8 @@ def _check_lifetime(lifetime: Lifetime, now_s: int) -> None:
 # ------------------------------------------------------------------ rotation
 
 def needs_rotation(last_rotated_ns: int, now_ns: int, welcome_consumed_at_ns: int | None = None) -> bool:
-    """libxmtp encrypted_store/identity.rs is_identity_needs_rotation: is a new key package due?
+    """libxmtp crates/xmtp_db/src/encrypted_store/identity.rs@a53a97e is_identity_needs_rotation: is a new key
+    package due?
 
     One is due ``KEY_PACKAGE_ROTATION_INTERVAL_NS`` after the last rotation,
     or ``KEY_PACKAGE_QUEUE_INTERVAL_NS`` after a welcome consumed the current
@@ -271,7 +275,8 @@ K = TypeVar("K", bound=Hashable)
 
 
 def expired_private_keys(keys_with_created_ns: Iterable[tuple[K, int]], now_ns: int) -> list[K]:
-    """libxmtp key_package_history.rs: the key packages whose private keys are to be deleted now.
+    """libxmtp crates/xmtp_db/src/encrypted_store/key_package_history.rs@a53a97e: the key packages whose private
+    keys are to be deleted now.
 
     Creating a key package marks every older one for deletion
     ``KEYS_EXPIRATION_INTERVAL_NS`` later (``mark_key_package_before_id_to_be_deleted``);

@@ -49,5 +49,5 @@ class StoredMessage:
 
     @property
     def text(self) -> str:
-        """libxmtp TextCodec::decode: the text of a ``text`` message."""
+        """libxmtp crates/xmtp_content_types/src/text.rs@a53a97e TextCodec::decode: the text of a ``text`` message."""
         return decode_text(self.content)

@@ -5,20 +5,16 @@ Theory of operation
 ``DeliveryService`` answers the requests of ``api.py`` the way xmtp-node-go
 (bfa5b3e) does, with its PostgreSQL tables as plain Python state:
 
-* **Message tables.** Group messages and welcomes live in two tables,
-  ``group_messages`` and ``welcome_messages``, each with its own BIGSERIAL
-  ``id``: ids are global across all groups (or all installations), not per
-  topic. A topic is a group id (read from the ``MLSMessage`` header, as the
-  node's validation service does) or an installation key. A unique index on
-  ``sha256(topic ‖ data)`` makes a re-sent payload a silent no-op; as in
-  PostgreSQL, the refused insert still used up an id, so ids have gaps.
-  ``created_ns`` is the clock at insert, truncated to the microsecond of a
-  ``TIMESTAMP`` column.
-* **Queries** page exactly like node-go's ``readStore.go``: a limit of 0 or
-  above 100 means 100; ascending only when asked (the default is
-  descending); ``id > cursor`` ascending, ``id < cursor`` descending, cursor 0
-  meaning "from the start"; the returned ``PagingInfo`` carries the last id
-  only when the page is full, else cursor 0. Clients page until a short page.
+* **Message tables.** Group messages and welcomes live in two tables, ``group_messages`` and
+  ``welcome_messages``, each with its own BIGSERIAL ``id``: ids are global across all groups (or all
+  installations), not per topic. A topic is a group id (read from the ``MLSMessage`` header, as the node's
+  validation service does) or an installation key. A unique index on ``sha256(topic ‖ data)`` makes a re-sent
+  payload a silent no-op; as in PostgreSQL, the refused insert still used up an id, so ids have gaps.
+  ``created_ns`` is the clock at insert, truncated to the microsecond of a ``TIMESTAMP`` column.
+* **Queries** page exactly like node-go's ``readStore.go``: a limit of 0 or above 100 means 100; ascending
+  only when asked (the default is descending); ``id > cursor`` ascending, ``id < cursor`` descending, cursor 0
+  meaning "from the start"; the returned ``PagingInfo`` carries the last id only when the page is full, else
+  cursor 0. Clients page until a short page.
 * **Subscriptions** are pull-based: ``subscribe_*`` first queues every stored
   message after each filter's cursor, then every matching message as it is
   stored, in id order. Like node-go's stream, a subscription keeps a
@@ -125,9 +121,11 @@ class Clock:
         self._now_ns = start_ns
 
     def now_ns(self) -> int:
+        """docs/xmtp-facts.md §7.2: the node's time, in nanoseconds."""
         return self._now_ns
 
     def advance(self, ns: int) -> None:
+        """model: move the clock ``ns`` forward; it never goes back."""
         if ns < 0:
             raise ValueError("the clock does not go back")
         self._now_ns += ns
@@ -136,9 +134,9 @@ class Clock:
 # ------------------------------------------------------------------ validation-service stand-ins
 
 def key_package_installation_key(key_package_tls_serialized: bytes) -> bytes:
-    """libxmtp apps/mls_validation_service/src/handlers.rs validate_inbox_id_key_package (subset): the key package
-    decodes, its suite is known, and it and its leaf are signed by the leaf's signature key, which is
-    the installation key returned. The XMTP layer injects the full check (inbox-id credential, lifetime)."""
+    """libxmtp apps/mls_validation_service/src/handlers.rs@a53a97e validate_inbox_id_key_package (subset): the key
+    package decodes, its suite is known, and it and its leaf are signed by the leaf's signature key, which is the
+    installation key returned. The XMTP layer injects the full check (inbox-id credential, lifetime)."""
     try:
         key_package = KeyPackage.decode(key_package_tls_serialized)
         cs = suite(key_package.cipher_suite)
@@ -354,7 +352,7 @@ class Subscription:
         table.subscriptions.append(self)
 
     def poll(self) -> list[Envelope]:
-        """proto mls.proto Subscribe*: The messages delivered since the last poll, in delivery order. Once the stream is broken
+        """xmtp/proto mls/api/v1/mls.proto Subscribe*: the messages delivered since the last poll, in delivery order. Once the stream is broken
         and its last messages are taken, raises ``NetworkError(STREAM_BROKEN)``."""
         if not (self._broken or self._closed):
             self._service._release_held()
@@ -368,7 +366,7 @@ class Subscription:
         return iter(self.poll())
 
     def close(self) -> None:
-        """proto mls.proto Subscribe*: End the stream; messages already delivered can still be polled."""
+        """xmtp/proto mls/api/v1/mls.proto Subscribe*: end the stream; messages already delivered can still be polled."""
         self._closed = True
         if self in self._table.subscriptions:
             self._table.subscriptions.remove(self)
@@ -433,14 +431,14 @@ class DeliveryService:
 
     @classmethod
     def validating(cls, clock: Clock | None = None) -> "DeliveryService":
-        """The node with its validation service on: key packages (the default check) and identity updates
+        """xmtp-node-go with its validation service on: key packages (the default check) and identity updates
         (``validate_identity_update``) are refused as xmtp-node-go refuses them."""
         return cls(clock, identity_validator=validate_identity_update, decode_identity_update=decode_update)
 
     # -------------------------------------------------------------- faults
 
     def fail_publishes(self, count: int, reason: NetworkReason = NetworkReason.UNAVAILABLE) -> None:
-        """model (fault injection): The next ``count`` publishes (group messages, welcomes, key packages, identity updates) fail:
+        """model: fault injection. The next ``count`` publishes (group messages, welcomes, key packages, identity updates) fail:
         ``UNAVAILABLE`` before anything is stored, ``RESPONSE_LOST`` after the publish took effect."""
         if reason not in (NetworkReason.UNAVAILABLE, NetworkReason.RESPONSE_LOST):
             raise ValueError(f"{reason} is not a publish failure")
@@ -448,11 +446,11 @@ class DeliveryService:
 
     @property
     def pending_publish_failures(self) -> int:
-        """model (fault injection): How many of the failures ``fail_publishes`` asked for are still to come."""
+        """model: fault injection. How many of the failures ``fail_publishes`` asked for are still to come."""
         return len(self._failing_publishes)
 
     def refuse_connections(self, until_ns: int) -> None:
-        """model (fault injection): Every call fails with ``CONNECTION_REFUSED`` until the clock reaches ``until_ns``; open
+        """model: fault injection. Every call fails with ``CONNECTION_REFUSED`` until the clock reaches ``until_ns``; open
         subscriptions break now."""
         self._refuse_until_ns = until_ns
         for table in (self._group_messages, self._welcomes):
@@ -460,13 +458,13 @@ class DeliveryService:
                 subscription._break()
 
     def deliver_late(self, until_ns: int | None) -> None:
-        """model (fault injection): Group messages and welcomes sent from now on reach the node only when the clock reaches
+        """model: fault injection. Group messages and welcomes sent from now on reach the node only when the clock reaches
         ``until_ns`` (in transit until then): they are stored, with ids and timestamps, at that time,
         in the order they were sent. ``None`` stops delaying."""
         self._late_until_ns = until_ns
 
     def duplicate_in_queries(self, count: int) -> None:
-        """model (fault injection): The next ``count`` non-empty query responses repeat their first envelope right after it."""
+        """model: fault injection. The next ``count`` non-empty query responses repeat their first envelope right after it."""
         self._duplicating_queries += count
 
     # -------------------------------------------------------------- MLS API: group messages

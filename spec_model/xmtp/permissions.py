@@ -36,14 +36,15 @@ from .extensions import (
 from .profiles import SEED, Profile
 
 __all__ = [
-    "PermissionReason", "Permission", "Option", "AllOf", "AnyOf", "Policy", "Policies", "Actor", "allows",
+    "PermissionReason", "Permission", "Option", "PermissionRule", "PERMISSIONS", "AllOf", "AnyOf", "Policy", "Policies", "Actor", "allows",
     "check", "check_remove_member", "check_add_super_admin", "check_remove_super_admin",
     "Preset", "preset_policies", "preset_of", "update_by_intent", "policy_json", "policy_from_json", "policies_json",
 ]
 
 
 class PermissionReason(enum.StrEnum):
-    """libxmtp group_permissions.rs, validated_commit.rs, intents.rs: why a policy or a change is refused.
+    """libxmtp crates/xmtp_mls/src/groups/group_permissions.rs@a53a97e, validated_commit.rs, intents.rs: why a
+    policy or a change is refused.
 
     libxmtp reports every refused change as InsufficientPermissions; the model
     names the rule.
@@ -94,9 +95,56 @@ class Option(enum.StrEnum):
     SUPER_ADMIN_ONLY = "allow_if_super_admin"
 
 
+class Preset(enum.StrEnum):
+    """XIP-47 "Sensible Default Options", libxmtp PreconfiguredPolicies and ``PolicySet::new_dm``."""
+
+    ALL_MEMBERS = "all_members"   # the default
+    ADMINS_ONLY = "admins_only"
+    DM = "dm"
+    CUSTOM = "custom"             # any other policy set, built as ``Policies(...)``
+
+@dataclasses.dataclass(frozen=True)
+class PermissionRule:
+    """XIP-47 §Specification, xmtp/proto group_permissions.proto ``PolicySet``: what the model knows of one
+    permission besides its policy.
+
+    ``message`` is the protobuf policy type of its PolicySet field, ``denied`` the reason a refused change
+    names, ``by_intent`` whether an UpdatePermission intent may set it, ``presets`` its base policy in each
+    preset (``None`` for update_metadata, whose presets are per key: ``_preset_metadata_policy``).
+    """
+
+    message: type[MembershipPolicy | MetadataPolicy | PermissionsUpdatePolicy]
+    denied: PermissionReason
+    by_intent: bool = True
+    presets: Mapping[Preset, Option] | None = None
+
+
+_ADMINS = {Preset.ALL_MEMBERS: Option.SUPER_ADMIN_ONLY, Preset.ADMINS_ONLY: Option.SUPER_ADMIN_ONLY,
+           Preset.DM: Option.DENY}
+
+PERMISSIONS: Mapping[Permission, PermissionRule] = {
+    Permission.ADD_MEMBER: PermissionRule(MembershipPolicy, PermissionReason.ADD_MEMBER_DENIED, presets={
+        Preset.ALL_MEMBERS: Option.ALLOW, Preset.ADMINS_ONLY: Option.ADMIN_OR_SUPER_ADMIN, Preset.DM: Option.DENY}),
+    Permission.REMOVE_MEMBER: PermissionRule(MembershipPolicy, PermissionReason.REMOVE_MEMBER_DENIED, presets={
+        Preset.ALL_MEMBERS: Option.ADMIN_OR_SUPER_ADMIN, Preset.ADMINS_ONLY: Option.ADMIN_OR_SUPER_ADMIN,
+        Preset.DM: Option.DENY}),
+    Permission.UPDATE_METADATA: PermissionRule(MetadataPolicy, PermissionReason.UPDATE_METADATA_DENIED),
+    Permission.ADD_ADMIN: PermissionRule(PermissionsUpdatePolicy, PermissionReason.ADD_ADMIN_DENIED, presets=_ADMINS),
+    Permission.REMOVE_ADMIN: PermissionRule(PermissionsUpdatePolicy, PermissionReason.REMOVE_ADMIN_DENIED,
+                                            presets=_ADMINS),
+    Permission.UPDATE_PERMISSIONS: PermissionRule(PermissionsUpdatePolicy, PermissionReason.UPDATE_PERMISSIONS_DENIED,
+                                                  by_intent=False, presets=_ADMINS),
+}
+"""The one list of permissions (docs/xmtp-facts.md §4.2, §4.3): the PolicySet fields, the protobuf types,
+the JSON form, the presets and the intents all follow it; ``Policies`` has one field per entry, named
+after the permission without ``_policy``. A new permission is a member of ``Permission``, a row here, a
+field of ``Policies`` and of the ``PolicySet`` protobuf, and the commit that exercises it."""
+
+
 @dataclasses.dataclass(frozen=True)
 class AllOf:
-    """libxmtp group_permissions.rs ``AndCondition``: allows when every policy allows; never empty."""
+    """libxmtp crates/xmtp_mls/src/groups/group_permissions.rs@a53a97e ``AndCondition``: allows when every policy
+    allows; never empty."""
 
     policies: tuple[Policy, ...]
 
@@ -107,7 +155,8 @@ class AllOf:
 
 @dataclasses.dataclass(frozen=True)
 class AnyOf:
-    """libxmtp group_permissions.rs ``AnyCondition``: allows when some policy allows; never empty."""
+    """libxmtp crates/xmtp_mls/src/groups/group_permissions.rs@a53a97e ``AnyCondition``: allows when some policy
+    allows; never empty."""
 
     policies: tuple[Policy, ...]
 
@@ -119,9 +168,15 @@ class AnyOf:
 Policy = Union[Option, AllOf, AnyOf]
 
 
+def _field(permission: Permission) -> str:
+    """The ``Policies`` field of ``permission``: its PolicySet field name without ``_policy``."""
+    return permission.value.removesuffix("_policy")
+
+
 @dataclasses.dataclass(frozen=True)
 class Actor:
-    """libxmtp validated_commit.rs ``CommitParticipant``: who makes a change, flags from the pre-change state."""
+    """libxmtp crates/xmtp_mls/src/groups/validated_commit.rs@a53a97e ``CommitParticipant``: who makes a change,
+    flags from the pre-change state."""
 
     inbox_id: str
     is_creator: bool = False
@@ -132,7 +187,8 @@ class Actor:
     @classmethod
     def in_group(cls, inbox_id: str, metadata: GroupMetadataV1, mutable: GroupMutableMetadataV1,
                  membership: GroupMembership) -> Actor:
-        """libxmtp validated_commit.rs: the actor's flags read from the group's extensions."""
+        """libxmtp crates/xmtp_mls/src/groups/validated_commit.rs@a53a97e: the actor's flags read from the group's
+        extensions."""
         return cls(
             inbox_id, is_creator=inbox_id == metadata.creator_inbox_id,
             is_admin=inbox_id in mutable.admin_list.inbox_ids,
@@ -142,7 +198,8 @@ class Actor:
 
 
 def allows(policy: Policy, actor: Actor, profile: Profile = SEED) -> bool:
-    """libxmtp group_permissions.rs ``evaluate``, seed "Creator Only": whether ``policy`` lets ``actor`` act.
+    """libxmtp crates/xmtp_mls/src/groups/group_permissions.rs@a53a97e ``evaluate``, seed "Creator Only": whether
+    ``policy`` lets ``actor`` act.
 
     Creator Only is an option of the profiles with ``creator_only`` only.
     """
@@ -236,50 +293,37 @@ class Policies:
             fallback = Option.SUPER_ADMIN_ONLY if metadata_key.startswith(SUPER_ADMIN_PREFIX) \
                 else Option.ADMIN_OR_SUPER_ADMIN
             return self.update_metadata.get(metadata_key, fallback)
-        return getattr(self, permission.removesuffix("_policy"))
+        return getattr(self, _field(permission))
 
     def to_proto(self, profile: Profile = SEED) -> GroupMutablePermissionsV1:
         """xmtp/proto group_permissions.proto (docs/xmtp-facts.md §3.4): the 0xFF02 protobuf; unencodable options are rejected."""
-        return GroupMutablePermissionsV1(PolicySet(
-            add_member_policy=_to_proto(self.add_member, MembershipPolicy, profile),
-            remove_member_policy=_to_proto(self.remove_member, MembershipPolicy, profile),
-            update_metadata_policy={k: _to_proto(p, MetadataPolicy, profile) for k, p in self.update_metadata.items()},
-            add_admin_policy=_to_proto(self.add_admin, PermissionsUpdatePolicy, profile),
-            remove_admin_policy=_to_proto(self.remove_admin, PermissionsUpdatePolicy, profile),
-            update_permissions_policy=_to_proto(self.update_permissions, PermissionsUpdatePolicy, profile),
-        ))
+        def encoded(permission: Permission, policy):
+            message = PERMISSIONS[permission].message
+            if permission is Permission.UPDATE_METADATA:
+                return {k: _to_proto(p, message, profile) for k, p in policy.items()}
+            return _to_proto(policy, message, profile)
+        return GroupMutablePermissionsV1(PolicySet(**{
+            permission.value: encoded(permission, getattr(self, _field(permission))) for permission in PERMISSIONS}))
 
     @classmethod
     def from_proto(cls, proto: GroupMutablePermissionsV1, profile: Profile = SEED) -> Policies:
-        """libxmtp PolicySet::from_proto (docs/xmtp-facts.md §4.2): rejects base 0 or unknown, empty And/Any, missing policies.
+        """libxmtp crates/xmtp_mls/src/groups/group_permissions.rs@a53a97e PolicySet::from_proto
+        (docs/xmtp-facts.md §4.2): rejects base 0 or unknown, empty And/Any, missing policies.
 
         The metadata map may be empty.
         """
         policies = proto.policies
         if policies is None:
             raise Rejected(PermissionReason.MISSING_POLICY_SET)
-        return cls(
-            add_member=_from_proto(policies.add_member_policy, profile, "add_member_policy"),
-            remove_member=_from_proto(policies.remove_member_policy, profile, "remove_member_policy"),
-            update_metadata={k: _from_proto(p, profile, f"update_metadata_policy[{k!r}]")
-                             for k, p in policies.update_metadata_policy.items()},
-            add_admin=_from_proto(policies.add_admin_policy, profile, "add_admin_policy"),
-            remove_admin=_from_proto(policies.remove_admin_policy, profile, "remove_admin_policy"),
-            update_permissions=_from_proto(policies.update_permissions_policy, profile, "update_permissions_policy"),
-        )
+        def decoded(permission: Permission):
+            field = getattr(policies, permission.value)
+            if permission is Permission.UPDATE_METADATA:
+                return {k: _from_proto(p, profile, f"{permission.value}[{k!r}]") for k, p in field.items()}
+            return _from_proto(field, profile, permission.value)
+        return cls(**{_field(permission): decoded(permission) for permission in PERMISSIONS})
 
 
 # ------------------------------------------------------------------ evaluating changes
-
-_DENIED = {
-    Permission.ADD_MEMBER: PermissionReason.ADD_MEMBER_DENIED,
-    Permission.REMOVE_MEMBER: PermissionReason.REMOVE_MEMBER_DENIED,
-    Permission.UPDATE_METADATA: PermissionReason.UPDATE_METADATA_DENIED,
-    Permission.ADD_ADMIN: PermissionReason.ADD_ADMIN_DENIED,
-    Permission.REMOVE_ADMIN: PermissionReason.REMOVE_ADMIN_DENIED,
-    Permission.UPDATE_PERMISSIONS: PermissionReason.UPDATE_PERMISSIONS_DENIED,
-}
-
 
 def check(policies: Policies, permission: Permission, actor: Actor, *, metadata_key: str | None = None,
           profile: Profile = SEED) -> None:
@@ -297,7 +341,7 @@ def check(policies: Policies, permission: Permission, actor: Actor, *, metadata_
         if not profile.permissions_policy_enforced:
             return
     if not allows(policies.policy_for(permission, metadata_key), actor, profile):
-        raise Rejected(_DENIED[permission], metadata_key or "")
+        raise Rejected(PERMISSIONS[permission].denied, metadata_key or "")
 
 
 def check_remove_member(policies: Policies, actor: Actor, removed: Actor, *, super_admins_left: int,
@@ -340,15 +384,6 @@ def check_remove_super_admin(actor: Actor, *, super_admins_left: int) -> None:
 
 # ------------------------------------------------------------------ presets
 
-class Preset(enum.StrEnum):
-    """XIP-47 "Sensible Default Options", libxmtp PreconfiguredPolicies and ``PolicySet::new_dm``."""
-
-    ALL_MEMBERS = "all_members"   # the default
-    ADMINS_ONLY = "admins_only"
-    DM = "dm"
-    CUSTOM = "custom"             # any other policy set, built as ``Policies(...)``
-
-
 def _preset_metadata_policy(preset: Preset, key: str, profile: Profile) -> Policy:
     """libxmtp MetadataPolicies::default_map / dm_map (docs/xmtp-facts.md §4.3), XIP-47 All Members for the seed; a
     ``_`` key is super-admin-only in the profiles with ``preset_underscore_keys_super_admin``."""
@@ -370,13 +405,6 @@ def _preset_keys(profile: Profile) -> tuple[str, ...]:
             MINIMUM_SUPPORTED_PROTOCOL_VERSION)
 
 
-_PRESET_POLICIES = {  # add_member, remove_member, add_admin = remove_admin = update_permissions
-    Preset.ALL_MEMBERS: (Option.ALLOW, Option.ADMIN_OR_SUPER_ADMIN, Option.SUPER_ADMIN_ONLY),
-    Preset.ADMINS_ONLY: (Option.ADMIN_OR_SUPER_ADMIN, Option.ADMIN_OR_SUPER_ADMIN, Option.SUPER_ADMIN_ONLY),
-    Preset.DM: (Option.DENY, Option.DENY, Option.DENY),
-}
-
-
 def preset_policies(preset: Preset, profile: Profile = SEED) -> Policies:
     """XIP-47 "Sensible Default Options", libxmtp presets (docs/xmtp-facts.md §4.3): the policy set a preset creates.
 
@@ -386,13 +414,14 @@ def preset_policies(preset: Preset, profile: Profile = SEED) -> Policies:
     """
     if preset is Preset.CUSTOM:
         raise ValueError("a custom policy set is built as Policies(...)")
-    add, remove, admins = _PRESET_POLICIES[preset]
     metadata = {key: _preset_metadata_policy(preset, key, profile) for key in _preset_keys(profile)}
-    return Policies(add, remove, metadata, admins, admins, admins)
+    return Policies(**{_field(permission): metadata if rule.presets is None else rule.presets[preset]
+                       for permission, rule in PERMISSIONS.items()})
 
 
 def preset_of(policies: Policies, profile: Profile = SEED) -> Preset:
-    """libxmtp is_policy_default / is_policy_admin_only (docs/xmtp-facts.md §4.3; libxmtp
+    """libxmtp crates/xmtp_mls/src/groups/group_permissions.rs@a53a97e is_policy_default / is_policy_admin_only
+    (docs/xmtp-facts.md §4.3; libxmtp
     crates/xmtp_mls/src/groups/group_permissions.rs@b649d1a): the preset ``policies`` matches.
 
     Only the metadata keys present are compared, so a group created before a
@@ -410,7 +439,8 @@ def preset_of(policies: Policies, profile: Profile = SEED) -> Preset:
 
 def update_by_intent(policies: Policies, permission: Permission, option: Option, *,
                      metadata_key: str | None = None, profile: Profile = SEED) -> Policies:
-    """libxmtp intents.rs (docs/xmtp-facts.md §4.2): the policy set after an UpdatePermission intent sets one base policy.
+    """libxmtp crates/xmtp_mls/src/groups/intents.rs@a53a97e (docs/xmtp-facts.md §4.2): the policy set after an
+    UpdatePermission intent sets one base policy.
 
     Intents set add_member, remove_member, add_admin, remove_admin or one
     metadata key's policy to Allow, Deny, admin-or-super-admin or
@@ -418,19 +448,19 @@ def update_by_intent(policies: Policies, permission: Permission, option: Option,
     Allow on an admin policy becomes super-admin-only.
     update_permissions_policy cannot be changed by intent.
     """
-    if permission is Permission.UPDATE_PERMISSIONS:
+    rule = PERMISSIONS[permission]
+    if not rule.by_intent:
         raise Rejected(PermissionReason.NOT_UPDATABLE_BY_INTENT)
     if permission is Permission.UPDATE_METADATA and metadata_key is None:
         raise ValueError("update_metadata needs a metadata key")
-    message = {Permission.ADD_ADMIN: PermissionsUpdatePolicy, Permission.REMOVE_ADMIN: PermissionsUpdatePolicy,
-               Permission.UPDATE_METADATA: MetadataPolicy}.get(permission, MembershipPolicy)
+    message = rule.message
     if message is PermissionsUpdatePolicy and option is Option.ALLOW:
         option = Option.SUPER_ADMIN_ONLY
     if option is Option.UNSPECIFIED or option not in _base_values(message, profile):
         raise Rejected(PermissionReason.INVALID_INTENT_OPTION, f"{option} for {permission} ({profile.name})")
     if permission is Permission.UPDATE_METADATA:
         return dataclasses.replace(policies, update_metadata={**policies.update_metadata, metadata_key: option})
-    return dataclasses.replace(policies, **{permission.removesuffix("_policy"): option})
+    return dataclasses.replace(policies, **{_field(permission): option})
 
 
 # ------------------------------------------------------------------ JSON forms (vectors, adapters)
@@ -454,11 +484,8 @@ def policy_from_json(data: Any) -> Policy:
 
 def policies_json(policies: Policies) -> dict[str, Any]:
     """XIP-47: a policy set as JSON, keyed by the PolicySet field names."""
-    return {
-        "add_member_policy": policy_json(policies.add_member),
-        "remove_member_policy": policy_json(policies.remove_member),
-        "update_metadata_policy": {k: policy_json(p) for k, p in sorted(policies.update_metadata.items())},
-        "add_admin_policy": policy_json(policies.add_admin),
-        "remove_admin_policy": policy_json(policies.remove_admin),
-        "update_permissions_policy": policy_json(policies.update_permissions),
-    }
+    def as_json(permission: Permission, policy):
+        if permission is Permission.UPDATE_METADATA:
+            return {k: policy_json(p) for k, p in sorted(policy.items())}
+        return policy_json(policy)
+    return {permission.value: as_json(permission, getattr(policies, _field(permission))) for permission in PERMISSIONS}

@@ -93,7 +93,7 @@ def _length_delimited(payload: bytes) -> bytes:
 # ------------------------------------------------------------------ kinds
 
 class Kind(abc.ABC):
-    """How one value of a field is encoded; ``wire_type`` is its protobuf wire type."""
+    """protobuf encoding: how one value of a field is encoded; ``wire_type`` is its protobuf wire type."""
 
     wire_type: int
     default: Any
@@ -176,9 +176,11 @@ class EnumKind(Kind):
         self.enum_type = enum_type
 
     def encode(self, value: int) -> bytes:
+        """protobuf encoding: an enum value is a varint."""
         return encode_varint(int(value))
 
     def decode(self, raw: int) -> int:
+        """protobuf encoding: an enum value; one the enum does not name is an error."""
         value = INT32.decode(raw)
         try:
             return self.enum_type(value)
@@ -196,6 +198,7 @@ class MessageKind(Kind):
         self.cls = cls
 
     def encode(self, value: "Message") -> bytes:
+        """protobuf encoding: an embedded message is length-delimited bytes."""
         return _length_delimited(value.encode())
 
     def decode(self, raw: bytes | memoryview, depth: int = 0, budget: "Budget | None" = None) -> "Message":
@@ -226,7 +229,7 @@ class Field:
 # ------------------------------------------------------------------ messages
 
 class Message:
-    """A protobuf message: a frozen dataclass whose fields are ``Annotated[type, Field(...)]``."""
+    """protobuf encoding: a message, as a frozen dataclass whose fields are ``Annotated[type, Field(...)]``."""
 
     _fields: ClassVar[dict[int, tuple[str, Field]] | None]
 
@@ -250,6 +253,7 @@ class Message:
     # -- encoding
 
     def encode(self) -> bytes:
+        """protobuf encoding: the fields in field-number order; defaults, empty lists and maps are left out."""
         out = bytearray()
         for number, (name, spec) in self.fields().items():
             value = getattr(self, name)
@@ -343,7 +347,7 @@ def _read_value(data: memoryview, pos: int, wire_type: int) -> tuple[Any, int]:
 
 
 class Budget:
-    """How many more field values one ``decode`` may read (``Message.decode(max_values=...)``)."""
+    """model: how many more field values one ``decode`` may read (``Message.decode(max_values=...)``)."""
 
     __slots__ = ("limit", "left")
 
@@ -351,6 +355,7 @@ class Budget:
         self.limit = self.left = limit
 
     def spend(self, n: int = 1) -> None:
+        """model: take ``n`` field values from the budget; ``DecodeError`` when it runs out."""
         self.left -= n
         if self.left < 0:
             raise DecodeError("", f"more than {self.limit} values")

@@ -72,7 +72,8 @@ CODEC_SHOULD_PUSH: dict[str, bool] = {
 
 @dataclasses.dataclass(frozen=True)
 class HmacKey:
-    """libxmtp user_preferences.rs ``HmacKey``: a group's key for one 30-day period since the epoch."""
+    """libxmtp crates/xmtp_db/src/encrypted_store/user_preferences.rs@a53a97e ``HmacKey``: a group's key for one
+    30-day period since the epoch."""
 
     key: bytes
     epoch: int
@@ -99,7 +100,8 @@ def push_topics(installation_key: bytes, group_ids: Iterable[bytes]) -> list[str
 # ------------------------------------------------------------------ should_push
 
 def should_push(content_type: ContentType, codec_should_push: bool = True) -> bool:
-    """libxmtp intents/queue.rs QueueIntent (should_push defaults to false) and SendMessageOpts: only a
+    """libxmtp crates/xmtp_mls/src/groups/intents/queue.rs@a53a97e QueueIntent (should_push defaults to false) and
+    SendMessageOpts: only a
     SendMessage intent, an application message, is pushed, and then as its codec says
     (``CODEC_SHOULD_PUSH``); commits and proposals never are."""
     return content_type == ContentType.application and codec_should_push
@@ -108,26 +110,29 @@ def should_push(content_type: ContentType, codec_should_push: bool = True) -> bo
 # ------------------------------------------------------------------ sender_hmac
 
 def hmac_epoch(now_ns: int) -> int:
-    """libxmtp utils/mod.rs hmac_epoch: whole 30-day periods since the Unix epoch."""
+    """libxmtp crates/xmtp_mls/src/utils/mod.rs@a53a97e hmac_epoch: whole 30-day periods since the Unix epoch."""
     return now_ns // 1_000_000_000 // SECS_IN_30_DAYS
 
 
 def derive_hmac_key(user_hmac_key: bytes, group_id: bytes, epoch: int) -> HmacKey:
-    """libxmtp groups/mls_sync.rs hmac_keys: HKDF-SHA256, salt ``HMAC_SALT``, ikm = hmac_key ‖ group_id,
+    """libxmtp crates/xmtp_mls/src/groups/mls_sync.rs@a53a97e hmac_keys: HKDF-SHA256, salt ``HMAC_SALT``, ikm =
+    hmac_key ‖ group_id,
     info = group_id ‖ i64_le(epoch), 42 bytes."""
     hkdf = HKDF(hashes.SHA256(), HMAC_KEY_SIZE, HMAC_SALT, group_id + epoch.to_bytes(8, "little", signed=True))
     return HmacKey(hkdf.derive(user_hmac_key + group_id), epoch)
 
 
 def hmac_keys(user_hmac_key: bytes, group_id: bytes, now_ns: int, deltas: Iterable[int] = (-1, 0, 1)) -> list[HmacKey]:
-    """libxmtp groups/mls_sync.rs hmac_keys(-1..=1): the keys of the periods around now, as a client
+    """libxmtp crates/xmtp_mls/src/groups/mls_sync.rs@a53a97e hmac_keys(-1..=1): the keys of the periods around
+    now, as a client
     gives them to its notification server; a sender uses ``deltas=(0,)``."""
     epoch = hmac_epoch(now_ns)
     return [derive_hmac_key(user_hmac_key, group_id, epoch + delta) for delta in deltas]
 
 
 def sender_hmac(key: HmacKey, payload: bytes) -> bytes:
-    """libxmtp groups/mls_sync.rs prepare_group_messages: HMAC-SHA256(key, payload), payload = the
+    """libxmtp crates/xmtp_mls/src/groups/mls_sync.rs@a53a97e prepare_group_messages: HMAC-SHA256(key, payload),
+    payload = the
     TLS MLSMessage sent as ``GroupMessageInput.V1.data``."""
     return hmac.new(key.key, payload, hashlib.sha256).digest()
 

@@ -239,7 +239,7 @@ class Store:
             raise Rejected(StoreReason.NOT_A_STORE, str(e)) from e
 
     def close(self) -> None:
-        """Purpose: close the connection; an open transaction is rolled back."""
+        """model: close the connection; an open transaction is rolled back."""
         self._conn.close()
 
     def __enter__(self) -> Store:
@@ -256,7 +256,7 @@ class Store:
 
     @contextlib.contextmanager
     def transaction(self) -> Iterator[None]:
-        """Purpose: one atomic unit (BEGIN IMMEDIATE); nested, a SAVEPOINT. An exception rolls it back."""
+        """model: one atomic unit (BEGIN IMMEDIATE); nested, a SAVEPOINT. An exception rolls it back."""
         depth = self._depth
         savepoint = f"nested_{depth}"
         self._conn.execute("BEGIN IMMEDIATE" if depth == 0 else f"SAVEPOINT {savepoint}")
@@ -331,7 +331,8 @@ class Store:
     # ---- identity
 
     def put_identity(self, row: IdentityRow) -> None:
-        """libxmtp xmtp_db identity.rs: store the installation's identity; a database keeps one inbox."""
+        """libxmtp crates/xmtp_db/src/encrypted_store/identity.rs@a53a97e: store the installation's identity; a
+        database keeps one inbox."""
         with self.transaction():
             stored = self.get_identity()
             if stored is not None and stored.inbox_id != row.inbox_id:
@@ -339,17 +340,19 @@ class Store:
             self._put(row)
 
     def get_identity(self) -> IdentityRow | None:
-        """libxmtp xmtp_db identity.rs: the stored identity, if any."""
+        """libxmtp crates/xmtp_db/src/encrypted_store/identity.rs@a53a97e: the stored identity, if any."""
         return self._get(IdentityRow)
 
     # ---- key packages
 
     def put_key_package(self, row: KeyPackageRow) -> None:
-        """libxmtp xmtp_db key_package_history.rs: keep a key package's private keys."""
+        """libxmtp crates/xmtp_db/src/encrypted_store/key_package_history.rs@a53a97e: keep a key package's private
+        keys."""
         self._put(row)
 
     def get_key_package(self, ref: bytes) -> KeyPackageRow | None:
-        """libxmtp xmtp_db key_package_history.rs: the private keys for a key package reference."""
+        """libxmtp crates/xmtp_db/src/encrypted_store/key_package_history.rs@a53a97e: the private keys for a key
+        package reference."""
         return self._get(KeyPackageRow, ref)
 
     def find_key_package_by_init_key(self, init_key: bytes) -> KeyPackageRow | None:
@@ -371,26 +374,30 @@ class Store:
     # ---- groups
 
     def put_group(self, row: GroupRow) -> None:
-        """libxmtp xmtp_db group.rs: insert or replace a group and its MLS state."""
+        """libxmtp crates/xmtp_db/src/encrypted_store/group.rs@a53a97e: insert or replace a group and its MLS
+        state."""
         self._put(row)
 
     def get_group(self, group_id: bytes) -> GroupRow | None:
-        """libxmtp xmtp_db group.rs ``find_group``."""
+        """libxmtp crates/xmtp_db/src/encrypted_store/group.rs@a53a97e ``find_group``."""
         return self._get(GroupRow, group_id)
 
     def set_membership_state(self, group_id: bytes, state: MembershipState) -> None:
-        """libxmtp xmtp_db group.rs ``update_group_membership``: our standing in a group."""
+        """libxmtp crates/xmtp_db/src/encrypted_store/group.rs@a53a97e ``update_group_membership``: our standing in
+        a group."""
         self._update("group", group_id, "UPDATE groups SET membership_state = ? WHERE id = ?", (state, group_id))
 
     def set_group_rotated_at(self, group_id: bytes, at_ns: int) -> None:
-        """libxmtp xmtp_db group.rs ``update_rotated_at_ns``: our leaf key in the group was renewed at ``at_ns``."""
+        """libxmtp crates/xmtp_db/src/encrypted_store/group.rs@a53a97e ``update_rotated_at_ns``: our leaf key in
+        the group was renewed at ``at_ns``."""
         self._update("group", group_id, "UPDATE groups SET rotated_at_ns = ? WHERE id = ?", (at_ns, group_id))
 
     def find_groups(self, *, created_after_ns: int | None = None, created_before_ns: int | None = None,
                     limit: int | None = None, conversation_type: ConversationType | None = None,
                     membership_states: Iterable[MembershipState] | None = None,
                     consent_states: Iterable[ConsentState] | None = None) -> list[GroupRow]:
-        """libxmtp xmtp_db group.rs ``find_groups``: oldest first; sync groups only when asked for by type.
+        """libxmtp crates/xmtp_db/src/encrypted_store/group.rs@a53a97e ``find_groups``: oldest first; sync groups
+        only when asked for by type.
 
         Bounds are exclusive. A group with no consent record counts as Unknown.
         """
@@ -414,16 +421,17 @@ class Store:
     # ---- messages
 
     def put_message(self, row: MessageRow) -> None:
-        """libxmtp xmtp_db group_message.rs: insert or replace a message."""
+        """libxmtp crates/xmtp_db/src/encrypted_store/group_message.rs@a53a97e: insert or replace a message."""
         self._put(row)
 
     def get_message(self, message_id: bytes) -> MessageRow | None:
-        """libxmtp xmtp_db group_message.rs ``get_group_message``."""
+        """libxmtp crates/xmtp_db/src/encrypted_store/group_message.rs@a53a97e ``get_group_message``."""
         return self._get(MessageRow, message_id)
 
     def set_delivery_status(self, message_id: bytes, status: DeliveryStatus, *,
                             sent_at_ns: int | None = None) -> None:
-        """libxmtp xmtp_db group_message.rs: a new delivery status; Published also takes the server time."""
+        """libxmtp crates/xmtp_db/src/encrypted_store/group_message.rs@a53a97e: a new delivery status; Published
+        also takes the server time."""
         self._update("message", message_id,
                      "UPDATE messages SET delivery_status = ?, sent_at_ns = coalesce(?, sent_at_ns) WHERE id = ?",
                      (status, sent_at_ns, message_id))
@@ -459,7 +467,8 @@ class Store:
 
     def add_intent(self, group_id: bytes, kind: IntentKind, payload: bytes,
                    message_id: bytes | None = None) -> IntentRow:
-        """libxmtp xmtp_db group_intent.rs ``insert_group_intent``: a new ToPublish intent."""
+        """libxmtp crates/xmtp_db/src/encrypted_store/group_intent.rs@a53a97e ``insert_group_intent``: a new
+        ToPublish intent."""
         with self.transaction():
             (next_id,) = self._conn.execute(
                 "SELECT coalesce(max(seq), 0) + 1 FROM sqlite_sequence WHERE name = 'intents'").fetchone()
@@ -468,12 +477,12 @@ class Store:
         return row
 
     def get_intent(self, intent_id: int) -> IntentRow | None:
-        """libxmtp xmtp_db group_intent.rs ``find_group_intent_by_id``."""
+        """libxmtp crates/xmtp_db/src/encrypted_store/group_intent.rs@a53a97e ``find_group_intent_by_id``."""
         return self._get(IntentRow, intent_id)
 
     def find_intents(self, group_id: bytes, *, states: Iterable[IntentState] | None = None,
                      kinds: Iterable[IntentKind] | None = None) -> list[IntentRow]:
-        """libxmtp xmtp_db group_intent.rs ``find_group_intents``: oldest first."""
+        """libxmtp crates/xmtp_db/src/encrypted_store/group_intent.rs@a53a97e ``find_group_intents``: oldest first."""
         where, params = _where(
             ("t.group_id = ?", group_id),
             ("t.state IN (?)", None if states is None else tuple(states)),
@@ -510,7 +519,8 @@ class Store:
                      (*values, intent_id))
 
     def set_intent_state(self, intent_id: int, state: IntentState) -> None:
-        """libxmtp xmtp_db group_intent.rs ``set_group_intent_*``; back to ToPublish clears the publish data.
+        """libxmtp crates/xmtp_db/src/encrypted_store/group_intent.rs@a53a97e ``set_group_intent_*``; back to
+        ToPublish clears the publish data.
 
         Published goes through ``set_intent_published``, which carries that data.
         """
@@ -523,14 +533,16 @@ class Store:
         self._update("intent", intent_id, sql, (state, intent_id))
 
     def increment_intent_publish_attempts(self, intent_id: int) -> int:
-        """libxmtp xmtp_db group_intent.rs ``increment_intent_publish_attempt_count``; returns the new count."""
+        """libxmtp crates/xmtp_db/src/encrypted_store/group_intent.rs@a53a97e
+        ``increment_intent_publish_attempt_count``; returns the new count."""
         with self.transaction():
             self._update("intent", intent_id,
                          "UPDATE intents SET publish_attempts = publish_attempts + 1 WHERE id = ?", (intent_id,))
             return self.get_intent(intent_id).publish_attempts
 
     def fail_intent(self, intent_id: int) -> None:
-        """libxmtp xmtp_db group_intent.rs ``set_group_intent_error_and_fail_msg``: Error, its message Failed."""
+        """libxmtp crates/xmtp_db/src/encrypted_store/group_intent.rs@a53a97e
+        ``set_group_intent_error_and_fail_msg``: Error, its message Failed."""
         with self.transaction():
             self.set_intent_state(intent_id, IntentState.ERROR)
             message_id = self.get_intent(intent_id).message_id
@@ -546,7 +558,8 @@ class Store:
         return 0 if row is None else row[0]
 
     def advance_cursor(self, entity: bytes, kind: CursorKind, value: int) -> bool:
-        """libxmtp xmtp_db refresh_state.rs ``update_cursor``: moves only forward; returns whether it moved."""
+        """libxmtp crates/xmtp_db/src/encrypted_store/refresh_state.rs@a53a97e ``update_cursor``: moves only
+        forward; returns whether it moved."""
         with self.transaction():
             if value <= self.get_cursor(entity, kind):
                 return False
@@ -567,7 +580,8 @@ class Store:
     # ---- identity cache
 
     def put_association_state(self, row: AssociationStateRow) -> bool:
-        """libxmtp xmtp_db identity_cache.rs: cache an inbox's state unless a later one is stored."""
+        """libxmtp crates/xmtp_db/src/encrypted_store/identity_cache.rs@a53a97e: cache an inbox's state unless a
+        later one is stored."""
         with self.transaction():
             stored = self.get_association_state(row.inbox_id)
             if stored is not None and stored.sequence_id >= row.sequence_id:
@@ -576,7 +590,8 @@ class Store:
             return True
 
     def get_association_state(self, inbox_id: str) -> AssociationStateRow | None:
-        """libxmtp xmtp_db identity_cache.rs: the cached association state of an inbox."""
+        """libxmtp crates/xmtp_db/src/encrypted_store/identity_cache.rs@a53a97e: the cached association state of an
+        inbox."""
         return self._get(AssociationStateRow, inbox_id)
 
     # ---- history sync

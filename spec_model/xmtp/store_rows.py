@@ -27,7 +27,8 @@ class RegistrationState(enum.IntEnum):
 
 
 class MembershipState(enum.IntEnum):
-    """libxmtp xmtp_db group.rs ``GroupMembershipState``: our standing in a group."""
+    """libxmtp crates/xmtp_db/src/encrypted_store/group.rs@a53a97e ``GroupMembershipState``: our standing in a
+    group."""
 
     ALLOWED = 1   # active: we are a member
     REJECTED = 2  # removed from the group
@@ -43,13 +44,15 @@ class CursorKind(enum.IntEnum):
 
 
 def sealed(**kwargs: Any) -> Any:
-    """libxmtp xmtp_db (SQLCipher): marks a row field that ``Store`` keeps as a sealed cell."""
+    """libxmtp crates/xmtp_db/src/encrypted_store/database/native/sqlcipher_connection.rs@a53a97e (SQLCipher):
+    marks a row field that ``Store`` keeps as a sealed cell."""
     return dataclasses.field(metadata={"sealed": True}, **kwargs)
 
 
 @dataclasses.dataclass(frozen=True)
 class IdentityRow:
-    """libxmtp xmtp_db identity.rs ``StoredIdentity``: the one identity of this installation."""
+    """libxmtp crates/xmtp_db/src/encrypted_store/identity.rs@a53a97e ``StoredIdentity``: the one identity of this
+    installation."""
 
     inbox_id: str
     installation_private_key: bytes = sealed()
@@ -59,7 +62,8 @@ class IdentityRow:
 
 @dataclasses.dataclass(frozen=True)
 class KeyPackageRow:
-    """libxmtp xmtp_db key_package_history.rs: a key package's private keys, kept until expired after replacement."""
+    """libxmtp crates/xmtp_db/src/encrypted_store/key_package_history.rs@a53a97e: a key package's private keys,
+    kept until expired after replacement."""
 
     ref: bytes
     init_key: bytes
@@ -71,7 +75,8 @@ class KeyPackageRow:
 
 @dataclasses.dataclass(frozen=True)
 class GroupRow:
-    """libxmtp xmtp_db group.rs ``StoredGroup``, with the serialized MLS group state sealed alongside."""
+    """libxmtp crates/xmtp_db/src/encrypted_store/group.rs@a53a97e ``StoredGroup``, with the serialized MLS group
+    state sealed alongside."""
 
     id: bytes
     created_at_ns: int
@@ -86,7 +91,8 @@ class GroupRow:
 
 @dataclasses.dataclass(frozen=True)
 class MessageRow:
-    """libxmtp xmtp_db group_message.rs ``StoredGroupMessage``; ``content`` is the EncodedContent, sealed."""
+    """libxmtp crates/xmtp_db/src/encrypted_store/group_message.rs@a53a97e ``StoredGroupMessage``; ``content`` is
+    the EncodedContent, sealed."""
 
     id: bytes
     group_id: bytes
@@ -103,7 +109,8 @@ class MessageRow:
 
 @dataclasses.dataclass(frozen=True)
 class IntentRow:
-    """libxmtp xmtp_db group_intent.rs ``StoredGroupIntent``, linked to the message it sends (if any)."""
+    """libxmtp crates/xmtp_db/src/encrypted_store/group_intent.rs@a53a97e ``StoredGroupIntent``, linked to the
+    message it sends (if any)."""
 
     id: int
     group_id: bytes
@@ -124,7 +131,8 @@ class IntentRow:
 
 @dataclasses.dataclass(frozen=True)
 class AssociationStateRow:
-    """libxmtp xmtp_db identity_cache.rs: an inbox's serialized association state at a sequence id."""
+    """libxmtp crates/xmtp_db/src/encrypted_store/identity_cache.rs@a53a97e: an inbox's serialized association
+    state at a sequence id."""
 
     inbox_id: str
     sequence_id: int

@@ -57,7 +57,8 @@ SECP256K1_N = 0xFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEBAAEDCE6AF48A03BBFD25E8CD0364141
 
 
 def is_address(text: str) -> bool:
-    """libxmtp member.rs ``is_valid_address``, lowercase form: ``0x`` followed by 40 lowercase hex digits."""
+    """libxmtp crates/xmtp_id/src/associations/member.rs@a53a97e ``is_valid_address``, lowercase form: ``0x``
+    followed by 40 lowercase hex digits."""
     return len(text) == 42 and text.startswith("0x") and all(c in "0123456789abcdef" for c in text[2:])
 
 
@@ -85,7 +86,8 @@ def _parse(signature: bytes) -> tuple[int, int, int]:
 
 @functools.lru_cache(maxsize=65536)
 def recover_erc191(text: str, signature: bytes) -> str:
-    """libxmtp verified_signature.rs ``from_recoverable_ecdsa``: the lowercase address that signed
+    """libxmtp crates/xmtp_id/src/associations/verified_signature.rs@a53a97e ``from_recoverable_ecdsa``: the
+    lowercase address that signed
     ``text`` with ``personal_sign``, after low-s normalisation (v kept); raises ``InvalidSignatureError``.
 
     Recoveries are cached (a pure function: every client replays the same

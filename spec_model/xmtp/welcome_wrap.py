@@ -62,7 +62,8 @@ class WelcomeWrapReason(enum.StrEnum):
 
 
 def welcome_recipient(key_package: KeyPackage) -> tuple[bytes, int]:
-    """libxmtp groups/intents.rs ``Installation::from_verified_key_package`` (docs/xmtp-facts.md §7.3): (public key, algorithm).
+    """libxmtp crates/xmtp_mls/src/groups/intents.rs@a53a97e ``Installation::from_verified_key_package``
+    (docs/xmtp-facts.md §7.3): (public key, algorithm).
 
     With extension 0xFF03, its ``pub_key`` and algorithm, read as libxmtp
     mls_ext_wrapper_encryption.rs ``TryFrom<i32>`` does: 2 is X-Wing, 3

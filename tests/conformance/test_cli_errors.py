@@ -10,8 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from conformance import cli, data
-from conformance.adapter import AdapterUnusable, peers
+from conformance import cli
+from conformance.adapter import AdapterUnusable, known_issues, peers
+from conformance.adapter.peers import NodePeer
 
 TREE_MATH = ["--include", "rfc9420/tree-math*"]
 
@@ -113,27 +114,37 @@ def test_smoke_takes_a_skip_file(tmp_path, capsys):
 
 
 @pytest.fixture
-def bundled(tmp_path, monkeypatch) -> Path:
-    """A copy of the bundled ts-mls adapter's sources (no node_modules), and an empty user cache."""
-    interop = tmp_path / "interop"
-    (interop / "ts-mls").mkdir(parents=True)
-    for name in peers._sources(data.interop() / "ts-mls"):
-        shutil.copy(data.interop() / "ts-mls" / name, interop / "ts-mls" / name)
-    monkeypatch.setattr(data, "interop", lambda: interop)
+def libxmtp_peer(tmp_path, monkeypatch) -> NodePeer:
+    """A copy of the bundled libxmtp adapter's sources for one version (no node_modules), and an empty user cache:
+    its package folder lies inside the adapter's folder (``versions/<v>/``)."""
+    real = peers.bundled()["libxmtp"]
+    copy = NodePeer("libxmtp", tmp_path / "interop" / "libxmtp", real.packages)
+    for file, content in real.sources().items():
+        (copy.folder / file).parent.mkdir(parents=True, exist_ok=True)
+        (copy.folder / file).write_bytes(content)
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
-    return interop / "ts-mls"
+    return copy
 
 
-def test_a_bundled_adapter_runs_from_its_folder_or_the_cache_copy_of_the_same_sources(bundled, tmp_path):
+def test_a_bundled_adapter_runs_from_its_folder_or_the_cache_copy_of_the_same_sources(libxmtp_peer, tmp_path):
+    peer = libxmtp_peer
+    assert {"adapter.mjs", f"{peer.packages}/bindings.mjs", f"{peer.packages}/package-lock.json"} <= set(peer.sources())
     with pytest.raises(AdapterUnusable, match="its Node dependencies are not installed; run: xmtp-conformance "
-                                              "peers install ts-mls"):
-        peers.script("ts-mls")
-    cached = tmp_path / "cache" / "xmtp-conformance" / "peers" / "ts-mls"
-    shutil.copytree(bundled, cached)
-    (cached / "node_modules").mkdir()
-    assert peers.script("ts-mls") == cached / "adapter.mjs"
-    (cached / "adapter.mjs").write_text("// another version\n")
+                                              "peers install libxmtp"):
+        peer.script_path()
+    cached = tmp_path / "cache" / "xmtp-conformance" / "peers" / "libxmtp"
+    shutil.copytree(peer.folder, cached)
+    (cached / peer.packages / "node_modules").mkdir()
+    assert peer.script_path() == cached / "adapter.mjs"
+    (cached / peer.packages / "bindings.mjs").write_text("// another version\n")
     with pytest.raises(AdapterUnusable, match="is of another version of the suite"):
-        peers.script("ts-mls")
-    (bundled / "node_modules").mkdir()
-    assert peers.script("ts-mls") == bundled / "adapter.mjs"
+        peer.script_path()
+    (peer.folder / peer.packages / "node_modules").mkdir()
+    assert peer.script_path() == peer.folder / "adapter.mjs"
+
+
+def test_known_issues_names_the_adapters_bundled_skip_file(capsys):
+    assert all(path.is_file() for path in known_issues().values())
+    assert {"ts-mls", "libxmtp", "libxmtp-1.9.1", "openmls", "mls-rs"} <= set(known_issues())
+    assert cli.main(["run", "--known-issues", *TREE_MATH]) == 2
+    assert "the adapter reference has no bundled skip file" in capsys.readouterr().err

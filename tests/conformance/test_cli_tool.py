@@ -5,9 +5,14 @@ from __future__ import annotations
 import datetime
 import json
 import re
+import shutil
+import subprocess
 import sys
 
-from conformance import cli
+import pytest
+
+from conformance import cli, completion
+from conformance.adapter import ADAPTERS
 from conformance.runner import RunOptions, collect
 from conformance.runner.report import harness_version
 
@@ -80,3 +85,39 @@ def test_jobs_spread_the_checks_and_report_them_in_run_order(tmp_path):
     one, two = ([(c["id"], c["status"], c["message"]) for c in r["checks"]] for r in reports)
     assert one == two and {"passed", "failed"} <= {status for _, status, _ in one}
     assert cli.main([*argv, "-j", "2", "--fail-fast"]) == 2
+
+
+def _bash_completes(script: str, *words: str) -> list[str]:
+    """What the bash completion offers for the command line ``words`` (the last one being typed)."""
+    line = " ".join(f"'{w}'" for w in ("xmtp-conformance", *words))
+    program = f'{script}\nCOMP_WORDS=({line}); COMP_CWORD={len(words)}; _xmtp_conformance; echo "${{COMPREPLY[@]}}"'
+    done = subprocess.run(["bash", "-c", program], capture_output=True, text=True, check=True)
+    return done.stdout.split()
+
+
+@pytest.mark.skipif(shutil.which("bash") is None, reason="bash is not installed")
+def test_bash_completion_offers_the_parsers_commands_options_and_adapters(capsys):
+    assert cli.main(["completion", "bash"]) == 0
+    script = capsys.readouterr().out
+    assert {"run", "list", "vectors", "completion"} <= set(_bash_completes(script, ""))
+    assert _bash_completes(script, "vectors", "") == ["verify", "generate", "schema", "--help"]
+    assert _bash_completes(script, "run", "--ad") == ["--adapter", "--adapter-cmd"]
+    assert set(_bash_completes(script, "run", "--adapter", "")) == set(ADAPTERS)
+    assert _bash_completes(script, "completion", "f") == ["fish"]
+
+
+def test_zsh_and_fish_scripts_name_every_command():
+    parser = cli.build_parser()
+    for shell in ("zsh", "fish"):
+        text = completion.script(shell, parser, sorted(ADAPTERS))
+        assert all(name in text for name in ("run", "list", "peers", "mutants", "skip-file", "reference"))
+    assert cli.main(["completion", "tcsh"]) == 2
+
+
+def test_output_into_a_closed_pipe_is_not_a_traceback():
+    listing = subprocess.Popen([sys.executable, "-m", "conformance.cli", "list"], stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE)
+    listing.stdout.readline()
+    listing.stdout.close()  # like `| head -1`
+    assert listing.wait(timeout=120) == 141
+    assert listing.stderr.read() == b""

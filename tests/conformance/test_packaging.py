@@ -123,3 +123,18 @@ def test_peers_install_makes_a_bundled_node_adapter_runnable_from_an_installed_w
     run = tool(installed, tmp_path, "run", "-q", "--adapter", "ts-mls", "--include", "rfc9420/tree-math*")
     assert run.returncode == 0, run.stdout + run.stderr
     assert f"ok: {selected} passed, 0 failed, 0 errored" in run.stdout
+
+
+@pytest.mark.skipif(shutil.which("npm") is None or shutil.which("node") is None, reason="needs Node and npm")
+def test_peers_install_libxmtp_and_its_known_issues_from_an_installed_wheel(installed: Path, tmp_path: Path):
+    """A libxmtp version's bindings install into the cache (its package folder is ``versions/<v>/``), and
+    ``--known-issues`` finds the version's bundled skip file inside the installed package."""
+    done = tool(installed, tmp_path, "peers", "install", "libxmtp-1.9.1")
+    assert done.returncode == 0, done.stderr
+    cached = tmp_path / "cache" / "xmtp-conformance" / "peers" / "libxmtp-1.9.1"
+    assert (cached / "adapter.mjs").is_file() and (cached / "versions" / "1.9.1" / "node_modules").is_dir()
+    run = tool(installed, tmp_path, "run", "-q", "--adapter", "libxmtp-1.9.1", "--known-issues",
+               "--include", "xmtp/scenarios::libxmtp/group_by_address_send_and_read",
+               "--include", "xmtp/scenarios::libxmtp/leave_request")
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert "ok: 1 passed, 0 failed, 0 errored, 0 self-reported, 1 skipped" in run.stdout

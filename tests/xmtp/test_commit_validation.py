@@ -18,8 +18,8 @@ from spec_model.xmtp.groups import (
 from spec_model.xmtp.permissions import Option, Preset, preset_policies
 from spec_model.xmtp.profiles import LIBXMTP, SEED
 
+from conformance.vectors.world import NOW_S, World
 from tests.mls.members import join, state_of
-from .world import World
 
 
 @pytest.fixture
@@ -44,7 +44,7 @@ def rejected(reason: CommitReason, world, group, proposals, **kwargs) -> Rejecte
 def three(world: World, preset: Preset = Preset.ALL_MEMBERS, profile=SEED):
     """alix creates a group and adds bo (two installations) and caro; everyone's Group, by name."""
     alix, bo, caro = world.user("alix"), world.user("bo", installations=2), world.user("caro")
-    group, _ = world.group(alix, preset=preset, profile=profile)
+    group = world.group(alix, preset=preset, profile=profile)
     proposals, bundles = world.add_users(group, bo, caro)
     pending = group.commit(proposals)
     assert validate_commit(pending.staged, world.identity_at, profile=profile).added_inboxes == tuple(
@@ -81,8 +81,8 @@ def test_metadata_within_limits_accepted_and_over_limit_refused(world):
 
 def test_actor_must_be_a_member_inbox(world):
     alix, intruder = world.user("alix"), world.user("intruder")
-    group, _ = world.group(alix)
-    bundle = intruder.key_package(world)
+    group = world.group(alix)
+    bundle = world.key_package(intruder)
     # alix adds the intruder's installation without listing its inbox in 0xFF01 (a commit others refuse)
     pending = group.commit(membership_proposals(group, (bundle.key_package,), frozenset(), membership_of(group)))
     group.merge_pending_commit()
@@ -113,7 +113,7 @@ def test_sequence_ids_never_decrease(world):
 def test_new_installation_of_a_member_added_on_update(world):
     (alix, bo, caro), groups = three(world)
     new = world.add_installation(bo)
-    bundle = bo.key_package(world, index=2)
+    bundle = world.key_package(bo, 2)
     assert bundle.key_package.leaf_node.signature_key == new.public_key
     proposals = membership_proposals(groups["alix"], (bundle.key_package,), frozenset(),
                                      world.membership_with(groups["alix"], bo))
@@ -126,7 +126,7 @@ def test_new_installation_of_a_member_added_on_update(world):
 def test_unexpected_installation_added(world):
     (alix, bo, caro), groups = three(world)
     stranger = world.user("stranger")
-    kp = stranger.key_package(world).key_package
+    kp = world.key_package(stranger).key_package
     proposals = membership_proposals(groups["alix"], (kp,), frozenset(), membership_of(groups["alix"]))
     rejected(CommitReason.UNEXPECTED_INSTALLATION_ADDED, world, groups["alix"], proposals)
 
@@ -147,7 +147,7 @@ def test_added_inbox_at_sequence_id_zero_refused(world):
     (alix, bo, caro), groups = three(world)
     dave = world.user("dave")
     members = dict(membership_of(groups["alix"]).members, **{dave.inbox_id: 0})
-    proposals = membership_proposals(groups["alix"], (dave.key_package(world).key_package,), frozenset(),
+    proposals = membership_proposals(groups["alix"], (world.key_package(dave).key_package,), frozenset(),
                                      GroupMembership(members=members))
     rejected(CommitReason.INBOX_VALIDATION_FAILED, world, groups["alix"], proposals)
 
@@ -156,7 +156,7 @@ def test_key_package_claiming_another_inbox_refused(world):
     (alix, bo, caro), groups = three(world)
     dave, erin = world.user("dave"), world.user("erin")
     from spec_model.xmtp.key_package import build_key_package
-    forged = build_key_package(erin.installations[0], dave.inbox_id, 1_800_000_000, world.rng).key_package
+    forged = build_key_package(erin.installations[0], dave.inbox_id, NOW_S, world.rng).key_package
     proposals = membership_proposals(groups["alix"], (forged,), frozenset(), world.membership_with(groups["alix"], dave, erin))
     rejected(CommitReason.INBOX_VALIDATION_FAILED, world, groups["alix"], proposals)
 
@@ -283,7 +283,7 @@ def test_group_size_limit_by_profile(world):
 
 def test_a_one_person_group_is_valid(world):
     alix = world.user("alix")
-    group, _ = world.group(alix)
+    group = world.group(alix)
     assert committed(world, group, []).is_empty
 
 
@@ -316,7 +316,7 @@ def test_super_admin_may_readd_an_installation_in_one_commit(world):
 
     def readd(group):
         leaf = next(i for i, l in group.members() if l.signature_key == bo.installations[0].public_key)
-        fresh = bo.key_package(world).key_package
+        fresh = world.key_package(bo).key_package
         same = membership_proposals(group, (fresh,), frozenset(), world.membership_with(group))
         return (Remove(leaf), *same)
 

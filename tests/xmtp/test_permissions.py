@@ -27,9 +27,9 @@ from spec_model.xmtp.extensions import (
     read_mutable_permissions,
 )
 from spec_model.xmtp.permissions import (
-    Actor, AllOf, AnyOf, Option, Permission, PermissionReason, Policies, Preset, allows, check,
+    PERMISSIONS, Actor, AllOf, AnyOf, Option, Permission, PermissionReason, Policies, Preset, allows, check,
     check_add_super_admin, check_remove_member, check_remove_super_admin, preset_of, preset_policies,
-    update_by_intent,
+    policies_json, update_by_intent,
 )
 from spec_model.xmtp.profiles import LIBXMTP, SEED
 
@@ -497,3 +497,18 @@ def test_intent_options():
 def test_allows_is_the_policy_alone():
     assert allows(Option.ALLOW, ROLES["non-member"])  # membership is check()'s business
     rejected(PermissionReason.UNSPECIFIED_POLICY, allows, Option.UNSPECIFIED, ROLES["member"])
+
+
+def test_policies_has_one_field_per_permission_in_the_order_of_the_list():
+    assert [f.name for f in dataclasses.fields(Policies)] == [p.value.removesuffix("_policy") for p in PERMISSIONS]
+    assert list(PERMISSIONS) == list(Permission)
+
+
+def test_the_json_form_and_the_protobuf_follow_the_list():
+    policies = preset_policies(Preset.ADMINS_ONLY, SEED)
+    assert list(policies_json(policies)) == [p.value for p in PERMISSIONS]
+    encoded = policies.to_proto(SEED).policies
+    for permission, rule in PERMISSIONS.items():
+        field = getattr(encoded, permission.value)
+        assert all(isinstance(v, rule.message) for v in field.values()) if isinstance(field, dict) \
+            else isinstance(field, rule.message)

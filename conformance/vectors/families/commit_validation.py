@@ -33,7 +33,9 @@ from __future__ import annotations
 import dataclasses
 import random
 import re
-from typing import Any
+from typing import Any, Literal
+
+from pydantic import Field
 
 from spec_model.mls.group import Group, StagedCommit
 from spec_model.mls.group_context import Extension, GroupContext, ProtocolVersion
@@ -47,114 +49,28 @@ from spec_model.mls.commit import CommittedProposal
 from spec_model.mls.suites import suite
 from spec_model.xmtp.commit_validation import CommitReason, ValidatedCommit, validate_commit
 from spec_model.xmtp.credential import Installation, inbox_of
-from spec_model.xmtp.extensions import (
-    GroupMembership, new_dm_metadata, new_dm_mutable_metadata, new_group_membership, new_group_metadata,
-    new_group_mutable_metadata, read_membership,
-)
+from spec_model.xmtp.extensions import GroupMembership, new_dm_metadata, new_dm_mutable_metadata, read_membership
 from spec_model.xmtp.groups import (
-    admin_lists_proposal, create_group, group_context_extensions, membership_of, membership_proposals,
-    metadata_proposal, permissions_proposal,
+    admin_lists_proposal, membership_of, membership_proposals, metadata_proposal, permissions_proposal,
 )
 from spec_model.xmtp.identity import decode_update
 from spec_model.xmtp.identity_log import IdentityLog
-from spec_model.xmtp.identity_signing import add_installation_update, create_inbox_update, revoke_installation_update
+from spec_model.xmtp.identity_signing import add_installation_update
 from spec_model.xmtp.key_package import CIPHER_SUITE, build_key_package
-from spec_model.xmtp.permissions import Option, Policies, Preset, preset_policies
+from spec_model.xmtp.permissions import Option, Preset, preset_policies
 from spec_model.xmtp.profiles import LIBXMTP, SEED, Profile
-from spec_model.xmtp.wallet import Wallet
 
 from .. import case_id, expect
+from ..family import Exchange, Hex, decision_exchanges
 from ..formats import DecisionCase, Expected, Verdict
 from ..questions import judge_decision
+from ..world import NOW_S, User, World
 
 FAMILY = "commit_validation"
 FORMAT = "decision"
 AREA = "commit validation"
 PROFILES: dict[str, Profile] = {"seed": SEED, "libxmtp": LIBXMTP}
 RULE = "libxmtp validated_commit.rs ValidatedCommit::from_staged_commit (facts §4.4)"
-NOW_S = 1_800_000_000
-
-
-# ------------------------------------------------------------------ a deterministic world (cf. tests/xmtp/world.py)
-
-def _seeded_rng(seed: int):
-    generator = random.Random(seed)
-    return lambda n: generator.randbytes(n)
-
-
-@dataclasses.dataclass
-class _User:
-    name: str
-    wallet: Wallet
-    inbox_id: str
-    installations: list[Installation]
-
-
-class _World:
-    """Users and the identity log the network keeps, from one seed."""
-
-    def __init__(self, seed: int):
-        self.rng = _seeded_rng(seed)
-        self.log = IdentityLog()
-        self.clock_ns = NOW_S * 10**9
-
-    def tick(self) -> int:
-        self.clock_ns += 10**9
-        return self.clock_ns
-
-    def user(self, name: str, installations: int = 1) -> _User:
-        wallet = Wallet.random(self.rng)
-        first = Installation.generate(self.rng)
-        update = create_inbox_update(wallet, 0, self.tick(), first.private_key)
-        self.log.publish(update)
-        user = _User(name, wallet, update.inbox_id, [first])
-        for _ in range(installations - 1):
-            self.add_installation(user)
-        return user
-
-    def add_installation(self, user: _User) -> Installation:
-        installation = Installation.generate(self.rng)
-        state = self.log.state_at(user.inbox_id)
-        self.log.publish(add_installation_update(state, installation.private_key, user.wallet, self.tick()))
-        user.installations.append(installation)
-        return installation
-
-    def revoke_installation(self, user: _User, index: int) -> None:
-        state = self.log.state_at(user.inbox_id)
-        self.log.publish(revoke_installation_update(state, user.installations[index].public_key, user.wallet,
-                                                    self.tick()))
-
-    def latest(self, inbox_id: str) -> int:
-        return self.log.latest_sequence_id(inbox_id)
-
-    def key_package(self, user: _User, index: int = 0) -> KeyPackageBundle:
-        return build_key_package(user.installations[index], user.inbox_id, NOW_S, self.rng)
-
-    def group(self, creator: _User, *, profile: Profile = SEED, preset: Preset = Preset.ALL_MEMBERS,
-              policies: Policies | None = None, metadata=None, mutable=None,
-              membership: GroupMembership | None = None) -> Group:
-        extensions = group_context_extensions(
-            metadata or new_group_metadata(creator.inbox_id),
-            mutable or new_group_mutable_metadata(creator.inbox_id, profile=profile),
-            membership or new_group_membership(creator.inbox_id),
-            policies or preset_policies(preset, profile), profile)
-        return create_group(self.key_package(creator), extensions, rng=self.rng)
-
-    def membership_with(self, group: Group, *users: _User, without: tuple[_User, ...] = ()) -> GroupMembership:
-        """libxmtp update_group_membership: every member and ``users`` at their latest sequence id."""
-        members = {inbox: (self.latest(inbox) or sequence_id) for inbox, sequence_id in
-                   membership_of(group).members.items()}
-        for u in users:
-            members[u.inbox_id] = self.latest(u.inbox_id)
-        for u in without:
-            members.pop(u.inbox_id, None)
-        return GroupMembership(members=members)
-
-    def add_users(self, group: Group, *users: _User) -> tuple:
-        bundles = [self.key_package(u, i) for u in users for i in range(len(u.installations))]
-        proposals = membership_proposals(group, tuple(b.key_package for b in bundles), frozenset(),
-                                         self.membership_with(group, *users))
-        return proposals, bundles
 
 
 def _join(pending, bundle: KeyPackageBundle) -> Group:
@@ -264,7 +180,7 @@ def decide(inputs: dict[str, Any]) -> tuple[dict[str, Any], Expected]:
 
 # ------------------------------------------------------------------ building cases from real commits
 
-def _from_staged(name: str, description: str, step: str, staged: StagedCommit, world: _World, intended: str, *,
+def _from_staged(name: str, description: str, step: str, staged: StagedCommit, world: World, intended: str, *,
                  own_version: str = "1.0.0", profile: str = "seed", tags: tuple[str, ...] = ()) -> DecisionCase:
     inputs = inputs_of(staged, world.log, own_version=own_version, profile=profile)
     outputs, expected = decide(inputs)
@@ -282,7 +198,7 @@ def _step_tags(step: str) -> list[str]:
     return [f"step_{n}" for n in dict.fromkeys(re.findall(r"\d+", step.split("(")[0]))]
 
 
-def _commit(world: _World, group: Group, proposals=()) -> StagedCommit:
+def _commit(world: World, group: Group, proposals=()) -> StagedCommit:
     """Commit ``proposals`` by value (and the cached ones), without merging: what receivers validate."""
     pending = group.commit(tuple(proposals), rng=world.rng)
     group.clear_pending_commit()
@@ -291,17 +207,17 @@ def _commit(world: _World, group: Group, proposals=()) -> StagedCommit:
 
 @dataclasses.dataclass
 class _Three:
-    world: _World
-    alix: _User
-    bo: _User
-    caro: _User
+    world: World
+    alix: User
+    bo: User
+    caro: User
     groups: dict[str, Group]
     creation: StagedCommit
 
 
 def _three(seed: int, *, profile: Profile = SEED, preset: Preset = Preset.ALL_MEMBERS) -> _Three:
     """alix creates a group and adds bo (two installations) and caro; everyone's Group by name."""
-    world = _World(seed)
+    world = World(seed)
     alix, bo, caro = world.user("alix"), world.user("bo", installations=2), world.user("caro")
     group = world.group(alix, preset=preset, profile=profile)
     proposals, bundles = world.add_users(group, bo, caro)
@@ -530,7 +446,7 @@ def _shared_installation_cases() -> list[DecisionCase]:
         w, CommitReason.INBOX_VALIDATION_FAILED)]
 
 
-def _psk_commit(w: _World, group: Group) -> StagedCommit:
+def _psk_commit(w: World, group: Group) -> StagedCommit:
     group.psks = {b"k": b"v"}
     try:
         return _commit(w, group, [PreSharedKey(PreSharedKeyID.external(b"k", b"\1" * 32))])
@@ -539,7 +455,7 @@ def _psk_commit(w: _World, group: Group) -> StagedCommit:
 
 
 def _actor_cases() -> list[DecisionCase]:
-    w = _World(2)
+    w = World(2)
     alix, intruder = w.user("alix"), w.user("intruder")
     group = w.group(alix)
     bundle = w.key_package(intruder)
@@ -599,7 +515,7 @@ def _admins_only_cases() -> list[DecisionCase]:
 
 
 def _dm_cases() -> list[DecisionCase]:
-    w = _World(5)
+    w = World(5)
     alix, bo, caro = w.user("alix"), w.user("bo"), w.user("caro")
     group = w.group(alix, preset=Preset.DM, metadata=new_dm_metadata(alix.inbox_id, bo.inbox_id),
                     mutable=new_dm_mutable_metadata())
@@ -654,7 +570,7 @@ def _super_admin_removal_cases() -> list[DecisionCase]:
 def _permissions_policy_cases() -> list[DecisionCase]:
     out = []
     for seed, name, profile in ((8, "seed", SEED), (9, "libxmtp", LIBXMTP)):
-        w = _World(seed)
+        w = World(seed)
         alix = w.user("alix")
         frozen = dataclasses.replace(preset_policies(Preset.ALL_MEMBERS, profile), update_permissions=Option.DENY)
         group = w.group(alix, profile=profile, policies=frozen)
@@ -673,7 +589,7 @@ def _group_size_cases() -> list[DecisionCase]:
     for seed, name, profile in ((10, "seed", SEED), (11, "libxmtp", LIBXMTP)):
         limit = profile.max_group_size
         for total in (limit, limit + 1):
-            w = _World(seed)
+            w = World(seed)
             alix, dave = w.user("alix"), w.user("dave")
             padding = {random.Random(f"{name}/{i}").randbytes(32).hex(): 1 for i in range(total - 2)}
             group = w.group(alix, profile=profile,
@@ -749,3 +665,51 @@ def judge(case: DecisionCase, question: dict, answer: dict) -> None:
     judge_decision(case.id, case.expected, case.outputs, answer)
     if answer.get("result") == Verdict.INVALID.value:
         expect(f"{case.id} outputs", case.outputs, answer.get("outputs", {}))
+
+# ------------------------------------------------------------------ the questions and answers, typed (``family.py``)
+
+class ExtensionJson(Exchange):
+    type: int = Field(description="the extension type")
+    data: Hex
+
+
+class ProposalJson(Exchange):
+    proposal: Hex = Field(description="a TLS Proposal")
+    sender: int = Field(description="the leaf index of its proposer")
+
+
+class Inputs(Exchange):
+    profile: Literal["seed", "libxmtp"]
+    own_version: str = Field(description="the receiving client's protocol version")
+    extensions_before: list[ExtensionJson]
+    leaves_before: list[Hex | None] = Field(description="the pre-commit tree's leaves (LeafNode), null if blank")
+    committer: int = Field(description="the committer's leaf index")
+    proposals: list[ProposalJson]
+    path_leaf: Hex | None = Field(description="the LeafNode of the commit's UpdatePath, or null")
+    extensions_after: list[ExtensionJson]
+    identity_logs: dict[str, list[Hex]] = Field(description="inbox id -> its IdentityUpdate protobufs in order")
+
+
+class MetadataChange(Exchange):
+    field: str
+    old: str | None
+    new: str | None
+
+
+class Outputs(Exchange):
+    """The ValidatedCommit summary of a valid commit, or the XIP-47 reason of insufficient_permissions."""
+
+    actor_inbox_id: str | None = None
+    added_inboxes: list[str] | None = None
+    removed_inboxes: list[str] | None = None
+    metadata_changes: list[MetadataChange] | None = None
+    admins_added: list[str] | None = None
+    admins_removed: list[str] | None = None
+    super_admins_added: list[str] | None = None
+    super_admins_removed: list[str] | None = None
+    permissions_changed: bool | None = None
+    minimum_version: str | None = None
+    permission_reason: str | None = Field(None, description="insufficient_permissions: the XIP-47 rule")
+
+
+EXCHANGES = decision_exchanges(Inputs, Outputs)

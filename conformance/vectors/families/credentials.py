@@ -29,7 +29,9 @@ from __future__ import annotations
 
 import hashlib
 import random
-from typing import Any
+from typing import Any, Literal
+
+from pydantic import Field
 
 from spec_model.mls.codec import DecodeError
 from spec_model.mls.leaf_node import Certificate, Credential, CredentialType
@@ -43,6 +45,7 @@ from spec_model.xmtp.identity import RecoverableEcdsaSignature, inbox_id
 from spec_model.xmtp.wallet import Wallet
 
 from .. import case_id, expect
+from ..family import Decode, Decoded, Encode, Encoded, Exchange, Hex
 from ..formats import CodecCase, Expected, Verdict
 from ..questions import judge_decoded
 
@@ -312,3 +315,30 @@ def judge(case: CodecCase, question: dict, answer: dict) -> None:
     else:
         expect(f"{case.id} account_address", case.decoded["messaging_access"]["account_address"].lower(),
                answer.get("account_address"))
+
+# ------------------------------------------------------------------ the questions and answers, typed (``family.py``)
+
+class CredentialDecoded(Decoded):
+    inbox_id: str | None = Field(None, description="an inbox credential: the inbox id it names")
+    account_address: str | None = Field(None, description="a legacy credential: the wallet that granted access")
+
+
+class DeriveInstallationKey(Exchange):
+    ask: Literal["derive_installation_key"]
+    type: str
+    installation_private_key: Hex
+
+
+class InstallationKey(Exchange):
+    installation_private_key: Hex
+    installation_id: Hex = Field(description="the Ed25519 public key")
+    legacy_installation_id: str = Field(description="x: and hex(keccak256(public key)[12:])")
+
+
+class InstallationKeyAnswer(Exchange):
+    encoded: Hex
+    decoded: InstallationKey
+
+
+EXCHANGES = {"decode": (Decode, CredentialDecoded), "encode": (Encode, Encoded),
+             "derive_installation_key": (DeriveInstallationKey, InstallationKeyAnswer)}

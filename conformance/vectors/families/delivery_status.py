@@ -20,12 +20,15 @@ reason, state}``, a refused event leaving the state as it was.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
+
+from pydantic import Field
 
 from spec_model.mls.reasons import Rejected
 from spec_model.xmtp.delivery import DeliveryStatus, IntentEvent, IntentKind, IntentProgress, IntentState, step
 
 from .. import case_id
+from ..family import Exchange, Trace, TraceAnswer, TraceStepAnswer
 from ..formats import Expected, TraceCase, TraceStep, Verdict
 from ..questions import judge_trace
 
@@ -184,3 +187,36 @@ def answer(question: dict) -> dict:
 def judge(case: TraceCase, question: dict, answer: dict) -> None:
     """The default ``trace`` judgement, the starting state included."""
     judge_trace(case, answer, initial_state={k: v for k, v in case.initial.items() if k != "intent_kind"})
+
+# ------------------------------------------------------------------ the questions and answers, typed (``family.py``)
+
+class Initial(Exchange):
+    intent_kind: Literal[tuple(k.name for k in IntentKind)]
+
+
+class Event(Exchange):
+    event: Literal[tuple(e.value for e in IntentEvent)]
+
+
+class Question(Trace):
+    initial: Initial
+    actions: list[Event]
+
+
+class State(Exchange):
+    intent_state: Literal[tuple(s.name for s in IntentState)]
+    message_status: Literal[tuple(s.name for s in DeliveryStatus)] | None = Field(
+        description="the status of the message the intent sends; null for an intent that sends none")
+    attempts: int
+
+
+class Step(TraceStepAnswer):
+    state: State
+
+
+class Answer(TraceAnswer):
+    initial: State
+    steps: list[Step]
+
+
+EXCHANGES = {"trace": (Question, Answer)}

@@ -20,7 +20,9 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
-from typing import Any
+from typing import Any, Literal
+
+from pydantic import Field
 
 from spec_model.mls.group_context import Extension
 from spec_model.xmtp.commit_validation import validate_dm_welcome
@@ -32,6 +34,7 @@ from spec_model.xmtp.permissions import Option, Preset, preset_policies
 from spec_model.xmtp.profiles import LIBXMTP, SEED, Profile
 
 from .. import case_id
+from ..family import Exchange, Hex, decision_exchanges
 from ..formats import DecisionCase, Expected, Verdict
 from ..questions import answer_decision
 
@@ -111,3 +114,20 @@ def cases() -> list[DecisionCase]:
                 rule=RULE, tags=[profile, "dm"], inputs=inputs,
                 expected=Expected(result=decided["result"], reason=decided["reason"]), outputs={}))
     return out
+
+# ------------------------------------------------------------------ the questions and answers, typed (``family.py``)
+
+class Inputs(Exchange):
+    profile: Literal["seed", "libxmtp"]
+    own_inbox_id: str = Field(description="the receiving installation's inbox id")
+    adder_inbox_id: str = Field(description="the inbox id of the member that sent the Welcome")
+    immutable_metadata: Hex = Field(description="the 0xF000 extension's value (GroupMetadataV1)")
+    mutable_metadata: Hex = Field(description="the 0xFF00 extension's value (GroupMutableMetadataV1)")
+    permissions: Hex = Field(description="the 0xFF02 extension's value (GroupMutablePermissionsV1)")
+
+
+class Outputs(Exchange):
+    """Nothing: a DM Welcome is accepted or refused."""
+
+
+EXCHANGES = decision_exchanges(Inputs, Outputs)

@@ -24,7 +24,9 @@ from __future__ import annotations
 
 import dataclasses
 import random
-from typing import Any, Callable
+from typing import Any, Callable, Literal
+
+from pydantic import Field
 
 from spec_model.mls.codec import DecodeError, opaque
 from spec_model.mls.extensions import RequiredCapabilities
@@ -48,6 +50,7 @@ from spec_model.xmtp.proto import Map, Message, MessageKind
 
 from .. import case_id, expect
 from ..proto_json import from_json, to_json
+from ..family import Decode, Decoded, Encode, Encoded, Exchange, Hex
 from ..formats import CodecCase, Verdict
 from ..questions import judge_decoded
 
@@ -303,3 +306,19 @@ def judge(case: CodecCase, question: dict, answer: dict) -> None:
                              case.decoded, answer)
     expect(f"{case.id} decode-equivalent to {'its maps in another order' if reordered else 'itself'}", True,
            answer.get("equivalent"))
+
+# ------------------------------------------------------------------ the questions and answers, typed (``family.py``)
+
+class Equivalent(Exchange):
+    ask: Literal["equivalent"]
+    type: str
+    encoded: Hex
+    other: Hex
+
+
+class EquivalentAnswer(Exchange):
+    equivalent: bool = Field(description="whether both encodings hold one value")
+
+
+EXCHANGES = {"decode": (Decode, Decoded), "encode": (Encode, Encoded),
+             "equivalent": (Equivalent, EquivalentAnswer)}

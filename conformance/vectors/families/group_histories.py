@@ -12,8 +12,8 @@ after joining. Each step is one group message (a PrivateMessage: application mes
 libxmtp sends them) with the state after it; a commit the XMTP rules refuse is ``invalid`` with its
 ``CommitReason`` and leaves the state unchanged.
 
-The histories are built with the model at the MLS + XMTP level (no client, no network); a few lines of
-``tests/xmtp/world.py`` (users, installations, membership updates) are copied here rather than imported.
+The histories are built with the model at the MLS + XMTP level (no client, no network), in the world
+``conformance.vectors.world`` builds (users, installations, membership updates).
 
 Questions: ``trace`` with ``initial`` without ``inbox_id`` and ``state`` (those are asked)
 and ``actions`` (``{process: hex MLSMessage, ...}``). The answer is ``initial: {inbox_id
@@ -23,8 +23,10 @@ and ``actions`` (``{process: hex MLSMessage, ...}``). The answer is ``initial: {
 
 from __future__ import annotations
 
-import dataclasses
-import random
+
+from typing import Any, Literal
+
+from pydantic import Field
 
 from spec_model.mls.group import ApplicationMessage, CommitMessage, Group
 from spec_model.mls.key_package import KeyPackage, KeyPackageBundle
@@ -33,113 +35,72 @@ from spec_model.mls.reasons import Rejected
 from spec_model.xmtp.commit_validation import ValidatedCommit, validate_commit, validate_welcome_membership
 from spec_model.xmtp.content import EncodedContent, decode_text, encode_text, open_envelope, seal_envelope
 from spec_model.xmtp.credential import Installation, inbox_of
-from spec_model.xmtp.extensions import (
-    GroupMembership, XmtpExtensionType, new_group_membership, new_group_metadata, new_group_mutable_metadata,
-    read_membership, read_mutable_metadata,
-)
+from spec_model.xmtp.extensions import XmtpExtensionType, read_membership, read_mutable_metadata
 from spec_model.xmtp.groups import (
-    XMTP_GROUP_CONFIG, admin_lists_proposal, create_group, group_context_extensions, membership_of,
-    membership_proposals, metadata_proposal,
+    XMTP_GROUP_CONFIG, admin_lists_proposal, membership_of, membership_proposals, metadata_proposal,
 )
 from spec_model.xmtp.identity import decode_update
 from spec_model.xmtp.identity_log import IdentityLog
-from spec_model.xmtp.identity_signing import add_installation_update, create_inbox_update
-from spec_model.xmtp.key_package import build_key_package
-from spec_model.xmtp.permissions import Preset, preset_policies
-from spec_model.xmtp.profiles import SEED
+from spec_model.xmtp.identity_signing import create_inbox_update
 from spec_model.xmtp.wallet import Wallet
 
 from .. import case_id
+from ..family import Exchange, Hex, Trace, TraceAnswer, TraceStepAnswer
 from ..formats import Expected, TraceCase, TraceStep, Verdict
 from ..questions import judge_trace
+from ..world import User, World
 
 FORMAT = "trace"
 AREA = "commit validation"
 FAMILY = "group_histories"
 RULE = ("RFC 9420 §12.4.3.1 (join), §6.3 and §12.4.2 (processing); libxmtp validated_commit.rs "
         "ValidatedCommit::from_staged_commit (facts §4.4); welcomes/validated_membership.rs; XIP-47 permissions")
-NOW_S = 1_800_000_000
 SIZES = (1, 2, 10, 400)
 
 
-# ====================================================================== building (a few lines of tests/xmtp/world.py)
+# ====================================================================== building
 
-@dataclasses.dataclass
-class _User:
-    name: str
-    wallet: Wallet
-    inbox_id: str
-    installation: Installation
-    group: Group | None = None
-    """This member's view of the group; kept only for members that send something."""
+class _History(World):
+    """One group's history, built with the model; records the traced installation's view of it.
 
-
-class _History:
-    """One group's history, built with the model; records the traced installation's view of it."""
+    ``actors`` are the users that send something; ``views`` holds each actor's own ``Group`` by name."""
 
     def __init__(self, seed: int):
-        generator = random.Random(seed)
-        self.rng = lambda n: generator.randbytes(n)
-        self.log = IdentityLog()
-        self.clock_ns = NOW_S * 10**9
-        self.actors: list[_User] = []
+        super().__init__(seed)
+        self.actors: list[User] = []
+        self.views: dict[str, Group] = {}
         self.traced: Group | None = None
         self.steps: list[TraceStep] = []
-        self.inboxes: list[str] = []
 
-    def publish(self, update) -> None:
-        self.log.publish(update)
-        if update.inbox_id not in self.inboxes:
-            self.inboxes.append(update.inbox_id)
-
-    def tick(self) -> int:
-        self.clock_ns += 10**9
-        return self.clock_ns
-
-    def user(self, name: str, *, actor: bool = False) -> _User:
-        wallet, installation = Wallet.random(self.rng), Installation.generate(self.rng)
-        update = create_inbox_update(wallet, 0, self.tick(), installation.private_key)
-        self.publish(update)
-        user = _User(name, wallet, update.inbox_id, installation)
+    def user(self, name: str, *, actor: bool = False) -> User:
+        user = super().user(name)
         if actor:
             self.actors.append(user)
         return user
-
-    def key_package(self, installation: Installation, inbox: str) -> KeyPackageBundle:
-        return build_key_package(installation, inbox, NOW_S, self.rng)
-
-    def membership(self, group: Group, add: tuple[str, ...] = (), remove: tuple[str, ...] = ()) -> GroupMembership:
-        """libxmtp update_group_membership: every member and ``add`` at their latest sequence id, ``remove`` gone."""
-        members = {inbox: self.log.latest_sequence_id(inbox) for inbox in (*membership_of(group).members, *add)}
-        return GroupMembership(members={k: v for k, v in members.items() if k not in remove})
 
     def validator(self, sink: list):
         return lambda staged: sink.append(validate_commit(staged, self.log.state_at))
 
     # ------------------------------------------------------------------ group traffic
 
-    def commit(self, by: _User, proposals, *, joiners: tuple[tuple[_User, KeyPackageBundle], ...] = ()):
+    def commit(self, by: User, proposals, *, joiners: tuple[tuple[User, KeyPackageBundle], ...] = ()):
         """``by`` commits (a PrivateMessage) and merges; the other actors process it; ``joiners`` that
         act join from the Welcome. Returns the pending commit (its message and Welcome)."""
-        pending = by.group.commit(tuple(proposals), private=True, rng=self.rng)
-        by.group.merge_pending_commit()
+        group = self.views[by.name]
+        pending = group.commit(tuple(proposals), private=True, rng=self.rng)
+        group.merge_pending_commit()
         for other in self.actors:
-            if other.group is not None and other is not by and other.group.active:
-                other.group.process(pending.message, commit_policy=self.validator([]))
+            view = self.views.get(other.name)
+            if view is not None and other is not by and view.active:
+                view.process(pending.message, commit_policy=self.validator([]))
         for joiner, bundle in joiners:
             if joiner in self.actors:
-                joiner.group = _join(pending.welcome.body, bundle, self.log)
+                self.views[joiner.name] = _join(pending.welcome.body, bundle, self.log)
         return pending
 
-    def add_proposals(self, group: Group, users: tuple[_User, ...]):
-        bundles = tuple(self.key_package(u.installation, u.inbox_id) for u in users)
-        proposals = membership_proposals(group, tuple(b.key_package for b in bundles), frozenset(),
-                                         self.membership(group, add=tuple(u.inbox_id for u in users)))
+    def add_proposals(self, group: Group, users: tuple[User, ...]):
+        proposals, bundles = self.add_users(group, *users)
         return proposals, tuple(zip(users, bundles))
-
-    def remove_proposals(self, group: Group, users: tuple[_User, ...]):
-        return membership_proposals(group, (), frozenset(u.installation.public_key for u in users),
-                                    self.membership(group, remove=tuple(u.inbox_id for u in users)))
 
     def deliver(self, message: MLSMessage, action: dict, *, reason: str | None = None) -> None:
         """The traced installation processes ``message``; records the step and the state after it."""
@@ -149,22 +110,22 @@ class _History:
         self.steps.append(TraceStep(action={"process": message.encode().hex(), **action}, expected=expected,
                                     state=state))
 
-    def send(self, by: _User, text: str, *, deliver: bool = True) -> MLSMessage:
+    def send(self, by: User, text: str, *, deliver: bool = True) -> MLSMessage:
         envelope = seal_envelope(encode_text(text), str(self.tick()))
-        message = by.group.send_application(envelope, rng=self.rng)
+        message = self.views[by.name].send_application(envelope, rng=self.rng)
         if deliver:
             self.deliver(message, {"kind": "application", "sender": by.name})
         return message
 
-    def change(self, by: _User, change: str, proposals, *, joiners=(), reason: str | None = None) -> None:
+    def change(self, by: User, change: str, proposals, *, joiners=(), reason: str | None = None) -> None:
         """A commit by ``by``; refused ones (``reason``) are never merged nor seen by the other actors."""
         if reason is not None:
-            pending = by.group.commit(tuple(proposals), private=True, rng=self.rng)
-            by.group.clear_pending_commit()
+            pending = self.views[by.name].commit(tuple(proposals), private=True, rng=self.rng)
+            self.views[by.name].clear_pending_commit()
         else:
             pending = self.commit(by, proposals, joiners=joiners)
         self.deliver(pending.message, {"kind": "commit", "change": change, "sender": by.name}, reason=reason)
-        if reason is None and by.group.epoch_authenticator != self.traced.epoch_authenticator:
+        if reason is None and self.views[by.name].epoch_authenticator != self.traced.epoch_authenticator:
             raise AssertionError(f"{change}: the traced installation and {by.name} disagree on the epoch")
 
 
@@ -239,34 +200,31 @@ def _history(size: int) -> tuple[_History, dict, str]:
     creator = h.user("creator", actor=True)
     others = [h.user(f"m{i}", actor=i <= 2) for i in range(1, max(size - 1, 1))]
     b = others[0] if others else creator
-    creator_bundle = h.key_package(creator.installation, creator.inbox_id)
-    extensions = group_context_extensions(
-        new_group_metadata(creator.inbox_id), new_group_mutable_metadata(creator.inbox_id),
-        new_group_membership(creator.inbox_id), preset_policies(Preset.ALL_MEMBERS), SEED)
-    creator.group = create_group(creator_bundle, extensions, rng=h.rng)
+    g = h.views
+    g["creator"] = h.group(creator)
     if others:
-        proposals, joiners = h.add_proposals(creator.group, tuple(others))
+        proposals, joiners = h.add_proposals(g["creator"], tuple(others))
         h.commit(creator, proposals, joiners=joiners)
 
     # the traced installation joins
     traced_installation = Installation.generate(h.rng)
     if size == 1:  # a second installation of the creator's inbox
-        traced_inbox = creator.inbox_id
-        h.publish(add_installation_update(h.log.state_at(traced_inbox), traced_installation.private_key,
-                                              creator.wallet, h.tick()))
-        traced_bundle = h.key_package(traced_installation, traced_inbox)
-        proposals = membership_proposals(creator.group, (traced_bundle.key_package,), frozenset(),
-                                         h.membership(creator.group))
+        traced = creator
+        h.add_installation(creator, traced_installation)
+        traced_bundle = h.key_package(creator, 1)
+        proposals = membership_proposals(g["creator"], (traced_bundle.key_package,), frozenset(),
+                                         h.membership_with(g["creator"]))
         adder = creator
     else:
         wallet = Wallet.random(h.rng)
         update = create_inbox_update(wallet, 0, h.tick(), traced_installation.private_key)
         h.publish(update)
-        traced_inbox = update.inbox_id
-        traced_bundle = h.key_package(traced_installation, traced_inbox)
+        traced = User("traced", wallet, update.inbox_id, [traced_installation])
+        traced_bundle = h.key_package(traced)
         adder = b
-        proposals = membership_proposals(adder.group, (traced_bundle.key_package,), frozenset(),
-                                         h.membership(adder.group, add=(traced_inbox,)))
+        proposals = membership_proposals(g[adder.name], (traced_bundle.key_package,), frozenset(),
+                                         h.membership_with(g[adder.name], traced))
+    traced_inbox = traced.inbox_id
     pending = h.commit(adder, proposals)
     h.traced = _join(pending.welcome.body, traced_bundle, h.log)
     initial_state = _state(h.traced)
@@ -276,15 +234,15 @@ def _history(size: int) -> tuple[_History, dict, str]:
         updater = others[0] if others else dave
         h.send(creator, "gm from the creator")
         h.send(b, f"hello from {b.name}")
-        proposals, joiners = h.add_proposals(b.group, (dave, erin))
+        proposals, joiners = h.add_proposals(g[b.name], (dave, erin))
         h.change(b, "add_members", proposals, joiners=joiners)
         h.send(dave, "dave here, thanks for the add")
-        h.change(creator, "group_name", [metadata_proposal(creator.group, {"group_name": f"History of {size}"})])
-        h.change(dave, "group_name", [metadata_proposal(dave.group, {"group_name": "dave's group"})],
+        h.change(creator, "group_name", [metadata_proposal(g["creator"], {"group_name": f"History of {size}"})])
+        h.change(dave, "group_name", [metadata_proposal(g["dave"], {"group_name": "dave's group"})],
                  reason="insufficient_permissions")
-        h.change(creator, "add_admin", [admin_lists_proposal(creator.group, admins=(dave.inbox_id,))])
+        h.change(creator, "add_admin", [admin_lists_proposal(g["creator"], admins=(dave.inbox_id,))])
         delayed = h.send(creator, "written before erin left, delivered after", deliver=False)
-        h.change(dave, "remove_members", h.remove_proposals(dave.group, (erin,)))
+        h.change(dave, "remove_members", h.remove_users(g["dave"], erin))
         h.deliver(delayed, {"kind": "application", "sender": creator.name, "note": "sent in the previous epoch"})
         h.change(updater, "key_update", [])
         h.send(updater, f"{updater.name} after a key update")
@@ -295,11 +253,11 @@ def _history(size: int) -> tuple[_History, dict, str]:
         c, last = others[1], others[-1]
         extra = h.user("extra")
         h.send(creator, "gm from the creator")
-        proposals, _ = h.add_proposals(b.group, (extra,))
+        proposals, _ = h.add_proposals(g[b.name], (extra,))
         h.change(b, "add_members", proposals, reason="group_full")
-        h.change(creator, "group_name", [metadata_proposal(creator.group, {"group_name": "Four hundred"})])
-        h.change(creator, "add_admin", [admin_lists_proposal(creator.group, admins=(b.inbox_id,))])
-        h.change(b, "remove_members", h.remove_proposals(b.group, (last,)))
+        h.change(creator, "group_name", [metadata_proposal(g["creator"], {"group_name": "Four hundred"})])
+        h.change(creator, "add_admin", [admin_lists_proposal(g["creator"], admins=(b.inbox_id,))])
+        h.change(b, "remove_members", h.remove_users(g[b.name], last))
         h.change(c, "key_update", [])
         h.send(c, f"{c.name} after a key update")
         steps = "a message, a refused 401st member, a name change, an admin promotion, a removal and a key update"
@@ -376,3 +334,58 @@ def answer(question: dict) -> dict:
 def judge(case: TraceCase, question: dict, answer: dict) -> None:
     """The default ``trace`` judgement, with the inbox id and the state after joining."""
     judge_trace(case, answer, initial_state={k: case.initial[k] for k in _ASKED})
+
+# ------------------------------------------------------------------ the questions and answers, typed (``family.py``)
+
+class Initial(Exchange):
+    key_package: Hex = Field(description="the traced installation's KeyPackage")
+    init_priv: Hex
+    encryption_priv: Hex
+    signature_priv: Hex
+    welcome: Hex = Field(description="the MLSMessage carrying the Welcome it joins from")
+    identity_updates: dict[str, list[Hex]] = Field(description="inbox id -> its IdentityUpdate protobufs in order")
+
+
+class Action(Exchange):
+    process: Hex = Field(description="an MLSMessage (PrivateMessage) to process")
+    kind: Literal["application", "commit"]
+    sender: str = Field(description="who sent it (for reading only)")
+    change: str | None = Field(None, description="a commit's change (for reading only)")
+    note: str | None = Field(None, description="for reading only")
+
+
+class Question(Trace):
+    initial: Initial
+    actions: list[Action]
+
+
+class GroupState(Exchange):
+    epoch: int
+    epoch_authenticator: Hex
+    members: list[str]
+    installations: list[Hex]
+    admins: list[str]
+    super_admins: list[str]
+    attributes: dict[str, str]
+    policies: Hex = Field(description="the 0xFF02 extension's value")
+    message: dict[str, Any] | None = Field(None, description="an application message: what it decrypts to")
+    group_updated: dict[str, Any] | None = Field(None, description="a commit: its GroupUpdated summary")
+
+
+class Joined(Exchange):
+    inbox_id: str | None = None
+    state: GroupState | None = None
+    result: Literal["invalid"] | None = Field(None, description="joining was refused")
+    reason: str | None = None
+
+
+class Step(TraceStepAnswer):
+    state: GroupState
+
+
+class Answer(TraceAnswer):
+    initial: Joined
+    steps: list[Step]
+
+
+EXCHANGES = {"trace": (Question, Answer)}

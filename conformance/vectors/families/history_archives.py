@@ -29,6 +29,8 @@ from typing import Any
 import zstandard
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
+from pydantic import Field
+
 from spec_model.mls.reasons import Rejected
 from spec_model.xmtp.consent import ConsentRecord, ConsentState, ConsentType, to_save
 from spec_model.xmtp.content import (
@@ -46,6 +48,7 @@ from spec_model.xmtp.history_archive import (
 from spec_model.xmtp.permissions import Preset, preset_policies
 
 from .. import case_id, expect
+from ..family import Decode, Decoded, Encode, Encoded, Exchange, Hex
 from ..formats import CodecCase, Expected, Verdict
 from ..proto_json import from_json, to_json
 from ..questions import judge_decoded
@@ -264,3 +267,15 @@ def judge(case: CodecCase, question: dict, answer: dict) -> None:
     expected_header, expected_records = _parts(f"{case.id} case", case.encoded)
     expect(f"{case.id} encoded header", expected_header, header)
     expect(f"{case.id} encoded records (decompressed)", expected_records, records)
+
+# ------------------------------------------------------------------ the questions and answers, typed (``family.py``)
+
+class ArchiveContext(Exchange):
+    key: Hex = Field(description="the archive key")
+
+
+class DecodeArchive(Decode):
+    context: ArchiveContext
+
+
+EXCHANGES = {"decode": (DecodeArchive, Decoded), "encode": (Encode, Encoded)}

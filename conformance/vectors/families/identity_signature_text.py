@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import random
 
+from pydantic import Field
+
 from spec_model.mls.reasons import Rejected
 from spec_model.xmtp.identity import (
     AddAssociation, ChangeRecoveryAddress, CreateInbox, IdentifierKind, IdentityAction, IdentityUpdate,
@@ -28,6 +30,7 @@ from spec_model.xmtp.identity_signing import (
 from spec_model.xmtp.wallet import Wallet
 
 from .. import case_id
+from ..family import Exchange, Hex, decision_exchanges
 from ..formats import DecisionCase, Expected, Verdict
 
 FORMAT = "decision"
@@ -179,3 +182,15 @@ def answer(question: dict) -> dict:
     except Rejected as e:
         return {"result": Verdict.INVALID.value, "reason": e.reason.value}
     return {"result": Verdict.VALID.value, "reason": None, "outputs": {"signature_text": text}}
+
+# ------------------------------------------------------------------ the questions and answers, typed (``family.py``)
+
+class Inputs(Exchange):
+    update: Hex = Field(description="an IdentityUpdate protobuf")
+
+
+class Outputs(Exchange):
+    signature_text: str = Field(description="the text every signature of the update signs")
+
+
+EXCHANGES = decision_exchanges(Inputs, Outputs)

@@ -26,6 +26,8 @@ import dataclasses
 import random
 from typing import Any, Callable
 
+from pydantic import Field
+
 from spec_model.mls.reasons import Rejected
 from spec_model.xmtp.identity import (
     MAX_INSTALLATIONS, AddAssociation, AssociationState, CreateInbox, IdentifierKind, IdentityAction, IdentityUpdate,
@@ -39,6 +41,7 @@ from spec_model.xmtp.identity_signing import (
 from spec_model.xmtp.wallet import SECP256K1_N, Wallet
 
 from .. import case_id
+from ..family import Exchange, Hex, decision_exchanges
 from ..formats import DecisionCase, Expected, Verdict
 from ..questions import judge_decision
 
@@ -414,3 +417,21 @@ def cases() -> list[DecisionCase]:
               XIP, [register], IdentityUpdate(inbox_id=created.inbox_id, client_timestamp_ns=t(1)), ["empty"]),
     ]
     return c
+
+# ------------------------------------------------------------------ the questions and answers, typed (``family.py``)
+
+class Inputs(Exchange):
+    previous_updates: list[Hex] = Field(description="the inbox's earlier IdentityUpdate protobufs, in order")
+    update: Hex = Field(description="the IdentityUpdate protobuf to apply")
+    max_installations: int | None = Field(description="the most installations an inbox may hold; null: no limit")
+
+
+class Outputs(Exchange):
+    inbox_id: str
+    recovery_identifier: str
+    wallets: list[str]
+    installations: list[Hex]
+    seen_signature_count: int
+
+
+EXCHANGES = decision_exchanges(Inputs, Outputs)

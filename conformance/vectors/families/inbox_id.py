@@ -8,10 +8,13 @@ from __future__ import annotations
 
 import random
 
+from pydantic import Field
+
 from spec_model.mls.reasons import Rejected
 from spec_model.xmtp.identity import inbox_id
 
 from .. import case_id
+from ..family import Exchange, decision_exchanges
 from ..formats import DecisionCase, Expected, Verdict
 
 FORMAT = "decision"
@@ -59,3 +62,16 @@ def cases() -> list[DecisionCase]:
         generated.append(_case(f"random_{i}", address, rng.randrange(4),
                                "Given a random address and small nonce, When derived, Then sha256(address‖nonce)"))
     return generated
+
+# ------------------------------------------------------------------ the questions and answers, typed (``family.py``)
+
+class Inputs(Exchange):
+    address: str = Field(description="the wallet address, as the case gives it (0x and 40 hex digits when valid)")
+    nonce: int = Field(ge=0, description="the nonce, a uint64")
+
+
+class Outputs(Exchange):
+    inbox_id: str = Field(description="sha256 of the lowercase address and the decimal nonce, lowercase hex")
+
+
+EXCHANGES = decision_exchanges(Inputs, Outputs)

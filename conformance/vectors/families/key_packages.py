@@ -15,9 +15,12 @@ the answer is ``{encoded}``, the key package decoded and encoded again) and, for
 """
 
 from __future__ import annotations
+from typing import Literal
 
 import functools
 import random
+
+from pydantic import Field
 
 from spec_model.mls.group_context import Extension
 from spec_model.mls.key_package import KeyPackage, KeyPackageBundle
@@ -35,6 +38,7 @@ from spec_model.xmtp.key_package import (
 from spec_model.xmtp.wallet import Wallet
 
 from .. import case_id, expect
+from ..family import Encoded, Exchange, Hex, decision_exchanges
 from ..formats import DecisionCase, Expected, Verdict
 from ..questions import judge_decision
 
@@ -318,3 +322,33 @@ def cases() -> list[DecisionCase]:
               known={world.other_inbox: world.other_updates}, intended=K.UNKNOWN_INBOX,
               rule="facts §8: the credential's inbox has an association state", tags=("identity",)),
     ]
+
+# ------------------------------------------------------------------ the questions and answers, typed (``family.py``)
+
+class Inputs(Exchange):
+    key_package: Hex = Field(description="an MLSMessage-less TLS KeyPackage")
+    now_s: int = Field(description="the validating client's clock, in seconds")
+    identity_updates: dict[str, list[Hex]] = Field(description="inbox id -> its IdentityUpdate protobufs in order")
+
+
+class Outputs(Exchange):
+    inbox_id: str = Field(description="the inbox the key package belongs to")
+
+
+class Reencode(Exchange):
+    ask: Literal["reencode"]
+    type: str
+    encoded: Hex
+
+
+class InboxOfUpdates(Exchange):
+    ask: Literal["inbox_of_updates"]
+    updates: list[Hex] = Field(description="an inbox's IdentityUpdate protobufs in order")
+
+
+class InboxId(Exchange):
+    inbox_id: str
+
+
+EXCHANGES = {**decision_exchanges(Inputs, Outputs), "reencode": (Reencode, Encoded),
+             "inbox_of_updates": (InboxOfUpdates, InboxId)}

@@ -20,7 +20,9 @@ is ``{encoded_content}``; a text's ``parameters`` are not compared) and, for a V
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
+
+from pydantic import Field
 
 from spec_model.mls.codec import DecodeError
 from spec_model.mls.reasons import Rejected
@@ -33,6 +35,7 @@ from spec_model.xmtp.content import (
 
 from .. import case_id, expect
 from ..proto_json import from_json, to_json
+from ..family import Decode, Decoded, Encode, Encoded, Exchange, Hex
 from ..formats import CodecCase, Expected, Verdict
 from ..questions import judge_decoded
 
@@ -296,3 +299,34 @@ def cases() -> list[CodecCase]:
     if bytes.fromhex(hello.decoded["envelope"]["v1"]["content"]) != HELLO_WORLD:
         raise ValueError("the model no longer encodes the facts sheet's Hello, World! bytes")
     return generated
+
+# ------------------------------------------------------------------ the questions and answers, typed (``family.py``)
+
+class MessageContext(Exchange):
+    group_id: Hex | None = None
+    codec: str | None = Field(None, description="the content codec the receiver expects")
+    server_timestamp_ns: int | None = None
+
+
+class DecodeMessage(Decode):
+    context: MessageContext = Field(default_factory=MessageContext)
+
+
+class EncodeContent(Exchange):
+    ask: Literal["encode_content"]
+    codec: str
+    value: Any = Field(description="what the codec encodes")
+
+
+class EncodedContentAnswer(Exchange):
+    encoded_content: dict[str, Any] = Field(description="the EncodedContent as JSON")
+
+
+class Seal(Exchange):
+    ask: Literal["seal"]
+    encoded_content: dict[str, Any] = Field(description="the EncodedContent as JSON")
+    idempotency_key: str
+
+
+EXCHANGES = {"decode": (DecodeMessage, Decoded), "encode": (Encode, Encoded),
+             "encode_content": (EncodeContent, EncodedContentAnswer), "seal": (Seal, Encoded)}

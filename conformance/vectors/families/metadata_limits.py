@@ -18,7 +18,9 @@ Questions: ``decide`` with the case's ``inputs``; the answer is ``{result: valid
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
+
+from pydantic import Field
 
 from spec_model.xmtp.extensions import (
     APP_DATA, ATTRIBUTE_LIMITS, COMMIT_LOG_SIGNER, DESCRIPTION, GROUP_IMAGE_URL_SQUARE, GROUP_NAME,
@@ -29,6 +31,7 @@ from spec_model.xmtp.extensions import (
 from spec_model.xmtp.profiles import LIBXMTP, SEED
 
 from .. import case_id
+from ..family import Exchange, decision_exchanges
 from ..formats import DecisionCase, Expected
 from ..questions import answer_decision
 
@@ -164,3 +167,29 @@ def cases() -> list[DecisionCase]:
     generated += [_size(n, "libxmtp") for n in (0, 1, 250, 251)]
     generated += [_size(n, "seed") for n in (0, 1, 250, 251, 400, 401)]
     return generated
+
+# ------------------------------------------------------------------ the questions and answers, typed (``family.py``)
+
+class Inputs(Exchange):
+    """One of three checks (``check``); each uses the fields its description names."""
+
+    check: Literal["attribute", "disappearing_settings", "group_size"]
+    key: str | None = Field(None, description="attribute: the metadata key")
+    value: str | None = Field(None, description="attribute: its new value")
+    attributes: dict[str, str] | None = Field(None, description="disappearing_settings: the group's attributes")
+    members: int | None = Field(None, description="group_size: the number of member inboxes")
+    profile: Literal["seed", "libxmtp"] | None = Field(None, description="group_size: the profile")
+
+
+class Disappearing(Exchange):
+    from_ns: int
+    in_ns: int
+
+
+class Outputs(Exchange):
+    bytes: int | None = Field(None, description="attribute: the value's length in UTF-8 bytes")
+    disappearing: Disappearing | None = Field(None, description="disappearing_settings: the settings, or null")
+    max_group_size: int | None = Field(None, description="group_size: the most member inboxes the profile allows")
+
+
+EXCHANGES = decision_exchanges(Inputs, Outputs)

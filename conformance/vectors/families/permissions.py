@@ -28,7 +28,9 @@ preset}`` for ``decode``) or ``{result: invalid, reason}``.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal, Union
+
+from pydantic import Field
 
 from spec_model.xmtp.extensions import (
     GroupMutablePermissionsV1, MembershipCondition, MembershipPolicy, MetadataPolicy, PermissionsUpdatePolicy,
@@ -40,6 +42,7 @@ from spec_model.xmtp.permissions import (
 from spec_model.xmtp.profiles import LIBXMTP, SEED, Profile
 
 from .. import case_id
+from ..family import Exchange, Hex, decision_exchanges
 from ..formats import DecisionCase, Expected, Verdict
 from ..questions import answer_decision
 
@@ -361,3 +364,46 @@ def _decode_cases() -> list[DecisionCase]:
 
 def cases() -> list[DecisionCase]:
     return [*_table_cases(), *_metadata_fallback_cases(), *_super_admin_cases(), *_preset_cases(), *_decode_cases()]
+
+# ------------------------------------------------------------------ the questions and answers, typed (``family.py``)
+
+PolicyJson = Union[str, dict[Literal["all_of", "any_of"], list[Any]]]
+"""An option's name, or {"all_of" | "any_of": [policies]} (``permissions.policy_json``)."""
+
+
+class ActorJson(Exchange):
+    """Who acts or is acted upon: flags from the group state before the change."""
+
+    is_creator: bool
+    is_admin: bool
+    is_super_admin: bool
+    is_member: bool
+
+
+class Inputs(Exchange):
+    """One of six checks (``check``); each uses the fields its description names."""
+
+    check: Literal["permission", "remove_member", "add_super_admin", "remove_super_admin", "preset", "decode"]
+    profile: Literal["seed", "libxmtp"]
+    permission: Literal[tuple(p.value for p in Permission)] | None = Field(
+        None, description="permission: the permission exercised")
+    policy: PolicyJson | None = Field(None, description="permission (not update_metadata), remove_member: its policy")
+    metadata_policies: dict[str, PolicyJson] | None = Field(
+        None, description="permission (update_metadata): the policy of each metadata key")
+    metadata_key: str | None = Field(None, description="permission (update_metadata): the key changed")
+    actor: ActorJson | None = Field(None, description="every check but preset and decode: who acts")
+    removed: ActorJson | None = Field(None, description="remove_member: who is removed")
+    super_admins_left: int | None = Field(None, description="remove_member, remove_super_admin: super admins after")
+    preset: Literal["all_members", "admins_only", "dm"] | None = Field(None, description="preset: the preset")
+    encoded: Hex | None = Field(None, description="decode: a 0xFF02 value (GroupMutablePermissionsV1)")
+
+
+class Outputs(Exchange):
+    allowed: bool | None = Field(None, description="the permission checks: true (a refusal is invalid)")
+    encoded: Hex | None = Field(None, description="preset: the 0xFF02 value the preset creates")
+    policies: dict[str, Any] | None = Field(None, description="preset, decode: the policy set as JSON")
+    preset: Literal["all_members", "admins_only", "dm", "custom"] | None = Field(
+        None, description="decode: the preset the policy set matches")
+
+
+EXCHANGES = decision_exchanges(Inputs, Outputs)

@@ -18,9 +18,12 @@ reported but not compared, since SDKs name their errors differently) and every o
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
+
+from pydantic import Field
 
 from .. import case_id, expect
+from ..family import Exchange
 from ..formats import Expected, ScenarioCase, ScenarioStep
 from ..questions import judge_fields
 
@@ -281,3 +284,25 @@ def cases() -> list[ScenarioCase]:
             outcomes = answer({"steps": steps, "profile": profile})["steps"]
             built.append(scenario_case(name, description, rule, tags, steps, outcomes, profile))
     return built
+
+# ------------------------------------------------------------------ the questions and answers, typed (``family.py``)
+
+class StepQuestion(Exchange):
+    client: str
+    action: str
+    arguments: dict[str, Any]
+
+
+class Question(Exchange):
+    ask: Literal["scenario"]
+    profile: Literal["seed", "libxmtp"]
+    clients: list[str]
+    observe_all: bool = Field(description="observe the groups after every step, not only at observe steps")
+    steps: list[StepQuestion]
+
+
+class Answer(Exchange):
+    steps: list[dict[str, Any]] = Field(description="per step: its result, reason and what the client observed")
+
+
+EXCHANGES = {"scenario": (Question, Answer)}

@@ -25,7 +25,9 @@ answer is ``{data, welcome_metadata}``).
 from __future__ import annotations
 
 import random
-from typing import Any
+from typing import Any, Literal
+
+from pydantic import Field
 
 from spec_model.mls import xwing
 from spec_model.mls.codec import opaque
@@ -37,6 +39,7 @@ from spec_model.xmtp.welcome_wrap import (
 )
 
 from .. import case_id, expect
+from ..family import Exchange, Hex, decision_exchanges
 from ..formats import DecisionCase, Expected, Verdict
 from ..questions import judge_decision
 
@@ -262,3 +265,46 @@ def _xwing_cases(rng: random.Random, welcome: bytes, curve_sk: bytes) -> list[De
     if len(outer.kem_output) != _XWING_HPKE.kem.Nenc:
         raise ValueError("the model wrote an X-Wing kem_output of the wrong size")
     return generated
+
+# ------------------------------------------------------------------ the questions and answers, typed (``family.py``)
+
+class Inputs(Exchange):
+    algorithm: int = Field(description="the WelcomeWrapperAlgorithm (1 Curve25519, 2 X-Wing)")
+    private_key: Hex
+    public_key: Hex
+    data: Hex = Field(description="the wrapped Welcome")
+    welcome_metadata: Hex = Field(description="the wrapped WelcomeMetadata, empty if absent")
+    ephemeral_ikm: Hex | None = Field(None, description="the randomness the wrapper used, when the case fixes it")
+
+
+class Outputs(Exchange):
+    welcome: Hex = Field(description="the unwrapped MLS Welcome")
+    message_cursor: int = Field(description="from the WelcomeMetadata, 0 without one")
+
+
+class PublicKey(Exchange):
+    ask: Literal["public_key"]
+    algorithm: int
+    private_key: Hex
+
+
+class PublicKeyAnswer(Exchange):
+    public_key: Hex
+
+
+class Wrap(Exchange):
+    ask: Literal["wrap"]
+    algorithm: int
+    public_key: Hex
+    welcome: Hex
+    message_cursor: int
+    ephemeral_ikm: Hex
+
+
+class Wrapped(Exchange):
+    data: Hex
+    welcome_metadata: Hex
+
+
+EXCHANGES = {**decision_exchanges(Inputs, Outputs), "public_key": (PublicKey, PublicKeyAnswer),
+             "wrap": (Wrap, Wrapped)}
