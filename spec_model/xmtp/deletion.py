@@ -64,8 +64,10 @@ DELETABLE_TYPE_IDS = frozenset({"text", "markdown", "reply", "attachment", "remo
 (libxmtp maps a stored message's type id to its ``ContentType``; any other type, unknown ones included, is not
 deletable)."""
 
-HIDDEN_TYPE_IDS = ("reaction", "readReceipt", "deleteMessage")
-"""libxmtp message_list.rs ``filter_out_hidden_message_types_from_query``: types listings leave out."""
+HIDDEN_TYPE_IDS = ("deleteMessage",)
+"""The xmtp.org types a listing leaves out: DeleteMessage, whose effect shows on the message it deletes. (libxmtp's
+enriched listing, message_list.rs ``filter_out_hidden_message_types_from_query``, also hides reactions and read
+receipts; ``find_messages``, which the adapter protocol's ``clients.messages`` follows, lists them.)"""
 
 
 def is_deletable(message: MessageRow) -> bool:

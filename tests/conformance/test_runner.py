@@ -196,10 +196,11 @@ def test_smoke_against_the_subprocess_adapter(capsys):
 
 
 def test_the_whole_suite_passes_against_reference_subprocess(tmp_path):
-    """The JSON-lines form of the model passes everything (the issue's first condition)."""
+    """The JSON-lines form of the model passes everything (the issue's first condition); of the one-operation
+    interop checks, the two-leaf groups (``tests/conformance/test_mls_epochs.py`` runs more of them)."""
     report_path = tmp_path / "report.json"
     assert cli.main(["run", "-q", "--adapter", "reference-subprocess", "--report-json", str(report_path),
-                     "--counterexamples", str(tmp_path / "cx")]) == 0
+                     "--exclude", "interop/*/epochs/*/k[3-8]-*", "--counterexamples", str(tmp_path / "cx")]) == 0
     report = json.loads(report_path.read_text())
     assert report["totals"]["skipped"] == 0 and report["totals"]["passed"] > 1800
 
