@@ -12,6 +12,9 @@ import dataclasses
 import os
 from pathlib import Path
 
+import pytest
+
+from spec_model.mls.reasons import Rejected
 from spec_model.xmtp.client import Client, ClientConfig, Conversation
 from spec_model.xmtp.delivery import GroupMessageKind
 from spec_model.xmtp.network import DeliveryService
@@ -125,3 +128,39 @@ def identity_updates(net: Net, inbox_id: str) -> int:
     response = net.network.get_identity_updates(api.GetIdentityUpdatesRequest(
         (api.GetIdentityUpdatesRequest.Request(inbox_id, 0),)))
     return len(response.responses[0].updates)
+
+APP = GroupMessageKind.APPLICATION
+UPDATE = GroupMessageKind.MEMBERSHIP_CHANGE
+
+
+def everyone(*users: User):
+    return [client for user in users for client in user.clients]
+
+
+def conversations_of(group_id: bytes, *users: User, sync: bool = True) -> list[Conversation]:
+    """The conversation ``group_id`` in every installation of ``users`` (syncing welcomes and the group)."""
+    result = []
+    for client in everyone(*users):
+        conversation = joined(client, group_id) if sync else client.conversations.get(group_id)
+        if sync:
+            conversation.sync()
+        result.append(conversation)
+    return result
+
+
+def sync_all(*users: User, rounds: int = 2) -> None:
+    for _ in range(rounds):
+        for client in everyone(*users):
+            client.conversations.sync_all()
+
+
+def assert_converged(conversations: list[Conversation]) -> None:
+    authenticators = {epoch_authenticator(c) for c in conversations}
+    assert len(authenticators) == 1, [epoch(c) for c in conversations]
+
+
+def rejected(reason, call, *args, **kwargs) -> Rejected:
+    with pytest.raises(Rejected) as info:
+        call(*args, **kwargs)
+    assert info.value.reason == reason, info.value
+    return info.value
