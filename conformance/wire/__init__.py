@@ -10,7 +10,8 @@ form, or says why it has none; ``conformance.runner.wire_checks`` makes the chec
 ``clients`` with the case's profile: an adapter is judged by the profile its clients follow. A case the
 model decides alike in every profile (``same_in_every_profile``: the family's ``answer`` to the case's inputs,
 verdict, reason and outputs, with each profile in turn) is judged in every profile: its check runs in the
-profile the adapter's clients declare first.
+profile the adapter's clients declare first, unless its wire form holds in its own profile only
+(``own_profile``, e.g. ``commits.OWN_PROFILE``).
 """
 
 from __future__ import annotations
@@ -54,7 +55,8 @@ def wire_cases() -> tuple[list[tuple[Any, Any]], dict[str, str]]:
             if isinstance(derived, str):
                 without[case.id] = derived
                 continue
-            profiled = any(f.name == "spec" for f in dataclasses.fields(derived)) and derived.spec.profile is not None
+            profiled = any(f.name == "spec" for f in dataclasses.fields(derived)) and derived.spec.profile is not None \
+                and not getattr(derived, "own_profile", False)
             if profiled and same_in_every_profile(modules[family], case.inputs):
                 derived = dataclasses.replace(derived, spec=dataclasses.replace(derived.spec, profile=None))
             played.append((case, derived))

@@ -65,6 +65,21 @@ def test_a_wire_check_needs_the_profile_of_its_case():
     assert str(checks["wire/metadata_limits::group_name_at_limit"].needs[0]) == "clients"  # every profile
 
 
+def test_seed_cases_judged_in_every_profile_pass_on_the_model_following_libxmtp():
+    """The seed's commit_validation cases that run in any profile mean the same to a client of the libxmtp
+    profile: the reference adapter, its clients following libxmtp first, passes them all."""
+    chosen = [c for c in wire_checks() if c.id.startswith("wire/commit_validation::seed/") and str(c.needs[0]) == "clients"]
+    assert len(chosen) >= 30
+    session = connect("reference")
+    session.hello.capabilities["clients"]["profiles"] = ["libxmtp", "seed"]
+    try:
+        assert session.profile == "libxmtp"
+        results = run_checks(session, chosen)
+    finally:
+        session.close()
+    assert [r.status for r in results] == [Status.PASSED] * len(chosen), [r.message for r in results]
+
+
 def test_same_in_every_profile_asks_the_model_with_each_profile():
     modules = family_modules()
     cases = {c["id"]: c for c in json.loads((XMTP_DIR / "commit_validation.json").read_text())["cases"]}
