@@ -13,9 +13,10 @@ import tracemalloc
 
 import pytest
 
+from benchmarks import groups
 from spec_model.mls.proposals import Add, Remove
 from spec_model.mls.suites import suite
-from tests.mls.members import bundle, group_of, join, seeded_rng
+from tests.mls.members import bundle, join
 
 SIZE = 400
 
@@ -29,23 +30,12 @@ def cs():
 @pytest.fixture(scope="module")
 def added(cs):
     """Two members; the first commits adding 398 more (a 400-member group)."""
-    rng = seeded_rng(400)
-    first, second = group_of(cs, 2, rng=rng)
-    bundles = [bundle(cs, f"m{i}", rng) for i in range(2, SIZE)]
-    before = copy.deepcopy((first, second))
-    pending = first.commit(tuple(Add(b.key_package) for b in bundles), rng=rng)
-    return before, bundles, pending
+    return groups.added(cs, SIZE)
 
 
 @pytest.fixture(scope="module")
 def full_group(added):
-    (first, second), bundles, pending = added
-    first, second = copy.deepcopy((first, second))
-    first.pending_commit = pending
-    first.merge_pending_commit()
-    second.process(pending.message)
-    third = join(pending.welcome, bundles[0])
-    return first, second, third
+    return groups.full_group(added)
 
 
 def test_generate_399_key_packages(benchmark, cs):

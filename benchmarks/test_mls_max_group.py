@@ -21,10 +21,11 @@ from contextlib import contextmanager
 
 import pytest
 
+from benchmarks import groups
 from spec_model.mls.proposals import Add, Remove
 from spec_model.mls.ratchet_tree import MAX_LEAVES
 from spec_model.mls.suites import CipherSuite, suite
-from tests.mls.members import bundle, group_of, join, seeded_rng
+from tests.mls.members import join
 
 CS = suite(3)
 INSTALLATIONS = 10
@@ -82,22 +83,12 @@ def unit_ms() -> dict[str, float]:
 @pytest.fixture(scope="module")
 def added():
     """Two installations; the first commits adding all the others (a full tree)."""
-    rng = seeded_rng(SIZE)
-    first, second = group_of(CS, 2, rng=rng)
-    bundles = [bundle(CS, f"member{i // INSTALLATIONS}/installation{i % INSTALLATIONS}", rng) for i in range(2, SIZE)]
-    before = copy.deepcopy((first, second))
-    pending = first.commit(tuple(Add(b.key_package) for b in bundles), rng=rng)
-    return before, bundles, pending
+    return groups.added(CS, SIZE, lambda i: f"member{i // INSTALLATIONS}/installation{i % INSTALLATIONS}")
 
 
 @pytest.fixture(scope="module")
 def full_group(added):
-    (first, second), bundles, pending = added
-    first, second = copy.deepcopy((first, second))
-    first.pending_commit = pending
-    first.merge_pending_commit()
-    second.process(pending.message)
-    return first, second, join(pending.welcome, bundles[5])
+    return groups.full_group(added, joiner=5)
 
 
 def _measure(benchmark, unit_ms, operation, setup, check):

@@ -231,13 +231,31 @@ _OPERATIONS = [
         "levels and installation counts, metadata, policies, epoch, active.",
         {"client": str, "group_id": Hex}, {"state": Json}),
     _op("clients.messages", _C.CLIENTS, "Group.find_messages: every stored message in order with id, kind, "
-        "delivery status, sender, sent_at_ns (a decimal string), content type, and text or transcript update.",
+        "delivery status, sender, sent_at_ns (a decimal string), content type, and text or transcript update; "
+        "expires_at_ns (a decimal string) for a disappearing message, deleted_by (\"sender\" or the super "
+        "admin's inbox id) for a deleted one.",
         {"client": str, "group_id": Hex, "filters": (Json, {})}, {"messages": list[Json]}),
     _op("clients.consent", _C.CLIENTS, "Set (if state is given) and read a consent record (facts §10).",
         {"client": str, "entity_type": str, "entity": str, "state": (str | None, None)}, {"state": str}),
     _op("clients.history_sync", _C.CLIENTS, "Request history from the inbox's other installations "
         "(request: true), or answer requests and import replies (request: false) (facts §9).",
         {"client": str, "request": bool}, {}),
+    # ---------------------------------------------------------------- clients: message lifetime, pins, local database
+    _op("clients.update_disappearing_settings", _C.CLIENTS, "Set a group's disappearing settings (libxmtp "
+        "update_conversation_message_disappearing_settings: two metadata commits, from_ns then in_ns; both 0 "
+        "removes them). Messages stored while both are positive expire in_ns after they are stored and are no "
+        "longer listed once expired (spec_model/xmtp/disappearing.py).",
+        {"client": str, "group_id": Hex, "from_ns": str, "in_ns": str}, {}),
+    _op("clients.delete_message", _C.CLIENTS, "XIP-76: delete a message (its sender or a super admin; only "
+        "deletable content: spec_model/xmtp/deletion.py) and publish the deletion; returns the DeleteMessage's id. "
+        "Listings then show the message with content type xmtp.org/deletedMessage and deleted_by.",
+        {"client": str, "group_id": Hex, "message_id": Hex}, {"deletion_id": Hex}),
+    _op("clients.update_pinned_frame_url", _C.CLIENTS, "seed \"Pin messages\" (profile seed): set the group's "
+        "group_pinned_frame_url attribute, a metadata change under the group's policy for that key.",
+        {"client": str, "group_id": Hex, "url": str}, {}),
+    _op("clients.delete_local_database", _C.CLIENTS, "seed Client.deleteLocalDatabase(): close the client and delete "
+        "its database; the client's name is free again (a new clients.create is a new installation).",
+        {"client": str}, {}),
 ]
 
 _STREAM_AND_PUSH_OPERATIONS = [

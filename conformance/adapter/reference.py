@@ -30,6 +30,7 @@ from spec_model.mls.reasons import RefusalClass, Rejected
 from spec_model.mls.suites import suite
 from spec_model.xmtp.client import Client, ClientConfig, Conversation
 from spec_model.xmtp.consent import ConsentState, ConsentType
+from spec_model.xmtp.database_key import database_key
 from spec_model.xmtp.content import GROUP_UPDATED, TEXT, GroupUpdated, decode_group_updated, decode_text
 from spec_model.xmtp.context import ClientReason
 from spec_model.xmtp.delivery import DeliveryStatus, GroupMessageKind
@@ -251,7 +252,8 @@ class ReferenceAdapter:
         profile = PROFILES.get(p["profile"] or SEED.name)
         if profile is None:
             raise AdapterError(ErrorKind.UNSUPPORTED, "unknown_profile", p["profile"])
-        client = self._open(p["client"], Wallet.from_key(bytes.fromhex(p["wallet_key"])), os.urandom(32), profile)
+        wallet = Wallet.from_key(bytes.fromhex(p["wallet_key"]))
+        client = self._open(p["client"], wallet, database_key(wallet), profile)
         return {"inbox_id": client.inbox_id, "installation_id": client.installation_id.hex(),
                 "address": client.address}
 
@@ -367,6 +369,33 @@ class ReferenceAdapter:
             for topic, group_keys in zip(topics, keys)]}
 
 
+    # ------------------------------------------------------------------ clients: message lifetime, pins, database
+
+    def _clients_update_disappearing_settings(self, p: dict[str, Any]) -> dict[str, Any]:
+        try:
+            from_ns, in_ns = int(p["from_ns"]), int(p["in_ns"])
+        except ValueError as e:
+            raise AdapterError(ErrorKind.INTERNAL, "invalid_params", str(e)) from None
+        self._conversation(p).update_disappearing_settings(from_ns, in_ns)
+        return {}
+
+    def _clients_delete_message(self, p: dict[str, Any]) -> dict[str, Any]:
+        conversation = self._conversation(p)
+        deletion = conversation.delete_message(bytes.fromhex(p["message_id"]))
+        conversation.sync()
+        return {"deletion_id": deletion.hex()}
+
+    def _clients_update_pinned_frame_url(self, p: dict[str, Any]) -> dict[str, Any]:
+        self._conversation(p).update_pinned_frame_url(p["url"])
+        return {}
+
+    def _clients_delete_local_database(self, p: dict[str, Any]) -> dict[str, Any]:
+        client = self._client(p["client"])
+        del self._clients[p["client"]]
+        client.delete_local_database()
+        return {}
+
+
 @dataclasses.dataclass
 class _OpenStream:
     """A stream a client opened (``clients.stream_open``): its kind, the model's stream, whether it is closed."""
@@ -441,6 +470,10 @@ def message_json(m: StoredMessage) -> dict[str, Any]:
     entry = {"id": m.id.hex(), "kind": m.kind.name.lower(), "delivery_status": m.delivery_status.name.lower(),
              "sender_inbox_id": m.sender_inbox_id, "sent_at_ns": str(m.sent_at_ns),
              "content_type": f"{m.content.type.authority_id}/{m.content.type.type_id}"}
+    if m.expire_at_ns is not None:
+        entry["expires_at_ns"] = str(m.expire_at_ns)
+    if m.deleted_by is not None:
+        entry["deleted_by"] = m.deleted_by
     if m.content.type == TEXT:
         entry["text"] = decode_text(m.content)
     elif m.content.type == GROUP_UPDATED:

@@ -2,8 +2,9 @@
 
 Sources of checks, in run order: the official RFC 9420 and RFC 9180 vectors (``vector_checks``), the XMTP vector
 families and client scenarios (``vector_checks``), the families' cases played through the network
-(``conformance.wire``), MLS groups shared with the model
-(``mls_interop``) and split across both (``mls_mixed``), replayed scenario files (``--scenario``), and the differential state machine
+(``conformance.wire``), MLS groups shared with the model (``mls_interop``), one operation at a time for every
+group size and leaf (``mls_epochs``) and split across both (``mls_mixed``), replayed scenario files
+(``--scenario``), and the differential state machine
 (``differential``). ``run.py`` selects and runs them; ``report.py`` renders the results.
 """
 
@@ -21,6 +22,7 @@ from ..vectors.families import scenarios as scenario_family
 from ..vectors.formats import FILE_MODELS
 from .checks import Check, Need, Result, SkipFileError, SkipList, Status, missing
 from .differential import DifferentialOptions, differential_checks
+from .mls_epochs import epoch_checks
 from .mls_interop import mls_interop_checks
 from .mls_mixed import mixed_group_checks
 from .report import Report, build_report
@@ -64,7 +66,7 @@ def _suite(options: RunOptions) -> list[Check]:
     if options.scenarios:
         return [c for path in options.scenarios for c in scenario_file_checks(path)]
     return [*rfc9420_checks(), *hpke_checks(), *xmtp_checks(), *wire_checks(), *mls_interop_checks(),
-            *mixed_group_checks(), *differential_checks(options.differential)]
+            *epoch_checks(), *mixed_group_checks(), *differential_checks(options.differential)]
 
 
 def collect(options: RunOptions) -> list[Check]:

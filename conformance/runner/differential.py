@@ -7,8 +7,8 @@ updates (allowed or not), messages, syncs, delivery faults and restarts. Each st
 the model (the ``reference`` adapter in process, on its own delivery service) and then on the adapter
 under test (on another); after every step both must agree on the verdict and on what the acting
 client observes of the group (members, admins, metadata, policies, epoch, messages with their
-statuses). At the end the faults stop, every client syncs, and every client of a group must see
-the same group state as every other, in both worlds.
+statuses). At the end the faults stop, every client syncs until a round of syncs changes nothing, and
+every client of a group must see the same group state as every other, in both worlds.
 
 A difference fails the run; its steps are shrunk (``shrink``: cut after the failing step, then
 drop steps while the difference remains), and the smallest failing sequence is written as a
@@ -39,9 +39,12 @@ from ..vectors.formats import FILE_MODELS
 from ..vectors.questions import judge_fields
 from .checks import Check, Need
 
-__all__ = ["Differential", "differential_checks", "run_differential", "write_counterexample", "STEPS_PER_RUN"]
+__all__ = ["Differential", "differential_checks", "run_differential", "write_counterexample", "STEPS_PER_RUN",
+           "CONVERGE_ROUNDS"]
 
 STEPS_PER_RUN = 25
+CONVERGE_ROUNDS = 8
+"""At most this many rounds of ``sync_all`` by every client at the end of a run (``Differential.converge``)."""
 USERS = ("alice", "bob", "carol", "dave")
 PRESETS = ("all_members", "admins_only")
 TEXT_ATTRIBUTES = {"update_name": "name", "update_description": "description", "update_image_url": "url"}
@@ -73,18 +76,30 @@ class Differential:
         return expected
 
     def converge(self) -> None:
-        """Faults stop (the clock passes every hold and refusal), everyone syncs, and everyone agrees."""
+        """Faults stop (the clock passes every hold and refusal), everyone syncs round after round until a
+        round changes nothing anyone observes, and everyone agrees.
+
+        Two rounds are not always enough: a sync publishes at most one commit, and the model builds the
+        next only once the last came back (docs/xmtp-facts.md §5), so a client with a queue of changes
+        publishes the last of them in a late round, after the others' last sync. A queue of n commits
+        needs about n + 1 rounds; ``CONVERGE_ROUNDS`` bounds them, and a group still moving then is judged
+        as it stands.
+        """
         self.do("network", "advance_clock", seconds=3600)
         clients = list(self.model.clients)
-        for _ in range(2):
+        views: dict[tuple[str, str], dict[str, Any]] | None = None
+        for _ in range(CONVERGE_ROUNDS):
             for client in clients:
                 self.do(client, "sync_all")
+            latest = {(group, client): self.do(client, "observe", group=group).get("observed", {})
+                      for group in list(self.model.groups) for client in clients}
+            if latest == views:
+                break
+            views = latest
         for group in list(self.model.groups):
-            seen = {}
-            for client in clients:
-                observed = self.do(client, "observe", group=group).get("observed", {})
-                if "state" in observed and observed["state"]["active"]:
-                    seen[client] = {k: v for k, v in observed["state"].items() if k != "active"}
+            states = {client: views[group, client].get("state") for client in clients}
+            seen = {client: {k: v for k, v in state.items() if k != "active"}
+                    for client, state in states.items() if state and state["active"]}
             for client, state in seen.items():
                 first, reference = next(iter(seen.items()))
                 judge_fields(f"{group}: {client}'s view against {first}'s after everyone synced", reference, state)

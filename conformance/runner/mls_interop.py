@@ -27,7 +27,7 @@ from ..vectors import Difference, expect
 from .checks import Check, Need
 from .vector_checks import accepted
 
-__all__ = ["mls_interop_checks", "INTEROP_CHECKS", "member_bundle", "model_accepts"]
+__all__ = ["mls_interop_checks", "INTEROP_CHECKS", "member_bundle", "model_accepts", "refused"]
 
 GROUP_ID = b"xmtp-conformance interop group"
 EXPORT_LABEL = b"xmtp-conformance"
@@ -57,7 +57,8 @@ def _model_processes(group: Group, what: str, message_hex: str):
     return model_accepts(what, lambda: group.process(MLSMessage.decode(bytes.fromhex(message_hex))))
 
 
-def _refused(session: Session, what: str, operation: str, **params) -> None:
+def refused(session: Session, what: str, operation: str, **params) -> None:
+    """Call an operation that must be refused: accepting it is a difference (expected refused)."""
     try:
         session.ask(operation, **params)
     except AdapterError as e:
@@ -168,7 +169,7 @@ def removed_member_cannot_decrypt(cs: CipherSuite, session: Session) -> None:
     done = accepted(session, "a message of the epoch before the removal, delivered late", "mls.process",
                     member="B", message=_hex(late))
     expect("data of the late message", b"sent before the removal".hex(), done["data"])
-    _refused(session, "a message of the epoch after the removal", "mls.process", member="B",
+    refused(session, "a message of the epoch after the removal", "mls.process", member="B",
              message=_hex(group.send_application(b"not for you")))
 
 
@@ -187,7 +188,7 @@ def past_epoch_window(cs: CipherSuite, session: Session) -> None:
                             message=_hex(old))
             expect(f"data of a message from {back} epochs back", f"{back} epochs old".encode().hex(), done["data"])
         else:
-            _refused(session, f"a message from {back} epochs back", "mls.process", member="B", message=_hex(old))
+            refused(session, f"a message from {back} epochs back", "mls.process", member="B", message=_hex(old))
 
 
 def out_of_order_generations(cs: CipherSuite, session: Session) -> None:
@@ -197,7 +198,7 @@ def out_of_order_generations(cs: CipherSuite, session: Session) -> None:
     for i in (3, 0, 2, 1):
         done = accepted(session, f"generation {i} out of order", "mls.process", member="B", message=_hex(sent[i]))
         expect(f"data of generation {i}", f"message {i}".encode().hex(), done["data"])
-    _refused(session, "generation 0 a second time (its key is deleted)", "mls.process", member="B",
+    refused(session, "generation 0 a second time (its key is deleted)", "mls.process", member="B",
              message=_hex(sent[0]))
 
 
@@ -210,7 +211,7 @@ def out_of_order_window(cs: CipherSuite, session: Session) -> None:
         done = accepted(session, f"generation {i} after generation 6", "mls.process", member="B",
                         message=_hex(sent[i]))
         expect(f"data of generation {i}", f"message {i}".encode().hex(), done["data"])
-    _refused(session, "generation 0 after generation 6 (older than the window)", "mls.process", member="B",
+    refused(session, "generation 0 after generation 6 (older than the window)", "mls.process", member="B",
              message=_hex(sent[0]))
 
 

@@ -55,15 +55,17 @@ _GROUP_METHODS = {
     "update_name": ("name",), "update_description": ("description",), "update_image_url": ("url",),
 }
 _MEMBER_METHODS = ("add_admin", "remove_admin", "add_super_admin", "remove_super_admin")
+_LIFETIME_ACTIONS = ("delete_message", "update_disappearing_settings", "update_pinned_frame_url",
+                     "delete_local_database")
 CLIENT_ACTIONS = (
     "create_client", "restart", "create_group", "create_dm", "sync_welcomes", "sync_all", "send",
     "send_optimistic", "add_members", "remove_members", "update_permission", "consent", "history_sync",
-    "observe", *_GROUP_METHODS, *_MEMBER_METHODS,
+    "observe", *_GROUP_METHODS, *_MEMBER_METHODS, *_LIFETIME_ACTIONS,
     "list", "find_messages", "stream_open", "stream_poll", "stream_close", "push_register",
 )
 NETWORK_ACTIONS = ("fail_publishes", "refuse_connections", "cut_sync_after", "deliver_late", "duplicate_in_queries",
                    "advance_clock", "corrupt_key_package", "key_package_rotated", "drop_streams", "wall_clock",
-                   "notifications")
+                   "notifications", "wait")
 
 STREAM_WAIT_MS = 10_000
 """How long (wall time) ``stream_poll`` lets an adapter wait for the items a step expects (``count``): an SDK
@@ -100,6 +102,7 @@ class Driver:
         self.inboxes: dict[str, str] = {}     # user -> inbox id
         self.addresses: dict[str, str] = {}   # user -> address
         self.groups: dict[str, str] = {}      # group name -> group id (hex)
+        self.messages: dict[str, str] = {}    # message name (a send's "message") -> message id (hex)
         self.clients: list[str] = []
         self.installations: dict[str, bytes] = {}  # client -> installation key
         self.key_packages: dict[str, bytes] = {}   # client -> its key package on the network, as last seen
@@ -175,12 +178,38 @@ class Driver:
         elif action == "observe":
             if a["group"] not in self.groups:
                 raise _unknown_group(a["group"])
+        elif action in _LIFETIME_ACTIONS:
+            self._lifetime_action(client, action, a)
         elif action in ("list", "find_messages", "stream_open", "stream_poll", "stream_close", "push_register"):
             return getattr(self, "_" + action)(client, a)
         else:
             method, arguments = self._group_call(action, a)
-            ask("clients.group", client=client, group_id=self._group_id(a["group"]), method=method,
-                arguments=arguments)
+            value = ask("clients.group", client=client, group_id=self._group_id(a["group"]), method=method,
+                        arguments=arguments)["value"]
+            if "message" in a:  # a send names its message for later steps
+                self.messages[a["message"]] = value
+
+    def _lifetime_action(self, client: str, action: str, a: dict[str, Any]) -> None:
+        """Disappearing settings, XIP-76 deletion (of a message a send named, or the ``message_index``-th the
+        client lists), pins, and deleting the client's database (its name is free again)."""
+        ask = self.session.ask
+        if action == "delete_local_database":
+            ask("clients.delete_local_database", client=client)
+            self.clients.remove(client)
+            return
+        group_id = self._group_id(a["group"])
+        if action == "update_disappearing_settings":
+            ask("clients.update_disappearing_settings", client=client, group_id=group_id,
+                from_ns=str(a["from_ns"]), in_ns=str(a["in_ns"]))
+        elif action == "update_pinned_frame_url":
+            ask("clients.update_pinned_frame_url", client=client, group_id=group_id, url=a["url"])
+        elif "message_index" in a:
+            listed = ask("clients.messages", client=client, group_id=group_id)["messages"]
+            ask("clients.delete_message", client=client, group_id=group_id, message_id=listed[a["message_index"]]["id"])
+        else:
+            if a["message"] not in self.messages:
+                raise ScenarioError(f"no send named message {a['message']!r}")
+            ask("clients.delete_message", client=client, group_id=group_id, message_id=self.messages[a["message"]])
 
     # ------------------------------------------------------------------ listing, streams, push (issue 18)
 
@@ -365,6 +394,9 @@ class Driver:
             self.network.duplicate_in_queries(a.get("count", 1))
         elif action == "advance_clock":
             self.network.clock.advance(a["seconds"] * 10**9)
+        elif action == "wait":  # time passes for every clock: the harness's, and the wall clock an SDK may keep
+            self.network.clock.advance(a["seconds"] * 10**9)
+            time.sleep(a["seconds"])
         else:
             raise ScenarioError(f"unknown network action {action!r} (known: {', '.join(NETWORK_ACTIONS)})")
         return None
@@ -402,8 +434,11 @@ def _unknown_group(group: str) -> AdapterError:
 
 
 def message_fields(message: dict[str, Any]) -> dict[str, Any]:
-    """What every implementation must agree on: not ids, not timestamps."""
-    return {k: v for k, v in message.items() if k not in ("id", "sent_at_ns")}
+    """What every implementation must agree on: not ids, not timestamps (of an expiry, only that there is one)."""
+    fields = {k: v for k, v in message.items() if k not in ("id", "sent_at_ns", "expires_at_ns")}
+    if "expires_at_ns" in message:
+        fields["expires"] = True
+    return fields
 
 
 def _post(url: str, method: str, body: dict[str, Any]) -> dict[str, Any]:

@@ -202,6 +202,12 @@ async function groupState(group) {
   const attributes = { description: group.groupDescription(), group_image_url_square: group.groupImageUrlSquare(),
     group_name: group.groupName() };
   if (!isDm) attributes.app_data = group.appData();
+  // The disappearing settings are attributes too once set (both keys, decimal i64; facts §3.2).
+  const disappearing = group.messageDisappearingSettings();
+  if (disappearing) {
+    attributes.message_disappear_from_ns = disappearing.fromNs.toString();
+    attributes.message_disappear_in_ns = disappearing.inNs.toString();
+  }
   const members = await group.listMembers(); // in no particular order since 1.10
   return {
     epoch: Number((await group.debugInfo()).epoch),
@@ -232,6 +238,7 @@ function messageJson(m) {
   const type = m.contentType;
   const entry = { id: m.id, kind: KINDS[m.kind], delivery_status: DELIVERY[m.deliveryStatus], sender_inbox_id: m.senderInboxId,
     sent_at_ns: m.sentAtNs.toString(), content_type: `${type.authorityId}/${type.typeId}` };
+  if (m.expiresAtNs != null) entry.expires_at_ns = m.expiresAtNs.toString();
   const content = m.content;
   if (content.type === xmtp.DecodedMessageContentType.Text) {
     entry.text = content.text;
@@ -559,6 +566,34 @@ const handlers = {
     // libxmtp's device sync needs its history server (HTTP upload/download) and its sync worker;
     // the harness serves neither over the gRPC API, so both are disabled here.
     throw unsupported("history_sync", "the device-sync worker and history server are disabled in this adapter");
+  },
+
+  // ---------------------------------------------------------------- message lifetime, pins, local database
+
+  async "clients.update_disappearing_settings"(p) {
+    const group = await conversation(p);
+    await group.updateMessageDisappearingSettings({ fromNs: BigInt(p.from_ns), inNs: BigInt(p.in_ns) });
+    return {};
+  },
+
+  async "clients.delete_message"() {
+    // libxmtp's XIP-76 MlsGroup::delete_message (since 1.9) is bound for mobile only: the node bindings'
+    // only deletion is Conversations.deleteMessageById, which removes a row from the local database and
+    // sends nothing (bindings/node/src/conversations/messages.rs@b649d1a, the same in 1.9.1).
+    throw unsupported("message_deletion", "the node bindings expose no XIP-76 deletion (only the local deleteMessageById)");
+  },
+
+  async "clients.update_pinned_frame_url"() {
+    throw unsupported("pinned_frame_url", "libxmtp has no group_pinned_frame_url key since 2025-02 (profile libxmtp)");
+  },
+
+  async "clients.delete_local_database"(p) {
+    // node-sdk's Client.deleteLocalDatabase: close the client, then remove the SQLite file and its side files.
+    const entry = named(p.client);
+    await release(entry.client);
+    for (const suffix of ["", "-wal", "-shm", "-journal"]) rmSync(entry.dbPath + suffix, { force: true });
+    clients.delete(p.client);
+    return {};
   },
 };
 

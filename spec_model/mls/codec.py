@@ -21,7 +21,6 @@ for example ``KeyPackage.leaf_node.capabilities.versions[1]``.
 from __future__ import annotations
 
 import abc
-import contextlib
 import dataclasses
 import enum
 import typing
@@ -71,13 +70,21 @@ def opaque(data: bytes) -> bytes:
     return varint(len(data)) + data
 
 
-@contextlib.contextmanager
-def field(name: str) -> Iterator[None]:
-    """RFC 9420 §2.1: Name the field being read: a ``DecodeError`` inside gets ``name`` prefixed to its path."""
-    try:
-        yield
-    except DecodeError as e:
-        raise e.within(name) from None
+class field:
+    """RFC 9420 §2.1: Name the field being read: a ``DecodeError`` inside gets ``name`` prefixed to its path
+    (``with field(name): ...``)."""
+
+    __slots__ = ("name",)
+
+    def __init__(self, name: str):
+        self.name = name
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, kind, error, traceback) -> None:
+        if isinstance(error, DecodeError):
+            raise error.within(self.name) from None
 
 
 class Reader:
@@ -240,8 +247,10 @@ class Vector(Kind):
         while not inner.done:
             if len(items) == self.max_items:
                 raise DecodeError("", f"more than {self.max_items} items")
-            with field(f"[{len(items)}]"):
+            try:
                 items.append(item.read(inner))
+            except DecodeError as e:
+                raise e.within(f"[{len(items)}]") from None
         return tuple(items)
 
     def __repr__(self) -> str:
@@ -398,13 +407,23 @@ class Struct:
     def read(cls, r: Reader) -> "Struct":
         """RFC 9420 §2.1: read the fields in wire order; a ``DecodeError`` names the field."""
         values = {}
-        for name, kind in cls.wire_fields():
-            with field(name):
+        name = ""
+        try:
+            for name, kind in cls.wire_fields():
                 values[name] = kind.read(r)
+        except DecodeError as e:  # the path names the field (one handler per struct, not one per field)
+            raise e.within(name) from None
         return cls(**values)
 
     def encode_fields(self, count: int) -> bytes:
-        """RFC 9420 §5.1.2 (to-be-signed structures): The encoding of the first ``count`` wire fields (a to-be-signed prefix)."""
+        """RFC 9420 §5.1.2 (to-be-signed structures): The encoding of the first ``count`` wire fields (a to-be-signed prefix).
+
+        All fields but a last ``opaque<V>`` (a signature) are the encoding cut before it: a structure read from
+        the wire keeps the bytes it was read from (``_read_remembering``), so they are not encoded again."""
+        fields = self.wire_fields()
+        if count == len(fields) - 1 and fields[-1][1] is OPAQUE:
+            encoding = self.encode()
+            return encoding[:len(encoding) - len(opaque(getattr(self, fields[-1][0])))]
         out = bytearray()
         for name, kind in self.wire_fields()[:count]:
             kind.write(getattr(self, name), out)

@@ -118,10 +118,11 @@ def validate_proposal_list(proposals: Sequence[CommittedProposal], committer: in
             raise Rejected(Reason.DUPLICATE_UPDATE_OR_REMOVE, f"leaf {removed}")
         touched.add(removed)
 
+    adds = by_type.get(Add, [])
     removed_keys = {tree.leaf(p.proposal.removed).signature_key for p in removes}
-    member_keys = {leaf.signature_key for _, leaf in tree.members()} - removed_keys
+    member_keys = {leaf.signature_key for _, leaf in tree.members()} - removed_keys if adds else set()
     added_keys: set[bytes] = set()
-    for p in by_type.get(Add, []):
+    for p in adds:
         key = p.proposal.key_package.leaf_node.signature_key
         if key in added_keys:
             raise Rejected(Reason.DUPLICATE_ADD)
@@ -182,14 +183,13 @@ def apply_proposals(proposals: Sequence[CommittedProposal], tree: RatchetTree, c
     if extensions != context.extensions:
         _check_extensions_supported(extensions, tree, new_context)
     added = []
-    members = Membership.of(tree)
-    for p in proposals:
-        if isinstance(p.proposal, Add):
-            key_package = p.proposal.key_package
-            validate_key_package(key_package, members, tree.cs, new_context, now=now)
-            leaf_index = tree.add_leaf(key_package.leaf_node)
-            members.add(leaf_index, key_package.leaf_node)
-            added.append((leaf_index, key_package))
+    adds = [p.proposal.key_package for p in proposals if isinstance(p.proposal, Add)]
+    members = Membership.of(tree) if adds else None
+    for key_package in adds:
+        validate_key_package(key_package, members, tree.cs, new_context, now=now)
+        leaf_index = tree.add_leaf(key_package.leaf_node)
+        members.add(leaf_index, key_package.leaf_node)
+        added.append((leaf_index, key_package))
     return AppliedProposals(
         tree=tree,
         extensions=extensions,

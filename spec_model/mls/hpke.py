@@ -481,6 +481,14 @@ class Context:
 # --------------------------------------------------------------------------- HPKE
 
 
+@functools.lru_cache(maxsize=4)
+def _info_hash(kdf: Kdf, suite_id: bytes, info: bytes) -> bytes:
+    """RFC 9180 §5.1: ``LabeledExtract("", "info_hash", info)``, once per info: it depends on nothing else, and
+    one sender seals to many recipients with the same (possibly large) info, e.g. an MLS Welcome (RFC 9420
+    §12.4.3.1)."""
+    return kdf.labeled_extract(suite_id, b"", b"info_hash", info)
+
+
 class Hpke:
     """RFC 9180 §5: HPKE for one ciphersuite (KEM, KDF, AEAD)."""
 
@@ -499,7 +507,7 @@ class Hpke:
         _verify_psk_inputs(mode, psk, psk_id)
         kdf, suite_id = self.kdf, self.suite_id
         psk_id_hash = kdf.labeled_extract(suite_id, b"", b"psk_id_hash", psk_id)
-        info_hash = kdf.labeled_extract(suite_id, b"", b"info_hash", info)
+        info_hash = _info_hash(kdf, suite_id, info)
         key_schedule_context = bytes((mode,)) + psk_id_hash + info_hash
         secret = kdf.labeled_extract(suite_id, shared_secret, b"secret", psk)
         key = kdf.labeled_expand(suite_id, secret, b"key", key_schedule_context, self.aead.Nk)

@@ -111,7 +111,7 @@ def _parent_hash_of(node: Node) -> bytes | None:
 class RatchetTree:
     """RFC 9420 §7: the public ratchet tree of a group, bound to its cipher suite."""
 
-    __slots__ = ("cs", "_nodes", "_hashes")
+    __slots__ = ("cs", "_nodes", "_hashes", "_blank_from")
 
     def __init__(self, cs: CipherSuite, nodes: Sequence[Node | None]):
         """RFC 9420 §7.1, Appendix C: a tree from its full node array (2^(d+1) - 1 entries)."""
@@ -126,6 +126,7 @@ class RatchetTree:
         self.cs = cs
         self._nodes: list[Node | None] = nodes
         self._hashes: list[bytes | None] = [None] * len(nodes)
+        self._blank_from = 0  # no leaf left of this one is blank: where the search for the leftmost blank starts
 
     # -- the ratchet_tree extension (§12.4.3.3)
 
@@ -164,6 +165,7 @@ class RatchetTree:
         """RFC 9420 §12.4.1: an independent copy, e.g. for a commit's new tree (nodes are immutable)."""
         new = object.__new__(RatchetTree)
         new.cs, new._nodes, new._hashes = self.cs, list(self._nodes), list(self._hashes)
+        new._blank_from = self._blank_from
         return new
 
     def __eq__(self, other: object) -> bool:
@@ -197,10 +199,17 @@ class RatchetTree:
     # -- changes (§7.7, §12.1)
 
     def _set(self, x: int, node: Node | None) -> None:
-        """Store ``node`` at ``x`` and forget the cached tree hashes of ``x`` and its ancestors."""
+        """Store ``node`` at ``x`` and forget the cached tree hashes of ``x`` and its ancestors.
+
+        A node's hash is cached only while its children's are, so the walk up stops at the first ancestor
+        with none cached: a run of adds forgets each ancestor's hash once."""
         self._nodes[x] = node
         self._hashes[x] = None
+        if node is None and x % 2 == 0:
+            self._blank_from = min(self._blank_from, x // 2)
         for p in tm.direct_path(x, self.n_leaves):
+            if self._hashes[p] is None:
+                break
             self._hashes[p] = None
 
     def _blank_direct_path(self, i: int) -> None:
@@ -212,7 +221,8 @@ class RatchetTree:
 
         The new leaf is added to the ``unmerged_leaves`` of every non-blank node on its direct path.
         """
-        i = next((i for i in range(self.n_leaves) if self._nodes[2 * i] is None), self.n_leaves)
+        i = next((i for i in range(self._blank_from, self.n_leaves) if self._nodes[2 * i] is None), self.n_leaves)
+        self._blank_from = i + 1
         if i == self.n_leaves:  # extend: a new blank root over the old tree and a blank subtree
             self._nodes += [None] * (len(self._nodes) + 1)
             self._hashes += [None] * (len(self._hashes) + 1)

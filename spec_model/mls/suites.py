@@ -98,6 +98,14 @@ class _EncryptContext(Struct):
     context: Annotated[bytes, OPAQUE]
 
 
+@functools.lru_cache(maxsize=4)
+def _encrypt_context(label: bytes, context: bytes) -> bytes:
+    """RFC 9420 §5.1.3: ``EncryptContext`` encoded, once per (label, context): a Welcome encrypts to every new member
+    with its ``encrypted_group_info`` as the context (§12.4.3.1), megabytes in a group of thousands, and the
+    same bytes object each time, whose hash Python keeps."""
+    return _EncryptContext(MLS_LABEL_PREFIX + label, context).encode()
+
+
 class _RefHashInput(Struct):
     """RFC 9420 §5.2: ``RefHashInput``."""
 
@@ -318,7 +326,7 @@ class CipherSuite:
     def encrypt_with_label(self, public_key: bytes, label: bytes, context: bytes, plaintext: bytes,
                            rng: Rng | None = None) -> HPKECiphertext:
         """RFC 9420 §5.1.3: ``EncryptWithLabel``: HPKE SealBase with EncryptContext as info."""
-        info = _EncryptContext(MLS_LABEL_PREFIX + label, context).encode()
+        info = _encrypt_context(label, context)
         ikm_e = rng(self.hpke.kem.Nsk) if rng else None
         kem_output, ciphertext = self.hpke.seal_base(public_key, info, b"", plaintext, ikm_e)
         return HPKECiphertext(kem_output, ciphertext)
@@ -326,7 +334,7 @@ class CipherSuite:
     def decrypt_with_label(self, private_key: bytes, label: bytes, context: bytes,
                            ct: HPKECiphertext) -> bytes:
         """RFC 9420 §5.1.3: ``DecryptWithLabel``; raises ``hpke.DecryptError``."""
-        info = _EncryptContext(MLS_LABEL_PREFIX + label, context).encode()
+        info = _encrypt_context(label, context)
         return self.hpke.open_base(ct.kem_output, private_key, info, b"", ct.ciphertext)
 
     def derive_key_pair(self, secret: bytes) -> tuple[bytes, bytes]:

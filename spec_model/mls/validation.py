@@ -39,10 +39,10 @@ class Membership:
     @classmethod
     def of(cls, tree: RatchetTree) -> "Membership":
         """RFC 9420 §7.3: the members of ``tree``."""
-        m = cls(0, collections.Counter(), collections.Counter(), {}, {})
-        for i, leaf in tree.members():
-            m.add(i, leaf)
-        return m
+        leaves = list(tree.members())
+        return cls(len(leaves), collections.Counter(leaf.credential.credential_type for _, leaf in leaves),
+                   collections.Counter(t for _, leaf in leaves for t in set(leaf.capabilities.credentials)),
+                   {leaf.signature_key: i for i, leaf in leaves}, {leaf.encryption_key: i for i, leaf in leaves})
 
     def add(self, leaf_index: int, leaf: LeafNode) -> None:
         """RFC 9420 §7.3: count one more member leaf."""

@@ -31,7 +31,7 @@ from .credential import Installation
 from .history_archive import RestoredGroup, dump_group_state, load_group_state
 from .identity import AssociationState, apply_update, decode_update
 from .identity_log import InboxHistory
-from .key_package import CIPHER_SUITE, build_key_package
+from .key_package import CIPHER_SUITE, KEYS_EXPIRATION_INTERVAL_NS, build_key_package, needs_rotation
 from .network import DeliveryService
 from .profiles import SEED, Profile
 from .push import HMAC_KEY_SIZE, HmacKey, hmac_keys
@@ -154,12 +154,27 @@ class ClientContext:
         return decode_key_package_bundle(row.private_keys) if row else None
 
     def rotate_key_package(self) -> None:
-        """seed: "XMTP will rotate the key package when a new welcome message is received"."""
+        """seed: "XMTP will rotate the key package when a new welcome message is received"; the keys it replaces
+        are marked for deletion (libxmtp key_package_history.rs ``mark_key_package_before_id_to_be_deleted``)."""
         bundle = self.new_key_package()
         with self.store.transaction():  # kept first: an upload whose reply is lost still took effect
             self.keep_key_package(bundle)
+            self.store.replace_key_packages(bundle.key_package.ref(CS), self.now_ns())
         self.network.upload_key_package(api.UploadKeyPackageRequest(
             api.KeyPackageUpload(bundle.key_package.encode()), is_inbox_id_credential=True))
+
+    def maintain_key_packages(self) -> None:
+        """seed: "XMTP will rotate the key package ... and delete expired key packages automatically". libxmtp's
+        KeyPackagesCleanerWorker (crates/xmtp_mls/src/worker/ and crates/xmtp_db/src/encrypted_store/identity.rs,
+        key_package_history.rs@b649d1a): a new key package is due ``KEY_PACKAGE_ROTATION_INTERVAL_NS`` after the
+        last one (``needs_rotation``), and the private keys of a replaced one are deleted
+        ``KEYS_EXPIRATION_INTERVAL_NS`` after it was replaced (``expired_private_keys``' rule). The model's
+        client runs this at every welcome sync."""
+        last = self.store.newest_key_package_created_ns()
+        if last is not None and needs_rotation(last, self.now_ns()):
+            self.rotate_key_package()
+        with self.store.transaction():  # replaced at or before now - 1 day: now >= replaced_at + 1 day
+            self.store.delete_replaced_key_packages(self.now_ns() - KEYS_EXPIRATION_INTERVAL_NS + 1)
 
     # ------------------------------------------------------------------ consent (docs/xmtp-facts.md §10)
 

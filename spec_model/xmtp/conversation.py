@@ -27,15 +27,16 @@ from .content import LEAVE_REQUEST, EncodedContent, encode_text, message_id, sea
 from .context import ClientContext, ClientReason
 from .credential import inbox_of
 from .delivery import DeliveryStatus, GroupMessageKind, IntentKind, IntentState
-from .extensions import ConversationType, read_immutable_metadata, read_membership, read_mutable_metadata, \
-    read_mutable_permissions
+from .deletion import DELETED_MESSAGE, HIDDEN_TYPE_IDS, check_deletion, encode_delete_message, is_deletion_valid
+from .extensions import MESSAGE_DISAPPEAR_FROM_NS, MESSAGE_DISAPPEAR_IN_NS, ConversationType, \
+    read_immutable_metadata, read_membership, read_mutable_metadata, read_mutable_permissions
 from .history_archive import RestoredGroup
 from .intents import post_commit, publish_intents
 from .messages import StoredMessage
 from .network import NetworkError
 from .permissions import Policies
 from .receive import leave_requesters, receive
-from .store import INACTIVE_STATES, MessageRow
+from .store import INACTIVE_STATES, MessageDeletionRow, MessageRow
 from .streams import Stream, group_stream
 
 __all__ = ["Member", "Conversation", "MAX_SYNCS_TO_RESOLVE", "GROUP_KEY_ROTATION_INTERVAL_NS",
@@ -165,8 +166,22 @@ class Conversation:
 
     def find_messages(self, **filters) -> list[StoredMessage]:
         """seed ``find_messages``: sent_after_ns, sent_before_ns, limit, direction, delivery_status, kind; a DM's
-        are those of every DM of the same two inboxes (``dm_twins``)."""
-        return StoredMessage.listed(self.client.store.find_messages(self.dm_twins(), **filters))
+        are those of every DM of the same two inboxes (``dm_twins``).
+
+        libxmtp ``find_messages_v2``: expired disappearing messages and DeleteMessage messages are left out, a
+        deleted message is shown in place (``disappearing.py``, ``deletion.py``)."""
+        store = self.client.store
+        rows = store.find_messages(self.dm_twins(), exclude_type_ids=HIDDEN_TYPE_IDS,
+                                   unexpired_at_ns=self.client.now_ns(), **filters)
+        listed = []
+        for message in StoredMessage.listed(rows):
+            row = store.get_message(message.id)
+            deletion = next((d for d in store.find_message_deletions(message.id) if is_deletion_valid(d, row)), None)
+            if deletion is not None:
+                by = "sender" if deletion.deleted_by_inbox_id == row.sender_inbox_id else deletion.deleted_by_inbox_id
+                message = dataclasses.replace(message, content=EncodedContent(type=DELETED_MESSAGE), deleted_by=by)
+            listed.append(message)
+        return listed
 
     def dm_twins(self) -> tuple[bytes, ...]:
         """libxmtp crates/xmtp_db/src/encrypted_store/group_message.rs@b649d1a ``get_group_messages``: this group's
@@ -225,6 +240,22 @@ class Conversation:
         if row.paused_for_version:
             raise Rejected(ClientReason.PAUSED, row.paused_for_version)
 
+    def delete_message(self, message_id: bytes) -> bytes:
+        """XIP-76 (libxmtp groups/mod.rs ``delete_message``, ``deletion.py``): the sender of a message or a super
+        admin deletes it; stored Unpublished like ``send_optimistic``, published by the next sync. Returns the id
+        of the DeleteMessage."""
+        c = self.client
+        message = c.store.get_message(message_id)
+        check_deletion(message, message_id, self.group_id, c.inbox_id,
+                       c.inbox_id in self.group_metadata()["super_admins"],
+                       bool(c.store.find_message_deletions(message_id)))
+        with c.store.transaction():
+            deletion = self.send_optimistic(encode_delete_message(message_id))
+            c.store.put_message_deletion(MessageDeletionRow(
+                deletion, self.group_id, message_id, c.inbox_id,
+                int(message.sender_inbox_id != c.inbox_id), c.now_ns()))
+        return deletion
+
     # ------------------------------------------------------------------ changes (each one intent, one commit)
 
     def add_members(self, account_addresses: Sequence[str]) -> None:
@@ -275,6 +306,17 @@ class Conversation:
     def update_pinned_frame_url(self, url: str) -> None:
         """seed "Pin messages" (profile seed: the ``group_pinned_frame_url`` attribute)."""
         self._change(IntentKind.METADATA_UPDATE, {"attributes": {"group_pinned_frame_url": url}})
+
+    def update_disappearing_settings(self, from_ns: int, in_ns: int) -> None:
+        """libxmtp crates/xmtp_mls/src/groups/mod.rs@b649d1a ``update_conversation_message_disappearing_settings``: two
+        metadata commits, from_ns then in_ns."""
+        self._change(IntentKind.METADATA_UPDATE, {"attributes": {MESSAGE_DISAPPEAR_FROM_NS: str(from_ns)}})
+        self._change(IntentKind.METADATA_UPDATE, {"attributes": {MESSAGE_DISAPPEAR_IN_NS: str(in_ns)}})
+
+    def remove_disappearing_settings(self) -> None:
+        """libxmtp crates/xmtp_mls/src/groups/mod.rs@b649d1a ``remove_conversation_message_disappearing_settings``: both
+        set to 0 (disabled)."""
+        self.update_disappearing_settings(0, 0)
 
     def add_admin(self, inbox_id: str) -> None:
         """XIP-47: add an inbox to the admin list."""
@@ -412,6 +454,8 @@ class Conversation:
                 continue
             if step is receive:
                 received = result
+        # libxmtp DisappearingMessagesWorker (disappearing.py): expired messages are deleted
+        self.client.store.delete_expired_messages(self.client.now_ns())
         if errors and not return_new:
             raise errors[0]
         if not self._changing:

@@ -113,6 +113,7 @@ class Conversations:
                 joined.append(conversation)
         if joined:
             c.rotate_key_package()
+        c.maintain_key_packages()
         return joined
 
     def _process_welcome(self, message: api.WelcomeMessage) -> Conversation | None:

@@ -25,6 +25,11 @@ class StoredMessage:
     delivery_status: DeliveryStatus
     sender_inbox_id: str
     content: EncodedContent
+    expire_at_ns: int | None = None
+    """libxmtp ``DecodedMessage::expires_at_ns``: when a disappearing message expires (``disappearing.py``)."""
+    deleted_by: str | None = None
+    """XIP-76 (``deletion.py``): who deleted the message, "sender" or the super admin's inbox id; its content is
+    then ``DELETED_MESSAGE``."""
 
     @classmethod
     def of(cls, row: MessageRow) -> StoredMessage:
@@ -33,7 +38,8 @@ class StoredMessage:
         content = EncodedContent.decode(row.content)
         if content.type is None:
             content = dataclasses.replace(content, type=ContentTypeId())
-        return cls(row.id, row.group_id, row.sent_at_ns, row.kind, row.delivery_status, row.sender_inbox_id, content)
+        return cls(row.id, row.group_id, row.sent_at_ns, row.kind, row.delivery_status, row.sender_inbox_id, content,
+                   row.expire_at_ns)
 
     @classmethod
     def listed(cls, rows: Iterable[MessageRow]) -> list[StoredMessage]:

@@ -29,13 +29,16 @@ from spec_model.mls.reasons import Rejected
 
 from . import api
 from .commit_validation import ValidatedCommit, validate_commit
-from .content import LEAVE_REQUEST, content_type_of, encode_group_updated, open_envelope, transcript_message_id
+from .content import DELETE_MESSAGE, LEAVE_REQUEST, EncodedContent, content_type_of, encode_group_updated, open_envelope, transcript_message_id
 from .context import ClientContext
 from .credential import inbox_of
+from .deletion import decode_delete_message, is_deletable
 from .delivery import DeliveryStatus, GroupMessageKind, IntentEvent, IntentKind, IntentState
+from .disappearing import expire_at_ns
+from .extensions import read_mutable_metadata
 from .intents import record, welcome_recipient_record
 from .messages import StoredMessage
-from .store import CursorKind, IntentRow, MembershipState, MessageRow
+from .store import CursorKind, IntentRow, MembershipState, MessageDeletionRow, MessageRow
 
 __all__ = ["PAGE", "pages", "page_lists", "receive", "leave_requesters"]
 
@@ -122,9 +125,36 @@ def _process_envelope(ctx: ClientContext, group: Group, v1) -> list[StoredMessag
     row = _application_row(group, result, v1.created_ns)
     if row is None:
         return []
+    row = dataclasses.replace(row, expire_at_ns=expire_at_ns(group.context.extensions, ctx.now_ns()))
     store.put_message(row)
+    if (row.authority_id, row.type_id) == (DELETE_MESSAGE.authority_id, DELETE_MESSAGE.type_id):
+        _process_delete_message(ctx, group, row)
     _note_own_leave_request(ctx, row)
     return StoredMessage.listed([row])
+
+
+def _process_delete_message(ctx: ClientContext, group: Group, row: MessageRow) -> None:
+    """XIP-76, libxmtp mls_sync.rs ``process_delete_message``@b649d1a (``deletion.py``): record a received
+    deletion unless it names a message of another group, a message that is not deletable, or one whose sender is
+    not the deleter while the deleter is no super admin; one that arrives before its message is recorded, judged
+    when the message is listed."""
+    try:
+        target = decode_delete_message(EncodedContent.decode(row.content))
+    except DecodeError:
+        target = None
+    if target is None:
+        return
+    is_super_admin = row.sender_inbox_id in read_mutable_metadata(group.context.extensions).super_admin_list.inbox_ids
+    original = ctx.store.get_message(target)
+    if original is not None:
+        if original.group_id != group.group_id or not is_deletable(original):
+            return
+        is_sender = original.sender_inbox_id == row.sender_inbox_id
+        if not is_sender and not is_super_admin:
+            return
+        is_super_admin = not is_sender and is_super_admin
+    ctx.store.put_message_deletion(MessageDeletionRow(row.id, group.group_id, target, row.sender_inbox_id,
+                                                      int(is_super_admin), row.sent_at_ns))
 
 
 def _note_own_leave_request(ctx: ClientContext, row: MessageRow) -> None:
@@ -185,6 +215,7 @@ def _own_envelope(ctx: ClientContext, group: Group, intent: IntentRow, v1) -> li
             record(ctx, intent.id, IntentEvent.OWN_MESSAGE_STALE)  # docs/xmtp-facts.md §5: too old, publish again
             return []
         record(ctx, intent.id, IntentEvent.OWN_MESSAGE_SEEN, sent_at_ns=v1.created_ns)
+        store.set_message_expiry(intent.message_id, expire_at_ns(group.context.extensions, ctx.now_ns()))
         record(ctx, intent.id, IntentEvent.POST_COMMIT_DONE)  # a message has no post-commit work
         row = store.get_message(intent.message_id)
         _note_own_leave_request(ctx, row)

@@ -58,20 +58,21 @@ from spec_model.mls.reasons import RefusalClass, Rejected, reason_codes
 from .consent import ConsentRecord, ConsentState, ConsentType
 from .store_rows import (
     INACTIVE_STATES, AssociationStateRow, CursorKind, GroupRow, IdentityRow, IntentRow, KeyPackageRow, MembershipState,
-    MessageRow, RegistrationState, SyncRequestRow,
+    MessageDeletionRow, MessageRow, RegistrationState, SyncRequestRow,
 )
 from .delivery import DeliveryStatus, GroupMessageKind, IntentKind, IntentState
 from .extensions import ConversationType
 
 __all__ = [
     "KEY_SIZE", "StoreReason", "RegistrationState", "MembershipState", "INACTIVE_STATES", "CursorKind", "IdentityRow",
-    "KeyPackageRow", "GroupRow", "MessageRow", "IntentRow", "AssociationStateRow", "SyncRequestRow", "Store",
+    "KeyPackageRow", "GroupRow", "MessageRow", "MessageDeletionRow", "IntentRow", "AssociationStateRow", "SyncRequestRow",
+    "Store",
 ]
 
 KEY_SIZE = 32          # AES-256
 _NONCE_SIZE = 12
 _AAD_LABEL = b"xmtp-store/1"
-_SCHEMA_VERSION = 4    # PRAGMA user_version (3: namespaced reason codes in intents.refusal; 4: installations_checked_ns)
+_SCHEMA_VERSION = 5    # PRAGMA user_version (3: namespaced reason codes in intents.refusal; 4: installations_checked_ns; 5: expire_at_ns, message_deletions)
 _KEY_CHECK = b"xmtp-store key check"
 
 
@@ -97,6 +98,7 @@ _TABLES: dict[type, _Table] = {
     KeyPackageRow: _Table("key_packages", ("ref",)),
     GroupRow: _Table("groups", ("id",)),
     MessageRow: _Table("messages", ("id",)),
+    MessageDeletionRow: _Table("message_deletions", ("id",)),
     IntentRow: _Table("intents", ("id",)),
     ConsentRecord: _Table("consent", ("entity_type", "entity")),
     AssociationStateRow: _Table("identity_cache", ("inbox_id",)),
@@ -122,8 +124,13 @@ _SCHEMA = (
         id BLOB PRIMARY KEY, group_id BLOB NOT NULL, sent_at_ns INTEGER NOT NULL, kind INTEGER NOT NULL,
         delivery_status INTEGER NOT NULL, sender_inbox_id TEXT NOT NULL, sender_installation_id BLOB NOT NULL,
         authority_id TEXT NOT NULL, type_id TEXT NOT NULL, idempotency_key TEXT NOT NULL,
-        content BLOB NOT NULL) STRICT""",
+        content BLOB NOT NULL, expire_at_ns INTEGER) STRICT""",
     "CREATE INDEX messages_by_group ON messages (group_id, sent_at_ns)",
+    """CREATE TABLE message_deletions (
+        id BLOB PRIMARY KEY, group_id BLOB NOT NULL, deleted_message_id BLOB NOT NULL,
+        deleted_by_inbox_id TEXT NOT NULL, is_super_admin_deletion INTEGER NOT NULL,
+        deleted_at_ns INTEGER NOT NULL) STRICT""",
+    "CREATE INDEX message_deletions_by_message ON message_deletions (deleted_message_id)",
     """CREATE TABLE intents (
         id INTEGER PRIMARY KEY AUTOINCREMENT, group_id BLOB NOT NULL, kind INTEGER NOT NULL,
         state INTEGER NOT NULL, payload BLOB NOT NULL, payload_hash BLOB UNIQUE,
@@ -368,6 +375,10 @@ class Store:
             "UPDATE key_packages SET replaced_at_ns = ? WHERE ref != ? AND replaced_at_ns IS NULL",
             (at_ns, current_ref)).rowcount
 
+    def newest_key_package_created_ns(self) -> int | None:
+        """libxmtp crates/xmtp_db/src/encrypted_store/identity.rs@b649d1a (the last rotation): when the newest kept key package was created."""
+        return self._conn.execute("SELECT max(created_ns) FROM key_packages").fetchone()[0]
+
     def delete_replaced_key_packages(self, replaced_before_ns: int) -> int:
         """docs/xmtp-facts.md §1: delete private keys replaced before ``replaced_before_ns`` (now − 1 d); returns the count."""
         return self._conn.execute("DELETE FROM key_packages WHERE replaced_at_ns < ?",
@@ -447,12 +458,15 @@ class Store:
                       sent_before_ns: int | None = None, limit: int | None = None,
                       direction: Literal["ascending", "descending"] = "ascending",
                       delivery_status: DeliveryStatus | None = None, kind: GroupMessageKind | None = None,
-                      content_type: tuple[str, str] | None = None) -> list[MessageRow]:
+                      content_type: tuple[str, str] | None = None, exclude_type_ids: tuple[str, ...] | None = None,
+                      unexpired_at_ns: int | None = None) -> list[MessageRow]:
         """seed: Delivery status: a group's messages (or those of several groups, in one order), Unpublished
         included unless filtered on status.
 
         libxmtp xmtp_db group_message.rs ``get_group_messages``: bounds are exclusive, order is by
-        sent_at_ns (then insertion), ``content_type`` is (authority_id, type_id).
+        sent_at_ns (then insertion), ``content_type`` is (authority_id, type_id); ``exclude_type_ids``
+        leaves out xmtp.org content types; with ``unexpired_at_ns`` a message whose ``expire_at_ns`` is at
+        or before it is left out ("Always exclude expired messages").
         """
         order = {"ascending": "ASC", "descending": "DESC"}[direction]
         authority_id, type_id = content_type or (None, None)
@@ -464,12 +478,38 @@ class Store:
             ("t.kind = ?", kind),
             ("t.authority_id = ?", authority_id),
             ("t.type_id = ?", type_id),
+            ("NOT (t.authority_id = 'xmtp.org' AND t.type_id IN (?))", exclude_type_ids),
+            ("(t.expire_at_ns IS NULL OR t.expire_at_ns > ?)", unexpired_at_ns),
         )
         tail = f"{where} ORDER BY t.sent_at_ns {order}, t.rowid {order}"
         if limit is not None:
             tail += " LIMIT ?"
             params.append(limit)
         return self._select(MessageRow, tail, params)
+
+    def set_message_expiry(self, message_id: bytes, expire_at_ns: int | None) -> None:
+        """libxmtp crates/xmtp_db/src/encrypted_store/group_message.rs@b649d1a ``set_delivery_status_to_published``: our own message's ``expire_at_ns``."""
+        self._update("message", message_id, "UPDATE messages SET expire_at_ns = ? WHERE id = ?",
+                     (expire_at_ns, message_id))
+
+    def delete_expired_messages(self, now_ns: int) -> int:
+        """libxmtp crates/xmtp_db/src/encrypted_store/group_message.rs@b649d1a ``delete_expired_messages``: Published application messages whose
+        ``expire_at_ns`` is at or before ``now_ns`` are deleted; returns the count."""
+        return self._conn.execute(
+            "DELETE FROM messages WHERE delivery_status = ? AND kind = ? AND expire_at_ns IS NOT NULL "
+            "AND expire_at_ns <= ?", (DeliveryStatus.PUBLISHED, GroupMessageKind.APPLICATION, now_ns)).rowcount
+
+    # ---- message deletions (XIP-76)
+
+    def put_message_deletion(self, row: MessageDeletionRow) -> None:
+        """libxmtp crates/xmtp_db/src/encrypted_store/message_deletion.rs@b649d1a ``store_or_ignore``: a deletion is recorded once."""
+        if self._get(MessageDeletionRow, row.id) is None:
+            self._put(row)
+
+    def find_message_deletions(self, deleted_message_id: bytes) -> list[MessageDeletionRow]:
+        """libxmtp crates/xmtp_db/src/encrypted_store/message_deletion.rs@b649d1a: the deletions naming a message, oldest first."""
+        return self._select(MessageDeletionRow, "WHERE t.deleted_message_id = ? ORDER BY t.deleted_at_ns, t.rowid",
+                            (deleted_message_id,))
 
     # ---- intents
 

@@ -15,7 +15,7 @@ from .extensions import ConversationType
 
 __all__ = [
     "RegistrationState", "MembershipState", "INACTIVE_STATES", "CursorKind", "sealed", "IdentityRow", "KeyPackageRow", "GroupRow",
-    "MessageRow", "IntentRow", "AssociationStateRow", "SyncRequestRow",
+    "MessageRow", "MessageDeletionRow", "IntentRow", "AssociationStateRow", "SyncRequestRow",
 ]
 
 
@@ -112,6 +112,24 @@ class MessageRow:
     type_id: str
     idempotency_key: str
     content: bytes = sealed()
+    expire_at_ns: int | None = None
+    """libxmtp xmtp_db group_message.rs ``expire_at_ns``: when a disappearing message expires (``disappearing.py``)."""
+
+
+@dataclasses.dataclass(frozen=True)
+class MessageDeletionRow:
+    """libxmtp crates/xmtp_db/src/encrypted_store/message_deletion.rs@b649d1a ``StoredMessageDeletion``: a DeleteMessage (XIP-76) sent or received.
+
+    ``id`` is the DeleteMessage's own message id; the deletion applies only if ``deletion.py`` finds it valid
+    against the message it names, which may arrive later.
+    """
+
+    id: bytes
+    group_id: bytes
+    deleted_message_id: bytes
+    deleted_by_inbox_id: str
+    is_super_admin_deletion: int
+    deleted_at_ns: int
 
 
 @dataclasses.dataclass(frozen=True)

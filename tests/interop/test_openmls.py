@@ -11,10 +11,9 @@ import pytest
 from conformance import cli
 from conformance.adapter import connect
 from conformance.runner.checks import Status
+from conformance.runner.mls_epochs import OPERATIONS, model_member
 from conformance.runner.mls_interop import GROUP_ID
 from spec_model.mls.group import Group
-from spec_model.mls.key_package import generate_key_package
-from spec_model.mls.leaf_node import Capabilities, Credential, CredentialType
 from spec_model.mls.message import MLSMessage
 from spec_model.mls.proposals import Add, Remove
 from spec_model.mls.ratchet_tree import RatchetTree
@@ -41,15 +40,21 @@ def test_hello(openmls):
 
 
 def test_a_run_with_the_skip_file_has_no_unexplained_result(tmp_path):
+    """Every interop check but the one-operation ones of groups above three leaves (the full run takes ~75 s):
+    those pass; of the others, each is skipped for a known issue."""
     report = tmp_path / "openmls.json"
     status = cli.main(["run", "-q", "--adapter", "openmls", "--skip-file", str(SKIPS), "--include", "interop/*",
-                       "--report-json", str(report)])
+                       "--exclude", "interop/*/epochs/*/k[4-8]-*", "--report-json", str(report)])
     data = json.loads(report.read_text())
     assert status == 0 and data["totals"]["failed"] == data["totals"]["errored"] == 0
     checks = [c for c in data["checks"] if c["id"].startswith(("interop/suite1/", "interop/suite2/", "interop/suite3/"))]
-    assert {c["status"] for c in checks} == {"skipped"}
-    assert {"skip file" if c["message"].startswith("skip file:") else c["message"].split("(")[0] for c in checks} == {
-        "skip file", "the adapter answered unsupported: unsupported: no_epoch_authenticator "}
+    epochs = [c for c in checks if "/epochs/" in c["id"]]
+    assert {(c["id"].split("/")[3], c["status"]) for c in epochs} == {
+        *((name, "passed") for name in OPERATIONS if name != "adapter_removes"), ("adapter_removes", "skipped")}
+    assert {"skip file" if c["message"].startswith("skip file:") else c["message"].split("(")[0]
+            for c in checks if c["status"] == "skipped"} == {
+        "skip file", "the adapter answered unsupported: unsupported: no_epoch_authenticator ",
+        "the adapter answered unsupported: unsupported: remove_by_leaf "}
 
 
 def test_known_issue_1_still_reproduces(openmls):
@@ -61,14 +66,6 @@ def test_known_issue_1_still_reproduces(openmls):
 def test_known_issue_2_still_reproduces(openmls):
     result = outcome(openmls, "interop/suite3/past_epoch_window")
     assert result.status is Status.SKIPPED and "unsupported: no_epoch_authenticator" in result.message
-
-
-def _wire_member(cs, n: int):
-    """A model member core-crypto accepts: a Wire client id, and x509 among its credential types."""
-    identity = f"0a1b2c3d-0000-4000-8000-{n:012x}:{n:x}@xmtp-conformance.invalid".encode()
-    signature_priv, _ = cs.generate_signature_key_pair()
-    return generate_key_package(cs, Credential.basic(identity), signature_priv, capabilities=Capabilities(
-        cipher_suites=(cs.id,), credentials=(CredentialType.basic, CredentialType.x509)))
 
 
 def _joined(cs, bundle, welcome_hex, tree_hex) -> Group:
@@ -97,7 +94,7 @@ def test_a_group_shared_with_the_model(openmls, cipher_suite):
     openmls.fresh_network()
     openmls.ask("mls.new_member", member="A", cipher_suite=cipher_suite, identity=b"openmls-A".hex())
     openmls.ask("mls.create_group", member="A", group_id=GROUP_ID.hex())
-    b, c = _wire_member(cs, 2), _wire_member(cs, 3)
+    b, c = model_member(cs, 2), model_member(cs, 3)
     added = openmls.ask("mls.commit", member="A", add=[MLSMessage(k.key_package).encode().hex() for k in (b, c)])
     group, other = (_joined(cs, k, added["welcome"], added["ratchet_tree"]) for k in (b, c))
     _agree(openmls, "A", group, other)

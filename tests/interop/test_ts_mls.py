@@ -51,6 +51,14 @@ def test_groups_shared_with_the_model(ts_mls, check_id):
     assert result.status is Status.PASSED, result.message
 
 
+def test_one_operation_groups_shared_with_the_model(ts_mls):
+    """The one-operation checks of two- and three-leaf groups in suites 1 and 3 (a full run passes all 346 of
+    each suite): every operation with ts-mls's member at each leaf."""
+    checks = collect(RunOptions(include=["interop/suite[13]/epochs/*/k2-*", "interop/suite[13]/epochs/*/k3-*"]))
+    results = run_checks(ts_mls, checks)
+    assert len(results) == 92 and [r.message for r in results if r.status is not Status.PASSED] == []
+
+
 # ts-mls's treekem in suites 4-7 (P-521, P-384, X448 in JavaScript) takes about 60 s: one case per suite below
 SLOW = "rfc9420/treekem*/suite[4-7]"
 EXPORT_ONLY = 0xFFFF  # RFC 9180 §7.3: the AEAD ts-mls has no maker for (KNOWN_ISSUES.md, not declared)

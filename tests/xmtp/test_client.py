@@ -728,6 +728,29 @@ def test_commits_wait_for_the_one_in_flight(net):
     assert_converged([group, bo_view])
 
 
+def test_a_queue_of_no_op_admin_changes_lands_one_commit_per_sync_and_everyone_accepts_it(net):
+    """docs/xmtp-facts.md §5: a sync publishes at most one commit, so the author of two queued changes publishes
+    the second on a later sync than the one that merged the first: for a while the others are an epoch behind
+    (not forked: they accept both commits, no-ops of XIP-47 lists included, and catch up on their next sync)."""
+    alix, bo, caro = net.user("alix"), net.user("bo"), net.user("caro")
+    group = caro.c.conversations.create_group([alix.address, bo.address])
+    views = [joined(alix.c, group.group_id), joined(bo.c, group.group_id)]
+    start = epoch(group)
+    net.network.deliver_late(net.clock.now_ns() + 30 * TICK_NS)
+    rejected(ClientReason.SYNC_FAILED_TO_WAIT, group.remove_admin, alix.inbox_id)  # not an admin: a no-op
+    rejected(ClientReason.SYNC_FAILED_TO_WAIT, group.remove_super_admin, bo.inbox_id)  # queued behind it
+    net.tick(3600 * TICK_NS)
+    for _ in range(2):  # the author syncs last in each round
+        for view in (*views, group):
+            view.sync()
+    assert epoch(group) == start + 2 and [epoch(v) for v in views] == [start + 1] * 2
+    for view in views:
+        view.sync()
+        assert epoch(view) == start + 2
+        assert view.list_members() == group.list_members()
+    assert_converged([group, *views])
+
+
 def test_a_welcome_sent_again_does_not_rewind_the_group(net):
     alix, bo, caro = net.user("alix"), net.user("bo"), net.user("caro")
     group = alix.c.conversations.create_group([bo.address])

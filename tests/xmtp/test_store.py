@@ -65,11 +65,11 @@ def test_first_open_creates_the_schema(db_path: Path):
     Store.open(db_path, KEY).close()
     with sqlite3.connect(db_path) as raw:
         tables = {name for (name,) in raw.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
-        assert raw.execute("PRAGMA user_version").fetchone() == (4,)
+        assert raw.execute("PRAGMA user_version").fetchone() == (5,)
         assert raw.execute("SELECT name FROM meta").fetchall() == [("key_check",)]
     raw.close()
     assert {"meta", "identity", "key_packages", "groups", "messages", "intents", "cursors", "consent",
-            "identity_cache", "sync_requests", "sync_messages_handled"} <= tables
+            "identity_cache", "sync_requests", "sync_messages_handled", "message_deletions"} <= tables
     Store.open(db_path, KEY).close()  # the second open finds the schema and the key
 
 

@@ -493,6 +493,142 @@ SCRIPTS: list[tuple[str, str, str, list[str], list[S]]] = [
 ]
 
 
+S_NS = 10**9
+"""Scripts state disappearing settings in nanoseconds."""
+
+_LOCAL_STATE_SCRIPTS: list[tuple[str, str, str, list[str], list[S]]] = [
+    ("delete_local_database_new_installation",
+     "Given alice in a group, When she deletes her local database and creates her client again, Then it is a "
+     "new installation of her inbox that does not know the group; When bob updates installations, Then it "
+     "joins and reads bob's next message",
+     'seed "Local database and syncing" Client.deleteLocalDatabase(); "Every installation ... receives group '
+     'messages"', ["database", "installations"],
+     [*_users("alice", "bob"),
+      ("alice", "create_group", {"group": "g", "members": ["bob"]}), *_welcomed("bob"),
+      ("alice", "send", {"group": "g", "text": "before"}),
+      ("alice", "delete_local_database", {}), ("alice", "create_client", {}), *_observe("g", "alice"),
+      ("bob", "update_installations", {"group": "g"}), *_welcomed("alice"),
+      ("bob", "send", {"group": "g", "text": "after"}), *_synced("g", "alice"), *_observe("g", "alice", "bob")]),
+    ("key_package_rotated_every_30_days",
+     "Given bob's installation, When 29 days pass, Then his key package on the network is the same; When 30 "
+     "days have passed since it was made, Then his client has replaced it",
+     'seed: "XMTP will rotate the key package ... automatically"; libxmtp KEY_PACKAGE_ROTATION_INTERVAL_NS',
+     ["key packages"],
+     [*_users("bob"), ("network", "advance_clock", {"seconds": 29 * 86400}), *_welcomed("bob"),
+      ("network", "key_package_rotated", {"client": "bob"}),
+      ("network", "advance_clock", {"seconds": 86400}), *_welcomed("bob"),
+      ("network", "key_package_rotated", {"client": "bob"})]),
+]
+"""Local state: the database and the installation's key packages, in both profiles."""
+
+PROFILE_SCRIPTS: dict[str, list[tuple[str, str, str, list[str], list[S]]]] = {
+    "seed": [
+        ("pins_need_admin",
+         "Given an all-members group (seed profile), When bob (a member) pins a frame, Then he is refused; When "
+         "alice makes him an admin, Then his pin is committed and every member sees the pinned frame URL",
+         'seed "Pin messages" (an admin permission); XIP-47 All Members (only admins update metadata)',
+         ["metadata", "permissions", "pins"],
+         [*_users("alice", "bob"),
+          ("alice", "create_group", {"group": "g", "members": ["bob"]}), *_welcomed("bob"),
+          ("bob", "update_pinned_frame_url", {"group": "g", "url": "https://example.com/frame"}),
+          ("alice", "add_admin", {"group": "g", "member": "bob"}), *_synced("g", "bob"),
+          ("bob", "update_pinned_frame_url", {"group": "g", "url": "https://example.com/frame"}),
+          *_synced("g", "alice"), *_observe("g", "alice", "bob")]),
+        *_LOCAL_STATE_SCRIPTS,
+    ],
+    # libxmtp: disappearing messages (since v1.0) and XIP-76 deletion (since v1.9); the seed names neither
+    "libxmtp": [
+        *_LOCAL_STATE_SCRIPTS,
+        ("message_expiry_stamped",
+         "Given a group, When alice turns disappearing messages on (from_ns 1, in_ns one hour) and later off, Then "
+         "exactly the application messages stored while they were on carry an expiry, for sender and receiver; "
+         "transcripts never do, and each setting is its own metadata commit",
+         "libxmtp mls_sync.rs get_message_expire_at_ns; group_mutable_metadata.rs is_enabled; groups/mod.rs "
+         "update_conversation_message_disappearing_settings", ["messages", "disappearing"],
+         [*_users("alice", "bob"),
+          ("alice", "create_group", {"group": "g", "members": ["bob"]}), *_welcomed("bob"),
+          ("alice", "send", {"group": "g", "text": "before"}),
+          ("alice", "update_disappearing_settings", {"group": "g", "from_ns": 1, "in_ns": 3600 * S_NS}),
+          ("alice", "send", {"group": "g", "text": "while on"}), *_synced("g", "bob"),
+          ("bob", "send", {"group": "g", "text": "bob while on"}),
+          ("alice", "update_disappearing_settings", {"group": "g", "from_ns": 0, "in_ns": 0}),
+          ("alice", "send", {"group": "g", "text": "after"}), *_synced("g", "bob", "alice"),
+          *_observe("g", "alice", "bob")]),
+        ("message_expiry_hidden_once_expired",
+         "Given a group whose messages disappear 6 s after they are stored, When 8 s pass, Then neither the "
+         "sender nor the receiver lists the message any longer, while a message sent afterwards is listed",
+         'libxmtp group_message.rs "Always exclude expired messages"; DisappearingMessagesWorker',
+         ["messages", "disappearing"],
+         [*_users("alice", "bob"),
+          ("alice", "create_group", {"group": "g", "members": ["bob"]}), *_welcomed("bob"),
+          ("alice", "update_disappearing_settings", {"group": "g", "from_ns": 1, "in_ns": 6 * S_NS}),
+          *_synced("g", "bob"),
+          ("alice", "send", {"group": "g", "text": "soon gone"}), *_synced("g", "bob"), *_observe("g", "alice", "bob"),
+          ("network", "wait", {"seconds": 8}), *_observe("g", "alice", "bob"),
+          ("alice", "send", {"group": "g", "text": "fresh"}), *_synced("g", "bob"), *_observe("g", "bob")]),
+        ("message_expiry_settings_need_permission",
+         "Given an admins-only group, When bob (a member) turns disappearing messages on, Then he is refused and "
+         "nothing expires; When alice (super admin) does, Then bob's next message carries an expiry",
+         "XIP-47 Admins Only; libxmtp PolicySet update_metadata_policy for message_disappear_*",
+         ["messages", "disappearing", "permissions"],
+         [*_users("alice", "bob"),
+          ("alice", "create_group", {"group": "g", "members": ["bob"], "permissions": "admins_only"}),
+          *_welcomed("bob"),
+          ("bob", "update_disappearing_settings", {"group": "g", "from_ns": 1, "in_ns": 3600 * S_NS}),
+          ("bob", "send", {"group": "g", "text": "still here"}),
+          ("alice", "update_disappearing_settings", {"group": "g", "from_ns": 1, "in_ns": 3600 * S_NS}),
+          *_synced("g", "bob"), ("bob", "send", {"group": "g", "text": "fading"}), *_synced("g", "alice"),
+          *_observe("g", "alice", "bob")]),
+        ("message_deletion_by_sender",
+         "Given a group of three, When bob deletes his own message, Then every member lists it as deleted by its "
+         "sender, and the DeleteMessage itself is not listed",
+         "XIP-76; libxmtp groups/mod.rs delete_message, mls_sync.rs process_delete_message, enrichment.rs",
+         ["messages", "deletion"],
+         [*_users("alice", "bob", "carol"),
+          ("alice", "create_group", {"group": "g", "members": ["bob", "carol"]}), *_welcomed("bob", "carol"),
+          ("bob", "send", {"group": "g", "text": "oops", "message": "m"}), *_synced("g", "alice", "carol"),
+          ("bob", "delete_message", {"group": "g", "message": "m"}), *_synced("g", "alice", "carol"),
+          *_observe("g", "alice", "bob", "carol")]),
+        ("message_deletion_by_super_admin",
+         "Given a group, When alice (super admin) deletes bob's message, Then every member lists it as deleted by "
+         "alice",
+         "XIP-76 (a super admin deletes any deletable message); libxmtp enrichment.rs DeletedBy::Admin",
+         ["messages", "deletion", "admins"],
+         [*_users("alice", "bob", "carol"),
+          ("alice", "create_group", {"group": "g", "members": ["bob", "carol"]}), *_welcomed("bob", "carol"),
+          ("bob", "send", {"group": "g", "text": "spam", "message": "m"}), *_synced("g", "alice"),
+          ("alice", "delete_message", {"group": "g", "message": "m"}), *_synced("g", "bob", "carol"),
+          *_observe("g", "alice", "bob", "carol")]),
+        ("message_deletion_not_authorized",
+         "Given bob's message, When carol (a member) and then carol as an admin try to delete it, Then both are "
+         "refused and the message stays; When bob deletes it, Then it is deleted",
+         "XIP-76 (only the sender or a super admin); libxmtp DeleteMessageError::NotAuthorized",
+         ["messages", "deletion", "permissions"],
+         [*_users("alice", "bob", "carol"),
+          ("alice", "create_group", {"group": "g", "members": ["bob", "carol"]}), *_welcomed("bob", "carol"),
+          ("bob", "send", {"group": "g", "text": "mine", "message": "m"}), *_synced("g", "carol"),
+          ("carol", "delete_message", {"group": "g", "message": "m"}),
+          ("alice", "add_admin", {"group": "g", "member": "carol"}), *_synced("g", "carol"),
+          ("carol", "delete_message", {"group": "g", "message": "m"}), *_observe("g", "carol"),
+          ("bob", "delete_message", {"group": "g", "message": "m"}), *_synced("g", "carol"),
+          *_observe("g", "bob", "carol")]),
+        ("message_deletion_not_deletable",
+         "Given a group, When alice (super admin) tries to delete the group's first transcript message, Then she "
+         "is refused; When she deletes a text twice, Then the second deletion is refused",
+         "libxmtp Deletable (transcripts are not deletable); DeleteMessageError::MessageAlreadyDeleted",
+         ["messages", "deletion"],
+         [*_users("alice", "bob"),
+          ("alice", "create_group", {"group": "g", "members": ["bob"]}), *_welcomed("bob"),
+          ("alice", "delete_message", {"group": "g", "message_index": 0}),
+          ("alice", "send", {"group": "g", "text": "once", "message": "m"}),
+          ("alice", "delete_message", {"group": "g", "message": "m"}),
+          ("alice", "delete_message", {"group": "g", "message": "m"}), *_synced("g", "bob"),
+          *_observe("g", "alice", "bob")]),
+    ],
+}
+"""Scripts that are cases in one profile only (``scenarios::<profile>/<name>``): behaviours of one source."""
+
+
 def _step(client: str, action: str, arguments: dict[str, Any]) -> dict[str, Any]:
     return {"client": client, "action": action, "arguments": arguments}
 
@@ -563,7 +699,7 @@ disagree (e.g. who may edit metadata), the two cases differ; an adapter is judge
 def cases() -> list[ScenarioCase]:
     built = []
     for profile in PROFILES:
-        for name, description, rule, tags, script in SCRIPTS:
+        for name, description, rule, tags, script in SCRIPTS + PROFILE_SCRIPTS.get(profile, []):
             steps = [_step(*s) for s in script]
             outcomes = answer({"steps": steps, "profile": profile})["steps"]
             built.append(scenario_case(name, description, rule, tags, steps, outcomes, profile))
