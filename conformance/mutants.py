@@ -21,6 +21,7 @@ from typing import Any, Callable, TextIO
 
 from spec_model.mls.reasons import Rejected
 from spec_model.xmtp.consent import ConsentState
+from spec_model.xmtp.key_package import KeyPackageReason
 
 __all__ = ["Mutant", "MUTANTS", "run_mutants", "catch"]
 
@@ -192,7 +193,7 @@ def _expired_taken(original):
         try:
             return original(key_package, now_s, lookup)
         except Rejected as e:
-            if e.reason != "expired":
+            if e.reason is not KeyPackageReason.EXPIRED:
                 raise
             return original(key_package, key_package.leaf_node.source.lifetime.not_after - 1, lookup)
     return validate_xmtp_key_package

@@ -196,12 +196,13 @@ class Mixed:
 
     def state(self, name: str) -> dict[str, Any]:
         """The group as ``name`` sees it (reference.py's shape), attributes libxmtp's adapter cannot show
-        left out (``COMMIT_LOG_SIGNER``)."""
+        left out (``COMMIT_LOG_SIGNER``), and ``created_at_ns``: each installation stamps it by its own clock."""
         if name in MODEL:
             state = group_state(self.conversations[name])
             state["attributes"] = {k: v for k, v in state["attributes"].items() if k != COMMIT_LOG_SIGNER}
-            return state
-        return self.session.ask("clients.group_state", client=name, group_id=self.group_id)["state"]
+        else:
+            state = self.session.ask("clients.group_state", client=name, group_id=self.group_id)["state"]
+        return {k: v for k, v in state.items() if k != "created_at_ns"}
 
     def raw_messages(self, name: str) -> list[dict[str, Any]]:
         if name in MODEL:

@@ -81,7 +81,8 @@ def test_every_mls_area_passes_but_for_the_known_issues(tmp_path):
     export-only ones, skipped by capability; the interop checks of suites 2 and 4-7 pass but for KNOWN_ISSUES.md 1."""
     report = tmp_path / "ts-mls.json"
     status = cli.main(["run", "-q", "--adapter", "ts-mls", "--skip-file", str(SKIPS), "--exclude", "interop/suite[13]/*",
-                       "--exclude", "xmtp/*", "--exclude", "differential/*", "--exclude", SLOW,
+                       "--exclude", "xmtp/*", "--exclude", "wire/*", "--exclude", "differential/*",
+                       "--exclude", "interop/suite*/epochs/*", "--exclude", SLOW,
                        "--report-json", str(report)])
     data = json.loads(report.read_text())
     assert status == 0, [c for c in data["checks"] if c["status"] in ("failed", "errored")][:3]
