@@ -7,11 +7,16 @@ and judges only what the SDK shows through ``clients.*`` (``world.py`` says what
 the family's vector cases (``vectors/xmtp/<family>.json``, generated from its ``cases()``), so the wire checks
 and the vectors have one source of truth; each family's wire module (``derive``) turns a case into its wire
 form, or says why it has none; ``conformance.runner.wire_checks`` makes the checks. A wire check needs
-``clients`` with the case's profile: an adapter is judged by the profile its clients follow.
+``clients`` with the case's profile: an adapter is judged by the profile its clients follow. A case the
+model decides alike in every profile (``same_in_every_profile``: the family's ``answer`` to the case's inputs,
+verdict, reason and outputs, with each profile in turn) is judged in every profile: its check runs in the
+profile the adapter's clients declare first, unless its wire form holds in its own profile only
+(``own_profile``, e.g. ``commits.OWN_PROFILE``).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from types import ModuleType
 from typing import Any
@@ -20,9 +25,9 @@ from ..vectors import XMTP_DIR, family_modules
 from ..vectors.formats import FILE_MODELS
 from . import commits, key_packages, messages, metadata, permissions, welcomes
 from .attacks import ATTACKS
-from .world import Worlds
+from .world import PROFILES, Worlds
 
-__all__ = ["WIRE_FAMILIES", "Worlds", "wire_cases"]
+__all__ = ["WIRE_FAMILIES", "Worlds", "same_in_every_profile", "wire_cases"]
 
 class _DmWelcomes:
     """dm_welcomes' wire form lives with the other Welcomes (``welcomes.derive_dm``)."""
@@ -49,6 +54,17 @@ def wire_cases() -> tuple[list[tuple[Any, Any]], dict[str, str]]:
             derived = wire.derive(case)
             if isinstance(derived, str):
                 without[case.id] = derived
-            else:
-                played.append((case, derived))
+                continue
+            profiled = any(f.name == "spec" for f in dataclasses.fields(derived)) and derived.spec.profile is not None \
+                and not getattr(derived, "own_profile", False)
+            if profiled and same_in_every_profile(modules[family], case.inputs):
+                derived = dataclasses.replace(derived, spec=dataclasses.replace(derived.spec, profile=None))
+            played.append((case, derived))
     return played + [(attack, attack) for attack in ATTACKS], without
+
+
+def same_in_every_profile(module: ModuleType, inputs: dict[str, Any]) -> bool:
+    """Whether the model answers a profile-specific case's inputs alike (verdict, reason, outputs) whichever
+    profile they name: then the case's rule holds in every profile, and its wire form is judged in any."""
+    answers = [module.answer({"ask": "decide", "inputs": {**inputs, "profile": profile}}) for profile in PROFILES]
+    return all(a == answers[0] for a in answers)

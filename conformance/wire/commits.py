@@ -9,6 +9,8 @@ commit built must agree, or the check errors (a wire form that does not mean the
 
 Without a wire form (``WITHOUT``): cases whose receiver is not the SDK's own client (its version), whose group
 the SDK could not join (an installation outside 0xFF01, padding inboxes), or that are still to come (DMs).
+A case the model decides alike in every profile is judged in any (``conformance.wire``), except those of
+``OWN_PROFILE``, whose traffic means something else to a client of another profile.
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ from spec_model.xmtp.permissions import Option, Policies, Preset, preset_policie
 from ..vectors.formats import DecisionCase, Verdict
 from .world import PROFILES, GroupSpec, WireGroup, World, group_spec
 
-__all__ = ["derive", "WITHOUT"]
+__all__ = ["derive", "OWN_PROFILE", "WITHOUT"]
 
 WITHOUT = {
     "minimum_version_met": "the receiver's version is the SDK's own, not the case's",
@@ -44,6 +46,13 @@ WITHOUT = {
     "dm/creator_adds_third_inbox": "DMs: not yet played on the wire",
 }
 
+OWN_PROFILE = {
+    "revoked_installation_kept": "a client of the libxmtp profile removes a revoked installation by itself when it "
+                                 "syncs (profile installations_checked), so the view changes whatever it does with "
+                                 "the commit",
+}
+"""Cases the model decides alike in every profile whose wire form still holds in the case's profile only."""
+
 
 @dataclasses.dataclass(frozen=True)
 class CommitWire:
@@ -53,6 +62,7 @@ class CommitWire:
     case_id: str
     build: Callable[[WireGroup], tuple[str, tuple, dict]]  # -> (actor, proposals, play options)
     accepted: bool
+    own_profile: bool = False  # judged in the case's profile only (``OWN_PROFILE``)
 
     def play(self, world: World) -> None:
         # an accepted commit changes the group: it gets one of its own; a refused one leaves it as it was
@@ -284,4 +294,5 @@ def derive(case: DecisionCase) -> CommitWire | str:
     if name not in _BUILDERS:
         return "not yet played on the wire"
     group, build = _BUILDERS[name]
-    return CommitWire(_spec(profile, **group), case.id, build, case.expected.result == Verdict.VALID)
+    return CommitWire(_spec(profile, **group), case.id, build, case.expected.result == Verdict.VALID,
+                      own_profile=name in OWN_PROFILE)

@@ -12,8 +12,8 @@ from conformance.adapter.reference import ReferenceAdapter
 from conformance.runner.checks import Status
 from conformance.runner.run import run_checks
 from conformance.runner.wire_checks import wire_checks
-from conformance.vectors import XMTP_DIR
-from conformance.wire import WIRE_FAMILIES, wire_cases
+from conformance.vectors import XMTP_DIR, family_modules
+from conformance.wire import WIRE_FAMILIES, same_in_every_profile, wire_cases
 
 SAMPLE = [
     "wire/commit_validation::seed/add_members",                     # accepted: two inboxes added
@@ -56,8 +56,37 @@ def test_every_case_of_a_wire_family_is_played_or_says_why_not():
 
 def test_a_wire_check_needs_the_profile_of_its_case():
     checks = {c.id: c for c in wire_checks()}
-    assert str(checks["wire/permissions::libxmtp/add_member/allow/admin"].needs[0]) == "clients profiles libxmtp"
+    # the profiles decide it otherwise (libxmtp: super admins cannot be removed): the case's profile only
+    assert str(checks["wire/permissions::libxmtp/remove_member/super_admin_removes_creator_super_admin"].needs[0]) \
+        == "clients profiles libxmtp"
+    # decided alike in every profile: judged in any
+    assert str(checks["wire/permissions::seed/add_member/allow/admin"].needs[0]) == "clients"
+    assert str(checks["wire/commit_validation::seed/psk_proposal"].needs[0]) == "clients"
     assert str(checks["wire/metadata_limits::group_name_at_limit"].needs[0]) == "clients"  # every profile
+
+
+def test_seed_cases_judged_in_every_profile_pass_on_the_model_following_libxmtp():
+    """The seed's commit_validation cases that run in any profile mean the same to a client of the libxmtp
+    profile: the reference adapter, its clients following libxmtp first, passes them all."""
+    chosen = [c for c in wire_checks() if c.id.startswith("wire/commit_validation::seed/") and str(c.needs[0]) == "clients"]
+    assert len(chosen) >= 30
+    session = connect("reference")
+    session.hello.capabilities["clients"]["profiles"] = ["libxmtp", "seed"]
+    try:
+        assert session.profile == "libxmtp"
+        results = run_checks(session, chosen)
+    finally:
+        session.close()
+    assert [r.status for r in results] == [Status.PASSED] * len(chosen), [r.message for r in results]
+
+
+def test_same_in_every_profile_asks_the_model_with_each_profile():
+    modules = family_modules()
+    cases = {c["id"]: c for c in json.loads((XMTP_DIR / "commit_validation.json").read_text())["cases"]}
+    assert same_in_every_profile(modules["commit_validation"], cases["commit_validation::seed/psk_proposal"]["inputs"])
+    # seed refuses it, libxmtp applies it (its update_permissions policy is not enforced)
+    assert not same_in_every_profile(modules["commit_validation"],
+                                     cases["commit_validation::seed/update_permissions_policy_deny"]["inputs"])
 
 
 def test_a_sample_passes_on_the_reference_adapter():
