@@ -4,6 +4,7 @@ at any size, deterministically."""
 from __future__ import annotations
 
 import copy
+import tracemalloc
 from typing import Callable
 
 from spec_model.mls.group import Group, PendingCommit
@@ -35,3 +36,17 @@ def full_group(start: Added, joiner: int = 0) -> tuple[Group, Group, Group]:
     first.merge_pending_commit()
     second.process(pending.message)
     return first, second, join(pending.welcome, bundles[joiner])
+
+
+def state_size(benchmark, group: Group) -> int:
+    """The memory a member's state takes: a deep copy of ``group``, traced; recorded as ``state_bytes``."""
+    def measure():
+        tracemalloc.start()
+        copied = copy.deepcopy(group)
+        size, _ = tracemalloc.get_traced_memory()
+        tracemalloc.stop()
+        return copied, size
+
+    _, size = benchmark.pedantic(measure, rounds=1)
+    benchmark.extra_info["state_bytes"] = size
+    return size

@@ -9,7 +9,6 @@ of a 400-member group under 10 MB.
 from __future__ import annotations
 
 import copy
-import tracemalloc
 
 import pytest
 
@@ -86,13 +85,5 @@ def test_unprotect_application_message(benchmark, full_group):
 
 def test_group_state_size(benchmark, full_group):
     """The memory a 400-member member's state takes (a deep copy of a joined member, traced)."""
-    def measure():
-        tracemalloc.start()
-        group = copy.deepcopy(full_group[2])
-        size, _ = tracemalloc.get_traced_memory()
-        tracemalloc.stop()
-        return group, size
-
-    _, size = benchmark.pedantic(measure, rounds=1)
-    benchmark.extra_info["state_bytes"] = size
+    size = groups.state_size(benchmark, full_group[2])
     assert size < 10 * 1024 * 1024, f"a 400-member group state takes {size} bytes"

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import copy
 import time
-import tracemalloc
 from contextlib import contextmanager
 
 import pytest
@@ -155,12 +154,4 @@ def test_process_remove_commit(benchmark, unit_ms, full_group):
 
 def test_group_state_size(benchmark, full_group):
     """The memory a member's state takes (a deep copy of a joined member, traced); target 20 MB at 4000 leaves."""
-    def measure():
-        tracemalloc.start()
-        group = copy.deepcopy(full_group[2])
-        size, _ = tracemalloc.get_traced_memory()
-        tracemalloc.stop()
-        return group, size
-
-    _, size = benchmark.pedantic(measure, rounds=1)
-    benchmark.extra_info["state_bytes"] = size
+    groups.state_size(benchmark, full_group[2])
