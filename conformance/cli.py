@@ -191,8 +191,8 @@ def build_parser() -> argparse.ArgumentParser:
     compare_parser.set_defaults(parser=compare_parser, run=_run_compare)
 
     list_parser = commands.add_parser(
-        "list", help="list the check ids (with area and rule) a run would select",
-        description="Print each check id a run with these options selects, with its area and rule.")
+        "list", help="list the check ids (with their area's title and rule) a run would select",
+        description="Print each check id a run with these options selects, with its area's title and rule.")
     list_parser.add_argument("--include", action="append", default=[], metavar="GLOB", help="only matching ids")
     list_parser.add_argument("--exclude", action="append", default=[], metavar="GLOB", help="leave these out")
     list_parser.set_defaults(parser=list_parser, run=_run_list)
@@ -420,7 +420,7 @@ def _run_list(args: argparse.Namespace) -> int:
         args.parser.error("no check selected")
     width = max(len(c.id) for c in checks)
     for check in checks:
-        print(f"{check.id:{width}}  {check.area:22}  {check.rule}")
+        print(f"{check.id:{width}}  {check.title:30}  {check.rule}")
     return 0
 
 

@@ -1,6 +1,7 @@
 """The interop matrix: several ``run`` reports side by side (``xmtp-conformance matrix REPORT.json ...``).
 
-One row per implementation (a report), one column per area in which any of them ran a check: the checks
+One row per implementation (a report), one column per area (the prefix of the check ids, so reports of
+every version agree) in which any of them ran a check: the checks
 passed of those that ran, and how many failed, errored or were only self-reported (never a pass); then, per cipher suite, the groups the implementation shared with the model
 (the ``interop/suiteN/*`` checks: each is a group of that implementation and the model). As text for a
 terminal and as a self-contained HTML page. It reads reports only; it runs nothing.
@@ -15,6 +16,7 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
+from .runner.areas import area_of
 from .runner.checks import Status
 from .runner.report import Report
 
@@ -78,13 +80,13 @@ def load(paths: list[Path]) -> Matrix:
     names = [f"{r.implementation} ({r.adapter})" for r in reports]
     if len(set(names)) != len(names):
         raise MatrixError("two reports of the same adapter and implementation: give one of each")
-    areas = list(dict.fromkeys(check.area for r in reports for check in r.checks))
+    areas = list(dict.fromkeys(area_of(check.id) for r in reports for check in r.checks))
     cells, with_model, totals, suites = {}, {}, {}, set()
     for name, report in zip(names, reports):
         by_area: dict[str, list[Status]] = {}
         by_suite: dict[int, list[Status]] = {}
         for check in report.checks:
-            by_area.setdefault(check.area, []).append(check.status)
+            by_area.setdefault(area_of(check.id), []).append(check.status)
             if (pair := _PAIR.match(check.id)) is not None:
                 by_suite.setdefault(int(pair.group(1)), []).append(check.status)
         cells.update({(name, area): _count(statuses) for area, statuses in by_area.items()})

@@ -6,7 +6,7 @@ becomes a test item whose node id is its check id (``pytest --lf`` reruns the la
 difference fails it, a missing capability or a ``--xmtp-skip-file`` line skips it with the reason, a
 self-reported verdict is an xfail; ``--xmtp-include`` / ``--xmtp-exclude`` select checks by id glob as
 the runner's ``--include`` / ``--exclude`` do, and each item carries a marker naming its area
-(``-m xmtp_area_mls_tree``). Nothing but pytest is imported until the plugin is active, so it costs a
+(``-m xmtp_area_rfc9420_tree_math``). Nothing but pytest is imported until the plugin is active, so it costs a
 pytest start that does not use it next to nothing.
 """
 
@@ -50,7 +50,8 @@ def _active(config: pytest.Config) -> bool:
 
 
 def area_marker(area: str) -> str:
-    """The marker of an area: ``xmtp_area_`` and the area's name in lower case, words joined by ``_``."""
+    """The marker of an area (``runner/areas.py``): ``xmtp_area_`` and the area in lower case, words joined by ``_``
+    (``rfc9420/tree-math``: ``xmtp_area_rfc9420_tree_math``)."""
     return "xmtp_area_" + re.sub(r"[^a-z0-9]+", "_", area.lower()).strip("_")
 
 
@@ -106,6 +107,7 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
     if not _active(config):
         return
     from .runner import RunOptions, SkipFileError, collect, load_skips
+    from .runner.areas import title
     skip_file = _option(config, "skip-file")
     options = RunOptions(include=config.getoption("xmtp_include"), exclude=config.getoption("xmtp_exclude"),
                          skip_file=skip_file and config.invocation_params.dir / skip_file)
@@ -117,7 +119,7 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
         raise pytest.UsageError(f"--xmtp-skip-file: {e}") from None
     checks = collect(options)
     for area in dict.fromkeys(c.area for c in checks):
-        config.addinivalue_line("markers", f"{area_marker(area)}: checks of the area {area}")
+        config.addinivalue_line("markers", f"{area_marker(area)}: checks of the area {area} ({title(area)})")
     items.extend(ConformanceCheck.from_parent(session, name=check.id, nodeid=check.id, check=check) for check in checks)
 
 

@@ -53,7 +53,7 @@ def scenario_file_checks(path: Path) -> list[Check]:
         for question in scenario_family.questions(case):
             scenario_family.judge(case, question, scenario_family.answer(question, session))
 
-    return [Check(id=f"scenario-file/{Path(path).name}/{case.id}", area="conversations", rule=case.rule,
+    return [Check(id=f"scenario-file/{Path(path).name}/{case.id}", rule=case.rule,
                   needs=(Need("clients", "profiles", scenario_family.profile_of(case)),),
                   run=functools.partial(replay, case),
                   reproducer=f"xmtp-conformance run --scenario {path}", description=case.description)

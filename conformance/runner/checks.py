@@ -1,7 +1,7 @@
 """What the runner runs: checks, what each needs of an adapter, and what came of it.
 
 A ``Check`` is one verdict: one vector case, one scenario, one interop exchange or one state-machine
-run. It names its area (the summary's rows), the rule it pins, the capabilities it needs (an
+run. Its id names its area (the summary's rows, ``areas.py``); it names the rule it pins, the capabilities it needs (an
 adapter that does not declare them gets a skip saying so), and a reproducer (the vector id and
 file, or a scenario file to replay).
 """
@@ -13,6 +13,8 @@ import enum
 import fnmatch
 from pathlib import Path
 from typing import Any, Callable
+
+from .areas import area_of, title
 
 __all__ = ["Need", "OneOf", "Check", "Status", "Result", "SelfReported", "missing", "SkipList", "SkipFileError"]
 
@@ -42,12 +44,21 @@ class OneOf:
 @dataclasses.dataclass(frozen=True)
 class Check:
     id: str
-    area: str
     rule: str
     needs: tuple[Need | OneOf, ...]
     run: Callable[[Any], None]   # given the Session; raises AssertionError on a difference
     reproducer: str
     description: str = ""
+
+    @property
+    def area(self) -> str:
+        """The area its id names (``areas.area_of``)."""
+        return area_of(self.id)
+
+    @property
+    def title(self) -> str:
+        """Its area's label for people."""
+        return title(self.area)
 
 
 class Status(enum.StrEnum):

@@ -303,7 +303,7 @@ def run_differential(session: Session, options: DifferentialOptions) -> None:
 
 
 def differential_checks(options: DifferentialOptions) -> list[Check]:
-    return [Check(id="differential/clients", area="differential", needs=(Need("clients"),),
+    return [Check(id="differential/clients", needs=(Need("clients"),),
                   rule='seed "Conversations protocol", "Group protocol", XIP-47, facts §5: the adapter behaves as the '
                        "model, step by step",
                   run=lambda session: run_differential(session, options),

@@ -36,7 +36,7 @@ from spec_model.mls.suites import CipherSuite, suite
 from ..adapter import Session
 from ..vectors import Difference, expect
 from .checks import Check, Need
-from .mls_interop import AREA, GROUP_ID, model_accepts, refused
+from .mls_interop import GROUP_ID, model_accepts, refused
 from .vector_checks import accepted
 
 __all__ = ["epoch_checks", "OPERATIONS", "MAX_LEAVES"]
@@ -283,7 +283,7 @@ def epoch_checks() -> Iterator[Check]:
             for size in range(smallest, MAX_LEAVES + 1):
                 for leaf in range(size):
                     check_id = f"interop/suite{cipher_suite}/epochs/{name}/k{size}-leaf{leaf}"
-                    yield Check(id=check_id, area=AREA, rule=rule,
+                    yield Check(id=check_id, rule=rule,
                                 needs=(Need("mls", "cipher_suites", cipher_suite),),
                                 run=functools.partial(run_epoch_check, suite(cipher_suite), name, size, leaf),
                                 reproducer=f"xmtp-conformance run --include '{check_id}'",

@@ -31,7 +31,6 @@ __all__ = ["mls_interop_checks", "INTEROP_CHECKS", "member_bundle", "model_accep
 
 GROUP_ID = b"xmtp-conformance interop group"
 EXPORT_LABEL = b"xmtp-conformance"
-AREA = "MLS group protocol"
 
 
 def member_bundle(cs: CipherSuite, identity: bytes) -> KeyPackageBundle:
@@ -264,7 +263,7 @@ _RULES = {
 def mls_interop_checks() -> Iterator[Check]:
     for cipher_suite in range(1, 8):
         for name, check in INTEROP_CHECKS.items():
-            yield Check(id=f"interop/suite{cipher_suite}/{name}", area=AREA, rule=_RULES[name],
+            yield Check(id=f"interop/suite{cipher_suite}/{name}", rule=_RULES[name],
                         needs=(Need("mls", "cipher_suites", cipher_suite),),
                         run=functools.partial(check, suite(cipher_suite)),
                         reproducer=f"xmtp-conformance run --include 'interop/suite{cipher_suite}/{name}'",

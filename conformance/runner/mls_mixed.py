@@ -26,7 +26,7 @@ from spec_model.mls.suites import CipherSuite, suite
 from ..adapter import Session
 from ..vectors import expect
 from .checks import Check, Need
-from .mls_interop import AREA, GROUP_ID, member_bundle, model_accepts
+from .mls_interop import GROUP_ID, member_bundle, model_accepts
 from .vector_checks import accepted
 
 __all__ = ["mixed_group_checks", "MIXED_EXAMPLES", "MIXED_STEPS", "MIXED_SUITES"]
@@ -231,7 +231,7 @@ def mixed_group(cs: CipherSuite, session: Session, *, examples: int = MIXED_EXAM
 
 def mixed_group_checks() -> Iterator[Check]:
     for cipher_suite in MIXED_SUITES:
-        yield Check(id=f"interop/suite{cipher_suite}/mixed_group_random", area=AREA,
+        yield Check(id=f"interop/suite{cipher_suite}/mixed_group_random",
                     rule="RFC 9420 §8.7, §12 (a group split across two implementations agrees at every epoch)",
                     needs=(Need("mls", "cipher_suites", cipher_suite),),
                     run=functools.partial(mixed_group, suite(cipher_suite)),

@@ -14,21 +14,25 @@ from xml.etree import ElementTree
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from .areas import title
 from .checks import Result, Status
 
 __all__ = ["Report", "build_report", "render_summary", "ran_fraction", "render_failures", "junit_xml", "html_page",
            "Comparison", "compare", "harness_version"]
 
-REPORT_VERSION = 3
+REPORT_VERSION = 4
 
 
 class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
+_AREA = "the area the check id names (its prefix: docs/runner.md); before version 4, a title"
+
+
 class CheckReport(_Model):
     id: str
-    area: str
+    area: str = Field(description=_AREA)
     rule: str
     status: Status
     message: str = Field("", description="for a failure, what differs; for a skip, why")
@@ -39,7 +43,8 @@ class CheckReport(_Model):
 
 
 class AreaSummary(_Model):
-    area: str
+    area: str = Field(description=_AREA)
+    title: str = Field("", description="the area's label for people (empty before version 4)")
     selected: int = Field(description="checks of the area the run selected")
     ran: int = Field(description="checks that ran (selected, not skipped)")
     passed: int
@@ -95,7 +100,7 @@ def build_report(adapter: str, hello, results: list[Result], seconds: float, sta
 
     def summary(name: str, counts: dict[Status, int]) -> AreaSummary:
         selected = sum(counts.values())
-        return AreaSummary(area=name, selected=selected, ran=selected - counts[Status.SKIPPED],
+        return AreaSummary(area=name, title=title(name) if name != "total" else "", selected=selected, ran=selected - counts[Status.SKIPPED],
                            **{s.name.lower(): counts[s] for s in Status})
 
     totals = {s: sum(c[s] for c in areas.values()) for s in Status}
@@ -112,13 +117,13 @@ def build_report(adapter: str, hello, results: list[Result], seconds: float, sta
 
 def render_summary(report: Report) -> str:
     """The table by area, led by how many of the selected checks ran."""
-    header = ["area", *(c.replace("_", "-") for c in COLUMNS)]
-    rows = [[a.area, *(str(getattr(a, c)) for c in COLUMNS)] for a in [*report.areas, report.totals]]
+    header = ["area", "title", *(c.replace("_", "-") for c in COLUMNS)]
+    rows = [[a.area, a.title, *(str(getattr(a, c)) for c in COLUMNS)] for a in [*report.areas, report.totals]]
     total = report.totals
     widths = [max(len(r[c]) for r in [header, *rows]) for c in range(len(header))]
 
     def line(cells: list[str]) -> str:
-        return "  ".join(c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(cells, widths)))
+        return "  ".join(c.ljust(w) if i < 2 else c.rjust(w) for i, (c, w) in enumerate(zip(cells, widths)))
 
     rule = "-" * len(line(header))
     return "\n".join([f"adapter: {report.adapter} ({report.implementation}, protocol {report.protocol_version})",
@@ -180,7 +185,7 @@ def html_page(report: Report) -> str:
     """A self-contained page: the summary; the failed and errored checks first; the self-reported apart; the
     skipped folded by reason. A filter box hides the rows that do not contain its text."""
     e = html.escape
-    rows = "".join(f"<tr><td>{e(a.area)}</td><td>{a.selected}</td><td>{a.ran}</td><td>{a.passed}</td>"
+    rows = "".join(f"<tr><td>{e(a.area)}</td><td>{e(a.title)}</td><td>{a.selected}</td><td>{a.ran}</td><td>{a.passed}</td>"
                    f"<td class=f>{a.failed or ''}</td><td class=f>{a.errored or ''}</td>"
                    f"<td>{a.self_reported or ''}</td><td>{a.skipped or ''}</td></tr>"
                    for a in [*report.areas, report.totals])
@@ -218,7 +223,7 @@ overflow-wrap:anywhere}} .failed,.errored{{background:#fdd}} .skipped{{backgroun
 <h1>xmtp-conformance: {e(report.adapter)}</h1>
 <p>{e(report.implementation)}, protocol {report.protocol_version}; harness xmtp-conformance {e(report.harness)};
 started {e(report.started)}, {report.seconds:.1f} s</p>
-<table><tr><th>area</th><th>selected</th><th>ran</th><th>passed</th><th>failed</th><th>errored</th>
+<table><tr><th>area</th><th>title</th><th>selected</th><th>ran</th><th>passed</th><th>failed</th><th>errored</th>
 <th>self-reported (not passed)</th><th>skipped</th></tr>{rows}</table>
 <p><label>filter <input type=search oninput="filterRows(this.value)" placeholder="check id, rule or message"></label></p>
 <h2>Failed and errored ({len(bad)})</h2>

@@ -28,16 +28,7 @@ from ..vectors.formats import FILE_MODELS, Verdict
 from ..vectors.questions import judge, questions
 from .checks import Check, Need, OneOf, SelfReported, missing
 
-__all__ = ["rfc9420_checks", "hpke_checks", "xmtp_checks", "controls", "RFC9420_AREAS", "accepted"]
-
-RFC9420_AREAS = {
-    "tree-math": "MLS tree", "tree-operations": "MLS tree", "tree-validation": "MLS tree", "treekem": "MLS tree",
-    "crypto-basics": "MLS crypto", "secret-tree": "MLS framing", "message-protection": "MLS framing",
-    "key-schedule": "MLS key schedule", "psk-secret": "MLS key schedule", "transcript-hashes": "MLS key schedule",
-    "welcome": "MLS welcome", "messages": "MLS messages", "deserialization": "MLS messages",
-    "passive-client": "MLS group protocol",
-}
-"""RFC 9420 vector format -> the area it is reported under."""
+__all__ = ["rfc9420_checks", "hpke_checks", "xmtp_checks", "controls", "accepted"]
 
 
 def accepted(session: Session, what: str, operation: str, **params: Any) -> dict[str, Any]:
@@ -102,7 +93,7 @@ def rfc9420_checks() -> Iterator[Check]:
             else:
                 run = functools.partial(_ask_rfc9420, fmt, case)
                 needs = (OneOf((_vector_needs("mls.vectors", fmt, case), _vector_needs("mls.self_verify", fmt, case))),)
-            yield Check(id=f"rfc9420/{case_label(name, index, case)}", area=RFC9420_AREAS[fmt],
+            yield Check(id=f"rfc9420/{case_label(name, index, case)}",
                         rule=f"RFC 9420 test vectors: {fmt} (test-vectors.md)", needs=needs, run=run,
                         reproducer=f"xmtp-conformance vectors verify {name} (case {index})")
 
@@ -117,7 +108,7 @@ def _ask_hpke(case: dict[str, Any], session: Session) -> None:
 
 def hpke_checks() -> Iterator[Check]:
     for case in rfc9180.load():
-        yield Check(id=f"rfc9180/{rfc9180.case_label(case)}", area="HPKE", rule="RFC 9180 Appendix A test vectors",
+        yield Check(id=f"rfc9180/{rfc9180.case_label(case)}", rule="RFC 9180 Appendix A test vectors",
                     needs=(Need("hpke", "modes", case["mode"]), Need("hpke", "kems", case["kem_id"]),
                            Need("hpke", "kdfs", case["kdf_id"]), Need("hpke", "aeads", case["aead_id"])),
                     run=functools.partial(_ask_hpke, case),
@@ -179,7 +170,7 @@ def xmtp_checks() -> Iterator[Check]:
                 run = functools.partial(_answer_xmtp, name, family, [case, *paired.get(case.id, ())])
                 needs = (Need("xmtp.vectors", "families", name),)
             asked_beside = ", ".join(c.id for c in paired.get(case.id, ()))
-            yield Check(id=f"xmtp/{case.id}", area=family.AREA, rule=case.rule, needs=needs, run=run,
+            yield Check(id=f"xmtp/{case.id}", rule=case.rule, needs=needs, run=run,
                         reproducer=f"vectors/xmtp/{name}.json, case {case.id}"
                                    + (f" (controls: {asked_beside})" if asked_beside else ""),
                         description=case.description)

@@ -19,10 +19,9 @@ def wire_checks() -> list[Check]:
     checks = []
     for case, derived in wire_cases()[0]:
         family = case.id.split("::")[0]
-        area = f"wire {modules[family].AREA}" if family in modules else "wire MLS attacks"
         where = f"vectors/xmtp/{family}.json, case {case.id}" if family in modules else "conformance/wire/attacks.py"
         checks.append(Check(
-            id=f"wire/{case.id}", area=area, rule=case.rule,
+            id=f"wire/{case.id}", rule=case.rule,
             needs=(Need("clients", "profiles", derived.spec.profile) if derived.spec.profile else Need("clients"),),
             run=functools.partial(worlds.run, play=derived.play, clock_ns=getattr(derived, "clock_ns", None)),
             reproducer=f"{where}: xmtp-conformance run --include 'wire/{case.id}'",

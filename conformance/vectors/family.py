@@ -36,7 +36,7 @@ class Family(Protocol):
     FORMAT: str
     """One of ``formats.FORMATS``."""
     AREA: str
-    """The area its checks are reported under (e.g. ``"permissions"``)."""
+    """The title of its area, ``xmtp/<name>`` (and ``wire/<name>``) (``conformance/runner/areas.py``)."""
     EXCHANGES: Mapping[str, tuple[type[BaseModel], type[BaseModel]]]
     """``ask`` -> (question model, answer model), for every question its cases ask."""
 

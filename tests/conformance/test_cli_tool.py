@@ -43,7 +43,7 @@ def test_the_json_report_says_when_and_with_which_harness(tmp_path):
     report = run_report(tmp_path, "r.json")
     started = datetime.datetime.fromisoformat(report["started"])
     assert abs(datetime.datetime.now(datetime.UTC) - started) < datetime.timedelta(minutes=5)
-    assert report["harness"] == harness_version() and report["version"] == 3
+    assert report["harness"] == harness_version() and report["version"] == 4
 
 
 def test_compare_lists_regressions_and_fixes_and_fails_on_a_regression(tmp_path, capsys):

@@ -32,7 +32,7 @@ def test_a_skip_file_and_ini_options(pytester):
 def test_a_marker_per_area(pytester):
     both = [*INBOX_ID, "--xmtp-include", "rfc9420/tree-math*"]
     result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "--xmtp-adapter", "reference", *both,
-                                           "-m", "xmtp_area_mls_tree", "--strict-markers", "--collect-only", "-q")
+                                           "-m", "xmtp_area_rfc9420_tree_math", "--strict-markers", "--collect-only", "-q")
     ids = [line for line in result.outlines if "/" in line and not line.startswith(" ")]
     assert ids and all(i.startswith("rfc9420/tree-math") for i in ids)
 

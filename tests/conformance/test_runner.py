@@ -140,7 +140,7 @@ def test_reports_follow_their_schema_and_formats(tmp_path):
     jsonschema.validate(data, json.loads((SCHEMA_DIR / "report.schema.json").read_text()))
     root = ElementTree.fromstring(junit_xml(report).split("?>", 1)[1])
     assert int(root.get("failures")) == report.totals.failed > 0
-    assert {s.get("name") for s in root} == {"identity", "group metadata"}
+    assert {s.get("name") for s in root} == {"xmtp/inbox_id", "xmtp/metadata_limits"}
     page = html_page(report)
     assert "xmtp/inbox_id::" in page and "<table>" in page
 

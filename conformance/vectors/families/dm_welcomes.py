@@ -39,7 +39,7 @@ from ..formats import DecisionCase, Expected, Verdict
 from ..questions import answer_decision
 
 FORMAT = "decision"
-AREA = "group metadata"
+AREA = "DM welcomes"
 FAMILY = "dm_welcomes"
 PROFILES: dict[str, Profile] = {"seed": SEED, "libxmtp": LIBXMTP}
 RULE = "libxmtp crates/xmtp_mls/src/groups/mod.rs validate_dm_group@b649d1a (facts §4.4)"

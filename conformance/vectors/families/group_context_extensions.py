@@ -55,7 +55,7 @@ from ..formats import CodecCase, Verdict
 from ..questions import judge_decoded
 
 FORMAT = "codec"
-AREA = "group metadata"
+AREA = "group context extensions"
 FAMILY = "group_context_extensions"
 MALFORMED = "malformed_extension"
 """The reason an answer gives for bytes that do not decode (every case here decodes)."""

@@ -51,7 +51,7 @@ from ..questions import judge_trace
 from ..world import User, World
 
 FORMAT = "trace"
-AREA = "commit validation"
+AREA = "group histories"
 FAMILY = "group_histories"
 RULE = ("RFC 9420 §12.4.3.1 (join), §6.3 and §12.4.2 (processing); libxmtp validated_commit.rs "
         "ValidatedCommit::from_staged_commit (facts §4.4); welcomes/validated_membership.rs; XIP-47 permissions")

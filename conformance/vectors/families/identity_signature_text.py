@@ -34,7 +34,7 @@ from ..family import Exchange, Hex, decision_exchanges
 from ..formats import DecisionCase, Expected, Verdict
 
 FORMAT = "decision"
-AREA = "identity"
+AREA = "identity signature text"
 FAMILY = "identity_signature_text"
 RULE = "XIP-46 Signing text; facts §8; libxmtp crates/xmtp_id/src/associations/unsigned_actions.rs signature_text"
 

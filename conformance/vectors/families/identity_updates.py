@@ -46,7 +46,7 @@ from ..formats import DecisionCase, Expected, Verdict
 from ..questions import judge_decision
 
 FORMAT = "decision"
-AREA = "identity"
+AREA = "identity updates"
 FAMILY = "identity_updates"
 XIP = "XIP-46 Inbox log validation; libxmtp crates/xmtp_id/src/associations/association_log.rs"
 

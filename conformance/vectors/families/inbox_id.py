@@ -18,7 +18,7 @@ from ..family import Exchange, decision_exchanges
 from ..formats import DecisionCase, Expected, Verdict
 
 FORMAT = "decision"
-AREA = "identity"
+AREA = "inbox ids"
 RULE = "XIP-46 Inbox IDs; libxmtp associations/hashes.rs generate_inbox_id"
 
 

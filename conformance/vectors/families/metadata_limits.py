@@ -36,7 +36,7 @@ from ..formats import DecisionCase, Expected
 from ..questions import answer_decision
 
 FORMAT = "decision"
-AREA = "group metadata"
+AREA = "group metadata limits"
 FAMILY = "metadata_limits"
 PROFILES = {profile.name: profile for profile in (SEED, LIBXMTP)}
 ATTRIBUTE_RULE = "libxmtp common/mls.rs MAX_GROUP_*_LENGTH; validated_commit.rs (facts §4.4 step 3)"
