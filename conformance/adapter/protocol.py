@@ -114,7 +114,7 @@ class Hello(_Model):
     capabilities: dict[str, dict[str, Any]] = Field(
         description="capability -> details: mls {cipher_suites}, mls.vectors {formats, cipher_suites}, "
                     "mls.self_verify {formats, cipher_suites}, hpke {modes, kems, kdfs, aeads}, "
-                    "xmtp.vectors {families}, clients {profiles}; an absent capability is not supported")
+                    "xmtp.vectors {families}, clients {profiles, clock}; an absent capability is not supported")
 
 
 @dataclasses.dataclass(frozen=True)

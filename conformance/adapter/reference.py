@@ -85,7 +85,7 @@ class ReferenceAdapter:
             "hpke": {"modes": [mode.value for mode in Mode], "kems": sorted(hpke.KEM_IDS), "kdfs": sorted(hpke.KDF_IDS),
                      "aeads": sorted(hpke.AEAD_IDS)},
             "xmtp.vectors": {"families": sorted(self._families)},
-            "clients": {"profiles": list(PROFILES)},
+            "clients": {"profiles": list(PROFILES), "clock": "ds.now"},  # its clients read time from ds.now only
         })
 
     def call(self, method: str, params: dict[str, Any]) -> dict[str, Any]:
