@@ -117,6 +117,7 @@ class ClientContext:
         self.installation = installation
         self.inbox_id = inbox_id
         self.identities = Identities(self.network)
+        self._read_groups: dict[bytes, tuple[bytes, Group | RestoredGroup]] = {}  # ``read_group``'s last decodes
 
     @property
     def installation_id(self) -> bytes:
@@ -221,6 +222,15 @@ class ClientContext:
     def load_group(self, group_id: bytes) -> Group | RestoredGroup:
         """RFC 9420 §8: the group's stored state (a restored group has no MLS state, docs/xmtp-facts.md §9)."""
         return load_group_state(self.group_row(group_id).mls_state)
+
+    def read_group(self, group_id: bytes) -> Group | RestoredGroup:
+        """RFC 9420 §8: the group's stored state, to read and never to change: decoded again only when the stored
+        state differs from the one last decoded (reads of one state share one object)."""
+        state = self.group_row(group_id).mls_state
+        last = self._read_groups.get(group_id)
+        if last is None or last[0] != state:
+            last = self._read_groups[group_id] = (state, load_group_state(state))
+        return last[1]
 
     def save_group(self, group: Group | RestoredGroup) -> None:
         """RFC 9420 §8: store the group's state in its row."""

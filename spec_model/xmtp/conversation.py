@@ -82,7 +82,8 @@ class Conversation:
     # ------------------------------------------------------------------ reading
 
     def _group(self) -> Group | RestoredGroup:
-        return self.client.load_group(self.group_id)
+        """The stored state, for reading only."""
+        return self.client.read_group(self.group_id)
 
     @property
     def created_at_ns(self) -> int:
