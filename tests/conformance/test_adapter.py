@@ -12,7 +12,8 @@ from conformance.adapter.delivery import RemoteDeliveryService
 from conformance.adapter.jsonrpc import SubprocessAdapter
 from conformance.adapter.protocol import HARNESS_OPERATIONS, OPERATIONS, check_params
 from conformance.adapter.reference import ReferenceAdapter
-from conformance.scenarios.driver import wallet_key
+from conformance.scenarios import driver as driver_module
+from conformance.scenarios.driver import STEP_SECONDS, Driver, wallet_key
 from spec_model.mls.reasons import Rejected
 from spec_model.xmtp import api
 from spec_model.xmtp.identity_signing import create_inbox_update
@@ -208,3 +209,19 @@ def test_the_reference_adapter_answers_every_malformed_line_and_keeps_serving():
     answers = [__import__("json").loads(line) for line in done.stdout.splitlines()]
     assert [a["error"]["code"] for a in answers[:-1]] == [code for _, code in BAD_LINES]
     assert answers[-1] == {"jsonrpc": "2.0", "id": 9, "result": {}}
+
+
+@pytest.mark.parametrize("clock, slept", [("ds.now", []), (None, [3])])
+def test_a_wait_step_sleeps_unless_the_clients_keep_only_the_delivery_services_clock(monkeypatch, clock, slept):
+    session = connect("reference")
+    if clock is None:
+        session.hello.capabilities["clients"].pop("clock")
+    sleeps: list[float] = []
+    monkeypatch.setattr(driver_module.time, "sleep", sleeps.append)
+    driver = Driver(session)
+    before = driver.network.clock.now_ns()
+    assert driver.step({"client": "network", "action": "wait", "arguments": {"seconds": 3}})["result"] == "valid"
+    assert driver.network.clock.now_ns() - before == (STEP_SECONDS + 3) * 10**9
+    assert sleeps == slept
+    driver.close()
+    session.close()
