@@ -30,7 +30,7 @@ __all__ = ["Mutant", "MUTANTS", "run_mutants", "catch"]
 class Mutant:
     name: str
     area: str
-    """The area whose rule it breaks (``runner/areas.py``)."""
+    """The area (``runner/areas.py``) whose checks catch it: ``catch`` runs them first."""
     description: str
     patch: Callable[[], None]
     checks: tuple[str, ...] = ()
@@ -316,7 +316,7 @@ _MUTANTS = [
            "(RFC 9420 §8.2)",
            _replace(["spec_model.mls.transcript:interim_transcript_hash",
                      "spec_model.mls.group:interim_transcript_hash"], _to(_unframed_interim_hash))),
-    Mutant("welcome_secret_without_psk", "rfc9420/welcome",
+    Mutant("welcome_secret_without_psk", "rfc9420/passive-client-welcome",
            "a joiner derives welcome_secret without the Welcome's PSKs (RFC 9420 §8, §12.4.3.1)",
            _replace(["spec_model.mls.key_schedule:welcome_secret", "spec_model.mls.group:welcome_secret"],
                     lambda original: lambda cs, joiner_secret, psk_secret: original(cs, joiner_secret, None))),
@@ -355,7 +355,7 @@ _MUTANTS = [
            "an MlsCredential naming an uppercase inbox id is accepted (facts §2: 64 lowercase hex)",
            _replace(["spec_model.xmtp.credential:_INBOX_ID"],
                     lambda original: re.compile(original.pattern, re.IGNORECASE))),
-    Mutant("key_package_not_rotated", "xmtp/key_packages",
+    Mutant("key_package_not_rotated", "xmtp/scenarios",
            'the key package a Welcome used is never replaced (seed: "XMTP will rotate the key package when a new '
            'welcome message is received"; libxmtp queue_key_package_rotation)',
            _method("spec_model.xmtp.context:ClientContext.rotate_key_package", _to(_allow))),
@@ -398,7 +398,7 @@ _MUTANTS = [
            "message ids joined with ',' instead of the tab separator (libxmtp calculate_message_id)",
            _replace(["spec_model.xmtp.content:message_id"], _to(lambda group_id, key, content: (
                hashlib.sha256(group_id + b"," + key.encode() + b"," + content).digest())))),
-    Mutant("transcript_without_metadata", "xmtp/messages",
+    Mutant("transcript_without_metadata", "xmtp/scenarios",
            "GroupUpdated transcripts leave out metadata_field_changes (facts §6, transcript_messages.proto)",
            _method("spec_model.xmtp.commit_validation:ValidatedCommit.group_updated", lambda original: lambda self: (
                dataclasses.replace(original(self), metadata_field_changes=())))),
@@ -448,7 +448,7 @@ _MUTANTS = [
          "a client accepts a commit leaving no super admin (XIP-47 facts §4.4 step 12f)",
          _in_receive({"spec_model.xmtp.commit_validation:check_remove_super_admin":
                       lambda original: lambda actor, super_admins_left: original(actor, super_admins_left=1)})),
-        ("client_checks_committer_not_proposer", "permissions",
+        ("client_checks_committer_not_proposer", "commit_validation",
          "a client checks an added or removed inbox against the committer, not the proposal's sender "
          "(libxmtp validated_commit.rs extract_expected_diff_with_proposers)",
          _in_receive({"spec_model.xmtp.commit_validation:_check_policies": _proposers_ignored})),

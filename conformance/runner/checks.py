@@ -1,9 +1,9 @@
 """What the runner runs: checks, what each needs of an adapter, and what came of it.
 
 A ``Check`` is one verdict: one vector case, one scenario, one interop exchange or one state-machine
-run. Its id names its area (the summary's rows, ``areas.py``); it names the rule it pins, the capabilities it needs (an
-adapter that does not declare them gets a skip saying so), and a reproducer (the vector id and
-file, or a scenario file to replay).
+run. Its id names its area (the summary's rows, ``areas.py``); it names the rule it pins, the
+capabilities it needs (an adapter that does not declare them gets a skip saying so), and a reproducer
+(the vector id and file, or a scenario file to replay).
 """
 
 from __future__ import annotations

@@ -100,8 +100,8 @@ def build_report(adapter: str, hello, results: list[Result], seconds: float, sta
 
     def summary(name: str, counts: dict[Status, int]) -> AreaSummary:
         selected = sum(counts.values())
-        return AreaSummary(area=name, title=title(name) if name != "total" else "", selected=selected, ran=selected - counts[Status.SKIPPED],
-                           **{s.name.lower(): counts[s] for s in Status})
+        return AreaSummary(area=name, title=title(name) if name != "total" else "", selected=selected,
+                           ran=selected - counts[Status.SKIPPED], **{s.name.lower(): counts[s] for s in Status})
 
     totals = {s: sum(c[s] for c in areas.values()) for s in Status}
     if started is None:
