@@ -75,6 +75,17 @@ def test_delete_local_database_removes_the_file(net):
 
 # ------------------------------------------------------------------ forming groups
 
+def test_reads_share_one_decoded_state_until_the_stored_state_changes(net):
+    alix, bo = net.user("alix"), net.user("bo")
+    group = alix.c.conversations.create_group([bo.address])
+    first = alix.c.read_group(group.group_id)
+    assert alix.c.read_group(group.group_id) is first  # the same stored state: decoded once
+    group.update_name("renamed")
+    changed = alix.c.read_group(group.group_id)
+    assert changed is not first and changed.epoch == first.epoch + 1
+    assert group.name == "renamed" and group.epoch == changed.epoch
+
+
 def test_create_group_welcomes_every_installation_of_every_member(net):
     alix, bo, caro = net.user("alix", 2), net.user("bo", 2), net.user("caro")
     group = alix.c.conversations.create_group([bo.address], inbox_ids=[caro.inbox_id], name="team",
