@@ -45,7 +45,7 @@ from .extensions import (
 from .groups import group_context_extensions
 from .history_archive import (
     ALL_ELEMENTS, KEY_SIZE, NONCE_SIZE, ArchiveOptions, BackupElement, DeviceSyncAcknowledge, DeviceSyncContent,
-    DeviceSyncKeyType, DeviceSyncReply, DeviceSyncRequest, HistorySyncReason, ImportSummary, decode_device_sync,
+    DeviceSyncKeyType, DeviceSyncReply, DeviceSyncRequest, HistorySyncReason, Importer, ImportSummary, decode_device_sync,
     encode_device_sync, export_elements, import_archive, import_elements, write_archive,
 )
 from .permissions import Preset, preset_policies
@@ -174,7 +174,8 @@ def process_history_sync(conversations: Conversations) -> HistorySyncReport:
             elif content.preference_updates is not None:
                 import_elements(client.store, [BackupElement(consent=update.consent)
                                                for update in content.preference_updates.updates
-                                               if update.consent is not None])
+                                               if update.consent is not None],
+                                Importer(client.inbox_id, client.now_ns(), client.config.profile))
     return report
 
 
@@ -216,7 +217,8 @@ def _receive_reply(client: ClientContext, reply: DeviceSyncReply, report: Histor
         key = reply.encryption_key.aes_256_gcm if reply.encryption_key else None
         if key is None:
             raise Rejected(HistorySyncReason.BAD_KEY, "no aes_256_gcm key")
-        summary = import_archive(client.store, client.network.download(reply.url[len(prefix):]), key)
+        summary = import_archive(client.store, client.network.download(reply.url[len(prefix):]), key,
+                                 Importer(client.inbox_id, client.now_ns(), client.config.profile))
     except Rejected as e:
         report.refused.append(e)  # the request stays pending: another installation may answer
         return

@@ -19,7 +19,7 @@ from spec_model.xmtp.groups import group_context_extensions
 from spec_model.xmtp.history_archive import (
     ArchiveOptions, BackupElement, BackupElementSelection, BackupMetadata, DeviceSyncContent, DeviceSyncRequest,
     GroupMessageSave, HistorySyncReason, RestoredGroup, decode_device_sync, encode_device_sync, export_archive,
-    import_archive, load_group_state, read_archive, write_archive,
+    Importer, import_archive, load_group_state, read_archive, write_archive,
 )
 from spec_model.xmtp.network import DeliveryService
 from spec_model.xmtp.permissions import Preset, preset_policies
@@ -28,7 +28,7 @@ from spec_model.xmtp.wallet import Wallet
 from tests.mls.members import seeded_rng
 
 KEY = bytes(range(32))
-NONCE = bytes(11) + b"\xff"  # the second record's nonce carries into the next byte
+NONCE = b"\xff" + bytes(11)  # little-endian: the second record's nonce carries into the next byte
 
 
 class Net:
@@ -45,7 +45,8 @@ class Net:
 
 def _elements():
     return [BackupElement(metadata=BackupMetadata((BackupElementSelection.MESSAGES,), 5)),
-            BackupElement(group_message=GroupMessageSave(b"id", b"group", 7, content=b"x"))]
+            BackupElement(group_message=GroupMessageSave(id=b"id", group_id=b"group", decrypted_message_bytes=b"x",
+                                                         sent_at_ns=7))]
 
 
 # ------------------------------------------------------------------ the archive format
@@ -56,7 +57,7 @@ def test_archive_layout_is_header_then_zstd_records_under_incrementing_nonces():
     assert archive[2:14] == NONCE
     records = zstandard.ZstdDecompressor().decompress(archive[14:])
     aead, pos, plain = AESGCM(KEY), 0, []
-    for nonce in (NONCE, bytes(10) + b"\x01\x00"):
+    for nonce in (NONCE, b"\x00\x01" + bytes(10)):
         (length,) = struct.unpack_from("<I", records, pos)
         plain.append(aead.decrypt(nonce, records[pos + 4:pos + 4 + length], None))
         pos += 4 + length
@@ -146,8 +147,9 @@ def history(tmp_path):
 
 
 def _snapshot(client: Client):
-    """Conversation ids, their message ids and contents, and every conversation's consent."""
-    return [(c.group_id, c.created_at_ns, [(m.id, m.sent_at_ns, m.content) for m in c.find_messages()],
+    """Conversation ids, their application messages' ids and contents, and every conversation's consent (an
+    archive holds no membership-change message: libxmtp group_message.rs@b649d1a ``group_messages_paged``)."""
+    return [(c.group_id, [(m.id, m.sent_at_ns, m.content) for m in c.find_messages(kind=GroupMessageKind.APPLICATION)],
              client.consent_state(ConsentType.CONVERSATION_ID, conversation_entity(c.group_id)))
             for c in client.conversations.list()]
 
@@ -156,14 +158,17 @@ def test_export_then_import_into_an_empty_store(history, tmp_path):
     net, _, a, bob, _ = history
     archive = export_archive(a.store, ArchiveOptions(elements=(1, 2)), KEY, nonce=NONCE, now_ns=1)
     with Store.open(tmp_path / "empty.db", bytes(32)) as store:
-        summary = import_archive(store, archive, KEY)
-        assert (summary.groups, summary.messages) == (3, sum(len(c.find_messages()) for c in a.conversations.list()))
+        importer = Importer(a.inbox_id, 5)
+        summary = import_archive(store, archive, KEY, importer)
+        assert (summary.groups, summary.messages) == (3, sum(len(c.find_messages(kind=GroupMessageKind.APPLICATION))
+                                                             for c in a.conversations.list()))
         rows = store.find_groups()
         assert [r.id for r in rows] == [c.group_id for c in a.conversations.list()]
         assert all(isinstance(load_group_state(r.mls_state), RestoredGroup) for r in rows)
         assert all(r.membership_state == MembershipState.RESTORED for r in rows)  # inactive until a Welcome
         assert store.get_consent(ConsentType.INBOX_ID, bob.inbox_id).state == ConsentState.ALLOWED
-        assert import_archive(store, archive, KEY).messages == 0  # importing twice adds nothing
+        assert all(r.created_at_ns == 5 and r.added_by_inbox_id == a.inbox_id for r in rows)
+        assert import_archive(store, archive, KEY, importer).messages == 0  # importing twice adds nothing
 
 
 def test_export_filters_by_time_and_element(history):
