@@ -36,8 +36,6 @@ class HistoryServer:
     """
 
     def __init__(self, network: Callable[[], DeliveryService], lock: threading.RLock, *, port: int = 0):
-        server = self
-
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
 
@@ -52,7 +50,6 @@ class HistoryServer:
                     return self._answer(413, b"archive too large")
                 with lock:
                     upload_id = network().upload(body)
-                server.uploads.append(upload_id)
                 self._answer(200, upload_id.encode())
 
             def do_GET(self) -> None:
@@ -90,7 +87,6 @@ class HistoryServer:
                 self.end_headers()
                 self.wfile.write(body)
 
-        self.uploads: list[str] = []  # every upload's id, in order
         self._server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
         self._server.daemon_threads = True
         self._thread = threading.Thread(target=self._server.serve_forever, name="history-server", daemon=True)
