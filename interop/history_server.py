@@ -30,7 +30,8 @@ _FILES = "/files/"
 
 
 class HistoryServer:
-    """``POST /upload`` and ``GET /files/{id}`` on ``127.0.0.1:port`` (0: any free port), backed by ``network()``.
+    """docs/xmtp-facts.md §9: ``POST /upload`` and ``GET /files/{id}`` on ``127.0.0.1:port`` (0: any free port),
+    backed by ``network()``.
 
     Calls into the model hold ``lock`` (the gRPC server's: the model is single-threaded).
     """
@@ -89,7 +90,8 @@ class HistoryServer:
 
         self._server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
         self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, name="history-server", daemon=True)
+        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05},
+                                        name="history-server", daemon=True)
 
     @property
     def url(self) -> str:
