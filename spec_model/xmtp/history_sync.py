@@ -133,8 +133,9 @@ class HistorySyncReport:
 def process_history_sync(conversations: Conversations) -> HistorySyncReport:
     """docs/xmtp-facts.md §9: join sync groups, then answer other installations' requests and import replies to ours.
 
-    A request already acknowledged or answered (by any installation) is not
-    answered again; each sync-group message is handled once.
+    Each sync-group message is handled once. With the profile's ``sync_requests_claimed`` a request already
+    acknowledged or answered (by any installation) is not answered again; without it (libxmtp) every
+    installation answers every request of another one.
     """
     client, report = conversations.client, HistorySyncReport()
     conversations.sync()
@@ -164,10 +165,11 @@ def process_history_sync(conversations: Conversations) -> HistorySyncReport:
                 continue
             handled.add(_claimed_pin(content))
             contents.append(content)
+        claimed = client.config.profile.sync_requests_claimed
         for content in contents:
-            if content.request is not None and content.request.pin not in handled:
+            if content.request is not None and (content.request.pin not in handled or not claimed):
                 handled.add(content.request.pin)
-                _answer(client, conversation, content.request)
+                _answer(client, conversation, content.request, acknowledge=claimed)
                 report.answered.append(content.request.pin)
             elif content.reply is not None:
                 _receive_reply(client, content.reply, report)
@@ -193,9 +195,12 @@ def _claimed_pin(content: DeviceSyncContent) -> str | None:
     return content.reply.request_id if content.reply is not None else None
 
 
-def _answer(client: ClientContext, conversation: Conversation, request: DeviceSyncRequest) -> None:
-    """docs/xmtp-facts.md §9 "Reply": acknowledge, export under a fresh key, upload, reply with the url and key."""
-    conversation.send(encode_device_sync(DeviceSyncContent(acknowledge=DeviceSyncAcknowledge(request.pin))))
+def _answer(client: ClientContext, conversation: Conversation, request: DeviceSyncRequest, *,
+            acknowledge: bool) -> None:
+    """docs/xmtp-facts.md §9 "Reply": acknowledge (profile ``sync_requests_claimed``), export under a fresh key,
+    upload, reply with the url and key."""
+    if acknowledge:
+        conversation.send(encode_device_sync(DeviceSyncContent(acknowledge=DeviceSyncAcknowledge(request.pin))))
     key, options = _random(client, KEY_SIZE), request.options or ALL_ELEMENTS
     elements = export_elements(client.store, options, client.now_ns())
     upload_id = client.network.upload(write_archive(elements, key, _random(client, NONCE_SIZE)))

@@ -10,7 +10,7 @@ import zstandard
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from spec_model.mls.reasons import Rejected
-from spec_model.xmtp.client import ClientReason, Client
+from spec_model.xmtp.client import Client, ClientConfig, ClientReason, Conversation
 from spec_model.xmtp.consent import ConsentSave, ConsentState, ConsentType, conversation_entity
 from spec_model.xmtp.content import DEVICE_SYNC
 from spec_model.xmtp.delivery import GroupMessageKind
@@ -23,6 +23,7 @@ from spec_model.xmtp.history_archive import (
 )
 from spec_model.xmtp.network import DeliveryService
 from spec_model.xmtp.permissions import Preset, preset_policies
+from spec_model.xmtp.profiles import LIBXMTP, SEED
 from spec_model.xmtp.store import MembershipState, Store
 from spec_model.xmtp.wallet import Wallet
 from tests.mls.members import seeded_rng
@@ -35,9 +36,10 @@ class Net:
     def __init__(self, tmp_path, seed=7):
         self.rng, self.network, self.path = seeded_rng(seed), DeliveryService(), tmp_path
 
-    def client(self, wallet: Wallet, name: str) -> Client:
+    def client(self, wallet: Wallet, name: str, profile=SEED) -> Client:
         self.network.clock.advance(10**9)
-        return Client.create(wallet, self.path / f"{name}.db", bytes(32), self.network, rng=self.rng)
+        return Client.create(wallet, self.path / f"{name}.db", bytes(32), self.network, rng=self.rng,
+                             config=ClientConfig(profile=profile))
 
     def tick(self):
         self.network.clock.advance(10**9)
@@ -237,6 +239,25 @@ def test_a_request_is_answered_by_one_installation_only(history):
     assert a2.process_history_sync().answered == []  # A's acknowledge claimed it
     net.tick()
     assert len(b.process_history_sync().imported) == 1
+
+
+def test_in_the_libxmtp_profile_every_installation_answers_unacknowledged(tmp_path):
+    """Profile ``sync_requests_claimed`` off (libxmtp worker.rs ``process_message``@b649d1a): no acknowledge, and
+    each installation answers each request of another one, once."""
+    net = Net(tmp_path)
+    wallet = Wallet.random(net.rng)
+    a, a2 = net.client(wallet, "a", LIBXMTP), net.client(wallet, "a2", LIBXMTP)
+    b = net.client(wallet, "b", LIBXMTP)
+    pin = b.request_history_sync()
+    net.tick()
+    assert a.process_history_sync().answered == [pin]
+    net.tick()
+    assert a2.process_history_sync().answered == [pin] and a2.process_history_sync().answered == []
+    net.tick()
+    assert len(b.process_history_sync().imported) == 1  # the first reply; the second names a settled request
+    (row,) = b.store.find_groups(conversation_type=ConversationType.SYNC)
+    sent = [decode_device_sync(m.content) for m in Conversation(b, row.id).find_messages(kind=1)]
+    assert [c.acknowledge for c in sent if c.acknowledge] == [] and len([c for c in sent if c.reply]) == 2
 
 
 def test_a_sync_group_of_another_inbox_is_refused(history):
