@@ -432,9 +432,15 @@ class Conversation:
     def sync(self) -> list[StoredMessage]:
         """seed ``sync``: ``sync_with_conn``, then (profile ``installations_checked``) members' installations
         checked; in the libxmtp profile (``inactive_sync_refused``) a group this installation was removed from
-        is refused."""
+        is refused, and (``dm_stitching``) a DM's twins are synced first."""
         if self.client.config.profile.inactive_sync_refused and not self.is_active:
             raise Rejected(ClientReason.INACTIVE, self.group_id.hex())
+        if self.client.config.profile.dm_stitching:  # libxmtp mls_sync.rs@b649d1a ``sync``: the stitched DMs first
+            for twin in self.dm_twins():
+                if twin != self.group_id:
+                    other = Conversation(self.client, twin)
+                    other.sync_with_conn()
+                    other._maybe_update_installations(SYNC_UPDATE_INSTALLATIONS_INTERVAL_NS)
         received = self.sync_with_conn()
         self._maybe_update_installations(SYNC_UPDATE_INSTALLATIONS_INTERVAL_NS)
         return received

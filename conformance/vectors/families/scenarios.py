@@ -105,7 +105,7 @@ FIELD_FAILURES: list[tuple[str, str, str, list[str], list[S]]] = [
      "conversation; which twin's metadata the other's id shows is not judged)",
      "libxmtp create_dm (facts §3.1); libxmtp crates/xmtp_db/src/encrypted_store/group/dms.rs ``fetch_stitched``, "
      "group_message.rs ``get_group_messages`` (DM stitching)", ["field failures", "dm"],
-     [*_users("alice", "bob"),
+     [("network", "wall_clock", {"follow": True}), *_users("alice", "bob"),  # libxmtp stamps own sends by it
       ("alice", "create_dm", {"group": "dm_a", "with": "bob"}), ("bob", "create_dm", {"group": "dm_b", "with": "alice"}),
       ("alice", "send", {"group": "dm_a", "text": "from alice"}), ("bob", "send", {"group": "dm_b", "text": "from bob"}),
       *_welcomed("alice", "bob"), *_synced("dm_a", "alice", "bob"), *_synced("dm_b", "alice", "bob"),
@@ -131,6 +131,25 @@ FIELD_FAILURES: list[tuple[str, str, str, list[str], list[S]]] = [
 ]
 """Scenarios of the problems users report most against XMTP SDKs (issue 16): races, lost responses,
 interrupted syncs, bad installations, and long offline periods."""
+
+
+# ---------------------------------------------------------------- issue 17 (libxmtp's DM stitching, D16)
+DM_STITCHING: list[tuple[str, str, str, list[str], list[S]]] = [
+    ("dm_duplicates_stitched",
+     "Given alice and bob who each open a DM with the other before seeing the other's, When bob sends in his, "
+     "alice joins it, then sends in hers and both sync, Then in the libxmtp profile her message goes to the DM "
+     "of the pair with the latest message (bob's), both read it there, and her list shows that DM only; in the "
+     "seed profile each DM is its own conversation and she lists both",
+     "libxmtp@b649d1a DM stitching: crates/xmtp_db/src/encrypted_store/group/dms.rs fetch_stitched (a DM's id "
+     "gives the latest DM of its dm_id), group.rs find_groups (include_duplicate_dms false); profile dm_stitching",
+     ["dm"],
+     [("network", "wall_clock", {"follow": True}), *_users("alice", "bob"),  # libxmtp stamps own sends by it
+      ("alice", "create_dm", {"group": "dm_a", "with": "bob"}), ("bob", "create_dm", {"group": "dm_b", "with": "alice"}),
+      ("bob", "send", {"group": "dm_b", "text": "from bob"}), *_welcomed("alice", "bob"),
+      ("alice", "send", {"group": "dm_a", "text": "from alice"}), *_synced("dm_a", "alice", "bob"),
+      *_synced("dm_b", "alice", "bob"), ("alice", "list", {}), *_observe("dm_b", "alice", "bob")]),
+]
+# ---------------------------------------------------------------- end of issue 17's block
 
 
 SCRIPTS: list[tuple[str, str, str, list[str], list[S]]] = [
@@ -490,6 +509,7 @@ SCRIPTS: list[tuple[str, str, str, list[str], list[S]]] = [
       ("bob", "send", {"group": "dm", "text": "hi alice"}), ("network", "notifications", {}),
       *_synced("dm", "alice"), ("alice", "send", {"group": "dm", "text": "hi bob"}), ("network", "notifications", {})]),
     *FIELD_FAILURES,
+    *DM_STITCHING,
 ]
 
 
