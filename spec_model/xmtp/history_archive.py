@@ -14,7 +14,9 @@ BackupElement)``, i = 0, 1, ... counting records; the metadata element comes
 first. The nonce is incremented as a 96-bit **little-endian** integer (mod 2^96;
 libxmtp crates/xmtp_archive/src/util.rs@b649d1a ``GenericArrayExt::increment``),
 the AEAD has no associated data and the length counts the ciphertext with its
-16-byte tag (libxmtp crates/xmtp_archive/src/exporter.rs@b649d1a). Model choice:
+16-byte tag (libxmtp crates/xmtp_archive/src/exporter.rs@b649d1a). A reader tries a record
+that does not open once more under the previous nonce and counts on from there (libxmtp
+crates/xmtp_archive/src/importer.rs@b649d1a, for legacy archives). Model choice:
 the frame must end exactly where the file ends. Every record is authenticated and
 bound to its position, but dropping *trailing* records is not detectable (§9
 gives no end marker or count).
@@ -357,11 +359,13 @@ def read_archive(archive: bytes, key: bytes) -> list[BackupElement]:
         raise Rejected(HistorySyncReason.UNSUPPORTED_VERSION, str(version))
     nonce = archive[2:2 + NONCE_SIZE]
     elements: list[BackupElement] = []
+    counter = 0  # the nonce's offset from the header's
     for record in _records(memoryview(archive)[2 + NONCE_SIZE:]):
-        try:
-            plain = aead.decrypt(_nonce(nonce, len(elements)), record, None)
-        except InvalidTag:
-            raise Rejected(HistorySyncReason.TAMPERED, f"record {len(elements)}") from None
+        plain = _open_record(aead, nonce, counter, record, len(elements))
+        if plain is None:
+            counter -= 1
+            plain = _open_record(aead, nonce, counter, record, len(elements), legacy=True)
+        counter += 1
         try:
             element = BackupElement.decode(plain)
         except DecodeError as e:
@@ -372,6 +376,20 @@ def read_archive(archive: bytes, key: bytes) -> list[BackupElement]:
     if not elements:
         raise Rejected(HistorySyncReason.MISSING_METADATA, "no elements")
     return elements
+
+
+def _open_record(aead: AESGCM, nonce: bytes, counter: int, record: bytearray, index: int, *,
+                 legacy: bool = False) -> bytes | None:
+    """One record opened under ``nonce + counter``; None if it does not authenticate (``TAMPERED`` on the legacy
+    retry). libxmtp crates/xmtp_archive/src/importer.rs@b649d1a: a record that fails is tried once more under
+    the previous nonce ("to support legacy archives", whose writers did not always move the nonce on), and
+    the count goes on from there."""
+    try:
+        return aead.decrypt(_nonce(nonce, counter), record, None)
+    except InvalidTag:
+        if legacy:
+            raise Rejected(HistorySyncReason.TAMPERED, f"record {index}") from None
+        return None
 
 
 def _records(frame: memoryview) -> Iterable[bytearray]:

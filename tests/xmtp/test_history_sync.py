@@ -4,9 +4,11 @@ registered app"): the archive format, its refusals, and the request / reply flow
 from __future__ import annotations
 
 import struct
+from pathlib import Path
 
 import pytest
 import zstandard
+from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from spec_model.mls.reasons import Rejected
@@ -66,6 +68,32 @@ def test_archive_layout_is_header_then_zstd_records_under_incrementing_nonces():
     assert pos == len(records)
     assert [BackupElement.decode(p) for p in plain] == _elements()
     assert read_archive(archive, KEY) == _elements()
+
+
+LEGACY_ARCHIVE = Path(__file__).parent / "data" / "libxmtp" / "archive-legacy.xmtp"
+
+
+def test_libxmtp_s_legacy_archive_is_read_and_imported(tmp_path):
+    """libxmtp crates/xmtp_mls/src/worker/device_sync/archive.rs@b649d1a ``test_legacy_archive_import``: its
+    fixture (key: 32 zero bytes) opens only with the importer's retry under the previous nonce (its second
+    record is sealed under the first one's), and imports as a restored group, its message and a consent record."""
+    archive, key = LEGACY_ARCHIVE.read_bytes(), bytes(32)
+    records = zstandard.ZstdDecompressor().decompressobj().decompress(archive[14:])
+    (first,) = struct.unpack_from("<I", records)
+    (second,) = struct.unpack_from("<I", records, 4 + first)
+    sealed = records[8 + first:8 + first + second]
+    nonce = archive[2:14]
+    with pytest.raises(InvalidTag):  # not under nonce + 1 (little-endian) ...
+        AESGCM(key).decrypt(((int.from_bytes(nonce, "little") + 1) % (1 << 96)).to_bytes(12, "little"), sealed, None)
+    AESGCM(key).decrypt(nonce, sealed, None)  # ... but under the first record's nonce
+    elements = read_archive(archive, key)
+    assert [next(k for k in ("metadata", "group", "group_message", "consent") if getattr(e, k)) for e in elements] \
+        == ["metadata", "group", "group_message", "consent"]
+    with Store.open(tmp_path / "legacy.db", bytes(32)) as store:
+        summary = import_archive(store, archive, key, Importer("c0" * 32, 9))
+        assert (summary.groups, summary.messages, summary.consent) == (1, 1, 1)
+        (row,) = store.find_groups()
+        assert row.id == elements[1].group.id and row.membership_state == MembershipState.RESTORED
 
 
 def test_device_sync_content_numbers():

@@ -96,11 +96,13 @@ def _consent(entity_type: ConsentType, state: ConsentState, entity: str, at_ns: 
 # ------------------------------------------------------------------ raw archives (for refusals)
 
 def _raw(plaintexts: list[bytes], key: bytes, nonce: bytes, *, version: int = 0,
-         transform=lambda records: records) -> bytes:
-    """The archive format written out by hand, so refusals can break what ``write_archive`` never would."""
+         transform=lambda records: records, counters: list[int] | None = None) -> bytes:
+    """The archive format written out by hand, so refusals can break what ``write_archive`` never would
+    (``counters``: each record's nonce offset, by default its position)."""
     aead, records = AESGCM(key), []
     for i, plain in enumerate(plaintexts):
-        record_nonce = ((int.from_bytes(nonce, "little") + i) % (1 << 96)).to_bytes(12, "little")
+        counter = i if counters is None else counters[i]
+        record_nonce = ((int.from_bytes(nonce, "little") + counter) % (1 << 96)).to_bytes(12, "little")
         sealed = aead.encrypt(record_nonce, plain, None)
         records.append(struct.pack("<I", len(sealed)) + sealed)
     return struct.pack("<H", version) + nonce + zstandard.ZstdCompressor().compress(b"".join(transform(records)))
@@ -169,6 +171,14 @@ def cases() -> list[CodecCase]:
         _case("nonce_wraps_around", write_archive(full[:4], key, wrap_nonce), key,
               "Given the nonce 0xff..fe, When four records are written, Then their nonces are ..fe, ..ff, 0, 1 "
               "(the first byte is the lowest: 96-bit little-endian increment, modulo 2^96)", ["nonce"]),
+        _case("legacy_repeated_nonce", _raw(plain[:4], key, nonce, counters=[0, 0, 1, 2]), key,
+              "Given records sealed under nonce + 0, 0, 1, 2 (a legacy writer), When read, Then each record "
+              "that fails under the next nonce opens under the previous one and the count goes on from there "
+              "(libxmtp crates/xmtp_archive/src/importer.rs@b649d1a; a writer counts on, so nothing is re-encoded)",
+              ["nonce", "legacy"]),
+        _case("nonce_skipped_ahead_refused", _raw(plain[:3], key, nonce, counters=[0, 2, 3]), key,
+              "Given records sealed under nonce + 0, 2, 3, When read, Then the second fails: it is tried under "
+              "nonce + 1 and + 0 only", ["invalid", "nonce"]),
         _case("wrong_key_refused", archive, rng.randbytes(32),
               "Given another 32-byte key, When read, Then the first record fails authentication", ["invalid"]),
         _case("short_key_refused", archive, key[:16],
@@ -211,9 +221,10 @@ def cases() -> list[CodecCase]:
 
 
 def questions(case: CodecCase) -> list[dict[str, Any]]:
-    """Read the archive with the case's key; write a valid one's elements back."""
+    """Read the archive with the case's key; write a valid one's elements back (but a legacy one's, whose nonces
+    no writer repeats)."""
     asked = [{"ask": "decode", "type": case.type, "encoded": case.encoded, "context": {"key": case.decoded["key"]}}]
-    if case.expected.result == Verdict.VALID.value:
+    if case.expected.result == Verdict.VALID.value and "legacy" not in case.tags:
         asked.append({"ask": "encode", "type": case.type, "decoded": case.decoded})
     return asked
 
