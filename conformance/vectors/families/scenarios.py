@@ -26,7 +26,7 @@ from pydantic import Field
 
 from ...scenarios.scripts import PROFILE_SCRIPTS, SCRIPTS
 from .. import case_id, expect
-from ..family import Exchange
+from ..family import Exchange, Result, absent
 from ..formats import ScenarioCase, ScenarioStep, StepExpected, Verdict
 from ..questions import judge_fields
 
@@ -127,9 +127,99 @@ class Question(Exchange):
     steps: list[StepQuestion]
 
 
+class PolicyComposition(Exchange):
+    """XIP-47 composition of policies (``spec_model.xmtp.permissions.policy_json``): all of them, or any."""
+
+    all_of: list[str | PolicyComposition] = absent()
+    any_of: list[str | PolicyComposition] = absent()
+
+
+Policy = str | PolicyComposition
+"""A policy option's name, or a composition."""
+
+
+class MemberObserved(Exchange):
+    inbox_id: str
+    permission_level: Literal["member", "admin", "super_admin"]
+    installations: int
+    addresses: list[str]
+
+
+class GroupObserved(Exchange):
+    """seed ``list_members`` and ``group_metadata`` and the MLS epoch, in names (its creation time left out)."""
+
+    epoch: int | None
+    active: bool
+    added_by_inbox_id: str
+    conversation_type: str
+    creator_inbox_id: str
+    attributes: dict[str, str]
+    admins: list[str]
+    super_admins: list[str]
+    policies: dict[str, Policy | dict[str, Policy]] = Field(
+        description="permission -> policy (update_metadata_policy: metadata field -> policy)")
+    members: list[MemberObserved]
+
+
+class MetadataChangeObserved(Exchange):
+    field: str
+    old: str | None
+    new: str | None
+
+
+class TranscriptObserved(Exchange):
+    """A GroupUpdated transcript (docs/xmtp-facts.md §6): who changed the group, and each list, in names."""
+
+    initiated_by: str
+    added_inboxes: list[str]
+    removed_inboxes: list[str]
+    left_inboxes: list[str]
+    added_admin_inboxes: list[str]
+    removed_admin_inboxes: list[str]
+    added_super_admin_inboxes: list[str]
+    removed_super_admin_inboxes: list[str]
+    metadata: list[MetadataChangeObserved]
+
+
+class MessageObserved(Exchange):
+    """A stored message in names, without ids and times (``conformance.scenarios.driver.message_fields``)."""
+
+    kind: str
+    delivery_status: str
+    sender_inbox_id: str
+    content_type: str
+    expires: bool = absent(description="true when the message carries an expiry")
+    deleted_by: str = absent()
+    text: str = absent()
+    update: TranscriptObserved = absent()
+
+
+class Observed(Exchange):
+    """What one step observed (``conformance.scenarios.driver``): a group, or what its action read."""
+
+    state: GroupObserved = absent()
+    messages: list[MessageObserved] = absent()
+    refused: str = absent(description="the refusal class of a client that may not see the group")
+    consent: str = absent(description="a consent record's state")
+    listed: list[str] = absent(description="the groups listed, by name")
+    found: list[MessageObserved] = absent(description="the messages find_messages found")
+    streamed: list[str] | dict[str, list[MessageObserved]] = absent(
+        description="a welcome stream's new groups, or a message stream's messages by group")
+    notified: list[str] = absent(description="the notifications sent, as 'client: group or welcome'")
+    key_package_rotated: bool = absent()
+
+
+class StepAnswer(Exchange):
+    """One step's outcome: its verdict, a refusal's reason and class, and what it observed."""
+
+    result: Result
+    reason: str | None
+    class_: str | None = Field(None, alias="class", description="a refusal's class (docs/reason-codes.md)")
+    observed: Observed = absent()
+
+
 class Answer(Exchange):
-    steps: list[dict[str, Any]] = Field(description="per step: its result, reason, refusal class and what the client "
-                                                    "observed")
+    steps: list[StepAnswer]
 
 
 EXCHANGES = {"scenario": (Question, Answer)}
