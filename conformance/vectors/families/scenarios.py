@@ -199,7 +199,7 @@ class Observed(Exchange):
 
     state: GroupObserved = absent()
     messages: list[MessageObserved] = absent()
-    refused: str = absent(description="the refusal class of a client that may not see the group")
+    refused: str | None = absent(description="the refusal class of a client that may not see the group (null: none)")
     consent: str = absent(description="a consent record's state")
     listed: list[str] = absent(description="the groups listed, by name")
     found: list[MessageObserved] = absent(description="the messages find_messages found")
