@@ -440,7 +440,7 @@ def _run_mutants(args: argparse.Namespace) -> int:
     from .mutants import MUTANTS, run_mutants
     if args.list:
         for mutant in MUTANTS.values():
-            print(f"{mutant.name:38} {mutant.area:20} {mutant.description}")
+            print(f"{mutant.name:38} {mutant.area:38} {mutant.description}")
         return 0
     unknown = [n for n in args.names if n not in MUTANTS]
     if unknown:

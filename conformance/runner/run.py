@@ -61,7 +61,7 @@ class Progress:
             elapsed = time.perf_counter() - self.started
             eta = elapsed / self.done * (self.total - self.done)
             print(f"\r[{'#' * filled}{'.' * (width - filled)}] {self.done}/{self.total} ETA {eta:4.0f} s "
-                  f"{result.check.area:<22.22} failed {self.counts[Status.FAILED]} "
+                  f"{result.check.area:<30.30} failed {self.counts[Status.FAILED]} "
                   f"errored {self.counts[Status.ERRORED]}", end="", file=self.out, flush=True)
         elif result.check.area != self.area:
             self.area = result.check.area
