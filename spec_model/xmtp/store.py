@@ -23,12 +23,9 @@ key-check row. Any later open only reads until that row has opened, so a wrong
 key is refused (``WRONG_KEY``) without changing a byte. The file keeps SQLite's
 default rollback journal (not WAL): a read creates no side files, and a writer
 killed mid-transaction leaves a hot journal that the next open rolls back.
-Commits do not wait for the disk (``PRAGMA synchronous = OFF``, SQLite
-docs: pragma.html#pragma_synchronous): the journal and the pages still reach the
-operating system in order, so a process killed at any point leaves every
-transaction whole or absent; only an operating-system crash or a power loss
-could lose the last ones or damage the file, which nothing here simulates.
-Waiting for the disk cost 5 ms per transaction, most of a client's time.
+Commits do not wait for the disk (``PRAGMA synchronous = OFF``): a killed process
+still leaves each transaction whole or absent; only an operating-system crash or
+power loss, which nothing here simulates, could lose or damage one.
 
 Transactions and crash safety. ``with store.transaction():`` is one SQLite
 transaction (``BEGIN IMMEDIATE``): everything inside commits together, and an
