@@ -22,7 +22,7 @@ from .mls_walk import Walk
 
 __all__ = ["peer_group_checks", "PEER_STEPS", "PEER_SUITES"]
 
-PEER_STEPS = 30
+PEER_STEPS = 20
 PEER_SUITES = (1, 3)
 """XMTP's suite (the one mls-rs's bindings do) and the ChaCha20 one."""
 

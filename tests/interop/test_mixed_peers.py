@@ -1,6 +1,6 @@
 """Groups of two peers without the model (``run --peer``, ``conformance/runner/mls_peers.py``): each pair's check
-run as the runner runs it, in one suite both do; a pair the suite cannot put together; and a peer that lies
-about its epoch authenticator.
+run as the runner runs it, in one suite both do; the pair that cannot share a group; and a peer that lies about
+its epoch authenticator (beside the reference adapter, which starts at once).
 """
 
 from __future__ import annotations
@@ -38,11 +38,6 @@ def test_two_peers_share_a_group_without_the_model(sessions, adapter, peer, ciph
     assert result.status is Status.PASSED, result.message
 
 
-def test_a_peer_without_the_suite_is_a_skip_with_the_reason(sessions):
-    result = outcome(pair_check("mls-rs", 3), sessions("ts-mls"))
-    assert result.status is Status.SKIPPED and "the peer mls-rs does not do suite 3" in result.message
-
-
 def test_openmls_refuses_a_group_with_mls_rs_members_for_their_key_packages_lifetime(sessions):
     """interop/openmls/KNOWN_ISSUES.md 4: mls-rs's key packages are valid for 365 days, longer than OpenMLS accepts
     (RFC 9420 §7.2 leaves the longest to the application), so OpenMLS joins no group holding an mls-rs member."""
@@ -68,5 +63,5 @@ def test_a_peer_lying_about_its_epoch_authenticator_fails_the_pair(sessions, mon
         return answer
 
     monkeypatch.setattr(ts_mls, "ask", lying)
-    result = outcome(pair_check("mls-rs", 1), ts_mls)
+    result = outcome(pair_check("reference", 1), ts_mls)
     assert result.status is Status.FAILED and "epoch authenticator" in result.message
