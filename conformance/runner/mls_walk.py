@@ -111,8 +111,8 @@ class Walk:
             except AdapterError as e:
                 if not self.refused_join(side, e, RatchetTree.decode(self.cs, bytes.fromhex(tree))):
                     raise
-                remover = next(m for m in self.members if m.side not in self.no_remove)
-                self.commit(remover, remove=[self.leaf_of(joiner)])  # it never joined
+                if self.remove(self.members, joiner) is None:  # it never joined
+                    raise
                 return
         self.members.append(joiner)
 
@@ -154,20 +154,21 @@ class Walk:
                 expect(f"{member.name} ({member.side}) decrypts {sender.name}'s message", data,
                        self.deliver(member, message)[0])
 
-    def remove(self, others: list[Member]) -> str:
-        """A drawn member able to remove by leaf removes a drawn other; its description."""
-        while able := [m for m in self.members if m.side not in self.no_remove]:
+    def remove(self, others: list[Member], target: Member | None = None) -> tuple[Member, Member] | None:
+        """A drawn member able to remove by leaf removes ``target`` (default: one drawn from ``others``, not
+        itself); (remover, removed), or None if no member's implementation can."""
+        while able := [m for m in self.members if m.side not in self.no_remove and m is not target]:
             committer = self.rng.choice(able)
-            target = self.rng.choice([m for m in others if m is not committer])
+            removed = target or self.rng.choice([m for m in others if m is not committer])
             try:
-                self.commit(committer, remove=[self.leaf_of(target)])
+                self.commit(committer, remove=[self.leaf_of(removed)])
             except AdapterError as e:
                 if e.kind is not ErrorKind.UNSUPPORTED or committer.group is not None:
                     raise
                 self.no_remove.add(committer.side)
                 continue
-            return f"{committer.name} ({committer.side}) removes {target.name} ({target.side})"
-        return "no member can remove by leaf"
+            return committer, removed
+        return None
 
     def _view(self, member: Member) -> tuple[tuple[int, str] | None, str]:
         """(epoch, epoch authenticator) if the member reports them, and its exporter secret."""
@@ -215,7 +216,10 @@ class Walk:
             self.add(committer, side)
             return f"{committer.name} ({committer.side}) adds a member on {side}"
         if kind == "remove":
-            return self.remove(others)
+            if (done := self.remove(others)) is None:
+                return "no member can remove by leaf"
+            remover, removed = done
+            return f"{remover.name} ({remover.side}) removes {removed.name} ({removed.side})"
         if kind == "update":
             committer = rng.choice(self.members)
             self.commit(committer)
