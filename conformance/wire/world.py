@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import time
 from typing import Any, Callable, Sequence
 
 from spec_model.mls.codec import DecodeError
@@ -323,10 +324,10 @@ class WireGroup:
 class World:
     """Model users, the SDK's clients and the shared groups, on one session's delivery service."""
 
-    def __init__(self, session: Session, *, start_ns: int | None = None):
+    def __init__(self, session: Session):
         self.session = session
         self._let_through: dict[bytes, bytes] = {}  # key package -> the installation the node stores it under
-        self.network = session.fresh_network(start_ns, validate_key_package=self._check_key_package)
+        self.network = session.fresh_network(validate_key_package=self._check_key_package)
         self.adapter = session.adapter
         self.log = Identities(self.network)  # the inboxes' states as the network's log has them
         self.users: dict[str, User] = {}
@@ -346,6 +347,13 @@ class World:
         return self.session.network is self.network and self.session.adapter is self.adapter
 
     # ------------------------------------------------------------------ users and the network
+
+    def wall_clock(self) -> int:
+        """OpenMLS lifetime.rs: an SDK checks key-package lifetimes against the system time; the network's clock
+        is moved up to the wall clock (never back) so that the harness's time is the SDK's. Its time, in ns."""
+        clock = self.network.clock
+        clock.advance(max(0, time.time_ns() - clock.now_ns()))
+        return clock.now_ns()
 
     def user(self, name: str) -> User:
         if name not in self.users:
@@ -556,20 +564,15 @@ class Worlds:
     def __init__(self) -> None:
         self._world: World | None = None
 
-    def get(self, session: Session, clock_ns: int | None = None) -> World:
-        """The session's world; with ``clock_ns``, one whose clock is not past it, moved to it (a new world,
-        its network's clock starting there, if the current one is past it)."""
-        world = self._world
-        if world is None or world.session is not session or not world.current or \
-                (clock_ns is not None and world.network.clock.now_ns() > clock_ns):
-            world = self._world = World(session, start_ns=clock_ns)
-        if clock_ns is not None:
-            world.network.clock.advance(clock_ns - world.network.clock.now_ns())
-        return world
+    def get(self, session: Session) -> World:
+        """The session's world."""
+        if self._world is None or self._world.session is not session or not self._world.current:
+            self._world = World(session)
+        return self._world
 
-    def run(self, session: Session, *, play: Callable[[World], None], clock_ns: int | None = None) -> None:
-        """Play one case in the session's world (at ``clock_ns``, if the case needs a time)."""
-        world = self.get(session, clock_ns)
+    def run(self, session: Session, *, play: Callable[[World], None]) -> None:
+        """Play one case in the session's world."""
+        world = self.get(session)
         try:
             play(world)
         except BaseException:
