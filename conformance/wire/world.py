@@ -49,7 +49,8 @@ from spec_model.xmtp.groups import (
     XMTP_GROUP_CONFIG, create_group, group_context_extensions, membership_proposals, metadata_proposal,
 )
 from spec_model.xmtp.context import Identities
-from spec_model.xmtp.network import key_package_installation_key
+from spec_model.xmtp.network import key_package_installation_key, validate_identity_update
+from spec_model.xmtp.identity import decode_update
 from spec_model.xmtp.identity_signing import add_installation_update, create_inbox_update, revoke_installation_update
 from spec_model.xmtp.key_package import KeyPackage, build_key_package
 from spec_model.xmtp.permissions import Policies, Preset, policies_json, preset_policies
@@ -327,7 +328,9 @@ class World:
     def __init__(self, session: Session):
         self.session = session
         self._let_through: dict[bytes, bytes] = {}  # key package -> the installation the node stores it under
-        self.network = session.fresh_network(validate_key_package=self._check_key_package)
+        self._updates_let_through: set[bytes] = set()  # identity updates the node takes unchecked
+        self.network = session.fresh_network(validate_key_package=self._check_key_package,
+                                             identity_validator=self._check_identity_update)
         self.adapter = session.adapter
         self.log = Identities(self.network)  # the inboxes' states as the network's log has them
         self.users: dict[str, User] = {}
@@ -391,6 +394,18 @@ class World:
         if key_package in self._let_through:
             return self._let_through.pop(key_package)
         return key_package_installation_key(key_package)
+
+    def _check_identity_update(self, inbox_id: str, previous: list[Any], update: Any) -> None:
+        """The node's identity-update check (xmtp-node-go's validation service), except for the updates the
+        harness lets through (``publish_unchecked``); none without node validation (``--no-node-validation``)."""
+        if self.session.node_validation and update.encode() not in self._updates_let_through:
+            validate_identity_update(inbox_id, previous, update)
+
+    def publish_unchecked(self, update: bytes) -> None:
+        """Publish the identity update ``update`` as a node whose validation service let it through would: what
+        a client reads of the inbox's log is then judged by the client's own replay alone."""
+        self._updates_let_through.add(decode_update(update).encode())
+        self.network.publish_identity_update(api.PublishIdentityUpdateRequest(update))
 
     def store_key_package(self, installation_key: bytes, key_package: bytes) -> None:
         """Upload ``key_package`` for ``installation_key`` as a node whose validation service let it through
@@ -564,15 +579,16 @@ class Worlds:
     def __init__(self) -> None:
         self._world: World | None = None
 
-    def get(self, session: Session) -> World:
-        """The session's world."""
-        if self._world is None or self._world.session is not session or not self._world.current:
+    def get(self, session: Session, *, fresh: bool = False) -> World:
+        """The session's world (a new one if ``fresh``)."""
+        if fresh or self._world is None or self._world.session is not session or not self._world.current:
             self._world = World(session)
         return self._world
 
-    def run(self, session: Session, *, play: Callable[[World], None]) -> None:
-        """Play one case in the session's world."""
-        world = self.get(session)
+    def run(self, session: Session, *, play: Callable[[World], None], fresh: bool = False) -> None:
+        """Play one case in the session's world; ``fresh``: in a new world (a case whose inboxes' logs would
+        differ from another case's)."""
+        world = self.get(session, fresh=fresh)
         try:
             play(world)
         except BaseException:
