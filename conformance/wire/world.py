@@ -208,13 +208,15 @@ class WireGroup:
         return self.member("super_admin")
 
     def commit(self, actor: str, proposals: Sequence[Proposal], *, by_reference: bool = False,
-               psks: dict[bytes, bytes] | None = None) -> tuple[MLSMessage, ValidatedCommit | None, Any]:
+               psks: dict[bytes, bytes] | None = None,
+               private: bool = True) -> tuple[MLSMessage, ValidatedCommit | None, Any]:
         """``actor`` commits ``proposals`` by value (and, ``by_reference``, every proposal sent this epoch)
-        unchecked; the model's verdict (the validated commit, or None if XMTP refuses it) decides whether the
-        model members move on. Returns (message, validated, staged)."""
+        unchecked, as a PrivateMessage (or, not ``private``, a PublicMessage); the model's verdict (the validated
+        commit, or None if XMTP refuses it) decides whether the model members move on. Returns (message,
+        validated, staged)."""
         mls = self.member(actor)
         mls.psks = psks or {}
-        pending = mls.commit(tuple(proposals), by_reference=None if by_reference else (), private=True)
+        pending = mls.commit(tuple(proposals), by_reference=None if by_reference else (), private=private)
         mls.psks = {}
         try:
             validated = validate_commit(pending.staged, self.world.log.state_at, profile=self.profile)
@@ -294,14 +296,14 @@ class WireGroup:
         return expected
 
     def play(self, actor: str, proposals: Sequence[Proposal], *, accepted: bool, what: str,
-             by_reference: bool = False, psks: dict[bytes, bytes] | None = None) -> None:
+             by_reference: bool = False, psks: dict[bytes, bytes] | None = None, private: bool = True) -> None:
         """``actor`` commits ``proposals``; XMTP ``accepted`` it or not (the case's expected outcome, which the
         model must agree with). A refused commit is followed on the topic by the *probe*: a super admin's
         valid commit in the same epoch, changing the description. The SDK then syncs once and its view is
         judged: the commit's changes, or (refused) the probe's changes only. An SDK that applied the refused
         commit cannot apply the probe (its epoch is gone); one that stopped processing applies neither."""
         before = self.view
-        _, validated, staged = self.commit(actor, proposals, by_reference=by_reference, psks=psks)
+        _, validated, staged = self.commit(actor, proposals, by_reference=by_reference, psks=psks, private=private)
         if (validated is not None) != accepted:
             raise HarnessFault(f"{what}: the model {'accepts' if validated else 'refuses'} the commit built for it, "
                                f"the case expects it {'accepted' if accepted else 'refused'}")
