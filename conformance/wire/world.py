@@ -438,7 +438,7 @@ class World:
             except Rejected as e:  # docs/xmtp-facts.md §8 "Registration": the inbox is on the network
                 raise WireFailure(f"setup: the SDK's client did not register its inbox ({e})") from None
             self.sdk[profile] = {"client": name, **created}
-            self._sdk_key_package(profile)
+            self.sdk_key_package(profile)
         return self.sdk[profile]["client"]
 
     def sdk_phase(self, what: str):
@@ -505,7 +505,7 @@ class World:
         mls = create_group(bundles["creator"], group_context_extensions(
             new_group_metadata(creator.inbox_id), mutable, GroupMembership(members={creator.inbox_id: 0}),
             spec.policies, profile))
-        sdk_key_package = self._sdk_key_package(spec.profile)
+        sdk_key_package = self.sdk_key_package(spec.profile)
         joiners = tuple(bundles[n].key_package for n in names if n != "creator") + (sdk_key_package,)
         pending = mls.commit(membership_proposals(mls, joiners, frozenset(), membership), private=True)
         mls.merge_pending_commit()
@@ -524,14 +524,14 @@ class World:
         self.sdk_client(profile)
         creator, sdk_inbox = self.user("creator"), self.sdk[profile]["inbox_id"]
         mls = create_group(self.key_package(creator), extensions(creator.inbox_id, sdk_inbox))
-        key_package = self._sdk_key_package(profile)
+        key_package = self.sdk_key_package(profile)
         members = {inbox: self.log.latest_sequence_id(inbox) for inbox in (creator.inbox_id, sdk_inbox)}
         pending = mls.commit(membership_proposals(mls, (key_package,), frozenset(), GroupMembership(members=members)),
                              private=True)
         cursor = self.publish(mls.group_id, pending.message)
         return mls.group_id, pending.welcome.encode(), cursor, key_package
 
-    def _sdk_key_package(self, profile: str) -> KeyPackage:
+    def sdk_key_package(self, profile: str) -> KeyPackage:
         """The key package the SDK's installation published (docs/xmtp-facts.md §8 "Registration")."""
         try:
             installation = bytes.fromhex(self.sdk[profile]["installation_id"])
