@@ -33,6 +33,13 @@ SAMPLE = [
     "wire/welcome_wrapping::tampered_kem_output_refused",           # not joined, the next Welcome is
     "wire/key_packages::installation_added_by_later_update",        # valid, built for the wall clock
     "wire/key_packages::not_yet_valid",                             # refused: not_before after the window
+    "wire/identity_updates::add_installation_by_added_wallet",       # valid: the installations after it
+    "wire/identity_updates::flipped_installation_signature_refused",  # invalid: the inbox has no state
+    "wire/credentials::inbox_credential_of_wallet",                  # the family's inbox, a network of its own
+    "wire/credentials::inbox_credential_not_protobuf_refused",
+    "wire/group_context_extensions::permissions_and_any_composition",
+    "wire/group_context_extensions::application_id_leaf_extension",  # the SDK's own key package
+    "wire/mls::public_commit_refused",
     "wire/mls::message_four_epochs_back",
     "wire/mls::reused_ratchet_generation",
 ]
