@@ -480,8 +480,9 @@ MUTANTS: dict[str, Mutant] = {m.name: m for m in _MUTANTS}
 
 def catch(name: str) -> tuple[str, str | None, str, float]:
     """Run the suite against one mutant, stopping at the first failed check: (name, check id or None, rule and
-    what differed, seconds). Only a failure catches a mutant: checks that errored on it (a crash) are named in
-    the rule column, and do not count."""
+    what differed, seconds). The checks of the mutant's own area run first, then every other selected one, so
+    the whole suite still stands behind a "not caught". Only a failure catches a mutant: checks that errored on
+    it (a crash) are named in the rule column, and do not count."""
     from .adapter import connect, reference_subprocess_command
     from .runner import RunOptions, collect, execute
     from .runner.checks import Status
@@ -493,7 +494,8 @@ def catch(name: str) -> tuple[str, str | None, str, float]:
         options = RunOptions(stop_on=frozenset({Status.FAILED}), include=list(MUTANTS[name].checks),
                              differential=DifferentialOptions(counterexamples=Path(counterexamples)))
         try:
-            report, _ = execute(session, collect(options), options, None)
+            checks = sorted(collect(options), key=lambda check: check.area != MUTANTS[name].area)
+            report, _ = execute(session, checks, options, None)
         finally:
             session.close()
     caught = next((c for c in report.checks if c.status is Status.FAILED), None)
