@@ -50,7 +50,7 @@ from .proposals import (
     Add, ExternalInit, PreSharedKey, Proposal, ProposalByReference, ProposalByValue, ReInit, Remove, Update,
 )
 from .psk import PreSharedKeyID, PSKType, ResumptionPSKUsage, psk_secret
-from .ratchet_tree import RATCHET_TREE, RatchetTree
+from .ratchet_tree import RATCHET_TREE, OccupiedLeaves, RatchetTree
 from .reasons import Reason, Rejected
 from .secret_tree import SecretTree
 from .suites import CipherSuite, Rng, suite
@@ -383,7 +383,7 @@ class Group:
             ac = unprotect_public(self.cs, body, state.context, state.secrets.membership_key)
         else:
             raise Rejected(Reason.UNSUPPORTED_SENDER, f"{type(body).__name__} is not a group message")
-        validate_content(ac, state.context, _OccupiedLeaves(state.tree))
+        validate_content(ac, state.context, OccupiedLeaves(state.tree))
         content = ac.content
         sender = content.sender
         if isinstance(sender, MemberSender) and sender.leaf_index == self.own_leaf \
@@ -656,14 +656,6 @@ def _retained_keys(cs: CipherSuite, keys: Mapping[int, bytes], tree: RatchetTree
     return kept
 
 
-class _OccupiedLeaves:
-    """RFC 9420 §6: the leaf indices of a tree that hold a member, tested one at a time (not listed)."""
-
-    def __init__(self, tree: RatchetTree):
-        self.tree = tree
-
-    def __contains__(self, leaf_index: int) -> bool:
-        return 0 <= leaf_index < self.tree.n_leaves and self.tree.leaf(leaf_index) is not None
 
 
 def external_proposal(cs: CipherSuite, group_id: bytes, epoch: int, proposal: Proposal, sender_index: int,

@@ -31,7 +31,7 @@ from .suites import CipherSuite, InvalidSignatureError
 
 __all__ = [
     "ParentNode", "Node", "NODE", "MAX_LEAVES", "MAX_NODES", "RATCHET_TREE", "LeafNodeHashInput", "ParentNodeHashInput",
-    "TREE_HASH_INPUT", "ParentHashInput", "TreeValidationError", "Membership", "RatchetTree",
+    "TREE_HASH_INPUT", "ParentHashInput", "TreeValidationError", "Membership", "RatchetTree", "OccupiedLeaves",
 ]
 
 
@@ -144,7 +144,7 @@ class Membership:
         _discard_key(self.encryption_keys, leaf.encryption_key, leaf_index)
 
     def copy(self) -> "Membership":
-        """An independent copy (for a tree's copy)."""
+        """RFC 9420 §7.3: an independent copy, for the copy of its tree."""
         return Membership(self.count, self.credential_types.copy(), self.supporters.copy(),
                           dict(self.signature_keys), dict(self.encryption_keys))
 
@@ -488,3 +488,13 @@ class RatchetTree:
             if key in seen:
                 raise TreeValidationError(Reason.DUPLICATE_KEY, f"key {key.hex()[:16]}… appears twice")
             seen.add(key)
+
+
+class OccupiedLeaves:
+    """RFC 9420 §6: the leaf indices of a tree that hold a member, tested one at a time rather than listed."""
+
+    def __init__(self, tree: RatchetTree):
+        self.tree = tree
+
+    def __contains__(self, leaf_index: int) -> bool:
+        return 0 <= leaf_index < self.tree.n_leaves and self.tree.leaf(leaf_index) is not None
