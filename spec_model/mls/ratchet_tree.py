@@ -369,10 +369,12 @@ class RatchetTree:
         return [x, *(2 * u for u in node.unmerged_leaves if u not in exclude)]
 
     def _is_blank_subtree(self, x: int) -> bool:
-        """Whether the resolution of ``x`` is empty, i.e. every node under ``x`` is blank."""
-        if self._nodes[x] is not None:
-            return False
-        return tm.is_leaf(x) or all(self._is_blank_subtree(c) for c in (tm.left(x), tm.right(x)))
+        """Whether the resolution of ``x`` is empty, i.e. every node under ``x`` is blank.
+
+        Appendix C: the subtree of ``x`` is the run of array indices ``x - (2^k - 1)`` to ``x + (2^k - 1)``,
+        scanned from its leftmost leaf (usually a member, which ends the scan)."""
+        k = tm.level(x)
+        return all(self._nodes[y] is None for y in range(x - (1 << k) + 1, x + (1 << k)))
 
     def copath_children(self, i: int) -> dict[int, int]:
         """RFC 9420 §4.1.2: each node of leaf ``i``'s direct path mapped to its child on ``i``'s copath."""
