@@ -117,8 +117,18 @@ class Reader:
         return int.from_bytes(self.take(size), "big")
 
     def varint(self) -> int:
-        """RFC 9420 §2.1.2: a variable-length integer header."""
-        return read_varint(self)
+        """RFC 9420 §2.1.2: a variable-length integer header; non-minimal and ``0b11`` prefixes are errors."""
+        first = self.byte()
+        prefix = first >> 6
+        if prefix == 0:
+            return first
+        if prefix == 3:
+            raise DecodeError("", "invalid variable-length integer prefix 0b11")
+        size = 2 if prefix == 1 else 4
+        value = int.from_bytes(bytes((first & 0x3F,)) + self.take(size - 1), "big")
+        if (size == 2 and value < 0x40) or (size == 4 and value < 0x4000):
+            raise DecodeError("", "non-minimal variable-length integer")
+        return value
 
     def opaque(self) -> bytes:
         """RFC 9420 §2.1.2: ``opaque <V>``: a varint length, then that many bytes."""
@@ -145,18 +155,8 @@ class Reader:
 
 
 def read_varint(r: Reader) -> int:
-    """RFC 9420 §2.1.2: decode a varint header; non-minimal and ``0b11`` prefixes are errors."""
-    first = r.byte()
-    prefix = first >> 6
-    if prefix == 0:
-        return first
-    if prefix == 3:
-        raise DecodeError("", "invalid variable-length integer prefix 0b11")
-    size = 2 if prefix == 1 else 4
-    value = int.from_bytes(bytes((first & 0x3F,)) + r.take(size - 1), "big")
-    if (size == 2 and value < 0x40) or (size == 4 and value < 0x4000):
-        raise DecodeError("", "non-minimal variable-length integer")
-    return value
+    """RFC 9420 §2.1.2: decode a varint header (``Reader.varint``)."""
+    return r.varint()
 
 
 class Kind(abc.ABC):
