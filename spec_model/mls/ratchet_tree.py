@@ -260,15 +260,18 @@ class RatchetTree:
         """Store ``node`` at ``x`` and forget the cached tree hashes of ``x`` and its ancestors.
 
         A node's hash is cached only while its children's are, so the walk up stops at the first ancestor
-        with none cached: a run of adds forgets each ancestor's hash once."""
+        with none cached (and does not start if ``x`` had none): a run of adds, or the blanking of a path,
+        forgets each ancestor's hash once."""
         if (old := self._nodes[x]) is not None:
             self._unindex(x, old)
         if node is not None:
             self._index(x, node)
         self._nodes[x] = node
-        self._hashes[x] = None
         if node is None and x % 2 == 0:
             self._blank_from = min(self._blank_from, x // 2)
+        if self._hashes[x] is None:
+            return
+        self._hashes[x] = None
         for p in tm.direct_path(x, self.n_leaves):
             if self._hashes[p] is None:
                 break
