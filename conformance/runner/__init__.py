@@ -27,7 +27,7 @@ from .mls_interop import mls_interop_checks
 from .mls_mixed import mixed_group_checks
 from .report import Report, build_report
 from .run import Progress, run_checks, select
-from .vector_checks import hpke_checks, rfc9420_checks, xmtp_checks
+from .vector_checks import hpke_checks, rfc9420_checks, run_scenario, xmtp_checks
 from .wire_checks import wire_checks
 
 __all__ = ["RunOptions", "collect", "load_skips", "execute", "smoke_checks", "scenario_file_checks", "Report", "Status",
@@ -49,13 +49,9 @@ def scenario_file_checks(path: Path) -> list[Check]:
     """Checks replaying the scenario cases of a file (a counterexample, or any scenario vector file)."""
     document = FILE_MODELS["scenario"].model_validate(json.loads(Path(path).read_text()))
 
-    def replay(case, session: Session) -> None:
-        for question in scenario_family.questions(case):
-            scenario_family.judge(case, question, scenario_family.answer(question, session))
-
     return [Check(id=f"scenario-file/{Path(path).name}/{case.id}", area="conversations", rule=case.rule,
                   needs=(Need("clients", "profiles", scenario_family.profile_of(case)),),
-                  run=functools.partial(replay, case),
+                  run=functools.partial(run_scenario, scenario_family, case),
                   reproducer=f"xmtp-conformance run --scenario {path}", description=case.description)
             for case in document.cases]
 

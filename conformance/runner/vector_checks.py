@@ -8,7 +8,9 @@
   itself (``mls.self_verify``, mls-implementations' ``VerifyTestVector``) gets ``self-reported`` at best.
 * RFC 9180 cases are asked through ``hpke.answer`` (``conformance/rfc9180.py``).
 * XMTP cases are asked as questions (``conformance/vectors/questions.py``) through ``xmtp.answer``;
-  scenario cases are driven through ``clients``. The harness judges every answer.
+  scenario cases are driven through ``clients``. The harness judges every answer, once it fits the
+  family's answer model (``EXCHANGES``, ``vectors/schemas/families/``): one that does not is out of
+  protocol, an error of the check naming the field, never judged.
 """
 
 from __future__ import annotations
@@ -16,6 +18,8 @@ from __future__ import annotations
 import functools
 import json
 from typing import Any, Iterator
+
+from pydantic import ValidationError
 
 from spec_model.mls.suites import suite
 
@@ -28,7 +32,8 @@ from ..vectors.formats import FILE_MODELS, Verdict
 from ..vectors.questions import judge, questions
 from .checks import Check, Need, OneOf, SelfReported, missing
 
-__all__ = ["rfc9420_checks", "hpke_checks", "xmtp_checks", "controls", "RFC9420_AREAS", "accepted"]
+__all__ = ["rfc9420_checks", "hpke_checks", "xmtp_checks", "controls", "RFC9420_AREAS", "accepted", "fitting",
+           "run_scenario"]
 
 RFC9420_AREAS = {
     "tree-math": "MLS tree", "tree-operations": "MLS tree", "tree-validation": "MLS tree", "treekem": "MLS tree",
@@ -127,12 +132,27 @@ def hpke_checks() -> Iterator[Check]:
 # ---------------------------------------------------------------- XMTP
 
 
+def fitting(family, question: dict[str, Any], answer: Any) -> dict[str, Any]:
+    """``answer`` if it fits the family's answer model for the question's ``ask``; otherwise an ``AdapterError``
+    (an error of the check: out of protocol) naming the first field that does not fit."""
+    model = family.EXCHANGES[question["ask"]][1]
+    try:
+        model.model_validate(answer, strict=True)
+    except ValidationError as e:
+        first = e.errors()[0]
+        where = ".".join(str(part) for part in first["loc"]) or "the answer"
+        more = f" (and {e.error_count() - 1} more)" if e.error_count() > 1 else ""
+        raise AdapterError(ErrorKind.INTERNAL, "answer_out_of_protocol",
+                           f"{question['ask']} answer, {where}: {first['msg']}{more}".replace("\n", " ")) from None
+    return answer
+
+
 def _answer_xmtp(family_name: str, family, cases: list, session: Session) -> None:
-    """The case's questions, then its controls' (``controls``); every answer judged."""
+    """The case's questions, then its controls' (``controls``); every answer judged once it fits."""
     for case in cases:
         for question in questions(family, case):
             answer = session.ask("xmtp.answer", family=family_name, question=question)["answer"]
-            judge(family, case, question, answer)
+            judge(family, case, question, fitting(family, question, answer))
 
 
 OPPOSITE = {Verdict.VALID: (Verdict.INVALID,), Verdict.INVALID: (Verdict.VALID,),
@@ -161,9 +181,10 @@ def controls(cases: list) -> dict[str, list]:
     return chosen
 
 
-def _run_scenario(family, case, session: Session) -> None:
+def run_scenario(family, case, session: Session) -> None:
+    """A scenario case driven through the adapter's ``clients``; the outcomes judged once they fit."""
     for question in questions(family, case):
-        judge(family, case, question, family.answer(question, session))
+        judge(family, case, question, fitting(family, question, family.answer(question, session)))
 
 
 def xmtp_checks() -> Iterator[Check]:
@@ -173,7 +194,7 @@ def xmtp_checks() -> Iterator[Check]:
         paired = controls(document.cases)
         for case in document.cases:
             if family.FORMAT == "scenario":
-                run = functools.partial(_run_scenario, family, case)
+                run = functools.partial(run_scenario, family, case)
                 needs = (Need("clients", "profiles", family.profile_of(case)),)
             else:
                 run = functools.partial(_answer_xmtp, name, family, [case, *paired.get(case.id, ())])

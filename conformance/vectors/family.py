@@ -24,7 +24,7 @@ from .formats import FORMATS, Case
 
 __all__ = [
     "Family", "OwnQuestions", "OwnJudgement", "load", "schema", "Exchange", "Hex", "Result", "Decide", "Decision",
-    "decision_exchanges",
+    "decision_exchanges", "codec_exchanges", "absent",
     "Decode", "Decoded", "Encode", "Encoded", "Trace", "TraceAnswer", "TraceStepAnswer",
 ]
 
@@ -110,6 +110,15 @@ Hex = Annotated[str, Field(pattern="^([0-9a-f]{2})*$", description="bytes, lower
 Result = Literal["valid", "invalid"]
 
 
+def absent(**kwargs: Any) -> Any:
+    """A field that is left out when it has no value (never ``null``)."""
+    return Field(None, json_schema_extra=_no_default, **kwargs)
+
+
+def _no_default(schema: dict[str, Any]) -> None:
+    schema.pop("default", None)
+
+
 class Decide(Exchange):
     """``decide``: the case's inputs."""
 
@@ -147,6 +156,16 @@ class Decoded(Exchange):
     result: Result
     reason: str | None = None
     decoded: dict[str, Any] = Field(default_factory=dict)
+
+
+def codec_exchanges(decoded: Any, *, decode: type[Exchange] | None = None,
+                    answer: type[Exchange] | None = None) -> dict[str, tuple[type, type]]:
+    """The ``decode`` and ``encode`` exchanges of a codec family whose ``decoded`` objects ``decoded`` types
+    (one model per ``type``, as a union); ``decode`` and ``answer`` replace ``Decode`` and ``Decoded``."""
+    typed = create_model("DecodeAnswer", __base__=answer or Decoded, decoded=(decoded, absent(
+        description="the decoded fields (of a refusal: what the family says it holds)")))
+    encode = create_model("EncodeQuestion", __base__=Encode, decoded=(decoded, ...))
+    return {"decode": (decode or Decode, typed), "encode": (encode, Encoded)}
 
 
 class Encode(Exchange):

@@ -1,8 +1,9 @@
 """A deterministic world for building XMTP cases: users (a wallet, an inbox, installations), the identity
 log the network keeps, key packages and groups, all from one seed and a fixed clock.
 
-The vector families that build real groups (``commit_validation``, ``group_histories``) and the tests
-of ``spec_model.xmtp.commit_validation`` share it, so a case and a test are built the same way.
+The vector families that build inboxes or real groups (``commit_validation``, ``group_histories``,
+``key_packages``) and the tests of ``spec_model.xmtp.commit_validation`` share it, so a case and a test are
+built the same way.
 """
 
 from __future__ import annotations
@@ -50,14 +51,15 @@ class User:
 class World:
     """Users and the identity log the network keeps, from one seed; ``inboxes`` in the order they appeared."""
 
-    def __init__(self, seed: int = 0):
+    def __init__(self, seed: int = 0, *, clock_ns: int = NOW_S * 10**9, tick_ns: int = 10**9):
+        """``clock_ns``: the clock before the first identity update; each update ticks it on by ``tick_ns``."""
         self.rng = seeded_rng(seed)
         self.log = IdentityLog()
-        self.clock_ns = NOW_S * 10**9
+        self.clock_ns, self.tick_ns = clock_ns, tick_ns
         self.inboxes: list[str] = []
 
     def tick(self) -> int:
-        self.clock_ns += 10**9
+        self.clock_ns += self.tick_ns
         return self.clock_ns
 
     def publish(self, update: IdentityUpdate) -> None:

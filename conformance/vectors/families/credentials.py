@@ -45,7 +45,7 @@ from spec_model.xmtp.identity import RecoverableEcdsaSignature, inbox_id
 from spec_model.xmtp.wallet import Wallet
 
 from .. import case_id, expect
-from ..family import Decode, Decoded, Encode, Encoded, Exchange, Hex
+from ..family import Decoded, Exchange, Hex, absent, codec_exchanges
 from ..formats import CodecCase, Expected, Verdict
 from ..questions import judge_decoded
 
@@ -318,6 +318,37 @@ def judge(case: CodecCase, question: dict, answer: dict) -> None:
 
 # ------------------------------------------------------------------ the questions and answers, typed (``family.py``)
 
+class InboxCredentialJson(Exchange):
+    """RFC 9420 §5.3 Credential of an inbox (docs/xmtp-facts.md §2): its type and the inbox id of its
+    ``xmtp.identity.MlsCredential``; where that does not parse, the raw ``identity``; not basic, its
+    ``certificates``."""
+
+    credential_type: int
+    inbox_id: str = absent()
+    identity: Hex = absent()
+    certificates: list[Hex] = absent()
+
+
+class MessagingAccessJson(Exchange):
+    """A legacy credential's wallet grant of messaging access (libxmtp 2f16634)."""
+
+    association_text_version: int
+    signature: Hex | None = Field(description="the EIP-191 signature, null if absent")
+    account_address: str
+    created_ns: int
+
+
+class LegacyCredentialJson(Exchange):
+    """The legacy wallet-signed credential (libxmtp 2f16634): its installation key and id, and what it holds."""
+
+    credential_type: int
+    installation_public_key: Hex
+    installation_id: str = Field(description="the legacy installation id")
+    legacy_create_identity: Hex = absent()
+    messaging_access: MessagingAccessJson = absent()
+    grant_text: str = absent(description="the text the wallet signed")
+
+
 class CredentialDecoded(Decoded):
     inbox_id: str | None = Field(None, description="an inbox credential: the inbox id it names")
     account_address: str | None = Field(None, description="a legacy credential: the wallet that granted access")
@@ -340,5 +371,5 @@ class InstallationKeyAnswer(Exchange):
     decoded: InstallationKey
 
 
-EXCHANGES = {"decode": (Decode, CredentialDecoded), "encode": (Encode, Encoded),
+EXCHANGES = {**codec_exchanges(InboxCredentialJson | LegacyCredentialJson, answer=CredentialDecoded),
              "derive_installation_key": (DeriveInstallationKey, InstallationKeyAnswer)}

@@ -24,9 +24,9 @@ from __future__ import annotations
 
 import dataclasses
 import random
-from typing import Any, Callable, Literal
+from typing import Any, Callable, Literal, Union
 
-from pydantic import Field
+from pydantic import BaseModel, Field
 
 from spec_model.mls.codec import DecodeError, opaque
 from spec_model.mls.extensions import RequiredCapabilities
@@ -49,8 +49,8 @@ from spec_model.xmtp.profiles import LIBXMTP, SEED
 from spec_model.xmtp.proto import Map, Message, MessageKind
 
 from .. import case_id, expect
-from ..proto_json import from_json, to_json
-from ..family import Decode, Decoded, Encode, Encoded, Exchange, Hex
+from ..proto_json import from_json, json_model, to_json
+from ..family import Exchange, Hex, codec_exchanges
 from ..formats import CodecCase, Verdict
 from ..questions import judge_decoded
 
@@ -91,19 +91,38 @@ class Codec:
     extension_type: int
     decode: Callable[[bytes], dict[str, Any]]
     encode: Callable[[dict[str, Any]], bytes]
+    model: type[BaseModel]                # what ``decode`` gives (``family.py``)
     message: type[Message] | None = None  # a group extension that decode_equivalent compares
     wrapped: bool = False                 # the protobuf sits in a TLS opaque<V>
 
 
 def _protobuf(extension_type: int, cls: type[Message], *, group: bool = True) -> Codec:
     return Codec(extension_type, lambda data: to_json(cls.decode(data)),
-                 lambda fields: from_json(cls, fields).encode(), cls if group else None)
+                 lambda fields: from_json(cls, fields).encode(), json_model(cls), cls if group else None)
 
 
 def _empty(data: bytes) -> dict[str, Any]:
     if data:
         raise DecodeError("LastResort", "extension_data is empty")
     return {}
+
+
+class RequiredCapabilitiesJson(Exchange):
+    """RFC 9420 §11.1 RequiredCapabilities."""
+
+    extension_types: list[int]
+    proposal_types: list[int]
+    credential_types: list[int]
+
+
+class ApplicationIdJson(Exchange):
+    """RFC 9420 §5.3.3 ApplicationId: XMTP's is the UTF-8 inbox id (docs/xmtp-facts.md §1)."""
+
+    inbox_id: str
+
+
+class LastResortJson(Exchange):
+    """OpenMLS LastResort: no fields (its extension_data is empty)."""
 
 
 def _required_capabilities(data: bytes) -> dict[str, Any]:
@@ -117,7 +136,7 @@ CODECS: dict[str, Codec] = {
         XmtpExtensionType.IMMUTABLE_METADATA,
         lambda data: to_json(GroupMetadataV1.decode(Metadata.decode(data).metadata)),
         lambda fields: Metadata(from_json(GroupMetadataV1, fields).encode()).encode(),
-        GroupMetadataV1, wrapped=True),
+        json_model(GroupMetadataV1), GroupMetadataV1, wrapped=True),
     "0xFF00 xmtp.mls.message_contents.GroupMutableMetadataV1": _protobuf(
         XmtpExtensionType.MUTABLE_METADATA, GroupMutableMetadataV1),
     "0xFF01 xmtp.mls.message_contents.GroupMembership": _protobuf(
@@ -127,11 +146,11 @@ CODECS: dict[str, Codec] = {
     "0x0003 mls.RequiredCapabilities": Codec(
         0x0003, _required_capabilities,
         lambda f: RequiredCapabilities(tuple(f["extension_types"]), tuple(f["proposal_types"]),
-                                       tuple(f["credential_types"])).encode()),
+                                       tuple(f["credential_types"])).encode(), RequiredCapabilitiesJson),
     "0x0001 mls.ApplicationId(UTF-8 inbox id)": Codec(
         XmtpExtensionType.APPLICATION_ID, lambda data: {"inbox_id": read_application_id(Extension(1, data))},
-        lambda f: opaque(f["inbox_id"].encode())),
-    "0x000A openmls.LastResort": Codec(XmtpExtensionType.LAST_RESORT, _empty, lambda f: b""),
+        lambda f: opaque(f["inbox_id"].encode()), ApplicationIdJson),
+    "0x000A openmls.LastResort": Codec(XmtpExtensionType.LAST_RESORT, _empty, lambda f: b"", LastResortJson),
     "0xFF04 WelcomePointeeEncryptionAeadTypesExtension": _protobuf(
         XmtpExtensionType.WELCOME_POINTEE_AEAD, WelcomePointeeEncryptionAeadTypesExtension, group=False),
     "0xFF03 WelcomeWrapperEncryption": _protobuf(
@@ -320,5 +339,5 @@ class EquivalentAnswer(Exchange):
     equivalent: bool = Field(description="whether both encodings hold one value")
 
 
-EXCHANGES = {"decode": (Decode, Decoded), "encode": (Encode, Encoded),
+EXCHANGES = {**codec_exchanges(Union[tuple(dict.fromkeys(codec.model for codec in CODECS.values()))]),
              "equivalent": (Equivalent, EquivalentAnswer)}

@@ -48,9 +48,9 @@ from spec_model.xmtp.history_archive import (
 from spec_model.xmtp.permissions import Preset, preset_policies
 
 from .. import case_id, expect
-from ..family import Decode, Decoded, Encode, Encoded, Exchange, Hex
+from ..family import Decode, Exchange, Hex, absent, codec_exchanges
 from ..formats import CodecCase, Expected, Verdict
-from ..proto_json import from_json, to_json
+from ..proto_json import from_json, json_model, to_json
 from ..questions import judge_decoded
 
 FORMAT = "codec"
@@ -278,4 +278,12 @@ class DecodeArchive(Decode):
     context: ArchiveContext
 
 
-EXCHANGES = {"decode": (DecodeArchive, Decoded), "encode": (Encode, Encoded)}
+class ArchiveJson(Exchange):
+    """An archive's key, and when it opens its header's nonce and its elements (docs/xmtp-facts.md §9)."""
+
+    key: Hex = Field(description="the AES-256 archive key")
+    nonce: Hex = absent(description="the header's 12-byte nonce")
+    elements: list[json_model(BackupElement)] = absent(description="the BackupElements, the metadata first")
+
+
+EXCHANGES = codec_exchanges(ArchiveJson, decode=DecodeArchive)

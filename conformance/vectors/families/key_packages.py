@@ -15,10 +15,11 @@ the answer is ``{encoded}``, the key package decoded and encoded again) and, for
 """
 
 from __future__ import annotations
-from typing import Literal
 
+import dataclasses
 import functools
 import random
+from typing import Literal
 
 from pydantic import Field
 
@@ -30,17 +31,17 @@ from spec_model.mls.suites import suite
 from spec_model.xmtp.credential import CredentialReason, Installation, MlsCredential
 from spec_model.xmtp.extensions import XmtpExtensionType
 from spec_model.xmtp.identity import AssociationState, IdentityUpdate, apply_update, decode_update
-from spec_model.xmtp.identity_signing import add_installation_update, create_inbox_update, revoke_installation_update
+from spec_model.xmtp.identity_signing import create_inbox_update
 from spec_model.xmtp.key_package import (
     CIPHER_SUITE, KEY_PACKAGE_LIFETIME_S, LIBXMTP_HEAD, LIBXMTP_V1_0_0, LIFETIME_MARGIN_S, KeyPackageProfile,
     KeyPackageReason, build_key_package, validate_xmtp_key_package,
 )
-from spec_model.xmtp.wallet import Wallet
 
 from .. import case_id, expect
 from ..family import Encoded, Exchange, Hex, decision_exchanges
 from ..formats import DecisionCase, Expected, Verdict
 from ..questions import judge_decision
+from ..world import User, World
 
 FORMAT = "decision"
 AREA = "key packages"
@@ -60,41 +61,49 @@ def _rng(seed: int):
     return random.Random(seed).randbytes
 
 
-class _World:
-    """One wallet-owned inbox with its installation, a second inbox of the same wallet, and strangers."""
+@dataclasses.dataclass(frozen=True)
+class _Cast:
+    """Who the cases are about, in the shared world: the owner (a wallet and its inbox, whose log adds a second
+    installation, then a third, then revokes the third), a stranger's installation, a key that signs what it
+    should not, and a second inbox of the owner's wallet that the validator may know instead."""
 
-    def __init__(self) -> None:
-        rng = _rng(0x4B50)
-        self.wallet = Wallet.random(rng)
-        self.installation = Installation.generate(rng)
-        self.later = Installation.generate(rng)       # added by a second identity update
-        self.revoked = Installation.generate(rng)     # added, then revoked
-        self.stranger = Installation.generate(rng)    # never associated with any inbox
-        self.other_key = Installation.generate(rng)   # signs what it should not
-        ts = NOW * 10**9
-        create = create_inbox_update(self.wallet, 0, ts, self.installation.private_key)
-        state = apply_update(None, create)
-        self.inbox = state.inbox_id
-        self.updates = [create]
-        for update_of in (lambda s: add_installation_update(s, self.later.private_key, self.wallet, ts + 1),
-                          lambda s: add_installation_update(s, self.revoked.private_key, self.wallet, ts + 2),
-                          lambda s: revoke_installation_update(s, self.revoked.public_key, self.wallet, ts + 3)):
-            update = update_of(state)
-            state = apply_update(state, update)
-            self.updates.append(update)
-        self.state = state
-        other_create = create_inbox_update(self.wallet, 1, ts, self.installation.private_key)
-        self.other_inbox = apply_update(None, other_create).inbox_id
-        self.other_updates = [other_create]
+    world: World
+    owner: User
+    stranger: Installation
+    other_key: Installation
+    other_updates: list[IdentityUpdate]
+
+    @property
+    def installation(self) -> Installation:
+        return self.owner.installations[0]
+
+    @property
+    def later(self) -> Installation:
+        return self.owner.installations[1]
+
+    @property
+    def revoked(self) -> Installation:
+        return self.owner.installations[2]
+
+    @property
+    def other_inbox(self) -> str:
+        return self.other_updates[0].inbox_id
 
     @property
     def known(self) -> dict[str, list[IdentityUpdate]]:
-        return {self.inbox: self.updates}
+        return {self.owner.inbox_id: [entry.update for entry in self.world.log.updates(self.owner.inbox_id)]}
 
 
 @functools.cache
-def _world() -> _World:
-    return _World()
+def _world() -> _Cast:
+    world = World(0x4B50, clock_ns=NOW * 10**9 - 1, tick_ns=1)  # the owner's updates at NOW and 1 ns apart
+    owner = world.user("owner")
+    world.add_installation(owner)
+    world.add_installation(owner)
+    world.revoke_installation(owner, 2)
+    stranger, other_key = Installation.generate(world.rng), Installation.generate(world.rng)
+    other_create = create_inbox_update(owner.wallet, 1, NOW * 10**9, owner.installations[0].private_key)
+    return _Cast(world, owner, stranger, other_key, [other_create])
 
 
 # ------------------------------------------------------------------ builders of (in)valid key packages
@@ -103,8 +112,8 @@ def bundle(installation: Installation | None = None, seed: int = 1, *, profile: 
            welcome_pointers: bool = False) -> KeyPackageBundle:
     """libxmtp XmtpKeyPackageBuilder::build for the world's inbox at ``NOW``, keys from a seeded rng."""
     world = _world()
-    return build_key_package(installation or world.installation, world.inbox, NOW, _rng(seed), profile=profile,
-                             welcome_pointers=welcome_pointers)
+    return build_key_package(installation or world.installation, world.owner.inbox_id, NOW, _rng(seed),
+                             profile=profile, welcome_pointers=welcome_pointers)
 
 
 def resigned(b: KeyPackageBundle, leaf: dict | None = None, **changes) -> KeyPackage:

@@ -34,8 +34,8 @@ from spec_model.xmtp.content import (
 )
 
 from .. import case_id, expect
-from ..proto_json import from_json, to_json
-from ..family import Decode, Decoded, Encode, Encoded, Exchange, Hex
+from ..proto_json import from_json, json_model, to_json
+from ..family import Decode, Encoded, Exchange, Hex, absent, codec_exchanges
 from ..formats import CodecCase, Expected, Verdict
 from ..questions import judge_decoded
 
@@ -312,21 +312,42 @@ class DecodeMessage(Decode):
     context: MessageContext = Field(default_factory=MessageContext)
 
 
+EncodedContentJson = json_model(EncodedContent)
+GroupUpdatedJson = json_model(GroupUpdated)
+
+
+class MessageJson(Exchange):
+    """A message as a receiver decodes it (docs/xmtp-facts.md §6): its context, the envelope, the content and the
+    codec's value, and the message id."""
+
+    group_id: Hex
+    codec: str | None = Field(description="the codec the receiver applies: text, group_updated or null")
+    server_timestamp_ns: int = absent(description="a transcript: its commit's server timestamp")
+    envelope: json_model(PlaintextEnvelope) = absent()
+    ignored: bool = absent(description="whether a receiver ignores the envelope (V2)")
+    idempotency_key: str = absent()
+    encoded_content: EncodedContentJson = absent()
+    content_type: str = absent(description="the content type id as text")
+    message_id: Hex = absent()
+    text: str = absent(description="the text codec's value")
+    group_updated: GroupUpdatedJson = absent(description="the group_updated codec's value")
+
+
 class EncodeContent(Exchange):
     ask: Literal["encode_content"]
     codec: str
-    value: Any = Field(description="what the codec encodes")
+    value: str | GroupUpdatedJson = Field(description="what the codec encodes: a text, or a GroupUpdated")
 
 
 class EncodedContentAnswer(Exchange):
-    encoded_content: dict[str, Any] = Field(description="the EncodedContent as JSON")
+    encoded_content: EncodedContentJson
 
 
 class Seal(Exchange):
     ask: Literal["seal"]
-    encoded_content: dict[str, Any] = Field(description="the EncodedContent as JSON")
+    encoded_content: EncodedContentJson
     idempotency_key: str
 
 
-EXCHANGES = {"decode": (DecodeMessage, Decoded), "encode": (Encode, Encoded),
+EXCHANGES = {**codec_exchanges(MessageJson, decode=DecodeMessage),
              "encode_content": (EncodeContent, EncodedContentAnswer), "seal": (Seal, Encoded)}
