@@ -2,8 +2,9 @@
 
 Real SDKs (libxmtp) have their own network stack and cannot make ``ds.*`` calls. ``ServedAdapter``
 starts an ``XmtpApiServer`` backed by the session's current delivery service, then the adapter's
-command with the server's URL in the environment variable ``XMTP_API_URL``; everything else is the
-JSON-lines protocol as usual.
+command with the server's URL in the environment variable ``XMTP_API_URL``, and the HTTP history server
+of device sync (``history_server.py``, the same delivery service) in ``XMTP_HISTORY_URL``; everything
+else is the JSON-lines protocol as usual.
 """
 
 from __future__ import annotations
@@ -13,21 +14,25 @@ import os
 from conformance.adapter.jsonrpc import SubprocessAdapter
 from conformance.adapter.protocol import Hello
 
+from .history_server import HistoryServer
 from .xmtp_api_server import XmtpApiServer
 
-__all__ = ["ServedAdapter", "API_URL_VARIABLE"]
+__all__ = ["ServedAdapter", "API_URL_VARIABLE", "HISTORY_URL_VARIABLE"]
 
 API_URL_VARIABLE = "XMTP_API_URL"
+HISTORY_URL_VARIABLE = "XMTP_HISTORY_URL"
 
 
 class ServedAdapter:
-    """``Adapter``: a command speaking JSON lines, plus the gRPC API its SDK connects to."""
+    """``Adapter``: a command speaking JSON lines, plus the gRPC API and the history server its SDK connects to."""
 
     def __init__(self, command: list[str], *, timeout_s: float | None = None):
         self._session = None
         self.server = XmtpApiServer(lambda: self._session.network).start()
+        self.history_server = HistoryServer(lambda: self._session.network, self.server.lock).start()
         options = {} if timeout_s is None else {"timeout_s": timeout_s}
-        self._adapter = SubprocessAdapter(command, env={**os.environ, API_URL_VARIABLE: self.server.url}, **options)
+        self._adapter = SubprocessAdapter(command, env={
+            **os.environ, API_URL_VARIABLE: self.server.url, HISTORY_URL_VARIABLE: self.history_server.url}, **options)
 
     def hello(self, session) -> Hello:
         """``session`` is the harness's ``Session``: the server answers from its current delivery service."""
@@ -47,3 +52,4 @@ class ServedAdapter:
     def close(self) -> None:
         self._adapter.close()
         self.server.stop()
+        self.history_server.stop()

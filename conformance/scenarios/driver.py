@@ -110,6 +110,7 @@ class Driver:
         self.streams: dict[tuple[str, str], str] = {}  # (client, stream) -> kind
         self.notifications: NotificationServer | None = None  # started by the first push step
         self.notifications_seen = 0
+        self.follow_wall_clock = False  # ``wall_clock`` with ``follow``: every step moves the clock to the wall clock
 
     # ------------------------------------------------------------------ running
 
@@ -121,7 +122,10 @@ class Driver:
 
     def step(self, step: dict[str, Any]) -> dict[str, Any]:
         """One step's outcome; a refusal is an outcome, anything else the adapter raises propagates."""
-        self.network.clock.advance(STEP_SECONDS * 10**9)
+        step_ns = STEP_SECONDS * 10**9
+        if self.follow_wall_clock:  # the clock stays with the wall clock, each step at least 1 ms on
+            step_ns = max(10**6, time.time_ns() - self.network.clock.now_ns())
+        self.network.clock.advance(step_ns)
         client, action, arguments = step["client"], step["action"], step.get("arguments", {})
         outcome: dict[str, Any] = {"result": "valid", "reason": None}
         try:
@@ -378,6 +382,7 @@ class Driver:
         now = self.network.clock.now_ns()
         if action == "wall_clock":  # libxmtp takes the HMAC key's 30-day period from the system clock
             self.network.clock.advance(max(0, time.time_ns() - now))
+            self.follow_wall_clock = a.get("follow", False)
         elif action == "drop_streams":
             self.network.drop_streams()
         elif action == "fail_publishes":

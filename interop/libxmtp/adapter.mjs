@@ -24,8 +24,8 @@
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { createInterface } from "node:readline";
 import { randomBytes } from "node:crypto";
+import { ProtocolError, internal, rejected, serve, unsupported } from "../jsonrpc.mjs";
 
 const PROTOCOL_VERSION = 2;
 const VERSION_DIRECTORY = new URL(`./versions/${process.argv[2]}/`, import.meta.url);
@@ -34,27 +34,13 @@ const { xmtp, secp256k1, keccak_256, bindings } = await import(new URL("bindings
 const BINDINGS_VERSION = JSON.parse(readFileSync(
   new URL("node_modules/@xmtp/node-bindings/package.json", VERSION_DIRECTORY), "utf8")).version;
 const API_URL = process.env.XMTP_API_URL;
+const HISTORY_URL = process.env.XMTP_HISTORY_URL; // device sync's HTTP history server (interop/history_server.py)
 const LOG_LEVEL = process.env.XMTP_ADAPTER_LOG_LEVEL ?? "Off"; // libxmtp's own logs (Off, Error, ..., Debug)
 
 // stdout carries the protocol only.
 console.log = console.info = console.debug = (...args) => console.error(...args);
 
 // ------------------------------------------------------------------ errors
-
-const ERROR_CODES = { rejected: -32000, network: -32001, unsupported: -32601, internal: -32603 };
-
-class ProtocolError extends Error {
-  constructor(kind, reason, message = "", refusalClass = undefined) {
-    super(message || reason || kind);
-    this.kind = kind;
-    this.reason = reason;
-    this.refusalClass = refusalClass;
-  }
-}
-
-const internal = (reason, message) => new ProtocolError("internal", reason, message);
-const rejected = (reason, message, refusalClass) => new ProtocolError("rejected", reason, message, refusalClass);
-const unsupported = (reason, message) => new ProtocolError("unsupported", reason, message);
 
 // libxmtp errors reach JS as Error objects whose message names the Rust error, e.g.
 // "[GroupError::...] ..." or "api client error ... 'The service is currently unavailable'".
@@ -372,6 +358,112 @@ function pushSubscriptions(p) {
   return { installation_id: c.installationId(), subscriptions };
 }
 
+// ------------------------------------------------------------------ device sync (clients.history_sync)
+
+// libxmtp's device sync (facts §9) runs in its DeviceSync worker, which this adapter disables (its timing
+// is the wall clock's). `history_sync` with request: false does what that worker does for each sync-group
+// message it has not processed yet (libxmtp crates/xmtp_mls/src/worker/device_sync/worker.rs@b649d1a
+// `process_message`), through the bindings' manual calls: an external request is answered with
+// `sendSyncArchive(its options, its server_url, its pin)` (the worker schedules that as a SendSyncArchive
+// task), an external reply to a request this installation sent is imported with `processSyncArchive(pin)`;
+// acknowledges and preference updates are left (libxmtp ignores acknowledges; preference updates are not
+// run here). libxmtp sends no acknowledge, and every installation answers every external request.
+const ALL_ELEMENTS = { elements: ["Messages", "Consent"], excludeDisappearingMessages: false };
+const DEVICE_SYNC_TYPE = "xmtp.org/application/x-protobuf";
+const ELEMENT_NAMES = { 1: "Messages", 2: "Consent" };
+
+// Protobuf wire format, only as far as DeviceSyncContent needs (field number -> list of values).
+function protoFields(bytes) {
+  const fields = new Map();
+  let i = 0;
+  const varint = () => {
+    let value = 0n;
+    for (let shift = 0n; ; shift += 7n) {
+      if (i >= bytes.length) throw internal("malformed_sync_message", "truncated varint");
+      const b = bytes[i++];
+      value |= BigInt(b & 0x7f) << shift;
+      if (!(b & 0x80)) return value;
+    }
+  };
+  while (i < bytes.length) {
+    const key = Number(varint());
+    const [number, wire] = [key >> 3, key & 7];
+    let value;
+    if (wire === 0) value = varint();
+    else if (wire === 2) {
+      const length = Number(varint());
+      value = bytes.subarray(i, i + length);
+      i += length;
+    } else if (wire === 1) { value = bytes.subarray(i, i + 8); i += 8; }
+    else if (wire === 5) { value = bytes.subarray(i, i + 4); i += 4; }
+    else throw internal("malformed_sync_message", `wire type ${wire}`);
+    fields.set(number, [...(fields.get(number) ?? []), value]);
+  }
+  return fields;
+}
+
+// A packed repeated varint field's values.
+function packedVarints(bytes) {
+  const values = [];
+  let value = 0n, shift = 0n;
+  for (const b of bytes) {
+    value |= BigInt(b & 0x7f) << shift;
+    shift += 7n;
+    if (!(b & 0x80)) { values.push(value); value = 0n; shift = 0n; }
+  }
+  return values;
+}
+
+const text = (value) => (value === undefined ? "" : Buffer.from(value).toString("utf8"));
+
+// DeviceSyncContent{request = 1, acknowledge = 2, reply = 3, preference_updates = 4} (facts §9): the request's
+// pin, server_url and options (ArchiveOptions{elements = 1 (packed), start_ns = 2, end_ns = 3, exclude = 4}),
+// or the reply's request_id.
+function syncContent(bytes) {
+  const content = protoFields(bytes);
+  const request = content.get(1)?.[0];
+  if (request) {
+    const r = protoFields(request);
+    const options = protoFields(r.get(4)?.[0] ?? new Uint8Array());
+    const elements = (options.get(1) ?? []).flatMap((v) => (typeof v === "bigint" ? [v] : packedVarints(v)));
+    return { request: { pin: text(r.get(1)?.[0]), serverUrl: text(r.get(2)?.[0]), options: {
+      elements: elements.map((e) => ELEMENT_NAMES[Number(e)]).filter(Boolean),
+      ...(options.has(2) ? { startNs: BigInt.asIntN(64, options.get(2)[0]) } : {}),
+      ...(options.has(3) ? { endNs: BigInt.asIntN(64, options.get(3)[0]) } : {}),
+      excludeDisappearingMessages: (options.get(4)?.[0] ?? 0n) !== 0n } } };
+  }
+  const reply = content.get(3)?.[0];
+  if (reply) return { reply: { requestId: text(protoFields(reply).get(1)?.[0]) } };
+  return {};
+}
+
+// The worker's pass over every sync group's messages not yet handled by this client, in order.
+async function runDeviceSync(entry) {
+  const c = entry.client;
+  const ds = bindings.deviceSync;
+  await c.conversations().sync(); // welcomes, a sync group's among them
+  await ds.syncAllDeviceSyncGroups(c);
+  entry.handledSync ??= new Set();
+  const own = c.installationId();
+  for (const item of ds.syncGroups(c)) {
+    const group = item.conversation;
+    const senders = new Map((await bindings.messages(group, {})).map((m) => [m.id, m.senderInstallationId]));
+    const messages = (await bindings.storedMessages(group, {})).map((m) => {
+      const type = m.content.type;
+      const content = type && `${type.authorityId}/${type.typeId}` === DEVICE_SYNC_TYPE ? syncContent(m.content.content) : {};
+      return { id: m.id, external: senders.get(m.id) !== own, ...content };
+    });
+    const ownPins = new Set(messages.filter((m) => !m.external && m.request).map((m) => m.request.pin));
+    for (const m of messages) {
+      if (entry.handledSync.has(m.id)) continue;
+      entry.handledSync.add(m.id);
+      if (!m.external) continue;
+      if (m.request) await ds.sendSyncArchive(c, m.request.options, m.request.serverUrl, m.request.pin);
+      else if (m.reply && ownPins.has(m.reply.requestId)) await ds.processSyncArchive(c, m.reply.requestId);
+    }
+  }
+}
+
 // ------------------------------------------------------------------ group methods
 
 const PRESETS = { all_members: xmtp.GroupPermissionsOptions.Default, admins_only: xmtp.GroupPermissionsOptions.AdminOnly };
@@ -562,10 +654,15 @@ const handlers = {
   "clients.stream_close": closeStream,
   "clients.push_subscriptions": async (p) => pushSubscriptions(p),
 
-  async "clients.history_sync"() {
-    // libxmtp's device sync needs its history server (HTTP upload/download) and its sync worker;
-    // the harness serves neither over the gRPC API, so both are disabled here.
-    throw unsupported("history_sync", "the device-sync worker and history server are disabled in this adapter");
+  async "clients.history_sync"(p) {
+    const entry = named(p.client);
+    if (!bindings.deviceSync) {
+      throw unsupported("history_sync", `the node bindings ${BINDINGS_VERSION} expose no manual device sync (only the worker's)`);
+    }
+    if (!HISTORY_URL) throw internal("no_history_url", "XMTP_HISTORY_URL is not set (run through interop/served_adapter.py)");
+    if (p.request) await bindings.deviceSync.sendSyncRequest(entry.client, ALL_ELEMENTS, HISTORY_URL);
+    else await runDeviceSync(entry);
+    return {};
   },
 
   // ---------------------------------------------------------------- message lifetime, pins, local database
@@ -624,29 +721,6 @@ async function release(c) {
   }
 }
 
-// ------------------------------------------------------------------ JSON-RPC over stdin/stdout, one request at a time
-
-function respond(id, body) {
-  process.stdout.write(JSON.stringify({ jsonrpc: "2.0", id, ...body }) + "\n");
-}
-
-async function answer(request) {
-  const handler = handlers[request.method];
-  try {
-    if (!handler) throw unsupported("unknown_method", request.method);
-    respond(request.id, { result: await handler(request.params ?? {}) });
-  } catch (e) {
-    const error = classify(e);
-    if (error.kind === "internal") console.error(e?.stack ?? e);
-    const data = { kind: error.kind, reason: error.reason };
-    if (error.refusalClass) data.class = error.refusalClass;
-    respond(request.id, { error: { code: ERROR_CODES[error.kind], message: error.message, data } });
-  }
-}
-
-const lines = createInterface({ input: process.stdin, crlfDelay: Infinity });
-for await (const line of lines) {
-  if (line.trim()) await answer(JSON.parse(line));
-}
+await serve(handlers, classify);
 await forget();
 process.exit(0); // libxmtp's workers would keep the event loop alive

@@ -91,11 +91,10 @@ class Conversation:
         return self.client.group_row(self.group_id).created_at_ns
 
     @property
-    def epoch(self) -> int | None:
-        """RFC 9420 §8: the group's epoch; ``None`` for a group restored from a history archive (docs/xmtp-facts.md §9:
-        no MLS state)."""
-        group = self._group()
-        return group.epoch if isinstance(group, Group) else None
+    def epoch(self) -> int:
+        """RFC 9420 §8: the group's epoch; 0 for a group restored from a history archive (docs/xmtp-facts.md §9:
+        ``RestoredGroup``)."""
+        return self._group().epoch
 
     @property
     def epoch_authenticator(self) -> bytes:
@@ -139,7 +138,9 @@ class Conversation:
 
     def list_members(self) -> list[Member]:
         """seed ``list_members``: inbox ids with their addresses, installations (profile
-        ``members_installations_from_identity``: their inbox's at the group's sequence id) and permission level."""
+        ``members_installations_from_identity``: their inbox's at the group's sequence id) and permission level.
+        An inbox at sequence id 0 (a placeholder, no identity state yet) is not listed (libxmtp
+        crates/xmtp_mls/src/groups/members.rs@b649d1a ``members``)."""
         group = self._group()
         metadata = read_mutable_metadata(group.context.extensions)
         by_inbox: dict[str, list[bytes]] = {}
@@ -147,7 +148,7 @@ class Conversation:
             by_inbox.setdefault(inbox_of(leaf.credential), []).append(leaf.signature_key)
         membership = read_membership(group.context.extensions)
         members = []
-        for inbox in sorted(membership.members):
+        for inbox in sorted(i for i, sequence_id in membership.members.items() if sequence_id != 0):
             state = self.client.identities.state_at(inbox, membership.members[inbox])
             level = ("super_admin" if inbox in metadata.super_admin_list.inbox_ids
                      else "admin" if inbox in metadata.admin_list.inbox_ids else "member")
@@ -431,9 +432,15 @@ class Conversation:
     def sync(self) -> list[StoredMessage]:
         """seed ``sync``: ``sync_with_conn``, then (profile ``installations_checked``) members' installations
         checked; in the libxmtp profile (``inactive_sync_refused``) a group this installation was removed from
-        is refused."""
+        is refused, and (``dm_stitching``) a DM's twins are synced first."""
         if self.client.config.profile.inactive_sync_refused and not self.is_active:
             raise Rejected(ClientReason.INACTIVE, self.group_id.hex())
+        if self.client.config.profile.dm_stitching:  # libxmtp mls_sync.rs@b649d1a ``sync``: the stitched DMs first
+            for twin in self.dm_twins():
+                if twin != self.group_id:
+                    other = Conversation(self.client, twin)
+                    other.sync_with_conn()
+                    other._maybe_update_installations(SYNC_UPDATE_INSTALLATIONS_INTERVAL_NS)
         received = self.sync_with_conn()
         self._maybe_update_installations(SYNC_UPDATE_INSTALLATIONS_INTERVAL_NS)
         return received

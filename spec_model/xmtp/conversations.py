@@ -170,16 +170,37 @@ class Conversations:
 
     def list(self, *, created_after_ns: int | None = None, created_before_ns: int | None = None,
              limit: int | None = None, consent_states: Iterable[ConsentState] | None = None) -> list[Conversation]:
-        """seed ``list``: groups and DMs in this database, newest filters as libxmtp's."""
-        rows = self.client.store.find_groups(created_after_ns=created_after_ns, created_before_ns=created_before_ns,
-                                             limit=limit, consent_states=consent_states)
+        """seed ``list``: groups and DMs in this database, newest filters as libxmtp's.
+
+        Profile ``dm_stitching``: of the DMs of one ``dm_id``, only the one with the latest message is listed, the
+        group id breaking a tie (libxmtp crates/xmtp_db/src/encrypted_store/group.rs@b649d1a ``find_groups``
+        without ``include_duplicate_dms``: the DMs compared are every stored one, the limit applies after)."""
+        store = self.client.store
+        hide = self.client.config.profile.dm_stitching
+        rows = store.find_groups(created_after_ns=created_after_ns, created_before_ns=created_before_ns,
+                                 limit=None if hide else limit, consent_states=consent_states)
+        if hide:
+            newest: dict[str, tuple[int, bytes]] = {}
+            for dm in store.find_groups(conversation_type=ConversationType.DM):
+                if dm.dm_id is not None:
+                    key = (store.last_message_ns(dm.id) or 0, dm.id)
+                    newest[dm.dm_id] = max(newest.get(dm.dm_id, key), key)
+            rows = [row for row in rows if row.dm_id is None or newest[row.dm_id][1] == row.id][:limit]
         return [Conversation(self.client, row.id) for row in rows]
 
     def get(self, group_id: bytes) -> Conversation:
         """libxmtp bindings/wasm/src/conversations.rs@a53a97e ``find_group_by_id``: a stored conversation;
-        ``Rejected(UNKNOWN_GROUP)`` otherwise."""
-        if self.client.store.get_group(group_id) is None:
+        ``Rejected(UNKNOWN_GROUP)`` otherwise. Profile ``dm_stitching``: a DM's id gives the DM of its ``dm_id``
+        whose last message is the latest, the first stored on a tie (libxmtp
+        crates/xmtp_db/src/encrypted_store/group/dms.rs@b649d1a ``fetch_stitched``: ``last_message_ns`` DESC)."""
+        store = self.client.store
+        row = store.get_group(group_id)
+        if row is None:
             raise Rejected(ClientReason.UNKNOWN_GROUP, group_id.hex())
+        if self.client.config.profile.dm_stitching and row.dm_id is not None:
+            pair = [dm for dm in store.find_groups(conversation_type=ConversationType.DM) if dm.dm_id == row.dm_id]
+            latest = {dm.id: store.last_message_ns(dm.id) for dm in pair}
+            group_id = max(pair, key=lambda dm: (latest[dm.id] is not None, latest[dm.id] or 0)).id
         return Conversation(self.client, group_id)
 
     def sync_all(self) -> None:

@@ -11,12 +11,15 @@ preference updates.
 Archive (docs/xmtp-facts.md §9): ``u16-LE version 0 ‖ 12-byte nonce`` in clear, then one
 zstd frame holding records ``u32-LE length ‖ AES-256-GCM(key, nonce + i,
 BackupElement)``, i = 0, 1, ... counting records; the metadata element comes
-first. Model choices docs/xmtp-facts.md §9 leaves open: the nonce is incremented as a
-96-bit big-endian integer (mod 2^96), the AEAD has no associated data, the
-length counts the ciphertext with its 16-byte tag, and the frame must end
-exactly where the file ends. Every record is authenticated and bound to its
-position, but dropping *trailing* records is not detectable (§9 gives
-no end marker or count).
+first. The nonce is incremented as a 96-bit **little-endian** integer (mod 2^96;
+libxmtp crates/xmtp_archive/src/util.rs@b649d1a ``GenericArrayExt::increment``),
+the AEAD has no associated data and the length counts the ciphertext with its
+16-byte tag (libxmtp crates/xmtp_archive/src/exporter.rs@b649d1a). A reader tries a record
+that does not open once more under the previous nonce and counts on from there (libxmtp
+crates/xmtp_archive/src/importer.rs@b649d1a, for legacy archives). Model choice:
+the frame must end exactly where the file ends. Every record is authenticated and
+bound to its position, but dropping *trailing* records is not detectable (§9
+gives no end marker or count).
 
 Reading is streamed, as libxmtp's ``ArchiveImporter`` reads: the frame is fed
 to zstd ``_INPUT_STEP`` bytes at a time and each record is authenticated as
@@ -24,26 +27,28 @@ soon as it is complete, so a decompression bomb is refused after at most one
 record (``MAX_RECORD_SIZE``) plus one step's output (``_MAX_STEP_OUTPUT``) is
 held, never after inflating the whole frame.
 
-Imported groups. An archive carries group *rows* and messages, never MLS
-secrets, so an imported group cannot be read or written: it is stored
-inactive (``MembershipState.RESTORED``, libxmtp worker/device_sync/archive.rs@b649d1a)
-with a ``RestoredGroup`` in place of its MLS state, which answers the
-metadata and membership it was exported with and refuses every MLS message.
-A Welcome for the group (any member's ``update_installations`` after the new
-installation registered) replaces that row with a live group; the imported
-messages and consent stay. Known limit: syncing a restored group before its
-Welcome moves its cursor past envelopes it could not read, so those are not
-re-read after the Welcome.
+What an archive holds (libxmtp crates/xmtp_archive/src/export_stream/*.rs@b649d1a): every group but the
+sync groups, as its row and metadata (``GroupSave``: creator, attributes, admin lists, disappearing
+settings, ``dm_id``; no membership, no policies, no MLS secrets); the **application** messages of those
+groups, whatever their delivery status, except expired ones (libxmtp
+crates/xmtp_db/src/encrypted_store/group_message.rs@b649d1a ``group_messages_paged``); the consent records.
 
-Field numbers. The sync-group messages (``DeviceSyncContent``,
-``DeviceSyncRequest``, ``DeviceSyncAcknowledge``, ``DeviceSyncReply``,
-``DeviceSyncKeyType``, ``PreferenceUpdates``), ``ArchiveOptions``,
-``BackupMetadata``, the ``BackupElement`` oneof, the element enum and
-``ConsentSave`` use libxmtp's numbers (libxmtp
-crates/xmtp_proto/src/gen/xmtp.device_sync.content.rs and xmtp.device_sync.rs
-@b649d1a), so a model's sync message decodes in libxmtp. ``GroupSave`` and
-``GroupMessageSave`` are a **model-specific layout**, not libxmtp's archive
-format (see each docstring).
+Imported groups (libxmtp crates/xmtp_mls/src/worker/device_sync/archive.rs@b649d1a ``insert``). A group
+already stored is kept as it is. Any other becomes a group of its own, as libxmtp's ``MlsGroup::insert``
+builds one (libxmtp crates/xmtp_mls/src/groups/mod.rs@b649d1a): created by this installation's inbox, its
+only super admin, the default (All Members) policies, the archive's name, description, image, app data and
+disappearing settings, membership ``{own inbox: 0}`` (which lists no member: libxmtp
+crates/xmtp_mls/src/groups/members.rs@b649d1a skips sequence id 0), stored inactive
+(``MembershipState.RESTORED``) with a ``RestoredGroup`` in place of its MLS state, which refuses every MLS
+message. A DM is restored the same way with its ``dm_id``'s other inbox as the second DM member. A Welcome
+for the group (any member's ``update_installations`` after the new installation registered) replaces that
+row with a live group; the imported messages and consent stay. Known limit: syncing a restored group
+before its Welcome moves its cursor past envelopes it could not read, so those are not re-read after the
+Welcome.
+
+Field numbers. Every message here uses libxmtp's numbers (libxmtp
+crates/xmtp_proto/src/gen/xmtp.device_sync*.rs@b649d1a), so a model's sync message and archive are read by
+libxmtp and libxmtp's by the model.
 """
 
 from __future__ import annotations
@@ -65,11 +70,22 @@ from spec_model.mls.member_state import decode_group, encode_group
 from spec_model.mls.reasons import Rejected, reason_codes
 
 from .consent import ConsentSave, from_save, to_save
-from .content import DEVICE_SYNC, EncodedContent, content_type_of
+from .content import (
+    ATTACHMENT, DELETE_MESSAGE, DEVICE_SYNC, GROUP_MEMBERSHIP_CHANGE, GROUP_UPDATED, LEAVE_REQUEST, MARKDOWN,
+    MULTI_REMOTE_STATIC_ATTACHMENT, REACTION, READ_RECEIPT, REMOTE_STATIC_ATTACHMENT, TEXT,
+    TRANSACTION_REFERENCE, WALLET_SEND_CALLS, EncodedContent, content_type_of,
+)
 from .delivery import DeliveryStatus, GroupMessageKind
-from .extensions import ConversationType, disappearing_settings, read_mutable_metadata
-from .proto import BOOL, BYTES, INT64, STRING, Annotated, EnumKind, Field, Message, MessageKind
-from .store import GroupRow, MembershipState, MessageRow, Store
+from .extensions import (
+    APP_DATA, DESCRIPTION, GROUP_IMAGE_URL_SQUARE, GROUP_NAME, ConversationType, GroupMetadataV1,
+    disappearing_settings, new_dm_metadata, new_dm_mutable_metadata, new_group_membership,
+    new_group_mutable_metadata, read_immutable_metadata, read_mutable_metadata, text_attribute_keys,
+)
+from .groups import group_context_extensions
+from .permissions import Preset, preset_policies
+from .profiles import SEED, Profile
+from .proto import BOOL, BYTES, INT32, INT64, STRING, Annotated, EnumKind, Field, Map, Message, MessageKind
+from .store import CursorKind, GroupRow, MembershipState, MessageRow, Store
 
 __all__ = [
     "HistorySyncReason", "BackupElementSelection", "ArchiveOptions", "DeviceSyncRequest", "DeviceSyncAcknowledge",
@@ -78,7 +94,8 @@ __all__ = [
     "GroupSave", "GroupMessageSave", "BackupElement", "ALL_ELEMENTS", "ARCHIVE_VERSION", "KEY_SIZE", "NONCE_SIZE",
     "MAX_RECORD_SIZE",
     "encode_device_sync", "decode_device_sync", "write_archive", "read_archive", "export_elements",
-    "import_elements", "export_archive", "import_archive", "ImportSummary", "RestoredGroup", "RESTORED_GROUP_MAGIC",
+    "import_elements", "export_archive", "import_archive", "ImportSummary", "Importer", "ImmutableMetadataSave",
+    "MutableMetadataSave", "RestoredGroup", "RESTORED_GROUP_MAGIC",
     "load_group_state", "dump_group_state",
 ]
 
@@ -212,33 +229,66 @@ class DeviceSyncContent(Message):
         PreferenceUpdates | None, Field(4, MessageKind(PreferenceUpdates), oneof="content")] = None
 
 
+class ImmutableMetadataSave(Message):
+    """libxmtp crates/xmtp_proto/src/gen/xmtp.device_sync.group_backup.rs@b649d1a ``ImmutableMetadataSave{string
+    creator_inbox_id = 1}``."""
+
+    creator_inbox_id: Annotated[str, Field(1, STRING)] = ""
+
+
+class MutableMetadataSave(Message):
+    """libxmtp crates/xmtp_proto/src/gen/xmtp.device_sync.group_backup.rs@b649d1a ``MutableMetadataSave{map<string,
+    string> attributes = 1; repeated string admin_list = 2; repeated string super_admin_list = 3}``."""
+
+    attributes: Annotated[dict[str, str], Field(1, Map(STRING, STRING))] = dataclasses.field(default_factory=dict)
+    admin_list: Annotated[tuple[str, ...], Field(2, STRING, repeated=True)] = ()
+    super_admin_list: Annotated[tuple[str, ...], Field(3, STRING, repeated=True)] = ()
+
+
 class GroupSave(Message):
-    """docs/xmtp-facts.md §9 a group in an archive; model-specific layout: id 1, created_at_ns 2, conversation_type 3,
-    added_by_inbox_id 4, dm_id 5, extensions 6 (each a TLS-encoded MLS ``Extension`` of the group context:
-    metadata, admins, membership, permissions)."""
+    """docs/xmtp-facts.md §9 a group in an archive: libxmtp crates/xmtp_proto/src/gen/xmtp.device_sync.group_backup.rs
+    @b649d1a ``GroupSave`` (membership_state: ``GroupMembershipStateSave``, libxmtp's ``GroupMembershipState``
+    numbers; conversation_type: ``ConversationTypeSave``, the same numbers as ``ConversationType``)."""
 
     id: Annotated[bytes, Field(1, BYTES)] = b""
     created_at_ns: Annotated[int, Field(2, INT64)] = 0
-    conversation_type: Annotated[int, Field(3, EnumKind(ConversationType))] = ConversationType.UNSPECIFIED
-    added_by_inbox_id: Annotated[str, Field(4, STRING)] = ""
-    dm_id: Annotated[str | None, Field(5, STRING, optional=True)] = None
-    extensions: Annotated[tuple[bytes, ...], Field(6, BYTES, repeated=True)] = ()
+    membership_state: Annotated[int, Field(3, INT32)] = 0
+    installations_last_checked: Annotated[int, Field(4, INT64)] = 0
+    added_by_inbox_id: Annotated[str, Field(5, STRING)] = ""
+    welcome_id: Annotated[int | None, Field(6, INT64, optional=True)] = None
+    rotated_at_ns: Annotated[int, Field(7, INT64)] = 0
+    conversation_type: Annotated[int, Field(8, EnumKind(ConversationType))] = ConversationType.UNSPECIFIED
+    dm_id: Annotated[str | None, Field(9, STRING, optional=True)] = None
+    last_message_ns: Annotated[int | None, Field(10, INT64, optional=True)] = None
+    message_disappear_from_ns: Annotated[int | None, Field(11, INT64, optional=True)] = None
+    message_disappear_in_ns: Annotated[int | None, Field(12, INT64, optional=True)] = None
+    metadata: Annotated[ImmutableMetadataSave | None, Field(13, MessageKind(ImmutableMetadataSave))] = None
+    mutable_metadata: Annotated[MutableMetadataSave | None, Field(14, MessageKind(MutableMetadataSave))] = None
+    paused_for_version: Annotated[str | None, Field(15, STRING, optional=True)] = None
 
 
 class GroupMessageSave(Message):
-    """docs/xmtp-facts.md §9 a stored message in an archive; model-specific layout: id 1, group_id 2, sent_at_ns 3,
-    kind 4, delivery_status 5, sender_inbox_id 6, sender_installation_id 7, idempotency_key 8,
-    content 9 (the EncodedContent bytes, which name the content type)."""
+    """docs/xmtp-facts.md §9 a stored message in an archive: libxmtp
+    crates/xmtp_proto/src/gen/xmtp.device_sync.message_backup.rs@b649d1a ``GroupMessageSave``
+    (decrypted_message_bytes: the EncodedContent; content_type: libxmtp's ``ContentType`` name, the type id
+    of a content type it knows, else ``"unknown"``; content_type_save is deprecated and written 0)."""
 
     id: Annotated[bytes, Field(1, BYTES)] = b""
     group_id: Annotated[bytes, Field(2, BYTES)] = b""
-    sent_at_ns: Annotated[int, Field(3, INT64)] = 0
-    kind: Annotated[int, Field(4, EnumKind(GroupMessageKind))] = 0
-    delivery_status: Annotated[int, Field(5, EnumKind(DeliveryStatus))] = 0
-    sender_inbox_id: Annotated[str, Field(6, STRING)] = ""
-    sender_installation_id: Annotated[bytes, Field(7, BYTES)] = b""
-    idempotency_key: Annotated[str, Field(8, STRING)] = ""
-    content: Annotated[bytes, Field(9, BYTES)] = b""
+    decrypted_message_bytes: Annotated[bytes, Field(3, BYTES)] = b""
+    sent_at_ns: Annotated[int, Field(4, INT64)] = 0
+    kind: Annotated[int, Field(5, EnumKind(GroupMessageKind))] = 0
+    sender_installation_id: Annotated[bytes, Field(6, BYTES)] = b""
+    sender_inbox_id: Annotated[str, Field(7, STRING)] = ""
+    delivery_status: Annotated[int, Field(8, EnumKind(DeliveryStatus))] = 0
+    content_type_save: Annotated[int, Field(9, INT32)] = 0
+    version_major: Annotated[int, Field(10, INT32)] = 0
+    version_minor: Annotated[int, Field(11, INT32)] = 0
+    authority_id: Annotated[str, Field(12, STRING)] = ""
+    reference_id: Annotated[bytes | None, Field(13, BYTES, optional=True)] = None
+    sequence_id: Annotated[int | None, Field(14, INT64, optional=True)] = None
+    originator_id: Annotated[int | None, Field(15, INT64, optional=True)] = None
+    content_type: Annotated[str, Field(16, STRING)] = ""
 
 
 class BackupElement(Message):
@@ -270,7 +320,8 @@ def decode_device_sync(encoded: EncodedContent) -> DeviceSyncContent:
 # ------------------------------------------------------------------ the archive format
 
 def _nonce(base: bytes, index: int) -> bytes:
-    return ((int.from_bytes(base, "big") + index) % (1 << 96)).to_bytes(NONCE_SIZE, "big")
+    """libxmtp crates/xmtp_archive/src/util.rs@b649d1a ``increment``: the nonce is a 96-bit little-endian counter."""
+    return ((int.from_bytes(base, "little") + index) % (1 << 96)).to_bytes(NONCE_SIZE, "little")
 
 
 def _aead(key: bytes) -> AESGCM:
@@ -308,11 +359,13 @@ def read_archive(archive: bytes, key: bytes) -> list[BackupElement]:
         raise Rejected(HistorySyncReason.UNSUPPORTED_VERSION, str(version))
     nonce = archive[2:2 + NONCE_SIZE]
     elements: list[BackupElement] = []
+    counter = 0  # the nonce's offset from the header's
     for record in _records(memoryview(archive)[2 + NONCE_SIZE:]):
-        try:
-            plain = aead.decrypt(_nonce(nonce, len(elements)), record, None)
-        except InvalidTag:
-            raise Rejected(HistorySyncReason.TAMPERED, f"record {len(elements)}") from None
+        plain = _open_record(aead, nonce, counter, record, len(elements))
+        if plain is None:
+            counter -= 1
+            plain = _open_record(aead, nonce, counter, record, len(elements), legacy=True)
+        counter += 1
         try:
             element = BackupElement.decode(plain)
         except DecodeError as e:
@@ -323,6 +376,20 @@ def read_archive(archive: bytes, key: bytes) -> list[BackupElement]:
     if not elements:
         raise Rejected(HistorySyncReason.MISSING_METADATA, "no elements")
     return elements
+
+
+def _open_record(aead: AESGCM, nonce: bytes, counter: int, record: bytearray, index: int, *,
+                 legacy: bool = False) -> bytes | None:
+    """One record opened under ``nonce + counter``; None if it does not authenticate (``TAMPERED`` on the legacy
+    retry). libxmtp crates/xmtp_archive/src/importer.rs@b649d1a: a record that fails is tried once more under
+    the previous nonce ("to support legacy archives", whose writers did not always move the nonce on), and
+    the count goes on from there."""
+    try:
+        return aead.decrypt(_nonce(nonce, counter), record, None)
+    except InvalidTag:
+        if legacy:
+            raise Rejected(HistorySyncReason.TAMPERED, f"record {index}") from None
+        return None
 
 
 def _records(frame: memoryview) -> Iterable[bytearray]:
@@ -403,6 +470,9 @@ class RestoredGroup:
     """
 
     active = False
+    epoch = 0
+    """libxmtp crates/xmtp_mls/src/groups/mod.rs@b649d1a ``MlsGroup::insert``: a restored group is a stub OpenMLS
+    group (``from_backup_stub``) at epoch 0."""
 
     def __init__(self, group_id: bytes, extensions: tuple[Extension, ...]):
         self.group_id = group_id
@@ -450,60 +520,138 @@ class ImportSummary:
     consent: int = 0
 
 
-def export_elements(store: Store, options: ArchiveOptions, now_ns: int) -> list[BackupElement]:
-    """docs/xmtp-facts.md §9: the metadata, then groups and their Published messages, then consent records.
+_LIBXMTP_CONTENT_TYPES = frozenset(t.type_id for t in (
+    TEXT, MARKDOWN, GROUP_MEMBERSHIP_CHANGE, GROUP_UPDATED, REACTION, READ_RECEIPT, ATTACHMENT,
+    REMOTE_STATIC_ATTACHMENT, TRANSACTION_REFERENCE, WALLET_SEND_CALLS, LEAVE_REQUEST,
+    MULTI_REMOTE_STATIC_ATTACHMENT, DELETE_MESSAGE)) | {"reply"}
+"""libxmtp crates/xmtp_db/src/encrypted_store/group_message.rs@b649d1a ``ContentType``'s Display: the type ids
+it names (``reply``'s included; ``actions`` and ``intent`` aside, which the model does not define); any other is
+``"unknown"``."""
 
-    Sync groups are never exported; ``exclude_disappearing_messages`` leaves out
-    the messages of groups with disappearing settings.
+
+def _group_save(row: GroupRow) -> GroupSave:
+    """libxmtp crates/xmtp_archive/src/export_stream/group_save.rs@b649d1a ``GroupSave::new``: the row and the
+    group's metadata (creator, attributes, admin lists)."""
+    extensions = tuple(load_group_state(row.mls_state).context.extensions)
+    mutable = read_mutable_metadata(extensions)
+    disappearing = disappearing_settings(mutable)
+    return GroupSave(
+        id=row.id, created_at_ns=row.created_at_ns, membership_state=row.membership_state,
+        installations_last_checked=row.installations_checked_ns, added_by_inbox_id=row.added_by_inbox_id,
+        rotated_at_ns=row.rotated_at_ns, conversation_type=row.conversation_type, dm_id=row.dm_id,
+        message_disappear_from_ns=disappearing[0] if disappearing else None,
+        message_disappear_in_ns=disappearing[1] if disappearing else None,
+        metadata=ImmutableMetadataSave(read_immutable_metadata(extensions).creator_inbox_id),
+        mutable_metadata=MutableMetadataSave(dict(mutable.attributes), tuple(mutable.admin_list.inbox_ids),
+                                             tuple(mutable.super_admin_list.inbox_ids)),
+        paused_for_version=row.paused_for_version)
+
+
+def _message_save(m: MessageRow) -> GroupMessageSave:
+    """libxmtp crates/xmtp_db/src/encrypted_store/group_message/convert.rs@b649d1a ``From<StoredGroupMessage>``."""
+    content_type = content_type_of(m.content)
+    return GroupMessageSave(
+        id=m.id, group_id=m.group_id, decrypted_message_bytes=m.content, sent_at_ns=m.sent_at_ns, kind=m.kind,
+        sender_installation_id=m.sender_installation_id, sender_inbox_id=m.sender_inbox_id,
+        delivery_status=m.delivery_status, version_major=content_type.version_major,
+        version_minor=content_type.version_minor, authority_id=m.authority_id, sequence_id=0,
+        originator_id=CursorKind.APPLICATION,
+        content_type=m.type_id if m.type_id in _LIBXMTP_CONTENT_TYPES else "unknown")
+
+
+def export_elements(store: Store, options: ArchiveOptions, now_ns: int) -> list[BackupElement]:
+    """docs/xmtp-facts.md §9: the metadata, then what each selected element holds, in the options' order
+    (libxmtp crates/xmtp_archive/src/export_stream/mod.rs@b649d1a ``BatchExportStream::new``).
+
+    MESSAGES: every group but the sync groups created in ``(start_ns, end_ns)``, then every application
+    message of those groups (of any group but a sync group: libxmtp does not filter by the groups exported)
+    with ``start_ns < sent_at_ns <= end_ns``, in message-id order, any delivery status, expired ones left
+    out, and with ``exclude_disappearing_messages`` every message that expires left out (libxmtp
+    crates/xmtp_db/src/encrypted_store/group_message.rs@b649d1a ``group_messages_paged``). CONSENT: every
+    consent record.
     """
-    wanted = set(options.elements)
     elements = [BackupElement(metadata=BackupMetadata(tuple(options.elements), now_ns, options.start_ns,
                                                       options.end_ns))]
-    if BackupElementSelection.MESSAGES in wanted:
-        for row in store.find_groups():
-            extensions = tuple(load_group_state(row.mls_state).context.extensions)
-            elements.append(BackupElement(group=GroupSave(
-                row.id, row.created_at_ns, row.conversation_type, row.added_by_inbox_id, row.dm_id,
-                tuple(e.encode() for e in extensions))))
-            if options.exclude_disappearing_messages and disappearing_settings(read_mutable_metadata(extensions)):
-                continue
+    for selection in options.elements:
+        if selection == BackupElementSelection.MESSAGES:
+            elements += [BackupElement(group=_group_save(row)) for row in store.find_groups(
+                created_after_ns=options.start_ns, created_before_ns=options.end_ns)]
+            group_ids = tuple(row.id for row in store.find_groups())
             messages = store.find_messages(
-                row.id, sent_after_ns=None if options.start_ns is None else options.start_ns - 1,
-                sent_before_ns=options.end_ns, delivery_status=DeliveryStatus.PUBLISHED)
-            elements += [BackupElement(group_message=GroupMessageSave(
-                m.id, m.group_id, m.sent_at_ns, m.kind, m.delivery_status, m.sender_inbox_id,
-                m.sender_installation_id, m.idempotency_key, m.content)) for m in messages]
-    if BackupElementSelection.CONSENT in wanted:
-        elements += [BackupElement(consent=to_save(record)) for record in store.all_consent()]
+                group_ids, sent_after_ns=options.start_ns,
+                sent_before_ns=None if options.end_ns is None else options.end_ns + 1,
+                kind=GroupMessageKind.APPLICATION, unexpired_at_ns=now_ns) if group_ids else []
+            if options.exclude_disappearing_messages:
+                messages = [m for m in messages if m.expire_at_ns is None]
+            elements += [BackupElement(group_message=_message_save(m)) for m in sorted(messages, key=lambda m: m.id)]
+        elif selection == BackupElementSelection.CONSENT:
+            elements += [BackupElement(consent=to_save(record)) for record in store.all_consent()]
     return elements
 
 
-def import_elements(store: Store, elements: Iterable[BackupElement]) -> ImportSummary:
+@dataclasses.dataclass(frozen=True)
+class Importer:
+    """docs/xmtp-facts.md §9: who imports: the installation's inbox (a restored group's creator), its clock and
+    its profile (the attribute keys of a new group)."""
+
+    inbox_id: str
+    now_ns: int
+    profile: Profile = SEED
+
+
+def _restored_group(save: GroupSave, importer: Importer) -> GroupRow:
+    """libxmtp crates/xmtp_mls/src/worker/device_sync/archive.rs@b649d1a ``insert``: a group of our own with the
+    archive's name, description, image, app data and disappearing settings (``MlsGroup::insert``), or a DM with
+    the ``dm_id``'s other inbox (``create_dm_and_insert``); Restored, created now, added by ourselves."""
+    me, profile = importer.inbox_id, importer.profile
+    disappearing = None
+    if save.message_disappear_from_ns is not None and save.message_disappear_in_ns is not None:
+        disappearing = (save.message_disappear_from_ns, save.message_disappear_in_ns)
+    if save.conversation_type == ConversationType.DM:
+        if save.dm_id is None:
+            raise Rejected(HistorySyncReason.MALFORMED_ARCHIVE, f"DM {save.id.hex()} without a dm_id")
+        others = [i for i in save.dm_id.removeprefix("dm:").split(":") if i != me.lower()]
+        metadata = new_dm_metadata(me, others[0] if others else me)
+        mutable, preset, conversation_type = new_dm_mutable_metadata(profile=profile, disappearing=disappearing), \
+            Preset.DM, ConversationType.DM
+    else:
+        attributes = save.mutable_metadata.attributes if save.mutable_metadata else {}
+        text = {k: attributes[k] for k in (GROUP_NAME, GROUP_IMAGE_URL_SQUARE, DESCRIPTION, APP_DATA)
+                if k in attributes and k in text_attribute_keys(profile)}
+        metadata = GroupMetadataV1(conversation_type=ConversationType.GROUP, creator_inbox_id=me)
+        mutable = new_group_mutable_metadata(me, profile=profile, disappearing=disappearing, **text)
+        preset, conversation_type = Preset.ALL_MEMBERS, ConversationType.GROUP
+    extensions = group_context_extensions(metadata, mutable, new_group_membership(me),
+                                          preset_policies(preset, profile), profile)
+    return GroupRow(save.id, importer.now_ns, conversation_type, MembershipState.RESTORED, me,
+                    RestoredGroup(save.id, extensions).encode(),
+                    save.dm_id if conversation_type == ConversationType.DM else None)
+
+
+def import_elements(store: Store, elements: Iterable[BackupElement], importer: Importer) -> ImportSummary:
     """docs/xmtp-facts.md §9: store what the archive holds, in one transaction, keeping anything already stored.
 
-    Groups become inactive restored rows; messages are kept only for a group
-    that is stored or imported; a consent record replaces ours only if newer.
+    A group not stored becomes a restored group (``_restored_group``); a message is kept only for a group that
+    is stored or imported (model choice: libxmtp's foreign key refuses the whole import), with its send time as
+    idempotency key (libxmtp crates/xmtp_db/src/encrypted_store/group_message/convert.rs@b649d1a); a consent
+    record replaces ours only if newer.
     """
     groups = messages = consent = 0
     try:
         with store.transaction():
             for element in elements:
                 if element.group is not None and store.get_group(element.group.id) is None:
-                    save = element.group
-                    extensions = tuple(Extension.decode(e) for e in save.extensions)
-                    store.put_group(GroupRow(save.id, save.created_at_ns, ConversationType(save.conversation_type),
-                                             MembershipState.RESTORED, save.added_by_inbox_id,
-                                             RestoredGroup(save.id, extensions).encode(), save.dm_id))
+                    store.put_group(_restored_group(element.group, importer))
                     groups += 1
                 elif element.group_message is not None:
                     m = element.group_message
                     if store.get_group(m.group_id) is None or store.get_message(m.id) is not None:
                         continue
-                    content_type = content_type_of(m.content)
+                    content_type = content_type_of(m.decrypted_message_bytes)
                     store.put_message(MessageRow(
                         m.id, m.group_id, m.sent_at_ns, GroupMessageKind(m.kind), DeliveryStatus(m.delivery_status),
                         m.sender_inbox_id, m.sender_installation_id, content_type.authority_id,
-                        content_type.type_id, m.idempotency_key, m.content))
+                        content_type.type_id, str(m.sent_at_ns), m.decrypted_message_bytes))
                     messages += 1
                 elif element.consent is not None:
                     record = from_save(element.consent)
@@ -511,8 +659,12 @@ def import_elements(store: Store, elements: Iterable[BackupElement]) -> ImportSu
                     if ours is None or ours.consented_at_ns < record.consented_at_ns:
                         store.put_consent(record)
                         consent += 1
-    except (DecodeError, ValueError, AttributeError) as e:
+    except (DecodeError, ValueError, AttributeError, IndexError) as e:
         raise Rejected(HistorySyncReason.MALFORMED_ARCHIVE, str(e)) from None
+    except Rejected as e:
+        if e.reason == HistorySyncReason.MALFORMED_ARCHIVE:
+            raise
+        raise Rejected(HistorySyncReason.MALFORMED_ARCHIVE, f"{e.reason}: {e.detail}") from None
     return ImportSummary(groups, messages, consent)
 
 
@@ -521,6 +673,6 @@ def export_archive(store: Store, options: ArchiveOptions, key: bytes, *, nonce: 
     return write_archive(export_elements(store, options, now_ns), key, nonce)
 
 
-def import_archive(store: Store, archive: bytes, key: bytes) -> ImportSummary:
+def import_archive(store: Store, archive: bytes, key: bytes, importer: Importer) -> ImportSummary:
     """docs/xmtp-facts.md §9: read (and authenticate) the whole archive, then ``import_elements``."""
-    return import_elements(store, read_archive(archive, key))
+    return import_elements(store, read_archive(archive, key), importer)

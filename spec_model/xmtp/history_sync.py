@@ -45,7 +45,7 @@ from .extensions import (
 from .groups import group_context_extensions
 from .history_archive import (
     ALL_ELEMENTS, KEY_SIZE, NONCE_SIZE, ArchiveOptions, BackupElement, DeviceSyncAcknowledge, DeviceSyncContent,
-    DeviceSyncKeyType, DeviceSyncReply, DeviceSyncRequest, HistorySyncReason, ImportSummary, decode_device_sync,
+    DeviceSyncKeyType, DeviceSyncReply, DeviceSyncRequest, HistorySyncReason, Importer, ImportSummary, decode_device_sync,
     encode_device_sync, export_elements, import_archive, import_elements, write_archive,
 )
 from .permissions import Preset, preset_policies
@@ -133,8 +133,9 @@ class HistorySyncReport:
 def process_history_sync(conversations: Conversations) -> HistorySyncReport:
     """docs/xmtp-facts.md §9: join sync groups, then answer other installations' requests and import replies to ours.
 
-    A request already acknowledged or answered (by any installation) is not
-    answered again; each sync-group message is handled once.
+    Each sync-group message is handled once. With the profile's ``sync_requests_claimed`` a request already
+    acknowledged or answered (by any installation) is not answered again; without it (libxmtp) every
+    installation answers every request of another one.
     """
     client, report = conversations.client, HistorySyncReport()
     conversations.sync()
@@ -164,17 +165,19 @@ def process_history_sync(conversations: Conversations) -> HistorySyncReport:
                 continue
             handled.add(_claimed_pin(content))
             contents.append(content)
+        claimed = client.config.profile.sync_requests_claimed
         for content in contents:
-            if content.request is not None and content.request.pin not in handled:
+            if content.request is not None and (content.request.pin not in handled or not claimed):
                 handled.add(content.request.pin)
-                _answer(client, conversation, content.request)
+                _answer(client, conversation, content.request, acknowledge=claimed)
                 report.answered.append(content.request.pin)
             elif content.reply is not None:
                 _receive_reply(client, content.reply, report)
             elif content.preference_updates is not None:
                 import_elements(client.store, [BackupElement(consent=update.consent)
                                                for update in content.preference_updates.updates
-                                               if update.consent is not None])
+                                               if update.consent is not None],
+                                Importer(client.inbox_id, client.now_ns(), client.config.profile))
     return report
 
 
@@ -192,9 +195,12 @@ def _claimed_pin(content: DeviceSyncContent) -> str | None:
     return content.reply.request_id if content.reply is not None else None
 
 
-def _answer(client: ClientContext, conversation: Conversation, request: DeviceSyncRequest) -> None:
-    """docs/xmtp-facts.md §9 "Reply": acknowledge, export under a fresh key, upload, reply with the url and key."""
-    conversation.send(encode_device_sync(DeviceSyncContent(acknowledge=DeviceSyncAcknowledge(request.pin))))
+def _answer(client: ClientContext, conversation: Conversation, request: DeviceSyncRequest, *,
+            acknowledge: bool) -> None:
+    """docs/xmtp-facts.md §9 "Reply": acknowledge (profile ``sync_requests_claimed``), export under a fresh key,
+    upload, reply with the url and key."""
+    if acknowledge:
+        conversation.send(encode_device_sync(DeviceSyncContent(acknowledge=DeviceSyncAcknowledge(request.pin))))
     key, options = _random(client, KEY_SIZE), request.options or ALL_ELEMENTS
     elements = export_elements(client.store, options, client.now_ns())
     upload_id = client.network.upload(write_archive(elements, key, _random(client, NONCE_SIZE)))
@@ -216,7 +222,8 @@ def _receive_reply(client: ClientContext, reply: DeviceSyncReply, report: Histor
         key = reply.encryption_key.aes_256_gcm if reply.encryption_key else None
         if key is None:
             raise Rejected(HistorySyncReason.BAD_KEY, "no aes_256_gcm key")
-        summary = import_archive(client.store, client.network.download(reply.url[len(prefix):]), key)
+        summary = import_archive(client.store, client.network.download(reply.url[len(prefix):]), key,
+                                 Importer(client.inbox_id, client.now_ns(), client.config.profile))
     except Rejected as e:
         report.refused.append(e)  # the request stays pending: another installation may answer
         return

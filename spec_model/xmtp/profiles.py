@@ -148,6 +148,23 @@ class Profile:
         same @09d3f023f): ``create_dm`` with a peer returns the stored DM of the
         pair (same ``dm_id``, not restored, the newest) instead of a new one.
         The seed profile creates a DM each time.
+    ``dm_stitching``
+        libxmtp "stitches" the DMs of one ``dm_id`` (two members who opened a
+        DM with each other at once made two MLS groups) into one conversation
+        (@b649d1a, the same @09d3f023f): ``list`` shows only the one whose last
+        message is the latest (crates/xmtp_db/src/encrypted_store/group.rs
+        ``find_groups``, ``include_duplicate_dms`` false); looking a DM up by
+        its id gives that latest one (crates/xmtp_mls/src/client.rs
+        ``stitched_group``, crates/xmtp_db/src/encrypted_store/group/dms.rs
+        ``fetch_stitched``), so what is sent to either goes to it; a DM's
+        ``sync`` first syncs the others (crates/xmtp_mls/src/groups/mls_sync.rs
+        ``sync``). The seed profile keeps every DM its own conversation.
+    ``sync_requests_claimed``
+        docs/xmtp-facts.md §9: an installation that answers a history request
+        first claims it with an acknowledge, and no installation answers a
+        claimed request. libxmtp crates/xmtp_mls/src/worker/device_sync/worker.rs
+        ``process_message``@b649d1a sends no acknowledge and ignores those it
+        receives: every installation answers every request of another one.
     """
 
     name: str
@@ -172,6 +189,8 @@ class Profile:
     sync_all_needing_sync: bool
     leave_checks: bool
     dm_found_by_members: bool
+    dm_stitching: bool
+    sync_requests_claimed: bool
 
 
 SEED = Profile(
@@ -181,7 +200,8 @@ SEED = Profile(
     welcome_transcript=False, key_update_before_first_send=False, api_call_retries=0,
     removed_member_merges_removal=False, inactive_sync_refused=False, membership_noops=False,
     dm_metadata_frozen=False, members_installations_from_identity=False, installations_checked=False,
-    sync_all_needing_sync=False, leave_checks=False, dm_found_by_members=False,
+    sync_all_needing_sync=False, leave_checks=False, dm_found_by_members=False, dm_stitching=False,
+    sync_requests_claimed=True,
 )
 """seed + XIP-47: the product description, the model's default."""
 
@@ -192,7 +212,8 @@ LIBXMTP = Profile(
     welcome_transcript=True, key_update_before_first_send=True, api_call_retries=5,
     removed_member_merges_removal=True, inactive_sync_refused=True, membership_noops=True,
     dm_metadata_frozen=True, members_installations_from_identity=True, installations_checked=True,
-    sync_all_needing_sync=True, leave_checks=True, dm_found_by_members=True,
+    sync_all_needing_sync=True, leave_checks=True, dm_found_by_members=True, dm_stitching=True,
+    sync_requests_claimed=False,
 )
 """libxmtp (docs/xmtp-facts.md §1, §3, §4; the rules above checked at b649d1a, node-bindings
 1.11.0-nightly.20260726.b649d1a): what the deployed clients do."""

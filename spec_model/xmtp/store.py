@@ -436,6 +436,13 @@ class Store:
             params.append(limit)
         return self._select(GroupRow, tail, params)
 
+    def last_message_ns(self, group_id: bytes) -> int | None:
+        """libxmtp crates/xmtp_db/migrations/2025-11-15-232503_add_inserted_at_ns_to_group_messages/up.sql@b649d1a
+        (trigger ``msg_inserted``): a group's ``last_message_ns``, the latest ``sent_at_ns`` of its stored messages
+        (None without any). libxmtp keeps it from each insert, the model from the stored times."""
+        (latest,) = self._conn.execute("SELECT max(sent_at_ns) FROM messages WHERE group_id = ?", (group_id,)).fetchone()
+        return latest
+
     # ---- messages
 
     def put_message(self, row: MessageRow) -> None:

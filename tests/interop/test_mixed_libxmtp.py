@@ -59,6 +59,9 @@ from spec_model.mls.key_package import KeyPackage
 from spec_model.mls.reasons import RefusalClass, Rejected
 from spec_model.xmtp import api
 from spec_model.xmtp.client import Client, ClientConfig, ClientReason, Conversation
+from spec_model.xmtp.delivery import GroupMessageKind
+from spec_model.xmtp.extensions import ConversationType
+from spec_model.xmtp.history_archive import Importer, decode_device_sync, import_archive
 from spec_model.xmtp.permissions import Actor, Permission, Preset, check, check_remove_member
 from spec_model.xmtp.profiles import LIBXMTP
 from spec_model.xmtp.wallet import Wallet
@@ -585,3 +588,97 @@ def test_first_message_after_an_own_commit(mixed):
     state = mixed.assert_converged(after_ns=start)
     assert {"first from x2", "first from m2", "x1 reads both"} <= mixed.texts("m1") == mixed.texts("x1")
     assert added_epochs == {"x2": 0, "m2": 0}, "N4: a commit of one's own counts as the key rotation"
+
+
+# ---------------------------------------------------------------------- 7. history sync within one inbox
+
+
+def _installation_of(mixed, user: str, tmp_path: Path, label: str) -> Client:
+    """A model installation of ``user``'s inbox (``user``'s wallet), on the shared delivery service."""
+    mixed.tick()
+    client = Client.create(Wallet.from_key(bytes.fromhex(wallet_key(user))), str(tmp_path / f"{label}.db3"),
+                           os.urandom(32), mixed.shared, config=ClientConfig(profile=LIBXMTP))
+    mixed.models[label] = client
+    assert client.inbox_id == mixed.inbox.setdefault(user, client.inbox_id)
+    return client
+
+
+def _history_sync_supported(mixed) -> bool:
+    """libxmtp 1.9.1's bindings have no manual device sync: the adapter says so (it does not pretend)."""
+    if mixed.session.label != "libxmtp-1.9.1":
+        return True
+    with pytest.raises(AdapterError) as e:
+        mixed.session.ask("clients.history_sync", client="x1", request=True)
+    assert e.value.kind is ErrorKind.UNSUPPORTED
+    return False
+
+
+def test_history_sync_from_a_model_installation_to_libxmtp(mixed, tmp_path):
+    """docs/xmtp-facts.md §9: a new libxmtp installation (x3) asks for history; the model installation of the same
+    inbox, which has a group x3 is not in, answers with the model's archive through the harness's history
+    server; libxmtp imports it and restores the group as the model predicts."""
+    if not _history_sync_supported(mixed):
+        return
+    model = _installation_of(mixed, "x3", tmp_path, "x3_model")
+    mixed.tick()
+    group = model.conversations.create_group(inbox_ids=[mixed.inbox["m2"]], name="Archive")
+    mixed.tick()
+    group.send("old news")
+    mixed.tick()
+    mixed.session.ask("clients.create", client="x3", wallet_key=wallet_key("x3"))
+    mixed.tick()
+    mixed.session.ask("clients.history_sync", client="x3", request=True)
+    mixed.tick()
+    report = model.process_history_sync()
+    assert len(report.answered) == 1 and not report.refused, report
+    mixed.tick()
+    mixed.session.ask("clients.history_sync", client="x3", request=False)
+    mixed.group_id = group.group_id.hex()
+    state = mixed.state("x3")
+    assert (state["attributes"]["group_name"], state["active"], state["epoch"], state["members"]) == \
+        ("Archive", False, 0, [])
+    predicted = _restored_by_the_model(mixed, model, tmp_path, mixed.group_id)
+    assert {k: v for k, v in state.items() if k != "added_by_inbox_id"} == predicted
+    assert [(m["text"], m["sender_inbox_id"]) for m in mixed.raw_messages("x3")] == [("old news", model.inbox_id)]
+
+
+def _restored_by_the_model(mixed, model: Client, tmp_path: Path, group_id: str) -> dict[str, Any]:
+    """The model's prediction: the group as another model installation of the inbox restores it from the
+    archive ``model`` uploaded (read back from the delivery service with the key of ``model``'s reply)."""
+    (row,) = model.store.find_groups(conversation_type=ConversationType.SYNC)
+    sync_group = Conversation(model, row.id)
+    replies = [c.reply for c in (decode_device_sync(m.content)
+                                 for m in sync_group.find_messages(kind=GroupMessageKind.APPLICATION)) if c.reply]
+    (reply,) = replies
+    archive = mixed.network.download(reply.url.rsplit("/", 1)[1])
+    other = _installation_of(mixed, "x3", tmp_path, "x3_model2")
+    import_archive(other.store, archive, reply.encryption_key.aes_256_gcm,
+                   Importer(other.inbox_id, other.now_ns(), LIBXMTP))
+    (restored,) = [c for c in other.conversations.list() if c.group_id.hex() == group_id]
+    state = group_state(restored)
+    return {k: v for k, v in state.items() if k not in ("created_at_ns", "added_by_inbox_id")}
+
+
+def test_history_sync_from_libxmtp_to_a_model_installation(mixed, tmp_path):
+    """docs/xmtp-facts.md §9: a new model installation of x1's inbox asks for history at the harness's history
+    server; libxmtp (x1) answers with its archive; the model imports it."""
+    if not _history_sync_supported(mixed):
+        return
+    mixed.create("x1", ["m2"], name="From libxmtp")
+    assert mixed.act("x1", "send", "libxmtp's news") is None
+    model = _installation_of(mixed, "x1", tmp_path, "x1_model")
+    pin = model.request_history_sync(server_url=mixed.session.adapter.history_server.url)
+    mixed.tick()
+    mixed.session.ask("clients.history_sync", client="x1", request=False)
+    mixed.tick()
+    report = model.process_history_sync()
+    assert len(report.imported) == 1 and not report.refused, report
+    assert report.imported[0].groups == 1 and report.imported[0].messages == 1
+    (restored,) = [c for c in model.conversations.list() if c.group_id.hex() == mixed.group_id]
+    state = group_state(restored)
+    assert (state["attributes"]["group_name"], state["active"], state["epoch"], state["members"]) == \
+        ("From libxmtp", False, 0, [])
+    assert state["creator_inbox_id"] == model.inbox_id and state["super_admins"] == [model.inbox_id]
+    assert [(m["text"], m["sender_inbox_id"]) for m in stored_messages(restored, {})] == \
+        [("libxmtp's news", model.inbox_id)]
+    assert len(pin) == 5

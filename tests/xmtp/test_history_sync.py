@@ -4,13 +4,15 @@ registered app"): the archive format, its refusals, and the request / reply flow
 from __future__ import annotations
 
 import struct
+from pathlib import Path
 
 import pytest
 import zstandard
+from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from spec_model.mls.reasons import Rejected
-from spec_model.xmtp.client import ClientReason, Client
+from spec_model.xmtp.client import Client, ClientConfig, ClientReason, Conversation
 from spec_model.xmtp.consent import ConsentSave, ConsentState, ConsentType, conversation_entity
 from spec_model.xmtp.content import DEVICE_SYNC
 from spec_model.xmtp.delivery import GroupMessageKind
@@ -19,25 +21,27 @@ from spec_model.xmtp.groups import group_context_extensions
 from spec_model.xmtp.history_archive import (
     ArchiveOptions, BackupElement, BackupElementSelection, BackupMetadata, DeviceSyncContent, DeviceSyncRequest,
     GroupMessageSave, HistorySyncReason, RestoredGroup, decode_device_sync, encode_device_sync, export_archive,
-    import_archive, load_group_state, read_archive, write_archive,
+    Importer, import_archive, load_group_state, read_archive, write_archive,
 )
 from spec_model.xmtp.network import DeliveryService
 from spec_model.xmtp.permissions import Preset, preset_policies
+from spec_model.xmtp.profiles import LIBXMTP, SEED
 from spec_model.xmtp.store import MembershipState, Store
 from spec_model.xmtp.wallet import Wallet
 from tests.mls.members import seeded_rng
 
 KEY = bytes(range(32))
-NONCE = bytes(11) + b"\xff"  # the second record's nonce carries into the next byte
+NONCE = b"\xff" + bytes(11)  # little-endian: the second record's nonce carries into the next byte
 
 
 class Net:
     def __init__(self, tmp_path, seed=7):
         self.rng, self.network, self.path = seeded_rng(seed), DeliveryService(), tmp_path
 
-    def client(self, wallet: Wallet, name: str) -> Client:
+    def client(self, wallet: Wallet, name: str, profile=SEED) -> Client:
         self.network.clock.advance(10**9)
-        return Client.create(wallet, self.path / f"{name}.db", bytes(32), self.network, rng=self.rng)
+        return Client.create(wallet, self.path / f"{name}.db", bytes(32), self.network, rng=self.rng,
+                             config=ClientConfig(profile=profile))
 
     def tick(self):
         self.network.clock.advance(10**9)
@@ -45,7 +49,8 @@ class Net:
 
 def _elements():
     return [BackupElement(metadata=BackupMetadata((BackupElementSelection.MESSAGES,), 5)),
-            BackupElement(group_message=GroupMessageSave(b"id", b"group", 7, content=b"x"))]
+            BackupElement(group_message=GroupMessageSave(id=b"id", group_id=b"group", decrypted_message_bytes=b"x",
+                                                         sent_at_ns=7))]
 
 
 # ------------------------------------------------------------------ the archive format
@@ -56,13 +61,39 @@ def test_archive_layout_is_header_then_zstd_records_under_incrementing_nonces():
     assert archive[2:14] == NONCE
     records = zstandard.ZstdDecompressor().decompress(archive[14:])
     aead, pos, plain = AESGCM(KEY), 0, []
-    for nonce in (NONCE, bytes(10) + b"\x01\x00"):
+    for nonce in (NONCE, b"\x00\x01" + bytes(10)):
         (length,) = struct.unpack_from("<I", records, pos)
         plain.append(aead.decrypt(nonce, records[pos + 4:pos + 4 + length], None))
         pos += 4 + length
     assert pos == len(records)
     assert [BackupElement.decode(p) for p in plain] == _elements()
     assert read_archive(archive, KEY) == _elements()
+
+
+LEGACY_ARCHIVE = Path(__file__).parent / "data" / "libxmtp" / "archive-legacy.xmtp"
+
+
+def test_libxmtp_s_legacy_archive_is_read_and_imported(tmp_path):
+    """libxmtp crates/xmtp_mls/src/worker/device_sync/archive.rs@b649d1a ``test_legacy_archive_import``: its
+    fixture (key: 32 zero bytes) opens only with the importer's retry under the previous nonce (its second
+    record is sealed under the first one's), and imports as a restored group, its message and a consent record."""
+    archive, key = LEGACY_ARCHIVE.read_bytes(), bytes(32)
+    records = zstandard.ZstdDecompressor().decompressobj().decompress(archive[14:])
+    (first,) = struct.unpack_from("<I", records)
+    (second,) = struct.unpack_from("<I", records, 4 + first)
+    sealed = records[8 + first:8 + first + second]
+    nonce = archive[2:14]
+    with pytest.raises(InvalidTag):  # not under nonce + 1 (little-endian) ...
+        AESGCM(key).decrypt(((int.from_bytes(nonce, "little") + 1) % (1 << 96)).to_bytes(12, "little"), sealed, None)
+    AESGCM(key).decrypt(nonce, sealed, None)  # ... but under the first record's nonce
+    elements = read_archive(archive, key)
+    assert [next(k for k in ("metadata", "group", "group_message", "consent") if getattr(e, k)) for e in elements] \
+        == ["metadata", "group", "group_message", "consent"]
+    with Store.open(tmp_path / "legacy.db", bytes(32)) as store:
+        summary = import_archive(store, archive, key, Importer("c0" * 32, 9))
+        assert (summary.groups, summary.messages, summary.consent) == (1, 1, 1)
+        (row,) = store.find_groups()
+        assert row.id == elements[1].group.id and row.membership_state == MembershipState.RESTORED
 
 
 def test_device_sync_content_numbers():
@@ -146,8 +177,9 @@ def history(tmp_path):
 
 
 def _snapshot(client: Client):
-    """Conversation ids, their message ids and contents, and every conversation's consent."""
-    return [(c.group_id, c.created_at_ns, [(m.id, m.sent_at_ns, m.content) for m in c.find_messages()],
+    """Conversation ids, their application messages' ids and contents, and every conversation's consent (an
+    archive holds no membership-change message: libxmtp group_message.rs@b649d1a ``group_messages_paged``)."""
+    return [(c.group_id, [(m.id, m.sent_at_ns, m.content) for m in c.find_messages(kind=GroupMessageKind.APPLICATION)],
              client.consent_state(ConsentType.CONVERSATION_ID, conversation_entity(c.group_id)))
             for c in client.conversations.list()]
 
@@ -156,14 +188,17 @@ def test_export_then_import_into_an_empty_store(history, tmp_path):
     net, _, a, bob, _ = history
     archive = export_archive(a.store, ArchiveOptions(elements=(1, 2)), KEY, nonce=NONCE, now_ns=1)
     with Store.open(tmp_path / "empty.db", bytes(32)) as store:
-        summary = import_archive(store, archive, KEY)
-        assert (summary.groups, summary.messages) == (3, sum(len(c.find_messages()) for c in a.conversations.list()))
+        importer = Importer(a.inbox_id, 5)
+        summary = import_archive(store, archive, KEY, importer)
+        assert (summary.groups, summary.messages) == (3, sum(len(c.find_messages(kind=GroupMessageKind.APPLICATION))
+                                                             for c in a.conversations.list()))
         rows = store.find_groups()
         assert [r.id for r in rows] == [c.group_id for c in a.conversations.list()]
         assert all(isinstance(load_group_state(r.mls_state), RestoredGroup) for r in rows)
         assert all(r.membership_state == MembershipState.RESTORED for r in rows)  # inactive until a Welcome
         assert store.get_consent(ConsentType.INBOX_ID, bob.inbox_id).state == ConsentState.ALLOWED
-        assert import_archive(store, archive, KEY).messages == 0  # importing twice adds nothing
+        assert all(r.created_at_ns == 5 and r.added_by_inbox_id == a.inbox_id for r in rows)
+        assert import_archive(store, archive, KEY, importer).messages == 0  # importing twice adds nothing
 
 
 def test_export_filters_by_time_and_element(history):
@@ -232,6 +267,25 @@ def test_a_request_is_answered_by_one_installation_only(history):
     assert a2.process_history_sync().answered == []  # A's acknowledge claimed it
     net.tick()
     assert len(b.process_history_sync().imported) == 1
+
+
+def test_in_the_libxmtp_profile_every_installation_answers_unacknowledged(tmp_path):
+    """Profile ``sync_requests_claimed`` off (libxmtp worker.rs ``process_message``@b649d1a): no acknowledge, and
+    each installation answers each request of another one, once."""
+    net = Net(tmp_path)
+    wallet = Wallet.random(net.rng)
+    a, a2 = net.client(wallet, "a", LIBXMTP), net.client(wallet, "a2", LIBXMTP)
+    b = net.client(wallet, "b", LIBXMTP)
+    pin = b.request_history_sync()
+    net.tick()
+    assert a.process_history_sync().answered == [pin]
+    net.tick()
+    assert a2.process_history_sync().answered == [pin] and a2.process_history_sync().answered == []
+    net.tick()
+    assert len(b.process_history_sync().imported) == 1  # the first reply; the second names a settled request
+    (row,) = b.store.find_groups(conversation_type=ConversationType.SYNC)
+    sent = [decode_device_sync(m.content) for m in Conversation(b, row.id).find_messages(kind=1)]
+    assert [c.acknowledge for c in sent if c.acknowledge] == [] and len([c for c in sent if c.reply]) == 2
 
 
 def test_a_sync_group_of_another_inbox_is_refused(history):

@@ -7,13 +7,13 @@ family (``conformance.vectors.families.scenarios``) in each profile of the model
 
 from __future__ import annotations
 
-from . import clients, deletion, delivery, disappearing, field_failures, filters, groups, push, streams
+from . import clients, deletion, delivery, disappearing, dm_stitching, field_failures, filters, groups, push, streams
 from .steps import Script
 
 __all__ = ["SCRIPTS", "PROFILE_SCRIPTS", "Script"]
 
 SCRIPTS: list[Script] = [*groups.SCRIPTS, *delivery.SCRIPTS, *clients.SCRIPTS, *streams.SCRIPTS, *filters.SCRIPTS,
-                         *push.SCRIPTS, *field_failures.SCRIPTS]
+                         *push.SCRIPTS, *field_failures.SCRIPTS, *dm_stitching.SCRIPTS]
 
 PROFILE_SCRIPTS: dict[str, list[Script]] = {
     "seed": [*groups.SEED_ONLY, *clients.LOCAL_STATE],

@@ -58,7 +58,7 @@ SCRIPTS: list[Script] = [
      "conversation; which twin's metadata the other's id shows is not judged)",
      "libxmtp create_dm (facts §3.1); libxmtp crates/xmtp_db/src/encrypted_store/group/dms.rs ``fetch_stitched``, "
      "group_message.rs ``get_group_messages`` (DM stitching)", ["field failures", "dm"],
-     [*users("alice", "bob"),
+     [("network", "wall_clock", {"follow": True}), *users("alice", "bob"),  # libxmtp stamps own sends by it
       ("alice", "create_dm", {"group": "dm_a", "with": "bob"}), ("bob", "create_dm", {"group": "dm_b", "with": "alice"}),
       ("alice", "send", {"group": "dm_a", "text": "from alice"}), ("bob", "send", {"group": "dm_b", "text": "from bob"}),
       *welcomed("alice", "bob"), *synced("dm_a", "alice", "bob"), *synced("dm_b", "alice", "bob"),

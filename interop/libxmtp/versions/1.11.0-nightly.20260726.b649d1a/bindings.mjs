@@ -39,4 +39,12 @@ export const bindings = {
   close: (client) => client.close(),
   enrichedMessageById: (conversations, id) => conversations.getEnrichedMessageById(id),
   hmacKeys: (conversations) => conversations.hmacKeys(),
+  // Device sync's manual calls (the worker stays disabled; adapter.mjs runs its steps).
+  deviceSync: {
+    sendSyncRequest: (client, options, serverUrl) => client.deviceSync().sendSyncRequest(options, serverUrl),
+    sendSyncArchive: (client, options, serverUrl, pin) => client.deviceSync().sendSyncArchive(options, serverUrl, pin),
+    processSyncArchive: (client, pin) => client.deviceSync().processSyncArchive(pin),
+    syncAllDeviceSyncGroups: (client) => client.deviceSync().syncAllDeviceSyncGroups(),
+    syncGroups: (client) => client.conversations().list({ conversationType: xmtp.ConversationType.Sync }),
+  },
 };

@@ -34,4 +34,6 @@ export const bindings = {
   close: async (client) => client.releaseDbConnection(),
   enrichedMessageById: (conversations, id) => conversations.findEnrichedMessageById(id),
   hmacKeys: (conversations) => conversations.getHmacKeys(),
+  // No manual device sync: 1.9.1 binds only the worker's sendSyncRequest() (its server URL fixed at createClient).
+  deviceSync: null,
 };
