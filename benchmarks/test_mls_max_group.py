@@ -4,79 +4,31 @@ the same process.
 The largest group is ``MAX_LEAVES`` = 4000 leaves (``spec_model/mls/ratchet_tree.py``: the seed's 400
 members x libxmtp's ``MAX_INSTALLATIONS_PER_INBOX`` of 10); the model refuses a longer tree. Run with
 ``.venv/bin/pytest benchmarks/test_mls_max_group.py --benchmark-enable`` (about 2 minutes). The floor of
-an operation is what its public-key cryptography alone costs: the operation runs once untimed with the
-suite's ``encrypt_with_label`` (HPKE seals), ``decrypt_with_label`` (opens), ``sign_with_label``,
-``verify_with_label`` and ``derive_key_pair`` counted, and each count is multiplied by that primitive's
-unit cost, timed here on inputs of the sizes MLS uses (32-byte secrets, 1 KiB signed content). Hashing,
-symmetric key schedule work and encoding are left out, so the floor is a lower bound. Each benchmark
+an operation is what its public-key cryptography alone costs (``benchmarks/floor.py``). Each benchmark
 records ``extra_info = {"floor_ms", "counts", "over_floor"}``; the target (issue 19) is ``over_floor`` <= 2.
 """
 
 from __future__ import annotations
 
 import copy
-import time
-from contextlib import contextmanager
 
 import pytest
 
-from benchmarks import groups
+from benchmarks import floor, groups
 from spec_model.mls.proposals import Add, Remove
 from spec_model.mls.ratchet_tree import MAX_LEAVES
-from spec_model.mls.suites import CipherSuite, suite
+from spec_model.mls.suites import suite
 from tests.mls.members import join
 
 CS = suite(3)
 INSTALLATIONS = 10
 SIZE = MAX_LEAVES
 REMOVED = SIZE // 2
-PRIMITIVES = ("encrypt_with_label", "decrypt_with_label", "sign_with_label", "verify_with_label", "derive_key_pair")
-
-
-@contextmanager
-def counting(counts: dict[str, int]):
-    """Count the calls of the suite's public-key primitives while the block runs."""
-    originals = {name: getattr(CipherSuite, name) for name in PRIMITIVES}
-
-    def counted(name):
-        def call(self, *args, **kwargs):
-            counts[name] += 1
-            return originals[name](self, *args, **kwargs)
-        return call
-
-    for name in PRIMITIVES:
-        setattr(CipherSuite, name, counted(name))
-    try:
-        yield counts
-    finally:
-        for name, original in originals.items():
-            setattr(CipherSuite, name, original)
 
 
 @pytest.fixture(scope="module")
 def unit_ms() -> dict[str, float]:
-    """Each primitive's cost in ms, the median of 200 calls on MLS-sized inputs."""
-    signature_priv, signature_pub = CS.generate_signature_key_pair()
-    hpke_priv, hpke_pub = CS.derive_key_pair(b"\1" * 32)
-    secret, content = b"\2" * 32, b"\3" * 1024
-    ciphertext = CS.encrypt_with_label(hpke_pub, b"UpdatePathNode", content[:64], secret)
-    signature = CS.sign_with_label(signature_priv, b"FramedContentTBS", content)
-    calls = {
-        "encrypt_with_label": lambda: CS.encrypt_with_label(hpke_pub, b"UpdatePathNode", content[:64], secret),
-        "decrypt_with_label": lambda: CS.decrypt_with_label(hpke_priv, b"UpdatePathNode", content[:64], ciphertext),
-        "sign_with_label": lambda: CS.sign_with_label(signature_priv, b"FramedContentTBS", content),
-        "verify_with_label": lambda: CS.verify_with_label(signature_pub, b"FramedContentTBS", content, signature),
-        "derive_key_pair": lambda: CS.derive_key_pair(secret),
-    }
-    units = {}
-    for name, call in calls.items():
-        times = []
-        for _ in range(200):
-            start = time.perf_counter()
-            call()
-            times.append(time.perf_counter() - start)
-        units[name] = sorted(times)[len(times) // 2] * 1000
-    return units
+    return floor.unit_costs(CS)
 
 
 @pytest.fixture(scope="module")
@@ -92,14 +44,14 @@ def full_group(added):
 
 def _measure(benchmark, unit_ms, operation, setup, check):
     """Benchmark ``operation(*setup())`` (3 rounds), check its result, and record its floor beside it."""
-    counts = dict.fromkeys(PRIMITIVES, 0)
-    with counting(counts):
+    counts = dict.fromkeys(floor.PRIMITIVES, 0)
+    with floor.counting(counts):
         check(operation(*setup()))
     result = benchmark.pedantic(operation, setup=lambda: (setup(), {}), rounds=3)
     check(result)
-    floor = sum(counts[name] * unit_ms[name] for name in PRIMITIVES)
+    least = floor.floor_ms(counts, unit_ms)
     median = benchmark.stats.stats.median * 1000
-    benchmark.extra_info.update(floor_ms=floor, counts=counts, unit_ms=unit_ms, over_floor=median / floor)
+    benchmark.extra_info.update(floor_ms=least, counts=counts, unit_ms=unit_ms, over_floor=median / least)
 
 
 def test_commit_adding_all(benchmark, unit_ms, added):

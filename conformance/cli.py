@@ -154,6 +154,9 @@ def build_parser() -> argparse.ArgumentParser:
                             metavar="DIR", help="where a failing differential run's scenario is written")
     run_parser.add_argument("--scenario", type=Path, action="append", default=[], metavar="FILE",
                             help="replay the scenario cases of FILE (e.g. a counterexample) instead of the suite")
+    run_parser.add_argument("--peer", action="append", default=[], metavar="NAME", choices=sorted(ADAPTERS),
+                            help="also run groups of the adapter and this built-in adapter, without the model "
+                                 "(interop/pair/NAME/*; repeatable)")
     run_parser.add_argument("--fail-fast", action="store_true", help="stop at the first failure or error")
     run_parser.add_argument("-j", "--jobs", type=_count, default=1, metavar="N",
                             help="run the checks over N worker processes, each with its own adapter (default 1)")
@@ -305,7 +308,7 @@ def _run_suite(args: argparse.Namespace) -> int:
                          scenarios=args.scenario,
                          stop_on=frozenset({Status.FAILED, Status.ERRORED}) if args.fail_fast else frozenset(),
                          differential=DifferentialOptions(args.examples, args.steps, args.counterexamples),
-                         jobs=args.jobs)
+                         jobs=args.jobs, peers=args.peer)
     if args.jobs > 1 and args.fail_fast:
         args.parser.error("--fail-fast runs the checks in order: not with -j")
     for path in args.scenario:

@@ -1,9 +1,10 @@
 """The interop matrix: several ``run`` reports side by side (``xmtp-conformance matrix REPORT.json ...``).
 
-One row per implementation (a report), one column per area (the prefix of the check ids, so reports of
-every version agree) in which any of them ran a check: the checks
-passed of those that ran, and how many failed, errored or were only self-reported (never a pass); then, per cipher suite, the groups the implementation shared with the model
-(the ``interop/suiteN/*`` checks: each is a group of that implementation and the model). As text for a
+One row per implementation (a report), one column per area (the prefix of the check ids, so reports of every
+version agree) in which any of them ran a check: the checks
+passed of those that ran, and how many failed, errored or were only self-reported (never a pass); then, per
+cipher suite, the mixed groups: those the implementation shared with the model (the ``interop/suiteN/*`` checks)
+and with another peer (``interop/pair/PEER/suiteN/*``, ``run --peer PEER``), a row per pair. As text for a
 terminal and as a self-contained HTML page. It reads reports only; it runs nothing.
 """
 
@@ -22,7 +23,8 @@ from .runner.report import Report
 
 __all__ = ["Matrix", "MatrixError", "load", "render_text", "render_html"]
 
-_PAIR = re.compile(r"^interop/suite(\d+)/")
+_PAIR = re.compile(r"^interop/(?:pair/(?P<peer>[^/]+)/)?suite(?P<suite>\d+)/")
+MODEL = "model"
 
 
 class MatrixError(ValueError):
@@ -62,7 +64,7 @@ class Matrix:
     areas: list[str]
     cells: dict[tuple[str, str], Cell]  # (implementation, area) -> cell
     suites: list[int]
-    with_model: dict[tuple[str, int], Cell]  # (implementation, suite) -> its groups shared with the model
+    pairs: dict[tuple[str, str], dict[int, Cell]]  # (implementation, partner: MODEL or a peer) -> suite -> cell
     totals: dict[str, Cell]
 
 
@@ -81,20 +83,21 @@ def load(paths: list[Path]) -> Matrix:
     if len(set(names)) != len(names):
         raise MatrixError("two reports of the same adapter and implementation: give one of each")
     areas = list(dict.fromkeys(area_of(check.id) for r in reports for check in r.checks))
-    cells, with_model, totals, suites = {}, {}, {}, set()
+    cells, pairs, totals, suites = {}, {}, {}, set()
     for name, report in zip(names, reports):
         by_area: dict[str, list[Status]] = {}
-        by_suite: dict[int, list[Status]] = {}
+        by_pair: dict[tuple[str, str], dict[int, list[Status]]] = {}
         for check in report.checks:
             by_area.setdefault(area_of(check.id), []).append(check.status)
             if (pair := _PAIR.match(check.id)) is not None:
-                by_suite.setdefault(int(pair.group(1)), []).append(check.status)
+                by_suite = by_pair.setdefault((name, pair["peer"] or MODEL), {})
+                by_suite.setdefault(int(pair["suite"]), []).append(check.status)
+                suites.add(int(pair["suite"]))
         cells.update({(name, area): _count(statuses) for area, statuses in by_area.items()})
-        with_model.update({(name, s): _count(statuses) for s, statuses in by_suite.items()})
-        suites.update(by_suite)
+        pairs.update({key: {s: _count(statuses) for s, statuses in by_suite.items()} for key, by_suite in by_pair.items()})
         totals[name] = _count([check.status for check in report.checks])
     ran = [area for area in areas if any(cells.get((name, area), Cell()).ran for name in names)]
-    return Matrix(names, ran, cells, sorted(suites), with_model, totals)
+    return Matrix(names, ran, cells, sorted(suites), pairs, totals)
 
 
 def _rows(matrix: Matrix) -> tuple[list[str], list[list[str]], list[str], list[list[str]]]:
@@ -102,8 +105,8 @@ def _rows(matrix: Matrix) -> tuple[list[str], list[list[str]], list[str], list[l
     area_rows = [[name, *(matrix.cells.get((name, a), Cell()).text() for a in matrix.areas),
                   matrix.totals[name].text()] for name in matrix.implementations]
     pair_header = [f"suite {s}" for s in matrix.suites]
-    pair_rows = [[f"{name} + model", *(matrix.with_model.get((name, s), Cell()).text() for s in matrix.suites)]
-                 for name in matrix.implementations]
+    pair_rows = [[f"{name} + {partner}", *(by_suite.get(s, Cell()).text() for s in matrix.suites)]
+                 for (name, partner), by_suite in matrix.pairs.items()]
     return areas, area_rows, pair_header, pair_rows
 
 
@@ -115,11 +118,12 @@ def _table(header: list[str], rows: list[list[str]]) -> str:
 
 
 def render_text(matrix: Matrix) -> str:
-    """The two tables for a terminal: implementations x areas (passed/ran), then groups with the model."""
+    """The two tables for a terminal: implementations x areas (passed/ran), then the mixed groups by pair."""
     areas, area_rows, pair_header, pair_rows = _rows(matrix)
     parts = [_table(["implementation", *areas], area_rows)]
     if matrix.suites:
-        parts.append("groups shared with the model (interop/suiteN/*, passed/ran):\n"
+        parts.append("mixed groups, with the model (interop/suiteN/*) or a peer (interop/pair/PEER/suiteN/*), "
+                     "passed/ran:\n"
                      + _table(["pair", *pair_header], pair_rows))
     return "\n\n".join(parts)
 
@@ -136,7 +140,7 @@ def render_html(matrix: Matrix) -> str:
             for i, c in enumerate(row)) + "</tr>" for row in rows)
         return f"<table><tr>{head}</tr>{body}</table>"
 
-    pairs = (f"<h2>Groups shared with the model</h2>{table(['pair', *pair_header], pair_rows)}"
+    pairs = (f"<h2>Mixed groups: with the model or another peer</h2>{table(['pair', *pair_header], pair_rows)}"
              if matrix.suites else "")
     return f"""<!doctype html>
 <html><head><meta charset="utf-8"><title>xmtp-conformance: interop matrix</title>

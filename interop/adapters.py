@@ -20,10 +20,14 @@ INTEROP = data.interop()
 LIBXMTP_VERSIONS = {"libxmtp": "1.11.0-nightly.20260726.b649d1a", "libxmtp-1.9.1": "1.9.1"}
 """The pinned @xmtp/node-bindings of each libxmtp adapter (``interop/libxmtp/versions/<version>/``)."""
 
+SHARED = ("jsonrpc.mjs",)
+"""The modules the Node adapters share (``interop/jsonrpc.mjs``: the JSON-lines loop of the adapter protocol)."""
+
 NODE_PEERS = {
-    "ts-mls": NodePeer("ts-mls", INTEROP / "ts-mls"),
-    "openmls": NodePeer("openmls", INTEROP / "openmls"),
-    **{name: NodePeer(name, INTEROP / "libxmtp", f"versions/{version}") for name, version in LIBXMTP_VERSIONS.items()},
+    "ts-mls": NodePeer("ts-mls", INTEROP / "ts-mls", shared=SHARED),
+    "openmls": NodePeer("openmls", INTEROP / "openmls", shared=SHARED),
+    **{name: NodePeer(name, INTEROP / "libxmtp", f"versions/{version}", shared=SHARED)
+       for name, version in LIBXMTP_VERSIONS.items()},
 }
 """The adapters that run under Node, by adapter name."""
 

@@ -3,7 +3,8 @@
 Sources of checks, in run order: the official RFC 9420 and RFC 9180 vectors (``vector_checks``), the XMTP vector
 families and client scenarios (``vector_checks``), the families' cases played through the network
 (``conformance.wire``), MLS groups shared with the model (``mls_interop``), one operation at a time for every
-group size and leaf (``mls_epochs``) and split across both (``mls_mixed``), replayed scenario files
+group size and leaf (``mls_epochs``) and split across both (``mls_mixed``), groups of the adapter and
+another peer without the model (``mls_peers``, ``--peer``), replayed scenario files
 (``--scenario``), and the differential state machine
 (``differential``). ``run.py`` selects and runs them; ``report.py`` renders the results.
 """
@@ -25,6 +26,7 @@ from .differential import DifferentialOptions, differential_checks
 from .mls_epochs import epoch_checks
 from .mls_interop import mls_interop_checks
 from .mls_mixed import mixed_group_checks
+from .mls_peers import peer_group_checks
 from .report import Report, build_report
 from .run import Progress, run_checks, select
 from .vector_checks import hpke_checks, rfc9420_checks, run_scenario, xmtp_checks
@@ -43,6 +45,7 @@ class RunOptions:
     differential: DifferentialOptions = dataclasses.field(default_factory=DifferentialOptions)
     stop_on: frozenset[Status] = frozenset()  # stop at the first result of these statuses
     jobs: int = 1  # worker processes (``parallel.py``); more than 1 needs ``execute``'s ``connect_args``
+    peers: list[str] = dataclasses.field(default_factory=list)  # adapters to share groups with (``mls_peers``)
 
 
 def scenario_file_checks(path: Path) -> list[Check]:
@@ -62,7 +65,8 @@ def _suite(options: RunOptions) -> list[Check]:
     if options.scenarios:
         return [c for path in options.scenarios for c in scenario_file_checks(path)]
     return [*rfc9420_checks(), *hpke_checks(), *xmtp_checks(), *wire_checks(), *mls_interop_checks(),
-            *epoch_checks(), *mixed_group_checks(), *differential_checks(options.differential)]
+            *epoch_checks(), *mixed_group_checks(), *peer_group_checks(options.peers),
+            *differential_checks(options.differential)]
 
 
 def collect(options: RunOptions) -> list[Check]:

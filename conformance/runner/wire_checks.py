@@ -23,7 +23,7 @@ def wire_checks() -> list[Check]:
         checks.append(Check(
             id=f"wire/{case.id}", rule=case.rule,
             needs=(Need("clients", "profiles", derived.spec.profile) if derived.spec.profile else Need("clients"),),
-            run=functools.partial(worlds.run, play=derived.play, clock_ns=getattr(derived, "clock_ns", None)),
+            run=functools.partial(worlds.run, play=derived.play, fresh=getattr(derived, "fresh_world", False)),
             reproducer=f"{where}: xmtp-conformance run --include 'wire/{case.id}'",
             description=case.description))
     return checks

@@ -91,8 +91,10 @@ def rebuild(inputs: dict[str, Any]) -> tuple[StagedCommit, IdentityLog]:
     proposals = tuple(CommittedProposal(PROPOSAL.decode(bytes.fromhex(p["proposal"])), p["sender"])
                       for p in inputs["proposals"])
     path_leaf = LeafNode.decode(bytes.fromhex(inputs["path_leaf"])) if inputs["path_leaf"] is not None else None
-    staged = StagedCommit(inputs["committer"], False, proposals, context(inputs["extensions_before"], 1),
-                          context(inputs["extensions_after"], 2), tree, tree, path_leaf)
+    staged = StagedCommit(committer=inputs["committer"], external=False, proposals=proposals,
+                          old_context=context(inputs["extensions_before"], 1),
+                          new_context=context(inputs["extensions_after"], 2), old_tree=tree, new_tree=tree,
+                          path_leaf=path_leaf)
     log = IdentityLog()
     for updates in inputs["identity_logs"].values():
         for update in updates:

@@ -23,7 +23,7 @@ from typing import Any
 
 from ..vectors import XMTP_DIR, family_modules
 from ..vectors.formats import FILE_MODELS
-from . import commits, key_packages, messages, metadata, permissions, welcomes
+from . import commits, credentials, extensions, identities, key_packages, messages, metadata, permissions, welcomes
 from .attacks import ATTACKS
 from .world import PROFILES, Worlds
 
@@ -38,7 +38,8 @@ class _DmWelcomes:
 WIRE_FAMILIES: dict[str, ModuleType | type] = {
     "commit_validation": commits, "metadata_limits": metadata, "messages": messages,
     "welcome_wrapping": welcomes, "dm_welcomes": _DmWelcomes, "key_packages": key_packages,
-    "permissions": permissions,
+    "permissions": permissions, "identity_updates": identities, "credentials": credentials,
+    "group_context_extensions": extensions,
 }
 """Family name -> its wire module (``derive(case)``: the case's wire form, or why it has none)."""
 

@@ -7,6 +7,10 @@ followed on the topic by a valid message or commit of a super admin (the probe),
 * a member that missed commits sends an application message: from one epoch back it is read (libxmtp keeps
   3 past epochs, docs/xmtp-facts.md §1), from four epochs back it is not;
 * a member commits on an epoch that has passed, or after it was removed: refused;
+* a super admin's valid commit as a PublicMessage: refused (every handshake message of an XMTP group is a
+  PrivateMessage, docs/xmtp-facts.md §1). So the attacks that only a PublicMessage can carry
+  (an altered membership tag, RFC 9420 §6.2) have no wire form: refused for their wire format first, their
+  refusal would tell nothing;
 * an application message whose signature is altered: refused;
 * a second message under a ratchet generation already used (a new reuse guard): refused (§9.2: the key was
   deleted after use);
@@ -29,7 +33,7 @@ from .world import GroupSpec, WireFailure, WireGroup, World, difference, group_s
 
 __all__ = ["ATTACKS", "Attack"]
 
-RULE = "RFC 9420 §6.3, §9.2, §12.4.2; libxmtp MAX_PAST_EPOCHS 3 (docs/xmtp-facts.md §1)"
+RULE = "RFC 9420 §6, §6.3, §9.2, §12.4.2; libxmtp MAX_PAST_EPOCHS 3 (docs/xmtp-facts.md §1)"
 
 
 def _text(text: str) -> bytes:
@@ -76,7 +80,12 @@ def _message_back(epochs: int, read: bool) -> Callable[[WireGroup], None]:
 def _refused_commit(group: WireGroup, forger, what: str) -> None:
     """``forger`` (an MLS group not at the current epoch) commits a rename; the probe follows."""
     pending = forger.commit((metadata_proposal(forger, {"group_name": "forged"}),), private=True)
-    group.world.publish(group.group_id, pending.message)
+    _refused(group, pending.message, what)
+
+
+def _refused(group: WireGroup, message, what: str) -> None:
+    """``message``, a commit XMTP refuses, on the topic; the probe follows it."""
+    group.world.publish(group.group_id, message)
     before = group.view
     group.probes += 1
     _, validated, staged = group.commit("super_admin", [metadata_proposal(group.member("super_admin"),
@@ -103,6 +112,13 @@ def _commit_from_removed_member(group: WireGroup) -> None:
                                                GroupMembership(members=members)),
                accepted=True, what="the creator removes a member")
     _refused_commit(group, before_removal, "a commit of the removed member")
+
+
+def _public_commit(group: WireGroup) -> None:
+    mls = group.member("super_admin")
+    pending = mls.commit((metadata_proposal(mls, {"group_name": "public"}),), private=False)
+    mls.clear_pending_commit()
+    _refused(group, pending.message, "a valid commit as a PublicMessage")
 
 
 def _bad_signature(group: WireGroup) -> None:
@@ -177,6 +193,9 @@ ATTACKS = [Attack(f"mls::{name}", description, play, _spec()) for name, descript
      "altered, When the SDK syncs, Then it stores nothing of it and stores the next message", _bad_signature),
     ("reused_ratchet_generation", "Given a member that sends two messages under one ratchet generation (new "
      "reuse guards), When the SDK syncs, Then it stores the first only", _reused_generation),
+    ("public_commit_refused", "Given a super admin's otherwise valid commit sent as a PublicMessage, When the "
+     "SDK syncs, Then it refuses it (a member's handshake is a PrivateMessage) and applies the next valid commit",
+     _public_commit),
     ("replayed_commit", "Given a node that returns a commit twice in one response, When the SDK syncs, Then it "
      "applies the commit once", _replayed_commit),
     ("replayed_application_message", "Given a node that returns an application message twice in one response, "

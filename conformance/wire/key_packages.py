@@ -1,59 +1,106 @@
 """``wire/key_packages::<case>``: the case's key package on the network, and the SDK's client adding its inbox.
 
-A key_packages case is a key package and the identity log of the inboxes it may name. Its wire form publishes
-those identity updates through the IdentityApi, stores the key package on the node under every installation
-of those inboxes (as a node whose validation service let it through would: ``World.store_key_package``),
-moves the network's clock to the case's time, and has the SDK's client add the inboxes to a group
-(``add_members_by_inbox_id``). The client validates what it fetches (docs/xmtp-facts.md §5 "Membership
-change"): for a valid case the inboxes gain exactly one installation, the key package's; for an invalid one
-none (the add may also be refused). Each case has a group of its own.
+A key_packages case is a key package and the identity log of the inboxes it may name, validated at a time
+relative to the key package's creation (at it, an hour before it, 84 days after it...). An SDK validates what
+it fetches against its own clock, the wall clock (OpenMLS lifetime.rs reads the system time), so the wire form
+moves the network's clock up to the wall clock (``World.wall_clock``) and builds the case again with the
+family's ``cases(created)``, its key packages made for that time: the case's meaning (valid, expired, not yet
+valid, lifetime too long...) is kept for every moment of ``WINDOW_S`` after it, the time a case may take to
+play, and the model must decide the rebuilt case as the vectors do at both ends of that window. A case validated
+exactly on a boundary is played a second past it: the wire judges each side of a boundary, the vectors the
+boundary's second itself (an SDK's clock is not the harness's to set).
+
+It then publishes the identity updates through the IdentityApi, stores the key package on the node under every
+installation of those inboxes (as a node whose validation service let it through would:
+``World.store_key_package``), and has the SDK's client add the inboxes to a group (``add_members_by_inbox_id``).
+The client validates what it fetches (docs/xmtp-facts.md §5 "Membership change"): for a valid case its commit,
+read from the group topic by a model member, adds exactly one leaf of those inboxes, the key package's, and the
+client lists the inboxes as members; for an invalid one it adds no such leaf and lists none of them (the add may
+also be refused). The leaves are read from the commit because a client may count a member's installations from
+its identity log rather than from the group (libxmtp does: D17). Each case has a group of its own.
 """
 
 from __future__ import annotations
 
 import dataclasses
 
+from spec_model.mls.leaf_node import FromKeyPackage
 from spec_model.xmtp import api
+from spec_model.xmtp.credential import inbox_of
 from spec_model.xmtp.key_package import KeyPackage
 
 from ..adapter import AdapterError, ErrorKind
+from ..vectors.families import key_packages as family
 from ..vectors.formats import DecisionCase, Verdict
 from .world import GroupSpec, HarnessFault, WireFailure, World, group_spec
 
-__all__ = ["derive"]
+__all__ = ["WINDOW_S", "derive"]
+
+WINDOW_S = 600
+"""model: how long after the network's time an SDK may validate a case's key package (a case plays in
+seconds; a hung SDK is ended by the adapter's call timeout long before)."""
 
 
 @dataclasses.dataclass(frozen=True)
 class KeyPackageWire:
-    """One key_packages case on the wire: its key package and identity log, its time, its verdict."""
+    """One key_packages case on the wire: its time and lifetime relative to the key package's creation, and
+    the vectors' verdict."""
 
     spec: GroupSpec
     case_id: str
-    key_package: bytes
-    identity_updates: dict[str, list[str]]
-    clock_ns: int
-    accepted: bool
+    at_s: int                       # when the case validates, relative to the key package's creation
+    boundaries_s: tuple[int, ...]   # not_before and not_after, relative to it (none: no lifetime)
+    expected: tuple[str, str | None]  # (result, reason)
+
+    def created_for(self, now_s: int) -> int:
+        """The creation time that puts ``now_s`` at the case's time, moved so that the window ``[now_s, now_s +
+        WINDOW_S)`` neither starts on a lifetime boundary (a second after it instead: a validator reading its clock
+        in that very second may count it either side) nor holds one (it then ends just before the boundary)."""
+        start = self.at_s + 1 if self.at_s in self.boundaries_s else self.at_s
+        ahead = [b for b in self.boundaries_s if b > start]
+        if ahead and min(ahead) - start < WINDOW_S:
+            start = min(ahead) - WINDOW_S
+        return now_s - start
+
+    def rebuilt(self, now_s: int) -> DecisionCase:
+        """The case built for ``now_s``; the model decides it as the vectors do throughout the window."""
+        case = next(c for c in family.cases(self.created_for(now_s)) if c.id == self.case_id)
+        for at in (now_s, now_s + WINDOW_S - 1):
+            decided = family.answer({"ask": "decide", "inputs": {**case.inputs, "now_s": at}})
+            if (decided["result"], decided["reason"]) != self.expected:
+                raise HarnessFault(f"{self.case_id}: rebuilt for {now_s}, the model decides it {decided['result']} "
+                                   f"({decided['reason']}) at {at}, the vectors {self.expected}")
+        return case
 
     def play(self, world: World) -> None:
-        for inbox, updates in self.identity_updates.items():
+        inputs = self.rebuilt(world.wall_clock() // 10**9).inputs
+        for inbox, updates in inputs["identity_updates"].items():
             _publish_log(world, inbox, [bytes.fromhex(u) for u in updates])
-        leaf_key = KeyPackage.decode(self.key_package).leaf_node.signature_key
-        for inbox in self.identity_updates:
+        key_package = bytes.fromhex(inputs["key_package"])
+        leaf_key = KeyPackage.decode(key_package).leaf_node.signature_key
+        for inbox in inputs["identity_updates"]:
             for installation in world.log.state_at(inbox).installations | {leaf_key}:
-                world.store_key_package(installation, self.key_package)
+                world.store_key_package(installation, key_package)
         group = world.group(self.spec, self.case_id, private=True)
         with world.sdk_phase(self.case_id):
             try:
-                group.sdk("add_members_by_inbox_id", inbox_ids=sorted(self.identity_updates))
+                group.sdk("add_members_by_inbox_id", inbox_ids=sorted(inputs["identity_updates"]))
             except AdapterError as e:
                 if e.kind is not ErrorKind.REJECTED:
                     raise
             view = group.observe()
-        added = sum(m["installations"] for m in view["members"] if m["inbox_id"] in self.identity_updates)
-        if added != (1 if self.accepted else 0):
-            should = "added with the key package's installation" if self.accepted else "added with no installation"
-            raise WireFailure(f"{self.case_id}: the inbox should be {should}; the SDK shows {added} installation(s)",
-                              expected=1 if self.accepted else 0, actual=added)
+        accepted = self.expected[0] == Verdict.VALID.value
+        inboxes = set(inputs["identity_updates"])
+        leaves = sorted(leaf.signature_key.hex() for _, leaf in group.epoch_group.members()
+                        if leaf.signature_key == leaf_key or inbox_of(leaf.credential) in inboxes)
+        listed = sorted(inboxes & {m["inbox_id"] for m in view["members"]})
+        if accepted and (leaves, listed) != ([leaf_key.hex()], sorted(inboxes)):
+            raise WireFailure(f"{self.case_id}: the inboxes should be added with the key package's installation; "
+                              f"the SDK's commit adds {len(leaves)} leaf(s) of them, and it lists {len(listed)} of "
+                              f"{len(inboxes)} as members", expected=[leaf_key.hex()], actual=leaves)
+        if not accepted and leaves:
+            raise WireFailure(f"{self.case_id}: the key package should be refused; the SDK's commit adds "
+                              f"{len(leaves)} leaf(s) of the inboxes", expected=[], actual=leaves)
 
 
 def _publish_log(world: World, inbox: str, updates: list[bytes]) -> None:
@@ -73,5 +120,7 @@ def _spec() -> GroupSpec:
 def derive(case: DecisionCase) -> KeyPackageWire:
     """The wire form of a key_packages case."""
     inputs = case.inputs
-    return KeyPackageWire(_spec(), case.id, bytes.fromhex(inputs["key_package"]), inputs["identity_updates"],
-                          inputs["now_s"] * 10**9, case.expected.result == Verdict.VALID)
+    source = KeyPackage.decode(bytes.fromhex(inputs["key_package"])).leaf_node.source
+    lifetime = (source.lifetime.not_before, source.lifetime.not_after) if isinstance(source, FromKeyPackage) else ()
+    return KeyPackageWire(_spec(), case.id, inputs["now_s"] - family.NOW, tuple(b - family.NOW for b in lifetime),
+                          (Verdict(case.expected.result).value, case.expected.reason))

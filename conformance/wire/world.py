@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import time
 from typing import Any, Callable, Sequence
 
 from spec_model.mls.codec import DecodeError
@@ -48,7 +49,8 @@ from spec_model.xmtp.groups import (
     XMTP_GROUP_CONFIG, create_group, group_context_extensions, membership_proposals, metadata_proposal,
 )
 from spec_model.xmtp.context import Identities
-from spec_model.xmtp.network import key_package_installation_key
+from spec_model.xmtp.network import key_package_installation_key, validate_identity_update
+from spec_model.xmtp.identity import decode_update
 from spec_model.xmtp.identity_signing import add_installation_update, create_inbox_update, revoke_installation_update
 from spec_model.xmtp.key_package import KeyPackage, build_key_package
 from spec_model.xmtp.permissions import Policies, Preset, policies_json, preset_policies
@@ -206,13 +208,15 @@ class WireGroup:
         return self.member("super_admin")
 
     def commit(self, actor: str, proposals: Sequence[Proposal], *, by_reference: bool = False,
-               psks: dict[bytes, bytes] | None = None) -> tuple[MLSMessage, ValidatedCommit | None, Any]:
+               psks: dict[bytes, bytes] | None = None,
+               private: bool = True) -> tuple[MLSMessage, ValidatedCommit | None, Any]:
         """``actor`` commits ``proposals`` by value (and, ``by_reference``, every proposal sent this epoch)
-        unchecked; the model's verdict (the validated commit, or None if XMTP refuses it) decides whether the
-        model members move on. Returns (message, validated, staged)."""
+        unchecked, as a PrivateMessage (or, not ``private``, a PublicMessage); the model's verdict (the validated
+        commit, or None if XMTP refuses it) decides whether the model members move on. Returns (message,
+        validated, staged)."""
         mls = self.member(actor)
         mls.psks = psks or {}
-        pending = mls.commit(tuple(proposals), by_reference=None if by_reference else (), private=True)
+        pending = mls.commit(tuple(proposals), by_reference=None if by_reference else (), private=private)
         mls.psks = {}
         try:
             validated = validate_commit(pending.staged, self.world.log.state_at, profile=self.profile)
@@ -292,14 +296,14 @@ class WireGroup:
         return expected
 
     def play(self, actor: str, proposals: Sequence[Proposal], *, accepted: bool, what: str,
-             by_reference: bool = False, psks: dict[bytes, bytes] | None = None) -> None:
+             by_reference: bool = False, psks: dict[bytes, bytes] | None = None, private: bool = True) -> None:
         """``actor`` commits ``proposals``; XMTP ``accepted`` it or not (the case's expected outcome, which the
         model must agree with). A refused commit is followed on the topic by the *probe*: a super admin's
         valid commit in the same epoch, changing the description. The SDK then syncs once and its view is
         judged: the commit's changes, or (refused) the probe's changes only. An SDK that applied the refused
         commit cannot apply the probe (its epoch is gone); one that stopped processing applies neither."""
         before = self.view
-        _, validated, staged = self.commit(actor, proposals, by_reference=by_reference, psks=psks)
+        _, validated, staged = self.commit(actor, proposals, by_reference=by_reference, psks=psks, private=private)
         if (validated is not None) != accepted:
             raise HarnessFault(f"{what}: the model {'accepts' if validated else 'refuses'} the commit built for it, "
                                f"the case expects it {'accepted' if accepted else 'refused'}")
@@ -323,10 +327,12 @@ class WireGroup:
 class World:
     """Model users, the SDK's clients and the shared groups, on one session's delivery service."""
 
-    def __init__(self, session: Session, *, start_ns: int | None = None):
+    def __init__(self, session: Session):
         self.session = session
         self._let_through: dict[bytes, bytes] = {}  # key package -> the installation the node stores it under
-        self.network = session.fresh_network(start_ns, validate_key_package=self._check_key_package)
+        self._updates_let_through: set[bytes] = set()  # identity updates the node takes unchecked
+        self.network = session.fresh_network(validate_key_package=self._check_key_package,
+                                             identity_validator=self._check_identity_update)
         self.adapter = session.adapter
         self.log = Identities(self.network)  # the inboxes' states as the network's log has them
         self.users: dict[str, User] = {}
@@ -346,6 +352,13 @@ class World:
         return self.session.network is self.network and self.session.adapter is self.adapter
 
     # ------------------------------------------------------------------ users and the network
+
+    def wall_clock(self) -> int:
+        """OpenMLS lifetime.rs: an SDK checks key-package lifetimes against the system time; the network's clock
+        is moved up to the wall clock (never back) so that the harness's time is the SDK's. Its time, in ns."""
+        clock = self.network.clock
+        clock.advance(max(0, time.time_ns() - clock.now_ns()))
+        return clock.now_ns()
 
     def user(self, name: str) -> User:
         if name not in self.users:
@@ -384,6 +397,18 @@ class World:
             return self._let_through.pop(key_package)
         return key_package_installation_key(key_package)
 
+    def _check_identity_update(self, inbox_id: str, previous: list[Any], update: Any) -> None:
+        """The node's identity-update check (xmtp-node-go's validation service), except for the updates the
+        harness lets through (``publish_unchecked``); none without node validation (``--no-node-validation``)."""
+        if self.session.node_validation and update.encode() not in self._updates_let_through:
+            validate_identity_update(inbox_id, previous, update)
+
+    def publish_unchecked(self, update: bytes) -> None:
+        """Publish the identity update ``update`` as a node whose validation service let it through would: what
+        a client reads of the inbox's log is then judged by the client's own replay alone."""
+        self._updates_let_through.add(decode_update(update).encode())
+        self.network.publish_identity_update(api.PublishIdentityUpdateRequest(update))
+
     def store_key_package(self, installation_key: bytes, key_package: bytes) -> None:
         """Upload ``key_package`` for ``installation_key`` as a node whose validation service let it through
         would store it: what a client fetches then is judged by the client's own validation alone."""
@@ -413,7 +438,7 @@ class World:
             except Rejected as e:  # docs/xmtp-facts.md §8 "Registration": the inbox is on the network
                 raise WireFailure(f"setup: the SDK's client did not register its inbox ({e})") from None
             self.sdk[profile] = {"client": name, **created}
-            self._sdk_key_package(profile)
+            self.sdk_key_package(profile)
         return self.sdk[profile]["client"]
 
     def sdk_phase(self, what: str):
@@ -480,7 +505,7 @@ class World:
         mls = create_group(bundles["creator"], group_context_extensions(
             new_group_metadata(creator.inbox_id), mutable, GroupMembership(members={creator.inbox_id: 0}),
             spec.policies, profile))
-        sdk_key_package = self._sdk_key_package(spec.profile)
+        sdk_key_package = self.sdk_key_package(spec.profile)
         joiners = tuple(bundles[n].key_package for n in names if n != "creator") + (sdk_key_package,)
         pending = mls.commit(membership_proposals(mls, joiners, frozenset(), membership), private=True)
         mls.merge_pending_commit()
@@ -499,14 +524,14 @@ class World:
         self.sdk_client(profile)
         creator, sdk_inbox = self.user("creator"), self.sdk[profile]["inbox_id"]
         mls = create_group(self.key_package(creator), extensions(creator.inbox_id, sdk_inbox))
-        key_package = self._sdk_key_package(profile)
+        key_package = self.sdk_key_package(profile)
         members = {inbox: self.log.latest_sequence_id(inbox) for inbox in (creator.inbox_id, sdk_inbox)}
         pending = mls.commit(membership_proposals(mls, (key_package,), frozenset(), GroupMembership(members=members)),
                              private=True)
         cursor = self.publish(mls.group_id, pending.message)
         return mls.group_id, pending.welcome.encode(), cursor, key_package
 
-    def _sdk_key_package(self, profile: str) -> KeyPackage:
+    def sdk_key_package(self, profile: str) -> KeyPackage:
         """The key package the SDK's installation published (docs/xmtp-facts.md §8 "Registration")."""
         try:
             installation = bytes.fromhex(self.sdk[profile]["installation_id"])
@@ -556,20 +581,16 @@ class Worlds:
     def __init__(self) -> None:
         self._world: World | None = None
 
-    def get(self, session: Session, clock_ns: int | None = None) -> World:
-        """The session's world; with ``clock_ns``, one whose clock is not past it, moved to it (a new world,
-        its network's clock starting there, if the current one is past it)."""
-        world = self._world
-        if world is None or world.session is not session or not world.current or \
-                (clock_ns is not None and world.network.clock.now_ns() > clock_ns):
-            world = self._world = World(session, start_ns=clock_ns)
-        if clock_ns is not None:
-            world.network.clock.advance(clock_ns - world.network.clock.now_ns())
-        return world
+    def get(self, session: Session, *, fresh: bool = False) -> World:
+        """The session's world (a new one if ``fresh``)."""
+        if fresh or self._world is None or self._world.session is not session or not self._world.current:
+            self._world = World(session)
+        return self._world
 
-    def run(self, session: Session, *, play: Callable[[World], None], clock_ns: int | None = None) -> None:
-        """Play one case in the session's world (at ``clock_ns``, if the case needs a time)."""
-        world = self.get(session, clock_ns)
+    def run(self, session: Session, *, play: Callable[[World], None], fresh: bool = False) -> None:
+        """Play one case in the session's world; ``fresh``: in a new world (a case whose inboxes' logs would
+        differ from another case's)."""
+        world = self.get(session, fresh=fresh)
         try:
             play(world)
         except BaseException:

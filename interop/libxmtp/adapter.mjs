@@ -24,8 +24,8 @@
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { createInterface } from "node:readline";
 import { randomBytes } from "node:crypto";
+import { ProtocolError, internal, rejected, serve, unsupported } from "../jsonrpc.mjs";
 
 const PROTOCOL_VERSION = 2;
 const VERSION_DIRECTORY = new URL(`./versions/${process.argv[2]}/`, import.meta.url);
@@ -41,21 +41,6 @@ const LOG_LEVEL = process.env.XMTP_ADAPTER_LOG_LEVEL ?? "Off"; // libxmtp's own 
 console.log = console.info = console.debug = (...args) => console.error(...args);
 
 // ------------------------------------------------------------------ errors
-
-const ERROR_CODES = { rejected: -32000, network: -32001, unsupported: -32601, internal: -32603 };
-
-class ProtocolError extends Error {
-  constructor(kind, reason, message = "", refusalClass = undefined) {
-    super(message || reason || kind);
-    this.kind = kind;
-    this.reason = reason;
-    this.refusalClass = refusalClass;
-  }
-}
-
-const internal = (reason, message) => new ProtocolError("internal", reason, message);
-const rejected = (reason, message, refusalClass) => new ProtocolError("rejected", reason, message, refusalClass);
-const unsupported = (reason, message) => new ProtocolError("unsupported", reason, message);
 
 // libxmtp errors reach JS as Error objects whose message names the Rust error, e.g.
 // "[GroupError::...] ..." or "api client error ... 'The service is currently unavailable'".
@@ -736,29 +721,6 @@ async function release(c) {
   }
 }
 
-// ------------------------------------------------------------------ JSON-RPC over stdin/stdout, one request at a time
-
-function respond(id, body) {
-  process.stdout.write(JSON.stringify({ jsonrpc: "2.0", id, ...body }) + "\n");
-}
-
-async function answer(request) {
-  const handler = handlers[request.method];
-  try {
-    if (!handler) throw unsupported("unknown_method", request.method);
-    respond(request.id, { result: await handler(request.params ?? {}) });
-  } catch (e) {
-    const error = classify(e);
-    if (error.kind === "internal") console.error(e?.stack ?? e);
-    const data = { kind: error.kind, reason: error.reason };
-    if (error.refusalClass) data.class = error.refusalClass;
-    respond(request.id, { error: { code: ERROR_CODES[error.kind], message: error.message, data } });
-  }
-}
-
-const lines = createInterface({ input: process.stdin, crlfDelay: Infinity });
-for await (const line of lines) {
-  if (line.trim()) await answer(JSON.parse(line));
-}
+await serve(handlers, classify);
 await forget();
 process.exit(0); // libxmtp's workers would keep the event loop alive

@@ -9,7 +9,7 @@
 //
 //   .venv/bin/xmtp-conformance run --adapter openmls --skip-file interop/openmls/known-issues.skip
 
-import { createInterface } from "node:readline";
+import { ProtocolError, fromHex, internal, rejected, serve, toHex, unsupported } from "../jsonrpc.mjs";
 import { CORE_CRYPTO_VERSION, EXPORTER_LABEL, Member, NotAKeyPackage, cc } from "./openmls.mjs";
 
 const PROTOCOL_VERSION = 2;
@@ -17,42 +17,18 @@ const CIPHER_SUITES = [1, 2, 3];
 
 // ------------------------------------------------------------------ errors
 
-const ERROR_CODES = { rejected: -32000, network: -32001, unsupported: -32601, internal: -32603 };
-
-class ProtocolError extends Error {
-  constructor(kind, reason, message = "") {
-    super(message || reason || kind);
-    this.kind = kind;
-    this.reason = reason;
-  }
-}
-
-const internal = (reason, message) => new ProtocolError("internal", reason, message);
-const unsupported = (reason, message) => new ProtocolError("unsupported", reason, message);
-
 // core-crypto refuses with a CoreCryptoError (its MLS variant names the MlsError: WrongEpoch,
 // DuplicateMessage, MessageRejected, Other ...); anything else is a bug, reported as internal.
 function asRefusal(e) {
   if (e instanceof ProtocolError) return e;
-  if (e instanceof NotAKeyPackage) return new ProtocolError("rejected", "decode_error", e.message);
+  if (e instanceof NotAKeyPackage) return rejected("decode_error", e.message);
   if (cc.CoreCryptoError.instanceOf(e)) {
     const mls = e.inner?.mlsError;
-    return new ProtocolError("rejected", mls ? `core-crypto.Mls.${mls.tag}` : `core-crypto.${e.tag}`,
+    return rejected(mls ? `core-crypto.Mls.${mls.tag}` : `core-crypto.${e.tag}`,
       mls?.inner?.msg ?? e.message);
   }
   return e;
 }
-
-// ------------------------------------------------------------------ bytes
-
-const HEX = /^(?:[0-9a-fA-F]{2})*$/;
-
-function fromHex(hex, what) {
-  if (typeof hex !== "string" || !HEX.test(hex)) throw internal("invalid_params", `${what}: not hex`);
-  return Uint8Array.from(Buffer.from(hex, "hex"));
-}
-
-const toHex = (bytes) => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("hex");
 
 // ------------------------------------------------------------------ members
 
@@ -149,39 +125,4 @@ const operations = {
 // Operations that read a peer's input: any refusal by core-crypto is a refusal of that input.
 const REFUSABLE = new Set(["mls.join", "mls.process", "mls.commit"]);
 
-// ------------------------------------------------------------------ JSON-RPC over lines
-
-async function answer(request) {
-  const { id, method, params } = request;
-  try {
-    const operation = operations[method];
-    if (operation === undefined) throw unsupported("unknown_method", method);
-    let result;
-    try {
-      result = await operation(params ?? {});
-    } catch (e) {
-      throw REFUSABLE.has(method) ? asRefusal(e) : e;
-    }
-    return { jsonrpc: "2.0", id, result };
-  } catch (e) {
-    const error = e instanceof ProtocolError ? e : internal(e?.name ?? "Error", `${e?.message ?? e}`);
-    if (!(e instanceof ProtocolError) || error.kind === "internal") console.error(method, e?.stack ?? e);
-    return {
-      jsonrpc: "2.0", id,
-      error: { code: ERROR_CODES[error.kind], message: error.message, data: { kind: error.kind, reason: error.reason } },
-    };
-  }
-}
-
-const lines = createInterface({ input: process.stdin, crlfDelay: Infinity });
-for await (const line of lines) {
-  if (!line.trim()) continue;
-  let request;
-  try {
-    request = JSON.parse(line);
-  } catch {
-    process.stdout.write(JSON.stringify({ jsonrpc: "2.0", id: null, error: { code: -32700, message: "parse error", data: { kind: "internal", reason: "not_json" } } }) + "\n");
-    continue;
-  }
-  process.stdout.write(JSON.stringify(await answer(request)) + "\n");
-}
+await serve(operations, (e, method) => (REFUSABLE.has(method) ? asRefusal(e) : e));

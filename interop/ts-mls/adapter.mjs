@@ -11,7 +11,6 @@
 //
 //   .venv/bin/xmtp-conformance run --adapter-cmd "node interop/ts-mls/adapter.mjs"
 
-import { createInterface } from "node:readline";
 import {
   bytesToBase64, createApplicationMessage, createCommit, createGroup, createProposal, ciphersuites,
   decodeMlsMessage, defaultAuthenticationService, defaultCapabilities, defaultKeyPackageEqualityConfig,
@@ -22,6 +21,7 @@ import {
 // Not re-exported by the package index, but public through its "./*.js" export map.
 import { decodeRatchetTree, encodeRatchetTree } from "ts-mls/ratchetTree.js";
 import { signLeafNodeCommit } from "ts-mls/leafNode.js";
+import { ProtocolError, fromHex, internal, rejected, serve, toHex, unsupported } from "../jsonrpc.mjs";
 import { HPKE_CAPABILITY, answerHpke } from "./hpke.mjs";
 import { VECTOR_FORMATS, answerQuestion, isRefusal } from "./vectors.mjs";
 
@@ -42,19 +42,6 @@ const CLIENT_CONFIG = {
 
 // ------------------------------------------------------------------ errors
 
-const ERROR_CODES = { rejected: -32000, network: -32001, unsupported: -32601, internal: -32603 };
-
-class ProtocolError extends Error {
-  constructor(kind, reason, message = "") {
-    super(message || reason || kind);
-    this.kind = kind;
-    this.reason = reason;
-  }
-}
-
-const internal = (reason, message) => new ProtocolError("internal", reason, message);
-const rejected = (reason, message) => new ProtocolError("rejected", reason, message);
-
 // A refusal of the input by ts-mls or the crypto underneath (vectors.mjs isRefusal); anything else is a bug,
 // reported as internal.
 function asRefusal(e) {
@@ -63,16 +50,7 @@ function asRefusal(e) {
   return e;
 }
 
-// ------------------------------------------------------------------ bytes
-
-const HEX = /^(?:[0-9a-fA-F]{2})*$/;
-
-function fromHex(hex, what) {
-  if (typeof hex !== "string" || !HEX.test(hex)) throw internal("invalid_params", `${what}: not hex`);
-  return Uint8Array.from(Buffer.from(hex, "hex"));
-}
-
-const toHex = (bytes) => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("hex");
+// ------------------------------------------------------------------ decoding
 
 // An MLSMessage of the expected wire format, the whole input consumed.
 function decodeMessage(hex, wireformats, what) {
@@ -103,7 +81,7 @@ const suites = new Map(); // suite id -> Promise<CiphersuiteImpl>
 const suiteNames = new Map(Object.entries(ciphersuites).map(([name, id]) => [id, name]));
 
 function suite(id) {
-  if (!CIPHER_SUITES.includes(id)) throw new ProtocolError("unsupported", "cipher_suite", `cipher suite ${id}`);
+  if (!CIPHER_SUITES.includes(id)) throw unsupported("cipher_suite", `cipher suite ${id}`);
   if (!suites.has(id)) suites.set(id, getCiphersuiteImpl(getCiphersuiteFromName(suiteNames.get(id))));
   return suites.get(id);
 }
@@ -323,7 +301,7 @@ const operations = {
       label = new TextDecoder("utf-8", { fatal: true }).decode(fromHex(p.label, "label"));
     } catch (e) {
       if (e instanceof ProtocolError) throw e;
-      throw new ProtocolError("unsupported", "non_utf8_label", "ts-mls's mlsExporter takes the label as a string");
+      throw unsupported("non_utf8_label", "ts-mls's mlsExporter takes the label as a string");
     }
     const secret = await mlsExporter(m.state.keySchedule.exporterSecret, label, fromHex(p.context, "context"), p.length, m.cs);
     return { secret: toHex(secret) };
@@ -331,7 +309,7 @@ const operations = {
 
   "mls.answer": async (p) => {
     const answer = await answerQuestion(p.format, p.question);
-    if (answer === undefined) throw new ProtocolError("unsupported", "unknown_format", p.format);
+    if (answer === undefined) throw unsupported("unknown_format", p.format);
     return { answer };
   },
 
@@ -339,7 +317,7 @@ const operations = {
     const q = p.question;
     const answer = await answerHpke(q);
     if (answer === undefined) {
-      throw new ProtocolError("unsupported", "hpke_suite", `mode ${q.mode}, KEM ${q.kem_id}, KDF ${q.kdf_id}, AEAD ${q.aead_id}`);
+      throw unsupported("hpke_suite", `mode ${q.mode}, KEM ${q.kem_id}, KDF ${q.kdf_id}, AEAD ${q.aead_id}`);
     }
     return { answer };
   },
@@ -367,39 +345,4 @@ const REFUSABLE = new Set([
   "mls.join", "mls.join_with_secrets", "mls.process", "mls.propose", "mls.commit", "mls.protect", "mls.answer",
 ]);
 
-// ------------------------------------------------------------------ JSON-RPC over lines
-
-async function answer(request) {
-  const { id, method, params } = request;
-  try {
-    const operation = operations[method];
-    if (operation === undefined) throw new ProtocolError("unsupported", "unknown_method", method);
-    let result;
-    try {
-      result = await operation(params ?? {});
-    } catch (e) {
-      throw REFUSABLE.has(method) ? asRefusal(e) : e;
-    }
-    return { jsonrpc: "2.0", id, result };
-  } catch (e) {
-    const error = e instanceof ProtocolError ? e : internal(e?.name ?? "Error", `${e?.message ?? e}`);
-    if (!(e instanceof ProtocolError) || error.kind === "internal") console.error(method, e?.stack ?? e);
-    return {
-      jsonrpc: "2.0", id,
-      error: { code: ERROR_CODES[error.kind], message: error.message, data: { kind: error.kind, reason: error.reason } },
-    };
-  }
-}
-
-const lines = createInterface({ input: process.stdin, crlfDelay: Infinity });
-for await (const line of lines) {
-  if (!line.trim()) continue;
-  let request;
-  try {
-    request = JSON.parse(line);
-  } catch {
-    process.stdout.write(JSON.stringify({ jsonrpc: "2.0", id: null, error: { code: -32700, message: "parse error", data: { kind: "internal", reason: "not_json" } } }) + "\n");
-    continue;
-  }
-  process.stdout.write(JSON.stringify(await answer(request)) + "\n");
-}
+await serve(operations, (e, method) => (REFUSABLE.has(method) ? asRefusal(e) : e));

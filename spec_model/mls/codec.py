@@ -105,13 +105,30 @@ class Reader:
         self.pos += n
         return self.data[start:self.pos]
 
+    def byte(self) -> int:
+        """RFC 9420 §2.1: the next byte as an integer (a length header's first byte, a presence octet)."""
+        if self.pos >= self.end:
+            raise DecodeError("", "truncated: needs 1 byte, 0 left")
+        self.pos += 1
+        return self.data[self.pos - 1]
+
     def uint(self, size: int) -> int:
         """RFC 9420 §2.1 (RFC 8446 §3 ``uintN``): a big-endian unsigned integer of ``size`` bytes."""
         return int.from_bytes(self.take(size), "big")
 
     def varint(self) -> int:
-        """RFC 9420 §2.1.2: a variable-length integer header."""
-        return read_varint(self)
+        """RFC 9420 §2.1.2: a variable-length integer header; non-minimal and ``0b11`` prefixes are errors."""
+        first = self.byte()
+        prefix = first >> 6
+        if prefix == 0:
+            return first
+        if prefix == 3:
+            raise DecodeError("", "invalid variable-length integer prefix 0b11")
+        size = 2 if prefix == 1 else 4
+        value = int.from_bytes(bytes((first & 0x3F,)) + self.take(size - 1), "big")
+        if (size == 2 and value < 0x40) or (size == 4 and value < 0x4000):
+            raise DecodeError("", "non-minimal variable-length integer")
+        return value
 
     def opaque(self) -> bytes:
         """RFC 9420 §2.1.2: ``opaque <V>``: a varint length, then that many bytes."""
@@ -138,18 +155,8 @@ class Reader:
 
 
 def read_varint(r: Reader) -> int:
-    """RFC 9420 §2.1.2: decode a varint header; non-minimal and ``0b11`` prefixes are errors."""
-    first = r.take(1)[0]
-    prefix = first >> 6
-    if prefix == 0:
-        return first
-    if prefix == 3:
-        raise DecodeError("", "invalid variable-length integer prefix 0b11")
-    size = 2 if prefix == 1 else 4
-    value = int.from_bytes(bytes((first & 0x3F,)) + r.take(size - 1), "big")
-    if (size == 2 and value < 0x40) or (size == 4 and value < 0x4000):
-        raise DecodeError("", "non-minimal variable-length integer")
-    return value
+    """RFC 9420 §2.1.2: decode a varint header (``Reader.varint``)."""
+    return r.varint()
 
 
 class Kind(abc.ABC):
@@ -228,12 +235,13 @@ class Vector(Kind):
 
     def __init__(self, item: Any, max_items: int | None = None):
         self.item = item
+        self.item_kind = kind_of(item)  # resolved once: each item is read or written through it
         self.max_items = max_items
 
     def write(self, value: Iterable[Any], out: bytearray) -> None:
         """RFC 9420 §2.1.2: ``T items<V>``: the items' encodings behind one varint length header."""
         body = bytearray()
-        item = kind_of(self.item)
+        item = self.item_kind
         for v in value:
             item.write(v, body)
         out += varint(len(body))
@@ -242,7 +250,7 @@ class Vector(Kind):
     def read(self, r: Reader) -> tuple:
         """RFC 9420 §2.1.2: items read until the length header's span is used up."""
         inner = r.sub()
-        item = kind_of(self.item)
+        item = self.item_kind
         items = []
         while not inner.done:
             if len(items) == self.max_items:
@@ -262,6 +270,7 @@ class Optional(Kind):
 
     def __init__(self, item: Any):
         self.item = item
+        self.item_kind = kind_of(item)
 
     def write(self, value: Any, out: bytearray) -> None:
         """RFC 9420 §2.1.3 ``optional<T>``: a presence byte (0 or 1), then the value if present."""
@@ -269,16 +278,16 @@ class Optional(Kind):
             out.append(0)
         else:
             out.append(1)
-            kind_of(self.item).write(value, out)
+            self.item_kind.write(value, out)
 
     def read(self, r: Reader) -> Any:
         """RFC 9420 §2.1.3 ``optional<T>``: None after 0, the value after 1; another byte is an error."""
-        present = r.take(1)[0]
+        present = r.byte()
         if present == 0:
             return None
         if present != 1:
             raise DecodeError("", f"optional presence octet {present} is neither 0 nor 1")
-        return kind_of(self.item).read(r)
+        return self.item_kind.read(r)
 
     def __repr__(self) -> str:
         return f"Optional({self.item!r})"

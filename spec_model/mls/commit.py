@@ -26,7 +26,7 @@ from .psk import PreSharedKeyID, PSKType, ResumptionPSKUsage
 from .ratchet_tree import RatchetTree
 from .reasons import Reason, Rejected
 from .treekem import UpdatePath
-from .validation import Membership, validate_key_package, validate_leaf_node
+from .validation import validate_key_package, validate_leaf_node
 
 __all__ = [
     "Commit", "CommittedProposal", "AppliedProposals", "path_required", "validate_proposal_list",
@@ -91,7 +91,6 @@ def validate_proposal_list(proposals: Sequence[CommittedProposal], committer: in
         raise Rejected(Reason.MULTIPLE_GROUP_CONTEXT_EXTENSIONS)
 
     touched: set[int] = set()
-    members = Membership.of(tree) if updates else None
     for p in updates:
         leaf_index = p.sender
         if leaf_index is None:
@@ -103,7 +102,7 @@ def validate_proposal_list(proposals: Sequence[CommittedProposal], committer: in
             raise Rejected(Reason.INVALID_PROPOSAL, f"Update from blank leaf {leaf_index}")
         if p.proposal.leaf_node.encryption_key == current.encryption_key:
             raise Rejected(Reason.INVALID_LEAF_NODE, "Update keeps the old encryption key (§12.1.2)")
-        validate_leaf_node(p.proposal.leaf_node, members, cs, context, expected_source=FromUpdate,
+        validate_leaf_node(p.proposal.leaf_node, tree.membership, cs, context, expected_source=FromUpdate,
                            leaf_index=leaf_index, replacing=(leaf_index, current))
         if leaf_index in touched:
             raise Rejected(Reason.DUPLICATE_UPDATE_OR_REMOVE, f"leaf {leaf_index}")
@@ -120,13 +119,12 @@ def validate_proposal_list(proposals: Sequence[CommittedProposal], committer: in
 
     adds = by_type.get(Add, [])
     removed_keys = {tree.leaf(p.proposal.removed).signature_key for p in removes}
-    member_keys = {leaf.signature_key for _, leaf in tree.members()} - removed_keys if adds else set()
     added_keys: set[bytes] = set()
     for p in adds:
         key = p.proposal.key_package.leaf_node.signature_key
         if key in added_keys:
             raise Rejected(Reason.DUPLICATE_ADD)
-        if key in member_keys:
+        if key in tree.membership.signature_keys and key not in removed_keys:
             raise Rejected(Reason.ADD_OF_MEMBER)
         added_keys.add(key)
 
@@ -184,11 +182,9 @@ def apply_proposals(proposals: Sequence[CommittedProposal], tree: RatchetTree, c
         _check_extensions_supported(extensions, tree, new_context)
     added = []
     adds = [p.proposal.key_package for p in proposals if isinstance(p.proposal, Add)]
-    members = Membership.of(tree) if adds else None
-    for key_package in adds:
-        validate_key_package(key_package, members, tree.cs, new_context, now=now)
+    for key_package in adds:  # each against the members so far, the ones added before it included
+        validate_key_package(key_package, tree.membership, tree.cs, new_context, now=now)
         leaf_index = tree.add_leaf(key_package.leaf_node)
-        members.add(leaf_index, key_package.leaf_node)
         added.append((leaf_index, key_package))
     return AppliedProposals(
         tree=tree,

@@ -50,13 +50,13 @@ from .proposals import (
     Add, ExternalInit, PreSharedKey, Proposal, ProposalByReference, ProposalByValue, ReInit, Remove, Update,
 )
 from .psk import PreSharedKeyID, PSKType, ResumptionPSKUsage, psk_secret
-from .ratchet_tree import RATCHET_TREE, RatchetTree
+from .ratchet_tree import RATCHET_TREE, OccupiedLeaves, RatchetTree
 from .reasons import Reason, Rejected
 from .secret_tree import SecretTree
 from .suites import CipherSuite, Rng, suite
 from .transcript import confirmed_transcript_hash, interim_transcript_hash
 from .treekem import PathKeys, UpdatePath, apply_update_path, create_update_path, derive_path_keys
-from .validation import Membership, validate_leaf_node
+from .validation import validate_leaf_node
 from .group_types import (
     ApplicationMessage, CachedProposal, CommitMessage, CommitPolicy, EpochState, GroupConfig, PendingCommit, Processed,
     PskStore, ProposalMessage, StagedCommit,
@@ -329,7 +329,7 @@ class Group:
         applied, tree, new_context, private_keys = staging.applied, staging.tree, staging.context, staging.private_keys
         path, path_keys = None, None
         if force_path or path_required(covered):
-            excluded = [i for i, _ in applied.added]
+            excluded = {i for i, _ in applied.added}  # §7.6: left out of every resolution (a set: looked up per leaf)
             path, path_keys = create_update_path(
                 cs, tree, self.own_leaf, self.signature_priv, self.group_id,
                 lambda tree_hash: new_context.replace(tree_hash=tree_hash,
@@ -383,7 +383,7 @@ class Group:
             ac = unprotect_public(self.cs, body, state.context, state.secrets.membership_key)
         else:
             raise Rejected(Reason.UNSUPPORTED_SENDER, f"{type(body).__name__} is not a group message")
-        validate_content(ac, state.context, _occupied(state.tree))
+        validate_content(ac, state.context, OccupiedLeaves(state.tree))
         content = ac.content
         sender = content.sender
         if isinstance(sender, MemberSender) and sender.leaf_index == self.own_leaf \
@@ -493,13 +493,13 @@ class Group:
                 committer = tree.add_leaf(path_leaf)
             elif s.tree.leaf(committer).encryption_key == path_leaf.encryption_key:
                 raise Rejected(Reason.INVALID_PATH, "the committer's leaf keeps its encryption key (§12.4.2)")
-            validate_leaf_node(path_leaf, Membership.of(tree), cs, new_context, expected_source=FromCommit,
+            validate_leaf_node(path_leaf, tree.membership, cs, new_context, expected_source=FromCommit,
                                leaf_index=committer, replacing=(committer, tree.leaf(committer)))
             provisional = new_context.replace(confirmed_transcript_hash=s.context.confirmed_transcript_hash)
             path_keys = apply_update_path(
                 cs, tree, committer, commit.path, self.group_id,
                 lambda tree_hash: provisional.replace(tree_hash=tree_hash).encode(),
-                self.own_leaf, private_keys, excluded=[i for i, _ in applied.added])
+                self.own_leaf, private_keys, excluded={i for i, _ in applied.added})
             private_keys = _retained_keys(cs, private_keys, tree) | path_keys.private_keys
             commit_secret = path_keys.commit_secret
         elif committer is None:
@@ -656,8 +656,6 @@ def _retained_keys(cs: CipherSuite, keys: Mapping[int, bytes], tree: RatchetTree
     return kept
 
 
-def _occupied(tree: RatchetTree) -> set[int]:
-    return {i for i, _ in tree.members()}
 
 
 def external_proposal(cs: CipherSuite, group_id: bytes, epoch: int, proposal: Proposal, sender_index: int,

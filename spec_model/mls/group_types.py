@@ -99,7 +99,7 @@ class CommitMessage:
 Processed = ApplicationMessage | ProposalMessage | CommitMessage
 
 
-@dataclasses.dataclass(frozen=True)
+@dataclasses.dataclass(frozen=True, kw_only=True)
 class StagedCommit:
     """RFC 9420 §12.2, §12.4.2: a commit that passed every RFC 9420 check, before it becomes the group's state.
 

@@ -57,6 +57,7 @@ import functools
 import hmac
 import os
 
+import nacl.bindings
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.asymmetric import ec, x448, x25519
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM, ChaCha20Poly1305
@@ -219,6 +220,15 @@ class _MontgomeryGroup:
             raise ValueError(f"{self.name} public key must be {self.Npk} bytes, got {len(pkm)}")
         return self._public_cls.from_public_bytes(pkm)
 
+    def public_of(self, skm: bytes) -> bytes:
+        """RFC 9180 §7.1.2: ``SerializePublicKey(pk(DeserializePrivateKey(skm)))`` alone; X25519's through
+        libsodium, whose fixed-base multiplication takes about 60% of OpenSSL's (OpenSSL keeps the DH)."""
+        if self.name != "X25519":
+            return self.load_private(skm)[1]
+        if len(skm) != self.Nsk:
+            raise ValueError(f"{self.name} private key must be {self.Nsk} bytes, got {len(skm)}")
+        return nacl.bindings.crypto_scalarmult_base(skm)
+
     def dh(self, sk, pk) -> bytes:
         """RFC 9180 §7.1.4: the shared secret must not be all zero (a small-order public key)."""
         try:
@@ -257,6 +267,10 @@ class _WeierstrassGroup:
         sk = ec.derive_private_key(scalar, self.curve)
         return sk, sk.public_key().public_bytes(Encoding.X962, PublicFormat.UncompressedPoint)
 
+    def public_of(self, skm: bytes) -> bytes:
+        """RFC 9180 §7.1.2: ``SerializePublicKey(pk(DeserializePrivateKey(skm)))``."""
+        return self.load_private(skm)[1]
+
     def _load_public(self, pkm: bytes):
         if len(pkm) != self.Npk or pkm[0] != 0x04:
             raise ValueError(f"{self.name} public key must be an uncompressed point of {self.Npk} bytes")
@@ -289,7 +303,7 @@ class Kem:
     def derive_key_pair(self, ikm: bytes) -> tuple[bytes, bytes]:
         """RFC 9180 §7.1.3: ``DeriveKeyPair(ikm)`` as (SerializePrivateKey(sk), SerializePublicKey(pk))."""
         skm = self._derive_private(ikm)
-        return skm, self.group.load_private(skm)[1]
+        return skm, self.group.public_of(skm)
 
     def generate_key_pair(self) -> tuple[bytes, bytes]:
         """RFC 9180 §4: ``GenerateKeyPair()`` implemented as ``DeriveKeyPair(random(Nsk))``."""

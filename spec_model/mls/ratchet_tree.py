@@ -10,11 +10,17 @@ them, see ``treekem``).
 
 Tree hashes (§7.8) are cached per node; changing a node forgets the cached
 hashes of that node and its ancestors only, so an add, remove or update costs
-O(log n) hashes rather than a walk over the whole tree.
+O(log n) hashes rather than a walk over the whole tree. For the same reason the
+tree keeps two indexes current as nodes change: its ``Membership`` (what leaf
+validation compares a new leaf with, §7.3) and the node holding each encryption
+key (the uniqueness check of an UpdatePath, §12.4.2), so that processing a
+commit does not walk every leaf.
 """
 
 from __future__ import annotations
 
+import collections
+import dataclasses
 from typing import Collection, Iterable, Iterator, Sequence, Union
 
 from . import tree_math as tm
@@ -25,7 +31,7 @@ from .suites import CipherSuite, InvalidSignatureError
 
 __all__ = [
     "ParentNode", "Node", "NODE", "MAX_LEAVES", "MAX_NODES", "RATCHET_TREE", "LeafNodeHashInput", "ParentNodeHashInput",
-    "TREE_HASH_INPUT", "ParentHashInput", "TreeValidationError", "RatchetTree",
+    "TREE_HASH_INPUT", "ParentHashInput", "TreeValidationError", "Membership", "RatchetTree", "OccupiedLeaves",
 ]
 
 
@@ -108,10 +114,51 @@ def _parent_hash_of(node: Node) -> bytes | None:
     return node.source.parent_hash if isinstance(node.source, FromCommit) else None
 
 
+@dataclasses.dataclass
+class Membership:
+    """RFC 9420 §7.3: what leaf validation needs to know about a tree's members; ``RatchetTree.membership``
+    keeps it current, so a new leaf is checked in constant time instead of against every member."""
+
+    count: int = 0
+    credential_types: collections.Counter = dataclasses.field(default_factory=collections.Counter)
+    """Credential type -> members using it."""
+    supporters: collections.Counter = dataclasses.field(default_factory=collections.Counter)
+    """Credential type -> members whose capabilities list it."""
+    signature_keys: dict[bytes, int] = dataclasses.field(default_factory=dict)
+    encryption_keys: dict[bytes, int] = dataclasses.field(default_factory=dict)
+
+    def add(self, leaf_index: int, leaf: LeafNode) -> None:
+        """RFC 9420 §7.3: count one more member leaf."""
+        self.count += 1
+        self.credential_types[leaf.credential.credential_type] += 1
+        self.supporters.update(set(leaf.capabilities.credentials))
+        self.signature_keys[leaf.signature_key] = leaf_index
+        self.encryption_keys[leaf.encryption_key] = leaf_index
+
+    def discard(self, leaf_index: int, leaf: LeafNode) -> None:
+        """RFC 9420 §7.3: count one member leaf fewer (it was removed or replaced)."""
+        self.count -= 1
+        self.credential_types[leaf.credential.credential_type] -= 1
+        self.supporters.subtract(set(leaf.capabilities.credentials))
+        _discard_key(self.signature_keys, leaf.signature_key, leaf_index)
+        _discard_key(self.encryption_keys, leaf.encryption_key, leaf_index)
+
+    def copy(self) -> "Membership":
+        """RFC 9420 §7.3: an independent copy, for the copy of its tree."""
+        return Membership(self.count, self.credential_types.copy(), self.supporters.copy(),
+                          dict(self.signature_keys), dict(self.encryption_keys))
+
+
+def _discard_key(index: dict[bytes, int], key: bytes, holder: int) -> None:
+    """Forget that ``holder`` holds ``key``, unless the index names another holder of it."""
+    if index.get(key) == holder:
+        del index[key]
+
+
 class RatchetTree:
     """RFC 9420 §7: the public ratchet tree of a group, bound to its cipher suite."""
 
-    __slots__ = ("cs", "_nodes", "_hashes", "_blank_from")
+    __slots__ = ("cs", "_nodes", "_hashes", "_blank_from", "membership", "_key_holders")
 
     def __init__(self, cs: CipherSuite, nodes: Sequence[Node | None]):
         """RFC 9420 §7.1, Appendix C: a tree from its full node array (2^(d+1) - 1 entries)."""
@@ -127,6 +174,12 @@ class RatchetTree:
         self._nodes: list[Node | None] = nodes
         self._hashes: list[bytes | None] = [None] * len(nodes)
         self._blank_from = 0  # no leaf left of this one is blank: where the search for the leftmost blank starts
+        self.membership = Membership()
+        """RFC 9420 §7.3: the members of this tree, kept current as leaves change."""
+        self._key_holders: dict[bytes, int] = {}  # encryption key -> the node holding it (§12.4.2)
+        for x, node in enumerate(nodes):
+            if node is not None:
+                self._index(x, node)
 
     # -- the ratchet_tree extension (§12.4.3.3)
 
@@ -166,6 +219,7 @@ class RatchetTree:
         new = object.__new__(RatchetTree)
         new.cs, new._nodes, new._hashes = self.cs, list(self._nodes), list(self._hashes)
         new._blank_from = self._blank_from
+        new.membership, new._key_holders = self.membership.copy(), dict(self._key_holders)
         return new
 
     def __eq__(self, other: object) -> bool:
@@ -190,6 +244,10 @@ class RatchetTree:
         """RFC 9420 §7.1: the leaf node at leaf index ``i``, or ``None`` if blank."""
         return self.node(2 * i)  # type: ignore[return-value]
 
+    def key_holder(self, encryption_key: bytes) -> int | None:
+        """RFC 9420 §12.4.2, §12.4.3.1: the node whose encryption key is ``encryption_key``, if any."""
+        return self._key_holders.get(encryption_key)
+
     def members(self) -> Iterator[tuple[int, LeafNode]]:
         """RFC 9420 §7.1: ``(leaf index, leaf node)`` for every non-blank leaf, left to right."""
         for i in range(self.n_leaves):
@@ -202,15 +260,32 @@ class RatchetTree:
         """Store ``node`` at ``x`` and forget the cached tree hashes of ``x`` and its ancestors.
 
         A node's hash is cached only while its children's are, so the walk up stops at the first ancestor
-        with none cached: a run of adds forgets each ancestor's hash once."""
+        with none cached (and does not start if ``x`` had none): a run of adds, or the blanking of a path,
+        forgets each ancestor's hash once."""
+        if (old := self._nodes[x]) is not None:
+            self._unindex(x, old)
+        if node is not None:
+            self._index(x, node)
         self._nodes[x] = node
-        self._hashes[x] = None
         if node is None and x % 2 == 0:
             self._blank_from = min(self._blank_from, x // 2)
+        if self._hashes[x] is None:
+            return
+        self._hashes[x] = None
         for p in tm.direct_path(x, self.n_leaves):
             if self._hashes[p] is None:
                 break
             self._hashes[p] = None
+
+    def _index(self, x: int, node: Node) -> None:
+        self._key_holders[node.encryption_key] = x
+        if x % 2 == 0:
+            self.membership.add(x // 2, node)
+
+    def _unindex(self, x: int, node: Node) -> None:
+        _discard_key(self._key_holders, node.encryption_key, x)
+        if x % 2 == 0:
+            self.membership.discard(x // 2, node)
 
     def _blank_direct_path(self, i: int) -> None:
         for p in tm.direct_path(2 * i, self.n_leaves):
@@ -243,6 +318,9 @@ class RatchetTree:
         self._blank_direct_path(i)
         while self.n_leaves > 1 and self._is_blank_right_half():
             width = self.n_leaves - 1  # the width of the left half
+            for x in range(width, len(self._nodes)):
+                if (node := self._nodes[x]) is not None:
+                    self._unindex(x, node)
             del self._nodes[width:], self._hashes[width:]
 
     def _is_blank_right_half(self) -> bool:
@@ -294,10 +372,12 @@ class RatchetTree:
         return [x, *(2 * u for u in node.unmerged_leaves if u not in exclude)]
 
     def _is_blank_subtree(self, x: int) -> bool:
-        """Whether the resolution of ``x`` is empty, i.e. every node under ``x`` is blank."""
-        if self._nodes[x] is not None:
-            return False
-        return tm.is_leaf(x) or all(self._is_blank_subtree(c) for c in (tm.left(x), tm.right(x)))
+        """Whether the resolution of ``x`` is empty, i.e. every node under ``x`` is blank.
+
+        Appendix C: the subtree of ``x`` is the run of array indices ``x - (2^k - 1)`` to ``x + (2^k - 1)``,
+        scanned from its leftmost leaf (usually a member, which ends the scan)."""
+        k = tm.level(x)
+        return all(self._nodes[y] is None for y in range(x - (1 << k) + 1, x + (1 << k)))
 
     def copath_children(self, i: int) -> dict[int, int]:
         """RFC 9420 §4.1.2: each node of leaf ``i``'s direct path mapped to its child on ``i``'s copath."""
@@ -413,3 +493,13 @@ class RatchetTree:
             if key in seen:
                 raise TreeValidationError(Reason.DUPLICATE_KEY, f"key {key.hex()[:16]}… appears twice")
             seen.add(key)
+
+
+class OccupiedLeaves:
+    """RFC 9420 §6: the leaf indices of a tree that hold a member, tested one at a time rather than listed."""
+
+    def __init__(self, tree: RatchetTree):
+        self.tree = tree
+
+    def __contains__(self, leaf_index: int) -> bool:
+        return 0 <= leaf_index < self.tree.n_leaves and self.tree.leaf(leaf_index) is not None

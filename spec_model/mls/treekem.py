@@ -180,9 +180,7 @@ def apply_update_path(cs: CipherSuite, tree: RatchetTree, sender: int, path: Upd
     if len(path.nodes) != len(filtered):
         raise TreeKEMError(Reason.INVALID_PATH, f"{len(path.nodes)} nodes, filtered path of {len(filtered)}")
     new_keys = [leaf.encryption_key, *(n.encryption_key for n in path.nodes)]
-    in_tree = {node.encryption_key for x, node in enumerate(tree.to_extension_nodes())
-               if x != 2 * sender and node is not None}
-    if len(set(new_keys)) != len(new_keys) or not in_tree.isdisjoint(new_keys):
+    if len(set(new_keys)) != len(new_keys) or any(tree.key_holder(k) not in (None, 2 * sender) for k in new_keys):
         raise TreeKEMError(Reason.DUPLICATE_KEY, "an UpdatePath key is already in use")
 
     copath_child = tree.copath_children(sender)

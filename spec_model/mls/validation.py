@@ -1,15 +1,13 @@
 """RFC 9420 §7.3 and §10.1: validating leaf nodes and key packages against a group.
 
 Leaf validation compares a new leaf with every other member (credential
-types both ways, unique keys). ``Membership`` summarises the members once, so
-that adding 399 members checks each new leaf in constant time instead of
-walking the whole tree each time.
+types both ways, unique keys), through the ``Membership`` summary the tree
+keeps current (``ratchet_tree``): each new leaf is checked in constant time
+instead of against every member.
 """
 
 from __future__ import annotations
 
-import collections
-import dataclasses
 
 from .extensions import (
     DEFAULT_EXTENSION_TYPES, ExtensionType, RequiredCapabilities, find_extension, supports_required,
@@ -17,40 +15,11 @@ from .extensions import (
 from .group_context import GroupContext, ProtocolVersion
 from .key_package import KeyPackage
 from .leaf_node import FromKeyPackage, LeafNode
-from .ratchet_tree import RatchetTree
+from .ratchet_tree import Membership, RatchetTree
 from .reasons import Reason, Rejected
 from .suites import CipherSuite, InvalidSignatureError
 
-__all__ = ["Membership", "validate_leaf_node", "validate_key_package", "validate_tree_leaves"]
-
-
-@dataclasses.dataclass
-class Membership:
-    """RFC 9420 §7.3: what leaf validation needs to know about a tree's members (RFC 9420 §7.3)."""
-
-    count: int
-    credential_types: collections.Counter
-    """Credential type -> members using it."""
-    supporters: collections.Counter
-    """Credential type -> members whose capabilities list it."""
-    signature_keys: dict[bytes, int]
-    encryption_keys: dict[bytes, int]
-
-    @classmethod
-    def of(cls, tree: RatchetTree) -> "Membership":
-        """RFC 9420 §7.3: the members of ``tree``."""
-        leaves = list(tree.members())
-        return cls(len(leaves), collections.Counter(leaf.credential.credential_type for _, leaf in leaves),
-                   collections.Counter(t for _, leaf in leaves for t in set(leaf.capabilities.credentials)),
-                   {leaf.signature_key: i for i, leaf in leaves}, {leaf.encryption_key: i for i, leaf in leaves})
-
-    def add(self, leaf_index: int, leaf: LeafNode) -> None:
-        """RFC 9420 §7.3: count one more member leaf."""
-        self.count += 1
-        self.credential_types[leaf.credential.credential_type] += 1
-        self.supporters.update(set(leaf.capabilities.credentials))
-        self.signature_keys[leaf.signature_key] = leaf_index
-        self.encryption_keys[leaf.encryption_key] = leaf_index
+__all__ = ["validate_leaf_node", "validate_key_package", "validate_tree_leaves"]
 
 
 def validate_leaf_node(leaf: LeafNode, members: Membership, cs: CipherSuite, context: GroupContext, *,

@@ -383,8 +383,9 @@ class DeliveryService:
     @classmethod
     def validating(cls, clock: Clock | None = None, **checks) -> "DeliveryService":
         """xmtp-node-go with its validation service on: key packages (the default check, or ``validate_key_package``)
-        and identity updates (``validate_identity_update``) are refused as xmtp-node-go refuses them."""
-        return cls(clock, identity_validator=validate_identity_update, decode_identity_update=decode_update, **checks)
+        and identity updates (``validate_identity_update``, or ``identity_validator``) are refused as xmtp-node-go
+        refuses them."""
+        return cls(clock, **{"identity_validator": validate_identity_update, **checks}, decode_identity_update=decode_update)
 
     def watch(self, watcher: Callable[[Envelope], None]) -> None:
         """example-notification-server-go pkg/xmtp/listener.go (a listener reads every envelope of the node):

@@ -21,6 +21,7 @@ import json
 from typing import Callable, Iterable
 
 from spec_model.mls.codec import DecodeError
+from spec_model.mls.framing import MemberSender, PublicMessage
 from spec_model.mls.group import ApplicationMessage as MlsApplication, CommitMessage, Group
 from spec_model.mls.member_state import decode_pending_commit
 from spec_model.mls.message import MLSMessage
@@ -99,6 +100,12 @@ def _validator(ctx: ClientContext, results: list[ValidatedCommit]):
     return policy
 
 
+def _public_from_member(message: MLSMessage) -> bool:
+    """docs/xmtp-facts.md §1: every handshake message is a PrivateMessage (OpenMLS's default wire-format policy);
+    a member's proposal or commit sent as a PublicMessage is not processed."""
+    return isinstance(message.body, PublicMessage) and isinstance(message.body.content.sender, MemberSender)
+
+
 def _process_envelope(ctx: ClientContext, group: Group, v1) -> list[StoredMessage]:
     """One envelope of the group topic (docs/xmtp-facts.md §5 "receive"); the caller saves ``group``."""
     store = ctx.store
@@ -114,7 +121,10 @@ def _process_envelope(ctx: ClientContext, group: Group, v1) -> list[StoredMessag
         return []  # libxmtp (profile removed_member_merges_removal): nothing is processed after one's removal
     validated: list[ValidatedCommit] = []
     try:
-        result = group.process(MLSMessage.decode(v1.data), commit_policy=_validator(ctx, validated),
+        message = MLSMessage.decode(v1.data)
+        if _public_from_member(message):
+            return []
+        result = group.process(message, commit_policy=_validator(ctx, validated),
                                merge_own_removal=profile.removed_member_merges_removal)
     except (Rejected, DecodeError):
         return []  # not for us to read (an epoch before we joined, a refused commit): skipped, cursor moves

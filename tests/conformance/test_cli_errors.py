@@ -118,30 +118,34 @@ def test_smoke_takes_a_skip_file(tmp_path, capsys):
 
 @pytest.fixture
 def libxmtp_peer(tmp_path, monkeypatch) -> NodePeer:
-    """A copy of the bundled libxmtp adapter's sources for one version (no node_modules), and an empty user cache:
-    its package folder lies inside the adapter's folder (``versions/<v>/``)."""
+    """A copy of the bundled libxmtp adapter's sources for one version (no node_modules) with the modules it shares,
+    and an empty user cache: its package folder lies inside the adapter's folder (``versions/<v>/``)."""
     real = peers.bundled()["libxmtp"]
-    copy = NodePeer("libxmtp", tmp_path / "interop" / "libxmtp", real.packages)
+    copy = NodePeer("libxmtp", tmp_path / "interop" / "libxmtp", real.packages, shared=real.shared)
     for file, content in real.sources().items():
-        (copy.folder / file).parent.mkdir(parents=True, exist_ok=True)
-        (copy.folder / file).write_bytes(content)
+        (copy.folder.parent / file).parent.mkdir(parents=True, exist_ok=True)
+        (copy.folder.parent / file).write_bytes(content)
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
     return copy
 
 
 def test_a_bundled_adapter_runs_from_its_folder_or_the_cache_copy_of_the_same_sources(libxmtp_peer, tmp_path):
     peer = libxmtp_peer
-    assert {"adapter.mjs", f"{peer.packages}/bindings.mjs", f"{peer.packages}/package-lock.json"} <= set(peer.sources())
+    assert {"jsonrpc.mjs", "libxmtp/adapter.mjs", f"libxmtp/{peer.packages}/bindings.mjs",
+            f"libxmtp/{peer.packages}/package-lock.json"} <= set(peer.sources())
     with pytest.raises(AdapterUnusable, match="its Node dependencies are not installed; run: xmtp-conformance "
                                               "peers install libxmtp"):
         peer.script_path()
     cached = tmp_path / "cache" / "xmtp-conformance" / "peers" / "libxmtp"
-    shutil.copytree(peer.folder, cached)
-    (cached / peer.packages / "node_modules").mkdir()
-    assert peer.script_path() == cached / "adapter.mjs"
-    (cached / peer.packages / "bindings.mjs").write_text("// another version\n")
-    with pytest.raises(AdapterUnusable, match="is of another version of the suite"):
-        peer.script_path()
+    shutil.copytree(peer.folder.parent, cached)
+    (cached / "libxmtp" / peer.packages / "node_modules").mkdir()
+    assert peer.script_path() == cached / "libxmtp" / "adapter.mjs"
+    for changed in (f"libxmtp/{peer.packages}/bindings.mjs", "jsonrpc.mjs"):  # the shared module counts too
+        original = (cached / changed).read_bytes()
+        (cached / changed).write_text("// another version\n")
+        with pytest.raises(AdapterUnusable, match="is of another version of the suite"):
+            peer.script_path()
+        (cached / changed).write_bytes(original)
     (peer.folder / peer.packages / "node_modules").mkdir()
     assert peer.script_path() == peer.folder / "adapter.mjs"
 

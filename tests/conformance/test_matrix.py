@@ -15,10 +15,12 @@ INCLUDE = ["--include", "interop/suite1/*", "--include", "rfc9420/tree-math*"]
 
 @pytest.fixture(scope="module")
 def reports(tmp_path_factory):
-    """A passing run of the reference, and one of a mutant that keeps no past epochs."""
+    """A passing run of the reference (with groups shared with a second reference, ``--peer``), and one of a mutant
+    that keeps no past epochs."""
     folder = tmp_path_factory.mktemp("reports")
     good, bad = folder / "reference.json", folder / "mutant.json"
-    assert main(["run", "-q", *INCLUDE, "--report-json", str(good)]) == 0
+    assert main(["run", "-q", *INCLUDE, "--peer", "reference", "--include", "interop/pair/reference/suite1/*",
+                 "--report-json", str(good)]) == 0
     mutant = f"{sys.executable} -m conformance.adapter.serve --mutant forgets_past_epochs"
     assert main(["run", "-q", "--adapter-cmd", mutant, *INCLUDE, "--report-json", str(bad)]) == 1
     return good, bad
@@ -42,8 +44,13 @@ def test_a_table_of_implementations_and_areas(reports, tmp_path, capsys):
     assert reference[2] == f"{ran}/{ran}"
     failed = sum(c["status"] == "failed" for c in json.loads(bad.read_text())["checks"])
     mutant = _row(out, f"xmtp-spec-model 0.1.0 ({sys.executable}")  # the mutant's adapter: its command
-    assert failed and mutant[2] == f"{ran - failed}/{ran} ({failed} failed)"
-    assert "groups shared with the model" in out and "suite 1" in out
+    assert failed and mutant[2] == f"{ran - 1 - failed}/{ran - 1} ({failed} failed)"  # no pair with a peer
+    assert "mixed groups, with the model" in out and _row(out, "pair") == ["pair", "suite 1"]
+    with_model = sum(c["id"].startswith("interop/suite1/") for c in data["checks"])
+    assert _row(out, "xmtp-spec-model 0.1.0 (reference) + model")[1] == f"{with_model}/{with_model}"
+    assert _row(out, f"{mutant[0]} + model")[1] == f"{with_model - failed}/{with_model} ({failed} failed)"
+    assert _row(out, "xmtp-spec-model 0.1.0 (reference) + reference") == [
+        "xmtp-spec-model 0.1.0 (reference) + reference", "1/1"]
     html = page.read_text()
     assert html.count("class=bad") == 3  # the mutant's group-protocol cell, its total, its suite-1 pair
     assert "class=none" not in html

@@ -118,7 +118,8 @@ def test_a_bundled_node_adapter_without_dependencies_names_the_command_that_inst
 def test_peers_install_makes_a_bundled_node_adapter_runnable_from_an_installed_wheel(installed: Path, tmp_path: Path):
     done = tool(installed, tmp_path, "peers", "install", "ts-mls")
     assert done.returncode == 0, done.stderr
-    assert (tmp_path / "cache" / "xmtp-conformance" / "peers" / "ts-mls" / "node_modules").is_dir()
+    cached = tmp_path / "cache" / "xmtp-conformance" / "peers" / "ts-mls"
+    assert (cached / "ts-mls" / "node_modules").is_dir() and (cached / "jsonrpc.mjs").is_file()
     selected = len(collect(RunOptions(include=["rfc9420/tree-math*"])))
     run = tool(installed, tmp_path, "run", "-q", "--adapter", "ts-mls", "--include", "rfc9420/tree-math*")
     assert run.returncode == 0, run.stdout + run.stderr
@@ -132,7 +133,8 @@ def test_peers_install_libxmtp_and_its_known_issues_from_an_installed_wheel(inst
     done = tool(installed, tmp_path, "peers", "install", "libxmtp-1.9.1")
     assert done.returncode == 0, done.stderr
     cached = tmp_path / "cache" / "xmtp-conformance" / "peers" / "libxmtp-1.9.1"
-    assert (cached / "adapter.mjs").is_file() and (cached / "versions" / "1.9.1" / "node_modules").is_dir()
+    assert (cached / "libxmtp" / "adapter.mjs").is_file() and (cached / "jsonrpc.mjs").is_file()
+    assert (cached / "libxmtp" / "versions" / "1.9.1" / "node_modules").is_dir()
     run = tool(installed, tmp_path, "run", "-q", "--adapter", "libxmtp-1.9.1", "--known-issues",
                "--include", "xmtp/scenarios::libxmtp/group_by_address_send_and_read",
                "--include", "xmtp/scenarios::libxmtp/admins_only_preset")  # D22 in its skip file

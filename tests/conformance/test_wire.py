@@ -13,7 +13,8 @@ from conformance.runner.checks import Status
 from conformance.runner.run import run_checks
 from conformance.runner.wire_checks import wire_checks
 from conformance.vectors import XMTP_DIR, family_modules
-from conformance.wire import WIRE_FAMILIES, same_in_every_profile, wire_cases
+from conformance.wire import WIRE_FAMILIES, key_packages, same_in_every_profile, wire_cases
+from spec_model.xmtp.key_package import KeyPackage
 
 SAMPLE = [
     "wire/commit_validation::seed/add_members",                     # accepted: two inboxes added
@@ -30,8 +31,15 @@ SAMPLE = [
     "wire/messages::truncated_envelope_refused",                    # passed over, the text after it stored
     "wire/welcome_wrapping::wrapped_welcome",                       # joined
     "wire/welcome_wrapping::tampered_kem_output_refused",           # not joined, the next Welcome is
-    "wire/key_packages::installation_added_by_later_update",        # valid, the clock at the case's time
-    "wire/key_packages::not_yet_valid",                             # the clock earlier: a new world
+    "wire/key_packages::installation_added_by_later_update",        # valid, built for the wall clock
+    "wire/key_packages::not_yet_valid",                             # refused: not_before after the window
+    "wire/identity_updates::add_installation_by_added_wallet",       # valid: the installations after it
+    "wire/identity_updates::flipped_installation_signature_refused",  # invalid: the inbox has no state
+    "wire/credentials::inbox_credential_of_wallet",                  # the family's inbox, a network of its own
+    "wire/credentials::inbox_credential_not_protobuf_refused",
+    "wire/group_context_extensions::permissions_and_any_composition",
+    "wire/group_context_extensions::application_id_leaf_extension",  # the SDK's own key package
+    "wire/mls::public_commit_refused",
     "wire/mls::message_four_epochs_back",
     "wire/mls::reused_ratchet_generation",
 ]
@@ -87,6 +95,20 @@ def test_same_in_every_profile_asks_the_model_with_each_profile():
     # seed refuses it, libxmtp applies it (its update_permissions policy is not enforced)
     assert not same_in_every_profile(modules["commit_validation"],
                                      cases["commit_validation::seed/update_permissions_policy_deny"]["inputs"])
+
+
+@pytest.mark.parametrize("name", ["not_yet_valid", "valid_at_not_before", "valid_one_second_before_not_after",
+                                  "expired"])
+def test_a_key_package_case_keeps_its_side_of_each_lifetime_boundary_for_the_window(name):
+    """Rebuilt for the wall clock, the case's key package lies on the case's side of every boundary from the
+    network's time to the end of the window an SDK may validate in (``rebuilt`` asks the model at both ends)."""
+    case = next(c for c, _ in wire_cases()[0] if c.id == f"key_packages::{name}")
+    wire = key_packages.derive(case)
+    now = 1_800_000_000
+    lifetime = KeyPackage.decode(bytes.fromhex(wire.rebuilt(now).inputs["key_package"])).leaf_node.source.lifetime
+    window = range(now, now + key_packages.WINDOW_S)
+    assert (lifetime.not_before in window, lifetime.not_after in window, now == lifetime.not_before) \
+        == (False, False, False)
 
 
 def test_a_sample_passes_on_the_reference_adapter():

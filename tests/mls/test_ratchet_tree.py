@@ -111,14 +111,15 @@ def test_update_blanks_direct_path_and_remove_truncates() -> None:
         tree_of(3).remove_leaf(3)  # a blank leaf
 
 
-operations = st.lists(st.tuples(st.sampled_from(["add", "remove", "path"]), st.integers(0, 1000)),
+operations = st.lists(st.tuples(st.sampled_from(["add", "remove", "path", "update"]), st.integers(0, 1000)),
                       min_size=1, max_size=30)
 
 
 @settings(max_examples=60, deadline=None)
 @given(operations)
 def test_cached_hashes_track_changes(ops: list[tuple[str, int]]) -> None:
-    """After any sequence of adds, removes and merged paths, cached hashes equal a fresh computation."""
+    """After any sequence of adds, removes, updates and merged paths, cached hashes and the kept indexes
+    (membership, encryption-key holders) equal a fresh computation."""
     rng = random.Random(len(ops))
     tree, unused = tree_of(1), list(LEAVES[1:])
     for op, k in ops:
@@ -130,11 +131,26 @@ def test_cached_hashes_track_changes(ops: list[tuple[str, int]]) -> None:
             tree.remove_leaf(members[k % len(members)])
         elif op == "path":
             merge_random_path(tree, members[k % len(members)], rng)
+        elif op == "update":
+            i = members[k % len(members)]
+            tree.update_leaf(i, tree.leaf(i).replace(encryption_key=rng.randbytes(32)))
         assert before.tree_hash() == before_hash  # copies are independent
         rebuilt = fresh(tree)
         assert [tree.tree_hash(x) for x in range(2 * tree.n_leaves - 1)] == \
                [rebuilt.tree_hash(x) for x in range(2 * rebuilt.n_leaves - 1)]
+        assert tree.membership == rebuilt.membership and tree._key_holders == rebuilt._key_holders
         assert_tree_invariants(tree)
+
+
+def test_truncation_forgets_the_keys_it_drops() -> None:
+    """§7.7: truncation drops the right half, and the key index forgets every node dropped, even a parent left
+    non-blank above blank leaves (a tree no validation accepts, but one ``RatchetTree`` holds)."""
+    stray = ParentNode(b"stray parent key", b"", ())
+    tree = RatchetTree(CS, [LEAVES[0], None, LEAVES[1], None, None, stray, None])
+    assert tree.key_holder(stray.encryption_key) == 5
+    tree.remove_leaf(1)
+    assert tree.n_leaves == 1 and tree.key_holder(stray.encryption_key) is None
+    assert tree.key_holder(LEAVES[1].encryption_key) is None and tree.membership.count == 1
 
 
 def assert_tree_invariants(tree: RatchetTree) -> None:

@@ -24,7 +24,7 @@ and ``actions`` (``{process: hex MLSMessage, ...}``). The answer is ``initial: {
 from __future__ import annotations
 
 
-from typing import Any, Literal
+from typing import Literal
 
 from pydantic import Field
 
@@ -45,7 +45,7 @@ from spec_model.xmtp.identity_signing import create_inbox_update
 from spec_model.xmtp.wallet import Wallet
 
 from .. import case_id
-from ..family import Exchange, Hex, Trace, TraceAnswer, TraceStepAnswer
+from ..family import Exchange, Hex, Trace, TraceAnswer, TraceStepAnswer, absent
 from ..formats import Expected, TraceCase, TraceStep, Verdict
 from ..questions import judge_trace
 from ..world import User, World
@@ -359,6 +359,31 @@ class Question(Trace):
     actions: list[Action]
 
 
+class MessageRead(Exchange):
+    """An application message as the traced installation reads it (docs/xmtp-facts.md §6)."""
+
+    epoch: int
+    sender_inbox_id: str
+    sender_installation: Hex
+    idempotency_key: str
+    content: Hex = Field(description="the EncodedContent")
+    text: str
+    id: Hex = Field(description="the message id")
+
+
+class CommitSummary(Exchange):
+    """A commit's GroupUpdated summary (docs/xmtp-facts.md §6), empty lists and a missing actor left out."""
+
+    initiated_by: str = absent()
+    added_inboxes: list[str] = absent()
+    removed_inboxes: list[str] = absent()
+    metadata_changes: list[list[str | None]] = absent(description="[field, old, new] per change")
+    admins_added: list[str] = absent()
+    admins_removed: list[str] = absent()
+    super_admins_added: list[str] = absent()
+    super_admins_removed: list[str] = absent()
+
+
 class GroupState(Exchange):
     epoch: int
     epoch_authenticator: Hex
@@ -368,8 +393,8 @@ class GroupState(Exchange):
     super_admins: list[str]
     attributes: dict[str, str]
     policies: Hex = Field(description="the 0xFF02 extension's value")
-    message: dict[str, Any] | None = Field(None, description="an application message: what it decrypts to")
-    group_updated: dict[str, Any] | None = Field(None, description="a commit: its GroupUpdated summary")
+    message: MessageRead = absent(description="an application message: what it decrypts to")
+    group_updated: CommitSummary = absent(description="a commit: its GroupUpdated summary")
 
 
 class Joined(Exchange):

@@ -49,8 +49,8 @@ FAMILY = "key_packages"
 RULE = "libxmtp verified_key_package_v2.rs; OpenMLS KeyPackageIn::validate; RFC 9420 §10.1"
 
 NOW = 1_750_000_000
-"""The fixed clock (seconds) at which every key package is built and, unless a case says otherwise, validated."""
-NOT_BEFORE, NOT_AFTER = NOW - LIFETIME_MARGIN_S, NOW + KEY_PACKAGE_LIFETIME_S
+"""The fixed clock (seconds) at which the vectors' key packages are built and, unless a case says otherwise,
+validated; the identity updates are made at it whatever the key packages' time (``cases(created)``)."""
 CS = suite(CIPHER_SUITE)
 
 
@@ -109,10 +109,10 @@ def _world() -> _Cast:
 # ------------------------------------------------------------------ builders of (in)valid key packages
 
 def bundle(installation: Installation | None = None, seed: int = 1, *, profile: KeyPackageProfile = LIBXMTP_HEAD,
-           welcome_pointers: bool = False) -> KeyPackageBundle:
-    """libxmtp XmtpKeyPackageBuilder::build for the world's inbox at ``NOW``, keys from a seeded rng."""
+           welcome_pointers: bool = False, created: int = NOW) -> KeyPackageBundle:
+    """libxmtp XmtpKeyPackageBuilder::build for the world's inbox at ``created``, keys from a seeded rng."""
     world = _world()
-    return build_key_package(installation or world.installation, world.owner.inbox_id, NOW, _rng(seed),
+    return build_key_package(installation or world.installation, world.owner.inbox_id, created, _rng(seed),
                              profile=profile, welcome_pointers=welcome_pointers)
 
 
@@ -204,7 +204,7 @@ def judge(case: DecisionCase, question: dict, answer: dict) -> None:
 
 # ------------------------------------------------------------------ cases
 
-def _case(name: str, description: str, key_package: KeyPackage, *, now: int = NOW,
+def _case(name: str, description: str, key_package: KeyPackage, *, now: int,
           known: dict[str, list[IdentityUpdate]] | None = None, intended: str | None = None,
           rule: str = RULE, tags: tuple[str, ...] = ()) -> DecisionCase:
     """A case computed with the model; ``intended`` is the reason the builder aims at (None: valid)."""
@@ -220,116 +220,120 @@ def _case(name: str, description: str, key_package: KeyPackage, *, now: int = NO
                         outputs=decided.get("outputs", {}))
 
 
-def cases() -> list[DecisionCase]:
+def cases(created: int = NOW) -> list[DecisionCase]:
+    """The cases, their key packages built at ``created`` and each validated at its time relative to it (the
+    vectors: ``NOW``; a wire form builds them for its network's clock, ``conformance/wire/key_packages.py``)."""
     world = _world()
-    head = bundle()
+    NOT_BEFORE, NOT_AFTER = created - LIFETIME_MARGIN_S, created + KEY_PACKAGE_LIFETIME_S
+    build, case = functools.partial(bundle, created=created), functools.partial(_case, now=created)
+    head = build()
     K, C = KeyPackageReason, CredentialReason
     lifetime = "OpenMLS lifetime.rs validate_with_time (verified_key_package_v2.rs validates lifetimes)"
     caps_rule = "libxmtp groups/mod.rs build_group_config RequiredCapabilities; RFC 9420 §7.2, §11.1"
     return [
         # ---- valid
-        _case("head_profile", "Given a key package built as libxmtp HEAD builds it (suite 3, LastResort, "
-              "ApplicationId, HEAD capabilities) for an installation of the inbox, When validated at its creation "
-              "time, Then it is valid and names the inbox", head.key_package, tags=("head",)),
-        _case("v1_0_0_profile", "Given a key package built as libxmtp v1.0.0 built it (proposal 7 only, no "
-              "AppDataDictionary), When validated, Then it is valid", bundle(seed=2, profile=LIBXMTP_V1_0_0)
-              .key_package, tags=("v1.0.0",)),
-        _case("head_with_welcome_pointer_extension", "Given a HEAD key package with the 0xFF04 welcome-pointer "
-              "extension {supported_aead_types [CHACHA20_POLY1305]} listed in its capabilities, When validated, "
-              "Then it is valid", bundle(seed=3, welcome_pointers=True).key_package,
-              tags=("head", "welcome_pointers")),
-        _case("valid_at_not_before", "Given a key package whose not_before is an hour before its creation, When "
-              "validated exactly at not_before, Then it is valid (not_before <= now)", head.key_package,
-              now=NOT_BEFORE, rule=lifetime, tags=("lifetime",)),
-        _case("valid_one_second_before_not_after", "Given a key package valid for 84 days, When validated one "
-              "second before not_after, Then it is valid (now < not_after)", head.key_package, now=NOT_AFTER - 1,
-              rule=lifetime, tags=("lifetime",)),
-        _case("installation_added_by_later_update", "Given an inbox created with one installation and a second "
-              "installation added by the inbox's next identity update, When the second installation's key package "
-              "is validated with the inbox's whole log, Then it is valid", bundle(world.later, seed=4).key_package,
-              rule="facts §2, §8: the inbox's association state holds the leaf's signature key", tags=("identity",)),
+        case("head_profile", "Given a key package built as libxmtp HEAD builds it (suite 3, LastResort, "
+             "ApplicationId, HEAD capabilities) for an installation of the inbox, When validated at its creation "
+             "time, Then it is valid and names the inbox", head.key_package, tags=("head",)),
+        case("v1_0_0_profile", "Given a key package built as libxmtp v1.0.0 built it (proposal 7 only, no "
+             "AppDataDictionary), When validated, Then it is valid", build(seed=2, profile=LIBXMTP_V1_0_0)
+             .key_package, tags=("v1.0.0",)),
+        case("head_with_welcome_pointer_extension", "Given a HEAD key package with the 0xFF04 welcome-pointer "
+             "extension {supported_aead_types [CHACHA20_POLY1305]} listed in its capabilities, When validated, "
+             "Then it is valid", build(seed=3, welcome_pointers=True).key_package,
+             tags=("head", "welcome_pointers")),
+        case("valid_at_not_before", "Given a key package whose not_before is an hour before its creation, When "
+             "validated exactly at not_before, Then it is valid (not_before <= now)", head.key_package,
+             now=NOT_BEFORE, rule=lifetime, tags=("lifetime",)),
+        case("valid_one_second_before_not_after", "Given a key package valid for 84 days, When validated one "
+             "second before not_after, Then it is valid (now < not_after)", head.key_package, now=NOT_AFTER - 1,
+             rule=lifetime, tags=("lifetime",)),
+        case("installation_added_by_later_update", "Given an inbox created with one installation and a second "
+             "installation added by the inbox's next identity update, When the second installation's key package "
+             "is validated with the inbox's whole log, Then it is valid", build(world.later, seed=4).key_package,
+             rule="facts §2, §8: the inbox's association state holds the leaf's signature key", tags=("identity",)),
         # ---- invalid: RFC 9420 §10.1 and XMTP's suite
-        _case("unsupported_version", "Given a key package re-signed with version 2, When validated, Then it is "
-              "refused: the version is mls10", resigned(head, version=2), intended=K.UNSUPPORTED_VERSION,
-              rule="RFC 9420 §10.1 (OpenMLS valn0201)"),
-        _case("wrong_cipher_suite", "Given a key package re-signed for cipher suite 1 (X25519 and Ed25519 like "
-              "suite 3; its capabilities list suite 1 only), When validated, Then it is refused: XMTP groups use "
-              "suite 3 only", resigned(head, leaf={"capabilities": head.key_package.leaf_node.capabilities.replace(
+        case("unsupported_version", "Given a key package re-signed with version 2, When validated, Then it is "
+             "refused: the version is mls10", resigned(head, version=2), intended=K.UNSUPPORTED_VERSION,
+             rule="RFC 9420 §10.1 (OpenMLS valn0201)"),
+        case("wrong_cipher_suite", "Given a key package re-signed for cipher suite 1 (X25519 and Ed25519 like "
+             "suite 3; its capabilities list suite 1 only), When validated, Then it is refused: XMTP groups use "
+             "suite 3 only", resigned(head, leaf={"capabilities": head.key_package.leaf_node.capabilities.replace(
                   cipher_suites=(1,))}, cipher_suite=1),
-              intended=K.UNSUPPORTED_CIPHER_SUITE, rule="facts §1: libxmtp CIPHERSUITE = 3"),
-        _case("leaf_not_from_key_package", "Given a key package whose leaf says leaf_node_source = update "
-              "(correctly signed), When validated, Then it is refused", leaf_from_update(head),
-              intended=K.NOT_A_KEY_PACKAGE_LEAF, rule="RFC 9420 §7.3: leaf_node_source is key_package"),
-        _case("bad_leaf_signature", "Given a key package whose leaf signature has one bit flipped and whose "
-              "key-package signature covers that leaf, When validated, Then it is refused: the LeafNodeTBS "
-              "signature fails", bad_leaf_signature(head), intended=K.BAD_LEAF_SIGNATURE,
-              rule="RFC 9420 §7.3 (OpenMLS valn0108)"),
-        _case("bad_key_package_signature", "Given a key package whose signature has one bit flipped, When "
-              "validated, Then it is refused: the KeyPackageTBS signature fails",
-              head.key_package.replace(signature=flipped(head.key_package.signature)), intended=K.BAD_SIGNATURE,
-              rule="RFC 9420 §10.1 (OpenMLS valn0203)"),
-        _case("key_package_signed_by_another_key", "Given a key package signed by a key other than its leaf's "
-              "signature key, When validated, Then it is refused",
-              head.key_package.signed(CS, world.other_key.private_key), intended=K.BAD_SIGNATURE,
-              rule="RFC 9420 §10.1 (OpenMLS valn0203)"),
-        _case("init_key_equals_encryption_key", "Given a key package re-signed with its init_key set to the "
-              "leaf's encryption_key, When validated, Then it is refused: the two keys differ",
-              resigned(head, init_key=head.key_package.leaf_node.encryption_key),
-              intended=K.INIT_KEY_IS_ENCRYPTION_KEY, rule="RFC 9420 §10.1 (OpenMLS valn0204)"),
-        _case("key_package_extension_not_in_capabilities", "Given a key package carrying the 0xFF04 extension "
-              "whose leaf capabilities do not list 0xFF04 (re-signed), When validated, Then it is refused: a "
-              "non-default extension in use is listed in the capabilities",
-              without_capability(bundle(seed=3, welcome_pointers=True), XmtpExtensionType.WELCOME_POINTEE_AEAD),
-              intended=K.UNLISTED_EXTENSION, rule="RFC 9420 §10, §7.3", tags=("welcome_pointers",)),
-        _case("leaf_extension_not_in_capabilities", "Given a key package whose leaf carries an extension 0xFF10 "
-              "that its capabilities do not list (re-signed), When validated, Then it is refused",
-              resigned(head, leaf={"extensions": head.key_package.leaf_node.extensions + (Extension(0xFF10, b""),)}),
-              intended=K.UNLISTED_EXTENSION, rule="RFC 9420 §7.3"),
+             intended=K.UNSUPPORTED_CIPHER_SUITE, rule="facts §1: libxmtp CIPHERSUITE = 3"),
+        case("leaf_not_from_key_package", "Given a key package whose leaf says leaf_node_source = update "
+             "(correctly signed), When validated, Then it is refused", leaf_from_update(head),
+             intended=K.NOT_A_KEY_PACKAGE_LEAF, rule="RFC 9420 §7.3: leaf_node_source is key_package"),
+        case("bad_leaf_signature", "Given a key package whose leaf signature has one bit flipped and whose "
+             "key-package signature covers that leaf, When validated, Then it is refused: the LeafNodeTBS "
+             "signature fails", bad_leaf_signature(head), intended=K.BAD_LEAF_SIGNATURE,
+             rule="RFC 9420 §7.3 (OpenMLS valn0108)"),
+        case("bad_key_package_signature", "Given a key package whose signature has one bit flipped, When "
+             "validated, Then it is refused: the KeyPackageTBS signature fails",
+             head.key_package.replace(signature=flipped(head.key_package.signature)), intended=K.BAD_SIGNATURE,
+             rule="RFC 9420 §10.1 (OpenMLS valn0203)"),
+        case("key_package_signed_by_another_key", "Given a key package signed by a key other than its leaf's "
+             "signature key, When validated, Then it is refused",
+             head.key_package.signed(CS, world.other_key.private_key), intended=K.BAD_SIGNATURE,
+             rule="RFC 9420 §10.1 (OpenMLS valn0203)"),
+        case("init_key_equals_encryption_key", "Given a key package re-signed with its init_key set to the "
+             "leaf's encryption_key, When validated, Then it is refused: the two keys differ",
+             resigned(head, init_key=head.key_package.leaf_node.encryption_key),
+             intended=K.INIT_KEY_IS_ENCRYPTION_KEY, rule="RFC 9420 §10.1 (OpenMLS valn0204)"),
+        case("key_package_extension_not_in_capabilities", "Given a key package carrying the 0xFF04 extension "
+             "whose leaf capabilities do not list 0xFF04 (re-signed), When validated, Then it is refused: a "
+             "non-default extension in use is listed in the capabilities",
+             without_capability(build(seed=3, welcome_pointers=True), XmtpExtensionType.WELCOME_POINTEE_AEAD),
+             intended=K.UNLISTED_EXTENSION, rule="RFC 9420 §10, §7.3", tags=("welcome_pointers",)),
+        case("leaf_extension_not_in_capabilities", "Given a key package whose leaf carries an extension 0xFF10 "
+             "that its capabilities do not list (re-signed), When validated, Then it is refused",
+             resigned(head, leaf={"extensions": head.key_package.leaf_node.extensions + (Extension(0xFF10, b""),)}),
+             intended=K.UNLISTED_EXTENSION, rule="RFC 9420 §7.3"),
         # ---- invalid: lifetime
-        _case("expired", "Given a key package valid for 84 days, When validated exactly at not_after, Then it is "
-              "refused as expired", head.key_package, now=NOT_AFTER, intended=K.EXPIRED, rule=lifetime,
-              tags=("lifetime",)),
-        _case("not_yet_valid", "Given a key package whose not_before is an hour before its creation, When "
-              "validated one second before not_before, Then it is refused as not yet valid", head.key_package,
-              now=NOT_BEFORE - 1, intended=K.NOT_YET_VALID, rule=lifetime, tags=("lifetime",)),
-        _case("lifetime_range_too_long", "Given a key package re-signed with a lifetime one second longer than "
-              "84 days + 1 hour (and valid now), When validated, Then it is refused: the range is too long",
-              resigned(head, leaf={"source": FromKeyPackage(Lifetime(NOT_BEFORE - 1, NOT_AFTER))}),
-              intended=K.LIFETIME_TOO_LONG, tags=("lifetime",),
-              rule="OpenMLS lifetime.rs has_acceptable_range (MAX_LEAF_NODE_LIFETIME_RANGE_SECONDS)"),
+        case("expired", "Given a key package valid for 84 days, When validated exactly at not_after, Then it is "
+             "refused as expired", head.key_package, now=NOT_AFTER, intended=K.EXPIRED, rule=lifetime,
+             tags=("lifetime",)),
+        case("not_yet_valid", "Given a key package whose not_before is an hour before its creation, When "
+             "validated one second before not_before, Then it is refused as not yet valid", head.key_package,
+             now=NOT_BEFORE - 1, intended=K.NOT_YET_VALID, rule=lifetime, tags=("lifetime",)),
+        case("lifetime_range_too_long", "Given a key package re-signed with a lifetime one second longer than "
+             "84 days + 1 hour (and valid now), When validated, Then it is refused: the range is too long",
+             resigned(head, leaf={"source": FromKeyPackage(Lifetime(NOT_BEFORE - 1, NOT_AFTER))}),
+             intended=K.LIFETIME_TOO_LONG, tags=("lifetime",),
+             rule="OpenMLS lifetime.rs has_acceptable_range (MAX_LEAF_NODE_LIFETIME_RANGE_SECONDS)"),
         # ---- invalid: XMTP's required capabilities
-        *(_case(f"missing_capability_{name}", f"Given a key package whose leaf capabilities lack {name} "
-                f"({int(t):#06x}), re-signed, When validated, Then it is refused: an XMTP group requires it",
-                without_capability(head, t), intended=K.MISSING_CAPABILITIES, rule=caps_rule)
+        *(case(f"missing_capability_{name}", f"Given a key package whose leaf capabilities lack {name} "
+               f"({int(t):#06x}), re-signed, When validated, Then it is refused: an XMTP group requires it",
+               without_capability(head, t), intended=K.MISSING_CAPABILITIES, rule=caps_rule)
           for name, t in (("immutable_metadata", XmtpExtensionType.IMMUTABLE_METADATA),
                           ("mutable_metadata", XmtpExtensionType.MUTABLE_METADATA),
                           ("group_membership", XmtpExtensionType.GROUP_MEMBERSHIP),
                           ("mutable_permissions", XmtpExtensionType.MUTABLE_PERMISSIONS))),
         # ---- invalid: the credential and its inbox
-        _case("credential_not_an_mls_credential", "Given a Basic credential whose identity is the text 'alice' "
-              "instead of an xmtp.identity.MlsCredential protobuf (re-signed), When validated, Then it is refused",
-              resigned(head, leaf={"credential": Credential.basic(b"alice")}), intended=C.MALFORMED_CREDENTIAL,
-              rule="facts §2: libxmtp identity.rs parse_credential", tags=("credential",)),
-        _case("credential_inbox_id_not_hex", "Given an MlsCredential naming 'not-an-inbox-id' (re-signed), When "
-              "validated, Then it is refused: an inbox id is 64 lowercase hex (the model is stricter than libxmtp, "
-              "which would look the string up and find no inbox)",
-              resigned(head, leaf={"credential": Credential.basic(MlsCredential("not-an-inbox-id").encode())}),
-              intended=C.INVALID_INBOX_ID, rule="facts §8: an inbox id is a lowercase hex SHA-256",
-              tags=("credential", "strict")),
-        _case("installation_not_in_inbox", "Given a key package of an installation the inbox never added, naming "
-              "the inbox, When validated with the inbox's log, Then it is refused: the credential is not bound to "
-              "its inbox", bundle(world.stranger, seed=5).key_package, intended=C.INSTALLATION_NOT_ASSOCIATED,
-              rule="facts §2: libxmtp verified_key_package_v2.rs, the association state holds the installation",
-              tags=("credential", "identity")),
-        _case("installation_revoked", "Given a key package of an installation the inbox added and later revoked, "
-              "When validated with the inbox's whole log, Then it is refused", bundle(world.revoked, seed=6)
-              .key_package, intended=C.INSTALLATION_NOT_ASSOCIATED,
-              rule="XIP-46 RevokeAssociation; facts §2", tags=("credential", "identity")),
-        _case("unknown_inbox", "Given a key package naming an inbox the validator has no identity updates for "
-              "(it knows only another inbox of the same wallet, which holds the same installation), When "
-              "validated, Then it is refused: the inbox is unknown", head.key_package,
-              known={world.other_inbox: world.other_updates}, intended=K.UNKNOWN_INBOX,
-              rule="facts §8: the credential's inbox has an association state", tags=("identity",)),
+        case("credential_not_an_mls_credential", "Given a Basic credential whose identity is the text 'alice' "
+             "instead of an xmtp.identity.MlsCredential protobuf (re-signed), When validated, Then it is refused",
+             resigned(head, leaf={"credential": Credential.basic(b"alice")}), intended=C.MALFORMED_CREDENTIAL,
+             rule="facts §2: libxmtp identity.rs parse_credential", tags=("credential",)),
+        case("credential_inbox_id_not_hex", "Given an MlsCredential naming 'not-an-inbox-id' (re-signed), When "
+             "validated, Then it is refused: an inbox id is 64 lowercase hex (the model is stricter than libxmtp, "
+             "which would look the string up and find no inbox)",
+             resigned(head, leaf={"credential": Credential.basic(MlsCredential("not-an-inbox-id").encode())}),
+             intended=C.INVALID_INBOX_ID, rule="facts §8: an inbox id is a lowercase hex SHA-256",
+             tags=("credential", "strict")),
+        case("installation_not_in_inbox", "Given a key package of an installation the inbox never added, naming "
+             "the inbox, When validated with the inbox's log, Then it is refused: the credential is not bound to "
+             "its inbox", build(world.stranger, seed=5).key_package, intended=C.INSTALLATION_NOT_ASSOCIATED,
+             rule="facts §2: libxmtp verified_key_package_v2.rs, the association state holds the installation",
+             tags=("credential", "identity")),
+        case("installation_revoked", "Given a key package of an installation the inbox added and later revoked, "
+             "When validated with the inbox's whole log, Then it is refused", build(world.revoked, seed=6)
+             .key_package, intended=C.INSTALLATION_NOT_ASSOCIATED,
+             rule="XIP-46 RevokeAssociation; facts §2", tags=("credential", "identity")),
+        case("unknown_inbox", "Given a key package naming an inbox the validator has no identity updates for "
+             "(it knows only another inbox of the same wallet, which holds the same installation), When "
+             "validated, Then it is refused: the inbox is unknown", head.key_package,
+             known={world.other_inbox: world.other_updates}, intended=K.UNKNOWN_INBOX,
+             rule="facts §8: the credential's inbox has an association state", tags=("identity",)),
     ]
 
 # ------------------------------------------------------------------ the questions and answers, typed (``family.py``)

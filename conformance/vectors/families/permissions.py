@@ -42,7 +42,7 @@ from spec_model.xmtp.permissions import (
 from spec_model.xmtp.profiles import LIBXMTP, SEED, Profile
 
 from .. import case_id
-from ..family import Exchange, Hex, decision_exchanges
+from ..family import Exchange, Hex, absent, decision_exchanges
 from ..formats import DecisionCase, Expected, Verdict
 from ..questions import answer_decision
 
@@ -398,10 +398,23 @@ class Inputs(Exchange):
     encoded: Hex | None = Field(None, description="decode: a 0xFF02 value (GroupMutablePermissionsV1)")
 
 
+class PolicyComposition(Exchange):
+    """XIP-47 composition of policies (``spec_model.xmtp.permissions.policy_json``): all of them, or any."""
+
+    all_of: list[str | PolicyComposition] = absent()
+    any_of: list[str | PolicyComposition] = absent()
+
+
+Policy = str | PolicyComposition
+"""A policy: an option's name, or a composition."""
+PolicySet = dict[str, Policy | dict[str, Policy]]
+"""A policy set as JSON (``policies_json``): permission -> policy; update_metadata_policy: field -> policy."""
+
+
 class Outputs(Exchange):
     allowed: bool | None = Field(None, description="the permission checks: true (a refusal is invalid)")
     encoded: Hex | None = Field(None, description="preset: the 0xFF02 value the preset creates")
-    policies: dict[str, Any] | None = Field(None, description="preset, decode: the policy set as JSON")
+    policies: PolicySet | None = Field(None, description="preset, decode: the policy set as JSON")
     preset: Literal["all_members", "admins_only", "dm", "custom"] | None = Field(
         None, description="decode: the preset the policy set matches")
 

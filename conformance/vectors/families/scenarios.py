@@ -29,6 +29,7 @@ from .. import case_id, expect
 from ..family import Exchange, Result, absent
 from ..formats import ScenarioCase, ScenarioStep, StepExpected, Verdict
 from ..questions import judge_fields
+from .permissions import PolicySet
 
 FORMAT = "scenario"
 AREA = "conversations"
@@ -127,17 +128,6 @@ class Question(Exchange):
     steps: list[StepQuestion]
 
 
-class PolicyComposition(Exchange):
-    """XIP-47 composition of policies (``spec_model.xmtp.permissions.policy_json``): all of them, or any."""
-
-    all_of: list[str | PolicyComposition] = absent()
-    any_of: list[str | PolicyComposition] = absent()
-
-
-Policy = str | PolicyComposition
-"""A policy option's name, or a composition."""
-
-
 class MemberObserved(Exchange):
     inbox_id: str
     permission_level: Literal["member", "admin", "super_admin"]
@@ -156,8 +146,7 @@ class GroupObserved(Exchange):
     attributes: dict[str, str]
     admins: list[str]
     super_admins: list[str]
-    policies: dict[str, Policy | dict[str, Policy]] = Field(
-        description="permission -> policy (update_metadata_policy: metadata field -> policy)")
+    policies: PolicySet
     members: list[MemberObserved]
 
 

@@ -1,0 +1,70 @@
+"""The cryptographic floor of an operation (``test_mls_max_group.py``, ``test_client_max_group.py``): what its
+public-key cryptography alone costs, measured in the same process.
+
+The operation runs with the suite's ``encrypt_with_label`` (HPKE seals, RFC 9420 §5.1.3), ``decrypt_with_label``
+(opens), ``sign_with_label``, ``verify_with_label`` (§5.1.2) and ``derive_key_pair`` counted (``counting``), and
+each count is multiplied by that primitive's unit cost, timed on inputs of the sizes MLS uses (32-byte secrets,
+1 KiB signed content; ``unit_costs``). Hashing, symmetric key schedule work and encoding are left out, so the
+floor is a lower bound.
+"""
+
+from __future__ import annotations
+
+import time
+from contextlib import contextmanager
+
+from spec_model.mls.suites import CipherSuite
+
+__all__ = ["PRIMITIVES", "counting", "unit_costs", "floor_ms"]
+
+PRIMITIVES = ("encrypt_with_label", "decrypt_with_label", "sign_with_label", "verify_with_label", "derive_key_pair")
+
+
+@contextmanager
+def counting(counts: dict[str, int]):
+    """Count the calls of the suites' public-key primitives (``PRIMITIVES``) while the block runs."""
+    originals = {name: getattr(CipherSuite, name) for name in PRIMITIVES}
+
+    def counted(name):
+        def call(self, *args, **kwargs):
+            counts[name] += 1
+            return originals[name](self, *args, **kwargs)
+        return call
+
+    for name in PRIMITIVES:
+        setattr(CipherSuite, name, counted(name))
+    try:
+        yield counts
+    finally:
+        for name, original in originals.items():
+            setattr(CipherSuite, name, original)
+
+
+def unit_costs(cs: CipherSuite) -> dict[str, float]:
+    """Each primitive's cost in ms in suite ``cs``, the median of 200 calls on MLS-sized inputs."""
+    signature_priv, signature_pub = cs.generate_signature_key_pair()
+    hpke_priv, hpke_pub = cs.derive_key_pair(b"\1" * 32)
+    secret, content = b"\2" * 32, b"\3" * 1024
+    ciphertext = cs.encrypt_with_label(hpke_pub, b"UpdatePathNode", content[:64], secret)
+    signature = cs.sign_with_label(signature_priv, b"FramedContentTBS", content)
+    calls = {
+        "encrypt_with_label": lambda: cs.encrypt_with_label(hpke_pub, b"UpdatePathNode", content[:64], secret),
+        "decrypt_with_label": lambda: cs.decrypt_with_label(hpke_priv, b"UpdatePathNode", content[:64], ciphertext),
+        "sign_with_label": lambda: cs.sign_with_label(signature_priv, b"FramedContentTBS", content),
+        "verify_with_label": lambda: cs.verify_with_label(signature_pub, b"FramedContentTBS", content, signature),
+        "derive_key_pair": lambda: cs.derive_key_pair(secret),
+    }
+    units = {}
+    for name, call in calls.items():
+        times = []
+        for _ in range(200):
+            start = time.perf_counter()
+            call()
+            times.append(time.perf_counter() - start)
+        units[name] = sorted(times)[len(times) // 2] * 1000
+    return units
+
+
+def floor_ms(counts: dict[str, int], units: dict[str, float]) -> float:
+    """The floor of an operation that made ``counts`` calls, at ``units`` ms a call."""
+    return sum(counts[name] * units[name] for name in PRIMITIVES)
