@@ -33,7 +33,7 @@ TITLES = {
     "rfc9420/passive-client-handling-commit": "MLS passive client: commits",
     "rfc9180": "HPKE",
     "wire/mls": "wire MLS attacks",
-    "interop": "MLS groups with the model",
+    "interop": "MLS groups with the model or a peer",
     "differential": "differential state machine",
     "scenario-file": "replayed scenario files",
 }
