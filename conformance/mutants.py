@@ -278,9 +278,9 @@ def _welcome_info_without_prefix(original) -> bytes:
     return opaque(WELCOME_LABEL.removeprefix(b"MLS 1.0 ")) + opaque(b"")
 
 
-def _little_endian_counter(base: bytes, index: int) -> bytes:
-    """``history_archive._nonce`` counting in little-endian (like the archive's version field), not big-endian."""
-    return ((int.from_bytes(base, "little") + index) % (1 << 96)).to_bytes(len(base), "little")
+def _big_endian_counter(base: bytes, index: int) -> bytes:
+    """``history_archive._nonce`` counting in big-endian (as TLS and HPKE sequence numbers do), not little-endian."""
+    return ((int.from_bytes(base, "big") + index) % (1 << 96)).to_bytes(len(base), "big")
 
 
 _MUTANTS = [
@@ -412,9 +412,9 @@ _MUTANTS = [
     Mutant("welcome_wrap_unprefixed_label", "xmtp/welcome_wrapping",
            'welcomes are wrapped with HPKE info "MLS_WELCOME", without OpenMLS\'s "MLS 1.0 " prefix (facts §7.3)',
            _replace(["spec_model.xmtp.welcome_wrap:_INFO"], _welcome_info_without_prefix)),
-    Mutant("archive_nonce_little_endian", "xmtp/history_archives",
-           "history archive record nonces count up in little-endian instead of big-endian (facts §9)",
-           _replace(["spec_model.xmtp.history_archive:_nonce"], _to(_little_endian_counter))),
+    Mutant("archive_nonce_big_endian", "xmtp/history_archives",
+           "history archive record nonces count up in big-endian instead of little-endian (facts §9)",
+           _replace(["spec_model.xmtp.history_archive:_nonce"], _to(_big_endian_counter))),
     # ---- a client's own processing of what it receives (only the wire checks see it)
     *[Mutant(name, f"wire/{family}", description, patch, checks=("wire/*",))
       for name, family, description, patch in [
