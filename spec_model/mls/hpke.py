@@ -268,8 +268,9 @@ class _WeierstrassGroup:
         return sk, sk.public_key().public_bytes(Encoding.X962, PublicFormat.UncompressedPoint)
 
     def public_of(self, skm: bytes) -> bytes:
-        """RFC 9180 §7.1.2: ``SerializePublicKey(pk(DeserializePrivateKey(skm)))``."""
-        return self.load_private(skm)[1]
+        """RFC 9180 §7.1.2: ``SerializePublicKey(pk(DeserializePrivateKey(skm)))``, through the key cache: the
+        members of a group derive the same path keys (RFC 9420 §7.4) and then use them."""
+        return self.private_key(skm)[1]
 
     def _load_public(self, pkm: bytes):
         if len(pkm) != self.Npk or pkm[0] != 0x04:

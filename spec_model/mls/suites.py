@@ -29,6 +29,7 @@ import functools
 import hashlib
 import hmac
 import os
+import threading
 from typing import Callable
 
 import nacl.exceptions
@@ -43,7 +44,7 @@ from .hpke import P256_ORDER, P384_ORDER, P521_ORDER, Hpke, hpke_for
 
 __all__ = [
     "CipherSuiteId", "CipherSuite", "suite", "SignatureScheme", "HPKECiphertext",
-    "InvalidSignatureError", "Rng",
+    "InvalidSignatureError", "Rng", "remember_verifications",
 ]
 
 Rng = Callable[[int], bytes]
@@ -169,7 +170,38 @@ def _sign(scheme: SignatureScheme, priv: bytes, message: bytes) -> bytes:
     return key.sign(message, ec.ECDSA(_EC_CURVES[scheme][1]))
 
 
+_verified: dict[bytes, None] = {}
+"""SHA-256 digests of (scheme, key, message, signature) that verified, oldest first."""
+_verified_limit = 16384
+_verified_lock = threading.Lock()
+
+
+def remember_verifications(limit: int) -> int:
+    """model: how many successful verifications ``_verify`` remembers (0: none), the memory emptied; returns the
+    limit before. Benchmarks set 0, so that an operation timed again pays for its signature checks again."""
+    global _verified_limit
+    with _verified_lock:
+        before, _verified_limit = _verified_limit, limit
+        _verified.clear()
+    return before
+
+
 def _verify(scheme: SignatureScheme, pub: bytes, message: bytes, signature: bytes) -> None:
+    """RFC 9420 §5.1.2: ``Verify`` is a function of its inputs, so a verification that succeeded is remembered by
+    the digest of those inputs: the members of a group each check the same leaf and content signatures."""
+    digest = hashlib.sha256(b"".join(len(part).to_bytes(4, "big") + part for part in (
+        scheme.to_bytes(2, "big"), pub, message, signature))).digest()
+    if digest in _verified:
+        return
+    _verify_once(scheme, pub, message, signature)
+    with _verified_lock:  # the XMTP API server's threads verify too
+        if _verified_limit:
+            if len(_verified) >= _verified_limit:
+                del _verified[next(iter(_verified))]
+            _verified[digest] = None
+
+
+def _verify_once(scheme: SignatureScheme, pub: bytes, message: bytes, signature: bytes) -> None:
     if scheme == SignatureScheme.ed25519:
         try:
             _sodium_verify_key(pub).verify(message, signature)

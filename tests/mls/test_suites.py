@@ -1,0 +1,42 @@
+"""RFC 9420 §5.1.2: signing and verifying with labels, and the memory of successful verifications."""
+
+from __future__ import annotations
+
+import pytest
+
+from spec_model.mls import suites
+from spec_model.mls.suites import InvalidSignatureError, remember_verifications, suite
+
+
+@pytest.fixture
+def remembering():
+    before = remember_verifications(16)
+    yield
+    remember_verifications(before)
+
+
+@pytest.mark.parametrize("cipher_suite", [1, 2, 7])
+def test_a_remembered_verification_never_vouches_for_other_inputs(cipher_suite, remembering):
+    cs = suite(cipher_suite)
+    priv, pub = cs.generate_signature_key_pair()
+    _, other_pub = cs.generate_signature_key_pair()
+    signature = cs.sign_with_label(priv, b"LeafNodeTBS", b"content")
+    cs.verify_with_label(pub, b"LeafNodeTBS", b"content", signature)
+    cs.verify_with_label(pub, b"LeafNodeTBS", b"content", signature)  # remembered
+    for key, label, content, sig in [(other_pub, b"LeafNodeTBS", b"content", signature),
+                                     (pub, b"GroupInfoTBS", b"content", signature),
+                                     (pub, b"LeafNodeTBS", b"contents", signature),
+                                     (pub, b"LeafNodeTBS", b"content", signature[:-1] + bytes([signature[-1] ^ 1]))]:
+        with pytest.raises(InvalidSignatureError):
+            cs.verify_with_label(key, label, content, sig)
+
+
+def test_the_memory_is_bounded_and_can_be_switched_off(remembering):
+    cs = suite(1)
+    priv, pub = cs.generate_signature_key_pair()
+    for n in range(20):
+        cs.verify_with_label(pub, b"L", bytes([n]), cs.sign_with_label(priv, b"L", bytes([n])))
+    assert len(suites._verified) == 16
+    remember_verifications(0)
+    cs.verify_with_label(pub, b"L", b"x", cs.sign_with_label(priv, b"L", b"x"))
+    assert suites._verified == {}
