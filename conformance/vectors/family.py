@@ -141,13 +141,18 @@ def decision_exchanges(inputs: type[Exchange], outputs: type[Exchange]) -> dict[
     return {"decide": (question, answer)}
 
 
+class NoContext(Exchange):
+    """The context of a type whose bytes are all a decoder needs: an empty object."""
+
+
 class Decode(Exchange):
-    """``decode``: bytes of a type, and what the decoder needs besides them."""
+    """``decode``: bytes of a type, and what the decoder needs besides them (families whose decoders need more
+    type ``context`` in their own ``Decode``)."""
 
     ask: Literal["decode"]
     type: str
     encoded: Hex
-    context: dict[str, Any] = Field(default_factory=dict)
+    context: NoContext = Field(default_factory=NoContext)
 
 
 class Decoded(Exchange):
