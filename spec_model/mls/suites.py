@@ -173,6 +173,9 @@ def _sign(scheme: SignatureScheme, priv: bytes, message: bytes) -> bytes:
 _verified: dict[bytes, None] = {}
 """SHA-256 digests of (scheme, key, message, signature) that verified, oldest first."""
 _verified_limit = 16384
+_REMEMBERED_MESSAGE_SIZE = 4096
+"""Only messages up to this size are remembered: leaves and key packages, which every member checks again; a large
+commit is checked once per member, and hashing it for the memory would only add to its cost."""
 _verified_lock = threading.Lock()
 
 
@@ -189,16 +192,20 @@ def remember_verifications(limit: int) -> int:
 def _verify(scheme: SignatureScheme, pub: bytes, message: bytes, signature: bytes) -> None:
     """RFC 9420 §5.1.2: ``Verify`` is a function of its inputs, so a verification that succeeded is remembered by
     the digest of those inputs: the members of a group each check the same leaf and content signatures."""
+    if not _verified_limit or len(message) > _REMEMBERED_MESSAGE_SIZE:
+        _verify_once(scheme, pub, message, signature)
+        return
     digest = hashlib.sha256(b"".join(len(part).to_bytes(4, "big") + part for part in (
         scheme.to_bytes(2, "big"), pub, message, signature))).digest()
     if digest in _verified:
         return
     _verify_once(scheme, pub, message, signature)
     with _verified_lock:  # the XMTP API server's threads verify too
-        if _verified_limit:
-            if len(_verified) >= _verified_limit:
-                del _verified[next(iter(_verified))]
-            _verified[digest] = None
+        if not _verified_limit:  # switched off meanwhile
+            return
+        if len(_verified) >= _verified_limit:
+            del _verified[next(iter(_verified))]
+        _verified[digest] = None
 
 
 def _verify_once(scheme: SignatureScheme, pub: bytes, message: bytes, signature: bytes) -> None:

@@ -37,6 +37,10 @@ def test_the_memory_is_bounded_and_can_be_switched_off(remembering):
     for n in range(20):
         cs.verify_with_label(pub, b"L", bytes([n]), cs.sign_with_label(priv, b"L", bytes([n])))
     assert len(suites._verified) == 16
+    large = b"x" * 5000  # a large commit's content is checked once per member: not remembered
+    before = dict(suites._verified)
+    cs.verify_with_label(pub, b"L", large, cs.sign_with_label(priv, b"L", large))
+    assert suites._verified == before
     remember_verifications(0)
     cs.verify_with_label(pub, b"L", b"x", cs.sign_with_label(priv, b"L", b"x"))
     assert suites._verified == {}
