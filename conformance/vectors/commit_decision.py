@@ -19,7 +19,7 @@ from spec_model.mls.ratchet_tree import RatchetTree
 from spec_model.mls.reasons import Rejected
 from spec_model.mls.suites import suite
 from spec_model.xmtp.commit_validation import CommitReason, ValidatedCommit, validate_commit
-from spec_model.xmtp.credential import inbox_of
+from spec_model.xmtp.credential import is_inbox_id, named_inbox
 from spec_model.xmtp.extensions import read_membership
 from spec_model.xmtp.identity import decode_update
 from spec_model.xmtp.identity_log import IdentityLog
@@ -47,7 +47,7 @@ def _credential_inboxes(staged: StagedCommit) -> set[str]:
     leaves += [p.proposal.key_package.leaf_node for p in staged.proposals if isinstance(p.proposal, Add)]
     leaves += [p.proposal.leaf_node for p in staged.proposals if isinstance(p.proposal, Update)]
     leaves += [staged.path_leaf] if staged.path_leaf is not None else []
-    return {inbox_of(leaf.credential) for leaf in leaves}
+    return {inbox for inbox in (named_inbox(leaf.credential) for leaf in leaves) if is_inbox_id(inbox)}
 
 
 def inputs_of(staged: StagedCommit, log: IdentityLog, *, own_version: str, profile: str) -> dict[str, Any]:

@@ -18,14 +18,17 @@ from __future__ import annotations
 import dataclasses
 from typing import Callable
 
+from spec_model.mls.leaf_node import Credential
 from spec_model.mls.proposals import Add, PreSharedKey, Remove
 from spec_model.mls.psk import PreSharedKeyID
+from spec_model.xmtp.credential import MlsCredential
 from spec_model.xmtp.extensions import GroupMembership, read_membership
 from spec_model.xmtp.groups import admin_lists_proposal, membership_proposals, metadata_proposal, \
     permissions_proposal
 from spec_model.xmtp.key_package import build_key_package
 from spec_model.xmtp.permissions import Option, Policies, Preset, preset_policies
 
+from ..vectors.families.key_packages import resigned
 from ..vectors.formats import DecisionCase, Verdict
 from .world import PROFILES, GroupSpec, WireGroup, World, group_spec
 
@@ -163,6 +166,17 @@ def _claims_another_inbox(g: WireGroup):
         g, "creator", add=("outsider0", "outsider1"))), {}
 
 
+def _added_credential(named: Callable[[str], str]):
+    """The creator adds outsider0's installation from a key package whose MlsCredential names ``named(inbox)``."""
+    def build(g: WireGroup):
+        user = g.world.user("outsider0")
+        bundle = build_key_package(user.installation, user.inbox_id, g.world.network.clock.now_ns() // 10**9)
+        forged = resigned(bundle, leaf={"credential": Credential.basic(MlsCredential(named(user.inbox_id)).encode())})
+        return "creator", membership_proposals(g.member("creator"), (forged,), frozenset(), _membership(
+            g, "creator", add=("outsider0",))), {}
+    return build
+
+
 def _readd(actor: str):
     def build(g: WireGroup):
         mls = g.member(actor)
@@ -244,6 +258,9 @@ _BUILDERS: dict[str, tuple[dict, Callable]] = {
     "remove_one_of_two_installations": ({"extra": _TWIN}, _remove_one_of_two),
     "remove_inbox_with_all_installations": ({"extra": _TWIN}, _remove("creator", "twin")),
     "key_package_claims_another_inbox": ({}, _claims_another_inbox),
+    "added_credential_uppercase_inbox_id": ({}, _added_credential(str.upper)),
+    "added_credential_short_inbox_id": ({}, _added_credential(lambda inbox: inbox[:63])),
+    "added_credential_empty_inbox_id": ({}, _added_credential(lambda inbox: "")),
     "super_admin_readds_installation": ({}, _readd("creator")),
     "member_readds_installation": ({}, _readd("member")),
     "member_removes_member": ({}, _remove("member", "target0")),

@@ -6,7 +6,9 @@ again over it), with 0xFF01 naming the inbox the installation is registered in: 
 it names (registered first, from the family's wallet, on a network of its own), for an invalid one a model
 user's. A receiver parses every added leaf's credential and checks it names the inbox the installation
 belongs to (docs/xmtp-facts.md §2, §4.4): the valid one is applied, the invalid ones refused (then the probe
-follows, ``WireGroup.play``).
+follows, ``WireGroup.play``). A client of the libxmtp profile only decodes an added leaf's MlsCredential
+(``Profile.added_credentials_checked``), so an invalid credential that decodes is judged in the seed profile
+only; commit_validation's ``libxmtp/added_credential_*`` cases play the libxmtp profile's verdict.
 
 Without a wire form: valid credentials naming an inbox whose wallet the harness does not hold (it cannot
 register an installation in it), installation keys (derived by the installation's own client: a receiver sees
@@ -21,7 +23,8 @@ import dataclasses
 
 from spec_model.mls.leaf_node import Credential, CredentialType
 from spec_model.xmtp import api
-from spec_model.xmtp.credential import Installation, inbox_of
+from spec_model.mls.reasons import Rejected
+from spec_model.xmtp.credential import Installation, inbox_of, named_inbox
 from spec_model.xmtp.extensions import GroupMembership, read_membership
 from spec_model.xmtp.groups import membership_proposals
 from spec_model.xmtp.identity import inbox_id
@@ -50,6 +53,7 @@ class CredentialWire:
     credential: bytes
     wallet: Wallet | None
     accepted: bool
+    own_profile: bool = True  # a profile the spec names is the only one the case holds in
 
     @property
     def fresh_world(self) -> bool:
@@ -76,10 +80,6 @@ class CredentialWire:
         group.play("creator", proposals, accepted=self.accepted, what=self.case_id.split("::")[1])
 
 
-def _spec() -> GroupSpec:
-    return group_spec("credentials")
-
-
 def derive(case: CodecCase) -> CredentialWire | str:
     """The wire form of a credentials case, or why it has none."""
     if case.type == family.TYPES["installation_key"]:
@@ -90,10 +90,22 @@ def derive(case: CodecCase) -> CredentialWire | str:
     if Credential.decode(credential).credential_type != CredentialType.basic:
         return "no member supports the credential type: an MLS-level refusal (RFC 9420 §7.2) before any credential rule"
     accepted = Verdict(case.expected.result) == Verdict.VALID
-    wallet = None
+    wallet, profile = None, None
+    if not accepted and _decodes(credential):
+        profile = "seed"  # the libxmtp profile only decodes an added leaf's credential: commit_validation's
+        #                   libxmtp/added_credential_* cases hold its verdict
     if accepted:
         wallet = WALLETS.get(inbox_of(Credential.decode(credential)))
         if wallet is None:
             return "the credential names an inbox whose wallet the harness does not hold: no installation of it " \
                    "can be registered"
-    return CredentialWire(_spec(), case.id, credential, wallet, accepted)
+    return CredentialWire(group_spec("credentials", profile=profile), case.id, credential, wallet, accepted)
+
+
+def _decodes(credential: bytes) -> bool:
+    """Whether the credential's identity is an MlsCredential, whatever inbox id it names."""
+    try:
+        named_inbox(Credential.decode(credential))
+    except Rejected:
+        return False
+    return True

@@ -40,7 +40,7 @@ from spec_model.mls.reasons import Rejected
 from spec_model.xmtp import api
 from spec_model.xmtp.commit_validation import ValidatedCommit, validate_commit
 from spec_model.xmtp.content import GROUP_UPDATED
-from spec_model.xmtp.credential import Installation, inbox_of
+from spec_model.xmtp.credential import Installation, named_inbox
 from spec_model.xmtp.extensions import (
     GroupMembership, Inboxes, new_group_metadata, new_group_mutable_metadata, read_membership, read_mutable_metadata,
     read_mutable_permissions,
@@ -265,8 +265,11 @@ class WireGroup:
         expected["admins"], expected["super_admins"] = admins, supers
         installations: dict[str, int] = {}
         for _, leaf in staged.new_tree.members():
-            inbox = inbox_of(leaf.credential)
+            inbox = named_inbox(leaf.credential)
             installations[inbox] = installations.get(inbox, 0) + 1
+        if self.profile.members_installations_from_identity:  # libxmtp: its inbox's, at the group's sequence id
+            installations = {inbox: len(self.world.log.state_at(inbox, sequence_id).installations)
+                             for inbox, sequence_id in read_membership(new).members.items()}
         expected["members"] = [{"inbox_id": inbox, "installations": installations.get(inbox, 0),
                                 "permission_level": "super_admin" if inbox in supers else
                                 "admin" if inbox in admins else "member"}

@@ -31,7 +31,7 @@ from spec_model.mls.proposals import Add, GroupContextExtensions, PreSharedKey, 
 from spec_model.mls.reasons import RefusalClass, Rejected, reason_codes
 
 from .content import GroupUpdated, Inbox, MetadataFieldChange
-from .credential import inbox_of
+from .credential import inbox_of, named_inbox
 from .extensions import (
     MINIMUM_SUPPORTED_PROTOCOL_VERSION, ConversationType, GroupMembership, XmtpExtensionType, check_attribute, check_group_size,
     read_immutable_metadata, read_membership, read_mutable_metadata, read_mutable_permissions,
@@ -67,6 +67,7 @@ class CommitReason(enum.StrEnum):
     INSUFFICIENT_PERMISSIONS = "commit.insufficient_permissions"  # step 12: a policy refuses a change
     PROTOCOL_VERSION_TOO_LOW = "commit.protocol_version_too_low"  # step 13: the group needs a newer client
     GROUP_FULL = "commit.group_full"                            # seed: 1–400 members (libxmtp: 250)
+    PROPOSAL_NOT_STORED = "commit.proposal_not_stored"          # libxmtp: it references a member's proposal, refused
 
 
 @dataclasses.dataclass(frozen=True)
@@ -144,7 +145,12 @@ def validate_commit(staged: StagedCommit, identity_at: IdentityLookup, *, own_ve
     if any(isinstance(p.proposal, PreSharedKey) for p in staged.proposals):
         raise Rejected(CommitReason.NO_PSK_SUPPORT)
 
-    # 7. installations the proposals add, remove and update
+    # 7. installations the proposals add, remove and update; libxmtp keeps no member's proposal to commit
+    if not profile.proposals_by_reference:
+        for p in staged.proposals:
+            if isinstance(p.proposal, (Add, Remove, Update)) and p.sender != staged.committer:
+                raise Rejected(CommitReason.PROPOSAL_NOT_STORED,
+                               f"{type(p.proposal).__name__} proposed by leaf {p.sender}")
     added = {p.proposal.key_package.leaf_node.signature_key: p for p in staged.proposals if isinstance(p.proposal, Add)}
     removed = {staged.old_tree.leaf(p.proposal.removed).signature_key for p in staged.proposals
                if isinstance(p.proposal, Remove)}
@@ -172,7 +178,14 @@ def validate_commit(staged: StagedCommit, identity_at: IdentityLookup, *, own_ve
     # 11. credentials: the actor, every updated leaf and every added leaf belong to their inbox
     to_check = [(staged.path_leaf or staged.old_tree.leaf(staged.committer), actor_inbox)]
     to_check += [(leaf, inbox_of(leaf.credential)) for leaf, _ in updated]
-    to_check += [(p.proposal.key_package.leaf_node, owners.get(key)) for key, p in added.items()]
+    if profile.added_credentials_checked:
+        to_check += [(p.proposal.key_package.leaf_node, owners.get(key)) for key, p in added.items()]
+    else:  # libxmtp: an added leaf's credential only decodes; its installation id matched step 10
+        for p in added.values():
+            try:
+                named_inbox(p.proposal.key_package.leaf_node.credential)
+            except Rejected as e:
+                raise Rejected(CommitReason.INBOX_VALIDATION_FAILED, "credential", cause=e) from None
     for leaf, expected_inbox in to_check:
         _check_credential(leaf, expected_inbox, old_membership, new_membership, identity_at)
 
@@ -290,10 +303,10 @@ def _check_policies(staged, actor: Actor, immutable, old_metadata, old_membershi
     proposers, removers = {}, {}
     for key, p in added.items():
         if p.sender is not None:
-            proposers[inbox_of(p.proposal.key_package.leaf_node.credential)] = p.sender
+            proposers[named_inbox(p.proposal.key_package.leaf_node.credential)] = p.sender
     for p in staged.proposals:
         if isinstance(p.proposal, Remove) and p.sender is not None:
-            removers[inbox_of(staged.old_tree.leaf(p.proposal.removed).credential)] = p.sender
+            removers[named_inbox(staged.old_tree.leaf(p.proposal.removed).credential)] = p.sender
 
     def proposer_of(inbox: str, senders: dict[str, int]) -> Actor:
         sender = senders.get(inbox, gce_sender)

@@ -25,7 +25,7 @@ from spec_model.mls.reasons import Rejected
 from .consent import ConsentState, ConsentType, conversation_entity
 from .content import LEAVE_REQUEST, EncodedContent, encode_text, message_id, seal_envelope
 from .context import ClientContext, ClientReason
-from .credential import inbox_of
+from .credential import named_inbox
 from .delivery import DeliveryStatus, GroupMessageKind, IntentKind, IntentState
 from .deletion import DELETED_MESSAGE, HIDDEN_TYPE_IDS, check_deletion, encode_delete_message, is_deletion_valid
 from .extensions import MESSAGE_DISAPPEAR_FROM_NS, MESSAGE_DISAPPEAR_IN_NS, ConversationType, \
@@ -146,7 +146,7 @@ class Conversation:
         metadata = read_mutable_metadata(group.context.extensions)
         by_inbox: dict[str, list[bytes]] = {}
         for _, leaf in group.members():
-            by_inbox.setdefault(inbox_of(leaf.credential), []).append(leaf.signature_key)
+            by_inbox.setdefault(named_inbox(leaf.credential), []).append(leaf.signature_key)
         membership = read_membership(group.context.extensions)
         members = []
         for inbox in sorted(i for i, sequence_id in membership.members.items() if sequence_id != 0):

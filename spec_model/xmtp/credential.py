@@ -103,6 +103,12 @@ def inbox_of(credential: Credential) -> str:
     return inbox_id
 
 
+def named_inbox(credential: Credential) -> str:
+    """libxmtp crates/xmtp_mls/src/groups/validated_commit.rs@b649d1a ``inbox_id_from_credential``: the string a
+    Basic credential's MlsCredential names, of any form; raises ``Rejected`` when the identity is not one."""
+    return _identity(credential, MlsCredential).inbox_id
+
+
 def _identity(credential: Credential, message: type[Message]) -> Message:
     """The protobuf ``message`` in a Basic credential's identity; raises ``Rejected``."""
     if credential.credential_type != CredentialType.basic:

@@ -159,6 +159,25 @@ class Profile:
         ``fetch_stitched``), so what is sent to either goes to it; a DM's
         ``sync`` first syncs the others (crates/xmtp_mls/src/groups/mls_sync.rs
         ``sync``). The seed profile keeps every DM its own conversation.
+    ``added_credentials_checked``
+        docs/xmtp-facts.md §4.4 step 11 (the seed profile): an added leaf's
+        credential names, in the inbox-id form (64 lowercase hex), the inbox
+        whose identity log holds the installation. libxmtp
+        crates/xmtp_mls/src/groups/validated_commit.rs ``get_proposal_changes``
+        @b649d1a (the same @09d3f023f) checks an Add only by its installation
+        id against the diff 0xFF01 implies ("We don't need to validate the
+        credential here"); ``inbox_id_from_credential`` only decodes the
+        MlsCredential, whatever string it names.
+    ``proposals_by_reference``
+        RFC 9420 §12.4: a commit may reference proposals other members sent in
+        its epoch (the seed profile). libxmtp refuses a received Add, Remove or
+        Update proposal when the group has no proposals enabled
+        (crates/xmtp_mls/src/groups/mls_sync.rs ``ProposalsNotEnabled``
+        @b649d1a; groups enable them with XIP-81's AppDataDictionary, which no
+        model group carries), and 1.9.1 does not keep it past the message
+        (``ProposalMessage`` "intentionally left blank"; OpenMLS stores it in
+        memory only, @09d3f023f), so a commit referencing another member's
+        proposal cannot be staged: the member stays at its epoch.
     ``sync_requests_claimed``
         docs/xmtp-facts.md §9: an installation that answers a history request
         first claims it with an acknowledge, and no installation answers a
@@ -191,6 +210,8 @@ class Profile:
     dm_found_by_members: bool
     dm_stitching: bool
     sync_requests_claimed: bool
+    added_credentials_checked: bool
+    proposals_by_reference: bool
 
 
 SEED = Profile(
@@ -201,7 +222,7 @@ SEED = Profile(
     removed_member_merges_removal=False, inactive_sync_refused=False, membership_noops=False,
     dm_metadata_frozen=False, members_installations_from_identity=False, installations_checked=False,
     sync_all_needing_sync=False, leave_checks=False, dm_found_by_members=False, dm_stitching=False,
-    sync_requests_claimed=True,
+    sync_requests_claimed=True, added_credentials_checked=True, proposals_by_reference=True,
 )
 """seed + XIP-47: the product description, the model's default."""
 
@@ -213,7 +234,7 @@ LIBXMTP = Profile(
     removed_member_merges_removal=True, inactive_sync_refused=True, membership_noops=True,
     dm_metadata_frozen=True, members_installations_from_identity=True, installations_checked=True,
     sync_all_needing_sync=True, leave_checks=True, dm_found_by_members=True, dm_stitching=True,
-    sync_requests_claimed=False,
+    sync_requests_claimed=False, added_credentials_checked=False, proposals_by_reference=False,
 )
 """libxmtp (docs/xmtp-facts.md §1, §3, §4; the rules above checked at b649d1a, node-bindings
 1.11.0-nightly.20260726.b649d1a): what the deployed clients do."""

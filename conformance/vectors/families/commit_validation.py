@@ -37,10 +37,11 @@ import re
 
 from spec_model.mls.group import Group, StagedCommit
 from spec_model.mls.key_package import KeyPackageBundle
+from spec_model.mls.leaf_node import Credential
 from spec_model.mls.proposals import Add, PreSharedKey, Remove
 from spec_model.mls.psk import PreSharedKeyID
 from spec_model.xmtp.commit_validation import CommitReason
-from spec_model.xmtp.credential import Installation, inbox_of
+from spec_model.xmtp.credential import Installation, MlsCredential, inbox_of
 from spec_model.xmtp.extensions import GroupMembership, new_dm_metadata, new_dm_mutable_metadata, read_membership
 from spec_model.xmtp.groups import (
     admin_lists_proposal, membership_of, membership_proposals, metadata_proposal, permissions_proposal,
@@ -56,6 +57,7 @@ from ..family import decision_exchanges
 from ..formats import DecisionCase, Verdict
 from ..questions import judge_decision
 from ..world import NOW_S, User, World
+from .key_packages import resigned
 
 FAMILY = "commit_validation"
 FORMAT = "decision"
@@ -522,6 +524,8 @@ def _proposer_cases() -> list[DecisionCase]:
         for proposer, committer, verdict, why in (
                 ("bo", "alix", CommitReason.INSUFFICIENT_PERMISSIONS, "refused: bo, a plain member, proposed it"),
                 ("alix", "bo", "valid", "valid: alix, the super admin, proposed it")):
+            if not profile.proposals_by_reference:
+                verdict, why = CommitReason.PROPOSAL_NOT_STORED, "refused: libxmtp kept no member's proposal"
             t = _three(seed, profile=profile)
             g = t.groups
             caro_leaf = next(i for i, leaf in g[proposer].members() if inbox_of(leaf.credential) == t.caro.inbox_id)
@@ -538,10 +542,71 @@ def _proposer_cases() -> list[DecisionCase]:
     return out
 
 
+def _added_credential_cases() -> list[DecisionCase]:
+    """An added leaf's credential: the seed profile checks it names the installation's inbox in the inbox-id form
+    (step 11), the libxmtp profile only decodes it (``Profile.added_credentials_checked``)."""
+    out = []
+    for seed, name, profile in ((16, "seed", SEED), (17, "libxmtp", LIBXMTP)):
+        t = _three(seed, profile=profile)
+        w, g = t.world, t.groups
+        for label, named in (("uppercase", str.upper), ("short", lambda inbox: inbox[:63]), ("empty", lambda _: "")):
+            dave = w.user(f"dave_{label}")
+            bundle = build_key_package(dave.installations[0], dave.inbox_id, NOW_S, w.rng)
+            forged = resigned(bundle, leaf={"credential": Credential.basic(MlsCredential(named(dave.inbox_id))
+                                                                            .encode())})
+            out.append(_from_staged(
+                f"added_credential_{label}_inbox_id", f"{THREE}, When alix adds dave's installation (dave's inbox in "
+                f"0xFF01) from a key package whose MlsCredential names dave's inbox id {label} "
+                f"({'upper-cased' if label == 'uppercase' else '63 characters' if label == 'short' else 'empty'}), "
+                f"Then it is {'refused' if profile.added_credentials_checked else 'valid: libxmtp only decodes it'}",
+                "step 11 (an added installation's credential)",
+                _commit(w, g["alix"], membership_proposals(g["alix"], (forged,), frozenset(),
+                                                        w.membership_with(g["alix"], dave))),
+                w, CommitReason.INBOX_VALIDATION_FAILED if profile.added_credentials_checked else "valid",
+                profile=name))
+    return out
+
+
+def _libxmtp_counterpart_cases() -> list[DecisionCase]:
+    """The libxmtp profile's verdicts on seed cases it decides otherwise: an Add whose credential names another
+    inbox (valid: only the installation id is matched), proposals committed by reference (refused)."""
+    t = _three(18, profile=LIBXMTP)
+    w, g = t.world, t.groups
+    given = "Given alix's libxmtp group (all-members preset) with bo (two installations) and caro"
+    dave, erin = w.user("dave"), w.user("erin")
+    forged = build_key_package(erin.installations[0], dave.inbox_id, NOW_S, w.rng).key_package
+    out = [_from_staged(
+        "key_package_claims_another_inbox", f"{given}, When alix adds erin's installation in a key package whose "
+        "credential names dave's inbox (both inboxes listed), Then it is valid: libxmtp matches the installation "
+        "against the inboxes' logs, not its credential", "step 11 (libxmtp: added credentials only decode)",
+        _commit(w, g["alix"], membership_proposals(g["alix"], (forged,), frozenset(),
+                                                w.membership_with(g["alix"], dave, erin))),
+        w, "valid", profile="libxmtp")]
+    message, _ = g["bo"].update_proposal(rng=w.rng)
+    g["alix"].process(message)
+    out.append(_from_staged(
+        "update_proposal_committed", f"{given}, When bo proposes an Update of its leaf and alix commits it, Then it "
+        "is refused: libxmtp refused bo's proposal (proposals not enabled) and cannot stage the commit",
+        "step 7 (libxmtp: no proposal by reference)", _commit(w, g["alix"]), w, CommitReason.PROPOSAL_NOT_STORED,
+        profile="libxmtp"))
+    g["alix"].proposals.clear()
+    a = _three(19, preset=Preset.ADMINS_ONLY, profile=LIBXMTP)
+    erin = a.world.user("erin")
+    a.groups["alix"].process(a.groups["caro"].propose(Add(a.world.key_package(erin).key_package), rng=a.world.rng))
+    gce = membership_proposals(a.groups["alix"], (), frozenset(), a.world.membership_with(a.groups["alix"], erin))
+    out.append(_from_staged(
+        "admins_only/member_proposes_add", "Given alix's libxmtp group with the admins-only preset, bo and caro, When "
+        "caro proposes adding erin and alix commits that proposal with the new 0xFF01, Then it is refused: libxmtp "
+        "refused caro's proposal", "step 7 (libxmtp: no proposal by reference)", _commit(a.world, a.groups["alix"], gce),
+        a.world, CommitReason.PROPOSAL_NOT_STORED, profile="libxmtp"))
+    return out
+
+
 def cases() -> list[DecisionCase]:
     return [*_all_members_cases(), *_actor_cases(), *_libxmtp_cases(), *_admins_only_cases(), *_dm_cases(),
             *_super_admin_removal_cases(), *_permissions_policy_cases(), *_group_size_cases(),
-            *_shared_installation_cases(), *_minimum_version_cases(), *_proposer_cases()]
+            *_shared_installation_cases(), *_minimum_version_cases(), *_proposer_cases(), *_added_credential_cases(),
+            *_libxmtp_counterpart_cases()]
 
 
 def answer(question: dict) -> dict:
