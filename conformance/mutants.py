@@ -176,17 +176,18 @@ def _stops_on_refusal(original):
 
 def _metadata_failures_ignored(original):
     """``unwrap_welcome`` that reads a Welcome whose metadata does not open as if it had none (cursor 0)."""
-    def unwrap_welcome(private_key, data, welcome_metadata, algorithm=1):
+    def unwrap_welcome(private_key, data, welcome_metadata, algorithm=1, *profile):
         try:
-            return original(private_key, data, welcome_metadata, algorithm)
+            return original(private_key, data, welcome_metadata, algorithm, *profile)
         except Rejected:
-            return original(private_key, data, b"", algorithm)
+            return original(private_key, data, b"", algorithm, *profile)
     return unwrap_welcome
 
 
 def _any_algorithm_as_x25519(original):
     """``unwrap_welcome`` that opens every Welcome with X25519, whatever algorithm it is labelled with."""
-    return lambda private_key, data, welcome_metadata, algorithm=1: original(private_key, data, welcome_metadata)
+    return lambda private_key, data, welcome_metadata, algorithm=1, *profile: original(
+        private_key, data, welcome_metadata, 1, *profile)
 
 
 def _expired_taken(original):

@@ -105,6 +105,7 @@ _WRAPPINGS: dict[str, Callable[[KeyPackage, bytes, int], Wrapped]] = {
     "truncated_data_refused": _data(lambda d: d[:20]),
     "trailing_bytes_in_data_refused": _data(lambda d: d + b"\x00"),
     "metadata_not_protobuf_refused": lambda kp, w, c: _sealed(kp, w, b"\xff\xff\xff"),
+    "metadata_not_protobuf_ignored_by_libxmtp": lambda kp, w, c: _sealed(kp, w, b"\xff\xff\xff"),
     "xwing_algorithm_refused": _with(algorithm=WelcomeWrapperAlgorithm.XWING_MLKEM_768_DRAFT_6),
     "symmetric_key_algorithm_refused": _with(algorithm=WelcomeWrapperAlgorithm.SYMMETRIC_KEY),
 }
@@ -140,9 +141,6 @@ class WelcomeWire:
                                   expected=group.epoch_group.epoch, actual=epoch)
 
 
-def _spec() -> GroupSpec:
-    return group_spec("welcomes")
-
 
 def derive(case: DecisionCase) -> WelcomeWire | str:
     """The wire form of a welcome_wrapping case, or why it has none."""
@@ -155,7 +153,12 @@ def derive(case: DecisionCase) -> WelcomeWire | str:
                "SDK receives UNSPECIFIED"
     if name not in _WRAPPINGS:
         return "an empty Welcome inside a valid wrapping: a join failure, not a wrapping"
-    return WelcomeWire(_spec(), case.id, _WRAPPINGS[name], case.expected.result == Verdict.VALID)
+    return WelcomeWire(group_spec("welcomes", profile=case.inputs.get("profile")), case.id, _WRAPPINGS[name],
+                       case.expected.result == Verdict.VALID)
+
+
+def _spec() -> GroupSpec:
+    return group_spec("welcomes")
 
 
 # ------------------------------------------------------------------ dm_welcomes

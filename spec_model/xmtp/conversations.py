@@ -42,6 +42,12 @@ from .welcome_wrap import unwrap_welcome
 
 __all__ = ["Conversations", "AllMessagesStream"]
 
+UNLISTED_TYPE_IDS = frozenset({"markdown", "group_membership_change", "group_updated", "readReceipt", "leave_request",
+                               "actions", "intent", "multiRemoteStaticAttachment", "deleteMessage"})
+"""libxmtp crates/xmtp_db/src/encrypted_store/group_message.rs@b649d1a ``ContentType`` (read from the type id
+alone; an unknown one is 0): the view ``conversation_list`` (migration 2025-11-15-232503 ``up.sql``) counts an
+application message as activity for content types 0, 1, 4 and 6–10 only; these type ids are the others."""
+
 
 class Conversations:
     """seed "Conversations protocol": create_group, sync, list, stream, stream_all_messages."""
@@ -124,7 +130,8 @@ class Conversations:
             bundle = c.key_package_of(v1.hpke_public_key) if v1 is not None else None
             if bundle is None:
                 raise Rejected(ClientReason.INVALID_ARGUMENT, "no key package for this welcome")
-            data, cursor = unwrap_welcome(bundle.init_priv, v1.data, v1.welcome_metadata, v1.wrapper_algorithm)
+            data, cursor = unwrap_welcome(bundle.init_priv, v1.data, v1.welcome_metadata, v1.wrapper_algorithm,
+                                          c.config.profile)
             welcome = MLSMessage.decode(data).body
             group = Group.join(welcome, bundle.key_package, bundle.init_priv, bundle.encryption_priv,
                                bundle.signature_priv, config=XMTP_GROUP_CONFIG)
@@ -170,23 +177,26 @@ class Conversations:
 
     def list(self, *, created_after_ns: int | None = None, created_before_ns: int | None = None,
              limit: int | None = None, consent_states: Iterable[ConsentState] | None = None) -> list[Conversation]:
-        """seed ``list``: groups and DMs in this database, newest filters as libxmtp's.
+        """seed ``list``: groups and DMs in this database, newest filters as libxmtp's, oldest first. Profile
+        ``list_by_activity``: the latest activity first, then the limit.
 
         Profile ``dm_stitching``: of the DMs of one ``dm_id``, only the one with the latest message is listed, the
         group id breaking a tie (libxmtp crates/xmtp_db/src/encrypted_store/group.rs@b649d1a ``find_groups``
         without ``include_duplicate_dms``: the DMs compared are every stored one, the limit applies after)."""
-        store = self.client.store
-        hide = self.client.config.profile.dm_stitching
+        store, profile = self.client.store, self.client.config.profile
+        hide, by_activity = profile.dm_stitching, profile.list_by_activity
         rows = store.find_groups(created_after_ns=created_after_ns, created_before_ns=created_before_ns,
-                                 limit=None if hide else limit, consent_states=consent_states)
+                                 limit=None if hide or by_activity else limit, consent_states=consent_states)
         if hide:
             newest: dict[str, tuple[int, bytes]] = {}
             for dm in store.find_groups(conversation_type=ConversationType.DM):
                 if dm.dm_id is not None:
                     key = (store.last_message_ns(dm.id) or 0, dm.id)
                     newest[dm.dm_id] = max(newest.get(dm.dm_id, key), key)
-            rows = [row for row in rows if row.dm_id is None or newest[row.dm_id][1] == row.id][:limit]
-        return [Conversation(self.client, row.id) for row in rows]
+            rows = [row for row in rows if row.dm_id is None or newest[row.dm_id][1] == row.id]
+        if by_activity:
+            rows.sort(key=lambda row: _last_activity_ns(store, row), reverse=True)
+        return [Conversation(self.client, row.id) for row in rows[:limit]]
 
     def get(self, group_id: bytes) -> Conversation:
         """libxmtp bindings/wasm/src/conversations.rs@a53a97e ``find_group_by_id``: a stored conversation;
@@ -283,3 +293,11 @@ def _dm_id_of(extensions) -> str | None:
     """libxmtp xmtp_db group.rs ``StoredGroup.dm_id``@b649d1a: a DM's ``dm_id``; None for any other conversation."""
     members = read_immutable_metadata(extensions).dm_members
     return dm_id(members) if members is not None else None
+
+
+def _last_activity_ns(store, row: GroupRow) -> int:
+    """libxmtp ``conversation_list``: ``COALESCE`` of the latest listed application message's ``sent_at_ns`` and the
+    group's ``created_at_ns``."""
+    return next((m.sent_at_ns for m in store.find_messages(row.id, kind=GroupMessageKind.APPLICATION,
+                                                           direction="descending")
+                 if m.type_id not in UNLISTED_TYPE_IDS), row.created_at_ns)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 
-__all__ = ["Profile", "SEED", "LIBXMTP"]
+__all__ = ["Profile", "SEED", "LIBXMTP", "PROFILES"]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -178,6 +178,25 @@ class Profile:
         (``ProposalMessage`` "intentionally left blank"; OpenMLS stores it in
         memory only, @09d3f023f), so a commit referencing another member's
         proposal cannot be staged: the member stays at its epoch.
+    ``welcome_metadata_checked``
+        docs/xmtp-facts.md §7.1 (the seed profile): a Welcome whose sealed
+        ``welcome_metadata`` opens but is not a ``WelcomeMetadata`` is refused.
+        libxmtp crates/xmtp_mls/src/groups/mls_ext/decrypted_welcome.rs
+        ``DecryptedWelcome``@b649d1a (the same @09d3f023f) ignores metadata
+        that does not decode ("Failed to deserialize welcome metadata;
+        ignoring") and joins with no cursor (0); metadata that does not
+        decrypt still fails the Welcome.
+    ``list_by_activity``
+        seed ``list`` names a limit but no order; the seed profile lists
+        oldest first (libxmtp ``find_groups``: ``created_at_ns`` ascending),
+        so a limit keeps the oldest. libxmtp's bindings list through
+        crates/xmtp_mls/src/client.rs ``list_conversations``@b649d1a
+        (``order_by`` defaults to LastActivity) over the view
+        ``conversation_list`` (crates/xmtp_db/src/encrypted_store/
+        conversation_list.rs ``fetch_conversation_list``@b649d1a):
+        ``COALESCE(last listed message's sent_at_ns, created_at_ns) DESC``,
+        then the limit, so a limit keeps the most recently active (the same
+        @09d3f023f).
     ``sync_requests_claimed``
         docs/xmtp-facts.md §9: an installation that answers a history request
         first claims it with an acknowledge, and no installation answers a
@@ -212,6 +231,8 @@ class Profile:
     sync_requests_claimed: bool
     added_credentials_checked: bool
     proposals_by_reference: bool
+    welcome_metadata_checked: bool
+    list_by_activity: bool
 
 
 SEED = Profile(
@@ -223,6 +244,7 @@ SEED = Profile(
     dm_metadata_frozen=False, members_installations_from_identity=False, installations_checked=False,
     sync_all_needing_sync=False, leave_checks=False, dm_found_by_members=False, dm_stitching=False,
     sync_requests_claimed=True, added_credentials_checked=True, proposals_by_reference=True,
+    welcome_metadata_checked=True, list_by_activity=False,
 )
 """seed + XIP-47: the product description, the model's default."""
 
@@ -235,6 +257,10 @@ LIBXMTP = Profile(
     dm_metadata_frozen=True, members_installations_from_identity=True, installations_checked=True,
     sync_all_needing_sync=True, leave_checks=True, dm_found_by_members=True, dm_stitching=True,
     sync_requests_claimed=False, added_credentials_checked=False, proposals_by_reference=False,
+    welcome_metadata_checked=False, list_by_activity=True,
 )
 """libxmtp (docs/xmtp-facts.md §1, §3, §4; the rules above checked at b649d1a, node-bindings
 1.11.0-nightly.20260726.b649d1a): what the deployed clients do."""
+
+PROFILES: dict[str, Profile] = {profile.name: profile for profile in (SEED, LIBXMTP)}
+"""Each profile by its name."""

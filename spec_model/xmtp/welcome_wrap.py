@@ -35,6 +35,7 @@ from spec_model.mls.suites import HPKECiphertext, Rng
 from .api import WelcomeMetadata, WelcomeWrapperAlgorithm
 from .extensions import XmtpExtensionType
 from .key_package import WelcomeWrapperEncryption
+from .profiles import SEED, Profile
 
 __all__ = [
     "WelcomeWrapReason", "WelcomeWrapperAlgorithm", "WelcomeMetadata", "WELCOME_LABEL", "wrap_welcome",
@@ -112,12 +113,14 @@ def wrap_welcome(recipient_hpke_public_key: bytes, welcome: bytes, message_curso
 
 
 def unwrap_welcome(private_key: bytes, data: bytes, welcome_metadata: bytes,
-                   algorithm: int = WelcomeWrapperAlgorithm.CURVE25519) -> tuple[bytes, int]:
+                   algorithm: int = WelcomeWrapperAlgorithm.CURVE25519, profile: Profile = SEED) -> tuple[bytes, int]:
     """docs/xmtp-facts.md §7.3: (welcome, message_cursor) from what ``wrap_welcome`` produced.
 
     ``private_key`` is the init key's for CURVE25519 and the X-Wing seed for
     XWING_MLKEM_768_DRAFT_6. libxmtp payload_encryption unwrap_payload_hpke: an
-    empty ``welcome_metadata`` is not opened; it decodes as cursor 0.
+    empty ``welcome_metadata`` is not opened; it decodes as cursor 0. Without
+    ``profile.welcome_metadata_checked`` (libxmtp) metadata that opens but does
+    not decode counts as none.
     """
     hpke, _ = _suite(algorithm)
     try:
@@ -133,6 +136,8 @@ def unwrap_welcome(private_key: bytes, data: bytes, welcome_metadata: bytes,
     try:
         return welcome, WelcomeMetadata.decode(metadata).message_cursor
     except DecodeError as e:
+        if not profile.welcome_metadata_checked:
+            return welcome, 0
         raise Rejected(WelcomeWrapReason.MALFORMED_METADATA, str(e)) from None
 
 

@@ -179,3 +179,20 @@ def test_libxmtp_profile_sync_all_passes_over_groups_without_new_messages(net):
         bobs.send("news")
         alice.c.conversations.sync_all()  # now there is a newer message: synced, ours published too
         assert group.find_messages(kind=APP)[0].delivery_status == DeliveryStatus.PUBLISHED
+
+
+def test_libxmtp_profile_lists_the_latest_activity_first(net):
+    """profile ``list_by_activity`` (libxmtp client.rs ``list_conversations``, view ``conversation_list``): a text
+    makes a group the most recent, a transcript does not; the limit keeps the first. The seed lists oldest first."""
+    for config, expected in ((ClientConfig(profile=LIBXMTP), ["g1", "g3"]), (ClientConfig(profile=SEED), ["g1", "g2"])):
+        alice, bob = net.user(f"alice_{config.profile.name}", config=config), \
+            net.user(f"bob_{config.profile.name}", config=config)
+        groups = {}
+        for name in ("g1", "g2", "g3"):
+            groups[alice.c.conversations.create_group([bob.address]).group_id] = name
+            net.tick()
+        bob.c.conversations.sync()
+        first = next(g for g, name in groups.items() if name == "g1")
+        alice.c.conversations.get(first).send("activity")
+        joined(bob.c, first).sync()
+        assert [groups[c.group_id] for c in bob.c.conversations.list(limit=2)] == expected

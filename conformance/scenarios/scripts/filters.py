@@ -17,8 +17,8 @@ SCRIPTS: list[Script] = [
       ("bob", "list", {}), ("bob", "list", {"created_after": "g1"}), ("bob", "list", {"created_before": "g3"}),
       ("bob", "list", {"created_after": "g1", "created_before": "g3"}), ("alice", "list", {"created_after": "g2"})]),
     ("list_limit",
-     "Given bob in three groups, When he lists with a limit, Then he gets that many, the oldest (libxmtp's "
-     "find_groups orders by created_at_ns ascending)",
+     "Given bob in three groups, When he lists with a limit, Then he gets that many: the oldest in the seed "
+     "profile, the most recently active in the libxmtp profile (Profile.list_by_activity)",
      'seed "Conversations protocol" list ("matching the chosen time frame and limit")', ["conversations", "filters"],
      [*users("alice", "bob"),
       *[("alice", "create_group", {"group": g, "members": ["bob"]}) for g in ("g1", "g2", "g3")],

@@ -34,6 +34,7 @@ from spec_model.mls.codec import opaque
 from spec_model.mls.hpke import hpke_for
 from spec_model.mls.reasons import Rejected
 from spec_model.mls.suites import HPKECiphertext
+from spec_model.xmtp.profiles import PROFILES
 from spec_model.xmtp.welcome_wrap import (
     WELCOME_LABEL, WelcomeMetadata, WelcomeWrapperAlgorithm, WelcomeWrapReason, unwrap_welcome, wrap_welcome,
 )
@@ -74,7 +75,8 @@ def _inputs(algorithm: int, private_key: bytes, public_key: bytes, data: bytes, 
 
 def _decide(inputs: dict[str, Any]) -> dict[str, Any]:
     welcome, cursor = unwrap_welcome(bytes.fromhex(inputs["private_key"]), bytes.fromhex(inputs["data"]),
-                                     bytes.fromhex(inputs["welcome_metadata"]), inputs["algorithm"])
+                                     bytes.fromhex(inputs["welcome_metadata"]), inputs["algorithm"],
+                                     PROFILES[inputs.get("profile") or "seed"])
     return {"welcome": welcome.hex(), "message_cursor": cursor}
 
 
@@ -130,7 +132,8 @@ def judge(case: DecisionCase, question: dict[str, Any], answer: dict[str, Any]) 
 def _case(name: str, inputs: dict[str, Any], description: str, tags: list[str], rule: str = RULE) -> DecisionCase:
     decided = answer({"ask": "decide", "inputs": inputs})
     return DecisionCase(id=case_id(FAMILY, name), description=description, rule=rule,
-                        tags=["seed", "libxmtp", "welcome"] + tags, inputs=inputs,
+                        tags=[*([inputs["profile"]] if inputs.get("profile") else ["seed", "libxmtp"]), "welcome", *tags],
+                        inputs=inputs,
                         expected=Expected(result=decided["result"], reason=decided["reason"]),
                         outputs=decided.get("outputs", {}))
 
@@ -194,9 +197,15 @@ def cases() -> list[DecisionCase]:
               ["invalid"]),
         _case("trailing_bytes_in_data_refused", _inputs(_CURVE, sk, pk, data + b"\x00", metadata),
               "Given data with a byte after the HPKECiphertext, When parsed, Then it is malformed", ["invalid"]),
-        _case("metadata_not_protobuf_refused", _inputs(_CURVE, sk, pk, bad_data, bad_metadata),
-              "Given metadata that decrypts to bytes that are not a WelcomeMetadata, When decoded, Then it is "
-              "refused", ["invalid"]),
+        _case("metadata_not_protobuf_refused", {**_inputs(_CURVE, sk, pk, bad_data, bad_metadata), "profile": "seed"},
+              "Given metadata that decrypts to bytes that are not a WelcomeMetadata, When a client of the seed "
+              "profile decodes it, Then it is refused", ["invalid"]),
+        _case("metadata_not_protobuf_ignored_by_libxmtp",
+              {**_inputs(_CURVE, sk, pk, bad_data, bad_metadata), "profile": "libxmtp"},
+              "Given metadata that decrypts to bytes that are not a WelcomeMetadata, When a client of the libxmtp "
+              "profile decodes it, Then the metadata is ignored: the welcome, cursor 0", ["valid"],
+              rule="libxmtp crates/xmtp_mls/src/groups/mls_ext/decrypted_welcome.rs DecryptedWelcome (an "
+                   "undecodable WelcomeMetadata is ignored)"),
         _case("unspecified_algorithm_refused",
               _inputs(WelcomeWrapperAlgorithm.UNSPECIFIED, sk, pk, data, metadata),
               "Given wrapper algorithm UNSPECIFIED, When unwrapping, Then it is refused", ["invalid"]),
@@ -275,6 +284,8 @@ class Inputs(Exchange):
     data: Hex = Field(description="the wrapped Welcome")
     welcome_metadata: Hex = Field(description="the wrapped WelcomeMetadata, empty if absent")
     ephemeral_ikm: Hex | None = Field(None, description="the randomness the wrapper used, when the case fixes it")
+    profile: Literal["seed", "libxmtp"] | None = Field(
+        None, description="the receiving client's profile where the profiles differ (absent: any)")
 
 
 class Outputs(Exchange):
