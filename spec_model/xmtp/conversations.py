@@ -272,7 +272,11 @@ class AllMessagesStream:
                 self.streams[group_id] = Conversation(self.conversations.client, group_id).stream()
 
     def poll(self) -> list[StoredMessage]:
-        """seed ``stream_all_messages``: join new conversations, then every message since the last poll."""
+        """seed ``stream_all_messages``: join new conversations, then every message since the last poll. Profile
+        ``streams_end_when_dropped``: libxmtp follows every conversation on one subscription, so when one drops the
+        whole stream ends."""
+        if any(stream.ended for stream in self.streams.values()):
+            return []
         try:
             self.conversations.sync()
         except NetworkError:

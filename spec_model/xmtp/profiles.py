@@ -197,6 +197,16 @@ class Profile:
         ``COALESCE(last listed message's sent_at_ns, created_at_ns) DESC``,
         then the limit, so a limit keeps the most recently active (the same
         @09d3f023f).
+    ``streams_end_when_dropped``
+        docs/xmtp-facts.md §7.2 (the seed profile): a stream whose Subscribe
+        stream drops subscribes again from its stored cursor, missing nothing.
+        libxmtp crates/xmtp_mls/src/subscriptions/watchdog.rs
+        ``run_watchdog_stream``@b649d1a subscribes again only when the stream
+        went silent (stale); one that ends or fails passes the error to the
+        callback and closes (``on_close``), as its bindings show (node-sdk
+        restarts streams in JavaScript); @09d3f023f
+        (crates/xmtp_mls/src/subscriptions/mod.rs
+        ``stream_all_messages_with_callback``) closes on any end.
     ``sync_requests_claimed``
         docs/xmtp-facts.md §9: an installation that answers a history request
         first claims it with an acknowledge, and no installation answers a
@@ -233,6 +243,7 @@ class Profile:
     proposals_by_reference: bool
     welcome_metadata_checked: bool
     list_by_activity: bool
+    streams_end_when_dropped: bool
 
 
 SEED = Profile(
@@ -245,6 +256,7 @@ SEED = Profile(
     sync_all_needing_sync=False, leave_checks=False, dm_found_by_members=False, dm_stitching=False,
     sync_requests_claimed=True, added_credentials_checked=True, proposals_by_reference=True,
     welcome_metadata_checked=True, list_by_activity=False,
+    streams_end_when_dropped=False,
 )
 """seed + XIP-47: the product description, the model's default."""
 
@@ -258,6 +270,7 @@ LIBXMTP = Profile(
     sync_all_needing_sync=True, leave_checks=True, dm_found_by_members=True, dm_stitching=True,
     sync_requests_claimed=False, added_credentials_checked=False, proposals_by_reference=False,
     welcome_metadata_checked=False, list_by_activity=True,
+    streams_end_when_dropped=True,
 )
 """libxmtp (docs/xmtp-facts.md §1, §3, §4; the rules above checked at b649d1a, node-bindings
 1.11.0-nightly.20260726.b649d1a): what the deployed clients do."""

@@ -3,9 +3,9 @@
 ``poll()`` returns what arrived since the last poll, in order. Each envelope starts a sync from the
 stored cursor (seed: "using the stream functions" syncs automatically), so a stream returns what the sync
 stored: each message once, in the group's order. A dropped subscription is opened again from the stored
-cursor (libxmtp crates/xmtp_mls/src/subscriptions resubscribes from the last cursor it processed), and
-what arrived while it was down comes from that sync: nothing missed, nothing twice. While the node
-refuses, ``poll()`` returns nothing and the next one tries again.
+cursor, and what arrived while it was down comes from that sync: nothing missed, nothing twice. While the
+node refuses, ``poll()`` returns nothing and the next one tries again. Profile ``streams_end_when_dropped``
+(libxmtp): a dropped subscription ends the stream instead.
 """
 
 from __future__ import annotations
@@ -25,17 +25,24 @@ class Stream:
     """seed ``stream``: a Subscribe stream and what each envelope yields (``on_envelope(None)``: a catch-up
     after a drop)."""
 
-    def __init__(self, subscribe: Callable[[], Any], on_envelope: Callable[[Any], list]):
-        self._subscribe, self.on_envelope = subscribe, on_envelope
+    def __init__(self, subscribe: Callable[[], Any], on_envelope: Callable[[Any], list], *,
+                 ends_when_dropped: bool = False):
+        self._subscribe, self.on_envelope, self.ends_when_dropped = subscribe, on_envelope, ends_when_dropped
         self.subscription = subscribe()
+        self.ended = False
 
     def poll(self) -> list:
-        """seed ``stream``: what arrived since the last poll, in order."""
+        """seed ``stream``: what arrived since the last poll, in order (nothing once the stream has ended)."""
+        if self.ended:
+            return []
         if self.subscription is not None:
             try:
                 envelopes = self.subscription.poll()
             except NetworkError:  # dropped (stream_broken), its last envelopes taken: open it again below
                 self.subscription = None
+                self.ended = self.ends_when_dropped
+                if self.ended:
+                    return []
             else:
                 return [item for envelope in envelopes for item in self.on_envelope(envelope)]
         try:
@@ -70,7 +77,7 @@ def group_stream(client: ClientContext, group_id: bytes, sync: Callable[[], list
         new = [m for m in found if m.id not in seen]
         seen.update(m.id for m in new)
         return list({m.id: m for m in new}.values())
-    return Stream(subscribe, on_envelope)
+    return Stream(subscribe, on_envelope, ends_when_dropped=client.config.profile.streams_end_when_dropped)
 
 
 def welcome_stream(client: ClientContext, sync: Callable[[], list]) -> Stream:
@@ -79,4 +86,4 @@ def welcome_stream(client: ClientContext, sync: Callable[[], list]) -> Stream:
         return client.network.subscribe_welcome_messages(api.SubscribeWelcomeMessagesRequest(
             (api.SubscribeWelcomeMessagesRequest.Filter(
                 client.installation_id, client.store.get_cursor(client.installation_id, CursorKind.WELCOMES)),)))
-    return Stream(subscribe, lambda _: sync())
+    return Stream(subscribe, lambda _: sync(), ends_when_dropped=client.config.profile.streams_end_when_dropped)

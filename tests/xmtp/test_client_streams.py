@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from spec_model.xmtp.client import ClientConfig
 from spec_model.xmtp.consent import ConsentState, ConsentType, conversation_entity
+from spec_model.xmtp.profiles import LIBXMTP
 from spec_model.xmtp.push import sender_hmac
 
 from tests.xmtp.clients import APP, TICK_NS, UPDATE, joined, server_messages
@@ -80,6 +82,24 @@ def test_a_dropped_stream_resumes_with_nothing_missed_or_twice(net):
     net.tick(10 * TICK_NS)
     group.send("four")
     assert [m.text for m in messages.poll() if m.kind == APP] == ["four"]
+
+
+def test_libxmtp_profile_a_dropped_stream_ends(net):
+    """profile ``streams_end_when_dropped`` (libxmtp subscriptions/watchdog.rs ``run_watchdog_stream``): what
+    arrived before the drop is streamed, nothing after, however often it is polled."""
+    libxmtp = ClientConfig(profile=LIBXMTP)
+    alix, bo = net.user("alix", config=libxmtp), net.user("bo", config=libxmtp)
+    group = alix.c.conversations.create_group([bo.address])
+    bo.c.conversations.sync()
+    messages, welcomes, own = bo.c.conversations.stream_all_messages(), bo.c.conversations.stream(), group.stream()
+    group.send("one")
+    net.network.drop_streams()
+    assert [m.text for m in messages.poll() if m.kind == APP] == ["one"]
+    assert [m.text for m in own.poll() if m.kind == APP] == ["one"]
+    group.send("two")
+    alix.c.conversations.create_group([bo.address])
+    net.tick()
+    assert messages.poll() == messages.poll() == welcomes.poll() == own.poll() == []
 
 
 def test_a_group_stream_yields_own_messages_and_those_a_sync_got_first(net):
