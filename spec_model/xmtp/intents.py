@@ -199,10 +199,11 @@ def _membership_proposals(ctx: ClientContext, group: Group, add: list[str], remo
     for key, entry in zip(new_keys, fetched.key_packages if fetched else ()):
         try:
             kp = KeyPackage.decode(entry.key_package_tls_serialized)
-            validate_xmtp_key_package(kp, ctx.now_ns() // 10**9, ctx.identities.state_at)
-            if kp.leaf_node.signature_key != key:
+            validate_xmtp_key_package(kp, ctx.now_ns() // 10**9, ctx.identities.state_at, ctx.config.profile)
+            if kp.leaf_node.signature_key != key and ctx.config.profile.fetched_key_packages_checked:
                 raise Rejected(ClientReason.INVALID_ARGUMENT, "key package of another installation")
-            key_packages.append(kp)
+            if kp not in key_packages:  # OpenMLS keys proposals by ProposalRef: the same Add twice is one
+                key_packages.append(kp)
             failed.discard(key)
         except (DecodeError, Rejected):
             failed.add(key)

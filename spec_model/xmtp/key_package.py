@@ -42,9 +42,10 @@ from spec_model.mls.leaf_node import Capabilities, CredentialType, FromKeyPackag
 from spec_model.mls.reasons import RefusalClass, Rejected, reason_codes
 from spec_model.mls.suites import CipherSuiteId, InvalidSignatureError, Rng, suite
 
-from .credential import Installation, check_installation, inbox_credential, inbox_of
+from .credential import Installation, check_installation, inbox_credential, inbox_of, named_inbox
 from .extensions import XmtpExtensionType, application_id_extension, last_resort_extension
 from .identity import AssociationState
+from .profiles import SEED, Profile
 from .proto import BYTES, Annotated, EnumKind, Field, Message
 from .api import WelcomeWrapperAlgorithm
 
@@ -202,13 +203,16 @@ def build_key_package(installation: Installation, inbox_id: str, now_s: int, rng
 # ------------------------------------------------------------------ validating
 
 def validate_xmtp_key_package(key_package: KeyPackage, now_s: int,
-                              association_state_lookup: Callable[[str], AssociationState | None]) -> str:
+                              association_state_lookup: Callable[[str], AssociationState | None],
+                              profile: Profile = SEED) -> str:
     """libxmtp crates/xmtp_id/src/key_package/verified_key_package_v2.rs@a53a97e, OpenMLS KeyPackageIn::validate: a
     key package XMTP may add to a group.
 
     ``association_state_lookup(inbox_id)`` gives the inbox's association state
     (docs/xmtp-facts.md §8), or None if the inbox is unknown. Returns the inbox id; raises
-    ``Rejected`` with a ``KeyPackageReason`` or a ``CredentialReason``.
+    ``Rejected`` with a ``KeyPackageReason`` or a ``CredentialReason``. Without
+    ``profile.fetched_key_packages_checked`` (libxmtp) the lifetime's range and the
+    credential's inbox are not checked: the inbox named, whatever its form, is returned.
     """
     if key_package.version != ProtocolVersion.mls10:
         raise Rejected(KeyPackageReason.UNSUPPORTED_VERSION, f"version {key_package.version}")
@@ -231,9 +235,11 @@ def validate_xmtp_key_package(key_package: KeyPackage, now_s: int,
     unlisted = used - set(leaf.capabilities.extensions) - DEFAULT_EXTENSION_TYPES
     if unlisted:
         raise Rejected(KeyPackageReason.UNLISTED_EXTENSION, ", ".join(f"{t:#06x}" for t in sorted(unlisted)))
-    _check_lifetime(leaf.source.lifetime, now_s)
+    _check_lifetime(leaf.source.lifetime, now_s, range_checked=profile.fetched_key_packages_checked)
     if not supports_required(leaf.capabilities, GROUP_REQUIRED_CAPABILITIES):
         raise Rejected(KeyPackageReason.MISSING_CAPABILITIES, repr(leaf.capabilities))
+    if not profile.fetched_key_packages_checked:
+        return named_inbox(leaf.credential)
     inbox_id = inbox_of(leaf.credential)
     state = association_state_lookup(inbox_id)
     if state is None:
@@ -241,18 +247,18 @@ def validate_xmtp_key_package(key_package: KeyPackage, now_s: int,
     return check_installation(leaf.credential, leaf.signature_key, state)
 
 
-def _check_lifetime(lifetime: Lifetime, now_s: int) -> None:
-    """OpenMLS lifetime.rs validate_with_time and has_acceptable_range.
+def _check_lifetime(lifetime: Lifetime, now_s: int, *, range_checked: bool) -> None:
+    """OpenMLS lifetime.rs validate_with_time and (``range_checked``) has_acceptable_range.
 
-    The range bound is OpenMLS's constant; the pinned fork defines the check
-    but does not call it during key-package validation, so this is stricter
-    than libxmtp for packages with a lifetime over 84 d + 1 h.
+    The range bound is OpenMLS's constant; the fork libxmtp pins defines the
+    check but does not call it during key-package validation (the libxmtp
+    profile does not either).
     """
     if lifetime.not_after <= now_s:
         raise Rejected(KeyPackageReason.EXPIRED, f"not_after {lifetime.not_after} <= now {now_s}")
     if lifetime.not_before > now_s:
         raise Rejected(KeyPackageReason.NOT_YET_VALID, f"not_before {lifetime.not_before} > now {now_s}")
-    if lifetime.not_after - lifetime.not_before > MAX_LIFETIME_RANGE_S:
+    if range_checked and lifetime.not_after - lifetime.not_before > MAX_LIFETIME_RANGE_S:
         raise Rejected(KeyPackageReason.LIFETIME_TOO_LONG, f"{lifetime.not_after - lifetime.not_before} s")
 
 

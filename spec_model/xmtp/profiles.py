@@ -207,6 +207,20 @@ class Profile:
         restarts streams in JavaScript); @09d3f023f
         (crates/xmtp_mls/src/subscriptions/mod.rs
         ``stream_all_messages_with_callback``) closes on any end.
+    ``fetched_key_packages_checked``
+        docs/xmtp-facts.md §1, §2, §8 (the seed profile): a key package
+        fetched to add an installation is that installation's (its leaf's
+        signature key), its credential names the inbox whose association
+        state holds it, and its lifetime range is at most 84 days and an hour
+        (OpenMLS ``has_acceptable_range``). libxmtp
+        crates/xmtp_id/src/key_package/verified_key_package_v2.rs
+        ``VerifiedKeyPackageV2::from_bytes``@b649d1a (the same @09d3f023f)
+        runs OpenMLS's ``KeyPackageIn::validate`` (its fork never calls the
+        range check) and only decodes the credential; crates/xmtp_mls/src/
+        groups/mls_sync.rs ``get_keypackages_for_installation_ids`` adds what
+        the node serves for an installation id. Its own commit is validated
+        only when it comes back (``added_credentials_checked``: an installation
+        outside the inboxes' logs then fails the intent).
     ``sync_requests_claimed``
         docs/xmtp-facts.md §9: an installation that answers a history request
         first claims it with an acknowledge, and no installation answers a
@@ -244,6 +258,7 @@ class Profile:
     welcome_metadata_checked: bool
     list_by_activity: bool
     streams_end_when_dropped: bool
+    fetched_key_packages_checked: bool
 
 
 SEED = Profile(
@@ -256,7 +271,7 @@ SEED = Profile(
     sync_all_needing_sync=False, leave_checks=False, dm_found_by_members=False, dm_stitching=False,
     sync_requests_claimed=True, added_credentials_checked=True, proposals_by_reference=True,
     welcome_metadata_checked=True, list_by_activity=False,
-    streams_end_when_dropped=False,
+    streams_end_when_dropped=False, fetched_key_packages_checked=True,
 )
 """seed + XIP-47: the product description, the model's default."""
 
@@ -270,7 +285,7 @@ LIBXMTP = Profile(
     sync_all_needing_sync=True, leave_checks=True, dm_found_by_members=True, dm_stitching=True,
     sync_requests_claimed=False, added_credentials_checked=False, proposals_by_reference=False,
     welcome_metadata_checked=False, list_by_activity=True,
-    streams_end_when_dropped=True,
+    streams_end_when_dropped=True, fetched_key_packages_checked=False,
 )
 """libxmtp (docs/xmtp-facts.md §1, §3, §4; the rules above checked at b649d1a, node-bindings
 1.11.0-nightly.20260726.b649d1a): what the deployed clients do."""

@@ -32,6 +32,7 @@ from spec_model.xmtp.credential import CredentialReason, Installation, MlsCreden
 from spec_model.xmtp.extensions import XmtpExtensionType
 from spec_model.xmtp.identity import AssociationState, IdentityUpdate, apply_update, decode_update
 from spec_model.xmtp.identity_signing import create_inbox_update
+from spec_model.xmtp.profiles import PROFILES
 from spec_model.xmtp.key_package import (
     CIPHER_SUITE, KEY_PACKAGE_LIFETIME_S, LIBXMTP_HEAD, LIBXMTP_V1_0_0, LIFETIME_MARGIN_S, KeyPackageProfile,
     KeyPackageReason, build_key_package, validate_xmtp_key_package,
@@ -162,7 +163,8 @@ def _replay(updates: tuple[str, ...]) -> AssociationState:
 def _decide(inputs: dict) -> dict:
     states = {inbox: _replay(tuple(updates)) for inbox, updates in inputs["identity_updates"].items()}
     key_package = KeyPackage.decode(bytes.fromhex(inputs["key_package"]))
-    return {"inbox_id": validate_xmtp_key_package(key_package, inputs["now_s"], states.get)}
+    return {"inbox_id": validate_xmtp_key_package(key_package, inputs["now_s"], states.get,
+                                                  PROFILES[inputs.get("profile") or "seed"])}
 
 
 def answer(question: dict) -> dict:
@@ -206,18 +208,21 @@ def judge(case: DecisionCase, question: dict, answer: dict) -> None:
 
 def _case(name: str, description: str, key_package: KeyPackage, *, now: int,
           known: dict[str, list[IdentityUpdate]] | None = None, intended: str | None = None,
-          rule: str = RULE, tags: tuple[str, ...] = ()) -> DecisionCase:
-    """A case computed with the model; ``intended`` is the reason the builder aims at (None: valid)."""
+          rule: str = RULE, tags: tuple[str, ...] = (), profile: str | None = None) -> DecisionCase:
+    """A case computed with the model; ``intended`` is the reason the builder aims at (None: valid); ``profile``
+    names the validating client's profile where the profiles differ."""
     known = _world().known if known is None else known
     inputs = {"key_package": key_package.encode().hex(), "now_s": now,
               "identity_updates": {inbox: [u.encode().hex() for u in updates] for inbox, updates in known.items()}}
+    if profile is not None:
+        inputs["profile"] = profile
     decided = answer({"ask": "decide", "inputs": inputs})
     expected = Expected(result=decided["result"], reason=decided["reason"])
     if expected.reason != intended:
         raise ValueError(f"{name}: built to be {intended or 'valid'}, the model says {expected.reason or 'valid'}")
     return DecisionCase(id=case_id(FAMILY, name), description=description, rule=rule,
-                        tags=["key_package", "libxmtp", *tags], inputs=inputs, expected=expected,
-                        outputs=decided.get("outputs", {}))
+                        tags=["key_package", *([profile] if profile else ["seed", "libxmtp"]), *tags], inputs=inputs,
+                        expected=expected, outputs=decided.get("outputs", {}))
 
 
 def cases(created: int = NOW) -> list[DecisionCase]:
@@ -229,6 +234,7 @@ def cases(created: int = NOW) -> list[DecisionCase]:
     head = build()
     K, C = KeyPackageReason, CredentialReason
     lifetime = "OpenMLS lifetime.rs validate_with_time (verified_key_package_v2.rs validates lifetimes)"
+    LAX = "libxmtp verified_key_package_v2.rs VerifiedKeyPackageV2::from_bytes (the credential only decoded)"
     caps_rule = "libxmtp groups/mod.rs build_group_config RequiredCapabilities; RFC 9420 §7.2, §11.1"
     return [
         # ---- valid
@@ -296,11 +302,16 @@ def cases(created: int = NOW) -> list[DecisionCase]:
         case("not_yet_valid", "Given a key package whose not_before is an hour before its creation, When "
              "validated one second before not_before, Then it is refused as not yet valid", head.key_package,
              now=NOT_BEFORE - 1, intended=K.NOT_YET_VALID, rule=lifetime, tags=("lifetime",)),
-        case("lifetime_range_too_long", "Given a key package re-signed with a lifetime one second longer than "
-             "84 days + 1 hour (and valid now), When validated, Then it is refused: the range is too long",
-             resigned(head, leaf={"source": FromKeyPackage(Lifetime(NOT_BEFORE - 1, NOT_AFTER))}),
-             intended=K.LIFETIME_TOO_LONG, tags=("lifetime",),
-             rule="OpenMLS lifetime.rs has_acceptable_range (MAX_LEAF_NODE_LIFETIME_RANGE_SECONDS)"),
+        *(case(f"{prefix}lifetime_range_too_long", "Given a key package re-signed with a lifetime one second "
+               "longer than 84 days + 1 hour (and valid now), When a client of the "
+               f"{profile} profile validates it, Then {then}",
+               resigned(head, leaf={"source": FromKeyPackage(Lifetime(NOT_BEFORE - 1, NOT_AFTER))}),
+               intended=intended, tags=("lifetime",), profile=profile, rule=rule)
+          for prefix, profile, intended, then, rule in (
+              ("", "seed", K.LIFETIME_TOO_LONG, "it is refused: the range is too long",
+               "OpenMLS lifetime.rs has_acceptable_range (MAX_LEAF_NODE_LIFETIME_RANGE_SECONDS)"),
+              ("libxmtp/", "libxmtp", None, "it is valid: libxmtp's OpenMLS fork never checks the range",
+               "libxmtp verified_key_package_v2.rs VerifiedKeyPackageV2::from_bytes (no range check)"))),
         # ---- invalid: XMTP's required capabilities
         *(case(f"missing_capability_{name}", f"Given a key package whose leaf capabilities lack {name} "
                f"({int(t):#06x}), re-signed, When validated, Then it is refused: an XMTP group requires it",
@@ -314,26 +325,41 @@ def cases(created: int = NOW) -> list[DecisionCase]:
              "instead of an xmtp.identity.MlsCredential protobuf (re-signed), When validated, Then it is refused",
              resigned(head, leaf={"credential": Credential.basic(b"alice")}), intended=C.MALFORMED_CREDENTIAL,
              rule="facts §2: libxmtp identity.rs parse_credential", tags=("credential",)),
-        case("credential_inbox_id_not_hex", "Given an MlsCredential naming 'not-an-inbox-id' (re-signed), When "
-             "validated, Then it is refused: an inbox id is 64 lowercase hex (the model is stricter than libxmtp, "
-             "which would look the string up and find no inbox)",
-             resigned(head, leaf={"credential": Credential.basic(MlsCredential("not-an-inbox-id").encode())}),
-             intended=C.INVALID_INBOX_ID, rule="facts §8: an inbox id is a lowercase hex SHA-256",
-             tags=("credential", "strict")),
-        case("installation_not_in_inbox", "Given a key package of an installation the inbox never added, naming "
-             "the inbox, When validated with the inbox's log, Then it is refused: the credential is not bound to "
-             "its inbox", build(world.stranger, seed=5).key_package, intended=C.INSTALLATION_NOT_ASSOCIATED,
-             rule="facts §2: libxmtp verified_key_package_v2.rs, the association state holds the installation",
-             tags=("credential", "identity")),
-        case("installation_revoked", "Given a key package of an installation the inbox added and later revoked, "
-             "When validated with the inbox's whole log, Then it is refused", build(world.revoked, seed=6)
-             .key_package, intended=C.INSTALLATION_NOT_ASSOCIATED,
-             rule="XIP-46 RevokeAssociation; facts §2", tags=("credential", "identity")),
-        case("unknown_inbox", "Given a key package naming an inbox the validator has no identity updates for "
-             "(it knows only another inbox of the same wallet, which holds the same installation), When "
-             "validated, Then it is refused: the inbox is unknown", head.key_package,
-             known={world.other_inbox: world.other_updates}, intended=K.UNKNOWN_INBOX,
-             rule="facts §8: the credential's inbox has an association state", tags=("identity",)),
+        *(case(f"{prefix}credential_inbox_id_not_hex", "Given an MlsCredential naming 'not-an-inbox-id' (re-signed), "
+               f"When a client of the {profile} profile validates it, Then {then}",
+               resigned(head, leaf={"credential": Credential.basic(MlsCredential("not-an-inbox-id").encode())}),
+               intended=C.INVALID_INBOX_ID if checked else None, profile=profile,
+               rule="facts §8: an inbox id is a lowercase hex SHA-256" if checked else LAX,
+               tags=("credential", "strict"))
+          for prefix, profile, checked, then in (
+              ("", "seed", True, "it is refused: an inbox id is 64 lowercase hex"),
+              ("libxmtp/", "libxmtp", False, "it is valid and names 'not-an-inbox-id': libxmtp only decodes it"))),
+        *(case(f"{prefix}installation_not_in_inbox", "Given a key package of an installation the inbox never added, "
+               f"naming the inbox, When a client of the {profile} profile validates it with the inbox's log, Then "
+               f"{then}", build(world.stranger, seed=5).key_package,
+               intended=C.INSTALLATION_NOT_ASSOCIATED if checked else None, profile=profile,
+               rule="facts §2: libxmtp verified_key_package_v2.rs, the association state holds the installation"
+               if checked else LAX, tags=("credential", "identity"))
+          for prefix, profile, checked, then in (
+              ("", "seed", True, "it is refused: the credential is not bound to its inbox"),
+              ("libxmtp/", "libxmtp", False, "it is valid: libxmtp does not look at the inbox's log"))),
+        *(case(f"{prefix}installation_revoked", "Given a key package of an installation the inbox added and later "
+               f"revoked, When a client of the {profile} profile validates it with the inbox's whole log, Then "
+               f"{then}", build(world.revoked, seed=6).key_package,
+               intended=C.INSTALLATION_NOT_ASSOCIATED if checked else None, profile=profile,
+               rule="XIP-46 RevokeAssociation; facts §2" if checked else LAX, tags=("credential", "identity"))
+          for prefix, profile, checked, then in (
+              ("", "seed", True, "it is refused"),
+              ("libxmtp/", "libxmtp", False, "it is valid: libxmtp does not look at the inbox's log"))),
+        *(case(f"{prefix}unknown_inbox", "Given a key package naming an inbox the validator has no identity updates "
+               "for (it knows only another inbox of the same wallet, which holds the same installation), When a "
+               f"client of the {profile} profile validates it, Then {then}", head.key_package,
+               known={world.other_inbox: world.other_updates}, intended=K.UNKNOWN_INBOX if checked else None,
+               profile=profile, rule="facts §8: the credential's inbox has an association state" if checked else LAX,
+               tags=("identity",))
+          for prefix, profile, checked, then in (
+              ("", "seed", True, "it is refused: the inbox is unknown"),
+              ("libxmtp/", "libxmtp", False, "it is valid and names that inbox: libxmtp does not look it up"))),
     ]
 
 # ------------------------------------------------------------------ the questions and answers, typed (``family.py``)
@@ -342,6 +368,8 @@ class Inputs(Exchange):
     key_package: Hex = Field(description="an MLSMessage-less TLS KeyPackage")
     now_s: int = Field(description="the validating client's clock, in seconds")
     identity_updates: dict[str, list[Hex]] = Field(description="inbox id -> its IdentityUpdate protobufs in order")
+    profile: Literal["seed", "libxmtp"] | None = Field(
+        None, description="the validating client's profile where the profiles differ (absent: any)")
 
 
 class Outputs(Exchange):
