@@ -59,6 +59,7 @@ class ClientReason(enum.StrEnum):
     FOREIGN_SYNC_GROUP = "client.foreign_sync_group"    # docs/xmtp-facts.md §9: a sync group Welcome from another inbox
     DM_METADATA_FORBIDDEN = "client.dm_metadata_forbidden"  # libxmtp groups/mod.rs: a DM's metadata never changes
     LEAVE_FORBIDDEN = "client.leave_forbidden"          # libxmtp groups/mod.rs leave_group: a DM, the only member, a super admin
+    GROUP_FULL = "client.group_full"                    # libxmtp add_members_by_identity: past MAX_GROUP_SIZE
 
 
 @dataclasses.dataclass(frozen=True)

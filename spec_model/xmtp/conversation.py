@@ -261,8 +261,16 @@ class Conversation:
     # ------------------------------------------------------------------ changes (each one intent, one commit)
 
     def add_members(self, account_addresses: Sequence[str]) -> None:
-        """seed ``add_members``: by account address; syncs automatically."""
-        self.add_members_by_inbox_id(self.client.inbox_ids_of(account_addresses))
+        """seed ``add_members``: by account address; syncs automatically. Without
+        ``group_size_checked_on_receive`` (libxmtp crates/xmtp_mls/src/groups/mod.rs@b649d1a
+        ``add_members_by_identity``, the same @09d3f023f) the size is checked here, and only here: the listed
+        members and the addresses, counted once each whether members or not, above ``max_group_size`` are refused
+        (``UserLimitExceeded``; libxmtp counts before it refuses an unknown address, the model after)."""
+        inbox_ids, profile = self.client.inbox_ids_of(account_addresses), self.client.config.profile
+        if not profile.group_size_checked_on_receive and \
+                len(self.list_members()) + len({a.lower() for a in account_addresses}) > profile.max_group_size:
+            raise Rejected(ClientReason.GROUP_FULL, f"more than {profile.max_group_size} members")
+        self.add_members_by_inbox_id(inbox_ids)
 
     def add_members_by_inbox_id(self, inbox_ids: Sequence[str]) -> None:
         """seed ``add_members_by_inbox_id``: every installation of every inbox is added; syncs automatically

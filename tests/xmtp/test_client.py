@@ -466,6 +466,19 @@ def test_group_size_limit(tmp_path):
         assert len(client.conversations.sync()) <= 1  # only the first group
 
 
+def test_libxmtp_profile_group_size_is_checked_when_adding_by_address_only(tmp_path):
+    """libxmtp groups/mod.rs ``add_members_by_identity``: listed members + addresses > the limit is refused there;
+    an add by inbox id, and a received commit, are not counted."""
+    small = ClientConfig(profile=dataclasses.replace(LIBXMTP, max_group_size=3))
+    net = Net(tmp_path, config=small)
+    alix, bo, caro, dave = (net.user(n) for n in ("alix", "bo", "caro", "dave"))
+    group = alix.c.conversations.create_group([bo.address, caro.address])
+    rejected(ClientReason.GROUP_FULL, group.add_members, [dave.address])
+    rejected(ClientReason.GROUP_FULL, group.add_members, [bo.address])  # an address is counted, member or not
+    group.add_members_by_inbox_id([dave.inbox_id])
+    assert len(group.list_members()) == 4 and len(dave.c.conversations.sync()) == 1
+
+
 # ------------------------------------------------------------------ metadata, admins, permissions
 
 def test_metadata_admins_and_permissions(net):
