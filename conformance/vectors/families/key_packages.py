@@ -4,7 +4,9 @@ the inbox credential and its binding to the inbox's association state.
 Each case gives the key package (TLS ``KeyPackage``, hex), the time ``now_s`` and the identity updates
 of the inboxes the validator knows (``{inbox_id: [IdentityUpdate protobuf hex, in sequence order]}``),
 from which an implementation rebuilds the association states (XIP-46). A valid key package yields
-its inbox id. Invalid key packages are built from a valid one with the model's own structures and
+its inbox id. A case whose verdict differs by profile names the validating client's ``profile``: the
+libxmtp profile checks a fetched key package as libxmtp does (OpenMLS's checks, the credential only
+decoded, no lifetime range), the seed profile also binds it to its inbox. Invalid key packages are built from a valid one with the model's own structures and
 re-signed wherever a signature would otherwise break, so that exactly one rule fails.
 
 Questions: ``decide`` with the case's ``inputs``; the answer is ``{result: valid, reason: null, outputs:

@@ -5,7 +5,9 @@ Inputs: the wrapper ``algorithm``, the recipient installation's ``private_key`` 
 and ``welcome_metadata`` (the second seal of the same HPKE context). Outputs: the inner
 ``welcome`` bytes (here opaque bytes standing in for a TLS MLSMessage(Welcome)) and the
 ``message_cursor``. For valid cases the inputs also give ``ephemeral_ikm``, the randomness
-of the sender's HPKE Encap, so wrapping can be checked byte for byte.
+of the sender's HPKE Encap, so wrapping can be checked byte for byte. A case whose verdict differs by
+profile names the receiving client's ``profile`` (metadata that is no ``WelcomeMetadata``: the seed
+profile refuses it, the libxmtp profile ignores it).
 
 With algorithm 1 (CURVE25519, DHKEM(X25519)) the keys are X25519's, 32 bytes each, and
 ``ephemeral_ikm`` is the 32 bytes the ephemeral key was derived from (DeriveKeyPair).
