@@ -236,7 +236,17 @@ def cases(created: int = NOW) -> list[DecisionCase]:
     head = build()
     K, C = KeyPackageReason, CredentialReason
     lifetime = "OpenMLS lifetime.rs validate_with_time (verified_key_package_v2.rs validates lifetimes)"
-    LAX = "libxmtp verified_key_package_v2.rs VerifiedKeyPackageV2::from_bytes (the credential only decoded)"
+
+    def in_both(name: str, given: str, key_package: KeyPackage, refused: str, seed_then: str, libxmtp_then: str,
+                rule: str, tags: tuple[str, ...], known: dict[str, list[IdentityUpdate]] | None = None):
+        """The case in the seed profile (refused as ``refused``) and, named ``libxmtp/<name>``, in the libxmtp
+        profile (valid: libxmtp checks a fetched key package with OpenMLS and decodes its credential, no more)."""
+        return [case(f"{prefix}{name}", f"{given}, When a client of the {profile} profile validates it, Then {then}",
+                     key_package, known=known, intended=intended, profile=profile, rule=why, tags=tags)
+                for prefix, profile, intended, then, why in (
+                    ("", "seed", refused, seed_then, rule),
+                    ("libxmtp/", "libxmtp", None, libxmtp_then, "libxmtp verified_key_package_v2.rs "
+                     "VerifiedKeyPackageV2::from_bytes (OpenMLS KeyPackageIn::validate; the credential decoded)"))]
     caps_rule = "libxmtp groups/mod.rs build_group_config RequiredCapabilities; RFC 9420 §7.2, §11.1"
     return [
         # ---- valid
@@ -304,16 +314,12 @@ def cases(created: int = NOW) -> list[DecisionCase]:
         case("not_yet_valid", "Given a key package whose not_before is an hour before its creation, When "
              "validated one second before not_before, Then it is refused as not yet valid", head.key_package,
              now=NOT_BEFORE - 1, intended=K.NOT_YET_VALID, rule=lifetime, tags=("lifetime",)),
-        *(case(f"{prefix}lifetime_range_too_long", "Given a key package re-signed with a lifetime one second "
-               "longer than 84 days + 1 hour (and valid now), When a client of the "
-               f"{profile} profile validates it, Then {then}",
-               resigned(head, leaf={"source": FromKeyPackage(Lifetime(NOT_BEFORE - 1, NOT_AFTER))}),
-               intended=intended, tags=("lifetime",), profile=profile, rule=rule)
-          for prefix, profile, intended, then, rule in (
-              ("", "seed", K.LIFETIME_TOO_LONG, "it is refused: the range is too long",
-               "OpenMLS lifetime.rs has_acceptable_range (MAX_LEAF_NODE_LIFETIME_RANGE_SECONDS)"),
-              ("libxmtp/", "libxmtp", None, "it is valid: libxmtp's OpenMLS fork never checks the range",
-               "libxmtp verified_key_package_v2.rs VerifiedKeyPackageV2::from_bytes (no range check)"))),
+        *in_both("lifetime_range_too_long", "Given a key package re-signed with a lifetime one second longer than 84 "
+                 "days + 1 hour (and valid now)",
+                 resigned(head, leaf={"source": FromKeyPackage(Lifetime(NOT_BEFORE - 1, NOT_AFTER))}),
+                 K.LIFETIME_TOO_LONG, "it is refused: the range is too long",
+                 "it is valid: libxmtp's OpenMLS fork never checks the range",
+                 "OpenMLS lifetime.rs has_acceptable_range (MAX_LEAF_NODE_LIFETIME_RANGE_SECONDS)", ("lifetime",)),
         # ---- invalid: XMTP's required capabilities
         *(case(f"missing_capability_{name}", f"Given a key package whose leaf capabilities lack {name} "
                f"({int(t):#06x}), re-signed, When validated, Then it is refused: an XMTP group requires it",
@@ -327,41 +333,27 @@ def cases(created: int = NOW) -> list[DecisionCase]:
              "instead of an xmtp.identity.MlsCredential protobuf (re-signed), When validated, Then it is refused",
              resigned(head, leaf={"credential": Credential.basic(b"alice")}), intended=C.MALFORMED_CREDENTIAL,
              rule="facts §2: libxmtp identity.rs parse_credential", tags=("credential",)),
-        *(case(f"{prefix}credential_inbox_id_not_hex", "Given an MlsCredential naming 'not-an-inbox-id' (re-signed), "
-               f"When a client of the {profile} profile validates it, Then {then}",
-               resigned(head, leaf={"credential": Credential.basic(MlsCredential("not-an-inbox-id").encode())}),
-               intended=C.INVALID_INBOX_ID if checked else None, profile=profile,
-               rule="facts §8: an inbox id is a lowercase hex SHA-256" if checked else LAX,
-               tags=("credential", "strict"))
-          for prefix, profile, checked, then in (
-              ("", "seed", True, "it is refused: an inbox id is 64 lowercase hex"),
-              ("libxmtp/", "libxmtp", False, "it is valid and names 'not-an-inbox-id': libxmtp only decodes it"))),
-        *(case(f"{prefix}installation_not_in_inbox", "Given a key package of an installation the inbox never added, "
-               f"naming the inbox, When a client of the {profile} profile validates it with the inbox's log, Then "
-               f"{then}", build(world.stranger, seed=5).key_package,
-               intended=C.INSTALLATION_NOT_ASSOCIATED if checked else None, profile=profile,
-               rule="facts §2: libxmtp verified_key_package_v2.rs, the association state holds the installation"
-               if checked else LAX, tags=("credential", "identity"))
-          for prefix, profile, checked, then in (
-              ("", "seed", True, "it is refused: the credential is not bound to its inbox"),
-              ("libxmtp/", "libxmtp", False, "it is valid: libxmtp does not look at the inbox's log"))),
-        *(case(f"{prefix}installation_revoked", "Given a key package of an installation the inbox added and later "
-               f"revoked, When a client of the {profile} profile validates it with the inbox's whole log, Then "
-               f"{then}", build(world.revoked, seed=6).key_package,
-               intended=C.INSTALLATION_NOT_ASSOCIATED if checked else None, profile=profile,
-               rule="XIP-46 RevokeAssociation; facts §2" if checked else LAX, tags=("credential", "identity"))
-          for prefix, profile, checked, then in (
-              ("", "seed", True, "it is refused"),
-              ("libxmtp/", "libxmtp", False, "it is valid: libxmtp does not look at the inbox's log"))),
-        *(case(f"{prefix}unknown_inbox", "Given a key package naming an inbox the validator has no identity updates "
-               "for (it knows only another inbox of the same wallet, which holds the same installation), When a "
-               f"client of the {profile} profile validates it, Then {then}", head.key_package,
-               known={world.other_inbox: world.other_updates}, intended=K.UNKNOWN_INBOX if checked else None,
-               profile=profile, rule="facts §8: the credential's inbox has an association state" if checked else LAX,
-               tags=("identity",))
-          for prefix, profile, checked, then in (
-              ("", "seed", True, "it is refused: the inbox is unknown"),
-              ("libxmtp/", "libxmtp", False, "it is valid and names that inbox: libxmtp does not look it up"))),
+        *in_both("credential_inbox_id_not_hex", "Given an MlsCredential naming 'not-an-inbox-id' (re-signed)",
+                 resigned(head, leaf={"credential": Credential.basic(MlsCredential("not-an-inbox-id").encode())}),
+                 C.INVALID_INBOX_ID, "it is refused: an inbox id is 64 lowercase hex",
+                 "it is valid and names 'not-an-inbox-id': libxmtp only decodes it",
+                 "facts §8: an inbox id is a lowercase hex SHA-256", ("credential", "strict")),
+        *in_both("installation_not_in_inbox", "Given a key package of an installation the inbox never added, naming "
+                 "the inbox, and the inbox's log", build(world.stranger, seed=5).key_package,
+                 C.INSTALLATION_NOT_ASSOCIATED, "it is refused: the credential is not bound to its inbox",
+                 "it is valid: libxmtp does not look at the inbox's log",
+                 "facts §2: libxmtp verified_key_package_v2.rs, the association state holds the installation",
+                 ("credential", "identity")),
+        *in_both("installation_revoked", "Given a key package of an installation the inbox added and later revoked, "
+                 "and the inbox's whole log", build(world.revoked, seed=6).key_package, C.INSTALLATION_NOT_ASSOCIATED,
+                 "it is refused", "it is valid: libxmtp does not look at the inbox's log",
+                 "XIP-46 RevokeAssociation; facts §2", ("credential", "identity")),
+        *in_both("unknown_inbox", "Given a key package naming an inbox the validator has no identity updates for (it "
+                 "knows only another inbox of the same wallet, which holds the same installation)", head.key_package,
+                 K.UNKNOWN_INBOX, "it is refused: the inbox is unknown",
+                 "it is valid and names that inbox: libxmtp does not look it up",
+                 "facts §8: the credential's inbox has an association state", ("identity",),
+                 known={world.other_inbox: world.other_updates}),
     ]
 
 # ------------------------------------------------------------------ the questions and answers, typed (``family.py``)
