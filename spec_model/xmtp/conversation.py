@@ -266,11 +266,18 @@ class Conversation:
         ``add_members_by_identity``, the same @09d3f023f) the size is checked here, and only here: the listed
         members and the addresses, counted once each whether members or not, above ``max_group_size`` are refused
         (``UserLimitExceeded``; libxmtp counts before it refuses an unknown address, the model after)."""
-        inbox_ids, profile = self.client.inbox_ids_of(account_addresses), self.client.config.profile
+        inbox_ids = self.client.inbox_ids_of(account_addresses)
+        self.check_size_by_address(account_addresses)
+        self.add_members_by_inbox_id(inbox_ids)
+
+    def check_size_by_address(self, account_addresses: Sequence[str]) -> None:
+        """libxmtp crates/xmtp_mls/src/groups/mod.rs@b649d1a ``add_members_by_identity``: profile
+        ``group_size_checked_on_receive`` off, the listed members and the distinct addresses must not exceed
+        ``max_group_size`` (``Rejected(GROUP_FULL)``)."""
+        profile = self.client.config.profile
         if not profile.group_size_checked_on_receive and \
                 len(self.list_members()) + len({a.lower() for a in account_addresses}) > profile.max_group_size:
             raise Rejected(ClientReason.GROUP_FULL, f"more than {profile.max_group_size} members")
-        self.add_members_by_inbox_id(inbox_ids)
 
     def add_members_by_inbox_id(self, inbox_ids: Sequence[str]) -> None:
         """seed ``add_members_by_inbox_id``: every installation of every inbox is added; syncs automatically

@@ -477,6 +477,10 @@ def test_libxmtp_profile_group_size_is_checked_when_adding_by_address_only(tmp_p
     rejected(ClientReason.GROUP_FULL, group.add_members, [bo.address])  # an address is counted, member or not
     group.add_members_by_inbox_id([dave.inbox_id])
     assert len(group.list_members()) == 4 and len(dave.c.conversations.sync()) == 1
+    before = len(alix.c.conversations.list())
+    rejected(ClientReason.GROUP_FULL, alix.c.conversations.create_group, [bo.address, caro.address, dave.address,
+                                                                          net.user("erin").address])
+    assert len(alix.c.conversations.list()) == before + 1  # created first, as the bindings do, then refused
 
 
 # ------------------------------------------------------------------ metadata, admins, permissions
