@@ -213,14 +213,17 @@ class Profile:
         signature key), its credential names the inbox whose association
         state holds it, and its lifetime range is at most 84 days and an hour
         (OpenMLS ``has_acceptable_range``). libxmtp
-        crates/xmtp_id/src/key_package/verified_key_package_v2.rs
-        ``VerifiedKeyPackageV2::from_bytes``@b649d1a (the same @09d3f023f)
-        runs OpenMLS's ``KeyPackageIn::validate`` (its fork never calls the
-        range check) and only decodes the credential; crates/xmtp_mls/src/
-        groups/mls_sync.rs ``get_keypackages_for_installation_ids`` adds what
-        the node serves for an installation id. Its own commit is validated
-        only when it comes back (``added_credentials_checked``: an installation
-        outside the inboxes' logs then fails the intent).
+        crates/xmtp_id/src/key_package/verified_key_package_v2.rs@b649d1a
+        ``VerifiedKeyPackageV2::from_bytes`` (the same in libxmtp
+        crates/xmtp_mls/src/verified_key_package_v2.rs@09d3f023f) runs
+        OpenMLS's ``KeyPackageIn::validate`` (its fork never calls the range
+        check) and only decodes the credential, and libxmtp
+        crates/xmtp_mls/src/groups/mls_sync.rs@b649d1a
+        ``get_keypackages_for_installation_ids`` adds what the node serves
+        for an installation id. (libxmtp checks its own commit only when it
+        comes back, so a commit adding an installation outside the inboxes'
+        logs is published, then fails; the model's client checks it before
+        publishing, in both profiles.)
     ``sync_requests_claimed``
         docs/xmtp-facts.md §9: an installation that answers a history request
         first claims it with an acknowledge, and no installation answers a
