@@ -17,7 +17,9 @@ The client validates what it fetches (docs/xmtp-facts.md §5 "Membership change"
 read from the group topic by a model member, adds exactly one leaf of those inboxes, the key package's, and the
 client lists the inboxes as members; for an invalid one it adds no such leaf and lists none of them (the add may
 also be refused). The leaves are read from the commit because a client may count a member's installations from
-its identity log rather than from the group (libxmtp does: D17). Each case has a group of its own.
+its identity log rather than from the group (libxmtp does: D17). A client of the libxmtp profile checks its own
+commit only when it comes back (``Profile.own_commits_checked_before_publish``): if the model's validation refuses
+the commit the SDK published, the SDK lists none of the inboxes. Each case has a group of its own.
 """
 
 from __future__ import annotations
@@ -34,7 +36,7 @@ from ..vectors.families import key_packages as family
 from ..vectors.formats import DecisionCase, Verdict
 from .world import GroupSpec, HarnessFault, WireFailure, World, group_spec
 
-__all__ = ["WINDOW_S", "WITHOUT", "derive"]
+__all__ = ["WINDOW_S", "derive"]
 
 WINDOW_S = 600
 """model: how long after the network's time an SDK may validate a case's key package (a case plays in
@@ -94,10 +96,15 @@ class KeyPackageWire:
         leaves = sorted(leaf.signature_key.hex() for _, leaf in group.epoch_group.members()
                         if leaf.signature_key == leaf_key or named_inbox(leaf.credential) in inboxes)
         listed = sorted(inboxes & {m["inbox_id"] for m in view["members"]})
-        if accepted and (leaves, listed) != ([leaf_key.hex()], sorted(inboxes)):
-            raise WireFailure(f"{self.case_id}: the inboxes should be added with the key package's installation; "
-                              f"the SDK's commit adds {len(leaves)} leaf(s) of them, and it lists {len(listed)} of "
-                              f"{len(inboxes)} as members", expected=[leaf_key.hex()], actual=leaves)
+        # a client of the libxmtp profile checks its commit only when it comes back (Profile.
+        # own_commits_checked_before_publish): one adding an installation outside the inbox's log is published, then
+        # refused by the client itself, which lists none of the inboxes
+        applied = all(verdict is not None for verdict in group.sdk_verdicts.values())
+        if accepted and (leaves, listed) != ([leaf_key.hex()], sorted(inboxes) if applied else []):
+            raise WireFailure(f"{self.case_id}: the inboxes should be added with the key package's installation"
+                              f"{'' if applied else ' by a commit the client then refuses'}; the SDK's commit adds "
+                              f"{len(leaves)} leaf(s) of them, and it lists {len(listed)} of {len(inboxes)} as members",
+                              expected=[leaf_key.hex()], actual=leaves)
         if not accepted and leaves:
             raise WireFailure(f"{self.case_id}: the key package should be refused; the SDK's commit adds "
                               f"{len(leaves)} leaf(s) of the inboxes", expected=[], actual=leaves)
@@ -113,17 +120,8 @@ def _publish_log(world: World, inbox: str, updates: list[bytes]) -> None:
         world.network.publish_identity_update(api.PublishIdentityUpdateRequest(update))
 
 
-WITHOUT = dict.fromkeys(
-    ("key_packages::libxmtp/installation_not_in_inbox", "key_packages::libxmtp/installation_revoked"),
-    "libxmtp publishes the commit adding the installation and refuses it only when it comes back (an installation "
-    "outside the inbox's log); the model's client refuses such a commit before publishing it")
-"""libxmtp-profile cases whose wire outcome the model does not predict (interop/libxmtp KNOWN_DIFFERENCES W6)."""
-
-
-def derive(case: DecisionCase) -> KeyPackageWire | str:
-    """The wire form of a key_packages case, or why it has none."""
-    if case.id in WITHOUT:
-        return WITHOUT[case.id]
+def derive(case: DecisionCase) -> KeyPackageWire:
+    """The wire form of a key_packages case."""
     inputs = case.inputs
     source = KeyPackage.decode(bytes.fromhex(inputs["key_package"])).leaf_node.source
     lifetime = (source.lifetime.not_before, source.lifetime.not_after) if isinstance(source, FromKeyPackage) else ()

@@ -27,6 +27,7 @@ only before it commits itself. An SDK that crashes or hangs while handling a cas
 from __future__ import annotations
 
 import dataclasses
+import functools
 import json
 import time
 from typing import Any, Callable, Sequence
@@ -157,6 +158,8 @@ class WireGroup:
         self.probes = 0
         self.message_ids: set[bytes | None] = set()  # of the application messages sent to it
         self.cursor = 0  # the last envelope of the group topic the model has looked at
+        self.sdk_verdicts: dict[int, ValidatedCommit | None] = {}  # log index of an SDK commit -> the model's
+        #                                                            validation of it in the group's profile
 
     # ------------------------------------------------------------------ model side
 
@@ -172,7 +175,7 @@ class WireGroup:
             sender, message = self.log[member.seen]
             if sender == SDK:
                 try:
-                    member.mls.process(message)
+                    member.mls.process(message, commit_policy=functools.partial(self._judge_sdk_commit, member.seen))
                 except (Rejected, DecodeError) as e:
                     raise WireFailure(f"the SDK published a commit the model's members cannot process ({e})") \
                         from None
@@ -180,6 +183,14 @@ class WireGroup:
                 member.mls.process(message)
             member.seen += 1
         return member.mls
+
+    def _judge_sdk_commit(self, index: int, staged) -> None:
+        """The model's validation of the SDK's commit at ``index`` of the log (None: refused). The model's members
+        apply it either way: they follow what the SDK published, as a forger's commits are played."""
+        try:
+            self.sdk_verdicts[index] = validate_commit(staged, self.world.log.state_at, profile=self.profile)
+        except Rejected:
+            self.sdk_verdicts[index] = None
 
     def _catch_up(self) -> None:
         """The commits the SDK's client published on the group topic (an SDK may commit on its own, e.g. a

@@ -181,7 +181,8 @@ def _build(ctx: ClientContext, group: Group, intent: IntentRow) -> MLSMessage | 
     else:  # KEY_UPDATE
         proposals = ()
     pending = group.commit(proposals, private=True, rng=ctx.rng)
-    validate_commit(pending.staged, ctx.identities.state_at, own_version=ctx.config.version, profile=profile)
+    if profile.own_commits_checked_before_publish:
+        validate_commit(pending.staged, ctx.identities.state_at, own_version=ctx.config.version, profile=profile)
     return pending.message
 
 

@@ -220,10 +220,17 @@ class Profile:
         check) and only decodes the credential, and libxmtp
         crates/xmtp_mls/src/groups/mls_sync.rs@b649d1a
         ``get_keypackages_for_installation_ids`` adds what the node serves
-        for an installation id. (libxmtp checks its own commit only when it
-        comes back, so a commit adding an installation outside the inboxes'
-        logs is published, then fails; the model's client checks it before
-        publishing, in both profiles.)
+        for an installation id; a commit adding an installation outside the
+        inboxes' logs is then published and fails when it comes back
+        (``own_commits_checked_before_publish``).
+    ``own_commits_checked_before_publish``
+        the seed profile: a client checks its own commit (docs/xmtp-facts.md
+        §4.4) before publishing it, and a refused change is never sent.
+        libxmtp crates/xmtp_mls/src/groups/mls_sync.rs
+        ``stage_and_validate_intent``@b649d1a (the same @09d3f023f) checks
+        its own commit only when it comes back from the network: a refused
+        one is published, every member refuses it, and the intent ends in
+        Error with the rule that refused it.
     ``sync_requests_claimed``
         docs/xmtp-facts.md §9: an installation that answers a history request
         first claims it with an acknowledge, and no installation answers a
@@ -262,6 +269,7 @@ class Profile:
     list_by_activity: bool
     streams_end_when_dropped: bool
     fetched_key_packages_checked: bool
+    own_commits_checked_before_publish: bool
 
 
 SEED = Profile(
@@ -275,6 +283,7 @@ SEED = Profile(
     sync_requests_claimed=True, added_credentials_checked=True, proposals_by_reference=True,
     welcome_metadata_checked=True, list_by_activity=False,
     streams_end_when_dropped=False, fetched_key_packages_checked=True,
+    own_commits_checked_before_publish=True,
 )
 """seed + XIP-47: the product description, the model's default."""
 
@@ -289,6 +298,7 @@ LIBXMTP = Profile(
     sync_requests_claimed=False, added_credentials_checked=False, proposals_by_reference=False,
     welcome_metadata_checked=False, list_by_activity=True,
     streams_end_when_dropped=True, fetched_key_packages_checked=False,
+    own_commits_checked_before_publish=False,
 )
 """libxmtp (docs/xmtp-facts.md §1, §3, §4; the rules above checked at b649d1a, node-bindings
 1.11.0-nightly.20260726.b649d1a): what the deployed clients do."""

@@ -244,8 +244,9 @@ def _own_envelope(ctx: ClientContext, group: Group, intent: IntentRow, v1) -> li
     validated: list[ValidatedCommit] = []
     try:
         _validator(ctx, validated)(pending.staged)
-    except Rejected:
+    except Rejected as e:  # kept, so that the caller learns which rule refused the change
         group.clear_pending_commit()
+        store.set_intent_data(intent.id, refusal=json.dumps(e.chain()))
         record(ctx, intent.id, IntentEvent.OWN_COMMIT_INVALID)
         return []
     welcome = pending.welcome

@@ -7,7 +7,8 @@ from spec_model.xmtp.content import decode_group_updated
 from spec_model.xmtp.delivery import DeliveryStatus
 from spec_model.xmtp.profiles import LIBXMTP, SEED
 
-from tests.xmtp.clients import APP, TICK_NS, UPDATE, epoch, joined, Net, rejected, texts, User
+from spec_model.xmtp.commit_validation import CommitReason
+from tests.xmtp.clients import APP, TICK_NS, UPDATE, epoch, joined, Net, rejected, server_messages, texts, User
 
 
 def test_libxmtp_profile_joiner_stores_an_added_you_transcript(net):
@@ -196,3 +197,22 @@ def test_libxmtp_profile_lists_the_latest_activity_first(net):
         alice.c.conversations.get(first).send("activity")
         joined(bob.c, first).sync()
         assert [groups[c.group_id] for c in bob.c.conversations.list(limit=2)] == expected
+
+
+def test_libxmtp_profile_publishes_a_refused_commit_then_fails_it(net):
+    """profile ``own_commits_checked_before_publish`` off (libxmtp mls_sync.rs ``stage_and_validate_intent``): a
+    change the rules refuse is published, refused by everyone when it comes back, and the call fails naming the
+    rule; the seed profile sends nothing."""
+    for config, published in ((ClientConfig(profile=LIBXMTP), 1), (ClientConfig(profile=SEED), 0)):
+        alice, bob = net.user(f"alice_{config.profile.name}", config=config), \
+            net.user(f"bob_{config.profile.name}", config=config)
+        group = alice.c.conversations.create_group([bob.address])
+        bobs = joined(bob.c, group.group_id)
+        before = len(server_messages(net, group.group_id))
+        error = rejected(ClientReason.INTENT_FAILED, bobs.add_admin, bob.inbox_id)
+        assert error.cause is not None and error.cause.reason == CommitReason.INSUFFICIENT_PERMISSIONS
+        assert len(server_messages(net, group.group_id)) == before + published
+        group.sync()
+        levels = [m.permission_level for m in bobs.list_members()]
+        assert epoch(group) == epoch(bobs) and levels == [m.permission_level for m in group.list_members()]
+        assert "admin" not in levels
