@@ -48,12 +48,19 @@ def test_hello(libxmtp):
 
 def test_the_suite_passes_but_for_the_known_differences(libxmtp, tmp_path):
     report = tmp_path / "libxmtp.json"
+    # two differential runs here (about 3 s); `run --known-issues` makes the 20 of 25 steps
     assert cli.main(["run", "-q", "--adapter", libxmtp.label, "--skip-file", str(skip_file(libxmtp.label)),
-                     "--report-json", str(report)]) == 0
+                     "--examples", "2", "--report-json", str(report)]) == 0
     data = json.loads(report.read_text())
     assert LIBXMTP_VERSIONS[libxmtp.label] in json.dumps(data)
     passed = {c["id"] for c in data["checks"] if c["status"] == "passed"}
-    assert all(i.startswith(("xmtp/scenarios::libxmtp/", "wire/")) for i in passed)
+    assert all(i.startswith(("xmtp/scenarios::libxmtp/", "wire/", "differential/")) for i in passed)
+    assert "differential/clients" in passed
+    # the refusals of libxmtp's own commits have the class libxmtp logged (D22 before 2026-12-06)
+    assert {f"xmtp/scenarios::libxmtp/{name}" for name in ("admins_only_preset", "super_admin_protected",
+            "permission_update_by_super_admin", "message_expiry_settings_need_permission")} <= passed
+    unsupported = {c["id"] for c in data["checks"] if c["status"] == "skipped" and "message_deletion" in c["id"]}
+    assert len(unsupported) == 4  # XIP-76 deletion: answered unsupported, skipped without the skip file
     # the scenarios less those of the skip file (KNOWN_DIFFERENCES.md), and history sync with 1.9.1 (unsupported)
     assert len([i for i in passed if i.startswith("xmtp/")]) >= 12
     history = "xmtp/scenarios::libxmtp/history_sync_to_new_installation"
