@@ -10,13 +10,15 @@ from __future__ import annotations
 
 import fnmatch
 import json
+import os
 import shutil
+import signal
 from pathlib import Path
 
 import pytest
 
 from conformance import cli
-from conformance.adapter import connect
+from conformance.adapter import AdapterError, connect
 from interop.adapters import LIBXMTP_VERSIONS
 from conformance.runner import RunOptions, collect
 from conformance.runner.checks import SkipList, Status
@@ -96,3 +98,29 @@ def test_each_known_difference_still_shows(adapter):
         elif not named or not (failing if len(named) > 1 else len(failing) == 1):
             stale.append(f"{pattern} now passes")
     assert not stale, f"remove from {skip_file(adapter)}: " + "; ".join(stale)
+
+
+def test_a_crashed_libxmtp_host_ends_the_adapter_and_a_restart_brings_it_back():
+    """adapter.mjs relays to host.mjs (libxmtp); when the host dies the relay ends, so the harness sees the adapter
+    gone (stdout closed) and its restart starts both again."""
+    session = connect("libxmtp")
+    try:
+        relay, = [pid for pid in _children(os.getpid()) if "libxmtp/adapter.mjs" in _command(pid)]
+        host, = _children(relay)
+        assert "libxmtp/host.mjs" in _command(host)
+        os.kill(host, signal.SIGKILL)
+        with pytest.raises(AdapterError) as gone:
+            session.ask("reset")
+        assert gone.value.reason == "adapter_exited"
+        session.restart()
+        assert session.hello.name == "libxmtp"
+    finally:
+        session.close()
+
+
+def _children(pid: int) -> list[int]:
+    return [int(c) for task in Path(f"/proc/{pid}/task").iterdir() for c in (task / "children").read_text().split()]
+
+
+def _command(pid: int) -> str:
+    return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
