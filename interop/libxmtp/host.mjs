@@ -138,33 +138,46 @@ const CONVERSATION_TYPES = { [xmtp.ConversationType.Dm]: "dm", [xmtp.Conversatio
   [xmtp.ConversationType.Sync]: "sync", [xmtp.ConversationType.Oneshot]: "oneshot" };
 const LEVELS = { [xmtp.PermissionLevel.Member]: "member", [xmtp.PermissionLevel.Admin]: "admin",
   [xmtp.PermissionLevel.SuperAdmin]: "super_admin" };
+// PermissionPolicy.Other (an And/Any composition) and DoesNotExist have no name: the first is not shown, the second
+// is a metadata field without a policy.
 const POLICIES = { [xmtp.PermissionPolicy.Allow]: "allow", [xmtp.PermissionPolicy.Deny]: "deny",
-  [xmtp.PermissionPolicy.Admin]: "allow_if_admin_or_super_admin", [xmtp.PermissionPolicy.SuperAdmin]: "allow_if_super_admin",
-  [xmtp.PermissionPolicy.Other]: "other" }; // "other": an And/Any composition the bindings do not show
-const policyName = (p) => POLICIES[p];
+  [xmtp.PermissionPolicy.Admin]: "allow_if_admin_or_super_admin", [xmtp.PermissionPolicy.SuperAdmin]: "allow_if_super_admin" };
+const PRESET_TYPES = [xmtp.GroupPermissionsOptions.Default, xmtp.GroupPermissionsOptions.AdminOnly];
 
-// The bindings show a PermissionPolicySet with one policy per updatable metadata field (both
-// message_disappear_* keys share one) and nothing for update_permissions_policy or
-// minimum_supported_protocol_version. Those two are constants in libxmtp (no intent changes them):
-// super-admin-only in groups (facts §4.3), deny / allow in a DM (PolicySet::new_dm).
-function policiesJson(set, isDm) {
-  const metadata = {
-    app_data: policyName(set.updateAppDataPolicy),
-    description: policyName(set.updateGroupDescriptionPolicy),
-    group_image_url_square: policyName(set.updateGroupImageUrlSquarePolicy),
-    group_name: policyName(set.updateGroupNamePolicy),
-    message_disappear_from_ns: policyName(set.updateMessageDisappearingPolicy),
-    message_disappear_in_ns: policyName(set.updateMessageDisappearingPolicy),
-    minimum_supported_protocol_version: isDm ? "allow" : "allow_if_super_admin",
+// The policies the bindings show, and which (`policies_shown`, docs/adapters.md "Group state"): the bindings'
+// PermissionPolicySet has the four membership and admin policies and one policy per MetadataField getter
+// (`message_disappear_in_ns`'s stands for both disappearing keys, so only that key is shown), each a base policy,
+// `Other` for a composition (not shown) or `DoesNotExist` (no policy: shown as absent); libxmtp
+// bindings/node/src/permissions.rs@b649d1a `policy_set`. `update_permissions_policy` is shown only when libxmtp
+// says the set is a preset (`policyType`): both presets require a super admin (libxmtp
+// crates/xmtp_mls/src/groups/group_permissions.rs@b649d1a `is_policy_default`, `is_policy_admin_only`).
+// Nothing shows `minimum_supported_protocol_version`, `message_disappear_from_ns` or any other metadata key.
+function policiesJson(permissions) {
+  const set = permissions.policySet();
+  const policies = { update_metadata_policy: {} };
+  const shown = [];
+  const show = (key, policy) => {
+    if (policy === xmtp.PermissionPolicy.Other) return;
+    shown.push(key);
+    if (policy !== xmtp.PermissionPolicy.DoesNotExist) policies[key] = POLICIES[policy];
   };
-  return {
-    add_member_policy: policyName(set.addMemberPolicy),
-    remove_member_policy: policyName(set.removeMemberPolicy),
-    update_metadata_policy: Object.fromEntries(Object.entries(metadata).filter(([, v]) => v !== undefined).sort()),
-    add_admin_policy: policyName(set.addAdminPolicy),
-    remove_admin_policy: policyName(set.removeAdminPolicy),
-    update_permissions_policy: isDm ? "deny" : "allow_if_super_admin",
+  const showMetadata = (key, policy) => {
+    if (policy === xmtp.PermissionPolicy.Other) return;
+    shown.push(`update_metadata_policy.${key}`);
+    if (policy !== xmtp.PermissionPolicy.DoesNotExist) policies.update_metadata_policy[key] = POLICIES[policy];
   };
+  show("add_member_policy", set.addMemberPolicy);
+  show("remove_member_policy", set.removeMemberPolicy);
+  show("add_admin_policy", set.addAdminPolicy);
+  show("remove_admin_policy", set.removeAdminPolicy);
+  if (PRESET_TYPES.includes(permissions.policyType())) show("update_permissions_policy", xmtp.PermissionPolicy.SuperAdmin);
+  showMetadata("app_data", set.updateAppDataPolicy);
+  showMetadata("description", set.updateGroupDescriptionPolicy);
+  showMetadata("group_image_url_square", set.updateGroupImageUrlSquarePolicy);
+  showMetadata("group_name", set.updateGroupNamePolicy);
+  showMetadata("message_disappear_in_ns", set.updateMessageDisappearingPolicy);
+  policies.update_metadata_policy = Object.fromEntries(Object.entries(policies.update_metadata_policy).sort());
+  return { policies, policies_shown: shown.sort() };
 }
 
 async function groupState(group) {
@@ -192,7 +205,7 @@ async function groupState(group) {
     attributes: Object.fromEntries(Object.entries(attributes).sort()),
     admins: [...bindings.admins(group)].sort(),
     super_admins: [...bindings.superAdmins(group)].sort(),
-    policies: policiesJson(group.groupPermissions().policySet(), isDm),
+    ...policiesJson(group.groupPermissions()),
     members: members.sort((a, b) => (a.inboxId < b.inboxId ? -1 : a.inboxId > b.inboxId ? 1 : 0)).map((m) => ({
       inbox_id: m.inboxId,
       permission_level: LEVELS[m.permissionLevel],

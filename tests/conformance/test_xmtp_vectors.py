@@ -46,3 +46,29 @@ def test_generated_files_are_committed():
 
 def test_schemas_are_committed():
     assert vectors.check_schemas() == []
+
+
+def test_an_observation_naming_the_policies_it_shows_is_judged_on_those():
+    """docs/adapters.md "Group state": a policy outside ``policies_shown`` is not compared (a metadata key named
+    there is, its absence included); without ``policies_shown`` every policy is."""
+    from conformance.vectors import Difference
+    from conformance.vectors.families.scenarios import judge_outcome
+
+    model = {"add_member_policy": "allow", "update_permissions_policy": "deny",
+             "update_metadata_policy": {"group_name": "allow", "_x": "deny"}}
+    expected = {"result": "valid", "observed": {"state": {"epoch": 1, "policies": model}}}
+
+    def observed(policies, shown=None):
+        state = {"epoch": 1, "policies": policies, **({"policies_shown": shown} if shown is not None else {})}
+        return {"result": "valid", "observed": {"state": state}}
+
+    shown = ["add_member_policy", "update_metadata_policy.group_name"]
+    judge_outcome("step", expected, observed({"add_member_policy": "allow",
+                                              "update_metadata_policy": {"group_name": "allow"}}, shown))
+    for wrong in ({"add_member_policy": "deny", "update_metadata_policy": {"group_name": "allow"}},
+                  {"add_member_policy": "allow", "update_metadata_policy": {}}):
+        with pytest.raises(Difference):
+            judge_outcome("step", expected, observed(wrong, shown))
+    with pytest.raises(Difference):  # without policies_shown, the whole set
+        judge_outcome("step", expected, observed({"add_member_policy": "allow",
+                                                  "update_metadata_policy": {"group_name": "allow"}}))
