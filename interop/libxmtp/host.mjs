@@ -156,27 +156,21 @@ function policiesJson(permissions) {
   const set = permissions.policySet();
   const policies = { update_metadata_policy: {} };
   const shown = [];
-  const show = (key, policy) => {
+  const show = (key, policy, metadata = false) => {
     if (policy === xmtp.PermissionPolicy.Other) return;
-    shown.push(key);
-    if (policy !== xmtp.PermissionPolicy.DoesNotExist) policies[key] = POLICIES[policy];
-  };
-  const showMetadata = (key, policy) => {
-    if (policy === xmtp.PermissionPolicy.Other) return;
-    shown.push(`update_metadata_policy.${key}`);
-    if (policy !== xmtp.PermissionPolicy.DoesNotExist) policies.update_metadata_policy[key] = POLICIES[policy];
+    shown.push(metadata ? `update_metadata_policy.${key}` : key);
+    if (policy !== xmtp.PermissionPolicy.DoesNotExist) (metadata ? policies.update_metadata_policy : policies)[key] = POLICIES[policy];
   };
   show("add_member_policy", set.addMemberPolicy);
   show("remove_member_policy", set.removeMemberPolicy);
   show("add_admin_policy", set.addAdminPolicy);
   show("remove_admin_policy", set.removeAdminPolicy);
   if (PRESET_TYPES.includes(permissions.policyType())) show("update_permissions_policy", xmtp.PermissionPolicy.SuperAdmin);
-  showMetadata("app_data", set.updateAppDataPolicy);
-  showMetadata("description", set.updateGroupDescriptionPolicy);
-  showMetadata("group_image_url_square", set.updateGroupImageUrlSquarePolicy);
-  showMetadata("group_name", set.updateGroupNamePolicy);
-  showMetadata("message_disappear_in_ns", set.updateMessageDisappearingPolicy);
-  policies.update_metadata_policy = Object.fromEntries(Object.entries(policies.update_metadata_policy).sort());
+  show("app_data", set.updateAppDataPolicy, true);
+  show("description", set.updateGroupDescriptionPolicy, true);
+  show("group_image_url_square", set.updateGroupImageUrlSquarePolicy, true);
+  show("group_name", set.updateGroupNamePolicy, true);
+  show("message_disappear_in_ns", set.updateMessageDisappearingPolicy, true);
   return { policies, policies_shown: shown.sort() };
 }
 
