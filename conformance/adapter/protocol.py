@@ -39,7 +39,7 @@ from spec_model.mls.reasons import RefusalClass
 
 __all__ = [
     "PROTOCOL_VERSION", "Capability", "ErrorKind", "AdapterError", "AdapterUnusable", "Hello", "Operation", "OPERATIONS",
-    "HARNESS_OPERATIONS", "Link", "Adapter", "check_params", "check_result", "schema", "POLICIES_SHOWN", "policies_shown",
+    "HARNESS_OPERATIONS", "Link", "Adapter", "check_params", "check_result", "schema", "POLICIES_SHOWN", "POLICIES_ALWAYS_SHOWN", "policies_shown",
     "policy_paths",
 ]
 
@@ -318,9 +318,18 @@ def policy_paths(policies: dict[str, Any]) -> dict[str, Any]:
     return paths
 
 
+POLICIES_ALWAYS_SHOWN = ("add_member_policy", "remove_member_policy", "add_admin_policy", "remove_admin_policy")
+"""XIP-47's membership and admin policies: a view that hides one of them shows too little of the set to be judged
+(docs/adapters.md "Group state"), so an adapter cannot pass a policy check by showing nothing."""
+
+
 def policies_shown(policies: dict[str, Any], shown: list[str]) -> dict[str, Any]:
     """docs/adapters.md "Group state": what an adapter naming ``shown`` (its ``policies_shown``) shows of
-    ``policies``."""
+    ``policies``; ``AdapterError`` (unsupported: the check is skipped, never passed) when ``shown`` lacks one of
+    ``POLICIES_ALWAYS_SHOWN``."""
+    if hidden := [p for p in POLICIES_ALWAYS_SHOWN if p not in shown]:
+        raise AdapterError(ErrorKind.UNSUPPORTED, "policy_not_shown", f"the adapter's group_state does not show "
+                           f"{', '.join(hidden)} ({POLICIES_SHOWN}): its policies cannot be judged")
     kept = {k: v for k, v in policies.items() if k in shown and k != "update_metadata_policy"}
     metadata = policies.get("update_metadata_policy", {})
     kept["update_metadata_policy"] = {k: v for k, v in metadata.items() if f"update_metadata_policy.{k}" in shown}
