@@ -9,9 +9,7 @@ instead of against every member.
 from __future__ import annotations
 
 
-from .extensions import (
-    DEFAULT_EXTENSION_TYPES, ExtensionType, RequiredCapabilities, find_extension, supports_required,
-)
+from .extensions import DEFAULT_EXTENSION_TYPES, supports_required
 from .group_context import GroupContext, ProtocolVersion
 from .key_package import KeyPackage
 from .leaf_node import FromKeyPackage, LeafNode
@@ -71,8 +69,8 @@ def validate_leaf_node(leaf: LeafNode, members: Membership, cs: CipherSuite, con
 def _check_capabilities(leaf: LeafNode, context: GroupContext) -> None:
     """RFC 9420 §7.3: the leaf supports the required capabilities and lists its own extensions."""
     caps = leaf.capabilities
-    required = find_extension(context.extensions, ExtensionType.required_capabilities)
-    if required is not None and not supports_required(caps, RequiredCapabilities.decode(required)):
+    required = context.required_capabilities
+    if required is not None and not supports_required(caps, required):
         raise Rejected(Reason.INVALID_LEAF_NODE, "leaf does not support the group's required capabilities")
     unlisted = {e.extension_type for e in leaf.extensions} - set(caps.extensions) - DEFAULT_EXTENSION_TYPES
     if unlisted:
