@@ -71,6 +71,8 @@ def encode_varint(n: int) -> bytes:
 
 def decode_varint(data: bytes | memoryview, pos: int) -> tuple[int, int]:
     """protobuf encoding (Base 128 varints): (value, next position); at most 10 bytes, never past the end."""
+    if pos < len(data) and data[pos] < 0x80:  # one byte: every field key and length below 128
+        return data[pos], pos + 1
     value = shift = 0
     for i in range(10):
         if pos >= len(data):
@@ -300,7 +302,7 @@ class Message:
             number, wire_type = key >> 3, key & 7
             if number == 0 or key > 0xFFFFFFFF:
                 raise DecodeError("", f"invalid field number {number}")
-            name, spec = fields.get(number, (f"<field {number}>", None))
+            name, spec = fields.get(number) or (f"<field {number}>", None)
             try:
                 if budget is not None:
                     budget.spend()
