@@ -8,7 +8,6 @@ them against what the client supports is the caller's job (e.g. §12.4.3.1).
 from __future__ import annotations
 
 import enum
-import functools
 
 from .codec import OPAQUE, U16, U64, Annotated, Struct, Vector
 
@@ -38,11 +37,3 @@ class GroupContext(Struct):
     tree_hash: Annotated[bytes, OPAQUE]
     confirmed_transcript_hash: Annotated[bytes, OPAQUE]
     extensions: Annotated[tuple[Extension, ...], Vector(Extension)]
-
-    @functools.cached_property
-    def required_capabilities(self):
-        """RFC 9420 §11.1: the ``required_capabilities`` extension decoded (None if absent), once per context: a
-        GroupContext is immutable, and every leaf a commit adds or a joiner checks is compared with it."""
-        from .extensions import ExtensionType, RequiredCapabilities, find_extension  # extensions imports this module
-        data = find_extension(self.extensions, ExtensionType.required_capabilities)
-        return RequiredCapabilities.decode(data) if data is not None else None
