@@ -294,8 +294,8 @@ class Message:
             raise DecodeError("", f"messages nested deeper than {MAX_DEPTH}")
         fields = cls.fields()
         values: dict[str, Any] = {}
-        pending_messages: dict[str, list[memoryview]] = {}  # singular embedded messages merge (concatenate)
-        chosen: dict[str, str] = {}  # oneof member seen -> its oneof
+        pending_messages: dict[str, tuple[Field, list[memoryview]]] = {}  # singular embedded messages merge
+        chosen: dict[str, str] = {}  # oneof -> the member of it seen last
         pos = 0
         while pos < len(data):
             key, pos = decode_varint(data, pos)
@@ -311,8 +311,7 @@ class Message:
                     _store(values, pending_messages, chosen, name, spec, wire_type, raw, depth, budget)
             except DecodeError as e:
                 raise e.within(name) from None
-        for name, parts in pending_messages.items():
-            spec = next(s for n, s in fields.values() if n == name)
+        for name, (spec, parts) in pending_messages.items():
             try:
                 values[name] = spec.kind.decode(parts[0] if len(parts) == 1 else b"".join(parts), depth + 1, budget)
             except DecodeError as e:
@@ -395,8 +394,8 @@ def _store(values: dict, pending: dict, chosen: dict, name: str, spec: Field, wi
             items.append(_decode_value(kind, raw, depth, budget))
         except DecodeError as e:
             raise e.within(f"[{len(items)}]") from None
-    elif isinstance(kind, MessageKind):
-        pending.setdefault(name, []).append(raw)
+    elif isinstance(kind, MessageKind):  # its parts concatenate (merge), decoded once the message is read
+        pending.setdefault(name, (spec, []))[1].append(raw)
     else:
         values[name] = kind.decode(raw)
     if spec.oneof:
@@ -405,11 +404,11 @@ def _store(values: dict, pending: dict, chosen: dict, name: str, spec: Field, wi
 
 def _clear_other_oneof_members(values: dict, pending: dict, chosen: dict, name: str, spec: Field) -> None:
     """A oneof member seen later replaces any other member of the same oneof seen before."""
-    for other in [n for n, group in chosen.items() if group == spec.oneof and n != name]:
-        values.pop(other, None)
-        pending.pop(other, None)
-        del chosen[other]
-    chosen[name] = spec.oneof
+    previous = chosen.get(spec.oneof)
+    if previous is not None and previous != name:
+        values.pop(previous, None)
+        pending.pop(previous, None)
+    chosen[spec.oneof] = name
 
 
 class _MapEntry:
