@@ -26,8 +26,9 @@ import functools
 from typing import Callable, Iterator
 
 from spec_model.mls.group import Group
-from spec_model.mls.key_package import KeyPackageBundle, generate_key_package
-from spec_model.mls.leaf_node import Capabilities, Credential, CredentialType
+from spec_model.mls.group_context import ProtocolVersion
+from spec_model.mls.key_package import KeyPackage, KeyPackageBundle, generate_key_package
+from spec_model.mls.leaf_node import Capabilities, Credential, CredentialType, LeafNode
 from spec_model.mls.message import MLSMessage
 from spec_model.mls.proposals import Add, Remove
 from spec_model.mls.ratchet_tree import RatchetTree
@@ -47,12 +48,28 @@ EXPORTER_LABEL = b"exporter"
 ADAPTER = "P"
 
 
-def model_member(cs: CipherSuite, n: int) -> KeyPackageBundle:
-    """The model's member number ``n``: a basic credential with a client-id-shaped identity, x509 listed too."""
+@functools.cache
+def _model_leaf(cs: CipherSuite, n: int) -> tuple[LeafNode, bytes, bytes]:
+    """RFC 9420 §7.2: the leaf of the model's member ``n`` in suite ``cs``, made once per run, with its encryption
+    and signature private keys."""
     identity = f"0a1b2c3d-0000-4000-8000-{n:012x}:{n:x}@xmtp-conformance.invalid".encode()
     signature_priv, _ = cs.generate_signature_key_pair()
-    return generate_key_package(cs, Credential.basic(identity), signature_priv, capabilities=Capabilities(
+    bundle = generate_key_package(cs, Credential.basic(identity), signature_priv, capabilities=Capabilities(
         cipher_suites=(cs.id,), credentials=(CredentialType.basic, CredentialType.x509)))
+    return bundle.key_package.leaf_node, bundle.encryption_priv, signature_priv
+
+
+def model_member(cs: CipherSuite, n: int) -> KeyPackageBundle:
+    """The model's member number ``n``: a basic credential with a client-id-shaped identity, x509 listed too.
+
+    RFC 9420 §10, §16.8: every call gives a new KeyPackage (a fresh init key, signed anew), so no KeyPackage serves
+    two checks and none can be replayed from an earlier one; its leaf (credential, signature and encryption keys,
+    ``_model_leaf``) is the member's for the whole run: §10 asks for an init key unique to each KeyPackage, not a
+    unique leaf."""
+    leaf, encryption_priv, signature_priv = _model_leaf(cs, n)
+    init_priv, init_pub = cs.derive_key_pair(cs.random(cs.Nh))
+    key_package = KeyPackage(ProtocolVersion.mls10, cs.id, init_pub, leaf, (), b"").signed(cs, signature_priv)
+    return KeyPackageBundle(key_package, init_priv, encryption_priv, signature_priv)
 
 
 def _decoded(what: str, message_hex: str):
