@@ -76,9 +76,8 @@ def _decoded(what: str, message_hex: str):
     return model_accepts(what, lambda: MLSMessage.decode(bytes.fromhex(message_hex)).body)
 
 
-def _joined(cs: CipherSuite, bundle: KeyPackageBundle, welcome, tree_hex: str | None) -> Group:
-    tree = None if tree_hex is None else model_accepts(
-        "the ratchet tree", lambda: RatchetTree.decode(cs, bytes.fromhex(tree_hex)))
+def _joined(bundle: KeyPackageBundle, welcome, tree: RatchetTree | None) -> Group:
+    """The model's member of ``bundle`` joins from ``welcome`` (``Group.join`` copies ``tree``, never changes it)."""
     return model_accepts("the Welcome", lambda: Group.join(
         welcome, bundle.key_package, bundle.init_priv, bundle.encryption_priv, bundle.signature_priv,
         ratchet_tree=tree))
@@ -153,7 +152,9 @@ class _Shared:
         expect("KeyPackageRefs the adapter's Welcome encrypts to (RFC 9420 §12.4.3.1)",
                sorted(b.key_package.ref(self.cs).hex() for b in bundles),
                sorted(s.new_member.hex() for s in welcome.secrets))
-        return [_joined(self.cs, b, welcome, made["ratchet_tree"]) for b in bundles]
+        tree = None if made["ratchet_tree"] is None else model_accepts(  # decoded once for every new member
+            "the ratchet tree", lambda: RatchetTree.decode(self.cs, bytes.fromhex(made["ratchet_tree"])))
+        return [_joined(b, welcome, tree) for b in bundles]
 
 
 def _shared_group(cs: CipherSuite, session: Session, size: int, leaf: int) -> _Shared:
@@ -209,7 +210,7 @@ def model_adds(g: _Shared) -> None:
     bundle = g.new_model_member()
     committer = g.model(1)
     pending = g.model_commit(committer, [Add(bundle.key_package)])
-    joiner = _joined(g.cs, bundle, pending.welcome.body, committer.tree.encode().hex())
+    joiner = _joined(bundle, pending.welcome.body, committer.tree)
     g.groups[joiner.own_leaf] = joiner
     g.agree("after the model added a member")
 
