@@ -14,7 +14,9 @@ own. The group then goes through one operation (``OPERATIONS``), and the harness
 - application data decrypts to what was sent, both ways (§6.3); a removed member reads nothing of the
   next epoch (§12.4.2).
 
-The model's members list credential types basic and x509 in their capabilities and have identities of
+Each model member keeps its leaf (credential, signature and encryption keys) for the run and brings a new
+KeyPackage, with a fresh init key, to every check (``model_member``): no KeyPackage serves two checks. The
+model's members list credential types basic and x509 in their capabilities and have identities of
 the form ``<uuid>:<hex>@<domain>``: groups that require x509 support of their members and client ids of
 that form (Wire's core-crypto, ``interop/openmls/KNOWN_ISSUES.md``) then take them; RFC 9420 allows both.
 """
