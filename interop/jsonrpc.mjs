@@ -58,20 +58,25 @@ async function answer(operations, classify, { id, method, params }) {
   }
 }
 
+// The answer to one line of the protocol: its request's answer, a parse error for a line that is not JSON, or null
+// for a blank line (nothing to answer).
+export async function respond(operations, classify, line) {
+  if (!line.trim()) return null;
+  let request;
+  try {
+    request = JSON.parse(line);
+  } catch {
+    return { jsonrpc: "2.0", id: null, error: { code: -32700, message: "parse error", data: { kind: "internal", reason: "not_json" } } };
+  }
+  return answer(operations, classify, request);
+}
+
 // Answers every request on stdin until it closes. `operations` maps a method to an async function of its params;
 // `classify(error, method)` turns what an operation threw into the error to answer (default: as thrown).
 export async function serve(operations, classify = (e) => e) {
   const lines = createInterface({ input: process.stdin, crlfDelay: Infinity });
   for await (const line of lines) {
-    if (!line.trim()) continue;
-    let request;
-    try {
-      request = JSON.parse(line);
-    } catch {
-      const error = { code: -32700, message: "parse error", data: { kind: "internal", reason: "not_json" } };
-      process.stdout.write(JSON.stringify({ jsonrpc: "2.0", id: null, error }) + "\n");
-      continue;
-    }
-    process.stdout.write(JSON.stringify(await answer(operations, classify, request)) + "\n");
+    const response = await respond(operations, classify, line);
+    if (response) process.stdout.write(JSON.stringify(response) + "\n");
   }
 }

@@ -39,7 +39,8 @@ from spec_model.mls.reasons import RefusalClass
 
 __all__ = [
     "PROTOCOL_VERSION", "Capability", "ErrorKind", "AdapterError", "AdapterUnusable", "Hello", "Operation", "OPERATIONS",
-    "HARNESS_OPERATIONS", "Link", "Adapter", "check_params", "check_result", "schema",
+    "HARNESS_OPERATIONS", "Link", "Adapter", "check_params", "check_result", "schema", "POLICIES_SHOWN", "POLICIES_ALWAYS_SHOWN", "policies_shown",
+    "policy_paths",
 ]
 
 PROTOCOL_VERSION = 2
@@ -228,7 +229,8 @@ _OPERATIONS = [
         "libxmtp's intent rules), leave, update_installations.",
         {"client": str, "group_id": Hex, "method": str, "arguments": (Json, {})}, {"value": (Any, None)}),
     _op("clients.group_state", _C.CLIENTS, "The group as the client sees it: members with permission "
-        "levels and installation counts, metadata, policies, epoch, active.",
+        "levels and installation counts, metadata, policies, epoch, active; policies_shown names the policies "
+        "shown when the implementation cannot show them all.",
         {"client": str, "group_id": Hex}, {"state": Json}),
     _op("clients.messages", _C.CLIENTS, "Group.find_messages: every stored message in order with id, kind, "
         "delivery status, sender, sent_at_ns (a decimal string), content type, and text or transcript update; "
@@ -300,6 +302,38 @@ HARNESS_OPERATIONS: dict[str, Operation] = {op.name: op for op in [
     _op("ds.unsubscribe", None, "Close a Subscribe stream.", {"subscription": str}, {}),
 ]}
 """Every operation an adapter may call back on the harness."""
+
+
+POLICIES_SHOWN = "policies_shown"
+"""The key of a ``clients.group_state`` answer naming the policies an implementation can show (docs/adapters.md
+"Group state"): top-level keys of ``policies`` and ``update_metadata_policy.<key>`` for a metadata key (its
+absence from ``policies`` then means the group has no policy for it). Without it, ``policies`` is the whole set."""
+
+
+def policy_paths(policies: dict[str, Any]) -> dict[str, Any]:
+    """docs/adapters.md "Group state": a ``policies_json`` by path (``add_member_policy``,
+    ``update_metadata_policy.<key>``)."""
+    paths = {k: v for k, v in policies.items() if k != "update_metadata_policy"}
+    paths.update({f"update_metadata_policy.{k}": v for k, v in policies.get("update_metadata_policy", {}).items()})
+    return paths
+
+
+POLICIES_ALWAYS_SHOWN = ("add_member_policy", "remove_member_policy", "add_admin_policy", "remove_admin_policy")
+"""XIP-47's membership and admin policies: a view that hides one of them shows too little of the set to be judged
+(docs/adapters.md "Group state"), so an adapter cannot pass a policy check by showing nothing."""
+
+
+def policies_shown(policies: dict[str, Any], shown: list[str]) -> dict[str, Any]:
+    """docs/adapters.md "Group state": what an adapter naming ``shown`` (its ``policies_shown``) shows of
+    ``policies``; ``AdapterError`` (unsupported: the check is skipped, never passed) when ``shown`` lacks one of
+    ``POLICIES_ALWAYS_SHOWN``."""
+    if hidden := [p for p in POLICIES_ALWAYS_SHOWN if p not in shown]:
+        raise AdapterError(ErrorKind.UNSUPPORTED, "policy_not_shown", f"the adapter's group_state does not show "
+                           f"{', '.join(hidden)} ({POLICIES_SHOWN}): its policies cannot be judged")
+    kept = {k: v for k, v in policies.items() if k in shown and k != "update_metadata_policy"}
+    metadata = policies.get("update_metadata_policy", {})
+    kept["update_metadata_policy"] = {k: v for k, v in metadata.items() if f"update_metadata_policy.{k}" in shown}
+    return kept
 
 
 def check_params(operations: dict[str, Operation], method: str, params: dict[str, Any]) -> dict[str, Any]:

@@ -44,6 +44,7 @@ from spec_model.xmtp.groups import admin_lists_proposal, membership_proposals, m
 from spec_model.xmtp.permissions import Option, Permission, Policies, Preset, policies_json, policy_from_json, \
     preset_policies
 
+from ..adapter.protocol import POLICIES_SHOWN, policies_shown
 from ..vectors.formats import DecisionCase, Verdict
 from .world import ACTORS, OUTSIDERS, PROFILES, TARGETS, GroupSpec, WireFailure, WireGroup, World, group_spec
 
@@ -241,9 +242,11 @@ class PresetWire:
 
     def play(self, world: World) -> None:
         group = world.group(self.spec, self.case_id, private=True)
-        if group.view["policies"] != self.policies:
+        expected = policies_shown(self.policies, group.view[POLICIES_SHOWN]) if POLICIES_SHOWN in group.view \
+            else self.policies
+        if group.view["policies"] != expected:
             raise WireFailure(f"{self.case_id}: the SDK shows other policies than the preset's",
-                              expected=self.policies, actual=group.view["policies"])
+                              expected=expected, actual=group.view["policies"])
 
 
 def _remove_self(group: WireGroup, actor: str, target: str, wire: PermissionWire):

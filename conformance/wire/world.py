@@ -60,6 +60,7 @@ from spec_model.xmtp.wallet import Wallet
 from spec_model.xmtp.welcome_wrap import welcome_recipient, wrap_welcome
 
 from ..adapter import AdapterError, ErrorKind, Session
+from ..adapter.protocol import POLICIES_SHOWN, policies_shown, policy_paths
 from ..adapter.reference import transcript_json
 from ..scenarios.driver import message_fields, wallet_key
 
@@ -278,22 +279,23 @@ class WireGroup:
                                                              if k in before["attributes"] or k in after["attributes"]}}
         old_policies = policies_json(Policies.from_proto(read_mutable_permissions(old), self.profile))
         new_policies = policies_json(Policies.from_proto(read_mutable_permissions(new), self.profile))
-        policies = dict(before["policies"])
-        for key, value in new_policies.items():
-            if key == "update_metadata_policy":
-                shown = dict(policies.get(key, {}))
-                for k in old_policies[key].keys() | value.keys():
-                    if k not in value:
-                        shown.pop(k, None)
-                    elif old_policies[key].get(k) != value[k]:
-                        shown[k] = value[k]
-                policies[key] = dict(sorted(shown.items()))
-            elif old_policies[key] != value:
-                policies[key] = value
-        expected["policies"] = policies
+        if POLICIES_SHOWN in after:  # docs/adapters.md "Group state"
+            expected[POLICIES_SHOWN] = after[POLICIES_SHOWN]
+            expected["policies"] = policies_shown(new_policies, after[POLICIES_SHOWN])
+        else:
+            expected["policies"] = _changed_policies(before["policies"], old_policies, new_policies)
         if not validated.is_empty:
             expected["messages"] = [*before["messages"], transcript_entry(validated)]
         return expected
+
+    def changed_but_not_shown(self, after: dict[str, Any], staged) -> list[str]:
+        """The policies the commit changed that the SDK's view ``after`` does not show (docs/adapters.md "Group
+        state"): a case about them cannot be judged."""
+        if POLICIES_SHOWN not in after:
+            return []
+        old, new = (policy_paths(policies_json(Policies.from_proto(read_mutable_permissions(c.extensions), self.profile)))
+                    for c in (staged.old_context, staged.new_context))
+        return sorted(p for p in old.keys() | new.keys() if old.get(p) != new.get(p) and p not in after[POLICIES_SHOWN])
 
     def play(self, actor: str, proposals: Sequence[Proposal], *, accepted: bool, what: str,
              by_reference: bool = False, psks: dict[bytes, bytes] | None = None, private: bool = True) -> None:
@@ -322,6 +324,9 @@ class WireGroup:
             outcome = "applied" if accepted else "refused, and the valid commit that follows it applied"
             raise WireFailure(f"{what}: the commit should be {outcome}; " + difference(expected, after),
                               expected=expected, actual=after)
+        if hidden := self.changed_but_not_shown(after, staged):
+            raise AdapterError(ErrorKind.UNSUPPORTED, "policy_not_shown", f"{what}: the commit changes "
+                               f"{', '.join(hidden)}, which the adapter's group_state does not show ({POLICIES_SHOWN})")
 
 
 class World:
@@ -600,6 +605,24 @@ class Worlds:
 
 # ------------------------------------------------------------------ the SDK's view
 
+def _changed_policies(shown: dict[str, Any], old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
+    """The policies an SDK ``shown`` before a commit that changed ``old`` into ``new`` shows after it: what changed
+    replaced (a metadata key only where it changed)."""
+    policies = dict(shown)
+    for key, value in new.items():
+        if key == "update_metadata_policy":
+            kept = dict(policies.get(key, {}))
+            for k in old[key].keys() | value.keys():
+                if k not in value:
+                    kept.pop(k, None)
+                elif old[key].get(k) != value[k]:
+                    kept[k] = value[k]
+            policies[key] = dict(sorted(kept.items()))
+        elif old[key] != value:
+            policies[key] = value
+    return policies
+
+
 def view(state: dict[str, Any], messages: list[dict[str, Any]]) -> dict[str, Any]:
     """What a wire check compares (docs/adapters.md "Wire checks"): the group state without addresses, members
     by inbox id with permission level and installation count, and every stored message without id and time."""
@@ -607,7 +630,7 @@ def view(state: dict[str, Any], messages: list[dict[str, Any]]) -> dict[str, Any
         "epoch": state["epoch"], "active": state["active"], "conversation_type": state["conversation_type"],
         "creator_inbox_id": state["creator_inbox_id"], "attributes": state["attributes"],
         "admins": sorted(state["admins"]), "super_admins": sorted(state["super_admins"]),
-        "policies": state["policies"],
+        "policies": state["policies"], **({POLICIES_SHOWN: state[POLICIES_SHOWN]} if POLICIES_SHOWN in state else {}),
         "members": sorted(({"inbox_id": m["inbox_id"], "installations": m["installations"],
                             "permission_level": m["permission_level"]} for m in state["members"]),
                           key=lambda m: m["inbox_id"]),

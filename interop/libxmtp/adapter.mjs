@@ -1,726 +1,102 @@
 #!/usr/bin/env node
-// xmtp-conformance adapter for libxmtp (@xmtp/node-bindings, the native library that @xmtp/node-sdk
-// wraps), answering the `clients` capability.
+// xmtp-conformance adapter for libxmtp (@xmtp/node-bindings), answering the `clients` capability.
 //
 //   node adapter.mjs VERSION
-//
-// runs it with the bindings installed in versions/VERSION/ (its package.json and lockfile pin them);
-// versions/VERSION/bindings.mjs gives the calls whose names or shapes differ between versions.
-//
-// The harness (interop/served_adapter.py) starts a gRPC server speaking XMTP's MlsApi and
-// IdentityApi from its delivery-service model and runs this program with XMTP_API_URL set to it.
-// Every libxmtp client created here talks to that URL over h2c; this program never makes `ds.*`
-// calls. Requests arrive as JSON-RPC 2.0 on stdin, one per line; answers go to stdout (stderr is
-// for logs). Semantics and JSON shapes follow conformance/adapter/reference.py.
 //
 //   .venv/bin/xmtp-conformance run --adapter libxmtp         (the newest pinned version)
 //   .venv/bin/xmtp-conformance run --adapter libxmtp-1.9.1
 //
-// Why the bindings and not @xmtp/node-sdk: node-sdk 5.5.0's Client.create looks the wallet's inbox
-// id up at the *environment's* URL (getInboxIdForIdentifier ignores `apiUrl`), so a client cannot
-// be pointed at a server on another port. The adapter makes the calls node-sdk makes (createClient,
-// createInboxSignatureRequest, addEcdsaSignature, registerIdentity, ...) itself, with the harness's URL.
+// A relay in front of host.mjs, which runs libxmtp (see there). libxmtp writes its log to the process's stdout,
+// where an adapter speaks the protocol, and its log is the only place that names the rule by which libxmtp
+// refused a commit of its own (refusals.mjs). So this process speaks JSON-RPC 2.0 on stdin/stdout (one
+// request at a time, conformance/adapter/protocol.py) and forks the host with its stdout piped here and an
+// IPC channel: each request line goes to the host, which writes a mark line to its stdout before and after
+// the call and then sends the answer; the answer is written here once the end mark has been read, with
+// every structured record libxmtp logged between the marks. A refusal that names no rule gets the class of
+// the CommitValidationError libxmtp logged refusing the calling client's own commit in that group, mapped
+// by the same table as error messages; nothing else of the answer changes.
+//
+// stderr is shared with the host. XMTP_ADAPTER_LOG_LEVEL (Error, Warn, Info, Debug, Trace) copies libxmtp's
+// log there. The host ends when this process does (its IPC channel closes), and this process ends with the
+// host, so the harness sees a crashed host as a closed stdout and starts the adapter again.
 
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { randomBytes } from "node:crypto";
-import { ProtocolError, internal, rejected, serve, unsupported } from "../jsonrpc.mjs";
+import { fork } from "node:child_process";
+import { randomUUID } from "node:crypto";
+import { createInterface } from "node:readline";
+import { ownCommitRefusal, refusalClassOf } from "./refusals.mjs";
 
-const PROTOCOL_VERSION = 2;
-const VERSION_DIRECTORY = new URL(`./versions/${process.argv[2]}/`, import.meta.url);
-const { xmtp, secp256k1, keccak_256, bindings } = await import(new URL("bindings.mjs", VERSION_DIRECTORY));
-// The installed @xmtp/node-bindings, as the version folder's lockfile pins it.
-const BINDINGS_VERSION = JSON.parse(readFileSync(
-  new URL("node_modules/@xmtp/node-bindings/package.json", VERSION_DIRECTORY), "utf8")).version;
-const API_URL = process.env.XMTP_API_URL;
-const HISTORY_URL = process.env.XMTP_HISTORY_URL; // device sync's HTTP history server (interop/history_server.py)
-const LOG_LEVEL = process.env.XMTP_ADAPTER_LOG_LEVEL ?? "Off"; // libxmtp's own logs (Off, Error, ..., Debug)
+const CALL_MARK = `xmtp-conformance-call-${randomUUID()}`; // no log record can be this line
+const ECHO_LOG = ![undefined, "", "Off"].includes(process.env.XMTP_ADAPTER_LOG_LEVEL);
 
-// stdout carries the protocol only.
-console.log = console.info = console.debug = (...args) => console.error(...args);
+const host = fork(new URL("./host.mjs", import.meta.url), process.argv.slice(2), {
+  stdio: ["ignore", "pipe", "inherit", "ipc"], env: { ...process.env, XMTP_ADAPTER_CALL_MARK: CALL_MARK } });
+host.on("exit", (code, signal) => {
+  if (code !== 0) console.error(`libxmtp host ended (${signal ?? `exit status ${code}`})`);
+  process.exit(code ?? 1);
+});
 
-// ------------------------------------------------------------------ errors
+// ------------------------------------------------------------------ the host's stdout: libxmtp's log and the marks
 
-// libxmtp errors reach JS as Error objects whose message names the Rust error, e.g.
-// "[GroupError::...] ..." or "api client error ... 'The service is currently unavailable'".
-// A transport failure (the harness's fault injection answers UNAVAILABLE) is `network`; any other
-// error libxmtp raises is a refusal of the action; JS errors of this program are `internal`.
-const NETWORK = /unavailable|tcp connect error|transport error|connection refused|timed out/i;
+let open = null; // the call whose start mark was read and end mark not yet: { call, records, ended }
 
-// The refusal class (docs/reason-codes.md "Refusal classes") of a libxmtp error, read from the rule its message
-// names: the error code ("[GroupError::GroupInactive]") or the Display of the error that refused
-// (CommitValidationError "Insufficient permissions", "Actor not a member of the group", ...). An error that
-// names no rule gets none, and the harness fails a step that expects one: libxmtp's report of its own refused
-// commit names none (1.11: "[GroupError::Sync] synced 1 messages, 1 failed ... commit validation", the
-// CommitValidation variant's Display without its source; 1.9.1: "synced 1 messages, 0 failed 1 succeeded").
-const REFUSAL_CLASSES = [
-  [/InsufficientPermissions|Insufficient permissions|PolicyError|SuperAdminRequired|AdminRequired/i, "permission"],
-  [/GroupInactive|Group is inactive|ActorNotMember|not a member of the group|NotAMember/i, "membership"],
-  [/GroupNotFound|NotFound\]|not found/i, "not_found"],
-  [/TooManyCharacters|InvalidPermissionUpdate|InvalidArgument|too many characters/i, "validation"],
-];
-
-function refusalClassOf(message) {
-  return REFUSAL_CLASSES.find(([pattern]) => pattern.test(message))?.[1];
-}
-
-function classify(e) {
-  if (e instanceof ProtocolError) return e;
-  const message = String(e?.message ?? e);
-  if (e instanceof TypeError || e instanceof RangeError || e instanceof SyntaxError || e instanceof ReferenceError) {
-    return internal(e.name, message);
+createInterface({ input: host.stdout, crlfDelay: Infinity }).on("line", (line) => {
+  if (line.startsWith(CALL_MARK)) {
+    const [, what, call] = line.split(" ");
+    if (what === "start") open = { call: Number(call), records: [], ended: open?.ended };
+    else if (open && open.call === Number(call)) open.ended?.(open.records);
+    return;
   }
-  if (NETWORK.test(message)) return new ProtocolError("network", "unavailable", message, "network");
-  // "synced N messages, M failed ...": a sync whose own intent failed (e.g. its commit was refused).
-  if (/^synced \d+ messages/.test(message)) return rejected("intent_failed", message, refusalClassOf(message));
-  // Otherwise the reason is the error's name if it has one ("[GroupError::...]"), else its first words.
-  const named = message.match(/\[([A-Za-z]+(?:::[A-Za-z]+)*)\]/);
-  const words = message.split(/[:(\[]/)[0].trim().toLowerCase().replace(/[^a-z0-9]+/g, "_").replace(/^_|_$/g, "");
-  return rejected(named ? named[1] : words.slice(0, 60) || "libxmtp_error", message, refusalClassOf(message));
-}
-
-// ------------------------------------------------------------------ wallets (ERC-191 signatures)
-
-const hex = (bytes) => Buffer.from(bytes).toString("hex");
-
-function walletFromKey(keyHex) {
-  const key = Uint8Array.from(Buffer.from(keyHex, "hex"));
-  const publicKey = secp256k1.getPublicKey(key, false); // 0x04 || x || y
-  const address = "0x" + hex(keccak_256(publicKey.slice(1)).slice(-20));
-  return {
-    key,
-    identifier: { identifier: address, identifierKind: xmtp.IdentifierKind.Ethereum },
-    // personal_sign: keccak256("\x19Ethereum Signed Message:\n" + len + message), 65 bytes r || s || v (27/28)
-    sign(text) {
-      const message = new TextEncoder().encode(text);
-      const prefix = new TextEncoder().encode(`\x19Ethereum Signed Message:\n${message.length}`);
-      const digest = keccak_256(Uint8Array.from([...prefix, ...message]));
-      const recovered = secp256k1.sign(digest, key, { prehash: false, format: "recovered" }); // v || r || s
-      return Uint8Array.from([...recovered.slice(1), recovered[0] + 27]);
-    },
-  };
-}
-
-// ------------------------------------------------------------------ clients
-
-const clients = new Map(); // name -> { client, wallet, dbPath, dbKey }
-let directory = mkdtempSync(join(tmpdir(), "xmtp-libxmtp-adapter-"));
-
-async function openClient(wallet, dbPath, dbKey) {
-  if (!API_URL) throw internal("no_api_url", "XMTP_API_URL is not set (run through interop/served_adapter.py)");
-  const inboxId = (await bindings.inboxIdOf(API_URL, wallet.identifier)) ?? xmtp.generateInboxId(wallet.identifier);
-  // As node-sdk's createClient does, with the history-sync server and the device-sync worker disabled.
-  const client = await bindings.createClient(API_URL, { dbPath, dbKey, inboxId, identifier: wallet.identifier,
-    logLevel: LOG_LEVEL, appVersion: "xmtp-conformance" });
-  // As node-sdk's register(): a new inbox, or a new installation of an existing one, signed by the wallet.
-  const request = await client.createInboxSignatureRequest();
-  if (request) {
-    await request.addEcdsaSignature(wallet.sign(await request.signatureText()));
-    await client.registerIdentity(request);
-  }
-  return client;
-}
-
-function named(name) {
-  const entry = clients.get(name);
-  if (!entry) throw internal("unknown_client", name);
-  return entry;
-}
-
-const client = (name) => named(name).client;
-
-// A conversation the client has (the lookup throws "not found" for one it has not).
-async function conversation(p) {
-  const conversations = client(p.client).conversations();
-  let found;
-  try {
-    found = bindings.conversationById(conversations, p.group_id);
-  } catch (e) {
-    throw rejected("unknown_group", String(e?.message ?? e), "not_found");
-  }
-  if (!found) throw rejected("unknown_group", p.group_id, "not_found");
-  return found;
-}
-
-const identifiers = (addresses) => addresses.map((a) => ({ identifier: a.toLowerCase(), identifierKind: xmtp.IdentifierKind.Ethereum }));
-
-// ------------------------------------------------------------------ state and messages, as reference.py shapes them
-
-const CONVERSATION_TYPES = { [xmtp.ConversationType.Dm]: "dm", [xmtp.ConversationType.Group]: "group",
-  [xmtp.ConversationType.Sync]: "sync", [xmtp.ConversationType.Oneshot]: "oneshot" };
-const LEVELS = { [xmtp.PermissionLevel.Member]: "member", [xmtp.PermissionLevel.Admin]: "admin",
-  [xmtp.PermissionLevel.SuperAdmin]: "super_admin" };
-const POLICIES = { [xmtp.PermissionPolicy.Allow]: "allow", [xmtp.PermissionPolicy.Deny]: "deny",
-  [xmtp.PermissionPolicy.Admin]: "allow_if_admin_or_super_admin", [xmtp.PermissionPolicy.SuperAdmin]: "allow_if_super_admin",
-  [xmtp.PermissionPolicy.Other]: "other" }; // "other": an And/Any composition the bindings do not show
-const policyName = (p) => POLICIES[p];
-
-// The bindings show a PermissionPolicySet with one policy per updatable metadata field (both
-// message_disappear_* keys share one) and nothing for update_permissions_policy or
-// minimum_supported_protocol_version. Those two are constants in libxmtp (no intent changes them):
-// super-admin-only in groups (facts §4.3), deny / allow in a DM (PolicySet::new_dm).
-function policiesJson(set, isDm) {
-  const metadata = {
-    app_data: policyName(set.updateAppDataPolicy),
-    description: policyName(set.updateGroupDescriptionPolicy),
-    group_image_url_square: policyName(set.updateGroupImageUrlSquarePolicy),
-    group_name: policyName(set.updateGroupNamePolicy),
-    message_disappear_from_ns: policyName(set.updateMessageDisappearingPolicy),
-    message_disappear_in_ns: policyName(set.updateMessageDisappearingPolicy),
-    minimum_supported_protocol_version: isDm ? "allow" : "allow_if_super_admin",
-  };
-  return {
-    add_member_policy: policyName(set.addMemberPolicy),
-    remove_member_policy: policyName(set.removeMemberPolicy),
-    update_metadata_policy: Object.fromEntries(Object.entries(metadata).filter(([, v]) => v !== undefined).sort()),
-    add_admin_policy: policyName(set.addAdminPolicy),
-    remove_admin_policy: policyName(set.removeAdminPolicy),
-    update_permissions_policy: isDm ? "deny" : "allow_if_super_admin",
-  };
-}
-
-async function groupState(group) {
-  const metadata = await group.groupMetadata();
-  const type = metadata.conversationType();
-  const isDm = type === xmtp.ConversationType.Dm;
-  // libxmtp keeps these as GroupMutableMetadataV1 attributes; app_data is not written in a DM (facts §3.2).
-  const attributes = { description: group.groupDescription(), group_image_url_square: group.groupImageUrlSquare(),
-    group_name: group.groupName() };
-  if (!isDm) attributes.app_data = group.appData();
-  // The disappearing settings are attributes too once set (both keys, decimal i64; facts §3.2).
-  const disappearing = group.messageDisappearingSettings();
-  if (disappearing) {
-    attributes.message_disappear_from_ns = disappearing.fromNs.toString();
-    attributes.message_disappear_in_ns = disappearing.inNs.toString();
-  }
-  const members = await group.listMembers(); // in no particular order since 1.10
-  return {
-    epoch: Number((await group.debugInfo()).epoch),
-    active: group.isActive(),
-    created_at_ns: group.createdAtNs().toString(),
-    added_by_inbox_id: group.addedByInboxId(),
-    conversation_type: CONVERSATION_TYPES[type] ?? String(type),
-    creator_inbox_id: metadata.creatorInboxId(),
-    attributes: Object.fromEntries(Object.entries(attributes).sort()),
-    admins: [...bindings.admins(group)].sort(),
-    super_admins: [...bindings.superAdmins(group)].sort(),
-    policies: policiesJson(group.groupPermissions().policySet(), isDm),
-    members: members.sort((a, b) => (a.inboxId < b.inboxId ? -1 : a.inboxId > b.inboxId ? 1 : 0)).map((m) => ({
-      inbox_id: m.inboxId,
-      permission_level: LEVELS[m.permissionLevel],
-      installations: m.installationIds.length,
-      addresses: m.accountIdentifiers.map((i) => i.identifier),
-    })),
-  };
-}
-
-const DELIVERY = { [xmtp.DeliveryStatus.Unpublished]: "unpublished", [xmtp.DeliveryStatus.Published]: "published",
-  [xmtp.DeliveryStatus.Failed]: "failed" };
-const KINDS = { [xmtp.GroupMessageKind.Application]: "application", [xmtp.GroupMessageKind.MembershipChange]: "membership_change" };
-const inboxes = (list) => list.map((i) => i.inboxId).sort();
-
-function messageJson(m) {
-  const type = m.contentType;
-  const entry = { id: m.id, kind: KINDS[m.kind], delivery_status: DELIVERY[m.deliveryStatus], sender_inbox_id: m.senderInboxId,
-    sent_at_ns: m.sentAtNs.toString(), content_type: `${type.authorityId}/${type.typeId}` };
-  if (m.expiresAtNs != null) entry.expires_at_ns = m.expiresAtNs.toString();
-  const content = m.content;
-  if (content.type === xmtp.DecodedMessageContentType.Text) {
-    entry.text = content.text;
-  } else if (content.type === xmtp.DecodedMessageContentType.GroupUpdated) {
-    const u = content.groupUpdated;
-    entry.update = {
-      initiated_by: u.initiatedByInboxId,
-      added_inboxes: inboxes(u.addedInboxes), removed_inboxes: inboxes(u.removedInboxes), left_inboxes: inboxes(u.leftInboxes),
-      added_admin_inboxes: inboxes(u.addedAdminInboxes), removed_admin_inboxes: inboxes(u.removedAdminInboxes),
-      added_super_admin_inboxes: inboxes(u.addedSuperAdminInboxes), removed_super_admin_inboxes: inboxes(u.removedSuperAdminInboxes),
-      metadata: u.metadataFieldChanges.map((c) => ({ field: c.fieldName, old: c.oldValue ?? null, new: c.newValue ?? null })),
-    };
-  }
-  return entry;
-}
-
-// A stored message the enriched list does not show on its own (a reaction or read receipt: libxmtp attaches
-// reactions to the message they react to and leaves read receipts out), from its encoded content.
-function storedMessageJson(m) {
-  const type = m.content.type;
-  const entry = { id: m.id, kind: KINDS[m.kind], delivery_status: DELIVERY[m.deliveryStatus], sender_inbox_id: m.senderInboxId,
-    sent_at_ns: m.sentAtNs.toString(), content_type: `${type.authorityId}/${type.typeId}` };
-  if (type.authorityId === "xmtp.org" && type.typeId === "text") entry.text = Buffer.from(m.content.content).toString("utf8");
-  return entry;
-}
-
-// The bindings' enum value named `name` in one of the tables above.
-function statusOf(table, name) {
-  const found = Object.entries(table).find(([, v]) => v === name);
-  if (!found) throw internal("invalid_params", `unknown filter value ${name}`);
-  return Number(found[0]);
-}
-
-function messageFilters(filters) {
-  const options = {};
-  for (const [key, value] of Object.entries(filters)) {
-    if (key === "delivery_status") options.deliveryStatus = statusOf(DELIVERY, value);
-    else if (key === "kind") options.kind = statusOf(KINDS, value);
-    else if (key === "sent_after_ns") options.sentAfterNs = BigInt(value);
-    else if (key === "sent_before_ns") options.sentBeforeNs = BigInt(value);
-    else if (key === "limit") options.limit = value;
-    else if (key === "direction") options.direction = value === "descending" ? xmtp.SortDirection.Descending : xmtp.SortDirection.Ascending;
-    else throw unsupported("unknown_filter", key);
-  }
-  return options;
-}
-
-const CONSENT_STATES = { unknown: xmtp.ConsentState.Unknown, allowed: xmtp.ConsentState.Allowed, denied: xmtp.ConsentState.Denied };
-
-// clients.list's filters as ListConversationsOptions, oldest first (libxmtp's default order is by last activity).
-// ListConversationsOrderBy is a const enum of the typings, with no object at run time: CreatedAt is 0.
-const ORDER_BY_CREATED_AT = 0;
-
-function listOptions(filters) {
-  const options = { orderBy: ORDER_BY_CREATED_AT };
-  for (const [key, value] of Object.entries(filters ?? {})) {
-    if (key === "created_after_ns") options.createdAfterNs = BigInt(value);
-    else if (key === "created_before_ns") options.createdBeforeNs = BigInt(value);
-    else if (key === "limit") options.limit = value;
-    else if (key === "consent_states") options.consentStates = value.map((state) => CONSENT_STATES[state]);
-    else throw unsupported("unknown_filter", key);
-  }
-  return options;
-}
-
-// ------------------------------------------------------------------ streams (clients.stream_*)
-
-// A stream's callbacks run on the event loop between requests; they only record. `items` holds what arrived
-// since the last poll (a message by its id and conversation, looked up at poll time as clients.messages shows it).
-const streams = new Map(); // `${client}/${stream}` -> { kind, closer, items, closed }
-
-async function openStream(p) {
-  const key = `${p.client}/${p.stream}`;
-  if (streams.has(key)) throw internal("stream_exists", p.stream);
-  const entry = { kind: p.kind, items: [], closed: false };
-  const onItem = (err, value) => {
-    if (err) { console.error("stream error:", String(err?.message ?? err)); return; }
-    entry.items.push(p.kind === "welcomes" ? { group_id: value.id() } : { id: value.id, group_id: value.convoId });
-  };
-  const onClose = (err) => { if (err) console.error("stream closed:", String(err?.message ?? err)); };
-  const c = client(p.client);
-  if (p.kind === "welcomes") entry.closer = await c.conversations().stream(onItem, onClose);
-  else if (p.kind === "all_messages") {
-    entry.closer = await c.conversations().streamAllMessages(onItem, onClose, undefined,
-      [xmtp.ConsentState.Unknown, xmtp.ConsentState.Allowed, xmtp.ConsentState.Denied]);
-  } else entry.closer = await (await conversation(p)).stream(onItem, onClose);
-  await entry.closer.waitForReady();
-  streams.set(key, entry);
-  return {};
-}
-
-async function pollStream(p) {
-  const entry = streams.get(`${p.client}/${p.stream}`);
-  if (!entry) throw internal("unknown_stream", p.stream);
-  const deadline = Date.now() + p.timeout_ms;
-  while (entry.items.length < p.count && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
-  const arrived = entry.items.splice(0);
-  if (entry.kind === "welcomes") return { items: arrived };
-  const conversations = client(p.client).conversations();
-  return { items: arrived.map(({ id, group_id }) => ({ ...messageJson(bindings.enrichedMessageById(conversations, id)), group_id })) };
-}
-
-async function closeStream(p) {
-  const entry = streams.get(`${p.client}/${p.stream}`);
-  if (!entry) throw internal("unknown_stream", p.stream);
-  if (!entry.closed) {
-    await entry.closer.endAndWait();
-    entry.closed = true;
-  }
-  return {};
-}
-
-async function endStreams() {
-  for (const entry of streams.values()) if (!entry.closed) entry.closer.end();
-  streams.clear();
-}
-
-// ------------------------------------------------------------------ push notifications
-
-// What node-sdk hands a notification server: the installation's welcome topic and its conversations' topics
-// (xmtp-node-go topic/mls.go), each group's HMAC keys for the 30-day periods around now (libxmtp hmac_keys(-1..=1)).
-function pushSubscriptions(p) {
-  const c = client(p.client);
-  const keys = bindings.hmacKeys(c.conversations());
-  const subscriptions = [{ topic: `/xmtp/mls/1/w-${c.installationId()}/proto`, hmac_keys: [] }];
-  for (const item of c.conversations().list()) {
-    const id = item.conversation.id();
-    subscriptions.push({ topic: `/xmtp/mls/1/g-${id}/proto`,
-      hmac_keys: (keys[id] ?? []).map((k) => ({ key: hex(k.key), epoch: Number(k.epoch) })) });
-  }
-  return { installation_id: c.installationId(), subscriptions };
-}
-
-// ------------------------------------------------------------------ device sync (clients.history_sync)
-
-// libxmtp's device sync (facts §9) runs in its DeviceSync worker, which this adapter disables (its timing
-// is the wall clock's). `history_sync` with request: false does what that worker does for each sync-group
-// message it has not processed yet (libxmtp crates/xmtp_mls/src/worker/device_sync/worker.rs@b649d1a
-// `process_message`), through the bindings' manual calls: an external request is answered with
-// `sendSyncArchive(its options, its server_url, its pin)` (the worker schedules that as a SendSyncArchive
-// task), an external reply to a request this installation sent is imported with `processSyncArchive(pin)`;
-// acknowledges and preference updates are left (libxmtp ignores acknowledges; preference updates are not
-// run here). libxmtp sends no acknowledge, and every installation answers every external request.
-const ALL_ELEMENTS = { elements: ["Messages", "Consent"], excludeDisappearingMessages: false };
-const DEVICE_SYNC_TYPE = "xmtp.org/application/x-protobuf";
-const ELEMENT_NAMES = { 1: "Messages", 2: "Consent" };
-
-// Protobuf wire format, only as far as DeviceSyncContent needs (field number -> list of values).
-function protoFields(bytes) {
-  const fields = new Map();
-  let i = 0;
-  const varint = () => {
-    let value = 0n;
-    for (let shift = 0n; ; shift += 7n) {
-      if (i >= bytes.length) throw internal("malformed_sync_message", "truncated varint");
-      const b = bytes[i++];
-      value |= BigInt(b & 0x7f) << shift;
-      if (!(b & 0x80)) return value;
-    }
-  };
-  while (i < bytes.length) {
-    const key = Number(varint());
-    const [number, wire] = [key >> 3, key & 7];
-    let value;
-    if (wire === 0) value = varint();
-    else if (wire === 2) {
-      const length = Number(varint());
-      value = bytes.subarray(i, i + length);
-      i += length;
-    } else if (wire === 1) { value = bytes.subarray(i, i + 8); i += 8; }
-    else if (wire === 5) { value = bytes.subarray(i, i + 4); i += 4; }
-    else throw internal("malformed_sync_message", `wire type ${wire}`);
-    fields.set(number, [...(fields.get(number) ?? []), value]);
-  }
-  return fields;
-}
-
-// A packed repeated varint field's values.
-function packedVarints(bytes) {
-  const values = [];
-  let value = 0n, shift = 0n;
-  for (const b of bytes) {
-    value |= BigInt(b & 0x7f) << shift;
-    shift += 7n;
-    if (!(b & 0x80)) { values.push(value); value = 0n; shift = 0n; }
-  }
-  return values;
-}
-
-const text = (value) => (value === undefined ? "" : Buffer.from(value).toString("utf8"));
-
-// DeviceSyncContent{request = 1, acknowledge = 2, reply = 3, preference_updates = 4} (facts §9): the request's
-// pin, server_url and options (ArchiveOptions{elements = 1 (packed), start_ns = 2, end_ns = 3, exclude = 4}),
-// or the reply's request_id.
-function syncContent(bytes) {
-  const content = protoFields(bytes);
-  const request = content.get(1)?.[0];
-  if (request) {
-    const r = protoFields(request);
-    const options = protoFields(r.get(4)?.[0] ?? new Uint8Array());
-    const elements = (options.get(1) ?? []).flatMap((v) => (typeof v === "bigint" ? [v] : packedVarints(v)));
-    return { request: { pin: text(r.get(1)?.[0]), serverUrl: text(r.get(2)?.[0]), options: {
-      elements: elements.map((e) => ELEMENT_NAMES[Number(e)]).filter(Boolean),
-      ...(options.has(2) ? { startNs: BigInt.asIntN(64, options.get(2)[0]) } : {}),
-      ...(options.has(3) ? { endNs: BigInt.asIntN(64, options.get(3)[0]) } : {}),
-      excludeDisappearingMessages: (options.get(4)?.[0] ?? 0n) !== 0n } } };
-  }
-  const reply = content.get(3)?.[0];
-  if (reply) return { reply: { requestId: text(protoFields(reply).get(1)?.[0]) } };
-  return {};
-}
-
-// The worker's pass over every sync group's messages not yet handled by this client, in order.
-async function runDeviceSync(entry) {
-  const c = entry.client;
-  const ds = bindings.deviceSync;
-  await c.conversations().sync(); // welcomes, a sync group's among them
-  await ds.syncAllDeviceSyncGroups(c);
-  entry.handledSync ??= new Set();
-  const own = c.installationId();
-  for (const item of ds.syncGroups(c)) {
-    const group = item.conversation;
-    const senders = new Map((await bindings.messages(group, {})).map((m) => [m.id, m.senderInstallationId]));
-    const messages = (await bindings.storedMessages(group, {})).map((m) => {
-      const type = m.content.type;
-      const content = type && `${type.authorityId}/${type.typeId}` === DEVICE_SYNC_TYPE ? syncContent(m.content.content) : {};
-      return { id: m.id, external: senders.get(m.id) !== own, ...content };
-    });
-    const ownPins = new Set(messages.filter((m) => !m.external && m.request).map((m) => m.request.pin));
-    for (const m of messages) {
-      if (entry.handledSync.has(m.id)) continue;
-      entry.handledSync.add(m.id);
-      if (!m.external) continue;
-      if (m.request) await ds.sendSyncArchive(c, m.request.options, m.request.serverUrl, m.request.pin);
-      else if (m.reply && ownPins.has(m.reply.requestId)) await ds.processSyncArchive(c, m.reply.requestId);
+  if (!line.trim()) return;
+  if (ECHO_LOG) console.error(line);
+  // Only records of a refused own commit are kept; a line that is not JSON (a record cut by another thread's
+  // write) is not one.
+  if (open && line.includes("Error validating commit for own message")) {
+    try {
+      const refusal = ownCommitRefusal(JSON.parse(line));
+      if (refusal) open.records.push(refusal);
+    } catch {
+      // not a whole record
     }
   }
+});
+
+// ------------------------------------------------------------------ calls
+
+let calls = 0;
+const answers = new Map(); // call -> resolve(answer from the host)
+host.on("message", ({ call, response, scope }) => answers.get(call)?.({ response, scope }));
+
+// The host's answer to one request line, once the call's end mark is read, and what libxmtp logged refusing
+// the calling client's own commits during it.
+async function relay(line) {
+  const call = ++calls;
+  const logged = new Promise((resolve) => {
+    open = { call: -1, records: [], ended: resolve }; // the start mark replaces call and records
+  });
+  const answered = new Promise((resolve) => answers.set(call, resolve));
+  host.send({ call, line });
+  const [{ response, scope }, refusals] = await Promise.all([answered, logged]);
+  answers.delete(call);
+  open = null;
+  return response && withLoggedRefusalClass(response, scope, refusals);
 }
 
-// ------------------------------------------------------------------ group methods
-
-const PRESETS = { all_members: xmtp.GroupPermissionsOptions.Default, admins_only: xmtp.GroupPermissionsOptions.AdminOnly };
-const PERMISSION_TYPES = { add_member_policy: xmtp.PermissionUpdateType.AddMember, remove_member_policy: xmtp.PermissionUpdateType.RemoveMember,
-  add_admin_policy: xmtp.PermissionUpdateType.AddAdmin, remove_admin_policy: xmtp.PermissionUpdateType.RemoveAdmin,
-  update_metadata_policy: xmtp.PermissionUpdateType.UpdateMetadata };
-const OPTIONS = { allow: xmtp.PermissionPolicy.Allow, deny: xmtp.PermissionPolicy.Deny,
-  allow_if_admin_or_super_admin: xmtp.PermissionPolicy.Admin, allow_if_super_admin: xmtp.PermissionPolicy.SuperAdmin };
-const METADATA_FIELDS = { app_data: xmtp.MetadataField.AppData, description: xmtp.MetadataField.Description,
-  group_name: xmtp.MetadataField.GroupName, group_image_url_square: xmtp.MetadataField.GroupImageUrlSquare,
-  message_disappear_from_ns: xmtp.MetadataField.MessageExpirationFromNs, message_disappear_in_ns: xmtp.MetadataField.MessageExpirationInNs };
-
-// libxmtp's UpdatePermission intent sets one base policy (facts §4.2): no compositions, no
-// Creator Only, no update_permissions_policy, only the metadata fields of MetadataField.
-async function updatePermission(group, a) {
-  const type = PERMISSION_TYPES[a.permission];
-  if (type === undefined) throw unsupported("permission_not_updatable", `libxmtp has no intent for ${a.permission}`);
-  const option = typeof a.policy === "string" ? OPTIONS[a.policy] : undefined;
-  if (option === undefined) throw unsupported("policy_not_expressible", `libxmtp's intent cannot set ${JSON.stringify(a.policy)}`);
-  let field = null;
-  if (type === xmtp.PermissionUpdateType.UpdateMetadata) {
-    field = METADATA_FIELDS[a.metadata_key];
-    if (field === undefined) throw unsupported("metadata_field_not_updatable", String(a.metadata_key));
-  }
-  await group.updatePermissionPolicy(type, option, field);
+// A refusal without a class, when libxmtp logged refusing the client's own commit in the group (for one class of
+// rule), gets that class; its message names what libxmtp logged.
+function withLoggedRefusalClass(response, scope, refusals) {
+  const data = response.error?.data;
+  if (data?.kind !== "rejected" || data.class || !scope) return response;
+  const mine = refusals.filter((r) => r.installationId === scope.installationId
+    && (scope.groupId === undefined || r.groupId === scope.groupId));
+  const classes = new Set(mine.map((r) => refusalClassOf(r.error)));
+  if (classes.size !== 1 || classes.has(undefined)) return response;
+  const logged = [...new Set(mine.map((r) => r.error))].join("; ");
+  return { ...response, error: { ...response.error, message: `${response.error.message} (libxmtp logged: ${logged})`,
+    data: { ...data, class: [...classes][0] } } };
 }
 
-// libxmtp removes a member who sent a LeaveRequest (XIP-75) in a background worker after the sync that
-// read it: 1.9.1's PendingSelfRemoveWorker, every 2 s of wall time; since 1.10 a ProcessPendingSelfRemove
-// task woken after that sync (libxmtp crates/xmtp_mls/src/groups/mls_sync.rs@b649d1a). Only a super admin
-// removes. `sync` answers once the worker's effect shows: no member is left whose LeaveRequest this super
-// admin has read, or LEAVE_WAIT_MS have passed (then the group is shown as it is).
-const LEAVE_WAIT_MS = 10_000;
-
-async function leaveRequestsHonoured(group, inboxId) {
-  if (!bindings.superAdmins(group).includes(inboxId)) return;
-  const deadline = Date.now() + LEAVE_WAIT_MS;
-  for (;;) {
-    const requests = await bindings.messages(group, { contentTypes: [xmtp.ContentType.LeaveRequest] });
-    const leavers = new Set(requests.map((m) => m.senderInboxId));
-    const members = await group.listMembers();
-    if (!members.some((m) => leavers.has(m.inboxId)) || Date.now() >= deadline) return;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
+for await (const line of createInterface({ input: process.stdin, crlfDelay: Infinity })) {
+  const response = await relay(line);
+  if (response) process.stdout.write(JSON.stringify(response) + "\n");
 }
-
-async function sync(group, _arguments, client) {
-  await group.sync();
-  await leaveRequestsHonoured(group, client.inboxId());
-}
-
-const GROUP_METHODS = {
-  sync,
-  send: (g, a) => bindings.sendText(g, a.text, false),
-  send_optimistic: (g, a) => bindings.sendText(g, a.text, true),
-  add_members: (g, a) => bindings.addMembersByIdentity(g, identifiers(a.addresses)),
-  add_members_by_inbox_id: (g, a) => bindings.addMembers(g, a.inbox_ids),
-  remove_members: (g, a) => bindings.removeMembersByIdentity(g, identifiers(a.addresses)),
-  remove_members_by_inbox_id: (g, a) => bindings.removeMembers(g, a.inbox_ids),
-  update_name: (g, a) => g.updateGroupName(a.name),
-  update_description: (g, a) => g.updateGroupDescription(a.description),
-  update_image_url: (g, a) => g.updateGroupImageUrlSquare(a.url),
-  add_admin: (g, a) => g.addAdmin(a.inbox_id),
-  remove_admin: (g, a) => g.removeAdmin(a.inbox_id),
-  add_super_admin: (g, a) => g.addSuperAdmin(a.inbox_id),
-  remove_super_admin: (g, a) => g.removeSuperAdmin(a.inbox_id),
-  update_permission: updatePermission,
-  leave: (g) => g.leaveGroup(),
-  // libxmtp's update_installations is maybe_update_installations(0) -> add_missing_installations ->
-  // get_membership_update_intent([], []); the node bindings do not expose it, but
-  // adding no inbox by id builds the same intent (nothing added, members' new installations in).
-  update_installations: (g) => bindings.addMembers(g, []),
-};
-
-// ------------------------------------------------------------------ operations
-
-// Every conversation stored, a DM's stitched twins included (libxmtp's list shows one DM per pair by default,
-// so a second DM joined with the same peer would not show as joined).
-const conversationIds = (c) => c.conversations().list({ includeDuplicateDms: true }).map((item) => item.conversation.id());
-
-const handlers = {
-  async hello(p) {
-    if (p.protocol_version !== PROTOCOL_VERSION) throw internal("protocol_version", `this adapter speaks ${PROTOCOL_VERSION}`);
-    return { protocol_version: PROTOCOL_VERSION, name: "libxmtp", version: BINDINGS_VERSION, capabilities: { clients: { profiles: ["libxmtp"] } } };
-  },
-
-  async reset() {
-    await forget();
-    directory = mkdtempSync(join(tmpdir(), "xmtp-libxmtp-adapter-"));
-    return {};
-  },
-
-  async "clients.create"(p) {
-    if (clients.has(p.client)) throw internal("client_exists", p.client);
-    const wallet = walletFromKey(p.wallet_key);
-    const dbPath = join(directory, `${p.client.replace(/[^A-Za-z0-9_-]/g, "_")}.db3`);
-    const dbKey = randomBytes(32);
-    const c = await openClient(wallet, dbPath, dbKey);
-    clients.set(p.client, { client: c, wallet, dbPath, dbKey });
-    return { inbox_id: c.inboxId(), installation_id: c.installationId(), address: wallet.identifier.identifier };
-  },
-
-  async "clients.restart"(p) {
-    const entry = named(p.client);
-    await release(entry.client);
-    entry.client = await openClient(entry.wallet, entry.dbPath, entry.dbKey);
-    return {};
-  },
-
-  async "clients.new_group"(p) {
-    const preset = PRESETS[p.permissions];
-    if (preset === undefined) throw internal("unknown_preset", p.permissions);
-    const options = { permissions: preset };
-    if (p.name) options.groupName = p.name;
-    if (p.description) options.groupDescription = p.description;
-    const conversations = client(p.client).conversations();
-    const group = p.addresses.length && !p.inbox_ids.length
-      ? await bindings.createGroupByIdentity(conversations, identifiers(p.addresses), options)
-      : await bindings.createGroup(conversations, [...p.inbox_ids, ...await inboxIdsOf(p.client, p.addresses)], options);
-    return { group_id: group.id() };
-  },
-
-  async "clients.new_dm"(p) {
-    return { group_id: (await bindings.createDm(client(p.client).conversations(), p.inbox_id)).id() };
-  },
-
-  async "clients.sync_welcomes"(p) {
-    const c = client(p.client);
-    const before = new Set(conversationIds(c));
-    await c.conversations().sync();
-    return { group_ids: conversationIds(c).filter((id) => !before.has(id)) };
-  },
-
-  async "clients.sync_all"(p) {
-    // "welcomes, then every group": every consent state, not libxmtp's default filter
-    const c = client(p.client);
-    await bindings.syncAll(c.conversations(), [xmtp.ConsentState.Unknown, xmtp.ConsentState.Allowed, xmtp.ConsentState.Denied]);
-    for (const item of c.conversations().list()) await leaveRequestsHonoured(item.conversation, c.inboxId());
-    return {};
-  },
-
-  async "clients.list"(p) {
-    const c = client(p.client);
-    const ids = [];
-    for (const item of c.conversations().list(listOptions(p.filters))) {
-      const type = (await item.conversation.groupMetadata()).conversationType();
-      if (type === xmtp.ConversationType.Group || type === xmtp.ConversationType.Dm) ids.push(item.conversation.id());
-    }
-    return { group_ids: ids };
-  },
-
-  async "clients.group"(p) {
-    const method = GROUP_METHODS[p.method];
-    if (!method) throw unsupported("unknown_group_method", p.method);
-    const value = await method(await conversation(p), p.arguments, client(p.client));
-    return { value: typeof value === "string" ? value : null };
-  },
-
-  async "clients.group_state"(p) {
-    return { state: await groupState(await conversation(p)) };
-  },
-
-  async "clients.messages"(p) {
-    // Every message the group stores (libxmtp find_messages), each shown decoded as the enriched list shows it
-    // where that list has it.
-    const group = await conversation(p);
-    const options = messageFilters(p.filters);
-    const decoded = new Map((await bindings.messages(group, options)).map((m) => [m.id, m]));
-    const stored = await bindings.storedMessages(group, options);
-    return { messages: stored.map((m) => (decoded.has(m.id) ? messageJson(decoded.get(m.id)) : storedMessageJson(m))) };
-  },
-
-  async "clients.consent"(p) {
-    const c = client(p.client);
-    const type = { conversation_id: xmtp.ConsentEntityType.GroupId, inbox_id: xmtp.ConsentEntityType.InboxId }[p.entity_type];
-    if (type === undefined) throw unsupported("unknown_entity_type", p.entity_type);
-    if (p.state != null) {
-      const state = { unknown: xmtp.ConsentState.Unknown, allowed: xmtp.ConsentState.Allowed, denied: xmtp.ConsentState.Denied }[p.state];
-      if (state === undefined) throw internal("unknown_consent_state", p.state);
-      await c.setConsentStates([{ entityType: type, state, entity: p.entity }]);
-    }
-    const state = await c.getConsentState(type, p.entity);
-    return { state: { [xmtp.ConsentState.Unknown]: "unknown", [xmtp.ConsentState.Allowed]: "allowed", [xmtp.ConsentState.Denied]: "denied" }[state] };
-  },
-
-  "clients.stream_open": openStream,
-  "clients.stream_poll": pollStream,
-  "clients.stream_close": closeStream,
-  "clients.push_subscriptions": async (p) => pushSubscriptions(p),
-
-  async "clients.history_sync"(p) {
-    const entry = named(p.client);
-    if (!bindings.deviceSync) {
-      throw unsupported("history_sync", `the node bindings ${BINDINGS_VERSION} expose no manual device sync (only the worker's)`);
-    }
-    if (!HISTORY_URL) throw internal("no_history_url", "XMTP_HISTORY_URL is not set (run through interop/served_adapter.py)");
-    if (p.request) await bindings.deviceSync.sendSyncRequest(entry.client, ALL_ELEMENTS, HISTORY_URL);
-    else await runDeviceSync(entry);
-    return {};
-  },
-
-  // ---------------------------------------------------------------- message lifetime, pins, local database
-
-  async "clients.update_disappearing_settings"(p) {
-    const group = await conversation(p);
-    await group.updateMessageDisappearingSettings({ fromNs: BigInt(p.from_ns), inNs: BigInt(p.in_ns) });
-    return {};
-  },
-
-  async "clients.delete_message"() {
-    // libxmtp's XIP-76 MlsGroup::delete_message (since 1.9) is bound for mobile only: the node bindings'
-    // only deletion is Conversations.deleteMessageById, which removes a row from the local database and
-    // sends nothing (bindings/node/src/conversations/messages.rs@b649d1a, the same in 1.9.1).
-    throw unsupported("message_deletion", "the node bindings expose no XIP-76 deletion (only the local deleteMessageById)");
-  },
-
-  async "clients.update_pinned_frame_url"() {
-    throw unsupported("pinned_frame_url", "libxmtp has no group_pinned_frame_url key since 2025-02 (profile libxmtp)");
-  },
-
-  async "clients.delete_local_database"(p) {
-    // node-sdk's Client.deleteLocalDatabase: close the client, then remove the SQLite file and its side files.
-    const entry = named(p.client);
-    await release(entry.client);
-    for (const suffix of ["", "-wal", "-shm", "-journal"]) rmSync(entry.dbPath + suffix, { force: true });
-    clients.delete(p.client);
-    return {};
-  },
-};
-
-async function inboxIdsOf(name, addresses) {
-  const ids = [];
-  for (const identifier of identifiers(addresses)) {
-    const id = await bindings.inboxIdByIdentity(client(name), identifier);
-    if (!id) throw rejected("address_not_found", identifier.identifier, "not_found");
-    ids.push(id);
-  }
-  return ids;
-}
-
-// Every client and its database gone.
-async function forget() {
-  await endStreams();
-  for (const { client: c } of clients.values()) await release(c);
-  clients.clear();
-  rmSync(directory, { recursive: true, force: true });
-}
-
-// A client closed (its workers stopped where the version can) and its database connection released.
-async function release(c) {
-  try {
-    await bindings.close(c);
-  } catch (e) {
-    console.error("close:", e?.message ?? e);
-  }
-}
-
-await serve(handlers, classify);
-await forget();
-process.exit(0); // libxmtp's workers would keep the event loop alive
+if (host.connected) host.disconnect(); // the host forgets its clients and exits; so does this process (above)

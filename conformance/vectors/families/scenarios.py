@@ -24,6 +24,7 @@ from typing import Any, Literal
 
 from pydantic import Field
 
+from ...adapter.protocol import POLICIES_SHOWN, policies_shown
 from ...scenarios.scripts import PROFILE_SCRIPTS, SCRIPTS
 from .. import case_id, expect
 from ..family import Exchange, Result, absent
@@ -76,7 +77,20 @@ def judge_outcome(what: str, expected: dict[str, Any], actual: dict[str, Any]) -
     expect(f"{what} result", expected["result"], actual.get("result"))
     if expected["result"] == Verdict.INVALID.value:
         expect(f"{what} refusal class", expected.get("class"), actual.get("class"))
-    judge_fields(f"{what} observed", expected.get("observed", {}), actual.get("observed", {}))
+    judge_fields(f"{what} observed", *_as_shown(expected.get("observed", {}), actual.get("observed", {})))
+
+
+def _as_shown(expected: dict[str, Any], actual: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """An observation whose state names the policies it shows (docs/adapters.md "Group state") is judged on those:
+    the expected state's policies as that adapter would show them."""
+    state, model = actual.get("state"), expected.get("state")
+    if not isinstance(state, dict) or POLICIES_SHOWN not in state:
+        return expected, actual
+    shown = state[POLICIES_SHOWN]
+    actual = {**actual, "state": {k: v for k, v in state.items() if k != POLICIES_SHOWN}}
+    if isinstance(model, dict) and isinstance(model.get("policies"), dict):
+        expected = {**expected, "state": {**model, "policies": policies_shown(model["policies"], shown)}}
+    return expected, actual
 
 
 def profile_of(case: ScenarioCase) -> str:
@@ -147,6 +161,8 @@ class GroupObserved(Exchange):
     admins: list[str]
     super_admins: list[str]
     policies: PolicySet
+    policies_shown: list[str] | None = Field(None, description="the policies an adapter's group_state shows, when "
+                                             "it cannot show them all (docs/adapters.md \"Group state\")")
     members: list[MemberObserved]
 
 

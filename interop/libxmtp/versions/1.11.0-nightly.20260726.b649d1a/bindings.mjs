@@ -18,9 +18,9 @@ async function backend(apiUrl) {
 export const bindings = {
   inboxIdOf: async (apiUrl, identifier) => xmtp.getInboxIdByIdentity(await backend(apiUrl), identifier),
   // History sync off: no history server URL, the device-sync worker disabled.
-  createClient: (apiUrl, { dbPath, dbKey, inboxId, identifier, logLevel, appVersion }) => xmtp.createClient(
+  createClient: (apiUrl, { dbPath, dbKey, inboxId, identifier, logOptions, appVersion }) => xmtp.createClient(
     apiUrl, null, { dbPath, encryptionKey: dbKey }, inboxId, identifier, xmtp.SyncWorkerMode.Disabled,
-    { disabledWorkers: [xmtp.WorkerKind.DeviceSync] }, { structured: false, level: logLevel }, false, appVersion),
+    { disabledWorkers: [xmtp.WorkerKind.DeviceSync] }, logOptions, false, appVersion),
   inboxIdByIdentity: (client, identifier) => client.getInboxIdByIdentity(identifier),
   conversationById: (conversations, id) => conversations.getConversationById(id),
   createGroup: (conversations, inboxIds, options) => conversations.createGroup(inboxIds, options),

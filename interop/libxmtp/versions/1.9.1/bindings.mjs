@@ -12,9 +12,9 @@ export const bindings = {
   inboxIdOf: (apiUrl, identifier) => xmtp.getInboxIdForIdentifier(apiUrl, null, false, identifier),
   // History sync off: no history server URL, the device-sync worker disabled. 1.9.1's workers run on
   // fixed wall-clock intervals (KNOWN_DIFFERENCES.md D5, D9, D10).
-  createClient: (apiUrl, { dbPath, dbKey, inboxId, identifier, logLevel, appVersion }) => xmtp.createClient(
+  createClient: (apiUrl, { dbPath, dbKey, inboxId, identifier, logOptions, appVersion }) => xmtp.createClient(
     apiUrl, null, false, dbPath, inboxId, identifier, dbKey, null, xmtp.SyncWorkerMode.Disabled,
-    { structured: false, level: logLevel }, false, appVersion),
+    logOptions, false, appVersion),
   inboxIdByIdentity: (client, identifier) => client.findInboxIdByIdentifier(identifier),
   conversationById: (conversations, id) => conversations.findGroupById(id),
   createGroup: (conversations, inboxIds, options) => conversations.createGroupByInboxId(inboxIds, options),
