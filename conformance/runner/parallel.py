@@ -2,10 +2,10 @@
 started N times, or N copies of an in-process one); results come back in run order, so the report is the
 same as a run on one worker.
 
-Where the harness runs a single thread (an in-process adapter), workers are forked: they inherit the checks and
-skips already collected, and start in no time. Otherwise (a subprocess adapter's reader thread, which a fork would
-not carry over) they are started fresh (``spawn``: nothing of the harness's threads, sockets or adapters is
-inherited) and collect the same checks from the same ``RunOptions`` (the order is fixed). Either way each worker
+On Linux, where the harness runs a single thread (an in-process adapter), workers are forked: they inherit the
+checks and skips already collected, and start in no time. Otherwise (a subprocess adapter's reader thread, which a
+fork would not carry over) they are started fresh (``spawn``: nothing of the harness's threads, sockets or adapters
+is inherited) and collect the same checks from the same ``RunOptions`` (the order is fixed). Either way each worker
 connects its own session, closed when the worker ends, and runs chunks of check indices; each result returns as
 plain values and is matched to its check by index.
 """
@@ -15,6 +15,7 @@ from __future__ import annotations
 import concurrent.futures
 import multiprocessing
 import multiprocessing.util
+import sys
 import threading
 from typing import Any
 
@@ -49,9 +50,9 @@ def _run(indices: list[int]) -> list[tuple]:
 
 
 def start_method() -> str:
-    """``fork`` where the harness runs one thread and the platform forks, else ``spawn``."""
-    forks = "fork" in multiprocessing.get_all_start_methods()
-    return "fork" if forks and threading.active_count() == 1 else "spawn"
+    """``fork`` on Linux where the harness runs one thread, else ``spawn`` (macOS forks unsafely, Python docs:
+    ``multiprocessing``, "Contexts and start methods")."""
+    return "fork" if sys.platform == "linux" and threading.active_count() == 1 else "spawn"
 
 
 def run_parallel(checks: list[Check], options, connect_args: dict[str, Any], jobs: int,
