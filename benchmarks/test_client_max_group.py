@@ -10,7 +10,7 @@ that round's public-key cryptography (``benchmarks/floor.py``): ``extra_info = {
 "over_floor", "leaves"}``.
 
 Regular runs take ``REGULAR_MEMBERS`` inboxes (400 leaves); ``--client-members 400`` runs XMTP's 400 x 10 = 4000
-leaves, whose 3999 joins each verify every leaf's signature (RFC 9420 §12.4.3.1): hours. What was measured of it
+leaves, whose 3999 joins each verify every leaf's signature (RFC 9420 §12.4.3.1): about an hour. What was measured of it
 once is in the README ("Tests and benchmarks"). Run: ``.venv/bin/pytest benchmarks/test_client_max_group.py --benchmark-enable -s``.
 """
 

@@ -106,7 +106,7 @@ def execute(session: Session, checks: list[Check], options: RunOptions, progress
     progress = Progress(len(checks), progress_out)
     if options.jobs > 1 and connect_args is not None:
         from .parallel import run_parallel
-        results = run_parallel(checks, options, connect_args, options.jobs, progress)
+        results = run_parallel(checks, options, connect_args, options.jobs, progress, skips)
     else:
         results = run_checks(session, checks, skips=skips, stop_on=options.stop_on, progress=progress)
     return build_report(session.label, session.hello, results, time.perf_counter() - started), results

@@ -14,7 +14,9 @@ own. The group then goes through one operation (``OPERATIONS``), and the harness
 - application data decrypts to what was sent, both ways (§6.3); a removed member reads nothing of the
   next epoch (§12.4.2).
 
-The model's members list credential types basic and x509 in their capabilities and have identities of
+Each model member keeps its leaf (credential, signature and encryption keys) for the run and brings a new
+KeyPackage, with a fresh init key, to every check (``model_member``): no KeyPackage serves two checks. The
+model's members list credential types basic and x509 in their capabilities and have identities of
 the form ``<uuid>:<hex>@<domain>``: groups that require x509 support of their members and client ids of
 that form (Wire's core-crypto, ``interop/openmls/KNOWN_ISSUES.md``) then take them; RFC 9420 allows both.
 """
@@ -26,8 +28,9 @@ import functools
 from typing import Callable, Iterator
 
 from spec_model.mls.group import Group
-from spec_model.mls.key_package import KeyPackageBundle, generate_key_package
-from spec_model.mls.leaf_node import Capabilities, Credential, CredentialType
+from spec_model.mls.group_context import ProtocolVersion
+from spec_model.mls.key_package import KeyPackage, KeyPackageBundle, generate_key_package
+from spec_model.mls.leaf_node import Capabilities, Credential, CredentialType, LeafNode
 from spec_model.mls.message import MLSMessage
 from spec_model.mls.proposals import Add, Remove
 from spec_model.mls.ratchet_tree import RatchetTree
@@ -47,21 +50,36 @@ EXPORTER_LABEL = b"exporter"
 ADAPTER = "P"
 
 
-def model_member(cs: CipherSuite, n: int) -> KeyPackageBundle:
-    """The model's member number ``n``: a basic credential with a client-id-shaped identity, x509 listed too."""
+@functools.cache
+def _model_leaf(cs: CipherSuite, n: int) -> tuple[LeafNode, bytes, bytes]:
+    """RFC 9420 §7.2: the leaf of the model's member ``n`` in suite ``cs``, made once per run, with its encryption
+    and signature private keys."""
     identity = f"0a1b2c3d-0000-4000-8000-{n:012x}:{n:x}@xmtp-conformance.invalid".encode()
     signature_priv, _ = cs.generate_signature_key_pair()
-    return generate_key_package(cs, Credential.basic(identity), signature_priv, capabilities=Capabilities(
+    bundle = generate_key_package(cs, Credential.basic(identity), signature_priv, capabilities=Capabilities(
         cipher_suites=(cs.id,), credentials=(CredentialType.basic, CredentialType.x509)))
+    return bundle.key_package.leaf_node, bundle.encryption_priv, signature_priv
+
+
+def model_member(cs: CipherSuite, n: int) -> KeyPackageBundle:
+    """The model's member number ``n``: a basic credential with a client-id-shaped identity, x509 listed too.
+
+    RFC 9420 §10, §16.8: every call gives a new KeyPackage (a fresh init key, signed anew), so no KeyPackage serves
+    two checks and none can be replayed from an earlier one; its leaf (credential, signature and encryption keys,
+    ``_model_leaf``) is the member's for the whole run: §10 asks for an init key unique to each KeyPackage, not a
+    unique leaf."""
+    leaf, encryption_priv, signature_priv = _model_leaf(cs, n)
+    init_priv, init_pub = cs.derive_key_pair(cs.random(cs.Nh))
+    key_package = KeyPackage(ProtocolVersion.mls10, cs.id, init_pub, leaf, (), b"").signed(cs, signature_priv)
+    return KeyPackageBundle(key_package, init_priv, encryption_priv, signature_priv)
 
 
 def _decoded(what: str, message_hex: str):
     return model_accepts(what, lambda: MLSMessage.decode(bytes.fromhex(message_hex)).body)
 
 
-def _joined(cs: CipherSuite, bundle: KeyPackageBundle, welcome, tree_hex: str | None) -> Group:
-    tree = None if tree_hex is None else model_accepts(
-        "the ratchet tree", lambda: RatchetTree.decode(cs, bytes.fromhex(tree_hex)))
+def _joined(bundle: KeyPackageBundle, welcome, tree: RatchetTree | None) -> Group:
+    """The model's member of ``bundle`` joins from ``welcome`` (``Group.join`` copies ``tree``, never changes it)."""
     return model_accepts("the Welcome", lambda: Group.join(
         welcome, bundle.key_package, bundle.init_priv, bundle.encryption_priv, bundle.signature_priv,
         ratchet_tree=tree))
@@ -136,7 +154,9 @@ class _Shared:
         expect("KeyPackageRefs the adapter's Welcome encrypts to (RFC 9420 §12.4.3.1)",
                sorted(b.key_package.ref(self.cs).hex() for b in bundles),
                sorted(s.new_member.hex() for s in welcome.secrets))
-        return [_joined(self.cs, b, welcome, made["ratchet_tree"]) for b in bundles]
+        tree = None if made["ratchet_tree"] is None else model_accepts(  # decoded once for every new member
+            "the ratchet tree", lambda: RatchetTree.decode(self.cs, bytes.fromhex(made["ratchet_tree"])))
+        return [_joined(b, welcome, tree) for b in bundles]
 
 
 def _shared_group(cs: CipherSuite, session: Session, size: int, leaf: int) -> _Shared:
@@ -192,7 +212,7 @@ def model_adds(g: _Shared) -> None:
     bundle = g.new_model_member()
     committer = g.model(1)
     pending = g.model_commit(committer, [Add(bundle.key_package)])
-    joiner = _joined(g.cs, bundle, pending.welcome.body, committer.tree.encode().hex())
+    joiner = _joined(bundle, pending.welcome.body, committer.tree)
     g.groups[joiner.own_leaf] = joiner
     g.agree("after the model added a member")
 

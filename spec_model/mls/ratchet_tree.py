@@ -146,7 +146,7 @@ class Membership:
     def copy(self) -> "Membership":
         """RFC 9420 §7.3: an independent copy, for the copy of its tree."""
         return Membership(self.count, self.credential_types.copy(), self.supporters.copy(),
-                          dict(self.signature_keys), dict(self.encryption_keys))
+                          self.signature_keys.copy(), self.encryption_keys.copy())
 
 
 def _discard_key(index: dict[bytes, int], key: bytes, holder: int) -> None:
@@ -219,7 +219,7 @@ class RatchetTree:
         new = object.__new__(RatchetTree)
         new.cs, new._nodes, new._hashes = self.cs, list(self._nodes), list(self._hashes)
         new._blank_from = self._blank_from
-        new.membership, new._key_holders = self.membership.copy(), dict(self._key_holders)
+        new.membership, new._key_holders = self.membership.copy(), self._key_holders.copy()  # dict.copy: no rehash
         return new
 
     def __eq__(self, other: object) -> bool:

@@ -71,12 +71,23 @@ def validate_leaf_node(leaf: LeafNode, members: Membership, cs: CipherSuite, con
 def _check_capabilities(leaf: LeafNode, context: GroupContext) -> None:
     """RFC 9420 §7.3: the leaf supports the required capabilities and lists its own extensions."""
     caps = leaf.capabilities
-    required = find_extension(context.extensions, ExtensionType.required_capabilities)
-    if required is not None and not supports_required(caps, RequiredCapabilities.decode(required)):
+    required = _required_capabilities(context)
+    if required is not None and not supports_required(caps, required):
         raise Rejected(Reason.INVALID_LEAF_NODE, "leaf does not support the group's required capabilities")
     unlisted = {e.extension_type for e in leaf.extensions} - set(caps.extensions) - DEFAULT_EXTENSION_TYPES
     if unlisted:
         raise Rejected(Reason.INVALID_LEAF_NODE, f"extensions {sorted(unlisted)} are not listed in the capabilities")
+
+
+def _required_capabilities(context: GroupContext) -> RequiredCapabilities | None:
+    """RFC 9420 §11.1: the group's ``required_capabilities`` (None if absent), decoded once per GroupContext and
+    kept beside it, as the codec keeps a structure's encoding: a GroupContext is immutable, and every leaf a
+    commit adds or a joiner checks is compared with it."""
+    if "_required_capabilities" not in context.__dict__:
+        data = find_extension(context.extensions, ExtensionType.required_capabilities)
+        object.__setattr__(context, "_required_capabilities",
+                           RequiredCapabilities.decode(data) if data is not None else None)
+    return context.__dict__["_required_capabilities"]
 
 
 def validate_tree_leaves(tree: RatchetTree, context: GroupContext) -> None:

@@ -93,10 +93,17 @@ class Identities:
 
     def latest_sequence_id(self, inbox_id: str) -> int:
         """docs/xmtp-facts.md §8: the sequence id of the inbox's latest update, fetched first."""
-        self.refresh(inbox_id)
-        latest = self._history(inbox_id).latest_sequence_id
-        if not latest:
-            raise Rejected(ClientReason.NOT_A_MEMBER, f"inbox {inbox_id} has no identity updates")
+        return self.latest_sequence_ids([inbox_id])[inbox_id]
+
+    def latest_sequence_ids(self, inbox_ids: Iterable[str]) -> dict[str, int]:
+        """docs/xmtp-facts.md §8: each inbox's latest sequence id, all fetched first in one request (libxmtp
+        crates/xmtp_mls/src/identity_updates.rs@b649d1a ``load_identity_updates``)."""
+        inbox_ids = list(inbox_ids)
+        self.refresh(*inbox_ids)
+        latest = {inbox_id: self._history(inbox_id).latest_sequence_id for inbox_id in inbox_ids}
+        for inbox_id, sequence_id in latest.items():
+            if not sequence_id:
+                raise Rejected(ClientReason.NOT_A_MEMBER, f"inbox {inbox_id} has no identity updates")
         return latest
 
     def state_at(self, inbox_id: str, sequence_id: int = 0) -> AssociationState:

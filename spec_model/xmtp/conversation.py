@@ -290,8 +290,10 @@ class Conversation:
         """libxmtp mls_sync.rs ``get_membership_update_intent``@b649d1a is empty: every member and every inbox
         to add is in the group at its latest identity sequence id."""
         members = read_membership(self.extensions).members
-        return all(inbox in members and self.client.identities.latest_sequence_id(inbox) <= members[inbox]
-                   for inbox in set(members) | set(inbox_ids))
+        if not set(inbox_ids) <= members.keys():
+            return False
+        latest = self.client.identities.latest_sequence_ids(members)
+        return all(latest[inbox] <= sequence_id for inbox, sequence_id in members.items())
 
     def remove_members(self, account_addresses: Sequence[str]) -> None:
         """seed ``remove_members``: by account address; syncs automatically."""

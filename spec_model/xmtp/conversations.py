@@ -138,6 +138,7 @@ class Conversations:
             group = Group.join(welcome, bundle.key_package, bundle.init_priv, bundle.encryption_priv,
                                bundle.signature_priv, config=XMTP_GROUP_CONFIG)
             membership = read_membership(group.context.extensions)
+            c.identities.refresh(*membership.members)  # one request (libxmtp welcomes/validated_membership.rs@b649d1a)
             validate_welcome_membership(group.tree, membership, c.identities.state_at)
             adder = inbox_of(group.tree.leaf(group.added_by_leaf).credential)
             metadata = read_immutable_metadata(group.context.extensions)

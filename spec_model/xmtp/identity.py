@@ -442,10 +442,13 @@ class VerifiedSignature(NamedTuple):
 
 def _signature_kind(signature: Signature | None) -> SignatureKind:
     if signature is not None:
-        for kind in SignatureKind:
+        for kind in _SIGNATURE_KINDS:
             if getattr(signature, kind.value) is not None:
                 return kind
     raise Rejected(IdentityReason.MALFORMED_UPDATE, "missing signature")
+
+
+_SIGNATURE_KINDS = tuple(SignatureKind)  # in declaration order, iterated once per signature
 
 
 def _check_kind(signature: Signature | None, member: MemberId) -> None:

@@ -191,16 +191,20 @@ def _membership_proposals(ctx: ClientContext, group: Group, add: list[str], remo
     expected new installation (not our own); failures go to failed_installations."""
     old = read_membership(group.context.extensions)
     inboxes = (set(old.members) | set(add)) - set(remove)
-    members = {inbox: ctx.identities.latest_sequence_id(inbox) for inbox in sorted(inboxes)}
+    members = ctx.identities.latest_sequence_ids(sorted(inboxes))
     in_tree = {leaf.signature_key for _, leaf in group.members()}
     expected = {key: inbox for inbox in inboxes for key in ctx.identities.state_at(inbox, members[inbox]).installations}
     new_keys = [key for key in expected if key not in in_tree and key != ctx.installation_id]
     fetched = ctx.network.fetch_key_packages(api.FetchKeyPackagesRequest(tuple(new_keys))) if new_keys else None
     key_packages, failed = [], set(old.failed_installations)
+
+    def fetched_state(inbox: str):  # the states fetched above: no request per key package
+        return ctx.identities.state_at(inbox, members.get(inbox, 0))
+
     for key, entry in zip(new_keys, fetched.key_packages if fetched else ()):
         try:
             kp = KeyPackage.decode(entry.key_package_tls_serialized)
-            validate_xmtp_key_package(kp, ctx.now_ns() // 10**9, ctx.identities.state_at, ctx.config.profile)
+            validate_xmtp_key_package(kp, ctx.now_ns() // 10**9, fetched_state, ctx.config.profile)
             if kp.leaf_node.signature_key != key and ctx.config.profile.fetched_key_packages_checked:
                 raise Rejected(ClientReason.INVALID_ARGUMENT, "key package of another installation")
             if kp not in key_packages:  # OpenMLS keys proposals by ProposalRef: the same Add twice is one

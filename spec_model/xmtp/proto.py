@@ -71,6 +71,8 @@ def encode_varint(n: int) -> bytes:
 
 def decode_varint(data: bytes | memoryview, pos: int) -> tuple[int, int]:
     """protobuf encoding (Base 128 varints): (value, next position); at most 10 bytes, never past the end."""
+    if pos < len(data) and data[pos] < 0x80:  # one byte: every field key and length below 128
+        return data[pos], pos + 1
     value = shift = 0
     for i in range(10):
         if pos >= len(data):
@@ -292,15 +294,15 @@ class Message:
             raise DecodeError("", f"messages nested deeper than {MAX_DEPTH}")
         fields = cls.fields()
         values: dict[str, Any] = {}
-        pending_messages: dict[str, list[memoryview]] = {}  # singular embedded messages merge (concatenate)
-        chosen: dict[str, str] = {}  # oneof member seen -> its oneof
+        pending_messages: dict[str, tuple[Field, list[memoryview]]] = {}  # singular embedded messages merge
+        chosen: dict[str, str] = {}  # oneof -> the member of it seen last
         pos = 0
         while pos < len(data):
             key, pos = decode_varint(data, pos)
             number, wire_type = key >> 3, key & 7
             if number == 0 or key > 0xFFFFFFFF:
                 raise DecodeError("", f"invalid field number {number}")
-            name, spec = fields.get(number, (f"<field {number}>", None))
+            name, spec = fields.get(number) or (f"<field {number}>", None)
             try:
                 if budget is not None:
                     budget.spend()
@@ -309,8 +311,7 @@ class Message:
                     _store(values, pending_messages, chosen, name, spec, wire_type, raw, depth, budget)
             except DecodeError as e:
                 raise e.within(name) from None
-        for name, parts in pending_messages.items():
-            spec = next(s for n, s in fields.values() if n == name)
+        for name, (spec, parts) in pending_messages.items():
             try:
                 values[name] = spec.kind.decode(parts[0] if len(parts) == 1 else b"".join(parts), depth + 1, budget)
             except DecodeError as e:
@@ -393,8 +394,8 @@ def _store(values: dict, pending: dict, chosen: dict, name: str, spec: Field, wi
             items.append(_decode_value(kind, raw, depth, budget))
         except DecodeError as e:
             raise e.within(f"[{len(items)}]") from None
-    elif isinstance(kind, MessageKind):
-        pending.setdefault(name, []).append(raw)
+    elif isinstance(kind, MessageKind):  # its parts concatenate (merge), decoded once the message is read
+        pending.setdefault(name, (spec, []))[1].append(raw)
     else:
         values[name] = kind.decode(raw)
     if spec.oneof:
@@ -403,11 +404,11 @@ def _store(values: dict, pending: dict, chosen: dict, name: str, spec: Field, wi
 
 def _clear_other_oneof_members(values: dict, pending: dict, chosen: dict, name: str, spec: Field) -> None:
     """A oneof member seen later replaces any other member of the same oneof seen before."""
-    for other in [n for n, group in chosen.items() if group == spec.oneof and n != name]:
-        values.pop(other, None)
-        pending.pop(other, None)
-        del chosen[other]
-    chosen[name] = spec.oneof
+    previous = chosen.get(spec.oneof)
+    if previous is not None and previous != name:
+        values.pop(previous, None)
+        pending.pop(previous, None)
+    chosen[spec.oneof] = name
 
 
 class _MapEntry:

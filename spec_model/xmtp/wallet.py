@@ -59,7 +59,10 @@ SECP256K1_N = 0xFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEBAAEDCE6AF48A03BBFD25E8CD0364141
 def is_address(text: str) -> bool:
     """libxmtp crates/xmtp_id/src/associations/member.rs@a53a97e ``is_valid_address``, lowercase form: ``0x``
     followed by 40 lowercase hex digits."""
-    return len(text) == 42 and text.startswith("0x") and all(c in "0123456789abcdef" for c in text[2:])
+    return len(text) == 42 and text.startswith("0x") and _LOWER_HEX.issuperset(text[2:])
+
+
+_LOWER_HEX = frozenset("0123456789abcdef")
 
 
 def address_of(private_key: bytes) -> str:

@@ -26,7 +26,7 @@ from __future__ import annotations
 import enum
 
 from spec_model.mls import xwing
-from spec_model.mls.codec import DecodeError, opaque
+from spec_model.mls.codec import DecodeError, opaque, varint
 from spec_model.mls.hpke import DecryptError, Hpke, hpke_for
 from spec_model.mls.key_package import KeyPackage
 from spec_model.mls.reasons import Rejected, reason_codes
@@ -108,7 +108,9 @@ def wrap_welcome(recipient_hpke_public_key: bytes, welcome: bytes, message_curso
         kem_output, context = hpke.setup_base_s(recipient_hpke_public_key, _INFO, ikm_e)
     except ValueError as e:
         raise Rejected(WelcomeWrapReason.INVALID_RECIPIENT_KEY, str(e)) from None
-    data = HPKECiphertext(kem_output, context.seal(b"", welcome)).encode()
+    sealed = context.seal(b"", welcome)
+    # the HPKECiphertext (RFC 9420 §5.1.3) joined in one copy: the sealed Welcome is megabytes at 4000 leaves
+    data = b"".join((opaque(kem_output), varint(len(sealed)), sealed))
     return data, context.seal(b"", WelcomeMetadata(message_cursor).encode())
 
 

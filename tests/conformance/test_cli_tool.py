@@ -8,12 +8,13 @@ import re
 import shutil
 import subprocess
 import sys
+import threading
 
 import pytest
 
 from conformance import cli, completion
 from conformance.adapter import ADAPTERS
-from conformance.runner import RunOptions, collect
+from conformance.runner import RunOptions, collect, parallel
 from conformance.runner.report import harness_version
 
 TREE_MATH = ["--include", "rfc9420/tree-math*"]
@@ -85,6 +86,28 @@ def test_jobs_spread_the_checks_and_report_them_in_run_order(tmp_path):
     one, two = ([(c["id"], c["status"], c["message"]) for c in r["checks"]] for r in reports)
     assert one == two and {"passed", "failed"} <= {status for _, status, _ in one}
     assert cli.main([*argv, "-j", "2", "--fail-fast"]) == 2
+
+
+def test_in_process_jobs_are_forked_and_keep_the_skip_file(tmp_path):
+    """The in-process adapter's workers are forked: they inherit the collected checks and the skip file read, and
+    report in run order; a harness running other threads starts its workers fresh instead."""
+    alone = sys.platform == "linux" and threading.active_count() == 1
+    assert parallel.start_method() == ("fork" if alone else "spawn")
+    stop = threading.Event()
+    other = threading.Thread(target=stop.wait)
+    other.start()
+    try:
+        assert parallel.start_method() == "spawn"
+    finally:
+        stop.set()
+        other.join()
+    skips = tmp_path / "some.skip"
+    skips.write_text("rfc9420/tree-math[[]1] # a reason\n")
+    assert cli.main(["run", "-q", *TREE_MATH, "--skip-file", str(skips), "-j", "2",
+                     "--report-json", str(tmp_path / "r.json")]) == 0
+    ran = [(c["id"], c["status"], c["message"]) for c in json.loads((tmp_path / "r.json").read_text())["checks"]]
+    assert ran == [(f"rfc9420/tree-math[{i}]", *(("skipped", "skip file: a reason") if i == 1 else ("passed", "")))
+                   for i in range(len(ran))] and len(ran) >= 2
 
 
 def _bash_completes(script: str, *words: str) -> list[str]:

@@ -86,6 +86,21 @@ def test_reads_share_one_decoded_state_until_the_stored_state_changes(net):
     assert group.name == "renamed" and group.epoch == changed.epoch
 
 
+def test_a_group_s_creation_and_its_welcome_read_every_inbox_s_identity_in_one_request(net, monkeypatch):
+    """libxmtp crates/xmtp_mls/src/identity_updates.rs@b649d1a ``load_identity_updates``: the identity updates of
+    every inbox a membership change or a Welcome names are fetched in one request, not one per inbox."""
+    users = [net.user(name) for name in ("alix", "bo", "caro", "dan")]
+    inboxes = {user.inbox_id for user in users}
+    requests = []
+    fetch = net.network.get_identity_updates
+    monkeypatch.setattr(net.network, "get_identity_updates", lambda request: requests.append(request) or fetch(request))
+    group = users[0].c.conversations.create_group(inbox_ids=[user.inbox_id for user in users[1:]])
+    assert [{r.inbox_id for r in request.requests} for request in requests] == [inboxes]
+    requests.clear()
+    assert [c.group_id for c in users[1].c.conversations.sync()] == [group.group_id]
+    assert [{r.inbox_id for r in request.requests} for request in requests] == [inboxes]
+
+
 def test_create_group_welcomes_every_installation_of_every_member(net):
     alix, bo, caro = net.user("alix", 2), net.user("bo", 2), net.user("caro")
     group = alix.c.conversations.create_group([bo.address], inbox_ids=[caro.inbox_id], name="team",
