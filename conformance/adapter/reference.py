@@ -37,7 +37,7 @@ from spec_model.xmtp.delivery import DeliveryStatus, GroupMessageKind
 from spec_model.xmtp.messages import StoredMessage
 from spec_model.xmtp.network import NetworkError
 from spec_model.xmtp.permissions import Option, Permission, Preset, policies_json, update_by_intent
-from spec_model.xmtp.profiles import LIBXMTP, SEED, Profile
+from spec_model.xmtp.profiles import PROFILES, SEED, Profile
 from spec_model.xmtp.push import push_topics
 from spec_model.xmtp.wallet import Wallet
 
@@ -405,8 +405,6 @@ class _OpenStream:
     closed: bool = False
 
 
-PROFILES = {profile.name: profile for profile in (SEED, LIBXMTP)}
-"""The model's profiles a client may follow (``clients.create``'s ``profile``), the default first."""
 
 _GROUP_METHODS: dict[str, tuple[str, ...]] = {
     "sync": (), "leave": (), "update_installations": (),

@@ -24,14 +24,13 @@ from spec_model.xmtp.extensions import read_membership
 from spec_model.xmtp.identity import decode_update
 from spec_model.xmtp.identity_log import IdentityLog
 from spec_model.xmtp.key_package import CIPHER_SUITE
-from spec_model.xmtp.profiles import LIBXMTP, SEED, Profile
+from spec_model.xmtp.profiles import PROFILES
 
 from .family import Exchange, Hex
 from .formats import Expected, Verdict
 
 __all__ = ["PROFILES", "inputs_of", "rebuild", "summary", "validate", "decide", "Inputs", "Outputs"]
 
-PROFILES: dict[str, Profile] = {"seed": SEED, "libxmtp": LIBXMTP}
 
 
 def _extensions_json(extensions) -> list[dict[str, Any]]:

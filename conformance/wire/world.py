@@ -55,7 +55,7 @@ from spec_model.xmtp.identity import decode_update
 from spec_model.xmtp.identity_signing import add_installation_update, create_inbox_update, revoke_installation_update
 from spec_model.xmtp.key_package import KeyPackage, build_key_package
 from spec_model.xmtp.permissions import Policies, Preset, policies_json, preset_policies
-from spec_model.xmtp.profiles import LIBXMTP, SEED, Profile
+from spec_model.xmtp.profiles import PROFILES
 from spec_model.xmtp.receive import PAGE, pages
 from spec_model.xmtp.wallet import Wallet
 from spec_model.xmtp.welcome_wrap import welcome_recipient, wrap_welcome
@@ -68,7 +68,6 @@ from ..scenarios.driver import message_fields, wallet_key
 __all__ = ["PROFILES", "WireFailure", "HarnessFault", "User", "GroupSpec", "group_spec", "WireGroup", "World", "Worlds", "Wrapped",
            "wrap", "view", "transcript_entry", "difference"]
 
-PROFILES: dict[str, Profile] = {"seed": SEED, "libxmtp": LIBXMTP}
 SDK = "the SDK's client"
 """The sender of the commits the SDK's client publishes, in a group's log."""
 

@@ -31,7 +31,7 @@ from spec_model.xmtp.extensions import (
     new_dm_mutable_metadata, new_group_metadata,
 )
 from spec_model.xmtp.permissions import Option, Preset, preset_policies
-from spec_model.xmtp.profiles import LIBXMTP, SEED, Profile
+from spec_model.xmtp.profiles import LIBXMTP, PROFILES, SEED, Profile
 
 from .. import case_id
 from ..family import Exchange, Hex, decision_exchanges
@@ -41,7 +41,6 @@ from ..questions import answer_decision
 FORMAT = "decision"
 AREA = "DM welcomes"
 FAMILY = "dm_welcomes"
-PROFILES: dict[str, Profile] = {"seed": SEED, "libxmtp": LIBXMTP}
 RULE = "libxmtp crates/xmtp_mls/src/groups/mod.rs validate_dm_group@b649d1a (facts §4.4)"
 
 ALIX, BO, CARO = (hashlib.sha256(name.encode()).hexdigest() for name in ("alix", "bo", "caro"))

@@ -28,7 +28,7 @@ from spec_model.xmtp.extensions import (
     ExtensionReason, GroupMembership, GroupMutableMetadataV1, check_attribute, check_group_size,
     disappearing_settings,
 )
-from spec_model.xmtp.profiles import LIBXMTP, SEED
+from spec_model.xmtp.profiles import PROFILES
 
 from .. import case_id
 from ..family import Exchange, decision_exchanges
@@ -38,7 +38,6 @@ from ..questions import answer_decision
 FORMAT = "decision"
 AREA = "group metadata limits"
 FAMILY = "metadata_limits"
-PROFILES = {profile.name: profile for profile in (SEED, LIBXMTP)}
 ATTRIBUTE_RULE = "libxmtp common/mls.rs MAX_GROUP_*_LENGTH; validated_commit.rs (facts §4.4 step 3)"
 DISAPPEARING_RULE = "libxmtp group_mutable_metadata.rs conversation_message_disappearing_settings (facts §3.2)"
 SIZE_RULE = {"seed": "seed \"Group sizes\": anywhere from 1 person to 400",

@@ -39,7 +39,7 @@ from spec_model.xmtp.permissions import (
     Actor, AllOf, AnyOf, Option, Permission, Policies, Preset, check, check_add_super_admin, check_remove_member,
     check_remove_super_admin, policies_json, policy_from_json, policy_json, preset_of, preset_policies,
 )
-from spec_model.xmtp.profiles import LIBXMTP, SEED, Profile
+from spec_model.xmtp.profiles import LIBXMTP, PROFILES
 
 from .. import case_id
 from ..family import Exchange, Hex, absent, decision_exchanges
@@ -49,7 +49,6 @@ from ..questions import answer_decision
 FAMILY = "permissions"
 FORMAT = "decision"
 AREA = "permissions"
-PROFILES: dict[str, Profile] = {"seed": SEED, "libxmtp": LIBXMTP}
 
 ROLES: dict[str, dict[str, bool]] = {
     "creator_super_admin": dict(is_creator=True, is_admin=False, is_super_admin=True, is_member=True),
