@@ -196,7 +196,8 @@ def _membership_proposals(ctx: ClientContext, group: Group, add: list[str], remo
     expected = {key: inbox for inbox in inboxes for key in ctx.identities.state_at(inbox, members[inbox]).installations}
     new_keys = [key for key in expected if key not in in_tree and key != ctx.installation_id]
     fetched = ctx.network.fetch_key_packages(api.FetchKeyPackagesRequest(tuple(new_keys))) if new_keys else None
-    key_packages, failed = [], set(old.failed_installations)
+    added: dict[bytes, KeyPackage] = {}  # by its bytes: OpenMLS keys proposals by ProposalRef, the same Add twice is one
+    failed = set(old.failed_installations)
 
     def fetched_state(inbox: str):  # the states fetched above: no request per key package
         return ctx.identities.state_at(inbox, members.get(inbox, 0))
@@ -207,19 +208,19 @@ def _membership_proposals(ctx: ClientContext, group: Group, add: list[str], remo
             validate_xmtp_key_package(kp, ctx.now_ns() // 10**9, fetched_state, ctx.config.profile)
             if kp.leaf_node.signature_key != key and ctx.config.profile.fetched_key_packages_checked:
                 raise Rejected(ClientReason.INVALID_ARGUMENT, "key package of another installation")
-            if kp not in key_packages:  # OpenMLS keys proposals by ProposalRef: the same Add twice is one
-                key_packages.append(kp)
+            added.setdefault(entry.key_package_tls_serialized, kp)
             failed.discard(key)
         except (DecodeError, Rejected):
             failed.add(key)
     # revoked installations and removed inboxes leave; a member never removes itself (RFC 9420 §12.2)
     removed = frozenset(key for key in in_tree if key not in expected and key != ctx.installation_id)
     new = GroupMembership(members=members, failed_installations=tuple(sorted(failed)))
+    key_packages = tuple(added.values())
     if not key_packages and not removed and new == old:
         return None
     for kp in key_packages:  # libxmtp Installation::from_verified_key_package: an unusable 0xFF03 fails the change
         welcome_recipient(kp)
-    return membership_proposals(group, tuple(key_packages), removed, new)
+    return membership_proposals(group, key_packages, removed, new)
 
 
 # ------------------------------------------------------------------ post-commit
