@@ -44,13 +44,13 @@ __all__ = ["Differential", "differential_checks", "run_differential", "write_cou
 
 STEPS_PER_RUN = 25
 CONVERGE_ROUNDS = 8
+"""At most this many rounds of ``sync_all`` by every client at the end of a run (``Differential.converge``)."""
 PER_INSTALLATION = ("active", "added_by_inbox_id")
 """What each installation sees of a group for itself: whether it is in it, and who added it (libxmtp
 crates/xmtp_db/src/encrypted_store/group.rs@a53a97e ``added_by_inbox_id``: the inbox that added this
 installation)."""
 LONGEST_HOLD_S = 30
 """The longest a fault the machine draws holds messages back (``deliver_late``, 10 s × 1..3)."""
-"""At most this many rounds of ``sync_all`` by every client at the end of a run (``Differential.converge``)."""
 USERS = ("alice", "bob", "carol", "dave")
 PRESETS = ("all_members", "admins_only")
 TEXT_ATTRIBUTES = {"update_name": "name", "update_description": "description", "update_image_url": "url"}
