@@ -28,8 +28,7 @@ import functools
 from typing import Callable, Iterator
 
 from spec_model.mls.group import Group
-from spec_model.mls.group_context import ProtocolVersion
-from spec_model.mls.key_package import KeyPackage, KeyPackageBundle, generate_key_package
+from spec_model.mls.key_package import KeyPackageBundle, generate_key_package, key_package_for_leaf
 from spec_model.mls.leaf_node import Capabilities, Credential, CredentialType, LeafNode
 from spec_model.mls.message import MLSMessage
 from spec_model.mls.proposals import Add, Remove
@@ -68,10 +67,7 @@ def model_member(cs: CipherSuite, n: int) -> KeyPackageBundle:
     two checks and none can be replayed from an earlier one; its leaf (credential, signature and encryption keys,
     ``_model_leaf``) is the member's for the whole run: §10 asks for an init key unique to each KeyPackage, not a
     unique leaf."""
-    leaf, encryption_priv, signature_priv = _model_leaf(cs, n)
-    init_priv, init_pub = cs.derive_key_pair(cs.random(cs.Nh))
-    key_package = KeyPackage(ProtocolVersion.mls10, cs.id, init_pub, leaf, (), b"").signed(cs, signature_priv)
-    return KeyPackageBundle(key_package, init_priv, encryption_priv, signature_priv)
+    return key_package_for_leaf(cs, *_model_leaf(cs, n))
 
 
 def _decoded(what: str, message_hex: str):

@@ -15,7 +15,7 @@ from .group_context import Extension, ProtocolVersion
 from .leaf_node import Capabilities, Credential, FromKeyPackage, LeafNode, Lifetime
 from .suites import CipherSuite, Rng
 
-__all__ = ["KeyPackage", "KeyPackageBundle", "generate_key_package"]
+__all__ = ["KeyPackage", "KeyPackageBundle", "generate_key_package", "key_package_for_leaf"]
 
 
 class KeyPackage(Struct):
@@ -75,5 +75,15 @@ def generate_key_package(cs: CipherSuite, credential: Credential, signature_priv
         extensions=leaf_extensions,
         signature=b"",
     ).signed(cs, signature_priv)
+    return key_package_for_leaf(cs, leaf, encryption_priv, signature_priv, extensions=extensions, init=(init_priv, init_pub))
+
+
+def key_package_for_leaf(cs: CipherSuite, leaf: LeafNode, encryption_priv: bytes, signature_priv: bytes, *,
+                         extensions: tuple[Extension, ...] = (), rng: Rng | None = None,
+                         init: tuple[bytes, bytes] | None = None) -> KeyPackageBundle:
+    """RFC 9420 §10: a KeyPackage for ``leaf`` (a key-package leaf signed by ``signature_priv``) with an init key of
+    its own (``init`` = (private, public), fresh when None): §10 asks for an init key unique to each KeyPackage,
+    not a unique leaf."""
+    init_priv, init_pub = init or cs.derive_key_pair(cs.random(cs.Nh, rng))
     key_package = KeyPackage(ProtocolVersion.mls10, cs.id, init_pub, leaf, extensions, b"").signed(cs, signature_priv)
     return KeyPackageBundle(key_package, init_priv, encryption_priv, signature_priv)
