@@ -23,7 +23,7 @@
 import { fork } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import { createInterface } from "node:readline";
-import { ownCommitRefusal, refusalClassOf } from "./refusals.mjs";
+import { OWN_COMMIT_REFUSED, ownCommitRefusal, refusalClassOf } from "./refusals.mjs";
 
 const CALL_MARK = `xmtp-conformance-call-${randomUUID()}`; // no log record can be this line
 const ECHO_LOG = ![undefined, "", "Off"].includes(process.env.XMTP_ADAPTER_LOG_LEVEL);
@@ -50,7 +50,7 @@ createInterface({ input: host.stdout, crlfDelay: Infinity }).on("line", (line) =
   if (ECHO_LOG) console.error(line);
   // Only records of a refused own commit are kept; a line that is not JSON (a record cut by another thread's
   // write) is not one.
-  if (open && line.includes("Error validating commit for own message")) {
+  if (open && line.includes(OWN_COMMIT_REFUSED)) {
     try {
       const refusal = ownCommitRefusal(JSON.parse(line));
       if (refusal) open.records.push(refusal);
