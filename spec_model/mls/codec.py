@@ -23,6 +23,7 @@ from __future__ import annotations
 import abc
 import dataclasses
 import enum
+import struct
 import typing
 from typing import Annotated, Any, ClassVar, Iterable, Iterator
 
@@ -192,10 +193,14 @@ class Uint(Kind):
         self.limit = 1 << (8 * size)
 
     def write(self, value: int, out: bytearray) -> None:
+        """RFC 8446 §3 ``uintN``: ``value`` big-endian in ``size`` bytes."""
+        out += self.encode(value)
+
+    def encode(self, value: int) -> bytes:
         """RFC 8446 §3 ``uintN``: ``value`` big-endian in ``size`` bytes; out of range is an error."""
         if not 0 <= value < self.limit:
             raise ValueError(f"{value} does not fit uint{8 * self.size}")
-        out += value.to_bytes(self.size, "big")
+        return value.to_bytes(self.size, "big")
 
     def read(self, r: Reader) -> int:
         """RFC 8446 §3 ``uintN``: a big-endian integer of ``size`` bytes."""
@@ -206,6 +211,8 @@ class Uint(Kind):
 
 
 U8, U16, U32, U64 = Uint(1), Uint(2), Uint(4), Uint(8)
+_UINT_FORMATS = {1: "B", 2: "H", 4: "I", 8: "Q"}
+"""``struct`` format codes of the unsigned integer sizes."""
 
 
 class Opaque(Kind):
@@ -237,6 +244,7 @@ class Vector(Kind):
         self.item = item
         self.item_kind = kind_of(item)  # resolved once: each item is read or written through it
         self.max_items = max_items
+        self._uint_code = _UINT_FORMATS[self.item_kind.size] if isinstance(self.item_kind, Uint) else None
 
     def write(self, value: Iterable[Any], out: bytearray) -> None:
         """RFC 9420 §2.1.2: ``T items<V>``: the items' encodings behind one varint length header."""
@@ -250,9 +258,13 @@ class Vector(Kind):
     def read(self, r: Reader) -> tuple:
         """RFC 9420 §2.1.2: items read until the length header's span is used up."""
         inner = r.sub()
+        if self._uint_code is not None:  # fixed-size integers, unpacked at once when they fill the span
+            count, rest = divmod(inner.end - inner.pos, self.item_kind.size)
+            if not rest and (self.max_items is None or count <= self.max_items):
+                return struct.unpack_from(f">{count}{self._uint_code}", inner.data, inner.pos)
         item = self.item_kind
         items = []
-        while not inner.done:
+        while not inner.done:  # item by item: an item cut short or one too many is named
             if len(items) == self.max_items:
                 raise DecodeError("", f"more than {self.max_items} items")
             try:
@@ -385,12 +397,14 @@ class Struct:
     TAG: ClassVar[int]
     _fields: ClassVar[tuple[tuple[str, Kind], ...] | None]
     _kind: ClassVar[StructKind]
+    _checks_fields: ClassVar[bool]
 
     def __init_subclass__(cls, **kwargs: Any):
         super().__init_subclass__(**kwargs)
         dataclasses.dataclass(frozen=True, eq=True)(cls)
         cls._fields = None
         cls._kind = StructKind(cls)
+        cls._checks_fields = hasattr(cls, "__post_init__")
 
     @classmethod
     def wire_fields(cls) -> tuple[tuple[str, Kind], ...]:
@@ -422,7 +436,17 @@ class Struct:
                 values[name] = kind.read(r)
         except DecodeError as e:  # the path names the field (one handler per struct, not one per field)
             raise e.within(name) from None
-        return cls(**values)
+        return cls.from_fields(values)
+
+    @classmethod
+    def from_fields(cls, values: dict[str, Any]) -> Any:
+        """RFC 9420 §2.1: The struct holding ``values`` (every field, by name), as ``cls(**values)`` builds it;
+        without calling the dataclass constructor unless the struct checks its fields in ``__post_init__``."""
+        if cls._checks_fields:
+            return cls(**values)
+        value = object.__new__(cls)
+        value.__dict__.update(values)
+        return value
 
     def encode_fields(self, count: int) -> bytes:
         """RFC 9420 §5.1.2 (to-be-signed structures): The encoding of the first ``count`` wire fields (a to-be-signed prefix).
@@ -431,12 +455,32 @@ class Struct:
         the wire keeps the bytes it was read from (``_read_remembering``), so they are not encoded again."""
         fields = self.wire_fields()
         if count == len(fields) - 1 and fields[-1][1] is OPAQUE:
-            encoding = self.encode()
-            return encoding[:len(encoding) - len(opaque(getattr(self, fields[-1][0])))]
+            encoding, last = self.encode(), getattr(self, fields[-1][0])
+            return encoding[:len(encoding) - len(varint(len(last))) - len(last)]
         out = bytearray()
         for name, kind in self.wire_fields()[:count]:
             kind.write(getattr(self, name), out)
         return bytes(out)
+
+    def encode_parts(self) -> tuple[bytes, ...]:
+        """RFC 9420 §2.1: The encoding as pieces whose concatenation is ``encode()``, for hashing or joining a large
+        structure in one pass: an ``opaque<V>`` field gives its length header and its value as they are, a nested
+        struct its (remembered) encoding, so no large value is copied on the way."""
+        encoding = self.__dict__.get("_encoding")
+        if encoding is not None:
+            return (encoding,)
+        parts: list[bytes] = []
+        for name, kind in self.wire_fields():
+            value = getattr(self, name)
+            if kind is OPAQUE:
+                parts += (varint(len(value)), value)
+            elif isinstance(kind, StructKind):
+                parts.append(value.encode())
+            elif isinstance(kind, Optional) and isinstance(kind.item_kind, StructKind):
+                parts += (b"\0",) if value is None else (b"\1", value.encode())
+            else:
+                parts.append(kind.encode(value))
+        return tuple(parts)
 
     def replace(self, **changes: Any) -> Any:
         """RFC 9420 §2.1: A copy with some fields changed (``dataclasses.replace``)."""

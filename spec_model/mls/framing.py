@@ -194,19 +194,29 @@ class FramedContent(Struct):
         return cls(content=content, **fields)
 
 
+_FRAMED_CONTENT = kind_of(FramedContent)
+"""Reads a ``FramedContent`` keeping the bytes it was read from, which §6.1, §6.2 and §8.2 cover again."""
+
+
 def framed_content_tbs(wire_format: WireFormat, content: FramedContent,
                        context: GroupContext | None) -> bytes:
     """RFC 9420 §6.1: ``FramedContentTBS``; the group context is included for member
     and new-member-commit senders and must then be given."""
-    out = bytearray()
-    U16.write(ProtocolVersion.mls10, out)
-    WIRE_FORMAT.write(wire_format, out)
-    content.write(out)
-    if isinstance(content.sender, (MemberSender, NewMemberCommitSender)):
-        if context is None:
-            raise ValueError("FramedContentTBS of a member or new-member-commit sender needs the group context")
-        context.write(out)
-    return bytes(out)
+    return b"".join(_framed_content_tbs_parts(wire_format, content, context))
+
+
+def _framed_content_tbs_parts(wire_format: WireFormat, content: FramedContent,
+                              context: GroupContext | None) -> tuple[bytes, ...]:
+    """RFC 9420 §6.1: ``FramedContentTBS`` in pieces: the version and wire format, the content's encoding (the
+    bytes it was read from, for a received message) and the group context's."""
+    header = bytearray()
+    U16.write(ProtocolVersion.mls10, header)
+    WIRE_FORMAT.write(wire_format, header)
+    if not isinstance(content.sender, (MemberSender, NewMemberCommitSender)):
+        return bytes(header), content.encode()
+    if context is None:
+        raise ValueError("FramedContentTBS of a member or new-member-commit sender needs the group context")
+    return bytes(header), content.encode(), context.encode()
 
 
 class FramedContentAuthData(Struct):
@@ -252,7 +262,7 @@ class AuthenticatedContent(Struct):
         with field("wire_format"):
             wire_format = WIRE_FORMAT.read(r)
         with field("content"):
-            content = FramedContent.read(r)
+            content = _FRAMED_CONTENT.read(r)
         with field("auth"):
             auth = FramedContentAuthData.read_for(content.content_type, r)
         return cls(wire_format, content, auth)
@@ -278,7 +288,7 @@ class PublicMessage(Struct):
     def read(cls, r: Reader) -> "PublicMessage":
         """RFC 9420 §6.2: a ``PublicMessage``; the membership tag is read only for a member sender."""
         with field("content"):
-            content = FramedContent.read(r)
+            content = _FRAMED_CONTENT.read(r)
         with field("auth"):
             auth = FramedContentAuthData.read_for(content.content_type, r)
         tag = None
@@ -355,8 +365,7 @@ def membership_tag(cs: CipherSuite, membership_key: bytes, ac: AuthenticatedCont
                    context: GroupContext) -> bytes:
     """RFC 9420 §6.2: ``MAC(membership_key, AuthenticatedContentTBM)``, where the TBM is
     FramedContentTBS followed by FramedContentAuthData."""
-    tbm = framed_content_tbs(ac.wire_format, ac.content, context) + ac.auth.encode()
-    return cs.mac(membership_key, tbm)
+    return cs.mac(membership_key, *_framed_content_tbs_parts(ac.wire_format, ac.content, context), ac.auth.encode())
 
 
 def check_group_and_epoch(group_id: bytes, epoch: int, context: GroupContext) -> None:

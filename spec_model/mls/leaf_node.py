@@ -15,7 +15,7 @@ from typing import Union
 
 from .codec import (
     field,
-    OPAQUE, U8, U16, U32, U64, Annotated, DecodeError, Reader, Struct, Tagged, Vector,
+    OPAQUE, U8, U16, U32, U64, Annotated, DecodeError, Reader, Struct, Tagged, Vector, opaque,
 )
 from .group_context import Extension
 from .suites import CipherSuite
@@ -138,13 +138,12 @@ class LeafNode(Struct):
 
     def tbs(self, group_id: bytes | None = None, leaf_index: int | None = None) -> bytes:
         """RFC 9420 §7.2: ``LeafNodeTBS``; update and commit leaves add group id and leaf index."""
-        out = bytearray(self.encode_fields(len(self.wire_fields()) - 1))
-        if not isinstance(self.source, FromKeyPackage):
-            if group_id is None or leaf_index is None:
-                raise ValueError("an update or commit leaf node is signed with its group id and leaf index")
-            OPAQUE.write(group_id, out)
-            U32.write(leaf_index, out)
-        return bytes(out)
+        fields = self.encode_fields(len(self.wire_fields()) - 1)
+        if isinstance(self.source, FromKeyPackage):
+            return fields
+        if group_id is None or leaf_index is None:
+            raise ValueError("an update or commit leaf node is signed with its group id and leaf index")
+        return b"".join((fields, opaque(group_id), U32.encode(leaf_index)))
 
     def signed(self, cs: CipherSuite, signature_priv: bytes, group_id: bytes | None = None,
                leaf_index: int | None = None) -> "LeafNode":

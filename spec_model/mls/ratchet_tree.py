@@ -401,8 +401,7 @@ class RatchetTree:
 
     def _original_tree_hash(self, x: int, removed: frozenset[int]) -> bytes:
         """RFC 9420 §7.9: the tree hash of ``x`` with the leaves in ``removed`` blanked and not unmerged."""
-        span = _leaf_span(x)
-        if not any(u in span for u in removed):
+        if not removed or not any(u in _leaf_span(x) for u in removed):
             return self.tree_hash(x)
         return self._hash_node(x, removed)
 
@@ -416,9 +415,7 @@ class RatchetTree:
                 node = node.replace(unmerged_leaves=kept)
             value = ParentNodeHashInput(node, self._original_tree_hash(tm.left(x), removed),
                                         self._original_tree_hash(tm.right(x), removed))
-        out = bytearray()
-        TREE_HASH_INPUT.write(value, out)
-        return self.cs.hash(bytes(out))
+        return self.cs.hash(bytes((value.TAG,)), *value.encode_parts())  # TREE_HASH_INPUT, in pieces
 
     def _parent_hash(self, p: int, s: int) -> bytes:
         """RFC 9420 §7.9: the parent hash of parent node ``p`` with copath child ``s``."""

@@ -39,7 +39,7 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec, ed448, ed25519
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
-from .codec import U16, Annotated, OPAQUE, Struct
+from .codec import U16, Annotated, OPAQUE, Struct, opaque, varint
 from .hpke import P256_ORDER, P384_ORDER, P521_ORDER, Hpke, hpke_for
 
 __all__ = [
@@ -85,11 +85,10 @@ class HPKECiphertext(Struct):
     ciphertext: Annotated[bytes, OPAQUE]
 
 
-class _SignContent(Struct):
-    """RFC 9420 §5.1.2: ``SignContent``."""
-
-    label: Annotated[bytes, OPAQUE]
-    content: Annotated[bytes, OPAQUE]
+def _sign_content(label: bytes, content: bytes) -> bytes:
+    """RFC 9420 §5.1.2: the encoded ``SignContent`` (``opaque label<V>`` = "MLS 1.0 " + Label, ``opaque
+    content<V>``), built in one copy: a commit's signed content is its whole encoding."""
+    return b"".join((opaque(MLS_LABEL_PREFIX + label), varint(len(content)), content))
 
 
 class _EncryptContext(Struct):
@@ -271,9 +270,20 @@ class CipherSuite:
 
     # -- primitives (§5.1)
 
-    def hash(self, data: bytes) -> bytes:
-        """RFC 9420 §5.1: the suite's hash."""
-        return hashlib.new(self.hash_name, data).digest()
+    @functools.cached_property
+    def _hash_function(self):
+        """hashlib's constructor of the suite's hash (``hashlib.sha256`` …), looked up once."""
+        return getattr(hashlib, self.hash_name)
+
+    def hash(self, *data: bytes) -> bytes:
+        """RFC 9420 §5.1: the suite's hash of ``data``; several pieces are hashed as their concatenation, which is
+        never built (a commit's transcript hash input is its whole encoding, §8.2)."""
+        if len(data) == 1:
+            return self._hash_function(data[0]).digest()
+        h = self._hash_function()
+        for piece in data:
+            h.update(piece)
+        return h.digest()
 
     def extract(self, salt: bytes, ikm: bytes) -> bytes:
         """RFC 9420 §5.1: KDF.Extract (HKDF-Extract, RFC 5869)."""
@@ -283,9 +293,15 @@ class CipherSuite:
         """RFC 9420 §5.1: KDF.Expand (HKDF-Expand, RFC 5869)."""
         return self.hpke.kdf.expand(prk, info, length)
 
-    def mac(self, key: bytes, data: bytes) -> bytes:
-        """RFC 9420 §5.2: MAC is HMAC with the suite's hash."""
-        return hmac.new(key, data, self.hash_name).digest()
+    def mac(self, key: bytes, *data: bytes) -> bytes:
+        """RFC 9420 §5.2: MAC is HMAC with the suite's hash, over ``data``; several pieces are MACed as their
+        concatenation, which is never built (a membership tag covers a whole commit, §6.2)."""
+        if len(data) == 1:
+            return hmac.digest(key, data[0], self.hash_name)
+        h = hmac.new(key, None, self.hash_name)
+        for piece in data:
+            h.update(piece)
+        return h.digest()
 
     def seal(self, key: bytes, nonce: bytes, aad: bytes, plaintext: bytes) -> bytes:
         """RFC 9420 §5.1: AEAD.Seal."""
@@ -326,13 +342,13 @@ class CipherSuite:
 
     def sign_with_label(self, signature_priv: bytes, label: bytes, content: bytes) -> bytes:
         """RFC 9420 §5.1.2: ``SignWithLabel(SignatureKey, Label, Content)``."""
-        message = _SignContent(MLS_LABEL_PREFIX + label, content).encode()
+        message = _sign_content(label, content)
         return _sign(self.signature_scheme, signature_priv, message)
 
     def verify_with_label(self, signature_pub: bytes, label: bytes, content: bytes,
                           signature: bytes) -> None:
         """RFC 9420 §5.1.2: ``VerifyWithLabel``; raises ``InvalidSignatureError``."""
-        message = _SignContent(MLS_LABEL_PREFIX + label, content).encode()
+        message = _sign_content(label, content)
         _verify(self.signature_scheme, signature_pub, message, signature)
 
     @property

@@ -40,7 +40,7 @@ def confirmed_transcript_hash(cs: CipherSuite, interim_prev: bytes, ac: Authenti
     if ac.content.content_type != ContentType.commit:
         raise ValueError("only a commit extends the transcript")
     tbh = ConfirmedTranscriptHashInput(ac.wire_format, ac.content, ac.auth.signature)
-    return cs.hash(interim_prev + tbh.encode())
+    return cs.hash(interim_prev, *tbh.encode_parts())
 
 
 def interim_transcript_hash(cs: CipherSuite, confirmed: bytes, confirmation_tag: bytes) -> bytes:

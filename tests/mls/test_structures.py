@@ -474,7 +474,7 @@ def test_every_struct_is_covered() -> None:
     import spec_model.mls as pkg
     for module in pkgutil.iter_modules(pkg.__path__):
         importlib.import_module(f"{pkg.__name__}.{module.name}")
-    not_wire = {"_SignContent", "_EncryptContext", "_RefHashInput", "_KDFLabel", "FramedContentAuthData",
+    not_wire = {"_EncryptContext", "_RefHashInput", "_KDFLabel", "FramedContentAuthData",
                 "PrivateMessageContent"}  # labelled-crypto inputs; the last two: auth_data / private_content
 
     def subclasses(cls: type) -> set[type]:
