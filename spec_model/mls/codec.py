@@ -23,7 +23,6 @@ from __future__ import annotations
 import abc
 import dataclasses
 import enum
-import struct
 import typing
 from typing import Annotated, Any, ClassVar, Iterable, Iterator
 
@@ -177,6 +176,10 @@ class Kind(abc.ABC):
         self.write(value, out)
         return bytes(out)
 
+    def encode_parts(self, value: Any) -> tuple[bytes, ...]:
+        """RFC 9420 §2.1: the encoding of ``value`` in pieces (``Struct.encode_parts``); here one piece."""
+        return (self.encode(value),)
+
     def decode(self, data: bytes) -> Any:
         """RFC 9420 §2.1: Decode exactly one value from ``data``; anything left over is an error."""
         r = Reader(bytes(data))
@@ -211,8 +214,6 @@ class Uint(Kind):
 
 
 U8, U16, U32, U64 = Uint(1), Uint(2), Uint(4), Uint(8)
-_UINT_FORMATS = {1: "B", 2: "H", 4: "I", 8: "Q"}
-"""``struct`` format codes of the unsigned integer sizes."""
 
 
 class Opaque(Kind):
@@ -222,6 +223,10 @@ class Opaque(Kind):
         """RFC 9420 §2.1.2: a varint length header, then the bytes."""
         out += varint(len(value))
         out += value
+
+    def encode_parts(self, value: bytes) -> tuple[bytes, ...]:
+        """RFC 9420 §2.1.2: the length header, then the bytes themselves (not copied)."""
+        return varint(len(value)), value
 
     def read(self, r: Reader) -> bytes:
         """RFC 9420 §2.1.2: the bytes after a varint length header."""
@@ -244,7 +249,6 @@ class Vector(Kind):
         self.item = item
         self.item_kind = kind_of(item)  # resolved once: each item is read or written through it
         self.max_items = max_items
-        self._uint_code = _UINT_FORMATS[self.item_kind.size] if isinstance(self.item_kind, Uint) else None
 
     def write(self, value: Iterable[Any], out: bytearray) -> None:
         """RFC 9420 §2.1.2: ``T items<V>``: the items' encodings behind one varint length header."""
@@ -258,13 +262,9 @@ class Vector(Kind):
     def read(self, r: Reader) -> tuple:
         """RFC 9420 §2.1.2: items read until the length header's span is used up."""
         inner = r.sub()
-        if self._uint_code is not None:  # fixed-size integers, unpacked at once when they fill the span
-            count, rest = divmod(inner.end - inner.pos, self.item_kind.size)
-            if not rest and (self.max_items is None or count <= self.max_items):
-                return struct.unpack_from(f">{count}{self._uint_code}", inner.data, inner.pos)
         item = self.item_kind
         items = []
-        while not inner.done:  # item by item: an item cut short or one too many is named
+        while not inner.done:
             if len(items) == self.max_items:
                 raise DecodeError("", f"more than {self.max_items} items")
             try:
@@ -291,6 +291,10 @@ class Optional(Kind):
         else:
             out.append(1)
             self.item_kind.write(value, out)
+
+    def encode_parts(self, value: Any) -> tuple[bytes, ...]:
+        """RFC 9420 §2.1.3 ``optional<T>``: the presence byte, then the value's pieces."""
+        return (b"\0",) if value is None else (b"\1", *self.item_kind.encode_parts(value))
 
     def read(self, r: Reader) -> Any:
         """RFC 9420 §2.1.3 ``optional<T>``: None after 0, the value after 1; another byte is an error."""
@@ -359,6 +363,10 @@ class StructKind(Kind):
     def write(self, value: "Struct", out: bytearray) -> None:
         """RFC 9420 §2.1: a struct's fields in order."""
         out += value.encode()
+
+    def encode_parts(self, value: "Struct") -> tuple[bytes, ...]:
+        """RFC 9420 §2.1: a nested struct in one piece, its encoding (remembered, ``Struct.encode``)."""
+        return (value.encode(),)
 
     def read(self, r: Reader) -> "Struct":
         """RFC 9420 §2.1: a struct read field by field."""
@@ -471,15 +479,7 @@ class Struct:
             return (encoding,)
         parts: list[bytes] = []
         for name, kind in self.wire_fields():
-            value = getattr(self, name)
-            if kind is OPAQUE:
-                parts += (varint(len(value)), value)
-            elif isinstance(kind, StructKind):
-                parts.append(value.encode())
-            elif isinstance(kind, Optional) and isinstance(kind.item_kind, StructKind):
-                parts += (b"\0",) if value is None else (b"\1", value.encode())
-            else:
-                parts.append(kind.encode(value))
+            parts += kind.encode_parts(getattr(self, name))
         return tuple(parts)
 
     def replace(self, **changes: Any) -> Any:

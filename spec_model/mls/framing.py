@@ -209,14 +209,12 @@ def _framed_content_tbs_parts(wire_format: WireFormat, content: FramedContent,
                               context: GroupContext | None) -> tuple[bytes, ...]:
     """RFC 9420 §6.1: ``FramedContentTBS`` in pieces: the version and wire format, the content's encoding (the
     bytes it was read from, for a received message) and the group context's."""
-    header = bytearray()
-    U16.write(ProtocolVersion.mls10, header)
-    WIRE_FORMAT.write(wire_format, header)
+    header = U16.encode(ProtocolVersion.mls10) + WIRE_FORMAT.encode(wire_format)
     if not isinstance(content.sender, (MemberSender, NewMemberCommitSender)):
-        return bytes(header), content.encode()
+        return header, content.encode()
     if context is None:
         raise ValueError("FramedContentTBS of a member or new-member-commit sender needs the group context")
-    return bytes(header), content.encode(), context.encode()
+    return header, content.encode(), context.encode()
 
 
 class FramedContentAuthData(Struct):

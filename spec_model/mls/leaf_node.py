@@ -39,6 +39,9 @@ class Certificate(Struct):
     cert_data: Annotated[bytes, OPAQUE]
 
 
+_CERTIFICATES = Vector(Certificate)
+
+
 class Credential(Struct):
     """RFC 9420 §5.3: ``Credential``; ``identity`` for basic, ``certificates`` for x509.
 
@@ -61,18 +64,20 @@ class Credential(Struct):
         if self.credential_type == CredentialType.basic:
             OPAQUE.write(self.identity, out)
         else:
-            Vector(Certificate).write(self.certificates, out)
+            _CERTIFICATES.write(self.certificates, out)
 
     @classmethod
     def read(cls, r: Reader) -> "Credential":
         """RFC 9420 §5.3: a ``Credential``; a type other than basic and x509 keeps its bytes."""
         with field("credential_type"):
             raw = U16.read(r)
-        if raw not in (CredentialType.basic, CredentialType.x509):
-            raise DecodeError("credential_type", f"unknown CredentialType {raw}")
-        name, kind = ("identity", OPAQUE) if raw == CredentialType.basic else ("certificates", Vector(Certificate))
-        with field(name):
-            return cls(CredentialType(raw), **{name: kind.read(r)})
+        if raw == CredentialType.basic:
+            with field("identity"):
+                return cls(CredentialType.basic, identity=OPAQUE.read(r))
+        if raw == CredentialType.x509:
+            with field("certificates"):
+                return cls(CredentialType.x509, certificates=_CERTIFICATES.read(r))
+        raise DecodeError("credential_type", f"unknown CredentialType {raw}")
 
 
 class Capabilities(Struct):

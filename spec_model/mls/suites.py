@@ -32,7 +32,8 @@ import os
 import threading
 from typing import Callable
 
-import nacl.exceptions
+import nacl._sodium as _sodium  # the libsodium functions PyNaCl binds, for _sodium_verify
+import nacl.bindings
 import nacl.signing
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes
@@ -152,12 +153,17 @@ def _verifying_key(scheme: SignatureScheme, pub: bytes):
         raise InvalidSignatureError(f"malformed signature public key: {e}") from None
 
 
-@functools.lru_cache(maxsize=8192)
-def _sodium_verify_key(pub: bytes) -> nacl.signing.VerifyKey:
-    try:
-        return nacl.signing.VerifyKey(pub)
-    except (ValueError, TypeError) as e:
-        raise InvalidSignatureError(f"malformed Ed25519 public key: {e}") from None
+def _sodium_verify(pub: bytes, message: bytes, signature: bytes) -> None:
+    """RFC 8032 §5.1.7: Ed25519 verification by libsodium's ``crypto_sign_open`` (PyNaCl's library), asked for
+    no copy of the message: PyNaCl's own binding zero-fills a buffer the size of the message and copies the message
+    out of it, 0.4 ms for a 328 KB commit, twice what the check itself costs over that much."""
+    if not isinstance(pub, bytes) or len(pub) != nacl.bindings.crypto_sign_PUBLICKEYBYTES:
+        raise InvalidSignatureError("malformed Ed25519 public key: not 32 bytes")
+    if not isinstance(signature, bytes) or len(signature) != nacl.bindings.crypto_sign_BYTES:
+        raise InvalidSignatureError("signature does not verify")
+    signed = signature + message  # crypto_sign_open reads the signature, then the message
+    if _sodium.lib.crypto_sign_open(_sodium.ffi.NULL, _sodium.ffi.NULL, signed, len(signed), pub) != 0:
+        raise InvalidSignatureError("signature does not verify")
 
 
 def _sign(scheme: SignatureScheme, priv: bytes, message: bytes) -> bytes:
@@ -209,10 +215,7 @@ def _verify(scheme: SignatureScheme, pub: bytes, message: bytes, signature: byte
 
 def _verify_once(scheme: SignatureScheme, pub: bytes, message: bytes, signature: bytes) -> None:
     if scheme == SignatureScheme.ed25519:
-        try:
-            _sodium_verify_key(pub).verify(message, signature)
-        except (nacl.exceptions.BadSignatureError, ValueError, TypeError):
-            raise InvalidSignatureError("signature does not verify") from None
+        _sodium_verify(pub, message, signature)
         return
     key = _verifying_key(scheme, pub)
     try:
