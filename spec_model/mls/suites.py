@@ -166,9 +166,16 @@ def _sodium_verify(pub: bytes, message: bytes, signature: bytes) -> None:
         raise InvalidSignatureError("signature does not verify")
 
 
+@functools.lru_cache(maxsize=4096)
+def _sodium_signing_key(priv: bytes) -> nacl.signing.SigningKey:
+    """RFC 8032 §5.1.5: the Ed25519 key pair a private key (seed) expands to, expanded once: a key package's leaf
+    and the key package itself are signed with one key (RFC 9420 §10), and a member signs with its key again."""
+    return nacl.signing.SigningKey(priv)
+
+
 def _sign(scheme: SignatureScheme, priv: bytes, message: bytes) -> bytes:
     if scheme == SignatureScheme.ed25519:  # libsodium signs and verifies Ed25519 about twice as fast as OpenSSL
-        return nacl.signing.SigningKey(priv).sign(message).signature
+        return _sodium_signing_key(priv).sign(message).signature
     key = _signing_key(scheme, priv)
     if scheme in _EDWARDS:
         return key.sign(message)
@@ -228,6 +235,8 @@ def _verify_once(scheme: SignatureScheme, pub: bytes, message: bytes, signature:
 
 
 def _signature_public_key(scheme: SignatureScheme, priv: bytes) -> bytes:
+    if scheme == SignatureScheme.ed25519:
+        return bytes(_sodium_signing_key(priv).verify_key)
     key = _signing_key(scheme, priv).public_key()
     if scheme in _EDWARDS:
         return key.public_bytes(Encoding.Raw, PublicFormat.Raw)
