@@ -177,7 +177,8 @@ class ClientContext:
         KeyPackagesCleanerWorker (crates/xmtp_mls/src/worker/ and crates/xmtp_db/src/encrypted_store/identity.rs,
         key_package_history.rs@b649d1a): a new key package is due ``KEY_PACKAGE_ROTATION_INTERVAL_NS`` after the
         last one (``needs_rotation``), and the private keys of a replaced one are deleted
-        ``KEYS_EXPIRATION_INTERVAL_NS`` after it was replaced (``expired_private_keys``' rule). The model's
+        ``KEYS_EXPIRATION_INTERVAL_NS`` after it was replaced (key_package_history.rs
+        ``mark_key_package_before_id_to_be_deleted``; the newest is never replaced, so never deleted). The model's
         client runs this at every welcome sync."""
         last = self.store.newest_key_package_created_ns()
         if last is not None and needs_rotation(last, self.now_ns()):
