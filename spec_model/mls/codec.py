@@ -405,14 +405,15 @@ class Struct:
     TAG: ClassVar[int]
     _fields: ClassVar[tuple[tuple[str, Kind], ...] | None]
     _kind: ClassVar[StructKind]
-    _checks_fields: ClassVar[bool]
+    _encoding: ClassVar[bytes | None] = None
+    """The instance's encoding once known (``_read_remembering``, ``encode``); read as an attribute, never through
+    ``__dict__``, which would make CPython build a dict for every struct it is asked of."""
 
     def __init_subclass__(cls, **kwargs: Any):
         super().__init_subclass__(**kwargs)
         dataclasses.dataclass(frozen=True, eq=True)(cls)
         cls._fields = None
         cls._kind = StructKind(cls)
-        cls._checks_fields = hasattr(cls, "__post_init__")
 
     @classmethod
     def wire_fields(cls) -> tuple[tuple[str, Kind], ...]:
@@ -444,17 +445,7 @@ class Struct:
                 values[name] = kind.read(r)
         except DecodeError as e:  # the path names the field (one handler per struct, not one per field)
             raise e.within(name) from None
-        return cls.from_fields(values)
-
-    @classmethod
-    def from_fields(cls, values: dict[str, Any]) -> Any:
-        """RFC 9420 §2.1: The struct holding ``values`` (every field, by name), as ``cls(**values)`` builds it;
-        without calling the dataclass constructor unless the struct checks its fields in ``__post_init__``."""
-        if cls._checks_fields:
-            return cls(**values)
-        value = object.__new__(cls)
-        value.__dict__.update(values)
-        return value
+        return cls(**values)
 
     def encode_fields(self, count: int) -> bytes:
         """RFC 9420 §5.1.2 (to-be-signed structures): The encoding of the first ``count`` wire fields (a to-be-signed prefix).
@@ -474,7 +465,7 @@ class Struct:
         """RFC 9420 §2.1: The encoding as pieces whose concatenation is ``encode()``, for hashing or joining a large
         structure in one pass: an ``opaque<V>`` field gives its length header and its value as they are, a nested
         struct its (remembered) encoding, so no large value is copied on the way."""
-        encoding = self.__dict__.get("_encoding")
+        encoding = self._encoding
         if encoding is not None:
             return (encoding,)
         parts: list[bytes] = []
@@ -488,7 +479,7 @@ class Struct:
 
     def encode(self) -> bytes:
         """RFC 9420 §2.1: The wire encoding, computed once: a ``Struct`` is immutable."""
-        encoding = self.__dict__.get("_encoding")
+        encoding = self._encoding
         if encoding is None:
             out = bytearray()
             self.write(out)
