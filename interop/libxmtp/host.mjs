@@ -721,9 +721,37 @@ function logScope(request) {
   return entry ? { installationId: entry.client.installationId(), groupId: request.params.group_id } : undefined;
 }
 
+// ------------------------------------------------------------------ the clock
+
+// libxmtp reads the system clock (xmtp_common::time::now_ns) and sleeps on tokio's, i.e. the monotonic clock
+// (e.g. the TaskRunner that rotates key packages, crates/xmtp_mls/src/worker/tasks.rs @b649d1a). With libfaketime
+// preloaded (adapter.mjs), the system clock, and the monotonic one where the version needs it
+// (bindings.monotonicClockFollows), are the wall clock plus FAKETIME's offset, which this process moves before each
+// call so that libxmtp's clock is the later of the wall clock and the harness's (the time the harness wrote in
+// XMTP_HARNESS_CLOCK_FILE), to the whole second below it (libfaketime's offset is read by every thread at once:
+// whole seconds change one field of it); the offset never shrinks, so the clock never goes back.
+const CLOCK_FILE = process.env.XMTP_HARNESS_CLOCK_FILE;
+const CLOCK_FOLLOWED = Boolean(CLOCK_FILE && process.env.FAKETIME);
+let clockOffsetS = 0; // libxmtp's clock minus the wall clock, in whole seconds
+// adapter.mjs leaves the monotonic clock alone; the version says whether libxmtp needs it to follow too (libfaketime
+// reads the setting at every clock reading; no client exists yet, so the jump forward changes nothing).
+if (CLOCK_FOLLOWED && bindings.monotonicClockFollows) process.env.FAKETIME_DONT_FAKE_MONOTONIC = "0";
+
+function followHarnessClock() {
+  if (!CLOCK_FOLLOWED) return;
+  const harnessNs = BigInt(readFileSync(CLOCK_FILE, "utf8").trim() || "0");
+  const wallNs = (BigInt(Date.now()) - BigInt(clockOffsetS) * 1000n) * 1_000_000n; // Date.now() is libxmtp's clock
+  const aheadS = Number((harnessNs - wallNs) / 1_000_000_000n); // whole seconds, never past the harness's clock
+  if (aheadS > clockOffsetS) {
+    clockOffsetS = aheadS;
+    process.env.FAKETIME = `+${clockOffsetS}`;
+  }
+}
+
 // One request line at a time (adapter.mjs waits for each answer): its marks around everything libxmtp logs while
 // it runs (stdout is a pipe, written synchronously, as libxmtp's log is), then its answer and its log scope.
 process.on("message", async ({ call, line }) => {
+  followHarnessClock();
   process.stdout.write(`\n${CALL_MARK} start ${call}\n`);
   const response = await respond(handlers, classify, line);
   let scope;
@@ -733,7 +761,7 @@ process.on("message", async ({ call, line }) => {
     scope = undefined; // not a request (answered with a parse error), or of a client gone
   }
   process.stdout.write(`\n${CALL_MARK} end ${call}\n`);
-  process.send({ call, response, scope });
+  process.send({ call, response, scope, ahead: clockOffsetS > 0 });
 });
 
 // adapter.mjs disconnects when its stdin closes, or when it is gone (ended for hanging, say).
