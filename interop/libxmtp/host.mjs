@@ -222,6 +222,11 @@ function messageJson(m) {
   const content = m.content;
   if (content.type === xmtp.DecodedMessageContentType.Text) {
     entry.text = content.text;
+  } else if (content.type === xmtp.DecodedMessageContentType.DeletedMessage) {
+    // XIP-76, as libxmtp shows a message with a valid deletion (crates/xmtp_mls/src/messages/enrichment.rs):
+    // deleted by its sender, or by the super admin it names.
+    const deleted = content.deletedMessage;
+    entry.deleted_by = deleted.deletedBy === xmtp.DeletedBy.Sender ? "sender" : deleted.adminInboxId;
   } else if (content.type === xmtp.DecodedMessageContentType.GroupUpdated) {
     const u = content.groupUpdated;
     entry.update = {
@@ -244,6 +249,8 @@ function storedMessageJson(m) {
   if (type.authorityId === "xmtp.org" && type.typeId === "text") entry.text = Buffer.from(m.content.content).toString("utf8");
   return entry;
 }
+
+const isDeleteMessage = (type) => type.authorityId === "xmtp.org" && type.typeId === "deleteMessage";
 
 // The bindings' enum value named `name` in one of the tables above.
 function statusOf(table, name) {
@@ -622,11 +629,12 @@ const handlers = {
 
   async "clients.messages"(p) {
     // Every message the group stores (libxmtp find_messages), each shown decoded as the enriched list shows it
-    // where that list has it.
+    // where that list has it, less XIP-76 DeleteMessages, which libxmtp's listing hides and shows on the message
+    // they delete (crates/xmtp_mls/src/groups/message_list.rs filter_out_hidden_message_types_from_query).
     const group = await conversation(p);
     const options = messageFilters(p.filters);
     const decoded = new Map((await bindings.messages(group, options)).map((m) => [m.id, m]));
-    const stored = await bindings.storedMessages(group, options);
+    const stored = (await bindings.storedMessages(group, options)).filter((m) => !isDeleteMessage(m.content.type));
     return { messages: stored.map((m) => (decoded.has(m.id) ? messageJson(decoded.get(m.id)) : storedMessageJson(m))) };
   },
 
