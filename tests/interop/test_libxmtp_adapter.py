@@ -13,6 +13,7 @@ import json
 import os
 import shutil
 import signal
+import time
 from pathlib import Path
 
 import pytest
@@ -130,3 +131,26 @@ def _children(pid: int) -> list[int]:
 
 def _command(pid: int) -> str:
     return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
+
+
+def test_a_libxmtp_host_ahead_of_the_wall_clock_is_replaced_at_reset():
+    """libxmtp's clock follows the harness's when it is ahead of the wall clock and never goes back, so the
+    relay starts a new host for a new delivery service (whose clock starts again) once the host's clock went
+    ahead (README "The harness's clock"); a host that stayed on the wall clock is kept."""
+    running = set(_children(os.getpid()))
+    session = connect("libxmtp")
+    try:
+        relay, = [pid for pid in set(_children(os.getpid())) - running if "libxmtp/adapter.mjs" in _command(pid)]
+        host, = _children(relay)
+        session.fresh_network()
+        assert _children(relay) == [host]  # the harness's clock (2025) is behind the wall clock
+        session.network.clock.advance(time.time_ns() - session.network.clock.now_ns() + 86400 * 10**9)
+        session.ask("reset")  # the host's clock moves a day ahead
+        session.fresh_network()
+        assert len([pid for pid in _children(relay) if pid != host]) == 1  # the new host
+        deadline = time.monotonic() + 10  # the old one ends once it has released its clients
+        while host in _children(relay) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert host not in _children(relay)
+    finally:
+        session.close()
