@@ -210,6 +210,7 @@ class _MontgomeryGroup:
         self._public_cls = public_cls
         self.private_key = functools.lru_cache(_KEY_CACHE_SIZE)(self.load_private)
         self.public_key = functools.lru_cache(_KEY_CACHE_SIZE)(self._load_public)
+        self._sodium_public = functools.lru_cache(_KEY_CACHE_SIZE)(self._sodium_base_multiplication)
 
     def load_private(self, skm: bytes):
         """RFC 9180 §7.1.2: ``DeserializePrivateKey(skm)`` and ``SerializePublicKey(pk(sk))``."""
@@ -225,9 +226,14 @@ class _MontgomeryGroup:
 
     def public_of(self, skm: bytes) -> bytes:
         """RFC 9180 §7.1.2: ``SerializePublicKey(pk(DeserializePrivateKey(skm)))`` alone; X25519's through
-        libsodium, whose fixed-base multiplication takes about 60% of OpenSSL's (OpenSSL keeps the DH)."""
+        libsodium, whose fixed-base multiplication takes about 60% of OpenSSL's (OpenSSL keeps the DH), X448's
+        through OpenSSL; both cached, as the P-curves' are: the members of a group derive the same path keys
+        (RFC 9420 §7.4) and the same external key (§8)."""
         if self.name != "X25519":
-            return self.load_private(skm)[1]
+            return self.private_key(skm)[1]
+        return self._sodium_public(skm)
+
+    def _sodium_base_multiplication(self, skm: bytes) -> bytes:
         if len(skm) != self.Nsk:
             raise ValueError(f"{self.name} private key must be {self.Nsk} bytes, got {len(skm)}")
         return nacl.bindings.crypto_scalarmult_base(skm)

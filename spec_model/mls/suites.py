@@ -159,6 +159,11 @@ def _sodium_verify_key(pub: bytes) -> nacl.signing.VerifyKey:
         raise InvalidSignatureError(f"malformed Ed25519 public key: {e}") from None
 
 
+@functools.lru_cache(maxsize=4096)
+def _sodium_signing_key(priv: bytes) -> nacl.signing.SigningKey:
+    return nacl.signing.SigningKey(priv)  # expands the seed: a hash and a scalar multiplication (RFC 8032 §5.1.5)
+
+
 _verified: dict[bytes, None] = {}
 """SHA-256 digests of (scheme, key, message, signature) that verified, oldest first."""
 _verified_limit = 16384
@@ -216,7 +221,7 @@ def _sign(scheme: SignatureScheme, priv: bytes, message: bytes) -> bytes:
     a signature scheme's signatures verify under the signer's key (RFC 8032 §5.1.7 and §5.2.7, FIPS 186-5 §6.4.2), and the
     members of a group check the key packages and leaves that the model's members sign."""
     if scheme == SignatureScheme.ed25519:  # libsodium signs and verifies Ed25519 about twice as fast as OpenSSL
-        signature = nacl.signing.SigningKey(priv).sign(message).signature
+        signature = _sodium_signing_key(priv).sign(message).signature
     elif scheme in _EDWARDS:
         signature = _signing_key(scheme, priv).sign(message)
     else:
