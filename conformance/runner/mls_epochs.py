@@ -15,7 +15,8 @@ own. The group then goes through one operation (``OPERATIONS``), and the harness
   next epoch (§12.4.2).
 
 Each model member keeps its leaf (credential, signature and encryption keys) for the run and brings a new
-KeyPackage, with a fresh init key, to every check (``model_member``): no KeyPackage serves two checks. The
+KeyPackage, with a fresh init key, to every check it is added in (``model_member``; the creator of the model's
+group needs none): no KeyPackage serves two checks. The
 model's members list credential types basic and x509 in their capabilities and have identities of
 the form ``<uuid>:<hex>@<domain>``: groups that require x509 support of their members and client ids of
 that form (Wire's core-crypto, ``interop/openmls/KNOWN_ISSUES.md``) then take them; RFC 9420 allows both.
