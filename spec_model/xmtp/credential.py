@@ -26,8 +26,6 @@ import datetime
 import enum
 import re
 
-from eth_utils import keccak
-
 from spec_model.mls.codec import DecodeError
 from spec_model.mls.leaf_node import Credential, CredentialType
 from spec_model.mls.reasons import Rejected, reason_codes
@@ -35,7 +33,7 @@ from spec_model.mls.suites import CipherSuiteId, InvalidSignatureError, Rng, sui
 
 from .identity import AssociationState, RecoverableEcdsaSignature
 from .proto import BYTES, STRING, UINT64, Annotated, EnumKind, Field, Message, MessageKind
-from .wallet import Wallet, recover_erc191
+from .wallet import Wallet, keccak256, recover_erc191
 
 __all__ = [
     "CredentialReason", "MlsCredential", "inbox_credential", "inbox_of", "is_inbox_id", "Installation",
@@ -196,7 +194,7 @@ class LegacyMlsCredential(Message):
 def legacy_installation_id(installation_public_key: bytes) -> str:
     """libxmtp xmtp_cryptography/src/signature.rs@2f16634 ed25519_public_key_to_address: ``x:`` +
     hex(keccak256(key)[12..])."""
-    return "x:" + keccak(installation_public_key)[12:].hex()
+    return "x:" + keccak256(installation_public_key)[12:].hex()
 
 
 def _rfc3339(created_ns: int) -> str:
