@@ -3,12 +3,18 @@ addresses, byte-identical signatures, the same recovered signers."""
 
 from __future__ import annotations
 
-from eth_account import Account
-from eth_account.messages import encode_defunct
+import sys
+
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from spec_model.xmtp.wallet import SECP256K1_N, address_of, recover_erc191, sign_erc191
+
+_LIMIT = sys.getrecursionlimit()
+from eth_account import Account  # noqa: E402
+from eth_account.messages import encode_defunct  # noqa: E402
+
+sys.setrecursionlimit(_LIMIT)  # eth-account imports py_ecc, which raises it to 100 000 (tests/xmtp/test_proto.py)
 
 
 @given(st.integers(1, SECP256K1_N - 1), st.text(max_size=300))
