@@ -24,6 +24,7 @@ from __future__ import annotations
 import dataclasses
 import datetime
 import enum
+import functools
 import re
 
 from spec_model.mls.codec import DecodeError
@@ -112,9 +113,16 @@ def _identity(credential: Credential, message: type[Message]) -> Message:
     if credential.credential_type != CredentialType.basic:
         raise Rejected(CredentialReason.NOT_BASIC, f"credential type {credential.credential_type}")
     try:
-        return message.decode(credential.identity)
+        return _decoded_identity(message, bytes(credential.identity))
     except DecodeError as e:
         raise Rejected(CredentialReason.MALFORMED_CREDENTIAL, str(e)) from None
+
+
+@functools.lru_cache(maxsize=4096)
+def _decoded_identity(message: type[Message], identity: bytes) -> Message:
+    """``message.decode(identity)``, once for the same bytes: every member reads every leaf's credential again and
+    again (a decoded identity is frozen)."""
+    return message.decode(identity)
 
 
 @dataclasses.dataclass(frozen=True)
