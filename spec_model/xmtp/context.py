@@ -178,7 +178,8 @@ class ClientContext:
         KeyPackagesCleanerWorker (crates/xmtp_mls/src/worker/ and crates/xmtp_db/src/encrypted_store/identity.rs,
         key_package_history.rs@b649d1a): a new key package is due ``KEY_PACKAGE_ROTATION_INTERVAL_NS`` after the
         last one (``needs_rotation``), and the private keys of a replaced one are deleted
-        ``KEYS_EXPIRATION_INTERVAL_NS`` after it was replaced (``expired_private_keys``' rule). The model's
+        ``KEYS_EXPIRATION_INTERVAL_NS`` after it was replaced (key_package_history.rs
+        ``mark_key_package_before_id_to_be_deleted``; the newest is never replaced, so never deleted). The model's
         client runs this at every welcome sync."""
         last = self.store.newest_key_package_created_ns()
         if last is not None and needs_rotation(last, self.now_ns()):
@@ -207,13 +208,18 @@ class ClientContext:
 
     # ------------------------------------------------------------------ lookups
 
-    def inbox_ids_of(self, addresses: Iterable[str]) -> list[str]:
-        """docs/xmtp-facts.md §7.4 GetInboxIds: every address must belong to an inbox."""
-        addresses = [a.lower() for a in addresses]
+    def find_inbox_ids(self, addresses: Iterable[str]) -> dict[str, str]:
+        """docs/xmtp-facts.md §7.4 GetInboxIds: the inbox of each (lower-cased) address that has one."""
         response = self.network.get_inbox_ids(api.GetInboxIdsRequest(
-            tuple(api.GetInboxIdsRequest.Request(a, 1) for a in addresses)))
-        found = {r.identifier: r.inbox_id for r in response.responses}
-        missing = [a for a in addresses if not found.get(a)]
+            tuple(api.GetInboxIdsRequest.Request(a.lower(), 1) for a in addresses)))
+        return {r.identifier: r.inbox_id for r in response.responses if r.inbox_id}
+
+    def inbox_ids_of(self, addresses: Iterable[str], found: dict[str, str] | None = None) -> list[str]:
+        """docs/xmtp-facts.md §7.4 GetInboxIds: every address must belong to an inbox (``found``: an answer
+        already fetched by ``find_inbox_ids``)."""
+        addresses = [a.lower() for a in addresses]
+        found = self.find_inbox_ids(addresses) if found is None else found
+        missing = [a for a in addresses if a not in found]
         if missing:
             raise Rejected(ClientReason.UNKNOWN_ADDRESS, ", ".join(missing))
         return [found[a] for a in addresses]

@@ -261,22 +261,22 @@ class Conversation:
     # ------------------------------------------------------------------ changes (each one intent, one commit)
 
     def add_members(self, account_addresses: Sequence[str]) -> None:
-        """seed ``add_members``: by account address; syncs automatically. Without
-        ``group_size_checked_on_receive`` (libxmtp crates/xmtp_mls/src/groups/mod.rs@b649d1a
-        ``add_members_by_identity``, the same @09d3f023f) the size is checked here, and only here: the listed
-        members and the addresses, counted once each whether members or not, above ``max_group_size`` are refused
-        (``UserLimitExceeded``; libxmtp counts before it refuses an unknown address, the model after)."""
-        inbox_ids = self.client.inbox_ids_of(account_addresses)
-        self.check_size_by_address(account_addresses)
-        self.add_members_by_inbox_id(inbox_ids)
+        """seed ``add_members``: by account address; syncs automatically. libxmtp
+        crates/xmtp_mls/src/groups/mod.rs@b649d1a ``add_members_by_identity`` (the same @09d3f023f) looks the
+        addresses up, checks the size with the addresses found (``check_size``), and only then refuses an address
+        without an inbox."""
+        found = self.client.find_inbox_ids(account_addresses)
+        self.check_size(len(found))
+        self.add_members_by_inbox_id(self.client.inbox_ids_of(account_addresses, found))
 
-    def check_size_by_address(self, account_addresses: Sequence[str]) -> None:
-        """libxmtp crates/xmtp_mls/src/groups/mod.rs@b649d1a ``add_members_by_identity``: profile
-        ``group_size_checked_on_receive`` off, the listed members and the distinct addresses must not exceed
-        ``max_group_size`` (``Rejected(GROUP_FULL)``)."""
+    def check_size(self, addresses_found: int) -> None:
+        """libxmtp crates/xmtp_mls/src/groups/mod.rs@b649d1a ``add_members_by_identity``: without
+        ``group_size_checked_on_receive`` the size is checked here, and only here: the listed members and the
+        distinct addresses found, counted whether members or not, above ``max_group_size`` are refused
+        (``UserLimitExceeded``: ``Rejected(GROUP_FULL)``)."""
         profile = self.client.config.profile
         if not profile.group_size_checked_on_receive and \
-                len(self.list_members()) + len({a.lower() for a in account_addresses}) > profile.max_group_size:
+                len(self.list_members()) + addresses_found > profile.max_group_size:
             raise Rejected(ClientReason.GROUP_FULL, f"more than {profile.max_group_size} members")
 
     def add_members_by_inbox_id(self, inbox_ids: Sequence[str]) -> None:

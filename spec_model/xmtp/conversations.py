@@ -73,7 +73,7 @@ class Conversations:
             new_group_membership(c.inbox_id), policies, profile)
         conversation = self.start(extensions, ConversationType.GROUP)
         if account_addresses:  # libxmtp bindings create_group_by_identity: the group is created, then the size checked
-            conversation.check_size_by_address(account_addresses)
+            conversation.check_size(len({a.lower() for a in account_addresses}))
         conversation.add_members_by_inbox_id(members)
         return conversation
 

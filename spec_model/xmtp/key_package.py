@@ -25,15 +25,15 @@ leaves an extension out, the model lists only what it includes.
 checks as OpenMLS ``KeyPackageIn::validate`` performs them (with lifetime
 verification, as libxmtp ``verified_key_package_v2.rs`` asks), XMTP's suite
 and capabilities, and the credential bound to its inbox. The rotation policy
-(``needs_rotation``, ``expired_private_keys``) is a pair of pure functions of
-libxmtp's constants.
+(``needs_rotation``) is a pure function of libxmtp's constants; the deletion of
+replaced private keys is the client's (``ClientContext.maintain_key_packages``).
 """
 
 from __future__ import annotations
 
 import dataclasses
 import enum
-from typing import Callable, Hashable, Iterable, TypeVar
+from typing import Callable
 
 from spec_model.mls.extensions import DEFAULT_EXTENSION_TYPES, RequiredCapabilities, supports_required
 from spec_model.mls.group_context import Extension, ProtocolVersion
@@ -56,7 +56,6 @@ __all__ = [
     "KEYS_EXPIRATION_INTERVAL_NS", "KeyPackageReason", "WelcomePointeeEncryptionAeadType",
     "WelcomePointeeEncryptionAeadTypesExtension", "WelcomeWrapperEncryption", "KeyPackageProfile",
     "LIBXMTP_HEAD", "LIBXMTP_V1_0_0", "build_key_package", "validate_xmtp_key_package", "needs_rotation",
-    "expired_private_keys",
 ]
 
 CIPHER_SUITE = CipherSuiteId.MLS_128_DHKEMX25519_CHACHA20POLY1305_SHA256_Ed25519
@@ -276,20 +275,3 @@ def needs_rotation(last_rotated_ns: int, now_ns: int, welcome_consumed_at_ns: in
     if welcome_consumed_at_ns is not None and welcome_consumed_at_ns >= last_rotated_ns:
         rotate_at = min(rotate_at, welcome_consumed_at_ns + KEY_PACKAGE_QUEUE_INTERVAL_NS)
     return now_ns >= rotate_at
-
-
-K = TypeVar("K", bound=Hashable)
-
-
-def expired_private_keys(keys_with_created_ns: Iterable[tuple[K, int]], now_ns: int) -> list[K]:
-    """libxmtp crates/xmtp_db/src/encrypted_store/key_package_history.rs@a53a97e: the key packages whose private
-    keys are to be deleted now.
-
-    Creating a key package marks every older one for deletion
-    ``KEYS_EXPIRATION_INTERVAL_NS`` later (``mark_key_package_before_id_to_be_deleted``);
-    the newest is never deleted. ``keys_with_created_ns`` pairs each key with
-    its creation time.
-    """
-    ordered = sorted(keys_with_created_ns, key=lambda pair: pair[1])
-    return [key for (key, _), (_, replaced_at) in zip(ordered, ordered[1:])
-            if now_ns >= replaced_at + KEYS_EXPIRATION_INTERVAL_NS]

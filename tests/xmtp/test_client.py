@@ -507,7 +507,7 @@ def test_group_size_limit(tmp_path):
 
 
 def test_libxmtp_profile_group_size_is_checked_when_adding_by_address_only(tmp_path):
-    """libxmtp groups/mod.rs ``add_members_by_identity``: listed members + addresses > the limit is refused there;
+    """libxmtp groups/mod.rs ``add_members_by_identity``: listed members + addresses found > the limit is refused there;
     an add by inbox id, and a received commit, are not counted."""
     small = ClientConfig(profile=dataclasses.replace(LIBXMTP, max_group_size=3))
     net = Net(tmp_path, config=small)
@@ -515,6 +515,9 @@ def test_libxmtp_profile_group_size_is_checked_when_adding_by_address_only(tmp_p
     group = alix.c.conversations.create_group([bo.address, caro.address])
     rejected(ClientReason.GROUP_FULL, group.add_members, [dave.address])
     rejected(ClientReason.GROUP_FULL, group.add_members, [bo.address])  # an address is counted, member or not
+    nobody = "0x" + "00" * 20
+    rejected(ClientReason.GROUP_FULL, group.add_members, [dave.address, nobody])  # the size is checked first,
+    rejected(ClientReason.UNKNOWN_ADDRESS, group.add_members, [nobody])  # with the addresses found only
     group.add_members_by_inbox_id([dave.inbox_id])
     assert len(group.list_members()) == 4 and len(dave.c.conversations.sync()) == 1
     before = len(alix.c.conversations.list())

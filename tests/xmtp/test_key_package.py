@@ -17,7 +17,7 @@ from spec_model.xmtp.key_package import (
     KEY_PACKAGE_LIFETIME_S, KEY_PACKAGE_QUEUE_INTERVAL_NS, KEY_PACKAGE_ROTATION_INTERVAL_NS,
     KEYS_EXPIRATION_INTERVAL_NS, LIBXMTP_HEAD, LIBXMTP_V1_0_0, LIFETIME_MARGIN_S, MAX_LIFETIME_RANGE_S,
     KeyPackageReason, WelcomePointeeEncryptionAeadTypesExtension, WelcomeWrapperEncryption, build_key_package,
-    expired_private_keys, needs_rotation, validate_xmtp_key_package,
+    needs_rotation, validate_xmtp_key_package,
 )
 from spec_model.xmtp.wallet import Wallet
 
@@ -220,11 +220,3 @@ def test_rotation_5_seconds_after_a_welcome() -> None:
     assert not needs_rotation(last, consumed + 5 * 10**9 - 1, consumed)
     assert needs_rotation(last, consumed + 5 * 10**9, consumed)
     assert not needs_rotation(last, last + 10 * 10**9, last - 10**9)  # consumed before the last rotation
-
-
-def test_private_keys_deleted_a_day_after_replacement() -> None:
-    keys = [("c", 10 * DAY_NS + 3600 * 10**9), ("a", 0), ("b", 10 * DAY_NS)]
-    assert expired_private_keys(keys, 11 * DAY_NS - 1) == []
-    assert expired_private_keys(keys, 11 * DAY_NS) == ["a"]
-    assert expired_private_keys(keys, 100 * DAY_NS) == ["a", "b"]  # the newest key is kept
-    assert expired_private_keys([("only", 0)], 100 * DAY_NS) == []
