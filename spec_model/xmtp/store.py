@@ -184,26 +184,6 @@ def _hints(cls: type) -> dict[str, type]:
     return {name: next((a for a in typing.get_args(h) if a is not type(None)), h) for name, h in hints.items()}
 
 
-@dataclasses.dataclass(frozen=True)
-class _Layout:
-    """How a row class is stored: its columns in field order, the sealed ones, and how stored values read back."""
-
-    names: tuple[str, ...]
-    sealed: frozenset[str]
-    readers: tuple[tuple[str, bool, type], ...]  # (column, sealed, type) for the columns not read back as stored
-    key_at: tuple[int, ...]  # positions of the key columns in ``names``
-
-
-@functools.cache
-def _layout(cls: type) -> _Layout:
-    hints, fields = _hints(cls), dataclasses.fields(cls)
-    names = tuple(f.name for f in fields)
-    sealed = frozenset(f.name for f in fields if f.metadata.get("sealed"))
-    readers = tuple((n, n in sealed, hints[n]) for n in names
-                    if n in sealed or issubclass(hints[n], enum.IntEnum))
-    return _Layout(names, sealed, readers, tuple(names.index(k) for k in _TABLES[cls].key))
-
-
 def _where(*conditions: tuple[str, Any]) -> tuple[str, list]:
     """``WHERE`` over the conditions whose value is not None; a tuple value fills an ``IN`` list."""
     clauses, params = [], []
@@ -322,14 +302,14 @@ class Store:
 
     def _put(self, row: Any) -> None:
         """Insert the row, or update every column of the stored row with the same key."""
-        table, layout = _TABLES[type(row)], _layout(type(row))
+        table = _TABLES[type(row)]
         key = tuple(getattr(row, k) for k in table.key)
         values = {}
-        for name in layout.names:
-            value = getattr(row, name)
-            if name in layout.sealed and value is not None:
-                value = self._seal(table.name, name, key, _to_bytes(value))
-            values[name] = value
+        for f in dataclasses.fields(row):
+            value = getattr(row, f.name)
+            if f.metadata.get("sealed") and value is not None:
+                value = self._seal(table.name, f.name, key, _to_bytes(value))
+            values[f.name] = value
         self._conn.execute(
             f"INSERT INTO {table.name} ({', '.join(values)}) VALUES ({', '.join(['?'] * len(values))}) "
             f"ON CONFLICT DO UPDATE SET {', '.join(f'{c} = excluded.{c}' for c in values)}",
@@ -337,18 +317,19 @@ class Store:
 
     def _select(self, cls: type, tail: str = "", params: Iterable = ()) -> list:
         """Rows of ``cls``'s table (aliased ``t``) selected by ``tail``, sealed cells opened."""
-        table, layout = _TABLES[cls], _layout(cls)
-        sql = f"SELECT {', '.join(f't.{n}' for n in layout.names)} FROM {table.name} AS t {tail}"
+        table = _TABLES[cls]
+        names = [f.name for f in dataclasses.fields(cls)]
+        sql = f"SELECT {', '.join(f't.{n}' for n in names)} FROM {table.name} AS t {tail}"
         rows = []
         for values in self._conn.execute(sql, tuple(params)):
-            stored = dict(zip(layout.names, values))
-            key = tuple(values[i] for i in layout.key_at)
-            for name, sealed, kind in layout.readers:
-                value = stored[name]
-                if value is not None and sealed:
-                    stored[name] = _from_bytes(kind, self._open(table.name, name, key, value))
-                elif value is not None:
-                    stored[name] = kind(value)
+            stored = dict(zip(names, values))
+            key = tuple(stored[k] for k in table.key)
+            for f in dataclasses.fields(cls):
+                kind, value = _hints(cls)[f.name], stored[f.name]
+                if value is not None and f.metadata.get("sealed"):
+                    stored[f.name] = _from_bytes(kind, self._open(table.name, f.name, key, value))
+                elif value is not None and issubclass(kind, enum.IntEnum):
+                    stored[f.name] = kind(value)
             rows.append(cls(**stored))
         return rows
 
