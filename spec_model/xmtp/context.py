@@ -155,7 +155,8 @@ class ClientContext:
         self.installation = installation
         self.inbox_id = inbox_id
         self.identities = Identities(self.network)
-        self._read_groups: dict[bytes, tuple[bytes, Group | RestoredGroup]] = {}  # ``read_group``'s last decodes
+        # per group: the stored state bytes, the group they decode to, and whether ``read_group`` has shared it
+        self._decoded: dict[bytes, tuple[bytes, Group | RestoredGroup, bool]] = {}
 
     @property
     def installation_id(self) -> bytes:
@@ -275,19 +276,33 @@ class ClientContext:
         return row
 
     def load_group(self, group_id: bytes) -> Group | RestoredGroup:
-        """RFC 9420 §8: the group's stored state (a restored group has no MLS state, docs/xmtp-facts.md §9)."""
-        return load_group_state(self.group_row(group_id).mls_state)
+        """RFC 9420 §8: the group's stored state, to change and save (a restored group has no MLS state,
+        docs/xmtp-facts.md §9).
+
+        SQLite stays the source of truth: the group ``save_group`` last stored is handed out instead of a decode
+        only while the database holds exactly the bytes it was saved as, only once, and only if no reader shares
+        it; the caller owns it from then on (a refused change, never saved, leaves nothing behind)."""
+        state = self.group_row(group_id).mls_state
+        last = self._decoded.get(group_id)
+        if last is not None and last[0] == state and not last[2]:
+            del self._decoded[group_id]
+            return last[1]
+        return load_group_state(state)
 
     def read_group(self, group_id: bytes) -> Group | RestoredGroup:
         """RFC 9420 §8: the group's stored state, to read and never to change: decoded again only when the stored
-        state differs from the one last decoded (reads of one state share one object)."""
+        state differs from the one last decoded or saved (reads of one state share one object)."""
         state = self.group_row(group_id).mls_state
-        last = self._read_groups.get(group_id)
+        last = self._decoded.get(group_id)
         if last is None or last[0] != state:
-            last = self._read_groups[group_id] = (state, load_group_state(state))
+            last = (state, load_group_state(state), True)
+        self._decoded[group_id] = (state, last[1], True)
         return last[1]
 
     def save_group(self, group: Group | RestoredGroup) -> None:
-        """RFC 9420 §8: store the group's state in its row."""
+        """RFC 9420 §8: store the group's state in its row. The caller hands the group over and changes it no more
+        (``load_group`` and ``read_group`` may return it instead of decoding the bytes stored)."""
         row = self.group_row(group.group_id)
-        self.store.put_group(dataclasses.replace(row, mls_state=dump_group_state(group)))
+        state = dump_group_state(group)
+        self.store.put_group(dataclasses.replace(row, mls_state=state))
+        self._decoded[group.group_id] = (state, group, False)
