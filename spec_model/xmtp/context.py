@@ -88,9 +88,11 @@ class OwnKeyPackage:
         return self.bundle.key_package
 
     @property
-    def welcome_key(self) -> bytes:
-        """docs/xmtp-facts.md §7.3: the key Welcomes to this key package are wrapped to."""
-        return welcome_recipient(self.bundle.key_package)[0]
+    def wrapper_public_key(self) -> bytes | None:
+        """docs/xmtp-facts.md §7.3: 0xFF03's key, if the key package has one (``welcome_recipient`` names the
+        init key otherwise)."""
+        key = welcome_recipient(self.bundle.key_package)[0]
+        return None if key == self.bundle.key_package.init_key else key
 
     def unwrapping_key(self, algorithm: int) -> bytes:
         """libxmtp crates/xmtp_mls/src/groups/mls_ext/decrypted_welcome.rs@b649d1a ``find_private_key``: the
@@ -193,15 +195,16 @@ class ClientContext:
 
     def keep_key_package(self, own: OwnKeyPackage) -> None:
         """libxmtp crates/xmtp_db/src/encrypted_store/key_package_history.rs@a53a97e: keep a key package's private
-        keys, found by the key Welcomes are wrapped to."""
-        self.store.put_key_package(KeyPackageRow(own.key_package.ref(CS), own.welcome_key,
+        keys, found by either key a Welcome may be wrapped to."""
+        self.store.put_key_package(KeyPackageRow(own.key_package.ref(CS), own.key_package.init_key,
                                                  encode_key_package_bundle(own.bundle), self.now_ns(),
+                                                 wrapper_public_key=own.wrapper_public_key,
                                                  wrapper_private_key=own.wrapper_private_key))
 
-    def key_package_of(self, welcome_key: bytes) -> OwnKeyPackage | None:
+    def key_package_of(self, public_key: bytes) -> OwnKeyPackage | None:
         """RFC 9420 §12.4.3.1, libxmtp decrypted_welcome.rs@b649d1a ``find_key_package_hash_ref``: the kept key
-        package a Welcome names by the key it is wrapped to."""
-        row = self.store.find_key_package_by_welcome_key(welcome_key)
+        package a Welcome names by the key it is wrapped to (its init key or its 0xFF03 key)."""
+        row = self.store.find_key_package_by_public_key(public_key)
         return OwnKeyPackage(decode_key_package_bundle(row.private_keys), row.wrapper_private_key) if row else None
 
     def rotate_key_package(self) -> None:

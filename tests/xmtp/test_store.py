@@ -422,8 +422,17 @@ def test_replaced_key_packages_are_deleted_after_expiry(store: Store):
     assert store.delete_replaced_key_packages(replaced_before_ns=101) == 2
     assert store.get_key_package(b"old") is None
     assert store.get_key_package(b"current") == KeyPackageRow(b"current", b"init current", b"private current", 2)
-    assert store.find_key_package_by_welcome_key(b"init current") == store.get_key_package(b"current")
-    assert store.find_key_package_by_welcome_key(b"init old") is None
+    assert store.find_key_package_by_public_key(b"init current") == store.get_key_package(b"current")
+    assert store.find_key_package_by_public_key(b"init old") is None
+
+
+def test_a_key_package_is_found_by_either_welcome_key(store: Store):
+    """libxmtp identity.rs@b649d1a: KEY_PACKAGE_REFERENCES names a key package by its init key and its 0xFF03 key."""
+    store.put_key_package(KeyPackageRow(b"pq", b"init pq", b"private pq", 1, None, b"xwing pq", b"seed pq"))
+    store.put_key_package(KeyPackageRow(b"plain", b"init plain", b"private plain", 2))
+    assert store.find_key_package_by_public_key(b"init pq") == store.find_key_package_by_public_key(b"xwing pq") \
+        == KeyPackageRow(b"pq", b"init pq", b"private pq", 1, None, b"xwing pq", b"seed pq")
+    assert store.find_key_package_by_public_key(b"init plain").wrapper_public_key is None
 
 
 def test_a_database_keeps_one_inbox(store: Store):
