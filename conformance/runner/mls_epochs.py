@@ -15,7 +15,8 @@ own. The group then goes through one operation (``OPERATIONS``), and the harness
   next epoch (§12.4.2).
 
 Each model member keeps its leaf (credential, signature and encryption keys) for the run and brings a new
-KeyPackage, with a fresh init key, to every check (``model_member``): no KeyPackage serves two checks. The
+KeyPackage, with a fresh init key, to every check it is added in (``model_member``; the creator of the model's
+group needs none): no KeyPackage serves two checks. The
 model's members list credential types basic and x509 in their capabilities and have identities of
 the form ``<uuid>:<hex>@<domain>``: groups that require x509 support of their members and client ids of
 that form (Wire's core-crypto, ``interop/openmls/KNOWN_ISSUES.md``) then take them; RFC 9420 allows both.
@@ -160,8 +161,8 @@ def _shared_group(cs: CipherSuite, session: Session, size: int, leaf: int) -> _S
     key_package = session.ask("mls.new_member", member=ADAPTER, cipher_suite=cs.id,
                               identity=f"adapter-{size}-{leaf}".encode().hex())["key_package"]
     adapter_kp = _decoded("the adapter's key package", key_package) if leaf else None
-    bundles = [model_member(cs, n) for n in range(size) if n != leaf]
     if leaf == 0:
+        bundles = [model_member(cs, n) for n in range(1, size)]
         session.ask("mls.create_group", member=ADAPTER, group_id=GROUP_ID.hex())
         shared = _Shared(session, cs, 0, {}, 0)
         made = accepted(session, "a commit adding the model's members", "mls.commit", member=ADAPTER,
@@ -170,16 +171,16 @@ def _shared_group(cs: CipherSuite, session: Session, size: int, leaf: int) -> _S
         shared.groups = {group.own_leaf: group for group in shared.welcomed(made, bundles)}
         expect("leaves of the model's members in the adapter's group", list(range(1, size)), sorted(shared.groups))
         return shared
-    creator = Group.create(cs, GROUP_ID, bundles[0].key_package.leaf_node, bundles[0].encryption_priv,
-                           bundles[0].signature_priv)
-    adds = [Add(b.key_package) for b in bundles[1:]]
+    creator = Group.create(cs, GROUP_ID, *_model_leaf(cs, 0))  # a leaf, no KeyPackage: it adds, it is not added
+    bundles = [model_member(cs, n) for n in range(1, size) if n != leaf]
+    adds = [Add(b.key_package) for b in bundles]
     adds.insert(leaf - 1, Add(adapter_kp))  # adds fill leaves 1, 2, ... in order (RFC 9420 §12.1.1)
     pending = model_accepts("the adapter's key package", lambda: creator.commit(tuple(adds)))
     creator.merge_pending_commit()
     joined = accepted(session, "joining from the model's Welcome", "mls.join", member=ADAPTER,
                       welcome=pending.welcome.encode().hex(), ratchet_tree=creator.tree.encode().hex())
     groups = [creator] + [Group.join(pending.welcome.body, b.key_package, b.init_priv, b.encryption_priv,
-                                     b.signature_priv, ratchet_tree=creator.tree) for b in bundles[1:]]
+                                     b.signature_priv, ratchet_tree=creator.tree) for b in bundles]
     return _Shared(session, cs, leaf, {group.own_leaf: group for group in groups}, joined["epoch"])
 
 

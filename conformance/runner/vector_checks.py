@@ -16,7 +16,6 @@
 from __future__ import annotations
 
 import functools
-import json
 from typing import Any, Iterator
 
 from pydantic import ValidationError
@@ -27,8 +26,8 @@ from .. import rfc9180
 from ..adapter import AdapterError, ErrorKind, Session
 from ..rfc9420 import FILES, case_label, load, module
 from ..rfc9420.passive_client import fixed_width_private_key
-from ..vectors import XMTP_DIR, Difference, expect, family_modules
-from ..vectors.formats import FILE_MODELS, Verdict
+from ..vectors import Difference, expect, family_document, family_modules
+from ..vectors.formats import Verdict
 from ..vectors.questions import judge, questions
 from .checks import Check, Need, OneOf, SelfReported, missing
 
@@ -156,14 +155,17 @@ def controls(cases: list) -> dict[str, list]:
     A check then passes only if the implementation gets both right, so answering ``valid`` (or ``invalid``) to
     everything passes no check of a family that has cases of both verdicts."""
     chosen: dict[str, list] = {}
+    pools: dict[Verdict, list[int]] = {verdict: [] for verdict in Verdict}  # case indices by expected verdict
+    for j, other in enumerate(cases):
+        if getattr(other, "expected", None) is not None:
+            pools[Verdict(other.expected.result)].append(j)
     for i, case in enumerate(cases):
         expected = getattr(case, "expected", None)
         if expected is None:
             continue
         picks = []
         for verdict in OPPOSITE[Verdict(expected.result)]:
-            pool = [j for j, other in enumerate(cases) if getattr(other, "expected", None) is not None
-                    and other.expected.result == verdict]
+            pool = pools[verdict]
             if pool:
                 picks.append(cases[min(pool, key=lambda j: (cases[j].rule != case.rule,
                                                             cases[j].tags[:1] != case.tags[:1], abs(j - i), j))])
@@ -179,8 +181,7 @@ def run_scenario(family, case, session: Session) -> None:
 
 def xmtp_checks() -> Iterator[Check]:
     for name, family in family_modules().items():
-        path = XMTP_DIR / f"{name}.json"
-        document = FILE_MODELS[family.FORMAT].model_validate(json.loads(path.read_text()))
+        document = family_document(name, family.FORMAT)
         paired = controls(document.cases)
         for case in document.cases:
             if family.FORMAT == "scenario":

@@ -30,6 +30,7 @@ from typing import Any
 from spec_model.mls.reasons import RefusalClass
 from spec_model.xmtp import api
 from spec_model.xmtp.context import ClientReason
+from spec_model.xmtp.key_package import KEY_PACKAGE_ROTATION_INTERVAL_NS
 from spec_model.xmtp.network import NetworkReason
 from spec_model.xmtp.wallet import SECP256K1_N
 
@@ -46,9 +47,11 @@ ROTATION_WAIT_S = 15.0
 """How long (wall time) ``key_package_rotated`` waits for the new key package of a client that has joined a
 group from a Welcome since it was last looked at. An implementation may rotate from a background worker:
 libxmtp queues the rotation ``KEY_PACKAGE_QUEUE_INTERVAL_NS`` (5 s) after the Welcome and a worker uploads
-it (libxmtp crates/xmtp_db/src/encrypted_store/identity.rs ``queue_key_package_rotation``@b649d1a). The
-rotation is what is observed, not the time it took; with no Welcome since the last look there is nothing to
-wait for."""
+it (libxmtp crates/xmtp_db/src/encrypted_store/identity.rs ``queue_key_package_rotation``@b649d1a). It waits as
+long when ``KEY_PACKAGE_ROTATION_INTERVAL_NS`` of the harness's clock have passed since the key package was
+first seen: the rotation is then due, and libxmtp's TaskRunner runs it when its own clock, which follows the
+harness's (``interop/libxmtp/README.md``), gets there (``crates/xmtp_mls/src/worker/tasks.rs`` ``KpRotation``).
+The rotation is what is observed, not the time it took; with neither, there is nothing to wait for."""
 
 _GROUP_METHODS = {
     "sync": (), "leave": (), "update_installations": (),
@@ -106,6 +109,7 @@ class Driver:
         self.clients: list[str] = []
         self.installations: dict[str, bytes] = {}  # client -> installation key
         self.key_packages: dict[str, bytes] = {}   # client -> its key package on the network, as last seen
+        self.key_packages_seen_ns: dict[str, int] = {}  # client -> when (harness clock) that one was first seen
         self.welcomed: set[str] = set()  # clients that may have joined from a Welcome since that look
         self.streams: dict[tuple[str, str], str] = {}  # (client, stream) -> kind
         self.notifications: NotificationServer | None = None  # started by the first push step
@@ -156,6 +160,7 @@ class Driver:
             self.clients.append(client)
             self.installations[client] = bytes.fromhex(created["installation_id"])
             self.key_packages[client] = self._key_package(client)
+            self.key_packages_seen_ns[client] = self.network.clock.now_ns()
         elif action == "restart":
             ask("clients.restart", client=client)
         elif action == "create_group":
@@ -372,10 +377,13 @@ class Driver:
             client = a["client"]
             self._known_client(client)
             before = self.key_packages[client]
-            deadline = time.monotonic() + (ROTATION_WAIT_S if client in self.welcomed else 0)
+            due = self.network.clock.now_ns() - self.key_packages_seen_ns[client] >= KEY_PACKAGE_ROTATION_INTERVAL_NS
+            deadline = time.monotonic() + (ROTATION_WAIT_S if client in self.welcomed or due else 0)
             while (now := self._key_package(client)) == before and time.monotonic() < deadline:
                 time.sleep(0.05)
             self.key_packages[client], self.welcomed = now, self.welcomed - {client}
+            if now != before:
+                self.key_packages_seen_ns[client] = self.network.clock.now_ns()
             return {"key_package_rotated": now != before}
         if action == "notifications":
             return self._notified()

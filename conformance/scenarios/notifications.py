@@ -35,6 +35,11 @@ SERVICE_PATH = "/notifications.v1.Notifications/"
 """example-notification-server-go proto/notifications/v1/service.proto: the Connect service's path prefix."""
 
 
+POLL_S = 0.01
+"""How often the server's loop looks for ``stop`` (socketserver's default, 0.5 s, made every scenario with
+notifications wait that long on closing)."""
+
+
 @dataclasses.dataclass(frozen=True)
 class FcmMessage:
     """pkg/delivery/fcm.go: one message sent to a device: its token and data (topic, encryptedMessage)."""
@@ -54,7 +59,7 @@ class NotificationServer:
         self.sent: list[FcmMessage] = []
         self._lock = threading.Lock()
         self._http = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self))
-        self._thread = threading.Thread(target=self._http.serve_forever, daemon=True)
+        self._thread = threading.Thread(target=self._http.serve_forever, args=(POLL_S,), daemon=True)
         self._thread.start()
         network.watch(self.on_envelope)
 

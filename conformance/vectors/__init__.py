@@ -12,6 +12,7 @@ build the cases with the same functions (DESIGN principle 6).
 
 from __future__ import annotations
 
+import functools
 import importlib
 import json
 import pkgutil
@@ -36,6 +37,17 @@ def family_modules() -> dict[str, Family]:
     package = importlib.import_module(f"{__name__}.families")
     return {info.name: load(importlib.import_module(f"{package.__name__}.{info.name}"))
             for info in pkgutil.iter_modules(package.__path__)}
+
+
+def family_document(name: str, file_format: str) -> Any:
+    """The committed vector file ``vectors/xmtp/<name>.json`` read as its format's file model: parsed once per
+    content (the runner's checks and the wire forms read the same files)."""
+    return _parsed(file_format, (XMTP_DIR / f"{name}.json").read_text())
+
+
+@functools.lru_cache(maxsize=64)
+def _parsed(file_format: str, text: str) -> Any:
+    return FILE_MODELS[file_format].model_validate(json.loads(text))
 
 
 def case_id(family: str, name: str) -> str:

@@ -17,12 +17,10 @@ profile the adapter's clients declare first, unless its wire form holds in its o
 from __future__ import annotations
 
 import dataclasses
-import json
 from types import ModuleType
 from typing import Any
 
-from ..vectors import XMTP_DIR, family_modules
-from ..vectors.formats import FILE_MODELS
+from ..vectors import family_document, family_modules
 from . import commits, credentials, extensions, identities, key_packages, messages, metadata, permissions, welcomes
 from .attacks import ATTACKS
 from .world import PROFILES, Worlds
@@ -50,8 +48,7 @@ def wire_cases() -> tuple[list[tuple[Any, Any]], dict[str, str]]:
     modules = family_modules()
     played, without = [], {}
     for family, wire in WIRE_FAMILIES.items():
-        path = XMTP_DIR / f"{family}.json"
-        for case in FILE_MODELS[modules[family].FORMAT].model_validate(json.loads(path.read_text())).cases:
+        for case in family_document(family, modules[family].FORMAT).cases:
             derived = wire.derive(case)
             if isinstance(derived, str):
                 without[case.id] = derived

@@ -11,7 +11,8 @@ a model member, the receiver by the SDK), in a Welcome of that member: the SDK j
 group of a valid Welcome that follows (libxmtp groups/mod.rs ``validate_dm_group``).
 
 Without a wire form: UNSPECIFIED as the algorithm (the node stores it as Curve25519), X-Wing wrappings (a
-sender wraps with X-Wing only for a key package offering an X-Wing key, 0xFF03; not yet played), a valid
+sender wraps with X-Wing only for a key package offering an X-Wing key, 0xFF03; not yet played), welcome
+pointers (likewise), a valid
 wrapping of an empty Welcome (a join failure, not a wrapping), a DM Welcome from the SDK's own inbox (not yet
 played) and DM rules for a group that is no DM (not applied).
 """
@@ -145,6 +146,9 @@ class WelcomeWire:
 def derive(case: DecisionCase) -> WelcomeWire | str:
     """The wire form of a welcome_wrapping case, or why it has none."""
     name = case.id.split("::")[1]
+    if case.inputs.get("variant") == "welcome_pointer":
+        return "an XIP-74 welcome pointer: a sender sends one only to a key package offering pointers (0xFF04) " \
+               "and an X-Wing key (0xFF03); not yet played on the wire"
     if name.startswith("xwing_") and name != "xwing_algorithm_refused":
         return "an X-Wing wrapping: a sender uses X-Wing only for a key package offering an X-Wing key (0xFF03); " \
                "not yet played on the wire"

@@ -16,6 +16,12 @@
 // the CommitValidationError libxmtp logged refusing the calling client's own commit in that group, mapped
 // by the same table as error messages; nothing else of the answer changes.
 //
+// libxmtp's clock follows the harness's (README "The harness's clock"): with XMTP_HARNESS_CLOCK_FILE and
+// XMTP_FAKETIME_LIBRARY set (interop/served_adapter.py), the host, and only the host, runs with libfaketime
+// preloaded, its offset in the FAKETIME variable that the host moves before each call. A clock must not go back,
+// so a host whose clock went ahead of the wall clock is replaced by a new one at `reset` (a new delivery service,
+// whose clock starts again).
+//
 // stderr is shared with the host. XMTP_ADAPTER_LOG_LEVEL (Error, Warn, Info, Debug, Trace) copies libxmtp's
 // log there. The host ends when this process does (its IPC channel closes), and this process ends with the
 // host, so the harness sees a crashed host as a closed stdout and starts the adapter again.
@@ -28,18 +34,55 @@ import { OWN_COMMIT_REFUSED, ownCommitRefusal, refusalClassOf } from "./refusals
 const CALL_MARK = `xmtp-conformance-call-${randomUUID()}`; // no log record can be this line
 const ECHO_LOG = ![undefined, "", "Off"].includes(process.env.XMTP_ADAPTER_LOG_LEVEL);
 
-const host = fork(new URL("./host.mjs", import.meta.url), process.argv.slice(2), {
-  stdio: ["ignore", "pipe", "inherit", "ipc"], env: { ...process.env, XMTP_ADAPTER_CALL_MARK: CALL_MARK } });
-host.on("exit", (code, signal) => {
-  if (code !== 0) console.error(`libxmtp host ended (${signal ?? `exit status ${code}`})`);
-  process.exit(code ?? 1);
-});
+const { XMTP_HARNESS_CLOCK_FILE: CLOCK_FILE, XMTP_FAKETIME_LIBRARY: FAKETIME_LIBRARY } = process.env;
+// libfaketime's settings: an offset in whole seconds ("+N", read from the environment at every clock reading, so
+// the host's change is seen at once), applied to the realtime clock; the host applies it to the monotonic clock
+// (tokio's timers and libuv's) too where the version needs it.
+const FOLLOWED_CLOCK = CLOCK_FILE && FAKETIME_LIBRARY ? {
+  LD_PRELOAD: [FAKETIME_LIBRARY, process.env.LD_PRELOAD].filter(Boolean).join(":"),
+  FAKETIME: "+0", FAKETIME_NO_CACHE: "1", FAKETIME_DONT_FAKE_MONOTONIC: "1" } : {};
+
+if (CLOCK_FILE && !FAKETIME_LIBRARY) {
+  console.error("libfaketime is not installed (pip install -e '.[libxmtp]'): libxmtp keeps the wall clock");
+}
+
+let host = null; // the host process
+let hostAhead = false; // whether its clock went ahead of the wall clock (it says so with each answer)
+let open = null; // the call whose start mark was read and end mark not yet: { call, records, ended }
+const answers = new Map(); // call -> resolve(answer from the host)
+
+function startHost() {
+  const started = fork(new URL("./host.mjs", import.meta.url), process.argv.slice(2), {
+    stdio: ["ignore", "pipe", "inherit", "ipc"],
+    env: { ...process.env, ...FOLLOWED_CLOCK, XMTP_ADAPTER_CALL_MARK: CALL_MARK } });
+  started.on("exit", (code, signal) => {
+    if (started !== host) return; // replaced
+    if (code !== 0) console.error(`libxmtp host ended (${signal ?? `exit status ${code}`})`);
+    process.exit(code ?? 1);
+  });
+  started.on("message", ({ call, response, scope, ahead }) => {
+    hostAhead = ahead;
+    answers.get(call)?.({ response, scope });
+  });
+  createInterface({ input: started.stdout, crlfDelay: Infinity }).on("line", hostLine);
+  hostAhead = false;
+  return started;
+}
+
+// A new host for a new delivery service when the old one's clock is ahead of the wall clock; it ends once it
+// has released its clients (its IPC channel closed).
+function renewHost(line) {
+  if (!hostAhead || !/"method"\s*:\s*"reset"/.test(line)) return;
+  const old = host;
+  host = startHost();
+  old.disconnect();
+}
+
+host = startHost();
 
 // ------------------------------------------------------------------ the host's stdout: libxmtp's log and the marks
 
-let open = null; // the call whose start mark was read and end mark not yet: { call, records, ended }
-
-createInterface({ input: host.stdout, crlfDelay: Infinity }).on("line", (line) => {
+function hostLine(line) {
   if (line.startsWith(CALL_MARK)) {
     const [, what, call] = line.split(" ");
     if (what === "start") open = { call: Number(call), records: [], ended: open?.ended };
@@ -58,17 +101,16 @@ createInterface({ input: host.stdout, crlfDelay: Infinity }).on("line", (line) =
       // not a whole record
     }
   }
-});
+}
 
 // ------------------------------------------------------------------ calls
 
 let calls = 0;
-const answers = new Map(); // call -> resolve(answer from the host)
-host.on("message", ({ call, response, scope }) => answers.get(call)?.({ response, scope }));
 
 // The host's answer to one request line, once the call's end mark is read, and what libxmtp logged refusing
 // the calling client's own commits during it.
 async function relay(line) {
+  renewHost(line);
   const call = ++calls;
   const logged = new Promise((resolve) => {
     open = { call: -1, records: [], ended: resolve }; // the start mark replaces call and records

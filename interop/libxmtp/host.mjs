@@ -222,6 +222,11 @@ function messageJson(m) {
   const content = m.content;
   if (content.type === xmtp.DecodedMessageContentType.Text) {
     entry.text = content.text;
+  } else if (content.type === xmtp.DecodedMessageContentType.DeletedMessage) {
+    // XIP-76, as libxmtp shows a message with a valid deletion (crates/xmtp_mls/src/messages/enrichment.rs):
+    // deleted by its sender, or by the super admin it names.
+    const deleted = content.deletedMessage;
+    entry.deleted_by = deleted.deletedBy === xmtp.DeletedBy.Sender ? "sender" : deleted.adminInboxId;
   } else if (content.type === xmtp.DecodedMessageContentType.GroupUpdated) {
     const u = content.groupUpdated;
     entry.update = {
@@ -244,6 +249,8 @@ function storedMessageJson(m) {
   if (type.authorityId === "xmtp.org" && type.typeId === "text") entry.text = Buffer.from(m.content.content).toString("utf8");
   return entry;
 }
+
+const isDeleteMessage = (type) => type.authorityId === "xmtp.org" && type.typeId === "deleteMessage";
 
 // The bindings' enum value named `name` in one of the tables above.
 function statusOf(table, name) {
@@ -622,11 +629,12 @@ const handlers = {
 
   async "clients.messages"(p) {
     // Every message the group stores (libxmtp find_messages), each shown decoded as the enriched list shows it
-    // where that list has it.
+    // where that list has it, less XIP-76 DeleteMessages, which libxmtp's listing hides and shows on the message
+    // they delete (crates/xmtp_mls/src/groups/message_list.rs filter_out_hidden_message_types_from_query).
     const group = await conversation(p);
     const options = messageFilters(p.filters);
     const decoded = new Map((await bindings.messages(group, options)).map((m) => [m.id, m]));
-    const stored = await bindings.storedMessages(group, options);
+    const stored = (await bindings.storedMessages(group, options)).filter((m) => !isDeleteMessage(m.content.type));
     return { messages: stored.map((m) => (decoded.has(m.id) ? messageJson(decoded.get(m.id)) : storedMessageJson(m))) };
   },
 
@@ -721,9 +729,37 @@ function logScope(request) {
   return entry ? { installationId: entry.client.installationId(), groupId: request.params.group_id } : undefined;
 }
 
+// ------------------------------------------------------------------ the clock
+
+// libxmtp reads the system clock (xmtp_common::time::now_ns) and sleeps on tokio's, i.e. the monotonic clock
+// (e.g. the TaskRunner that rotates key packages, crates/xmtp_mls/src/worker/tasks.rs @b649d1a). With libfaketime
+// preloaded (adapter.mjs), the system clock, and the monotonic one where the version needs it
+// (bindings.monotonicClockFollows), are the wall clock plus FAKETIME's offset, which this process moves before each
+// call so that libxmtp's clock is the later of the wall clock and the harness's (the time the harness wrote in
+// XMTP_HARNESS_CLOCK_FILE), to the whole second below it (libfaketime's offset is read by every thread at once:
+// whole seconds change one field of it); the offset never shrinks, so the clock never goes back.
+const CLOCK_FILE = process.env.XMTP_HARNESS_CLOCK_FILE;
+const CLOCK_FOLLOWED = Boolean(CLOCK_FILE && process.env.FAKETIME);
+let clockOffsetS = 0; // libxmtp's clock minus the wall clock, in whole seconds
+// adapter.mjs leaves the monotonic clock alone; the version says whether libxmtp needs it to follow too (libfaketime
+// reads the setting at every clock reading; no client exists yet, so the jump forward changes nothing).
+if (CLOCK_FOLLOWED && bindings.monotonicClockFollows) process.env.FAKETIME_DONT_FAKE_MONOTONIC = "0";
+
+function followHarnessClock() {
+  if (!CLOCK_FOLLOWED) return;
+  const harnessNs = BigInt(readFileSync(CLOCK_FILE, "utf8").trim() || "0");
+  const wallNs = (BigInt(Date.now()) - BigInt(clockOffsetS) * 1000n) * 1_000_000n; // Date.now() is libxmtp's clock
+  const aheadS = Number((harnessNs - wallNs) / 1_000_000_000n); // whole seconds, never past the harness's clock
+  if (aheadS > clockOffsetS) {
+    clockOffsetS = aheadS;
+    process.env.FAKETIME = `+${clockOffsetS}`;
+  }
+}
+
 // One request line at a time (adapter.mjs waits for each answer): its marks around everything libxmtp logs while
 // it runs (stdout is a pipe, written synchronously, as libxmtp's log is), then its answer and its log scope.
 process.on("message", async ({ call, line }) => {
+  followHarnessClock();
   process.stdout.write(`\n${CALL_MARK} start ${call}\n`);
   const response = await respond(handlers, classify, line);
   let scope;
@@ -733,7 +769,7 @@ process.on("message", async ({ call, line }) => {
     scope = undefined; // not a request (answered with a parse error), or of a client gone
   }
   process.stdout.write(`\n${CALL_MARK} end ${call}\n`);
-  process.send({ call, response, scope });
+  process.send({ call, response, scope, ahead: clockOffsetS > 0 });
 });
 
 // adapter.mjs disconnects when its stdin closes, or when it is gone (ended for hanging, say).

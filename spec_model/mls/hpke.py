@@ -45,8 +45,8 @@ Notes
 * X25519/X448 private keys are returned from ``derive_key_pair`` exactly as
   ``LabeledExpand`` produced them, unclamped, as in the RFC's test vectors;
   clamping (RFC 7748 §5) happens when the key is used.
-* Deserialized keys are cached (``functools.lru_cache``) keyed by their bytes,
-  because MLS uses the same keys many times.
+* Deserialized keys are cached keyed by their bytes, because MLS uses the same
+  keys many times; a P-curve key pair that ``generate_key_pair`` made is cached too.
 """
 
 from __future__ import annotations
@@ -56,6 +56,7 @@ import enum
 import functools
 import hmac
 import os
+import threading
 
 import nacl.bindings
 from cryptography.exceptions import InvalidTag
@@ -114,6 +115,8 @@ class Kdf:
     def expand(self, prk: bytes, info: bytes, L: int) -> bytes:
         """RFC 5869 §2.3: HKDF-Expand to ``L`` bytes, at most ``255*Nh``."""
         self._check_length(L)
+        if L <= self.Nh:  # one block, as for nearly every secret MLS derives
+            return hmac.digest(prk, info + b"\x01", self.hash_name)[:L]
         okm = t = b""
         for i in range(1, -(-L // self.Nh) + 1):
             t = hmac.digest(prk, t + info + bytes((i,)), self.hash_name)
@@ -207,6 +210,7 @@ class _MontgomeryGroup:
         self._public_cls = public_cls
         self.private_key = functools.lru_cache(_KEY_CACHE_SIZE)(self.load_private)
         self.public_key = functools.lru_cache(_KEY_CACHE_SIZE)(self._load_public)
+        self._sodium_public = functools.lru_cache(_KEY_CACHE_SIZE)(self._sodium_base_multiplication)
 
     def load_private(self, skm: bytes):
         """RFC 9180 §7.1.2: ``DeserializePrivateKey(skm)`` and ``SerializePublicKey(pk(sk))``."""
@@ -222,9 +226,14 @@ class _MontgomeryGroup:
 
     def public_of(self, skm: bytes) -> bytes:
         """RFC 9180 §7.1.2: ``SerializePublicKey(pk(DeserializePrivateKey(skm)))`` alone; X25519's through
-        libsodium, whose fixed-base multiplication takes about 60% of OpenSSL's (OpenSSL keeps the DH)."""
+        libsodium, whose fixed-base multiplication takes about 60% of OpenSSL's (OpenSSL keeps the DH), X448's
+        through OpenSSL; both cached, as the P-curves' are: the members of a group derive the same path keys
+        (RFC 9420 §7.4) and the same external key (§8)."""
         if self.name != "X25519":
-            return self.load_private(skm)[1]
+            return self.private_key(skm)[1]
+        return self._sodium_public(skm)
+
+    def _sodium_base_multiplication(self, skm: bytes) -> bytes:
         if len(skm) != self.Nsk:
             raise ValueError(f"{self.name} private key must be {self.Nsk} bytes, got {len(skm)}")
         return nacl.bindings.crypto_scalarmult_base(skm)
@@ -254,8 +263,32 @@ class _WeierstrassGroup:
         self.Npk = 1 + 2 * size
         self.order = order
         self.bitmask = bitmask
-        self.private_key = functools.lru_cache(_KEY_CACHE_SIZE)(self.load_private)
+        self._private_keys: dict[bytes, tuple] = {}
+        self._private_keys_lock = threading.Lock()
         self.public_key = functools.lru_cache(_KEY_CACHE_SIZE)(self._load_public)
+
+    def private_key(self, skm: bytes):
+        """``load_private`` through a cache of ``_KEY_CACHE_SIZE`` keys, which ``generate`` also fills."""
+        loaded = self._private_keys.get(skm)
+        if loaded is None:
+            loaded = self._remember(skm, self.load_private(skm))
+        return loaded
+
+    def _remember(self, skm: bytes, loaded: tuple) -> tuple:
+        with self._private_keys_lock:  # clients of the XMTP API server run in threads
+            if len(self._private_keys) >= _KEY_CACHE_SIZE:
+                del self._private_keys[next(iter(self._private_keys))]  # the oldest
+            self._private_keys[skm] = loaded
+        return loaded
+
+    def generate(self, remember: bool) -> tuple[bytes, tuple]:
+        """RFC 9180 §4: ``GenerateKeyPair()`` by OpenSSL: a uniformly random scalar in [1, order-1], as §7.1.3's
+        rejection sampling gives, for half the cost of ``load_private`` (which checks a given scalar's key). Returns
+        ``SerializePrivateKey(sk)`` and what ``load_private`` returns; ``remember``: into the key cache."""
+        sk = ec.generate_private_key(self.curve)
+        skm = sk.private_numbers().private_value.to_bytes(self.Nsk, "big")
+        loaded = (sk, sk.public_key().public_bytes(Encoding.X962, PublicFormat.UncompressedPoint))
+        return skm, self._remember(skm, loaded) if remember else loaded
 
     def load_private(self, skm: bytes):
         """RFC 9180 §7.1.2: ``DeserializePrivateKey(skm)`` and ``SerializePublicKey(pk(sk))``."""
@@ -307,7 +340,11 @@ class Kem:
         return skm, self.group.public_of(skm)
 
     def generate_key_pair(self) -> tuple[bytes, bytes]:
-        """RFC 9180 §4: ``GenerateKeyPair()`` implemented as ``DeriveKeyPair(random(Nsk))``."""
+        """RFC 9180 §4: ``GenerateKeyPair()``: OpenSSL's for the P-curves (``_WeierstrassGroup.generate``), else
+        ``DeriveKeyPair(random(Nsk))``."""
+        if isinstance(self.group, _WeierstrassGroup):
+            skm, (_, pkm) = self.group.generate(remember=True)
+            return skm, pkm
         return self.derive_key_pair(os.urandom(self.Nsk))
 
     def public_key(self, sk: bytes) -> bytes:
@@ -353,6 +390,8 @@ class Kem:
 
     def _ephemeral(self, ikm_e: bytes | None):
         """The ephemeral key object and ``enc``: ``DeriveKeyPair(ikm_e)``, or random without ``ikm_e``."""
+        if ikm_e is None and isinstance(self.group, _WeierstrassGroup):
+            return self.group.generate(remember=False)[1]
         ikm = os.urandom(self.Nsk) if ikm_e is None else ikm_e
         return self.group.load_private(self._derive_private(ikm))
 

@@ -3,6 +3,9 @@ reinitialized or branched group, that it matches the group it resumes."""
 
 from __future__ import annotations
 
+import hashlib
+import threading
+
 from .codec import DecodeError
 from .extensions import ExtensionType, find_extension
 from .group_context import GroupContext
@@ -11,11 +14,17 @@ from .proposals import ReInit
 from .psk import PreSharedKeyID, PSKType, ResumptionPSKUsage
 from .ratchet_tree import RATCHET_TREE, RatchetTree
 from .reasons import Reason, Rejected
-from .suites import CipherSuite, InvalidSignatureError
+from .suites import CipherSuite, InvalidSignatureError, verifications_remembered
 from .validation import validate_tree_leaves
 from .welcome import GroupInfo
 
 __all__ = ["verified_tree", "check_resumption"]
+
+
+_REMEMBERED_TREES = 8
+_remembered_trees: dict[bytes, RatchetTree] = {}
+"""Trees that ``verified_tree`` verified from a GroupInfo's extension, by the digest of the suite and the GroupInfo."""
+_remembered_trees_lock = threading.Lock()
 
 
 def verified_tree(cs: CipherSuite, group_info: GroupInfo, given: RatchetTree | None) -> RatchetTree:
@@ -23,8 +32,28 @@ def verified_tree(cs: CipherSuite, group_info: GroupInfo, given: RatchetTree | N
 
     The signer's leaf is non-blank and its key verifies the GroupInfo; the tree
     hash matches; the tree validates (§7.9.2) and every leaf is valid (§7.3).
+    With the tree in the GroupInfo, the outcome is a function of the GroupInfo alone: a tree that passed is
+    remembered (while ``suites.verifications_remembered()``) and copied for the next member joining from the same
+    Welcome.
     """
     data = find_extension(group_info.extensions, ExtensionType.ratchet_tree)
+    key = None
+    if data is not None and verifications_remembered():
+        key = hashlib.sha256(cs.id.to_bytes(2, "big") + group_info.encode()).digest()
+        with _remembered_trees_lock:
+            remembered = _remembered_trees.get(key)
+        if remembered is not None:
+            return remembered.copy()
+    tree = _checked_tree(cs, group_info, data, given)
+    if key is not None:
+        with _remembered_trees_lock:
+            if len(_remembered_trees) >= _REMEMBERED_TREES:
+                del _remembered_trees[next(iter(_remembered_trees))]
+            _remembered_trees[key] = tree.copy()
+    return tree
+
+
+def _checked_tree(cs: CipherSuite, group_info: GroupInfo, data: bytes | None, given: RatchetTree | None) -> RatchetTree:
     if data is not None:
         try:
             tree = RatchetTree.from_extension_nodes(cs, RATCHET_TREE.decode(data))

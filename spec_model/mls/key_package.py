@@ -64,8 +64,8 @@ def generate_key_package(cs: CipherSuite, credential: Credential, signature_priv
     The default capabilities list only the key package's own cipher suite and
     the basic credential; the default lifetime is the widest possible.
     """
-    init_priv, init_pub = cs.derive_key_pair(cs.random(cs.Nh, rng))
-    encryption_priv, encryption_pub = cs.derive_key_pair(cs.random(cs.Nh, rng))
+    init_priv, init_pub = cs.generate_key_pair(rng)
+    encryption_priv, encryption_pub = cs.generate_key_pair(rng)
     leaf = LeafNode(
         encryption_key=encryption_pub,
         signature_key=cs.signature_public_key(signature_priv),
@@ -84,6 +84,6 @@ def key_package_for_leaf(cs: CipherSuite, leaf: LeafNode, encryption_priv: bytes
     """RFC 9420 §10: a KeyPackage for ``leaf`` (a key-package leaf signed by ``signature_priv``) with an init key of
     its own (``init`` = (private, public), fresh when None): §10 asks for an init key unique to each KeyPackage,
     not a unique leaf."""
-    init_priv, init_pub = init or cs.derive_key_pair(cs.random(cs.Nh, rng))
+    init_priv, init_pub = init or cs.generate_key_pair(rng)
     key_package = KeyPackage(ProtocolVersion.mls10, cs.id, init_pub, leaf, extensions, b"").signed(cs, signature_priv)
     return KeyPackageBundle(key_package, init_priv, encryption_priv, signature_priv)

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import dataclasses
 import enum
+import functools
 import json
 from typing import Any, Callable
 
@@ -190,8 +191,17 @@ def _int(value: Any) -> int:
     return value
 
 
+@functools.lru_cache(maxsize=32)
+def _tree_nodes(hex_nodes: str) -> tuple:
+    """The nodes of a stored tree, decoded once for the same text: the members of a group store the same public
+    tree, and a group keeps its past epochs' trees; nodes are frozen, and each ``RatchetTree`` gets its own list."""
+    return RATCHET_TREE.decode(_bytes(hex_nodes))
+
+
 def _read_tree(cs: CipherSuite, data: dict) -> RatchetTree:
-    nodes = RATCHET_TREE.decode(_bytes(data["nodes"]))
+    if not isinstance(data["nodes"], str):
+        raise TypeError(f"expected hex, got {type(data['nodes']).__name__}")
+    nodes = _tree_nodes(data["nodes"])
     width = node_width(_int(data["n_leaves"]))
     if not nodes or nodes[-1] is None or len(nodes) > width:
         raise ValueError("ratchet tree nodes do not fit n_leaves")

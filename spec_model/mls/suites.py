@@ -40,12 +40,12 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec, ed448, ed25519
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
-from .codec import U16, Annotated, OPAQUE, Struct, opaque, varint
+from .codec import Annotated, OPAQUE, Struct, opaque, varint
 from .hpke import P256_ORDER, P384_ORDER, P521_ORDER, Hpke, hpke_for
 
 __all__ = [
     "CipherSuiteId", "CipherSuite", "suite", "SignatureScheme", "HPKECiphertext",
-    "InvalidSignatureError", "Rng", "remember_verifications",
+    "InvalidSignatureError", "Rng", "remember_verifications", "verifications_remembered",
 ]
 
 Rng = Callable[[int], bytes]
@@ -114,12 +114,10 @@ class _RefHashInput(Struct):
     value: Annotated[bytes, OPAQUE]
 
 
-class _KDFLabel(Struct):
-    """RFC 9420 §8: ``KDFLabel``."""
-
-    length: Annotated[int, U16]
-    label: Annotated[bytes, OPAQUE]
-    context: Annotated[bytes, OPAQUE]
+def _kdf_label(length: int, label: bytes, context: bytes) -> bytes:
+    """RFC 9420 §8: ``KDFLabel`` encoded (``uint16 length; opaque label<V>; opaque context<V>``), written directly:
+    the key schedule and the secret tree derive tens of thousands of secrets."""
+    return length.to_bytes(2, "big") + opaque(label) + opaque(context)
 
 
 # ----------------------------------------------------------------- signatures
@@ -173,15 +171,6 @@ def _sodium_signing_key(priv: bytes) -> nacl.signing.SigningKey:
     return nacl.signing.SigningKey(priv)
 
 
-def _sign(scheme: SignatureScheme, priv: bytes, message: bytes) -> bytes:
-    if scheme == SignatureScheme.ed25519:  # libsodium signs and verifies Ed25519 about twice as fast as OpenSSL
-        return _sodium_signing_key(priv).sign(message).signature
-    key = _signing_key(scheme, priv)
-    if scheme in _EDWARDS:
-        return key.sign(message)
-    return key.sign(message, ec.ECDSA(_EC_CURVES[scheme][1]))
-
-
 _verified: dict[bytes, None] = {}
 """SHA-256 digests of (scheme, key, message, signature) that verified, oldest first."""
 _verified_limit = 16384
@@ -201,23 +190,52 @@ def remember_verifications(limit: int) -> int:
     return before
 
 
-def _verify(scheme: SignatureScheme, pub: bytes, message: bytes, signature: bytes) -> None:
-    """RFC 9420 §5.1.2: ``Verify`` is a function of its inputs, so a verification that succeeded is remembered by
-    the digest of those inputs: the members of a group each check the same leaf and content signatures."""
-    if not _verified_limit or len(message) > _REMEMBERED_MESSAGE_SIZE:
-        _verify_once(scheme, pub, message, signature)
-        return
-    digest = hashlib.sha256(b"".join(len(part).to_bytes(4, "big") + part for part in (
+def verifications_remembered() -> bool:
+    """model: whether successful verifications are remembered (``remember_verifications``); other memories of
+    verified inputs (``joining.verified_tree``) follow the same switch."""
+    return _verified_limit > 0
+
+
+def _verification_digest(scheme: SignatureScheme, pub: bytes, message: bytes, signature: bytes) -> bytes:
+    return hashlib.sha256(b"".join(len(part).to_bytes(4, "big") + part for part in (
         scheme.to_bytes(2, "big"), pub, message, signature))).digest()
-    if digest in _verified:
-        return
-    _verify_once(scheme, pub, message, signature)
+
+
+def _remember(digest: bytes) -> None:
     with _verified_lock:  # the XMTP API server's threads verify too
         if not _verified_limit:  # switched off meanwhile
             return
         if len(_verified) >= _verified_limit:
             del _verified[next(iter(_verified))]
         _verified[digest] = None
+
+
+def _verify(scheme: SignatureScheme, pub: bytes, message: bytes, signature: bytes) -> None:
+    """RFC 9420 §5.1.2: ``Verify`` is a function of its inputs, so a verification that succeeded is remembered by
+    the digest of those inputs: the members of a group each check the same leaf and content signatures."""
+    if not _verified_limit or len(message) > _REMEMBERED_MESSAGE_SIZE:
+        _verify_once(scheme, pub, message, signature)
+        return
+    digest = _verification_digest(scheme, pub, message, signature)
+    if digest in _verified:
+        return
+    _verify_once(scheme, pub, message, signature)
+    _remember(digest)
+
+
+def _sign(scheme: SignatureScheme, priv: bytes, message: bytes) -> bytes:
+    """RFC 9420 §5.1.2: ``Sign``; the signature is remembered as verified under the signer's public key (``_verify``):
+    a signature scheme's signatures verify under the signer's key (RFC 8032 §5.1.7 and §5.2.7, FIPS 186-5 §6.4.2), and the
+    members of a group check the key packages and leaves that the model's members sign."""
+    if scheme == SignatureScheme.ed25519:  # libsodium signs and verifies Ed25519 about twice as fast as OpenSSL
+        signature = _sodium_signing_key(priv).sign(message).signature
+    elif scheme in _EDWARDS:
+        signature = _signing_key(scheme, priv).sign(message)
+    else:
+        signature = _signing_key(scheme, priv).sign(message, ec.ECDSA(_EC_CURVES[scheme][1]))
+    if _verified_limit and len(message) <= _REMEMBERED_MESSAGE_SIZE:
+        _remember(_verification_digest(scheme, _signature_public_key(scheme, priv), message, signature))
+    return signature
 
 
 def _verify_once(scheme: SignatureScheme, pub: bytes, message: bytes, signature: bytes) -> None:
@@ -234,6 +252,7 @@ def _verify_once(scheme: SignatureScheme, pub: bytes, message: bytes, signature:
         raise InvalidSignatureError("signature does not verify") from None
 
 
+@functools.lru_cache(maxsize=4096)
 def _signature_public_key(scheme: SignatureScheme, priv: bytes) -> bytes:
     if scheme == SignatureScheme.ed25519:
         return bytes(_sodium_signing_key(priv).verify_key)
@@ -339,7 +358,7 @@ class CipherSuite:
 
     def expand_with_label(self, secret: bytes, label: bytes, context: bytes, length: int) -> bytes:
         """RFC 9420 §8: ``ExpandWithLabel(Secret, Label, Context, Length)``."""
-        info = _KDFLabel(length, MLS_LABEL_PREFIX + label, context).encode()
+        info = _kdf_label(length, MLS_LABEL_PREFIX + label, context)
         return self.expand(secret, info, length)
 
     def derive_secret(self, secret: bytes, label: bytes) -> bytes:
@@ -407,6 +426,13 @@ class CipherSuite:
     def derive_key_pair(self, secret: bytes) -> tuple[bytes, bytes]:
         """RFC 9180 §7.1.3 ``DeriveKeyPair`` as (private, public) HPKE keys (§7.4 node keys)."""
         return self.hpke.kem.derive_key_pair(secret)
+
+    def generate_key_pair(self, rng: Rng | None = None) -> tuple[bytes, bytes]:
+        """RFC 9420 §5.1.3: a fresh (private, public) HPKE key pair: ``DeriveKeyPair`` of ``rng``'s bytes if given
+        (reproducible), else RFC 9180 §4 ``GenerateKeyPair()``."""
+        if rng is not None:
+            return self.derive_key_pair(self.random(self.Nh, rng))
+        return self.hpke.kem.generate_key_pair()
 
     def hpke_public_key(self, private_key: bytes) -> bytes:
         """RFC 9180 §4: the KEM public key of an HPKE private key."""

@@ -18,8 +18,9 @@ import dataclasses
 import enum
 from typing import Iterable
 
+from spec_model.mls import xwing
 from spec_model.mls.group import Group
-from spec_model.mls.key_package import KeyPackageBundle
+from spec_model.mls.key_package import KeyPackage, KeyPackageBundle
 from spec_model.mls.member_state import decode_key_package_bundle, encode_key_package_bundle
 from spec_model.mls.reasons import RefusalClass, Rejected, reason_codes
 from spec_model.mls.suites import Rng, suite
@@ -36,8 +37,9 @@ from .network import DeliveryService
 from .profiles import SEED, Profile
 from .push import HMAC_KEY_SIZE, HmacKey, hmac_keys
 from .store import GroupRow, KeyPackageRow, Store
+from .welcome_wrap import welcome_recipient
 
-__all__ = ["ClientReason", "ClientConfig", "Identities", "ClientContext"]
+__all__ = ["ClientReason", "ClientConfig", "Identities", "OwnKeyPackage", "ClientContext"]
 
 CS = suite(CIPHER_SUITE)
 
@@ -70,6 +72,36 @@ class ClientConfig:
     version: str = "1.0.0"
     nonce: int = 1
     """The inbox nonce for a new inbox (model: the node SDK uses 1)."""
+
+
+@dataclasses.dataclass(frozen=True)
+class OwnKeyPackage:
+    """libxmtp crates/xmtp_mls/src/identity.rs@b649d1a ``NewKeyPackageResult``: one of this installation's key
+    packages, with its private keys and, when it has 0xFF03, the X-Wing seed of that key."""
+
+    bundle: KeyPackageBundle
+    wrapper_private_key: bytes = b""
+
+    @property
+    def key_package(self) -> KeyPackage:
+        """RFC 9420 §10: the key package itself."""
+        return self.bundle.key_package
+
+    @property
+    def wrapper_public_key(self) -> bytes | None:
+        """docs/xmtp-facts.md §7.3: 0xFF03's key, if the key package has one (``welcome_recipient`` names the
+        init key otherwise)."""
+        key = welcome_recipient(self.bundle.key_package)[0]
+        return None if key == self.bundle.key_package.init_key else key
+
+    def unwrapping_key(self, algorithm: int) -> bytes:
+        """libxmtp crates/xmtp_mls/src/groups/mls_ext/decrypted_welcome.rs@b649d1a ``find_private_key``: the
+        private key for a Welcome wrapped with ``algorithm``: the X-Wing seed for X-Wing, else the init key's."""
+        if algorithm != api.WelcomeWrapperAlgorithm.XWING_MLKEM_768_DRAFT_6:
+            return self.bundle.init_priv
+        if not self.wrapper_private_key:
+            raise Rejected(ClientReason.INVALID_ARGUMENT, "an X-Wing wrapping for a key package without 0xFF03")
+        return self.wrapper_private_key
 
 
 class Identities:
@@ -125,7 +157,8 @@ class ClientContext:
         self.installation = installation
         self.inbox_id = inbox_id
         self.identities = Identities(self.network)
-        self._read_groups: dict[bytes, tuple[bytes, Group | RestoredGroup]] = {}  # ``read_group``'s last decodes
+        # per group: the stored state bytes, the group they decode to, and whether ``read_group`` has shared it
+        self._decoded: dict[bytes, tuple[bytes, Group | RestoredGroup, bool]] = {}
 
     @property
     def installation_id(self) -> bytes:
@@ -147,20 +180,32 @@ class ClientContext:
 
     # ------------------------------------------------------------------ key packages
 
-    def new_key_package(self) -> KeyPackageBundle:
-        """docs/xmtp-facts.md §1: a key package of this installation, valid from now."""
-        return build_key_package(self.installation, self.inbox_id, self.now_ns() // 10**9, self.rng)
+    def new_key_package(self) -> OwnKeyPackage:
+        """docs/xmtp-facts.md §1: a key package of this installation, valid from now. With
+        ``profile.welcome_pointers`` it offers welcome pointers and an X-Wing wrapper key, as libxmtp
+        crates/xmtp_mls/src/identity.rs@b649d1a ``XmtpKeyPackageBuilder::build`` does (``CREATE_PQ_KEY_PACKAGE_EXTENSION``)."""
+        now_s = self.now_ns() // 10**9
+        if not self.config.profile.welcome_pointers:
+            return OwnKeyPackage(build_key_package(self.installation, self.inbox_id, now_s, self.rng))
+        wrapper_private_key, wrapper_public_key = xwing.generate_key_pair_derand(
+            CS.random(xwing.PRIVATE_KEY_SIZE, self.rng))
+        bundle = build_key_package(self.installation, self.inbox_id, now_s, self.rng, welcome_pointers=True,
+                                   wrapper_public_key=wrapper_public_key)
+        return OwnKeyPackage(bundle, wrapper_private_key)
 
-    def keep_key_package(self, bundle: KeyPackageBundle) -> None:
+    def keep_key_package(self, own: OwnKeyPackage) -> None:
         """libxmtp crates/xmtp_db/src/encrypted_store/key_package_history.rs@a53a97e: keep a key package's private
-        keys, found by its init key."""
-        self.store.put_key_package(KeyPackageRow(bundle.key_package.ref(CS), bundle.key_package.init_key,
-                                                 encode_key_package_bundle(bundle), self.now_ns()))
+        keys, found by either key a Welcome may be wrapped to."""
+        self.store.put_key_package(KeyPackageRow(own.key_package.ref(CS), own.key_package.init_key,
+                                                 encode_key_package_bundle(own.bundle), self.now_ns(),
+                                                 wrapper_public_key=own.wrapper_public_key,
+                                                 wrapper_private_key=own.wrapper_private_key))
 
-    def key_package_of(self, init_key: bytes) -> KeyPackageBundle | None:
-        """RFC 9420 §12.4.3.1: the kept key package a Welcome names by its init key."""
-        row = self.store.find_key_package_by_init_key(init_key)
-        return decode_key_package_bundle(row.private_keys) if row else None
+    def key_package_of(self, public_key: bytes) -> OwnKeyPackage | None:
+        """RFC 9420 §12.4.3.1, libxmtp decrypted_welcome.rs@b649d1a ``find_key_package_hash_ref``: the kept key
+        package a Welcome names by the key it is wrapped to (its init key or its 0xFF03 key)."""
+        row = self.store.find_key_package_by_public_key(public_key)
+        return OwnKeyPackage(decode_key_package_bundle(row.private_keys), row.wrapper_private_key) if row else None
 
     def rotate_key_package(self) -> None:
         """seed: "XMTP will rotate the key package when a new welcome message is received"; the keys it replaces
@@ -234,19 +279,33 @@ class ClientContext:
         return row
 
     def load_group(self, group_id: bytes) -> Group | RestoredGroup:
-        """RFC 9420 §8: the group's stored state (a restored group has no MLS state, docs/xmtp-facts.md §9)."""
-        return load_group_state(self.group_row(group_id).mls_state)
+        """RFC 9420 §8: the group's stored state, to change and save (a restored group has no MLS state,
+        docs/xmtp-facts.md §9).
+
+        SQLite stays the source of truth: the group ``save_group`` last stored is handed out instead of a decode
+        only while the database holds exactly the bytes it was saved as, only once, and only if no reader shares
+        it; the caller owns it from then on (a refused change, never saved, leaves nothing behind)."""
+        state = self.group_row(group_id).mls_state
+        last = self._decoded.get(group_id)
+        if last is not None and last[0] == state and not last[2]:
+            del self._decoded[group_id]
+            return last[1]
+        return load_group_state(state)
 
     def read_group(self, group_id: bytes) -> Group | RestoredGroup:
         """RFC 9420 §8: the group's stored state, to read and never to change: decoded again only when the stored
-        state differs from the one last decoded (reads of one state share one object)."""
+        state differs from the one last decoded or saved (reads of one state share one object)."""
         state = self.group_row(group_id).mls_state
-        last = self._read_groups.get(group_id)
+        last = self._decoded.get(group_id)
         if last is None or last[0] != state:
-            last = self._read_groups[group_id] = (state, load_group_state(state))
+            last = (state, load_group_state(state), True)
+        self._decoded[group_id] = (state, last[1], True)
         return last[1]
 
     def save_group(self, group: Group | RestoredGroup) -> None:
-        """RFC 9420 §8: store the group's state in its row."""
+        """RFC 9420 §8: store the group's state in its row. The caller hands the group over and changes it no more
+        (``load_group`` and ``read_group`` may return it instead of decoding the bytes stored)."""
         row = self.group_row(group.group_id)
-        self.store.put_group(dataclasses.replace(row, mls_state=dump_group_state(group)))
+        state = dump_group_state(group)
+        self.store.put_group(dataclasses.replace(row, mls_state=state))
+        self._decoded[group.group_id] = (state, group, False)

@@ -15,6 +15,7 @@ from typing import Iterable, Sequence
 from spec_model.mls.codec import DecodeError
 from spec_model.mls.group import Group
 from spec_model.mls.group_context import Extension
+from spec_model.mls.key_package import KeyPackageBundle
 from spec_model.mls.member_state import decode_group, encode_group
 from spec_model.mls.message import MLSMessage
 from spec_model.mls.reasons import Rejected
@@ -38,6 +39,7 @@ from .streams import Stream, welcome_stream
 from .permissions import Policies, Preset, preset_policies
 from .receive import PAGE, pages
 from .store import INACTIVE_STATES, CursorKind, GroupRow, MembershipState, MessageRow
+from .welcome_pointer import open_pointee, open_pointer
 from .welcome_wrap import unwrap_welcome
 
 __all__ = ["Conversations", "AllMessagesStream"]
@@ -100,7 +102,7 @@ class Conversations:
         """libxmtp crates/xmtp_mls/src/client.rs@a53a97e ``create_group_with_id``: a group of one (this
         installation) with these extensions, stored."""
         c = self.client
-        bundle = c.new_key_package()  # the creator's leaf, like one of its key packages
+        bundle = c.new_key_package().bundle  # the creator's leaf, like one of its key packages
         group = create_group(bundle, extensions, rng=c.rng)
         with c.store.transaction():
             c.store.put_group(GroupRow(group.group_id, c.now_ns(), conversation_type, MembershipState.ALLOWED,
@@ -127,13 +129,9 @@ class Conversations:
     def _process_welcome(self, message: api.WelcomeMessage) -> Conversation | None:
         """docs/xmtp-facts.md §6: join from a Welcome and check it; a Welcome we cannot use is skipped, never retried."""
         c = self.client
-        v1 = message.v1
+        stored = message.v1 or message.welcome_pointer  # its id and time, whichever the variant
         try:
-            bundle = c.key_package_of(v1.hpke_public_key) if v1 is not None else None
-            if bundle is None:
-                raise Rejected(ClientReason.INVALID_ARGUMENT, "no key package for this welcome")
-            data, cursor = unwrap_welcome(bundle.init_priv, v1.data, v1.welcome_metadata, v1.wrapper_algorithm,
-                                          c.config.profile)
+            data, cursor, bundle = self._open_welcome(message)
             welcome = MLSMessage.decode(data).body
             group = Group.join(welcome, bundle.key_package, bundle.init_priv, bundle.encryption_priv,
                                bundle.signature_priv, config=XMTP_GROUP_CONFIG)
@@ -149,22 +147,22 @@ class Conversations:
                 raise Rejected(ClientReason.FOREIGN_SYNC_GROUP, "docs/xmtp-facts.md §9: a sync group holds one inbox only")
         except (Rejected, DecodeError):
             with c.store.transaction():  # a Welcome we cannot use is skipped, never retried
-                c.store.advance_cursor(c.installation_id, CursorKind.WELCOMES, v1.id if v1 else message.welcome_pointer.id)
+                c.store.advance_cursor(c.installation_id, CursorKind.WELCOMES, stored.id)
             return None
         existing = c.store.get_group(group.group_id)
         if existing is not None and existing.membership_state not in INACTIVE_STATES \
                 and decode_group(existing.mls_state).epoch >= group.epoch:
             with c.store.transaction():  # a Welcome sent again (post-commit retried): keep our newer state
-                c.store.advance_cursor(c.installation_id, CursorKind.WELCOMES, v1.id)
+                c.store.advance_cursor(c.installation_id, CursorKind.WELCOMES, stored.id)
             return None
         with c.store.transaction():
-            c.store.put_group(GroupRow(group.group_id, existing.created_at_ns if existing else v1.created_ns,
+            c.store.put_group(GroupRow(group.group_id, existing.created_at_ns if existing else stored.created_ns,
                                        metadata.conversation_type, MembershipState.ALLOWED, adder,
                                        encode_group(group), _dm_id_of(group.context.extensions),
                                        rotated_at_ns=existing.rotated_at_ns if existing else 0))
             c.store.advance_cursor(group.group_id, CursorKind.COMMITS, cursor)
             c.store.advance_cursor(group.group_id, CursorKind.APPLICATION, cursor)
-            c.store.advance_cursor(c.installation_id, CursorKind.WELCOMES, v1.id)
+            c.store.advance_cursor(c.installation_id, CursorKind.WELCOMES, stored.id)
             state = on_welcome(created_by_us=metadata.creator_inbox_id == c.inbox_id)
             if state is not None:
                 c.set_consent(ConsentType.CONVERSATION_ID, conversation_entity(group.group_id), state)
@@ -173,10 +171,29 @@ class Conversations:
                                                             added_inboxes=(Inbox(c.inbox_id),)))
                 encoded = content.encode()
                 c.store.put_message(MessageRow(
-                    transcript_message_id(group.group_id, v1.created_ns, encoded), group.group_id, v1.created_ns,
+                    transcript_message_id(group.group_id, stored.created_ns, encoded), group.group_id, stored.created_ns,
                     GroupMessageKind.MEMBERSHIP_CHANGE, DeliveryStatus.PUBLISHED, adder, b"",
-                    content.type.authority_id, content.type.type_id, str(v1.created_ns), encoded))
+                    content.type.authority_id, content.type.type_id, str(stored.created_ns), encoded))
         return Conversation(c, group.group_id)
+
+    def _open_welcome(self, message: api.WelcomeMessage) -> tuple[bytes, int, KeyPackageBundle]:
+        """docs/xmtp-facts.md §7.3, libxmtp crates/xmtp_mls/src/groups/mls_ext/decrypted_welcome.rs@b649d1a
+        ``from_welcome_proto``: (Welcome, message cursor, the key package it names) from a wrapped Welcome or from
+        a welcome pointer (XIP-74: the pointee is the first message of the pointer's destination)."""
+        c = self.client
+        wrapped = message.v1 or message.welcome_pointer
+        own = c.key_package_of(wrapped.hpke_public_key)
+        if own is None:
+            raise Rejected(ClientReason.INVALID_ARGUMENT, "no key package for this welcome")
+        if message.v1 is not None:
+            data, cursor = unwrap_welcome(own.unwrapping_key(wrapped.wrapper_algorithm), wrapped.data,
+                                          wrapped.welcome_metadata, wrapped.wrapper_algorithm, c.config.profile)
+            return data, cursor, own.bundle
+        pointer = open_pointer(own.unwrapping_key(api.WelcomeWrapperAlgorithm.XWING_MLKEM_768_DRAFT_6), wrapped)
+        found = c.network.query_welcome_messages(api.QueryWelcomeMessagesRequest(
+            pointer.destination, api.PagingInfo(api.SortDirection.ASCENDING, 1, 0))).messages
+        data, cursor = open_pointee(pointer, found[0] if found else None)
+        return data, cursor, own.bundle
 
     def list(self, *, created_after_ns: int | None = None, created_before_ns: int | None = None,
              limit: int | None = None, consent_states: Iterable[ConsentState] | None = None) -> list[Conversation]:

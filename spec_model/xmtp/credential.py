@@ -24,9 +24,8 @@ from __future__ import annotations
 import dataclasses
 import datetime
 import enum
+import functools
 import re
-
-from eth_utils import keccak
 
 from spec_model.mls.codec import DecodeError
 from spec_model.mls.leaf_node import Credential, CredentialType
@@ -35,7 +34,7 @@ from spec_model.mls.suites import CipherSuiteId, InvalidSignatureError, Rng, sui
 
 from .identity import AssociationState, RecoverableEcdsaSignature
 from .proto import BYTES, STRING, UINT64, Annotated, EnumKind, Field, Message, MessageKind
-from .wallet import Wallet, recover_erc191
+from .wallet import Wallet, keccak256, recover_erc191
 
 __all__ = [
     "CredentialReason", "MlsCredential", "inbox_credential", "inbox_of", "is_inbox_id", "Installation",
@@ -114,9 +113,16 @@ def _identity(credential: Credential, message: type[Message]) -> Message:
     if credential.credential_type != CredentialType.basic:
         raise Rejected(CredentialReason.NOT_BASIC, f"credential type {credential.credential_type}")
     try:
-        return message.decode(credential.identity)
+        return _decoded_identity(message, bytes(credential.identity))
     except DecodeError as e:
         raise Rejected(CredentialReason.MALFORMED_CREDENTIAL, str(e)) from None
+
+
+@functools.lru_cache(maxsize=4096)
+def _decoded_identity(message: type[Message], identity: bytes) -> Message:
+    """``message.decode(identity)``, once for the same bytes: every member reads every leaf's credential again and
+    again (a decoded identity is frozen)."""
+    return message.decode(identity)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -196,7 +202,7 @@ class LegacyMlsCredential(Message):
 def legacy_installation_id(installation_public_key: bytes) -> str:
     """libxmtp xmtp_cryptography/src/signature.rs@2f16634 ed25519_public_key_to_address: ``x:`` +
     hex(keccak256(key)[12..])."""
-    return "x:" + keccak(installation_public_key)[12:].hex()
+    return "x:" + keccak256(installation_public_key)[12:].hex()
 
 
 def _rfc3339(created_ns: int) -> str:

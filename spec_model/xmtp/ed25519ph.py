@@ -6,9 +6,18 @@ An XMTP installation key signs identity updates with **Ed25519ph**: SHA-512
 prehash plus a context string (docs/xmtp-facts.md §2; libxmtp ``xmtp_id`` calls
 ed25519-dalek's ``sign_prehashed``/``verify_prehashed`` with context
 ``"IDENTITY UPDATE SIGNATURE"``). Neither ``cryptography`` nor PyNaCl offers the
-prehash variant, so the curve arithmetic is written out here, in the order of
-RFC 8032 §5.1.1–§5.1.7. The same code with an empty ``dom`` string and no
-prehash is pure Ed25519, which the tests compare with ``cryptography``.
+prehash variant, so the signing and verification steps are written out here,
+in the order of RFC 8032 §5.1.1–§5.1.7. The same code with an empty ``dom``
+string and no prehash is pure Ed25519, which the tests compare with
+``cryptography``.
+
+The curve arithmetic (§5.1.4) is written out too, over Python integers; the
+two scalar multiplications a signature needs run on libsodium's point
+primitives through PyNaCl instead (``crypto_scalarmult_ed25519*_noclamp``,
+``crypto_core_ed25519_sub``: the same group operations and the same §5.1.2
+encoding, at C speed), and fall back to the arithmetic here where libsodium
+declines an input (a zero scalar, an identity result, a public key of small or
+mixed order). The tests compare the two on random scalars and points.
 
 The arithmetic is not constant-time: this is a specification model, not a
 place to keep secrets.
@@ -28,6 +37,11 @@ from __future__ import annotations
 
 import functools
 import hashlib
+
+import nacl.exceptions
+from nacl.bindings import (
+    crypto_core_ed25519_sub, crypto_scalarmult_ed25519_base_noclamp, crypto_scalarmult_ed25519_noclamp,
+)
 
 from spec_model.mls.suites import InvalidSignatureError
 
@@ -141,6 +155,25 @@ def _base_multiply(k: int) -> Point:
     return result
 
 
+def _encoded_base_multiple(k: int) -> bytes:
+    """encode([k]B) for 0 <= k < 2^255: libsodium's fixed-base multiplication, or ``_base_multiply`` where it
+    declines (k = 0, whose result is the identity)."""
+    try:
+        return crypto_scalarmult_ed25519_base_noclamp(k.to_bytes(32, "little"))
+    except nacl.exceptions.RuntimeError:
+        return _encode(_base_multiply(k))
+
+
+def _encoded_difference(s: int, k: int, a: Point, public: bytes) -> bytes:
+    """encode([s]B - [k]A) for s, k < L and ``public`` = encode(A): libsodium's multiplications and subtraction,
+    or this module's arithmetic where libsodium declines (a zero scalar or product, A of small or mixed order)."""
+    try:
+        return crypto_core_ed25519_sub(crypto_scalarmult_ed25519_base_noclamp(s.to_bytes(32, "little")),
+                                       crypto_scalarmult_ed25519_noclamp(k.to_bytes(32, "little"), public))
+    except nacl.exceptions.RuntimeError:
+        return _encode(_add(_base_multiply(s), _multiply(k, _negate(a))))
+
+
 # ------------------------------------------------------------------ signing (§5.1.5–§5.1.7)
 
 def _sha512_int(*parts: bytes) -> int:
@@ -168,9 +201,9 @@ def _expand(private_seed: bytes) -> tuple[int, bytes]:
 def _sign(private_seed: bytes, dom: bytes, phm: bytes) -> bytes:
     """RFC 8032 §5.1.6 with ``dom`` = dom2(..) (empty for pure Ed25519) and ``phm`` = PH(M)."""
     s, prefix = _expand(private_seed)
-    a = _encode(_base_multiply(s))
+    a = _encoded_base_multiple(s)
     r = _sha512_int(dom, prefix, phm) % L
-    big_r = _encode(_base_multiply(r))
+    big_r = _encoded_base_multiple(r)
     k = _sha512_int(dom, big_r, a, phm) % L
     return big_r + ((r + k * s) % L).to_bytes(32, "little")
 
@@ -184,13 +217,13 @@ def _verify(public: bytes, dom: bytes, phm: bytes, signature: bytes) -> None:
     if s >= L:
         raise InvalidSignatureError("non-canonical signature (S >= L)")
     k = _sha512_int(dom, big_r, public, phm) % L
-    if _encode(_add(_base_multiply(s), _multiply(k, _negate(a)))) != big_r:
+    if _encoded_difference(s, k, a, public) != big_r:
         raise InvalidSignatureError("Ed25519 signature does not verify")
 
 
 def public_key(private_seed: bytes) -> bytes:
     """RFC 8032 §5.1.5: the 32-byte public key A of a 32-byte private seed."""
-    return _encode(_base_multiply(_expand(private_seed)[0]))
+    return _encoded_base_multiple(_expand(private_seed)[0])
 
 
 def sign(private_seed: bytes, message: bytes, context: bytes) -> bytes:

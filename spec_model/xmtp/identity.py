@@ -37,6 +37,7 @@ from __future__ import annotations
 import dataclasses
 import datetime
 import enum
+import functools
 import hashlib
 from typing import NamedTuple
 
@@ -250,9 +251,16 @@ def decode_update(data: bytes) -> IdentityUpdate:
     """libxmtp crates/xmtp_id/src/associations/serialization.rs@a53a97e: an ``IdentityUpdate`` from bytes; a decode
     error is MALFORMED_UPDATE."""
     try:
-        return IdentityUpdate.decode(data)
+        return _decoded_update(bytes(data))
     except DecodeError as e:
         raise Rejected(IdentityReason.MALFORMED_UPDATE, str(e)) from None
+
+
+@functools.lru_cache(maxsize=4096)
+def _decoded_update(data: bytes) -> IdentityUpdate:
+    """``IdentityUpdate.decode``, once for the same bytes: every client replays the same identity logs (a decoded
+    update is frozen, all tuples)."""
+    return IdentityUpdate.decode(data)
 
 
 # ====================================================================== members and identifiers

@@ -33,7 +33,7 @@ from spec_model.mls.reasons import Rejected
 
 from . import api
 from .commit_validation import validate_commit
-from .context import ClientContext, ClientReason
+from .context import CS, ClientContext, ClientReason
 from .delivery import DeliveryStatus, Effect, IntentEvent, IntentKind, IntentProgress, IntentState, step
 from .extensions import GroupMembership, GroupMutablePermissionsV1, read_membership, read_mutable_metadata
 from .groups import admin_lists_proposal, membership_proposals, metadata_proposal, permissions_proposal
@@ -42,9 +42,11 @@ from .network import NetworkError
 from .permissions import Policies
 from .push import content_should_push, sender_hmac
 from .store import IntentRow
+from .welcome_pointer import INSTALLATION_THRESHOLD, offers_pointers, seal_pointee, wrap_pointer
 from .welcome_wrap import welcome_recipient, wrap_welcome
 
-__all__ = ["COMMIT_KINDS", "Publication", "record", "publish_intents", "post_commit", "welcome_recipient_record"]
+__all__ = ["COMMIT_KINDS", "Publication", "record", "publish_intents", "post_commit", "welcome_recipient_record",
+           "welcome_inputs"]
 
 COMMIT_KINDS = tuple(kind for kind in IntentKind if kind != IntentKind.SEND_MESSAGE)
 """docs/xmtp-facts.md §5: the intents that publish a commit."""
@@ -218,17 +220,19 @@ def _membership_proposals(ctx: ClientContext, group: Group, add: list[str], remo
     key_packages = tuple(added.values())
     if not key_packages and not removed and new == old:
         return None
-    for kp in key_packages:  # libxmtp Installation::from_verified_key_package: an unusable 0xFF03 fails the change
+    for kp in key_packages:  # libxmtp Installation::from_verified_key_package: an unusable 0xFF03 or 0xFF04 fails it
         welcome_recipient(kp)
+        offers_pointers(kp)
     return membership_proposals(group, key_packages, removed, new)
 
 
 # ------------------------------------------------------------------ post-commit
 
 def welcome_recipient_record(key_package: KeyPackage) -> list:
-    """docs/xmtp-facts.md §7.3: what post-commit records of an added installation: its id, wrapper key and algorithm."""
+    """docs/xmtp-facts.md §7.3, libxmtp crates/xmtp_mls/src/groups/intents.rs@b649d1a ``Installation``: what
+    post-commit records of an added installation: its id, wrapper key and algorithm, whether it offers pointers."""
     public_key, algorithm = welcome_recipient(key_package)
-    return [key_package.leaf_node.signature_key.hex(), public_key.hex(), int(algorithm)]
+    return [key_package.leaf_node.signature_key.hex(), public_key.hex(), int(algorithm), offers_pointers(key_package)]
 
 
 def post_commit(ctx: ClientContext, group_id: bytes) -> None:
@@ -236,14 +240,33 @@ def post_commit(ctx: ClientContext, group_id: bytes) -> None:
     for intent in ctx.store.find_intents(group_id, states=[IntentState.COMMITTED]):
         post = json.loads(intent.post_commit_data) if intent.post_commit_data else {"welcome": None}
         if post.get("welcome"):
-            welcome = bytes.fromhex(post["welcome"])
-            inputs = []
-            for installation, public_key, algorithm in post["recipients"]:
-                data, metadata = wrap_welcome(bytes.fromhex(public_key), welcome, post["cursor"], algorithm,
-                                              rng=ctx.rng)
-                inputs.append(api.WelcomeMessageInput(v1=api.WelcomeMessageInput.V1(
-                    bytes.fromhex(installation), data, bytes.fromhex(public_key), algorithm, metadata)))
+            inputs = welcome_inputs(ctx, bytes.fromhex(post["welcome"]), post["cursor"], post["recipients"])
             ctx.network.send_welcome_messages(api.SendWelcomeMessagesRequest(tuple(inputs)))
         with ctx.store.transaction():
             record(ctx, intent.id, IntentEvent.POST_COMMIT_DONE)
             ctx.store.set_intent_data(intent.id, post_commit_data=None)
+
+
+def welcome_inputs(ctx: ClientContext, welcome: bytes, cursor: int, recipients: list) -> list[api.WelcomeMessageInput]:
+    """libxmtp crates/xmtp_mls/src/groups/mls_sync.rs@b649d1a ``send_welcomes``: the messages that bring the
+    Welcome to ``recipients`` (``welcome_recipient_record``s).
+
+    Profile ``welcome_pointers``, when more than ``INSTALLATION_THRESHOLD``
+    recipients offer pointers (XIP-74, ``welcome_pointer.py``): the Welcome
+    sealed once (the pointee, first), a pointer for each of those, the
+    Welcome wrapped for each other. Otherwise the Welcome wrapped for each.
+    """
+    capable = sum(1 for *_, pointers in recipients if pointers)
+    pointee, pointer = None, None
+    if ctx.config.profile.welcome_pointers and capable > INSTALLATION_THRESHOLD:
+        pointee, pointer = seal_pointee(welcome, cursor, lambda n: CS.random(n, ctx.rng))
+    inputs = [pointee] if pointee else []
+    for installation, public_key, algorithm, pointers in recipients:
+        installation, public_key = bytes.fromhex(installation), bytes.fromhex(public_key)
+        if pointer and pointers:
+            inputs.append(wrap_pointer(installation, public_key, algorithm, pointer, ctx.rng))
+            continue
+        data, metadata = wrap_welcome(public_key, welcome, cursor, algorithm, rng=ctx.rng)
+        inputs.append(api.WelcomeMessageInput(v1=api.WelcomeMessageInput.V1(
+            installation, data, public_key, algorithm, metadata)))
+    return inputs

@@ -15,9 +15,11 @@ extensions. ``KeyPackageProfile`` records two generations of those choices:
 HEAD also adds two key-package extensions for welcome delivery (docs/xmtp-facts.md §7.3):
 0xFF04 (which AEADs the installation accepts for welcome pointers) and 0xFF03
 (an X-Wing public key for post-quantum welcome wrapping). Both are opt-in
-here and off by default: without them a sender wraps welcomes to the init key
+here and off by default (a client of the libxmtp profile turns both on,
+``context.py``): without them a sender wraps welcomes to the init key
 with X25519; with 0xFF03 it wraps them with X-Wing (``welcome_wrap.py``,
-``spec_model/mls/xwing.py``). With both on, the package is
+``spec_model/mls/xwing.py``), with 0xFF04 it may send a pointer
+(``welcome_pointer.py``). With both on, the package is
 HEAD's exactly; HEAD lists 0xFF03 and 0xFF04 in its capabilities even when it
 leaves an extension out, the model lists only what it includes.
 

@@ -237,6 +237,16 @@ class Profile:
         claimed request. libxmtp crates/xmtp_mls/src/worker/device_sync/worker.rs
         ``process_message``@b649d1a sends no acknowledge and ignores those it
         receives: every installation answers every request of another one.
+    ``welcome_pointers``
+        seed "Forming groups": every installation is sent its own welcome
+        message, "encrypted separately" (the seed profile: the whole Welcome,
+        wrapped for each). libxmtp (XIP-74; crates/xmtp_mls/src/groups/
+        mls_sync.rs ``send_welcomes``, crates/xmtp_mls/src/identity.rs
+        ``XmtpKeyPackageBuilder::build``@b649d1a, the same @09d3f023f): key
+        packages offer welcome pointers (0xFF04) and an X-Wing wrapper key
+        (0xFF03); a commit adding more than two installations that offer
+        pointers seals its Welcome once under a random key and sends each of
+        them a wrapped pointer to it (``welcome_pointer.py``).
     """
 
     name: str
@@ -270,6 +280,7 @@ class Profile:
     streams_end_when_dropped: bool
     fetched_key_packages_checked: bool
     own_commits_checked_before_publish: bool
+    welcome_pointers: bool
 
 
 SEED = Profile(
@@ -283,7 +294,7 @@ SEED = Profile(
     sync_requests_claimed=True, added_credentials_checked=True, proposals_by_reference=True,
     welcome_metadata_checked=True, list_by_activity=False,
     streams_end_when_dropped=False, fetched_key_packages_checked=True,
-    own_commits_checked_before_publish=True,
+    own_commits_checked_before_publish=True, welcome_pointers=False,
 )
 """seed + XIP-47: the product description, the model's default."""
 
@@ -298,7 +309,7 @@ LIBXMTP = Profile(
     sync_requests_claimed=False, added_credentials_checked=False, proposals_by_reference=False,
     welcome_metadata_checked=False, list_by_activity=True,
     streams_end_when_dropped=True, fetched_key_packages_checked=False,
-    own_commits_checked_before_publish=False,
+    own_commits_checked_before_publish=False, welcome_pointers=True,
 )
 """libxmtp (docs/xmtp-facts.md §1, §3, §4; the rules above checked at b649d1a, node-bindings
 1.11.0-nightly.20260726.b649d1a): what the deployed clients do."""

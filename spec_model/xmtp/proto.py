@@ -35,6 +35,7 @@ from __future__ import annotations
 import abc
 import dataclasses
 import enum
+import functools
 import typing
 from typing import Annotated, Any, ClassVar
 
@@ -56,6 +57,8 @@ MAX_DEPTH = 100
 
 def encode_varint(n: int) -> bytes:
     """protobuf encoding (Base 128 varints): A base-128 varint; negative numbers as their 64-bit two's complement (int32/int64)."""
+    if 0 <= n < 0x80:
+        return _ONE_BYTE[n]
     if n < 0:
         n += 1 << 64
     out = bytearray()
@@ -67,6 +70,9 @@ def encode_varint(n: int) -> bytes:
         else:
             out.append(byte)
             return bytes(out)
+
+
+_ONE_BYTE = tuple(bytes((n,)) for n in range(0x80))  # the varints of 0..127, each its own byte
 
 
 def decode_varint(data: bytes | memoryview, pos: int) -> tuple[int, int]:
@@ -322,6 +328,7 @@ class Message:
         return cls(**values)
 
 
+@functools.lru_cache(maxsize=1024)
 def _tag(number: int, wire_type: int) -> bytes:
     return encode_varint(number << 3 | wire_type)
 

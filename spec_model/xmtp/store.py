@@ -75,7 +75,7 @@ __all__ = [
 KEY_SIZE = 32          # AES-256
 _NONCE_SIZE = 12
 _AAD_LABEL = b"xmtp-store/1"
-_SCHEMA_VERSION = 5    # PRAGMA user_version (3: namespaced reason codes in intents.refusal; 4: installations_checked_ns; 5: expire_at_ns, message_deletions)
+_SCHEMA_VERSION = 6    # PRAGMA user_version (3: namespaced reason codes in intents.refusal; 4: installations_checked_ns; 5: expire_at_ns, message_deletions; 6: key_packages.wrapper_public_key, wrapper_private_key)
 _KEY_CHECK = b"xmtp-store key check"
 
 
@@ -116,7 +116,8 @@ _SCHEMA = (
         singleton INTEGER NOT NULL UNIQUE DEFAULT 1 CHECK (singleton = 1)) STRICT""",
     """CREATE TABLE key_packages (
         ref BLOB PRIMARY KEY, init_key BLOB NOT NULL UNIQUE, private_keys BLOB NOT NULL,
-        created_ns INTEGER NOT NULL, replaced_at_ns INTEGER) STRICT""",
+        created_ns INTEGER NOT NULL, replaced_at_ns INTEGER, wrapper_public_key BLOB UNIQUE,
+        wrapper_private_key BLOB NOT NULL) STRICT""",
     """CREATE TABLE groups (
         id BLOB PRIMARY KEY, created_at_ns INTEGER NOT NULL, conversation_type INTEGER NOT NULL,
         membership_state INTEGER NOT NULL, added_by_inbox_id TEXT NOT NULL, mls_state BLOB NOT NULL,
@@ -369,9 +370,11 @@ class Store:
         package reference."""
         return self._get(KeyPackageRow, ref)
 
-    def find_key_package_by_init_key(self, init_key: bytes) -> KeyPackageRow | None:
-        """RFC 9420 §12.4.3.1: the key package a Welcome names by its ``init_key``."""
-        rows = self._select(KeyPackageRow, "WHERE t.init_key = ?", (init_key,))
+    def find_key_package_by_public_key(self, public_key: bytes) -> KeyPackageRow | None:
+        """libxmtp crates/xmtp_mls/src/groups/mls_ext/decrypted_welcome.rs@b649d1a ``find_key_package_hash_ref``:
+        the key package a Welcome names by the key it is wrapped to, its init key or its 0xFF03 key."""
+        rows = self._select(KeyPackageRow, "WHERE t.init_key = ? OR t.wrapper_public_key = ?",
+                            (public_key, public_key))
         return rows[0] if rows else None
 
     def replace_key_packages(self, current_ref: bytes, at_ns: int) -> int:

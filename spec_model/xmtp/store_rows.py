@@ -77,6 +77,12 @@ class KeyPackageRow:
     private_keys: bytes = sealed()
     created_ns: int = 0
     replaced_at_ns: int | None = None
+    wrapper_public_key: bytes | None = None
+    """docs/xmtp-facts.md §7.3: 0xFF03's key, which names the key package in a Welcome wrapped to it, as
+    ``init_key`` does (libxmtp crates/xmtp_mls/src/identity.rs@b649d1a keeps both in ``KEY_PACKAGE_REFERENCES``)."""
+    wrapper_private_key: bytes = sealed(default=b"")
+    """libxmtp crates/xmtp_db/src/sql_key_store.rs@b649d1a ``KEY_PACKAGE_WRAPPER_PRIVATE_KEY``: the X-Wing seed of
+    0xFF03's key (empty without 0xFF03)."""
 
 
 @dataclasses.dataclass(frozen=True)

@@ -3,8 +3,11 @@
 An Ethereum wallet (an EOA) signs the identity-update text of XIP-46 with
 ``personal_sign``: secp256k1 ECDSA over keccak256("\\x19Ethereum Signed
 Message:\\n" + len + text), sent as 65 bytes r ‖ s ‖ v (docs/xmtp-facts.md §8).
-Signing and public-key recovery come from eth-account; this module adds the
-rules libxmtp applies around them (``xmtp_id`` ``verified_signature.rs``
+Signing and public-key recovery are libsecp256k1's (through coincurve: RFC 6979
+nonces, low-s signatures, the same calls eth-account makes through eth-keys,
+which the tests compare byte for byte), keccak256 is pycryptodome's; this
+module writes out the EIP-191 message and adds the rules libxmtp applies around
+them (``xmtp_id`` ``verified_signature.rs``
 ``from_recoverable_ecdsa`` and ``signature.rs`` ``to_lower_s`` at libxmtp HEAD
 a53a97e):
 
@@ -22,34 +25,18 @@ writes them.
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import functools
 import os
-import sys
 
-
-@contextlib.contextmanager
-def _keeping_recursion_limit():
-    """Undo what an import does to the interpreter's recursion limit: eth-account imports py_ecc, whose
-    ``__init__`` raises it to 100 000, deep enough for hostile nesting to overflow the C stack (a segfault)
-    instead of raising ``RecursionError``. The model's decoders bound nesting themselves (``proto.MAX_DEPTH``)."""
-    limit = sys.getrecursionlimit()
-    try:
-        yield
-    finally:
-        sys.setrecursionlimit(limit)
-
-
-with _keeping_recursion_limit():
-    from eth_account import Account
-    from eth_account.messages import encode_defunct
+from coincurve import PrivateKey, PublicKey
+from Crypto.Hash import keccak
 
 from spec_model.mls.suites import InvalidSignatureError, Rng
 
 __all__ = [
     "InvalidSignatureError", "SECP256K1_N", "Wallet", "address_of", "sign_erc191", "recover_erc191",
-    "erc191_replay_key", "is_address",
+    "erc191_replay_key", "is_address", "keccak256",
 ]
 
 SECP256K1_N = 0xFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEBAAEDCE6AF48A03BBFD25E8CD0364141
@@ -65,14 +52,31 @@ def is_address(text: str) -> bool:
 _LOWER_HEX = frozenset("0123456789abcdef")
 
 
+def keccak256(data: bytes) -> bytes:
+    """Ethereum Yellow Paper (KEC): Keccak-256 as first submitted, not NIST's SHA3-256."""
+    return keccak.new(data=data, digest_bits=256).digest()
+
+
+def _erc191_hash(text: str) -> bytes:
+    """EIP-191 version 0x45: keccak256("\\x19Ethereum Signed Message:\\n" + decimal byte length + UTF-8 text)."""
+    data = text.encode()
+    return keccak256(b"\x19Ethereum Signed Message:\n" + str(len(data)).encode() + data)
+
+
+def _address(public_key: PublicKey) -> str:
+    """Ethereum Yellow Paper (account address): the last 20 bytes of keccak256(x ‖ y), lowercase hex."""
+    return "0x" + keccak256(public_key.format(compressed=False)[1:])[-20:].hex()
+
+
 def address_of(private_key: bytes) -> str:
     """Ethereum Yellow Paper (account address): the last 20 bytes of keccak256(public key), lowercase hex."""
-    return Account.from_key(private_key).address.lower()
+    return _address(PrivateKey(private_key).public_key)
 
 
 def sign_erc191(private_key: bytes, text: str) -> bytes:
     """EIP-191 version 0x45 (``personal_sign``): sign the UTF-8 ``text``; 65 bytes r ‖ s ‖ v, v ∈ {27, 28}."""
-    return bytes(Account.sign_message(encode_defunct(text=text), private_key=private_key).signature)
+    signature = PrivateKey(private_key).sign_recoverable(_erc191_hash(text), hasher=None)
+    return signature[:64] + bytes((signature[64] + 27,))
 
 
 def _parse(signature: bytes) -> tuple[int, int, int]:
@@ -94,13 +98,14 @@ def recover_erc191(text: str, signature: bytes) -> str:
     ``text`` with ``personal_sign``, after low-s normalisation (v kept); raises ``InvalidSignatureError``.
 
     Recoveries are cached (a pure function: every client replays the same
-    identity logs); eth-keys uses libsecp256k1 through coincurve when installed."""
+    identity logs)."""
     r, s, parity = _parse(signature)
     try:
-        address = Account.recover_message(encode_defunct(text=text), vrs=(parity + 27, r, s))
-    except Exception as e:  # eth-keys raises BadSignature / ValidationError for unrecoverable points
+        public_key = PublicKey.from_signature_and_message(
+            r.to_bytes(32, "big") + s.to_bytes(32, "big") + bytes((parity,)), _erc191_hash(text), hasher=None)
+    except Exception as e:  # coincurve raises ValueError or Exception for an unrecoverable point
         raise InvalidSignatureError(f"no public key recovers from this signature: {e}") from None
-    return address.lower()
+    return _address(public_key)
 
 
 def erc191_replay_key(signature: bytes) -> bytes:

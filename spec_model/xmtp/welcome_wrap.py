@@ -27,7 +27,7 @@ import enum
 
 from spec_model.mls import xwing
 from spec_model.mls.codec import DecodeError, opaque, varint
-from spec_model.mls.hpke import DecryptError, Hpke, hpke_for
+from spec_model.mls.hpke import Context, DecryptError, Hpke, hpke_for
 from spec_model.mls.key_package import KeyPackage
 from spec_model.mls.reasons import Rejected, reason_codes
 from spec_model.mls.suites import HPKECiphertext, Rng
@@ -39,7 +39,7 @@ from .profiles import SEED, Profile
 
 __all__ = [
     "WelcomeWrapReason", "WelcomeWrapperAlgorithm", "WelcomeMetadata", "WELCOME_LABEL", "wrap_welcome",
-    "unwrap_welcome", "welcome_recipient",
+    "unwrap_welcome", "welcome_recipient", "wrap_payload",
 ]
 
 WELCOME_LABEL = b"MLS 1.0 MLS_WELCOME"  # OpenMLS EncryptContext prefixes "MLS 1.0 " to libxmtp's "MLS_WELCOME"
@@ -102,16 +102,27 @@ def wrap_welcome(recipient_hpke_public_key: bytes, welcome: bytes, message_curso
     That randomness is ``ikm_e`` for DHKEM (32 bytes) and ``eseed`` for X-Wing
     (64 bytes). A key the KEM refuses is ``INVALID_RECIPIENT_KEY``.
     """
+    data, context = _seal(recipient_hpke_public_key, welcome, algorithm, rng)
+    return data, context.seal(b"", WelcomeMetadata(message_cursor).encode())
+
+
+def wrap_payload(recipient_hpke_public_key: bytes, payload: bytes, algorithm: int, rng: Rng | None = None) -> bytes:
+    """libxmtp crates/xmtp_mls_common/src/mls_ext/payload_encryption.rs@b649d1a ``wrap_payload_hpke(..).0``: the
+    ``data`` of ``wrap_welcome`` alone (a welcome pointer is sent so, with no metadata)."""
+    return _seal(recipient_hpke_public_key, payload, algorithm, rng)[0]
+
+
+def _seal(recipient_hpke_public_key: bytes, payload: bytes, algorithm: int, rng: Rng | None) -> tuple[bytes, Context]:
+    """docs/xmtp-facts.md §7.3: the TLS HPKECiphertext of ``payload``, and the HPKE context that sealed it."""
     hpke, randomness = _suite(algorithm)
     ikm_e = rng(randomness) if rng else None
     try:
         kem_output, context = hpke.setup_base_s(recipient_hpke_public_key, _INFO, ikm_e)
     except ValueError as e:
         raise Rejected(WelcomeWrapReason.INVALID_RECIPIENT_KEY, str(e)) from None
-    sealed = context.seal(b"", welcome)
+    sealed = context.seal(b"", payload)
     # the HPKECiphertext (RFC 9420 §5.1.3) joined in one copy: the sealed Welcome is megabytes at 4000 leaves
-    data = b"".join((opaque(kem_output), varint(len(sealed)), sealed))
-    return data, context.seal(b"", WelcomeMetadata(message_cursor).encode())
+    return b"".join((opaque(kem_output), varint(len(sealed)), sealed)), context
 
 
 def unwrap_welcome(private_key: bytes, data: bytes, welcome_metadata: bytes,

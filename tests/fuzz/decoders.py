@@ -16,6 +16,7 @@ import pkgutil
 import random
 import re
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any, Callable, Iterator
 
 import spec_model
@@ -27,6 +28,7 @@ from spec_model.mls.leaf_node import Credential
 from spec_model.mls.ratchet_tree import RATCHET_TREE, RatchetTree
 from spec_model.mls.reasons import Rejected
 from spec_model.mls.suites import suite
+from spec_model.xmtp import api
 from spec_model.xmtp import extensions as xext
 from spec_model.xmtp.content import EncodedContent, decode_group_updated, decode_text, open_envelope
 from spec_model.xmtp.credential import inbox_of
@@ -34,6 +36,7 @@ from spec_model.xmtp.history_archive import read_archive
 from spec_model.xmtp.identity import decode_update
 from spec_model.xmtp.permissions import Policies
 from spec_model.xmtp.proto import Message
+from spec_model.xmtp.welcome_pointer import WelcomeV1Pointer, offers_pointers, open_pointee, open_pointer
 from spec_model.xmtp.welcome_wrap import WelcomeWrapperAlgorithm, unwrap_welcome
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -131,6 +134,15 @@ def decoders() -> list[Decoder]:
     for algorithm in WelcomeWrapperAlgorithm:
         found.append(Decoder(f"welcome_wrap.unwrap_welcome[{algorithm.name}]",
                              lambda d, a=algorithm: unwrap_welcome(WRAP_KEY, d, b"", a)))
+    found += [
+        Decoder("welcome_pointer.offers_pointers", lambda d: offers_pointers(
+            SimpleNamespace(extensions=(Extension(xext.XmtpExtensionType.WELCOME_POINTEE_AEAD, d),)))),
+        Decoder("welcome_pointer.open_pointer", lambda d: open_pointer(WRAP_KEY, api.WelcomeMessage.WelcomePointer(
+            welcome_pointer=d, wrapper_algorithm=api.WelcomePointerWrapperAlgorithm.XWING_MLKEM_768_DRAFT_6))),
+        Decoder("welcome_pointer.open_pointee", lambda d: open_pointee(
+            WelcomeV1Pointer(bytes(32), 3, bytes(32), bytes(12), bytes(range(12))),
+            api.WelcomeMessage(v1=api.WelcomeMessage.V1(data=d, welcome_metadata=d)))),
+    ]
     return found
 
 

@@ -6,8 +6,8 @@ process) and two libxmtp clients (``x1``, ``x2``: ``clients.*`` through the libx
 version in turn) share
 ``session.network``. The model clients call it directly and libxmtp reaches it through
 ``interop/xmtp_api_server.py``. Each test checks these things:
-- each side accepts the other's key packages, identity updates, Welcomes (X-Wing to libxmtp, X25519
-  to the model), commits and application messages;
+- each side accepts the other's key packages, identity updates, Welcomes (X-Wing both ways, and XIP-74
+  welcome pointers when more than two added installations offer them), commits and application messages;
 - admin and permission changes are accepted or refused on each side as the model predicts
   (``spec_model.xmtp.permissions`` on the model's view of the group);
 - delivery status under injected publish failures.
@@ -74,6 +74,7 @@ ARGUMENT = {"send": "text", "update_name": "name", "add_admin": "inbox_id", "add
             "add_members_by_inbox_id": "inbox_ids", "remove_members_by_inbox_id": "inbox_ids"}
 """The ``clients.group`` argument of each method used here (model methods take it positionally)."""
 COMMIT_LOG_SIGNER = "_commit_log_signer"
+XWING = WelcomeWrapperAlgorithm.XWING_MLKEM_768_DRAFT_6
 """A group created by libxmtp (1.9.1 and the newest pinned version) carries this attribute. The model shows every attribute it reads; the
 adapter's ``group_state`` shows only the four the bindings have getters for."""
 
@@ -278,12 +279,12 @@ class Mixed:
             return str(e.reason)
         return None
 
-    def welcome_algorithm(self, name: str) -> int:
-        """The wrapper algorithm of the newest Welcome on ``name``'s installation topic."""
+    def welcome_algorithm(self, name: str) -> tuple[str, int]:
+        """The variant (v1, welcome_pointer) and wrapper algorithm of the newest Welcome on ``name``'s topic."""
         with self.shared.lock:
-            welcomes = self.network.query_welcome_messages(api.QueryWelcomeMessagesRequest(
-                self.installation[name], api.PagingInfo(api.SortDirection.ASCENDING, 100, 0))).messages
-        return welcomes[-1].v1.wrapper_algorithm
+            newest = self.network.query_welcome_messages(api.QueryWelcomeMessagesRequest(
+                self.installation[name], api.PagingInfo(api.SortDirection.ASCENDING, 100, 0))).messages[-1]
+        return ("v1", newest.v1.wrapper_algorithm) if newest.v1 else ("welcome_pointer", newest.welcome_pointer.wrapper_algorithm)
 
     def key_package(self, name: str) -> KeyPackage:
         with self.shared.lock:
@@ -297,11 +298,11 @@ class Mixed:
 def test_model_creates_group_with_libxmtp_members(mixed):
     mixed.create("m1", ["m2", "x1", "x2"], name="mixed")
     mixed.join("m2", "x1", "x2")
-    # X-Wing to libxmtp's 0xFF03 key, X25519 to the model's init key (facts §7.3)
-    for name in LIBXMTP_CLIENTS:
-        assert welcome_recipient(mixed.key_package(name))[1] == WelcomeWrapperAlgorithm.XWING_MLKEM_768_DRAFT_6
-        assert mixed.welcome_algorithm(name) == WelcomeWrapperAlgorithm.XWING_MLKEM_768_DRAFT_6
-    assert mixed.welcome_algorithm("m2") == WelcomeWrapperAlgorithm.CURVE25519
+    # three added installations offer pointers (0xFF04), more than libxmtp's threshold of two: each gets a pointer
+    # to the one sealed Welcome, wrapped for its 0xFF03 key with X-Wing (XIP-74, facts §7.3), and joins from it
+    for name in (*LIBXMTP_CLIENTS, "m2"):
+        assert welcome_recipient(mixed.key_package(name))[1] == XWING
+        assert mixed.welcome_algorithm(name) == ("welcome_pointer", XWING)
 
     state = mixed.assert_converged()
     assert state["epoch"] == 1
@@ -336,8 +337,8 @@ def test_libxmtp_creates_group_and_adds_model_clients(mixed):
     mixed.join("x2")
     assert mixed.act("x1", "add_members_by_inbox_id", [mixed.inbox["m1"], mixed.inbox["m2"]]) is None
     mixed.join("m1", "m2")
-    for name in MODEL:  # libxmtp wraps to the model's init key: model key packages have no 0xFF03
-        assert mixed.welcome_algorithm(name) == WelcomeWrapperAlgorithm.CURVE25519
+    for name in MODEL:  # two installations, not more than the threshold: the Welcome, wrapped for 0xFF03's key
+        assert mixed.welcome_algorithm(name) == ("v1", XWING)
     mixed.sync()
     for name in ("m1", "m2"):  # D3 (modelled): the model read libxmtp's Welcome, adder included
         assert mixed.log(name) == [("x1", (("added_inboxes", (name,)), ("initiated_by", "x1")))], name

@@ -144,6 +144,7 @@ def test_kem_sizes_and_determinism(kem_id):
     assert kem.public_key(sk) == pk
     sk2, pk2 = kem.generate_key_pair()
     assert len(sk2) == kem.Nsk and kem.public_key(sk2) == pk2 and sk2 != sk
+    assert kem.group.load_private(sk2)[1] == pk2  # computed again, not from the key cache
     shared_secret, enc = kem.encap(pk)
     assert len(shared_secret) == kem.Nsecret and len(enc) == kem.Nenc
     assert kem.decap(enc, sk) == shared_secret

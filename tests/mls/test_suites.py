@@ -44,3 +44,18 @@ def test_the_memory_is_bounded_and_can_be_switched_off(remembering):
     remember_verifications(0)
     cs.verify_with_label(pub, b"L", b"x", cs.sign_with_label(priv, b"L", b"x"))
     assert suites._verified == {}
+
+
+@pytest.mark.parametrize("cipher_suite", [1, 4, 7])
+def test_a_signature_the_model_makes_is_remembered_under_its_key_only(cipher_suite, remembering, monkeypatch):
+    cs = suite(cipher_suite)
+    priv, pub = cs.generate_signature_key_pair()
+    _, other_pub = cs.generate_signature_key_pair()
+    signature = cs.sign_with_label(priv, b"KeyPackageTBS", b"content")
+    checked, verify_once = [], suites._verify_once
+    monkeypatch.setattr(suites, "_verify_once", lambda *args: checked.append(args) or verify_once(*args))
+    cs.verify_with_label(pub, b"KeyPackageTBS", b"content", signature)
+    assert checked == []  # RFC 8032 / FIPS 186-5: what the signer's key signed verifies under it
+    with pytest.raises(InvalidSignatureError):
+        cs.verify_with_label(other_pub, b"KeyPackageTBS", b"content", signature)
+    assert len(checked) == 1

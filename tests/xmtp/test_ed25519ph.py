@@ -15,6 +15,8 @@ from pathlib import Path
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from spec_model.xmtp import ed25519ph
 from spec_model.xmtp.ed25519ph import IDENTITY_UPDATE_CONTEXT, PUBLIC_CONTEXT, InvalidSignatureError, L, P
@@ -158,3 +160,36 @@ def test_noble_and_model_agree_on_tampered_signatures():
         assert noble["verified"] is False
         with pytest.raises(InvalidSignatureError):
             ed25519ph.verify(ed25519ph.public_key(seed), message, sig, context)
+
+
+# ------------------------------------------------------------------ libsodium's point operations against the arithmetic
+
+@given(st.integers(0, 2**255 - 1))
+@settings(max_examples=40)
+def test_libsodium_base_multiples_match_the_arithmetic(k):
+    assert ed25519ph._encoded_base_multiple(k) == ed25519ph._encode(ed25519ph._base_multiply(k))
+
+
+@given(st.integers(0, L - 1), st.integers(0, L - 1), st.integers(1, L - 1), st.sampled_from(["prime", "mixed"]))
+@settings(max_examples=40)
+def test_libsodium_verification_equation_matches_the_arithmetic(s, k, x, order):
+    a = ed25519ph._base_multiply(x)
+    if order == "mixed":  # libsodium declines a point outside the prime-order subgroup: the arithmetic answers
+        a = ed25519ph._add(a, _SMALL)
+    public = ed25519ph._encode(a)
+    expected = ed25519ph._encode(ed25519ph._add(ed25519ph._base_multiply(s),
+                                                ed25519ph._multiply(k, ed25519ph._negate(a))))
+    assert ed25519ph._encoded_difference(s, k, a, public) == expected
+
+
+def test_zero_scalars_and_small_order_keys_fall_back_to_the_arithmetic():
+    identity = ed25519ph._encode(ed25519ph.IDENTITY)
+    assert ed25519ph._encode(ed25519ph._multiply(4, _SMALL)) == identity
+    assert ed25519ph._encoded_base_multiple(0) == identity
+    small = ed25519ph._encode(_SMALL)
+    assert ed25519ph._encoded_difference(0, 8, _SMALL, small) == identity
+    assert ed25519ph._encoded_difference(0, 0, ed25519ph.BASE, ed25519ph._encode(ed25519ph.BASE)) == identity
+
+
+_SMALL = ed25519ph._decode(bytes(32))
+"""The point with y = 0, x = sqrt(-1): of order 4 (RFC 8032 §5.1: small order, a multiple of it is the identity)."""

@@ -287,7 +287,7 @@ def test_nesting_up_to_prosts_limit_decodes_and_one_more_is_refused() -> None:
 
 def test_hostile_nesting_is_refused_at_the_default_recursion_limit() -> None:
     import sys
-    assert sys.getrecursionlimit() <= 1000  # what the interpreter starts with (eth-account's import is undone)
+    assert sys.getrecursionlimit() <= 1000  # what the interpreter starts with (no import of the model raises it)
     with pytest.raises(DecodeError):
         Chain.decode(chain(50_000))
 

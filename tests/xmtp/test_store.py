@@ -65,7 +65,7 @@ def test_first_open_creates_the_schema(db_path: Path):
     Store.open(db_path, KEY).close()
     with sqlite3.connect(db_path) as raw:
         tables = {name for (name,) in raw.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
-        assert raw.execute("PRAGMA user_version").fetchone() == (5,)
+        assert raw.execute("PRAGMA user_version").fetchone() == (6,)
         assert raw.execute("SELECT name FROM meta").fetchall() == [("key_check",)]
     raw.close()
     assert {"meta", "identity", "key_packages", "groups", "messages", "intents", "cursors", "consent",
@@ -133,11 +133,12 @@ def test_delete_removes_the_file_and_its_side_files(db_path: Path):
 
 SECRETS = [b"SECRET-INSTALLATION-KEY", b"0xWALLETMARKER", b"PLAINTEXT-MESSAGE-BODY", b"MLS-GROUP-STATE-MARKER",
            b"INTENT-PAYLOAD-MARKER", b"STAGED-COMMIT-MARKER", b"POST-COMMIT-MARKER", b"KEY-PACKAGE-PRIVATE-MARKER",
-           b"ASSOCIATION-STATE-MARKER", b"SYNC-REQUEST-MARKER", b"UNSENT-PAYLOAD-MARKER", b"REFUSAL-MARKER"]
+           b"ASSOCIATION-STATE-MARKER", b"SYNC-REQUEST-MARKER", b"UNSENT-PAYLOAD-MARKER", b"REFUSAL-MARKER",
+           b"X-WING-SEED-MARKER"]
 
 
 def fill_every_sealed_column(store: Store) -> None:
-    (key, wallet, body, mls_state, payload, staged, post, kp, association, request, unsent, refusal) = SECRETS
+    (key, wallet, body, mls_state, payload, staged, post, kp, association, request, unsent, refusal, seed) = SECRETS
     store.put_identity(IdentityRow("inbox-plain-marker", key, wallet.decode(), RegistrationState.REGISTERED))
     store.put_message(message(1, content=body))
     store.put_group(group(b"group-1", 1, mls_state=mls_state))
@@ -145,7 +146,7 @@ def fill_every_sealed_column(store: Store) -> None:
     store.set_intent_published(intent.id, payload_hash=b"h", published_in_epoch=1, staged_commit=staged,
                                post_commit_data=post, unsent_payload=unsent)
     store.set_intent_data(intent.id, refusal=refusal.decode())
-    store.put_key_package(KeyPackageRow(b"ref", b"init-key", kp, 1))
+    store.put_key_package(KeyPackageRow(b"ref", b"init-key", kp, 1, wrapper_private_key=seed))
     store.put_association_state(AssociationStateRow("inbox", 1, association))
     store.put_sync_request(SyncRequestRow("PIN01", request))
 
@@ -421,8 +422,17 @@ def test_replaced_key_packages_are_deleted_after_expiry(store: Store):
     assert store.delete_replaced_key_packages(replaced_before_ns=101) == 2
     assert store.get_key_package(b"old") is None
     assert store.get_key_package(b"current") == KeyPackageRow(b"current", b"init current", b"private current", 2)
-    assert store.find_key_package_by_init_key(b"init current") == store.get_key_package(b"current")
-    assert store.find_key_package_by_init_key(b"init old") is None
+    assert store.find_key_package_by_public_key(b"init current") == store.get_key_package(b"current")
+    assert store.find_key_package_by_public_key(b"init old") is None
+
+
+def test_a_key_package_is_found_by_either_welcome_key(store: Store):
+    """libxmtp identity.rs@b649d1a: KEY_PACKAGE_REFERENCES names a key package by its init key and its 0xFF03 key."""
+    store.put_key_package(KeyPackageRow(b"pq", b"init pq", b"private pq", 1, None, b"xwing pq", b"seed pq"))
+    store.put_key_package(KeyPackageRow(b"plain", b"init plain", b"private plain", 2))
+    assert store.find_key_package_by_public_key(b"init pq") == store.find_key_package_by_public_key(b"xwing pq") \
+        == KeyPackageRow(b"pq", b"init pq", b"private pq", 1, None, b"xwing pq", b"seed pq")
+    assert store.find_key_package_by_public_key(b"init plain").wrapper_public_key is None
 
 
 def test_a_database_keeps_one_inbox(store: Store):

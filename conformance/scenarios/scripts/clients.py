@@ -75,7 +75,8 @@ LOCAL_STATE: list[Script] = [
      "days have passed since it was made, Then his client has replaced it",
      'seed: "XMTP will rotate the key package ... automatically"; libxmtp KEY_PACKAGE_ROTATION_INTERVAL_NS',
      ["key packages"],
-     [*users("bob"), ("network", "advance_clock", {"seconds": 29 * 86400}), *welcomed("bob"),
+     [("network", "wall_clock", {}), *users("bob"),  # libxmtp's clock: the later of the wall clock and this one
+      ("network", "advance_clock", {"seconds": 29 * 86400}), *welcomed("bob"),
       ("network", "key_package_rotated", {"client": "bob"}),
       ("network", "advance_clock", {"seconds": 86400}), *welcomed("bob"),
       ("network", "key_package_rotated", {"client": "bob"})]),

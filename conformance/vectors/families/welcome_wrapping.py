@@ -16,12 +16,25 @@ HPKE KEM id 0x004D, as libxmtp pins it) the private key is X-Wing's 32-byte seed
 public key is 1216 bytes (ML-KEM-768's 1184, then X25519's 32), and ``ephemeral_ikm`` is
 the 64-byte ``eseed`` of ``EncapsulateDerand`` (ML-KEM's m, then the X25519 ephemeral key).
 
+A case with ``variant`` ``welcome_pointer`` is an XIP-74 welcome pointer (libxmtp mls_sync.rs
+``send_welcomes``, decrypted_welcome.rs, ``spec_model/xmtp/welcome_pointer.py``): ``data`` is the pointer
+message's ``welcome_pointer`` (the TLS ``HPKECiphertext`` of a ``WelcomePointer`` protobuf, wrapped with
+X-Wing, the only pointer wrapper algorithm, and no metadata: ``welcome_metadata`` is empty), and
+``pointee_data`` / ``pointee_welcome_metadata`` are the V1 message stored at the pointer's destination
+(the Welcome and the ``WelcomeMetadata`` sealed with ChaCha20-Poly1305 under the pointer's key and its two
+nonces), absent when the destination holds none. For a valid one the inputs also give
+``pointer_randomness``, the sender's 88 random bytes in libxmtp's order (destination 32, key 32, data nonce
+12, metadata nonce 12), so sending can be checked byte for byte (``wrap_pointer``).
+
 Questions: ``decide`` with the case's ``inputs``; the answer is ``{result: valid, reason: null, outputs:
 {welcome, message_cursor}}`` or ``{result: invalid, reason}``. For a valid case also ``public_key``
 (``{algorithm, private_key}``; the answer is ``{public_key}``, the recipient's public key) and,
 when the inputs give ``ephemeral_ikm``, ``wrap`` (``{algorithm, public_key, welcome, message_cursor,
 ephemeral_ikm}``: wrap for ``public_key`` with the Encap randomness ``ephemeral_ikm``; the
-answer is ``{data, welcome_metadata}``).
+answer is ``{data, welcome_metadata}``; for a pointer ``wrap_pointer`` (``{public_key, welcome,
+message_cursor, pointer_randomness, ephemeral_ikm}``: seal the pointee with ``pointer_randomness`` and wrap
+its pointer for ``public_key`` with ``ephemeral_ikm``; the answer is ``{data, pointee_data,
+pointee_welcome_metadata}``).
 """
 
 from __future__ import annotations
@@ -36,9 +49,15 @@ from spec_model.mls.codec import opaque
 from spec_model.mls.hpke import hpke_for
 from spec_model.mls.reasons import Rejected
 from spec_model.mls.suites import HPKECiphertext
+from spec_model.xmtp import api
+from spec_model.xmtp.key_package import WelcomePointeeEncryptionAeadType
 from spec_model.xmtp.profiles import PROFILES
+from spec_model.xmtp.welcome_pointer import (
+    WelcomePointer, WelcomeV1Pointer, open_pointee, open_pointer, seal_pointee, wrap_pointer,
+)
 from spec_model.xmtp.welcome_wrap import (
-    WELCOME_LABEL, WelcomeMetadata, WelcomeWrapperAlgorithm, WelcomeWrapReason, unwrap_welcome, wrap_welcome,
+    WELCOME_LABEL, WelcomeMetadata, WelcomeWrapperAlgorithm, WelcomeWrapReason, unwrap_welcome, wrap_payload,
+    wrap_welcome,
 )
 
 from .. import case_id, expect
@@ -76,10 +95,42 @@ def _inputs(algorithm: int, private_key: bytes, public_key: bytes, data: bytes, 
 
 
 def _decide(inputs: dict[str, Any]) -> dict[str, Any]:
+    if inputs.get("variant") == "welcome_pointer":
+        return _decide_pointer(inputs)
     welcome, cursor = unwrap_welcome(bytes.fromhex(inputs["private_key"]), bytes.fromhex(inputs["data"]),
                                      bytes.fromhex(inputs["welcome_metadata"]), inputs["algorithm"],
                                      PROFILES[inputs.get("profile") or "seed"])
     return {"welcome": welcome.hex(), "message_cursor": cursor}
+
+
+def _decide_pointer(inputs: dict[str, Any]) -> dict[str, Any]:
+    message = api.WelcomeMessage.WelcomePointer(welcome_pointer=bytes.fromhex(inputs["data"]),
+                                                hpke_public_key=bytes.fromhex(inputs["public_key"]),
+                                                wrapper_algorithm=inputs["algorithm"])
+    pointer = open_pointer(bytes.fromhex(inputs["private_key"]), message)
+    pointee = None
+    if inputs.get("pointee_data") is not None:
+        pointee = api.WelcomeMessage(v1=api.WelcomeMessage.V1(
+            installation_key=pointer.destination, data=bytes.fromhex(inputs["pointee_data"]),
+            wrapper_algorithm=WelcomeWrapperAlgorithm.SYMMETRIC_KEY,
+            welcome_metadata=bytes.fromhex(inputs["pointee_welcome_metadata"])))
+    welcome, cursor = open_pointee(pointer, pointee)
+    return {"welcome": welcome.hex(), "message_cursor": cursor}
+
+
+def _wrap_pointer(question: dict[str, Any]) -> dict[str, Any]:
+    draws, ikm = bytearray(bytes.fromhex(question["pointer_randomness"])), bytes.fromhex(question["ephemeral_ikm"])
+
+    def drawn(n: int) -> bytes:
+        taken = bytes(draws[:n])
+        del draws[:n]
+        return taken
+
+    pointee, pointer = seal_pointee(bytes.fromhex(question["welcome"]), question["message_cursor"], drawn)
+    public_key = bytes.fromhex(question["public_key"])
+    message = wrap_pointer(b"", public_key, _XWING, pointer, rng=lambda n: ikm[:n])
+    return {"data": message.welcome_pointer.welcome_pointer.hex(), "pointee_data": pointee.v1.data.hex(),
+            "pointee_welcome_metadata": pointee.v1.welcome_metadata.hex()}
 
 
 def _wrap(question: dict[str, Any]) -> dict[str, Any]:
@@ -101,7 +152,7 @@ def answer(question: dict) -> dict:
     try:
         if question["ask"] == "decide":
             return {"result": Verdict.VALID.value, "reason": None, "outputs": _decide(question["inputs"])}
-        return {"public_key": _public_key, "wrap": _wrap}[question["ask"]](question)
+        return {"public_key": _public_key, "wrap": _wrap, "wrap_pointer": _wrap_pointer}[question["ask"]](question)
     except Rejected as e:
         return {"result": Verdict.INVALID.value, "reason": e.reason.value}
 
@@ -112,14 +163,19 @@ def questions(case: DecisionCase) -> list[dict[str, Any]]:
     asked = [{"ask": "decide", "inputs": inputs}]
     if case.expected.result == Verdict.VALID.value:
         asked.append({"ask": "public_key", "algorithm": inputs["algorithm"], "private_key": inputs["private_key"]})
-        if "ephemeral_ikm" in inputs:
+        if "pointer_randomness" in inputs:
+            asked.append({"ask": "wrap_pointer", "public_key": inputs["public_key"],
+                          "welcome": case.outputs["welcome"], "message_cursor": case.outputs["message_cursor"],
+                          "pointer_randomness": inputs["pointer_randomness"], "ephemeral_ikm": inputs["ephemeral_ikm"]})
+        elif "ephemeral_ikm" in inputs:
             asked.append({"ask": "wrap", "algorithm": inputs["algorithm"], "public_key": inputs["public_key"],
                           "welcome": case.outputs["welcome"], "message_cursor": case.outputs["message_cursor"],
                           "ephemeral_ikm": inputs["ephemeral_ikm"]})
     return asked
 
 
-ANSWERED_INPUTS = {"public_key": ("public_key",), "wrap": ("data", "welcome_metadata")}
+ANSWERED_INPUTS = {"public_key": ("public_key",), "wrap": ("data", "welcome_metadata"),
+                   "wrap_pointer": ("data", "pointee_data", "pointee_welcome_metadata")}
 """The inputs a ``public_key`` or ``wrap`` answer must reproduce, under the same names."""
 
 
@@ -223,7 +279,7 @@ def cases() -> list[DecisionCase]:
     ]
     if len(outer.kem_output) != _HPKE.kem.Nenc:
         raise ValueError("the model wrote a kem_output of the wrong size")
-    return generated + _xwing_cases(rng, welcome, sk)
+    return generated + _xwing_cases(rng, welcome, sk) + _pointer_cases(rng, welcome)
 
 
 def _xwing_cases(rng: random.Random, welcome: bytes, curve_sk: bytes) -> list[DecisionCase]:
@@ -277,6 +333,90 @@ def _xwing_cases(rng: random.Random, welcome: bytes, curve_sk: bytes) -> list[De
         raise ValueError("the model wrote an X-Wing kem_output of the wrong size")
     return generated
 
+RULE_POINTER = ("XIP-74; libxmtp crates/xmtp_mls/src/groups/mls_sync.rs send_welcomes, "
+                "crates/xmtp_mls/src/groups/mls_ext/decrypted_welcome.rs@b649d1a (the pointer: a WelcomePointer "
+                "protobuf wrapped with X-Wing as the Welcome is, no metadata; the pointee: the Welcome and its "
+                "WelcomeMetadata sealed with ChaCha20-Poly1305 under the pointer's key and two nonces, AAD empty)")
+
+
+def _pointer_inputs(sk: bytes, pk: bytes, data: bytes, pointee: tuple[bytes, bytes] | None,
+                    randomness: bytes | None = None, eseed: bytes | None = None,
+                    algorithm: int = _XWING) -> dict[str, Any]:
+    inputs = {**_inputs(algorithm, sk, pk, data, b"", eseed), "variant": "welcome_pointer"}
+    if pointee is not None:
+        inputs["pointee_data"], inputs["pointee_welcome_metadata"] = pointee[0].hex(), pointee[1].hex()
+    if randomness is not None:
+        inputs["pointer_randomness"] = randomness.hex()
+    return inputs
+
+
+def _pointer_cases(rng: random.Random, welcome: bytes) -> list[DecisionCase]:
+    """XIP-74 welcome pointers (``spec_model/xmtp/welcome_pointer.py``): a pointer and the pointee it names."""
+    sk, pk = _XWING_HPKE.kem.derive_key_pair(rng.randbytes(32))
+    other_sk, _ = _XWING_HPKE.kem.derive_key_pair(rng.randbytes(32))
+    randomness, eseed = rng.randbytes(88), rng.randbytes(xwing.ESEED_SIZE)
+    sent = _wrap_pointer({"pointer_randomness": randomness.hex(), "ephemeral_ikm": eseed.hex(),
+                             "welcome": welcome.hex(), "message_cursor": 1_700_000_000_000_000_789, "public_key": pk.hex()})
+    data, pointee = bytes.fromhex(sent["data"]), (bytes.fromhex(sent["pointee_data"]),
+                                                     bytes.fromhex(sent["pointee_welcome_metadata"]))
+    destination, key, data_nonce, metadata_nonce = (randomness[:32], randomness[32:64], randomness[64:76],
+                                                    randomness[76:])
+    aead = _XWING_HPKE.aead
+
+    def wrapped(pointer: bytes) -> bytes:
+        return wrap_payload(pk, pointer, _XWING, rng.randbytes)
+
+    def v1_pointer(**fields) -> bytes:
+        good = dict(destination=destination, aead_type=WelcomePointeeEncryptionAeadType.CHACHA20_POLY1305,
+                    encryption_key=key, data_nonce=data_nonce, welcome_metadata_nonce=metadata_nonce)
+        return wrapped(WelcomePointer(WelcomeV1Pointer(**{**good, **fields})).encode())
+
+    def case(name: str, inputs: dict[str, Any], description: str, tags: list[str]) -> DecisionCase:
+        return _case(name, inputs, description, ["post-quantum", "welcome_pointer", *tags], RULE_POINTER)
+
+    bad_metadata = aead.seal(key, metadata_nonce, b"", b"\x08\xff")  # field 1 varint, truncated
+    return [
+        case("pointer_to_welcome", _pointer_inputs(sk, pk, data, pointee, randomness, eseed),
+             "Given a welcome pointer wrapped with X-Wing for the recipient's 0xFF03 key and the pointee at its "
+             "destination, When opened, Then the welcome and cursor come back", []),
+        case("pointer_wrapper_curve25519_refused", _pointer_inputs(sk, pk, data, pointee, algorithm=_CURVE),
+             "Given a pointer message whose wrapper algorithm is CURVE25519, When opened, Then it is refused "
+             "(WelcomePointerWrapperAlgorithm names X-Wing only)", ["invalid"]),
+        case("pointer_wrong_private_key_refused", _pointer_inputs(other_sk, pk, data, pointee),
+             "Given another installation's X-Wing seed, When the pointer is opened, Then it fails to decrypt",
+             ["invalid"]),
+        case("pointer_not_protobuf_refused", _pointer_inputs(sk, pk, wrapped(b"\x0a\x05\x0a\x03abc"), pointee),
+             "Given a pointer that opens to bytes that are no WelcomePointer, When decoded, Then it is malformed",
+             ["invalid"]),
+        case("pointer_without_version_refused", _pointer_inputs(sk, pk, wrapped(b""), pointee),
+             "Given a WelcomePointer with no version set, When decoded, Then it is malformed", ["invalid"]),
+        case("pointer_short_destination_refused",
+             _pointer_inputs(sk, pk, v1_pointer(destination=destination[:31]), pointee),
+             "Given a pointer whose destination is 31 bytes (a topic id is 32), When decoded, Then it is malformed",
+             ["invalid"]),
+        case("pointer_unspecified_aead_refused",
+             _pointer_inputs(sk, pk, v1_pointer(aead_type=WelcomePointeeEncryptionAeadType.UNSPECIFIED), pointee),
+             "Given a pointer whose aead_type is UNSPECIFIED, When opened, Then it is refused (ChaCha20-Poly1305 "
+             "only)", ["invalid"]),
+        case("pointee_missing_refused", _pointer_inputs(sk, pk, data, None),
+             "Given a valid pointer whose destination holds no message, When resolved, Then the pointee is not "
+             "found (libxmtp retries it in the background; the model's client does not)", ["invalid"]),
+        case("pointee_tampered_refused", _pointer_inputs(sk, pk, data, (_flip(pointee[0], 0), pointee[1])),
+             "Given a pointee whose sealed Welcome has one bit flipped, When opened, Then it fails to decrypt",
+             ["invalid"]),
+        case("pointee_nonces_swapped_refused",
+             _pointer_inputs(sk, pk, v1_pointer(data_nonce=metadata_nonce, welcome_metadata_nonce=data_nonce),
+                             pointee),
+             "Given a pointer whose two nonces are swapped, When the pointee is opened, Then it fails to decrypt",
+             ["invalid"]),
+        case("pointee_empty_metadata_refused", _pointer_inputs(sk, pk, data, (pointee[0], b"")),
+             "Given a pointee with empty welcome_metadata, When opened, Then it fails: unlike a wrapped Welcome's, "
+             "the pointee's metadata is always opened and an empty one has no tag", ["invalid"]),
+        case("pointee_metadata_not_protobuf_refused", _pointer_inputs(sk, pk, data, (pointee[0], bad_metadata)),
+             "Given pointee metadata that decrypts to bytes that are no WelcomeMetadata, When decoded, Then the "
+             "Welcome is refused in both profiles (a wrapped Welcome's is ignored by libxmtp)", ["invalid"]),
+    ]
+
 # ------------------------------------------------------------------ the questions and answers, typed (``family.py``)
 
 class Inputs(Exchange):
@@ -288,6 +428,12 @@ class Inputs(Exchange):
     ephemeral_ikm: Hex | None = Field(None, description="the randomness the wrapper used, when the case fixes it")
     profile: Literal["seed", "libxmtp"] | None = Field(
         None, description="the receiving client's profile where the profiles differ (absent: any)")
+    variant: Literal["welcome_pointer"] | None = Field(
+        None, description="welcome_pointer: data is a wrapped XIP-74 pointer (absent: a wrapped Welcome)")
+    pointee_data: Hex | None = Field(None, description="a pointer's pointee: the sealed Welcome (absent: none stored)")
+    pointee_welcome_metadata: Hex | None = Field(None, description="a pointer's pointee: the sealed WelcomeMetadata")
+    pointer_randomness: Hex | None = Field(
+        None, description="a pointer sender's random bytes: destination, key, data nonce, metadata nonce")
 
 
 class Outputs(Exchange):
@@ -319,5 +465,20 @@ class Wrapped(Exchange):
     welcome_metadata: Hex
 
 
+class WrapPointer(Exchange):
+    ask: Literal["wrap_pointer"]
+    public_key: Hex
+    welcome: Hex
+    message_cursor: int
+    pointer_randomness: Hex
+    ephemeral_ikm: Hex
+
+
+class WrappedPointer(Exchange):
+    data: Hex
+    pointee_data: Hex
+    pointee_welcome_metadata: Hex
+
+
 EXCHANGES = {**decision_exchanges(Inputs, Outputs), "public_key": (PublicKey, PublicKeyAnswer),
-             "wrap": (Wrap, Wrapped)}
+             "wrap": (Wrap, Wrapped), "wrap_pointer": (WrapPointer, WrappedPointer)}

@@ -47,4 +47,7 @@ export const bindings = {
     syncAllDeviceSyncGroups: (client) => client.deviceSync().syncAllDeviceSyncGroups(),
     syncGroups: (client) => client.conversations().list({ conversationType: xmtp.ConversationType.Sync }),
   },
+  // The TaskRunner sleeps on tokio's (monotonic) clock until its next task is due by the system clock, a day at
+  // most (crates/xmtp_mls/src/worker/tasks.rs next_wakeup): both clocks follow the harness's.
+  monotonicClockFollows: true,
 };

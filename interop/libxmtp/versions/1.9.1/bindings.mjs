@@ -36,4 +36,9 @@ export const bindings = {
   hmacKeys: (conversations) => conversations.getHmacKeys(),
   // No manual device sync: 1.9.1 binds only the worker's sendSyncRequest() (its server URL fixed at createClient).
   deviceSync: null,
+  // Its workers wake on tokio intervals (5 s, crates/xmtp_mls/src/groups/key_package_cleaner_worker.rs
+  // INTERVAL_DURATION) and compare due times with the system clock, so only that clock follows the harness's: a
+  // jump of the monotonic clock would make every interval, of every client since the process began (1.9.1 cannot
+  // stop a client's workers), run each tick it missed, as tokio's default MissedTickBehavior::Burst does.
+  monotonicClockFollows: false,
 };
