@@ -115,9 +115,8 @@ _SCHEMA = (
         wallet_address BLOB NOT NULL, registration_state BLOB NOT NULL,
         singleton INTEGER NOT NULL UNIQUE DEFAULT 1 CHECK (singleton = 1)) STRICT""",
     """CREATE TABLE key_packages (
-        ref BLOB PRIMARY KEY, init_key BLOB NOT NULL UNIQUE, private_keys BLOB NOT NULL,
-        created_ns INTEGER NOT NULL, replaced_at_ns INTEGER, wrapper_public_key BLOB UNIQUE,
-        wrapper_private_key BLOB NOT NULL) STRICT""",
+        ref BLOB PRIMARY KEY, init_key BLOB NOT NULL UNIQUE, private_keys BLOB NOT NULL, created_ns INTEGER NOT NULL,
+        replaced_at_ns INTEGER, wrapper_public_key BLOB UNIQUE, wrapper_private_key BLOB NOT NULL) STRICT""",
     """CREATE TABLE groups (
         id BLOB PRIMARY KEY, created_at_ns INTEGER NOT NULL, conversation_type INTEGER NOT NULL,
         membership_state INTEGER NOT NULL, added_by_inbox_id TEXT NOT NULL, mls_state BLOB NOT NULL,
@@ -371,10 +370,8 @@ class Store:
         return self._get(KeyPackageRow, ref)
 
     def find_key_package_by_public_key(self, public_key: bytes) -> KeyPackageRow | None:
-        """libxmtp crates/xmtp_mls/src/groups/mls_ext/decrypted_welcome.rs@b649d1a ``find_key_package_hash_ref``:
-        the key package a Welcome names by the key it is wrapped to, its init key or its 0xFF03 key."""
-        rows = self._select(KeyPackageRow, "WHERE t.init_key = ? OR t.wrapper_public_key = ?",
-                            (public_key, public_key))
+        """libxmtp crates/xmtp_mls/src/groups/mls_ext/decrypted_welcome.rs@b649d1a: by its init or 0xFF03 key."""
+        rows = self._select(KeyPackageRow, "WHERE ? IN (t.init_key, t.wrapper_public_key)", (public_key,))
         return rows[0] if rows else None
 
     def replace_key_packages(self, current_ref: bytes, at_ns: int) -> int:
