@@ -263,21 +263,21 @@ class Conversation:
     def add_members(self, account_addresses: Sequence[str]) -> None:
         """seed ``add_members``: by account address; syncs automatically. libxmtp
         crates/xmtp_mls/src/groups/mod.rs@b649d1a ``add_members_by_identity`` (the same @09d3f023f) looks the
-        addresses up, checks the size with the addresses found (``check_size``), and only then refuses an address
-        without an inbox."""
-        found = self.client.find_inbox_ids(account_addresses)
-        self.check_size(len(found))
-        self.add_members_by_inbox_id(self.client.inbox_ids_of(account_addresses, found))
+        addresses up, checks the size with the addresses found, and only then refuses an address without an inbox
+        (``inbox_ids_to_add``)."""
+        self.add_members_by_inbox_id(self.inbox_ids_to_add(account_addresses))
 
-    def check_size(self, addresses_found: int) -> None:
-        """libxmtp crates/xmtp_mls/src/groups/mod.rs@b649d1a ``add_members_by_identity``: without
-        ``group_size_checked_on_receive`` the size is checked here, and only here: the listed members and the
-        distinct addresses found, counted whether members or not, above ``max_group_size`` are refused
-        (``UserLimitExceeded``: ``Rejected(GROUP_FULL)``)."""
-        profile = self.client.config.profile
+    def inbox_ids_to_add(self, account_addresses: Sequence[str]) -> list[str]:
+        """libxmtp crates/xmtp_mls/src/groups/mod.rs@b649d1a ``add_members_by_identity``: the inboxes of the
+        addresses, looked up, then (without ``group_size_checked_on_receive``, and only here) the listed members and
+        the distinct addresses found, members or not, above ``max_group_size`` refused (``UserLimitExceeded``:
+        ``Rejected(GROUP_FULL)``), then an address without an inbox refused (``UNKNOWN_ADDRESS``)."""
+        client, profile = self.client, self.client.config.profile
+        found = client.find_inbox_ids(account_addresses)
         if not profile.group_size_checked_on_receive and \
-                len(self.list_members()) + addresses_found > profile.max_group_size:
+                len(self.list_members()) + len(found) > profile.max_group_size:
             raise Rejected(ClientReason.GROUP_FULL, f"more than {profile.max_group_size} members")
+        return client.inbox_ids_of(account_addresses, found)
 
     def add_members_by_inbox_id(self, inbox_ids: Sequence[str]) -> None:
         """seed ``add_members_by_inbox_id``: every installation of every inbox is added; syncs automatically

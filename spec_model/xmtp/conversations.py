@@ -60,9 +60,10 @@ class Conversations:
     def create_group(self, account_addresses: Sequence[str] = (), *, inbox_ids: Sequence[str] = (),
                      permissions: Preset | Policies = Preset.ALL_MEMBERS, name: str = "", description: str = "",
                      image_url: str = "", pinned_frame_url: str | None = None) -> Conversation:
-        """seed ``create_group``: a group with these members (by address or inbox id); syncs automatically."""
+        """seed ``create_group``: a group with these members (by address or inbox id); syncs automatically. As
+        libxmtp's bindings (bindings/node/src/conversations/group.rs@b649d1a ``create_group_by_identity``,
+        ``create_group``) the group is created first, then its members added: a refused add leaves the group."""
         c = self.client
-        members = list(inbox_ids) + (c.inbox_ids_of(account_addresses) if account_addresses else [])
         profile = c.config.profile
         policies = preset_policies(permissions, profile) if isinstance(permissions, Preset) else permissions
         text = {"group_name": name, "description": description, "group_image_url_square": image_url}
@@ -74,9 +75,8 @@ class Conversations:
             new_group_metadata(c.inbox_id), new_group_mutable_metadata(c.inbox_id, profile=profile, **text),
             new_group_membership(c.inbox_id), policies, profile)
         conversation = self.start(extensions, ConversationType.GROUP)
-        if account_addresses:  # libxmtp bindings create_group_by_identity: the group is created, then the size checked
-            conversation.check_size(len({a.lower() for a in account_addresses}))
-        conversation.add_members_by_inbox_id(members)
+        addresses = conversation.inbox_ids_to_add(account_addresses) if account_addresses else []
+        conversation.add_members_by_inbox_id([*inbox_ids, *addresses])
         return conversation
 
     def create_dm(self, inbox_id: str) -> Conversation:

@@ -524,6 +524,8 @@ def test_libxmtp_profile_group_size_is_checked_when_adding_by_address_only(tmp_p
     rejected(ClientReason.GROUP_FULL, alix.c.conversations.create_group, [bo.address, caro.address, dave.address,
                                                                           net.user("erin").address])
     assert len(alix.c.conversations.list()) == before + 1  # created first, as the bindings do, then refused
+    rejected(ClientReason.UNKNOWN_ADDRESS, alix.c.conversations.create_group, ["0x" + "00" * 20])
+    assert len(alix.c.conversations.list()) == before + 2  # so is a group with an address without an inbox
 
 
 # ------------------------------------------------------------------ metadata, admins, permissions
