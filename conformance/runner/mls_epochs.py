@@ -143,7 +143,9 @@ class _Shared:
         return made
 
     def welcomed(self, made: dict, bundles: list[KeyPackageBundle]) -> list[Group]:
-        """The model's new members join from the adapter's Welcome, which names each of their KeyPackageRefs."""
+        """The model's new members join from the adapter's Welcome, which names each of their KeyPackageRefs; the
+        tree the adapter sends beside it must be the tree they join (RFC 9420 §12.4.3.3: the same tree, in the
+        GroupInfo's ``ratchet_tree`` extension or apart), even when the extension makes it unneeded."""
         if made["welcome"] is None:
             raise Difference("a commit adding members", "a Welcome", None)
         welcome = _decoded("the adapter's Welcome", made["welcome"])
@@ -153,7 +155,11 @@ class _Shared:
                sorted(s.new_member.hex() for s in welcome.secrets))
         tree = None if made["ratchet_tree"] is None else model_accepts(  # decoded once for every new member
             "the ratchet tree", lambda: RatchetTree.decode(self.cs, bytes.fromhex(made["ratchet_tree"])))
-        return [_joined(b, welcome, tree) for b in bundles]
+        joined = [_joined(b, welcome, tree) for b in bundles]
+        if tree is not None:
+            expect("tree hash of the ratchet tree the adapter sent beside its Welcome (RFC 9420 §7.8)",
+                   joined[0].tree.tree_hash().hex(), tree.tree_hash().hex())
+        return joined
 
 
 def _shared_group(cs: CipherSuite, session: Session, size: int, leaf: int) -> _Shared:

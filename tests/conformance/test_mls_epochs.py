@@ -12,6 +12,8 @@ from conformance.adapter.reference import ReferenceAdapter
 from conformance.runner import RunOptions, collect, execute
 from conformance.runner.checks import Status
 from conformance.runner.mls_epochs import MAX_LEAVES, OPERATIONS
+from spec_model.mls.ratchet_tree import RatchetTree
+from spec_model.mls.suites import suite
 
 SAMPLE = ["interop/suite1/epochs/*/k2-*", "interop/suite1/epochs/*/k3-leaf2"]
 AGREEING = {"join", "model_commits", "adapter_commits", "model_adds", "adapter_adds", "model_removes",
@@ -70,6 +72,17 @@ class LeavesNewMembersOut(_Liar):
         return {**result, "welcome": None} if method == "mls.commit" else result
 
 
+class SendsAnotherTreeBesideItsWelcome(_Liar):
+    """Its Welcome carries the right tree; the tree it sends apart lacks the last member."""
+
+    def lie(self, method, params, result):
+        if method != "mls.commit" or result.get("welcome") is None:
+            return result
+        tree = RatchetTree.decode(suite(1), bytes.fromhex(result["ratchet_tree"]))
+        tree.remove_leaf(max(leaf for leaf, _ in tree.members()))
+        return {**result, "ratchet_tree": tree.encode().hex()}
+
+
 def _operations(adapter) -> dict[Status, set[str]]:
     """For each status, the operations of which at least one sampled check ended with it."""
     session = Session(adapter, type(adapter).__name__)
@@ -105,6 +118,7 @@ def test_the_model_passes_them():
     (SendsBrokenCommits, {"adapter_commits", "adapter_adds", "adapter_removes"}),
     # every check with the adapter's member at leaf 0 starts with its Welcome (k2-leaf0: all but the removes)
     (LeavesNewMembersOut, set(OPERATIONS) - {"model_removes", "adapter_removes"}),
+    (SendsAnotherTreeBesideItsWelcome, set(OPERATIONS) - {"model_removes", "adapter_removes"}),
 ])
 def test_a_lie_fails_every_check_that_can_see_it(liar, caught):
     outcomes = _operations(liar())
