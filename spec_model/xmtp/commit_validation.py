@@ -25,6 +25,7 @@ import enum
 import re
 from typing import Callable
 
+from spec_model.mls.extensions import find_extension
 from spec_model.mls.group import StagedCommit
 from spec_model.mls.leaf_node import LeafNode
 from spec_model.mls.proposals import Add, GroupContextExtensions, PreSharedKey, Remove, Update
@@ -119,8 +120,8 @@ def validate_commit(staged: StagedCommit, identity_at: IdentityLookup, *, own_ve
     old_policies = Policies.from_proto(read_mutable_permissions(old), profile)
 
     # 2. metadata diff; 3. character limits
-    unchanged = _extension_data(old, XmtpExtensionType.MUTABLE_METADATA) == \
-        _extension_data(new, XmtpExtensionType.MUTABLE_METADATA)
+    unchanged = find_extension(old, XmtpExtensionType.MUTABLE_METADATA) == \
+        find_extension(new, XmtpExtensionType.MUTABLE_METADATA)
     changes = () if unchanged else _attribute_changes(old_metadata.attributes, new_metadata.attributes)
     for key, _, value in changes:
         if value is not None:
@@ -220,8 +221,6 @@ def validate_commit(staged: StagedCommit, identity_at: IdentityLookup, *, own_ve
     )
 
 
-def _extension_data(extensions, extension_type: XmtpExtensionType) -> bytes | None:
-    return next((e.extension_data for e in extensions if e.extension_type == extension_type), None)
 
 
 def _attribute_changes(old: dict[str, str], new: dict[str, str]) -> tuple[tuple[str, str | None, str | None], ...]:

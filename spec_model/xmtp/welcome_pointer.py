@@ -38,6 +38,7 @@ from __future__ import annotations
 import enum
 
 from spec_model.mls.codec import DecodeError
+from spec_model.mls.extensions import find_extension
 from spec_model.mls.hpke import DecryptError, hpke_for
 from spec_model.mls.key_package import KeyPackage
 from spec_model.mls.reasons import RefusalClass, Rejected, reason_codes
@@ -98,14 +99,13 @@ def offers_pointers(key_package: KeyPackage) -> bool:
 
     As there, an 0xFF04 that does not decode or names an AEAD type that is
     unknown or UNSPECIFIED makes the key package unusable:
-    ``MALFORMED_POINTER`` (the membership change fails).
+    ``MALFORMED_POINTER`` or ``UNSUPPORTED_AEAD`` (the membership change fails).
     """
-    found = [e.extension_data for e in key_package.extensions
-             if e.extension_type == XmtpExtensionType.WELCOME_POINTEE_AEAD]
-    if not found:
+    data = find_extension(key_package.extensions, XmtpExtensionType.WELCOME_POINTEE_AEAD)
+    if data is None:
         return False
     try:
-        types = WelcomePointeeEncryptionAeadTypesExtension.decode(found[0]).supported_aead_types
+        types = WelcomePointeeEncryptionAeadTypesExtension.decode(data).supported_aead_types
     except DecodeError as e:
         raise Rejected(WelcomePointerReason.MALFORMED_POINTER, f"0xFF04: {e}") from None
     if any(t != WelcomePointeeEncryptionAeadType.CHACHA20_POLY1305 for t in types):

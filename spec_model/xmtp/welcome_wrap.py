@@ -27,6 +27,7 @@ import enum
 
 from spec_model.mls import xwing
 from spec_model.mls.codec import DecodeError, opaque, varint
+from spec_model.mls.extensions import find_extension
 from spec_model.mls.hpke import Context, DecryptError, Hpke, hpke_for
 from spec_model.mls.key_package import KeyPackage
 from spec_model.mls.reasons import Rejected, reason_codes
@@ -73,13 +74,12 @@ def welcome_recipient(key_package: KeyPackage) -> tuple[bytes, int]:
     the init key with CURVE25519. The model also checks the key's length
     here, where libxmtp would fail only when sealing the Welcome.
     """
-    found = [e.extension_data for e in key_package.extensions
-             if e.extension_type == XmtpExtensionType.WELCOME_WRAPPER]
-    if not found:
+    data = find_extension(key_package.extensions, XmtpExtensionType.WELCOME_WRAPPER)
+    if data is None:
         public_key, algorithm = key_package.init_key, WelcomeWrapperAlgorithm.CURVE25519
     else:
         try:
-            wrapper = WelcomeWrapperEncryption.decode(found[0])
+            wrapper = WelcomeWrapperEncryption.decode(data)
         except DecodeError as e:
             raise Rejected(WelcomeWrapReason.MALFORMED_WRAPPER_EXTENSION, str(e)) from None
         if wrapper.algorithm == WelcomeWrapperAlgorithm.SYMMETRIC_KEY:
