@@ -24,7 +24,6 @@ from __future__ import annotations
 import dataclasses
 import datetime
 import enum
-import functools
 import re
 
 from spec_model.mls.codec import DecodeError
@@ -33,7 +32,7 @@ from spec_model.mls.reasons import Rejected, reason_codes
 from spec_model.mls.suites import CipherSuiteId, InvalidSignatureError, Rng, suite
 
 from .identity import AssociationState, RecoverableEcdsaSignature
-from .proto import BYTES, STRING, UINT64, Annotated, EnumKind, Field, Message, MessageKind
+from .proto import BYTES, STRING, UINT64, Annotated, EnumKind, Field, Message, MessageKind, decode_shared
 from .wallet import Wallet, keccak256, recover_erc191
 
 __all__ = [
@@ -113,16 +112,9 @@ def _identity(credential: Credential, message: type[Message]) -> Message:
     if credential.credential_type != CredentialType.basic:
         raise Rejected(CredentialReason.NOT_BASIC, f"credential type {credential.credential_type}")
     try:
-        return _decoded_identity(message, bytes(credential.identity))
+        return decode_shared(message, bytes(credential.identity))
     except DecodeError as e:
         raise Rejected(CredentialReason.MALFORMED_CREDENTIAL, str(e)) from None
-
-
-@functools.lru_cache(maxsize=4096)
-def _decoded_identity(message: type[Message], identity: bytes) -> Message:
-    """``message.decode(identity)``, once for the same bytes: every member reads every leaf's credential again and
-    again (a decoded identity is frozen)."""
-    return message.decode(identity)
 
 
 @dataclasses.dataclass(frozen=True)

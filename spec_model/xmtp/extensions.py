@@ -25,9 +25,8 @@ from __future__ import annotations
 
 import dataclasses
 import enum
-import functools
 import re
-from typing import Any, Iterable, NamedTuple, Sequence
+from typing import Iterable, NamedTuple, Sequence
 
 from spec_model.mls.codec import OPAQUE, DecodeError, Struct, opaque
 from spec_model.mls.group_context import Extension
@@ -35,7 +34,7 @@ from spec_model.mls.reasons import Rejected, reason_codes
 
 from .profiles import SEED, Profile
 from .proto import (
-    BYTES, STRING, UINT64, Annotated, EnumKind, Field, Map, Message, MessageKind,
+    BYTES, STRING, UINT64, Annotated, EnumKind, Field, Map, Message, MessageKind, decode_shared,
 )
 
 __all__ = [
@@ -465,18 +464,11 @@ def _find(extensions: Iterable[Extension], extension_type: XmtpExtensionType) ->
     raise Rejected(ExtensionReason.MISSING_EXTENSION, extension_type.name)
 
 
-@functools.lru_cache(maxsize=256)
-def _decoded(message: type, data: bytes) -> Any:
-    """``message.decode(data)``, remembered for the same bytes: every member reads the same few extensions again
-    and again, and a decoded message (a frozen dataclass) is read, never changed."""
-    return message.decode(data)
-
-
 def read_immutable_metadata(extensions: Iterable[Extension]) -> GroupMetadataV1:
     """libxmtp crates/xmtp_mls_common/src/group_metadata.rs@a53a97e: unwrap 0xF000, decode it, require a known
     conversation type and both DM members."""
-    wrapper = _decoded(Metadata, _find(extensions, XmtpExtensionType.IMMUTABLE_METADATA))
-    metadata = _decoded(GroupMetadataV1, wrapper.metadata)
+    wrapper = decode_shared(Metadata, _find(extensions, XmtpExtensionType.IMMUTABLE_METADATA))
+    metadata = decode_shared(GroupMetadataV1, wrapper.metadata)
     if not isinstance(metadata.conversation_type, ConversationType) or not metadata.conversation_type:
         raise Rejected(ExtensionReason.INVALID_CONVERSATION_TYPE, str(int(metadata.conversation_type)))
     dm = metadata.dm_members
@@ -488,7 +480,7 @@ def read_immutable_metadata(extensions: Iterable[Extension]) -> GroupMetadataV1:
 def read_mutable_metadata(extensions: Iterable[Extension]) -> GroupMutableMetadataV1:
     """libxmtp crates/xmtp_mls_common/src/group_mutable_metadata.rs@a53a97e: decode 0xFF00; admin_list and
     super_admin_list are required."""
-    metadata = _decoded(GroupMutableMetadataV1, _find(extensions, XmtpExtensionType.MUTABLE_METADATA))
+    metadata = decode_shared(GroupMutableMetadataV1, _find(extensions, XmtpExtensionType.MUTABLE_METADATA))
     if metadata.admin_list is None:
         raise Rejected(ExtensionReason.MISSING_ADMIN_LIST)
     if metadata.super_admin_list is None:
@@ -498,13 +490,13 @@ def read_mutable_metadata(extensions: Iterable[Extension]) -> GroupMutableMetada
 
 def read_membership(extensions: Iterable[Extension]) -> GroupMembership:
     """libxmtp crates/xmtp_mls/src/groups/group_membership.rs@a53a97e: decode 0xFF01."""
-    return _decoded(GroupMembership, _find(extensions, XmtpExtensionType.GROUP_MEMBERSHIP))
+    return decode_shared(GroupMembership, _find(extensions, XmtpExtensionType.GROUP_MEMBERSHIP))
 
 
 def read_mutable_permissions(extensions: Iterable[Extension]) -> GroupMutablePermissionsV1:
     """libxmtp crates/xmtp_mls/src/groups/group_permissions.rs@a53a97e: decode 0xFF02
     (``permissions.Policies.from_proto`` checks the policies)."""
-    return _decoded(GroupMutablePermissionsV1, _find(extensions, XmtpExtensionType.MUTABLE_PERMISSIONS))
+    return decode_shared(GroupMutablePermissionsV1, _find(extensions, XmtpExtensionType.MUTABLE_PERMISSIONS))
 
 
 def read_application_id(extension: Extension) -> str:

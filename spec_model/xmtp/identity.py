@@ -37,7 +37,6 @@ from __future__ import annotations
 import dataclasses
 import datetime
 import enum
-import functools
 import hashlib
 from typing import NamedTuple
 
@@ -45,7 +44,7 @@ from spec_model.mls.reasons import Rejected, reason_codes
 from spec_model.mls.suites import InvalidSignatureError
 
 from . import ed25519ph
-from .proto import BYTES, STRING, UINT64, Annotated, DecodeError, EnumKind, Field, Message, MessageKind
+from .proto import BYTES, STRING, UINT64, Annotated, DecodeError, EnumKind, Field, Message, MessageKind, decode_shared
 from .wallet import erc191_replay_key, is_address, recover_erc191
 
 __all__ = [
@@ -251,16 +250,9 @@ def decode_update(data: bytes) -> IdentityUpdate:
     """libxmtp crates/xmtp_id/src/associations/serialization.rs@a53a97e: an ``IdentityUpdate`` from bytes; a decode
     error is MALFORMED_UPDATE."""
     try:
-        return _decoded_update(bytes(data))
+        return decode_shared(IdentityUpdate, bytes(data))
     except DecodeError as e:
         raise Rejected(IdentityReason.MALFORMED_UPDATE, str(e)) from None
-
-
-@functools.lru_cache(maxsize=4096)
-def _decoded_update(data: bytes) -> IdentityUpdate:
-    """``IdentityUpdate.decode``, once for the same bytes: every client replays the same identity logs (a decoded
-    update is frozen, all tuples)."""
-    return IdentityUpdate.decode(data)
 
 
 # ====================================================================== members and identifiers

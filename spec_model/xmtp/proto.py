@@ -37,13 +37,13 @@ import dataclasses
 import enum
 import functools
 import typing
-from typing import Annotated, Any, ClassVar
+from typing import Annotated, Any, ClassVar, TypeVar
 
 from spec_model.mls.codec import DecodeError
 
 __all__ = [
     "DecodeError", "Field", "Kind", "Message", "UINT64", "UINT32", "INT64", "INT32", "BOOL", "STRING",
-    "BYTES", "EnumKind", "MessageKind", "Map", "Annotated", "MAX_DEPTH",
+    "BYTES", "EnumKind", "MessageKind", "Map", "Annotated", "MAX_DEPTH", "decode_shared",
 ]
 
 VARINT, I64, LEN, I32 = 0, 1, 2, 5
@@ -326,6 +326,17 @@ class Message:
             if spec.repeated and name in values:
                 values[name] = tuple(values[name])
         return cls(**values)
+
+
+M = TypeVar("M", bound="Message")
+
+
+@functools.lru_cache(maxsize=4096)
+def decode_shared(message: type[M], data: bytes) -> M:
+    """protobuf encoding: ``message.decode(data)``, remembered for the same bytes, for what many readers decode
+    again and again (every member reads the same extensions, credentials and identity logs). Readers share the
+    decoded message, so they read it and never change it; a ``DecodeError`` is raised again each time."""
+    return message.decode(data)
 
 
 @functools.lru_cache(maxsize=1024)
