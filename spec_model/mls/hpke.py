@@ -56,7 +56,6 @@ import enum
 import functools
 import hmac
 import os
-import threading
 
 import nacl.bindings
 from cryptography.exceptions import InvalidTag
@@ -65,6 +64,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM, ChaCha20Poly1305
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
 from . import xwing
+from .memory import Memory
 
 __all__ = [
     "DecryptError", "MessageLimitReachedError", "Mode", "Kdf", "Aead", "Kem", "XWingKem",
@@ -263,8 +263,7 @@ class _WeierstrassGroup:
         self.Npk = 1 + 2 * size
         self.order = order
         self.bitmask = bitmask
-        self._private_keys: dict[bytes, tuple] = {}
-        self._private_keys_lock = threading.Lock()
+        self._private_keys: Memory[bytes, tuple] = Memory(_KEY_CACHE_SIZE)  # generate() fills it too
         self.public_key = functools.lru_cache(_KEY_CACHE_SIZE)(self._load_public)
 
     def private_key(self, skm: bytes):
@@ -275,10 +274,7 @@ class _WeierstrassGroup:
         return loaded
 
     def _remember(self, skm: bytes, loaded: tuple) -> tuple:
-        with self._private_keys_lock:  # clients of the XMTP API server run in threads
-            if len(self._private_keys) >= _KEY_CACHE_SIZE:
-                del self._private_keys[next(iter(self._private_keys))]  # the oldest
-            self._private_keys[skm] = loaded
+        self._private_keys.put(skm, loaded)
         return loaded
 
     def generate(self, remember: bool) -> tuple[bytes, tuple]:

@@ -4,11 +4,11 @@ reinitialized or branched group, that it matches the group it resumes."""
 from __future__ import annotations
 
 import hashlib
-import threading
 
 from .codec import DecodeError
 from .extensions import ExtensionType, find_extension
 from .group_context import GroupContext
+from .memory import Memory
 from .group_types import EpochState
 from .proposals import ReInit
 from .psk import PreSharedKeyID, PSKType, ResumptionPSKUsage
@@ -21,10 +21,8 @@ from .welcome import GroupInfo
 __all__ = ["verified_tree", "check_resumption"]
 
 
-_REMEMBERED_TREES = 8
-_remembered_trees: dict[bytes, RatchetTree] = {}
+_remembered_trees: Memory[bytes, RatchetTree] = Memory(8)
 """Trees that ``verified_tree`` verified from a GroupInfo's extension, by the digest of the suite and the GroupInfo."""
-_remembered_trees_lock = threading.Lock()
 
 
 def verified_tree(cs: CipherSuite, group_info: GroupInfo, given: RatchetTree | None) -> RatchetTree:
@@ -40,16 +38,12 @@ def verified_tree(cs: CipherSuite, group_info: GroupInfo, given: RatchetTree | N
     key = None
     if data is not None and verifications_remembered():
         key = hashlib.sha256(cs.id.to_bytes(2, "big") + group_info.encode()).digest()
-        with _remembered_trees_lock:
-            remembered = _remembered_trees.get(key)
+        remembered = _remembered_trees.get(key)
         if remembered is not None:
             return remembered.copy()
     tree = _checked_tree(cs, group_info, data, given)
     if key is not None:
-        with _remembered_trees_lock:
-            if len(_remembered_trees) >= _REMEMBERED_TREES:
-                del _remembered_trees[next(iter(_remembered_trees))]
-            _remembered_trees[key] = tree.copy()
+        _remembered_trees.put(key, tree.copy())
     return tree
 
 

@@ -29,7 +29,6 @@ import functools
 import hashlib
 import hmac
 import os
-import threading
 from typing import Callable
 
 import nacl._sodium as _sodium  # the libsodium functions PyNaCl binds, for _sodium_verify
@@ -42,6 +41,7 @@ from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
 from .codec import Annotated, OPAQUE, Struct, opaque, varint
 from .hpke import P256_ORDER, P384_ORDER, P521_ORDER, Hpke, hpke_for
+from .memory import Memory
 
 __all__ = [
     "CipherSuiteId", "CipherSuite", "suite", "SignatureScheme", "HPKECiphertext",
@@ -171,29 +171,23 @@ def _sodium_signing_key(priv: bytes) -> nacl.signing.SigningKey:
     return nacl.signing.SigningKey(priv)
 
 
-_verified: dict[bytes, None] = {}
-"""SHA-256 digests of (scheme, key, message, signature) that verified, oldest first."""
-_verified_limit = 16384
+_verified: Memory[bytes, None] = Memory(16384)
+"""SHA-256 digests of (scheme, key, message, signature) that verified."""
 _REMEMBERED_MESSAGE_SIZE = 4096
 """Only messages up to this size are remembered: leaves and key packages, which every member checks again; a large
 commit is checked once per member, and hashing it for the memory would only add to its cost."""
-_verified_lock = threading.Lock()
 
 
 def remember_verifications(limit: int) -> int:
     """model: how many successful verifications ``_verify`` remembers (0: none), the memory emptied; returns the
     limit before. Benchmarks set 0, so that an operation timed again pays for its signature checks again."""
-    global _verified_limit
-    with _verified_lock:
-        before, _verified_limit = _verified_limit, limit
-        _verified.clear()
-    return before
+    return _verified.reset(limit)
 
 
 def verifications_remembered() -> bool:
     """model: whether successful verifications are remembered (``remember_verifications``); other memories of
     verified inputs (``joining.verified_tree``) follow the same switch."""
-    return _verified_limit > 0
+    return _verified.limit > 0
 
 
 def _verification_digest(scheme: SignatureScheme, pub: bytes, message: bytes, signature: bytes) -> bytes:
@@ -201,26 +195,17 @@ def _verification_digest(scheme: SignatureScheme, pub: bytes, message: bytes, si
         scheme.to_bytes(2, "big"), pub, message, signature))).digest()
 
 
-def _remember(digest: bytes) -> None:
-    with _verified_lock:  # the XMTP API server's threads verify too
-        if not _verified_limit:  # switched off meanwhile
-            return
-        if len(_verified) >= _verified_limit:
-            del _verified[next(iter(_verified))]
-        _verified[digest] = None
-
-
 def _verify(scheme: SignatureScheme, pub: bytes, message: bytes, signature: bytes) -> None:
     """RFC 9420 §5.1.2: ``Verify`` is a function of its inputs, so a verification that succeeded is remembered by
     the digest of those inputs: the members of a group each check the same leaf and content signatures."""
-    if not _verified_limit or len(message) > _REMEMBERED_MESSAGE_SIZE:
+    if not _verified.limit or len(message) > _REMEMBERED_MESSAGE_SIZE:
         _verify_once(scheme, pub, message, signature)
         return
     digest = _verification_digest(scheme, pub, message, signature)
     if digest in _verified:
         return
     _verify_once(scheme, pub, message, signature)
-    _remember(digest)
+    _verified.put(digest, None)
 
 
 def _sign(scheme: SignatureScheme, priv: bytes, message: bytes) -> bytes:
@@ -233,8 +218,8 @@ def _sign(scheme: SignatureScheme, priv: bytes, message: bytes) -> bytes:
         signature = _signing_key(scheme, priv).sign(message)
     else:
         signature = _signing_key(scheme, priv).sign(message, ec.ECDSA(_EC_CURVES[scheme][1]))
-    if _verified_limit and len(message) <= _REMEMBERED_MESSAGE_SIZE:
-        _remember(_verification_digest(scheme, _signature_public_key(scheme, priv), message, signature))
+    if _verified.limit and len(message) <= _REMEMBERED_MESSAGE_SIZE:
+        _verified.put(_verification_digest(scheme, _signature_public_key(scheme, priv), message, signature), None)
     return signature
 
 

@@ -1,0 +1,57 @@
+"""A bounded memory of results keyed by their inputs, shared by the threads of one process.
+
+The model remembers what is a function of its inputs alone (a signature that verified, RFC 9420 §5.1.2; a key
+loaded from its bytes, RFC 9180 §7.1.2; a tree checked from a GroupInfo, RFC 9420 §12.4.3.1), so that the members of
+a group do not each compute it again. A memory holds at most ``limit`` entries and forgets the oldest first; limit 0
+remembers nothing. The XMTP API server's threads share it, hence the lock.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import Generic, Hashable, TypeVar
+
+__all__ = ["Memory"]
+
+K = TypeVar("K", bound=Hashable)
+V = TypeVar("V")
+
+
+class Memory(Generic[K, V]):
+    """model: at most ``limit`` entries, oldest first (see the module docstring)."""
+
+    def __init__(self, limit: int):
+        self.limit = limit
+        self._entries: dict[K, V] = {}
+        self._lock = threading.Lock()
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def __contains__(self, key: K) -> bool:
+        return key in self._entries
+
+    def get(self, key: K) -> V | None:
+        """model: the remembered value, or ``None``."""
+        return self._entries.get(key)
+
+    def keys(self) -> list[K]:
+        """model: the remembered keys, oldest first."""
+        with self._lock:
+            return list(self._entries)
+
+    def put(self, key: K, value: V) -> None:
+        """model: remember ``value`` for ``key`` (nothing while the limit is 0), forgetting the oldest if full."""
+        with self._lock:
+            if not self.limit:
+                return
+            if len(self._entries) >= self.limit:
+                del self._entries[next(iter(self._entries))]
+            self._entries[key] = value
+
+    def reset(self, limit: int) -> int:
+        """model: forget everything and hold at most ``limit`` entries from now; returns the limit before."""
+        with self._lock:
+            before, self.limit = self.limit, limit
+            self._entries.clear()
+        return before

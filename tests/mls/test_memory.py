@@ -1,0 +1,19 @@
+"""spec_model/mls/memory.py: a bounded memory forgets its oldest entry first, and limit 0 remembers nothing."""
+
+from spec_model.mls.memory import Memory
+
+
+def test_the_oldest_entry_goes_first():
+    memory: Memory[str, int] = Memory(2)
+    for n, key in enumerate("abc"):
+        memory.put(key, n)
+    assert memory.keys() == ["b", "c"] and memory.get("a") is None and memory.get("c") == 2 and "b" in memory
+
+
+def test_limit_zero_remembers_nothing_and_reset_empties():
+    memory: Memory[str, int] = Memory(0)
+    memory.put("a", 1)
+    assert len(memory) == 0
+    assert memory.reset(3) == 0
+    memory.put("a", 1)
+    assert memory.reset(0) == 3 and len(memory) == 0
