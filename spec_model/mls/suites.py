@@ -313,7 +313,7 @@ class CipherSuite:
         """RFC 9420 §5.2: MAC is HMAC with the suite's hash, over ``data``; several pieces are MACed as their
         concatenation, which is never built (a membership tag covers a whole commit, §6.2)."""
         if len(data) == 1:
-            return hmac.digest(key, data[0], self.hash_name)
+            return self.hpke.kdf.hmac(key, data[0])
         h = hmac.new(key, None, self.hash_name)
         for piece in data:
             h.update(piece)

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import hmac
 import json
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from cryptography.hazmat.primitives.asymmetric import ec
 
 from spec_model.mls import hpke
@@ -449,3 +452,20 @@ def test_hkdf_rfc5869_case_1():
     okm = kdf.expand(prk, bytes.fromhex("f0f1f2f3f4f5f6f7f8f9"), 42)
     assert okm.hex() == ("3cb25f25faacd57a90434f64d0362f2a2d2d0a90cf1a5a4c5db02d56ecc4c5bf"
                          "34007208d5b887185865")
+
+
+def test_hmac_rfc4231_case_6():
+    """RFC 4231 §4.7: a key longer than the block size is hashed first (HMAC-SHA-256 and HMAC-SHA-512)."""
+    key, data = b"\xaa" * 131, b"Test Using Larger Than Block-Size Key - Hash Key First"
+    assert hpke_for(0x20, 1, 1).kdf.hmac(key, data).hex() == (
+        "60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54")
+    assert hpke_for(0x21, 3, 2).kdf.hmac(key, data).hex() == (
+        "80b24263c7c1a3ebb71493c1dd7be8b49b46d1f41b4aeec1121b013783f8f352"
+        "6b56d037e05f2598bd0fd2215d6a1e5295e64f73f63f0aec8b915a985d786598")
+
+
+@given(kdf_id=st.sampled_from([1, 2, 3]), key=st.binary(max_size=200), message=st.binary(max_size=300))
+def test_hmac_is_the_standard_librarys(kdf_id, key, message):
+    """RFC 2104 §2: ``Kdf.hmac`` gives what Python's ``hmac`` gives, for keys shorter and longer than a block."""
+    kdf = hpke_for(0x20, kdf_id, 1).kdf
+    assert kdf.hmac(key, message) == hmac.digest(key, message, kdf.hash_name)
