@@ -577,8 +577,8 @@ class Group:
             tree = RATCHET_TREE.encode(state.tree.to_extension_nodes())
             extensions.append(Extension(ExtensionType.ratchet_tree, tree))
         if external_pub:
-            extensions.append(Extension(ExtensionType.external_pub,
-                                        ExternalPub(state.secrets.external_pub).encode()))
+            external_pub = self.cs.derive_key_pair(state.secrets.external_secret)[1]  # §8
+            extensions.append(Extension(ExtensionType.external_pub, ExternalPub(external_pub).encode()))
         info = GroupInfo(state.context, tuple(extensions), state.confirmation_tag, self.own_leaf, b"")
         return info.signed(self.cs, self.signature_priv)
 

@@ -47,8 +47,10 @@ class EpochSecrets:
     """RFC 9420 §8: every secret the key schedule yields for one epoch.
 
     ``init_secret`` is this epoch's, the input to the next epoch's schedule.
-    ``external_pub`` is the public half of ``KEM.DeriveKeyPair(external_secret)``
-    (§8); the private half is ``cs.derive_key_pair(external_secret)[0]``.
+    The external key pair, ``KEM.DeriveKeyPair(external_secret)`` (§8), is
+    ``cs.derive_key_pair(external_secret)``, derived where it is used: a GroupInfo
+    that offers external joins (§12.4.3.2) and an ExternalInit (§8.3), not in every
+    epoch of every member (on the P-curves and X448 a scalar multiplication).
     """
 
     joiner_secret: bytes
@@ -63,7 +65,6 @@ class EpochSecrets:
     membership_key: bytes
     resumption_psk: bytes
     epoch_authenticator: bytes
-    external_pub: bytes
 
     def __repr__(self) -> str:  # never print secrets by accident
         return "EpochSecrets(...)"
@@ -100,7 +101,6 @@ def derive_epoch_secrets(cs: CipherSuite, joiner_secret: bytes, psk_secret: byte
         welcome_secret=cs.derive_secret(member, b"welcome"),  # as ``welcome_secret`` computes it
         epoch_secret=epoch_secret,
         init_secret=cs.derive_secret(epoch_secret, b"init"),
-        external_pub=cs.derive_key_pair(derived["external_secret"])[1],
         **derived,
     )
 

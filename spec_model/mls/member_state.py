@@ -221,7 +221,9 @@ def _read_secret_tree(cs: CipherSuite, data: dict) -> SecretTree:
 
 
 def _read_epoch(cs: CipherSuite, data: dict) -> EpochState:
-    secrets = EpochSecrets(**{name: _bytes(value) for name, value in data["secrets"].items()})
+    secrets = {name: _bytes(value) for name, value in data["secrets"].items()}
+    secrets.pop("external_pub", None)  # records of this version written before it was derived only where used (§8)
+    secrets = EpochSecrets(**secrets)
     return EpochState(GroupContext.decode(_bytes(data["context"])), _read_tree(cs, data["tree"]), secrets,
                       _bytes(data["interim_transcript_hash"]), _read_secret_tree(cs, data["secret_tree"]),
                       {_int(int(x)): _bytes(key) for x, key in data["private_keys"].items()},

@@ -307,7 +307,8 @@ def test_group_info_external_pub_matches_the_epoch() -> None:
     groups = group_of(CS, 2)
     info = groups[1].group_info(external_pub=True)
     data = next(e.extension_data for e in info.extensions if e.extension_type == ExtensionType.external_pub)
-    assert ExternalPub.decode(data).external_pub == groups[1].state.secrets.external_pub
+    external_pub = CS.hpke_public_key(CS.derive_key_pair(groups[1].state.secrets.external_secret)[0])  # §8
+    assert ExternalPub.decode(data).external_pub == external_pub
     info.verify_signature(CS, groups[1].tree.leaf(1).signature_key)
 
 

@@ -57,6 +57,19 @@ def test_a_key_package_bundle_survives_storage() -> None:
     assert decode_key_package_bundle(encode_key_package_bundle(kept)) == kept
 
 
+def test_a_record_that_holds_the_external_public_key_is_read() -> None:
+    """Records once held ``external_pub`` (RFC 9420 §8) among the secrets; it is derived where used now."""
+    group = group_of(CS, 2)[0]
+    record = json.loads(encode_group(group))
+    external_pub = CS.derive_key_pair(group.state.secrets.external_secret)[1]
+    record["state"]["secrets"]["external_pub"] = external_pub.hex()
+    assert encode_group(decode_group(json.dumps(record).encode())) == encode_group(group)
+    record["state"]["secrets"]["external_pub"] = "zz"
+    with pytest.raises(Rejected) as e:
+        decode_group(json.dumps(record).encode())
+    assert e.value.reason is GroupStateReason.MALFORMED
+
+
 def test_a_record_of_another_version_is_refused() -> None:
     record = json.loads(encode_group(group_of(CS, 1)[0]))
     record["version"] = GROUP_STATE_VERSION + 1
