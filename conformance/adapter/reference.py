@@ -25,7 +25,6 @@ from spec_model.mls.key_package import KeyPackageBundle, generate_key_package
 from spec_model.mls.leaf_node import Credential
 from spec_model.mls.message import MLSMessage
 from spec_model.mls.proposals import Add, Remove
-from spec_model.mls.ratchet_tree import RatchetTree
 from spec_model.mls.reasons import RefusalClass, Rejected
 from spec_model.mls.suites import suite
 from spec_model.xmtp.client import Client, ClientConfig, Conversation
@@ -147,7 +146,7 @@ class ReferenceAdapter:
     def _mls_join(self, p: dict[str, Any]) -> dict[str, Any]:
         member = self._member(p["member"])
         b = member.bundle
-        tree = RatchetTree.decode(member.cs, bytes.fromhex(p["ratchet_tree"])) if p["ratchet_tree"] else None
+        tree = bytes.fromhex(p["ratchet_tree"]) if p["ratchet_tree"] else None  # decoded unless the GroupInfo has it
         welcome = MLSMessage.decode(bytes.fromhex(p["welcome"])).body
         member.group = Group.join(welcome, b.key_package, b.init_priv, b.encryption_priv, b.signature_priv,
                                   ratchet_tree=tree)
@@ -156,7 +155,7 @@ class ReferenceAdapter:
     def _mls_join_with_secrets(self, p: dict[str, Any]) -> dict[str, Any]:
         key_package = MLSMessage.decode(bytes.fromhex(p["key_package"])).body
         cs = suite(key_package.cipher_suite)
-        tree = RatchetTree.decode(cs, bytes.fromhex(p["ratchet_tree"])) if p["ratchet_tree"] else None
+        tree = bytes.fromhex(p["ratchet_tree"]) if p["ratchet_tree"] else None  # decoded unless the GroupInfo has it
         welcome = MLSMessage.decode(bytes.fromhex(p["welcome"])).body
         signature_priv = bytes.fromhex(p["signature_priv"])
         group = Group.join(welcome, key_package, bytes.fromhex(p["init_priv"]), bytes.fromhex(p["encryption_priv"]),

@@ -153,11 +153,12 @@ class Group:
 
     @classmethod
     def join(cls, welcome: Welcome, key_package: KeyPackage, init_priv: bytes, encryption_priv: bytes,
-             signature_priv: bytes, *, ratchet_tree: RatchetTree | None = None,
+             signature_priv: bytes, *, ratchet_tree: RatchetTree | bytes | None = None,
              config: GroupConfig = GroupConfig(), psks: PskStore | None = None,
              previous_group: "Group | None" = None, now: int | None = None) -> "Group":
         """RFC 9420 §12.4.3.1: join from a Welcome; raises ``Rejected`` (or ``DecodeError``).
 
+        ``ratchet_tree`` is the tree sent beside the Welcome, decoded or encoded (``joining.verified_tree``).
         ``previous_group`` is the group a reinit or branch Welcome resumes: it
         supplies the resumption PSK and is checked against the new group (§11.2, §11.3).
         """

@@ -25,9 +25,11 @@ _remembered_trees: Memory[bytes, RatchetTree] = Memory(8)
 """Trees that ``verified_tree`` verified from a GroupInfo's extension, by the digest of the suite and the GroupInfo."""
 
 
-def verified_tree(cs: CipherSuite, group_info: GroupInfo, given: RatchetTree | None) -> RatchetTree:
+def verified_tree(cs: CipherSuite, group_info: GroupInfo, given: RatchetTree | bytes | None) -> RatchetTree:
     """RFC 9420 §12.4.3.1: the group's tree (from the GroupInfo's extension, else ``given``), checked.
 
+    ``given`` is the tree sent beside the Welcome, decoded or encoded (§12.4.3.3); encoded, it is decoded (a
+    ``DecodeError`` or ``Rejected`` if malformed) unless the extension holds these very bytes, the tree used then.
     The signer's leaf is non-blank and its key verifies the GroupInfo; the tree
     hash matches; the tree validates (§7.9.2) and every leaf is valid (§7.3).
     With the tree in the GroupInfo, the outcome is a function of the GroupInfo alone: a tree that passed is
@@ -35,6 +37,8 @@ def verified_tree(cs: CipherSuite, group_info: GroupInfo, given: RatchetTree | N
     Welcome.
     """
     data = find_extension(group_info.extensions, ExtensionType.ratchet_tree)
+    if isinstance(given, bytes) and given != data:
+        given = RatchetTree.decode(cs, given)
     key = None
     if data is not None and verifications_remembered():
         key = hashlib.sha256(cs.id.to_bytes(2, "big") + group_info.encode()).digest()

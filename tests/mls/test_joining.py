@@ -6,7 +6,10 @@ from __future__ import annotations
 import pytest
 
 from spec_model.mls import joining
+from spec_model.mls.codec import DecodeError
+from spec_model.mls.group import GroupConfig
 from spec_model.mls.proposals import Add
+from spec_model.mls.ratchet_tree import RatchetTree
 from spec_model.mls.suites import remember_verifications, suite
 
 from .members import bundle, founder, join
@@ -49,3 +52,18 @@ def test_without_the_memory_every_joiner_checks_the_tree(checked_trees):
     finally:
         remember_verifications(before)
     assert len(checked_trees) == 2
+
+
+def test_a_tree_sent_encoded_is_decoded_only_when_the_group_info_lacks_these_bytes(monkeypatch):
+    first, welcome, bundles = _welcome(3)
+    decoded, decode = [], RatchetTree.decode
+    monkeypatch.setattr(RatchetTree, "decode", lambda cs, data: decoded.append(data) or decode(cs, data))
+    assert join(welcome, bundles[0], ratchet_tree=first.tree.encode()).tree == first.tree
+    assert decoded == []  # the GroupInfo's extension holds the same bytes: that tree, checked, is the one joined
+    with pytest.raises(DecodeError):  # other bytes are decoded, as a tree sent apart always was
+        join(welcome, bundles[1], ratchet_tree=first.tree.encode()[:-1])
+    without = founder(CS, config=GroupConfig(use_ratchet_tree_extension=False))
+    pending = without.commit((Add(bundles[1].key_package),))
+    without.merge_pending_commit()
+    assert join(pending.welcome, bundles[1], ratchet_tree=without.tree.encode()).tree == without.tree
+    assert decoded[-1] == without.tree.encode()
