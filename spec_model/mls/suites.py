@@ -120,6 +120,13 @@ def _kdf_label(length: int, label: bytes, context: bytes) -> bytes:
     return length.to_bytes(2, "big") + opaque(label) + opaque(context)
 
 
+@functools.lru_cache(maxsize=256)
+def _derive_secret_block(nh: int, label: bytes) -> bytes:
+    """RFC 9420 §8, RFC 5869 §2.3: ``DeriveSecret``'s HMAC input, the ``KDFLabel`` of (``Nh``, label, empty
+    context) and the block counter 0x01 (``Nh`` bytes are one block); the labels are few ("node", "path", …)."""
+    return _kdf_label(nh, MLS_LABEL_PREFIX + label, b"") + b"\x01"
+
+
 # ----------------------------------------------------------------- signatures
 
 _EC_CURVES = {  # curve, hash, scalar size, group order
@@ -343,12 +350,13 @@ class CipherSuite:
 
     def expand_with_label(self, secret: bytes, label: bytes, context: bytes, length: int) -> bytes:
         """RFC 9420 §8: ``ExpandWithLabel(Secret, Label, Context, Length)``."""
-        info = _kdf_label(length, MLS_LABEL_PREFIX + label, context)
-        return self.expand(secret, info, length)
+        return self.hpke.kdf.expand(secret, _kdf_label(length, MLS_LABEL_PREFIX + label, context), length)
 
     def derive_secret(self, secret: bytes, label: bytes) -> bytes:
-        """RFC 9420 §8: ``DeriveSecret(Secret, Label) = ExpandWithLabel(Secret, Label, "", Nh)``."""
-        return self.expand_with_label(secret, label, b"", self.Nh)
+        """RFC 9420 §8: ``DeriveSecret(Secret, Label) = ExpandWithLabel(Secret, Label, "", Nh)``: one block of
+        HKDF-Expand (RFC 5869 §2.3), ``HMAC(Secret, KDFLabel || 0x01)``, its input made once per label."""
+        kdf = self.hpke.kdf
+        return kdf.hmac(secret, _derive_secret_block(kdf.Nh, label))
 
     def derive_tree_secret(self, secret: bytes, label: bytes, generation: int, length: int) -> bytes:
         """RFC 9420 §9: ``DeriveTreeSecret``: the context is the uint32 generation."""
