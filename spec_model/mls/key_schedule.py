@@ -22,7 +22,8 @@ from __future__ import annotations
 import dataclasses
 
 from .group_context import GroupContext
-from .suites import CipherSuite
+from .memory import Memory
+from .suites import CipherSuite, verifications_remembered
 
 __all__ = [
     "EpochSecrets", "derive_joiner_secret", "derive_epoch_secrets", "key_schedule",
@@ -84,6 +85,10 @@ def derive_joiner_secret(cs: CipherSuite, init_secret_prev: bytes, commit_secret
     return cs.expand_with_label(prk, b"joiner", group_context_bytes, cs.Nh)
 
 
+_remembered: Memory[tuple, EpochSecrets] = Memory(64)
+"""Epoch secrets that ``derive_epoch_secrets`` derived, by its inputs."""
+
+
 def derive_epoch_secrets(cs: CipherSuite, joiner_secret: bytes, psk_secret: bytes | None,
                          group_context_bytes: bytes) -> EpochSecrets:
     """RFC 9420 §8: everything below ``joiner_secret`` in the key schedule.
@@ -92,7 +97,16 @@ def derive_epoch_secrets(cs: CipherSuite, joiner_secret: bytes, psk_secret: byte
     is DeriveSecret(member, "welcome"), ``epoch_secret`` is
     ExpandWithLabel(member, "epoch", GroupContext_[n], Nh), and the epoch-derived
     secrets and the next ``init_secret`` are DeriveSecret(epoch_secret, label).
+    A function of its inputs, which every member of the epoch gives it: remembered (``memory.Memory``, while
+    ``suites.verifications_remembered()``), so that members in one process derive an epoch's secrets once.
     """
+    return _remembered.recall((cs.id, joiner_secret, psk_secret, group_context_bytes),
+                              lambda: _derive_epoch_secrets(cs, joiner_secret, psk_secret, group_context_bytes),
+                              verifications_remembered())
+
+
+def _derive_epoch_secrets(cs: CipherSuite, joiner_secret: bytes, psk_secret: bytes | None,
+                          group_context_bytes: bytes) -> EpochSecrets:
     member = _member_secret(cs, joiner_secret, psk_secret)
     epoch_secret = cs.expand_with_label(member, b"epoch", group_context_bytes, cs.Nh)
     derived = {name: cs.derive_secret(epoch_secret, label) for name, label in _EPOCH_DERIVED}

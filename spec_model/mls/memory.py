@@ -9,7 +9,7 @@ remembers nothing. The XMTP API server's threads share it, hence the lock.
 from __future__ import annotations
 
 import threading
-from typing import Generic, Hashable, TypeVar
+from typing import Callable, Generic, Hashable, TypeVar
 
 __all__ = ["Memory"]
 
@@ -48,6 +48,18 @@ class Memory(Generic[K, V]):
             if len(self._entries) >= self.limit:
                 del self._entries[next(iter(self._entries))]
             self._entries[key] = value
+
+    def recall(self, key: K, compute: Callable[[], V], remembering: bool = True) -> V:
+        """model: the value remembered for ``key``, else ``compute()``, then remembered; neither read nor filled
+        unless ``remembering`` (``suites.verifications_remembered()`` for the memories benchmarks switch off). A
+        ``compute`` that raises leaves nothing behind."""
+        if not remembering:
+            return compute()
+        value = self._entries.get(key)
+        if value is None:
+            value = compute()
+            self.put(key, value)
+        return value
 
     def reset(self, limit: int) -> int:
         """model: forget everything and hold at most ``limit`` entries from now; returns the limit before."""

@@ -193,7 +193,8 @@ def remember_verifications(limit: int) -> int:
 
 def verifications_remembered() -> bool:
     """model: whether successful verifications are remembered (``remember_verifications``); other memories of
-    verified inputs (``joining.verified_tree``) follow the same switch."""
+    results computed from their inputs alone (``joining.verified_tree``, ``key_schedule.derive_epoch_secrets``,
+    ``welcome.decrypt_group_info``) follow the same switch."""
     return _verified.limit > 0
 
 

@@ -8,7 +8,8 @@ from .psk import PreSharedKeyID
 from .reasons import Reason, Rejected
 from .hpke import DecryptError
 from .key_schedule import welcome_key_and_nonce
-from .suites import CipherSuite, HPKECiphertext, Rng
+from .memory import Memory
+from .suites import CipherSuite, HPKECiphertext, Rng, verifications_remembered
 
 __all__ = [
     "GroupInfo", "PathSecret", "GroupSecrets", "EncryptedGroupSecrets", "Welcome",
@@ -75,8 +76,20 @@ def encrypt_group_info(cs: CipherSuite, secret: bytes, group_info: GroupInfo) ->
     return cs.seal(key, nonce, b"", group_info.encode())
 
 
+_decrypted: Memory[tuple, GroupInfo] = Memory(16)
+"""GroupInfos that ``decrypt_group_info`` decrypted and decoded, by its inputs."""
+
+
 def decrypt_group_info(cs: CipherSuite, secret: bytes, encrypted_group_info: bytes) -> GroupInfo:
-    """RFC 9420 §12.4.3.1: decrypt and decode the GroupInfo; ``Rejected(DECRYPT_FAILED)`` if it fails."""
+    """RFC 9420 §12.4.3.1: decrypt and decode the GroupInfo; ``Rejected(DECRYPT_FAILED)`` if it fails.
+
+    A function of its inputs, the same for every member a Welcome adds: remembered (``memory.Memory``, while
+    ``suites.verifications_remembered()``; failures are not), a ``GroupInfo`` being immutable."""
+    return _decrypted.recall((cs.id, secret, encrypted_group_info),
+                             lambda: _decrypt_group_info(cs, secret, encrypted_group_info), verifications_remembered())
+
+
+def _decrypt_group_info(cs: CipherSuite, secret: bytes, encrypted_group_info: bytes) -> GroupInfo:
     key, nonce = welcome_key_and_nonce(cs, secret)
     try:
         plaintext = cs.open(key, nonce, b"", encrypted_group_info)

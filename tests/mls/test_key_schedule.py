@@ -13,7 +13,7 @@ from spec_model.mls.key_schedule import (
     welcome_key_and_nonce,
 )
 from spec_model.mls.psk import PreSharedKeyID, PSKLabel, PSKType, ResumptionPSKUsage, psk_secret
-from spec_model.mls.suites import suite
+from spec_model.mls.suites import remember_verifications, suite
 
 CS = suite(1)
 NONCE = bytes(range(32))
@@ -160,3 +160,16 @@ def test_exporter_binds_length_label_and_context() -> None:
 def test_exporter_length_out_of_range(length: int) -> None:
     with pytest.raises(ValueError):
         export(CS, b"\x07" * 32, b"label", b"context", length)
+
+
+def test_epoch_secrets_are_remembered_by_their_inputs_while_memories_are_on() -> None:
+    joiner, context = b"\x05" * 32, CONTEXT.encode()
+    first = derive_epoch_secrets(CS, joiner, None, context)
+    assert derive_epoch_secrets(CS, joiner, None, context) is first  # another member of the epoch: remembered
+    assert derive_epoch_secrets(CS, joiner, b"\x01" * 32, context) != first  # other inputs: derived
+    before = remember_verifications(0)
+    try:
+        again = derive_epoch_secrets(CS, joiner, None, context)
+    finally:
+        remember_verifications(before)
+    assert again == first and again is not first

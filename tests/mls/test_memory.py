@@ -17,3 +17,20 @@ def test_limit_zero_remembers_nothing_and_reset_empties():
     assert memory.reset(3) == 0
     memory.put("a", 1)
     assert memory.reset(0) == 3 and len(memory) == 0
+
+
+def test_recall_computes_once_while_remembering_and_never_keeps_a_failure():
+    memory: Memory[str, int] = Memory(4)
+    calls = []
+    compute = lambda: calls.append(1) or len(calls)  # noqa: E731
+    assert memory.recall("a", compute) == 1 and memory.recall("a", compute) == 1 and len(calls) == 1
+    assert memory.recall("b", compute, remembering=False) == 2 and "b" not in memory
+    assert memory.recall("a", compute, remembering=False) == 3  # switched off: not read either
+
+    def fails():
+        raise ValueError("no")
+    try:
+        memory.recall("c", fails)
+    except ValueError:
+        pass
+    assert "c" not in memory
