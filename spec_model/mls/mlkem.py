@@ -79,7 +79,7 @@ def encaps_internal(ek: bytes, m: bytes) -> tuple[bytes, bytes]:
 
 def _k_pke_encrypt(t_hat: np.ndarray, rho: bytes, m: bytes, r: bytes) -> bytes:
     """FIPS 203 Algorithm 14 ``K-PKE.Encrypt(ek, m, r)``, with ek already decoded into t̂ and ρ."""
-    a_hat = _sample_ntt(b"".join(rho + bytes((j, i)) for i in range(K) for j in range(K))).reshape(K, K, N)  # Â[i,j]
+    a_hat = _sample_ntt([rho + bytes((j, i)) for i in range(K) for j in range(K)]).reshape(K, K, N)  # Â[i,j]
     y = _sample_poly_cbd(b"".join(_prf(ETA1, r, n) for n in range(K)), ETA1)
     e = _sample_poly_cbd(b"".join(_prf(ETA2, r, n) for n in range(K, 2 * K + 1)), ETA2)  # e1 (k rows), then e2
     y_hat = ntt(y)
@@ -97,7 +97,7 @@ def _prf(eta: int, s: bytes, b: int) -> bytes:
 
 
 def _byte_encode(f: np.ndarray, d: int) -> bytes:
-    """FIPS 203 Algorithm 5 ``ByteEncode_d(F)``: d-bit integers, least significant bit first (a vector: one after another)."""
+    """FIPS 203 Algorithm 5 ``ByteEncode_d(F)``: d-bit integers, least significant bit first (a vector's in turn)."""
     bits = (f.reshape(-1, 1) >> np.arange(d)) & 1
     return np.packbits(bits.astype(np.uint8), bitorder="little").tobytes()
 
@@ -118,25 +118,27 @@ def _decompress(y: np.ndarray, d: int) -> np.ndarray:
     return (Q * y + (1 << (d - 1))) >> d
 
 
-def _sample_ntt(seeds: bytes, length: int = 840) -> np.ndarray:
-    """FIPS 203 Algorithm 7 ``SampleNTT(B)`` for each 34-byte B in ``seeds``: 12-bit candidates from SHAKE128(B), in order, those below q kept.
+def _sample_ntt(seeds: list[bytes], length: int = 840) -> np.ndarray:
+    """FIPS 203 Algorithm 7 ``SampleNTT(B)`` for each B in ``seeds``: SHAKE128(B)'s 12-bit candidates, those below q.
 
     The XOF is read ``length`` bytes at a time (a multiple of 3; 840 is five SHAKE128 blocks), twice as many
     when some B needs more: a longer read of SHAKE128 starts with the same bytes.
     """
-    seeds_ = [seeds[i:i + 34] for i in range(0, len(seeds), 34)]
     while True:
-        stream = b"".join(hashlib.shake_128(seed).digest(length) for seed in seeds_)
-        c0, c1, c2 = np.frombuffer(stream, dtype=np.uint8).astype(np.int64).reshape(len(seeds_), -1, 3).transpose(2, 0, 1)
-        candidates = np.stack([c0 + 256 * (c1 % 16), c1 // 16 + 16 * c2], axis=-1).reshape(len(seeds_), -1)  # d1, d2
+        stream = b"".join(hashlib.shake_128(seed).digest(length) for seed in seeds)
+        triples = np.frombuffer(stream, dtype=np.uint8).astype(np.int64).reshape(len(seeds), -1, 3)
+        c0, c1, c2 = triples[..., 0], triples[..., 1], triples[..., 2]
+        d1, d2 = c0 + 256 * (c1 % 16), c1 // 16 + 16 * c2
+        candidates = np.stack([d1, d2], axis=-1).reshape(len(seeds), -1)  # in the XOF's order: d1, d2, d1, d2, …
         kept = candidates < Q
         if (kept.sum(axis=1) >= N).all():
-            return candidates[kept & (kept.cumsum(axis=1) <= N)].reshape(len(seeds_), N)  # the first n kept
+            return candidates[kept & (kept.cumsum(axis=1) <= N)].reshape(len(seeds), N)  # the first n kept
         length *= 2
 
 
 def _sample_poly_cbd(b: bytes, eta: int) -> np.ndarray:
-    """FIPS 203 Algorithm 8 ``SamplePolyCBD_η(B)`` for each 64η-byte B in ``b``: coefficients, each a difference of two sums of η bits."""
+    """FIPS 203 Algorithm 8 ``SamplePolyCBD_η(B)`` for each 64η-byte B in ``b``: each coefficient a difference of
+    two sums of η bits."""
     bits = np.unpackbits(np.frombuffer(b, dtype=np.uint8), bitorder="little")  # bit j of byte i is bit 8i + j
     x_minus_y = np.array([1] * eta + [-1] * eta)  # x: the η bits from 2iη, y: the η after them
     return bits.reshape(-1, N, 2 * eta) @ x_minus_y % Q
