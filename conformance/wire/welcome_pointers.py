@@ -60,6 +60,18 @@ def _sends(*, pointer: Callable[[WelcomeV1Pointer], bytes] = lambda p: WelcomePo
     return sends
 
 
+def _pointer_to_a_pointer(key_package: KeyPackage, welcome: bytes, cursor: int) -> tuple[api.WelcomeMessageInput, ...]:
+    """The sound pointee and a sound pointer to it stored on a second random topic, and for the SDK a pointer to
+    that topic: a pointer to a pointer, which is not followed (libxmtp groups/welcome_pointer.rs@b649d1a)."""
+    public_key = xwing_key(key_package)
+    sealed, encoded = seal_pointee(welcome, cursor, os.urandom)
+    relay = os.urandom(len(sealed.v1.installation_key))
+    to_relay = WelcomePointer(dataclasses.replace(WelcomePointer.decode(encoded).welcome_v1_pointer,
+                                                  destination=relay)).encode()
+    return (sealed, wrap_pointer(relay, public_key, _XWING, encoded),
+            wrap_pointer(key_package.leaf_node.signature_key, public_key, _XWING, to_relay))
+
+
 def _v1_pointer(**changes) -> Callable[[WelcomeV1Pointer], bytes]:
     return lambda sound: WelcomePointer(dataclasses.replace(sound, **changes)).encode()
 
@@ -88,5 +100,6 @@ POINTER_SENDS: dict[str, Sends] = {
     "pointee_nonces_swapped_refused": _sends(pointer=_nonces_swapped),
     "pointee_empty_metadata_refused": _sends(pointee=lambda v1, sound: dataclasses.replace(v1, welcome_metadata=b"")),
     "pointee_metadata_not_protobuf_refused": _sends(pointee=_metadata_not_protobuf),
+    "pointee_is_a_pointer_refused": _pointer_to_a_pointer,
 }
 """The welcome_wrapping cases of variant ``welcome_pointer`` with a wire form, by name."""
