@@ -86,10 +86,12 @@ class HPKECiphertext(Struct):
     ciphertext: Annotated[bytes, OPAQUE]
 
 
-def _sign_content(label: bytes, content: bytes) -> bytes:
+def _sign_content(label: bytes, content: bytes | tuple[bytes, ...]) -> bytes:
     """RFC 9420 §5.1.2: the encoded ``SignContent`` (``opaque label<V>`` = "MLS 1.0 " + Label, ``opaque
-    content<V>``), built in one copy: a commit's signed content is its whole encoding."""
-    return b"".join((opaque(MLS_LABEL_PREFIX + label), varint(len(content)), content))
+    content<V>``), built in one copy: a commit's signed content is its whole encoding, given in pieces (a tuple)
+    that are never joined apart."""
+    pieces = content if isinstance(content, tuple) else (content,)
+    return b"".join((opaque(MLS_LABEL_PREFIX + label), varint(sum(map(len, pieces))), *pieces))
 
 
 class _EncryptContext(Struct):
@@ -223,8 +225,14 @@ def _sign(scheme: SignatureScheme, priv: bytes, message: bytes) -> bytes:
     return signature
 
 
+_SODIUM_LONGEST_MESSAGE = 32 * 1024
+"""Ed25519 messages up to this size are checked by libsodium, longer ones by OpenSSL: libsodium is faster on short
+messages, OpenSSL, whose SHA-512 is written in assembly, on long ones (measured here: 0.04 against 0.06 ms for
+1 KiB, 0.50 against 0.35 ms for a 328 KB commit)."""
+
+
 def _verify_once(scheme: SignatureScheme, pub: bytes, message: bytes, signature: bytes) -> None:
-    if scheme == SignatureScheme.ed25519:
+    if scheme == SignatureScheme.ed25519 and len(message) <= _SODIUM_LONGEST_MESSAGE:
         _sodium_verify(pub, message, signature)
         return
     key = _verifying_key(scheme, pub)
@@ -361,9 +369,10 @@ class CipherSuite:
         message = _sign_content(label, content)
         return _sign(self.signature_scheme, signature_priv, message)
 
-    def verify_with_label(self, signature_pub: bytes, label: bytes, content: bytes,
+    def verify_with_label(self, signature_pub: bytes, label: bytes, content: bytes | tuple[bytes, ...],
                           signature: bytes) -> None:
-        """RFC 9420 §5.1.2: ``VerifyWithLabel``; raises ``InvalidSignatureError``."""
+        """RFC 9420 §5.1.2: ``VerifyWithLabel``; raises ``InvalidSignatureError``. ``content`` may come in pieces
+        (a tuple), checked as their concatenation."""
         message = _sign_content(label, content)
         _verify(self.signature_scheme, signature_pub, message, signature)
 
