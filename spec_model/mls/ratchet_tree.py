@@ -388,18 +388,19 @@ class RatchetTree:
         """RFC 9420 §7.5 step 4: replace leaf ``i`` only (after ``merge_path`` set its direct path)."""
         self._set(2 * i, leaf)
 
-    def merge_path(self, i: int, encryption_keys: Sequence[bytes]) -> bytes:
+    def merge_path(self, i: int, encryption_keys: Sequence[bytes], filtered: list[int] | None = None) -> bytes:
         """RFC 9420 §7.5, §7.9: merge the public keys of leaf ``i``'s UpdatePath; the leaf's parent hash.
 
         Blanks the direct path of leaf ``i``, sets each node of its filtered
         direct path to the next key with no unmerged leaves, then fills in the
         parent hashes from the root down. Returns the parent hash the sender's
         ``FromCommit`` leaf must carry. The leaf itself is left to ``set_leaf``.
+        ``filtered`` is leaf ``i``'s filtered direct path, from a caller that has it already.
         """
-        path = self.filtered_direct_path(i)
+        copath_child = self.copath_children(i)
+        path = filtered if filtered is not None else self._filtered(copath_child)
         if len(encryption_keys) != len(path):
             raise ValueError(f"{len(encryption_keys)} keys for a filtered path of {len(path)} nodes")
-        copath_child = self.copath_children(i)
         self._blank_direct_path(i)
         parent_hash = b""
         for p, key in reversed(list(zip(path, encryption_keys))):
@@ -437,7 +438,10 @@ class RatchetTree:
 
     def filtered_direct_path(self, i: int) -> list[int]:
         """RFC 9420 §4.1.2: leaf ``i``'s direct path minus nodes whose copath child resolves to nothing."""
-        return [p for p, c in self.copath_children(i).items() if not self._is_blank_subtree(c)]
+        return self._filtered(self.copath_children(i))
+
+    def _filtered(self, copath_child: dict[int, int]) -> list[int]:
+        return [p for p, c in copath_child.items() if not self._is_blank_subtree(c)]
 
     # -- hashes (§7.8, §7.9)
 
