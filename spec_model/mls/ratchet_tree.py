@@ -31,7 +31,8 @@ from .suites import CipherSuite, InvalidSignatureError
 
 __all__ = [
     "ParentNode", "Node", "NODE", "MAX_LEAVES", "MAX_NODES", "RATCHET_TREE", "LeafNodeHashInput", "ParentNodeHashInput",
-    "TREE_HASH_INPUT", "ParentHashInput", "TreeValidationError", "KeyIndex", "Membership", "RatchetTree", "OccupiedLeaves",
+    "TREE_HASH_INPUT", "ParentHashInput", "TreeValidationError", "KeyIndex", "Membership", "RatchetTree",
+    "OccupiedLeaves",
 ]
 
 
@@ -134,7 +135,7 @@ class KeyIndex:
         self._changes = {} if changes is None else changes
 
     def get(self, key: bytes, default: int | None = None) -> int | None:
-        """The holder of ``key``, or ``default``."""
+        """RFC 9420 §7.3: the holder of ``key``, or ``default``."""
         holder = self._changes.get(key, _UNSEEN)
         if holder is _UNSEEN:
             return self._base.get(key, default)
@@ -152,16 +153,16 @@ class KeyIndex:
             self._base, self._changes = base, {}
 
     def discard(self, key: bytes, holder: int) -> None:
-        """Forget that ``holder`` holds ``key``, unless the index names another holder of it."""
+        """RFC 9420 §7.3: forget that ``holder`` holds ``key``, unless the index names another holder of it."""
         if self.get(key) == holder:
             self._changes[key] = None
 
     def copy(self) -> "KeyIndex":
-        """An index that changes apart from this one: the base shared, the changes copied."""
+        """RFC 9420 §12.4.1: an index that changes apart from this one: the base shared, the changes copied."""
         return KeyIndex(self._base, self._changes.copy())
 
     def as_dict(self) -> dict[bytes, int]:
-        """Every key and its holder."""
+        """RFC 9420 §7.3: every key and its holder."""
         merged = {**self._base, **self._changes}
         return {key: holder for key, holder in merged.items() if holder is not None}
 
