@@ -63,8 +63,8 @@ def test_a_signature_the_model_makes_is_remembered_under_its_key_only(cipher_sui
 
 @pytest.mark.parametrize("size", [100, 40_000])
 def test_content_in_pieces_verifies_as_their_concatenation(size):
-    """RFC 9420 §5.1.2: content given in pieces is the content they join to, on either side of the size where Ed25519
-    checks move from libsodium to OpenSSL; a changed byte in any piece fails."""
+    """RFC 9420 §5.1.2: content given in pieces is the content they join to, short or as long as a large commit's;
+    a changed byte in any piece fails."""
     cs = suite(1)
     priv, pub = cs.generate_signature_key_pair()
     content = (bytes(range(256)) * (size // 256 + 1))[:size]
