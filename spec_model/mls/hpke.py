@@ -115,13 +115,16 @@ class Kdf:
 
     def hmac(self, key: bytes, message: bytes) -> bytes:
         """RFC 2104 §2: ``HMAC(K, text) = H(K XOR opad, H(K XOR ipad, text))``, ``K`` zero-padded to the block
-        size (hashed first when longer). Two one-shot hashlib hashes: for the short keys and messages of MLS about
-        60 % of the time of ``hmac.digest``, which sets up an OpenSSL HMAC context for every call."""
+        size (hashed first when longer). Two hashlib hashes: for the short keys and messages of MLS about 60 % of
+        the time of ``hmac.digest``, which sets up an OpenSSL HMAC context for every call; a long message (a whole
+        commit, §6.2) is hashed where it lies, never copied."""
         h, block_size = self._hash
         if len(key) > block_size:
             key = h(key).digest()
         key = key.ljust(block_size, b"\0")
-        return h(key.translate(_OPAD) + h(key.translate(_IPAD) + message).digest()).digest()
+        inner = h(key.translate(_IPAD))
+        inner.update(message)
+        return h(key.translate(_OPAD) + inner.digest()).digest()
 
     def extract(self, salt: bytes, ikm: bytes) -> bytes:
         """RFC 5869 §2.2: HKDF-Extract; an empty salt acts as ``Nh`` zero bytes (HMAC zero-pads keys)."""
