@@ -40,6 +40,7 @@ import typing
 from typing import Annotated, Any, ClassVar, TypeVar
 
 from spec_model.mls.codec import DecodeError
+from spec_model.mls.memory import process_wide
 
 __all__ = [
     "DecodeError", "Field", "Kind", "Message", "UINT64", "UINT32", "INT64", "INT32", "BOOL", "STRING",
@@ -331,6 +332,7 @@ class Message:
 M = TypeVar("M", bound="Message")
 
 
+@process_wide
 @functools.lru_cache(maxsize=4096)
 def decode_shared(message: type[M], data: bytes) -> M:
     """protobuf encoding: ``message.decode(data)``, remembered for the same bytes, for what many readers decode

@@ -1,6 +1,9 @@
-"""spec_model/mls/memory.py: a bounded memory forgets its oldest entry first, and limit 0 remembers nothing."""
+"""spec_model/mls/memory.py: a bounded memory forgets its oldest entry first, limit 0 remembers nothing, and
+``forget_all`` empties every memory of the process."""
 
-from spec_model.mls.memory import Memory
+import functools
+
+from spec_model.mls.memory import Memory, forget_all, process_wide
 
 
 def test_the_oldest_entry_goes_first():
@@ -17,3 +20,21 @@ def test_limit_zero_remembers_nothing_and_reset_empties():
     assert memory.reset(3) == 0
     memory.put("a", 1)
     assert memory.reset(0) == 3 and len(memory) == 0
+
+
+def test_forget_all_empties_every_memory_and_registered_cache_and_keeps_limits():
+    memory: Memory[str, int] = Memory(2)
+    memory.put("a", 1)
+    calls = []
+
+    @process_wide
+    @functools.lru_cache(maxsize=4)
+    def double(n: int) -> int:
+        calls.append(n)
+        return 2 * n
+
+    double(1), double(1)
+    forget_all()
+    assert len(memory) == 0 and memory.limit == 2 and double.cache_info().currsize == 0
+    double(1)
+    assert calls == [1, 1]
