@@ -302,10 +302,11 @@ class ClientContext:
         self._decoded[group_id] = (state, last[1], True)
         return last[1]
 
-    def save_group(self, group: Group | RestoredGroup) -> None:
-        """RFC 9420 §8: store the group's state in its row. The caller hands the group over and changes it no more
-        (``load_group`` and ``read_group`` may return it instead of decoding the bytes stored)."""
-        row = self.group_row(group.group_id)
+    def save_group(self, group: Group | RestoredGroup, new_row: GroupRow | None = None) -> None:
+        """RFC 9420 §8: store the group's state in its row (``new_row``: in this new row, for a group just created
+        or joined). The caller hands the group over and changes it no more (``load_group`` and ``read_group`` may
+        return it instead of decoding the bytes stored)."""
+        row = self.group_row(group.group_id) if new_row is None else new_row
         state = dump_group_state(group)
         self.store.put_group(dataclasses.replace(row, mls_state=state))
         self._decoded[group.group_id] = (state, group, False)
