@@ -13,7 +13,6 @@ prices each call at its unit cost on MLS-sized inputs. Each benchmark records ``
 from __future__ import annotations
 
 import copy
-import importlib
 
 import pytest
 
@@ -30,15 +29,8 @@ REMOVED = SIZE // 2
 
 
 @pytest.fixture(scope="module")
-def unit_ms() -> dict[str, float]:
-    return floor.unit_costs(CS)
-
-
-@pytest.fixture(scope="module")
-def timer(request):
-    """The clock the benchmarks run on (``--benchmark-timer``), which times the replayed floors too."""
-    module, _, name = request.config.getoption("benchmark_timer").rpartition(".")
-    return getattr(importlib.import_module(module), name)
+def unit_ms(timer) -> dict[str, float]:
+    return floor.unit_costs(CS, timer)
 
 
 @pytest.fixture(scope="module")
