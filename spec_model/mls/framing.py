@@ -352,7 +352,7 @@ def sign_content(cs: CipherSuite, wire_format: WireFormat, content: FramedConten
 def verify_content_signature(cs: CipherSuite, ac: AuthenticatedContent, context: GroupContext | None,
                              signature_pub: bytes) -> None:
     """RFC 9420 §6.1: check the signature with the sender's key; ``Rejected(Reason.BAD_SIGNATURE)``."""
-    tbs = framed_content_tbs(ac.wire_format, ac.content, context)
+    tbs = _framed_content_tbs_parts(ac.wire_format, ac.content, context)
     try:
         cs.verify_with_label(signature_pub, b"FramedContentTBS", tbs, ac.auth.signature)
     except InvalidSignatureError as e:

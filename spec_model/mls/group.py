@@ -494,7 +494,8 @@ class Group:
             elif s.tree.leaf(committer).encryption_key == path_leaf.encryption_key:
                 raise Rejected(Reason.INVALID_PATH, "the committer's leaf keeps its encryption key (§12.4.2)")
             validate_leaf_node(path_leaf, tree.membership, cs, new_context, expected_source=FromCommit,
-                               leaf_index=committer, replacing=(committer, tree.leaf(committer)))
+                               leaf_index=committer, replacing=(committer, tree.leaf(committer)),
+                               verify_signature=False)  # apply_update_path checks it (§7.5), once
             provisional = new_context.replace(confirmed_transcript_hash=s.context.confirmed_transcript_hash)
             path_keys = apply_update_path(
                 cs, tree, committer, commit.path, self.group_id,

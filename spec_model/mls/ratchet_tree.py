@@ -31,7 +31,8 @@ from .suites import CipherSuite, InvalidSignatureError
 
 __all__ = [
     "ParentNode", "Node", "NODE", "MAX_LEAVES", "MAX_NODES", "RATCHET_TREE", "LeafNodeHashInput", "ParentNodeHashInput",
-    "TREE_HASH_INPUT", "ParentHashInput", "TreeValidationError", "Membership", "RatchetTree", "OccupiedLeaves",
+    "TREE_HASH_INPUT", "ParentHashInput", "TreeValidationError", "KeyIndex", "Membership", "RatchetTree",
+    "OccupiedLeaves",
 ]
 
 
@@ -114,6 +115,63 @@ def _parent_hash_of(node: Node) -> bytes | None:
     return node.source.parent_hash if isinstance(node.source, FromCommit) else None
 
 
+_UNSEEN = object()
+
+
+class KeyIndex:
+    """RFC 9420 §7.3, §12.4.2: which leaf or node holds each key, for the checks that keys are unique in a tree.
+
+    A commit's new tree starts as a copy of the old one (§12.4.1), and most keys stay where they were: a copy shares
+    the entries the trees had when it was made (``_base``, which no one changes) and records its own changes
+    (``_changes``; ``None`` where a key left), so copying the tree of a 4000-member group copies its few recent
+    changes, not thousands of keys. Changes are folded into a new base of their own once they outgrow a sixteenth
+    of it, so a copy never copies more than that and a lookup takes at most two.
+    """
+
+    __slots__ = ("_base", "_changes")
+
+    def __init__(self, base: dict[bytes, int] | None = None, changes: dict[bytes, int | None] | None = None):
+        self._base = {} if base is None else base
+        self._changes = {} if changes is None else changes
+
+    def get(self, key: bytes, default: int | None = None) -> int | None:
+        """RFC 9420 §7.3: the holder of ``key``, or ``default``."""
+        holder = self._changes.get(key, _UNSEEN)
+        if holder is _UNSEEN:
+            return self._base.get(key, default)
+        return default if holder is None else holder
+
+    def __contains__(self, key: bytes) -> bool:
+        return self.get(key) is not None
+
+    def __setitem__(self, key: bytes, holder: int) -> None:
+        self._changes[key] = holder
+        if len(self._changes) > 64 + len(self._base) // 16:
+            base = {**self._base, **self._changes}
+            for gone in [k for k, v in self._changes.items() if v is None]:
+                del base[gone]
+            self._base, self._changes = base, {}
+
+    def discard(self, key: bytes, holder: int) -> None:
+        """RFC 9420 §7.3: forget that ``holder`` holds ``key``, unless the index names another holder of it."""
+        if self.get(key) == holder:
+            self._changes[key] = None
+
+    def copy(self) -> "KeyIndex":
+        """RFC 9420 §12.4.1: an index that changes apart from this one: the base shared, the changes copied."""
+        return KeyIndex(self._base, self._changes.copy())
+
+    def as_dict(self) -> dict[bytes, int]:
+        """RFC 9420 §7.3: every key and its holder."""
+        merged = {**self._base, **self._changes}
+        return {key: holder for key, holder in merged.items() if holder is not None}
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, KeyIndex) and self.as_dict() == other.as_dict()
+
+    __hash__ = None  # type: ignore[assignment]  # mutable
+
+
 @dataclasses.dataclass
 class Membership:
     """RFC 9420 §7.3: what leaf validation needs to know about a tree's members; ``RatchetTree.membership``
@@ -124,8 +182,8 @@ class Membership:
     """Credential type -> members using it."""
     supporters: collections.Counter = dataclasses.field(default_factory=collections.Counter)
     """Credential type -> members whose capabilities list it."""
-    signature_keys: dict[bytes, int] = dataclasses.field(default_factory=dict)
-    encryption_keys: dict[bytes, int] = dataclasses.field(default_factory=dict)
+    signature_keys: KeyIndex = dataclasses.field(default_factory=KeyIndex)
+    encryption_keys: KeyIndex = dataclasses.field(default_factory=KeyIndex)
 
     def add(self, leaf_index: int, leaf: LeafNode) -> None:
         """RFC 9420 §7.3: count one more member leaf."""
@@ -140,19 +198,13 @@ class Membership:
         self.count -= 1
         self.credential_types[leaf.credential.credential_type] -= 1
         self.supporters.subtract(set(leaf.capabilities.credentials))
-        _discard_key(self.signature_keys, leaf.signature_key, leaf_index)
-        _discard_key(self.encryption_keys, leaf.encryption_key, leaf_index)
+        self.signature_keys.discard(leaf.signature_key, leaf_index)
+        self.encryption_keys.discard(leaf.encryption_key, leaf_index)
 
     def copy(self) -> "Membership":
         """RFC 9420 §7.3: an independent copy, for the copy of its tree."""
         return Membership(self.count, self.credential_types.copy(), self.supporters.copy(),
                           self.signature_keys.copy(), self.encryption_keys.copy())
-
-
-def _discard_key(index: dict[bytes, int], key: bytes, holder: int) -> None:
-    """Forget that ``holder`` holds ``key``, unless the index names another holder of it."""
-    if index.get(key) == holder:
-        del index[key]
 
 
 class RatchetTree:
@@ -176,7 +228,7 @@ class RatchetTree:
         self._blank_from = 0  # no leaf left of this one is blank: where the search for the leftmost blank starts
         self.membership = Membership()
         """RFC 9420 §7.3: the members of this tree, kept current as leaves change."""
-        self._key_holders: dict[bytes, int] = {}  # encryption key -> the node holding it (§12.4.2)
+        self._key_holders = KeyIndex()  # encryption key -> the node holding it (§12.4.2)
         for x, node in enumerate(nodes):
             if node is not None:
                 self._index(x, node)
@@ -219,7 +271,7 @@ class RatchetTree:
         new = object.__new__(RatchetTree)
         new.cs, new._nodes, new._hashes = self.cs, list(self._nodes), list(self._hashes)
         new._blank_from = self._blank_from
-        new.membership, new._key_holders = self.membership.copy(), self._key_holders.copy()  # dict.copy: no rehash
+        new.membership, new._key_holders = self.membership.copy(), self._key_holders.copy()
         return new
 
     def __eq__(self, other: object) -> bool:
@@ -283,7 +335,7 @@ class RatchetTree:
             self.membership.add(x // 2, node)
 
     def _unindex(self, x: int, node: Node) -> None:
-        _discard_key(self._key_holders, node.encryption_key, x)
+        self._key_holders.discard(node.encryption_key, x)
         if x % 2 == 0:
             self.membership.discard(x // 2, node)
 
@@ -337,18 +389,19 @@ class RatchetTree:
         """RFC 9420 §7.5 step 4: replace leaf ``i`` only (after ``merge_path`` set its direct path)."""
         self._set(2 * i, leaf)
 
-    def merge_path(self, i: int, encryption_keys: Sequence[bytes]) -> bytes:
+    def merge_path(self, i: int, encryption_keys: Sequence[bytes], filtered: list[int] | None = None) -> bytes:
         """RFC 9420 §7.5, §7.9: merge the public keys of leaf ``i``'s UpdatePath; the leaf's parent hash.
 
         Blanks the direct path of leaf ``i``, sets each node of its filtered
         direct path to the next key with no unmerged leaves, then fills in the
         parent hashes from the root down. Returns the parent hash the sender's
         ``FromCommit`` leaf must carry. The leaf itself is left to ``set_leaf``.
+        ``filtered`` is leaf ``i``'s filtered direct path, from a caller that has it already.
         """
-        path = self.filtered_direct_path(i)
+        copath_child = self.copath_children(i)
+        path = filtered if filtered is not None else self._filtered(copath_child)
         if len(encryption_keys) != len(path):
             raise ValueError(f"{len(encryption_keys)} keys for a filtered path of {len(path)} nodes")
-        copath_child = self.copath_children(i)
         self._blank_direct_path(i)
         parent_hash = b""
         for p, key in reversed(list(zip(path, encryption_keys))):
@@ -386,7 +439,10 @@ class RatchetTree:
 
     def filtered_direct_path(self, i: int) -> list[int]:
         """RFC 9420 §4.1.2: leaf ``i``'s direct path minus nodes whose copath child resolves to nothing."""
-        return [p for p, c in self.copath_children(i).items() if not self._is_blank_subtree(c)]
+        return self._filtered(self.copath_children(i))
+
+    def _filtered(self, copath_child: dict[int, int]) -> list[int]:
+        return [p for p, c in copath_child.items() if not self._is_blank_subtree(c)]
 
     # -- hashes (§7.8, §7.9)
 

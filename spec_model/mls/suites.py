@@ -86,10 +86,12 @@ class HPKECiphertext(Struct):
     ciphertext: Annotated[bytes, OPAQUE]
 
 
-def _sign_content(label: bytes, content: bytes) -> bytes:
+def _sign_content(label: bytes, content: bytes | tuple[bytes, ...]) -> bytes:
     """RFC 9420 §5.1.2: the encoded ``SignContent`` (``opaque label<V>`` = "MLS 1.0 " + Label, ``opaque
-    content<V>``), built in one copy: a commit's signed content is its whole encoding."""
-    return b"".join((opaque(MLS_LABEL_PREFIX + label), varint(len(content)), content))
+    content<V>``), built in one copy: a commit's signed content is its whole encoding, given in pieces (a tuple)
+    that are never joined apart."""
+    pieces = content if isinstance(content, tuple) else (content,)
+    return b"".join((opaque(MLS_LABEL_PREFIX + label), varint(sum(map(len, pieces))), *pieces))
 
 
 class _EncryptContext(Struct):
@@ -228,6 +230,9 @@ def _sign(scheme: SignatureScheme, priv: bytes, message: bytes) -> bytes:
 
 
 def _verify_once(scheme: SignatureScheme, pub: bytes, message: bytes, signature: bytes) -> None:
+    # Every Ed25519 check is libsodium's, whatever the message's length: OpenSSL hashes long messages faster
+    # (0.35 against 0.50 ms for a 328 KB commit) but accepts small-order keys and R values libsodium refuses
+    # (RFC 8032 §5.1.7 leaves that open), and one rule must decide every signature.
     if scheme == SignatureScheme.ed25519:
         _sodium_verify(pub, message, signature)
         return
@@ -366,9 +371,10 @@ class CipherSuite:
         message = _sign_content(label, content)
         return _sign(self.signature_scheme, signature_priv, message)
 
-    def verify_with_label(self, signature_pub: bytes, label: bytes, content: bytes,
+    def verify_with_label(self, signature_pub: bytes, label: bytes, content: bytes | tuple[bytes, ...],
                           signature: bytes) -> None:
-        """RFC 9420 §5.1.2: ``VerifyWithLabel``; raises ``InvalidSignatureError``."""
+        """RFC 9420 §5.1.2: ``VerifyWithLabel``; raises ``InvalidSignatureError``. ``content`` may come in pieces
+        (a tuple), checked as their concatenation."""
         message = _sign_content(label, content)
         _verify(self.signature_scheme, signature_pub, message, signature)
 

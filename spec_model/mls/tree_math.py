@@ -36,12 +36,13 @@ def _check_in_tree(x: int, n_leaves: int) -> None:
 
 def _ancestor(x: int, k: int) -> NodeIndex:
     """The node at level ``k`` above ``x``: keep the bits above ``k``, then ``0 · 1^k``."""
-    return NodeIndex((x >> (k + 1) << (k + 1)) | ((1 << k) - 1))
+    return (x >> (k + 1) << (k + 1)) | ((1 << k) - 1)  # type: ignore[return-value]  # a NodeIndex, unwrapped: hot
 
 
 def level(x: NodeIndex) -> int:
     """RFC 9420 Appendix C: leaves are level 0, their parents level 1, and so on."""
-    _check_node(x)
+    if x < 0:  # _check_node, called only when it fails: level is the most used function here
+        _check_node(x)
     return (~x & (x + 1)).bit_length() - 1
 
 
@@ -91,7 +92,8 @@ def sibling(x: NodeIndex, n_leaves: int) -> NodeIndex:
 def direct_path(x: NodeIndex, n_leaves: int) -> list[NodeIndex]:
     """RFC 9420 §4.1, Appendix C: the proper ancestors of ``x``, from its parent to the root."""
     _check_in_tree(x, n_leaves)
-    return [_ancestor(x, k) for k in range(level(x) + 1, level(root(n_leaves)) + 1)]
+    top = n_leaves.bit_length() - 1  # the root's level
+    return [_ancestor(x, k) for k in range(level(x) + 1, top + 1)]
 
 
 def copath(x: NodeIndex, n_leaves: int) -> list[NodeIndex]:

@@ -137,7 +137,7 @@ def create_update_path(cs: CipherSuite, tree: RatchetTree, leaf_index: int, sign
         secrets.append(secret)
     pairs = [node_key_pair(cs, s) for s in secrets]
 
-    parent_hash = tree.merge_path(leaf_index, [pub for _, pub in pairs])
+    parent_hash = tree.merge_path(leaf_index, [pub for _, pub in pairs], path)
     leaf = template.replace(encryption_key=leaf_pub, source=FromCommit(parent_hash))
     tree.set_leaf(leaf_index, leaf.signed(cs, signature_priv, group_id, leaf_index))
     context = group_context(tree.tree_hash())
@@ -183,14 +183,14 @@ def apply_update_path(cs: CipherSuite, tree: RatchetTree, sender: int, path: Upd
     if len(set(new_keys)) != len(new_keys) or any(tree.key_holder(k) not in (None, 2 * sender) for k in new_keys):
         raise TreeKEMError(Reason.DUPLICATE_KEY, "an UpdatePath key is already in use")
 
-    copath_child = tree.copath_children(sender)
-    if tree.merge_path(sender, [n.encryption_key for n in path.nodes]) != leaf.source.parent_hash:
+    if tree.merge_path(sender, [n.encryption_key for n in path.nodes], filtered) != leaf.source.parent_hash:
         raise TreeKEMError(Reason.BAD_PARENT_HASH, f"leaf {sender} parent hash")
     tree.set_leaf(sender, leaf)
     context = group_context(tree.tree_hash())
 
     ancestor = tm.common_ancestor(2 * sender, 2 * receiver)
-    resolution = tree.resolution(copath_child[ancestor], excluded)
+    receiver_side = tm.left(ancestor) if 2 * receiver < ancestor else tm.right(ancestor)  # the copath child
+    resolution = tree.resolution(receiver_side, excluded)
     ciphertexts = path.nodes[filtered.index(ancestor)].encrypted_path_secret
     if len(ciphertexts) != len(resolution):
         raise TreeKEMError(Reason.INVALID_PATH, f"{len(ciphertexts)} ciphertexts, {len(resolution)} keys")

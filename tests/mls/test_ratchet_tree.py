@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from conformance.rfc9420 import load
 from spec_model.mls import tree_math as tm
 from spec_model.mls.leaf_node import Capabilities, Credential, FromKeyPackage, LeafNode, Lifetime
-from spec_model.mls.ratchet_tree import ParentNode, RatchetTree, TreeValidationError
+from spec_model.mls.ratchet_tree import KeyIndex, ParentNode, RatchetTree, TreeValidationError
 from spec_model.mls.reasons import Reason
 from spec_model.mls.suites import suite
 
@@ -260,3 +260,30 @@ def test_a_tree_longer_than_any_xmtp_group_is_refused_before_the_rest_is_read(mo
         RatchetTree.decode(suite(3), varint(len(body)) + body)
     assert info.value.reason == f"more than {MAX_NODES} items"
     assert len(reads) == MAX_NODES
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(["set", "discard", "copy"]), st.integers(0, 150), st.integers(0, 3)),
+                max_size=400))
+def test_key_index_is_a_dict_its_copies_do_not_share(ops: list[tuple[str, int, int]]) -> None:
+    """A KeyIndex answers as a dict would through sets, discards, copies and the folding of its changes into a
+    new base (past 64 changes); a copy changes apart from its original, in both directions."""
+    index, model = KeyIndex(), {}
+    kept: list[tuple[KeyIndex, dict]] = []
+    for op, k, holder in ops:
+        key = bytes([k])
+        if op == "set":
+            index[key], model[key] = holder, holder
+        elif op == "discard":
+            index.discard(key, holder)
+            if model.get(key) == holder:
+                del model[key]
+        elif holder % 2:  # go on with the copy, keep the original
+            kept.append((index, dict(model)))
+            index, model = index.copy(), dict(model)
+        else:  # go on with the original, keep the copy
+            kept.append((index.copy(), dict(model)))
+        assert all(index.get(bytes([j])) == model.get(bytes([j])) for j in range(151))
+    for earlier, expected in kept:
+        assert earlier.as_dict() == expected
+    assert index.as_dict() == model and (bytes([0]) in index) == (bytes([0]) in model)

@@ -59,3 +59,22 @@ def test_a_signature_the_model_makes_is_remembered_under_its_key_only(cipher_sui
     with pytest.raises(InvalidSignatureError):
         cs.verify_with_label(other_pub, b"KeyPackageTBS", b"content", signature)
     assert len(checked) == 1
+
+
+@pytest.mark.parametrize("size", [100, 40_000])
+def test_content_in_pieces_verifies_as_their_concatenation(size):
+    """RFC 9420 §5.1.2: content given in pieces is the content they join to, short or as long as a large commit's;
+    a changed byte in any piece fails."""
+    cs = suite(1)
+    priv, pub = cs.generate_signature_key_pair()
+    content = (bytes(range(256)) * (size // 256 + 1))[:size]
+    signature = cs.sign_with_label(priv, b"FramedContentTBS", content)
+    pieces = (content[:3], content[3:size // 2], content[size // 2:])
+    cs.verify_with_label(pub, b"FramedContentTBS", pieces, signature)
+    for i in range(3):
+        changed = list(pieces)
+        changed[i] = bytes([changed[i][0] ^ 1]) + changed[i][1:]
+        with pytest.raises(InvalidSignatureError):
+            cs.verify_with_label(pub, b"FramedContentTBS", tuple(changed), signature)
+    with pytest.raises(InvalidSignatureError):
+        cs.verify_with_label(pub, b"FramedContentTBS", pieces[:2], signature)
