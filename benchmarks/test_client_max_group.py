@@ -169,7 +169,7 @@ def test_every_installation_of_the_largest_group_syncs_once(benchmark, client_me
     inboxes = registered(client_members, profile=PROFILES[profile])
     leaves = sum(map(len, inboxes))
     units = {**floor.unit_costs(CS, timer), **client_unit_costs(timer)}
-    created, synced = (dict.fromkeys(units, 0) for _ in range(2))
+    created, synced = (dict.fromkeys((*floor.PRIMITIVES, *CLIENT_PRIMITIVES), 0) for _ in range(2))
     with floor.counting(created), counting_client_primitives(created):
         start = timer()
         expected, waiting = create(inboxes)
@@ -187,8 +187,7 @@ def test_every_installation_of_the_largest_group_syncs_once(benchmark, client_me
         benchmark.pedantic(sync, setup=fresh_process, rounds=syncs, iterations=1)
     assert not chosen
     per_sync = {name: count / syncs for name, count in synced.items()}
-    sync_floor = sum(per_sync[name] * units[name] for name in units)
-    create_floor = sum(created[name] * units[name] for name in units)
+    sync_floor, create_floor = floor.floor_ms(per_sync, units), floor.floor_ms(created, units)
     benchmark.extra_info.update(leaves=leaves, profile=profile, syncs=syncs, unit_ms=units,
                                 create_ms=create_ms, create_floor_ms=create_floor, create_counts=created,
                                 sync_floor_ms=sync_floor, counts=per_sync,
