@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from spec_model.mls.member_state import encode_pending_commit
 from spec_model.mls.reasons import RefusalClass, Rejected
 from spec_model.xmtp.client import Client, ClientConfig, ClientReason, Conversation
 from spec_model.xmtp.consent import ConsentState, ConsentType, conversation_entity
@@ -109,6 +110,21 @@ def test_a_saved_group_is_handed_out_once_while_the_database_holds_it(net):
     c.save_group(reloaded)
     assert c.read_group(group_id) is reloaded  # a reader shares the saved group ...
     assert c.load_group(group_id) is not reloaded  # ... so a writer decodes its own
+
+
+def test_a_kept_commit_is_handed_out_once_for_exactly_its_bytes(net):
+    """``pending_commit`` returns the commit ``keep_pending_commit`` encoded instead of decoding the intent's bytes
+    only for exactly those bytes and only once (its merge changes it)."""
+    alix, bo = net.user("alix"), net.user("bo")
+    c = alix.c
+    group_id = c.conversations.create_group([bo.address]).group_id
+    pending = c.load_group(group_id).commit(rng=c.rng)
+    kept = c.keep_pending_commit(group_id, pending)
+    other = c.load_group(group_id).commit(rng=c.rng)
+    assert c.pending_commit(group_id, encode_pending_commit(other)) is not other  # other bytes: decoded
+    assert c.pending_commit(group_id, kept) is pending  # exactly the bytes kept: no decode
+    again = c.pending_commit(group_id, kept)
+    assert again is not pending and encode_pending_commit(again) == kept  # handed out once; then decoded
 
 
 def test_a_group_s_creation_and_its_welcome_read_every_inbox_s_identity_in_one_request(net, monkeypatch):
