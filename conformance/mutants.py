@@ -21,9 +21,13 @@ from typing import Any, Callable, TextIO
 
 from spec_model.mls.reasons import Rejected
 from spec_model.xmtp.consent import ConsentState
+from spec_model.mls.hpke import hpke_for
 from spec_model.xmtp.key_package import KeyPackageReason
+from spec_model.xmtp.welcome_pointer import WelcomePointerReason
 
 __all__ = ["Mutant", "MUTANTS", "run_mutants", "catch"]
+
+_CHACHA20_POLY1305 = hpke_for(0x0020, 0x0001, 0x0003).aead  # a welcome pointee's AEAD (RFC 8439)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -188,6 +192,28 @@ def _any_algorithm_as_x25519(original):
     """``unwrap_welcome`` that opens every Welcome with X25519, whatever algorithm it is labelled with."""
     return lambda private_key, data, welcome_metadata, algorithm=1, *profile: original(
         private_key, data, welcome_metadata, 1, *profile)
+
+
+def _pointee_metadata_failures_ignored(original):
+    """``open_pointee`` that joins from a pointee whose metadata opens to no WelcomeMetadata, at cursor 0, as
+    libxmtp does for a wrapped Welcome's metadata (but not for a pointee's)."""
+    def open_pointee(pointer, pointee):
+        try:
+            return original(pointer, pointee)
+        except Rejected as e:
+            if e.reason is not WelcomePointerReason.MALFORMED_METADATA:
+                raise
+            empty = _CHACHA20_POLY1305.seal(pointer.encryption_key, pointer.welcome_metadata_nonce, b"", b"")
+            return original(pointer, dataclasses.replace(pointee, v1=dataclasses.replace(pointee.v1,
+                                                                                         welcome_metadata=empty)))
+    return open_pointee
+
+
+def _no_pointers(original):
+    """``open_pointer`` of a client without XIP-74: it reads no welcome pointer."""
+    def open_pointer(private_key, message):
+        raise Rejected(WelcomePointerReason.UNSUPPORTED_WRAPPER_ALGORITHM, "this client reads no welcome pointer")
+    return open_pointer
 
 
 def _expired_taken(original):
@@ -465,6 +491,13 @@ _MUTANTS = [
         ("client_ignores_wrapper_algorithm", "welcome_wrapping",
          "a client opens every Welcome with X25519, whatever wrapper algorithm it names (docs/xmtp-facts.md §7.3)",
          _replace(["spec_model.xmtp.conversations:unwrap_welcome"], _any_algorithm_as_x25519)),
+        ("client_ignores_pointee_metadata", "welcome_wrapping",
+         "a client joins from a welcome pointer whose pointee metadata is no WelcomeMetadata (libxmtp "
+         "decrypted_welcome.rs refuses it)",
+         _replace(["spec_model.xmtp.conversations:open_pointee"], _pointee_metadata_failures_ignored)),
+        ("client_reads_no_pointers", "welcome_wrapping",
+         "a client whose key packages offer welcome pointers (0xFF04) but who reads none (XIP-74)",
+         _replace(["spec_model.xmtp.conversations:open_pointer"], _no_pointers)),
         ("client_adds_expired_key_packages", "key_packages",
          "a client adding members uses key packages past not_after (OpenMLS lifetime.rs, libxmtp "
          "verified_key_package_v2.rs)",

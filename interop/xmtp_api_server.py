@@ -28,7 +28,7 @@ import grpc
 
 from spec_model.mls.codec import DecodeError
 from spec_model.mls.reasons import Rejected
-from spec_model.xmtp.api import API_METHODS, API_SERVICES, API_STREAMS
+from spec_model.xmtp.api import API_METHODS, API_SERVICES, API_STREAMS, GRPC_PAYLOAD_LIMIT
 from spec_model.xmtp.network import DeliveryService, NetworkError
 
 __all__ = ["XmtpApiServer", "STREAM_POLL_S", "MAX_STREAMS", "UNARY_WORKERS", "MAX_REQUEST_BYTES",
@@ -40,7 +40,7 @@ MAX_STREAMS = 256
 """Open Subscribe streams at once (each holds a worker thread while it is open)."""
 UNARY_WORKERS = 8
 """Worker threads no stream can take: unary calls are answered however many streams are open."""
-MAX_REQUEST_BYTES = 25 * 1024 * 1024
+MAX_REQUEST_BYTES = GRPC_PAYLOAD_LIMIT
 """libxmtp crates/xmtp_configuration/src/common/api.rs@a53a97e ``GRPC_PAYLOAD_LIMIT``: the largest request
 libxmtp sends (gRPC's own default would refuse libxmtp's larger welcome batches)."""
 MAX_REQUEST_VALUES = 200_000

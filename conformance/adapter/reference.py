@@ -181,7 +181,12 @@ class ReferenceAdapter:
         group = self._group(p["member"])
         proposals = tuple(Add(MLSMessage.decode(bytes.fromhex(kp)).body) for kp in p["add"]) \
             + tuple(Remove(i) for i in p["remove"])
-        pending = group.commit(proposals, private=p["private"])
+        config = group.config  # RFC 9420 §12.4.3.1: the GroupInfo carries the tree (ratchet_tree extension) or not
+        group.config = dataclasses.replace(config, use_ratchet_tree_extension=p["inline_tree"])
+        try:
+            pending = group.commit(proposals, private=p["private"])
+        finally:
+            group.config = config
         tree = pending.next_state.tree.encode().hex()
         return {"commit": pending.message.encode().hex(), "ratchet_tree": tree,
                 "welcome": pending.welcome.encode().hex() if pending.welcome else None}

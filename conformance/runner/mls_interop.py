@@ -14,12 +14,13 @@ from typing import Callable, Iterator
 
 from spec_model.mls.codec import DecodeError
 from spec_model.mls.group import Group
+from spec_model.mls.group_types import GroupConfig
 from spec_model.mls.key_package import KeyPackageBundle, generate_key_package
 from spec_model.mls.leaf_node import Credential
 from spec_model.mls.message import MLSMessage
 from spec_model.mls.proposals import Add, Remove
 from spec_model.mls.ratchet_tree import RatchetTree
-from spec_model.mls.reasons import Rejected
+from spec_model.mls.reasons import Reason, Rejected
 from spec_model.mls.suites import CipherSuite, suite
 
 from ..adapter import AdapterError, ErrorKind, Session
@@ -76,11 +77,12 @@ def _agree(session: Session, member: str, group: Group, when: str) -> None:
     expect(f"{when}: exported secret", group.export_secret(EXPORT_LABEL, b"\0", 32).hex(), exported["secret"])
 
 
-def _model_group_with_adapter(session: Session, cs: CipherSuite) -> Group:
-    """The model creates a group and adds the adapter's member B from its key package; B joins."""
+def _model_group_with_adapter(session: Session, cs: CipherSuite, *, inline_tree: bool = True) -> Group:
+    """The model creates a group and adds the adapter's member B from its key package; B joins (with the tree
+    sent apart only, unless ``inline_tree``: RFC 9420 §12.4.3.1, the GroupInfo's ratchet_tree extension)."""
     creator = member_bundle(cs, b"model-A")
     group = Group.create(cs, GROUP_ID, creator.key_package.leaf_node, creator.encryption_priv,
-                         creator.signature_priv)
+                         creator.signature_priv, config=GroupConfig(use_ratchet_tree_extension=inline_tree))
     key_package = session.ask("mls.new_member", member="B", cipher_suite=cs.id, identity=b"adapter-B".hex())
     kp = model_accepts("the adapter's key package", lambda: MLSMessage.decode(bytes.fromhex(key_package["key_package"])).body)
     pending = model_accepts("the adapter's key package", lambda: group.commit((Add(kp),)))
@@ -152,6 +154,54 @@ def model_creates_adapter_joins(cs: CipherSuite, session: Session) -> None:
     _agree(session, "B", group, "after the adapter committed the model's remove proposal")
     expect("members after the remove", {str(i): leaf.credential.identity.hex() for i, leaf in group.members()},
            session.ask("mls.state", member="B")["members"])
+
+
+def model_welcome_without_tree(cs: CipherSuite, session: Session) -> None:
+    """RFC 9420 §12.4.3.1: the adapter joins from a Welcome whose GroupInfo carries no tree, with the tree sent
+    apart; its commit then shows it holds that tree (its path is encrypted to the tree's resolutions)."""
+    group = _model_group_with_adapter(session, cs, inline_tree=False)
+    commit = accepted(session, "an empty commit (path update)", "mls.commit", member="B")
+    session.ask("mls.merge", member="B")
+    _model_processes(group, "the adapter's commit after joining without the tree in the Welcome", commit["commit"])
+    _agree(session, "B", group, "after the adapter's commit")
+
+
+def adapter_welcome_without_tree(cs: CipherSuite, session: Session) -> None:
+    """RFC 9420 §12.4.3.1: asked for a Welcome without the tree (``inline_tree: false``), the adapter sends one
+    whose GroupInfo has no ratchet_tree extension; the model joins with the tree sent apart."""
+    session.ask("mls.new_member", member="A", cipher_suite=cs.id, identity=b"adapter-A".hex())
+    session.ask("mls.create_group", member="A", group_id=GROUP_ID.hex())
+    joiner = member_bundle(cs, b"model-B")
+    added = accepted(session, "commit adding the model's key package, the tree sent apart", "mls.commit",
+                     member="A", add=[MLSMessage(joiner.key_package).encode().hex()], inline_tree=False)
+    session.ask("mls.merge", member="A")
+    if added["welcome"] is None:
+        raise Difference("the commit adding a member", "a Welcome", None)
+    welcome = model_accepts("the adapter's Welcome", lambda: MLSMessage.decode(bytes.fromhex(added["welcome"])).body)
+
+    def join(tree: RatchetTree | None) -> Group:
+        return Group.join(welcome, joiner.key_package, joiner.init_priv, joiner.encryption_priv,
+                          joiner.signature_priv, ratchet_tree=tree)
+
+    def joins_without_the_tree_sent_apart() -> bool:
+        try:
+            join(None)
+        except Rejected as e:
+            if e.reason is Reason.MISSING_RATCHET_TREE:
+                return False
+            raise
+        return True
+
+    expect("a ratchet_tree extension in the GroupInfo of a Welcome asked for with inline_tree false", False,
+           model_accepts("the adapter's Welcome", joins_without_the_tree_sent_apart))
+    tree = model_accepts("the adapter's ratchet tree",
+                         lambda: RatchetTree.decode(cs, bytes.fromhex(added["ratchet_tree"])))
+    group = model_accepts("the adapter's Welcome with the tree sent apart", lambda: join(tree))
+    _agree(session, "A", group, "after the model joined")
+    pending = group.commit(private=True)
+    group.merge_pending_commit()
+    accepted(session, "the model's commit", "mls.process", member="A", message=_hex(pending.message))
+    _agree(session, "A", group, "after the model's commit")
 
 
 def removed_member_cannot_decrypt(cs: CipherSuite, session: Session) -> None:
@@ -248,10 +298,13 @@ def join_with_unmerged_leaves_below_the_root(cs: CipherSuite, session: Session) 
 
 INTEROP_CHECKS = {f.__name__: f for f in (
     adapter_creates_model_joins, model_creates_adapter_joins, removed_member_cannot_decrypt, past_epoch_window,
-    out_of_order_generations, out_of_order_window, join_with_unmerged_leaves_below_the_root)}
+    out_of_order_generations, out_of_order_window, join_with_unmerged_leaves_below_the_root,
+    model_welcome_without_tree, adapter_welcome_without_tree)}
 _RULES = {
     "join_with_unmerged_leaves_below_the_root": "RFC 9420 §7.9 (unmerged leaves), §12.4.3.1 (tree validation)",
     "adapter_creates_model_joins": "RFC 9420 §11, §12.4, §12.4.3.1, §6.3 (interop with the model)",
+    "model_welcome_without_tree": "RFC 9420 §12.4.3.1 (the tree sent apart from the Welcome)",
+    "adapter_welcome_without_tree": "RFC 9420 §12.4.3.1 (the ratchet_tree extension is optional)",
     "model_creates_adapter_joins": "RFC 9420 §12.1, §12.4 proposals by reference (interop with the model)",
     "removed_member_cannot_decrypt": "RFC 9420 §12.4.2 (removed members)",
     "past_epoch_window": "libxmtp MAX_PAST_EPOCHS = 3; RFC 9420 §15.2",

@@ -10,11 +10,14 @@ group if the case is valid (at the model's epoch), and the probe's.
 a model member, the receiver by the SDK), in a Welcome of that member: the SDK joins the DM or not, then the
 group of a valid Welcome that follows (libxmtp groups/mod.rs ``validate_dm_group``).
 
-Without a wire form: UNSPECIFIED as the algorithm (the node stores it as Curve25519), X-Wing wrappings (a
-sender wraps with X-Wing only for a key package offering an X-Wing key, 0xFF03; not yet played), welcome
-pointers (likewise), a valid
-wrapping of an empty Welcome (a join failure, not a wrapping), a DM Welcome from the SDK's own inbox (not yet
-played) and DM rules for a group that is no DM (not applied).
+The X-Wing cases (``xwing_*``) wrap for the X-Wing key (0xFF03) of the SDK's key package, and the welcome
+pointer cases are ``welcome_pointers.py``'s: both are played in the profile whose key packages offer that key
+(``POINTER_PROFILE``), the only one a sender wraps with X-Wing for.
+
+Without a wire form: UNSPECIFIED as the algorithm (the node stores it as Curve25519), a pointer message whose
+wrapper algorithm is not X-Wing (the node refuses it), a valid wrapping of an empty Welcome (a join failure,
+not a wrapping), a DM Welcome from the SDK's own inbox (not yet played) and DM rules for a group that is no DM
+(not applied).
 """
 
 from __future__ import annotations
@@ -26,15 +29,17 @@ from typing import Callable
 from spec_model.mls.extensions import ExtensionType
 from spec_model.mls.group_context import Extension
 from spec_model.mls.reasons import Rejected
+from spec_model.mls.hpke import hpke_for
 from spec_model.mls.suites import HPKECiphertext
 from spec_model.xmtp.api import WelcomeMetadata, WelcomeWrapperAlgorithm
 from spec_model.xmtp.commit_validation import validate_dm_welcome
 from spec_model.xmtp.extensions import GroupMembership, XmtpExtensionType, membership_extension
 from spec_model.xmtp.key_package import GROUP_REQUIRED_CAPABILITIES, KeyPackage
-from spec_model.xmtp.welcome_wrap import _INFO, _suite
+from spec_model.xmtp.welcome_wrap import _INFO, _suite, wrap_welcome
 
 from ..vectors.formats import DecisionCase, Verdict
-from .world import PROFILES, GroupSpec, HarnessFault, WireFailure, World, Wrapped, group_spec, wrap
+from .welcome_pointers import POINTER_PROFILE, POINTER_SENDS, Sends
+from .world import PROFILES, GroupSpec, HarnessFault, WireFailure, World, Wrapped, group_spec, wrap, xwing_key
 
 __all__ = ["derive", "derive_dm"]
 
@@ -64,20 +69,37 @@ def _x25519(key_package: KeyPackage, welcome: bytes, cursor: int) -> Wrapped:
     return _sealed(key_package, welcome, WelcomeMetadata(cursor).encode())
 
 
-def _with(**changes) -> Callable[[KeyPackage, bytes, int], Wrapped]:
-    return lambda kp, welcome, cursor: dataclasses.replace(_x25519(kp, welcome, cursor), **changes)
+_XWING = WelcomeWrapperAlgorithm.XWING_MLKEM_768_DRAFT_6
 
 
-def _data(change: Callable[[bytes], bytes]) -> Callable[[KeyPackage, bytes, int], Wrapped]:
+def _xwing(key_package: KeyPackage, welcome: bytes, cursor: int, *, sealed_for: bytes | None = None) -> Wrapped:
+    """The Welcome wrapped with X-Wing for the key package's 0xFF03 key (libxmtp
+    mls_ext_wrapper_encryption.rs@b649d1a; docs/xmtp-facts.md §7.3), or sealed for ``sealed_for`` while naming it."""
+    public_key = xwing_key(key_package)
+    data, metadata = wrap_welcome(sealed_for or public_key, welcome, cursor, _XWING)
+    return Wrapped(data, metadata, _XWING, public_key)
+
+
+Wrapping = Callable[[KeyPackage, bytes, int], Wrapped]
+
+
+def _with(base: Wrapping, **changes) -> Wrapping:
+    return lambda kp, welcome, cursor: dataclasses.replace(base(kp, welcome, cursor), **changes)
+
+
+def _data(base: Wrapping, change: Callable[[bytes], bytes]) -> Wrapping:
     def wrapped(kp, welcome, cursor):
-        w = _x25519(kp, welcome, cursor)
+        w = base(kp, welcome, cursor)
         return dataclasses.replace(w, data=change(w.data))
     return wrapped
 
 
-def _kem_output_flipped(data: bytes) -> bytes:
-    outer = HPKECiphertext.decode(data)
-    return HPKECiphertext(_flip(outer.kem_output, 3), outer.ciphertext).encode()
+def _kem_output(change: Callable[[bytes], bytes]) -> Callable[[bytes], bytes]:
+    """``data`` with its HPKECiphertext's kem_output changed."""
+    def changed(data: bytes) -> bytes:
+        outer = HPKECiphertext.decode(data)
+        return HPKECiphertext(change(outer.kem_output), outer.ciphertext).encode()
+    return changed
 
 
 def _other_key(kp, welcome, cursor):
@@ -85,46 +107,77 @@ def _other_key(kp, welcome, cursor):
     return _sealed(kp, welcome, WelcomeMetadata(cursor).encode(), public_key=other)
 
 
-def _metadata(change: Callable[[Wrapped, Wrapped], bytes]) -> Callable[[KeyPackage, bytes, int], Wrapped]:
+def _xwing_other_key(kp, welcome, cursor):
+    return _xwing(kp, welcome, cursor, sealed_for=_suite(_XWING)[0].kem.derive_key_pair(b"\x07" * 32)[1])
+
+
+def _xwing_kem_0x647a(kp, welcome, cursor):
+    """An X-Wing wrapping whose HPKE suite_id names KEM 0x647A, the codepoint draft-06 requests, not libxmtp's 0x004D."""
+    public_key = xwing_key(kp)
+    kem_output, context = hpke_for(0x647A, 0x0001, 0x0003).setup_base_s(public_key, _INFO)
+    return Wrapped(HPKECiphertext(kem_output, context.seal(b"", welcome)).encode(),
+                   context.seal(b"", WelcomeMetadata(cursor).encode()), _XWING, public_key)
+
+
+def _metadata(change: Callable[[Wrapped, Wrapped], bytes], base: Wrapping = _x25519) -> Wrapping:
     """A wrapping whose metadata is ``change(it, another wrapping of the same Welcome)``."""
     def wrapped(kp, welcome, cursor):
-        w = _x25519(kp, welcome, cursor)
-        return dataclasses.replace(w, metadata=change(w, _x25519(kp, welcome, cursor)))
+        w = base(kp, welcome, cursor)
+        return dataclasses.replace(w, metadata=change(w, base(kp, welcome, cursor)))
     return wrapped
 
 
-_WRAPPINGS: dict[str, Callable[[KeyPackage, bytes, int], Wrapped]] = {
+_WRAPPINGS: dict[str, Wrapping] = {
     "wrapped_welcome": _x25519,
     "cursor_zero": lambda kp, welcome, cursor: _x25519(kp, welcome, 0),
-    "empty_metadata_not_opened": _with(metadata=b""),
+    "empty_metadata_not_opened": _with(_x25519, metadata=b""),
     "wrong_private_key_refused": _other_key,
-    "tampered_ciphertext_refused": _data(lambda d: _flip(d, len(d) - 1)),
-    "tampered_kem_output_refused": _data(_kem_output_flipped),
+    "tampered_ciphertext_refused": _data(_x25519, lambda d: _flip(d, len(d) - 1)),
+    "tampered_kem_output_refused": _data(_x25519, _kem_output(lambda k: _flip(k, 3))),
     "tampered_metadata_refused": _metadata(lambda own, other: _flip(own.metadata, 0)),
     "metadata_from_another_wrap_refused": _metadata(lambda own, other: other.metadata),
     "metadata_sealed_first_refused": lambda kp, w, c: _sealed(kp, w, WelcomeMetadata(c).encode(), metadata_first=True),
-    "truncated_data_refused": _data(lambda d: d[:20]),
-    "trailing_bytes_in_data_refused": _data(lambda d: d + b"\x00"),
+    "truncated_data_refused": _data(_x25519, lambda d: d[:20]),
+    "trailing_bytes_in_data_refused": _data(_x25519, lambda d: d + b"\x00"),
     "metadata_not_protobuf_refused": lambda kp, w, c: _sealed(kp, w, b"\xff\xff\xff"),
     "metadata_not_protobuf_ignored_by_libxmtp": lambda kp, w, c: _sealed(kp, w, b"\xff\xff\xff"),
-    "xwing_algorithm_refused": _with(algorithm=WelcomeWrapperAlgorithm.XWING_MLKEM_768_DRAFT_6),
-    "symmetric_key_algorithm_refused": _with(algorithm=WelcomeWrapperAlgorithm.SYMMETRIC_KEY),
+    "xwing_algorithm_refused": _with(_x25519, algorithm=_XWING),
+    "symmetric_key_algorithm_refused": _with(_x25519, algorithm=WelcomeWrapperAlgorithm.SYMMETRIC_KEY),
 }
+
+_XWING_WRAPPINGS: dict[str, Wrapping] = {
+    "xwing_wrapped_welcome": _xwing,
+    "xwing_empty_metadata_not_opened": _with(_xwing, metadata=b""),
+    "xwing_wrong_private_key_refused": _xwing_other_key,
+    "xwing_tampered_mlkem_ciphertext_refused": _data(_xwing, _kem_output(lambda k: _flip(k, 1))),
+    "xwing_tampered_x25519_ciphertext_refused": _data(_xwing, _kem_output(lambda k: _flip(k, 1088))),  # ct_X at 1088
+    "xwing_tampered_metadata_refused": _metadata(lambda own, other: _flip(own.metadata, 0), _xwing),
+    "xwing_truncated_kem_output_refused": _data(_xwing, _kem_output(lambda k: k[:-1])),
+    "xwing_wrapping_read_as_curve25519_refused": _with(_xwing, algorithm=WelcomeWrapperAlgorithm.CURVE25519),
+    "xwing_codepoint_0x647a_refused": _xwing_kem_0x647a,
+}
+"""The X-Wing cases: their wrappings for the SDK's X-Wing key, played in ``POINTER_PROFILE``."""
+
+
+def _sent(wrapping: Wrapping) -> Sends:
+    return lambda kp, welcome, cursor: (wrapping(kp, welcome, cursor).message(kp),)
 
 
 @dataclasses.dataclass(frozen=True)
 class WelcomeWire:
-    """The SDK gets a Welcome wrapped by ``wrapping``, then a valid one; it joins ``joins`` and the probe's group."""
+    """The SDK gets the welcome messages ``sends`` makes of a Welcome, then a valid one; it joins ``joins`` and
+    the probe's group."""
 
     spec: GroupSpec
     case_id: str
-    wrapping: Callable[[KeyPackage, bytes, int], Wrapped]
+    sends: Sends
     joins: bool
+    own_profile: bool = False  # X-Wing and pointers: judged in POINTER_PROFILE only
 
     def play(self, world: World) -> None:
         spec = dataclasses.replace(self.spec, profile=self.spec.profile or world.profile)
         group, welcome, cursor, key_package = world.build(spec)
-        world.send_welcome(key_package, self.wrapping(key_package, welcome, cursor))
+        world.send_welcome_messages(self.sends(key_package, welcome, cursor))
         probe, probe_welcome, probe_cursor, probe_key_package = world.build(spec)
         world.send_welcome(probe_key_package, wrap(probe_key_package, probe_welcome, probe_cursor))
         with world.sdk_phase(self.case_id):
@@ -146,19 +199,20 @@ class WelcomeWire:
 def derive(case: DecisionCase) -> WelcomeWire | str:
     """The wire form of a welcome_wrapping case, or why it has none."""
     name = case.id.split("::")[1]
-    if case.inputs.get("variant") == "welcome_pointer":
-        return "an XIP-74 welcome pointer: a sender sends one only to a key package offering pointers (0xFF04) " \
-               "and an X-Wing key (0xFF03); not yet played on the wire"
-    if name.startswith("xwing_") and name != "xwing_algorithm_refused":
-        return "an X-Wing wrapping: a sender uses X-Wing only for a key package offering an X-Wing key (0xFF03); " \
-               "not yet played on the wire"
+    joins = case.expected.result == Verdict.VALID
+    sends = POINTER_SENDS.get(name) or (_sent(_XWING_WRAPPINGS[name]) if name in _XWING_WRAPPINGS else None)
+    if sends is not None:
+        return WelcomeWire(group_spec("welcomes", profile=POINTER_PROFILE), case.id, sends, joins, own_profile=True)
+    if name == "pointer_wrapper_curve25519_refused":
+        return "the node refuses a pointer message whose wrapper algorithm is not X-Wing (node-go service.go " \
+               "validateSendWelcomeMessagesRequest): no SDK receives one"
     if name == "unspecified_algorithm_refused":
         return "the node stores an unset wrapper algorithm as Curve25519 (node-go WrapperAlgorithmFromProto): no " \
                "SDK receives UNSPECIFIED"
     if name not in _WRAPPINGS:
         return "an empty Welcome inside a valid wrapping: a join failure, not a wrapping"
-    return WelcomeWire(group_spec("welcomes", profile=case.inputs.get("profile")), case.id, _WRAPPINGS[name],
-                       case.expected.result == Verdict.VALID)
+    return WelcomeWire(group_spec("welcomes", profile=case.inputs.get("profile")), case.id, _sent(_WRAPPINGS[name]),
+                       joins)
 
 
 def _spec() -> GroupSpec:

@@ -66,7 +66,7 @@ from ..adapter.reference import transcript_json
 from ..scenarios.driver import message_fields, wallet_key
 
 __all__ = ["PROFILES", "WireFailure", "HarnessFault", "User", "GroupSpec", "group_spec", "WireGroup", "World", "Worlds", "Wrapped",
-           "wrap", "view", "transcript_entry", "difference"]
+           "xwing_key", "wrap", "view", "transcript_entry", "difference"]
 
 SDK = "the SDK's client"
 """The sender of the commits the SDK's client publishes, in a group's log."""
@@ -495,9 +495,11 @@ class World:
 
     def send_welcome(self, key_package: KeyPackage, wrapped: "Wrapped") -> None:
         """A WelcomeMessageInput for the SDK's installation (docs/xmtp-facts.md §7.3), as ``wrapped`` says."""
-        self.network.send_welcome_messages(api.SendWelcomeMessagesRequest((api.WelcomeMessageInput(
-            v1=api.WelcomeMessageInput.V1(key_package.leaf_node.signature_key, wrapped.data, wrapped.hpke_public_key,
-                                          wrapped.algorithm, wrapped.metadata)),)))
+        self.send_welcome_messages((wrapped.message(key_package),))
+
+    def send_welcome_messages(self, messages: tuple[api.WelcomeMessageInput, ...]) -> None:
+        """One SendWelcomeMessages request (docs/xmtp-facts.md §7.3)."""
+        self.network.send_welcome_messages(api.SendWelcomeMessagesRequest(messages))
 
     def build(self, spec: GroupSpec) -> tuple[WireGroup, bytes, int, KeyPackage]:
         """The group of ``spec`` on the model's side, its commit published: the group, the Welcome (an
@@ -568,6 +570,24 @@ class Wrapped:
     metadata: bytes
     algorithm: int
     hpke_public_key: bytes
+
+    def message(self, key_package: KeyPackage) -> api.WelcomeMessageInput:
+        """The WelcomeMessageInput.V1 for ``key_package``'s installation."""
+        return api.WelcomeMessageInput(v1=api.WelcomeMessageInput.V1(
+            key_package.leaf_node.signature_key, self.data, self.hpke_public_key, self.algorithm, self.metadata))
+
+
+def xwing_key(key_package: KeyPackage) -> bytes:
+    """The X-Wing wrapper key (0xFF03) of the SDK's key package (docs/xmtp-facts.md §7.1), which key packages of
+    a profile with ``welcome_pointers`` carry; a key package without one fails the case."""
+    try:
+        public_key, algorithm = welcome_recipient(key_package)
+    except Rejected as e:
+        raise WireFailure(f"setup: the SDK's key package has no usable wrapper key ({e})") from None
+    if algorithm != api.WelcomeWrapperAlgorithm.XWING_MLKEM_768_DRAFT_6:
+        raise WireFailure("setup: the SDK's key package offers no X-Wing wrapper key (0xFF03), which key packages "
+                          "of its profile carry", expected="XWING_MLKEM_768_DRAFT_6", actual=algorithm.name)
+    return public_key
 
 
 def wrap(key_package: KeyPackage, welcome: bytes, cursor: int) -> Wrapped:

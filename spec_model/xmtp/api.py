@@ -35,8 +35,12 @@ __all__ = [
     "GetNewestGroupMessageResponse", "QueryCommitLogRequest", "QueryCommitLogResponse",
     "BatchQueryCommitLogRequest", "BatchQueryCommitLogResponse", "PublishIdentityUpdateRequest",
     "GetIdentityUpdatesRequest", "GetIdentityUpdatesResponse", "GetInboxIdsRequest", "GetInboxIdsResponse",
-    "API_METHODS", "API_SERVICES", "API_STREAMS",
+    "API_METHODS", "API_SERVICES", "API_STREAMS", "GRPC_PAYLOAD_LIMIT",
 ]
+
+GRPC_PAYLOAD_LIMIT = 25 * 1024 * 1024
+"""libxmtp crates/xmtp_configuration/src/common/api.rs@b649d1a ``GRPC_PAYLOAD_LIMIT`` (25 MiB): the largest
+message libxmtp's gRPC client sends or receives."""
 
 
 # ------------------------------------------------------------------ enums

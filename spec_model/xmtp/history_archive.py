@@ -69,6 +69,7 @@ from spec_model.mls.group_context import Extension
 from spec_model.mls.member_state import decode_group, encode_group
 from spec_model.mls.reasons import Rejected, reason_codes
 
+from . import api
 from .consent import ConsentSave, from_save, to_save
 from .content import (
     ATTACHMENT, DELETE_MESSAGE, DEVICE_SYNC, GROUP_MEMBERSHIP_CHANGE, GROUP_UPDATED, LEAVE_REQUEST, MARKDOWN,
@@ -103,7 +104,7 @@ ARCHIVE_VERSION = 0
 """docs/xmtp-facts.md §9: the archive's u16-LE version."""
 KEY_SIZE, NONCE_SIZE, _TAG_SIZE = 32, 12, 16
 """docs/xmtp-facts.md §9: an archive's AES-256-GCM key and nonce sizes (and the tag's)."""
-MAX_RECORD_SIZE = 25 * 1024 * 1024
+MAX_RECORD_SIZE = api.GRPC_PAYLOAD_LIMIT
 """libxmtp crates/xmtp_configuration/src/common/api.rs@a53a97e ``GRPC_PAYLOAD_LIMIT`` (25 MiB): an
 element holds at most one group's row or one message that reached us in a network payload of at most
 this size, so a longer record length is refused before it is buffered."""

@@ -45,7 +45,7 @@ from .welcome_pointer import INSTALLATION_THRESHOLD, offers_pointers, seal_point
 from .welcome_wrap import welcome_recipient, wrap_welcome
 
 __all__ = ["COMMIT_KINDS", "Publication", "record", "publish_intents", "post_commit", "welcome_recipient_record",
-           "welcome_inputs"]
+           "welcome_inputs", "WELCOMES_PER_REQUEST", "welcome_requests"]
 
 COMMIT_KINDS = tuple(kind for kind in IntentKind if kind != IntentKind.SEND_MESSAGE)
 """docs/xmtp-facts.md §5: the intents that publish a commit."""
@@ -240,7 +240,8 @@ def post_commit(ctx: ClientContext, group_id: bytes) -> None:
         post = json.loads(intent.post_commit_data) if intent.post_commit_data else {"welcome": None}
         if post.get("welcome"):
             inputs = welcome_inputs(ctx, bytes.fromhex(post["welcome"]), post["cursor"], post["recipients"])
-            ctx.network.send_welcome_messages(api.SendWelcomeMessagesRequest(tuple(inputs)))
+            for request in welcome_requests(inputs):
+                ctx.network.send_welcome_messages(request)
         with ctx.store.transaction():
             record(ctx, intent.id, IntentEvent.POST_COMMIT_DONE)
             ctx.store.set_intent_data(intent.id, post_commit_data=None)
@@ -269,3 +270,20 @@ def welcome_inputs(ctx: ClientContext, welcome: bytes, cursor: int, recipients: 
         inputs.append(api.WelcomeMessageInput(v1=api.WelcomeMessageInput.V1(
             installation, data, public_key, algorithm, metadata)))
     return inputs
+
+
+WELCOMES_PER_REQUEST = 50
+"""libxmtp crates/xmtp_mls/src/groups/mls_sync.rs@b649d1a ``send_welcomes``: the most welcome messages one
+SendWelcomeMessages request carries."""
+
+
+def welcome_requests(inputs: list[api.WelcomeMessageInput]) -> list[api.SendWelcomeMessagesRequest]:
+    """libxmtp crates/xmtp_mls/src/groups/mls_sync.rs@b649d1a ``send_welcomes``: the welcome messages in requests
+    of ``WELCOMES_PER_REQUEST``, or of as many as ``api.GRPC_PAYLOAD_LIMIT`` holds of the first message (its byte
+    fields summed: the pointee's, when pointers are sent), at least one. libxmtp sends the requests at once; the
+    model sends them in order and stops at the first refusal."""
+    v1, pointer = inputs[0].v1, inputs[0].welcome_pointer
+    size = len(v1.installation_key) + len(v1.data) + len(v1.hpke_public_key) + len(v1.welcome_metadata) if v1 \
+        else len(pointer.installation_key) + len(pointer.welcome_pointer) + len(pointer.hpke_public_key)
+    per_request = min(max(api.GRPC_PAYLOAD_LIMIT // max(size, 1), 1), WELCOMES_PER_REQUEST)
+    return [api.SendWelcomeMessagesRequest(tuple(inputs[i:i + per_request])) for i in range(0, len(inputs), per_request)]

@@ -31,6 +31,9 @@ SAMPLE = [
     "wire/messages::truncated_envelope_refused",                    # passed over, the text after it stored
     "wire/welcome_wrapping::wrapped_welcome",                       # joined
     "wire/welcome_wrapping::tampered_kem_output_refused",           # not joined, the next Welcome is
+    "wire/welcome_wrapping::xwing_wrapped_welcome",                 # for the SDK's X-Wing key (0xFF03)
+    "wire/welcome_wrapping::pointer_to_welcome",                    # XIP-74: the pointee, then the pointer
+    "wire/welcome_wrapping::pointee_tampered_refused",
     "wire/key_packages::installation_added_by_later_update",        # valid, built for the wall clock
     "wire/key_packages::not_yet_valid",                             # refused: not_before after the window
     "wire/identity_updates::add_installation_by_added_wallet",       # valid: the installations after it
@@ -49,6 +52,15 @@ def _checks(ids):
     chosen = [c for c in wire_checks() if c.id in ids]
     assert len(chosen) == len(ids)
     return chosen
+
+
+def _run_mutant(mutant: str, ids: list[str]):
+    """The checks ``ids`` run against the reference adapter with ``mutant`` (``conformance/mutants.py``)."""
+    session = connect(command=" ".join(reference_subprocess_command(mutant)))
+    try:
+        return run_checks(session, _checks(ids))
+    finally:
+        session.close()
 
 
 def test_every_case_of_a_wire_family_is_played_or_says_why_not():
@@ -152,13 +164,18 @@ def test_an_sdk_that_freezes_or_crashes_fails_accepted_and_refused_cases(adapter
         assert "the SDK broke on the traffic" in results[0].message
 
 
+def test_an_sdk_without_welcome_pointers_fails_the_valid_pointer_case_only():
+    """An SDK that reads no pointer (as one without XIP-74 would) joins nothing from one: it fails the valid case
+    and passes the refusals, whose Welcome it must not join either."""
+    results = _run_mutant("client_reads_no_pointers", ["wire/welcome_wrapping::pointer_to_welcome",
+                                                       "wire/welcome_wrapping::pointee_nonces_swapped_refused"])
+    assert [r.status for r in results] == [Status.FAILED, Status.PASSED]
+    assert "the SDK should join both groups; it joined 1" in results[0].message
+
+
 def test_an_sdk_that_applies_refused_commits_fails_the_refused_case_only():
-    ids = ["wire/permissions::seed/add_admin/allow_if_super_admin/super_admin",  # accepted
-           "wire/permissions::seed/add_admin/allow_if_super_admin/admin"]        # refused
-    session = connect(command=" ".join(reference_subprocess_command("client_skips_permission_checks")))
-    try:
-        results = run_checks(session, _checks(ids))
-    finally:
-        session.close()
+    results = _run_mutant("client_skips_permission_checks",
+                          ["wire/permissions::seed/add_admin/allow_if_super_admin/super_admin",  # accepted
+                           "wire/permissions::seed/add_admin/allow_if_super_admin/admin"])       # refused
     assert [r.status for r in results] == [Status.PASSED, Status.FAILED]
     assert "the commit should be refused" in results[1].message

@@ -50,7 +50,7 @@ def test_every_check_passes_but_for_the_known_issues(tmp_path):
     epochs = {c.id for c in collect(RunOptions(include=["interop/suite1/epochs/*"]))}
     assert passed == epochs | {f"interop/suite1/{name}" for name in (
         "removed_member_cannot_decrypt", "past_epoch_window", "out_of_order_generations",
-        "join_with_unmerged_leaves_below_the_root")}
+        "join_with_unmerged_leaves_below_the_root", "model_welcome_without_tree")}
     assert len(passed) >= 300
 
 

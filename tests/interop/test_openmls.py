@@ -54,7 +54,8 @@ def test_a_run_with_the_skip_file_has_no_unexplained_result(tmp_path):
     assert {"skip file" if c["message"].startswith("skip file:") else c["message"].split("(")[0]
             for c in checks if c["status"] == "skipped"} == {
         "skip file", "the adapter answered unsupported: unsupported: no_epoch_authenticator ",
-        "the adapter answered unsupported: unsupported: remove_by_leaf "}
+        "the adapter answered unsupported: unsupported: remove_by_leaf ",
+        "the adapter answered unsupported: unsupported: inline_tree "}
 
 
 def test_known_issue_1_still_reproduces(openmls):
@@ -66,6 +67,12 @@ def test_known_issue_1_still_reproduces(openmls):
 def test_known_issue_2_still_reproduces(openmls):
     result = outcome(openmls, "interop/suite3/past_epoch_window")
     assert result.status is Status.SKIPPED and "unsupported: no_epoch_authenticator" in result.message
+
+
+def test_known_issue_5_still_reproduces(openmls):
+    """KNOWN_ISSUES.md 5: a Welcome without the tree in its GroupInfo is refused, the tree given apart unused."""
+    result = outcome(openmls, "interop/suite1/model_welcome_without_tree")
+    assert result.status is Status.FAILED and "No ratchet tree available" in result.message
 
 
 def _joined(cs, bundle, welcome_hex, tree_hex) -> Group:

@@ -14,6 +14,8 @@ from spec_model.mls.hpke import hpke_for
 from spec_model.mls.reasons import Rejected
 from spec_model.xmtp import api
 from spec_model.xmtp.client import ClientConfig
+from spec_model.xmtp import intents
+from spec_model.xmtp.intents import welcome_requests
 from spec_model.xmtp.extensions import XmtpExtensionType
 from spec_model.xmtp.key_package import (
     WelcomePointeeEncryptionAeadType as Aead, WelcomePointeeEncryptionAeadTypesExtension,
@@ -214,3 +216,35 @@ def test_a_pointer_whose_pointee_is_missing_is_skipped(tmp_path):
         rows[:] = [row for row in rows if row.envelope.v1 is None]
     assert bo.c.conversations.sync() == [] and bo.c.conversations.list() == []
     assert bo.c.conversations.sync() == []  # skipped once, never retried (libxmtp retries in the background)
+
+
+# ------------------------------------------------------------------ requests (libxmtp send_welcomes chunks)
+
+def _v1(data_size: int) -> api.WelcomeMessageInput:
+    return api.WelcomeMessageInput(v1=api.WelcomeMessageInput.V1(b"i" * 32, b"d" * data_size, b"k" * 32, 1, b"m" * 40))
+
+
+@pytest.mark.parametrize("first, count, sizes", [
+    (100, 120, [50, 50, 20]),                     # small messages: 50 a request
+    (10 * 1024 * 1024, 5, [2, 2, 1]),             # a 10 MiB first message: 25 MiB holds two
+    (30 * 1024 * 1024, 3, [1, 1, 1]),             # larger than the limit: one a request, never none
+])
+def test_welcomes_go_in_requests_sized_by_the_first_message(first, count, sizes):
+    inputs = [_v1(first)] + [_v1(100)] * (count - 1)
+    requests = welcome_requests(inputs)
+    assert [len(r.messages) for r in requests] == sizes
+    assert [m for r in requests for m in r.messages] == inputs
+
+
+def test_a_commit_sends_its_welcomes_in_requests_of_at_most_welcomes_per_request(tmp_path, monkeypatch):
+    monkeypatch.setattr(intents, "WELCOMES_PER_REQUEST", 3)  # 50 in libxmtp: a group of 3 shows the split
+    net = Net(tmp_path, config=ClientConfig(profile=LIBXMTP))
+    alix, bo = net.user("alix"), net.user("bo", 4)
+    sent = []
+    original = net.network.send_welcome_messages
+    net.network.send_welcome_messages = lambda request: sent.append(len(request.messages)) or original(request)
+    group = alix.c.conversations.create_group(inbox_ids=[bo.inbox_id])
+    assert sent == [3, 2]  # the pointee and four pointers
+    for client in bo.clients:
+        conversation, = client.conversations.sync()
+        assert conversation.epoch_authenticator == group.epoch_authenticator

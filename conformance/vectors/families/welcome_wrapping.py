@@ -22,7 +22,8 @@ message's ``welcome_pointer`` (the TLS ``HPKECiphertext`` of a ``WelcomePointer`
 X-Wing, the only pointer wrapper algorithm, and no metadata: ``welcome_metadata`` is empty), and
 ``pointee_data`` / ``pointee_welcome_metadata`` are the V1 message stored at the pointer's destination
 (the Welcome and the ``WelcomeMetadata`` sealed with ChaCha20-Poly1305 under the pointer's key and its two
-nonces), absent when the destination holds none. For a valid one the inputs also give
+nonces), absent when the destination holds none; ``pointee_welcome_pointer``, when the destination holds a
+welcome pointer instead, is that message's wrapped pointer (stored with the recipient's key). For a valid one the inputs also give
 ``pointer_randomness``, the sender's 88 random bytes in libxmtp's order (destination 32, key 32, data nonce
 12, metadata nonce 12), so sending can be checked byte for byte (``wrap_pointer``).
 
@@ -109,7 +110,11 @@ def _decide_pointer(inputs: dict[str, Any]) -> dict[str, Any]:
                                                 wrapper_algorithm=inputs["algorithm"])
     pointer = open_pointer(bytes.fromhex(inputs["private_key"]), message)
     pointee = None
-    if inputs.get("pointee_data") is not None:
+    if inputs.get("pointee_welcome_pointer") is not None:
+        pointee = api.WelcomeMessage(welcome_pointer=api.WelcomeMessage.WelcomePointer(
+            installation_key=pointer.destination, welcome_pointer=bytes.fromhex(inputs["pointee_welcome_pointer"]),
+            hpke_public_key=bytes.fromhex(inputs["public_key"]), wrapper_algorithm=_XWING))
+    elif inputs.get("pointee_data") is not None:
         pointee = api.WelcomeMessage(v1=api.WelcomeMessage.V1(
             installation_key=pointer.destination, data=bytes.fromhex(inputs["pointee_data"]),
             wrapper_algorithm=WelcomeWrapperAlgorithm.SYMMETRIC_KEY,
@@ -412,6 +417,10 @@ def _pointer_cases(rng: random.Random, welcome: bytes) -> list[DecisionCase]:
         case("pointee_empty_metadata_refused", _pointer_inputs(sk, pk, data, (pointee[0], b"")),
              "Given a pointee with empty welcome_metadata, When opened, Then it fails: unlike a wrapped Welcome's, "
              "the pointee's metadata is always opened and an empty one has no tag", ["invalid"]),
+        case("pointee_is_a_pointer_refused",
+             {**_pointer_inputs(sk, pk, data, None), "pointee_welcome_pointer": data.hex()},
+             "Given a pointer whose destination holds a welcome pointer (the same pointer again), When resolved, "
+             "Then it is refused: a pointer to a pointer is not followed (libxmtp welcome_pointer.rs)", ["invalid"]),
         case("pointee_metadata_not_protobuf_refused", _pointer_inputs(sk, pk, data, (pointee[0], bad_metadata)),
              "Given pointee metadata that decrypts to bytes that are no WelcomeMetadata, When decoded, Then the "
              "Welcome is refused in both profiles (a wrapped Welcome's is ignored by libxmtp)", ["invalid"]),
@@ -432,6 +441,8 @@ class Inputs(Exchange):
         None, description="welcome_pointer: data is a wrapped XIP-74 pointer (absent: a wrapped Welcome)")
     pointee_data: Hex | None = Field(None, description="a pointer's pointee: the sealed Welcome (absent: none stored)")
     pointee_welcome_metadata: Hex | None = Field(None, description="a pointer's pointee: the sealed WelcomeMetadata")
+    pointee_welcome_pointer: Hex | None = Field(
+        None, description="a pointer's destination holding a welcome pointer instead: its wrapped pointer")
     pointer_randomness: Hex | None = Field(
         None, description="a pointer sender's random bytes: destination, key, data nonce, metadata nonce")
 
