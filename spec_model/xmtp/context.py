@@ -20,8 +20,11 @@ from typing import Iterable
 
 from spec_model.mls import xwing
 from spec_model.mls.group import Group
+from spec_model.mls.group_types import PendingCommit
 from spec_model.mls.key_package import KeyPackage, KeyPackageBundle
-from spec_model.mls.member_state import decode_key_package_bundle, encode_key_package_bundle
+from spec_model.mls.member_state import (
+    decode_key_package_bundle, decode_pending_commit, encode_key_package_bundle, encode_pending_commit,
+)
 from spec_model.mls.reasons import RefusalClass, Rejected, reason_codes
 from spec_model.mls.suites import Rng, suite
 
@@ -159,6 +162,8 @@ class ClientContext:
         self.identities = Identities(self.network)
         # per group: the stored state bytes, the group they decode to, and whether ``read_group`` has shared it
         self._decoded: dict[bytes, tuple[bytes, Group | RestoredGroup, bool]] = {}
+        # per group: the bytes of the commit last kept for an intent, and the commit they encode
+        self._pending: dict[bytes, tuple[bytes, PendingCommit]] = {}
 
     @property
     def installation_id(self) -> bytes:
@@ -310,3 +315,19 @@ class ClientContext:
         state = dump_group_state(group)
         self.store.put_group(dataclasses.replace(row, mls_state=state))
         self._decoded[group.group_id] = (state, group, False)
+
+    def keep_pending_commit(self, group_id: bytes, pending: PendingCommit) -> bytes:
+        """RFC 9420 §12.4.1: the bytes an intent keeps of the commit it published (docs/xmtp-facts.md §5); the
+        caller hands ``pending`` over (``pending_commit`` may return it instead of decoding those bytes)."""
+        data = encode_pending_commit(pending)
+        self._pending[group_id] = (data, pending)
+        return data
+
+    def pending_commit(self, group_id: bytes, data: bytes) -> PendingCommit:
+        """RFC 9420 §12.4.1: the commit an intent kept as ``data``, to merge: the one ``keep_pending_commit`` turned
+        into exactly these bytes, only once (a merge changes it), else decoded."""
+        last = self._pending.get(group_id)
+        if last is not None and last[0] == data:
+            del self._pending[group_id]
+            return last[1]
+        return decode_pending_commit(data)
