@@ -1,4 +1,7 @@
-"""Benchmark options: ``--client-members N`` (``test_client_max_group.py``); signature checks never remembered."""
+"""Benchmark options: ``--client-members N`` and ``--client-syncs N`` (``test_client_max_group.py``); the
+benchmarks' clock (``timer``); signature checks never remembered."""
+
+import importlib
 
 import pytest
 
@@ -11,11 +14,26 @@ def pytest_addoption(parser):
     parser.addoption("--client-members", type=int, default=REGULAR_MEMBERS,
                      help=f"inboxes of 10 installations in the client-level largest-group benchmark (default "
                           f"{REGULAR_MEMBERS}; XMTP's largest group: 400)")
+    parser.addoption("--client-syncs", type=int, default=None,
+                     help="installations that sync in the client-level largest-group benchmark, evenly spread "
+                          "(default: every one)")
 
 
 @pytest.fixture
 def client_members(request) -> int:
     return request.config.getoption("--client-members")
+
+
+@pytest.fixture
+def client_syncs(request) -> int | None:
+    return request.config.getoption("--client-syncs")
+
+
+@pytest.fixture(scope="session")
+def timer(request):
+    """The clock the benchmarks run on (``--benchmark-timer``), which times their floors too."""
+    module, _, name = request.config.getoption("benchmark_timer").rpartition(".")
+    return getattr(importlib.import_module(module), name)
 
 
 @pytest.fixture(autouse=True, scope="session")

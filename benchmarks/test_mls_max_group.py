@@ -19,7 +19,6 @@ floor these benchmarks recorded before hashes and MACs were counted). Each bench
 from __future__ import annotations
 
 import copy
-import importlib
 
 import pytest
 
@@ -36,15 +35,8 @@ REMOVED = SIZE // 2
 
 
 @pytest.fixture(scope="module")
-def unit_ms() -> dict[str, float]:
-    return floor.unit_costs(CS)
-
-
-@pytest.fixture(scope="module")
-def timer(request):
-    """The clock the benchmarks run on (``--benchmark-timer``), which times the replayed floors too."""
-    module, _, name = request.config.getoption("benchmark_timer").rpartition(".")
-    return getattr(importlib.import_module(module), name)
+def unit_ms(timer) -> dict[str, float]:
+    return floor.unit_costs(CS, timer)
 
 
 @pytest.fixture(scope="module")

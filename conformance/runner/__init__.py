@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import gc
 import json
 import time
 from pathlib import Path
@@ -104,9 +105,13 @@ def execute(session: Session, checks: list[Check], options: RunOptions, progress
     started = time.perf_counter()
     skips = skips if skips is not None else load_skips(options)
     progress = Progress(len(checks), progress_out)
-    if options.jobs > 1 and connect_args is not None:
-        from .parallel import run_parallel
-        results = run_parallel(checks, options, connect_args, options.jobs, progress, skips)
-    else:
-        results = run_checks(session, checks, skips=skips, stop_on=options.stop_on, progress=progress)
+    gc.freeze()  # the checks and vectors collected live through the run: no collection need walk them again
+    try:
+        if options.jobs > 1 and connect_args is not None:
+            from .parallel import run_parallel
+            results = run_parallel(checks, options, connect_args, options.jobs, progress, skips)
+        else:
+            results = run_checks(session, checks, skips=skips, stop_on=options.stop_on, progress=progress)
+    finally:
+        gc.unfreeze()
     return build_report(session.label, session.hello, results, time.perf_counter() - started), results

@@ -13,6 +13,7 @@ plain values and is matched to its check by index.
 from __future__ import annotations
 
 import concurrent.futures
+import gc
 import multiprocessing
 import multiprocessing.util
 import sys
@@ -38,6 +39,7 @@ def _start(options, connect_args: dict[str, Any]) -> None:
     if "checks" not in _worker:
         _worker["checks"] = collect(options)
         _worker["skips"] = load_skips(options)
+        gc.freeze()  # as ``execute`` does before forking: the collected checks live as long as the worker
     session = _worker["session"] = connect(**connect_args)
     multiprocessing.util.Finalize(session, session.close, exitpriority=1)  # run as the worker ends
 

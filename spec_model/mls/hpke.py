@@ -64,7 +64,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM, ChaCha20Poly1305
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
 from . import xwing
-from .memory import Memory
+from .memory import Memory, process_wide
 
 __all__ = [
     "DecryptError", "MessageLimitReachedError", "Mode", "Kdf", "Aead", "Kem", "XWingKem",
@@ -231,9 +231,9 @@ class _MontgomeryGroup:
         self.Nsk = self.Npk = self.Ndh = size
         self._private_cls = private_cls
         self._public_cls = public_cls
-        self.private_key = functools.lru_cache(_KEY_CACHE_SIZE)(self.load_private)
-        self.public_key = functools.lru_cache(_KEY_CACHE_SIZE)(self._load_public)
-        self._sodium_public = functools.lru_cache(_KEY_CACHE_SIZE)(self._sodium_base_multiplication)
+        self.private_key = process_wide(functools.lru_cache(_KEY_CACHE_SIZE)(self.load_private))
+        self.public_key = process_wide(functools.lru_cache(_KEY_CACHE_SIZE)(self._load_public))
+        self._sodium_public = process_wide(functools.lru_cache(_KEY_CACHE_SIZE)(self._sodium_base_multiplication))
 
     def load_private(self, skm: bytes):
         """RFC 9180 §7.1.2: ``DeserializePrivateKey(skm)`` and ``SerializePublicKey(pk(sk))``."""
@@ -287,7 +287,7 @@ class _WeierstrassGroup:
         self.order = order
         self.bitmask = bitmask
         self._private_keys: Memory[bytes, tuple] = Memory(_KEY_CACHE_SIZE)  # generate() fills it too
-        self.public_key = functools.lru_cache(_KEY_CACHE_SIZE)(self._load_public)
+        self.public_key = process_wide(functools.lru_cache(_KEY_CACHE_SIZE)(self._load_public))
 
     def private_key(self, skm: bytes):
         """``load_private`` through a cache of ``_KEY_CACHE_SIZE`` keys, which ``generate`` also fills."""
@@ -554,6 +554,7 @@ class Context:
 # --------------------------------------------------------------------------- HPKE
 
 
+@process_wide
 @functools.lru_cache(maxsize=4)
 def _info_hash(kdf: Kdf, suite_id: bytes, info: bytes) -> bytes:
     """RFC 9180 §5.1: ``LabeledExtract("", "info_hash", info)``, once per info: it depends on nothing else, and

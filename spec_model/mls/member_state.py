@@ -36,6 +36,7 @@ from .group_context import GroupContext
 from .key_package import KeyPackage, KeyPackageBundle
 from .key_schedule import EpochSecrets
 from .leaf_node import LeafNode
+from .memory import process_wide
 from .message import MLSMessage
 from .proposals import PROPOSAL, ReInit
 from .ratchet_tree import RATCHET_TREE, RatchetTree
@@ -191,6 +192,7 @@ def _int(value: Any) -> int:
     return value
 
 
+@process_wide
 @functools.lru_cache(maxsize=32)
 def _tree_nodes(hex_nodes: str) -> tuple:
     """The nodes of a stored tree, decoded once for the same text: the members of a group store the same public

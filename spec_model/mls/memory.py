@@ -2,16 +2,23 @@
 
 The model remembers what is a function of its inputs alone (a signature that verified, RFC 9420 §5.1.2; a key
 loaded from its bytes, RFC 9180 §7.1.2; a tree checked from a GroupInfo, RFC 9420 §12.4.3.1; an epoch's secrets, §8;
-a Welcome's GroupInfo decrypted, §12.4.3.1), so that the members of a group do not each compute it again. A memory holds at most ``limit`` entries and forgets the oldest first; limit 0
-remembers nothing. The XMTP API server's threads share it, hence the lock.
+a Welcome's GroupInfo decrypted, §12.4.3.1), so that the members of a group do not each compute it again. A memory
+holds at most ``limit`` entries and forgets the oldest first; limit 0 remembers nothing. The XMTP API server's
+threads share it, hence the lock.
+
+Every such memory of the process, ``Memory`` or a ``functools.lru_cache`` function registered with ``process_wide``, is
+emptied by ``forget_all``: what a process computes next, it computes as a process just started would (a benchmark
+that times one of many installations, each of which would run in its own process). Tables of constants (suite
+objects, protobuf tags) are not memories of inputs and stay.
 """
 
 from __future__ import annotations
 
 import threading
+import weakref
 from typing import Callable, Generic, Hashable, TypeVar
 
-__all__ = ["Memory"]
+__all__ = ["Memory", "process_wide", "forget_all"]
 
 K = TypeVar("K", bound=Hashable)
 V = TypeVar("V")
@@ -24,6 +31,7 @@ class Memory(Generic[K, V]):
         self.limit = limit
         self._entries: dict[K, V] = {}
         self._lock = threading.Lock()
+        _MEMORIES.add(self)
 
     def __len__(self) -> int:
         return len(self._entries)
@@ -67,3 +75,25 @@ class Memory(Generic[K, V]):
             before, self.limit = self.limit, limit
             self._entries.clear()
         return before
+
+
+_MEMORIES: "weakref.WeakSet[Memory]" = weakref.WeakSet()
+_CACHED_FUNCTIONS: list[Callable] = []
+
+F = TypeVar("F", bound=Callable)
+
+
+def process_wide(cached: F) -> F:
+    """model: ``cached`` (a ``functools.lru_cache`` function of its inputs alone) is one of the process's memories,
+    emptied by ``forget_all``; returns it."""
+    _CACHED_FUNCTIONS.append(cached)
+    return cached
+
+
+def forget_all() -> None:
+    """model: empty every ``Memory`` and every ``process_wide`` function's cache, limits kept (see the module
+    docstring)."""
+    for memory in list(_MEMORIES):
+        memory.reset(memory.limit)
+    for cached in _CACHED_FUNCTIONS:
+        cached.cache_clear()

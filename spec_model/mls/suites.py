@@ -41,7 +41,7 @@ from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
 from .codec import Annotated, OPAQUE, Struct, opaque, varint
 from .hpke import P256_ORDER, P384_ORDER, P521_ORDER, Hpke, hpke_for
-from .memory import Memory
+from .memory import Memory, process_wide
 
 __all__ = [
     "CipherSuiteId", "CipherSuite", "suite", "SignatureScheme", "HPKECiphertext",
@@ -101,6 +101,7 @@ class _EncryptContext(Struct):
     context: Annotated[bytes, OPAQUE]
 
 
+@process_wide
 @functools.lru_cache(maxsize=4)
 def _encrypt_context(label: bytes, context: bytes) -> bytes:
     """RFC 9420 §5.1.3: ``EncryptContext`` encoded, once per (label, context): a Welcome encrypts to every new member
@@ -142,6 +143,7 @@ _EDWARDS = {
 }
 
 
+@process_wide
 @functools.lru_cache(maxsize=4096)
 def _signing_key(scheme: SignatureScheme, priv: bytes):
     if scheme in _EDWARDS:
@@ -150,6 +152,7 @@ def _signing_key(scheme: SignatureScheme, priv: bytes):
     return ec.derive_private_key(int.from_bytes(priv, "big"), curve)
 
 
+@process_wide
 @functools.lru_cache(maxsize=8192)
 def _verifying_key(scheme: SignatureScheme, pub: bytes):
     try:
@@ -173,6 +176,7 @@ def _sodium_verify(pub: bytes, message: bytes, signature: bytes) -> None:
         raise InvalidSignatureError("signature does not verify")
 
 
+@process_wide
 @functools.lru_cache(maxsize=4096)
 def _sodium_signing_key(priv: bytes) -> nacl.signing.SigningKey:
     """RFC 8032 §5.1.5: the Ed25519 key pair a private key (seed) expands to, expanded once: a key package's leaf
@@ -250,6 +254,7 @@ def _verify_once(scheme: SignatureScheme, pub: bytes, message: bytes, signature:
         raise InvalidSignatureError("signature does not verify") from None
 
 
+@process_wide
 @functools.lru_cache(maxsize=4096)
 def _signature_public_key(scheme: SignatureScheme, priv: bytes) -> bytes:
     if scheme == SignatureScheme.ed25519:

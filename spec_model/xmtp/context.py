@@ -20,8 +20,11 @@ from typing import Iterable
 
 from spec_model.mls import xwing
 from spec_model.mls.group import Group
+from spec_model.mls.group_types import PendingCommit
 from spec_model.mls.key_package import KeyPackage, KeyPackageBundle
-from spec_model.mls.member_state import decode_key_package_bundle, encode_key_package_bundle
+from spec_model.mls.member_state import (
+    decode_key_package_bundle, decode_pending_commit, encode_key_package_bundle, encode_pending_commit,
+)
 from spec_model.mls.reasons import RefusalClass, Rejected, reason_codes
 from spec_model.mls.suites import Rng, suite
 
@@ -159,6 +162,8 @@ class ClientContext:
         self.identities = Identities(self.network)
         # per group: the stored state bytes, the group they decode to, and whether ``read_group`` has shared it
         self._decoded: dict[bytes, tuple[bytes, Group | RestoredGroup, bool]] = {}
+        # per group: the bytes of the commit last kept for an intent, and the commit they encode
+        self._pending: dict[bytes, tuple[bytes, PendingCommit]] = {}
 
     @property
     def installation_id(self) -> bytes:
@@ -302,10 +307,27 @@ class ClientContext:
         self._decoded[group_id] = (state, last[1], True)
         return last[1]
 
-    def save_group(self, group: Group | RestoredGroup) -> None:
-        """RFC 9420 §8: store the group's state in its row. The caller hands the group over and changes it no more
-        (``load_group`` and ``read_group`` may return it instead of decoding the bytes stored)."""
-        row = self.group_row(group.group_id)
+    def save_group(self, group: Group | RestoredGroup, new_row: GroupRow | None = None) -> None:
+        """RFC 9420 §8: store the group's state in its row (``new_row``: in this new row, for a group just created
+        or joined). The caller hands the group over and changes it no more (``load_group`` and ``read_group`` may
+        return it instead of decoding the bytes stored)."""
+        row = self.group_row(group.group_id) if new_row is None else new_row
         state = dump_group_state(group)
         self.store.put_group(dataclasses.replace(row, mls_state=state))
         self._decoded[group.group_id] = (state, group, False)
+
+    def keep_pending_commit(self, group_id: bytes, pending: PendingCommit) -> bytes:
+        """RFC 9420 §12.4.1: the bytes an intent keeps of the commit it published (docs/xmtp-facts.md §5); the
+        caller hands ``pending`` over (``pending_commit`` may return it instead of decoding those bytes)."""
+        data = encode_pending_commit(pending)
+        self._pending[group_id] = (data, pending)
+        return data
+
+    def pending_commit(self, group_id: bytes, data: bytes) -> PendingCommit:
+        """RFC 9420 §12.4.1: the commit an intent kept as ``data``, to merge: the one ``keep_pending_commit`` turned
+        into exactly these bytes, only once (a merge changes it), else decoded."""
+        last = self._pending.get(group_id)
+        if last is not None and last[0] == data:
+            del self._pending[group_id]
+            return last[1]
+        return decode_pending_commit(data)

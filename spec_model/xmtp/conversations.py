@@ -16,7 +16,7 @@ from spec_model.mls.codec import DecodeError
 from spec_model.mls.group import Group
 from spec_model.mls.group_context import Extension
 from spec_model.mls.key_package import KeyPackageBundle
-from spec_model.mls.member_state import decode_group, encode_group
+from spec_model.mls.member_state import decode_group
 from spec_model.mls.message import MLSMessage
 from spec_model.mls.reasons import Rejected
 
@@ -105,9 +105,9 @@ class Conversations:
         bundle = c.new_key_package().bundle  # the creator's leaf, like one of its key packages
         group = create_group(bundle, extensions, rng=c.rng)
         with c.store.transaction():
-            c.store.put_group(GroupRow(group.group_id, c.now_ns(), conversation_type, MembershipState.ALLOWED,
-                                       c.inbox_id, encode_group(group), _dm_id_of(extensions),
-                                       rotated_at_ns=c.now_ns()))  # the creator's key is new
+            c.save_group(group, GroupRow(group.group_id, c.now_ns(), conversation_type, MembershipState.ALLOWED,
+                                         c.inbox_id, b"", _dm_id_of(extensions),
+                                         rotated_at_ns=c.now_ns()))  # the creator's key is new
             c.set_consent(ConsentType.CONVERSATION_ID, conversation_entity(group.group_id), ConsentState.ALLOWED)
         return Conversation(c, group.group_id)
 
@@ -156,10 +156,10 @@ class Conversations:
                 c.store.advance_cursor(c.installation_id, CursorKind.WELCOMES, stored.id)
             return None
         with c.store.transaction():
-            c.store.put_group(GroupRow(group.group_id, existing.created_at_ns if existing else stored.created_ns,
-                                       metadata.conversation_type, MembershipState.ALLOWED, adder,
-                                       encode_group(group), _dm_id_of(group.context.extensions),
-                                       rotated_at_ns=existing.rotated_at_ns if existing else 0))
+            c.save_group(group, GroupRow(group.group_id, existing.created_at_ns if existing else stored.created_ns,
+                                         metadata.conversation_type, MembershipState.ALLOWED, adder,
+                                         b"", _dm_id_of(group.context.extensions),
+                                         rotated_at_ns=existing.rotated_at_ns if existing else 0))
             c.store.advance_cursor(group.group_id, CursorKind.COMMITS, cursor)
             c.store.advance_cursor(group.group_id, CursorKind.APPLICATION, cursor)
             c.store.advance_cursor(c.installation_id, CursorKind.WELCOMES, stored.id)

@@ -43,6 +43,7 @@ from nacl.bindings import (
     crypto_core_ed25519_sub, crypto_scalarmult_ed25519_base_noclamp, crypto_scalarmult_ed25519_noclamp,
 )
 
+from spec_model.mls.memory import process_wide
 from spec_model.mls.suites import InvalidSignatureError
 
 __all__ = [
@@ -164,14 +165,16 @@ def _encoded_base_multiple(k: int) -> bytes:
         return _encode(_base_multiply(k))
 
 
-def _encoded_difference(s: int, k: int, a: Point, public: bytes) -> bytes:
+def _encoded_difference(s: int, k: int, public: bytes) -> bytes:
     """encode([s]B - [k]A) for s, k < L and ``public`` = encode(A): libsodium's multiplications and subtraction,
-    or this module's arithmetic where libsodium declines (a zero scalar or product, A of small or mixed order)."""
+    or this module's arithmetic where libsodium declines (a zero scalar or product; A not canonical, not on the
+    curve, or of small or mixed order: libsodium's ``crypto_scalarmult_ed25519_noclamp`` refuses each, so A is
+    decoded strictly (§5.1.3) only here, and a point that does not decode is refused)."""
     try:
         return crypto_core_ed25519_sub(crypto_scalarmult_ed25519_base_noclamp(s.to_bytes(32, "little")),
                                        crypto_scalarmult_ed25519_noclamp(k.to_bytes(32, "little"), public))
     except nacl.exceptions.RuntimeError:
-        return _encode(_add(_base_multiply(s), _multiply(k, _negate(a))))
+        return _encode(_add(_base_multiply(s), _multiply(k, _negate(_decode(public)))))
 
 
 # ------------------------------------------------------------------ signing (§5.1.5–§5.1.7)
@@ -212,12 +215,13 @@ def _verify(public: bytes, dom: bytes, phm: bytes, signature: bytes) -> None:
     """RFC 8032 §5.1.7 (cofactorless): raise unless encode([S]B - [k]A) equals R."""
     if len(signature) != 64:
         raise InvalidSignatureError(f"an Ed25519 signature is 64 bytes, not {len(signature)}")
-    a = _decode(public)
+    if len(public) != 32:
+        raise InvalidSignatureError(f"a point is 32 bytes, not {len(public)}")
     big_r, s = signature[:32], int.from_bytes(signature[32:], "little")
     if s >= L:
         raise InvalidSignatureError("non-canonical signature (S >= L)")
     k = _sha512_int(dom, big_r, public, phm) % L
-    if _encoded_difference(s, k, a, public) != big_r:
+    if _encoded_difference(s, k, public) != big_r:
         raise InvalidSignatureError("Ed25519 signature does not verify")
 
 
@@ -236,6 +240,7 @@ def verify(public: bytes, message: bytes, signature: bytes, context: bytes) -> N
     _verify_cached(public, _dom2(1, context), hashlib.sha512(message).digest(), signature)
 
 
+@process_wide
 @functools.lru_cache(maxsize=65536)
 def _verify_cached(public: bytes, dom: bytes, message: bytes, signature: bytes) -> None:
     """``_verify`` remembered for signatures that verified (a failure raises and is not cached):

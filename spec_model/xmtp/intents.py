@@ -27,7 +27,6 @@ import json
 from spec_model.mls.codec import DecodeError
 from spec_model.mls.group import Group
 from spec_model.mls.key_package import KeyPackage
-from spec_model.mls.member_state import encode_pending_commit
 from spec_model.mls.message import MLSMessage
 from spec_model.mls.reasons import Rejected
 
@@ -123,7 +122,7 @@ def publish_intents(ctx: ClientContext, group_id: bytes) -> None:
         with store.transaction():
             ctx.save_group(group)
             record(ctx, intent.id, IntentEvent.PUBLISHED, publication=Publication(
-                data, group.epoch, encode_pending_commit(pending) if pending else None))
+                data, group.epoch, ctx.keep_pending_commit(group_id, pending) if pending else None))
         _send(ctx, intent, data)
         if intent.kind != IntentKind.SEND_MESSAGE:
             return  # one commit at a time (docs/xmtp-facts.md §5)

@@ -238,6 +238,18 @@ _CONDITION = {
 }
 
 
+_OTHER_BASES = {Option.UNSPECIFIED: 0, Option.ALLOW: 1, Option.DENY: 2, Option.ADMIN_OR_SUPER_ADMIN: 3,
+                Option.SUPER_ADMIN_ONLY: 4}
+_BASES = {
+    MembershipPolicy: _OTHER_BASES,
+    MetadataPolicy: _OTHER_BASES,
+    PermissionsUpdatePolicy: {Option.UNSPECIFIED: 0, Option.DENY: 1, Option.ADMIN_OR_SUPER_ADMIN: 2,
+                              Option.SUPER_ADMIN_ONLY: 3},
+}
+_OPTIONS = {message: {value: option for option, value in bases.items()} for message, bases in _BASES.items()}
+"""Each policy type's options by base number (``_base_values`` the other way round)."""
+
+
 def _base_values(message: type[_PolicyMessage], profile: Profile) -> dict[Option, int]:
     """docs/xmtp-facts.md §3.4: the base number of each option, per policy type.
 
@@ -246,10 +258,7 @@ def _base_values(message: type[_PolicyMessage], profile: Profile) -> dict[Option
     number in it: the model evaluates it but refuses to encode it (see
     ``Profile.creator_only``).
     """
-    if message is PermissionsUpdatePolicy:
-        return {Option.UNSPECIFIED: 0, Option.DENY: 1, Option.ADMIN_OR_SUPER_ADMIN: 2, Option.SUPER_ADMIN_ONLY: 3}
-    return {Option.UNSPECIFIED: 0, Option.ALLOW: 1, Option.DENY: 2, Option.ADMIN_OR_SUPER_ADMIN: 3,
-            Option.SUPER_ADMIN_ONLY: 4}
+    return _BASES[message]
 
 
 def _to_proto(policy: Policy, message: type[_PolicyMessage], profile: Profile) -> _PolicyMessage:
@@ -271,7 +280,7 @@ def _from_proto(proto: _PolicyMessage | None, profile: Profile, where: str) -> P
         return AnyOf(tuple(_from_proto(p, profile, where) for p in proto.any_condition.policies))
     if proto.base == 0:
         raise Rejected(PermissionReason.UNSPECIFIED_POLICY, where)
-    options = {value: option for option, value in _base_values(type(proto), profile).items()}
+    options = _OPTIONS[type(proto)]
     if proto.base not in options:
         raise Rejected(PermissionReason.UNKNOWN_POLICY, f"{where}: base {int(proto.base)} ({profile.name})")
     return options[proto.base]

@@ -40,6 +40,7 @@ import typing
 from typing import Annotated, Any, ClassVar, TypeVar
 
 from spec_model.mls.codec import DecodeError
+from spec_model.mls.memory import process_wide
 
 __all__ = [
     "DecodeError", "Field", "Kind", "Message", "UINT64", "UINT32", "INT64", "INT32", "BOOL", "STRING",
@@ -236,15 +237,18 @@ class Field:
 
 # ------------------------------------------------------------------ messages
 
+_SCALAR, _MESSAGE, _OTHER = range(3)  # how Message._decode stores a field (Message._plan)
+
 class Message:
     """protobuf encoding: a message, as a frozen dataclass whose fields are ``Annotated[type, Field(...)]``."""
 
     _fields: ClassVar[dict[int, tuple[str, Field]] | None]
+    _decoding: ClassVar[tuple[dict[int, tuple[str, Field, Any, int]], tuple[str, ...]] | None]
 
     def __init_subclass__(cls, **kwargs: Any):
         super().__init_subclass__(**kwargs)
         dataclasses.dataclass(frozen=True)(cls)
-        cls._fields = None
+        cls._fields = cls._decoding = None
 
     @classmethod
     def fields(cls) -> dict[int, tuple[str, Field]]:
@@ -295,35 +299,72 @@ class Message:
             raise e.within(cls.__name__) from None
 
     @classmethod
+    def _plan(cls) -> tuple[dict[int, tuple[str, Field, Any, int]], tuple[str, ...]]:
+        """Field number -> (name, Field, kind, how ``_decode`` stores it: ``_SCALAR``, ``_MESSAGE`` (singular), or
+        ``_OTHER`` through ``_store``), and the names of the repeated fields; resolved on first use."""
+        plan = cls.__dict__.get("_decoding")
+        if plan is None:
+            fields = cls.fields()
+            plan = cls._decoding = (
+                {number: (name, spec, spec.kind, _OTHER if spec.repeated or isinstance(spec.kind, Map)
+                          else _MESSAGE if isinstance(spec.kind, MessageKind) else _SCALAR)
+                 for number, (name, spec) in fields.items()},
+                tuple(name for name, spec in fields.values() if spec.repeated))
+        return plan
+
+    @classmethod
     def _decode(cls, data: memoryview, depth: int, budget: "Budget | None") -> "Message":
         if depth > MAX_DEPTH:
             raise DecodeError("", f"messages nested deeper than {MAX_DEPTH}")
-        fields = cls.fields()
+        fields, repeated = cls._plan()
         values: dict[str, Any] = {}
         pending_messages: dict[str, tuple[Field, list[memoryview]]] = {}  # singular embedded messages merge
         chosen: dict[str, str] = {}  # oneof -> the member of it seen last
-        pos = 0
-        while pos < len(data):
-            key, pos = decode_varint(data, pos)
+        pos, end = 0, len(data)
+        while pos < end:
+            key = data[pos]
+            if key < 0x80:  # every key of a field numbered below 16
+                pos += 1
+            else:
+                key, pos = decode_varint(data, pos)
             number, wire_type = key >> 3, key & 7
             if number == 0 or key > 0xFFFFFFFF:
                 raise DecodeError("", f"invalid field number {number}")
-            name, spec = fields.get(number) or (f"<field {number}>", None)
+            planned = fields.get(number)
             try:
                 if budget is not None:
                     budget.spend()
-                raw, pos = _read_value(data, pos, wire_type)
-                if spec is not None:  # unknown fields are skipped (proto3)
+                if pos < end and data[pos] < 0x80 and (wire_type == LEN or wire_type == VARINT):
+                    raw, pos = data[pos], pos + 1  # _read_value's one-byte varint, or length
+                    if wire_type == LEN:
+                        if pos + raw > end:
+                            raise DecodeError("", f"truncated: length {raw}, {end - pos} bytes left")
+                        raw, pos = data[pos:pos + raw], pos + raw
+                else:
+                    raw, pos = _read_value(data, pos, wire_type)
+                if planned is None:
+                    continue  # unknown fields are skipped (proto3)
+                name, spec, kind, storing = planned
+                if storing == _OTHER:
                     _store(values, pending_messages, chosen, name, spec, wire_type, raw, depth, budget)
+                    continue
+                if wire_type != kind.wire_type:
+                    raise DecodeError("", f"wire type {wire_type}, expected {kind.wire_type}")
+                if storing == _MESSAGE:  # its parts concatenate (merge), decoded once the message is read
+                    pending_messages.setdefault(name, (spec, []))[1].append(raw)
+                else:
+                    values[name] = kind.decode(raw)
+                if spec.oneof:
+                    _clear_other_oneof_members(values, pending_messages, chosen, name, spec)
             except DecodeError as e:
-                raise e.within(name) from None
+                raise e.within(planned[0] if planned else f"<field {number}>") from None
         for name, (spec, parts) in pending_messages.items():
             try:
                 values[name] = spec.kind.decode(parts[0] if len(parts) == 1 else b"".join(parts), depth + 1, budget)
             except DecodeError as e:
                 raise e.within(name) from None
-        for name, spec in fields.values():
-            if spec.repeated and name in values:
+        for name in repeated:
+            if name in values:
                 values[name] = tuple(values[name])
         return cls(**values)
 
@@ -331,6 +372,7 @@ class Message:
 M = TypeVar("M", bound="Message")
 
 
+@process_wide
 @functools.lru_cache(maxsize=4096)
 def decode_shared(message: type[M], data: bytes) -> M:
     """protobuf encoding: ``message.decode(data)``, remembered for the same bytes, for what many readers decode

@@ -23,7 +23,6 @@ from typing import Callable, Iterable
 from spec_model.mls.codec import DecodeError
 from spec_model.mls.framing import MemberSender, PublicMessage
 from spec_model.mls.group import ApplicationMessage as MlsApplication, CommitMessage, Group
-from spec_model.mls.member_state import decode_pending_commit
 from spec_model.mls.message import MLSMessage
 from spec_model.mls.proposals import Add
 from spec_model.mls.reasons import Rejected
@@ -231,7 +230,7 @@ def _own_envelope(ctx: ClientContext, group: Group, intent: IntentRow, v1) -> li
         _note_own_leave_request(ctx, row)
         return [StoredMessage.of(row)]
     # the epoch this very commit would start
-    pending = decode_pending_commit(intent.staged_commit) if intent.staged_commit is not None else None
+    pending = ctx.pending_commit(group.group_id, intent.staged_commit) if intent.staged_commit is not None else None
     store.set_intent_data(intent.id, staged_commit=None)
     if not group.active:  # a commit before ours removed us: ours can never apply
         group.clear_pending_commit()

@@ -1,21 +1,25 @@
 """libxmtp xmtp_db: the rows of the client's local database and the states they record.
 
 A field declared with ``sealed()`` is stored as a sealed cell (``store.py``):
-encrypted and bound to its table, column and row key.
+encrypted and bound to its table, column and row key. ``layout`` gives, once per
+row class, what ``Store`` needs to write and read its rows.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import enum
-from typing import Any
+import functools
+import typing
+from typing import Any, NamedTuple
 
+from .consent import ConsentRecord
 from .delivery import DeliveryStatus, GroupMessageKind, IntentKind, IntentState
 from .extensions import ConversationType
 
 __all__ = [
     "RegistrationState", "MembershipState", "INACTIVE_STATES", "CursorKind", "sealed", "IdentityRow", "KeyPackageRow", "GroupRow",
-    "MessageRow", "MessageDeletionRow", "IntentRow", "AssociationStateRow", "SyncRequestRow",
+    "MessageRow", "MessageDeletionRow", "IntentRow", "AssociationStateRow", "SyncRequestRow", "Layout", "layout",
 ]
 
 
@@ -177,3 +181,53 @@ class SyncRequestRow:
 
     pin: str
     request: bytes = sealed()
+
+
+class Layout(NamedTuple):
+    """model: how ``Store`` keeps the rows of one class (``layout``)."""
+
+    table: str
+    key: tuple[str, ...]
+    """The columns bound into each sealed cell's AAD: the row key."""
+    columns: tuple[str, ...]
+    """Every field, in declaration order (a row is ``cls(*columns)``)."""
+    key_index: tuple[int, ...]
+    sealed: tuple[tuple[int, str, type], ...]
+    """The sealed columns: position, name and the type the cell opens to (``| None`` removed)."""
+    enums: tuple[tuple[int, type], ...]
+    """The plaintext columns stored as integers that read back as an ``IntEnum``: position and type."""
+    select: str
+    """``SELECT`` of every column from the table, aliased ``t``; a caller appends its ``WHERE`` and ``ORDER BY``."""
+    upsert: str
+    """Insert the row, or update every column of the stored row with the same key."""
+
+
+_TABLES: dict[type, tuple[str, tuple[str, ...]]] = {
+    IdentityRow: ("identity", ("inbox_id",)),
+    KeyPackageRow: ("key_packages", ("ref",)),
+    GroupRow: ("groups", ("id",)),
+    MessageRow: ("messages", ("id",)),
+    MessageDeletionRow: ("message_deletions", ("id",)),
+    IntentRow: ("intents", ("id",)),
+    ConsentRecord: ("consent", ("entity_type", "entity")),
+    AssociationStateRow: ("identity_cache", ("inbox_id",)),
+    SyncRequestRow: ("sync_requests", ("pin",)),
+}
+
+
+@functools.cache
+def layout(cls: type) -> Layout:
+    """model: the ``Layout`` of a row class, computed once."""
+    table, key = _TABLES[cls]
+    fields = dataclasses.fields(cls)
+    columns = tuple(f.name for f in fields)
+    hints = typing.get_type_hints(cls)
+    kinds = [next((a for a in typing.get_args(hints[n]) if a is not type(None)), hints[n]) for n in columns]
+    sealed = tuple((i, f.name, kinds[i]) for i, f in enumerate(fields) if f.metadata.get("sealed"))
+    enums = tuple((i, kinds[i]) for i, f in enumerate(fields)
+                  if not f.metadata.get("sealed") and issubclass(kinds[i], enum.IntEnum))
+    return Layout(
+        table, key, columns, tuple(columns.index(k) for k in key), sealed, enums,
+        f"SELECT {', '.join(f't.{c}' for c in columns)} FROM {table} AS t",
+        f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join(['?'] * len(columns))}) "
+        f"ON CONFLICT DO UPDATE SET {', '.join(f'{c} = excluded.{c}' for c in columns)}")

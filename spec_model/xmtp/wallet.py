@@ -32,6 +32,7 @@ import os
 from coincurve import PrivateKey, PublicKey
 from Crypto.Hash import keccak
 
+from spec_model.mls.memory import process_wide
 from spec_model.mls.suites import InvalidSignatureError, Rng
 
 __all__ = [
@@ -91,6 +92,7 @@ def _parse(signature: bytes) -> tuple[int, int, int]:
     return r, min(s, SECP256K1_N - s), v % 27
 
 
+@process_wide
 @functools.lru_cache(maxsize=65536)
 def recover_erc191(text: str, signature: bytes) -> str:
     """libxmtp crates/xmtp_id/src/associations/verified_signature.rs@a53a97e ``from_recoverable_ecdsa``: the

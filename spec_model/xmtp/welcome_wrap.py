@@ -140,18 +140,22 @@ def unwrap_welcome(private_key: bytes, data: bytes, welcome_metadata: bytes,
         wrapped = HPKECiphertext.decode(data)
     except DecodeError as e:
         raise Rejected(WelcomeWrapReason.MALFORMED_WRAPPER, str(e)) from None
-    try:
-        context = hpke.setup_base_r(wrapped.kem_output, private_key, _INFO)
-        welcome = context.open(b"", wrapped.ciphertext)
-        metadata = context.open(b"", welcome_metadata) if welcome_metadata else b""
-    except DecryptError as e:
-        raise Rejected(WelcomeWrapReason.DECRYPT_FAILED, str(e)) from None
+    welcome, metadata = _open(hpke, private_key, wrapped, welcome_metadata)
     try:
         return welcome, WelcomeMetadata.decode(metadata).message_cursor
     except DecodeError as e:
         if not profile.welcome_metadata_checked:
             return welcome, 0
         raise Rejected(WelcomeWrapReason.MALFORMED_METADATA, str(e)) from None
+
+
+def _open(hpke: Hpke, private_key: bytes, wrapped: HPKECiphertext, welcome_metadata: bytes) -> tuple[bytes, bytes]:
+    """docs/xmtp-facts.md §7.3: the payload and the metadata (empty if none) opened with one HPKE context."""
+    try:
+        context = hpke.setup_base_r(wrapped.kem_output, private_key, _INFO)
+        return context.open(b"", wrapped.ciphertext), context.open(b"", welcome_metadata) if welcome_metadata else b""
+    except DecryptError as e:
+        raise Rejected(WelcomeWrapReason.DECRYPT_FAILED, str(e)) from None
 
 
 def _suite(algorithm: int) -> tuple[Hpke, int]:

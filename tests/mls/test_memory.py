@@ -1,6 +1,9 @@
-"""spec_model/mls/memory.py: a bounded memory forgets its oldest entry first, and limit 0 remembers nothing."""
+"""spec_model/mls/memory.py: a bounded memory forgets its oldest entry first, limit 0 remembers nothing, and
+``forget_all`` empties every memory of the process."""
 
-from spec_model.mls.memory import Memory
+import functools
+
+from spec_model.mls.memory import Memory, forget_all, process_wide
 
 
 def test_the_oldest_entry_goes_first():
@@ -34,3 +37,21 @@ def test_recall_computes_once_while_remembering_and_never_keeps_a_failure():
     except ValueError:
         pass
     assert "c" not in memory
+
+
+def test_forget_all_empties_every_memory_and_registered_cache_and_keeps_limits():
+    memory: Memory[str, int] = Memory(2)
+    memory.put("a", 1)
+    calls = []
+
+    @process_wide
+    @functools.lru_cache(maxsize=4)
+    def double(n: int) -> int:
+        calls.append(n)
+        return 2 * n
+
+    double(1), double(1)
+    forget_all()
+    assert len(memory) == 0 and memory.limit == 2 and double.cache_info().currsize == 0
+    double(1)
+    assert calls == [1, 1]

@@ -75,42 +75,6 @@ def test_delete_local_database_removes_the_file(net):
 
 # ------------------------------------------------------------------ forming groups
 
-def test_reads_share_one_decoded_state_until_the_stored_state_changes(net):
-    alix, bo = net.user("alix"), net.user("bo")
-    group = alix.c.conversations.create_group([bo.address])
-    first = alix.c.read_group(group.group_id)
-    assert alix.c.read_group(group.group_id) is first  # the same stored state: decoded once
-    group.update_name("renamed")
-    changed = alix.c.read_group(group.group_id)
-    assert changed is not first and changed.epoch == first.epoch + 1
-    assert group.name == "renamed" and group.epoch == changed.epoch
-
-
-def test_a_saved_group_is_handed_out_once_while_the_database_holds_it(net):
-    """``load_group`` returns the group ``save_group`` stored instead of decoding it only while SQLite holds exactly
-    its bytes, only once, and never one a reader shares; a save rolled back or a change never saved leaves nothing."""
-    alix, bo = net.user("alix"), net.user("bo")
-    c = alix.c
-    group_id = c.conversations.create_group([bo.address]).group_id
-    group = c.load_group(group_id)
-    c.save_group(group)
-    assert c.load_group(group_id) is group  # the database holds what was saved: no decode
-    again = c.load_group(group_id)
-    assert again is not group and again.epoch == group.epoch  # handed out once; the next caller gets a decode
-    again.send_application(b"saved, then rolled back", rng=c.rng)
-    with pytest.raises(RuntimeError), c.store.transaction():
-        c.save_group(again)
-        c.store.set_group_rotated_at(group_id, 1)
-        raise RuntimeError("rolled back")
-    reloaded = c.load_group(group_id)  # the stored state is the one before the rolled-back save
-    assert reloaded is not again
-    reloaded.send_application(b"never saved", rng=c.rng)
-    assert c.load_group(group_id) is not reloaded  # a change never saved is not served
-    c.save_group(reloaded)
-    assert c.read_group(group_id) is reloaded  # a reader shares the saved group ...
-    assert c.load_group(group_id) is not reloaded  # ... so a writer decodes its own
-
-
 def test_a_group_s_creation_and_its_welcome_read_every_inbox_s_identity_in_one_request(net, monkeypatch):
     """libxmtp crates/xmtp_mls/src/identity_updates.rs@b649d1a ``load_identity_updates``: the identity updates of
     every inbox a membership change or a Welcome names are fetched in one request, not one per inbox."""
