@@ -17,10 +17,11 @@ inbox's updates (libxmtp crates/xmtp_mls/src/identity_updates.rs@b649d1a ``get_a
 ``verify_updates`` unless ``read_from_cache`` has the state). The objects alive before a sync (the other installations, the network) are
 moved out of the garbage collector's sight (``gc.freeze``), as they would be in another process.
 
-The floor is the public-key cryptography each part needs, priced per call on the benchmarks' clock
+The floor is the cryptography each part needs, priced per call on the benchmarks' clock
 (``--benchmark-timer``, ``time.process_time`` on a busy machine): the MLS primitives (``benchmarks/floor.py``), each
 welcome wrapping and unwrapping, an HPKE encapsulation or decapsulation to the recipient's key (docs/xmtp-facts.md
-§7.3; X25519, or X-Wing for a key package with 0xFF03) on a pointer-sized payload, and each identity-update signature
+§7.3; X25519, or X-Wing for a key package with 0xFF03) on a pointer-sized payload plus its AEAD's work per KiB
+sealed or opened (the seed profile wraps the whole Welcome for each installation), and each identity-update signature
 check (XIP-46: an ERC-191 recovery, or an installation key's Ed25519ph check): ``extra_info = {"create_ms",
 "create_floor_ms", "sync_floor_ms", "over_floor" (the median sync over its floor), "counts", "unit_ms", "leaves",
 "profile", "syncs"}``, and when every installation synced, the whole round's ``"round_ms", "round_floor_ms",
@@ -64,8 +65,9 @@ WRAPS = {welcome_wrap.WelcomeWrapperAlgorithm.CURVE25519: "curve25519",
          welcome_wrap.WelcomeWrapperAlgorithm.XWING_MLKEM_768_DRAFT_6: "xwing"}
 """The welcome wrapper algorithms, by the name their counts carry (``wrap_…``, ``unwrap_…``)."""
 CLIENT_PRIMITIVES = (*(f"{way}_{name}" for way in ("wrap", "unwrap") for name in WRAPS.values()),
-                     "recover_erc191", "verify_installation_key")
-"""What the floor counts besides ``floor.PRIMITIVES``: welcome wrappings and unwrappings, identity signature checks."""
+                     "sealed_kib", "opened_kib", "recover_erc191", "verify_installation_key")
+"""What the floor counts besides ``floor.PRIMITIVES``: welcome wrappings and unwrappings (each one encapsulation or
+decapsulation, and the KiB its AEAD seals or opens), identity signature checks."""
 
 
 @contextmanager
@@ -77,10 +79,12 @@ def counting_client_primitives(counts: dict[str, int]):
 
     def sealed(public_key, payload, algorithm, rng):
         counts[f"wrap_{WRAPS[algorithm]}"] += 1
+        counts["sealed_kib"] += len(payload) / 1024
         return seal(public_key, payload, algorithm, rng)
 
     def opened(hpke, private_key, wrapped, metadata):
         counts[f"unwrap_{algorithms[hpke]}"] += 1
+        counts["opened_kib"] += (len(wrapped.ciphertext) + len(metadata)) / 1024
         return open_(hpke, private_key, wrapped, metadata)
 
     def verified(signature, text):
@@ -105,8 +109,9 @@ def _median_ms(calls: list[Callable[[], object]], timer: Callable[[], float]) ->
 
 def client_unit_costs(timer: Callable[[], float] = time.perf_counter) -> dict[str, float]:
     """Each of ``CLIENT_PRIMITIVES``' cost in ms on ``timer``, the median of 50: wrappings and unwrappings of a
-    100-byte payload (a pointer's size), signature checks over 50 different identity-update texts (a check is
-    remembered per process, and a sync checks each afresh)."""
+    100-byte payload (a pointer's size), a KiB sealed or opened by the wrapping's AEAD (ChaCha20-Poly1305, priced on
+    1 MiB: a Welcome wrapped whole is megabytes), signature checks over 50 different identity-update texts (a check
+    is remembered per process, and a sync checks each afresh)."""
     keys = {"curve25519": CS.derive_key_pair(b"\1" * 32), "xwing": xwing.generate_key_pair_derand(b"\1" * 32)}
     units = {}
     for algorithm, name in WRAPS.items():
@@ -116,6 +121,11 @@ def client_unit_costs(timer: Callable[[], float] = time.perf_counter) -> dict[st
             [lambda: welcome_wrap.wrap_payload(public_key, bytes(100), algorithm)] * 50, timer)
         units[f"unwrap_{name}"] = _median_ms(
             [lambda: welcome_wrap.unwrap_welcome(private_key, wrapped, b"", algorithm)] * 50, timer)
+    aead = welcome_wrap._suite(welcome_wrap.WelcomeWrapperAlgorithm.CURVE25519)[0].aead  # X-Wing's is the same
+    key, nonce, mib = bytes(aead.Nk), bytes(aead.Nn), bytes(1 << 20)
+    sealed_mib = aead.seal(key, nonce, b"", mib)
+    units["sealed_kib"] = _median_ms([lambda: aead.seal(key, nonce, b"", mib)] * 5, timer) / 1024
+    units["opened_kib"] = _median_ms([lambda: aead.open(key, nonce, b"", sealed_mib)] * 5, timer) / 1024
     texts = [f"XMTP : Authenticate to inbox\n{n:0400}" for n in range(50)]
     for name, signer in (("recover_erc191", Wallet.from_key(b"\2" * 32)), ("verify_installation_key", b"\3" * 32)):
         signed = [(sign_text(signer, text), text) for text in texts]
