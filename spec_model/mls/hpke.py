@@ -56,6 +56,7 @@ import enum
 import functools
 import hashlib
 import os
+from typing import Callable
 
 import nacl.bindings
 from cryptography.exceptions import InvalidTag
@@ -508,16 +509,24 @@ _KEMS = {
 class Context:
     """RFC 9180 §5.2–5.3: an encryption context for role ``"S"`` (sender) or ``"R"`` (recipient)."""
 
-    __slots__ = ("suite", "role", "key", "base_nonce", "exporter_secret", "seq")
+    __slots__ = ("suite", "role", "key", "base_nonce", "_exporter_secret", "seq")
 
-    def __init__(self, suite: Hpke, role: str, key: bytes, base_nonce: bytes, exporter_secret: bytes,
-                 seq: int = 0):
+    def __init__(self, suite: Hpke, role: str, key: bytes, base_nonce: bytes,
+                 exporter_secret: bytes | Callable[[], bytes], seq: int = 0):
         self.suite = suite
         self.role = role
         self.key = key
         self.base_nonce = base_nonce
-        self.exporter_secret = exporter_secret
+        self._exporter_secret = exporter_secret
         self.seq = seq
+
+    @property
+    def exporter_secret(self) -> bytes:
+        """RFC 9180 §5.1: ``exporter_secret``, derived when first asked for (given as a function): MLS seals and
+        opens with HPKE and never exports (RFC 9420 §5.1.3), so most contexts never need it."""
+        if callable(self._exporter_secret):
+            self._exporter_secret = self._exporter_secret()
+        return self._exporter_secret
 
     def seal(self, aad: bytes, pt: bytes) -> bytes:
         """RFC 9180 §5.2: ``ContextS.Seal(aad, pt)``; only a sender context seals."""
@@ -555,12 +564,12 @@ class Context:
 
 
 @process_wide
-@functools.lru_cache(maxsize=4)
-def _info_hash(kdf: Kdf, suite_id: bytes, info: bytes) -> bytes:
-    """RFC 9180 §5.1: ``LabeledExtract("", "info_hash", info)``, once per info: it depends on nothing else, and
-    one sender seals to many recipients with the same (possibly large) info, e.g. an MLS Welcome (RFC 9420
-    §12.4.3.1)."""
-    return kdf.labeled_extract(suite_id, b"", b"info_hash", info)
+@functools.lru_cache(maxsize=8)
+def _labeled_hash(kdf: Kdf, suite_id: bytes, label: bytes, ikm: bytes) -> bytes:
+    """RFC 9180 §5.1: ``LabeledExtract("", label, ikm)`` for ``psk_id_hash`` and ``info_hash``, once per input:
+    each depends on nothing else; base mode's psk_id is always empty, and one sender seals to many recipients with
+    the same (possibly large) info, e.g. an MLS Welcome (RFC 9420 §12.4.3.1)."""
+    return kdf.labeled_extract(suite_id, b"", label, ikm)
 
 
 class Hpke:
@@ -580,14 +589,14 @@ class Hpke:
         """RFC 9180 §5.1: ``KeySchedule<ROLE>(mode, shared_secret, info, psk, psk_id)``."""
         _verify_psk_inputs(mode, psk, psk_id)
         kdf, suite_id = self.kdf, self.suite_id
-        psk_id_hash = kdf.labeled_extract(suite_id, b"", b"psk_id_hash", psk_id)
-        info_hash = _info_hash(kdf, suite_id, info)
+        psk_id_hash = _labeled_hash(kdf, suite_id, b"psk_id_hash", psk_id)
+        info_hash = _labeled_hash(kdf, suite_id, b"info_hash", info)
         key_schedule_context = bytes((mode,)) + psk_id_hash + info_hash
         secret = kdf.labeled_extract(suite_id, shared_secret, b"secret", psk)
         key = kdf.labeled_expand(suite_id, secret, b"key", key_schedule_context, self.aead.Nk)
         base_nonce = kdf.labeled_expand(suite_id, secret, b"base_nonce", key_schedule_context, self.aead.Nn)
-        exporter_secret = kdf.labeled_expand(suite_id, secret, b"exp", key_schedule_context, kdf.Nh)
-        return Context(self, role, key, base_nonce, exporter_secret)
+        return Context(self, role, key, base_nonce,
+                       lambda: kdf.labeled_expand(suite_id, secret, b"exp", key_schedule_context, kdf.Nh))
 
     def setup_base_s(self, pkR: bytes, info: bytes, ikm_e: bytes | None = None) -> tuple[bytes, Context]:
         """RFC 9180 §5.1.1: ``SetupBaseS(pkR, info)`` as (enc, context)."""
