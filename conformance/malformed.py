@@ -60,11 +60,16 @@ def forged_commit(sender: Group, commit: Commit, tag: bytes = b"\0" * 32) -> MLS
     return _retagged(sender, content, ac.auth)
 
 
+def flip(data: bytes, offset: int) -> bytes:
+    """``data`` with the lowest bit of the byte at ``offset`` flipped (from the end if negative)."""
+    changed = bytearray(data)
+    changed[offset] ^= 1
+    return bytes(changed)
+
+
 def flipped(message: MLSMessage, offset: int) -> bytes:
     """The encoding of ``message`` with one bit flipped at ``offset`` (from the end if negative)."""
-    data = bytearray(message.encode())
-    data[offset] ^= 1
-    return bytes(data)
+    return flip(message.encode(), offset)
 
 
 def private_application_with_bad_signature(sender: Group, data: bytes) -> MLSMessage:

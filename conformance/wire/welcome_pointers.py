@@ -21,9 +21,10 @@ from spec_model.xmtp.key_package import KeyPackage, WelcomePointeeEncryptionAead
 from spec_model.xmtp.profiles import PROFILES
 from spec_model.xmtp.welcome_pointer import WelcomePointer, WelcomeV1Pointer, seal_pointee, wrap_pointer
 
+from ..malformed import flip
 from .world import xwing_key
 
-__all__ = ["POINTER_PROFILE", "POINTER_SENDS", "Sends"]
+__all__ = ["POINTER_PROFILE", "POINTER_SENDS", "Sends", "OTHER_XWING_KEY"]
 
 POINTER_PROFILE = next(name for name, profile in PROFILES.items() if profile.welcome_pointers)
 """The profile whose key packages offer welcome pointers and an X-Wing wrapper key (``Profile.welcome_pointers``)."""
@@ -33,11 +34,9 @@ Sends = Callable[[KeyPackage, bytes, int], tuple[api.WelcomeMessageInput, ...]]
 
 _XWING = api.WelcomeWrapperAlgorithm.XWING_MLKEM_768_DRAFT_6
 _CHACHA20_POLY1305 = hpke_for(0x0020, 0x0001, 0x0003).aead  # the pointee's AEAD (RFC 8439)
-_OTHER_XWING_KEY = hpke_for(0x004D, 0x0001, 0x0003).kem.derive_key_pair(b"\x07" * 32)[1]
+OTHER_XWING_KEY = hpke_for(0x004D, 0x0001, 0x0003).kem.derive_key_pair(b"\x07" * 32)[1]
+"""An X-Wing public key no SDK holds the private key of: a wrapping sealed for it names the SDK's key."""
 
-
-def _flip(data: bytes, index: int) -> bytes:
-    return data[:index] + bytes([data[index] ^ 1]) + data[index + 1:]
 
 
 def _sends(*, pointer: Callable[[WelcomeV1Pointer], bytes] = lambda p: WelcomePointer(p).encode(),
@@ -52,7 +51,7 @@ def _sends(*, pointer: Callable[[WelcomeV1Pointer], bytes] = lambda p: WelcomePo
         sealed, encoded = seal_pointee(welcome, cursor, os.urandom)
         sound = WelcomePointer.decode(encoded).welcome_v1_pointer
         message = wrap_pointer(key_package.leaf_node.signature_key,
-                               _OTHER_XWING_KEY if sealed_for_another else public_key, _XWING, pointer(sound))
+                               OTHER_XWING_KEY if sealed_for_another else public_key, _XWING, pointer(sound))
         message = dataclasses.replace(message, welcome_pointer=dataclasses.replace(
             message.welcome_pointer, hpke_public_key=public_key))
         stored = api.WelcomeMessageInput(v1=pointee(sealed.v1, sound))
@@ -96,7 +95,7 @@ POINTER_SENDS: dict[str, Sends] = {
     "pointer_unspecified_aead_refused": _sends(pointer=_v1_pointer(
         aead_type=WelcomePointeeEncryptionAeadType.UNSPECIFIED)),
     "pointee_missing_refused": _sends(pointee_sent=False),
-    "pointee_tampered_refused": _sends(pointee=lambda v1, sound: dataclasses.replace(v1, data=_flip(v1.data, 0))),
+    "pointee_tampered_refused": _sends(pointee=lambda v1, sound: dataclasses.replace(v1, data=flip(v1.data, 0))),
     "pointee_nonces_swapped_refused": _sends(pointer=_nonces_swapped),
     "pointee_empty_metadata_refused": _sends(pointee=lambda v1, sound: dataclasses.replace(v1, welcome_metadata=b"")),
     "pointee_metadata_not_protobuf_refused": _sends(pointee=_metadata_not_protobuf),

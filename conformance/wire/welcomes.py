@@ -37,15 +37,13 @@ from spec_model.xmtp.extensions import GroupMembership, XmtpExtensionType, membe
 from spec_model.xmtp.key_package import GROUP_REQUIRED_CAPABILITIES, KeyPackage
 from spec_model.xmtp.welcome_wrap import _INFO, _suite, wrap_welcome
 
+from ..malformed import flip
 from ..vectors.formats import DecisionCase, Verdict
-from .welcome_pointers import POINTER_PROFILE, POINTER_SENDS, Sends
+from .welcome_pointers import OTHER_XWING_KEY, POINTER_PROFILE, POINTER_SENDS, Sends
 from .world import PROFILES, GroupSpec, HarnessFault, WireFailure, World, Wrapped, group_spec, wrap, xwing_key
 
 __all__ = ["derive", "derive_dm"]
 
-
-def _flip(data: bytes, index: int) -> bytes:
-    return data[:index] + bytes([data[index] ^ 1]) + data[index + 1:]
 
 
 def _sealed(key_package: KeyPackage, welcome: bytes, metadata: bytes, *, metadata_first: bool = False,
@@ -108,7 +106,7 @@ def _other_key(kp, welcome, cursor):
 
 
 def _xwing_other_key(kp, welcome, cursor):
-    return _xwing(kp, welcome, cursor, sealed_for=_suite(_XWING)[0].kem.derive_key_pair(b"\x07" * 32)[1])
+    return _xwing(kp, welcome, cursor, sealed_for=OTHER_XWING_KEY)
 
 
 def _xwing_kem_0x647a(kp, welcome, cursor):
@@ -132,9 +130,9 @@ _WRAPPINGS: dict[str, Wrapping] = {
     "cursor_zero": lambda kp, welcome, cursor: _x25519(kp, welcome, 0),
     "empty_metadata_not_opened": _with(_x25519, metadata=b""),
     "wrong_private_key_refused": _other_key,
-    "tampered_ciphertext_refused": _data(_x25519, lambda d: _flip(d, len(d) - 1)),
-    "tampered_kem_output_refused": _data(_x25519, _kem_output(lambda k: _flip(k, 3))),
-    "tampered_metadata_refused": _metadata(lambda own, other: _flip(own.metadata, 0)),
+    "tampered_ciphertext_refused": _data(_x25519, lambda d: flip(d, len(d) - 1)),
+    "tampered_kem_output_refused": _data(_x25519, _kem_output(lambda k: flip(k, 3))),
+    "tampered_metadata_refused": _metadata(lambda own, other: flip(own.metadata, 0)),
     "metadata_from_another_wrap_refused": _metadata(lambda own, other: other.metadata),
     "metadata_sealed_first_refused": lambda kp, w, c: _sealed(kp, w, WelcomeMetadata(c).encode(), metadata_first=True),
     "truncated_data_refused": _data(_x25519, lambda d: d[:20]),
@@ -149,9 +147,9 @@ _XWING_WRAPPINGS: dict[str, Wrapping] = {
     "xwing_wrapped_welcome": _xwing,
     "xwing_empty_metadata_not_opened": _with(_xwing, metadata=b""),
     "xwing_wrong_private_key_refused": _xwing_other_key,
-    "xwing_tampered_mlkem_ciphertext_refused": _data(_xwing, _kem_output(lambda k: _flip(k, 1))),
-    "xwing_tampered_x25519_ciphertext_refused": _data(_xwing, _kem_output(lambda k: _flip(k, 1088))),  # ct_X at 1088
-    "xwing_tampered_metadata_refused": _metadata(lambda own, other: _flip(own.metadata, 0), _xwing),
+    "xwing_tampered_mlkem_ciphertext_refused": _data(_xwing, _kem_output(lambda k: flip(k, 1))),
+    "xwing_tampered_x25519_ciphertext_refused": _data(_xwing, _kem_output(lambda k: flip(k, 1088))),  # ct_X at 1088
+    "xwing_tampered_metadata_refused": _metadata(lambda own, other: flip(own.metadata, 0), _xwing),
     "xwing_truncated_kem_output_refused": _data(_xwing, _kem_output(lambda k: k[:-1])),
     "xwing_wrapping_read_as_curve25519_refused": _with(_xwing, algorithm=WelcomeWrapperAlgorithm.CURVE25519),
     "xwing_codepoint_0x647a_refused": _xwing_kem_0x647a,

@@ -114,17 +114,19 @@ class Kdf:
         """hashlib's constructor of the hash (``hashlib.sha256`` …) and its block size, looked up once."""
         return getattr(hashlib, self.hash_name), hashlib.new(self.hash_name).block_size
 
-    def hmac(self, key: bytes, message: bytes) -> bytes:
+    def hmac(self, key: bytes, *message: bytes) -> bytes:
         """RFC 2104 §2: ``HMAC(K, text) = H(K XOR opad, H(K XOR ipad, text))``, ``K`` zero-padded to the block
-        size (hashed first when longer). Two hashlib hashes: for the short keys and messages of MLS about 60 % of
-        the time of ``hmac.digest``, which sets up an OpenSSL HMAC context for every call; a long message (a whole
-        commit, §6.2) is hashed where it lies, never copied."""
+        size (hashed first when longer); ``text`` may come in pieces, MACed as their concatenation. Two hashlib
+        hashes: for the short keys and messages of MLS about 60 % of the time of ``hmac.digest``, which sets up an
+        OpenSSL HMAC context for every call; a long message (a whole commit, RFC 9420 §6.2) is hashed where it
+        lies, never copied."""
         h, block_size = self._hash
         if len(key) > block_size:
             key = h(key).digest()
         key = key.ljust(block_size, b"\0")
         inner = h(key.translate(_IPAD))
-        inner.update(message)
+        for piece in message:
+            inner.update(piece)
         return h(key.translate(_OPAD) + inner.digest()).digest()
 
     def extract(self, salt: bytes, ikm: bytes) -> bytes:

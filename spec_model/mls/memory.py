@@ -63,7 +63,7 @@ class Memory(Generic[K, V]):
         ``compute`` that raises leaves nothing behind."""
         if not remembering:
             return compute()
-        value = self._entries.get(key)
+        value = self.get(key)
         if value is None:
             value = compute()
             self.put(key, value)

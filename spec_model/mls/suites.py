@@ -27,7 +27,6 @@ import dataclasses
 import enum
 import functools
 import hashlib
-import hmac
 import os
 from typing import Callable
 
@@ -330,12 +329,7 @@ class CipherSuite:
     def mac(self, key: bytes, *data: bytes) -> bytes:
         """RFC 9420 §5.2: MAC is HMAC with the suite's hash, over ``data``; several pieces are MACed as their
         concatenation, which is never built (a membership tag covers a whole commit, §6.2)."""
-        if len(data) == 1:
-            return self.hpke.kdf.hmac(key, data[0])
-        h = hmac.new(key, None, self.hash_name)
-        for piece in data:
-            h.update(piece)
-        return h.digest()
+        return self.hpke.kdf.hmac(key, *data)
 
     def seal(self, key: bytes, nonce: bytes, aad: bytes, plaintext: bytes) -> bytes:
         """RFC 9420 §5.1: AEAD.Seal."""

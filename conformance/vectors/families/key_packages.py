@@ -40,6 +40,7 @@ from spec_model.xmtp.key_package import (
     KeyPackageReason, build_key_package, validate_xmtp_key_package,
 )
 
+from ...malformed import flip
 from .. import case_id, expect
 from ..family import Encoded, Exchange, Hex, decision_exchanges
 from ..formats import DecisionCase, Expected, Verdict
@@ -128,7 +129,7 @@ def resigned(b: KeyPackageBundle, leaf: dict | None = None, **changes) -> KeyPac
 
 def flipped(signature: bytes) -> bytes:
     """The signature with the lowest bit of its first byte flipped."""
-    return bytes([signature[0] ^ 1]) + signature[1:]
+    return flip(signature, 0)
 
 
 def without_capability(b: KeyPackageBundle, extension_type: int) -> KeyPackage:

@@ -61,6 +61,7 @@ from spec_model.xmtp.welcome_wrap import (
     wrap_welcome,
 )
 
+from ...malformed import flip
 from .. import case_id, expect
 from ..family import Exchange, Hex, decision_exchanges
 from ..formats import DecisionCase, Expected, Verdict
@@ -81,9 +82,6 @@ _CURVE = WelcomeWrapperAlgorithm.CURVE25519
 _XWING = WelcomeWrapperAlgorithm.XWING_MLKEM_768_DRAFT_6
 _INFO = opaque(WELCOME_LABEL) + opaque(b"")  # TLS EncryptContext{label, context = empty}
 
-
-def _flip(data: bytes, i: int) -> bytes:
-    return data[:i] + bytes([data[i] ^ 0x01]) + data[i + 1:]
 
 
 def _inputs(algorithm: int, private_key: bytes, public_key: bytes, data: bytes, metadata: bytes,
@@ -241,13 +239,13 @@ def cases() -> list[DecisionCase]:
     generated += [
         _case("wrong_private_key_refused", _inputs(_CURVE, other_sk, pk, data, metadata),
               "Given another installation's private key, When unwrapping, Then HPKE decryption fails", ["invalid"]),
-        _case("tampered_ciphertext_refused", _inputs(_CURVE, sk, pk, _flip(data, len(data) - 1), metadata),
+        _case("tampered_ciphertext_refused", _inputs(_CURVE, sk, pk, flip(data, len(data) - 1), metadata),
               "Given data whose welcome ciphertext has one bit flipped, When unwrapped, Then it fails to decrypt",
               ["invalid"]),
-        _case("tampered_kem_output_refused", _inputs(_CURVE, sk, pk, _flip(data, 3), metadata),
+        _case("tampered_kem_output_refused", _inputs(_CURVE, sk, pk, flip(data, 3), metadata),
               "Given data whose kem_output has one bit flipped, When unwrapped, Then it fails to decrypt",
               ["invalid"]),
-        _case("tampered_metadata_refused", _inputs(_CURVE, sk, pk, data, _flip(metadata, 0)),
+        _case("tampered_metadata_refused", _inputs(_CURVE, sk, pk, data, flip(metadata, 0)),
               "Given welcome_metadata with one bit flipped, When unwrapped, Then it fails to decrypt", ["invalid"]),
         _case("metadata_from_another_wrap_refused", _inputs(_CURVE, sk, pk, data, m0),
               "Given the metadata of another wrapping (another HPKE context), When unwrapped, Then it fails to "
@@ -314,13 +312,13 @@ def _xwing_cases(rng: random.Random, welcome: bytes, curve_sk: bytes) -> list[De
         case("xwing_wrong_private_key_refused", _inputs(_XWING, other_sk, pk, data, metadata),
              "Given another installation's X-Wing seed, When unwrapping, Then ML-KEM's implicit rejection gives "
              "another secret and the AEAD fails", ["invalid"]),
-        case("xwing_tampered_mlkem_ciphertext_refused", _inputs(_XWING, sk, pk, _flip(data, 3), metadata),
+        case("xwing_tampered_mlkem_ciphertext_refused", _inputs(_XWING, sk, pk, flip(data, 3), metadata),
              "Given an X-Wing kem_output with one bit of its ML-KEM-768 ciphertext flipped, When unwrapped, Then "
              "it fails to decrypt", ["invalid"]),
-        case("xwing_tampered_x25519_ciphertext_refused", _inputs(_XWING, sk, pk, _flip(data, ct_x_at), metadata),
+        case("xwing_tampered_x25519_ciphertext_refused", _inputs(_XWING, sk, pk, flip(data, ct_x_at), metadata),
              "Given an X-Wing kem_output with one bit of its X25519 ciphertext flipped, When unwrapped, Then it "
              "fails to decrypt", ["invalid"]),
-        case("xwing_tampered_metadata_refused", _inputs(_XWING, sk, pk, data, _flip(metadata, 0)),
+        case("xwing_tampered_metadata_refused", _inputs(_XWING, sk, pk, data, flip(metadata, 0)),
              "Given an X-Wing wrapping whose welcome_metadata has one bit flipped, When unwrapped, Then it fails to "
              "decrypt", ["invalid"]),
         case("xwing_truncated_kem_output_refused", _inputs(_XWING, sk, pk, truncated, metadata),
@@ -406,7 +404,7 @@ def _pointer_cases(rng: random.Random, welcome: bytes) -> list[DecisionCase]:
         case("pointee_missing_refused", _pointer_inputs(sk, pk, data, None),
              "Given a valid pointer whose destination holds no message, When resolved, Then the pointee is not "
              "found (libxmtp retries it in the background; the model's client does not)", ["invalid"]),
-        case("pointee_tampered_refused", _pointer_inputs(sk, pk, data, (_flip(pointee[0], 0), pointee[1])),
+        case("pointee_tampered_refused", _pointer_inputs(sk, pk, data, (flip(pointee[0], 0), pointee[1])),
              "Given a pointee whose sealed Welcome has one bit flipped, When opened, Then it fails to decrypt",
              ["invalid"]),
         case("pointee_nonces_swapped_refused",
