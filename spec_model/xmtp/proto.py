@@ -301,7 +301,7 @@ class Message:
     @classmethod
     def _plan(cls) -> tuple[dict[int, tuple[str, Field, Any, int]], tuple[str, ...]]:
         """Field number -> (name, Field, kind, how ``_decode`` stores it: ``_SCALAR``, ``_MESSAGE`` (singular), or
-        ``_OTHER`` through ``_store``), and the names of the repeated fields; resolved on first use."""
+        ``_OTHER`` through ``_store_repeated``), and the names of the repeated fields; resolved on first use."""
         plan = cls.__dict__.get("_decoding")
         if plan is None:
             fields = cls.fields()
@@ -346,7 +346,7 @@ class Message:
                     continue  # unknown fields are skipped (proto3)
                 name, spec, kind, storing = planned
                 if storing == _OTHER:
-                    _store(values, pending_messages, chosen, name, spec, wire_type, raw, depth, budget)
+                    _store_repeated(values, name, spec, wire_type, raw, depth, budget)
                     continue
                 if wire_type != kind.wire_type:
                     raise DecodeError("", f"wire type {wire_type}, expected {kind.wire_type}")
@@ -427,10 +427,11 @@ def _decode_value(kind: Kind, raw: Any, depth: int, budget: Budget | None) -> An
     return kind.decode(raw, depth + 1, budget) if isinstance(kind, MessageKind) else kind.decode(raw)
 
 
-def _store(values: dict, pending: dict, chosen: dict, name: str, spec: Field, wire_type: int, raw: Any,
-           depth: int, budget: Budget | None) -> None:
-    """Apply one decoded occurrence of field ``name`` with proto3's repetition rules; repeated fields
-    collect into a list (made a tuple when the message is complete)."""
+def _store_repeated(values: dict, name: str, spec: Field, wire_type: int, raw: Any, depth: int,
+                    budget: Budget | None) -> None:
+    """Apply one occurrence of the repeated or map field ``name`` (proto3: neither is ever a oneof member):
+    repeated fields collect into a list (made a tuple when the message is complete), packed or not; map entries
+    into a dict. ``Message._decode`` stores singular fields itself."""
     kind = spec.kind
     if isinstance(kind, Map):
         if wire_type != LEN:
@@ -438,7 +439,7 @@ def _store(values: dict, pending: dict, chosen: dict, name: str, spec: Field, wi
         entry = _MapEntry.decode_entry(kind, raw, depth + 1, budget)
         values.setdefault(name, {})[entry[0]] = entry[1]
         return
-    if spec.repeated and wire_type == LEN and kind.wire_type == VARINT:  # packed
+    if wire_type == LEN and kind.wire_type == VARINT:  # packed
         items, pos = values.setdefault(name, []), 0
         while pos < len(raw):
             if budget is not None:
@@ -448,18 +449,11 @@ def _store(values: dict, pending: dict, chosen: dict, name: str, spec: Field, wi
         return
     if wire_type != kind.wire_type:
         raise DecodeError("", f"wire type {wire_type}, expected {kind.wire_type}")
-    if spec.repeated:
-        items = values.setdefault(name, [])
-        try:
-            items.append(_decode_value(kind, raw, depth, budget))
-        except DecodeError as e:
-            raise e.within(f"[{len(items)}]") from None
-    elif isinstance(kind, MessageKind):  # its parts concatenate (merge), decoded once the message is read
-        pending.setdefault(name, (spec, []))[1].append(raw)
-    else:
-        values[name] = kind.decode(raw)
-    if spec.oneof:
-        _clear_other_oneof_members(values, pending, chosen, name, spec)
+    items = values.setdefault(name, [])
+    try:
+        items.append(_decode_value(kind, raw, depth, budget))
+    except DecodeError as e:
+        raise e.within(f"[{len(items)}]") from None
 
 
 def _clear_other_oneof_members(values: dict, pending: dict, chosen: dict, name: str, spec: Field) -> None:
