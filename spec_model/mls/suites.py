@@ -204,8 +204,9 @@ def verifications_remembered() -> bool:
 
 
 def _verification_digest(scheme: SignatureScheme, pub: bytes, message: bytes, signature: bytes) -> bytes:
-    return hashlib.sha256(b"".join(len(part).to_bytes(4, "big") + part for part in (
-        scheme.to_bytes(2, "big"), pub, message, signature))).digest()
+    """The scheme and the three lengths in decimal, then the three byte strings: the lengths say where each ends."""
+    return hashlib.sha256(b"%d %d %d %d " % (scheme, len(pub), len(message), len(signature))
+                          + pub + message + signature).digest()
 
 
 def _verify(scheme: SignatureScheme, pub: bytes, message: bytes, signature: bytes) -> None:
