@@ -347,7 +347,7 @@ class Group:
         ac = dataclasses.replace(ac, auth=dataclasses.replace(ac.auth, confirmation_tag=tag))
         trial = dataclasses.replace(s, secret_tree=s.secret_tree.copy())
         message = self._protect(ac, trial, rng)
-        group_info = self._group_info(next_state)
+        group_info = self._group_info(next_state) if applied.added else None
         welcome = self._welcome(next_state, psk, group_info, applied, path_keys, rng) if applied.added else None
         staged = staging.staged_commit(self.own_leaf, external=False, new_context=next_state.context,
                                        path_leaf=path.leaf_node if path else None)

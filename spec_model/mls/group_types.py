@@ -128,7 +128,9 @@ class PendingCommit:
 
     message: MLSMessage
     welcome: MLSMessage | None
-    group_info: GroupInfo
+    group_info: GroupInfo | None
+    """RFC 9420 §12.4.3.1: the signed GroupInfo its Welcome carries; ``None`` when it adds no one (nothing else
+    reads it)."""
     next_state: EpochState
     proposals: tuple[CommittedProposal, ...]
     secret_tree: SecretTree

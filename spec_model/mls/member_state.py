@@ -140,7 +140,7 @@ def encode_pending_commit(pending: PendingCommit) -> bytes:
         "cipher_suite": int(pending.next_state.tree.cs.id),
         "message": pending.message.encode().hex(),
         "welcome": _hex(pending.welcome.encode() if pending.welcome is not None else None),
-        "group_info": pending.group_info.encode().hex(),
+        "group_info": _hex(pending.group_info.encode() if pending.group_info is not None else None),
         "next_state": _epoch(pending.next_state),
         "proposals": _committed(pending.proposals),
         "secret_tree": _secret_tree(pending.secret_tree),
@@ -268,10 +268,11 @@ def _read_pending(r: dict) -> PendingCommit:
         old_tree=_read_tree(cs, s["old_tree"]), new_tree=next_state.tree,
         path_leaf=None if path_leaf is None else LeafNode.decode(path_leaf))
     welcome = _bytes(r["welcome"])
+    group_info = _bytes(r["group_info"])
     reinit = _bytes(r["reinit"])
     return PendingCommit(MLSMessage.decode(_bytes(r["message"])),
                          None if welcome is None else MLSMessage.decode(welcome),
-                         GroupInfo.decode(_bytes(r["group_info"])), next_state, proposals,
+                         None if group_info is None else GroupInfo.decode(group_info), next_state, proposals,
                          _read_secret_tree(cs, r["secret_tree"]), None if reinit is None else
                          ReInit.decode(reinit), staged)
 
