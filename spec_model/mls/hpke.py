@@ -374,7 +374,7 @@ class Kem:
         if isinstance(self.group, _WeierstrassGroup):
             skm, (_, pkm) = self.group.generate(remember=True)
             return skm, pkm
-        return self.derive_key_pair(os.urandom(self.Nsk))
+        return self._derive_key_pair(os.urandom(self.Nsk))  # not through the cache: random, never asked again
 
     def public_key(self, sk: bytes) -> bytes:
         """RFC 9180 §4: ``SerializePublicKey(pk(skX))`` for a serialized private key, through the group's cache of
