@@ -129,6 +129,14 @@ def _derive_secret_block(nh: int, label: bytes) -> bytes:
     return _kdf_label(nh, MLS_LABEL_PREFIX + label, b"") + b"\x01"
 
 
+@process_wide
+@functools.lru_cache(maxsize=8192)
+def _derived_secret(cs: "CipherSuite", secret: bytes, label: bytes) -> bytes:
+    """``CipherSuite.derive_secret``, cached (the suite hashes by identity, as fast as an int)."""
+    kdf = cs.hpke.kdf
+    return kdf.hmac(secret, _derive_secret_block(kdf.Nh, label))
+
+
 # ----------------------------------------------------------------- signatures
 
 _EC_CURVES = {  # curve, hash, scalar size, group order
@@ -360,9 +368,9 @@ class CipherSuite:
 
     def derive_secret(self, secret: bytes, label: bytes) -> bytes:
         """RFC 9420 §8: ``DeriveSecret(Secret, Label) = ExpandWithLabel(Secret, Label, "", Nh)``: one block of
-        HKDF-Expand (RFC 5869 §2.3), ``HMAC(Secret, KDFLabel || 0x01)``, its input made once per label."""
-        kdf = self.hpke.kdf
-        return kdf.hmac(secret, _derive_secret_block(kdf.Nh, label))
+        HKDF-Expand (RFC 5869 §2.3), ``HMAC(Secret, KDFLabel || 0x01)``, its input made once per label; cached by
+        its inputs, since the members of a group derive the same path and node secrets (§7.4)."""
+        return _derived_secret(self, secret, label)
 
     def derive_tree_secret(self, secret: bytes, label: bytes, generation: int, length: int) -> bytes:
         """RFC 9420 §9: ``DeriveTreeSecret``: the context is the uint32 generation."""
