@@ -577,11 +577,12 @@ class Context:
 
 @process_wide
 @functools.lru_cache(maxsize=8)
-def _labeled_hash(kdf: Kdf, suite_id: bytes, label: bytes, ikm: bytes) -> bytes:
+def _labeled_hash(suite: Hpke, label: bytes, ikm: bytes) -> bytes:
     """RFC 9180 §5.1: ``LabeledExtract("", label, ikm)`` for ``psk_id_hash`` and ``info_hash``, once per input:
     each depends on nothing else; base mode's psk_id is always empty, and one sender seals to many recipients with
-    the same (possibly large) info, e.g. an MLS Welcome (RFC 9420 §12.4.3.1)."""
-    return kdf.labeled_extract(suite_id, b"", label, ikm)
+    the same (possibly large) info, e.g. an MLS Welcome (RFC 9420 §12.4.3.1). Keyed by the ``Hpke`` object, which
+    hashes by identity (a ``Kdf`` dataclass hashes its four fields at every call)."""
+    return suite.kdf.labeled_extract(suite.suite_id, b"", label, ikm)
 
 
 class Hpke:
@@ -601,8 +602,8 @@ class Hpke:
         """RFC 9180 §5.1: ``KeySchedule<ROLE>(mode, shared_secret, info, psk, psk_id)``."""
         _verify_psk_inputs(mode, psk, psk_id)
         kdf, suite_id = self.kdf, self.suite_id
-        psk_id_hash = _labeled_hash(kdf, suite_id, b"psk_id_hash", psk_id)
-        info_hash = _labeled_hash(kdf, suite_id, b"info_hash", info)
+        psk_id_hash = _labeled_hash(self, b"psk_id_hash", psk_id)
+        info_hash = _labeled_hash(self, b"info_hash", info)
         key_schedule_context = bytes((mode,)) + psk_id_hash + info_hash
         secret = kdf.labeled_extract(suite_id, shared_secret, b"secret", psk)
         key = kdf.labeled_expand(suite_id, secret, b"key", key_schedule_context, self.aead.Nk)
