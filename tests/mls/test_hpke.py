@@ -154,6 +154,21 @@ def test_kem_sizes_and_determinism(kem_id):
     assert kem.encap(pk, b"e" * 32) == kem.encap(pk, b"e" * 32)
 
 
+@pytest.mark.parametrize("kem_id", [0x10, 0x20, 0x21], ids=lambda k: f"kem{k}")
+def test_cached_kem_operations_answer_as_computed_and_keep_no_error(kem_id):
+    """RFC 9180 §4.1, §7.1.3: DeriveKeyPair and Decap are cached by their inputs; a refused ``enc`` is refused
+    again, never remembered."""
+    kem = hpke_for(kem_id, 1, 1).kem
+    ikm = b"cached" * 11
+    sk, pk = kem.derive_key_pair(ikm)
+    assert kem.derive_key_pair(ikm) == kem._derive_key_pair(ikm) == (sk, pk)
+    shared_secret, enc = kem.encap(pk)
+    assert kem.decap(enc, sk) == kem.decap(enc, sk) == kem._decap(enc, sk) == shared_secret
+    for _ in range(2):
+        with pytest.raises(DecryptError):
+            kem.decap(enc[:-1], sk)
+
+
 def test_p384_sizes():
     kem = hpke_for(0x11, 2, 2).kem
     assert (kem.kem_id, kem.Nsecret, kem.Nenc, kem.Npk, kem.Nsk) == (0x11, 48, 97, 97, 48)

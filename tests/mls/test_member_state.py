@@ -13,7 +13,7 @@ from spec_model.mls.member_state import (
     GROUP_STATE_VERSION, GroupStateReason, decode_group, decode_key_package_bundle, decode_pending_commit,
     encode_group, encode_key_package_bundle, encode_pending_commit,
 )
-from spec_model.mls.proposals import Remove
+from spec_model.mls.proposals import Add, Remove
 from spec_model.mls.reasons import Rejected
 from spec_model.mls.secret_tree import SenderRatchetConfiguration
 from spec_model.mls.suites import suite
@@ -50,6 +50,17 @@ def test_a_pending_commit_survives_storage_and_merges() -> None:
     twin.merge_pending_commit()
     groups[1].process(pending.message)
     assert twin.epoch_authenticator == groups[1].epoch_authenticator
+
+
+def test_a_commit_carries_a_group_info_only_with_a_welcome_and_both_kinds_are_stored() -> None:
+    """RFC 9420 §12.4.3.1: the signed GroupInfo is for the Welcome; a commit that adds no one has neither."""
+    groups = group_of(CS, 2)
+    removing = groups[0].commit((Remove(1),))
+    adding = groups[0].commit((Add(bundle(CS, "new").key_package),))
+    assert removing.welcome is None and removing.group_info is None
+    assert adding.welcome is not None and adding.group_info is not None
+    for pending in (removing, adding):
+        assert decode_pending_commit(encode_pending_commit(pending)).group_info == pending.group_info
 
 
 def test_a_key_package_bundle_survives_storage() -> None:
