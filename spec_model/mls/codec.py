@@ -56,13 +56,13 @@ class DecodeError(ValueError):
 
 def varint(n: int) -> bytes:
     """RFC 9420 §2.1.2: the shortest variable-length integer header for ``n``."""
-    if n < 0 or n > MAX_VARINT:
-        raise ValueError(f"length {n} does not fit a variable-length integer")
-    if n < 0x40:
+    if 0 <= n < 0x40:
         return bytes((n,))
-    if n < 0x4000:
+    if 0x40 <= n < 0x4000:
         return (0x4000 | n).to_bytes(2, "big")
-    return (0x80000000 | n).to_bytes(4, "big")
+    if 0x4000 <= n <= MAX_VARINT:
+        return (0x80000000 | n).to_bytes(4, "big")
+    raise ValueError(f"length {n} does not fit a variable-length integer")
 
 
 def opaque(data: bytes) -> bytes:
@@ -99,18 +99,20 @@ class Reader:
 
     def take(self, n: int) -> bytes:
         """RFC 9420 §2.1: the next ``n`` bytes; ``DecodeError`` if fewer are left."""
-        if self.end - self.pos < n:
-            raise DecodeError("", f"truncated: needs {n} bytes, {self.end - self.pos} left")
         start = self.pos
-        self.pos += n
-        return self.data[start:self.pos]
+        end = start + n
+        if end > self.end:
+            raise DecodeError("", f"truncated: needs {n} bytes, {self.end - start} left")
+        self.pos = end
+        return self.data[start:end]
 
     def byte(self) -> int:
         """RFC 9420 §2.1: the next byte as an integer (a length header's first byte, a presence octet)."""
-        if self.pos >= self.end:
+        pos = self.pos
+        if pos >= self.end:
             raise DecodeError("", "truncated: needs 1 byte, 0 left")
-        self.pos += 1
-        return self.data[self.pos - 1]
+        self.pos = pos + 1
+        return self.data[pos]
 
     def uint(self, size: int) -> int:
         """RFC 9420 §2.1 (RFC 8446 §3 ``uintN``): a big-endian unsigned integer of ``size`` bytes."""
@@ -119,13 +121,13 @@ class Reader:
     def varint(self) -> int:
         """RFC 9420 §2.1.2: a variable-length integer header; non-minimal and ``0b11`` prefixes are errors."""
         first = self.byte()
-        prefix = first >> 6
-        if prefix == 0:
+        if first < 0x40:  # prefix 0b00: the value itself, the common case
             return first
+        prefix = first >> 6
         if prefix == 3:
             raise DecodeError("", "invalid variable-length integer prefix 0b11")
         size = 2 if prefix == 1 else 4
-        value = int.from_bytes(bytes((first & 0x3F,)) + self.take(size - 1), "big")
+        value = (first & 0x3F) << (8 * (size - 1)) | int.from_bytes(self.take(size - 1), "big")
         if (size == 2 and value < 0x40) or (size == 4 and value < 0x4000):
             raise DecodeError("", "non-minimal variable-length integer")
         return value
@@ -207,7 +209,7 @@ class Uint(Kind):
 
     def read(self, r: Reader) -> int:
         """RFC 8446 §3 ``uintN``: a big-endian integer of ``size`` bytes."""
-        return r.uint(self.size)
+        return int.from_bytes(r.take(self.size), "big")
 
     def __repr__(self) -> str:
         return f"U{8 * self.size}"
@@ -221,7 +223,11 @@ class Opaque(Kind):
 
     def write(self, value: bytes, out: bytearray) -> None:
         """RFC 9420 §2.1.2: a varint length header, then the bytes."""
-        out += varint(len(value))
+        n = len(value)
+        if n < 0x40:  # a one-byte header, the common case
+            out.append(n)
+        else:
+            out += varint(n)
         out += value
 
     def encode_parts(self, value: bytes) -> tuple[bytes, ...]:
@@ -252,19 +258,18 @@ class Vector(Kind):
 
     def write(self, value: Iterable[Any], out: bytearray) -> None:
         """RFC 9420 §2.1.2: ``T items<V>``: the items' encodings behind one varint length header."""
-        body = bytearray()
+        start = len(out)
         item = self.item_kind
         for v in value:
-            item.write(v, body)
-        out += varint(len(body))
-        out += body
+            item.write(v, out)
+        out[start:start] = varint(len(out) - start)  # the header, once the body's length is known
 
     def read(self, r: Reader) -> tuple:
         """RFC 9420 §2.1.2: items read until the length header's span is used up."""
         inner = r.sub()
         item = self.item_kind
         items = []
-        while not inner.done:
+        while inner.pos < inner.end:
             if len(items) == self.max_items:
                 raise DecodeError("", f"more than {self.max_items} items")
             try:
@@ -315,6 +320,7 @@ class Enum(Kind):
     def __init__(self, size: Uint, enum_type: type[enum.IntEnum]):
         self.size = size
         self.enum_type = enum_type
+        self.members = {int(member): member for member in enum_type}
 
     def write(self, value: enum.IntEnum, out: bytearray) -> None:
         """RFC 8446 §3 ``enum``: the member's value as an unsigned integer of the enum's width."""
@@ -323,10 +329,10 @@ class Enum(Kind):
     def read(self, r: Reader) -> enum.IntEnum:
         """RFC 8446 §3 ``enum``: the member with that value; an unknown value is an error."""
         raw = self.size.read(r)
-        try:
-            return self.enum_type(raw)
-        except ValueError:
-            raise DecodeError("", f"unknown {self.enum_type.__name__} {raw}") from None
+        member = self.members.get(raw)
+        if member is None:
+            raise DecodeError("", f"unknown {self.enum_type.__name__} {raw}")
+        return member
 
 
 class Tagged(Kind):
@@ -418,7 +424,7 @@ class Struct:
     @classmethod
     def wire_fields(cls) -> tuple[tuple[str, Kind], ...]:
         """RFC 9420 §2.1: The (name, kind) pairs in wire order, resolved on first use."""
-        if cls.__dict__.get("_fields") is None:
+        if cls._fields is None:  # set to None on every subclass, so never a base class's
             hints = typing.get_type_hints(cls, include_extras=True)
             fields = []
             for f in dataclasses.fields(cls):
@@ -432,20 +438,20 @@ class Struct:
 
     def write(self, out: bytearray) -> None:
         """RFC 9420 §2.1: the fields in wire order, appended to ``out``."""
-        for name, kind in self.wire_fields():
+        for name, kind in self._fields or self.wire_fields():
             kind.write(getattr(self, name), out)
 
     @classmethod
     def read(cls, r: Reader) -> "Struct":
         """RFC 9420 §2.1: read the fields in wire order; a ``DecodeError`` names the field."""
-        values = {}
+        values = []
         name = ""
         try:
-            for name, kind in cls.wire_fields():
-                values[name] = kind.read(r)
+            for name, kind in cls._fields or cls.wire_fields():
+                values.append(kind.read(r))
         except DecodeError as e:  # the path names the field (one handler per struct, not one per field)
             raise e.within(name) from None
-        return cls(**values)
+        return cls(*values)  # the wire order is the fields' order
 
     def encode_fields(self, count: int) -> bytes:
         """RFC 9420 §5.1.2 (to-be-signed structures): The encoding of the first ``count`` wire fields (a to-be-signed prefix).
