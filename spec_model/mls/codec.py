@@ -134,7 +134,13 @@ class Reader:
 
     def opaque(self) -> bytes:
         """RFC 9420 §2.1.2: ``opaque <V>``: a varint length, then that many bytes."""
-        return self.take(self.varint())
+        pos = self.pos
+        if pos < self.end and self.data[pos] < 0x40:  # a one-byte length header, the common case
+            start, end = pos + 1, pos + 1 + self.data[pos]
+            if end <= self.end:
+                self.pos = end
+                return self.data[start:end]
+        return self.take(self.varint())  # a longer header, or too few bytes (``take`` says how many)
 
     def sub(self) -> "Reader":
         """RFC 9420 §2.1.2: A reader over the next ``<V>``-prefixed span; this reader skips past it."""
@@ -357,11 +363,12 @@ class Tagged(Kind):
         cls = self.cases.get(tag)
         if cls is None:
             raise DecodeError("", f"unknown {self.name} {tag}")
-        return _read_remembering(cls, r)
+        return cls._kind.read(r)
 
 
 class StructKind(Kind):
-    """RFC 9420 §2.1: a ``struct`` nested as a field (its encoding remembered, see ``_read_remembering``)."""
+    """RFC 9420 §2.1: a ``struct`` nested as a field, or a tagged case, or a whole message: its encoding remembered
+    (``read``)."""
 
     def __init__(self, cls: type["Struct"]):
         self.cls = cls
@@ -375,21 +382,16 @@ class StructKind(Kind):
         return (value.encode(),)
 
     def read(self, r: Reader) -> "Struct":
-        """RFC 9420 §2.1: a struct read field by field."""
-        return _read_remembering(self.cls, r)
+        """RFC 9420 §2.1: A struct read field by field, keeping the bytes it was read from as its encoding.
 
-
-def _read_remembering(cls: type["Struct"], r: Reader) -> "Struct":
-    """Read a ``cls`` and keep the bytes it was read from as its encoding.
-
-    Decoding is strict, so these are exactly the bytes ``encode`` would
-    produce; keeping them saves re-encoding a received structure to hash or
-    verify it (key package references, signatures, tree hashes).
-    """
-    start = r.pos
-    value = cls.read(r)
-    object.__setattr__(value, "_encoding", r.data[start:r.pos])
-    return value
+        Decoding is strict, so these are exactly the bytes ``encode`` would
+        produce; keeping them saves re-encoding a received structure to hash or
+        verify it (key package references, signatures, tree hashes).
+        """
+        start = r.pos
+        value = self.cls.read(r)
+        object.__setattr__(value, "_encoding", r.data[start:r.pos])
+        return value
 
 
 def kind_of(spec: Any) -> Kind:
@@ -412,7 +414,7 @@ class Struct:
     _fields: ClassVar[tuple[tuple[str, Kind], ...] | None]
     _kind: ClassVar[StructKind]
     _encoding: ClassVar[bytes | None] = None
-    """The instance's encoding once known (``_read_remembering``, ``encode``); read as an attribute, never through
+    """The instance's encoding once known (``StructKind.read``, ``encode``); read as an attribute, never through
     ``__dict__``, which would make CPython build a dict for every struct it is asked of."""
 
     def __init_subclass__(cls, **kwargs: Any):
@@ -457,7 +459,7 @@ class Struct:
         """RFC 9420 §5.1.2 (to-be-signed structures): The encoding of the first ``count`` wire fields (a to-be-signed prefix).
 
         All fields but a last ``opaque<V>`` (a signature) are the encoding cut before it: a structure read from
-        the wire keeps the bytes it was read from (``_read_remembering``), so they are not encoded again."""
+        the wire keeps the bytes it was read from (``StructKind.read``), so they are not encoded again."""
         fields = self.wire_fields()
         if count == len(fields) - 1 and fields[-1][1] is OPAQUE:
             encoding, last = self.encode(), getattr(self, fields[-1][0])
@@ -498,7 +500,7 @@ class Struct:
         """RFC 9420 §2.1: Decode exactly one value from ``data``; anything left over is an error."""
         r = Reader(bytes(data))
         try:
-            value = _read_remembering(cls, r)
+            value = cls._kind.read(r)
             r.finish()
         except DecodeError as e:
             raise e.within(cls.__name__) from None
