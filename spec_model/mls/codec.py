@@ -412,6 +412,8 @@ class Struct:
 
     TAG: ClassVar[int]
     _fields: ClassVar[tuple[tuple[str, Kind], ...] | None]
+    """``wire_fields()`` once resolved (None before): reading and writing use it as ``_fields or wire_fields()``,
+    without a call per struct."""
     _kind: ClassVar[StructKind]
     _encoding: ClassVar[bytes | None] = None
     """The instance's encoding once known (``StructKind.read``, ``encode``); read as an attribute, never through
@@ -460,12 +462,12 @@ class Struct:
 
         All fields but a last ``opaque<V>`` (a signature) are the encoding cut before it: a structure read from
         the wire keeps the bytes it was read from (``StructKind.read``), so they are not encoded again."""
-        fields = self.wire_fields()
+        fields = self._fields or self.wire_fields()
         if count == len(fields) - 1 and fields[-1][1] is OPAQUE:
             encoding, last = self.encode(), getattr(self, fields[-1][0])
             return encoding[:len(encoding) - len(varint(len(last))) - len(last)]
         out = bytearray()
-        for name, kind in self.wire_fields()[:count]:
+        for name, kind in fields[:count]:
             kind.write(getattr(self, name), out)
         return bytes(out)
 
@@ -477,7 +479,7 @@ class Struct:
         if encoding is not None:
             return (encoding,)
         parts: list[bytes] = []
-        for name, kind in self.wire_fields():
+        for name, kind in self._fields or self.wire_fields():
             parts += kind.encode_parts(getattr(self, name))
         return tuple(parts)
 
