@@ -2,7 +2,7 @@
 
 The model remembers what is a function of its inputs alone (a signature that verified, RFC 9420 §5.1.2; a key
 loaded from its bytes, RFC 9180 §7.1.2; a tree checked from a GroupInfo, RFC 9420 §12.4.3.1; an epoch's secrets, §8;
-a Welcome's GroupInfo decrypted, §12.4.3.1), so that the members of a group do not each compute it again. A memory
+a Welcome's GroupInfo decrypted, §12.4.3.1; a tree node's hash, §7.8), so that the members of a group do not each compute it again. A memory
 holds at most ``limit`` entries and forgets the oldest first; limit 0 remembers nothing. The XMTP API server's
 threads share it, hence the lock.
 

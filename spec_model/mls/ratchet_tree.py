@@ -10,7 +10,10 @@ them, see ``treekem``).
 
 Tree hashes (§7.8) are cached per node; changing a node forgets the cached
 hashes of that node and its ancestors only, so an add, remove or update costs
-O(log n) hashes rather than a walk over the whole tree. For the same reason the
+O(log n) hashes rather than a walk over the whole tree. The hash of a node is a
+function of the suite, the node and its children's hashes, and every member of
+a group hashes the same changed nodes: it is also remembered process-wide by
+those inputs (``memory.Memory``), so members in one process compute it once. For the same reason the
 tree keeps two indexes current as nodes change: its ``Membership`` (what leaf
 validation compares a new leaf with, §7.3) and the node holding each encryption
 key (the uniqueness check of an UpdatePath, §12.4.2), so that processing a
@@ -21,13 +24,14 @@ from __future__ import annotations
 
 import collections
 import dataclasses
-from typing import Collection, Iterable, Iterator, Sequence, Union
+from typing import Callable, Collection, Iterable, Iterator, Sequence, Union
 
 from . import tree_math as tm
 from .codec import OPAQUE, U8, U32, Annotated, Optional, Reader, Struct, Tagged, Vector
 from .leaf_node import FromCommit, LeafNode
+from .memory import Memory
 from .reasons import Reason, Rejected
-from .suites import CipherSuite, InvalidSignatureError
+from .suites import CipherSuite, InvalidSignatureError, verifications_remembered
 
 __all__ = [
     "ParentNode", "Node", "NODE", "MAX_LEAVES", "MAX_NODES", "RATCHET_TREE", "LeafNodeHashInput", "ParentNodeHashInput",
@@ -83,6 +87,9 @@ class ParentNodeHashInput(Struct):
 
 TREE_HASH_INPUT = Tagged(U8, "NodeType", (LeafNodeHashInput, ParentNodeHashInput))
 """RFC 9420 §7.8: ``TreeHashInput``, the node type then its hash input."""
+
+_remembered_hashes: Memory[tuple, bytes] = Memory(8192)
+"""Node hashes (§7.8) by suite and hash input, see ``RatchetTree._hash_node``."""
 
 
 class ParentHashInput(Struct):
@@ -462,16 +469,27 @@ class RatchetTree:
         return self._hash_node(x, removed)
 
     def _hash_node(self, x: int, removed: frozenset[int]) -> bytes:
+        """RFC 9420 §7.8: ``Hash(TreeHashInput)`` of node ``x``, remembered (while
+        ``suites.verifications_remembered()``) by the suite and the hash input's fields, a leaf by its encoding."""
         node = self._nodes[x]
         if tm.is_leaf(x):
-            value: Struct = LeafNodeHashInput(x // 2, None if x // 2 in removed else node)
-        else:
-            if node is not None and not removed.isdisjoint(node.unmerged_leaves):
-                kept = tuple(u for u in node.unmerged_leaves if u not in removed)
-                node = node.replace(unmerged_leaves=kept)
-            value = ParentNodeHashInput(node, self._original_tree_hash(tm.left(x), removed),
-                                        self._original_tree_hash(tm.right(x), removed))
-        return self.cs.hash(bytes((value.TAG,)), *value.encode_parts())  # TREE_HASH_INPUT, in pieces
+            leaf = None if x // 2 in removed else node
+            return self._remembered_hash((LeafNodeHashInput.TAG, x // 2, leaf and leaf.encode()),
+                                         lambda: LeafNodeHashInput(x // 2, leaf))
+        if node is not None and not removed.isdisjoint(node.unmerged_leaves):
+            kept = tuple(u for u in node.unmerged_leaves if u not in removed)
+            node = node.replace(unmerged_leaves=kept)
+        left, right = self._original_tree_hash(tm.left(x), removed), self._original_tree_hash(tm.right(x), removed)
+        fields = node and (node.encryption_key, node.parent_hash, node.unmerged_leaves)
+        return self._remembered_hash((ParentNodeHashInput.TAG, fields, left, right),
+                                     lambda: ParentNodeHashInput(node, left, right))
+
+    def _remembered_hash(self, key: tuple, hash_input: Callable[[], Struct]) -> bytes:
+        """RFC 9420 §7.8: the hash of ``TreeHashInput`` ``hash_input()``, remembered by the suite and ``key``."""
+        def compute() -> bytes:
+            value = hash_input()
+            return self.cs.hash(bytes((value.TAG,)), *value.encode_parts())  # TREE_HASH_INPUT, in pieces
+        return _remembered_hashes.recall((self.cs.id, *key), compute, verifications_remembered())
 
     def _parent_hash(self, p: int, s: int) -> bytes:
         """RFC 9420 §7.9: the parent hash of parent node ``p`` with copath child ``s``."""
