@@ -33,9 +33,10 @@ from . import tree_math as tm
 from .codec import OPAQUE, Annotated, Struct, Vector
 from .hpke import DecryptError
 from .leaf_node import FromCommit, LeafNode
+from .memory import Memory
 from .ratchet_tree import RatchetTree
 from .reasons import Reason, Rejected
-from .suites import CipherSuite, HPKECiphertext, InvalidSignatureError, Rng
+from .suites import CipherSuite, HPKECiphertext, InvalidSignatureError, Rng, verifications_remembered
 
 __all__ = [
     "UpdatePathNode", "UpdatePath", "TreeKEMError", "PathKeys", "GroupContextFor", "node_key_pair",
@@ -83,9 +84,18 @@ class PathKeys:
     private_keys: dict[int, bytes]
 
 
+_remembered_key_pairs: Memory[tuple, tuple[bytes, bytes]] = Memory(1024)
+"""Node key pairs (§7.4) by suite and path secret, see ``node_key_pair``."""
+
+
 def node_key_pair(cs: CipherSuite, path_secret: bytes) -> tuple[bytes, bytes]:
-    """RFC 9420 §7.4: ``KEM.DeriveKeyPair(DeriveSecret(path_secret, "node"))`` as (private, public)."""
-    return cs.derive_key_pair(cs.derive_secret(path_secret, b"node"))
+    """RFC 9420 §7.4: ``KEM.DeriveKeyPair(DeriveSecret(path_secret, "node"))`` as (private, public).
+
+    A function of the suite and the path secret, which the committer and every member that decrypts it or a secret
+    below it derive again: remembered by those (while ``suites.verifications_remembered()``)."""
+    return _remembered_key_pairs.recall((cs.id, path_secret),
+                                        lambda: cs.derive_key_pair(cs.derive_secret(path_secret, b"node")),
+                                        verifications_remembered())
 
 
 def derive_path_keys(cs: CipherSuite, tree: RatchetTree, node: int, path_secret: bytes) -> PathKeys:
