@@ -13,7 +13,8 @@ hashes of that node and its ancestors only, so an add, remove or update costs
 O(log n) hashes rather than a walk over the whole tree. The hash of a node is a
 function of the suite, the node and its children's hashes, and every member of
 a group hashes the same changed nodes: it is also remembered process-wide by
-those inputs (``memory.Memory``), so members in one process compute it once. For the same reason the
+those inputs (``memory.Memory``), so members in one process compute it once;
+so are parent hashes (§7.9). For the same reason the
 tree keeps two indexes current as nodes change: its ``Membership`` (what leaf
 validation compares a new leaf with, §7.3) and the node holding each encryption
 key (the uniqueness check of an UpdatePath, §12.4.2), so that processing a
@@ -89,7 +90,12 @@ TREE_HASH_INPUT = Tagged(U8, "NodeType", (LeafNodeHashInput, ParentNodeHashInput
 """RFC 9420 §7.8: ``TreeHashInput``, the node type then its hash input."""
 
 _remembered_hashes: Memory[tuple, bytes] = Memory(8192)
-"""Node hashes (§7.8) by suite and hash input, see ``RatchetTree._hash_node``."""
+"""Tree and parent hashes (§7.8, §7.9) by suite and hash input, see ``RatchetTree._remembered_hash``."""
+
+
+def _tree_hash_input(value: LeafNodeHashInput | ParentNodeHashInput) -> tuple[bytes, ...]:
+    """RFC 9420 §7.8: ``TreeHashInput`` in pieces (``TREE_HASH_INPUT``): the node type, then ``value``."""
+    return bytes((value.TAG,)), *value.encode_parts()
 
 
 class ParentHashInput(Struct):
@@ -469,33 +475,33 @@ class RatchetTree:
         return self._hash_node(x, removed)
 
     def _hash_node(self, x: int, removed: frozenset[int]) -> bytes:
-        """RFC 9420 §7.8: ``Hash(TreeHashInput)`` of node ``x``, remembered (while
-        ``suites.verifications_remembered()``) by the suite and the hash input's fields, a leaf by its encoding."""
+        """RFC 9420 §7.8: ``Hash(TreeHashInput)`` of node ``x``; a leaf's input is keyed by its encoding."""
         node = self._nodes[x]
         if tm.is_leaf(x):
             leaf = None if x // 2 in removed else node
-            return self._remembered_hash((LeafNodeHashInput.TAG, x // 2, leaf and leaf.encode()),
-                                         lambda: LeafNodeHashInput(x // 2, leaf))
+            return self._remembered_hash((LeafNodeHashInput, x // 2, leaf and leaf.encode()),
+                                         lambda: _tree_hash_input(LeafNodeHashInput(x // 2, leaf)))
         if node is not None and not removed.isdisjoint(node.unmerged_leaves):
             kept = tuple(u for u in node.unmerged_leaves if u not in removed)
             node = node.replace(unmerged_leaves=kept)
         left, right = self._original_tree_hash(tm.left(x), removed), self._original_tree_hash(tm.right(x), removed)
         fields = node and (node.encryption_key, node.parent_hash, node.unmerged_leaves)
-        return self._remembered_hash((ParentNodeHashInput.TAG, fields, left, right),
-                                     lambda: ParentNodeHashInput(node, left, right))
-
-    def _remembered_hash(self, key: tuple, hash_input: Callable[[], Struct]) -> bytes:
-        """RFC 9420 §7.8: the hash of ``TreeHashInput`` ``hash_input()``, remembered by the suite and ``key``."""
-        def compute() -> bytes:
-            value = hash_input()
-            return self.cs.hash(bytes((value.TAG,)), *value.encode_parts())  # TREE_HASH_INPUT, in pieces
-        return _remembered_hashes.recall((self.cs.id, *key), compute, verifications_remembered())
+        return self._remembered_hash((ParentNodeHashInput, fields, left, right),
+                                     lambda: _tree_hash_input(ParentNodeHashInput(node, left, right)))
 
     def _parent_hash(self, p: int, s: int) -> bytes:
         """RFC 9420 §7.9: the parent hash of parent node ``p`` with copath child ``s``."""
         node = self._nodes[p]
         sibling_hash = self._original_tree_hash(s, frozenset(node.unmerged_leaves))
-        return self.cs.hash(ParentHashInput(node.encryption_key, node.parent_hash, sibling_hash).encode())
+        fields = (node.encryption_key, node.parent_hash, sibling_hash)
+        return self._remembered_hash((ParentHashInput, *fields), lambda: ParentHashInput(*fields).encode_parts())
+
+    def _remembered_hash(self, key: tuple, pieces: Callable[[], tuple[bytes, ...]]) -> bytes:
+        """RFC 9420 §7.8, §7.9: the hash of the input whose encoding, in pieces, is ``pieces()``; remembered (while
+        ``suites.verifications_remembered()``) by the suite and ``key``: the input's struct and the fields that
+        determine its encoding."""
+        return _remembered_hashes.recall((self.cs.id, *key), lambda: self.cs.hash(*pieces()),
+                                         verifications_remembered())
 
     def _parent_hash_valid_children(self, p: int) -> list[int]:
         """RFC 9420 §7.9.2: the descendants ``D`` whose parent hash is valid with respect to ``p``.

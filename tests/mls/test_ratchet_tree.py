@@ -129,8 +129,8 @@ operations = st.lists(st.tuples(st.sampled_from(["add", "remove", "path", "updat
 @settings(max_examples=60, deadline=None)
 @given(operations)
 def test_cached_hashes_track_changes(ops: list[tuple[str, int]]) -> None:
-    """After any sequence of adds, removes, updates and merged paths, cached and remembered hashes and the kept
-    indexes (membership, encryption-key holders) equal a fresh computation."""
+    """After any sequence of adds, removes, updates and merged paths, cached and remembered tree and parent hashes
+    and the kept indexes (membership, encryption-key holders) equal a fresh computation."""
     rng = random.Random(len(ops))
     tree, unused = tree_of(1), list(LEAVES[1:])
     for op, k in ops:
@@ -141,7 +141,11 @@ def test_cached_hashes_track_changes(ops: list[tuple[str, int]]) -> None:
         elif op == "remove" and len(members) > 1:
             tree.remove_leaf(members[k % len(members)])
         elif op == "path":
-            merge_random_path(tree, members[k % len(members)], rng)
+            i, twin = members[k % len(members)], tree.copy()
+            keys = [rng.randbytes(32) for _ in tree.filtered_direct_path(i)]
+            parent_hash = tree.merge_path(i, keys)
+            with nothing_remembered():
+                assert twin.merge_path(i, keys) == parent_hash
         elif op == "update":
             i = members[k % len(members)]
             tree.update_leaf(i, tree.leaf(i).replace(encryption_key=rng.randbytes(32)))
