@@ -14,6 +14,7 @@ objects, protobuf tags) are not memories of inputs and stay.
 
 from __future__ import annotations
 
+import collections
 import threading
 import weakref
 from typing import Callable, Generic, Hashable, TypeVar
@@ -29,7 +30,7 @@ class Memory(Generic[K, V]):
 
     def __init__(self, limit: int):
         self.limit = limit
-        self._entries: dict[K, V] = {}
+        self._entries: collections.OrderedDict[K, V] = collections.OrderedDict()  # forgets its oldest in O(1)
         self._lock = threading.Lock()
         _MEMORIES.add(self)
 
@@ -54,7 +55,7 @@ class Memory(Generic[K, V]):
             if not self.limit:
                 return
             if len(self._entries) >= self.limit:
-                del self._entries[next(iter(self._entries))]
+                self._entries.popitem(last=False)
             self._entries[key] = value
 
     def recall(self, key: K, compute: Callable[[], V], remembering: bool = True) -> V:
