@@ -402,24 +402,23 @@ class RatchetTree:
         """RFC 9420 §7.5 step 4: replace leaf ``i`` only (after ``merge_path`` set its direct path)."""
         self._set(2 * i, leaf)
 
-    def merge_path(self, i: int, encryption_keys: Sequence[bytes], filtered: list[int] | None = None) -> bytes:
+    def merge_path(self, i: int, encryption_keys: Sequence[bytes], filtered: dict[int, int] | None = None) -> bytes:
         """RFC 9420 §7.5, §7.9: merge the public keys of leaf ``i``'s UpdatePath; the leaf's parent hash.
 
         Blanks the direct path of leaf ``i``, sets each node of its filtered
         direct path to the next key with no unmerged leaves, then fills in the
         parent hashes from the root down. Returns the parent hash the sender's
         ``FromCommit`` leaf must carry. The leaf itself is left to ``set_leaf``.
-        ``filtered`` is leaf ``i``'s filtered direct path, from a caller that has it already.
+        ``filtered`` is leaf ``i``'s ``filtered_copath``, from a caller that has it already.
         """
-        copath_child = self.copath_children(i)
-        path = filtered if filtered is not None else self._filtered(copath_child)
-        if len(encryption_keys) != len(path):
-            raise ValueError(f"{len(encryption_keys)} keys for a filtered path of {len(path)} nodes")
+        filtered = self.filtered_copath(i) if filtered is None else filtered
+        if len(encryption_keys) != len(filtered):
+            raise ValueError(f"{len(encryption_keys)} keys for a filtered path of {len(filtered)} nodes")
         self._blank_direct_path(i)
         parent_hash = b""
-        for p, key in reversed(list(zip(path, encryption_keys))):
+        for (p, copath_child), key in reversed(list(zip(filtered.items(), encryption_keys))):
             self._set(p, ParentNode(key, parent_hash, ()))
-            parent_hash = self._parent_hash(p, copath_child[p])
+            parent_hash = self._parent_hash(p, copath_child)
         return parent_hash
 
     # -- resolution and paths (§4.1)
@@ -452,10 +451,11 @@ class RatchetTree:
 
     def filtered_direct_path(self, i: int) -> list[int]:
         """RFC 9420 §4.1.2: leaf ``i``'s direct path minus nodes whose copath child resolves to nothing."""
-        return self._filtered(self.copath_children(i))
+        return list(self.filtered_copath(i))
 
-    def _filtered(self, copath_child: dict[int, int]) -> list[int]:
-        return [p for p, c in copath_child.items() if not self._is_blank_subtree(c)]
+    def filtered_copath(self, i: int) -> dict[int, int]:
+        """RFC 9420 §4.1.2: each node of leaf ``i``'s filtered direct path mapped to its child on ``i``'s copath."""
+        return {p: c for p, c in self.copath_children(i).items() if not self._is_blank_subtree(c)}
 
     # -- hashes (§7.8, §7.9)
 
