@@ -475,7 +475,7 @@ class RatchetTree:
         return self._hash_node(x, removed)
 
     def _hash_node(self, x: int, removed: frozenset[int]) -> bytes:
-        """RFC 9420 §7.8: ``Hash(TreeHashInput)`` of node ``x``; a leaf's input is keyed by its encoding."""
+        """RFC 9420 §7.8: ``Hash(TreeHashInput)`` of node ``x``; the input keyed by the node's encoding."""
         node = self._nodes[x]
         if tm.is_leaf(x):
             leaf = None if x // 2 in removed else node
@@ -485,8 +485,7 @@ class RatchetTree:
             kept = tuple(u for u in node.unmerged_leaves if u not in removed)
             node = node.replace(unmerged_leaves=kept)
         left, right = self._original_tree_hash(tm.left(x), removed), self._original_tree_hash(tm.right(x), removed)
-        fields = node and (node.encryption_key, node.parent_hash, node.unmerged_leaves)
-        return self._remembered_hash((ParentNodeHashInput, fields, left, right),
+        return self._remembered_hash((ParentNodeHashInput, node and node.encode(), left, right),
                                      lambda: _tree_hash_input(ParentNodeHashInput(node, left, right)))
 
     def _parent_hash(self, p: int, s: int) -> bytes:
