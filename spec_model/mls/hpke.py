@@ -47,8 +47,8 @@ Notes
   clamping (RFC 7748 §5) happens when the key is used.
 * Deserialized keys are cached keyed by their bytes, because MLS uses the same
   keys many times; a P-curve key pair that ``generate_key_pair`` made is cached too.
-  ``Kem.derive_key_pair`` and ``Kem.decap`` are cached keyed by their inputs: the
-  members of one group derive the same node keys and decrypt the same path secrets.
+  ``Kem.decap`` is cached keyed by its inputs: the members below one node of a
+  ratchet tree decrypt the same path secret with its key.
   Every cache is one of the process's memories (``memory.forget_all``).
 """
 
@@ -358,13 +358,10 @@ class Kem:
         self.Nenc = self.Npk = group.Npk
         self.Nsk = group.Nsk
         self.suite_id = b"KEM" + _i2osp(kem_id, 2)
-        self.derive_key_pair = process_wide(functools.lru_cache(_KEY_CACHE_SIZE)(self._derive_key_pair))
         self.decap = process_wide(functools.lru_cache(_KEY_CACHE_SIZE)(self._decap))
 
-    def _derive_key_pair(self, ikm: bytes) -> tuple[bytes, bytes]:
-        """RFC 9180 §7.1.3: ``DeriveKeyPair(ikm)`` as (SerializePrivateKey(sk), SerializePublicKey(pk)); cached
-        as ``derive_key_pair``: the members of a group derive the same node keys from the same path secrets
-        (RFC 9420 §7.4), more than half of all calls."""
+    def derive_key_pair(self, ikm: bytes) -> tuple[bytes, bytes]:
+        """RFC 9180 §7.1.3: ``DeriveKeyPair(ikm)`` as (SerializePrivateKey(sk), SerializePublicKey(pk))."""
         skm = self._derive_private(ikm)
         return skm, self.group.public_of(skm)
 
@@ -374,7 +371,7 @@ class Kem:
         if isinstance(self.group, _WeierstrassGroup):
             skm, (_, pkm) = self.group.generate(remember=True)
             return skm, pkm
-        return self._derive_key_pair(os.urandom(self.Nsk))  # not through the cache: random, never asked again
+        return self.derive_key_pair(os.urandom(self.Nsk))
 
     def public_key(self, sk: bytes) -> bytes:
         """RFC 9180 §4: ``SerializePublicKey(pk(skX))`` for a serialized private key, through the group's cache of

@@ -369,7 +369,7 @@ class CipherSuite:
     def derive_secret(self, secret: bytes, label: bytes) -> bytes:
         """RFC 9420 §8: ``DeriveSecret(Secret, Label) = ExpandWithLabel(Secret, Label, "", Nh)``: one block of
         HKDF-Expand (RFC 5869 §2.3), ``HMAC(Secret, KDFLabel || 0x01)``, its input made once per label; cached by
-        its inputs, since the members of a group derive the same path and node secrets (§7.4)."""
+        its inputs, since the members of a group derive the same path secrets (§7.4)."""
         return _derived_secret(self, secret, label)
 
     def derive_tree_secret(self, secret: bytes, label: bytes, generation: int, length: int) -> bytes:

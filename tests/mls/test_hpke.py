@@ -155,13 +155,10 @@ def test_kem_sizes_and_determinism(kem_id):
 
 
 @pytest.mark.parametrize("kem_id", [0x10, 0x20, 0x21], ids=lambda k: f"kem{k}")
-def test_cached_kem_operations_answer_as_computed_and_keep_no_error(kem_id):
-    """RFC 9180 §4.1, §7.1.3: DeriveKeyPair and Decap are cached by their inputs; a refused ``enc`` is refused
-    again, never remembered."""
+def test_cached_decap_answers_as_computed_and_keeps_no_error(kem_id):
+    """RFC 9180 §4.1: Decap is cached by its inputs; a refused ``enc`` is refused again, never remembered."""
     kem = hpke_for(kem_id, 1, 1).kem
-    ikm = b"cached" * 11
-    sk, pk = kem.derive_key_pair(ikm)
-    assert kem.derive_key_pair(ikm) == kem._derive_key_pair(ikm) == (sk, pk)
+    sk, pk = kem.derive_key_pair(b"cached" * 11)
     shared_secret, enc = kem.encap(pk)
     assert kem.decap(enc, sk) == kem.decap(enc, sk) == kem._decap(enc, sk) == shared_secret
     for _ in range(2):
