@@ -375,6 +375,12 @@ class Store:
         """libxmtp crates/xmtp_db/src/encrypted_store/group.rs@a53a97e ``find_group``."""
         return self._get(GroupRow, group_id)
 
+    def set_group_state(self, group_id: bytes, mls_state: bytes) -> None:
+        """libxmtp crates/xmtp_db/src/encrypted_store/group.rs@a53a97e: a stored group's new MLS state (a sealed
+        cell), its other columns kept."""
+        self._update("group", group_id, "UPDATE groups SET mls_state = ? WHERE id = ?",
+                     (self._seal("groups", "mls_state", (group_id,), mls_state), group_id))
+
     def set_membership_state(self, group_id: bytes, state: MembershipState) -> None:
         """libxmtp crates/xmtp_db/src/encrypted_store/group.rs@a53a97e ``update_group_membership``: our standing in
         a group."""
