@@ -496,6 +496,17 @@ def test_group_rotation_time_and_membership_state(store: Store):
     assert e.value.reason is StoreReason.NOT_FOUND
 
 
+def test_a_group_state_is_replaced_alone_and_sealed_to_its_row(store: Store, db_path: Path):
+    store.put_group(dataclasses.replace(group(b"group-1", 1), rotated_at_ns=77))
+    store.set_group_state(b"group-1", b"epoch 2")
+    assert store.get_group(b"group-1") == dataclasses.replace(group(b"group-1", 1, mls_state=b"epoch 2"),
+                                                              rotated_at_ns=77)
+    assert b"epoch 2" not in db_path.read_bytes()
+    with pytest.raises(Rejected) as e:
+        store.set_group_state(b"absent", b"state")
+    assert e.value.reason is StoreReason.NOT_FOUND
+
+
 # ------------------------------------------------------------------ round trips through the file
 
 ids = st.binary(min_size=1, max_size=32)
