@@ -499,10 +499,12 @@ class Store:
         if self._get(MessageDeletionRow, row.id) is None:
             self._put(row)
 
-    def find_message_deletions(self, deleted_message_id: bytes) -> list[MessageDeletionRow]:
-        """libxmtp crates/xmtp_db/src/encrypted_store/message_deletion.rs@b649d1a: the deletions naming a message, oldest first."""
-        return self._select(MessageDeletionRow, "WHERE t.deleted_message_id = ? ORDER BY t.deleted_at_ns, t.rowid",
-                            (deleted_message_id,))
+    def find_message_deletions(self, deleted_message_id: bytes | None = None, *,
+                               group_id: tuple[bytes, ...] | None = None) -> list[MessageDeletionRow]:
+        """libxmtp crates/xmtp_db/src/encrypted_store/message_deletion.rs@b649d1a: the deletions naming a message, or
+        those recorded in any of the groups ``group_id``, oldest first."""
+        where, params = _where(("t.deleted_message_id = ?", deleted_message_id), ("t.group_id IN (?)", group_id))
+        return self._select(MessageDeletionRow, f"{where} ORDER BY t.deleted_at_ns, t.rowid", params)
 
     # ---- intents
 
