@@ -309,8 +309,8 @@ class Store:
         return found
 
     def _get(self, cls: type, *key: Any) -> Any:
-        where, params = _where(*((f"t.{k} = ?", v) for k, v in zip(layout(cls).key, key)))
-        rows = self._select(cls, where, params)
+        """The row of ``cls`` with this key, or None; without a key, the row of a one-row table."""
+        rows = self._select(cls, layout(cls).by_key if key else "", key)
         return rows[0] if rows else None
 
     def _update(self, table: str, row_id: Any, sql: str, params: Iterable) -> None:
