@@ -33,8 +33,8 @@ from .run import Progress, run_checks, select
 from .vector_checks import hpke_checks, rfc9420_checks, run_scenario, xmtp_checks
 from .wire_checks import wire_checks
 
-__all__ = ["RunOptions", "collect", "load_skips", "execute", "smoke_checks", "scenario_file_checks", "Report", "Status",
-           "SkipFileError"]
+__all__ = ["RunOptions", "collect", "load_skips", "execute", "settle_collector", "smoke_checks", "scenario_file_checks",
+           "Report", "Status", "SkipFileError"]
 
 
 @dataclasses.dataclass
@@ -97,6 +97,21 @@ def smoke_checks(session: Session) -> list[Check]:
     return list(chosen.values())
 
 
+FULL_COLLECTION_EVERY = 100
+"""Collections of the middle generation between two of the oldest during a run (Python's default: 10)."""
+
+
+def settle_collector() -> tuple[int, int, int]:
+    """The cyclic collector set for a run (Python docs: ``gc.freeze``, ``gc.set_threshold``); returns the
+    thresholds it had. What exists, the checks and vectors collected, lives through the run and is frozen: no
+    collection walks it again. The oldest generation, mostly the model's long-lived state, is collected a tenth
+    as often: a full pass walks all of it and finds little."""
+    thresholds = gc.get_threshold()
+    gc.freeze()
+    gc.set_threshold(thresholds[0], thresholds[1], FULL_COLLECTION_EVERY)
+    return thresholds
+
+
 def execute(session: Session, checks: list[Check], options: RunOptions, progress_out: TextIO | None,
             skips: SkipList | None = None, connect_args: dict[str, Any] | None = None) -> tuple[Report, list[Result]]:
     """Run ``checks``; ``skips`` is the skip file already read (``load_skips``), else it is read here. With
@@ -105,7 +120,7 @@ def execute(session: Session, checks: list[Check], options: RunOptions, progress
     started = time.perf_counter()
     skips = skips if skips is not None else load_skips(options)
     progress = Progress(len(checks), progress_out)
-    gc.freeze()  # the checks and vectors collected live through the run: no collection need walk them again
+    thresholds = settle_collector()
     try:
         if options.jobs > 1 and connect_args is not None:
             from .parallel import run_parallel
@@ -113,5 +128,6 @@ def execute(session: Session, checks: list[Check], options: RunOptions, progress
         else:
             results = run_checks(session, checks, skips=skips, stop_on=options.stop_on, progress=progress)
     finally:
+        gc.set_threshold(*thresholds)
         gc.unfreeze()
     return build_report(session.label, session.hello, results, time.perf_counter() - started), results

@@ -13,7 +13,6 @@ plain values and is matched to its check by index.
 from __future__ import annotations
 
 import concurrent.futures
-import gc
 import multiprocessing
 import multiprocessing.util
 import sys
@@ -35,11 +34,11 @@ _worker: dict[str, Any] = {}
 
 def _start(options, connect_args: dict[str, Any]) -> None:
     from ..adapter import connect
-    from . import collect, load_skips
+    from . import collect, load_skips, settle_collector
     if "checks" not in _worker:
         _worker["checks"] = collect(options)
         _worker["skips"] = load_skips(options)
-        gc.freeze()  # as ``execute`` does before forking: the collected checks live as long as the worker
+        settle_collector()  # as ``execute`` does before forking: the collected checks live as long as the worker
     session = _worker["session"] = connect(**connect_args)
     multiprocessing.util.Finalize(session, session.close, exitpriority=1)  # run as the worker ends
 

@@ -15,6 +15,8 @@
 
 from __future__ import annotations
 
+import bisect
+import collections
 import functools
 from typing import Any, Iterator
 
@@ -153,24 +155,35 @@ def controls(cases: list) -> dict[str, list]:
     it does not expect (``OPPOSITE``), the nearest in the file with the same rule and profile where there is one.
 
     A check then passes only if the implementation gets both right, so answering ``valid`` (or ``invalid``) to
-    everything passes no check of a family that has cases of both verdicts."""
-    chosen: dict[str, list] = {}
-    pools: dict[Verdict, list[int]] = {verdict: [] for verdict in Verdict}  # case indices by expected verdict
+    everything passes no check of a family that has cases of both verdicts.
+
+    Preferred, in turn: the same rule and profile (first tag), the same rule, the same profile, any; within the
+    first of these that has a case of the verdict, the nearest (the earlier of two as near)."""
+    pools: dict[tuple, list[int]] = collections.defaultdict(list)  # ascending case indices by verdict and kinship
     for j, other in enumerate(cases):
         if getattr(other, "expected", None) is not None:
-            pools[Verdict(other.expected.result)].append(j)
+            for kin in _kinship(Verdict(other.expected.result), other):
+                pools[kin].append(j)
+    chosen: dict[str, list] = {}
     for i, case in enumerate(cases):
         expected = getattr(case, "expected", None)
         if expected is None:
             continue
         picks = []
         for verdict in OPPOSITE[Verdict(expected.result)]:
-            pool = pools[verdict]
+            pool = next((pools[kin] for kin in _kinship(verdict, case) if kin in pools), None)
             if pool:
-                picks.append(cases[min(pool, key=lambda j: (cases[j].rule != case.rule,
-                                                            cases[j].tags[:1] != case.tags[:1], abs(j - i), j))])
+                k = bisect.bisect_left(pool, i)
+                picks.append(cases[min(pool[max(k - 1, 0):k + 1], key=lambda j: (abs(j - i), j))])
         chosen[case.id] = picks
     return chosen
+
+
+def _kinship(verdict: Verdict, case) -> tuple[tuple, ...]:
+    """The pools a case of ``verdict`` falls in, closest first: its rule and profile, its rule, its profile, all."""
+    profile = tuple(case.tags[:1])
+    return ("rule and profile", verdict, case.rule, profile), ("rule", verdict, case.rule), \
+        ("profile", verdict, profile), ("any", verdict)
 
 
 def run_scenario(family, case, session: Session) -> None:

@@ -20,10 +20,12 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from spec_model.xmtp.profiles import PROFILES
+
 from .. import data
 from .family import Family, load
 from .family import schema as family_schema
-from .formats import FILE_MODELS, Case
+from .formats import FILE_MODELS, Case, DecisionCase
 
 ROOT = data.vectors()
 XMTP_DIR = ROOT / "xmtp"
@@ -71,7 +73,7 @@ def expect(what: str, expected: Any, actual: Any) -> None:
 
 def render(family: str, module: Family) -> str:
     """The file text of a family: compact JSON, header first, one case per line."""
-    cases: list[Case] = module.cases()
+    cases: list[Case] = [_profiled(module, case) for case in module.cases()]
     ids = [c.id for c in cases]
     duplicates = sorted({i for i in ids if ids.count(i) > 1})
     if duplicates:
@@ -83,6 +85,22 @@ def render(family: str, module: Family) -> str:
     lines = [json.dumps(case, separators=(",", ":"), sort_keys=True) for case in data.pop("cases")]
     header = json.dumps(data, separators=(",", ":"), sort_keys=True)[:-1]
     return header + ',"cases":[\n' + ",\n".join(lines) + "\n]}\n"
+
+
+def _profiled(module: Family, case: Case) -> Case:
+    """A decision case whose inputs name a profile, with its ``profiles`` (``profiles_deciding_alike``)."""
+    if not isinstance(case, DecisionCase) or "profile" not in case.inputs:
+        return case
+    return case.model_copy(update={"profiles": profiles_deciding_alike(module, case.inputs)})
+
+
+def profiles_deciding_alike(module: Family, inputs: dict[str, Any]) -> list[str]:
+    """The profile ``inputs`` name, then every other in which the family's ``answer`` to them (verdict, reason,
+    outputs) is the same: the profiles in which the case's rule holds as the case states it."""
+    own = inputs["profile"]
+    answers = {profile: module.answer({"ask": "decide", "inputs": {**inputs, "profile": profile}})
+               for profile in PROFILES}
+    return [own, *(profile for profile in PROFILES if profile != own and answers[profile] == answers[own])]
 
 
 def generate(directory: Path = XMTP_DIR) -> dict[str, Path]:

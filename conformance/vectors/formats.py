@@ -21,7 +21,7 @@ from __future__ import annotations
 import enum
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, SerializerFunctionWrapHandler, model_serializer
 
 from spec_model.mls.reasons import RefusalClass
 
@@ -79,6 +79,15 @@ class DecisionCase(Case):
     inputs: dict[str, Any] = Field(description="everything the decision depends on")
     expected: Expected
     outputs: dict[str, Any] = Field(default_factory=dict, description="what a valid decision produces")
+    profiles: list[str] | None = Field(None, description="where the inputs name a profile: it, then every other "
+                                       "profile in which the model decides them alike (verdict, reason, outputs)")
+
+    @model_serializer(mode="wrap")
+    def _profiles_only_where_named(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        data = handler(self)
+        if data.get("profiles") is None:
+            data.pop("profiles", None)
+        return data
 
 
 class TraceStep(_Model):

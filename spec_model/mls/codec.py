@@ -56,13 +56,13 @@ class DecodeError(ValueError):
 
 def varint(n: int) -> bytes:
     """RFC 9420 §2.1.2: the shortest variable-length integer header for ``n``."""
-    if n < 0 or n > MAX_VARINT:
-        raise ValueError(f"length {n} does not fit a variable-length integer")
-    if n < 0x40:
+    if 0 <= n < 0x40:
         return bytes((n,))
-    if n < 0x4000:
+    if 0x40 <= n < 0x4000:
         return (0x4000 | n).to_bytes(2, "big")
-    return (0x80000000 | n).to_bytes(4, "big")
+    if 0x4000 <= n <= MAX_VARINT:
+        return (0x80000000 | n).to_bytes(4, "big")
+    raise ValueError(f"length {n} does not fit a variable-length integer")
 
 
 def opaque(data: bytes) -> bytes:
@@ -99,18 +99,20 @@ class Reader:
 
     def take(self, n: int) -> bytes:
         """RFC 9420 §2.1: the next ``n`` bytes; ``DecodeError`` if fewer are left."""
-        if self.end - self.pos < n:
-            raise DecodeError("", f"truncated: needs {n} bytes, {self.end - self.pos} left")
         start = self.pos
-        self.pos += n
-        return self.data[start:self.pos]
+        end = start + n
+        if end > self.end:
+            raise DecodeError("", f"truncated: needs {n} bytes, {self.end - start} left")
+        self.pos = end
+        return self.data[start:end]
 
     def byte(self) -> int:
         """RFC 9420 §2.1: the next byte as an integer (a length header's first byte, a presence octet)."""
-        if self.pos >= self.end:
+        pos = self.pos
+        if pos >= self.end:
             raise DecodeError("", "truncated: needs 1 byte, 0 left")
-        self.pos += 1
-        return self.data[self.pos - 1]
+        self.pos = pos + 1
+        return self.data[pos]
 
     def uint(self, size: int) -> int:
         """RFC 9420 §2.1 (RFC 8446 §3 ``uintN``): a big-endian unsigned integer of ``size`` bytes."""
@@ -119,20 +121,26 @@ class Reader:
     def varint(self) -> int:
         """RFC 9420 §2.1.2: a variable-length integer header; non-minimal and ``0b11`` prefixes are errors."""
         first = self.byte()
-        prefix = first >> 6
-        if prefix == 0:
+        if first < 0x40:  # prefix 0b00: the value itself, the common case
             return first
+        prefix = first >> 6
         if prefix == 3:
             raise DecodeError("", "invalid variable-length integer prefix 0b11")
         size = 2 if prefix == 1 else 4
-        value = int.from_bytes(bytes((first & 0x3F,)) + self.take(size - 1), "big")
+        value = (first & 0x3F) << (8 * (size - 1)) | int.from_bytes(self.take(size - 1), "big")
         if (size == 2 and value < 0x40) or (size == 4 and value < 0x4000):
             raise DecodeError("", "non-minimal variable-length integer")
         return value
 
     def opaque(self) -> bytes:
         """RFC 9420 §2.1.2: ``opaque <V>``: a varint length, then that many bytes."""
-        return self.take(self.varint())
+        pos = self.pos
+        if pos < self.end and self.data[pos] < 0x40:  # a one-byte length header, the common case
+            start, end = pos + 1, pos + 1 + self.data[pos]
+            if end <= self.end:
+                self.pos = end
+                return self.data[start:end]
+        return self.take(self.varint())  # a longer header, or too few bytes (``take`` says how many)
 
     def sub(self) -> "Reader":
         """RFC 9420 §2.1.2: A reader over the next ``<V>``-prefixed span; this reader skips past it."""
@@ -207,7 +215,7 @@ class Uint(Kind):
 
     def read(self, r: Reader) -> int:
         """RFC 8446 §3 ``uintN``: a big-endian integer of ``size`` bytes."""
-        return r.uint(self.size)
+        return int.from_bytes(r.take(self.size), "big")
 
     def __repr__(self) -> str:
         return f"U{8 * self.size}"
@@ -221,7 +229,11 @@ class Opaque(Kind):
 
     def write(self, value: bytes, out: bytearray) -> None:
         """RFC 9420 §2.1.2: a varint length header, then the bytes."""
-        out += varint(len(value))
+        n = len(value)
+        if n < 0x40:  # a one-byte header, the common case
+            out.append(n)
+        else:
+            out += varint(n)
         out += value
 
     def encode_parts(self, value: bytes) -> tuple[bytes, ...]:
@@ -252,19 +264,18 @@ class Vector(Kind):
 
     def write(self, value: Iterable[Any], out: bytearray) -> None:
         """RFC 9420 §2.1.2: ``T items<V>``: the items' encodings behind one varint length header."""
-        body = bytearray()
+        start = len(out)
         item = self.item_kind
         for v in value:
-            item.write(v, body)
-        out += varint(len(body))
-        out += body
+            item.write(v, out)
+        out[start:start] = varint(len(out) - start)  # the header, once the body's length is known
 
     def read(self, r: Reader) -> tuple:
         """RFC 9420 §2.1.2: items read until the length header's span is used up."""
         inner = r.sub()
         item = self.item_kind
         items = []
-        while not inner.done:
+        while inner.pos < inner.end:
             if len(items) == self.max_items:
                 raise DecodeError("", f"more than {self.max_items} items")
             try:
@@ -315,6 +326,7 @@ class Enum(Kind):
     def __init__(self, size: Uint, enum_type: type[enum.IntEnum]):
         self.size = size
         self.enum_type = enum_type
+        self.members = {int(member): member for member in enum_type}
 
     def write(self, value: enum.IntEnum, out: bytearray) -> None:
         """RFC 8446 §3 ``enum``: the member's value as an unsigned integer of the enum's width."""
@@ -323,10 +335,10 @@ class Enum(Kind):
     def read(self, r: Reader) -> enum.IntEnum:
         """RFC 8446 §3 ``enum``: the member with that value; an unknown value is an error."""
         raw = self.size.read(r)
-        try:
-            return self.enum_type(raw)
-        except ValueError:
-            raise DecodeError("", f"unknown {self.enum_type.__name__} {raw}") from None
+        member = self.members.get(raw)
+        if member is None:
+            raise DecodeError("", f"unknown {self.enum_type.__name__} {raw}")
+        return member
 
 
 class Tagged(Kind):
@@ -351,11 +363,12 @@ class Tagged(Kind):
         cls = self.cases.get(tag)
         if cls is None:
             raise DecodeError("", f"unknown {self.name} {tag}")
-        return _read_remembering(cls, r)
+        return cls._kind.read(r)
 
 
 class StructKind(Kind):
-    """RFC 9420 §2.1: a ``struct`` nested as a field (its encoding remembered, see ``_read_remembering``)."""
+    """RFC 9420 §2.1: a ``struct`` nested as a field, or a tagged case, or a whole message: its encoding remembered
+    (``read``)."""
 
     def __init__(self, cls: type["Struct"]):
         self.cls = cls
@@ -369,21 +382,16 @@ class StructKind(Kind):
         return (value.encode(),)
 
     def read(self, r: Reader) -> "Struct":
-        """RFC 9420 §2.1: a struct read field by field."""
-        return _read_remembering(self.cls, r)
+        """RFC 9420 §2.1: A struct read field by field, keeping the bytes it was read from as its encoding.
 
-
-def _read_remembering(cls: type["Struct"], r: Reader) -> "Struct":
-    """Read a ``cls`` and keep the bytes it was read from as its encoding.
-
-    Decoding is strict, so these are exactly the bytes ``encode`` would
-    produce; keeping them saves re-encoding a received structure to hash or
-    verify it (key package references, signatures, tree hashes).
-    """
-    start = r.pos
-    value = cls.read(r)
-    object.__setattr__(value, "_encoding", r.data[start:r.pos])
-    return value
+        Decoding is strict, so these are exactly the bytes ``encode`` would
+        produce; keeping them saves re-encoding a received structure to hash or
+        verify it (key package references, signatures, tree hashes).
+        """
+        start = r.pos
+        value = self.cls.read(r)
+        object.__setattr__(value, "_encoding", r.data[start:r.pos])
+        return value
 
 
 def kind_of(spec: Any) -> Kind:
@@ -404,9 +412,11 @@ class Struct:
 
     TAG: ClassVar[int]
     _fields: ClassVar[tuple[tuple[str, Kind], ...] | None]
+    """``wire_fields()`` once resolved (None before): reading and writing use it as ``_fields or wire_fields()``,
+    without a call per struct."""
     _kind: ClassVar[StructKind]
     _encoding: ClassVar[bytes | None] = None
-    """The instance's encoding once known (``_read_remembering``, ``encode``); read as an attribute, never through
+    """The instance's encoding once known (``StructKind.read``, ``encode``); read as an attribute, never through
     ``__dict__``, which would make CPython build a dict for every struct it is asked of."""
 
     def __init_subclass__(cls, **kwargs: Any):
@@ -418,7 +428,7 @@ class Struct:
     @classmethod
     def wire_fields(cls) -> tuple[tuple[str, Kind], ...]:
         """RFC 9420 §2.1: The (name, kind) pairs in wire order, resolved on first use."""
-        if cls.__dict__.get("_fields") is None:
+        if cls._fields is None:  # set to None on every subclass, so never a base class's
             hints = typing.get_type_hints(cls, include_extras=True)
             fields = []
             for f in dataclasses.fields(cls):
@@ -432,32 +442,32 @@ class Struct:
 
     def write(self, out: bytearray) -> None:
         """RFC 9420 §2.1: the fields in wire order, appended to ``out``."""
-        for name, kind in self.wire_fields():
+        for name, kind in self._fields or self.wire_fields():
             kind.write(getattr(self, name), out)
 
     @classmethod
     def read(cls, r: Reader) -> "Struct":
         """RFC 9420 §2.1: read the fields in wire order; a ``DecodeError`` names the field."""
-        values = {}
+        values = []
         name = ""
         try:
-            for name, kind in cls.wire_fields():
-                values[name] = kind.read(r)
+            for name, kind in cls._fields or cls.wire_fields():
+                values.append(kind.read(r))
         except DecodeError as e:  # the path names the field (one handler per struct, not one per field)
             raise e.within(name) from None
-        return cls(**values)
+        return cls(*values)  # the wire order is the fields' order
 
     def encode_fields(self, count: int) -> bytes:
         """RFC 9420 §5.1.2 (to-be-signed structures): The encoding of the first ``count`` wire fields (a to-be-signed prefix).
 
         All fields but a last ``opaque<V>`` (a signature) are the encoding cut before it: a structure read from
-        the wire keeps the bytes it was read from (``_read_remembering``), so they are not encoded again."""
-        fields = self.wire_fields()
+        the wire keeps the bytes it was read from (``StructKind.read``), so they are not encoded again."""
+        fields = self._fields or self.wire_fields()
         if count == len(fields) - 1 and fields[-1][1] is OPAQUE:
             encoding, last = self.encode(), getattr(self, fields[-1][0])
             return encoding[:len(encoding) - len(varint(len(last))) - len(last)]
         out = bytearray()
-        for name, kind in self.wire_fields()[:count]:
+        for name, kind in fields[:count]:
             kind.write(getattr(self, name), out)
         return bytes(out)
 
@@ -469,7 +479,7 @@ class Struct:
         if encoding is not None:
             return (encoding,)
         parts: list[bytes] = []
-        for name, kind in self.wire_fields():
+        for name, kind in self._fields or self.wire_fields():
             parts += kind.encode_parts(getattr(self, name))
         return tuple(parts)
 
@@ -492,7 +502,7 @@ class Struct:
         """RFC 9420 §2.1: Decode exactly one value from ``data``; anything left over is an error."""
         r = Reader(bytes(data))
         try:
-            value = _read_remembering(cls, r)
+            value = cls._kind.read(r)
             r.finish()
         except DecodeError as e:
             raise e.within(cls.__name__) from None

@@ -2,9 +2,9 @@
 
 The model remembers what is a function of its inputs alone (a signature that verified, RFC 9420 §5.1.2; a key
 loaded from its bytes, RFC 9180 §7.1.2; a tree checked from a GroupInfo, RFC 9420 §12.4.3.1; an epoch's secrets, §8;
-a Welcome's GroupInfo decrypted, §12.4.3.1), so that the members of a group do not each compute it again. A memory
-holds at most ``limit`` entries and forgets the oldest first; limit 0 remembers nothing. The XMTP API server's
-threads share it, hence the lock.
+a Welcome's GroupInfo decrypted, §12.4.3.1; a tree node's hash, §7.8; a node's key pair from its path secret, §7.4),
+so that the members of a group do not each compute it again. A memory holds at most ``limit`` entries and forgets
+the oldest first; limit 0 remembers nothing. The XMTP API server's threads share it, hence the lock.
 
 Every such memory of the process, ``Memory`` or a ``functools.lru_cache`` function registered with ``process_wide``, is
 emptied by ``forget_all``: what a process computes next, it computes as a process just started would (a benchmark
@@ -14,6 +14,7 @@ objects, protobuf tags) are not memories of inputs and stay.
 
 from __future__ import annotations
 
+import collections
 import threading
 import weakref
 from typing import Callable, Generic, Hashable, TypeVar
@@ -29,7 +30,7 @@ class Memory(Generic[K, V]):
 
     def __init__(self, limit: int):
         self.limit = limit
-        self._entries: dict[K, V] = {}
+        self._entries: collections.OrderedDict[K, V] = collections.OrderedDict()  # forgets its oldest in O(1)
         self._lock = threading.Lock()
         _MEMORIES.add(self)
 
@@ -54,7 +55,7 @@ class Memory(Generic[K, V]):
             if not self.limit:
                 return
             if len(self._entries) >= self.limit:
-                del self._entries[next(iter(self._entries))]
+                self._entries.popitem(last=False)
             self._entries[key] = value
 
     def recall(self, key: K, compute: Callable[[], V], remembering: bool = True) -> V:

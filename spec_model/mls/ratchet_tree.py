@@ -10,7 +10,11 @@ them, see ``treekem``).
 
 Tree hashes (§7.8) are cached per node; changing a node forgets the cached
 hashes of that node and its ancestors only, so an add, remove or update costs
-O(log n) hashes rather than a walk over the whole tree. For the same reason the
+O(log n) hashes rather than a walk over the whole tree. The hash of a node is a
+function of the suite, the node and its children's hashes, and every member of
+a group hashes the same changed nodes: it is also remembered process-wide by
+those inputs (``memory.Memory``), so members in one process compute it once;
+so are parent hashes (§7.9). For the same reason the
 tree keeps two indexes current as nodes change: its ``Membership`` (what leaf
 validation compares a new leaf with, §7.3) and the node holding each encryption
 key (the uniqueness check of an UpdatePath, §12.4.2), so that processing a
@@ -21,13 +25,14 @@ from __future__ import annotations
 
 import collections
 import dataclasses
-from typing import Collection, Iterable, Iterator, Sequence, Union
+from typing import Callable, Collection, Iterable, Iterator, Sequence, Union
 
 from . import tree_math as tm
 from .codec import OPAQUE, U8, U32, Annotated, Optional, Reader, Struct, Tagged, Vector
 from .leaf_node import FromCommit, LeafNode
+from .memory import Memory
 from .reasons import Reason, Rejected
-from .suites import CipherSuite, InvalidSignatureError
+from .suites import CipherSuite, InvalidSignatureError, verifications_remembered
 
 __all__ = [
     "ParentNode", "Node", "NODE", "MAX_LEAVES", "MAX_NODES", "RATCHET_TREE", "LeafNodeHashInput", "ParentNodeHashInput",
@@ -83,6 +88,14 @@ class ParentNodeHashInput(Struct):
 
 TREE_HASH_INPUT = Tagged(U8, "NodeType", (LeafNodeHashInput, ParentNodeHashInput))
 """RFC 9420 §7.8: ``TreeHashInput``, the node type then its hash input."""
+
+_remembered_hashes: Memory[tuple, bytes] = Memory(8192)
+"""Tree and parent hashes (§7.8, §7.9) by suite and hash input, see ``RatchetTree._remembered_hash``."""
+
+
+def _tree_hash_input(value: LeafNodeHashInput | ParentNodeHashInput) -> tuple[bytes, ...]:
+    """RFC 9420 §7.8: ``TreeHashInput`` in pieces (``TREE_HASH_INPUT``): the node type, then ``value``."""
+    return bytes((value.TAG,)), *value.encode_parts()
 
 
 class ParentHashInput(Struct):
@@ -389,24 +402,23 @@ class RatchetTree:
         """RFC 9420 §7.5 step 4: replace leaf ``i`` only (after ``merge_path`` set its direct path)."""
         self._set(2 * i, leaf)
 
-    def merge_path(self, i: int, encryption_keys: Sequence[bytes], filtered: list[int] | None = None) -> bytes:
+    def merge_path(self, i: int, encryption_keys: Sequence[bytes], filtered: dict[int, int] | None = None) -> bytes:
         """RFC 9420 §7.5, §7.9: merge the public keys of leaf ``i``'s UpdatePath; the leaf's parent hash.
 
         Blanks the direct path of leaf ``i``, sets each node of its filtered
         direct path to the next key with no unmerged leaves, then fills in the
         parent hashes from the root down. Returns the parent hash the sender's
         ``FromCommit`` leaf must carry. The leaf itself is left to ``set_leaf``.
-        ``filtered`` is leaf ``i``'s filtered direct path, from a caller that has it already.
+        ``filtered`` is leaf ``i``'s ``filtered_copath``, from a caller that has it already.
         """
-        copath_child = self.copath_children(i)
-        path = filtered if filtered is not None else self._filtered(copath_child)
-        if len(encryption_keys) != len(path):
-            raise ValueError(f"{len(encryption_keys)} keys for a filtered path of {len(path)} nodes")
+        filtered = self.filtered_copath(i) if filtered is None else filtered
+        if len(encryption_keys) != len(filtered):
+            raise ValueError(f"{len(encryption_keys)} keys for a filtered path of {len(filtered)} nodes")
         self._blank_direct_path(i)
         parent_hash = b""
-        for p, key in reversed(list(zip(path, encryption_keys))):
+        for (p, copath_child), key in reversed(list(zip(filtered.items(), encryption_keys))):
             self._set(p, ParentNode(key, parent_hash, ()))
-            parent_hash = self._parent_hash(p, copath_child[p])
+            parent_hash = self._parent_hash(p, copath_child)
         return parent_hash
 
     # -- resolution and paths (§4.1)
@@ -439,10 +451,11 @@ class RatchetTree:
 
     def filtered_direct_path(self, i: int) -> list[int]:
         """RFC 9420 §4.1.2: leaf ``i``'s direct path minus nodes whose copath child resolves to nothing."""
-        return self._filtered(self.copath_children(i))
+        return list(self.filtered_copath(i))
 
-    def _filtered(self, copath_child: dict[int, int]) -> list[int]:
-        return [p for p, c in copath_child.items() if not self._is_blank_subtree(c)]
+    def filtered_copath(self, i: int) -> dict[int, int]:
+        """RFC 9420 §4.1.2: each node of leaf ``i``'s filtered direct path mapped to its child on ``i``'s copath."""
+        return {p: c for p, c in self.copath_children(i).items() if not self._is_blank_subtree(c)}
 
     # -- hashes (§7.8, §7.9)
 
@@ -462,22 +475,32 @@ class RatchetTree:
         return self._hash_node(x, removed)
 
     def _hash_node(self, x: int, removed: frozenset[int]) -> bytes:
+        """RFC 9420 §7.8: ``Hash(TreeHashInput)`` of node ``x``; the input keyed by the node's encoding."""
         node = self._nodes[x]
         if tm.is_leaf(x):
-            value: Struct = LeafNodeHashInput(x // 2, None if x // 2 in removed else node)
-        else:
-            if node is not None and not removed.isdisjoint(node.unmerged_leaves):
-                kept = tuple(u for u in node.unmerged_leaves if u not in removed)
-                node = node.replace(unmerged_leaves=kept)
-            value = ParentNodeHashInput(node, self._original_tree_hash(tm.left(x), removed),
-                                        self._original_tree_hash(tm.right(x), removed))
-        return self.cs.hash(bytes((value.TAG,)), *value.encode_parts())  # TREE_HASH_INPUT, in pieces
+            leaf = None if x // 2 in removed else node
+            return self._remembered_hash((LeafNodeHashInput, x // 2, leaf and leaf.encode()),
+                                         lambda: _tree_hash_input(LeafNodeHashInput(x // 2, leaf)))
+        if node is not None and not removed.isdisjoint(node.unmerged_leaves):
+            kept = tuple(u for u in node.unmerged_leaves if u not in removed)
+            node = node.replace(unmerged_leaves=kept)
+        left, right = self._original_tree_hash(tm.left(x), removed), self._original_tree_hash(tm.right(x), removed)
+        return self._remembered_hash((ParentNodeHashInput, node and node.encode(), left, right),
+                                     lambda: _tree_hash_input(ParentNodeHashInput(node, left, right)))
 
     def _parent_hash(self, p: int, s: int) -> bytes:
         """RFC 9420 §7.9: the parent hash of parent node ``p`` with copath child ``s``."""
         node = self._nodes[p]
         sibling_hash = self._original_tree_hash(s, frozenset(node.unmerged_leaves))
-        return self.cs.hash(ParentHashInput(node.encryption_key, node.parent_hash, sibling_hash).encode())
+        fields = (node.encryption_key, node.parent_hash, sibling_hash)
+        return self._remembered_hash((ParentHashInput, *fields), lambda: ParentHashInput(*fields).encode_parts())
+
+    def _remembered_hash(self, key: tuple, pieces: Callable[[], tuple[bytes, ...]]) -> bytes:
+        """RFC 9420 §7.8, §7.9: the hash of the input whose encoding, in pieces, is ``pieces()``; remembered (while
+        ``suites.verifications_remembered()``) by the suite and ``key``: the input's struct and the fields that
+        determine its encoding."""
+        return _remembered_hashes.recall((self.cs.id, *key), lambda: self.cs.hash(*pieces()),
+                                         verifications_remembered())
 
     def _parent_hash_valid_children(self, p: int) -> list[int]:
         """RFC 9420 §7.9.2: the descendants ``D`` whose parent hash is valid with respect to ``p``.

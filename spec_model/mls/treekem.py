@@ -33,9 +33,10 @@ from . import tree_math as tm
 from .codec import OPAQUE, Annotated, Struct, Vector
 from .hpke import DecryptError
 from .leaf_node import FromCommit, LeafNode
+from .memory import Memory
 from .ratchet_tree import RatchetTree
 from .reasons import Reason, Rejected
-from .suites import CipherSuite, HPKECiphertext, InvalidSignatureError, Rng
+from .suites import CipherSuite, HPKECiphertext, InvalidSignatureError, Rng, verifications_remembered
 
 __all__ = [
     "UpdatePathNode", "UpdatePath", "TreeKEMError", "PathKeys", "GroupContextFor", "node_key_pair",
@@ -83,9 +84,18 @@ class PathKeys:
     private_keys: dict[int, bytes]
 
 
+_remembered_key_pairs: Memory[tuple, tuple[bytes, bytes]] = Memory(1024)
+"""Node key pairs (§7.4) by suite and path secret, see ``node_key_pair``."""
+
+
 def node_key_pair(cs: CipherSuite, path_secret: bytes) -> tuple[bytes, bytes]:
-    """RFC 9420 §7.4: ``KEM.DeriveKeyPair(DeriveSecret(path_secret, "node"))`` as (private, public)."""
-    return cs.derive_key_pair(cs.derive_secret(path_secret, b"node"))
+    """RFC 9420 §7.4: ``KEM.DeriveKeyPair(DeriveSecret(path_secret, "node"))`` as (private, public).
+
+    A function of the suite and the path secret, which the committer and every member that decrypts it or a secret
+    below it derive again: remembered by those (while ``suites.verifications_remembered()``)."""
+    return _remembered_key_pairs.recall((cs.id, path_secret),
+                                        lambda: cs.derive_key_pair(cs.derive_secret(path_secret, b"node")),
+                                        verifications_remembered())
 
 
 def derive_path_keys(cs: CipherSuite, tree: RatchetTree, node: int, path_secret: bytes) -> PathKeys:
@@ -127,8 +137,8 @@ def create_update_path(cs: CipherSuite, tree: RatchetTree, leaf_index: int, sign
     template = leaf_node or tree.leaf(leaf_index)
     if template is None:
         raise ValueError(f"leaf {leaf_index} is blank and no leaf node was given")
-    path = tree.filtered_direct_path(leaf_index)
-    copath_child = tree.copath_children(leaf_index)
+    copath_child = tree.filtered_copath(leaf_index)
+    path = list(copath_child)
 
     leaf_priv, leaf_pub = node_key_pair(cs, leaf_secret)
     secret, secrets = leaf_secret, []
@@ -137,7 +147,7 @@ def create_update_path(cs: CipherSuite, tree: RatchetTree, leaf_index: int, sign
         secrets.append(secret)
     pairs = [node_key_pair(cs, s) for s in secrets]
 
-    parent_hash = tree.merge_path(leaf_index, [pub for _, pub in pairs], path)
+    parent_hash = tree.merge_path(leaf_index, [pub for _, pub in pairs], copath_child)
     leaf = template.replace(encryption_key=leaf_pub, source=FromCommit(parent_hash))
     tree.set_leaf(leaf_index, leaf.signed(cs, signature_priv, group_id, leaf_index))
     context = group_context(tree.tree_hash())
@@ -176,7 +186,7 @@ def apply_update_path(cs: CipherSuite, tree: RatchetTree, sender: int, path: Upd
     if receiver == sender or receiver in excluded or tree.leaf(receiver) is None:
         raise ValueError(f"leaf {receiver} cannot receive the path of leaf {sender}")
 
-    filtered = tree.filtered_direct_path(sender)
+    filtered = tree.filtered_copath(sender)
     if len(path.nodes) != len(filtered):
         raise TreeKEMError(Reason.INVALID_PATH, f"{len(path.nodes)} nodes, filtered path of {len(filtered)}")
     new_keys = [leaf.encryption_key, *(n.encryption_key for n in path.nodes)]
@@ -191,7 +201,7 @@ def apply_update_path(cs: CipherSuite, tree: RatchetTree, sender: int, path: Upd
     ancestor = tm.common_ancestor(2 * sender, 2 * receiver)
     receiver_side = tm.left(ancestor) if 2 * receiver < ancestor else tm.right(ancestor)  # the copath child
     resolution = tree.resolution(receiver_side, excluded)
-    ciphertexts = path.nodes[filtered.index(ancestor)].encrypted_path_secret
+    ciphertexts = path.nodes[list(filtered).index(ancestor)].encrypted_path_secret
     if len(ciphertexts) != len(resolution):
         raise TreeKEMError(Reason.INVALID_PATH, f"{len(ciphertexts)} ciphertexts, {len(resolution)} keys")
     held = next(((r, ct) for r, ct in zip(resolution, ciphertexts) if r in private_keys), None)

@@ -12,7 +12,7 @@ from conformance.adapter.reference import ReferenceAdapter
 from conformance.runner.checks import Status
 from conformance.runner.run import run_checks
 from conformance.runner.wire_checks import wire_checks
-from conformance.vectors import XMTP_DIR, family_modules
+from conformance.vectors import XMTP_DIR, family_document, family_modules, profiles_deciding_alike
 from conformance.wire import WIRE_FAMILIES, key_packages, same_in_every_profile, wire_cases
 from spec_model.xmtp.key_package import KeyPackage
 
@@ -101,12 +101,14 @@ def test_seed_cases_judged_in_every_profile_pass_on_the_model_following_libxmtp(
 
 
 def test_same_in_every_profile_asks_the_model_with_each_profile():
-    modules = family_modules()
-    cases = {c["id"]: c for c in json.loads((XMTP_DIR / "commit_validation.json").read_text())["cases"]}
-    assert same_in_every_profile(modules["commit_validation"], cases["commit_validation::seed/psk_proposal"]["inputs"])
+    module = family_modules()["commit_validation"]
+    cases = {c.id: c for c in family_document("commit_validation", "decision").cases}
+    alike, unlike = cases["commit_validation::seed/psk_proposal"], cases["commit_validation::seed/update_permissions_policy_deny"]
+    assert profiles_deciding_alike(module, alike.inputs) == alike.profiles == ["seed", "libxmtp"]
+    assert same_in_every_profile(alike)
     # seed refuses it, libxmtp applies it (its update_permissions policy is not enforced)
-    assert not same_in_every_profile(modules["commit_validation"],
-                                     cases["commit_validation::seed/update_permissions_policy_deny"]["inputs"])
+    assert profiles_deciding_alike(module, unlike.inputs) == unlike.profiles == ["seed"]
+    assert not same_in_every_profile(unlike)
 
 
 @pytest.mark.parametrize("name", ["not_yet_valid", "valid_at_not_before", "valid_one_second_before_not_after",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import random
 
 import pytest
@@ -13,7 +14,7 @@ from spec_model.mls import tree_math as tm
 from spec_model.mls.leaf_node import Capabilities, Credential, FromKeyPackage, LeafNode, Lifetime
 from spec_model.mls.ratchet_tree import KeyIndex, ParentNode, RatchetTree, TreeValidationError
 from spec_model.mls.reasons import Reason
-from spec_model.mls.suites import suite
+from spec_model.mls.suites import remember_verifications, suite
 
 CS = suite(1)
 _rng = random.Random(9420)
@@ -41,6 +42,16 @@ def merge_random_path(tree: RatchetTree, i: int, rng: random.Random) -> None:
 def fresh(tree: RatchetTree) -> RatchetTree:
     """The same tree rebuilt from its encoding, with no cached hashes."""
     return RatchetTree.decode(CS, tree.encode())
+
+
+@contextlib.contextmanager
+def nothing_remembered():
+    """Hashes computed, not recalled from the process's memory of node hashes (nor signatures from theirs)."""
+    before = remember_verifications(0)
+    try:
+        yield
+    finally:
+        remember_verifications(before)
 
 
 def test_extension_truncates_and_round_trips() -> None:
@@ -118,8 +129,8 @@ operations = st.lists(st.tuples(st.sampled_from(["add", "remove", "path", "updat
 @settings(max_examples=60, deadline=None)
 @given(operations)
 def test_cached_hashes_track_changes(ops: list[tuple[str, int]]) -> None:
-    """After any sequence of adds, removes, updates and merged paths, cached hashes and the kept indexes
-    (membership, encryption-key holders) equal a fresh computation."""
+    """After any sequence of adds, removes, updates and merged paths, cached and remembered tree and parent hashes
+    and the kept indexes (membership, encryption-key holders) equal a fresh computation."""
     rng = random.Random(len(ops))
     tree, unused = tree_of(1), list(LEAVES[1:])
     for op, k in ops:
@@ -130,14 +141,19 @@ def test_cached_hashes_track_changes(ops: list[tuple[str, int]]) -> None:
         elif op == "remove" and len(members) > 1:
             tree.remove_leaf(members[k % len(members)])
         elif op == "path":
-            merge_random_path(tree, members[k % len(members)], rng)
+            i, twin = members[k % len(members)], tree.copy()
+            keys = [rng.randbytes(32) for _ in tree.filtered_direct_path(i)]
+            parent_hash = tree.merge_path(i, keys)
+            with nothing_remembered():
+                assert twin.merge_path(i, keys) == parent_hash
         elif op == "update":
             i = members[k % len(members)]
             tree.update_leaf(i, tree.leaf(i).replace(encryption_key=rng.randbytes(32)))
         assert before.tree_hash() == before_hash  # copies are independent
         rebuilt = fresh(tree)
-        assert [tree.tree_hash(x) for x in range(2 * tree.n_leaves - 1)] == \
-               [rebuilt.tree_hash(x) for x in range(2 * rebuilt.n_leaves - 1)]
+        with nothing_remembered():
+            computed = [rebuilt.tree_hash(x) for x in range(2 * rebuilt.n_leaves - 1)]
+        assert [tree.tree_hash(x) for x in range(2 * tree.n_leaves - 1)] == computed
         assert tree.membership == rebuilt.membership and tree._key_holders == rebuilt._key_holders
         assert_tree_invariants(tree)
 
@@ -175,6 +191,7 @@ class CountingSuite:
 
     def __init__(self) -> None:
         self.calls = 0
+        self.id = CS.id
 
     def hash(self, *data: bytes) -> bytes:
         self.calls += 1
@@ -187,14 +204,29 @@ def test_400_member_tree_rehashes_only_changed_paths() -> None:
     for n in range(360):  # 400 members, reusing leaf contents (keys need not be unique to hash)
         tree.add_leaf(LEAVES[n % 40])
     assert tree.n_leaves == 512
-    tree.tree_hash()
-    assert cs.calls == 1023
-    for change in (lambda: tree.add_leaf(LEAVES[0]), lambda: tree.remove_leaf(123),
-                   lambda: tree.update_leaf(77, LEAVES[1])):
-        cs.calls = 0
-        change()
+    with nothing_remembered():
         tree.tree_hash()
-        assert cs.calls == 10  # the changed leaf and its 9 ancestors only
+        assert cs.calls == 1023
+        for change in (lambda: tree.add_leaf(LEAVES[0]), lambda: tree.remove_leaf(123),
+                       lambda: tree.update_leaf(77, LEAVES[1])):
+            cs.calls = 0
+            change()
+            tree.tree_hash()
+            assert cs.calls == 10  # the changed leaf and its 9 ancestors only
+
+
+def test_members_hash_a_changed_node_once() -> None:
+    """§7.8: a second member's copy of the same tree, changed the same way, recalls the first member's hashes."""
+    cs = CountingSuite()
+    first, second = (RatchetTree.decode(cs, tree_of(9).encode()) for _ in range(2))  # type: ignore[arg-type]
+    first.tree_hash(), second.tree_hash()
+    for tree in (first, second):
+        cs.calls = 0
+        tree.update_leaf(3, LEAVES[20])
+        tree.tree_hash()
+    assert cs.calls == 0 and second.tree_hash() == first.tree_hash()
+    with nothing_remembered():
+        assert fresh(second).tree_hash() == first.tree_hash()
 
 
 # -- validation (§12.4.3.1, §7.9.2), on official trees
@@ -251,7 +283,7 @@ def test_a_tree_longer_than_any_xmtp_group_is_refused_before_the_rest_is_read(mo
     """A million blank nodes: refused after MAX_NODES + 1 nodes are read, whatever follows."""
     from spec_model.mls.codec import DecodeError, varint
     from spec_model.mls.ratchet_tree import MAX_NODES, RATCHET_TREE
-    from spec_model.mls.suites import suite
+    from spec_model.mls.suites import remember_verifications, suite
     reads = []
     item_read = RATCHET_TREE.item.read
     monkeypatch.setattr(RATCHET_TREE.item, "read", lambda r: reads.append(1) or item_read(r))

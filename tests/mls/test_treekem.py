@@ -13,9 +13,9 @@ from spec_model.mls.group_context import GroupContext
 from spec_model.mls.leaf_node import Capabilities, Credential, FromCommit, FromKeyPackage, LeafNode, Lifetime
 from spec_model.mls.ratchet_tree import RatchetTree
 from spec_model.mls.reasons import Reason
-from spec_model.mls.suites import HPKECiphertext, suite
+from spec_model.mls.suites import HPKECiphertext, remember_verifications, suite
 from spec_model.mls.treekem import (
-    TreeKEMError, UpdatePath, apply_update_path, create_update_path, derive_path_keys,
+    TreeKEMError, UpdatePath, apply_update_path, create_update_path, derive_path_keys, node_key_pair,
 )
 
 CS = suite(1)
@@ -148,3 +148,18 @@ def test_tampered_leaf_and_path_are_rejected(committed: tuple[Group, UpdatePath]
     expect_rejected(group, path.replace(nodes=path.nodes[:-1]), Reason.INVALID_PATH)
     reused = path.nodes[0].replace(encryption_key=group.tree.leaf(0).encryption_key)
     expect_rejected(group, path.replace(nodes=(reused, *path.nodes[1:])), Reason.DUPLICATE_KEY)
+
+
+@given(st.binary(min_size=32, max_size=32), st.sampled_from([1, 2, 3]))
+@settings(max_examples=20, deadline=None)
+def test_remembered_node_key_pair_is_the_derived_one(path_secret: bytes, suite_id: int) -> None:
+    """§7.4: a node key pair recalled for a path secret equals the pair derived with nothing remembered."""
+    cs = suite(suite_id)
+    first, again = node_key_pair(cs, path_secret), node_key_pair(cs, path_secret)
+    before = remember_verifications(0)
+    try:
+        derived = cs.derive_key_pair(cs.derive_secret(path_secret, b"node"))
+        assert node_key_pair(cs, path_secret) == derived
+    finally:
+        remember_verifications(before)
+    assert first == again == derived and cs.hpke_public_key(derived[0]) == derived[1]
