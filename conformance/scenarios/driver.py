@@ -434,12 +434,15 @@ class Driver:
         """Inbox ids and addresses replaced by user names, everywhere in ``value``."""
         names = {inbox: user for user, inbox in self.inboxes.items()}
         names.update({address: user for user, address in self.addresses.items()})
-        if isinstance(value, dict):
-            return {k: self._named(v) for k, v in value.items()}
-        if isinstance(value, list):  # lists of strings are sets of inboxes or addresses: sorted by name
-            named = [self._named(v) for v in value]
-            return sorted(named) if all(isinstance(v, str) for v in named) else named
-        return names.get(value, value) if isinstance(value, str) else value
+
+        def named(value: Any) -> Any:
+            if isinstance(value, dict):
+                return {k: named(v) for k, v in value.items()}
+            if isinstance(value, list):  # lists of strings are sets of inboxes or addresses: sorted by name
+                items = [named(v) for v in value]
+                return sorted(items) if all(isinstance(v, str) for v in items) else items
+            return names.get(value, value) if isinstance(value, str) else value
+        return named(value)
 
 
 def _unknown_group(group: str) -> AdapterError:

@@ -356,6 +356,7 @@ class World:
         self.users: dict[str, User] = {}
         self.sdk: dict[str, dict[str, Any]] = {}  # profile -> {client, inbox_id, installation_id}
         self.groups: dict[GroupSpec, WireGroup] = {}
+        self._member_key_packages: dict[tuple[str, int], KeyPackageBundle] = {}  # (inbox id, installation) -> its own
         self.published: set[bytes] = set()  # every payload the model published (the SDK's are the others)
         self._phase = ""
 
@@ -436,6 +437,15 @@ class World:
 
     def key_package(self, user: User, index: int = 0) -> KeyPackageBundle:
         return build_key_package(user.installations[index], user.inbox_id, self.network.clock.now_ns() // 10**9)
+
+    def member_key_package(self, user: User, index: int = 0) -> KeyPackageBundle:
+        """The key package ``user``'s installation ``index`` joins the world's groups with: made on first use and
+        used again, as an XMTP key package may be until it is rotated (it carries LastResort, docs/xmtp-facts.md
+        §1; RFC 9420 §10, §16.8: a "last resort" key package may be reused)."""
+        key = (user.inbox_id, index)
+        if key not in self._member_key_packages:
+            self._member_key_packages[key] = self.key_package(user, index)
+        return self._member_key_packages[key]
 
     def publish(self, group_id: bytes, message: MLSMessage, *, application: bool = False) -> int:
         """Send ``message`` to the group topic; the envelope's id (the cursor a Welcome names)."""
@@ -521,7 +531,7 @@ class World:
         membership = GroupMembership(members={**{u.inbox_id: self.log.latest_sequence_id(u.inbox_id)
                                                  for u in users.values()},
                                               sdk_inbox: self.log.latest_sequence_id(sdk_inbox)})
-        bundles = {name: self.key_package(*installations[name]) for name in names}
+        bundles = {name: self.member_key_package(*installations[name]) for name in names}
         mls = create_group(bundles["creator"], group_context_extensions(
             new_group_metadata(creator.inbox_id), mutable, GroupMembership(members={creator.inbox_id: 0}),
             spec.policies, profile))

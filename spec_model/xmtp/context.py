@@ -160,8 +160,8 @@ class ClientContext:
         self.installation = installation
         self.inbox_id = inbox_id
         self.identities = Identities(self.network)
-        # per group: the stored state bytes, the group they decode to, and whether ``read_group`` has shared it
-        self._decoded: dict[bytes, tuple[bytes, Group | RestoredGroup, bool]] = {}
+        # per group: the stored state bytes and the group they decode to
+        self._decoded: dict[bytes, tuple[bytes, Group | RestoredGroup]] = {}
         # per group: the bytes of the commit last kept for an intent, and the commit they encode
         self._pending: dict[bytes, tuple[bytes, PendingCommit]] = {}
 
@@ -287,34 +287,35 @@ class ClientContext:
         """RFC 9420 §8: the group's stored state, to change and save (a restored group has no MLS state,
         docs/xmtp-facts.md §9).
 
-        SQLite stays the source of truth: the group ``save_group`` last stored is handed out instead of a decode
-        only while the database holds exactly the bytes it was saved as, only once, and only if no reader shares
-        it; the caller owns it from then on (a refused change, never saved, leaves nothing behind)."""
+        SQLite stays the source of truth: the group last saved or read is handed out instead of a decode only
+        while the database holds exactly the bytes it was saved as or decoded from, and only once; the caller owns
+        it from then on (a refused change, never saved, leaves nothing behind)."""
         state = self.group_row(group_id).mls_state
-        last = self._decoded.get(group_id)
-        if last is not None and last[0] == state and not last[2]:
-            del self._decoded[group_id]
+        last = self._decoded.pop(group_id, None)
+        if last is not None and last[0] == state:
             return last[1]
         return load_group_state(state)
 
     def read_group(self, group_id: bytes) -> Group | RestoredGroup:
         """RFC 9420 §8: the group's stored state, to read and never to change: decoded again only when the stored
-        state differs from the one last decoded or saved (reads of one state share one object)."""
+        state differs from the one last decoded or saved (reads of one state share one object). The caller takes
+        what it reads and keeps no reference to the group: the next ``load_group`` may hand it to a change."""
         state = self.group_row(group_id).mls_state
         last = self._decoded.get(group_id)
         if last is None or last[0] != state:
-            last = (state, load_group_state(state), True)
-        self._decoded[group_id] = (state, last[1], True)
+            last = self._decoded[group_id] = (state, load_group_state(state))
         return last[1]
 
     def save_group(self, group: Group | RestoredGroup, new_row: GroupRow | None = None) -> None:
         """RFC 9420 §8: store the group's state in its row (``new_row``: in this new row, for a group just created
         or joined). The caller hands the group over and changes it no more (``load_group`` and ``read_group`` may
         return it instead of decoding the bytes stored)."""
-        row = self.group_row(group.group_id) if new_row is None else new_row
         state = dump_group_state(group)
-        self.store.put_group(dataclasses.replace(row, mls_state=state))
-        self._decoded[group.group_id] = (state, group, False)
+        if new_row is None:
+            self.store.set_group_state(group.group_id, state)
+        else:
+            self.store.put_group(dataclasses.replace(new_row, mls_state=state))
+        self._decoded[group.group_id] = (state, group)
 
     def keep_pending_commit(self, group_id: bytes, pending: PendingCommit) -> bytes:
         """RFC 9420 §12.4.1: the bytes an intent keeps of the commit it published (docs/xmtp-facts.md §5); the

@@ -172,13 +172,17 @@ class Conversation:
 
         libxmtp ``find_messages_v2``: expired disappearing messages and DeleteMessage messages are left out, a
         deleted message is shown in place (``disappearing.py``, ``deletion.py``)."""
-        store = self.client.store
-        rows = store.find_messages(self.dm_twins(), exclude_type_ids=HIDDEN_TYPE_IDS,
-                                   unexpired_at_ns=self.client.now_ns(), **filters)
+        store, groups = self.client.store, self.dm_twins()
+        rows = store.find_messages(groups, exclude_type_ids=HIDDEN_TYPE_IDS, unexpired_at_ns=self.client.now_ns(),
+                                   **filters)
+        by_id = {row.id: row for row in rows}
+        deletions: dict[bytes, list[MessageDeletionRow]] = {}  # a valid deletion is one of the message's group
+        for deletion in store.find_message_deletions(group_id=groups):
+            deletions.setdefault(deletion.deleted_message_id, []).append(deletion)
         listed = []
         for message in StoredMessage.listed(rows):
-            row = store.get_message(message.id)
-            deletion = next((d for d in store.find_message_deletions(message.id) if is_deletion_valid(d, row)), None)
+            row = by_id[message.id]
+            deletion = next((d for d in deletions.get(message.id, ()) if is_deletion_valid(d, row)), None)
             if deletion is not None:
                 by = "sender" if deletion.deleted_by_inbox_id == row.sender_inbox_id else deletion.deleted_by_inbox_id
                 message = dataclasses.replace(message, content=EncodedContent(type=DELETED_MESSAGE), deleted_by=by)

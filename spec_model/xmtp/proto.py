@@ -238,17 +238,19 @@ class Field:
 # ------------------------------------------------------------------ messages
 
 _SCALAR, _MESSAGE, _OTHER = range(3)  # how Message._decode stores a field (Message._plan)
+_UNLESS_DEFAULT, _PRESENT, _EACH, _PACKED, _MAP = range(5)  # how Message.encode writes a field (Message._encoding)
 
 class Message:
     """protobuf encoding: a message, as a frozen dataclass whose fields are ``Annotated[type, Field(...)]``."""
 
     _fields: ClassVar[dict[int, tuple[str, Field]] | None]
     _decoding: ClassVar[tuple[dict[int, tuple[str, Field, Any, int]], tuple[str, ...]] | None]
+    _encoding_plan: ClassVar[tuple[tuple[str, bytes, Kind | Map, int], ...] | None]
 
     def __init_subclass__(cls, **kwargs: Any):
         super().__init_subclass__(**kwargs)
         dataclasses.dataclass(frozen=True)(cls)
-        cls._fields = cls._decoding = None
+        cls._fields = cls._decoding = cls._encoding_plan = None
 
     @classmethod
     def fields(cls) -> dict[int, tuple[str, Field]]:
@@ -267,23 +269,41 @@ class Message:
     def encode(self) -> bytes:
         """protobuf encoding: the fields in field-number order; defaults, empty lists and maps are left out."""
         out = bytearray()
-        for number, (name, spec) in self.fields().items():
+        for name, tag, kind, writing in self._encoding():
             value = getattr(self, name)
-            if isinstance(spec.kind, Map):
+            if writing == _UNLESS_DEFAULT:
+                if value is not None and value != kind.default:
+                    out += tag + kind.encode(value)
+            elif writing == _PRESENT:  # explicit presence (optional, oneof member) or an embedded message
+                if value is not None:
+                    out += tag + kind.encode(value)
+            elif writing == _EACH:
+                for item in value:
+                    out += tag + kind.encode(item)
+            elif writing == _PACKED:
+                if value:
+                    out += tag + _length_delimited(b"".join(kind.encode(v) for v in value))
+            else:  # _MAP
                 for key in sorted(value):
-                    entry = _field_bytes(1, spec.kind.key, key) + _field_bytes(2, spec.kind.value, value[key])
-                    out += _tag(number, LEN) + _length_delimited(entry)
-            elif spec.repeated:
-                if spec.kind.wire_type == LEN:
-                    for item in value:
-                        out += _tag(number, LEN) + spec.kind.encode(item)
-                elif value:
-                    out += _tag(number, LEN) + _length_delimited(b"".join(spec.kind.encode(v) for v in value))
-            elif value is None:
-                continue
-            elif spec.optional or spec.oneof or isinstance(spec.kind, MessageKind) or value != spec.kind.default:
-                out += _field_bytes(number, spec.kind, value)
+                    entry = _field_bytes(1, kind.key, key) + _field_bytes(2, kind.value, value[key])
+                    out += tag + _length_delimited(entry)
         return bytes(out)
+
+    @classmethod
+    def _encoding(cls) -> tuple[tuple[str, bytes, Kind | Map, int], ...]:
+        """Per field in number order: name, tag, kind and how ``encode`` writes it (``_UNLESS_DEFAULT``,
+        ``_PRESENT``, ``_EACH`` (repeated length-delimited), ``_PACKED`` or ``_MAP``); resolved on first use."""
+        plan = cls.__dict__.get("_encoding_plan")
+        if plan is None:
+            plan = cls._encoding_plan = tuple(
+                (name, _tag(number, LEN if spec.repeated or isinstance(spec.kind, Map) else spec.kind.wire_type),
+                 spec.kind,
+                 _MAP if isinstance(spec.kind, Map)
+                 else (_EACH if spec.kind.wire_type == LEN else _PACKED) if spec.repeated
+                 else _PRESENT if spec.optional or spec.oneof or isinstance(spec.kind, MessageKind)
+                 else _UNLESS_DEFAULT)
+                for number, (name, spec) in cls.fields().items())
+        return plan
 
     # -- decoding
 

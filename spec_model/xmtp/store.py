@@ -309,8 +309,8 @@ class Store:
         return found
 
     def _get(self, cls: type, *key: Any) -> Any:
-        where, params = _where(*((f"t.{k} = ?", v) for k, v in zip(layout(cls).key, key)))
-        rows = self._select(cls, where, params)
+        """The row of ``cls`` with this key, or None; without a key, the row of a one-row table."""
+        rows = self._select(cls, layout(cls).by_key if key else "", key)
         return rows[0] if rows else None
 
     def _update(self, table: str, row_id: Any, sql: str, params: Iterable) -> None:
@@ -374,6 +374,12 @@ class Store:
     def get_group(self, group_id: bytes) -> GroupRow | None:
         """libxmtp crates/xmtp_db/src/encrypted_store/group.rs@a53a97e ``find_group``."""
         return self._get(GroupRow, group_id)
+
+    def set_group_state(self, group_id: bytes, mls_state: bytes) -> None:
+        """libxmtp crates/xmtp_db/src/encrypted_store/group.rs@a53a97e: a stored group's new MLS state (a sealed
+        cell), its other columns kept."""
+        self._update("group", group_id, "UPDATE groups SET mls_state = ? WHERE id = ?",
+                     (self._seal("groups", "mls_state", (group_id,), mls_state), group_id))
 
     def set_membership_state(self, group_id: bytes, state: MembershipState) -> None:
         """libxmtp crates/xmtp_db/src/encrypted_store/group.rs@a53a97e ``update_group_membership``: our standing in
@@ -493,10 +499,12 @@ class Store:
         if self._get(MessageDeletionRow, row.id) is None:
             self._put(row)
 
-    def find_message_deletions(self, deleted_message_id: bytes) -> list[MessageDeletionRow]:
-        """libxmtp crates/xmtp_db/src/encrypted_store/message_deletion.rs@b649d1a: the deletions naming a message, oldest first."""
-        return self._select(MessageDeletionRow, "WHERE t.deleted_message_id = ? ORDER BY t.deleted_at_ns, t.rowid",
-                            (deleted_message_id,))
+    def find_message_deletions(self, deleted_message_id: bytes | None = None, *,
+                               group_id: tuple[bytes, ...] | None = None) -> list[MessageDeletionRow]:
+        """libxmtp crates/xmtp_db/src/encrypted_store/message_deletion.rs@b649d1a: the deletions naming a message, or
+        those recorded in any of the groups ``group_id``, oldest first."""
+        where, params = _where(("t.deleted_message_id = ?", deleted_message_id), ("t.group_id IN (?)", group_id))
+        return self._select(MessageDeletionRow, f"{where} ORDER BY t.deleted_at_ns, t.rowid", params)
 
     # ---- intents
 

@@ -198,6 +198,8 @@ class Layout(NamedTuple):
     """The plaintext columns stored as integers that read back as an ``IntEnum``: position and type."""
     select: str
     """``SELECT`` of every column from the table, aliased ``t``; a caller appends its ``WHERE`` and ``ORDER BY``."""
+    by_key: str
+    """``WHERE`` the row key equals the parameters, in key order."""
     upsert: str
     """Insert the row, or update every column of the stored row with the same key."""
 
@@ -229,5 +231,6 @@ def layout(cls: type) -> Layout:
     return Layout(
         table, key, columns, tuple(columns.index(k) for k in key), sealed, enums,
         f"SELECT {', '.join(f't.{c}' for c in columns)} FROM {table} AS t",
+        f"WHERE {' AND '.join(f't.{k} = ?' for k in key)}",
         f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join(['?'] * len(columns))}) "
         f"ON CONFLICT DO UPDATE SET {', '.join(f'{c} = excluded.{c}' for c in columns)}")

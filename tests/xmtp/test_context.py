@@ -13,15 +13,16 @@ def test_reads_share_one_decoded_state_until_the_stored_state_changes(net):
     group = alix.c.conversations.create_group([bo.address])
     first = alix.c.read_group(group.group_id)
     assert alix.c.read_group(group.group_id) is first  # the same stored state: decoded once
+    epoch = first.epoch  # a reader takes what it reads: the change below may be made on ``first`` itself
     group.update_name("renamed")
     changed = alix.c.read_group(group.group_id)
-    assert changed is not first and changed.epoch == first.epoch + 1
+    assert changed.epoch == epoch + 1
     assert group.name == "renamed" and group.epoch == changed.epoch
 
 
 def test_a_saved_group_is_handed_out_once_while_the_database_holds_it(net):
-    """``load_group`` returns the group ``save_group`` stored instead of decoding it only while SQLite holds exactly
-    its bytes, only once, and never one a reader shares; a save rolled back or a change never saved leaves nothing."""
+    """``load_group`` returns the group ``save_group`` stored or ``read_group`` decoded instead of decoding it only
+    while SQLite holds exactly its bytes, and only once; a save rolled back or a change never saved leaves nothing."""
     alix, bo = net.user("alix"), net.user("bo")
     c = alix.c
     group_id = c.conversations.create_group([bo.address]).group_id
@@ -40,8 +41,15 @@ def test_a_saved_group_is_handed_out_once_while_the_database_holds_it(net):
     reloaded.send_application(b"never saved", rng=c.rng)
     assert c.load_group(group_id) is not reloaded  # a change never saved is not served
     c.save_group(reloaded)
-    assert c.read_group(group_id) is reloaded  # a reader shares the saved group ...
-    assert c.load_group(group_id) is not reloaded  # ... so a writer decodes its own
+    assert c.read_group(group_id) is reloaded  # readers share the saved group ...
+    assert c.load_group(group_id) is reloaded  # ... and keep no reference to it: the next writer takes it
+    assert c.read_group(group_id) is not reloaded  # a reader after it never shares the writer's group
+    read = c.read_group(group_id)
+    assert c.load_group(group_id) is read  # a group decoded for reading, while the database holds its bytes
+    changed = c.load_group(group_id)
+    changed.send_application(b"a change of the stored state", rng=c.rng)
+    c.save_group(changed)
+    assert c.load_group(group_id) is changed and c.read_group(group_id) is not read  # the stored bytes decide
 
 
 def test_a_kept_commit_is_handed_out_once_for_exactly_its_bytes(net):

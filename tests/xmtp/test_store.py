@@ -20,8 +20,8 @@ from spec_model.xmtp.consent import ConsentRecord, ConsentState, ConsentType
 from spec_model.xmtp.delivery import DeliveryStatus, GroupMessageKind, IntentKind, IntentState
 from spec_model.xmtp.extensions import ConversationType
 from spec_model.xmtp.store import (
-    AssociationStateRow, CursorKind, GroupRow, IdentityRow, KeyPackageRow, MembershipState, MessageRow,
-    RegistrationState, Store, StoreReason, SyncRequestRow,
+    AssociationStateRow, CursorKind, GroupRow, IdentityRow, KeyPackageRow, MembershipState, MessageDeletionRow,
+    MessageRow, RegistrationState, Store, StoreReason, SyncRequestRow,
 )
 
 KEY = bytes(range(32))
@@ -493,6 +493,30 @@ def test_group_rotation_time_and_membership_state(store: Store):
     assert (row.rotated_at_ns, row.membership_state) == (77, MembershipState.REJECTED)
     with pytest.raises(Rejected) as e:
         store.set_group_rotated_at(b"absent", 1)
+    assert e.value.reason is StoreReason.NOT_FOUND
+
+
+def test_message_deletions_are_found_by_message_or_by_group_oldest_first(store: Store):
+    rows = [MessageDeletionRow(b"d1", b"group-1", b"msg-1", "a", 0, 30),
+            MessageDeletionRow(b"d2", b"group-2", b"msg-1", "b", 1, 10),
+            MessageDeletionRow(b"d3", b"group-1", b"msg-2", "a", 0, 20),
+            MessageDeletionRow(b"d4", b"group-3", b"msg-3", "c", 0, 5)]
+    for row in rows:
+        store.put_message_deletion(row)
+    store.put_message_deletion(dataclasses.replace(rows[0], deleted_at_ns=99))  # recorded once: the first is kept
+    assert store.find_message_deletions(b"msg-1") == [rows[1], rows[0]]
+    assert store.find_message_deletions(group_id=(b"group-1", b"group-2")) == [rows[1], rows[2], rows[0]]
+    assert store.find_message_deletions(group_id=(b"group-4",)) == []
+
+
+def test_a_group_state_is_replaced_alone_and_sealed_to_its_row(store: Store, db_path: Path):
+    store.put_group(dataclasses.replace(group(b"group-1", 1), rotated_at_ns=77))
+    store.set_group_state(b"group-1", b"epoch 2")
+    assert store.get_group(b"group-1") == dataclasses.replace(group(b"group-1", 1, mls_state=b"epoch 2"),
+                                                              rotated_at_ns=77)
+    assert b"epoch 2" not in db_path.read_bytes()
+    with pytest.raises(Rejected) as e:
+        store.set_group_state(b"absent", b"state")
     assert e.value.reason is StoreReason.NOT_FOUND
 
 
