@@ -47,7 +47,7 @@ Notes
   clamping (RFC 7748 §5) happens when the key is used.
 * Deserialized keys are cached keyed by their bytes, because MLS uses the same
   keys many times; a P-curve key pair that ``generate_key_pair`` made is cached too.
-  ``Kem.decap`` is cached keyed by its inputs: the members below one node of a
+  ``Kem.decap`` is remembered keyed by its inputs (``remember_decapsulations``): the members below one node of a
   ratchet tree decrypt the same path secret with its key.
   Every cache is one of the process's memories (``memory.forget_all``).
 """
@@ -72,10 +72,19 @@ from .memory import Memory, process_wide
 
 __all__ = [
     "DecryptError", "MessageLimitReachedError", "Mode", "Kdf", "Aead", "Kem", "XWingKem",
-    "Context", "Hpke", "hpke_for",
+    "Context", "Hpke", "hpke_for", "remember_decapsulations",
 ]
 
 _KEY_CACHE_SIZE = 4096
+_decapsulations: Memory[tuple, bytes] = Memory(_KEY_CACHE_SIZE)
+"""``Kem.decap``'s shared secrets by KEM, ``enc`` and ``skR`` (``remember_decapsulations``)."""
+
+
+def remember_decapsulations(remembering: bool) -> None:
+    """model: ``Kem.decap`` remembers its results (``_KEY_CACHE_SIZE`` of them) or none, the memory emptied;
+    ``suites.remember_verifications`` switches it with the verifications, off while benchmarks run, so that an
+    operation timed again decapsulates again."""
+    _decapsulations.reset(_KEY_CACHE_SIZE if remembering else 0)
 
 
 class DecryptError(Exception):
@@ -358,7 +367,6 @@ class Kem:
         self.Nenc = self.Npk = group.Npk
         self.Nsk = group.Nsk
         self.suite_id = b"KEM" + _i2osp(kem_id, 2)
-        self.decap = process_wide(functools.lru_cache(_KEY_CACHE_SIZE)(self._decap))
 
     def derive_key_pair(self, ikm: bytes) -> tuple[bytes, bytes]:
         """RFC 9180 §7.1.3: ``DeriveKeyPair(ikm)`` as (SerializePrivateKey(sk), SerializePublicKey(pk))."""
@@ -384,10 +392,13 @@ class Kem:
         dh = self._dh(skE, pkR, "pkR", ValueError)
         return self._extract_and_expand(dh, enc + pkR), enc
 
+    def decap(self, enc: bytes, skR: bytes) -> bytes:
+        """RFC 9180 §4.1: ``Decap(enc, skR)``; ``DecryptError`` if ``enc`` is invalid. Remembered
+        (``remember_decapsulations``; errors are not): the members below one node of a ratchet tree decrypt the same path
+        secret with its key (RFC 9420 §12.4.2), 18 % of the decapsulations of the conformance run."""
+        return _decapsulations.recall((self.kem_id, enc, skR), lambda: self._decap(enc, skR))
+
     def _decap(self, enc: bytes, skR: bytes) -> bytes:
-        """RFC 9180 §4.1: ``Decap(enc, skR)``; ``DecryptError`` if ``enc`` is invalid. Cached as ``decap`` (errors
-        are not): the members below one node of a ratchet tree decrypt the same path secret with its key
-        (RFC 9420 §12.4.2), 18 % of the decapsulations of the conformance run."""
         sk, pkRm = self.group.private_key(skR)
         dh = self._dh(sk, enc, "enc", DecryptError)
         return self._extract_and_expand(dh, enc + pkRm)

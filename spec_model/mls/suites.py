@@ -39,7 +39,7 @@ from cryptography.hazmat.primitives.asymmetric import ec, ed448, ed25519
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
 from .codec import Annotated, OPAQUE, Struct, opaque, varint
-from .hpke import P256_ORDER, P384_ORDER, P521_ORDER, Hpke, hpke_for
+from .hpke import P256_ORDER, P384_ORDER, P521_ORDER, Hpke, hpke_for, remember_decapsulations
 from .memory import Memory, process_wide
 
 __all__ = [
@@ -129,14 +129,6 @@ def _derive_secret_block(nh: int, label: bytes) -> bytes:
     return _kdf_label(nh, MLS_LABEL_PREFIX + label, b"") + b"\x01"
 
 
-@process_wide
-@functools.lru_cache(maxsize=8192)
-def _derived_secret(cs: "CipherSuite", secret: bytes, label: bytes) -> bytes:
-    """``CipherSuite.derive_secret``, cached (the suite hashes by identity, as fast as an int)."""
-    kdf = cs.hpke.kdf
-    return kdf.hmac(secret, _derive_secret_block(kdf.Nh, label))
-
-
 # ----------------------------------------------------------------- signatures
 
 _EC_CURVES = {  # curve, hash, scalar size, group order
@@ -200,14 +192,17 @@ commit is checked once per member, and hashing it for the memory would only add 
 
 def remember_verifications(limit: int) -> int:
     """model: how many successful verifications ``_verify`` remembers (0: none), the memory emptied; returns the
-    limit before. Benchmarks set 0, so that an operation timed again pays for its signature checks again."""
+    limit before. Benchmarks set 0, so that an operation timed again pays for its signature checks again; HPKE's
+    memory of decapsulations is switched off and on with it (``hpke.remember_decapsulations``)."""
+    remember_decapsulations(limit > 0)
     return _verified.reset(limit)
 
 
 def verifications_remembered() -> bool:
     """model: whether successful verifications are remembered (``remember_verifications``); other memories of
     results computed from their inputs alone (``joining.verified_tree``, ``key_schedule.derive_epoch_secrets``,
-    ``welcome.decrypt_group_info``) follow the same switch."""
+    ``welcome.decrypt_group_info``, ``ratchet_tree`` node and parent hashes, ``treekem.node_key_pair``) follow the
+    same switch."""
     return _verified.limit > 0
 
 
@@ -368,9 +363,9 @@ class CipherSuite:
 
     def derive_secret(self, secret: bytes, label: bytes) -> bytes:
         """RFC 9420 §8: ``DeriveSecret(Secret, Label) = ExpandWithLabel(Secret, Label, "", Nh)``: one block of
-        HKDF-Expand (RFC 5869 §2.3), ``HMAC(Secret, KDFLabel || 0x01)``, its input made once per label; cached by
-        its inputs, since the members of a group derive the same path secrets (§7.4)."""
-        return _derived_secret(self, secret, label)
+        HKDF-Expand (RFC 5869 §2.3), ``HMAC(Secret, KDFLabel || 0x01)``, its input made once per label."""
+        kdf = self.hpke.kdf
+        return kdf.hmac(secret, _derive_secret_block(kdf.Nh, label))
 
     def derive_tree_secret(self, secret: bytes, label: bytes, generation: int, length: int) -> bytes:
         """RFC 9420 §9: ``DeriveTreeSecret``: the context is the uint32 generation."""
